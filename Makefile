@@ -1,0 +1,93 @@
+# mlci: build, test, demo.
+#
+#   make              build bin/mlci-* (strict warnings)
+#   make demo         install what is missing, build, run the pipeline on real data
+#   make check        install what is missing, build, run every test (plain and ASan+UBSan)
+#   make bench        time mlci against the Python peers on the same files
+#   make install PREFIX=/usr/local
+
+CC ?= cc
+PREFIX ?= /usr/local
+BUILD ?= build
+BIN ?= bin
+OPT ?= -O2 -g
+SAN ?=
+
+PKGS := libgit2 jansson libcurl libcrypto zlib openblas
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+WARN := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes \
+	-Wmissing-prototypes -Wpointer-arith -Wvla -Wno-unused-parameter
+CFLAGS_ALL := -std=c11 -D_GNU_SOURCE $(OPT) $(SAN) $(WARN) $(PKG_CFLAGS) \
+	-Ishared $(CFLAGS)
+LDLIBS_ALL := $(PKG_LIBS) -llapack -lm -lpthread $(LDLIBS)
+LDFLAGS_ALL := $(SAN) $(LDFLAGS)
+
+CORE_SRC := $(sort $(wildcard shared/*.c))
+CORE_OBJ := $(CORE_SRC:shared/%.c=$(BUILD)/shared/%.o)
+STEP_SRC := $(sort $(wildcard steps/*.c))
+STEPS := $(STEP_SRC:steps/%.c=$(BIN)/mlci-%)
+UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
+UNITS := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+LIB := $(BUILD)/libmlci.a
+
+.PHONY: all deps install demo check test unit steps asan bench clean
+.SUFFIXES:
+
+all: $(STEPS)
+
+$(BUILD)/shared/%.o: shared/%.c $(wildcard shared/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -c -o $@ $<
+
+$(LIB): $(CORE_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BIN)/mlci-%: steps/%.c $(LIB) $(wildcard shared/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -o $@ $< $(LIB) $(LDFLAGS_ALL) $(LDLIBS_ALL)
+
+$(BUILD)/tests/%: tests/unit/%.c $(LIB) $(wildcard shared/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -Wno-missing-prototypes -o $@ $< $(LIB) \
+		$(LDFLAGS_ALL) -lcmocka $(LDLIBS_ALL)
+
+deps:
+	@ci/install-deps
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin
+	install -m 0755 $(STEPS) $(DESTDIR)$(PREFIX)/bin/
+
+# The whole pipeline on real data; prints where the artifacts are.
+demo: deps
+	@$(MAKE) --no-print-directory all
+	@ci/demo
+
+unit: $(UNITS)
+	@ci/run-unit $(UNITS)
+
+steps: all
+	@MLCI_BIN=$(CURDIR)/$(BIN) ci/run-steps
+
+test: unit steps
+
+asan:
+	@$(MAKE) --no-print-directory BUILD=build-asan BIN=build-asan/bin \
+		OPT="-O1 -g -fno-omit-frame-pointer" \
+		SAN="-fsanitize=address,undefined -fno-sanitize-recover=all" \
+		unit steps
+
+check: deps
+	@$(MAKE) --no-print-directory test
+	@$(MAKE) --no-print-directory asan
+	@ci/summary
+
+bench: deps
+	@$(MAKE) --no-print-directory all
+	@ci/bench
+
+clean:
+	rm -rf build build-asan bin

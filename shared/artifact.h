@@ -1,0 +1,98 @@
+/*
+ * artifact.h - the common envelope of every JSON artifact, and reading
+ * and writing artifacts.
+ *
+ * Envelope: kind, schema_version, producer {name, version}, created
+ * (UTC; SOURCE_DATE_EPOCH when set), inputs [{role, path, sha256}], and
+ * git {commit, branch, ref, dirty} when run inside a repository. Written
+ * with sorted keys and two-space indent, atomically.
+ */
+#ifndef MLCI_ARTIFACT_H
+#define MLCI_ARTIFACT_H
+
+#include <jansson.h>
+
+#include "error.h"
+#include "hash.h"
+
+/* Kinds and the schema version this build writes and reads. */
+#define KIND_DATA_REPORT "mlci.data-report"
+#define KIND_SCHEMA "mlci.schema"
+#define KIND_MODEL "mlci.model"
+#define KIND_METRICS "mlci.metrics"
+#define KIND_GATE "mlci.gate"
+#define KIND_PACKAGE "mlci.package"
+#define KIND_MANIFEST "mlci.manifest"
+#define KIND_DEPLOY "mlci.deploy"
+#define KIND_CHANNEL "mlci.channel"
+
+#define SCHEMA_DATA_REPORT 1
+#define SCHEMA_SCHEMA 1
+#define SCHEMA_MODEL 1
+#define SCHEMA_METRICS 1
+#define SCHEMA_GATE 1
+#define SCHEMA_PACKAGE 1
+#define SCHEMA_MANIFEST 1
+#define SCHEMA_DEPLOY 1
+#define SCHEMA_CHANNEL 1
+
+/*
+ * A new artifact object with the envelope filled in (git looked up from
+ * the current directory). producer is the step name, e.g. "mlci-train".
+ * Returns a new reference, or NULL with err set (bad SOURCE_DATE_EPOCH:
+ * 64; out of memory: 70).
+ */
+json_t *artifact_new(const char *kind, int schema_version,
+		     const char *producer, struct mlci_err *err);
+
+/* The envelope's "created" time: SOURCE_DATE_EPOCH or now, formatted
+ * YYYY-MM-DDTHH:MM:SSZ into out; *epoch gets the seconds. 64 on a bad
+ * SOURCE_DATE_EPOCH. */
+int artifact_time(char out[32], long long *epoch, struct mlci_err *err);
+
+/* Append {role, path, sha256} to art's inputs. */
+int artifact_add_input(json_t *art, const char *role, const char *path,
+		       const char *sha256);
+
+/* As artifact_add_input, hashing the file first (66 if unreadable). */
+int artifact_add_input_file(json_t *art, const char *role, const char *path,
+			    struct mlci_err *err);
+
+/* The sha256 recorded for the first input with this role, or NULL. */
+const char *artifact_input_sha(const json_t *art, const char *role);
+
+/* Serialise: sorted keys, indent 2, trailing newline. Caller frees. */
+char *artifact_dumps(const json_t *art);
+
+/* Serialise and write atomically to path. */
+int artifact_write(const char *path, const json_t *art, struct mlci_err *err);
+
+/*
+ * Read an artifact, check kind and schema_version (a version newer than
+ * max_version is refused), and return a new reference in *out; sha (may
+ * be NULL) gets the file's sha256. Errors: 66 missing, 65 not JSON (with
+ * line and column), wrong kind, or unknown version.
+ */
+int artifact_load(const char *path, const char *kind, int max_version,
+		  json_t **out, char sha[SHA256_HEX_LEN + 1],
+		  struct mlci_err *err);
+
+/* Parse JSON text from a file, with line:column errors (65/66). */
+int json_load_path(const char *path, json_t **out, struct mlci_err *err);
+
+/*
+ * Typed field readers for artifact loaders: each fills *out and returns
+ * 0, or returns -1 with a 65 error naming file and the key.
+ */
+int json_get_str(const json_t *obj, const char *key, const char **out,
+		 const char *file, struct mlci_err *err);
+int json_get_num(const json_t *obj, const char *key, double *out,
+		 const char *file, struct mlci_err *err);
+int json_get_int(const json_t *obj, const char *key, long *out,
+		 const char *file, struct mlci_err *err);
+int json_get_array(const json_t *obj, const char *key, json_t **out,
+		   const char *file, struct mlci_err *err);
+int json_get_object(const json_t *obj, const char *key, json_t **out,
+		    const char *file, struct mlci_err *err);
+
+#endif

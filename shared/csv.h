@@ -1,0 +1,106 @@
+/*
+ * csv.h - the CSV reader every data-reading step shares, and the frame it
+ * fills.
+ *
+ * RFC 4180 quoting (embedded delimiters, doubled quotes, newlines inside
+ * quotes), LF or CRLF line ends, a UTF-8 byte-order mark, a chosen
+ * delimiter, headerless files (names given by --columns), leading junk
+ * lines (--skip-rows), blank-trimming of unquoted fields (--trim), and
+ * missing-value tokens (--na). Blank lines are skipped. Every cell keeps
+ * the line and column it started at, so later errors can point at it.
+ */
+#ifndef MLCI_CSV_H
+#define MLCI_CSV_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cli.h"
+#include "error.h"
+#include "hash.h"
+
+#define CSV_DEFAULT_NA ",NA,N/A,NaN,null,?"
+
+struct csv_opts {
+	char delim;		/* field separator, default ',' */
+	const char *columns;	/* comma-separated names: the file has no header; NULL: it has one */
+	long skip_rows;		/* lines skipped before the header (or first record) */
+	int trim;		/* strip spaces and tabs around unquoted fields */
+	const char *na;		/* comma-separated missing tokens; NULL: CSV_DEFAULT_NA */
+};
+
+/* The reader options as the steps take them, with the same names
+ * everywhere (validate-data, train, evaluate). */
+struct csv_cli {
+	const char *delimiter;
+	const char *columns;
+	const char *na;
+	const char *label_suffix;
+	long skip_rows;
+	int trim;
+};
+
+#define CSV_CLI_OPTIONS(c) \
+	{ "delimiter", CLI_STR, &(c)->delimiter, "C", "field separator: one character or 'tab' (default ',')" }, \
+	{ "columns", CLI_STR, &(c)->columns, "A,B,...", "column names, for a file without a header row" }, \
+	{ "skip-rows", CLI_LONG, &(c)->skip_rows, "N", "skip N leading lines (junk before the header or data)" }, \
+	{ "trim", CLI_FLAG, &(c)->trim, NULL, "strip blanks around unquoted fields" }, \
+	{ "na", CLI_STR, &(c)->na, "LIST", "missing-value tokens, comma-separated (default: empty,NA,N/A,NaN,null,?)" }, \
+	{ "label-suffix", CLI_STR, &(c)->label_suffix, "S", "drop a trailing S from label values (adult.test writes '<=50K.')" }
+
+/* Turn the step's reader options into csv_opts (64 on a bad delimiter or
+ * negative skip-rows). The strings stay owned by the caller. */
+int csv_opts_from_cli(struct csv_opts *o, const struct csv_cli *c,
+		      struct mlci_err *err);
+
+/* Defaults: ',', header row, no skip, no trim, default NA tokens. */
+void csv_opts_init(struct csv_opts *o);
+
+/*
+ * A table of strings, row-major. A cell is NULL when it was missing (an
+ * NA token, or empty). Everything is owned by the frame.
+ */
+struct frame {
+	char *path;			/* as given to frame_load */
+	char sha256[SHA256_HEX_LEN + 1];	/* of the file's bytes */
+	size_t nrows, ncols;
+	char **names;			/* ncols column names */
+	char **cells;			/* nrows * ncols; NULL = missing */
+	uint32_t *line;			/* per cell: 1-based line it starts on */
+	uint32_t *col;			/* per cell: 1-based byte column */
+	void *priv;			/* the reader's storage */
+};
+
+/*
+ * Read path into f. Errors, all naming path: missing file 66; empty file,
+ * a header but no rows, a ragged row (line and column), an unterminated
+ * quote (where it opened), duplicate or empty column names: 65.
+ * On failure f is left empty (frame_free is still safe).
+ */
+int frame_load(struct frame *f, const char *path, const struct csv_opts *o,
+	       struct mlci_err *err);
+
+/* Free everything f holds; safe on a zeroed frame. */
+void frame_free(struct frame *f);
+
+/* Index of the column called name, or -1. */
+int frame_find(const struct frame *f, const char *name);
+
+/* The cell at row r, column c, or NULL when missing. */
+static inline const char *frame_cell(const struct frame *f, size_t r, size_t c)
+{
+	return f->cells[r * f->ncols + c];
+}
+
+/*
+ * Parse cell (r, c) as a number: 0 and *out set; 1 when the cell is
+ * missing; -1 with a 65 error "PATH:LINE:COL: expected a number in
+ * column 'NAME', found 'TEXT'".
+ */
+int frame_number(const struct frame *f, size_t r, size_t c, double *out,
+		 struct mlci_err *err);
+
+/* Drop a trailing suffix from every non-missing cell of column c. */
+void frame_strip_suffix(struct frame *f, size_t c, const char *suffix);
+
+#endif

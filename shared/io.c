@@ -1,0 +1,185 @@
+#include "io.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+int afile_open(struct afile *f, const char *path, struct mlci_err *err)
+{
+	const char *slash = strrchr(path, '/');
+	size_t dirlen = slash ? (size_t)(slash - path) + 1 : 0;
+	size_t n = strlen(path) + 32;
+	int fd;
+
+	memset(f, 0, sizeof(*f));
+	if (!*path || (slash && !slash[1]))
+		return err_set(err, MLCI_EXIT_CANTCREAT, path, "not a file name");
+	f->tmp = malloc(n);
+	f->path = strdup(path);
+	if (!f->tmp || !f->path) {
+		afile_abort(f);
+		return err_set(err, MLCI_EXIT_SOFTWARE, path, "out of memory");
+	}
+	snprintf(f->tmp, n, "%.*s.%s.tmp-XXXXXX", (int)dirlen, path,
+		 path + dirlen);
+	fd = mkstemp(f->tmp);
+	if (fd < 0) {
+		int e = errno;
+
+		free(f->tmp);
+		f->tmp = NULL;
+		afile_abort(f);
+		return err_set(err, MLCI_EXIT_CANTCREAT, path,
+			       "cannot create: %s", strerror(e));
+	}
+	/* artifacts are shared with the CI job's other steps: 0644 */
+	fchmod(fd, 0644);
+	f->fp = fdopen(fd, "w");
+	if (!f->fp) {
+		close(fd);
+		afile_abort(f);
+		return err_set(err, MLCI_EXIT_CANTCREAT, path, "cannot open");
+	}
+	return 0;
+}
+
+int afile_commit(struct afile *f, struct mlci_err *err)
+{
+	int bad;
+
+	if (!f->fp)
+		return err_set(err, MLCI_EXIT_SOFTWARE, f->path, "file not open");
+	bad = fflush(f->fp) != 0 || ferror(f->fp) || fsync(fileno(f->fp)) != 0;
+	if (fclose(f->fp) != 0)
+		bad = 1;
+	f->fp = NULL;
+	if (bad || rename(f->tmp, f->path) != 0) {
+		int e = errno;
+
+		err_set(err, MLCI_EXIT_IOERR, f->path, "cannot write: %s",
+			strerror(e));
+		afile_abort(f);
+		return -1;
+	}
+	free(f->tmp);
+	free(f->path);
+	memset(f, 0, sizeof(*f));
+	return 0;
+}
+
+void afile_abort(struct afile *f)
+{
+	if (f->fp)
+		fclose(f->fp);
+	if (f->tmp)
+		unlink(f->tmp);
+	free(f->tmp);
+	free(f->path);
+	memset(f, 0, sizeof(*f));
+}
+
+int write_file_atomic(const char *path, const void *data, size_t n,
+		      struct mlci_err *err)
+{
+	struct afile f;
+
+	if (afile_open(&f, path, err) < 0)
+		return -1;
+	if (n && fwrite(data, 1, n, f.fp) != n) {
+		afile_abort(&f);
+		return err_set(err, MLCI_EXIT_IOERR, path, "cannot write");
+	}
+	return afile_commit(&f, err);
+}
+
+int read_file(const char *path, char **data, size_t *n, size_t max,
+	      struct mlci_err *err)
+{
+	FILE *fp;
+	char *d = NULL;
+	size_t len = 0, cap = 0;
+	struct stat st;
+
+	*data = NULL;
+	if (n)
+		*n = 0;
+	if (!max)
+		max = (size_t)1 << 30;
+	fp = fopen(path, "rb");
+	if (!fp)
+		return err_set(err, MLCI_EXIT_NOINPUT, path, "cannot open: %s",
+			       strerror(errno));
+	if (fstat(fileno(fp), &st) == 0 && S_ISDIR(st.st_mode)) {
+		fclose(fp);
+		return err_set(err, MLCI_EXIT_NOINPUT, path, "is a directory");
+	}
+	for (;;) {
+		size_t got;
+
+		if (cap - len < 65536 + 1) {
+			char *nd;
+
+			cap = cap ? cap * 2 : 65536 * 2;
+			nd = realloc(d, cap);
+			if (!nd) {
+				free(d);
+				fclose(fp);
+				return err_set(err, MLCI_EXIT_SOFTWARE, path,
+					       "out of memory");
+			}
+			d = nd;
+		}
+		got = fread(d + len, 1, cap - len - 1, fp);
+		len += got;
+		if (len > max) {
+			free(d);
+			fclose(fp);
+			return err_set(err, MLCI_EXIT_DATAERR, path,
+				       "larger than the %zu-byte limit", max);
+		}
+		if (got == 0)
+			break;
+	}
+	if (ferror(fp)) {
+		free(d);
+		fclose(fp);
+		return err_set(err, MLCI_EXIT_IOERR, path, "read error");
+	}
+	fclose(fp);
+	d[len] = '\0';
+	*data = d;
+	if (n)
+		*n = len;
+	return 0;
+}
+
+int mkdir_p(const char *path, struct mlci_err *err)
+{
+	char *p = strdup(path), *s;
+
+	if (!p)
+		return err_set(err, MLCI_EXIT_SOFTWARE, path, "out of memory");
+	for (s = p + 1; ; s++) {
+		if (*s == '/' || !*s) {
+			char c = *s;
+
+			*s = '\0';
+			if (mkdir(p, 0755) != 0 && errno != EEXIST) {
+				int e = errno;
+
+				free(p);
+				return err_set(err, MLCI_EXIT_CANTCREAT, path,
+					       "cannot create directory: %s",
+					       strerror(e));
+			}
+			*s = c;
+			if (!c)
+				break;
+		}
+	}
+	free(p);
+	return 0;
+}

@@ -1,0 +1,49 @@
+/*
+ * io.h - reading whole files and writing outputs atomically.
+ *
+ * Every output goes to a temporary file in the target's directory and is
+ * renamed into place only when complete, so a killed step never leaves
+ * half an artifact. A step with several outputs opens them all, writes
+ * them all, and commits them together at the end (afile_commit), or
+ * aborts them all on any error.
+ */
+#ifndef MLCI_IO_H
+#define MLCI_IO_H
+
+#include <stdio.h>
+
+#include "error.h"
+
+struct afile {
+	FILE *fp;	/* write here between open and commit */
+	char *tmp;	/* the temporary file's path (owned) */
+	char *path;	/* the final path (owned) */
+};
+
+/* Create path's temporary file. On failure err has code 73 and names
+ * path. The afile must then be committed or aborted. */
+int afile_open(struct afile *f, const char *path, struct mlci_err *err);
+
+/* Flush, fsync and rename into place; frees f. On failure the temporary
+ * is removed, err has code 74, and nothing is left at path's temp. */
+int afile_commit(struct afile *f, struct mlci_err *err);
+
+/* Remove the temporary and free f; harmless on a zeroed or committed f. */
+void afile_abort(struct afile *f);
+
+/* Write n bytes to path atomically. */
+int write_file_atomic(const char *path, const void *data, size_t n,
+		      struct mlci_err *err);
+
+/*
+ * Read all of path into a NUL-terminated malloc'd buffer (caller frees
+ * *data). max bounds the size (0: 1 GiB). Missing/unreadable: code 66;
+ * too large: 65; read error: 74.
+ */
+int read_file(const char *path, char **data, size_t *n, size_t max,
+	      struct mlci_err *err);
+
+/* Create directory path and its parents (mode 0755); 73 on failure. */
+int mkdir_p(const char *path, struct mlci_err *err);
+
+#endif

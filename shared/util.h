@@ -1,0 +1,50 @@
+/*
+ * util.h - strict number parsing and a growable byte buffer.
+ *
+ * Numbers are parsed in the C locale (no step calls setlocale), all of
+ * the string must be the number, and NaN, infinities and hex forms are
+ * refused: a bad number is an error for the caller to report, never a
+ * silent zero.
+ */
+#ifndef MLCI_UTIL_H
+#define MLCI_UTIL_H
+
+#include <stddef.h>
+
+/* Parse a whole decimal integer; 0 on success, -1 on anything else. */
+int parse_long(const char *s, long *out);
+
+/* Parse a whole finite decimal number; 0 on success, -1 otherwise. */
+int parse_double(const char *s, double *out);
+
+/* As parse_double for the n bytes at s (not NUL-terminated). */
+int parse_double_n(const char *s, size_t n, double *out);
+
+/*
+ * A growable buffer, never NULL-data once initialised: buf_init gives an
+ * empty string; buf_release frees; buf_detach hands the memory to the
+ * caller (free() it) and leaves the buffer empty. Appends return 0, or -1
+ * when memory runs out or max (0 = unlimited) would be exceeded.
+ */
+struct buf {
+	char *data;
+	size_t len;
+	size_t cap;
+	size_t max;
+};
+
+void buf_init(struct buf *b);
+void buf_release(struct buf *b);
+char *buf_detach(struct buf *b, size_t *len);
+int buf_add(struct buf *b, const void *p, size_t n);
+int buf_addstr(struct buf *b, const char *s);
+int buf_addch(struct buf *b, char c);
+int buf_printf(struct buf *b, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void buf_reset(struct buf *b);
+
+/* Format a double the way every report prints numbers: the shortest
+ * "%.*g" that reads back to the same value. */
+void fmt_double(char *out, size_t n, double v);
+
+#endif
