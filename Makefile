@@ -81,6 +81,7 @@ asan:
 		unit steps
 
 check: deps
+	@rm -f tests/out/counts
 	@$(MAKE) --no-print-directory test
 	@$(MAKE) --no-print-directory asan
 	@ci/summary

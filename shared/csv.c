@@ -1,0 +1,637 @@
+/*
+ * csv.c - the CSV reader: the whole file is read into memory and parsed
+ * in place. Each cell points into that buffer, NUL-terminated, with its
+ * quotes unescaped (an unescaped field is never longer than its source,
+ * so writing behind the read position is safe).
+ */
+#include "csv.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "io.h"
+#include "util.h"
+
+/* Guards against inputs that would exhaust memory rather than be read. */
+#define CSV_MAX_FIELDS 100000		/* per row */
+#define CSV_MAX_CELLS ((size_t)1 << 28)	/* rows * columns */
+
+/* What frame->priv owns. */
+struct csv_store {
+	char *data;	/* the file's bytes, parsed in place */
+	char *names;	/* the --columns copy the names point into */
+};
+
+/* The NA tokens, split out of a comma-separated list. */
+struct na_set {
+	char *copy;
+	const char **tok;
+	size_t *len;
+	size_t n;
+};
+
+/* One parsed field, before it is placed in the frame. */
+struct field {
+	char *s;
+	size_t len;
+	uint32_t line, col;
+};
+
+struct parser {
+	const char *path;
+	char *p, *end;
+	char *line_start;
+	uint32_t line;
+	char delim;
+	int trim;
+	struct field *fld;	/* the current record's fields */
+	size_t nfld, cap;
+};
+
+void csv_opts_init(struct csv_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->delim = ',';
+}
+
+int csv_opts_from_cli(struct csv_opts *o, const struct csv_cli *c,
+		      struct mlci_err *err)
+{
+	csv_opts_init(o);
+	if (c->delimiter) {
+		const char *d = c->delimiter;
+
+		if (!strcmp(d, "tab") || !strcmp(d, "\\t"))
+			o->delim = '\t';
+		else if (d[0] && !d[1] && d[0] != '"' && d[0] != '\n' &&
+			 d[0] != '\r')
+			o->delim = d[0];
+		else
+			return err_set(err, MLCI_EXIT_USAGE, NULL,
+				       "--delimiter: expected one character "
+				       "(not a quote or newline) or 'tab', "
+				       "got '%s'", d);
+	}
+	if (c->skip_rows < 0)
+		return err_set(err, MLCI_EXIT_USAGE, NULL,
+			       "--skip-rows: expected a count >= 0, got %ld",
+			       c->skip_rows);
+	o->columns = c->columns;
+	o->skip_rows = c->skip_rows;
+	o->trim = c->trim;
+	o->na = c->na;
+	return 0;
+}
+
+static int is_blank(const struct parser *ps, char c)
+{
+	return (c == ' ' || c == '\t') && c != ps->delim;
+}
+
+static uint32_t col_of(const struct parser *ps, const char *at)
+{
+	return (uint32_t)(at - ps->line_start) + 1;
+}
+
+static int na_init(struct na_set *na, const char *list, struct mlci_err *err)
+{
+	char *s;
+	size_t n = 1, i = 0;
+
+	memset(na, 0, sizeof(*na));
+	na->copy = strdup(list ? list : CSV_DEFAULT_NA);
+	if (!na->copy)
+		return err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
+	for (s = na->copy; *s; s++)
+		n += *s == ',';
+	na->tok = calloc(n, sizeof(*na->tok));
+	na->len = calloc(n, sizeof(*na->len));
+	if (!na->tok || !na->len)
+		return err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
+	s = na->copy;
+	for (;;) {
+		char *comma = strchr(s, ',');
+
+		if (comma)
+			*comma = '\0';
+		na->tok[i] = s;
+		na->len[i] = strlen(s);
+		i++;
+		if (!comma)
+			break;
+		s = comma + 1;
+	}
+	na->n = i;
+	return 0;
+}
+
+static void na_free(struct na_set *na)
+{
+	free(na->copy);
+	free(na->tok);
+	free(na->len);
+}
+
+static int na_match(const struct na_set *na, const char *s, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < na->n; i++)
+		if (na->len[i] == len && !memcmp(na->tok[i], s, len))
+			return 1;
+	return 0;
+}
+
+static int add_field(struct parser *ps, char *s, size_t len, uint32_t line,
+		     uint32_t col, struct mlci_err *err)
+{
+	if (ps->nfld == ps->cap) {
+		size_t ncap = ps->cap ? ps->cap * 2 : 64;
+		struct field *nf;
+
+		if (ps->nfld >= CSV_MAX_FIELDS)
+			return err_set_at(err, MLCI_EXIT_DATAERR, ps->path,
+					  line, col,
+					  "more than %d fields in one row",
+					  CSV_MAX_FIELDS);
+		nf = realloc(ps->fld, ncap * sizeof(*nf));
+		if (!nf)
+			return err_set(err, MLCI_EXIT_SOFTWARE, ps->path,
+				       "out of memory");
+		ps->fld = nf;
+		ps->cap = ncap;
+	}
+	if (ps->nfld >= CSV_MAX_FIELDS)
+		return err_set_at(err, MLCI_EXIT_DATAERR, ps->path, line, col,
+				  "more than %d fields in one row",
+				  CSV_MAX_FIELDS);
+	ps->fld[ps->nfld].s = s;
+	ps->fld[ps->nfld].len = len;
+	ps->fld[ps->nfld].line = line;
+	ps->fld[ps->nfld].col = col;
+	ps->nfld++;
+	return 0;
+}
+
+/* Skip a line that holds nothing (or, with trim, only blanks). */
+static int skip_blank_line(struct parser *ps)
+{
+	char *q = ps->p;
+
+	if (ps->trim)
+		while (q < ps->end && is_blank(ps, *q))
+			q++;
+	if (q < ps->end && *q == '\r' && (q + 1 == ps->end || q[1] == '\n'))
+		q++;
+	if (q == ps->end) {
+		ps->p = q;
+		return 1;
+	}
+	if (*q != '\n')
+		return 0;
+	ps->p = q + 1;
+	ps->line++;
+	ps->line_start = ps->p;
+	return 1;
+}
+
+/*
+ * Parse one record at ps->p into ps->fld. Returns 1 when a record was
+ * read, 0 at the end of the input, -1 on error. *rec_line gets the line
+ * it starts on; *end_col the column just past its last byte.
+ */
+static int parse_record(struct parser *ps, uint32_t *rec_line,
+			uint32_t *end_col, struct mlci_err *err)
+{
+	char *end = ps->end;
+
+	ps->nfld = 0;
+	while (ps->p < end && skip_blank_line(ps))
+		;
+	if (ps->p >= end)
+		return 0;
+	*rec_line = ps->line;
+	for (;;) {
+		char *p = ps->p, *w, *cell;
+		uint32_t fline, fcol;
+		char c;
+
+		if (ps->trim)
+			while (p < end && is_blank(ps, *p))
+				p++;
+		fline = ps->line;
+		fcol = col_of(ps, p);
+		if (p < end && *p == '"') {
+			uint32_t qline = ps->line, qcol = fcol;
+
+			cell = w = p;
+			p++;
+			for (;;) {
+				if (p >= end)
+					return err_set_at(err, MLCI_EXIT_DATAERR,
+							  ps->path, qline, qcol,
+							  "unterminated quoted field");
+				if (*p == '"') {
+					if (p + 1 < end && p[1] == '"') {
+						*w++ = '"';
+						p += 2;
+						continue;
+					}
+					p++;
+					break;
+				}
+				if (*p == '\n') {
+					ps->line++;
+					ps->line_start = p + 1;
+				}
+				*w++ = *p++;
+			}
+			while (p < end && (*p == ' ' || *p == '\t') &&
+			       *p != ps->delim)
+				p++;
+			if (p < end && *p == '\r' &&
+			    (p + 1 == end || p[1] == '\n'))
+				p++;
+			if (p < end && *p != ps->delim && *p != '\n')
+				return err_set_at(err, MLCI_EXIT_DATAERR,
+						  ps->path, ps->line,
+						  col_of(ps, p),
+						  "unexpected '%c' after a closing quote",
+						  *p);
+			c = p < end ? *p : '\0';
+		} else {
+			char *e = p;
+
+			cell = p;
+			while (e < end && *e != ps->delim && *e != '\n')
+				e++;
+			c = e < end ? *e : '\0';
+			p = e;
+			if (e > cell && e[-1] == '\r' && (c == '\n' || e == end))
+				e--;
+			if (ps->trim)
+				while (e > cell && is_blank(ps, e[-1]))
+					e--;
+			w = e;
+		}
+		if (add_field(ps, cell, (size_t)(w - cell), fline, fcol,
+			      err) < 0)
+			return -1;
+		*w = '\0';
+		if (p >= end) {
+			*end_col = col_of(ps, p);
+			ps->p = p;
+			return 1;
+		}
+		if (c == '\n') {
+			*end_col = col_of(ps, p);
+			ps->p = p + 1;
+			ps->line++;
+			ps->line_start = ps->p;
+			return 1;
+		}
+		ps->p = p + 1;	/* past the delimiter */
+	}
+}
+
+static int grow_cells(struct frame *f, size_t *cap, size_t need,
+		      struct mlci_err *err)
+{
+	size_t ncap;
+	char **nc;
+	uint32_t *nl, *ncol;
+
+	if (need <= *cap)
+		return 0;
+	if (need > CSV_MAX_CELLS)
+		return err_set(err, MLCI_EXIT_DATAERR, f->path,
+			       "too large: more than %zu cells", CSV_MAX_CELLS);
+	ncap = *cap ? *cap : 1024;
+	while (ncap < need)
+		ncap *= 2;
+	if (ncap > CSV_MAX_CELLS)
+		ncap = CSV_MAX_CELLS;
+	nc = realloc(f->cells, ncap * sizeof(*nc));
+	if (!nc)
+		return err_set(err, MLCI_EXIT_SOFTWARE, f->path, "out of memory");
+	f->cells = nc;
+	nl = realloc(f->line, ncap * sizeof(*nl));
+	if (!nl)
+		return err_set(err, MLCI_EXIT_SOFTWARE, f->path, "out of memory");
+	f->line = nl;
+	ncol = realloc(f->col, ncap * sizeof(*ncol));
+	if (!ncol)
+		return err_set(err, MLCI_EXIT_SOFTWARE, f->path, "out of memory");
+	f->col = ncol;
+	*cap = ncap;
+	return 0;
+}
+
+static int cmp_name_idx(const void *a, const void *b, void *arg)
+{
+	char **names = arg;
+	size_t i = *(const size_t *)a, j = *(const size_t *)b;
+	int c = strcmp(names[i], names[j]);
+
+	if (c)
+		return c;
+	return i < j ? -1 : i > j;
+}
+
+/* Find the first (in file order) name that repeats an earlier one:
+ * 0 when none, else 1 with *first and *second set. */
+static int find_duplicate(char **names, size_t n, size_t *first,
+			  size_t *second, struct mlci_err *err)
+{
+	size_t *idx, k;
+	int found = 0;
+
+	if (n < 2)
+		return 0;
+	idx = malloc(n * sizeof(*idx));
+	if (!idx)
+		return err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
+	for (k = 0; k < n; k++)
+		idx[k] = k;
+	qsort_r(idx, n, sizeof(*idx), cmp_name_idx, names);
+	for (k = 1; k < n; k++) {
+		if (strcmp(names[idx[k - 1]], names[idx[k]]))
+			continue;
+		if (!found || idx[k] < *second) {
+			size_t a = k - 1;
+
+			/* the earliest occurrence of this name */
+			while (a > 0 && !strcmp(names[idx[a - 1]], names[idx[k]]))
+				a--;
+			*first = idx[a];
+			*second = idx[k];
+			found = 1;
+		}
+	}
+	free(idx);
+	return found;
+}
+
+/* Names from --columns: split a private copy on commas, trimming blanks. */
+static int names_from_list(struct frame *f, struct csv_store *st,
+			   const char *list, struct mlci_err *err)
+{
+	size_t n = 1, i = 0, a = 0, b = 0;
+	int dup;
+	char *s;
+
+	st->names = strdup(list);
+	if (!st->names)
+		return err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
+	for (s = st->names; *s; s++)
+		n += *s == ',';
+	if (n > CSV_MAX_FIELDS)
+		return err_set(err, MLCI_EXIT_USAGE, NULL,
+			       "--columns: more than %d names", CSV_MAX_FIELDS);
+	f->names = calloc(n, sizeof(*f->names));
+	if (!f->names)
+		return err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
+	s = st->names;
+	for (;;) {
+		char *comma = strchr(s, ','), *e;
+
+		if (comma)
+			*comma = '\0';
+		while (*s == ' ' || *s == '\t')
+			s++;
+		e = s + strlen(s);
+		while (e > s && (e[-1] == ' ' || e[-1] == '\t'))
+			*--e = '\0';
+		if (!*s)
+			return err_set(err, MLCI_EXIT_USAGE, NULL,
+				       "--columns: name %zu is empty", i + 1);
+		f->names[i++] = s;
+		if (!comma)
+			break;
+		s = comma + 1;
+	}
+	f->ncols = n;
+	dup = find_duplicate(f->names, n, &a, &b, err);
+	if (dup < 0)
+		return -1;
+	if (dup)
+		return err_set(err, MLCI_EXIT_USAGE, NULL,
+			       "--columns: duplicate column name '%s' "
+			       "(names %zu and %zu)", f->names[a], a + 1, b + 1);
+	return 0;
+}
+
+/* The header record becomes the names. */
+static int names_from_header(struct frame *f, const struct parser *ps,
+			     struct mlci_err *err)
+{
+	size_t i, a = 0, b = 0;
+	int dup;
+
+	f->ncols = ps->nfld;
+	f->names = calloc(ps->nfld, sizeof(*f->names));
+	if (!f->names)
+		return err_set(err, MLCI_EXIT_SOFTWARE, f->path, "out of memory");
+	for (i = 0; i < ps->nfld; i++) {
+		if (!ps->fld[i].len)
+			return err_set_at(err, MLCI_EXIT_DATAERR, f->path,
+					  ps->fld[i].line, ps->fld[i].col,
+					  "column %zu has an empty name", i + 1);
+		f->names[i] = ps->fld[i].s;
+	}
+	dup = find_duplicate(f->names, f->ncols, &a, &b, err);
+	if (dup < 0)
+		return -1;
+	if (dup)
+		return err_set_at(err, MLCI_EXIT_DATAERR, f->path,
+				  ps->fld[b].line, ps->fld[b].col,
+				  "duplicate column name '%s' (columns %zu and %zu)",
+				  f->names[a], a + 1, b + 1);
+	return 0;
+}
+
+static int load(struct frame *f, struct csv_store *st, const char *path,
+		const struct csv_opts *o, struct parser *ps, struct na_set *na,
+		struct mlci_err *err)
+{
+	size_t len, cap = 0, i;
+	long skipped;
+	int have_names = 0, rc;
+	uint32_t rec_line = 0, end_col = 0;
+
+	f->path = strdup(path);
+	if (!f->path)
+		return err_set(err, MLCI_EXIT_SOFTWARE, path, "out of memory");
+	if (na_init(na, o->na, err) < 0)
+		return -1;
+	if (o->columns) {
+		if (names_from_list(f, st, o->columns, err) < 0)
+			return -1;
+		have_names = 1;
+	}
+	if (read_file(path, &st->data, &len, 0, err) < 0)
+		return -1;
+	sha256_buf(st->data, len, f->sha256);
+
+	ps->path = f->path;
+	ps->p = st->data;
+	ps->end = st->data + len;
+	ps->line = 1;
+	ps->delim = o->delim ? o->delim : ',';
+	ps->trim = o->trim;
+	if (len >= 3 && !memcmp(ps->p, "\xef\xbb\xbf", 3))
+		ps->p += 3;
+	ps->line_start = ps->p;
+	for (skipped = 0; skipped < o->skip_rows && ps->p < ps->end; skipped++) {
+		char *nl = memchr(ps->p, '\n', (size_t)(ps->end - ps->p));
+
+		ps->p = nl ? nl + 1 : ps->end;
+		ps->line++;
+		ps->line_start = ps->p;
+	}
+
+	while ((rc = parse_record(ps, &rec_line, &end_col, err)) > 0) {
+		size_t base;
+
+		if (!have_names) {
+			if (names_from_header(f, ps, err) < 0)
+				return -1;
+			have_names = 2;
+			continue;
+		}
+		if (ps->nfld != f->ncols) {
+			uint32_t col = ps->nfld > f->ncols ?
+				ps->fld[f->ncols].col : end_col;
+
+			if (have_names == 1 && f->nrows == 0)
+				return err_set_at(err, MLCI_EXIT_DATAERR, f->path,
+						  rec_line, col,
+						  "the first row has %zu fields, but "
+						  "--columns names %zu",
+						  ps->nfld, f->ncols);
+			return err_set_at(err, MLCI_EXIT_DATAERR, f->path,
+					  rec_line, col,
+					  "row has %zu fields, expected %zu",
+					  ps->nfld, f->ncols);
+		}
+		base = f->nrows * f->ncols;
+		if (grow_cells(f, &cap, base + f->ncols, err) < 0)
+			return -1;
+		for (i = 0; i < f->ncols; i++) {
+			struct field *fd = &ps->fld[i];
+
+			f->cells[base + i] = na_match(na, fd->s, fd->len) ?
+				NULL : fd->s;
+			f->line[base + i] = fd->line;
+			f->col[base + i] = fd->col;
+		}
+		f->nrows++;
+	}
+	if (rc < 0)
+		return -1;
+	if (have_names != 2 && f->nrows == 0 && o->skip_rows)
+		return err_set(err, MLCI_EXIT_DATAERR, f->path,
+			       "empty file (after skipping %ld lines)",
+			       o->skip_rows);
+	if (have_names != 2 && f->nrows == 0)
+		return err_set(err, MLCI_EXIT_DATAERR, f->path, "empty file");
+	if (f->nrows == 0)
+		return err_set(err, MLCI_EXIT_DATAERR, f->path,
+			       "a header row but no data rows");
+	return 0;
+}
+
+int frame_load(struct frame *f, const char *path, const struct csv_opts *o,
+	       struct mlci_err *err)
+{
+	struct csv_opts def;
+	struct csv_store *st;
+	struct parser ps;
+	struct na_set na;
+	int rc;
+
+	memset(f, 0, sizeof(*f));
+	memset(&ps, 0, sizeof(ps));
+	memset(&na, 0, sizeof(na));
+	if (!o) {
+		csv_opts_init(&def);
+		o = &def;
+	}
+	st = calloc(1, sizeof(*st));
+	if (!st)
+		return err_set(err, MLCI_EXIT_SOFTWARE, path, "out of memory");
+	f->priv = st;
+	rc = load(f, st, path, o, &ps, &na, err);
+	free(ps.fld);
+	na_free(&na);
+	if (rc < 0) {
+		frame_free(f);
+		return -1;
+	}
+	return 0;
+}
+
+void frame_free(struct frame *f)
+{
+	struct csv_store *st;
+
+	if (!f)
+		return;
+	st = f->priv;
+	if (st) {
+		free(st->data);
+		free(st->names);
+		free(st);
+	}
+	free(f->path);
+	free(f->names);
+	free(f->cells);
+	free(f->line);
+	free(f->col);
+	memset(f, 0, sizeof(*f));
+}
+
+int frame_find(const struct frame *f, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < f->ncols; i++)
+		if (!strcmp(f->names[i], name))
+			return (int)i;
+	return -1;
+}
+
+int frame_number(const struct frame *f, size_t r, size_t c, double *out,
+		 struct mlci_err *err)
+{
+	const char *s = frame_cell(f, r, c);
+	size_t i = r * f->ncols + c;
+
+	if (!s)
+		return 1;
+	if (parse_double(s, out) == 0)
+		return 0;
+	return err_set_at(err, MLCI_EXIT_DATAERR, f->path, (long)f->line[i],
+			  (long)f->col[i],
+			  "expected a number in column '%.100s', found '%.60s%s'",
+			  f->names[c], s, strlen(s) > 60 ? "..." : "");
+}
+
+void frame_strip_suffix(struct frame *f, size_t c, const char *suffix)
+{
+	size_t r, n = suffix ? strlen(suffix) : 0;
+
+	if (!n || c >= f->ncols)
+		return;
+	for (r = 0; r < f->nrows; r++) {
+		char *s = f->cells[r * f->ncols + c];
+		size_t len;
+
+		if (!s)
+			continue;
+		len = strlen(s);
+		if (len >= n && !memcmp(s + len - n, suffix, n))
+			s[len - n] = '\0';
+	}
+}
