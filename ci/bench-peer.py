@@ -1,0 +1,78 @@
+#!/usr/bin/python3
+"""The peer a user would otherwise run: pandas + scikit-learn, timed in-process
+on the same file and with the same preprocessing as mlci (mean imputation and
+standardisation of numeric columns, most-frequent imputation and one-hot of
+string columns).
+
+usage: bench-peer.py TASK TRAIN.csv LABEL [--test CSV] [--columns A,B,..]
+                     [--skip-rows N] [--test-skip-rows N] [--label-suffix S]
+  TASK: validate | logistic | ridge | linear
+Prints one JSON object: wall seconds for import, read, fit, predict, the
+process total, and the quality figures (accuracy and log loss, or rmse and r2)."""
+import json, sys, time
+t0 = time.perf_counter()
+import argparse
+import numpy as np, pandas as pd
+
+p = argparse.ArgumentParser()
+p.add_argument("task"); p.add_argument("csv"); p.add_argument("label")
+p.add_argument("--test"); p.add_argument("--columns")
+p.add_argument("--skip-rows", type=int, default=0)
+p.add_argument("--test-skip-rows", type=int, default=0)
+p.add_argument("--label-suffix", default="")
+a = p.parse_args()
+NA = ["", "NA", "N/A", "NaN", "null", "?"]
+
+def read(path, skip):
+    kw = dict(na_values=NA, keep_default_na=False, skipinitialspace=True, skiprows=skip)
+    if a.columns:
+        kw.update(header=None, names=a.columns.split(","))
+    return pd.read_csv(path, **kw)
+
+out = {"task": a.task}
+if a.task == "validate":
+    t_imp = time.perf_counter() - t0
+    t = time.perf_counter(); df = read(a.csv, a.skip_rows); t_read = time.perf_counter() - t
+    t = time.perf_counter()
+    df.describe(include="all"); df.isna().sum(); dups = int(df.duplicated().sum())
+    out.update(import_s=t_imp, read_s=t_read, stats_s=time.perf_counter() - t,
+               rows=len(df), duplicates=dups, total_s=time.perf_counter() - t0)
+    print(json.dumps(out)); sys.exit(0)
+
+from sklearn.compose import ColumnTransformer
+from sklearn.impute import SimpleImputer
+from sklearn.linear_model import LinearRegression, LogisticRegression, Ridge
+from sklearn.metrics import accuracy_score, log_loss, mean_squared_error, r2_score
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import OneHotEncoder, StandardScaler
+t_imp = time.perf_counter() - t0
+
+t = time.perf_counter()
+df = read(a.csv, a.skip_rows)
+dt = read(a.test, a.test_skip_rows) if a.test else df
+t_read = time.perf_counter() - t
+for d in (df, dt):
+    if a.label_suffix and d[a.label].dtype == object:
+        d[a.label] = d[a.label].str.removesuffix(a.label_suffix)
+y = df.pop(a.label); yt = dt.pop(a.label) if dt is not df else y
+num = [c for c in df.columns if df[c].dtype != object]
+cat = [c for c in df.columns if df[c].dtype == object]
+pre = ColumnTransformer([
+    ("num", make_pipeline(SimpleImputer(strategy="mean"), StandardScaler()), num),
+    ("cat", make_pipeline(SimpleImputer(strategy="most_frequent"),
+                          OneHotEncoder(handle_unknown="ignore")), cat)])
+model = {"logistic": lambda: LogisticRegression(C=1.0, max_iter=1000),
+         "ridge": lambda: Ridge(alpha=1.0),
+         "linear": lambda: LinearRegression()}[a.task]()
+m = make_pipeline(pre, model)
+t = time.perf_counter(); m.fit(df, y); t_fit = time.perf_counter() - t
+t = time.perf_counter(); pred = m.predict(dt); t_pred = time.perf_counter() - t
+out.update(import_s=t_imp, read_s=t_read, fit_s=t_fit, predict_s=t_pred, rows=len(df))
+if a.task == "logistic":
+    out["accuracy"] = float(accuracy_score(yt, pred))
+    out["log_loss"] = float(log_loss(yt, m.predict_proba(dt), labels=m.classes_))
+else:
+    out["rmse"] = float(np.sqrt(mean_squared_error(yt, pred)))
+    out["r2"] = float(r2_score(yt, pred))
+out["total_s"] = time.perf_counter() - t0
+print(json.dumps(out))
