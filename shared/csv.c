@@ -146,26 +146,20 @@ static int na_match(const struct na_set *na, const char *s, size_t len)
 static int add_field(struct parser *ps, char *s, size_t len, uint32_t line,
 		     uint32_t col, struct mlci_err *err)
 {
+	if (ps->nfld >= CSV_MAX_FIELDS)
+		return err_set_at(err, MLCI_EXIT_DATAERR, ps->path, line, col,
+				  "more than %d fields in one row",
+				  CSV_MAX_FIELDS);
 	if (ps->nfld == ps->cap) {
 		size_t ncap = ps->cap ? ps->cap * 2 : 64;
-		struct field *nf;
+		struct field *nf = realloc(ps->fld, ncap * sizeof(*nf));
 
-		if (ps->nfld >= CSV_MAX_FIELDS)
-			return err_set_at(err, MLCI_EXIT_DATAERR, ps->path,
-					  line, col,
-					  "more than %d fields in one row",
-					  CSV_MAX_FIELDS);
-		nf = realloc(ps->fld, ncap * sizeof(*nf));
 		if (!nf)
 			return err_set(err, MLCI_EXIT_SOFTWARE, ps->path,
 				       "out of memory");
 		ps->fld = nf;
 		ps->cap = ncap;
 	}
-	if (ps->nfld >= CSV_MAX_FIELDS)
-		return err_set_at(err, MLCI_EXIT_DATAERR, ps->path, line, col,
-				  "more than %d fields in one row",
-				  CSV_MAX_FIELDS);
 	ps->fld[ps->nfld].s = s;
 	ps->fld[ps->nfld].len = len;
 	ps->fld[ps->nfld].line = line;
@@ -198,10 +192,10 @@ static int skip_blank_line(struct parser *ps)
 
 /*
  * Parse one record at ps->p into ps->fld. Returns 1 when a record was
- * read, 0 at the end of the input, -1 on error. *rec_line gets the line
- * it starts on; *end_col the column just past its last byte.
+ * read, 0 at the end of the input, -1 on error. *end_line and *end_col
+ * get the position just past its last byte.
  */
-static int parse_record(struct parser *ps, uint32_t *rec_line,
+static int parse_record(struct parser *ps, uint32_t *end_line,
 			uint32_t *end_col, struct mlci_err *err)
 {
 	char *end = ps->end;
@@ -211,7 +205,6 @@ static int parse_record(struct parser *ps, uint32_t *rec_line,
 		;
 	if (ps->p >= end)
 		return 0;
-	*rec_line = ps->line;
 	for (;;) {
 		char *p = ps->p, *w, *cell;
 		uint32_t fline, fcol;
@@ -280,11 +273,13 @@ static int parse_record(struct parser *ps, uint32_t *rec_line,
 			return -1;
 		*w = '\0';
 		if (p >= end) {
+			*end_line = ps->line;
 			*end_col = col_of(ps, p);
 			ps->p = p;
 			return 1;
 		}
 		if (c == '\n') {
+			*end_line = ps->line;
 			*end_col = col_of(ps, p);
 			ps->p = p + 1;
 			ps->line++;
@@ -451,6 +446,23 @@ static int names_from_header(struct frame *f, const struct parser *ps,
 	return 0;
 }
 
+/* A NUL byte means this is not text: say where the first one is. */
+static int nul_error(const char *path, const char *d, size_t len,
+		     struct mlci_err *err)
+{
+	const char *nul = memchr(d, '\0', len), *ls = d, *q;
+	long line = 1;
+
+	for (q = d; q < nul; q++)
+		if (*q == '\n') {
+			line++;
+			ls = q + 1;
+		}
+	return err_set_at(err, MLCI_EXIT_DATAERR, path, line,
+			  (long)(nul - ls) + 1,
+			  "a NUL byte: not a text file");
+}
+
 static int load(struct frame *f, struct csv_store *st, const char *path,
 		const struct csv_opts *o, struct parser *ps, struct na_set *na,
 		struct mlci_err *err)
@@ -458,7 +470,7 @@ static int load(struct frame *f, struct csv_store *st, const char *path,
 	size_t len, cap = 0, i;
 	long skipped;
 	int have_names = 0, rc;
-	uint32_t rec_line = 0, end_col = 0;
+	uint32_t end_line = 0, end_col = 0;
 
 	f->path = strdup(path);
 	if (!f->path)
@@ -473,6 +485,8 @@ static int load(struct frame *f, struct csv_store *st, const char *path,
 	if (read_file(path, &st->data, &len, 0, err) < 0)
 		return -1;
 	sha256_buf(st->data, len, f->sha256);
+	if (memchr(st->data, '\0', len))
+		return nul_error(f->path, st->data, len, err);
 
 	ps->path = f->path;
 	ps->p = st->data;
@@ -491,7 +505,7 @@ static int load(struct frame *f, struct csv_store *st, const char *path,
 		ps->line_start = ps->p;
 	}
 
-	while ((rc = parse_record(ps, &rec_line, &end_col, err)) > 0) {
+	while ((rc = parse_record(ps, &end_line, &end_col, err)) > 0) {
 		size_t base;
 
 		if (!have_names) {
@@ -501,17 +515,19 @@ static int load(struct frame *f, struct csv_store *st, const char *path,
 			continue;
 		}
 		if (ps->nfld != f->ncols) {
-			uint32_t col = ps->nfld > f->ncols ?
-				ps->fld[f->ncols].col : end_col;
+			/* point at the first extra field, or the row's end */
+			int more = ps->nfld > f->ncols;
+			uint32_t line = more ? ps->fld[f->ncols].line : end_line;
+			uint32_t col = more ? ps->fld[f->ncols].col : end_col;
 
 			if (have_names == 1 && f->nrows == 0)
 				return err_set_at(err, MLCI_EXIT_DATAERR, f->path,
-						  rec_line, col,
+						  line, col,
 						  "the first row has %zu fields, but "
 						  "--columns names %zu",
 						  ps->nfld, f->ncols);
 			return err_set_at(err, MLCI_EXIT_DATAERR, f->path,
-					  rec_line, col,
+					  line, col,
 					  "row has %zu fields, expected %zu",
 					  ps->nfld, f->ncols);
 		}

@@ -1,0 +1,357 @@
+#include "linmodel.h"
+
+#include <float.h>
+#include <limits.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* LAPACK (Fortran, 32-bit integers; the trailing size_t is gfortran's
+ * hidden length of a character argument). */
+extern void dposv_(const char *uplo, const int *n, const int *nrhs, double *a,
+		   const int *lda, double *b, const int *ldb, int *info,
+		   size_t uplo_len);
+extern void dgelsd_(const int *m, const int *n, const int *nrhs, double *a,
+		    const int *lda, double *b, const int *ldb, double *s,
+		    const double *rcond, int *rank, double *work,
+		    const int *lwork, int *iwork, int *info);
+
+/* log(1 + exp(t)) without overflow */
+static double softplus(double t)
+{
+	return t > 0 ? t + log1p(exp(-t)) : log1p(exp(t));
+}
+
+static double sigmoid(double t)
+{
+	double e;
+
+	if (t >= 0)
+		return 1 / (1 + exp(-t));
+	e = exp(t);
+	return e / (1 + e);
+}
+
+void logistic_proba(const double *z, size_t K, double *prob)
+{
+	size_t k;
+	double mx, sum = 0;
+
+	if (K == 2) {
+		prob[1] = sigmoid(z[0]);
+		prob[0] = 1 - prob[1];
+		return;
+	}
+	mx = z[0];
+	for (k = 1; k < K; k++)
+		if (z[k] > mx)
+			mx = z[k];
+	for (k = 0; k < K; k++) {
+		prob[k] = exp(z[k] - mx);
+		sum += prob[k];
+	}
+	for (k = 0; k < K; k++)
+		prob[k] /= sum;
+}
+
+/* The objective scaled by 1 / (C n): mean log loss + ||W||^2 / (2 C n).
+ * X is kept as compressed rows (one-hot columns are mostly zeros). */
+struct logit {
+	const size_t *rowp;	/* n + 1 offsets into idx/val */
+	const unsigned *idx;
+	const double *val;
+	const size_t *y;
+	size_t n, p, K, rows;	/* rows: 1 (binary) or K */
+	double lam;		/* 1 / (C n) */
+	double *z;		/* rows scratch values */
+	double last_loss;	/* mean log loss at the last evaluation */
+};
+
+static double logit_eval(void *ctx, const double *w, double *g)
+{
+	struct logit *L = ctx;
+	size_t n = L->n, p = L->p, R = L->rows, i, j, k;
+	const double *b = w + R * p;
+	double *gb = g + R * p, loss = 0, pen = 0;
+
+	memset(g, 0, (R * p + R) * sizeof(*g));
+	for (i = 0; i < n; i++) {
+		const unsigned *ix = L->idx + L->rowp[i];
+		const double *xv = L->val + L->rowp[i];
+		size_t nz = L->rowp[i + 1] - L->rowp[i];
+		double *z = L->z;
+
+		for (k = 0; k < R; k++) {
+			const double *wk = w + k * p;
+			double s = b[k];
+
+			for (j = 0; j < nz; j++)
+				s += wk[ix[j]] * xv[j];
+			z[k] = s;
+		}
+		if (R == 1) {
+			double yi = L->y[i] == 1;
+
+			/* loss = log(1 + exp(-m)), m = (2y - 1) z */
+			loss += softplus(yi ? -z[0] : z[0]);
+			z[0] = sigmoid(z[0]) - yi;
+		} else {
+			double mx = z[0], sum = 0;
+
+			for (k = 1; k < R; k++)
+				if (z[k] > mx)
+					mx = z[k];
+			for (k = 0; k < R; k++)
+				sum += exp(z[k] - mx);
+			loss += mx + log(sum) - z[L->y[i]];
+			for (k = 0; k < R; k++)
+				z[k] = exp(z[k] - mx) / sum - (k == L->y[i]);
+		}
+		for (k = 0; k < R; k++) {
+			double r = z[k];
+			double *gk = g + k * p;
+
+			if (r == 0)
+				continue;
+			for (j = 0; j < nz; j++)
+				gk[ix[j]] += r * xv[j];
+			gb[k] += r;
+		}
+	}
+	for (k = 0; k < R * p + R; k++)
+		g[k] /= (double)n;
+	for (k = 0; k < R * p; k++) {
+		g[k] += L->lam * w[k];
+		pen += w[k] * w[k];
+	}
+	L->last_loss = loss / (double)n;
+	return L->last_loss + 0.5 * L->lam * pen;
+}
+
+/* X's non-zero entries as compressed rows; 0 or -1 (out of memory). */
+static int compress(const double *X, size_t n, size_t p, size_t **rowp,
+		    unsigned **idx, double **val)
+{
+	size_t i, j, nnz = 0;
+
+	for (i = 0; i < n * p; i++)
+		nnz += X[i] != 0;
+	*rowp = malloc((n + 1) * sizeof(**rowp));
+	*idx = malloc((nnz + 1) * sizeof(**idx));
+	*val = malloc((nnz + 1) * sizeof(**val));
+	if (!*rowp || !*idx || !*val)
+		return -1;
+	nnz = 0;
+	for (i = 0; i < n; i++) {
+		(*rowp)[i] = nnz;
+		for (j = 0; j < p; j++)
+			if (X[i * p + j] != 0) {
+				(*idx)[nnz] = (unsigned)j;
+				(*val)[nnz++] = X[i * p + j];
+			}
+	}
+	(*rowp)[n] = nnz;
+	return 0;
+}
+
+int logistic_fit(const double *X, const size_t *y, size_t n, size_t p,
+		 size_t K, double C, const struct lbfgs_params *lp,
+		 double *coef, double *intercept, struct fit_summary *s,
+		 struct mlci_err *err)
+{
+	struct logit L = { NULL, NULL, NULL, y, n, p, K, K == 2 ? 1 : K, 0,
+			   NULL, 0 };
+	size_t R = L.rows, nv = R * p + R, k, *rowp = NULL;
+	unsigned *idx = NULL;
+	double *w = NULL, *g = NULL, *val = NULL, pen = 0, f;
+	struct lbfgs_result r;
+	int rc = -1;
+
+	memset(s, 0, sizeof(*s));
+	if (n == 0 || K < 2 || !(C > 0) || p > UINT_MAX)
+		return err_set(err, MLCI_EXIT_SOFTWARE, NULL,
+			       "logistic_fit: bad arguments");
+	L.lam = 1 / (C * (double)n);
+	w = calloc(nv, sizeof(*w));
+	g = calloc(nv, sizeof(*g));
+	L.z = calloc(R, sizeof(*L.z));
+	if (!w || !g || !L.z || compress(X, n, p, &rowp, &idx, &val) < 0) {
+		err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
+		goto out;
+	}
+	L.rowp = rowp, L.idx = idx, L.val = val;
+	if (lbfgs_minimize(nv, w, logit_eval, &L, lp, &r) < 0) {
+		err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory in L-BFGS");
+		goto out;
+	}
+	/* re-evaluate at the returned point so loss matches coefficients */
+	f = logit_eval(&L, w, g);
+	if (!isfinite(f)) {
+		err_set(err, MLCI_EXIT_DATAERR, NULL,
+			"logistic regression diverged");
+		goto out;
+	}
+	if (R > 1) {	/* softmax intercepts are free up to a constant */
+		double mean = 0;
+
+		for (k = 0; k < R; k++)
+			mean += w[R * p + k];
+		mean /= (double)R;
+		for (k = 0; k < R; k++)
+			w[R * p + k] -= mean;
+	}
+	memcpy(coef, w, R * p * sizeof(*coef));
+	memcpy(intercept, w + R * p, R * sizeof(*intercept));
+	for (k = 0; k < R * p; k++)
+		pen += w[k] * w[k];
+	s->iterations = r.iterations;
+	s->evaluations = r.evaluations;
+	s->converged = r.converged;
+	s->stop = lbfgs_stop_name(r.stop);
+	s->loss = L.last_loss;
+	s->objective = 0.5 * pen + C * (double)n * L.last_loss;
+	s->grad_max = r.gmax;
+	rc = 0;
+out:
+	free(w), free(g), free(L.z), free(rowp), free(idx), free(val);
+	return rc;
+}
+
+/* Solve min ||A x - b|| (A m x k column-major, overwritten; b has
+ * max(m, k) rows, x comes back in its first k). */
+static int lstsq(double *A, int m, int k, double *b, struct mlci_err *err)
+{
+	int nrhs = 1, lda = m > 0 ? m : 1, ldb = m > k ? m : k, rank, info;
+	int lwork = -1, liwork;
+	double rcond = DBL_EPSILON, wq, *sv, *work;
+	int iwq = 0, *iwork;
+
+	if (ldb < 1)
+		ldb = 1;
+	sv = malloc((size_t)(m < k ? m : k) * sizeof(*sv) + sizeof(*sv));
+	if (!sv)
+		return err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
+	dgelsd_(&m, &k, &nrhs, A, &lda, b, &ldb, sv, &rcond, &rank, &wq,
+		&lwork, &iwq, &info);
+	if (info != 0) {
+		free(sv);
+		return err_set(err, MLCI_EXIT_SOFTWARE, NULL,
+			       "dgelsd workspace query failed (info %d)", info);
+	}
+	lwork = (int)wq;
+	liwork = iwq > 1 ? iwq : 1;
+	work = malloc((size_t)lwork * sizeof(*work) + sizeof(*work));
+	iwork = malloc((size_t)liwork * sizeof(*iwork));
+	if (!work || !iwork) {
+		free(sv), free(work), free(iwork);
+		return err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
+	}
+	dgelsd_(&m, &k, &nrhs, A, &lda, b, &ldb, sv, &rcond, &rank, work,
+		&lwork, iwork, &info);
+	free(sv), free(work), free(iwork);
+	if (info != 0)
+		return err_set(err, MLCI_EXIT_SOFTWARE, NULL,
+			       "least squares did not converge (dgelsd info %d)",
+			       info);
+	return 0;
+}
+
+int ridge_fit(const double *X, const double *y, size_t n, size_t p,
+	      double alpha, double *coef, double *intercept,
+	      struct fit_summary *s, struct mlci_err *err)
+{
+	double *xm = NULL, *A = NULL, *b = NULL, ym = 0, rss = 0, pen = 0;
+	size_t i, j, k;
+	int rc = -1;
+
+	memset(s, 0, sizeof(*s));
+	if (n == 0 || n > INT_MAX || p > INT_MAX / 2 ||
+	    (alpha == 0 && n * p > (size_t)INT_MAX))
+		return err_set(err, MLCI_EXIT_DATAERR, NULL,
+			       "%zu rows by %zu features is too large to solve",
+			       n, p);
+	xm = calloc(p + 1, sizeof(*xm));
+	if (!xm)
+		goto oom;
+	for (i = 0; i < n; i++) {
+		ym += y[i];
+		for (j = 0; j < p; j++)
+			xm[j] += X[i * p + j];
+	}
+	ym /= (double)n;
+	for (j = 0; j < p; j++)
+		xm[j] /= (double)n;
+
+	if (alpha > 0) {
+		int pn = (int)p, one = 1, info = 0;
+
+		/* (Xc'Xc + alpha I) w = Xc'yc, lower triangle, column-major */
+		A = calloc(p * p + 1, sizeof(*A));
+		b = calloc(p + 1, sizeof(*b));
+		if (!A || !b)
+			goto oom;
+		for (i = 0; i < n; i++) {
+			const double *x = X + i * p;
+			double yc = y[i] - ym;
+
+			for (j = 0; j < p; j++) {
+				double xj = x[j] - xm[j];
+
+				b[j] += xj * yc;
+				for (k = j; k < p; k++)
+					A[j * p + k] += xj * (x[k] - xm[k]);
+			}
+		}
+		for (j = 0; j < p; j++)
+			A[j * p + j] += alpha;
+		if (p)
+			dposv_("L", &pn, &one, A, &pn, b, &pn, &info, 1);
+		if (info != 0) {
+			rc = err_set(err, MLCI_EXIT_SOFTWARE, NULL,
+				     "ridge normal equations are not positive definite (dposv info %d)",
+				     info);
+			goto out;
+		}
+		memcpy(coef, b, p * sizeof(*coef));
+	} else {
+		size_t ldb = n > p ? n : p;
+
+		A = malloc((n * p + 1) * sizeof(*A));
+		b = calloc(ldb + 1, sizeof(*b));
+		if (!A || !b)
+			goto oom;
+		for (i = 0; i < n; i++) {
+			for (j = 0; j < p; j++)
+				A[j * n + i] = X[i * p + j] - xm[j];
+			b[i] = y[i] - ym;
+		}
+		if (p && lstsq(A, (int)n, (int)p, b, err) < 0)
+			goto out;
+		memcpy(coef, b, p * sizeof(*coef));
+	}
+	*intercept = ym;
+	for (j = 0; j < p; j++)
+		*intercept -= xm[j] * coef[j];
+	for (i = 0; i < n; i++) {
+		double r = y[i] - *intercept;
+
+		for (j = 0; j < p; j++)
+			r -= X[i * p + j] * coef[j];
+		rss += r * r;
+	}
+	for (j = 0; j < p; j++)
+		pen += coef[j] * coef[j];
+	s->iterations = 1;
+	s->evaluations = 1;
+	s->converged = 1;
+	s->stop = "direct";
+	s->loss = rss / (double)n;
+	s->objective = rss + alpha * pen;
+	rc = 0;
+	goto out;
+oom:
+	rc = err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
+out:
+	free(xm), free(A), free(b);
+	return rc;
+}

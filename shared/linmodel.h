@@ -1,0 +1,68 @@
+/*
+ * linmodel.h - fitting linear models on a dense, already preprocessed
+ * design matrix: L2-penalised logistic regression (binary and
+ * multinomial, by L-BFGS), ordinary least squares and ridge (LAPACK).
+ *
+ * X is n rows by p columns, row-major. Coefficients come out row-major
+ * too: one row of p per output (1 for a binary or regression model, K
+ * for a multinomial one), plus one intercept per output. The
+ * parameterisations are scikit-learn's, so the optima are the same:
+ *   logistic: minimise 0.5 ||W||^2 + C * sum_i log_loss_i (intercepts
+ *             unpenalised); binary uses one vector for class 1 (sigmoid),
+ *             K > 2 classes use K vectors (softmax).
+ *   ridge:    minimise ||y - X w - b||^2 + alpha ||w||^2, b unpenalised
+ *             (X and y are centred, then the normal equations solved by
+ *             Cholesky, dposv).
+ *   ols:      the minimum-norm least-squares solution on centred X and y
+ *             (SVD, dgelsd, rcond = machine epsilon, as scipy's lstsq).
+ */
+#ifndef MLCI_LINMODEL_H
+#define MLCI_LINMODEL_H
+
+#include <stddef.h>
+
+#include "error.h"
+#include "lbfgs.h"
+
+/* What a fit reports about itself. */
+struct fit_summary {
+	long iterations;	/* L-BFGS iterations (1 for a direct solve) */
+	long evaluations;	/* objective evaluations (1 for a direct solve) */
+	int converged;
+	const char *stop;	/* static string: "gtol", "ftol", "max_iter", "line_search", "direct" */
+	double objective;	/* the penalised objective above, at the solution */
+	double loss;		/* mean training log loss, or mean squared error */
+	double grad_max;	/* logistic: max |gradient| of objective / (C n) */
+};
+
+/*
+ * Fit logistic regression: y[i] in 0..K-1 (K >= 2). coef gets
+ * (K == 2 ? 1 : K) * p values and intercept (K == 2 ? 1 : K). L-BFGS
+ * starts from zero and minimises the objective divided by C * n (the
+ * same optimum; lp->gtol applies to that scaled gradient). Multinomial
+ * intercepts are shifted to sum to zero (predictions are unchanged).
+ * Returns 0, or -1 with err set (out of memory: 70; diverged: 65).
+ */
+int logistic_fit(const double *X, const size_t *y, size_t n, size_t p,
+		 size_t K, double C, const struct lbfgs_params *lp,
+		 double *coef, double *intercept, struct fit_summary *s,
+		 struct mlci_err *err);
+
+/*
+ * Turn decision values into class probabilities: for K == 2, z holds the
+ * one score of class 1 and prob gets [1 - sigmoid(z), sigmoid(z)]; for
+ * K > 2, z holds K scores and prob gets their softmax.
+ */
+void logistic_proba(const double *z, size_t K, double *prob);
+
+/*
+ * Fit ridge regression (alpha > 0) or, with alpha == 0, ordinary least
+ * squares; coef gets p values. Returns 0, or -1 with err set (70 when
+ * memory runs out or LAPACK fails, 65 when the problem is too large for
+ * LAPACK's 32-bit sizes).
+ */
+int ridge_fit(const double *X, const double *y, size_t n, size_t p,
+	      double alpha, double *coef, double *intercept,
+	      struct fit_summary *s, struct mlci_err *err);
+
+#endif

@@ -1,0 +1,117 @@
+/*
+ * metrics.h - classification and regression metrics on arrays, defined
+ * the way scikit-learn (1.2, Debian's python3-sklearn) defines them,
+ * edge cases included. Pure functions: no I/O, no globals.
+ *
+ * Labels are codes 0..k-1 chosen by the caller; every metric is computed
+ * over exactly those k labels, in that order, like sklearn called with
+ * labels=[...]. (mlci-evaluate passes the labels that occur in y_true or
+ * y_pred, which is sklearn's default label set.)
+ *
+ * Edge cases (sklearn's zero_division="warn" default: the value is 0 and a
+ * warning bit is set; a metric is never NaN):
+ *   - precision of a label never predicted: 0, METRICS_WARN_PRECISION;
+ *   - recall of a label absent from y_true: 0, METRICS_WARN_RECALL;
+ *   - F1 = 2PR/(P+R), and 0 when P+R = 0;
+ *   - micro averages pool tp/fp/fn over the labels (with every sample's
+ *     labels among the k, micro precision = recall = accuracy);
+ *   - macro = unweighted mean over the k labels (zeros above included);
+ *     weighted = mean weighted by each label's true support;
+ *   - balanced_accuracy = mean recall over the labels present in y_true;
+ *     labels only predicted are left out, METRICS_WARN_BALANCED;
+ *   - log_loss clips each probability to [eps, 1-eps], eps = DBL_EPSILON
+ *     (np.finfo(float64).eps, sklearn 1.2's eps="auto"), renormalises
+ *     each row to sum 1, and averages -log(p[true label]);
+ *   - roc_auc (binary): area under the ROC curve of score against
+ *     "positive"; tied scores count half (the average-rank / trapezoid
+ *     rule). Undefined when only one class is present: return 1, no value;
+ *   - r2 = 1 - SS_res/SS_tot; constant y_true: 1.0 if the predictions are
+ *     exact, else 0.0 (force_finite); fewer than two samples: undefined.
+ *   - Sums use numpy's pairwise summation (metrics_sum), so the results
+ *     agree with sklearn's to the last bit or nearly so.
+ */
+#ifndef MLCI_METRICS_H
+#define MLCI_METRICS_H
+
+#include <stddef.h>
+
+#include "error.h"
+#include "util.h"
+
+/* class_metrics.warn bits: sklearn would have warned, value set to 0. */
+#define METRICS_WARN_PRECISION 1u	/* a label has no predicted samples */
+#define METRICS_WARN_RECALL 2u		/* a label has no true samples */
+#define METRICS_WARN_BALANCED 4u	/* y_pred holds labels not in y_true */
+
+struct class_metrics {
+	size_t k;			/* number of labels */
+	size_t n;			/* number of samples */
+	size_t *confusion;		/* k*k; [true * k + predicted] */
+	size_t *support;		/* per label: samples truly of it */
+	size_t *predicted;		/* per label: samples predicted as it */
+	double *precision, *recall, *f1;	/* per label */
+	double accuracy, balanced_accuracy;
+	double precision_micro, recall_micro, f1_micro;
+	double precision_macro, recall_macro, f1_macro;
+	double precision_weighted, recall_weighted, f1_weighted;
+	unsigned warn;			/* METRICS_WARN_* */
+};
+
+/*
+ * Fill m from n >= 1 true and predicted label codes, each < k. m owns its
+ * arrays (class_metrics_free). Returns -1 with a 70 error on n == 0, a
+ * code out of range, or out of memory (m is then left freed).
+ */
+int class_metrics_compute(struct class_metrics *m, const size_t *y_true,
+			  const size_t *y_pred, size_t n, size_t k,
+			  struct mlci_err *err);
+
+/* Free m's arrays; safe on a zeroed struct. */
+void class_metrics_free(struct class_metrics *m);
+
+/*
+ * Append scikit-learn's classification_report(y_true, y_pred,
+ * digits=digits) text for m to out, byte for byte: header, one row per
+ * label named names[0..k-1], a blank line, accuracy, macro avg, weighted
+ * avg. The first column is as wide as the longest name in characters
+ * (UTF-8 code points), at least 12 ("weighted avg"). -1 out of memory.
+ */
+int metrics_report_text(const struct class_metrics *m,
+			const char *const *names, int digits, struct buf *out);
+
+/*
+ * Mean log loss of n rows of k probabilities (row-major) against true
+ * codes < k, as sklearn.metrics.log_loss(labels=all k). Returns -1 with a
+ * 65 error naming the row (0-based) when a probability is not finite, 70
+ * on n == 0 or a code out of range.
+ */
+int metrics_log_loss(const size_t *y_true, const double *proba, size_t n,
+		     size_t k, double *out, struct mlci_err *err);
+
+/*
+ * Binary ROC AUC of score for positive[i] (nonzero = positive class), as
+ * sklearn.metrics.roc_auc_score. Returns 0 with *out set, 1 when only one
+ * class is present (undefined, *out untouched), -1 with an error on a
+ * non-finite score (65) or out of memory (70).
+ */
+int metrics_roc_auc(const unsigned char *positive, const double *score,
+		    size_t n, double *out, struct mlci_err *err);
+
+struct reg_metrics {
+	double mse, rmse, mae, r2;
+	int r2_defined;			/* 0 when n < 2 (sklearn: NaN) */
+};
+
+/*
+ * Regression metrics of n >= 1 predictions p against y, as sklearn's
+ * mean_squared_error (rmse: squared=False), mean_absolute_error and
+ * r2_score. -1 with a 70 error on n == 0, 65 on a non-finite value.
+ */
+int metrics_regression(const double *y, const double *p, size_t n,
+		       struct reg_metrics *m, struct mlci_err *err);
+
+/* numpy's pairwise sum of x[0..n-1] (np.add.reduce on a contiguous
+ * float64 array), so means match numpy's bit for bit. */
+double metrics_sum(const double *x, size_t n);
+
+#endif

@@ -1,0 +1,102 @@
+/*
+ * package.h - mlci-package's run (lineage check, manifest, tarball) and
+ * the reader that mlci-deploy uses to verify a package before trusting it.
+ *
+ * A package is NAME-VERSION.tar.gz holding, under the top directory
+ * NAME-VERSION/, the artifacts given (model.json, metrics.json, gate.json,
+ * data-report.json, schema.json) and manifest.json (kind mlci.manifest):
+ * name, version, files [{path, role, sha256, size}] and the lineage
+ * {data_sha256, model_sha256, metrics_sha256, gate_sha256, gate_verdict,
+ * allow_failed_gate}. Beside the tarball, package.json (kind mlci.package)
+ * records the archive's file name, sha256 and size, and a copy of the
+ * manifest. With SOURCE_DATE_EPOCH set the tarball is byte-reproducible.
+ */
+#ifndef MLCI_PACKAGE_H
+#define MLCI_PACKAGE_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+#include "error.h"
+#include "hash.h"
+
+#define PACKAGE_NAME_MAX 128
+
+struct package_opts {
+	const char *model;		/* required */
+	const char *metrics;		/* optional; each needs the one above */
+	const char *gate;
+	const char *data_report;
+	const char *schema;
+	const char *name;		/* [A-Za-z0-9._-]+ */
+	const char *version;
+	const char *out_dir;		/* created (with parents) if missing */
+	int allow_failed_gate;
+	const char *producer;		/* "mlci-package" */
+};
+
+struct package_result {
+	char *archive_path;		/* DIR/NAME-VER.tar.gz (owned) */
+	char *package_path;		/* DIR/package.json (owned) */
+	char sha256[SHA256_HEX_LEN + 1];	/* of the tarball */
+	size_t size;			/* of the tarball */
+	size_t nfiles;			/* files in the tarball, manifest included */
+	const char *gate_verdict;	/* "pass", "fail", ... or NULL (no gate) */
+	int gate_overridden;		/* a failed gate packaged by request */
+	json_t *package;		/* the package.json artifact (owned) */
+};
+
+/* 0 when s is a valid package name ([A-Za-z0-9._-]+, not starting with
+ * '.', at most PACKAGE_NAME_MAX); otherwise -1 with a 64 error. what
+ * names the option in the message ("--name"). */
+int package_check_name(const char *s, const char *what, struct mlci_err *err);
+
+/* As package_check_name for a version: the same characters plus '+', no
+ * "..", not starting with '.', and not a name the registry reserves
+ * ("channels", "history.jsonl"). */
+int package_check_version(const char *s, const char *what,
+			  struct mlci_err *err);
+
+/*
+ * Load and check the inputs (kinds, lineage, gate verdict), then write
+ * DIR/NAME-VER.tar.gz and DIR/package.json atomically, both or neither.
+ * Exit codes in err: 64 bad name/version or option combination, 66 a
+ * missing input, 65 wrong kind or broken lineage (naming both files),
+ * 1 failed gate without allow_failed_gate, 73 output (or out_dir, which
+ * is created only once every check has passed) cannot be created.
+ * Free r with package_result_release (also after failure).
+ */
+int package_run(const struct package_opts *o, struct package_result *r,
+		struct mlci_err *err);
+
+void package_result_release(struct package_result *r);
+
+/* A package read back and verified (see package_open). */
+struct package_info {
+	char *path;		/* the file opened (owned) */
+	char *name;		/* from the manifest (owned) */
+	char *version;
+	unsigned char *archive;	/* the tarball's bytes exactly as read (owned) */
+	size_t archive_size;
+	char sha256[SHA256_HEX_LEN + 1];	/* of archive */
+	char *manifest;		/* manifest.json's bytes (owned, NUL-terminated) */
+	size_t manifest_size;
+	json_t *manifest_json;	/* owned reference */
+	const char *gate_verdict;	/* in manifest_json, or NULL */
+};
+
+/*
+ * Read a package: path is the .tar.gz, or a package.json whose archive
+ * (in the same directory) must match its recorded sha256 and size. The
+ * tarball is read with archive_read_tgz's safety checks; it must hold
+ * exactly one top directory NAME-VER/ with manifest.json, every file the
+ * manifest lists with the recorded size and sha256, nothing unlisted,
+ * and a lineage consistent with the files. Any mismatch: 65 naming path.
+ * Free with package_info_release (also after failure).
+ */
+int package_open(const char *path, struct package_info *p,
+		 struct mlci_err *err);
+
+void package_info_release(struct package_info *p);
+
+#endif

@@ -1,0 +1,391 @@
+#include "preprocess.h"
+
+#include <float.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "artifact.h"
+#include "util.h"
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+void prep_free(struct prep *p)
+{
+	size_t i, k;
+
+	if (!p)
+		return;
+	for (i = 0; i < p->ncols; i++) {
+		struct prep_col *c = &p->cols[i];
+
+		free(c->name);
+		for (k = 0; k < c->ncats; k++)
+			free(c->cats[k]);
+		free(c->cats);
+	}
+	free(p->cols);
+	memset(p, 0, sizeof(*p));
+}
+
+/* scikit-learn's test for a constant feature (_is_constant_feature). */
+static int is_constant(double var, double mean, size_t n)
+{
+	double eps = DBL_EPSILON, nd = (double)n;
+
+	return var <= nd * eps * var + (nd * mean * eps) * (nd * mean * eps);
+}
+
+static void fit_numeric(struct prep_col *c, const struct frame *f, size_t col)
+{
+	size_t r, cnt = 0;
+	double sum = 0, ss = 0, v;
+
+	for (r = 0; r < f->nrows; r++)
+		if (frame_number(f, r, col, &v, NULL) == 0)
+			sum += v, cnt++;
+	c->mean = cnt ? sum / (double)cnt : 0;
+	/* imputed cells sit at the mean: they add nothing to ss, but
+	 * count in n, as StandardScaler after SimpleImputer sees them */
+	for (r = 0; r < f->nrows; r++)
+		if (frame_number(f, r, col, &v, NULL) == 0)
+			ss += (v - c->mean) * (v - c->mean);
+	v = f->nrows ? ss / (double)f->nrows : 0;
+	c->scale = is_constant(v, c->mean, f->nrows) ? 1 : sqrt(v);
+	c->kind = PREP_NUMERIC;
+}
+
+static int fit_categorical(struct prep_col *c, const struct frame *f,
+			   size_t col)
+{
+	const char **vals = malloc((f->nrows + 1) * sizeof(*vals));
+	size_t r, n = 0, i, best = 0, bestn = 0, run;
+
+	if (!vals)
+		return -1;
+	for (r = 0; r < f->nrows; r++)
+		if (frame_cell(f, r, col))
+			vals[n++] = frame_cell(f, r, col);
+	qsort(vals, n, sizeof(*vals), cmp_str);
+	c->cats = calloc(n + 1, sizeof(*c->cats));
+	if (!c->cats) {
+		free(vals);
+		return -1;
+	}
+	c->kind = PREP_CATEGORICAL;
+	for (i = 0; i < n; i += run) {
+		for (run = 1; i + run < n && !strcmp(vals[i], vals[i + run]); run++)
+			;
+		if (run > bestn)
+			best = c->ncats, bestn = run;
+		c->cats[c->ncats] = strdup(vals[i]);
+		if (!c->cats[c->ncats]) {
+			free(vals);
+			return -1;
+		}
+		c->ncats++;
+	}
+	c->fill = best;
+	free(vals);
+	return 0;
+}
+
+static int column_is_numeric(const struct frame *f, size_t col)
+{
+	size_t r;
+	double v;
+
+	for (r = 0; r < f->nrows; r++)
+		if (frame_number(f, r, col, &v, NULL) < 0)
+			return 0;
+	return 1;
+}
+
+int prep_fit(struct prep *p, const struct frame *f, const size_t *cols,
+	     size_t ncols, struct mlci_err *err)
+{
+	size_t i;
+
+	memset(p, 0, sizeof(*p));
+	p->cols = calloc(ncols + 1, sizeof(*p->cols));
+	if (!p->cols)
+		return err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
+	for (i = 0; i < ncols; i++) {
+		struct prep_col *c = &p->cols[i];
+
+		p->ncols++;
+		c->name = strdup(f->names[cols[i]]);
+		if (!c->name)
+			goto oom;
+		if (column_is_numeric(f, cols[i]))
+			fit_numeric(c, f, cols[i]);
+		else if (fit_categorical(c, f, cols[i]) < 0)
+			goto oom;
+		c->offset = p->nout;
+		p->nout += c->kind == PREP_NUMERIC ? 1 : c->ncats;
+		if (p->nout > PREP_MAX_OUT) {
+			err_set(err, MLCI_EXIT_DATAERR, f->path,
+				"more than %zu encoded features (column '%.100s' has %zu categories): exclude high-cardinality columns",
+				PREP_MAX_OUT, c->name, c->ncats);
+			prep_free(p);
+			return -1;
+		}
+	}
+	return 0;
+oom:
+	prep_free(p);
+	return err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
+}
+
+int prep_bind(const struct prep *p, const struct frame *f, size_t *map,
+	      struct mlci_err *err)
+{
+	size_t i;
+
+	for (i = 0; i < p->ncols; i++) {
+		int c = frame_find(f, p->cols[i].name);
+
+		if (c < 0)
+			return err_set(err, MLCI_EXIT_DATAERR, f->path,
+				       "no column '%.100s' (a feature of the model)",
+				       p->cols[i].name);
+		map[i] = (size_t)c;
+	}
+	return 0;
+}
+
+int prep_row(const struct prep *p, const struct frame *f, const size_t *map,
+	     size_t r, double *x, struct mlci_err *err)
+{
+	size_t i;
+
+	memset(x, 0, p->nout * sizeof(*x));
+	for (i = 0; i < p->ncols; i++) {
+		const struct prep_col *c = &p->cols[i];
+		double v;
+
+		if (c->kind == PREP_NUMERIC) {
+			int rc = frame_number(f, r, map[i], &v, err);
+
+			if (rc < 0)
+				return -1;
+			x[c->offset] = rc ? 0 : (v - c->mean) / c->scale;
+		} else {
+			const char *s = frame_cell(f, r, map[i]);
+			char **hit;
+
+			if (!s) {
+				x[c->offset + c->fill] = 1;
+				continue;
+			}
+			hit = bsearch(&s, c->cats, c->ncats, sizeof(*c->cats),
+				      cmp_str);
+			if (hit)
+				x[c->offset + (size_t)(hit - c->cats)] = 1;
+		}
+	}
+	return 0;
+}
+
+void prep_out_name(const struct prep *p, size_t j, char *out, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < p->ncols; i++) {
+		const struct prep_col *c = &p->cols[i];
+
+		if (c->kind == PREP_NUMERIC && j == c->offset) {
+			snprintf(out, n, "%s", c->name);
+			return;
+		}
+		if (c->kind == PREP_CATEGORICAL && j >= c->offset &&
+		    j < c->offset + c->ncats) {
+			snprintf(out, n, "%s=%s", c->name, c->cats[j - c->offset]);
+			return;
+		}
+	}
+	snprintf(out, n, "?");
+}
+
+json_t *prep_to_json(const struct prep *p)
+{
+	json_t *j = json_object(), *cols = json_array(), *outs = json_array();
+	struct buf b;
+	size_t i, k;
+
+	buf_init(&b);
+	if (!j || !cols || !outs)
+		goto fail;
+	for (i = 0; i < p->ncols; i++) {
+		const struct prep_col *c = &p->cols[i];
+		json_t *o = json_object(), *cats;
+
+		if (!o || json_array_append_new(cols, o) < 0)
+			goto fail;
+		json_object_set_new(o, "name", json_string(c->name));
+		if (c->kind == PREP_NUMERIC) {
+			json_object_set_new(o, "type", json_string("numeric"));
+			json_object_set_new(o, "impute", json_real(c->mean));
+			json_object_set_new(o, "mean", json_real(c->mean));
+			json_object_set_new(o, "scale", json_real(c->scale));
+			json_array_append_new(outs, json_string(c->name));
+			continue;
+		}
+		json_object_set_new(o, "type", json_string("categorical"));
+		json_object_set_new(o, "impute", json_string(c->cats[c->fill]));
+		cats = json_array();
+		if (!cats || json_object_set_new(o, "categories", cats) < 0)
+			goto fail;
+		for (k = 0; k < c->ncats; k++) {
+			json_array_append_new(cats, json_string(c->cats[k]));
+			buf_reset(&b);
+			if (buf_printf(&b, "%s=%s", c->name, c->cats[k]) < 0)
+				goto fail;
+			json_array_append_new(outs, json_string(b.data));
+		}
+	}
+	if (json_array_size(outs) != p->nout)
+		goto fail;
+	json_object_set_new(j, "columns", cols);
+	json_object_set_new(j, "outputs", outs);
+	json_object_set_new(j, "n_outputs", json_integer((json_int_t)p->nout));
+	buf_release(&b);
+	return j;
+fail:
+	buf_release(&b);
+	json_decref(j);
+	json_decref(cols);
+	json_decref(outs);
+	return NULL;
+}
+
+static int bad(struct mlci_err *err, const char *file, size_t i,
+	       const char *what)
+{
+	return err_set(err, MLCI_EXIT_DATAERR, file,
+		       "preprocessing.columns[%zu]: %s", i, what);
+}
+
+static int col_from_json(struct prep_col *c, const json_t *o, size_t i,
+			 const char *file, struct mlci_err *err)
+{
+	const char *name, *type, *imp;
+	json_t *cats, *v;
+	double mean, scale, impute;
+	size_t k;
+
+	if (!json_is_object(o))
+		return bad(err, file, i, "not an object");
+	if (json_get_str(o, "name", &name, file, err) < 0 ||
+	    json_get_str(o, "type", &type, file, err) < 0)
+		return -1;
+	c->name = strdup(name);
+	if (!c->name)
+		return err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
+	if (!strcmp(type, "numeric")) {
+		c->kind = PREP_NUMERIC;
+		if (json_get_num(o, "mean", &mean, file, err) < 0 ||
+		    json_get_num(o, "scale", &scale, file, err) < 0 ||
+		    json_get_num(o, "impute", &impute, file, err) < 0)
+			return -1;
+		if (!isfinite(mean) || !isfinite(scale) || !(scale > 0))
+			return bad(err, file, i, "mean and scale must be finite, scale > 0");
+		if (impute != mean)
+			return bad(err, file, i, "impute must equal mean");
+		c->mean = mean;
+		c->scale = scale;
+		return 0;
+	}
+	if (strcmp(type, "categorical"))
+		return bad(err, file, i, "type must be 'numeric' or 'categorical'");
+	c->kind = PREP_CATEGORICAL;
+	if (json_get_array(o, "categories", &cats, file, err) < 0 ||
+	    json_get_str(o, "impute", &imp, file, err) < 0)
+		return -1;
+	if (json_array_size(cats) == 0 || json_array_size(cats) > PREP_MAX_OUT)
+		return bad(err, file, i, "categories must hold 1 to 2^24 values");
+	c->cats = calloc(json_array_size(cats), sizeof(*c->cats));
+	if (!c->cats)
+		return err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
+	json_array_foreach(cats, k, v) {
+		if (!json_is_string(v))
+			return bad(err, file, i, "categories must be strings");
+		if (k && strcmp(c->cats[k - 1], json_string_value(v)) >= 0)
+			return bad(err, file, i, "categories must be sorted and unique");
+		c->cats[k] = strdup(json_string_value(v));
+		if (!c->cats[k])
+			return err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
+		c->ncats++;
+		if (!strcmp(c->cats[k], imp))
+			c->fill = k + 1;	/* +1: 0 means not found yet */
+	}
+	if (!c->fill)
+		return bad(err, file, i, "impute is not one of the categories");
+	c->fill--;
+	return 0;
+}
+
+int prep_from_json(struct prep *p, const json_t *j, const char *file,
+		   struct mlci_err *err)
+{
+	json_t *cols, *outs, *o;
+	char **names = NULL;
+	long nout;
+	size_t i;
+
+	memset(p, 0, sizeof(*p));
+	if (!json_is_object(j))
+		return err_set(err, MLCI_EXIT_DATAERR, file,
+			       "field 'preprocessing' is not an object");
+	if (json_get_array(j, "columns", &cols, file, err) < 0 ||
+	    json_get_array(j, "outputs", &outs, file, err) < 0 ||
+	    json_get_int(j, "n_outputs", &nout, file, err) < 0)
+		return -1;
+	if (json_array_size(cols) > PREP_MAX_COLS)
+		return err_set(err, MLCI_EXIT_DATAERR, file,
+			       "preprocessing: more than %zu columns", PREP_MAX_COLS);
+	p->cols = calloc(json_array_size(cols) + 1, sizeof(*p->cols));
+	names = calloc(json_array_size(cols) + 1, sizeof(*names));
+	if (!p->cols || !names) {
+		free(names);
+		return err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
+	}
+	json_array_foreach(cols, i, o) {
+		struct prep_col *c = &p->cols[i];
+
+		p->ncols++;
+		if (col_from_json(c, o, i, file, err) < 0)
+			goto fail;
+		c->offset = p->nout;
+		p->nout += c->kind == PREP_NUMERIC ? 1 : c->ncats;
+		if (p->nout > PREP_MAX_OUT) {
+			err_set(err, MLCI_EXIT_DATAERR, file,
+				"preprocessing: more than %zu outputs", PREP_MAX_OUT);
+			goto fail;
+		}
+		names[i] = c->name;
+	}
+	if (nout < 0 || (size_t)nout != p->nout ||
+	    json_array_size(outs) != p->nout) {
+		err_set(err, MLCI_EXIT_DATAERR, file,
+			"preprocessing: n_outputs %ld and %zu output names do not match the %zu encoded columns",
+			nout, json_array_size(outs), p->nout);
+		goto fail;
+	}
+	qsort(names, p->ncols, sizeof(*names), cmp_str);
+	for (i = 1; i < p->ncols; i++)
+		if (!strcmp(names[i - 1], names[i])) {
+			err_set(err, MLCI_EXIT_DATAERR, file,
+				"preprocessing: column '%.100s' appears twice",
+				names[i]);
+			goto fail;
+		}
+	free(names);
+	return 0;
+fail:
+	free(names);
+	return -1;
+}

@@ -1,0 +1,97 @@
+/*
+ * preprocess.h - the feature transform that travels inside model.json,
+ * fitted on the training frame and applied identically at predict time.
+ *
+ * Each input column becomes either
+ *   numeric:     every non-missing training value parses as a number.
+ *                Missing -> the training mean; then (x - mean) / scale,
+ *                scale being the population std (ddof 0) computed after
+ *                imputation, or 1 for a constant column (scikit-learn's
+ *                SimpleImputer(mean) + StandardScaler). One output.
+ *   categorical: otherwise. Missing -> the most frequent training value
+ *                (ties: the smallest); then one-hot over the categories
+ *                seen in training, sorted by byte order (UTF-8 code
+ *                point order, as Python sorts). A category not seen in
+ *                training encodes as all zeros. One output per category.
+ * Outputs are laid out column by column in input order; a categorical
+ * column's outputs are named "NAME=CATEGORY".
+ */
+#ifndef MLCI_PREPROCESS_H
+#define MLCI_PREPROCESS_H
+
+#include <stddef.h>
+
+#include <jansson.h>
+
+#include "csv.h"
+#include "error.h"
+
+enum prep_kind {
+	PREP_NUMERIC,
+	PREP_CATEGORICAL,
+};
+
+struct prep_col {
+	char *name;		/* input column name (owned) */
+	enum prep_kind kind;
+	double mean, scale;	/* numeric: missing -> mean; (x - mean) / scale */
+	char **cats;		/* categorical: sorted, unique (owned) */
+	size_t ncats;
+	size_t fill;		/* categorical: index of the value for missing */
+	size_t offset;		/* index of this column's first output */
+};
+
+struct prep {
+	struct prep_col *cols;
+	size_t ncols;
+	size_t nout;		/* total outputs (encoded features) */
+};
+
+/* Largest sizes a model may declare: bounds checked before allocating. */
+#define PREP_MAX_COLS ((size_t)1 << 20)
+#define PREP_MAX_OUT ((size_t)1 << 24)
+
+/*
+ * Fit the transform on columns cols[0..ncols) of f (all rows). Returns 0,
+ * or -1 with err set (70 out of memory; 65 naming f->path when the
+ * encoding would exceed PREP_MAX_OUT outputs). p must be freed.
+ */
+int prep_fit(struct prep *p, const struct frame *f, const size_t *cols,
+	     size_t ncols, struct mlci_err *err);
+
+/* Free what p holds; safe on a zeroed prep. */
+void prep_free(struct prep *p);
+
+/*
+ * Find each of p's columns in f by name: map gets ncols frame column
+ * indexes. A missing column is a 65 error naming f->path.
+ */
+int prep_bind(const struct prep *p, const struct frame *f, size_t *map,
+	      struct mlci_err *err);
+
+/*
+ * Encode row r of f into x (p->nout values), columns found through map
+ * (from prep_bind). A non-number in a numeric column is a 65 error with
+ * f->path:line:col.
+ */
+int prep_row(const struct prep *p, const struct frame *f, const size_t *map,
+	     size_t r, double *x, struct mlci_err *err);
+
+/* The name of output j ("NAME" or "NAME=CATEGORY") into out. */
+void prep_out_name(const struct prep *p, size_t j, char *out, size_t n);
+
+/*
+ * Serialise as {"columns": [...], "n_outputs": N, "outputs": [names]}.
+ * Returns a new reference, or NULL when memory runs out.
+ */
+json_t *prep_to_json(const struct prep *p);
+
+/*
+ * Read what prep_to_json wrote, validating every field (types, sorted
+ * unique categories, positive finite scales, sizes within the bounds
+ * above). Errors are 65 naming file. p must be freed either way.
+ */
+int prep_from_json(struct prep *p, const json_t *j, const char *file,
+		   struct mlci_err *err);
+
+#endif

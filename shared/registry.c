@@ -1,0 +1,606 @@
+#include "registry.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "artifact.h"
+#include "io.h"
+#include "package.h"
+#include "util.h"
+
+#define DEFAULT_LOCK_TIMEOUT 60.0
+
+/*
+ * A backend: open parses the rest of the URL (after "scheme://") into
+ * r->state; publish does the work; close frees r->state. A NULL open
+ * marks a scheme we know of but do not support yet.
+ */
+struct registry_backend {
+	const char *scheme;
+	int (*open)(struct registry *r, const char *rest, struct mlci_err *err);
+	int (*publish)(struct registry *r, const struct registry_item *item,
+		       const char *channel, struct registry_result *res,
+		       struct mlci_err *err);
+	void (*close)(struct registry *r);
+};
+
+struct registry {
+	const struct registry_backend *backend;
+	char *url;
+	struct registry_opts opts;
+	void *state;
+};
+
+/* ---- helpers -------------------------------------------------------- */
+
+static char *path_join(const char *a, const char *b)
+{
+	struct buf s;
+	size_t n = strlen(a);
+
+	buf_init(&s);
+	if (buf_addstr(&s, a) < 0 || (n && a[n - 1] != '/' && buf_addch(&s, '/') < 0) ||
+	    buf_addstr(&s, b) < 0) {
+		buf_release(&s);
+		return NULL;
+	}
+	return buf_detach(&s, NULL);
+}
+
+static void fsync_dir(const char *dir)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd >= 0) {
+		fsync(fd);
+		close(fd);
+	}
+}
+
+static const char *str_or_empty(const json_t *v)
+{
+	return json_is_string(v) ? json_string_value(v) : "";
+}
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* ---- the filesystem backend ----------------------------------------- */
+
+struct dir_state {
+	char *root;
+};
+
+static int dir_open(struct registry *r, const char *rest, struct mlci_err *err)
+{
+	struct dir_state *s;
+	size_t n = strlen(rest);
+
+	if (rest[0] != '/')
+		return err_set(err, MLCI_EXIT_USAGE, NULL,
+			       "--to %s: a dir:// registry needs an absolute path (dir:///path/to/registry)",
+			       r->url);
+	while (n > 1 && rest[n - 1] == '/')
+		n--;
+	s = calloc(1, sizeof(*s));
+	if (!s || !(s->root = strndup(rest, n))) {
+		free(s);
+		return err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
+	}
+	r->state = s;
+	return 0;
+}
+
+static void dir_close(struct registry *r)
+{
+	struct dir_state *s = r->state;
+
+	if (s)
+		free(s->root);
+	free(s);
+	r->state = NULL;
+}
+
+/* flock path, polling until timeout seconds have passed; returns the fd. */
+static int take_lock(const char *path, double timeout, struct mlci_err *err)
+{
+	double start = now_s();
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+
+	if (fd < 0)
+		return err_set(err, MLCI_EXIT_CANTCREAT, path, "cannot create lock: %s",
+			       strerror(errno));
+	for (;;) {
+		if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+			return fd;
+		if (errno != EWOULDBLOCK && errno != EINTR) {
+			int e = errno;
+
+			close(fd);
+			return err_set(err, MLCI_EXIT_IOERR, path, "cannot lock: %s",
+				       strerror(e));
+		}
+		if (now_s() - start >= timeout) {
+			close(fd);
+			return err_set(err, MLCI_EXIT_TEMPFAIL, path,
+				       "held by another deploy; gave up after %g s", timeout);
+		}
+		sleep_ms(50);
+	}
+}
+
+/* Same bytes already stored under vdir? 1 yes, 0 differ, -1 error. */
+static int same_version(const char *vdir, const char *file,
+			const struct registry_item *it, char got[SHA256_HEX_LEN + 1],
+			struct mlci_err *err)
+{
+	char *p = path_join(vdir, file);
+	int rc;
+
+	if (!p)
+		return err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
+	rc = sha256_file(p, got, err);
+	if (rc < 0) {
+		char why[sizeof(err->msg)];
+
+		snprintf(why, sizeof(why), "%s", err->msg);
+		err_set(err, MLCI_EXIT_DATAERR, p, "damaged registry entry: %s", why);
+		free(p);
+		return -1;
+	}
+	free(p);
+	return !strcmp(got, it->sha256);
+}
+
+static int stage_file(const char *dir, const char *name, const void *data,
+		      size_t n, struct mlci_err *err)
+{
+	char *p = path_join(dir, name);
+	int rc;
+
+	if (!p)
+		return err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
+	rc = write_file_atomic(p, data, n, err);
+	if (rc == 0 && chmod(p, 0444) != 0)
+		rc = err_set(err, MLCI_EXIT_IOERR, p, "chmod: %s", strerror(errno));
+	free(p);
+	return rc;
+}
+
+static void unstage(const char *dir, const char *tarname)
+{
+	char *a = path_join(dir, tarname), *m = path_join(dir, "manifest.json");
+
+	if (a)
+		unlink(a);
+	if (m)
+		unlink(m);
+	free(a);
+	free(m);
+	rmdir(dir);
+}
+
+/* Write NAME/VER via a staging directory renamed into place. */
+static int put_version(const char *ndir, const char *vdir,
+		       const struct registry_item *it, const char *tarname,
+		       struct mlci_err *err)
+{
+	struct buf tmpl;
+	int rc = -1;
+
+	buf_init(&tmpl);
+	if (buf_printf(&tmpl, "%s/.%s.tmp-XXXXXX", ndir, it->version) < 0)
+		return err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
+	if (!mkdtemp(tmpl.data)) {
+		err_set(err, MLCI_EXIT_CANTCREAT, ndir, "cannot create a staging directory: %s",
+			strerror(errno));
+		goto done;
+	}
+	if (stage_file(tmpl.data, tarname, it->archive, it->archive_size, err) < 0 ||
+	    stage_file(tmpl.data, "manifest.json", it->manifest, it->manifest_size, err) < 0)
+		goto fail;
+	if (chmod(tmpl.data, 0755) != 0 || rename(tmpl.data, vdir) != 0) {
+		err_set(err, MLCI_EXIT_IOERR, vdir, "cannot move the version into place: %s",
+			strerror(errno));
+		goto fail;
+	}
+	fsync_dir(ndir);
+	rc = 0;
+	goto done;
+fail:
+	unstage(tmpl.data, tarname);
+done:
+	buf_release(&tmpl);
+	return rc;
+}
+
+static int history_add(const char *ndir, json_t *line, struct mlci_err *err)
+{
+	char *p = path_join(ndir, "history.jsonl");
+	char *s = json_dumps(line, JSON_SORT_KEYS | JSON_COMPACT);
+	int fd = -1, rc = -1;
+	size_t n;
+
+	if (!p || !s) {
+		err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
+		goto done;
+	}
+	n = strlen(s);
+	s[n] = '\n';	/* replaces the NUL; written by length */
+	fd = open(p, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+	if (fd < 0 || write(fd, s, n + 1) != (ssize_t)(n + 1) || fsync(fd) != 0) {
+		err_set(err, MLCI_EXIT_IOERR, p, "cannot append: %s", strerror(errno));
+		goto done;
+	}
+	rc = 0;
+done:
+	if (fd >= 0)
+		close(fd);
+	free(s);
+	free(p);
+	return rc;
+}
+
+static json_t *history_line(const char *event, const char *when,
+			    const struct registry_item *it, const char *channel,
+			    const struct registry_result *res)
+{
+	json_t *l = json_object();
+
+	json_object_set_new(l, "event", json_string(event));
+	json_object_set_new(l, "time", json_string(when));
+	json_object_set_new(l, "name", json_string(it->name));
+	json_object_set_new(l, "version", json_string(it->version));
+	json_object_set_new(l, "sha256", json_string(it->sha256));
+	if (channel) {
+		json_object_set_new(l, "channel", json_string(channel));
+		json_object_set_new(l, "previous", res->previous_version[0] ?
+				    json_string(res->previous_version) : json_null());
+	}
+	return l;
+}
+
+/* Point channels/CHANNEL.json at the item; fill res's previous fields. */
+static int move_channel(struct registry *r, const char *ndir,
+			const struct registry_item *it, const char *channel,
+			struct registry_result *res, struct mlci_err *err)
+{
+	char *cdir = path_join(ndir, "channels"), *cpath = NULL;
+	struct buf file;
+	json_t *cur = NULL, *next = NULL, *prev = NULL;
+	char when[32];
+	int rc = -1;
+
+	buf_init(&file);
+	if (!cdir || buf_printf(&file, "%s.json", channel) < 0 ||
+	    !(cpath = path_join(cdir, file.data))) {
+		err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
+		goto done;
+	}
+	if (mkdir(cdir, 0755) != 0 && errno != EEXIST) {
+		err_set(err, MLCI_EXIT_CANTCREAT, cdir, "cannot create: %s", strerror(errno));
+		goto done;
+	}
+	if (access(cpath, F_OK) == 0) {
+		const char *v, *s;
+
+		if (artifact_load(cpath, KIND_CHANNEL, SCHEMA_CHANNEL, &cur, NULL, err) < 0 ||
+		    json_get_str(cur, "version", &v, cpath, err) < 0 ||
+		    json_get_str(cur, "sha256", &s, cpath, err) < 0)
+			goto done;
+		if (!strcmp(v, it->version) && !strcmp(s, it->sha256)) {
+			json_t *p = json_object_get(cur, "previous");
+
+			snprintf(res->channel_action, sizeof(res->channel_action), "unchanged");
+			if (json_is_object(p)) {
+				snprintf(res->previous_version, sizeof(res->previous_version), "%s",
+					 str_or_empty(json_object_get(p, "version")));
+				snprintf(res->previous_sha256, sizeof(res->previous_sha256), "%s",
+					 str_or_empty(json_object_get(p, "sha256")));
+			}
+			rc = 0;
+			goto done;
+		}
+		snprintf(res->previous_version, sizeof(res->previous_version), "%s", v);
+		snprintf(res->previous_sha256, sizeof(res->previous_sha256), "%s", s);
+		prev = json_object();
+		json_object_set_new(prev, "version", json_string(v));
+		json_object_set_new(prev, "sha256", json_string(s));
+	}
+	if (artifact_time(when, NULL, err) < 0 ||
+	    !(next = artifact_new(KIND_CHANNEL, SCHEMA_CHANNEL,
+				  r->opts.producer ? r->opts.producer : "mlci-deploy", err)))
+		goto done;
+	json_object_set_new(next, "name", json_string(it->name));
+	json_object_set_new(next, "channel", json_string(channel));
+	json_object_set_new(next, "version", json_string(it->version));
+	json_object_set_new(next, "sha256", json_string(it->sha256));
+	json_object_set_new(next, "previous", prev ? prev : json_null());
+	prev = NULL;
+	json_object_set_new(next, "updated", json_string(when));
+	if (it->source)
+		artifact_add_input(next, "package", it->source, it->sha256);
+	if (artifact_write(cpath, next, err) < 0)
+		goto done;
+	fsync_dir(cdir);
+	snprintf(res->channel_action, sizeof(res->channel_action), "moved");
+	rc = 0;
+done:
+	json_decref(prev);
+	json_decref(next);
+	json_decref(cur);
+	buf_release(&file);
+	free(cpath);
+	free(cdir);
+	return rc;
+}
+
+static int dir_publish(struct registry *r, const struct registry_item *it,
+		       const char *channel, struct registry_result *res,
+		       struct mlci_err *err)
+{
+	struct dir_state *s = r->state;
+	char *ndir = NULL, *vdir = NULL, *lock = NULL, when[32];
+	char got[SHA256_HEX_LEN + 1];
+	struct buf tarname;
+	struct stat st;
+	int fd = -1, rc = -1, same;
+	double timeout = r->opts.lock_timeout > 0 ? r->opts.lock_timeout : DEFAULT_LOCK_TIMEOUT;
+
+	buf_init(&tarname);
+	if (buf_printf(&tarname, "%s-%s.tar.gz", it->name, it->version) < 0 ||
+	    !(ndir = path_join(s->root, it->name)) ||
+	    !(vdir = path_join(ndir, it->version)) ||
+	    !(lock = path_join(ndir, ".lock"))) {
+		err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
+		goto done;
+	}
+	if (artifact_time(when, NULL, err) < 0 || mkdir_p(ndir, err) < 0)
+		goto done;
+	if ((fd = take_lock(lock, timeout, err)) < 0)
+		goto done;
+	snprintf(res->location, sizeof(res->location), "%s", vdir);
+	if (lstat(vdir, &st) == 0) {
+		if (!S_ISDIR(st.st_mode)) {
+			err_set(err, MLCI_EXIT_CANTCREAT, vdir, "exists and is not a version directory");
+			goto done;
+		}
+		if ((same = same_version(vdir, tarname.data, it, got, err)) < 0)
+			goto done;
+		if (!same) {
+			err_set(err, MLCI_EXIT_VERDICT, vdir,
+				"version already published with different bytes (sha256 %.12s..., this package %.12s...); versions are immutable",
+				got, it->sha256);
+			goto done;
+		}
+		snprintf(res->action, sizeof(res->action), "unchanged");
+	} else if (errno != ENOENT) {
+		err_set(err, MLCI_EXIT_IOERR, vdir, "cannot stat: %s", strerror(errno));
+		goto done;
+	} else {
+		if (put_version(ndir, vdir, it, tarname.data, err) < 0)
+			goto done;
+		snprintf(res->action, sizeof(res->action), "created");
+		json_t *line = history_line("publish", when, it, NULL, res);
+		int hrc = history_add(ndir, line, err);
+
+		json_decref(line);
+		if (hrc < 0)
+			goto done;
+	}
+	if (channel) {
+		if (move_channel(r, ndir, it, channel, res, err) < 0)
+			goto done;
+		if (!strcmp(res->channel_action, "moved")) {
+			json_t *line = history_line("channel", when, it, channel, res);
+			int hrc = history_add(ndir, line, err);
+
+			json_decref(line);
+			if (hrc < 0)
+				goto done;
+		}
+	}
+	rc = 0;
+done:
+	if (fd >= 0)
+		close(fd);	/* releases the lock */
+	buf_release(&tarname);
+	free(lock);
+	free(vdir);
+	free(ndir);
+	return rc;
+}
+
+/* ---- the interface -------------------------------------------------- */
+
+static const struct registry_backend backends[] = {
+	{ "dir", dir_open, dir_publish, dir_close },
+	{ "s3", NULL, NULL, NULL },
+	{ "http", NULL, NULL, NULL },
+	{ "https", NULL, NULL, NULL },
+	{ "gitlab", NULL, NULL, NULL },
+};
+
+int registry_open(struct registry **out, const char *url,
+		  const struct registry_opts *opts, struct mlci_err *err)
+{
+	const char *sep = url ? strstr(url, "://") : NULL;
+	struct registry *r;
+	size_t i, n;
+
+	*out = NULL;
+	if (!sep)
+		return err_set(err, MLCI_EXIT_USAGE, NULL,
+			       "--to '%s' is not a registry URL (expected dir:///path/to/registry)",
+			       url ? url : "");
+	n = (size_t)(sep - url);
+	for (i = 0; i < sizeof(backends) / sizeof(backends[0]); i++)
+		if (strlen(backends[i].scheme) == n && !strncmp(url, backends[i].scheme, n))
+			break;
+	if (i == sizeof(backends) / sizeof(backends[0]))
+		return err_set(err, MLCI_EXIT_USAGE, NULL,
+			       "--to %s: unknown registry scheme '%.*s' (supported: dir://)",
+			       url, (int)n, url);
+	if (!backends[i].open)
+		return err_set(err, MLCI_EXIT_USAGE, NULL,
+			       "--to %s: %s:// registries are not supported yet (supported: dir://)",
+			       url, backends[i].scheme);
+	r = calloc(1, sizeof(*r));
+	if (!r || !(r->url = strdup(url))) {
+		free(r);
+		return err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
+	}
+	r->backend = &backends[i];
+	if (opts)
+		r->opts = *opts;
+	if (r->backend->open(r, sep + 3, err) < 0) {
+		registry_close(r);
+		return -1;
+	}
+	*out = r;
+	return 0;
+}
+
+int registry_publish(struct registry *r, const struct registry_item *item,
+		     const char *channel, struct registry_result *res,
+		     struct mlci_err *err)
+{
+	memset(res, 0, sizeof(*res));
+	if (package_check_name(item->name, "package name", err) < 0 ||
+	    package_check_version(item->version, "package version", err) < 0 ||
+	    (channel && package_check_name(channel, "--channel", err) < 0))
+		return -1;
+	return r->backend->publish(r, item, channel, res, err);
+}
+
+const char *registry_url(const struct registry *r)
+{
+	return r->url;
+}
+
+void registry_close(struct registry *r)
+{
+	if (!r)
+		return;
+	if (r->backend && r->backend->close)
+		r->backend->close(r);
+	free(r->url);
+	free(r);
+}
+
+/* ---- mlci-deploy's run ---------------------------------------------- */
+
+static json_t *deploy_json(const struct deploy_opts *o, const struct package_info *p,
+			   const struct registry_result *res, struct mlci_err *err)
+{
+	json_t *d = artifact_new(KIND_DEPLOY, SCHEMA_DEPLOY,
+				 o->producer ? o->producer : "mlci-deploy", err);
+	json_t *prev;
+
+	if (!d)
+		return NULL;
+	if (artifact_add_input_file(d, "package", o->package, err) < 0) {
+		json_decref(d);
+		return NULL;
+	}
+	json_object_set_new(d, "target", json_string(o->to));
+	json_object_set_new(d, "name", json_string(p->name));
+	json_object_set_new(d, "version", json_string(p->version));
+	json_object_set_new(d, "sha256", json_string(p->sha256));
+	json_object_set_new(d, "action", json_string(res->action));
+	json_object_set_new(d, "location", json_string(res->location));
+	json_object_set_new(d, "channel", o->channel ? json_string(o->channel) : json_null());
+	json_object_set_new(d, "channel_action", o->channel ?
+			    json_string(res->channel_action) : json_null());
+	if (res->previous_version[0]) {
+		prev = json_object();
+		json_object_set_new(prev, "version", json_string(res->previous_version));
+		json_object_set_new(prev, "sha256", json_string(res->previous_sha256));
+	} else {
+		prev = json_null();
+	}
+	json_object_set_new(d, "previous", prev);
+	return d;
+}
+
+int deploy_run(const struct deploy_opts *o, struct deploy_result *r,
+	       struct mlci_err *err)
+{
+	struct registry_opts ropts = { o->lock_timeout, o->producer };
+	struct registry *reg = NULL;
+	struct package_info p;
+	struct registry_item it;
+	struct afile out;
+	char *text = NULL;
+	int rc = -1;
+
+	memset(r, 0, sizeof(*r));
+	memset(&p, 0, sizeof(p));
+	memset(&out, 0, sizeof(out));
+	if (registry_open(&reg, o->to, &ropts, err) < 0)
+		return -1;
+	if ((o->channel && package_check_name(o->channel, "--channel", err) < 0) ||
+	    package_open(o->package, &p, err) < 0 ||
+	    afile_open(&out, o->out, err) < 0)
+		goto done;
+	memset(&it, 0, sizeof(it));
+	it.name = p.name;
+	it.version = p.version;
+	it.archive = p.archive;
+	it.archive_size = p.archive_size;
+	it.sha256 = p.sha256;
+	it.manifest = p.manifest;
+	it.manifest_size = p.manifest_size;
+	it.source = o->package;
+	if (registry_publish(reg, &it, o->channel, &r->reg, err) < 0)
+		goto done;
+	if (!(r->deploy = deploy_json(o, &p, &r->reg, err)))
+		goto done;
+	if (!(text = artifact_dumps(r->deploy))) {
+		err_set(err, MLCI_EXIT_SOFTWARE, NULL, "cannot serialise deploy.json");
+		goto done;
+	}
+	if (fputs(text, out.fp) == EOF) {
+		err_set(err, MLCI_EXIT_IOERR, o->out, "cannot write");
+		goto done;
+	}
+	if (afile_commit(&out, err) < 0)
+		goto done;
+	r->name = p.name;
+	r->version = p.version;
+	p.name = p.version = NULL;
+	memcpy(r->sha256, p.sha256, sizeof(r->sha256));
+	rc = 0;
+done:
+	afile_abort(&out);
+	free(text);
+	package_info_release(&p);
+	registry_close(reg);
+	return rc;
+}
+
+void deploy_result_release(struct deploy_result *r)
+{
+	free(r->name);
+	free(r->version);
+	json_decref(r->deploy);
+	memset(r, 0, sizeof(*r));
+}

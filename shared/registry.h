@@ -1,0 +1,114 @@
+/*
+ * registry.h - where mlci-deploy puts packages, behind one interface.
+ *
+ * A registry is opened from a URL; the scheme picks a backend. Today only
+ * dir:///absolute/path (a filesystem registry) is implemented; s3://,
+ * http(s):// and gitlab:// are recognised and refused with a usage error
+ * (64) saying they are not supported yet. A new backend fills in a
+ * struct registry_backend in registry.c; callers do not change.
+ *
+ * Filesystem layout under REG (created on the first deploy):
+ *   REG/NAME/VER/NAME-VER.tar.gz   immutable once written
+ *   REG/NAME/VER/manifest.json
+ *   REG/NAME/channels/CHANNEL.json kind mlci.channel: version, sha256,
+ *                                  previous {version, sha256} or null
+ *   REG/NAME/history.jsonl         one JSON line per publish / channel move
+ *   REG/NAME/.lock                 flock()ed for the whole deploy
+ * A version directory is staged as REG/NAME/.VER.tmp-XXXXXX and renamed
+ * into place; channel files are written to a temporary and renamed.
+ *
+ * Publishing the same bytes under an existing version is a no-op
+ * ("unchanged"); different bytes are refused with exit code 1 (a negative
+ * verdict: the registry refuses the deploy, and retrying cannot help).
+ * A lock still held after the timeout is a temporary failure (75).
+ */
+#ifndef MLCI_REGISTRY_H
+#define MLCI_REGISTRY_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+#include "error.h"
+#include "hash.h"
+
+struct registry;
+
+struct registry_opts {
+	double lock_timeout;	/* seconds to wait for the lock; <= 0: 60 */
+	const char *producer;	/* names the writer in channel files */
+};
+
+/* What to publish: the package's bytes and identity (see package_open). */
+struct registry_item {
+	const char *name;
+	const char *version;
+	const void *archive;
+	size_t archive_size;
+	const char *sha256;		/* of archive */
+	const void *manifest;
+	size_t manifest_size;
+	const char *source;		/* the package file, recorded as input */
+};
+
+struct registry_result {
+	char action[16];		/* "created" or "unchanged" */
+	char channel_action[16];	/* "moved", "unchanged" or "" (no channel) */
+	char previous_version[160];	/* channel's previous version, "" if none */
+	char previous_sha256[SHA256_HEX_LEN + 1];
+	char location[4096];		/* where the version lives (path or URL) */
+};
+
+/*
+ * Open the registry named by url. Unknown or unsupported scheme: 64; a
+ * dir:// path that is not absolute: 64. The registry is freed with
+ * registry_close. No file is touched until registry_publish.
+ */
+int registry_open(struct registry **out, const char *url,
+		  const struct registry_opts *opts, struct mlci_err *err);
+
+/*
+ * Store item under NAME/VER (or confirm identical bytes are there) and,
+ * when channel is not NULL, point NAME/channels/CHANNEL at it recording
+ * the version it pointed at before. Everything under the lock. Errors:
+ * 1 different bytes under an existing version, 64 bad channel name,
+ * 73 cannot create, 74 I/O, 75 lock held past the timeout.
+ */
+int registry_publish(struct registry *r, const struct registry_item *item,
+		     const char *channel, struct registry_result *res,
+		     struct mlci_err *err);
+
+/* The URL the registry was opened with (owned by r). */
+const char *registry_url(const struct registry *r);
+
+/* Free r (NULL is fine). */
+void registry_close(struct registry *r);
+
+/* mlci-deploy's run, below the command line. */
+struct deploy_opts {
+	const char *package;	/* NAME-VER.tar.gz or its package.json */
+	const char *to;		/* registry URL */
+	const char *channel;	/* optional */
+	const char *out;	/* deploy.json */
+	double lock_timeout;
+	const char *producer;	/* "mlci-deploy" */
+};
+
+struct deploy_result {
+	struct registry_result reg;
+	char *name;		/* owned */
+	char *version;		/* owned */
+	char sha256[SHA256_HEX_LEN + 1];
+	json_t *deploy;		/* the deploy.json artifact (owned) */
+};
+
+/*
+ * Verify the package (package_open) before touching anything, open the
+ * deploy.json output, publish, and write deploy.json (kind mlci.deploy).
+ * Free r with deploy_result_release (also after failure).
+ */
+int deploy_run(const struct deploy_opts *o, struct deploy_result *r,
+	       struct mlci_err *err);
+
+void deploy_result_release(struct deploy_result *r);
+
+#endif

@@ -1,0 +1,511 @@
+#include "report.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "rules.h"
+
+/* ---- shared helpers ---- */
+
+static void fmt_human(char *out, size_t n, double v)
+{
+	snprintf(out, n, "%.6g", v == 0 ? 0.0 : v);
+}
+
+/* A rule's value and threshold for people: 6 significant digits, more
+ * when needed so two different numbers never print the same. */
+static void fmt_pair(char *vo, char *to, size_t n, double v, double t)
+{
+	int prec;
+
+	for (prec = 6; prec <= 15; prec++) {
+		snprintf(vo, n, "%.*g", prec, v == 0 ? 0.0 : v);
+		snprintf(to, n, "%.*g", prec, t == 0 ? 0.0 : t);
+		if (v == t || strcmp(vo, to))
+			return;
+	}
+	/* distinct doubles have distinct shortest round-trip forms */
+	fmt_double(vo, n, v);
+	fmt_double(to, n, t);
+}
+
+static void fmt_delta(char *out, size_t n, double v)
+{
+	snprintf(out, n, "%+.6g", v == 0 ? 0.0 : v);
+}
+
+/* Length of the valid UTF-8 sequence at s (1-4), or 0 if invalid or a
+ * code point XML 1.0 does not allow; *cp gets the code point. */
+static size_t utf8_seq(const unsigned char *s, unsigned *cp)
+{
+	unsigned c = s[0], v;
+	size_t n, i;
+
+	if (c < 0x80) {
+		*cp = c;
+		return 1;
+	}
+	if (c >= 0xC2 && c <= 0xDF)
+		n = 2, v = c & 0x1F;
+	else if (c >= 0xE0 && c <= 0xEF)
+		n = 3, v = c & 0x0F;
+	else if (c >= 0xF0 && c <= 0xF4)
+		n = 4, v = c & 0x07;
+	else
+		return 0;
+	for (i = 1; i < n; i++) {
+		if ((s[i] & 0xC0) != 0x80)
+			return 0;
+		v = (v << 6) | (s[i] & 0x3F);
+	}
+	if ((n == 3 && v < 0x800) || (n == 4 && (v < 0x10000 || v > 0x10FFFF)) ||
+	    (v >= 0xD800 && v <= 0xDFFF) || v == 0xFFFE || v == 0xFFFF)
+		return 0;
+	*cp = v;
+	return n;
+}
+
+int xml_escape(struct buf *b, const char *s, int attr)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	int rc = 0;
+
+	while (*p && rc == 0) {
+		unsigned cp;
+		size_t n = utf8_seq(p, &cp);
+
+		if (!n) {
+			rc = buf_addstr(b, "\xEF\xBF\xBD");
+			p++;
+			continue;
+		}
+		switch (cp) {
+		case '&': rc = buf_addstr(b, "&amp;"); break;
+		case '<': rc = buf_addstr(b, "&lt;"); break;
+		case '>': rc = buf_addstr(b, "&gt;"); break;
+		case '"': rc = buf_addstr(b, "&quot;"); break;
+		case '\'': rc = buf_addstr(b, "&apos;"); break;
+		case '\t': rc = buf_addstr(b, attr ? "&#9;" : "\t"); break;
+		case '\n': rc = buf_addstr(b, attr ? "&#10;" : "\n"); break;
+		case '\r': rc = buf_addstr(b, "&#13;"); break;
+		default:
+			if (cp < 0x20)
+				rc = buf_addstr(b, "\xEF\xBF\xBD");
+			else
+				rc = buf_add(b, p, n);
+		}
+		p += n;
+	}
+	return rc;
+}
+
+int om_escape_label(struct buf *b, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	int rc = 0;
+
+	while (*p && rc == 0) {
+		unsigned cp;
+		size_t n = utf8_seq(p, &cp);
+
+		if (!n) {
+			rc = buf_addch(b, '?');
+			p++;
+			continue;
+		}
+		if (cp == '\\')
+			rc = buf_addstr(b, "\\\\");
+		else if (cp == '"')
+			rc = buf_addstr(b, "\\\"");
+		else if (cp == '\n')
+			rc = buf_addstr(b, "\\n");
+		else if (cp == '#')
+			rc = buf_addch(b, '_');
+		else if (cp < 0x20 || cp == 0x7f)
+			rc = buf_addch(b, ' ');
+		else
+			rc = buf_add(b, p, n);
+		p += n;
+	}
+	return rc;
+}
+
+int dotenv_key(char *out, size_t n, const char *name)
+{
+	size_t i, len = 5 + strlen(name);
+
+	if (len > 255 || len + 1 > n || !*name)
+		return -1;
+	memcpy(out, "MLCI_", 5);
+	for (i = 0; name[i]; i++) {
+		unsigned char c = (unsigned char)name[i];
+
+		if (c >= 'a' && c <= 'z')
+			c = (unsigned char)(c - 'a' + 'A');
+		else if (!((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')))
+			c = '_';
+		out[5 + i] = (char)c;
+	}
+	out[len] = '\0';
+	return 0;
+}
+
+int dotenv_value_ok(const char *s)
+{
+	for (; *s; s++)
+		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+			    "0123456789._:/@+-", *s))
+			return 0;
+	return 1;
+}
+
+/* ---- report ---- */
+
+static char *collapse_blanks(const char *s)
+{
+	char *out = malloc(strlen(s) + 1), *o = out;
+	int blank = 0;
+
+	if (!out)
+		return NULL;
+	for (; *s; s++) {
+		if (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\n') {
+			blank = o != out;
+			continue;
+		}
+		if (blank)
+			*o++ = ' ';
+		blank = 0;
+		*o++ = *s;
+	}
+	*o = '\0';
+	return out;
+}
+
+static int name_used(const struct report *r, size_t upto, const char *name)
+{
+	size_t j;
+
+	for (j = 0; j < upto; j++)
+		if (!strcmp(r->rules[j].name, name))
+			return 1;
+	return 0;
+}
+
+int report_finish(struct report *r)
+{
+	size_t i;
+
+	r->npassed = r->nfailed = 0;
+	for (i = 0; i < r->nrules; i++) {
+		struct report_rule *rr = &r->rules[i];
+		char *base = collapse_blanks(rr->rule);
+		struct buf nb;
+		unsigned rep = 1;
+
+		if (!base)
+			return -1;
+		buf_init(&nb);
+		if (buf_addstr(&nb, base) < 0) {
+			free(base);
+			return -1;
+		}
+		while (name_used(r, i, nb.data)) {
+			buf_reset(&nb);
+			if (buf_printf(&nb, "%s (%u)", base, ++rep) < 0) {
+				buf_release(&nb);
+				free(base);
+				return -1;
+			}
+		}
+		free(base);
+		free(rr->name);
+		rr->name = buf_detach(&nb, NULL);
+		if (!rr->name)
+			return -1;
+		if (rr->pass)
+			r->npassed++;
+		else
+			r->nfailed++;
+	}
+	r->pass = r->nfailed == 0;
+	return 0;
+}
+
+void report_free(struct report *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->nrules; i++) {
+		free(r->rules[i].rule);
+		free(r->rules[i].name);
+		free(r->rules[i].source);
+		free(r->rules[i].metric);
+	}
+	free(r->rules);
+	for (i = 0; i < r->nmetrics; i++)
+		free(r->metrics[i].name);
+	free(r->metrics);
+	free(r->metrics_path);
+	free(r->metrics_sha);
+	free(r->baseline_path);
+	memset(r, 0, sizeof(*r));
+}
+
+/* ---- JUnit ---- */
+
+static int xml_attr(struct buf *b, const char *name, const char *value)
+{
+	return buf_printf(b, " %s=\"", name) || xml_escape(b, value, 1) ||
+	       buf_addch(b, '"');
+}
+
+static int xml_prop(struct buf *b, const char *name, const char *value)
+{
+	return buf_addstr(b, "      <property") || xml_attr(b, "name", name) ||
+	       xml_attr(b, "value", value) || buf_addstr(b, "/>\n");
+}
+
+/* "accuracy is 0.8, expected >= 0.85" */
+static int rule_message(struct buf *b, const struct report_rule *rr)
+{
+	char v[40], t[40];
+
+	fmt_pair(v, t, sizeof(v), rr->value, rr->threshold);
+	return buf_printf(b, "%s is %s, expected %s %s", rr->metric, v, rr->op, t);
+}
+
+static int rule_explain(struct buf *b, const struct report_rule *rr)
+{
+	char num[40], v[40], t[40];
+	int rc;
+
+	rc = rule_message(b, rr) ||
+	     buf_printf(b, "\nrule:      %s (%s)\nmetric:    %s\n", rr->rule,
+			rr->source ? rr->source : "", rr->metric);
+	fmt_pair(v, t, sizeof(v), rr->value, rr->threshold);
+	rc = rc || buf_printf(b, "value:     %s\nthreshold: %s\n", v, t);
+	if (rr->has_baseline) {
+		fmt_human(num, sizeof(num), rr->baseline);
+		rc = rc || buf_printf(b, "baseline:  %s\n", num);
+	}
+	fmt_delta(num, sizeof(num), rr->delta);
+	rc = rc || buf_printf(b, "delta:     %s (value - %s)\n", num,
+			      rr->has_baseline ? "baseline" : "threshold");
+	return rc ? -1 : 0;
+}
+
+int report_junit(struct buf *b, const struct report *r)
+{
+	const char *tool = r->tool ? r->tool : "mlci";
+	char num[64];
+	struct buf tmp;
+	size_t i;
+	int rc;
+
+	buf_init(&tmp);
+	rc = buf_addstr(b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n") ||
+	     buf_addstr(b, "  <testsuite") || xml_attr(b, "name", tool) ||
+	     xml_attr(b, "package", "mlci") ||
+	     buf_printf(b, " id=\"0\" tests=\"%zu\" failures=\"%zu\" errors=\"0\""
+			" skipped=\"0\" time=\"0.000\"", r->nrules, r->nfailed) ||
+	     xml_attr(b, "timestamp", r->timestamp) ||
+	     xml_attr(b, "hostname", r->hostname[0] ? r->hostname : "localhost") ||
+	     buf_addstr(b, ">\n    <properties>\n") ||
+	     xml_prop(b, "mlci.version", MLCI_VERSION) ||
+	     xml_prop(b, "mlci.verdict", r->pass ? "pass" : "fail") ||
+	     xml_prop(b, "mlci.metrics", r->metrics_path ? r->metrics_path : "");
+	if (!rc && r->metrics_sha)
+		rc = xml_prop(b, "mlci.metrics.sha256", r->metrics_sha);
+	if (!rc && r->baseline_path)
+		rc = xml_prop(b, "mlci.baseline", r->baseline_path);
+	snprintf(num, sizeof(num), "relative %g, absolute %g", RULE_TOL_REL,
+		 RULE_TOL_ABS);
+	rc = rc || xml_prop(b, "mlci.tolerance", num) ||
+	     buf_addstr(b, "    </properties>\n");
+	for (i = 0; !rc && i < r->nrules; i++) {
+		const struct report_rule *rr = &r->rules[i];
+
+		rc = buf_addstr(b, "    <testcase") || xml_attr(b, "name", rr->name) ||
+		     xml_attr(b, "classname", tool) ||
+		     buf_addstr(b, " time=\"0.000\"");
+		if (rc || rr->pass) {
+			rc = rc || buf_addstr(b, "/>\n");
+			continue;
+		}
+		buf_reset(&tmp);
+		rc = rule_message(&tmp, rr) ||
+		     buf_addstr(b, ">\n      <failure type=\"mlci.gate.rule\"") ||
+		     xml_attr(b, "message", tmp.data) || buf_addch(b, '>');
+		buf_reset(&tmp);
+		rc = rc || rule_explain(&tmp, rr) || xml_escape(b, tmp.data, 0) ||
+		     buf_addstr(b, "</failure>\n    </testcase>\n");
+	}
+	rc = rc || buf_addstr(b, "    <system-out>");
+	for (i = 0; !rc && i < r->nrules; i++) {
+		const struct report_rule *rr = &r->rules[i];
+
+		fmt_human(num, sizeof(num), rr->value);
+		buf_reset(&tmp);
+		rc = buf_printf(&tmp, "%s %s (%s = %s)\n", rr->pass ? "PASS" : "FAIL",
+				rr->name, rr->metric, num) ||
+		     xml_escape(b, tmp.data, 0);
+	}
+	rc = rc || buf_addstr(b, "</system-out>\n    <system-err></system-err>\n"
+			      "  </testsuite>\n</testsuites>\n");
+	buf_release(&tmp);
+	return rc ? -1 : 0;
+}
+
+/* ---- Markdown ---- */
+
+/* A table cell: '|' escaped, line breaks as spaces; in a code span
+ * backticks become quotes. */
+static int md_cell(struct buf *b, const char *s, int code)
+{
+	int rc = code ? buf_addch(b, '`') : 0;
+
+	for (; *s && !rc; s++) {
+		if (*s == '|')
+			rc = buf_addstr(b, "\\|");
+		else if (*s == '\n' || *s == '\r' || *s == '\t')
+			rc = buf_addch(b, ' ');
+		else if (*s == '`' && code)
+			rc = buf_addch(b, '\'');
+		else if (!code && strchr("\\*_[]<>&", *s))
+			rc = buf_addch(b, '\\') || buf_addch(b, *s);
+		else
+			rc = buf_addch(b, *s);
+	}
+	return rc || (code && buf_addch(b, '`')) ? -1 : 0;
+}
+
+int report_markdown(struct buf *b, const struct report *r)
+{
+	char v[40], t[40], base[40], d[40];
+	size_t i;
+	int rc;
+
+	rc = buf_printf(b, "### %s: %s\n\n", r->tool ? r->tool : "mlci",
+			r->pass ? "\xE2\x9C\x85 PASS" : "\xE2\x9D\x8C FAIL") ||
+	     buf_printf(b, "**Verdict: %s** \xE2\x80\x94 %zu of %zu rules passed; metrics ",
+			r->pass ? "pass" : "fail", r->npassed, r->nrules) ||
+	     md_cell(b, r->metrics_path ? r->metrics_path : "", 1);
+	if (!rc && r->baseline_path)
+		rc = buf_addstr(b, ", baseline ") || md_cell(b, r->baseline_path, 1);
+	rc = rc || buf_addstr(b, ".\n\n| rule | metric | value | threshold | baseline | delta | status |\n"
+			      "| --- | --- | ---: | ---: | ---: | ---: | --- |\n");
+	for (i = 0; !rc && i < r->nrules; i++) {
+		const struct report_rule *rr = &r->rules[i];
+
+		fmt_pair(v, t, sizeof(v), rr->value, rr->threshold);
+		if (rr->has_baseline)
+			fmt_human(base, sizeof(base), rr->baseline);
+		else
+			snprintf(base, sizeof(base), "%s", "");
+		fmt_delta(d, sizeof(d), rr->delta);
+		rc = buf_addstr(b, "| ") || md_cell(b, rr->rule, 1) ||
+		     buf_addstr(b, " | ") || md_cell(b, rr->metric, 1) ||
+		     buf_printf(b, " | %s | %s | %s | %s | %s |\n", v, t, base, d,
+				rr->pass ? "\xE2\x9C\x85 pass" : "\xE2\x9D\x8C fail");
+	}
+	rc = rc || buf_printf(b, "\ndelta is value \xE2\x88\x92 baseline for rules "
+			      "over `baseline`, value \xE2\x88\x92 threshold otherwise; "
+			      "comparisons allow %g + %g \xC3\x97 max(|value|, |threshold|).\n",
+			      RULE_TOL_ABS, RULE_TOL_REL);
+	return rc ? -1 : 0;
+}
+
+/* ---- OpenMetrics ---- */
+
+static int om_head(struct buf *b, const char *name, const char *help)
+{
+	return buf_printf(b, "# HELP %s %s\n# TYPE %s gauge\n", name, help, name);
+}
+
+int report_openmetrics(struct buf *b, const struct report *r)
+{
+	char num[40];
+	size_t i;
+	int rc;
+
+	rc = om_head(b, "mlci_metric", "Model metric read from metrics.json by the gate.");
+	for (i = 0; !rc && i < r->nmetrics; i++) {
+		fmt_double(num, sizeof(num), r->metrics[i].value);
+		rc = buf_addstr(b, "mlci_metric{name=\"") ||
+		     om_escape_label(b, r->metrics[i].name) ||
+		     buf_printf(b, "\"} %s\n", num);
+	}
+	if (!rc && r->nrules)
+		rc = om_head(b, "mlci_gate_rule_pass",
+			     "1 if the gate rule passed, 0 if it failed.");
+	for (i = 0; !rc && i < r->nrules; i++)
+		rc = buf_addstr(b, "mlci_gate_rule_pass{rule=\"") ||
+		     om_escape_label(b, r->rules[i].name) ||
+		     buf_printf(b, "\"} %d\n", r->rules[i].pass ? 1 : 0);
+	rc = rc || om_head(b, "mlci_gate_passed", "1 if every gate rule passed, else 0.") ||
+	     buf_printf(b, "mlci_gate_passed %d\n", r->pass ? 1 : 0) ||
+	     om_head(b, "mlci_gate_rules", "Number of gate rules evaluated.") ||
+	     buf_printf(b, "mlci_gate_rules %zu\n", r->nrules) ||
+	     om_head(b, "mlci_gate_rules_failed", "Number of gate rules that failed.") ||
+	     buf_printf(b, "mlci_gate_rules_failed %zu\n", r->nfailed) ||
+	     buf_addstr(b, "# EOF\n");
+	return rc ? -1 : 0;
+}
+
+/* ---- dotenv ---- */
+
+struct dotenv {
+	struct buf *b;
+	size_t lines;
+	size_t start;		/* b->len when we began */
+	char (*keys)[260];	/* keys used so far */
+};
+
+/* Add KEY=value if it is valid, new and fits; 0 (added or skipped) or -1. */
+static int dotenv_add(struct dotenv *e, const char *key, const char *value)
+{
+	size_t i, add = strlen(key) + 1 + strlen(value) + 1;
+
+	if (e->lines >= REPORT_DOTENV_MAX_LINES || strlen(key) > 255 ||
+	    !dotenv_value_ok(value) ||
+	    e->b->len - e->start + add >= REPORT_DOTENV_MAX_BYTES)
+		return 0;
+	for (i = 0; i < e->lines; i++)
+		if (!strcmp(e->keys[i], key))
+			return 0;
+	snprintf(e->keys[e->lines++], sizeof(e->keys[0]), "%s", key);
+	return buf_printf(e->b, "%s=%s\n", key, value);
+}
+
+static int dotenv_metric(struct dotenv *e, const char *name, double v)
+{
+	char key[260], num[40];
+
+	if (dotenv_key(key, sizeof(key), name) < 0)
+		return 0;
+	fmt_double(num, sizeof(num), v);
+	return dotenv_add(e, key, num);
+}
+
+int report_dotenv(struct buf *b, const struct report *r)
+{
+	char keys[REPORT_DOTENV_MAX_LINES][260];
+	struct dotenv e = { b, 0, b->len, keys };
+	char num[32];
+	size_t i;
+	int rc;
+
+	rc = dotenv_add(&e, "MLCI_GATE_VERDICT", r->pass ? "pass" : "fail");
+	snprintf(num, sizeof(num), "%zu", r->nrules);
+	rc = rc || dotenv_add(&e, "MLCI_GATE_RULES", num);
+	snprintf(num, sizeof(num), "%zu", r->nfailed);
+	rc = rc || dotenv_add(&e, "MLCI_GATE_FAILED", num);
+	for (i = 0; !rc && i < r->nrules; i++)
+		rc = dotenv_metric(&e, r->rules[i].metric, r->rules[i].value);
+	for (i = 0; !rc && i < r->nmetrics; i++)
+		rc = dotenv_metric(&e, r->metrics[i].name, r->metrics[i].value);
+	return rc ? -1 : 0;
+}

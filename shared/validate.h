@@ -1,0 +1,214 @@
+/*
+ * validate.h - data statistics, schema inference, schema checking and
+ * anomalies: the core of mlci-validate-data.
+ *
+ * Types. A column's type is the narrowest of integer < number that every
+ * non-missing value parses as (strictly, C locale), else boolean when
+ * every value is true/false (any letter case), else string. 0/1 columns
+ * stay integer; yes/no columns are strings (two categories), since yes/no
+ * are just as often plain labels. A column with no values at all is a
+ * string column.
+ *
+ * Categories. A string column is categorical when it has at most
+ * VALIDATE_MAX_CATEGORIES distinct values and at most half as many
+ * distinct values as non-missing values; the label column, when it is a
+ * string column, is always categorical (its categories are the classes).
+ *
+ * Schema (kind mlci.schema): "columns" in file order, each {name, type,
+ * nullable, min/max for numbers, categories (sorted, byte order) for
+ * categorical strings, optional max_missing and domain}; "label" when
+ * one was given; "domain". domain "observed" (what --infer-schema writes)
+ * means min/max and categories are what the training data showed, so a
+ * value outside them is a warning (new data drifting beyond what the
+ * model saw); domain "enforced" (the default when a hand-written schema
+ * leaves it out) makes them errors. A per-column domain beats the
+ * top-level one. The label's categories are always enforced.
+ *
+ * Anomalies, each {code, severity, column?, message, count?}:
+ *   missing_column error; extra_column warning; type_mismatch error;
+ *   out_of_range and unseen_category per domain; missing_over_limit
+ *   error (limit: --max-missing, else the schema column's max_missing,
+ *   else 0 for a non-nullable schema column, else none); all_missing and
+ *   constant_column warning; all_distinct info (an integer or string
+ *   column with a different value in each of at least
+ *   VALIDATE_MIN_ID_ROWS rows: an identifier?); duplicate_rows warning; label_column_missing, missing_label
+ *   and unseen_label error.
+ */
+#ifndef MLCI_VALIDATE_H
+#define MLCI_VALIDATE_H
+
+#include <stddef.h>
+
+#include <jansson.h>
+
+#include "csv.h"
+#include "error.h"
+
+#define VALIDATE_MAX_CATEGORIES 50
+#define VALIDATE_TOP_VALUES 10
+#define VALIDATE_MIN_ID_ROWS 20	/* rows before all_distinct is reported */
+
+enum col_type { COL_INTEGER, COL_NUMBER, COL_BOOLEAN, COL_STRING };
+
+/* "integer", "number", "boolean", "string". */
+const char *col_type_name(enum col_type t);
+
+/* Parse a type name; 0, or -1 when unknown. */
+int col_type_parse(const char *s, enum col_type *out);
+
+/* 1 when s is a value of type t ("string" takes anything). */
+int col_type_accepts(enum col_type t, const char *s);
+
+struct value_count {
+	const char *value;	/* points into the frame */
+	size_t count;
+};
+
+/* One column's statistics. Strings point into the frame they came from:
+ * the stats must not outlive it. */
+struct col_stats {
+	const char *name;
+	enum col_type type;
+	size_t count;		/* non-missing values */
+	size_t missing;
+	/* integer and number columns; std is the sample standard deviation
+	 * (n - 1, as pandas' describe), NaN when count < 2 */
+	double mean, std, min, max;
+	size_t distinct;	/* distinct non-missing values (numbers by value) */
+	int categorical;	/* see the header comment */
+	/* string and boolean columns: every distinct value with its count,
+	 * sorted by value (byte order); top: the most frequent, most first,
+	 * ties by value; at most VALIDATE_TOP_VALUES */
+	struct value_count *values;
+	size_t nvalues;
+	struct value_count *top;
+	size_t ntop;
+};
+
+struct data_stats {
+	size_t nrows, ncols;
+	struct col_stats *cols;
+	size_t duplicate_rows;	/* rows equal to an earlier row (as pandas' duplicated) */
+};
+
+/*
+ * Compute every column's statistics and the duplicate-row count of f.
+ * label (may be NULL) names the column that is always categorical when
+ * it is a string column. Free with data_stats_free. 70 on out of memory.
+ */
+int data_stats_compute(struct data_stats *s, const struct frame *f,
+		       const char *label, struct mlci_err *err);
+
+void data_stats_free(struct data_stats *s);
+
+/* The "columns" array of a data report. New reference, or NULL. */
+json_t *data_stats_json(const struct data_stats *s);
+
+enum severity { SEV_ERROR, SEV_WARNING, SEV_INFO };
+
+struct anomaly {
+	const char *code;	/* static string, e.g. "missing_column" */
+	enum severity severity;
+	char *column;		/* owned, or NULL for a dataset-level one */
+	char *message;		/* owned, one line */
+	long count;		/* how many values or rows; -1 when not counted */
+};
+
+struct anomalies {
+	struct anomaly *v;
+	size_t n, cap;
+	size_t errors, warnings, infos;
+};
+
+/* Append an anomaly (message printf-style). 0, or -1 on out of memory. */
+int anomalies_add(struct anomalies *a, const char *code, enum severity sev,
+		  const char *column, long count, const char *fmt, ...)
+	__attribute__((format(printf, 6, 7)));
+
+void anomalies_free(struct anomalies *a);
+
+/* The "anomalies" array of a data report. New reference, or NULL. */
+json_t *anomalies_json(const struct anomalies *a);
+
+struct schema_col {
+	char *name;
+	enum col_type type;
+	int nullable;
+	int has_range;
+	double min, max;
+	char **categories;	/* sorted; NULL when none */
+	size_t ncategories;
+	double max_missing;	/* < 0 when not given */
+	int enforced;		/* 1: domain violations are errors */
+};
+
+struct schema {
+	struct schema_col *cols;
+	size_t ncols;
+	char *label;		/* or NULL */
+	int enforced;		/* the top-level domain: 1 "enforced", 0 "observed" */
+};
+
+/* Infer a schema from statistics (domain "observed"). label may be NULL.
+ * Free with schema_free. 70 on out of memory. */
+int schema_infer(struct schema *sc, const struct data_stats *s,
+		 const char *label, struct mlci_err *err);
+
+/* Read the "columns" (and "label", "domain") of an mlci.schema artifact;
+ * 65 naming path on anything malformed. */
+int schema_from_json(struct schema *sc, const json_t *art, const char *path,
+		     struct mlci_err *err);
+
+/* Add "columns", "label" and "domain" to an artifact object. */
+int schema_to_json(const struct schema *sc, json_t *art);
+
+void schema_free(struct schema *sc);
+
+/* Index of the schema column called name, or -1. */
+int schema_find(const struct schema *sc, const char *name);
+
+struct check_opts {
+	const char *label;	/* label column, or NULL */
+	double max_missing;	/* missing-rate limit for every column; < 0: none */
+};
+
+/*
+ * Find the anomalies of f (with statistics s) against sc (may be NULL:
+ * only the schema-free checks run). Appends to a. 70 on out of memory.
+ */
+int data_check(const struct frame *f, const struct data_stats *s,
+	       const struct schema *sc, const struct check_opts *o,
+	       struct anomalies *a, struct mlci_err *err);
+
+/* What mlci-validate-data was asked to do. */
+struct validate_opts {
+	const char *data;		/* CSV to read */
+	struct csv_opts csv;
+	const char *label_suffix;	/* stripped from label values, or NULL */
+	const char *label;		/* or NULL (then the schema's, if any) */
+	const char *schema;		/* check against this mlci.schema, or NULL */
+	const char *infer_schema;	/* write the inferred schema here, or NULL */
+	const char *out;		/* the data report */
+	double max_missing;		/* < 0: not given */
+	const char *producer;		/* "mlci-validate-data" */
+};
+
+struct validate_result {
+	size_t rows, cols;
+	size_t errors, warnings, infos;
+	int pass;			/* no error-severity anomaly */
+	json_t *report;			/* the report written (owned) */
+};
+
+/*
+ * Read the data, compute statistics, infer and/or check the schema,
+ * and write the report (and inferred schema) atomically: both or none.
+ * Errors: 64 bad options, 65/66 data or schema, 73/74 outputs; then no
+ * output is left. A failing verdict is not an error: see res->pass.
+ */
+int validate_run(const struct validate_opts *o, struct validate_result *res,
+		 struct mlci_err *err);
+
+void validate_result_free(struct validate_result *res);
+
+#endif

@@ -1,0 +1,98 @@
+/*
+ * mlci-deploy: verify a package and publish it to a registry, optionally
+ * moving a channel (e.g. "staging", "production") to it.
+ *
+ * Exit codes: 0 deployed (or already there with the same bytes); 1 the
+ * version already exists with different bytes (refused: versions are
+ * immutable); 64 usage, unknown or unsupported registry scheme; 65 the
+ * package is malformed or fails its checksums; 66 the package is missing;
+ * 73 an output cannot be created; 74 I/O error; 75 the registry lock is
+ * held by another deploy past --lock-timeout.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "artifact.h"
+#include "cli.h"
+#include "registry.h"
+
+static const char more[] =
+	"Registry layout (dir://REG):\n"
+	"  REG/NAME/VER/{NAME-VER.tar.gz,manifest.json}  immutable\n"
+	"  REG/NAME/channels/CHANNEL.json                 current version + previous\n"
+	"  REG/NAME/history.jsonl                         one line per publish/move\n"
+	"Every file of the package is checked against its manifest before anything\n"
+	"is written. s3://, http(s):// and gitlab:// targets are not supported yet.\n";
+
+int main(int argc, char **argv)
+{
+	struct mlci_err err = {0};
+	struct deploy_opts o = {0};
+	struct deploy_result r = {0};
+	int as_json = 0, rc;
+	double lock_timeout = 60;
+	const struct cli_opt opts[] = {
+		{ "package", CLI_STR, &o.package, "FILE", "NAME-VER.tar.gz (or its package.json)" },
+		{ "to", CLI_STR, &o.to, "URL", "registry, dir:///path/to/registry" },
+		{ "channel", CLI_STR, &o.channel, "NAME", "channel to point at this version" },
+		{ "out", CLI_STR, &o.out, "FILE", "where to write deploy.json" },
+		{ "lock-timeout", CLI_DOUBLE, &lock_timeout, "SECONDS",
+		  "how long to wait for the registry lock (default 60)" },
+		{ "json", CLI_FLAG, &as_json, NULL, "print deploy.json on stdout" },
+		{ 0 }
+	};
+	const struct cli_spec spec = {
+		"mlci-deploy",
+		"--package FILE --to dir:///path/registry [--channel NAME] --out FILE [options]",
+		"Verify a package's checksums and lineage, store it under NAME/VERSION in\n"
+		"the registry (a no-op when the same bytes are already there) and move the\n"
+		"channel to it, recording the version it pointed at before.",
+		opts, more, 0
+	};
+
+	rc = cli_parse(&spec, argc, argv, NULL, &err);
+	if (rc == CLI_DONE) {
+		cli_release(&spec, NULL);
+		return 0;
+	}
+	if (rc < 0 || cli_require("package", o.package, &err) < 0 ||
+	    cli_require("to", o.to, &err) < 0 ||
+	    cli_require("out", o.out, &err) < 0) {
+		rc = cli_report(spec.prog, &err);
+		cli_release(&spec, NULL);
+		return rc;
+	}
+	if (!(lock_timeout > 0)) {
+		err_set(&err, MLCI_EXIT_USAGE, NULL, "--lock-timeout must be positive");
+		rc = cli_report(spec.prog, &err);
+		cli_release(&spec, NULL);
+		return rc;
+	}
+	o.lock_timeout = lock_timeout;
+	o.producer = spec.prog;
+	if (deploy_run(&o, &r, &err) < 0) {
+		rc = cli_report(spec.prog, &err);
+	} else {
+		if (as_json) {
+			char *s = artifact_dumps(r.deploy);
+
+			if (s)
+				fputs(s, stdout);
+			free(s);
+		} else {
+			printf("%s %s %s at %s", r.reg.action, r.name, r.version,
+			       r.reg.location);
+			if (o.channel)
+				printf("; channel %s %s%s%s%s", o.channel,
+				       r.reg.channel_action,
+				       r.reg.previous_version[0] ? " (previous " : "",
+				       r.reg.previous_version,
+				       r.reg.previous_version[0] ? ")" : "");
+			printf("\n");
+		}
+		rc = MLCI_EXIT_OK;
+	}
+	deploy_result_release(&r);
+	cli_release(&spec, NULL);
+	return rc;
+}

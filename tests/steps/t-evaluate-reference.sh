@@ -1,0 +1,16 @@
+# The committed scikit-learn reference values (tests/ref/sklearn_metrics.json,
+# read by tests/unit/test_metrics.c) are what tests/ref/sklearn_metrics.py
+# computes with the installed scikit-learn: rerun it and compare.
+PY=/usr/bin/python3
+if $PY -c 'import sklearn' 2>/dev/null; then
+	check "sklearn_metrics.py runs" $PY "$TOP/tests/ref/sklearn_metrics.py" "$T/ref.json"
+	if cmp -s "$T/ref.json" "$TOP/tests/ref/sklearn_metrics.json"; then
+		ok "the committed sklearn_metrics.json is the script's output"
+	else
+		not_ok "the committed sklearn_metrics.json is the script's output" \
+			"$(diff "$T/ref.json" "$TOP/tests/ref/sklearn_metrics.json" | head -c 400)"
+	fi
+	json_is "$T/ref.json" 'j["sklearn_version"] != "", j["log_loss_eps"] == 2.0 ** -52' "(True, True)" "the reference records sklearn's version and log_loss eps (float64 epsilon)"
+else
+	ok "scikit-learn not installed: reference not regenerated (skipped)"
+fi

@@ -1,0 +1,94 @@
+# mlci-validate-data on bad input: one line on stderr naming the file (and
+# line:col where it applies), the documented exit code, and no output left.
+V=$BIN/mlci-validate-data
+P=mlci-validate-data
+
+printf 'a,b,c\n1,2,3\n4,5\n6,7,8\n' >ragged.csv
+expect_exit 65 "ragged row: 65" "$V" --data ragged.csv --out r.json
+err_is "^$P: ragged\.csv:3:4: row has 2 fields, expected 3$" "ragged row: file:line:col"
+absent r.json "ragged row: no report"
+
+printf 'a,b,c\n1,2,3,4\n' >long.csv
+expect_exit 65 "row too long: 65" "$V" --data long.csv --out r.json --infer-schema s.json
+err_is "^$P: long\.csv:2:7: row has 4 fields, expected 3$" "row too long: points at the extra field"
+absent r.json "row too long: no report"
+absent s.json "row too long: no schema"
+
+printf 'name,n\n"ok",1\n"open,2\nx,3\n' >quote.csv
+expect_exit 65 "unterminated quote: 65" "$V" --data quote.csv --out r.json
+err_is "^$P: quote\.csv:3:1: unterminated quoted field$" "unterminated quote: where it opened"
+absent r.json "unterminated quote: no report"
+
+: >empty.csv
+expect_exit 65 "empty file: 65" "$V" --data empty.csv --out r.json
+err_is "^$P: empty\.csv: empty file$" "empty file: one line"
+absent r.json "empty file: no report"
+
+printf 'a,b,c\n' >header.csv
+expect_exit 65 "header only: 65" "$V" --data header.csv --out r.json
+err_is "^$P: header\.csv: a header row but no data rows$" "header only: one line"
+absent r.json "header only: no report"
+
+expect_exit 66 "missing file: 66" "$V" --data no-such.csv --out r.json
+err_is "^$P: no-such\.csv: cannot open: No such file or directory$" "missing file: one line"
+absent r.json "missing file: no report"
+
+printf 'a,b\n1,2\n' >ok.csv
+expect_exit 65 "label column that does not exist: 65" "$V" --data ok.csv --label income --out r.json
+err_is "^$P: ok\.csv: no column 'income' \(from --label\); the columns are: a, b$" "no label column: one line naming the file"
+absent r.json "no label column: no report"
+
+expect_exit 73 "output in a missing directory: 73" "$V" --data ok.csv --out nodir/r.json
+err_is "^$P: nodir/r\.json: " "unwritable output: one line naming it"
+absent nodir/r.json "unwritable output: nothing written"
+expect_exit 73 "schema output in a missing directory: 73" "$V" --data ok.csv --out r.json --infer-schema nodir/s.json
+err_is "^$P: nodir/s\.json: " "unwritable schema: one line naming it"
+absent r.json "unwritable schema: the report is not left either"
+
+expect_exit 65 "--columns naming too many columns: 65" "$V" --data ok.csv --columns a,b,c --out r.json
+err_is "^$P: ok\.csv:1:4: the first row has 2 fields, but --columns names 3$" "--columns count: line:col"
+absent r.json "--columns count: no report"
+expect_exit 64 "duplicate names in --columns: 64" "$V" --data ok.csv --columns a,a --out r.json
+err_is "^$P: --columns: duplicate column name 'a' \(names 1 and 2\)$" "--columns duplicate: one line"
+printf 'a,b,a\n1,2,3\n' >dup.csv
+expect_exit 65 "duplicate header names: 65" "$V" --data dup.csv --out r.json
+err_is "^$P: dup\.csv:1:5: duplicate column name 'a' \(columns 1 and 3\)$" "duplicate header: line:col"
+absent r.json "duplicate header: no report"
+
+printf '"a",b\n"x"y,2\n' >junk.csv
+expect_exit 65 "text after a closing quote: 65" "$V" --data junk.csv --out r.json
+err_is "^$P: junk\.csv:2:4: unexpected 'y' after a closing quote$" "text after a closing quote: line:col"
+
+# usage errors: 64, nothing written
+expect_exit 64 "--schema with --infer-schema: 64" "$V" --data ok.csv --out r.json --schema s.json --infer-schema s2.json
+err_is "^$P: give --schema or --infer-schema, not both$" "both schema options: one line"
+expect_exit 64 "--max-missing out of range: 64" "$V" --data ok.csv --out r.json --max-missing 1.5
+err_is "^$P: --max-missing: expected a rate between 0 and 1$" "--max-missing: one line"
+expect_exit 64 "a two-character delimiter: 64" "$V" --data ok.csv --out r.json --delimiter ';;'
+err_is "^$P: --delimiter: " "bad delimiter: one line"
+expect_exit 64 "negative --skip-rows: 64" "$V" --data ok.csv --out r.json --skip-rows -1
+err_is "^$P: --skip-rows: " "bad skip-rows: one line"
+expect_exit 64 "--label-suffix without a label: 64" "$V" --data ok.csv --out r.json --label-suffix .
+absent r.json "usage errors: no report"
+
+# the schema: missing, not JSON, wrong kind, malformed
+expect_exit 66 "missing schema: 66" "$V" --data ok.csv --out r.json --schema nope.json
+err_is "^$P: nope\.json: " "missing schema: one line naming it"
+printf '{"kind": "mlci.schema", "schema_version": 1,\n "columns": [}\n' >bad.json
+expect_exit 65 "schema not JSON: 65" "$V" --data ok.csv --out r.json --schema bad.json
+err_is "^$P: bad\.json:2:[0-9]+: " "schema not JSON: line:col"
+printf '{"kind": "mlci.model", "schema_version": 1}\n' >model.json
+expect_exit 65 "schema of the wrong kind: 65" "$V" --data ok.csv --out r.json --schema model.json
+err_is "^$P: model\.json: expected an artifact of kind 'mlci.schema', found 'mlci.model'$" "wrong kind: one line"
+printf '{"kind": "mlci.schema", "schema_version": 9, "columns": []}\n' >v9.json
+expect_exit 65 "schema of an unknown version: 65" "$V" --data ok.csv --out r.json --schema v9.json
+err_is "^$P: v9\.json: mlci.schema schema_version 9 is not supported" "unknown version: one line"
+printf '{"kind": "mlci.schema", "schema_version": 1, "columns": [{"name": "a", "type": "int"}]}\n' >badtype.json
+expect_exit 65 "schema with an unknown type: 65" "$V" --data ok.csv --out r.json --schema badtype.json
+err_is "^$P: badtype\.json: schema column 'a': \"type\" must be integer, number, boolean or string$" "unknown type: one line"
+absent r.json "schema errors: no report"
+
+# huge rows are refused, not a crash
+/usr/bin/python3 -c 'import sys; sys.stdout.write(",".join(["c%d" % i for i in range(100001)]) + "\n")' >wide.csv
+expect_exit 65 "more than 100000 fields in a row: 65" "$V" --data wide.csv --out r.json
+err_is "^$P: wide\.csv:1:[0-9]+: more than 100000 fields in one row$" "too wide: one line"

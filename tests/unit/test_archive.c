@@ -1,0 +1,496 @@
+/* Unit tests of shared/archive.c: the reproducible .tar.gz writer and
+ * the untrusted-input reader. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "archive.h"
+#include "io.h"
+#include "util.h"
+
+/* ---- helpers -------------------------------------------------------- */
+
+static void build_sample(struct archive *a, int reverse)
+{
+	struct mlci_err err = {0};
+	static const char *names[] = {
+		"pkg-1/model.json", "pkg-1/metrics.json", "pkg-1/manifest.json",
+		"pkg-1/sub/deep.txt",
+	};
+	char body[64];
+	size_t i, n = sizeof(names) / sizeof(names[0]);
+
+	for (i = 0; i < n; i++) {
+		size_t k = reverse ? n - 1 - i : i;
+
+		snprintf(body, sizeof(body), "{\"file\": %zu}\n", k);
+		assert_int_equal(archive_add_file(a, names[k], body, strlen(body), 0, &err), 0);
+	}
+}
+
+static void tgz(const struct archive *a, struct buf *out)
+{
+	struct mlci_err err = {0};
+
+	buf_init(out);
+	assert_int_equal(archive_write_tgz(a, out, &err), 0);
+}
+
+/* gzip-compress n bytes (the test's own crafted tar streams). */
+static void gz(const void *in, size_t n, struct buf *out)
+{
+	z_stream zs;
+	unsigned char chunk[4096];
+	int rc;
+
+	memset(&zs, 0, sizeof(zs));
+	assert_int_equal(deflateInit2(&zs, 6, Z_DEFLATED, 31, 8, Z_DEFAULT_STRATEGY), Z_OK);
+	zs.next_in = (unsigned char *)in;
+	zs.avail_in = (uInt)n;
+	buf_init(out);
+	do {
+		zs.next_out = chunk;
+		zs.avail_out = sizeof(chunk);
+		rc = deflate(&zs, Z_FINISH);
+		assert_int_equal(buf_add(out, chunk, sizeof(chunk) - zs.avail_out), 0);
+	} while (rc != Z_STREAM_END);
+	deflateEnd(&zs);
+}
+
+static void gunzip_all(const struct buf *in, struct buf *out)
+{
+	z_stream zs;
+	unsigned char chunk[4096];
+	int rc;
+
+	memset(&zs, 0, sizeof(zs));
+	assert_int_equal(inflateInit2(&zs, 31), Z_OK);
+	zs.next_in = (unsigned char *)in->data;
+	zs.avail_in = (uInt)in->len;
+	buf_init(out);
+	do {
+		zs.next_out = chunk;
+		zs.avail_out = sizeof(chunk);
+		rc = inflate(&zs, Z_NO_FLUSH);
+		assert_true(rc == Z_OK || rc == Z_STREAM_END);
+		assert_int_equal(buf_add(out, chunk, sizeof(chunk) - zs.avail_out), 0);
+	} while (rc != Z_STREAM_END);
+	inflateEnd(&zs);
+}
+
+/* One ustar header block with a correct checksum. */
+static void header(unsigned char h[512], const char *name, char type,
+		   size_t size, const char *link)
+{
+	unsigned sum = 0;
+	size_t i;
+
+	memset(h, 0, 512);
+	memcpy(h, name, strlen(name) < 100 ? strlen(name) : 100);
+	snprintf((char *)h + 100, 8, "%07o", 0644);
+	snprintf((char *)h + 108, 8, "%07o", 0);
+	snprintf((char *)h + 116, 8, "%07o", 0);
+	snprintf((char *)h + 124, 12, "%011zo", size);
+	snprintf((char *)h + 136, 12, "%011o", 0);
+	h[156] = (unsigned char)type;
+	if (link)
+		memcpy(h + 157, link, strlen(link));
+	memcpy(h + 257, "ustar", 6);
+	memcpy(h + 263, "00", 2);
+	memset(h + 148, ' ', 8);
+	for (i = 0; i < 512; i++)
+		sum += h[i];
+	snprintf((char *)h + 148, 8, "%06o", sum);
+}
+
+/* A .tar.gz of one entry (with size bytes of 'x') and the end marker. */
+static void crafted(struct buf *out, const char *name, char type, size_t size,
+		    const char *link)
+{
+	struct buf tar;
+	unsigned char h[512], zero[1024];
+	size_t i;
+
+	buf_init(&tar);
+	header(h, name, type, size, link);
+	assert_int_equal(buf_add(&tar, h, 512), 0);
+	for (i = 0; i < size; i++)
+		assert_int_equal(buf_addch(&tar, 'x'), 0);
+	memset(zero, 0, sizeof(zero));
+	if (size % 512)
+		assert_int_equal(buf_add(&tar, zero, 512 - size % 512), 0);
+	assert_int_equal(buf_add(&tar, zero, 1024), 0);
+	gz(tar.data, tar.len, out);
+	buf_release(&tar);
+}
+
+static void expect_refused(const struct buf *b, const char *needle)
+{
+	struct archive a;
+	struct mlci_err err = {0};
+
+	archive_init(&a, 0);
+	assert_int_equal(archive_read_tgz(&a, b->data, b->len, "pkg.tar.gz", NULL, &err), -1);
+	assert_int_equal(err.code, MLCI_EXIT_DATAERR);
+	assert_string_equal(err.file, "pkg.tar.gz");
+	if (!strstr(err.msg, needle))
+		fail_msg("message '%s' lacks '%s'", err.msg, needle);
+	assert_int_equal(a.n, 0);
+	archive_release(&a);
+}
+
+/* ---- tests ---------------------------------------------------------- */
+
+static void test_archive__round_trip(void **state)
+{
+	struct archive a, b;
+	struct buf out;
+	struct mlci_err err = {0};
+	const struct archive_entry *e;
+	char longpath[220];
+	size_t i;
+
+	(void)state;
+	archive_init(&a, 1700000000);
+	build_sample(&a, 0);
+	/* over 100 bytes: stored with the ustar prefix field */
+	memset(longpath, 'd', sizeof(longpath));
+	memcpy(longpath, "pkg-1/", 6);
+	longpath[96] = '/';
+	longpath[187] = '\0';
+	assert_int_equal(archive_add_file(&a, longpath, "", 0, 1, &err), 0);
+	tgz(&a, &out);
+	archive_init(&b, 0);
+	assert_int_equal(archive_read_tgz(&b, out.data, out.len, "x.tgz", NULL, &err), 0);
+	/* 5 files + pkg-1/, pkg-1/sub/ and the long path's parent directory */
+	assert_int_equal(b.n, 8);
+	for (i = 0; i < a.n; i++) {
+		e = archive_find(&b, a.v[i].path);
+		assert_non_null(e);
+		assert_int_equal(e->type, a.v[i].type);
+		assert_int_equal(e->size, a.v[i].size);
+		assert_int_equal(e->mode, a.v[i].mode);
+		assert_int_equal(e->mtime, 1700000000);
+		if (e->size)
+			assert_memory_equal(e->data, a.v[i].data, e->size);
+	}
+	e = archive_find(&b, longpath);
+	assert_non_null(e);
+	assert_int_equal(e->mode, 0755);
+	e = archive_find(&b, "pkg-1/sub");
+	assert_non_null(e);
+	assert_int_equal(e->type, ARCHIVE_DIR);
+	assert_int_equal(e->mode, 0755);
+	buf_release(&out);
+	archive_release(&a);
+	archive_release(&b);
+}
+
+static void test_archive__reproducible(void **state)
+{
+	struct archive a, b;
+	struct buf x, y;
+
+	(void)state;
+	archive_init(&a, 1234567890);
+	archive_init(&b, 1234567890);
+	build_sample(&a, 0);
+	build_sample(&b, 1);	/* added in the opposite order */
+	tgz(&a, &x);
+	tgz(&b, &y);
+	assert_int_equal(x.len, y.len);
+	assert_memory_equal(x.data, y.data, x.len);
+	/* gzip header: deflate, no flags, mtime 0, OS 3 */
+	assert_int_equal((unsigned char)x.data[0], 0x1f);
+	assert_int_equal((unsigned char)x.data[1], 0x8b);
+	assert_int_equal(x.data[2], 8);
+	assert_int_equal(x.data[3], 0);
+	assert_int_equal(x.data[4] | x.data[5] | x.data[6] | x.data[7], 0);
+	assert_int_equal(x.data[9], 3);
+	buf_release(&x);
+	buf_release(&y);
+	archive_release(&a);
+	archive_release(&b);
+}
+
+static void test_archive__sorted_fixed_headers(void **state)
+{
+	struct archive a;
+	struct buf z, tar;
+	const char *want[] = { "pkg-1/", "pkg-1/manifest.json", "pkg-1/metrics.json",
+			       "pkg-1/model.json", "pkg-1/sub/", "pkg-1/sub/deep.txt" };
+	size_t off = 0, i = 0;
+
+	(void)state;
+	archive_init(&a, 42);
+	build_sample(&a, 1);
+	tgz(&a, &z);
+	gunzip_all(&z, &tar);
+	assert_int_equal(tar.len % 10240, 0);
+	while (off + 512 <= tar.len && tar.data[off]) {
+		const char *h = tar.data + off;
+		unsigned long size = strtoul(h + 124, NULL, 8);
+
+		assert_true(i < 6);
+		assert_string_equal(h, want[i]);
+		assert_string_equal(h + 108, "0000000");	/* uid */
+		assert_string_equal(h + 116, "0000000");	/* gid */
+		assert_string_equal(h + 136, "00000000052");	/* mtime 42 */
+		assert_string_equal(h + 265, "root");
+		assert_string_equal(h + 297, "root");
+		assert_string_equal(h + 100, want[i][strlen(want[i]) - 1] == '/' ?
+				    "0000755" : "0000644");
+		off += 512 + (size + 511) / 512 * 512;
+		i++;
+	}
+	assert_int_equal(i, 6);
+	buf_release(&z);
+	buf_release(&tar);
+	archive_release(&a);
+}
+
+static void test_archive__refuses_bad_names_when_writing(void **state)
+{
+	struct archive a;
+	struct mlci_err err = {0};
+	const char *bad[] = { "", "/abs", "../x", "a/../b", "a//b", "a/./b", "a/", "a\nb" };
+	size_t i;
+
+	(void)state;
+	archive_init(&a, 0);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		err_clear(&err);
+		assert_int_equal(archive_add_file(&a, bad[i], "x", 1, 0, &err), -1);
+		assert_int_equal(err.code, MLCI_EXIT_USAGE);
+	}
+	assert_int_equal(archive_add_file(&a, "ok", "x", 1, 0, &err), 0);
+	assert_int_equal(archive_add_file(&a, "ok", "y", 1, 0, &err), -1);
+	assert_int_equal(archive_add_dir(&a, "ok", &err), -1);
+	archive_release(&a);
+}
+
+static void test_archive__refuses_dotdot(void **state)
+{
+	struct buf b;
+
+	(void)state;
+	crafted(&b, "../evil.json", '0', 3, NULL);
+	expect_refused(&b, "'..'");
+	buf_release(&b);
+	crafted(&b, "pkg/../../evil.json", '0', 3, NULL);
+	expect_refused(&b, "'..'");
+	buf_release(&b);
+}
+
+static void test_archive__refuses_absolute(void **state)
+{
+	struct buf b;
+
+	(void)state;
+	crafted(&b, "/etc/passwd", '0', 3, NULL);
+	expect_refused(&b, "absolute");
+	buf_release(&b);
+}
+
+static void test_archive__refuses_links_and_devices(void **state)
+{
+	struct buf b;
+
+	(void)state;
+	crafted(&b, "pkg/model.json", '2', 0, "/etc/passwd");
+	expect_refused(&b, "symbolic link");
+	buf_release(&b);
+	crafted(&b, "pkg/model.json", '1', 0, "pkg/other");
+	expect_refused(&b, "hard link");
+	buf_release(&b);
+	crafted(&b, "pkg/dev", '3', 0, NULL);
+	expect_refused(&b, "device");
+	buf_release(&b);
+	crafted(&b, "pkg/fifo", '6', 0, NULL);
+	expect_refused(&b, "FIFO");
+	buf_release(&b);
+	crafted(&b, "././@LongLink", 'L', 10, NULL);
+	expect_refused(&b, "GNU long-name");
+	buf_release(&b);
+}
+
+static void test_archive__refuses_truncated_gzip(void **state)
+{
+	struct archive a;
+	struct buf z, cut;
+
+	(void)state;
+	archive_init(&a, 0);
+	build_sample(&a, 0);
+	tgz(&a, &z);
+	buf_init(&cut);
+	assert_int_equal(buf_add(&cut, z.data, z.len - 5), 0);
+	expect_refused(&cut, "truncated");
+	buf_reset(&cut);
+	assert_int_equal(buf_add(&cut, z.data, z.len / 2), 0);
+	expect_refused(&cut, "truncated");
+	buf_reset(&cut);
+	assert_int_equal(buf_add(&cut, z.data, 10), 0);
+	expect_refused(&cut, "gzip");
+	buf_release(&cut);
+	buf_release(&z);
+	archive_release(&a);
+}
+
+static void test_archive__refuses_corrupt_and_trailing(void **state)
+{
+	struct archive a;
+	struct buf z;
+
+	(void)state;
+	archive_init(&a, 0);
+	build_sample(&a, 0);
+	tgz(&a, &z);
+	z.data[z.len - 6] ^= 0x55;	/* inside the CRC32 trailer */
+	expect_refused(&z, "corrupt");
+	z.data[z.len - 6] ^= 0x55;
+	assert_int_equal(buf_add(&z, "junk", 4), 0);
+	expect_refused(&z, "trailing");
+	buf_release(&z);
+	buf_init(&z);
+	assert_int_equal(buf_addstr(&z, "this is not gzip at all, just text"), 0);
+	expect_refused(&z, "not a gzip");
+	buf_release(&z);
+	archive_release(&a);
+}
+
+static void test_archive__refuses_bad_tar(void **state)
+{
+	struct buf b, tar;
+	unsigned char h[512], zero[1024];
+
+	(void)state;
+	memset(zero, 0, sizeof(zero));
+	/* bad checksum */
+	buf_init(&tar);
+	header(h, "pkg/a", '0', 0, NULL);
+	h[0] = 'q';
+	buf_add(&tar, h, 512);
+	buf_add(&tar, zero, 1024);
+	gz(tar.data, tar.len, &b);
+	expect_refused(&b, "checksum");
+	buf_release(&b);
+	/* no end-of-archive marker */
+	buf_reset(&tar);
+	header(h, "pkg/a", '0', 0, NULL);
+	buf_add(&tar, h, 512);
+	gz(tar.data, tar.len, &b);
+	expect_refused(&b, "end-of-archive");
+	buf_release(&b);
+	/* data claimed past the end */
+	buf_reset(&tar);
+	header(h, "pkg/a", '0', 100000, NULL);
+	buf_add(&tar, h, 512);
+	buf_add(&tar, zero, 1024);
+	gz(tar.data, tar.len, &b);
+	expect_refused(&b, "truncated tar");
+	buf_release(&b);
+	/* the same path twice */
+	buf_reset(&tar);
+	header(h, "pkg/a", '0', 0, NULL);
+	buf_add(&tar, h, 512);
+	buf_add(&tar, h, 512);
+	buf_add(&tar, zero, 1024);
+	gz(tar.data, tar.len, &b);
+	expect_refused(&b, "duplicate");
+	buf_release(&b);
+	buf_release(&tar);
+}
+
+static void test_archive__limits(void **state)
+{
+	struct archive a, b;
+	struct buf z;
+	struct mlci_err err = {0};
+	struct archive_limits small = { 0, 4096, 0 }, few = { 0, 0, 3 }, tiny = { 100, 0, 0 };
+
+	(void)state;
+	archive_init(&a, 0);
+	build_sample(&a, 0);
+	tgz(&a, &z);
+	archive_init(&b, 0);
+	assert_int_equal(archive_read_tgz(&b, z.data, z.len, "p", &small, &err), -1);
+	assert_int_equal(err.code, MLCI_EXIT_DATAERR);
+	assert_non_null(strstr(err.msg, "limit"));
+	assert_int_equal(archive_read_tgz(&b, z.data, z.len, "p", &few, &err), -1);
+	assert_non_null(strstr(err.msg, "entries"));
+	assert_int_equal(archive_read_tgz(&b, z.data, z.len, "p", &tiny, &err), -1);
+	assert_non_null(strstr(err.msg, "limit"));
+	assert_int_equal(b.n, 0);
+	buf_release(&z);
+	archive_release(&a);
+	archive_release(&b);
+}
+
+/* The reader accepts what GNU tar writes (when tar is installed). */
+static void test_archive__reads_gnu_tar(void **state)
+{
+	char dir[] = "/tmp/mlci-test-archive-XXXXXX", cmd[512], path[300];
+	struct archive a;
+	struct mlci_err err = {0};
+	char *data;
+	size_t n;
+	const struct archive_entry *e;
+
+	(void)state;
+	if (system("tar --version >/dev/null 2>&1") != 0)
+		skip();
+	assert_non_null(mkdtemp(dir));
+	snprintf(cmd, sizeof(cmd),
+		 "cd %s && mkdir p-1 && printf 'hello\\n' > p-1/a.json && "
+		 "tar --format=ustar -czf x.tgz p-1 && tar -czf y.tgz ./p-1", dir);
+	assert_int_equal(system(cmd), 0);
+	snprintf(path, sizeof(path), "%s/x.tgz", dir);
+	assert_int_equal(read_file(path, &data, &n, 0, &err), 0);
+	archive_init(&a, 0);
+	assert_int_equal(archive_read_tgz(&a, data, n, path, NULL, &err), 0);
+	e = archive_find(&a, "p-1/a.json");
+	assert_non_null(e);
+	assert_int_equal(e->size, 6);
+	assert_memory_equal(e->data, "hello\n", 6);
+	archive_release(&a);
+	free(data);
+	/* GNU format with a leading ./ */
+	snprintf(path, sizeof(path), "%s/y.tgz", dir);
+	assert_int_equal(read_file(path, &data, &n, 0, &err), 0);
+	archive_init(&a, 0);
+	assert_int_equal(archive_read_tgz(&a, data, n, path, NULL, &err), 0);
+	assert_non_null(archive_find(&a, "p-1/a.json"));
+	archive_release(&a);
+	free(data);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_archive__round_trip),
+		cmocka_unit_test(test_archive__reproducible),
+		cmocka_unit_test(test_archive__sorted_fixed_headers),
+		cmocka_unit_test(test_archive__refuses_bad_names_when_writing),
+		cmocka_unit_test(test_archive__refuses_dotdot),
+		cmocka_unit_test(test_archive__refuses_absolute),
+		cmocka_unit_test(test_archive__refuses_links_and_devices),
+		cmocka_unit_test(test_archive__refuses_truncated_gzip),
+		cmocka_unit_test(test_archive__refuses_corrupt_and_trailing),
+		cmocka_unit_test(test_archive__refuses_bad_tar),
+		cmocka_unit_test(test_archive__limits),
+		cmocka_unit_test(test_archive__reads_gnu_tar),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,441 @@
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "csv.h"
+#include "hash.h"
+
+#define ADULT_COLUMNS "age,workclass,fnlwgt,education,education_num," \
+	"marital_status,occupation,relationship,race,sex,capital_gain," \
+	"capital_loss,hours_per_week,native_country,income"
+
+static char tmp_path[256];
+
+/* Write text (n bytes) to a fresh temporary file; return its path. */
+static const char *write_tmp(const char *text, size_t n)
+{
+	const char *dir = getenv("TMPDIR");
+	int fd;
+
+	snprintf(tmp_path, sizeof(tmp_path), "%s/test_csv.XXXXXX",
+		 dir && *dir ? dir : "/tmp");
+	fd = mkstemp(tmp_path);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, n), (ssize_t)n);
+	close(fd);
+	return tmp_path;
+}
+
+static int load_text(struct frame *f, const char *text,
+		     const struct csv_opts *o, struct mlci_err *err)
+{
+	const char *p = write_tmp(text, strlen(text));
+	int rc = frame_load(f, p, o, err);
+
+	unlink(p);
+	return rc;
+}
+
+/* Load text that must fail; check code, line and column. */
+static void expect_fail(const char *text, const struct csv_opts *o, int code,
+			long line, long col, const char *msg_part)
+{
+	struct frame f;
+	struct mlci_err err = {0};
+
+	assert_int_equal(load_text(&f, text, o, &err), -1);
+	assert_int_equal(err.code, code);
+	assert_int_equal(err.line, line);
+	assert_int_equal(err.col, col);
+	assert_string_equal(err.file, tmp_path);
+	if (msg_part && !strstr(err.msg, msg_part))
+		fail_msg("message '%s' lacks '%s'", err.msg, msg_part);
+	assert_int_equal(f.nrows, 0);
+	assert_null(f.cells);
+	frame_free(&f);
+}
+
+static const char *data_path(char *out, size_t n, const char *name)
+{
+	const char *d = getenv("DATA");
+
+	snprintf(out, n, "%s/%s", d && *d ? d : "tests/data", name);
+	return out;
+}
+
+static void test_csv__reads_header_and_rows(void **state)
+{
+	struct frame f;
+	struct mlci_err err = {0};
+	char sha[SHA256_HEX_LEN + 1];
+	const char *text = "a,b,c\n1,2,3\n4,5,6\n";
+
+	assert_int_equal(load_text(&f, text, NULL, &err), 0);
+	assert_int_equal(f.nrows, 2);
+	assert_int_equal(f.ncols, 3);
+	assert_string_equal(f.names[0], "a");
+	assert_string_equal(f.names[2], "c");
+	assert_string_equal(frame_cell(&f, 0, 0), "1");
+	assert_string_equal(frame_cell(&f, 1, 2), "6");
+	assert_int_equal(f.line[1 * 3 + 2], 3);
+	assert_int_equal(f.col[1 * 3 + 2], 5);
+	assert_int_equal(frame_find(&f, "b"), 1);
+	assert_int_equal(frame_find(&f, "z"), -1);
+	sha256_buf(text, strlen(text), sha);
+	assert_string_equal(f.sha256, sha);
+	frame_free(&f);
+	frame_free(&f);	/* safe twice */
+}
+
+static void test_csv__quoting_rfc4180(void **state)
+{
+	struct frame f;
+	struct mlci_err err = {0};
+
+	assert_int_equal(load_text(&f, "name,q\n\"Braund, Mr. Owen\",\"say \"\"hi\"\"\"\n"
+				   "\"two\nlines\",\"\"\"\"\nx,\"\"\n", NULL, &err), 0);
+	assert_int_equal(f.nrows, 3);
+	assert_string_equal(frame_cell(&f, 0, 0), "Braund, Mr. Owen");
+	assert_string_equal(frame_cell(&f, 0, 1), "say \"hi\"");
+	assert_string_equal(frame_cell(&f, 1, 0), "two\nlines");
+	assert_string_equal(frame_cell(&f, 1, 1), "\"");
+	/* the row after a quoted newline starts on line 5 */
+	assert_int_equal(f.line[2 * 2], 5);
+	assert_int_equal(f.line[1 * 2 + 1], 4);
+	assert_int_equal(f.col[1 * 2 + 1], 8);
+	/* a quoted empty field is missing, as the empty token matches */
+	assert_null(frame_cell(&f, 2, 1));
+	frame_free(&f);
+}
+
+static void test_csv__crlf_and_bom(void **state)
+{
+	struct frame f;
+	struct mlci_err err = {0};
+
+	assert_int_equal(load_text(&f, "\xef\xbb\xbfid,name\r\n1,\"x\"\r\n2,y\r\n",
+				   NULL, &err), 0);
+	assert_int_equal(f.nrows, 2);
+	assert_string_equal(f.names[0], "id");
+	assert_string_equal(f.names[1], "name");
+	assert_string_equal(frame_cell(&f, 0, 1), "x");
+	assert_string_equal(frame_cell(&f, 1, 1), "y");
+	assert_int_equal(f.col[0], 1);
+	frame_free(&f);
+	/* no final newline, CR at the very end */
+	assert_int_equal(load_text(&f, "a\r\n1\r", NULL, &err), 0);
+	assert_string_equal(frame_cell(&f, 0, 0), "1");
+	frame_free(&f);
+}
+
+static void test_csv__delimiter_and_tab(void **state)
+{
+	struct frame f;
+	struct mlci_err err = {0};
+	struct csv_opts o;
+	struct csv_cli c = {0};
+
+	c.delimiter = "tab";
+	assert_int_equal(csv_opts_from_cli(&o, &c, &err), 0);
+	assert_int_equal(o.delim, '\t');
+	assert_int_equal(load_text(&f, "a\tb\n1,5\t2\n", &o, &err), 0);
+	assert_string_equal(frame_cell(&f, 0, 0), "1,5");
+	frame_free(&f);
+	c.delimiter = ";";
+	assert_int_equal(csv_opts_from_cli(&o, &c, &err), 0);
+	assert_int_equal(load_text(&f, "a;b\n\"x;y\";2\n", &o, &err), 0);
+	assert_string_equal(frame_cell(&f, 0, 0), "x;y");
+	frame_free(&f);
+	c.delimiter = ";;";
+	assert_int_equal(csv_opts_from_cli(&o, &c, &err), -1);
+	assert_int_equal(err.code, MLCI_EXIT_USAGE);
+	c.delimiter = "\"";
+	assert_int_equal(csv_opts_from_cli(&o, &c, &err), -1);
+	c.delimiter = NULL;
+	c.skip_rows = -1;
+	assert_int_equal(csv_opts_from_cli(&o, &c, &err), -1);
+	assert_int_equal(err.code, MLCI_EXIT_USAGE);
+}
+
+static void test_csv__headerless_columns_skip_trim(void **state)
+{
+	struct frame f;
+	struct mlci_err err = {0};
+	struct csv_opts o;
+
+	csv_opts_init(&o);
+	o.columns = "x, y ,z";
+	o.skip_rows = 2;
+	o.trim = 1;
+	assert_int_equal(load_text(&f, "junk \"line\n|more, junk\n"
+				   "1,  a b ,\t\"q, r\" \n\n  \n2, ?,\n\n", &o, &err), 0);
+	assert_int_equal(f.nrows, 2);
+	assert_string_equal(f.names[1], "y");
+	assert_string_equal(frame_cell(&f, 0, 1), "a b");
+	assert_string_equal(frame_cell(&f, 0, 2), "q, r");
+	assert_int_equal(f.line[0], 3);
+	assert_int_equal(f.col[1], 5);	/* after the trimmed blanks */
+	assert_int_equal(f.line[3], 6);
+	assert_null(frame_cell(&f, 1, 1));
+	assert_null(frame_cell(&f, 1, 2));
+	frame_free(&f);
+}
+
+static void test_csv__no_trim_keeps_blanks(void **state)
+{
+	struct frame f;
+	struct mlci_err err = {0};
+
+	assert_int_equal(load_text(&f, "a,b\n 1 , x\n", NULL, &err), 0);
+	assert_string_equal(frame_cell(&f, 0, 0), " 1 ");
+	assert_string_equal(frame_cell(&f, 0, 1), " x");
+	frame_free(&f);
+}
+
+static void test_csv__na_tokens(void **state)
+{
+	struct frame f;
+	struct mlci_err err = {0};
+	struct csv_opts o;
+	size_t i;
+
+	assert_int_equal(load_text(&f, "a\nNA\nN/A\nNaN\nnull\n?\n\"\"\nna\n-\n",
+				   NULL, &err), 0);
+	assert_int_equal(f.nrows, 8);
+	for (i = 0; i < 6; i++)
+		assert_null(frame_cell(&f, i, 0));
+	assert_string_equal(frame_cell(&f, 6, 0), "na");
+	frame_free(&f);
+	csv_opts_init(&o);
+	o.na = "-,missing";
+	assert_int_equal(load_text(&f, "a,b\nNA,-\nmissing,\n", &o, &err), 0);
+	assert_string_equal(frame_cell(&f, 0, 0), "NA");
+	assert_null(frame_cell(&f, 0, 1));
+	assert_null(frame_cell(&f, 1, 0));
+	assert_string_equal(frame_cell(&f, 1, 1), "");
+	frame_free(&f);
+}
+
+static void test_csv__ragged_row_names_line_and_col(void **state)
+{
+	expect_fail("a,b,c\n1,2,3\n4,5\n", NULL, 65, 3, 4,
+		    "row has 2 fields, expected 3");
+	expect_fail("a,b\n1,2\n\"x\ny\",2,3\n", NULL, 65, 4, 6,
+		    "row has 3 fields, expected 2");
+}
+
+static void test_csv__unterminated_quote_where_it_opened(void **state)
+{
+	expect_fail("a,b\n1,2\n3,\"abc\n4,5\n", NULL, 65, 3, 3,
+		    "unterminated quoted field");
+}
+
+static void test_csv__junk_after_closing_quote(void **state)
+{
+	expect_fail("a,b\n\"x\"y,2\n", NULL, 65, 2, 4, "after a closing quote");
+}
+
+static void test_csv__empty_and_header_only(void **state)
+{
+	struct csv_opts o;
+
+	expect_fail("", NULL, 65, 0, 0, "empty file");
+	expect_fail("\n\n", NULL, 65, 0, 0, "empty file");
+	expect_fail("\xef\xbb\xbf", NULL, 65, 0, 0, "empty file");
+	expect_fail("a,b,c\n", NULL, 65, 0, 0, "no data rows");
+	csv_opts_init(&o);
+	o.skip_rows = 5;
+	expect_fail("a\n1\n", &o, 65, 0, 0, "empty file (after skipping 5 lines)");
+}
+
+static void test_csv__bad_names(void **state)
+{
+	struct csv_opts o;
+	struct frame f;
+	struct mlci_err err = {0};
+
+	expect_fail("a,b,a\n1,2,3\n", NULL, 65, 1, 5,
+		    "duplicate column name 'a' (columns 1 and 3)");
+	expect_fail("a,,c\n1,2,3\n", NULL, 65, 1, 3, "column 2 has an empty name");
+	csv_opts_init(&o);
+	o.columns = "a,b";
+	expect_fail("1,2,3\n4,5,6\n", &o, 65, 1, 5,
+		    "the first row has 3 fields, but --columns names 2");
+	o.columns = "a,b,a";
+	assert_int_equal(load_text(&f, "1,2,3\n", &o, &err), -1);
+	assert_int_equal(err.code, MLCI_EXIT_USAGE);
+	o.columns = "a,,b";
+	assert_int_equal(load_text(&f, "1,2,3\n", &o, &err), -1);
+	assert_int_equal(err.code, MLCI_EXIT_USAGE);
+}
+
+static void test_csv__missing_file_is_66(void **state)
+{
+	struct frame f;
+	struct mlci_err err = {0};
+
+	assert_int_equal(frame_load(&f, "/nonexistent/x.csv", NULL, &err), -1);
+	assert_int_equal(err.code, MLCI_EXIT_NOINPUT);
+	assert_string_equal(err.file, "/nonexistent/x.csv");
+	frame_free(&f);
+}
+
+static void test_csv__too_many_fields_is_an_error(void **state)
+{
+	size_t n = 100001, i;
+	char *text = malloc(2 * n + 8);
+	struct frame f;
+	struct mlci_err err = {0};
+	const char *p;
+
+	assert_non_null(text);
+	for (i = 0; i < n; i++) {
+		text[2 * i] = 'a';
+		text[2 * i + 1] = ',';
+	}
+	text[2 * n - 1] = '\n';
+	p = write_tmp(text, 2 * n);
+	assert_int_equal(frame_load(&f, p, NULL, &err), -1);
+	unlink(p);
+	assert_int_equal(err.code, MLCI_EXIT_DATAERR);
+	assert_int_equal(err.line, 1);
+	assert_int_equal(err.col, 200001);
+	assert_non_null(strstr(err.msg, "more than 100000 fields"));
+	free(text);
+}
+
+static void test_csv__nul_byte_is_an_error(void **state)
+{
+	struct frame f;
+	struct mlci_err err = {0};
+	const char *p = write_tmp("a,b\n1,2\n3,\0\n", 12);
+
+	assert_int_equal(frame_load(&f, p, NULL, &err), -1);
+	unlink(p);
+	assert_int_equal(err.code, MLCI_EXIT_DATAERR);
+	assert_int_equal(err.line, 3);
+	assert_int_equal(err.col, 3);
+	assert_non_null(strstr(err.msg, "NUL byte"));
+}
+
+static void test_csv__frame_number_strict(void **state)
+{
+	struct frame f;
+	struct mlci_err err = {0};
+	double v = 0;
+
+	assert_int_equal(load_text(&f, "x,y\n1.5,\n\"2\",abc\n", NULL, &err), 0);
+	assert_int_equal(frame_number(&f, 0, 0, &v, &err), 0);
+	assert_true(v == 1.5);
+	assert_int_equal(frame_number(&f, 1, 0, &v, &err), 0);
+	assert_true(v == 2);
+	assert_int_equal(frame_number(&f, 0, 1, &v, &err), 1);
+	assert_int_equal(frame_number(&f, 1, 1, &v, &err), -1);
+	assert_int_equal(err.code, 65);
+	assert_int_equal(err.line, 3);
+	assert_int_equal(err.col, 5);
+	assert_string_equal(err.msg,
+			    "expected a number in column 'y', found 'abc'");
+	frame_free(&f);
+}
+
+static void test_csv__strip_suffix(void **state)
+{
+	struct frame f;
+	struct mlci_err err = {0};
+
+	assert_int_equal(load_text(&f, "y\n<=50K.\n>50K\n?\n", NULL, &err), 0);
+	frame_strip_suffix(&f, 0, ".");
+	assert_string_equal(frame_cell(&f, 0, 0), "<=50K");
+	assert_string_equal(frame_cell(&f, 1, 0), ">50K");
+	assert_null(frame_cell(&f, 2, 0));
+	frame_free(&f);
+}
+
+static void test_csv__real_adult(void **state)
+{
+	struct frame f;
+	struct mlci_err err = {0};
+	struct csv_opts o;
+	char p[512];
+
+	csv_opts_init(&o);
+	o.columns = ADULT_COLUMNS;
+	o.trim = 1;
+	if (frame_load(&f, data_path(p, sizeof(p), "adult.data.csv"), &o, &err))
+		fail_msg("%s:%ld:%ld: %s", err.file, err.line, err.col, err.msg);
+	assert_int_equal(f.nrows, 32561);
+	assert_int_equal(f.ncols, 15);
+	assert_string_equal(frame_cell(&f, 0, 1), "State-gov");
+	assert_string_equal(frame_cell(&f, 32560, 14), ">50K");
+	frame_free(&f);
+	o.skip_rows = 1;
+	if (frame_load(&f, data_path(p, sizeof(p), "adult.test.csv"), &o, &err))
+		fail_msg("%s:%ld:%ld: %s", err.file, err.line, err.col, err.msg);
+	assert_int_equal(f.nrows, 16281);
+	assert_string_equal(frame_cell(&f, 0, 14), "<=50K.");
+	assert_int_equal(f.line[0], 2);
+	frame_free(&f);
+}
+
+static void test_csv__real_titanic_and_student(void **state)
+{
+	struct frame f;
+	struct mlci_err err = {0};
+	char p[512];
+	double v;
+	int g1;
+
+	if (frame_load(&f, data_path(p, sizeof(p), "titanic.csv"), NULL, &err))
+		fail_msg("%s: %s", err.file, err.msg);
+	assert_int_equal(f.nrows, 891);
+	assert_int_equal(f.ncols, 12);
+	assert_string_equal(frame_cell(&f, 0, frame_find(&f, "Name")),
+			    "Braund, Mr. Owen Harris");
+	assert_null(frame_cell(&f, 0, frame_find(&f, "Cabin")));
+	frame_free(&f);
+	if (frame_load(&f, data_path(p, sizeof(p), "student_mat.csv"), NULL, &err))
+		fail_msg("%s: %s", err.file, err.msg);
+	assert_int_equal(f.nrows, 395);
+	assert_int_equal(f.ncols, 33);
+	g1 = frame_find(&f, "G1");
+	assert_true(g1 >= 0);
+	assert_int_equal(frame_number(&f, 0, (size_t)g1, &v, &err), 0);
+	assert_true(v == 5);
+	assert_string_equal(frame_cell(&f, 0, 0), "GP");
+	frame_free(&f);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_csv__reads_header_and_rows),
+		cmocka_unit_test(test_csv__quoting_rfc4180),
+		cmocka_unit_test(test_csv__crlf_and_bom),
+		cmocka_unit_test(test_csv__delimiter_and_tab),
+		cmocka_unit_test(test_csv__headerless_columns_skip_trim),
+		cmocka_unit_test(test_csv__no_trim_keeps_blanks),
+		cmocka_unit_test(test_csv__na_tokens),
+		cmocka_unit_test(test_csv__ragged_row_names_line_and_col),
+		cmocka_unit_test(test_csv__unterminated_quote_where_it_opened),
+		cmocka_unit_test(test_csv__junk_after_closing_quote),
+		cmocka_unit_test(test_csv__empty_and_header_only),
+		cmocka_unit_test(test_csv__bad_names),
+		cmocka_unit_test(test_csv__missing_file_is_66),
+		cmocka_unit_test(test_csv__too_many_fields_is_an_error),
+		cmocka_unit_test(test_csv__nul_byte_is_an_error),
+		cmocka_unit_test(test_csv__frame_number_strict),
+		cmocka_unit_test(test_csv__strip_suffix),
+		cmocka_unit_test(test_csv__real_adult),
+		cmocka_unit_test(test_csv__real_titanic_and_student),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
