@@ -131,8 +131,7 @@ static int ustar_split(const char *path, int is_dir, size_t *split)
 	return -1;
 }
 
-static int check_new_path(const struct archive *a, const char *path,
-			  int is_dir, struct mlci_err *err)
+static int check_new_path(const char *path, int is_dir, struct mlci_err *err)
 {
 	const char *why = path_problem(path);
 	size_t split;
@@ -143,7 +142,6 @@ static int check_new_path(const struct archive *a, const char *path,
 	if (ustar_split(path, is_dir, &split) < 0)
 		return err_set(err, MLCI_EXIT_USAGE, NULL,
 			       "cannot archive '%s': path too long for ustar", path);
-	(void)a;
 	return 0;
 }
 
@@ -171,7 +169,7 @@ int archive_add_dir(struct archive *a, const char *path, struct mlci_err *err)
 	const struct archive_entry *old;
 	struct archive_entry *e;
 
-	if (check_new_path(a, path, 1, err) < 0)
+	if (check_new_path(path, 1, err) < 0)
 		return -1;
 	old = archive_find(a, path);
 	if (old)
@@ -198,7 +196,7 @@ int archive_add_file(struct archive *a, const char *path, const void *data,
 	struct archive_entry *e;
 	unsigned char *copy;
 
-	if (check_new_path(a, path, 0, err) < 0)
+	if (check_new_path(path, 0, err) < 0)
 		return -1;
 	if (archive_find(a, path))
 		return err_set(err, MLCI_EXIT_USAGE, NULL,
@@ -413,7 +411,7 @@ static int gunzip(const unsigned char *in, size_t n, size_t max,
 	size_t off = 0;
 	int zrc = Z_OK;
 
-	if (n < 18 || in[0] != 0x1f || in[1] != 0x8b)
+	if (n < 2 || in[0] != 0x1f || in[1] != 0x8b)
 		return err_set(err, MLCI_EXIT_DATAERR, label, "not a gzip file");
 	memset(&zs, 0, sizeof(zs));
 	if (inflateInit2(&zs, 15 + 16) != Z_OK)

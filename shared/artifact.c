@@ -109,24 +109,144 @@ const char *artifact_input_sha(const json_t *art, const char *role)
 	return NULL;
 }
 
+/*
+ * The artifact writer. jansson's own dump prints reals with %.17g, so 0.85
+ * becomes 0.84999999999999998; artifacts are read by people and diffed in
+ * merge requests, so reals are written in the shortest form that reads
+ * back to the same double (with ".0" kept on whole numbers so they stay
+ * reals), keys sorted bytewise, two-space indent.
+ */
+static int dump_string(struct buf *b, const char *s, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t i;
+
+	if (buf_addch(b, '"') < 0)
+		return -1;
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c == '"' || c == '\\') {
+			if (buf_addch(b, '\\') < 0 || buf_addch(b, (char)c) < 0)
+				return -1;
+		} else if (c == '\n') {
+			if (buf_addstr(b, "\\n") < 0)
+				return -1;
+		} else if (c == '\t') {
+			if (buf_addstr(b, "\\t") < 0)
+				return -1;
+		} else if (c == '\r') {
+			if (buf_addstr(b, "\\r") < 0)
+				return -1;
+		} else if (c < 0x20 || c == 0x7f) {
+			char u[7] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15], 0 };
+
+			if (buf_addstr(b, u) < 0)
+				return -1;
+		} else if (buf_addch(b, (char)c) < 0) {
+			return -1;
+		}
+	}
+	return buf_addch(b, '"');
+}
+
+static int key_cmp(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static int dump_indent(struct buf *b, int depth)
+{
+	if (buf_addch(b, '\n') < 0)
+		return -1;
+	while (depth-- > 0)
+		if (buf_addstr(b, "  ") < 0)
+			return -1;
+	return 0;
+}
+
+static int dump_value(struct buf *b, const json_t *v, int depth)
+{
+	char num[40];
+	size_t i, n;
+
+	if (depth > 512)
+		return -1;
+	switch (json_typeof(v)) {
+	case JSON_OBJECT: {
+		const char **keys;
+		const char *k;
+		json_t *x;
+
+		n = json_object_size(v);
+		if (!n)
+			return buf_addstr(b, "{}");
+		keys = malloc(n * sizeof(*keys));
+		if (!keys)
+			return -1;
+		i = 0;
+		json_object_foreach((json_t *)v, k, x)
+			keys[i++] = k;
+		qsort(keys, n, sizeof(*keys), key_cmp);
+		if (buf_addch(b, '{') < 0)
+			goto obj_fail;
+		for (i = 0; i < n; i++) {
+			if ((i && buf_addch(b, ',') < 0) || dump_indent(b, depth + 1) < 0 ||
+			    dump_string(b, keys[i], strlen(keys[i])) < 0 ||
+			    buf_addstr(b, ": ") < 0 ||
+			    dump_value(b, json_object_get(v, keys[i]), depth + 1) < 0)
+				goto obj_fail;
+		}
+		free(keys);
+		if (dump_indent(b, depth) < 0)
+			return -1;
+		return buf_addch(b, '}');
+obj_fail:
+		free(keys);
+		return -1;
+	}
+	case JSON_ARRAY:
+		n = json_array_size(v);
+		if (!n)
+			return buf_addstr(b, "[]");
+		if (buf_addch(b, '[') < 0)
+			return -1;
+		for (i = 0; i < n; i++)
+			if ((i && buf_addch(b, ',') < 0) || dump_indent(b, depth + 1) < 0 ||
+			    dump_value(b, json_array_get(v, i), depth + 1) < 0)
+				return -1;
+		if (dump_indent(b, depth) < 0)
+			return -1;
+		return buf_addch(b, ']');
+	case JSON_STRING:
+		return dump_string(b, json_string_value(v), json_string_length(v));
+	case JSON_INTEGER:
+		return buf_printf(b, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+	case JSON_REAL:
+		fmt_double(num, sizeof(num), json_real_value(v));
+		if (!strpbrk(num, ".eE"))
+			return buf_printf(b, "%s.0", num);
+		return buf_addstr(b, num);
+	case JSON_TRUE:
+		return buf_addstr(b, "true");
+	case JSON_FALSE:
+		return buf_addstr(b, "false");
+	case JSON_NULL:
+		return buf_addstr(b, "null");
+	}
+	return -1;
+}
+
 char *artifact_dumps(const json_t *art)
 {
-	char *s = json_dumps(art, JSON_SORT_KEYS | JSON_INDENT(2) |
-				  JSON_REAL_PRECISION(17));
-	size_t n;
-	char *withnl;
+	struct buf b;
 
-	if (!s)
-		return NULL;
-	n = strlen(s);
-	withnl = realloc(s, n + 2);
-	if (!withnl) {
-		free(s);
+	buf_init(&b);
+	if (dump_value(&b, art, 0) < 0 || buf_addch(&b, '\n') < 0) {
+		buf_release(&b);
 		return NULL;
 	}
-	withnl[n] = '\n';
-	withnl[n + 1] = '\0';
-	return withnl;
+	return buf_detach(&b, NULL);
 }
 
 int artifact_write(const char *path, const json_t *art, struct mlci_err *err)

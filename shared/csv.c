@@ -246,12 +246,20 @@ static int parse_record(struct parser *ps, uint32_t *end_line,
 			if (p < end && *p == '\r' &&
 			    (p + 1 == end || p[1] == '\n'))
 				p++;
-			if (p < end && *p != ps->delim && *p != '\n')
+			if (p < end && *p != ps->delim && *p != '\n') {
+				unsigned char u = (unsigned char)*p;
+
+				if (u > 0x20 && u < 0x7f)
+					return err_set_at(err, MLCI_EXIT_DATAERR,
+							  ps->path, ps->line,
+							  col_of(ps, p),
+							  "unexpected '%c' after a closing quote",
+							  u);
 				return err_set_at(err, MLCI_EXIT_DATAERR,
-						  ps->path, ps->line,
-						  col_of(ps, p),
-						  "unexpected '%c' after a closing quote",
-						  *p);
+						  ps->path, ps->line, col_of(ps, p),
+						  "unexpected byte 0x%02x after a closing quote",
+						  u);
+			}
 			c = p < end ? *p : '\0';
 		} else {
 			char *e = p;

@@ -74,7 +74,9 @@ struct frame {
 /*
  * Read path into f. Errors, all naming path: missing file 66; empty file,
  * a header but no rows, a ragged row (line and column), an unterminated
- * quote (where it opened), duplicate or empty column names: 65.
+ * quote (where it opened), duplicate or empty column names, a NUL byte,
+ * more than 100000 fields in a row or 2^28 cells in all: 65 (--columns
+ * with an empty or repeated name: 64).
  * On failure f is left empty (frame_free is still safe).
  */
 int frame_load(struct frame *f, const char *path, const struct csv_opts *o,

@@ -48,14 +48,51 @@ static int oom(struct mlci_err *err)
 static int warn(struct eval *e, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+/* Length of the valid UTF-8 sequence at s, or 0 when it is not one. */
+static size_t utf8_seq(const unsigned char *s)
+{
+	size_t n, i;
+
+	if (s[0] < 0x80)
+		return 1;
+	n = s[0] >= 0xC2 && s[0] <= 0xDF ? 2 : s[0] >= 0xE0 && s[0] <= 0xEF ? 3 :
+	    s[0] >= 0xF0 && s[0] <= 0xF4 ? 4 : 0;
+	for (i = 1; i < n; i++)
+		if ((s[i] & 0xC0) != 0x80)
+			return 0;
+	if ((n == 3 && s[0] == 0xE0 && s[1] < 0xA0) ||
+	    (n == 3 && s[0] == 0xED && s[1] > 0x9F) ||
+	    (n == 4 && s[0] == 0xF0 && s[1] < 0x90) ||
+	    (n == 4 && s[0] == 0xF4 && s[1] > 0x8F))
+		return 0;
+	return n;
+}
+
+static int utf8_valid(const char *s)
+{
+	size_t n;
+
+	for (; *s; s += n)
+		if (!(n = utf8_seq((const unsigned char *)s)))
+			return 0;
+	return 1;
+}
+
 static int warn(struct eval *e, const char *fmt, ...)
 {
-	char msg[600];
+	char msg[600], *s;
 	va_list ap;
+	size_t n;
 
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	/* a name cut by %.200s may end mid-character: JSON needs UTF-8 */
+	for (s = msg; *s; s += n)
+		if (!(n = utf8_seq((unsigned char *)s))) {
+			*s = '?';
+			n = 1;
+		}
 	return json_array_append_new(e->warnings, json_string(msg));
 }
 
@@ -99,10 +136,18 @@ static int code_labels(struct eval *e, struct mlci_err *err)
 		long c = model_class_index(e->m, v);
 
 		e->y_true[i] = c < 0 ? (size_t)-1 : (size_t)c;
-		if (c < 0)
-			tmp[nu++] = v;
-		else
+		if (c >= 0) {
 			known++;
+		} else if (utf8_valid(v)) {
+			tmp[nu++] = v;
+		} else {
+			size_t at = e->rows[i] * e->f.ncols + e->lc;
+
+			free(tmp);
+			return err_set_at(err, MLCI_EXIT_DATAERR, e->f.path,
+					  (long)e->f.line[at], (long)e->f.col[at],
+					  "label value is not valid UTF-8");
+		}
 		e->y_pred[i] = argmax(e->pred + e->rows[i] * e->K, e->K);
 	}
 	if (!known) {
@@ -180,13 +225,38 @@ static int class_json(struct eval *e, const struct class_metrics *cm,
 	return rc ? -1 : 0;
 }
 
+/*
+ * log_loss over the model's classes plus the unseen ones, which the model
+ * gives probability 0. Row by row so that many unseen values do not cost
+ * n * (K + U) memory; the same numbers as one metrics_log_loss call.
+ */
+static int log_loss(const struct eval *e, double *out, struct mlci_err *err)
+{
+	size_t L = e->K + e->U, i;
+	double *row = calloc(L, sizeof(*row)), *loss = malloc(e->n * sizeof(*loss));
+	int rc = 0;
+
+	if (!row || !loss) {
+		free(row), free(loss);
+		return oom(err);
+	}
+	for (i = 0; rc == 0 && i < e->n; i++) {
+		memcpy(row, e->pred + e->rows[i] * e->K, e->K * sizeof(*row));
+		rc = metrics_log_loss(e->y_true + i, row, 1, L, &loss[i], err);
+	}
+	if (rc == 0)
+		*out = metrics_sum(loss, e->n) / (double)e->n;
+	free(row), free(loss);
+	return rc;
+}
+
 static int classify(struct eval *e, json_t *art, json_t *met, struct buf *report,
 		    struct mlci_err *err)
 {
 	struct class_metrics cm = { 0 };
 	size_t L, i, j, nl = 0, *map = NULL, *ct = NULL, *cp = NULL;
 	const char **names = NULL;
-	double *P = NULL, v;
+	double v;
 	int rc = -1;
 
 	if (code_labels(e, err) < 0)
@@ -196,8 +266,7 @@ static int classify(struct eval *e, json_t *art, json_t *met, struct buf *report
 	names = malloc(L * sizeof(*names));
 	ct = malloc(e->n * sizeof(*ct));
 	cp = malloc(e->n * sizeof(*cp));
-	P = calloc(e->n * L, sizeof(*P));
-	if (!map || !names || !ct || !cp || !P) {
+	if (!map || !names || !ct || !cp) {
 		oom(err);
 		goto out;
 	}
@@ -214,7 +283,6 @@ static int classify(struct eval *e, json_t *art, json_t *met, struct buf *report
 	for (i = 0; i < e->n; i++) {
 		ct[i] = map[e->y_true[i]];
 		cp[i] = map[e->y_pred[i]];
-		memcpy(P + i * L, e->pred + e->rows[i] * e->K, e->K * sizeof(*P));
 	}
 	if (class_metrics_compute(&cm, ct, cp, e->n, nl, err) < 0)
 		goto out;
@@ -232,8 +300,7 @@ static int classify(struct eval *e, json_t *art, json_t *met, struct buf *report
 		oom(err);
 		goto out;
 	}
-	/* log_loss over the model's classes plus the unseen ones (p = 0) */
-	if (metrics_log_loss(e->y_true, P, e->n, L, &v, err) < 0)
+	if (log_loss(e, &v, err) < 0)
 		goto out;
 	if (set_real(met, "log_loss", v) < 0) {
 		oom(err);
@@ -251,7 +318,7 @@ static int classify(struct eval *e, json_t *art, json_t *met, struct buf *report
 		}
 		for (i = 0; i < e->n; i++) {
 			pos[i] = e->y_true[i] == 1;
-			score[i] = P[i * L + 1];
+			score[i] = e->pred[e->rows[i] * 2 + 1];
 		}
 		if (!e->U)
 			auc = metrics_roc_auc(pos, score, e->n, &v, err);
@@ -274,7 +341,7 @@ static int classify(struct eval *e, json_t *art, json_t *met, struct buf *report
 	rc = 0;
 out:
 	class_metrics_free(&cm);
-	free(map), free(names), free(ct), free(cp), free(P);
+	free(map), free(names), free(ct), free(cp);
 	return rc;
 }
 

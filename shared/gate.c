@@ -153,7 +153,7 @@ static int metric_value(const struct metrics_in *m, const struct rule *r,
 
 /* ---- evaluation ---- */
 
-static int evaluate(const struct gate_opts *o, const struct ruleset *rs,
+static int evaluate(const struct ruleset *rs,
 		    const struct metrics_in *cur, const struct metrics_in *base,
 		    struct report *rep, struct mlci_err *err)
 {
@@ -190,7 +190,6 @@ static int evaluate(const struct gate_opts *o, const struct ruleset *rs,
 		if (!rr->rule || !rr->metric || !rr->source)
 			return err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
 	}
-	(void)o;
 	return report_finish(rep) < 0 ?
 		err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory") : 0;
 }
@@ -393,7 +392,7 @@ int gate_run(const struct gate_opts *o, struct gate_result *res,
 		goto done;
 	}
 	if (collect_metrics(rep, cur.metrics, err) < 0 ||
-	    evaluate(o, &rs, &cur, &base, rep, err) < 0)
+	    evaluate(&rs, &cur, &base, rep, err) < 0)
 		goto done;
 	if (artifact_time(when, NULL, err) < 0)
 		goto done;

@@ -251,6 +251,8 @@ static int load_body(struct model *m, const json_t *j, const char *file,
 		return err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
 	if (m->classifier && load_classes(m, j, file, err) < 0)
 		return -1;
+	if (!m->classifier && json_object_get(j, "classes"))
+		return bad(err, file, "a regression model has no classes");
 	if (prep_from_json(&m->prep, prep, file, err) < 0)
 		return -1;
 	if (json_array_size(feats) != m->prep.ncols)

@@ -50,9 +50,9 @@ static int check_chars(const char *s, const char *what, const char *extra,
 	if (strlen(s) > PACKAGE_NAME_MAX)
 		return err_set(err, MLCI_EXIT_USAGE, NULL,
 			       "%s is longer than %d characters", what, PACKAGE_NAME_MAX);
-	if (s[0] == '.')
+	if (s[0] == '.' || s[0] == '-')
 		return err_set(err, MLCI_EXIT_USAGE, NULL,
-			       "%s '%s' must not start with '.'", what, s);
+			       "%s '%s' must not start with '%c'", what, s, s[0]);
 	for (c = s; *c; c++)
 		if (!((*c >= 'A' && *c <= 'Z') || (*c >= 'a' && *c <= 'z') ||
 		      (*c >= '0' && *c <= '9') || *c == '.' || *c == '_' ||
@@ -374,8 +374,9 @@ int package_run(const struct package_opts *o, struct package_result *r,
 	paths[IN_GATE] = o->gate;
 	paths[IN_DATA_REPORT] = o->data_report;
 	paths[IN_SCHEMA] = o->schema;
-	if (!o->model)
-		return err_set(err, MLCI_EXIT_USAGE, NULL, "--model is required");
+	if (!o->model || !o->out_dir)
+		return err_set(err, MLCI_EXIT_USAGE, NULL, "--%s is required",
+			       o->model ? "out-dir" : "model");
 	if (o->gate && !o->metrics)
 		return err_set(err, MLCI_EXIT_USAGE, NULL,
 			       "--gate needs --metrics (the gate's lineage is checked against it)");
@@ -506,7 +507,7 @@ static int check_files(const struct archive *a, const char *top,
 	}
 	listed = json_array_size(files);
 	json_array_foreach(files, i, f) {
-		const char *p, *sha, *role;
+		const char *p, *sha, *role, *kind;
 		json_int_t size;
 		const struct archive_entry *e;
 		char got[SHA256_HEX_LEN + 1];
@@ -547,6 +548,10 @@ static int check_files(const struct archive *a, const char *top,
 		if (!json_is_object(in[k].json))
 			return err_set(err, MLCI_EXIT_DATAERR, path,
 				       "%s is not a JSON object", member);
+		kind = json_string_value(json_object_get(in[k].json, "kind"));
+		if (!kind || strcmp(kind, members[k].kind))
+			return err_set(err, MLCI_EXIT_DATAERR, path,
+				       "%s is not of kind '%s'", member, members[k].kind);
 	}
 	if (nfiles != listed + 1)
 		return err_set(err, MLCI_EXIT_DATAERR, path,
@@ -569,9 +574,15 @@ static int check_manifest_lineage(json_t *man, const struct input *in,
 	json_t *l;
 	size_t i;
 	int allowed;
+	const char *data, *ldata;
 
 	if (json_get_object(man, "lineage", &l, path, err) < 0)
 		return -1;
+	data = model_data_sha(in[IN_MODEL].json);
+	ldata = json_string_value(json_object_get(l, "data_sha256"));
+	if ((data || ldata) && (!data || !ldata || strcmp(data, ldata)))
+		return err_set(err, MLCI_EXIT_DATAERR, path,
+			       "manifest lineage data_sha256 does not match model.json's training data");
 	for (i = 0; i < IN_COUNT; i++) {
 		const char *s = json_string_value(json_object_get(l, keys[i]));
 

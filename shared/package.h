@@ -47,12 +47,12 @@ struct package_result {
 };
 
 /* 0 when s is a valid package name ([A-Za-z0-9._-]+, not starting with
- * '.', at most PACKAGE_NAME_MAX); otherwise -1 with a 64 error. what
+ * '.' or '-', at most PACKAGE_NAME_MAX); otherwise -1 with a 64 error. what
  * names the option in the message ("--name"). */
 int package_check_name(const char *s, const char *what, struct mlci_err *err);
 
 /* As package_check_name for a version: the same characters plus '+', no
- * "..", not starting with '.', and not a name the registry reserves
+ * "..", not starting with '.' or '-', and not a name the registry reserves
  * ("channels", "history.jsonl"). */
 int package_check_version(const char *s, const char *what,
 			  struct mlci_err *err);

@@ -328,6 +328,37 @@ static int col_from_json(struct prep_col *c, const json_t *o, size_t i,
 	return 0;
 }
 
+/* outputs[] must name the encoded columns: NAME or NAME=CATEGORY. */
+static int check_outputs(const struct prep *p, const json_t *outs,
+			 const char *file, struct mlci_err *err)
+{
+	struct buf b;
+	size_t i, k;
+	int rc = 0;
+
+	buf_init(&b);
+	for (i = 0; i < p->ncols && !rc; i++) {
+		const struct prep_col *c = &p->cols[i];
+		size_t nk = c->kind == PREP_NUMERIC ? 1 : c->ncats;
+
+		for (k = 0; k < nk && !rc; k++) {
+			const char *got = json_string_value(
+				json_array_get(outs, c->offset + k));
+
+			buf_reset(&b);
+			if (c->kind == PREP_NUMERIC ? buf_addstr(&b, c->name) :
+			    buf_printf(&b, "%s=%s", c->name, c->cats[k]))
+				rc = err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
+			else if (!got || strcmp(got, b.data))
+				rc = err_set(err, MLCI_EXIT_DATAERR, file,
+					     "preprocessing.outputs[%zu] should be '%.200s'",
+					     c->offset + k, b.data);
+		}
+	}
+	buf_release(&b);
+	return rc;
+}
+
 int prep_from_json(struct prep *p, const json_t *j, const char *file,
 		   struct mlci_err *err)
 {
@@ -375,6 +406,8 @@ int prep_from_json(struct prep *p, const json_t *j, const char *file,
 			nout, json_array_size(outs), p->nout);
 		goto fail;
 	}
+	if (check_outputs(p, outs, file, err) < 0)
+		goto fail;
 	qsort(names, p->ncols, sizeof(*names), cmp_str);
 	for (i = 1; i < p->ncols; i++)
 		if (!strcmp(names[i - 1], names[i])) {

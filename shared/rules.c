@@ -11,8 +11,10 @@
 
 /* Rules files are short; anything bigger is a mistake. */
 #define RULES_MAX_BYTES ((size_t)16 << 20)
-/* Parentheses and unary minus nest at most this deep. */
+/* Parentheses and unary minus nest at most this deep, and a right-hand
+ * side has at most this many nodes (evaluation recurses over them). */
 #define RULE_MAX_DEPTH 64
+#define RULE_MAX_NODES 1024
 
 /* ---- lexer ---- */
 
@@ -290,6 +292,9 @@ static int new_node(struct parser *p, enum rule_node_kind kind, double num,
 {
 	struct rule *r = p->r;
 
+	if (r->nnodes >= RULE_MAX_NODES)
+		return p_fail(p, p->cur.col, "expression too long (at most %d terms)",
+			      RULE_MAX_NODES);
 	if (r->nnodes == p->cap) {
 		size_t cap = p->cap ? p->cap * 2 : 8;
 		struct rule_node *nv = realloc(r->nodes, cap * sizeof(*nv));

@@ -19,9 +19,9 @@
 #include "util.h"
 
 static const char more[] =
-	"Classification metrics: accuracy, balanced_accuracy, precision/recall/f1\n"
-	"_micro/_macro/_weighted, log_loss, roc_auc (binary), per class and a\n"
-	"confusion matrix; regression: mse, rmse, mae, r2. All are defined as in\n"
+	"Classification metrics: accuracy, balanced_accuracy, precision_, recall_\n"
+	"and f1_ + micro/macro/weighted, log_loss, roc_auc (binary), per class and\n"
+	"a confusion matrix; regression: mse, rmse, mae, r2. All are defined as in\n"
 	"scikit-learn, edge cases included (zero division gives 0 and a warning).\n"
 	"Rows whose label is missing are skipped and counted (n_skipped). A label\n"
 	"value the model never saw is scored as a class of its own (with a\n"

@@ -21,10 +21,7 @@ static const char more[] =
 	"schema with \"domain\": \"enforced\" they are errors. Unseen label values,\n"
 	"missing or mistyped columns, missing labels and missing rates over the\n"
 	"limit are errors; extra, constant or empty columns and duplicate rows\n"
-	"are warnings.\n"
-	"\n"
-	"Exit status: 0 pass, 1 an error-severity anomaly, 64 usage, 65 bad CSV\n"
-	"or schema, 66 missing input, 73 cannot create an output, 74 I/O error.\n";
+	"are warnings.\n";
 
 int main(int argc, char **argv)
 {

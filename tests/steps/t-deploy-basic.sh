@@ -61,3 +61,7 @@ json_is d4.json 'j["channel"], j["channel_action"], j["previous"], j["action"]' 
 expect_exit 0 "options from MLCI_* variables, --json" env MLCI_PACKAGE=p2/demo-2.0.tar.gz MLCI_TO="dir://$T/reg2" MLCI_CHANNEL=prod MLCI_OUT=d5.json "$BIN/mlci-deploy" --json
 check "--json prints deploy.json" cmp "$T/out" d5.json
 check "into the registry named by MLCI_TO" test -f reg2/demo/2.0/demo-2.0.tar.gz
+
+check "deploy.json and channel files validate against their JSON Schemas" \
+	/usr/bin/python3 "$TOP/tests/check_schema.py" d1.json d1b.json d2.json d3.json d4.json d5.json \
+	"$REG/demo/channels/prod.json" "$REG/demo/channels/staging.json"

@@ -23,6 +23,16 @@ with tarfile.open(dst, "w:gz", format=tarfile.USTAR_FORMAT) as out:
             out.addfile(x, io.BytesIO(b"hi"))
         if edit == "drop" and m.name.endswith("/metrics.json"):
             continue
+        if edit == "forge" and m.name.endswith("/metrics.json"):
+            data = open("other/metrics.json", "rb").read()
+        if edit == "forge" and m.name.endswith("/manifest.json"):
+            import hashlib, json
+            man = json.loads(data); new = open("other/metrics.json", "rb").read()
+            sha = hashlib.sha256(new).hexdigest()
+            for f in man["files"]:
+                if f["path"] == "metrics.json": f["sha256"], f["size"] = sha, len(new)
+            man["lineage"]["metrics_sha256"] = sha
+            data = (json.dumps(man, indent=2, sort_keys=True) + "\n").encode()
         if m.isfile():
             m.size = len(data); out.addfile(m, io.BytesIO(data))
         else:
@@ -38,7 +48,8 @@ with tarfile.open(dst, "w:gz", format=tarfile.USTAR_FORMAT) as out:
         out.addfile(x, io.BytesIO(b"x"))
 PY
 }
-for e in model extra drop symlink dotdot absolute; do retar p/demo-1.0.tar.gz bad-$e.tar.gz $e; done
+/usr/bin/python3 "$TOP/tests/steps/package_fixtures.py" other --seed 1
+for e in model extra drop forge symlink dotdot absolute; do retar p/demo-1.0.tar.gz bad-$e.tar.gz $e; done
 
 expect_exit 65 "a member's bytes changed" "$D" --package bad-model.tar.gz --to "dir://$REG" --channel prod --out d.json
 err_is '^mlci-deploy: bad-model\.tar\.gz: demo-1\.0/model\.json: sha256 [0-9a-f]{12}\.\.\. \([0-9]+ bytes\) does not match the manifest' "names the package and the file"
@@ -47,6 +58,8 @@ expect_exit 65 "a file the manifest does not list" "$D" --package bad-extra.tar.
 err_is 'bad-extra\.tar\.gz: the archive holds 1 file\(s\) the manifest does not list' "extra file named"
 expect_exit 65 "a listed file missing" "$D" --package bad-drop.tar.gz --to "dir://$REG" --out d.json
 err_is "bad-drop\.tar\.gz: manifest lists 'metrics\.json', which the archive does not hold" "missing file named"
+expect_exit 65 "consistent checksums, but metrics of another model" "$D" --package bad-forge.tar.gz --to "dir://$REG" --out d.json
+err_is '^mlci-deploy: bad-forge\.tar\.gz: lineage: metrics\.json records model sha256 .* but model\.json has' "the lineage inside is checked too"
 expect_exit 65 "a symlink entry" "$D" --package bad-symlink.tar.gz --to "dir://$REG" --out d.json
 err_is 'bad-symlink\.tar\.gz: symbolic link entries are not allowed' "refused"
 expect_exit 65 "a .. entry" "$D" --package bad-dotdot.tar.gz --to "dir://$REG" --out d.json

@@ -10,7 +10,8 @@ m = {k: json.loads(v) for k, v in (a.split("=", 1) for a in kv)}
 art = {"kind": "mlci.metrics", "schema_version": 1,
        "producer": {"name": "fixture", "version": "0"},
        "created": "2024-01-01T00:00:00Z", "inputs": [],
-       "task": task, "n_rows": 50, "metrics": m}
+       "task": task, "label": "y", "n_rows": 50, "n_skipped": 0,
+       "metrics": m, "warnings": []}
 with open(out, "w") as f:
     json.dump(art, f, indent=2, sort_keys=True)
 PY
@@ -68,3 +69,5 @@ json_is t5.json 'j["tolerance"]' "{'absolute': 1e-12, 'relative': 1e-09}" "gate.
 expect_exit 0 "--rules and --rule together" "$BIN/mlci-gate" --metrics cur.json \
 	--baseline base.json --rules rules.txt --rule 'r2 > 0.5' --out both.json
 json_is both.json '[r["rule"] for r in j["rules"]][3:]' "['mse < 5', 'r2 > 0.5']" "file rules, then --rule"
+check "gate.json files with baselines valid against the schema" \
+	/usr/bin/python3 "$TOP/tests/check_schema.py" gate.json gate2.json t1.json t5.json both.json

@@ -10,7 +10,8 @@ m = {k: json.loads(v) for k, v in (a.split("=", 1) for a in kv)}
 art = {"kind": "mlci.metrics", "schema_version": 1,
        "producer": {"name": "fixture", "version": "0"},
        "created": "2024-01-01T00:00:00Z", "inputs": [],
-       "task": "classification", "n_rows": 10, "metrics": m}
+       "task": "classification", "label": "y", "n_rows": 10, "n_skipped": 0,
+       "metrics": m, "warnings": []}
 with open(out, "w") as f:
     json.dump(art, f, indent=2, sort_keys=True)
 PY

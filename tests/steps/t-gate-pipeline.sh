@@ -37,6 +37,8 @@ json_is gate.json '[i["sha256"] for i in j["inputs"] if i["role"] == "metrics"][
 json_is gate.json 'j["verdict"], j["counts"]["rules"]' "('pass', 5)" "five rules, pass"
 json_is gate.json 'all(r["value"] == json.load(open("metrics.json"))["metrics"][r["metric"]] for r in j["rules"])' \
 	"True" "values are metrics.json's, exactly"
+check "real gate.json valid against the schema" \
+	/usr/bin/python3 "$TOP/tests/check_schema.py" gate.json
 check "JUnit valid (Ant)" xmllint --noout --schema "$XSD/junit-ant.xsd" junit.xml
 check "JUnit valid (xunit)" xmllint --noout --schema "$XSD/junit-jenkins-xunit.xsd" junit.xml
 out=$(promtool check metrics <metrics.txt 2>&1)

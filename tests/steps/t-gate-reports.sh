@@ -13,7 +13,8 @@ art = {"kind": "mlci.metrics", "schema_version": 1,
        "created": "2024-01-01T00:00:00Z",
        "inputs": [{"role": "model", "path": "model.json", "sha256": "0" * 64},
                   {"role": "data", "path": "test.csv", "sha256": "1" * 64}],
-       "task": "classification", "n_rows": 100, "metrics": m,
+       "task": "classification", "label": "y", "n_rows": 100, "n_skipped": 0,
+       "metrics": m, "warnings": [],
        "per_class": {}, "confusion_matrix": {"labels": [], "matrix": []}}
 with open(out, "w") as f:
     json.dump(art, f, indent=2, sort_keys=True)
@@ -126,6 +127,8 @@ check "OpenMetrics verdict 0" grep -qx 'mlci_gate_passed 0' fail.txt
 check "failing dotenv valid" dotenv_ok fail.env
 check "dotenv verdict fail" grep -qx 'MLCI_GATE_VERDICT=fail' fail.env
 check "dotenv failed 2" grep -qx 'MLCI_GATE_FAILED=2' fail.env
+check "gate.json files valid against shared/schemas/gate.schema.json" \
+	/usr/bin/python3 "$TOP/tests/check_schema.py" gate.json fail.json
 check "Markdown failing row" grep -qF '| `accuracy >= 0.9` | `accuracy` | 0.853 | 0.9 |  | -0.047 | ❌ fail |' fail.md
 
 # --json prints the artifact instead of the summary.

@@ -67,3 +67,6 @@ check "named from the environment" test -f env/envpkg-3.1.tar.gz
 expect_exit 0 "a flag beats the variable" env MLCI_NAME=envpkg "$BIN/mlci-package" \
 	--model fx/model.json --name flagpkg --version=2 --out-dir env
 check "named from the flag" test -f env/flagpkg-2.tar.gz
+
+check "package.json and the manifest validate against their JSON Schemas" \
+	/usr/bin/python3 "$TOP/tests/check_schema.py" dist/package.json $m only/package.json

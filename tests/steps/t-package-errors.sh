@@ -13,7 +13,7 @@ expect_exit 64 "no --name" "$P" --model fx/model.json --version 1 --out-dir dist
 expect_exit 64 "no --version" "$P" --model fx/model.json --name d --out-dir dist
 expect_exit 64 "no --out-dir" "$P" --model fx/model.json --name d --version 1
 expect_exit 64 "unknown option" "$P" "${ok_args[@]}" --name d --version 1 --out-dir dist --frobnicate
-for bad in 'a/b' '../x' '.hidden' 'sp ace' 'x;y' ''; do
+for bad in 'a/b' '../x' '.hidden' '-opt' 'sp ace' 'x;y' ''; do
 	expect_exit 64 "bad --name '$bad'" "$P" "${ok_args[@]}" --name "$bad" --version 1 --out-dir dist
 done
 err_is "^mlci-package: --name (is required|must not be empty)" "empty name"

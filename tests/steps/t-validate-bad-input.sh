@@ -92,3 +92,8 @@ absent r.json "schema errors: no report"
 /usr/bin/python3 -c 'import sys; sys.stdout.write(",".join(["c%d" % i for i in range(100001)]) + "\n")' >wide.csv
 expect_exit 65 "more than 100000 fields in a row: 65" "$V" --data wide.csv --out r.json
 err_is "^$P: wide\.csv:1:[0-9]+: more than 100000 fields in one row$" "too wide: one line"
+
+printf 'a,b\n1,2\n3,\000\n' >nul.csv
+expect_exit 65 "a NUL byte (binary file): 65" "$V" --data nul.csv --out r.json
+err_is "^$P: nul\.csv:3:3: a NUL byte: not a text file$" "NUL byte: line:col"
+absent r.json "NUL byte: no report"

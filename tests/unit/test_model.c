@@ -635,6 +635,117 @@ static void test_model__load_rejects(void **state)
 	assert_int_equal(err.code, 66);
 }
 
+/* Every node of a good model.json replaced by each wrong-typed value,
+ * or deleted: model_load refuses it with 65 (or accepts a harmless
+ * change), never crashes. */
+struct mutate {
+	json_t *root;
+	char path[512];
+	long tried, refused;
+};
+
+static void try_load(struct mutate *mu)
+{
+	struct mlci_err err = {0};
+	struct model *m = NULL;
+	int rc;
+
+	assert_int_equal(json_dump_file(mu->root, mu->path, JSON_SORT_KEYS), 0);
+	rc = model_load(&m, mu->path, NULL, &err);
+	mu->tried++;
+	if (rc < 0) {
+		mu->refused++;
+		if (err.code != 65)
+			fail_msg("code %d: %s", err.code, err.msg);
+		assert_null(m);
+	}
+	model_free(m);
+}
+
+static json_t *wrong_value(int i)
+{
+	switch (i) {
+	case 0: return json_null();
+	case 1: return json_true();
+	case 2: return json_string("x");
+	case 3: return json_integer(-1);
+	case 4: return json_integer(1LL << 40);
+	case 5: return json_real(1e300);
+	case 6: return json_array();
+	case 7: return json_object();
+	default: return json_pack("[s,i,[]]", "a", 3);
+	}
+}
+
+static void mutate_tree(struct mutate *mu, json_t *node)
+{
+	size_t i, n;
+	int v;
+
+	if (json_is_object(node)) {
+		const char *key;
+		json_t *val;
+		char **keys = calloc(json_object_size(node) + 1, sizeof(*keys));
+
+		n = 0;
+		json_object_foreach(node, key, val)
+			keys[n++] = strdup(key);
+		for (i = 0; i < n; i++) {
+			json_t *orig = json_incref(json_object_get(node, keys[i]));
+
+			for (v = 0; v < 9; v++) {
+				json_object_set_new(node, keys[i], wrong_value(v));
+				try_load(mu);
+			}
+			json_object_del(node, keys[i]);
+			try_load(mu);
+			json_object_set(node, keys[i], orig);
+			mutate_tree(mu, orig);
+			json_decref(orig);
+			free(keys[i]);
+		}
+		free(keys);
+	} else if (json_is_array(node)) {
+		n = json_array_size(node);
+		for (i = 0; i < n; i++) {
+			json_t *orig = json_incref(json_array_get(node, i));
+
+			for (v = 0; v < 9; v++) {
+				json_array_set_new(node, i, wrong_value(v));
+				try_load(mu);
+			}
+			json_array_set(node, i, orig);
+			mutate_tree(mu, orig);
+			json_decref(orig);
+		}
+		json_array_append_new(node, json_string("extra"));
+		try_load(mu);
+		json_array_remove(node, n);
+		if (n) {
+			json_t *last = json_incref(json_array_get(node, n - 1));
+
+			json_array_remove(node, n - 1);
+			try_load(mu);
+			json_array_append_new(node, last);
+		}
+	}
+}
+
+static void test_model__load_survives_mutations(void **state)
+{
+	struct mutate mu = {0};
+	struct mlci_err err = {0};
+	const char *good = train_model("logistic", "label", "colour,size");
+
+	assert_int_equal(json_load_path(good, &mu.root, &err), 0);
+	snprintf(mu.path, sizeof(mu.path), "%s/mutant.json", tmp_dir);
+	mutate_tree(&mu, mu.root);
+	json_decref(mu.root);
+	assert_true(mu.tried > 500);
+	print_message("%ld mutants, %ld refused\n", mu.tried, mu.refused);
+	assert_true(mu.refused > mu.tried / 4);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -654,6 +765,7 @@ int main(void)
 		cmocka_unit_test(test_model__train_load_predict),
 		cmocka_unit_test(test_model__train_regression),
 		cmocka_unit_test(test_model__load_rejects),
+		cmocka_unit_test(test_model__load_survives_mutations),
 	};
 
 	return cmocka_run_group_tests(tests, setup_dir, teardown_dir);

@@ -233,6 +233,22 @@ static void test_rules__nesting_is_bounded(void **state)
 	text[n] = '\0';
 	assert_int_equal(rule_parse(&r, text, n, "r", 1, 65, &err), -1);
 	assert_non_null(strstr(err.msg, "nested too deeply"));
+	{
+		/* a flat but very long expression is refused, not recursed into */
+		size_t cap = 5 + 2 * 3000 + 2;
+		char *long_text = malloc(cap);
+
+		assert_non_null(long_text);
+		n = (size_t)snprintf(long_text, cap, "a >= ");
+		for (i = 0; i < 3000; i++) {
+			long_text[n++] = '1';
+			long_text[n++] = '+';
+		}
+		long_text[n++] = '1';
+		assert_int_equal(rule_parse(&r, long_text, n, "r", 1, 65, &err), -1);
+		assert_non_null(strstr(err.msg, "expression too long"));
+		free(long_text);
+	}
 }
 
 static void test_rules__tolerance_absorbs_rounding_only(void **state)
