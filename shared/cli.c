@@ -179,7 +179,11 @@ int cli_parse(const struct cli_spec *spec, int argc, char **argv,
 			rc = CLI_DONE;
 			goto done;
 		}
-		if (!strcmp(a, "--version")) {
+		/* a step with its own --version VALUE (mlci-package) keeps
+		 * the bare flag for mlci's version */
+		if (!strcmp(a, "--version") &&
+		    !(find_opt(spec, "version", 7) && i + 1 < argc &&
+		      strncmp(argv[i + 1], "--", 2))) {
 			printf("%s %s\n", spec->prog, MLCI_VERSION);
 			rc = CLI_DONE;
 			goto done;

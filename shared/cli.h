@@ -9,6 +9,10 @@
  * MLCI_SOME_NAME; a flag on the command line beats the variable. A
  * repeatable option (CLI_LIST) read from the environment takes one value
  * per line. Flags (CLI_FLAG) read 1/true/yes or 0/false/no.
+ *
+ * A step may declare its own "version" option (mlci-package --version
+ * VER): "--version VALUE" then sets it, and a bare --version still prints
+ * mlci's version.
  */
 #ifndef MLCI_CLI_H
 #define MLCI_CLI_H

@@ -172,6 +172,11 @@ void fmt_double(char *out, size_t n, double v)
 {
 	int prec;
 
+	/* whole numbers print as such: 20, not the shorter 2e+01 */
+	if (v == floor(v) && fabs(v) < 1e15) {
+		snprintf(out, n, "%.0f", v == 0 ? 0.0 : v);
+		return;
+	}
 	for (prec = 1; prec <= 17; prec++) {
 		snprintf(out, n, "%.*g", prec, v);
 		if (strtod(out, NULL) == v)

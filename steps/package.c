@@ -23,38 +23,6 @@ static const char more[] =
 	"model's training data. With SOURCE_DATE_EPOCH set, the same inputs give a\n"
 	"byte-identical tarball.\n";
 
-/*
- * cli_parse treats a bare "--version" as the built-in one; this step's
- * --version takes a value, so "--version VER" becomes "--version=VER"
- * (a --version with no value after it still prints mlci's version).
- * Returns a new argv (strings borrowed or in *owned), or NULL.
- */
-static char **join_version(int argc, char **argv, char **owned)
-{
-	char **v = calloc((size_t)argc + 1, sizeof(*v));
-	int i, j = 0;
-
-	*owned = NULL;
-	if (!v)
-		return NULL;
-	for (i = 0; i < argc; i++) {
-		if (!*owned && i > 0 && !strcmp(argv[i], "--version") &&
-		    i + 1 < argc && strncmp(argv[i + 1], "--", 2)) {
-			size_t n = strlen(argv[i + 1]) + sizeof("--version=");
-
-			if (!(*owned = malloc(n))) {
-				free(v);
-				return NULL;
-			}
-			snprintf(*owned, n, "--version=%s", argv[++i]);
-			v[j++] = *owned;
-			continue;
-		}
-		v[j++] = argv[i];
-	}
-	return v;
-}
-
 int main(int argc, char **argv)
 {
 	struct mlci_err err = {0};
@@ -84,17 +52,9 @@ int main(int argc, char **argv)
 		opts, more, 0
 	};
 
-	char *owned = NULL, **av = join_version(argc, argv, &owned);
-	int ac;
-
-	for (ac = 0; av && av[ac]; ac++)
-		;
-	rc = av ? cli_parse(&spec, ac, av, NULL, &err) :
-		err_set(&err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
-	free(av);
+	rc = cli_parse(&spec, argc, argv, NULL, &err);
 	if (rc == CLI_DONE) {
 		cli_release(&spec, NULL);
-		free(owned);
 		return 0;
 	}
 	if (rc < 0 || cli_require("model", o.model, &err) < 0 ||
@@ -103,7 +63,6 @@ int main(int argc, char **argv)
 	    cli_require("out-dir", o.out_dir, &err) < 0) {
 		rc = cli_report(spec.prog, &err);
 		cli_release(&spec, NULL);
-		free(owned);
 		return rc;
 	}
 	o.producer = spec.prog;
@@ -128,6 +87,5 @@ int main(int argc, char **argv)
 	}
 	package_result_release(&r);
 	cli_release(&spec, NULL);
-	free(owned);
 	return rc;
 }

@@ -21,6 +21,8 @@ defaults):
             softmax is unchanged; mlci reports them that way).
   linear:   LinearRegression()
   ridge:    Ridge(alpha=1.0)
+  (on diabetes, label progression, and on breast_cancer with diagnosis
+  recoded 1 = malignant, 0 = benign)
 For each case the output records the preprocessing (means, scales,
 categories, imputed values), coefficients, intercepts, the training loss
 (mean log loss or mse) and objective, training accuracy or r2,
@@ -158,6 +160,10 @@ def main():
                       skipinitialspace=True, skiprows=1)
     adult_test["income"] = adult_test["income"].str.rstrip(".")
     diabetes = read("diabetes_progression.csv")
+    # breast_cancer as a regression target: diagnosis 1 (malignant) / 0
+    # (benign); t-train-sklearn.sh writes the same file with sed
+    bc01 = read("breast_cancer.csv")
+    bc01["diagnosis"] = (bc01["diagnosis"] == "malignant").astype(float)
     cases = {
         "breast_cancer_logistic": fit_case("breast_cancer.csv",
                                            read("breast_cancer.csv"),
@@ -170,6 +176,10 @@ def main():
                                     "progression", "linear"),
         "diabetes_ridge": fit_case("diabetes_progression.csv", diabetes,
                                    "progression", "ridge"),
+        "breast_cancer_linear": fit_case("breast_cancer.csv (diagnosis 1/0)",
+                                         bc01, "diagnosis", "linear"),
+        "breast_cancer_ridge": fit_case("breast_cancer.csv (diagnosis 1/0)",
+                                        bc01, "diagnosis", "ridge"),
         "titanic_logistic": fit_case("titanic.csv", read("titanic.csv"),
                                      "Survived", "logistic",
                                      drop=("PassengerId", "Name", "Ticket",

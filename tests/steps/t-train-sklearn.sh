@@ -23,6 +23,9 @@ train adult_logistic --data "$DATA/adult.data.csv" --columns "$ADULT_COLS" --tri
 	--label income --model logistic
 train diabetes_linear --data "$DATA/diabetes_progression.csv" --label progression --model linear
 train diabetes_ridge --data "$DATA/diabetes_progression.csv" --label progression --model ridge
+sed 's/,malignant$/,1/; s/,benign$/,0/' "$DATA/breast_cancer.csv" >bc01.csv
+train breast_cancer_linear --data bc01.csv --label diagnosis --model linear
+train breast_cancer_ridge --data bc01.csv --label diagnosis --model ridge
 
 # One "PASS name" or "FAIL name: detail" line per comparison.
 $PY - "$REF" >compare.txt 2>&1 <<'EOF'

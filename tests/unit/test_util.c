@@ -94,6 +94,16 @@ static void test_util__fmt_double_is_shortest_round_trip(void **state)
 	assert_string_equal(s, "1e-300");
 	fmt_double(s, sizeof(s), 3.0);
 	assert_string_equal(s, "3");
+	fmt_double(s, sizeof(s), 20.0);
+	assert_string_equal(s, "20");
+	fmt_double(s, sizeof(s), -100.0);
+	assert_string_equal(s, "-100");
+	fmt_double(s, sizeof(s), -0.0);
+	assert_string_equal(s, "0");
+	fmt_double(s, sizeof(s), 1e20);
+	assert_string_equal(s, "1e+20");
+	fmt_double(s, sizeof(s), 1234.5);
+	assert_string_equal(s, "1234.5");
 }
 
 int main(void)
