@@ -48,36 +48,6 @@ static int oom(struct mlci_err *err)
 static int warn(struct eval *e, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
-/* Length of the valid UTF-8 sequence at s, or 0 when it is not one. */
-static size_t utf8_seq(const unsigned char *s)
-{
-	size_t n, i;
-
-	if (s[0] < 0x80)
-		return 1;
-	n = s[0] >= 0xC2 && s[0] <= 0xDF ? 2 : s[0] >= 0xE0 && s[0] <= 0xEF ? 3 :
-	    s[0] >= 0xF0 && s[0] <= 0xF4 ? 4 : 0;
-	for (i = 1; i < n; i++)
-		if ((s[i] & 0xC0) != 0x80)
-			return 0;
-	if ((n == 3 && s[0] == 0xE0 && s[1] < 0xA0) ||
-	    (n == 3 && s[0] == 0xED && s[1] > 0x9F) ||
-	    (n == 4 && s[0] == 0xF0 && s[1] < 0x90) ||
-	    (n == 4 && s[0] == 0xF4 && s[1] > 0x8F))
-		return 0;
-	return n;
-}
-
-static int utf8_valid(const char *s)
-{
-	size_t n;
-
-	for (; *s; s += n)
-		if (!(n = utf8_seq((const unsigned char *)s)))
-			return 0;
-	return 1;
-}
-
 static int warn(struct eval *e, const char *fmt, ...)
 {
 	char msg[600], *s;
@@ -89,7 +59,7 @@ static int warn(struct eval *e, const char *fmt, ...)
 	va_end(ap);
 	/* a name cut by %.200s may end mid-character: JSON needs UTF-8 */
 	for (s = msg; *s; s += n)
-		if (!(n = utf8_seq((unsigned char *)s))) {
+		if (!(n = utf8_decode((unsigned char *)s, NULL))) {
 			*s = '?';
 			n = 1;
 		}
@@ -463,17 +433,6 @@ static int warn_rows(struct eval *e)
 		rc |= warn(e, "... and %zu more label values that are not classes of the model",
 			   e->U - MAX_UNSEEN_WARNINGS);
 	return rc;
-}
-
-/* The same path, or two names of one existing file. */
-static int same_file(const char *a, const char *b)
-{
-	struct stat sa, sb;
-
-	if (!strcmp(a, b))
-		return 1;
-	return stat(a, &sa) == 0 && stat(b, &sb) == 0 &&
-	       sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
 }
 
 static int load_inputs(struct eval *e, struct mlci_err *err)

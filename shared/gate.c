@@ -260,16 +260,6 @@ struct output {
 	int committed;
 };
 
-static int same_file(const char *a, const char *b)
-{
-	struct stat sa, sb;
-
-	if (!strcmp(a, b))
-		return 1;
-	return stat(a, &sa) == 0 && stat(b, &sb) == 0 &&
-	       sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
-}
-
 /* Refuse two outputs on one path, or an output over an input. */
 static int check_paths(const struct gate_opts *o, const struct output *out,
 		       size_t n, struct mlci_err *err)

@@ -156,6 +156,16 @@ int read_file(const char *path, char **data, size_t *n, size_t max,
 	return 0;
 }
 
+int same_file(const char *a, const char *b)
+{
+	struct stat sa, sb;
+
+	if (!strcmp(a, b))
+		return 1;
+	return stat(a, &sa) == 0 && stat(b, &sb) == 0 &&
+	       sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
 int mkdir_p(const char *path, struct mlci_err *err)
 {
 	char *p = strdup(path), *s;

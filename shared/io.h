@@ -43,6 +43,9 @@ int write_file_atomic(const char *path, const void *data, size_t n,
 int read_file(const char *path, char **data, size_t *n, size_t max,
 	      struct mlci_err *err);
 
+/* 1 when a and b are the same path or two names of one existing file. */
+int same_file(const char *a, const char *b);
+
 /* Create directory path and its parents (mode 0755); 73 on failure. */
 int mkdir_p(const char *path, struct mlci_err *err);
 

@@ -36,35 +36,13 @@ static void fmt_delta(char *out, size_t n, double v)
 	snprintf(out, n, "%+.6g", v == 0 ? 0.0 : v);
 }
 
-/* Length of the valid UTF-8 sequence at s (1-4), or 0 if invalid or a
- * code point XML 1.0 does not allow; *cp gets the code point. */
+/* utf8_decode, also refusing U+FFFE and U+FFFF, which XML 1.0 does not
+ * allow. */
 static size_t utf8_seq(const unsigned char *s, unsigned *cp)
 {
-	unsigned c = s[0], v;
-	size_t n, i;
+	size_t n = utf8_decode(s, cp);
 
-	if (c < 0x80) {
-		*cp = c;
-		return 1;
-	}
-	if (c >= 0xC2 && c <= 0xDF)
-		n = 2, v = c & 0x1F;
-	else if (c >= 0xE0 && c <= 0xEF)
-		n = 3, v = c & 0x0F;
-	else if (c >= 0xF0 && c <= 0xF4)
-		n = 4, v = c & 0x07;
-	else
-		return 0;
-	for (i = 1; i < n; i++) {
-		if ((s[i] & 0xC0) != 0x80)
-			return 0;
-		v = (v << 6) | (s[i] & 0x3F);
-	}
-	if ((n == 3 && v < 0x800) || (n == 4 && (v < 0x10000 || v > 0x10FFFF)) ||
-	    (v >= 0xD800 && v <= 0xDFFF) || v == 0xFFFE || v == 0xFFFF)
-		return 0;
-	*cp = v;
-	return n;
+	return n && *cp != 0xFFFE && *cp != 0xFFFF ? n : 0;
 }
 
 int xml_escape(struct buf *b, const char *s, int attr)

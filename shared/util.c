@@ -75,6 +75,47 @@ int parse_double(const char *s, double *out)
 	return parse_double_n(s, strlen(s), out);
 }
 
+size_t utf8_decode(const unsigned char *s, unsigned *cp)
+{
+	unsigned c = s[0], v;
+	size_t n, i;
+
+	if (c < 0x80) {
+		if (cp)
+			*cp = c;
+		return 1;
+	}
+	if (c >= 0xC2 && c <= 0xDF)
+		n = 2, v = c & 0x1F;
+	else if (c >= 0xE0 && c <= 0xEF)
+		n = 3, v = c & 0x0F;
+	else if (c >= 0xF0 && c <= 0xF4)
+		n = 4, v = c & 0x07;
+	else
+		return 0;
+	for (i = 1; i < n; i++) {
+		if ((s[i] & 0xC0) != 0x80)
+			return 0;
+		v = (v << 6) | (s[i] & 0x3F);
+	}
+	if ((n == 3 && v < 0x800) || (n == 4 && (v < 0x10000 || v > 0x10FFFF)) ||
+	    (v >= 0xD800 && v <= 0xDFFF))
+		return 0;
+	if (cp)
+		*cp = v;
+	return n;
+}
+
+int utf8_valid(const char *s)
+{
+	size_t n;
+
+	for (; *s; s += n)
+		if (!(n = utf8_decode((const unsigned char *)s, NULL)))
+			return 0;
+	return 1;
+}
+
 static char buf_empty[1];
 
 void buf_init(struct buf *b)

@@ -43,6 +43,14 @@ int buf_printf(struct buf *b, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void buf_reset(struct buf *b);
 
+/* Length (1-4) of the well-formed UTF-8 sequence at s, or 0 when it is
+ * not one (overlong, surrogate, beyond U+10FFFF, truncated); *cp (may be
+ * NULL) gets the code point. */
+size_t utf8_decode(const unsigned char *s, unsigned *cp);
+
+/* 1 when the NUL-terminated s is entirely well-formed UTF-8. */
+int utf8_valid(const char *s);
+
 /* Format a double the way every report prints numbers: the shortest
  * "%.*g" that reads back to the same value. */
 void fmt_double(char *out, size_t n, double v);

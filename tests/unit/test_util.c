@@ -106,6 +106,27 @@ static void test_util__fmt_double_is_shortest_round_trip(void **state)
 	assert_string_equal(s, "1234.5");
 }
 
+static void test_util__utf8_decode_refuses_malformed_sequences(void **state)
+{
+	unsigned cp;
+
+	assert_int_equal(utf8_decode((const unsigned char *)"A", &cp), 1);
+	assert_int_equal(cp, 'A');
+	assert_int_equal(utf8_decode((const unsigned char *)"\xc3\xa9", &cp), 2);
+	assert_int_equal(cp, 0xE9);
+	assert_int_equal(utf8_decode((const unsigned char *)"\xe2\x82\xac", &cp), 3);
+	assert_int_equal(cp, 0x20AC);
+	assert_int_equal(utf8_decode((const unsigned char *)"\xf0\x9f\x98\x80", &cp), 4);
+	assert_int_equal(cp, 0x1F600);
+	assert_int_equal(utf8_decode((const unsigned char *)"\xe9t\xe9", NULL), 0);	/* Latin-1 */
+	assert_int_equal(utf8_decode((const unsigned char *)"\xc0\x80", NULL), 0);	/* overlong */
+	assert_int_equal(utf8_decode((const unsigned char *)"\xed\xa0\x80", NULL), 0);	/* surrogate */
+	assert_int_equal(utf8_decode((const unsigned char *)"\xf4\x90\x80\x80", NULL), 0);
+	assert_int_equal(utf8_decode((const unsigned char *)"\xe2\x82", NULL), 0);	/* truncated */
+	assert_true(utf8_valid("caf\xc3\xa9"));
+	assert_false(utf8_valid("caf\xe9"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -115,6 +136,7 @@ int main(void)
 		cmocka_unit_test(test_util__buf_grows_and_detaches),
 		cmocka_unit_test(test_util__buf_respects_max),
 		cmocka_unit_test(test_util__fmt_double_is_shortest_round_trip),
+		cmocka_unit_test(test_util__utf8_decode_refuses_malformed_sequences),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
