@@ -19,14 +19,28 @@ static const struct cli_opt *find_opt(const struct cli_spec *spec,
 	return NULL;
 }
 
-static void env_name(const char *opt, char *out, size_t n)
+/* Append name upper-cased, '-' as '_'. */
+static size_t env_part(char *out, size_t i, size_t n, const char *name)
 {
-	size_t i = 0, j;
-
-	i = (size_t)snprintf(out, n, "MLCI_");
-	for (j = 0; opt[j] && i + 1 < n; j++, i++)
-		out[i] = opt[j] == '-' ? '_' : (char)toupper((unsigned char)opt[j]);
+	for (; *name && i + 1 < n; name++, i++)
+		out[i] = *name == '-' ? '_' : (char)toupper((unsigned char)*name);
 	out[i] = '\0';
+	return i;
+}
+
+/* MLCI_<OPT>, or with the step's name first, MLCI_<STEP>_<OPT>. */
+static void env_name(const char *prog, const char *opt, char *out, size_t n)
+{
+	size_t i = (size_t)snprintf(out, n, "MLCI_");
+
+	if (prog) {
+		if (!strncmp(prog, "mlci-", 5))
+			prog += 5;
+		i = env_part(out, i, n, prog);
+		if (i + 1 < n)
+			out[i++] = '_';
+	}
+	env_part(out, i, n, opt);
 }
 
 static int list_push(struct cli_list *l, const char *v)
@@ -107,8 +121,13 @@ static int apply_env(const struct cli_spec *spec, const unsigned char *seen,
 
 		if (seen[i])
 			continue;
-		env_name(o->name, name, sizeof(name));
+		/* the step's own variable beats the shared one */
+		env_name(spec->prog, o->name, name, sizeof(name));
 		v = getenv(name);
+		if (!v) {
+			env_name(NULL, o->name, name, sizeof(name));
+			v = getenv(name);
+		}
 		if (!v)
 			continue;
 		snprintf(from, sizeof(from), "environment %s for", name);
@@ -250,11 +269,14 @@ void cli_help(const struct cli_spec *spec, FILE *fp)
 		else
 			snprintf(left, sizeof(left), "--%s %s", o->name,
 				 o->arg ? o->arg : "VALUE");
-		env_name(o->name, env, sizeof(env));
+		env_name(NULL, o->name, env, sizeof(env));
 		fprintf(fp, "  %-26s %s [%s]\n", left, o->help, env);
 	}
 	fprintf(fp, "  %-26s %s\n", "--help", "print this help and exit");
 	fprintf(fp, "  %-26s %s\n", "--version", "print the version and exit");
+	env_name(spec->prog, "NAME", env, sizeof(env));
+	fprintf(fp, "\nEvery option can also be set as MLCI_NAME (shown in brackets), or as\n"
+		    "%s for this step only, which wins; a flag beats both.\n", env);
 	if (spec->more)
 		fprintf(fp, "\n%s", spec->more);
 	fprintf(fp, "\nexit codes: 0 ok, 1 negative verdict, 3 inconclusive, 64 usage,\n"

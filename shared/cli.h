@@ -6,7 +6,12 @@
  * writes to stdout/stderr, and it does so only when a step asks it to.
  *
  * Every long option --some-name can also be set from the environment as
- * MLCI_SOME_NAME; a flag on the command line beats the variable. A
+ * MLCI_SOME_NAME, or as MLCI_<STEP>_SOME_NAME (MLCI_TRAIN_MODEL for
+ * mlci-train's --model) for one step only; the step's variable beats the
+ * shared one, and a flag on the command line beats both. The shared names
+ * suit options that mean the same everywhere (MLCI_LABEL, MLCI_TRIM); the
+ * step names keep apart those that do not (--model is an algorithm to
+ * mlci-train and a file to mlci-evaluate). A
  * repeatable option (CLI_LIST) read from the environment takes one value
  * per line. Flags (CLI_FLAG) read 1/true/yes or 0/false/no.
  *

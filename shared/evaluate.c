@@ -438,17 +438,17 @@ static int warn_rows(struct eval *e)
 static int load_inputs(struct eval *e, struct mlci_err *err)
 {
 	const struct evaluate_opts *o = e->o;
+	const struct path_role outs[] = {
+		{ "--out", o->out }, { "--predictions", o->predictions },
+	};
+	const struct path_role ins[] = {
+		{ "--model", o->model }, { "--data", o->data },
+	};
 	size_t i;
 	int c;
 
-	if (o->predictions && same_file(o->predictions, o->out))
-		return err_set(err, MLCI_EXIT_USAGE, NULL,
-			       "--out and --predictions name the same file '%s'", o->out);
-	if (same_file(o->out, o->model) || same_file(o->out, o->data) ||
-	    (o->predictions && (same_file(o->predictions, o->model) ||
-				same_file(o->predictions, o->data))))
-		return err_set(err, MLCI_EXIT_USAGE, NULL,
-			       "an output would overwrite an input (--out/--predictions vs --model/--data)");
+	if (check_output_paths(outs, 2, ins, 2, err) < 0)
+		return -1;
 	if (model_load(&e->m, o->model, e->model_sha, err) < 0 ||
 	    frame_load(&e->f, o->data, &o->csv, err) < 0)
 		return -1;

@@ -264,25 +264,18 @@ struct output {
 static int check_paths(const struct gate_opts *o, const struct output *out,
 		       size_t n, struct mlci_err *err)
 {
-	const char *in_opt[] = { "--metrics", "--baseline", "--rules" };
-	const char *in[] = { o->metrics, o->baseline, o->rules_file };
-	size_t i, j;
+	const struct path_role in[] = {
+		{ "--metrics", o->metrics }, { "--baseline", o->baseline },
+		{ "--rules", o->rules_file },
+	};
+	struct path_role outs[8];
+	size_t i;
 
-	for (i = 0; i < n; i++) {
-		if (!out[i].path)
-			continue;
-		for (j = 0; j < i; j++)
-			if (out[j].path && same_file(out[i].path, out[j].path))
-				return err_set(err, MLCI_EXIT_USAGE, NULL,
-					       "%s and %s name the same file '%s'",
-					       out[j].opt, out[i].opt, out[i].path);
-		for (j = 0; j < 3; j++)
-			if (in[j] && same_file(out[i].path, in[j]))
-				return err_set(err, MLCI_EXIT_USAGE, NULL,
-					       "%s '%s' would overwrite the %s input",
-					       out[i].opt, out[i].path, in_opt[j]);
+	for (i = 0; i < n && i < 8; i++) {
+		outs[i].opt = out[i].opt;
+		outs[i].path = out[i].path;
 	}
-	return 0;
+	return check_output_paths(outs, i, in, 3, err);
 }
 
 /* Open every output, write them all, then commit them all; on any error

@@ -17,6 +17,13 @@ int afile_open(struct afile *f, const char *path, struct mlci_err *err)
 	memset(f, 0, sizeof(*f));
 	if (!*path || (slash && !slash[1]))
 		return err_set(err, MLCI_EXIT_CANTCREAT, path, "not a file name");
+	{
+		struct stat st;
+
+		if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+			return err_set(err, MLCI_EXIT_CANTCREAT, path,
+				       "cannot create: is a directory");
+	}
 	f->tmp = malloc(n);
 	f->path = strdup(path);
 	if (!f->tmp || !f->path) {
@@ -156,14 +163,68 @@ int read_file(const char *path, char **data, size_t *n, size_t max,
 	return 0;
 }
 
+/* path with its directory resolved (the file itself may not exist yet);
+ * NULL when the directory does not exist either. Caller frees. */
+static char *resolve_dir(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	char *dir, *real, *out = NULL;
+
+	if (!slash)
+		dir = strdup(".");
+	else if (slash == path)
+		dir = strdup("/");
+	else
+		dir = strndup(path, (size_t)(slash - path));
+	if (!dir)
+		return NULL;
+	real = realpath(dir, NULL);
+	free(dir);
+	if (real && asprintf(&out, "%s/%s", real, slash ? slash + 1 : path) < 0)
+		out = NULL;
+	free(real);
+	return out;
+}
+
 int same_file(const char *a, const char *b)
 {
 	struct stat sa, sb;
+	char *ra, *rb;
+	int same;
 
 	if (!strcmp(a, b))
 		return 1;
-	return stat(a, &sa) == 0 && stat(b, &sb) == 0 &&
-	       sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+	if (stat(a, &sa) == 0 && stat(b, &sb) == 0)
+		return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+	ra = resolve_dir(a);
+	rb = resolve_dir(b);
+	same = ra && rb && !strcmp(ra, rb);
+	free(ra);
+	free(rb);
+	return same;
+}
+
+int check_output_paths(const struct path_role *out, size_t nout,
+		       const struct path_role *in, size_t nin,
+		       struct mlci_err *err)
+{
+	size_t i, j;
+
+	for (i = 0; i < nout; i++) {
+		if (!out[i].path)
+			continue;
+		for (j = 0; j < i; j++)
+			if (out[j].path && same_file(out[i].path, out[j].path))
+				return err_set(err, MLCI_EXIT_USAGE, NULL,
+					       "%s and %s name the same file '%s'",
+					       out[j].opt, out[i].opt, out[i].path);
+		for (j = 0; j < nin; j++)
+			if (in[j].path && same_file(out[i].path, in[j].path))
+				return err_set(err, MLCI_EXIT_USAGE, NULL,
+					       "%s '%s' would overwrite the %s input",
+					       out[i].opt, out[i].path, in[j].opt);
+	}
+	return 0;
 }
 
 int mkdir_p(const char *path, struct mlci_err *err)

@@ -43,8 +43,24 @@ int write_file_atomic(const char *path, const void *data, size_t n,
 int read_file(const char *path, char **data, size_t *n, size_t max,
 	      struct mlci_err *err);
 
-/* 1 when a and b are the same path or two names of one existing file. */
+/* 1 when a and b name the same file: the same path once the directory is
+ * resolved, or two names (links) of one existing file. */
 int same_file(const char *a, const char *b);
+
+/* An option naming a file, for check_output_paths. path NULL: not given. */
+struct path_role {
+	const char *opt;	/* "--out" */
+	const char *path;
+};
+
+/*
+ * Refuse (64) an output that names an input or another output, so nothing
+ * a user gave is overwritten and no output silently replaces another:
+ * "--out 'data.csv' would overwrite the --data input".
+ */
+int check_output_paths(const struct path_role *out, size_t nout,
+		       const struct path_role *in, size_t nin,
+		       struct mlci_err *err);
 
 /* Create directory path and its parents (mode 0755); 73 on failure. */
 int mkdir_p(const char *path, struct mlci_err *err);

@@ -14,6 +14,7 @@
 
 #include "artifact.h"
 #include "cli.h"
+#include "io.h"
 #include "registry.h"
 
 static const char more[] =
@@ -61,6 +62,16 @@ int main(int argc, char **argv)
 		rc = cli_report(spec.prog, &err);
 		cli_release(&spec, NULL);
 		return rc;
+	}
+	{
+		const struct path_role out = { "--out", o.out };
+		const struct path_role in = { "--package", o.package };
+
+		if (check_output_paths(&out, 1, &in, 1, &err) < 0) {
+			rc = cli_report(spec.prog, &err);
+			cli_release(&spec, NULL);
+			return rc;
+		}
 	}
 	if (!(lock_timeout > 0)) {
 		err_set(&err, MLCI_EXIT_USAGE, NULL, "--lock-timeout must be positive");

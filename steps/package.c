@@ -13,6 +13,7 @@
 
 #include "artifact.h"
 #include "cli.h"
+#include "io.h"
 #include "package.h"
 
 static const char more[] =
@@ -22,6 +23,25 @@ static const char more[] =
 	"given model's sha256, the gate the given metrics', the data report the\n"
 	"model's training data. With SOURCE_DATE_EPOCH set, the same inputs give a\n"
 	"byte-identical tarball.\n";
+
+/* The two files written into --out-dir must not replace an input. */
+static int check_paths(const struct package_opts *o, struct mlci_err *err)
+{
+	char archive[4096], manifest[4096];
+	const struct path_role ins[] = {
+		{ "--model", o->model }, { "--metrics", o->metrics },
+		{ "--gate", o->gate }, { "--data-report", o->data_report },
+		{ "--schema", o->schema },
+	};
+	struct path_role outs[2] = {
+		{ "--out-dir's archive", archive }, { "--out-dir's package.json", manifest },
+	};
+
+	snprintf(archive, sizeof(archive), "%s/%s-%s.tar.gz", o->out_dir, o->name,
+		 o->version);
+	snprintf(manifest, sizeof(manifest), "%s/package.json", o->out_dir);
+	return check_output_paths(outs, 2, ins, 5, err);
+}
 
 int main(int argc, char **argv)
 {
@@ -66,7 +86,7 @@ int main(int argc, char **argv)
 		return rc;
 	}
 	o.producer = spec.prog;
-	if (package_run(&o, &r, &err) < 0) {
+	if (check_paths(&o, &err) < 0 || package_run(&o, &r, &err) < 0) {
 		rc = cli_report(spec.prog, &err);
 	} else {
 		if (as_json) {

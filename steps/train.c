@@ -11,6 +11,7 @@
 #include <stdio.h>
 
 #include "cli.h"
+#include "io.h"
 #include "csv.h"
 #include "model.h"
 
@@ -74,6 +75,13 @@ int main(int argc, char **argv)
 	    cli_require("out", o.out, &err) < 0 ||
 	    csv_opts_from_cli(&o.csv, &csv, &err) < 0)
 		goto fail;
+	{
+		const struct path_role out = { "--out", o.out };
+		const struct path_role in = { "--data", o.data };
+
+		if (check_output_paths(&out, 1, &in, 1, &err) < 0)
+			goto fail;
+	}
 	o.params = params.v;
 	o.nparams = params.n;
 	o.label_suffix = csv.label_suffix;

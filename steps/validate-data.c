@@ -10,6 +10,7 @@
 
 #include "artifact.h"
 #include "cli.h"
+#include "io.h"
 #include "csv.h"
 #include "validate.h"
 
@@ -65,6 +66,17 @@ int main(int argc, char **argv)
 		err_set(&err, MLCI_EXIT_USAGE, NULL,
 			"--max-missing: expected a rate between 0 and 1");
 		goto fail;
+	}
+	{
+		const struct path_role outs[] = {
+			{ "--out", out }, { "--infer-schema", infer },
+		};
+		const struct path_role ins[] = {
+			{ "--data", data }, { "--schema", schema },
+		};
+
+		if (check_output_paths(outs, 2, ins, 2, &err) < 0)
+			goto fail;
 	}
 	vo.data = data;
 	vo.out = out;

@@ -22,3 +22,13 @@ err_is "nope\.csv" "the variable's file is the one named"
 MLCI_DATA=$T/nope.csv expect_exit 66 "--data beats MLCI_DATA" \
 	"$BIN/mlci-validate-data" --data "$T/other.csv" --out "$T/r.json"
 err_is "other\.csv" "the flag's file is the one named"
+
+# A step's own variable keeps apart options that share a name: --model is
+# an algorithm to mlci-train and a file to mlci-evaluate.
+MLCI_MODEL=logistic MLCI_EVALUATE_MODEL=$T/no-model.json expect_exit 66 \
+	"MLCI_EVALUATE_MODEL beats MLCI_MODEL for mlci-evaluate" \
+	"$BIN/mlci-evaluate" --data "$DATA/iris.csv" --out "$T/m.json"
+err_is "no-model\.json" "the step's variable is the one used"
+MLCI_MODEL=logistic MLCI_EVALUATE_MODEL=$T/no-model.json expect_exit 0 \
+	"while mlci-train still reads MLCI_MODEL" \
+	"$BIN/mlci-train" --data "$DATA/iris.csv" --label species --out "$T/m.json"

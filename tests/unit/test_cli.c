@@ -83,6 +83,26 @@ static void test_cli__environment_fills_unset_options(void **state)
 	release(&fx);
 }
 
+static void test_cli__step_variable_beats_shared_one(void **state)
+{
+	struct fixture fx = { 0 };
+	struct mlci_err err = { 0 };
+	char *argv[] = { "x", NULL };
+
+	setenv("MLCI_DATA", "shared.csv", 1);
+	setenv("MLCI_TEST_DATA", "mine.csv", 1);
+	setenv("MLCI_OTHER_SKIP_ROWS", "9", 1);	/* another step's: ignored */
+	assert_int_equal(run(&fx, 1, argv, &err), CLI_RUN);
+	assert_string_equal(fx.data, "mine.csv");
+	assert_int_equal(fx.rows, 0);
+	unsetenv("MLCI_TEST_DATA");
+	assert_int_equal(run(&fx, 1, argv, &err), CLI_RUN);
+	assert_string_equal(fx.data, "shared.csv");
+	unsetenv("MLCI_DATA");
+	unsetenv("MLCI_OTHER_SKIP_ROWS");
+	release(&fx);
+}
+
 static void test_cli__usage_errors(void **state)
 {
 	struct fixture fx = { 0 };
@@ -144,6 +164,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_cli__parses_every_type),
 		cmocka_unit_test(test_cli__environment_fills_unset_options),
+		cmocka_unit_test(test_cli__step_variable_beats_shared_one),
 		cmocka_unit_test(test_cli__usage_errors),
 		cmocka_unit_test(test_cli__bad_environment_value_names_the_variable),
 		cmocka_unit_test(test_cli__require_names_the_option),
