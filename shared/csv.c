@@ -471,6 +471,38 @@ static int nul_error(const char *path, const char *d, size_t len,
 			  "a NUL byte: not a text file");
 }
 
+/* Cells become JSON strings in every artifact, so the text must be UTF-8:
+ * say where the first byte that is not is, and how to convert. */
+static int check_utf8(const char *path, const char *d, size_t len,
+		      struct mlci_err *err)
+{
+	const unsigned char *p = (const unsigned char *)d;
+	const unsigned char *end = p + len, *ls = p;
+	long line = 1;
+	size_t n;
+
+	while (p < end) {
+		if (*p < 0x80) {
+			if (*p == '\n') {
+				line++;
+				ls = p + 1;
+			}
+			p++;
+			continue;
+		}
+		/* utf8_decode reads at most 4 bytes, stopping at a non-continuation
+		 * byte, and the buffer is NUL-terminated */
+		n = utf8_decode(p, NULL);
+		if (!n)
+			return err_set_at(err, MLCI_EXIT_DATAERR, path, line,
+					  (long)(p - ls) + 1,
+					  "not valid UTF-8 (byte 0x%02x); convert the file, "
+					  "e.g. iconv -f latin1 -t utf-8", *p);
+		p += n;
+	}
+	return 0;
+}
+
 static int load(struct frame *f, struct csv_store *st, const char *path,
 		const struct csv_opts *o, struct parser *ps, struct na_set *na,
 		struct mlci_err *err)
@@ -495,6 +527,15 @@ static int load(struct frame *f, struct csv_store *st, const char *path,
 	sha256_buf(st->data, len, f->sha256);
 	if (memchr(st->data, '\0', len))
 		return nul_error(f->path, st->data, len, err);
+	if (check_utf8(f->path, st->data, len, err) < 0)
+		return -1;
+	/* classic Mac files end lines with CR alone: read them as LF */
+	if (!memchr(st->data, '\n', len)) {
+		char *q = st->data;
+
+		while ((q = memchr(q, '\r', len - (size_t)(q - st->data))))
+			*q++ = '\n';
+	}
 
 	ps->path = f->path;
 	ps->p = st->data;

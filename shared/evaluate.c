@@ -106,18 +106,11 @@ static int code_labels(struct eval *e, struct mlci_err *err)
 		long c = model_class_index(e->m, v);
 
 		e->y_true[i] = c < 0 ? (size_t)-1 : (size_t)c;
-		if (c >= 0) {
+		/* the CSV reader has checked that every cell is UTF-8 */
+		if (c >= 0)
 			known++;
-		} else if (utf8_valid(v)) {
+		else
 			tmp[nu++] = v;
-		} else {
-			size_t at = e->rows[i] * e->f.ncols + e->lc;
-
-			free(tmp);
-			return err_set_at(err, MLCI_EXIT_DATAERR, e->f.path,
-					  (long)e->f.line[at], (long)e->f.col[at],
-					  "label value is not valid UTF-8");
-		}
 		e->y_pred[i] = argmax(e->pred + e->rows[i] * e->K, e->K);
 	}
 	if (!known) {

@@ -99,15 +99,15 @@ if [ "$(cat m.json)" = keep ]; then ok "a failed run leaves the old metrics.json
 # an output naming an input is refused before anything is read or written
 cp model.json keep.json
 expect_exit 64 "--out naming the model" "$E" --model model.json --data "$BC" --out ./model.json
-err_is "^mlci-evaluate: an output would overwrite an input" "--out naming an input: one line"
+err_is "^mlci-evaluate: --out './model.json' would overwrite the --model input$" "--out naming an input: one line"
 if cmp -s model.json keep.json; then ok "the model is untouched"; else not_ok "the model is untouched"; fi
 expect_exit 64 "--predictions naming the data" "$E" --model model.json --data "$BC" --out m9.json --predictions "$BC"
 absent m9.json "--predictions naming an input: nothing written"
 
 # a label value that is not UTF-8 (a Latin-1 file) cannot become a JSON
-# class name: 65 at its line:col
+# class name: 65 at the line:col of the byte, from the CSV reader
 { head -n 3 "$BC"; sed -n 4p "$BC" | sed 's/,malignant$/,Z\xfcrich/'; } >latin1.csv
-col=$(( $(sed -n 4p latin1.csv | wc -c) - 6 ))
+col=$(( $(sed -n 4p latin1.csv | wc -c) - 5 ))
 expect_exit 65 "a label value that is not UTF-8" "$E" --model model.json --data latin1.csv --out m.json --predictions p.csv
-err_is "^mlci-evaluate: latin1\.csv:4:$col: label value is not valid UTF-8$" "not UTF-8: file:line:col"
+err_is "^mlci-evaluate: latin1\.csv:4:$col: not valid UTF-8 \(byte 0xfc\); convert the file, e.g. iconv -f latin1 -t utf-8$" "not UTF-8: file:line:col"
 absent p.csv "not UTF-8: no predictions.csv"

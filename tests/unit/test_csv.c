@@ -325,6 +325,40 @@ static void test_csv__nul_byte_is_an_error(void **state)
 	assert_non_null(strstr(err.msg, "NUL byte"));
 }
 
+static void test_csv__text_must_be_utf8(void **state)
+{
+	struct csv_opts o;
+	struct frame f;
+	struct mlci_err err = {0};
+
+	csv_opts_init(&o);
+	/* Latin-1 e-acute in row 2, column 6 */
+	expect_fail("a,b,y\n1,caf\xe9,0\n", &o, MLCI_EXIT_DATAERR, 2, 6,
+		    "not valid UTF-8 (byte 0xe9)");
+	/* a sequence cut short at the end of the file */
+	expect_fail("a,b\n1,\xe2\x82", &o, MLCI_EXIT_DATAERR, 2, 3,
+		    "not valid UTF-8");
+	assert_int_equal(load_text(&f, "a,b\n1,caf\xc3\xa9\n", &o, &err), 0);
+	assert_string_equal(frame_cell(&f, 0, 1), "caf\xc3\xa9");
+	frame_free(&f);
+}
+
+static void test_csv__cr_only_line_ends(void **state)
+{
+	struct csv_opts o;
+	struct frame f;
+	struct mlci_err err = {0};
+
+	csv_opts_init(&o);
+	assert_int_equal(load_text(&f, "a,b\r1,\"x\ry\"\r3,4\r", &o, &err), 0);
+	assert_int_equal(f.nrows, 2);
+	assert_int_equal(f.ncols, 2);
+	assert_string_equal(frame_cell(&f, 0, 1), "x\ny");
+	assert_string_equal(frame_cell(&f, 1, 0), "3");
+	assert_int_equal(f.line[2], 4);	/* row 2 starts on line 4 */
+	frame_free(&f);
+}
+
 static void test_csv__frame_number_strict(void **state)
 {
 	struct frame f;
@@ -431,6 +465,8 @@ int main(void)
 		cmocka_unit_test(test_csv__missing_file_is_66),
 		cmocka_unit_test(test_csv__too_many_fields_is_an_error),
 		cmocka_unit_test(test_csv__nul_byte_is_an_error),
+		cmocka_unit_test(test_csv__text_must_be_utf8),
+		cmocka_unit_test(test_csv__cr_only_line_ends),
 		cmocka_unit_test(test_csv__frame_number_strict),
 		cmocka_unit_test(test_csv__strip_suffix),
 		cmocka_unit_test(test_csv__real_adult),
