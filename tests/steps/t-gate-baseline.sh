@@ -17,8 +17,7 @@ with open(out, "w") as f:
 PY
 }
 
-XSD=$TOP/../shared/schemas
-[ -d "$XSD" ] || XSD=/work/shared/schemas
+XSD=$TOP/tests/schemas
 
 mk_metrics cur.json regression rmse=2.0 mae=1.5 r2=0.81 mse=4.0
 mk_metrics base.json regression rmse=1.95 mae=1.6 r2=0.8 mse=3.8

@@ -2,8 +2,7 @@
 # (logistic) and diabetes_progression (ridge), gated absolutely and
 # against a baseline model; the reports checked with xmllint and promtool.
 
-XSD=$TOP/../shared/schemas
-[ -d "$XSD" ] || XSD=/work/shared/schemas
+XSD=$TOP/tests/schemas
 
 if [ ! -x "$BIN/mlci-train" ] || [ ! -x "$BIN/mlci-evaluate" ]; then
 	not_ok "mlci-train and mlci-evaluate are built"

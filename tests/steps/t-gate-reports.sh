@@ -21,8 +21,7 @@ with open(out, "w") as f:
 PY
 }
 
-XSD=$TOP/../shared/schemas
-[ -d "$XSD" ] || XSD=/work/shared/schemas
+XSD=$TOP/tests/schemas
 
 # dotenv_ok FILE: GitLab's dotenv rules, line by line.
 dotenv_ok() {
