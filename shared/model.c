@@ -293,26 +293,45 @@ static int load_body(struct model *m, const json_t *j, const char *file,
 			  err);
 }
 
+int model_from_json(struct model **out, const json_t *art, const char *file,
+		    struct mlci_err *err)
+{
+	const char *kind = json_string_value(json_object_get(art, "kind"));
+	json_t *v = json_object_get(art, "schema_version");
+	struct model *m;
+
+	*out = NULL;
+	if (!json_is_object(art))
+		return bad(err, file, "not an mlci artifact (expected a JSON object)");
+	if (!kind || strcmp(kind, KIND_MODEL))
+		return err_set(err, MLCI_EXIT_DATAERR, file,
+			       "expected an artifact of kind '%s'", KIND_MODEL);
+	if (!json_is_integer(v) || json_integer_value(v) < 1 ||
+	    json_integer_value(v) > SCHEMA_MODEL)
+		return err_set(err, MLCI_EXIT_DATAERR, file,
+			       "%s schema_version missing or not supported (this mlci reads up to %d)",
+			       KIND_MODEL, SCHEMA_MODEL);
+	m = calloc(1, sizeof(*m));
+	if (!m)
+		return err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
+	if (load_body(m, art, file, err) < 0) {
+		model_free(m);
+		return -1;
+	}
+	*out = m;
+	return 0;
+}
+
 int model_load(struct model **out, const char *path,
 	       char sha[SHA256_HEX_LEN + 1], struct mlci_err *err)
 {
 	json_t *j;
-	struct model *m;
+	int rc;
 
 	*out = NULL;
 	if (artifact_load(path, KIND_MODEL, SCHEMA_MODEL, &j, sha, err) < 0)
 		return -1;
-	m = calloc(1, sizeof(*m));
-	if (!m) {
-		json_decref(j);
-		return err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
-	}
-	if (load_body(m, j, path, err) < 0) {
-		json_decref(j);
-		model_free(m);
-		return -1;
-	}
+	rc = model_from_json(out, j, path, err);
 	json_decref(j);
-	*out = m;
-	return 0;
+	return rc;
 }

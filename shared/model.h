@@ -51,6 +51,15 @@ struct model {
 int model_load(struct model **out, const char *path,
 	       char sha[SHA256_HEX_LEN + 1], struct mlci_err *err);
 
+/*
+ * The same validation as model_load, on an artifact already parsed (kind
+ * and schema_version are checked too): mlci-package and mlci-deploy use
+ * it on the model.json they hold. file names it in errors (65). *out is
+ * a new model (model_free it).
+ */
+int model_from_json(struct model **out, const json_t *art, const char *file,
+		    struct mlci_err *err);
+
 /* Free m and everything it holds; NULL is fine. */
 void model_free(struct model *m);
 

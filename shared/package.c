@@ -9,6 +9,7 @@
 #include "archive.h"
 #include "artifact.h"
 #include "io.h"
+#include "model.h"
 #include "util.h"
 
 #define PACKAGE_MAX_BYTES ((size_t)1 << 30)
@@ -188,6 +189,28 @@ static char *join(const char *dir, const char *name)
 	return buf_detach(&b, NULL);
 }
 
+/* model.json must be a model mlci-evaluate can load: model_load's own
+ * checks (the coefficients' shapes against the preprocessing, ...).
+ * Errors name file; with member, file is the package and the message
+ * starts with the member's name. */
+static int model_ok(const json_t *art, const char *file, const char *member,
+		    struct mlci_err *err)
+{
+	struct model *mod;
+	char msg[sizeof(err->msg)];
+
+	if (model_from_json(&mod, art, member ? member : file, err) < 0) {
+		if (member && err->code == MLCI_EXIT_DATAERR) {
+			snprintf(msg, sizeof(msg), "%s", err->msg);
+			err_set(err, MLCI_EXIT_DATAERR, file,
+				"%s is not a valid model: %s", member, msg);
+		}
+		return -1;
+	}
+	model_free(mod);
+	return 0;
+}
+
 static int load_input(struct input *in, const struct member *m,
 		      const char *path, struct mlci_err *err)
 {
@@ -201,6 +224,8 @@ static int load_input(struct input *in, const struct member *m,
 	sha256_buf(in->data, in->size, again);
 	if (strcmp(again, in->sha))
 		return err_set(err, MLCI_EXIT_IOERR, path, "changed while being read");
+	if (m == &members[IN_MODEL])
+		return model_ok(in->json, path, NULL, err);
 	return 0;
 }
 
@@ -552,6 +577,8 @@ static int check_files(const struct archive *a, const char *top,
 		if (!kind || strcmp(kind, members[k].kind))
 			return err_set(err, MLCI_EXIT_DATAERR, path,
 				       "%s is not of kind '%s'", member, members[k].kind);
+		if (k == IN_MODEL && model_ok(in[k].json, path, member, err) < 0)
+			return -1;
 	}
 	if (nfiles != listed + 1)
 		return err_set(err, MLCI_EXIT_DATAERR, path,

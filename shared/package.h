@@ -61,7 +61,8 @@ int package_check_version(const char *s, const char *what,
  * Load and check the inputs (kinds, lineage, gate verdict), then write
  * DIR/NAME-VER.tar.gz and DIR/package.json atomically, both or neither.
  * Exit codes in err: 64 bad name/version or option combination, 66 a
- * missing input, 65 wrong kind or broken lineage (naming both files),
+ * missing input, 65 wrong kind, a model.json that model_load would
+ * refuse (naming it), or broken lineage (naming both files),
  * 1 failed gate without allow_failed_gate, 73 output (or out_dir, which
  * is created only once every check has passed) cannot be created.
  * Free r with package_result_release (also after failure).
@@ -91,7 +92,8 @@ struct package_info {
  * tarball is read with archive_read_tgz's safety checks; it must hold
  * exactly one top directory NAME-VER/ with manifest.json, every file the
  * manifest lists with the recorded size and sha256, nothing unlisted,
- * and a lineage consistent with the files. Any mismatch: 65 naming path.
+ * a model.json that passes model_load's checks (model_from_json), and a
+ * lineage consistent with the files. Any mismatch: 65 naming path.
  * Free with package_info_release (also after failure).
  */
 int package_open(const char *path, struct package_info *p,

@@ -39,22 +39,57 @@ static int is_constant(double var, double mean, size_t n)
 	return var <= nd * eps * var + (nd * mean * eps) * (nd * mean * eps);
 }
 
-static void fit_numeric(struct prep_col *c, const struct frame *f, size_t col)
+/* Mean and population variance of the parsed values of column col, all
+ * multiplied by 2^-e first (e = 0: as read), and their largest |x| (big,
+ * may be NULL). Imputed cells sit at the mean: they add nothing to ss,
+ * but count in n, as StandardScaler after SimpleImputer sees them. */
+static void moments(const struct frame *f, size_t col, int e, double *mean,
+		    double *var, double *big)
 {
 	size_t r, cnt = 0;
-	double sum = 0, ss = 0, v;
+	double sum = 0, ss = 0, v, m = 0;
 
 	for (r = 0; r < f->nrows; r++)
-		if (frame_number(f, r, col, &v, NULL) == 0)
+		if (frame_number(f, r, col, &v, NULL) == 0) {
+			v = ldexp(v, -e);
 			sum += v, cnt++;
-	c->mean = cnt ? sum / (double)cnt : 0;
-	/* imputed cells sit at the mean: they add nothing to ss, but
-	 * count in n, as StandardScaler after SimpleImputer sees them */
+			if (fabs(v) > m)
+				m = fabs(v);
+		}
+	*mean = cnt ? sum / (double)cnt : 0;
 	for (r = 0; r < f->nrows; r++)
-		if (frame_number(f, r, col, &v, NULL) == 0)
-			ss += (v - c->mean) * (v - c->mean);
-	v = f->nrows ? ss / (double)f->nrows : 0;
-	c->scale = is_constant(v, c->mean, f->nrows) ? 1 : sqrt(v);
+		if (frame_number(f, r, col, &v, NULL) == 0) {
+			v = ldexp(v, -e);
+			ss += (v - *mean) * (v - *mean);
+		}
+	*var = f->nrows ? ss / (double)f->nrows : 0;
+	if (big)
+		*big = m;
+}
+
+/* Below this max |x| squared deviations may underflow (ulp(x)^2). */
+#define TINY 0x1p-400
+
+static void fit_numeric(struct prep_col *c, const struct frame *f, size_t col)
+{
+	double mean, var, big;
+	int e = 0;
+
+	moments(f, col, 0, &mean, &var, &big);
+	if (!isfinite(mean) || !isfinite(var) || (big > 0 && big < TINY)) {
+		/* huge finite values overflowed the sums (or tiny ones
+		 * underflowed the squares): redo them on the values divided
+		 * by a power of two at least max |x|. Scaling by 2^e is
+		 * exact, so the constant test and the results are what the
+		 * plain sums would give without a limited exponent range;
+		 * data in between takes the plain sums, exactly as before */
+		frexp(big, &e);
+		moments(f, col, e, &mean, &var, NULL);
+	}
+	c->mean = ldexp(mean, e);
+	c->scale = is_constant(var, mean, f->nrows) ? 1 : ldexp(sqrt(var), e);
+	if (!isfinite(c->scale))	/* std <= max |x|: only by rounding */
+		c->scale = DBL_MAX;
 	c->kind = PREP_NUMERIC;
 }
 
@@ -172,7 +207,11 @@ int prep_row(const struct prep *p, const struct frame *f, const size_t *map,
 
 			if (rc < 0)
 				return -1;
-			x[c->offset] = rc ? 0 : (v - c->mean) / c->scale;
+			if (rc)
+				continue;	/* imputed: the mean, encoded as 0 */
+			x[c->offset] = (v - c->mean) / c->scale;
+			if (!isfinite(x[c->offset]))	/* v - mean overflowed */
+				x[c->offset] = v / c->scale - c->mean / c->scale;
 		} else {
 			const char *s = frame_cell(f, r, map[i]);
 			char **hit;

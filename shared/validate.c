@@ -14,6 +14,7 @@
 
 #include "artifact.h"
 #include "io.h"
+#include "model.h"
 #include "util.h"
 
 #define OOM(err) err_set((err), MLCI_EXIT_SOFTWARE, NULL, "out of memory")
@@ -117,8 +118,10 @@ static int numeric_stats(struct col_stats *cs, const struct frame *f,
 			 size_t c, struct mlci_err *err)
 {
 	double *v = malloc((cs->count ? cs->count : 1) * sizeof(*v));
-	long double sum = 0, m2 = 0, mean;
+	long double sum = 0, m2 = 0, mean, x;
+	double big = 0;
 	size_t r, n = 0, i;
+	int e;
 
 	if (!v)
 		return OOM(err);
@@ -127,14 +130,26 @@ static int numeric_stats(struct col_stats *cs, const struct frame *f,
 
 		if (s) {
 			v[n] = cell_number(s);
-			sum += v[n++];
+			if (fabs(v[n]) > big)
+				big = fabs(v[n]);
+			n++;
 		}
 	}
-	mean = sum / (long double)n;
+	/* The sums run on the values divided by 2^e >= max |x|, so that
+	 * huge finite values cannot overflow them (nor the variance's
+	 * conversion to double); scaling by a power of two is exact, so
+	 * the results are bit for bit those of the unscaled sums whenever
+	 * those do not overflow. */
+	frexp(big, &e);
 	for (i = 0; i < n; i++)
-		m2 += ((long double)v[i] - mean) * ((long double)v[i] - mean);
-	cs->mean = (double)mean;
-	cs->std = n > 1 ? sqrt((double)(m2 / (long double)(n - 1))) : NAN;
+		sum += ldexpl(v[i], -e);
+	mean = sum / (long double)n;
+	for (i = 0; i < n; i++) {
+		x = ldexpl(v[i], -e) - mean;
+		m2 += x * x;
+	}
+	cs->mean = (double)ldexpl(mean, e);
+	cs->std = n > 1 ? ldexp(sqrt((double)(m2 / (long double)(n - 1))), e) : NAN;
 	qsort(v, n, sizeof(*v), cmp_double);
 	cs->min = v[0];
 	cs->max = v[n - 1];
@@ -145,8 +160,17 @@ static int numeric_stats(struct col_stats *cs, const struct frame *f,
 	return 0;
 }
 
+/* Few distinct values, each repeated on average: categories. */
+static int looks_categorical(const struct col_stats *cs)
+{
+	return cs->nvalues <= VALIDATE_MAX_CATEGORIES &&
+		cs->nvalues * 2 <= cs->count;
+}
+
+/* The distinct values (as written) and their counts; set_distinct: also
+ * cs->distinct (numeric columns count distinct numbers instead). */
 static int string_stats(struct col_stats *cs, const struct frame *f,
-			size_t c, struct mlci_err *err)
+			size_t c, int set_distinct, struct mlci_err *err)
 {
 	const char **p = malloc((cs->count ? cs->count : 1) * sizeof(*p));
 	size_t r, n = 0, i, k = 0;
@@ -157,10 +181,12 @@ static int string_stats(struct col_stats *cs, const struct frame *f,
 		if (frame_cell(f, r, c))
 			p[n++] = frame_cell(f, r, c);
 	qsort(p, n, sizeof(*p), cmp_str);
-	cs->distinct = 0;
 	for (i = 0; i < n; i++)
-		cs->distinct += i == 0 || strcmp(p[i], p[i - 1]);
-	cs->values = calloc(cs->distinct ? cs->distinct : 1, sizeof(*cs->values));
+		k += i == 0 || strcmp(p[i], p[i - 1]);
+	if (set_distinct)
+		cs->distinct = k;
+	cs->values = calloc(k ? k : 1, sizeof(*cs->values));
+	k = 0;
 	if (!cs->values) {
 		free(p);
 		return OOM(err);
@@ -218,13 +244,21 @@ static int column_stats(struct col_stats *cs, const struct frame *f, size_t c,
 		cs->type = COL_STRING;
 	if (!cs->count)
 		return 0;
-	if (is_numeric(cs->type))
-		return numeric_stats(cs, f, c, err);
-	if (string_stats(cs, f, c, err) < 0)
+	if (is_numeric(cs->type) && numeric_stats(cs, f, c, err) < 0)
 		return -1;
-	cs->categorical = cs->type == COL_STRING &&
-		(is_label || (cs->distinct <= VALIDATE_MAX_CATEGORIES &&
-			      cs->distinct * 2 <= cs->count));
+	if (is_numeric(cs->type) && !is_label)
+		return 0;
+	/* the label's values as written are its classes, whatever its type;
+	 * a numeric label keeps its numeric distinct count */
+	if (string_stats(cs, f, c, !is_numeric(cs->type), err) < 0)
+		return -1;
+	/* a string or boolean label is a class label; a numeric one only
+	 * when it looks categorical (wine's 0/1/2, not flights' delay) */
+	if (is_label)
+		cs->categorical = cs->nvalues <= MODEL_MAX_CLASSES &&
+			(!is_numeric(cs->type) || looks_categorical(cs));
+	else
+		cs->categorical = cs->type == COL_STRING && looks_categorical(cs);
 	return 0;
 }
 
@@ -387,7 +421,8 @@ json_t *data_stats_json(const struct data_stats *s)
 		if (is_numeric(cs->type) && cs->count) {
 			/* integer columns' mean and std stay reals */
 			json_object_set_new(o, "mean", json_real(cs->mean));
-			json_object_set_new(o, "std", isnan(cs->std) ?
+			/* null: fewer than 2 values, or beyond a double */
+			json_object_set_new(o, "std", !isfinite(cs->std) ?
 					    json_null() : json_real(cs->std));
 			json_object_set_new(o, "min", cs->type == COL_INTEGER ?
 					    json_num(cs->min) : json_real(cs->min));
@@ -397,7 +432,7 @@ json_t *data_stats_json(const struct data_stats *s)
 		if (cs->type == COL_STRING)
 			json_object_set_new(o, "categorical",
 					    json_boolean(cs->categorical));
-		if (cs->values) {
+		if (cs->values && !is_numeric(cs->type)) {
 			json_t *top = json_array();
 
 			for (i = 0; top && i < cs->ntop; i++) {
@@ -635,69 +670,103 @@ static int cmp_cstr(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* A 65 error about schema column i (0-based; messages count from 1),
+ * naming it when it has a name. */
+static int bad_col(struct mlci_err *err, const char *path, size_t i,
+		   const char *name, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+
+static int bad_col(struct mlci_err *err, const char *path, size_t i,
+		   const char *name, const char *fmt, ...)
+{
+	char what[400];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	if (name)
+		return err_set(err, MLCI_EXIT_DATAERR, path,
+			       "schema column %zu ('%.100s'): %s", i + 1, name, what);
+	return err_set(err, MLCI_EXIT_DATAERR, path, "schema column %zu: %s",
+		       i + 1, what);
+}
+
+/* The keys a schema column may have (as schema.schema.json). */
+static const char *const col_keys[] = { "name", "type", "nullable", "min",
+	"max", "categories", "max_missing", "domain", NULL };
+
 static int schema_col_from_json(struct schema_col *col, const json_t *o,
 				size_t i, int dflt_enforced, const char *path,
 				struct mlci_err *err)
 {
 	const char *name = json_string_value(json_object_get(o, "name"));
-	const char *type = json_string_value(json_object_get(o, "type"));
+	const char *key;
 	json_t *v, *cat;
 	size_t k;
 
 	col->max_missing = -1;
-	if (!json_is_object(o) || !name || !*name)
-		return err_set(err, MLCI_EXIT_DATAERR, path,
-			       "schema column %zu: expected an object with a "
-			       "non-empty \"name\"", i + 1);
+	if (!json_is_object(o))
+		return bad_col(err, path, i, NULL, "expected an object, "
+			       "{\"name\": ..., \"type\": ...}");
+	if (!name || !*name)
+		return bad_col(err, path, i, NULL,
+			       "\"name\" is missing or not a non-empty string");
 	if (!(col->name = strdup(name)))
 		return OOM(err);
-	if (col_type_parse(type, &col->type) < 0)
-		return err_set(err, MLCI_EXIT_DATAERR, path,
-			       "schema column '%s': \"type\" must be integer, "
-			       "number, boolean or string", name);
+	json_object_foreach((json_t *)o, key, v) {
+		for (k = 0; col_keys[k] && strcmp(col_keys[k], key); k++)
+			;
+		if (!col_keys[k])
+			return bad_col(err, path, i, name,
+				       "unknown key \"%.60s\" (known: name, type, "
+				       "nullable, min, max, categories, "
+				       "max_missing, domain)", key);
+	}
+	if (col_type_parse(json_string_value(json_object_get(o, "type")),
+			   &col->type) < 0)
+		return bad_col(err, path, i, name, "\"type\" must be integer, "
+			       "number, boolean or string");
 	v = json_object_get(o, "nullable");
 	if (v && !json_is_boolean(v))
-		return err_set(err, MLCI_EXIT_DATAERR, path,
-			       "schema column '%s': \"nullable\" must be true or false",
-			       name);
+		return bad_col(err, path, i, name,
+			       "\"nullable\" must be true or false");
 	col->nullable = v ? json_is_true(v) : 1;
 	if (json_object_get(o, "min") || json_object_get(o, "max")) {
 		if (!is_numeric(col->type) ||
 		    !json_is_number(json_object_get(o, "min")) ||
 		    !json_is_number(json_object_get(o, "max")))
-			return err_set(err, MLCI_EXIT_DATAERR, path,
-				       "schema column '%s': \"min\" and \"max\" "
-				       "must both be numbers, on a numeric column",
-				       name);
+			return bad_col(err, path, i, name, "\"min\" and \"max\" "
+				       "must both be numbers, on a numeric column");
 		col->has_range = 1;
 		col->min = json_number_value(json_object_get(o, "min"));
 		col->max = json_number_value(json_object_get(o, "max"));
 		if (col->min > col->max)
-			return err_set(err, MLCI_EXIT_DATAERR, path,
-				       "schema column '%s': \"min\" is above \"max\"",
-				       name);
+			return bad_col(err, path, i, name,
+				       "\"min\" is above \"max\"");
 	}
 	v = json_object_get(o, "max_missing");
 	if (v) {
 		if (!json_is_number(v) || json_number_value(v) < 0 ||
 		    json_number_value(v) > 1)
-			return err_set(err, MLCI_EXIT_DATAERR, path,
-				       "schema column '%s': \"max_missing\" must "
-				       "be a rate between 0 and 1", name);
+			return bad_col(err, path, i, name, "\"max_missing\" must "
+				       "be a rate between 0 and 1");
 		col->max_missing = json_number_value(v);
 	}
 	if (parse_domain(json_object_get(o, "domain"), dflt_enforced,
 			 &col->enforced) < 0)
-		return err_set(err, MLCI_EXIT_DATAERR, path,
-			       "schema column '%s': \"domain\" must be "
-			       "\"observed\" or \"enforced\"", name);
+		return bad_col(err, path, i, name, "\"domain\" must be "
+			       "\"observed\" or \"enforced\"");
 	cat = json_object_get(o, "categories");
 	if (!cat)
 		return 0;
 	if (!json_is_array(cat))
-		return err_set(err, MLCI_EXIT_DATAERR, path,
-			       "schema column '%s': \"categories\" must be an "
-			       "array of strings", name);
+		return bad_col(err, path, i, name, "\"categories\" must be an "
+			       "array of strings");
+	if (!json_array_size(cat))
+		return bad_col(err, path, i, name, "\"categories\" is empty, so "
+			       "no value would be allowed (leave it out to "
+			       "allow any)");
 	col->categories = calloc(json_array_size(cat) + 1,
 				 sizeof(*col->categories));
 	if (!col->categories)
@@ -706,15 +775,52 @@ static int schema_col_from_json(struct schema_col *col, const json_t *o,
 		const char *s = json_string_value(json_array_get(cat, k));
 
 		if (!s)
-			return err_set(err, MLCI_EXIT_DATAERR, path,
-				       "schema column '%s': category %zu is not "
-				       "a string", name, k + 1);
+			return bad_col(err, path, i, name,
+				       "category %zu is not a string", k + 1);
 		if (!(col->categories[k] = strdup(s)))
 			return OOM(err);
 		col->ncategories++;
 	}
 	qsort(col->categories, col->ncategories, sizeof(char *), cmp_cstr);
 	return 0;
+}
+
+static int cmp_col_name(const void *a, const void *b, void *arg)
+{
+	const struct schema_col *cols = arg;
+	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+	int d = strcmp(cols[x].name, cols[y].name);
+
+	return d ? d : x < y ? -1 : x > y;
+}
+
+/* A column name given twice: 65 naming both columns. */
+static int check_unique(const struct schema *sc, const char *path,
+			struct mlci_err *err)
+{
+	size_t *idx = malloc((sc->ncols + 1) * sizeof(*idx)), i, first = 0, dup = 0;
+	int found = 0;
+
+	if (!idx)
+		return OOM(err);
+	for (i = 0; i < sc->ncols; i++)
+		idx[i] = i;
+	qsort_r(idx, sc->ncols, sizeof(*idx), cmp_col_name, sc->cols);
+	/* sorted by name, then position: a group's second entry is its
+	 * first repeat, the entry before it the name's first column; report
+	 * the repeat that comes first in the file */
+	for (i = 1; i < sc->ncols; i++)
+		if (!strcmp(sc->cols[idx[i]].name, sc->cols[idx[i - 1]].name) &&
+		    (!found || idx[i] < dup)) {
+			found = 1;
+			dup = idx[i];
+			first = idx[i - 1];
+		}
+	free(idx);
+	if (!found)
+		return 0;
+	return bad_col(err, path, dup, sc->cols[dup].name,
+		       "the name appears twice (also column %zu)", first + 1);
 }
 
 int schema_from_json(struct schema *sc, const json_t *art, const char *path,
@@ -730,13 +836,17 @@ int schema_from_json(struct schema *sc, const json_t *art, const char *path,
 		return err_set(err, MLCI_EXIT_DATAERR, path,
 			       "\"domain\" must be \"observed\" or \"enforced\"");
 	label = json_object_get(art, "label");
-	if (label && !json_is_null(label)) {
-		if (!json_is_string(label))
-			return err_set(err, MLCI_EXIT_DATAERR, path,
-				       "\"label\" must be a string");
-		if (!(sc->label = strdup(json_string_value(label))))
-			return OOM(err);
-	}
+	if (label && !json_is_null(label) &&
+	    (!json_is_string(label) || !*json_string_value(label)))
+		return err_set(err, MLCI_EXIT_DATAERR, path,
+			       "\"label\" must be a non-empty string");
+	if (!json_array_size(cols))
+		return err_set(err, MLCI_EXIT_DATAERR, path,
+			       "\"columns\" is empty: a schema must list at "
+			       "least one column");
+	if (label && json_is_string(label) &&
+	    !(sc->label = strdup(json_string_value(label))))
+		return OOM(err);
 	sc->cols = calloc(json_array_size(cols) + 1, sizeof(*sc->cols));
 	if (!sc->cols)
 		goto oom;
@@ -748,13 +858,9 @@ int schema_from_json(struct schema *sc, const json_t *art, const char *path,
 		sc->ncols++;
 		if (rc < 0)
 			goto fail;
-		if (schema_find(sc, sc->cols[i].name) != (int)i) {
-			err_set(err, MLCI_EXIT_DATAERR, path,
-				"schema column '%s' appears twice",
-				sc->cols[i].name);
-			goto fail;
-		}
 	}
+	if (check_unique(sc, path, err) < 0)
+		goto fail;
 	return 0;
 oom:
 	OOM(err);

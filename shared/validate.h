@@ -11,12 +11,20 @@
  *
  * Categories. A string column is categorical when it has at most
  * VALIDATE_MAX_CATEGORIES distinct values and at most half as many
- * distinct values as non-missing values; the label column, when it is a
- * string column, is always categorical (its categories are the classes).
+ * distinct values as non-missing values. The label column's values, as
+ * written, are its classes when it is a string or boolean column with at
+ * most MODEL_MAX_CLASSES (4096, as many classes as mlci-train allows)
+ * distinct values, or a numeric column that also passes the string
+ * columns' test (wine's 0/1/2 are classes; flights' delay, with hundreds
+ * of distinct values, records only its range). A numeric regression
+ * target with few distinct values (student G3, abalone rings) looks like
+ * classes too: a schema cannot tell them apart, so drop "categories" from
+ * such a target's schema column to allow new values.
  *
- * Schema (kind mlci.schema): "columns" in file order, each {name, type,
- * nullable, min/max for numbers, categories (sorted, byte order) for
- * categorical strings, optional max_missing and domain}; "label" when
+ * Schema (kind mlci.schema): "columns" in file order (at least one;
+ * names non-empty and unique), each {name, type, nullable, min/max for
+ * numbers, categories (sorted, byte order; not empty) for categorical
+ * columns, optional max_missing and domain}, no other keys; "label" when
  * one was given; "domain". domain "observed" (what --infer-schema writes)
  * means min/max and categories are what the training data showed, so a
  * value outside them is a warning (new data drifting beyond what the
@@ -72,11 +80,13 @@ struct col_stats {
 	size_t count;		/* non-missing values */
 	size_t missing;
 	/* integer and number columns; std is the sample standard deviation
-	 * (n - 1, as pandas' describe), NaN when count < 2 */
+	 * (n - 1, as pandas' describe), NaN when count < 2, +inf when it is
+	 * beyond a double (values near DBL_MAX); no sum overflows before */
 	double mean, std, min, max;
 	size_t distinct;	/* distinct non-missing values (numbers by value) */
 	int categorical;	/* see the header comment */
-	/* string and boolean columns: every distinct value with its count,
+	/* string and boolean columns, and the label column whatever its
+	 * type: every distinct value (as written) with its count,
 	 * sorted by value (byte order); top: the most frequent, most first,
 	 * ties by value; at most VALIDATE_TOP_VALUES */
 	struct value_count *values;
@@ -93,8 +103,8 @@ struct data_stats {
 
 /*
  * Compute every column's statistics and the duplicate-row count of f.
- * label (may be NULL) names the column that is always categorical when
- * it is a string column. Free with data_stats_free. 70 on out of memory.
+ * label (may be NULL) names the label column, whose values are classes
+ * (see Categories above). Free with data_stats_free. 70 on out of memory.
  */
 int data_stats_compute(struct data_stats *s, const struct frame *f,
 		       const char *label, struct mlci_err *err);
@@ -155,7 +165,9 @@ int schema_infer(struct schema *sc, const struct data_stats *s,
 		 const char *label, struct mlci_err *err);
 
 /* Read the "columns" (and "label", "domain") of an mlci.schema artifact;
- * 65 naming path on anything malformed. */
+ * 65 naming path (and the column's position and name) on anything
+ * malformed: no columns, a column without a name, a name given twice,
+ * an unknown type or key, ... */
 int schema_from_json(struct schema *sc, const json_t *art, const char *path,
 		     struct mlci_err *err);
 

@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """Write stand-in pipeline artifacts for the mlci-package/deploy step tests.
 
-These are test INPUTS, not expected values: valid mlci envelopes whose
+These are test INPUTS, not expected values: valid mlci envelopes (and a
+model.json that mlci-evaluate would load, as mlci-package requires) whose
 sha256 lineage chains (data.csv -> model.json -> metrics.json -> gate.json,
 data-report.json on the same data.csv), so packaging can be tested without
 depending on mlci-train/evaluate/gate.
@@ -67,8 +68,15 @@ def main():
     write(p("model.json"), dict(
         envelope("mlci.model", [{"role": "data", "path": "data.csv", "sha256": data_sha}]),
         task="classification", label="y", classes=["a", "b"], features=["x1", "x2"],
-        preprocessing={}, model={"type": "logistic", "params": {"C": 1.0},
-                                 "coef": [0.5 + a.seed, -0.25]},
+        preprocessing={
+            "columns": [
+                {"name": "x1", "type": "numeric", "mean": 3.0, "impute": 3.0,
+                 "scale": 1.632993161855452},
+                {"name": "x2", "type": "numeric", "mean": 4.0, "impute": 4.0,
+                 "scale": 1.632993161855452}],
+            "n_outputs": 2, "outputs": ["x1", "x2"]},
+        model={"type": "logistic", "params": {"C": 1.0},
+               "coefficients": [[0.5 + a.seed, -0.25]], "intercepts": [-0.1]},
         training={"iterations": 3, "converged": True}, data_sha256=data_sha))
 
     m_model = bogus if a.broken == "metrics" else sha(p("model.json"))

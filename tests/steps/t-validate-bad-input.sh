@@ -85,8 +85,29 @@ expect_exit 65 "schema of an unknown version: 65" "$V" --data ok.csv --out r.jso
 err_is "^$P: v9\.json: mlci.schema schema_version 9 is not supported" "unknown version: one line"
 printf '{"kind": "mlci.schema", "schema_version": 1, "columns": [{"name": "a", "type": "int"}]}\n' >badtype.json
 expect_exit 65 "schema with an unknown type: 65" "$V" --data ok.csv --out r.json --schema badtype.json
-err_is "^$P: badtype\.json: schema column 'a': \"type\" must be integer, number, boolean or string$" "unknown type: one line"
+err_is "^$P: badtype\.json: schema column 1 \('a'\): \"type\" must be integer, number, boolean or string$" "unknown type: one line"
 absent r.json "schema errors: no report"
+
+# schema shapes that would check nothing, or check the wrong thing
+printf '{"kind": "mlci.schema", "schema_version": 1, "columns": []}\n' >nocols.json
+expect_exit 65 "a schema with no columns: 65" "$V" --data ok.csv --out r.json --schema nocols.json
+err_is "^$P: nocols\.json: \"columns\" is empty: a schema must list at least one column$" "no columns: one line naming the file"
+printf '{"kind": "mlci.schema", "schema_version": 1, "columns": [{"name": "a", "type": "integer"}, {"type": "integer"}]}\n' >noname.json
+expect_exit 65 "a column without a name: 65" "$V" --data ok.csv --out r.json --schema noname.json
+err_is "^$P: noname\.json: schema column 2: \"name\" is missing or not a non-empty string$" "no name: the column's position"
+printf '{"kind": "mlci.schema", "schema_version": 1, "columns": [{"name": "a", "type": "integer"}, {"name": "b", "type": "integer"}, {"name": "a", "type": "string"}]}\n' >dup.json
+expect_exit 65 "a column name twice: 65" "$V" --data ok.csv --out r.json --schema dup.json
+err_is "^$P: dup\.json: schema column 3 \('a'\): the name appears twice \(also column 1\)$" "duplicate: both positions"
+printf '{"kind": "mlci.schema", "schema_version": 1, "columns": [{"name": "a", "type": "integer"}, {"name": "b"}]}\n' >notype.json
+expect_exit 65 "a column without a type: 65" "$V" --data ok.csv --out r.json --schema notype.json
+err_is "^$P: notype\.json: schema column 2 \('b'\): \"type\" must be" "no type: position and name"
+printf '{"kind": "mlci.schema", "schema_version": 1, "columns": [{"name": "a", "type": "string", "categorys": ["x"]}]}\n' >typo.json
+expect_exit 65 "a misspelt key: 65" "$V" --data ok.csv --out r.json --schema typo.json
+err_is "^$P: typo\.json: schema column 1 \('a'\): unknown key \"categorys\"" "unknown key named"
+printf '{"kind": "mlci.schema", "schema_version": 1, "columns": [{"name": "a", "type": "string", "categories": []}]}\n' >nocat.json
+expect_exit 65 "an empty category list: 65" "$V" --data ok.csv --out r.json --schema nocat.json
+err_is "^$P: nocat\.json: schema column 1 \('a'\): \"categories\" is empty" "empty categories"
+absent r.json "schema shape errors: no report"
 
 # huge rows are refused, not a crash
 /usr/bin/python3 -c 'import sys; sys.stdout.write(",".join(["c%d" % i for i in range(100001)]) + "\n")' >wide.csv

@@ -746,6 +746,110 @@ static void test_model__load_survives_mutations(void **state)
 	assert_true(mu.refused > mu.tried / 4);
 }
 
+/* Huge finite values must not overflow the mean and std: column a's
+ * exact population std is sqrt(8/3) e200 (the overflowing sums made it
+ * a "constant" column with scale 1); column b's values are near DBL_MAX
+ * and x - mean itself overflows at encoding. */
+static void test_model__prep_fit_huge_values(void **state)
+{
+	struct frame f = {0};
+	struct prep p;
+	struct mlci_err err = {0};
+	size_t cols[3] = { 0, 1, 2 }, map[3] = { 0, 1, 2 };
+	double x[3];
+
+	load_csv(&f, "huge.csv", "a,b,c\n1e200,1.7e308,1e-300\n"
+		 "-1e200,-1.7e308,3e-300\n3e200,-1.7e308,2e-300\n");
+	if (prep_fit(&p, &f, cols, 3, &err) < 0)
+		fail_msg("prep_fit: %s", err.msg);
+	assert_true(fabs(p.cols[0].mean / 1e200 - 1) < 1e-15);
+	assert_true(fabs(p.cols[0].scale / (sqrt(8.0 / 3) * 1e200) - 1) < 1e-15);
+	assert_true(fabs(p.cols[1].mean / (-1.7e308 / 3) - 1) < 1e-15);
+	/* population std of (1, -1, -1) * 1.7e308: sqrt(8/9) * 1.7e308 */
+	assert_true(fabs(p.cols[1].scale / (sqrt(8.0 / 9) * 1.7e308) - 1) < 1e-15);
+	/* tiny values are not constant either: std sqrt(2/3) e-300 */
+	assert_true(fabs(p.cols[2].scale / (sqrt(2.0 / 3) * 1e-300) - 1) < 1e-14);
+	assert_int_equal(prep_row(&p, &f, map, 1, x, &err), 0);
+	assert_true(fabs(x[0] + sqrt(1.5)) < 1e-15);
+	assert_int_equal(prep_row(&p, &f, map, 0, x, &err), 0);
+	assert_true(fabs(x[0]) < 1e-15);
+	assert_true(fabs(x[1] - sqrt(2)) < 1e-15);	/* (4/3) / sqrt(8/9) */
+	assert_true(fabs(x[2] + sqrt(1.5)) < 1e-14);
+	prep_free(&p);
+	frame_free(&f);
+}
+
+/* Data that does not overflow gets exactly what the plain sums give. */
+static void test_model__prep_fit_bit_exact(void **state)
+{
+	static const double v[] = { 14.23, 13.2, 13.16, 14.37, 13.24, 0.1,
+				    1e-3, 127.5, 3.3333, 2.5e-5 };
+	char text[1024] = "x\n";
+	struct frame f = {0};
+	struct prep p;
+	struct mlci_err err = {0};
+	size_t cols[1] = { 0 }, i, n = sizeof(v) / sizeof(v[0]), len;
+	double sum = 0, ss = 0, mean;
+
+	for (i = 0; i < n; i++) {
+		len = strlen(text);
+		snprintf(text + len, sizeof(text) - len, "%.17g\n", v[i]);
+		sum += v[i];
+	}
+	len = strlen(text);
+	snprintf(text + len, sizeof(text) - len, "NA\n");	/* one missing */
+	mean = sum / (double)n;
+	for (i = 0; i < n; i++)
+		ss += (v[i] - mean) * (v[i] - mean);
+	load_csv(&f, "exact.csv", text);
+	assert_int_equal(f.nrows, n + 1);
+	if (prep_fit(&p, &f, cols, 1, &err) < 0)
+		fail_msg("prep_fit: %s", err.msg);
+	assert_true(p.cols[0].mean == mean);
+	assert_true(p.cols[0].scale == sqrt(ss / (double)(n + 1)));
+	prep_free(&p);
+	frame_free(&f);
+}
+
+/* model_from_json: model_load's checks on a parsed artifact. */
+static void test_model__from_json(void **state)
+{
+	const char *path = train_model("logistic", "label", "colour,size");
+	struct mlci_err err = {0};
+	struct model *m = NULL;
+	json_t *j, *row;
+
+	assert_int_equal(json_load_path(path, &j, &err), 0);
+	assert_int_equal(model_from_json(&m, j, "in/model.json", &err), 0);
+	assert_non_null(m);
+	assert_int_equal(model_nclasses(m), 2);
+	model_free(m);
+	/* one coefficient removed: refused, as mlci-evaluate refuses it */
+	row = json_array_get(json_object_get(json_object_get(j, "model"),
+					     "coefficients"), 0);
+	assert_int_equal(json_array_remove(row, 0), 0);
+	assert_int_equal(model_from_json(&m, j, "in/model.json", &err), -1);
+	assert_null(m);
+	assert_int_equal(err.code, 65);
+	assert_string_equal(err.file, "in/model.json");
+	assert_non_null(strstr(err.msg, "model.coefficients[0]"));
+	json_decref(j);
+	/* kind and version are checked too */
+	assert_int_equal(json_load_path(path, &j, &err), 0);
+	json_object_set_new(j, "schema_version", json_integer(2));
+	assert_int_equal(model_from_json(&m, j, "in/model.json", &err), -1);
+	assert_int_equal(err.code, 65);
+	json_object_set_new(j, "schema_version", json_integer(1));
+	json_object_set_new(j, "kind", json_string("mlci.metrics"));
+	assert_int_equal(model_from_json(&m, j, "in/model.json", &err), -1);
+	assert_non_null(strstr(err.msg, "mlci.model"));
+	json_decref(j);
+	j = json_array();
+	assert_int_equal(model_from_json(&m, j, "in/model.json", &err), -1);
+	assert_int_equal(err.code, 65);
+	json_decref(j);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -766,6 +870,9 @@ int main(void)
 		cmocka_unit_test(test_model__train_regression),
 		cmocka_unit_test(test_model__load_rejects),
 		cmocka_unit_test(test_model__load_survives_mutations),
+		cmocka_unit_test(test_model__prep_fit_huge_values),
+		cmocka_unit_test(test_model__prep_fit_bit_exact),
+		cmocka_unit_test(test_model__from_json),
 	};
 
 	return cmocka_run_group_tests(tests, setup_dir, teardown_dir);

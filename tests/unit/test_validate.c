@@ -381,6 +381,218 @@ static void test_validate__stats_json(void **state)
 	frame_free(&f);
 }
 
+/* Huge finite values: the sums are scaled, so neither the mean nor the
+ * std overflows (pandas' own std is inf there; the exact values are
+ * mean 1e200 and sample std sqrt((0 + 4 + 4) / 2) * 1e200 = 2e200). */
+static void test_validate__huge_values_do_not_overflow(void **state)
+{
+	struct frame f;
+	struct data_stats s;
+	json_t *arr;
+
+	load(&f, "a,b,c\n1e200,1.7e308,1e-300\n-1e200,-1.7e308,3e-300\n"
+		 "3e200,-1.7e308,2e-300\n");
+	stats(&s, &f, NULL);
+	assert_near(s.cols[0].mean / 1e200, 1, 1e-15);
+	assert_near(s.cols[0].std / 2e200, 1, 1e-15);
+	/* mean -1.7e308 / 3; sample std sqrt(4 * 1.7^2 / 3) e308 > DBL_MAX */
+	assert_near(s.cols[1].mean / -1.7e308, 1.0 / 3, 1e-15);
+	assert_true(isinf(s.cols[1].std));
+	/* tiny values keep their precision too */
+	assert_near(s.cols[2].mean / 2e-300, 1, 1e-15);
+	assert_near(s.cols[2].std / 1e-300, 1, 1e-15);
+	arr = data_stats_json(&s);
+	assert_true(json_is_real(json_object_get(json_array_get(arr, 0), "std")));
+	/* beyond a double: null, not a missing key */
+	assert_true(json_is_null(json_object_get(json_array_get(arr, 1), "std")));
+	json_decref(arr);
+	data_stats_free(&s);
+	frame_free(&f);
+}
+
+/* For ordinary data the scaled sums give exactly what the plain long
+ * double sums give (scaling by a power of two is exact). */
+static void test_validate__scaled_sums_are_bit_exact(void **state)
+{
+	static const double v[] = { 14.23, 13.2, 13.16, 14.37, 13.24, 14.2,
+				    14.39, 14.06, 14.83, 13.86, 0.1, 1e-3 };
+	char text[1024] = "x\n";
+	long double sum = 0, m2 = 0, mean;
+	struct frame f;
+	struct data_stats s;
+	size_t i, n = sizeof(v) / sizeof(v[0]), len;
+
+	for (i = 0; i < n; i++) {
+		len = strlen(text);
+		snprintf(text + len, sizeof(text) - len, "%.17g\n", v[i]);
+		sum += v[i];
+	}
+	mean = sum / (long double)n;
+	for (i = 0; i < n; i++)
+		m2 += ((long double)v[i] - mean) * ((long double)v[i] - mean);
+	load(&f, text);
+	stats(&s, &f, NULL);
+	assert_true(s.cols[0].mean == (double)mean);
+	assert_true(s.cols[0].std == sqrt((double)(m2 / (long double)(n - 1))));
+	data_stats_free(&s);
+	frame_free(&f);
+}
+
+/* The label's values are its classes whatever its type, up to 4096. */
+static void test_validate__label_classes_any_type(void **state)
+{
+	struct frame f;
+	struct data_stats s;
+	struct schema sc;
+	struct anomalies a;
+	struct mlci_err err = {0};
+	json_t *arr;
+
+	load(&f, "i,b,n,r,x\n"
+		 "0,true,1.0,151.5,1\n1,false,2.0,75.25,2\n2,true,1.0,141.0,3\n"
+		 "0,false,2.0,206.5,4\n1,true,1.0,135.75,5\n2,false,2.0,97.0,6\n");
+	stats(&s, &f, "i");
+	assert_int_equal(s.cols[0].type, COL_INTEGER);
+	assert_true(s.cols[0].categorical);
+	assert_int_equal(s.cols[0].nvalues, 3);
+	assert_int_equal(s.cols[0].distinct, 3);
+	assert_false(s.cols[4].categorical);	/* not the label */
+	assert_null(s.cols[4].values);
+	arr = data_stats_json(&s);	/* an integer label's report is unchanged */
+	assert_null(json_object_get(json_array_get(arr, 0), "top"));
+	assert_null(json_object_get(json_array_get(arr, 0), "categorical"));
+	json_decref(arr);
+	assert_int_equal(schema_infer(&sc, &s, "i", &err), 0);
+	assert_int_equal(sc.cols[0].ncategories, 3);
+	assert_string_equal(sc.cols[0].categories[2], "2");
+	assert_true(sc.cols[0].has_range);
+	assert_null(sc.cols[4].categories);
+	data_stats_free(&s);
+	frame_free(&f);
+
+	/* new data with class 7: unseen_label, an error even when observed */
+	load(&f, "i,b,n,r,x\n0,true,1.0,151.5,1\n7,false,2.0,75.25,2\n"
+		 "7,true,1.0,1.5,3\n");
+	stats(&s, &f, "i");
+	check(&f, &s, &sc, "i", -1, &a);
+	assert_true(has(&a, "unseen_label", SEV_ERROR, "i", 2));
+	assert_true(has(&a, "out_of_range", SEV_WARNING, "i", 2));
+	assert_int_equal(a.errors, 1);
+	anomalies_free(&a);
+	data_stats_free(&s);
+	schema_free(&sc);
+	frame_free(&f);
+
+	/* boolean and few-valued number labels: categories too */
+	load(&f, "b,n,r\ntrue,1.0,151.5\nfalse,2.0,75.25\ntrue,1.0,141.0\n"
+		 "false,2.0,206.5\ntrue,1.0,135.75\nfalse,2.0,97.0\n");
+	stats(&s, &f, "b");
+	assert_true(s.cols[0].categorical);
+	data_stats_free(&s);
+	stats(&s, &f, "n");
+	assert_true(s.cols[1].categorical);
+	assert_int_equal(schema_infer(&sc, &s, "n", &err), 0);
+	assert_int_equal(sc.cols[1].ncategories, 2);
+	assert_string_equal(sc.cols[1].categories[0], "1.0");
+	schema_free(&sc);
+	data_stats_free(&s);
+	/* a number label with a value per row (a regression target): none */
+	stats(&s, &f, "r");
+	assert_false(s.cols[2].categorical);
+	assert_int_equal(schema_infer(&sc, &s, "r", &err), 0);
+	assert_null(sc.cols[2].categories);
+	assert_true(sc.cols[2].has_range);
+	schema_free(&sc);
+	data_stats_free(&s);
+	frame_free(&f);
+}
+
+/* More distinct label values than mlci-train allows classes: no
+ * categories; a string label at the bound: categories; an integer label
+ * with thousands of values is a regression target: no categories. */
+static void test_validate__label_classes_bounded(void **state)
+{
+	size_t cap = 32 * 4200 + 64, i, len;
+	char *text = malloc(cap);
+	struct frame f;
+	struct data_stats s;
+	struct schema sc;
+	struct mlci_err err = {0};
+
+	assert_non_null(text);
+	snprintf(text, cap, "i,s,j,k\n");
+	for (i = 0; i < 4097; i++) {
+		len = strlen(text);
+		snprintf(text + len, cap - len, "%zu,s%zu,c%zu,%zu\n", i, i,
+			 i % 4096, i % 4096);
+	}
+	load(&f, text);
+	free(text);
+	stats(&s, &f, "i");
+	assert_false(s.cols[0].categorical);
+	assert_int_equal(schema_infer(&sc, &s, "i", &err), 0);
+	assert_null(sc.cols[0].categories);
+	schema_free(&sc);
+	data_stats_free(&s);
+	stats(&s, &f, "s");
+	assert_false(s.cols[1].categorical);
+	data_stats_free(&s);
+	stats(&s, &f, "j");
+	assert_true(s.cols[2].categorical);	/* exactly 4096 */
+	assert_int_equal(s.cols[2].nvalues, 4096);
+	data_stats_free(&s);
+	stats(&s, &f, "k");
+	assert_false(s.cols[3].categorical);	/* integers, all but one distinct */
+	data_stats_free(&s);
+	frame_free(&f);
+}
+
+static void test_validate__schema_shape(void **state)
+{
+	json_error_t je;
+	json_t *j;
+	struct schema sc;
+	struct mlci_err err = {0};
+
+	expect_bad_schema("{\"columns\": []}", "\"columns\" is empty");
+	expect_bad_schema("{\"label\": \"y\", \"columns\": []}", "\"columns\" is empty");
+	expect_bad_schema("{\"columns\": [{\"name\": \"a\", \"type\": \"string\"}, "
+			  "{\"type\": \"integer\"}]}", "schema column 2: \"name\"");
+	expect_bad_schema("{\"columns\": [{\"name\": \"a\", \"type\": \"string\"}, "
+			  "{\"name\": \"\", \"type\": \"integer\"}]}", "schema column 2: ");
+	expect_bad_schema("{\"columns\": [7]}", "schema column 1: expected an object");
+	expect_bad_schema("{\"columns\": [{\"name\": \"a\", \"type\": \"string\"}, "
+			  "{\"name\": \"b\", \"type\": \"float\"}]}",
+			  "schema column 2 ('b'): \"type\" must be");
+	expect_bad_schema("{\"columns\": [{\"name\": \"b\"}]}",
+			  "schema column 1 ('b'): \"type\" must be");
+	expect_bad_schema("{\"columns\": [{\"name\": \"a\", \"type\": \"string\"}, "
+			  "{\"name\": \"b\", \"type\": \"string\"}, "
+			  "{\"name\": \"c\", \"type\": \"string\"}, "
+			  "{\"name\": \"b\", \"type\": \"integer\"}, "
+			  "{\"name\": \"a\", \"type\": \"integer\"}]}",
+			  "schema column 4 ('b'): the name appears twice (also column 2)");
+	expect_bad_schema("{\"columns\": [{\"name\": \"a\", \"type\": \"string\", "
+			  "\"catgories\": [\"x\"]}]}",
+			  "schema column 1 ('a'): unknown key \"catgories\"");
+	expect_bad_schema("{\"columns\": [{\"name\": \"a\", \"type\": \"string\", "
+			  "\"categories\": []}]}", "\"categories\" is empty");
+	expect_bad_schema("{\"label\": \"\", \"columns\": [{\"name\": \"a\", "
+			  "\"type\": \"string\"}]}", "\"label\" must be a non-empty string");
+	expect_bad_schema("{\"label\": 3, \"columns\": [{\"name\": \"a\", "
+			  "\"type\": \"string\"}]}", "\"label\"");
+	/* a minimal good one, and categories on an integer label */
+	j = json_loads("{\"label\": \"y\", \"columns\": [{\"name\": \"y\", "
+		       "\"type\": \"integer\", \"categories\": [\"2\", \"10\"]}]}",
+		       0, &je);
+	assert_non_null(j);
+	assert_int_equal(schema_from_json(&sc, j, "s.json", &err), 0);
+	assert_int_equal(sc.ncols, 1);
+	assert_string_equal(sc.cols[0].categories[0], "10");	/* byte order */
+	schema_free(&sc);
+	json_decref(j);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -395,6 +607,11 @@ int main(void)
 		cmocka_unit_test(test_validate__anomalies_against_schema),
 		cmocka_unit_test(test_validate__anomalies_without_schema),
 		cmocka_unit_test(test_validate__stats_json),
+		cmocka_unit_test(test_validate__huge_values_do_not_overflow),
+		cmocka_unit_test(test_validate__scaled_sums_are_bit_exact),
+		cmocka_unit_test(test_validate__label_classes_any_type),
+		cmocka_unit_test(test_validate__label_classes_bounded),
+		cmocka_unit_test(test_validate__schema_shape),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
