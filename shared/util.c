@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,18 +23,60 @@ int parse_long(const char *s, long *out)
 	return 0;
 }
 
-static int number_shape(const char *s, size_t n)
-{
-	size_t i = 0, digits = 0;
+/* Exact powers of ten as doubles: 10^0 .. 10^22 are all representable. */
+static const double pow10_exact[] = {
+	1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
+	1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+};
 
-	if (i < n && (s[i] == '+' || s[i] == '-'))
+/*
+ * Strict decimal number, correctly rounded. One pass checks the shape
+ * ([+-] digits [. digits] [(e|E) [+-] digits], at least one mantissa
+ * digit) and gathers the mantissa's significant digits and the decimal
+ * exponent. When the digits fit in 2^53 and the exponent in +-22, both
+ * the mantissa and the power of ten are exact doubles, so one IEEE
+ * multiplication or division rounds correctly (Clinger's fast path);
+ * everything else goes to strtod, so the result is bit-identical to
+ * strtod on every input.
+ */
+int parse_double_n(const char *s, size_t n, double *out)
+{
+	char tmp[128], *end;
+	uint64_t mant = 0;
+	long exp10 = 0, ex = 0;
+	size_t i = 0, digits = 0, sig = 0;
+	int neg = 0, exneg = 0, dropped = 0;
+	double v;
+
+	if (!n)
+		return -1;
+	if (s[0] == '+' || s[0] == '-') {
+		neg = s[0] == '-';
 		i++;
-	while (i < n && s[i] >= '0' && s[i] <= '9')
-		i++, digits++;
+	}
+	for (; i < n && s[i] >= '0' && s[i] <= '9'; i++, digits++) {
+		if (sig < 19) {
+			if (mant || s[i] != '0') {
+				mant = mant * 10 + (uint64_t)(s[i] - '0');
+				sig += mant != 0;
+			}
+		} else {
+			exp10++;
+			dropped |= s[i] != '0';
+		}
+	}
 	if (i < n && s[i] == '.') {
-		i++;
-		while (i < n && s[i] >= '0' && s[i] <= '9')
-			i++, digits++;
+		for (i++; i < n && s[i] >= '0' && s[i] <= '9'; i++, digits++) {
+			if (sig < 19) {
+				if (mant || s[i] != '0') {
+					mant = mant * 10 + (uint64_t)(s[i] - '0');
+					sig += mant != 0;
+				}
+				exp10--;
+			} else {
+				dropped |= s[i] != '0';
+			}
+		}
 	}
 	if (!digits)
 		return -1;
@@ -42,25 +85,30 @@ static int number_shape(const char *s, size_t n)
 
 		i++;
 		if (i < n && (s[i] == '+' || s[i] == '-'))
-			i++;
-		while (i < n && s[i] >= '0' && s[i] <= '9')
-			i++, ed++;
+			exneg = s[i++] == '-';
+		for (; i < n && s[i] >= '0' && s[i] <= '9'; i++, ed++)
+			if (ex < 100000)
+				ex = ex * 10 + (s[i] - '0');
 		if (!ed)
 			return -1;
 	}
-	return i == n ? 0 : -1;
-}
-
-int parse_double_n(const char *s, size_t n, double *out)
-{
-	char tmp[128], *end;
-	double v;
-
-	if (!n || n >= sizeof(tmp) || number_shape(s, n) < 0)
+	if (i != n)
+		return -1;
+	exp10 += exneg ? -ex : ex;
+	if (!dropped && mant <= ((uint64_t)1 << 53) && exp10 >= -22 && exp10 <= 22) {
+		v = (double)mant;
+		v = exp10 < 0 ? v / pow10_exact[-exp10] : v * pow10_exact[exp10];
+		*out = neg ? -v : v;
+		return 0;
+	}
+	if (mant == 0 && !dropped) {
+		*out = neg ? -0.0 : 0.0;
+		return 0;
+	}
+	if (n >= sizeof(tmp))
 		return -1;
 	memcpy(tmp, s, n);
 	tmp[n] = '\0';
-	errno = 0;
 	v = strtod(tmp, &end);
 	if (*end || !isfinite(v))
 		return -1;

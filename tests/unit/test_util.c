@@ -2,6 +2,8 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -127,6 +129,78 @@ static void test_util__utf8_decode_refuses_malformed_sequences(void **state)
 	assert_false(utf8_valid("caf\xe9"));
 }
 
+/* xorshift64*: a fixed sequence, so failures reproduce */
+static uint64_t rng_state = 0x9E3779B97F4A7C15ULL;
+
+static uint64_t rng(void)
+{
+	rng_state ^= rng_state >> 12;
+	rng_state ^= rng_state << 25;
+	rng_state ^= rng_state >> 27;
+	return rng_state * 2685821657736338717ULL;
+}
+
+static void random_number(char *s, size_t cap)
+{
+	size_t n = 0, k, ndig = 1 + rng() % 25, nfrac = rng() % 4 ? rng() % 20 : 0;
+	int shape = (int)(rng() % 4);
+
+	if (rng() % 3 == 0)
+		s[n++] = rng() % 2 ? '-' : '+';
+	for (k = 0; k < ndig && n + 1 < cap; k++)
+		s[n++] = (char)('0' + (k == 0 && shape == 0 ? 1 + rng() % 9 : rng() % 10));
+	if (nfrac) {
+		s[n++] = '.';
+		for (k = 0; k < nfrac && n + 1 < cap; k++)
+			s[n++] = (char)('0' + rng() % 10);
+	}
+	if (shape >= 2)
+		n += (size_t)snprintf(s + n, cap - n, "e%d",
+				      (int)(rng() % 700) - 350);
+	s[n] = '\0';
+}
+
+/* Bit-identical to strtod on two million random decimal strings and on
+ * the hard cases: halfway points, subnormals, the largest doubles. */
+static void test_util__parse_double_is_bit_identical_to_strtod(void **state)
+{
+	static const char *edge[] = {
+		"9007199254740993", "9007199254740992.5", "2.2250738585072011e-308",
+		"2.2250738585072014e-308", "4.9406564584124654e-324", "1e-324",
+		"1.7976931348623157e308", "1.7976931348623158e308", "0.1", "0.3",
+		"123456789012345678901234567890", "1e22", "1e23", "8.589973e9",
+		"-0", "0.000000000000000000000000000001", "3.0e-22", "1448997445238699",
+		"7.038531e-26", "0.500000000000000166533453693773481063544750213623046875",
+		"00000000000000000000000000001.5", "4503599627370496.5",
+		"4503599627370497.5", "2.4703282292062327e-324",
+	};
+	char s[128];
+	double a, b;
+	size_t i, tried = 0;
+
+	for (i = 0; i < sizeof(edge) / sizeof(edge[0]); i++) {
+		b = strtod(edge[i], NULL);
+		if (!isfinite(b))
+			continue;
+		assert_int_equal(parse_double(edge[i], &a), 0);
+		if (memcmp(&a, &b, sizeof(a)))
+			fail_msg("%s: %.17g != strtod's %.17g", edge[i], a, b);
+	}
+	for (i = 0; i < 2000000; i++) {
+		random_number(s, sizeof(s));
+		b = strtod(s, NULL);
+		if (!isfinite(b)) {
+			assert_int_equal(parse_double(s, &a), -1);
+			continue;
+		}
+		assert_int_equal(parse_double(s, &a), 0);
+		if (memcmp(&a, &b, sizeof(a)))
+			fail_msg("%s: %.17g != strtod's %.17g", s, a, b);
+		tried++;
+	}
+	assert_true(tried > 1900000);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -137,6 +211,7 @@ int main(void)
 		cmocka_unit_test(test_util__buf_respects_max),
 		cmocka_unit_test(test_util__fmt_double_is_shortest_round_trip),
 		cmocka_unit_test(test_util__utf8_decode_refuses_malformed_sequences),
+		cmocka_unit_test(test_util__parse_double_is_bit_identical_to_strtod),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
