@@ -27,6 +27,27 @@ static int esc(struct buf *b, const char *s)
 	return rc;
 }
 
+/* At most max characters of s (UTF-8), escaped, with an ellipsis when cut. */
+static int esc_short(struct buf *b, const char *s, size_t max)
+{
+	size_t i = 0, chars = 0;
+	struct buf cut;
+	int rc;
+
+	while (s[i] && chars < max) {
+		size_t n = utf8_decode((const unsigned char *)s + i, NULL);
+
+		i += n ? n : 1;
+		chars++;
+	}
+	if (!s[i])
+		return esc(b, s);
+	buf_init(&cut);
+	rc = buf_add(&cut, s, i) || esc(b, cut.data) || buf_addstr(b, "\xE2\x80\xA6");
+	buf_release(&cut);
+	return rc ? -1 : 0;
+}
+
 static int num(struct buf *b, const json_t *v)
 {
 	char s[40];
@@ -129,8 +150,10 @@ static int bars_svg(struct buf *b, const json_t *top)
 		rc |= buf_printf(b, "<rect x=\"120\" y=\"%.0f\" width=\"%.1f\" height=\"%.0f\" fill=\"#7cb342\"/>"
 				 "<text x=\"116\" y=\"%.0f\" font-size=\"11\" text-anchor=\"end\">",
 				 row * (double)i + 2, 150 * c / maxc, row - 4, row * (double)i + 12);
+		rc |= esc_short(b, str(t, "value"), 18);
+		rc |= buf_addstr(b, "<title>");
 		rc |= esc(b, str(t, "value"));
-		rc |= buf_printf(b, "</text><text x=\"%.1f\" y=\"%.0f\" font-size=\"10\">%.0f</text>",
+		rc |= buf_printf(b, "</title></text><text x=\"%.1f\" y=\"%.0f\" font-size=\"10\">%.0f</text>",
 				 124 + 150 * c / maxc, row * (double)i + 12, c);
 	}
 	rc |= buf_addstr(b, "</svg>");
