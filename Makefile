@@ -2,8 +2,11 @@
 #
 #   make              build bin/mlci-* (strict warnings)
 #   make demo         install what is missing, build, run the pipeline on real data
-#   make check        install what is missing, build, run every test (plain and ASan+UBSan)
+#   make check        install what is missing, build, run every test (plain and
+#                     ASan+UBSan), a short fuzz run and the valgrind leak check
 #   make bench        time mlci against the Python peers on the same files
+#   make fuzz         libFuzzer targets (clang, ASan+UBSan) for FUZZ_SECONDS each
+#   make valgrind     unit and step tests under valgrind's leak check
 #   make install PREFIX=/usr/local
 
 CC ?= cc
@@ -32,7 +35,7 @@ UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 UNITS := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 LIB := $(BUILD)/libmlci.a
 
-.PHONY: all deps install demo check test unit steps asan bench clean
+.PHONY: all deps install demo check test unit steps asan bench clean fuzz valgrind
 .SUFFIXES:
 
 all: $(STEPS)
@@ -53,6 +56,18 @@ $(BUILD)/tests/%: tests/unit/%.c $(LIB) $(wildcard shared/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -Wno-missing-prototypes -o $@ $< $(LIB) \
 		$(LDFLAGS_ALL) -lcmocka $(LDLIBS_ALL)
+
+# libFuzzer targets tests/fuzz/fuzz_*.c, linked against a libmlci built
+# for fuzzing (make fuzz sets CC, BUILD and SAN).
+FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_BUILD ?= build-fuzz
+VG_BUILD ?= build-valgrind
+FUZZ_TARGETS := $(FUZZ_SRC:tests/fuzz/%.c=$(FUZZ_BUILD)/fuzz/%)
+
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(wildcard tests/fuzz/*.[ch]) $(LIB) $(wildcard shared/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -Wno-missing-prototypes -Itests/fuzz -o $@ $< $(LIB) \
+		$(LDFLAGS_ALL) -fsanitize=fuzzer $(LDLIBS_ALL)
 
 deps:
 	@ci/install-deps
@@ -80,11 +95,34 @@ asan:
 		SAN="-fsanitize=address,undefined -fno-sanitize-recover=all" \
 		unit steps
 
+# check: the suite plain and under ASan+UBSan, each fuzz target for
+# FUZZ_SECONDS (10 here) after its corpus and crashers (a target with open
+# crashers, in code being rewritten, is not fuzzed here), then the suite
+# (less its heavy tests, see ci/valgrind) under valgrind's leak check.
 check: deps
 	@rm -f tests/out/counts
 	@$(MAKE) --no-print-directory test
 	@$(MAKE) --no-print-directory asan
+	@FUZZ_SECONDS=$${FUZZ_SECONDS:-10} FUZZ_SKIP_OPEN=1 $(MAKE) --no-print-directory fuzz
+	@$(MAKE) --no-print-directory valgrind
 	@ci/summary
+
+# Every fuzz target: the corpora and crashers once, then FUZZ_SECONDS
+# (default 60) of fuzzing each; see ci/fuzz.
+fuzz: deps
+	@$(MAKE) --no-print-directory CC=clang BUILD=$(FUZZ_BUILD) \
+		BIN=$(FUZZ_BUILD)/bin OPT="-O1 -g -fno-omit-frame-pointer" \
+		SAN="-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined" \
+		CFLAGS="$(CFLAGS) -Wno-format-nonliteral" \
+		$(FUZZ_TARGETS)
+	@ci/fuzz $(FUZZ_BUILD)
+
+# The unit and step tests under valgrind (a -O1 -g build without
+# sanitizers); the heavy step tests only with MLCI_VALGRIND_ALL=1.
+valgrind:
+	@$(MAKE) --no-print-directory BUILD=$(VG_BUILD) BIN=$(VG_BUILD)/bin \
+		OPT="-O1 -g" SAN= all $(UNIT_SRC:tests/unit/%.c=$(VG_BUILD)/tests/%)
+	@ci/valgrind $(VG_BUILD)
 
 bench: deps
 	@$(MAKE) --no-print-directory all

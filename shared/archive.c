@@ -1,6 +1,7 @@
 #include "archive.h"
 
 #include <limits.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
@@ -10,6 +11,11 @@
 #define CHUNK 65536
 #define DEFAULT_MAX ((size_t)1 << 30)
 #define DEFAULT_ENTRIES 10000
+/* Past BOMB_GRACE bytes, inflating to more than BOMB_RATIO times the
+ * compressed bytes read is refused: deflate reaches ~1000:1 only on
+ * near-constant data (zeros), real artifacts stay under ~20:1. */
+#define BOMB_GRACE ((size_t)16 << 20)
+#define BOMB_RATIO 200
 #define OCTAL11_MAX 077777777777ULL
 
 /* ---- paths ---------------------------------------------------------- */
@@ -403,65 +409,31 @@ int archive_write_tgz(const struct archive *a, struct buf *out,
 
 /* ---- reading -------------------------------------------------------- */
 
-static int gunzip(const unsigned char *in, size_t n, size_t max,
-		  struct buf *out, const char *label, struct mlci_err *err)
-{
-	z_stream zs;
-	unsigned char chunk[CHUNK];
-	size_t off = 0;
-	int zrc = Z_OK;
+/*
+ * The tar stream is parsed as it is inflated, never held whole: memory is
+ * the entries' contents (what the archive really holds, up to the
+ * uncompressed limit), not what the gzip layer expands to. A gzip bomb of
+ * zeros after the end-of-archive marker costs CPU up to the limit, not
+ * memory; an entry is stored as its bytes arrive, so a header claiming
+ * more than the stream holds allocates nothing it does not receive.
+ */
+enum tar_state { T_HEADER, T_DATA, T_PAD, T_END };
 
-	if (n < 2 || in[0] != 0x1f || in[1] != 0x8b)
-		return err_set(err, MLCI_EXIT_DATAERR, label, "not a gzip file");
-	memset(&zs, 0, sizeof(zs));
-	if (inflateInit2(&zs, 15 + 16) != Z_OK)
-		return err_set(err, MLCI_EXIT_SOFTWARE, label, "zlib: cannot start inflate");
-	while (zrc != Z_STREAM_END) {
-		if (zs.avail_in == 0) {
-			size_t take = n - off;
-
-			if (take == 0) {
-				inflateEnd(&zs);
-				return err_set(err, MLCI_EXIT_DATAERR, label,
-					       "truncated gzip stream");
-			}
-			if (take > CHUNK)
-				take = CHUNK;
-			zs.next_in = (unsigned char *)in + off;
-			zs.avail_in = (uInt)take;
-			off += take;
-		}
-		zs.next_out = chunk;
-		zs.avail_out = CHUNK;
-		zrc = inflate(&zs, Z_NO_FLUSH);
-		if (zrc == Z_NEED_DICT || zrc == Z_DATA_ERROR || zrc == Z_STREAM_ERROR) {
-			err_set(err, MLCI_EXIT_DATAERR, label, "corrupt gzip data: %s",
-				zs.msg ? zs.msg : "invalid stream");
-			inflateEnd(&zs);
-			return -1;
-		}
-		if (zrc == Z_MEM_ERROR) {
-			inflateEnd(&zs);
-			return err_set(err, MLCI_EXIT_SOFTWARE, label, "out of memory");
-		}
-		if (out->len + (CHUNK - zs.avail_out) > max) {
-			inflateEnd(&zs);
-			return err_set(err, MLCI_EXIT_DATAERR, label,
-				       "uncompressed size over the %zu-byte limit", max);
-		}
-		if (buf_add(out, chunk, CHUNK - zs.avail_out) < 0) {
-			inflateEnd(&zs);
-			return err_set(err, MLCI_EXIT_SOFTWARE, label, "out of memory");
-		}
-	}
-	if (zs.avail_in != 0 || off != n) {
-		inflateEnd(&zs);
-		return err_set(err, MLCI_EXIT_DATAERR, label,
-			       "trailing data after the gzip stream");
-	}
-	inflateEnd(&zs);
-	return 0;
-}
+struct tar_reader {
+	struct archive *a;
+	const char *label;
+	size_t max_entries;
+	size_t max_size;		/* the uncompressed limit: no entry is larger */
+	enum tar_state state;
+	unsigned char h[BLOCK];		/* the header being gathered */
+	size_t hlen;
+	size_t off;			/* bytes of tar stream consumed */
+	char path[100 + 1 + 155 + 1];	/* the entry being read, as written */
+	struct archive_entry *e;	/* where its bytes go, or NULL (skipped) */
+	size_t cap;			/* e->data's allocation */
+	unsigned long long left;	/* data bytes still to come */
+	size_t pad;			/* padding bytes still to come */
+};
 
 static int all_zero(const unsigned char *p, size_t n)
 {
@@ -539,103 +511,274 @@ static const char *type_problem(unsigned char t)
 	return "unsupported entry type";
 }
 
-static int parse_tar(struct archive *a, const unsigned char *t, size_t n,
-		     size_t max_entries, const char *label,
+/* A complete header block in t->h (not the end marker): check it and
+ * start its entry. */
+static int tar_header(struct tar_reader *t, struct mlci_err *err)
+{
+	const unsigned char *h = t->h;
+	size_t at = t->off - BLOCK;	/* where the header began */
+	unsigned long long size, mode, mtime;
+	size_t plen = 0, nlen;
+	int gnu, is_dir;
+	const char *p, *why;
+	char *path = t->path;
+	struct archive_entry *e;
+
+	if (memcmp(h + 257, "ustar", 5) != 0)
+		return err_set(err, MLCI_EXIT_DATAERR, t->label,
+			       "entry at byte %zu is not a ustar header", at);
+	if (!header_sum_ok(h))
+		return err_set(err, MLCI_EXIT_DATAERR, t->label,
+			       "bad header checksum at byte %zu", at);
+	gnu = !memcmp(h + 257, "ustar  ", 8);
+	if (h[156] == '5')
+		is_dir = 1;
+	else if (h[156] == '0' || h[156] == '\0')
+		is_dir = 0;
+	else
+		return err_set(err, MLCI_EXIT_DATAERR, t->label, "%s",
+			       type_problem(h[156]));
+	if (!gnu && h[345]) {
+		plen = field_len(h + 345, 155);
+		memcpy(path, h + 345, plen);
+		path[plen++] = '/';
+	}
+	nlen = field_len(h, 100);
+	memcpy(path + plen, h, nlen);
+	plen += nlen;
+	path[plen] = '\0';
+	if (get_octal(h + 124, 12, &size) < 0 ||
+	    get_octal(h + 100, 8, &mode) < 0 ||
+	    get_octal(h + 136, 12, &mtime) < 0)
+		return err_set(err, MLCI_EXIT_DATAERR, t->label,
+			       "bad numeric field in the header of '%s'", path);
+	if (is_dir && plen > 0 && path[plen - 1] == '/')
+		path[--plen] = '\0';
+	p = path;
+	while (p[0] == '.' && p[1] == '/')
+		p += 2;
+	if (is_dir && (!*p || !strcmp(p, ".")))
+		p = NULL;	/* "./": the archive's root, nothing to record */
+	if (p && (why = path_problem(p)) != NULL)
+		return err_set(err, MLCI_EXIT_DATAERR, t->label,
+			       "refusing entry '%s': %s", path, why);
+	if (is_dir && size)
+		return err_set(err, MLCI_EXIT_DATAERR, t->label,
+			       "directory entry '%s' has a size", path);
+	if (size > t->max_size)
+		return err_set(err, MLCI_EXIT_DATAERR, t->label,
+			       "entry '%s' claims %llu bytes, over the %zu-byte limit",
+			       path, size, t->max_size);
+	t->e = NULL;
+	t->cap = 0;
+	if (p) {
+		if (t->a->n >= t->max_entries)
+			return err_set(err, MLCI_EXIT_DATAERR, t->label,
+				       "more than %zu entries", t->max_entries);
+		e = entry_push(t->a);
+		if (!e || !(e->path = strdup(p))) {
+			if (e)
+				t->a->n--;
+			return err_set(err, MLCI_EXIT_SOFTWARE, t->label, "out of memory");
+		}
+		e->type = is_dir ? ARCHIVE_DIR : ARCHIVE_FILE;
+		e->mode = (unsigned)(mode & 0777);
+		e->mtime = (long long)mtime;
+		if (!is_dir) {
+			/* small entries at once; larger ones grow as their
+			 * bytes arrive, so a claim costs nothing by itself */
+			t->cap = size < CHUNK ? (size_t)size + 1 : CHUNK;
+			e->data = malloc(t->cap);
+			if (!e->data) {
+				free(e->path);
+				t->a->n--;
+				return err_set(err, MLCI_EXIT_SOFTWARE, t->label,
+					       "out of memory");
+			}
+			t->e = e;
+		}
+	}
+	t->left = size;
+	t->pad = size % BLOCK ? BLOCK - (size_t)(size % BLOCK) : 0;
+	t->state = size ? T_DATA : T_HEADER;
+	return 0;
+}
+
+/* Store n bytes of the current entry's data. */
+static int tar_store(struct tar_reader *t, const unsigned char *p, size_t n,
 		     struct mlci_err *err)
 {
-	size_t off = 0;
+	struct archive_entry *e = t->e;
 
-	for (;;) {
-		const unsigned char *h = t + off;
-		unsigned long long size, mode, mtime;
-		char path[100 + 1 + 155 + 1];
-		size_t plen = 0, nlen, blocks;
-		int gnu, is_dir;
-		const char *p, *why;
-		struct archive_entry *e;
+	if (!e)
+		return 0;
+	if (e->size + n > t->cap) {
+		size_t cap = t->cap;
+		unsigned char *nd;
 
-		if (n - off < BLOCK)
-			return err_set(err, MLCI_EXIT_DATAERR, label,
-				       "truncated tar (no end-of-archive marker)");
-		if (all_zero(h, BLOCK)) {
-			if (!all_zero(h, n - off))
-				return err_set(err, MLCI_EXIT_DATAERR, label,
-					       "data after the end-of-archive marker");
-			return 0;
-		}
-		if (memcmp(h + 257, "ustar", 5) != 0)
-			return err_set(err, MLCI_EXIT_DATAERR, label,
-				       "entry at byte %zu is not a ustar header", off);
-		if (!header_sum_ok(h))
-			return err_set(err, MLCI_EXIT_DATAERR, label,
-				       "bad header checksum at byte %zu", off);
-		gnu = !memcmp(h + 257, "ustar  ", 8);
-		if (h[156] == '5')
-			is_dir = 1;
-		else if (h[156] == '0' || h[156] == '\0')
-			is_dir = 0;
-		else
-			return err_set(err, MLCI_EXIT_DATAERR, label, "%s",
-				       type_problem(h[156]));
-		if (!gnu && h[345]) {
-			plen = field_len(h + 345, 155);
-			memcpy(path, h + 345, plen);
-			path[plen++] = '/';
-		}
-		nlen = field_len(h, 100);
-		memcpy(path + plen, h, nlen);
-		plen += nlen;
-		path[plen] = '\0';
-		if (get_octal(h + 124, 12, &size) < 0 ||
-		    get_octal(h + 100, 8, &mode) < 0 ||
-		    get_octal(h + 136, 12, &mtime) < 0)
-			return err_set(err, MLCI_EXIT_DATAERR, label,
-				       "bad numeric field in the header of '%s'", path);
-		if (is_dir && plen > 0 && path[plen - 1] == '/')
-			path[--plen] = '\0';
-		p = path;
-		while (p[0] == '.' && p[1] == '/')
-			p += 2;
-		if (is_dir && (!*p || !strcmp(p, ".")))
-			p = NULL;	/* "./": the archive's root, nothing to record */
-		if (p && (why = path_problem(p)) != NULL)
-			return err_set(err, MLCI_EXIT_DATAERR, label,
-				       "refusing entry '%s': %s", path, why);
-		if (is_dir && size)
-			return err_set(err, MLCI_EXIT_DATAERR, label,
-				       "directory entry '%s' has a size", path);
-		if (size > n - off - BLOCK)
-			return err_set(err, MLCI_EXIT_DATAERR, label,
-				       "truncated tar: '%s' needs %llu bytes", path, size);
-		blocks = (size_t)((size + BLOCK - 1) / BLOCK);
-		if (blocks * BLOCK > n - off - BLOCK)
-			return err_set(err, MLCI_EXIT_DATAERR, label,
-				       "truncated tar: '%s' is not padded", path);
-		if (p) {
-			if (a->n >= max_entries)
-				return err_set(err, MLCI_EXIT_DATAERR, label,
-					       "more than %zu entries", max_entries);
-			e = entry_push(a);
-			if (!e)
-				return err_set(err, MLCI_EXIT_SOFTWARE, label, "out of memory");
-			e->path = strdup(p);
-			if (!is_dir)
-				e->data = malloc(size ? (size_t)size : 1);
-			if (!e->path || (!is_dir && !e->data)) {
-				free(e->path);
-				free(e->data);
-				a->n--;
-				return err_set(err, MLCI_EXIT_SOFTWARE, label, "out of memory");
-			}
-			e->type = is_dir ? ARCHIVE_DIR : ARCHIVE_FILE;
-			e->mode = (unsigned)(mode & 0777);
-			e->mtime = (long long)mtime;
-			e->size = is_dir ? 0 : (size_t)size;
-			if (!is_dir && size)
-				memcpy(e->data, h + BLOCK, (size_t)size);
-		}
-		off += BLOCK + blocks * BLOCK;
+		while (cap < e->size + n)
+			cap = cap > SIZE_MAX / 2 ? SIZE_MAX : cap * 2;
+		nd = realloc(e->data, cap);
+		if (!nd)
+			return err_set(err, MLCI_EXIT_SOFTWARE, t->label, "out of memory");
+		e->data = nd;
+		t->cap = cap;
 	}
+	memcpy(e->data + e->size, p, n);
+	e->size += n;
+	return 0;
+}
+
+/* Feed n more bytes of the tar stream. */
+static int tar_feed(struct tar_reader *t, const unsigned char *p, size_t n,
+		    struct mlci_err *err)
+{
+	while (n) {
+		size_t k;
+
+		switch (t->state) {
+		case T_HEADER:
+			k = BLOCK - t->hlen < n ? BLOCK - t->hlen : n;
+			memcpy(t->h + t->hlen, p, k);
+			t->hlen += k;
+			t->off += k;
+			p += k;
+			n -= k;
+			if (t->hlen < BLOCK)
+				break;
+			t->hlen = 0;
+			if (all_zero(t->h, BLOCK))
+				t->state = T_END;
+			else if (tar_header(t, err) < 0)
+				return -1;
+			break;
+		case T_DATA:
+			k = t->left < n ? (size_t)t->left : n;
+			if (tar_store(t, p, k, err) < 0)
+				return -1;
+			t->left -= k;
+			t->off += k;
+			p += k;
+			n -= k;
+			if (!t->left)
+				t->state = t->pad ? T_PAD : T_HEADER;
+			break;
+		case T_PAD:
+			k = t->pad < n ? t->pad : n;
+			t->pad -= k;
+			t->off += k;
+			p += k;
+			n -= k;
+			if (!t->pad)
+				t->state = T_HEADER;
+			break;
+		case T_END:
+			/* only zeros (record padding) may follow the marker */
+			if (!all_zero(p, n))
+				return err_set(err, MLCI_EXIT_DATAERR, t->label,
+					       "data after the end-of-archive marker");
+			t->off += n;
+			n = 0;
+			break;
+		}
+	}
+	return 0;
+}
+
+/* The stream ended: it must have ended at the end-of-archive marker. */
+static int tar_finish(struct tar_reader *t, struct mlci_err *err)
+{
+	switch (t->state) {
+	case T_END:
+		return 0;
+	case T_DATA:
+		return err_set(err, MLCI_EXIT_DATAERR, t->label,
+			       "truncated tar: '%s' needs %llu more bytes",
+			       t->path, t->left);
+	case T_PAD:
+		return err_set(err, MLCI_EXIT_DATAERR, t->label,
+			       "truncated tar: '%s' is not padded", t->path);
+	case T_HEADER:
+		break;
+	}
+	return err_set(err, MLCI_EXIT_DATAERR, t->label,
+		       "truncated tar (no end-of-archive marker)");
+}
+
+/* Inflate the gzip stream, feeding the tar reader as it goes. */
+static int gunzip_tar(const unsigned char *in, size_t n, size_t max,
+		      struct tar_reader *t, struct mlci_err *err)
+{
+	const char *label = t->label;
+	z_stream zs;
+	unsigned char *chunk;
+	size_t off = 0, total = 0;
+	int zrc = Z_OK, rc = -1;
+
+	if (n < 2 || in[0] != 0x1f || in[1] != 0x8b)
+		return err_set(err, MLCI_EXIT_DATAERR, label, "not a gzip file");
+	chunk = malloc(CHUNK);
+	if (!chunk)
+		return err_set(err, MLCI_EXIT_SOFTWARE, label, "out of memory");
+	memset(&zs, 0, sizeof(zs));
+	if (inflateInit2(&zs, 15 + 16) != Z_OK) {
+		free(chunk);
+		return err_set(err, MLCI_EXIT_SOFTWARE, label, "zlib: cannot start inflate");
+	}
+	while (zrc != Z_STREAM_END) {
+		size_t got;
+
+		if (zs.avail_in == 0) {
+			size_t take = n - off;
+
+			if (take == 0) {
+				err_set(err, MLCI_EXIT_DATAERR, label, "truncated gzip stream");
+				goto done;
+			}
+			if (take > CHUNK)
+				take = CHUNK;
+			zs.next_in = (unsigned char *)in + off;
+			zs.avail_in = (uInt)take;
+			off += take;
+		}
+		zs.next_out = chunk;
+		zs.avail_out = CHUNK;
+		zrc = inflate(&zs, Z_NO_FLUSH);
+		if (zrc == Z_NEED_DICT || zrc == Z_DATA_ERROR || zrc == Z_STREAM_ERROR) {
+			err_set(err, MLCI_EXIT_DATAERR, label, "corrupt gzip data: %s",
+				zs.msg ? zs.msg : "invalid stream");
+			goto done;
+		}
+		if (zrc == Z_MEM_ERROR) {
+			err_set(err, MLCI_EXIT_SOFTWARE, label, "out of memory");
+			goto done;
+		}
+		got = CHUNK - zs.avail_out;
+		if (got > max - total) {
+			err_set(err, MLCI_EXIT_DATAERR, label,
+				"uncompressed size over the %zu-byte limit", max);
+			goto done;
+		}
+		total += got;
+		if (total > BOMB_GRACE && total / BOMB_RATIO > zs.total_in) {
+			err_set(err, MLCI_EXIT_DATAERR, label,
+				"inflates to over %d times its compressed size (%zu bytes from %lu): refusing a likely gzip bomb",
+				BOMB_RATIO, total, (unsigned long)zs.total_in);
+			goto done;
+		}
+		if (tar_feed(t, chunk, got, err) < 0)
+			goto done;
+	}
+	if (zs.avail_in != 0 || off != n) {
+		err_set(err, MLCI_EXIT_DATAERR, label,
+			"trailing data after the gzip stream");
+		goto done;
+	}
+	rc = tar_finish(t, err);
+done:
+	inflateEnd(&zs);
+	free(chunk);
+	return rc;
 }
 
 int archive_read_tgz(struct archive *a, const void *data, size_t n,
@@ -645,19 +788,31 @@ int archive_read_tgz(struct archive *a, const void *data, size_t n,
 	size_t max_c = lim && lim->max_compressed ? lim->max_compressed : DEFAULT_MAX;
 	size_t max_u = lim && lim->max_uncompressed ? lim->max_uncompressed : DEFAULT_MAX;
 	size_t max_e = lim && lim->max_entries ? lim->max_entries : DEFAULT_ENTRIES;
-	struct buf tar;
+	struct tar_reader t;
 	size_t i;
 	int rc;
 
 	if (n > max_c)
 		return err_set(err, MLCI_EXIT_DATAERR, label,
 			       "larger than the %zu-byte limit", max_c);
-	buf_init(&tar);
-	rc = gunzip(data, n, max_u, &tar, label, err);
-	if (rc == 0)
-		rc = parse_tar(a, (const unsigned char *)tar.data, tar.len, max_e,
-			       label, err);
-	buf_release(&tar);
+	memset(&t, 0, sizeof(t));
+	t.a = a;
+	t.label = label;
+	t.max_entries = max_e;
+	t.max_size = max_u;
+	t.state = T_HEADER;
+	rc = gunzip_tar(data, n, max_u, &t, err);
+	for (i = 0; rc == 0 && i < a->n; i++) {
+		/* give back what growing in chunks left over */
+		struct archive_entry *e = &a->v[i];
+
+		if (e->type == ARCHIVE_FILE && e->size >= CHUNK) {
+			unsigned char *nd = realloc(e->data, e->size ? e->size : 1);
+
+			if (nd)
+				e->data = nd;
+		}
+	}
 	if (rc == 0 && a->n > 1) {
 		qsort(a->v, a->n, sizeof(a->v[0]), entry_cmp);
 		for (i = 1; i < a->n; i++)

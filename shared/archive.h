@@ -14,8 +14,12 @@
  * Only regular files and directories are accepted; absolute paths, ".."
  * components, links, devices, FIFOs, pax/GNU extension headers, duplicate
  * paths, bad checksums, truncated or trailing data are refused, and the
- * compressed size, uncompressed size and entry count are bounded. Every
- * refusal is a 65 error naming the archive.
+ * compressed size, uncompressed size and entry count are bounded, as is
+ * the compression ratio: past 16 MiB inflated, more than 200 times the
+ * compressed bytes read is refused as a gzip bomb. The tar stream is
+ * parsed as it is inflated, so memory is the entries' contents, never the
+ * inflated stream, and a header's size claim allocates nothing by itself.
+ * Every refusal is a 65 error naming the archive.
  */
 #ifndef MLCI_ARCHIVE_H
 #define MLCI_ARCHIVE_H

@@ -119,9 +119,18 @@ int read_file(const char *path, char **data, size_t *n, size_t max,
 	if (!fp)
 		return err_set(err, MLCI_EXIT_NOINPUT, path, "cannot open: %s",
 			       strerror(errno));
-	if (fstat(fileno(fp), &st) == 0 && S_ISDIR(st.st_mode)) {
+	if (fstat(fileno(fp), &st) != 0)
+		st.st_mode = 0;
+	if (S_ISDIR(st.st_mode)) {
 		fclose(fp);
 		return err_set(err, MLCI_EXIT_NOINPUT, path, "is a directory");
+	}
+	/* a regular file's size is known: refuse it before reading any of
+	 * it (a sparse 10 GB file costs nothing to make) */
+	if (S_ISREG(st.st_mode) && (unsigned long long)st.st_size > max) {
+		fclose(fp);
+		return err_set(err, MLCI_EXIT_DATAERR, path,
+			       "larger than the %zu-byte limit", max);
 	}
 	for (;;) {
 		size_t got;
@@ -130,6 +139,10 @@ int read_file(const char *path, char **data, size_t *n, size_t max,
 			char *nd;
 
 			cap = cap ? cap * 2 : 65536 * 2;
+			/* never more than the limit and one read past it, so a
+			 * pipe that never ends costs at most max bytes */
+			if (cap > max + 65536 + 2)
+				cap = max + 65536 + 2;
 			nd = realloc(d, cap);
 			if (!nd) {
 				free(d);

@@ -460,7 +460,13 @@ static int via_package_json(const char *path, const char *text, size_t n,
 	size_t len;
 	int rc = -1;
 
-	if (!j || !json_is_object(j)) {
+	if (!j && (n == 0 || text[strspn(text, " \t\r\n")] != '{'))
+		return err_set(err, MLCI_EXIT_DATAERR, path,
+			       "not a package (expected NAME-VER.tar.gz or its package.json)");
+	if (!j)
+		return err_set_at(err, MLCI_EXIT_DATAERR, path, je.line, je.column,
+				  "not a package: invalid JSON: %s", je.text);
+	if (!json_is_object(j)) {
 		json_decref(j);
 		return err_set(err, MLCI_EXIT_DATAERR, path,
 			       "not a package (expected NAME-VER.tar.gz or its package.json)");
@@ -537,6 +543,7 @@ static int check_files(const struct archive *a, const char *top,
 		const struct archive_entry *e;
 		char got[SHA256_HEX_LEN + 1];
 		json_t *other;
+		json_error_t je;
 
 		if (json_get_str(f, "path", &p, path, err) < 0 ||
 		    json_get_str(f, "sha256", &sha, path, err) < 0 ||
@@ -569,7 +576,12 @@ static int check_files(const struct archive *a, const char *top,
 			continue;	/* a file this build does not know: verified, not interpreted */
 		in[k].label = members[k].file;
 		memcpy(in[k].sha, got, sizeof(got));
-		in[k].json = json_loadb((const char *)e->data, e->size, 0, NULL);
+		in[k].json = json_loadb((const char *)e->data, e->size,
+					JSON_REJECT_DUPLICATES, &je);
+		if (!in[k].json)
+			return err_set(err, MLCI_EXIT_DATAERR, path,
+				       "%s:%d:%d: invalid JSON: %s", member,
+				       je.line, je.column, je.text);
 		if (!json_is_object(in[k].json))
 			return err_set(err, MLCI_EXIT_DATAERR, path,
 				       "%s is not a JSON object", member);

@@ -353,6 +353,33 @@ done:
 	return rc;
 }
 
+/* The channel file that move_channel will read, checked before anything
+ * is published: a broken channel must not leave a new version behind a
+ * failed deploy. 0 when absent or readable. */
+static int channel_readable(const char *ndir, const char *channel,
+			    struct mlci_err *err)
+{
+	struct buf file;
+	char *cpath = NULL;
+	json_t *cur = NULL;
+	const char *v, *s;
+	int rc = 0;
+
+	buf_init(&file);
+	if (buf_printf(&file, "channels/%s.json", channel) < 0 ||
+	    !(cpath = path_join(ndir, file.data)))
+		rc = err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
+	else if (access(cpath, F_OK) == 0 &&
+		 (artifact_load(cpath, KIND_CHANNEL, SCHEMA_CHANNEL, &cur, NULL, err) < 0 ||
+		  json_get_str(cur, "version", &v, cpath, err) < 0 ||
+		  json_get_str(cur, "sha256", &s, cpath, err) < 0))
+		rc = -1;
+	json_decref(cur);
+	buf_release(&file);
+	free(cpath);
+	return rc;
+}
+
 static int dir_publish(struct registry *r, const struct registry_item *it,
 		       const char *channel, struct registry_result *res,
 		       struct mlci_err *err)
@@ -376,6 +403,8 @@ static int dir_publish(struct registry *r, const struct registry_item *it,
 	if (artifact_time(when, NULL, err) < 0 || mkdir_p(ndir, err) < 0)
 		goto done;
 	if ((fd = take_lock(lock, timeout, err)) < 0)
+		goto done;
+	if (channel && channel_readable(ndir, channel, err) < 0)
 		goto done;
 	snprintf(res->location, sizeof(res->location), "%s", vdir);
 	if (lstat(vdir, &st) == 0) {

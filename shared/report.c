@@ -1,5 +1,6 @@
 #include "report.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -162,54 +163,118 @@ static char *collapse_blanks(const char *s)
 	return out;
 }
 
-static int name_used(const struct report *r, size_t upto, const char *name)
-{
-	size_t j;
+/*
+ * A string-keyed open-addressing table for report_finish: the names given
+ * so far, and for each base name the next " (N)" to try. Searching the
+ * earlier rules for each candidate name was cubic in the number of rules:
+ * 10^5 copies of one rule never finished.
+ */
+struct name_slot {
+	const char *key;	/* NULL: empty */
+	unsigned next;		/* bases: the next N of "BASE (N)" to try */
+};
 
-	for (j = 0; j < upto; j++)
-		if (!strcmp(r->rules[j].name, name))
-			return 1;
-	return 0;
+struct name_set {
+	struct name_slot *v;
+	size_t cap;		/* a power of two */
+};
+
+static size_t name_hash(const char *s)
+{
+	size_t h = 14695981039346656037ULL & SIZE_MAX;
+
+	while (*s)
+		h = (h ^ (unsigned char)*s++) * (1099511628211ULL & SIZE_MAX);
+	return h;
+}
+
+static int name_set_init(struct name_set *t, size_t n)
+{
+	t->cap = 16;
+	while (t->cap < 2 * n + 16)
+		t->cap *= 2;
+	t->v = calloc(t->cap, sizeof(*t->v));
+	return t->v ? 0 : -1;
+}
+
+/* The slot holding key, or the empty slot where it would go. The table
+ * never fills: it holds at most n keys in 2n + 16 slots. */
+static struct name_slot *name_slot(struct name_set *t, const char *key)
+{
+	size_t i = name_hash(key) & (t->cap - 1);
+
+	while (t->v[i].key && strcmp(t->v[i].key, key))
+		i = (i + 1) & (t->cap - 1);
+	return &t->v[i];
 }
 
 int report_finish(struct report *r)
 {
-	size_t i;
+	struct name_set used, bases;
+	char **owned;		/* the bases' keys, freed at the end */
+	size_t i, nowned = 0;
+	int rc = -1;
 
 	r->npassed = r->nfailed = 0;
+	owned = calloc(r->nrules + 1, sizeof(*owned));
+	if (!owned)
+		return -1;
+	bases.v = NULL;
+	if (name_set_init(&used, r->nrules) < 0 ||
+	    name_set_init(&bases, r->nrules) < 0)
+		goto done;
 	for (i = 0; i < r->nrules; i++) {
 		struct report_rule *rr = &r->rules[i];
 		char *base = collapse_blanks(rr->rule);
+		struct name_slot *slot, *b = NULL;
 		struct buf nb;
-		unsigned rep = 1;
 
 		if (!base)
-			return -1;
+			goto done;
 		buf_init(&nb);
 		if (buf_addstr(&nb, base) < 0) {
 			free(base);
-			return -1;
+			goto done;
 		}
-		while (name_used(r, i, nb.data)) {
+		while ((slot = name_slot(&used, nb.data))->key) {
+			/* taken: try "BASE (N)", N from where the last rule
+			 * with this base stopped (names are never freed, so
+			 * the ones before it are still taken) */
+			if (!b) {
+				b = name_slot(&bases, base);
+				if (!b->key) {
+					b->key = owned[nowned++] = base;
+					b->next = 2;
+					base = NULL;
+				}
+			}
 			buf_reset(&nb);
-			if (buf_printf(&nb, "%s (%u)", base, ++rep) < 0) {
+			if (buf_printf(&nb, "%s (%u)", b->key, b->next++) < 0) {
 				buf_release(&nb);
 				free(base);
-				return -1;
+				goto done;
 			}
 		}
 		free(base);
 		free(rr->name);
 		rr->name = buf_detach(&nb, NULL);
 		if (!rr->name)
-			return -1;
+			goto done;
+		slot->key = rr->name;
 		if (rr->pass)
 			r->npassed++;
 		else
 			r->nfailed++;
 	}
 	r->pass = r->nfailed == 0;
-	return 0;
+	rc = 0;
+done:
+	for (i = 0; i < nowned; i++)
+		free(owned[i]);
+	free(owned);
+	free(used.v);
+	free(bases.v);
+	return rc;
 }
 
 void report_free(struct report *r)

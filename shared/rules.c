@@ -424,6 +424,16 @@ int rule_parse(struct rule *r, const char *text, size_t len, const char *file,
 
 	memset(r, 0, sizeof(*r));
 	memset(&p, 0, sizeof(p));
+	{
+		/* a rule is a line of a few dozen bytes: refuse a huge one
+		 * before lexing it (what follows a '#' is a comment) */
+		const char *hash = memchr(text, '#', len);
+		size_t n = hash ? (size_t)(hash - text) : len;
+
+		if (n > RULE_MAX_TEXT)
+			return err_set_at(err, code, file, line, 1,
+					  "rule is longer than %d bytes", RULE_MAX_TEXT);
+	}
 	rule_lexer_init(&p.lx, text, len);
 	p.r = r;
 	p.file = file;
@@ -512,6 +522,12 @@ int ruleset_load_file(struct ruleset *rs, const char *path,
 
 		line++;
 		rc = rule_parse(&r, s, len, path, line, MLCI_EXIT_DATAERR, err);
+		if (rc == 0 && rs->n >= RULES_MAX) {
+			rule_free(&r);
+			err_set_at(err, MLCI_EXIT_DATAERR, path, line, 0,
+				   "more than %d rules", RULES_MAX);
+			rc = -1;
+		}
 		if (rc < 0 || (rc == 0 && ruleset_push(rs, &r, err) < 0)) {
 			free(text);
 			return -1;
@@ -544,6 +560,11 @@ int ruleset_add_text(struct ruleset *rs, const char *text,
 	if (rc > 0)
 		return err_set(err, MLCI_EXIT_USAGE, label,
 			       "empty rule (expected e.g. 'accuracy >= 0.9')");
+	if (rs->n >= RULES_MAX) {
+		rule_free(&r);
+		return err_set(err, MLCI_EXIT_USAGE, label, "more than %d rules",
+			       RULES_MAX);
+	}
 	return ruleset_push(rs, &r, err);
 }
 

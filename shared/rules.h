@@ -44,6 +44,13 @@
 #define RULE_TOL_REL 1e-9
 #define RULE_TOL_ABS 1e-12
 
+/* Bounds on hostile input: a rule's text (before any '#' comment) is at
+ * most RULE_MAX_TEXT bytes, a rule set holds at most RULES_MAX rules
+ * (a rules file is also at most 16 MiB). Beyond them: 65 for a rules
+ * file (at the line), 64 for --rule. */
+#define RULE_MAX_TEXT 65536
+#define RULES_MAX 10000
+
 /* ---- lexer ---- */
 
 enum rule_tok {

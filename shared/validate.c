@@ -12,9 +12,15 @@
 #include <string.h>
 #include <strings.h>
 
+#include <errno.h>
+#include <sys/stat.h>
+
 #include "artifact.h"
+#include "colstats.h"
 #include "io.h"
 #include "model.h"
+#include "sketch.h"
+#include "stream.h"
 #include "util.h"
 
 #define OOM(err) err_set((err), MLCI_EXIT_SOFTWARE, NULL, "out of memory")
@@ -93,71 +99,254 @@ static int is_numeric(enum col_type t)
 
 /* ---- statistics ---- */
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
 
-	return x < y ? -1 : x > y;
+/* What one checked column collects during the pass, against its schema
+ * column: the values of the wrong type, outside the range, and outside
+ * the categories, with the first of each (where it was). */
+struct colcheck {
+	uint64_t type_bad;
+	struct first_bad type_first;
+	uint64_t range_bad;
+	uint32_t range_line, range_col;
+	double range_value;
+	uint64_t cat_bad;
+	char *cat_vals[5];	/* the first unseen values, in row order */
+	size_t ncat;
+};
+
+/* Everything one pass over the rows accumulates (validate.h: "pass"). */
+struct pass {
+	size_t ncols;
+	char **names;
+	struct colacc *acc;
+	struct colcheck *chk;	/* ncols; NULL without a schema */
+	int *sidx;		/* per column: its schema column, or -1 */
+	int label;		/* the label's column, or -1 */
+	char *suffix;		/* dropped from label values, or NULL */
+	char *lbuf;		/* the label cell without its suffix */
+	size_t lcap;
+	struct rowset rows;
+	uint64_t nrows;
+};
+
+static void colcheck_free(struct colcheck *k)
+{
+	size_t i;
+
+	free(k->type_first.value);
+	for (i = 0; i < k->ncat; i++)
+		free(k->cat_vals[i]);
+	memset(k, 0, sizeof(*k));
 }
 
-static int cmp_str(const void *a, const void *b)
+static void pass_free(struct pass *p)
 {
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
+	size_t c;
+
+	if (!p)
+		return;
+	for (c = 0; c < p->ncols; c++) {
+		if (p->names)
+			free(p->names[c]);
+		if (p->acc)
+			colacc_free(&p->acc[c]);
+		if (p->chk)
+			colcheck_free(&p->chk[c]);
+	}
+	free(p->names);
+	free(p->acc);
+	free(p->chk);
+	free(p->sidx);
+	free(p->suffix);
+	free(p->lbuf);
+	rowset_free(&p->rows);
+	free(p);
 }
 
-static int cmp_top(const void *a, const void *b)
+static int pass_new(struct pass **out, char *const *names, size_t ncols,
+		    const char *label, const char *suffix,
+		    const struct schema *sc, struct mlci_err *err)
 {
-	const struct value_count *x = a, *y = b;
+	struct pass *p = calloc(1, sizeof(*p));
+	size_t c;
 
-	if (x->count != y->count)
-		return x->count > y->count ? -1 : 1;
-	return strcmp(x->value, y->value);
-}
-
-static int numeric_stats(struct col_stats *cs, const struct frame *f,
-			 size_t c, struct mlci_err *err)
-{
-	double *v = malloc((cs->count ? cs->count : 1) * sizeof(*v));
-	long double sum = 0, m2 = 0, mean, x;
-	double big = 0;
-	size_t r, n = 0, i;
-	int e;
-
-	if (!v)
+	*out = NULL;
+	if (!p)
 		return OOM(err);
-	for (r = 0; r < f->nrows; r++) {
-		const char *s = frame_cell(f, r, c);
+	p->label = -1;
+	rowset_init(&p->rows, ROWSET_CAP);
+	p->names = calloc(ncols ? ncols : 1, sizeof(*p->names));
+	p->acc = calloc(ncols ? ncols : 1, sizeof(*p->acc));
+	p->sidx = calloc(ncols ? ncols : 1, sizeof(*p->sidx));
+	if (!p->names || !p->acc || !p->sidx ||
+	    (suffix && !(p->suffix = strdup(suffix))))
+		goto oom;
+	if (sc && !(p->chk = calloc(ncols ? ncols : 1, sizeof(*p->chk))))
+		goto oom;
+	for (c = 0; c < ncols; c++) {
+		int is_label = label && !strcmp(label, names[c]);
 
-		if (s) {
-			v[n] = cell_number(s);
-			if (fabs(v[n]) > big)
-				big = fabs(v[n]);
-			n++;
+		if (!(p->names[c] = strdup(names[c])))
+			goto oom;
+		/* the label's classes are counted exactly up to what
+		 * mlci-train allows, one more to tell "too many" */
+		colacc_init(&p->acc[c], is_label ? (uint32_t)MODEL_MAX_CLASSES + 1 :
+			    FREQ_CAP);
+		p->ncols = c + 1;
+		p->sidx[c] = sc ? schema_find(sc, names[c]) : -1;
+		if (is_label)
+			p->label = (int)c;
+	}
+	*out = p;
+	return 0;
+oom:
+	pass_free(p);
+	return OOM(err);
+}
+
+static int copy_first(struct first_bad *f, const char *s, size_t len,
+		      uint32_t line, uint32_t col)
+{
+	if (len > 63)
+		len = 63;
+	f->value = malloc(len + 1);
+	if (!f->value)
+		return -1;
+	memcpy(f->value, s, len);
+	f->value[len] = '\0';
+	f->line = line ? line : 1;
+	f->col = col;
+	return 0;
+}
+
+static int in_categories(const struct schema_col *col, const char *s);
+
+/* One non-missing cell against its schema column. */
+static int check_cell(struct colcheck *k, const struct schema_col *col,
+		      const char *s, size_t len, uint32_t line, uint32_t colno)
+{
+	if (!col_type_accepts(col->type, s) && !k->type_bad++ &&
+	    copy_first(&k->type_first, s, len, line, colno) < 0)
+		return -1;
+	if (col->has_range && is_numeric(col->type)) {
+		double d = cell_number(s);
+
+		if ((d < col->min || d > col->max) && !k->range_bad++) {
+			k->range_line = line;
+			k->range_col = colno;
+			k->range_value = d;
 		}
 	}
-	/* The sums run on the values divided by 2^e >= max |x|, so that
-	 * huge finite values cannot overflow them (nor the variance's
-	 * conversion to double); scaling by a power of two is exact, so
-	 * the results are bit for bit those of the unscaled sums whenever
-	 * those do not overflow. */
-	frexp(big, &e);
-	for (i = 0; i < n; i++)
-		sum += ldexpl(v[i], -e);
-	mean = sum / (long double)n;
-	for (i = 0; i < n; i++) {
-		x = ldexpl(v[i], -e) - mean;
-		m2 += x * x;
+	if (col->categories && !in_categories(col, s)) {
+		if (k->ncat < 5) {
+			size_t n = len > 40 ? 40 : len;
+
+			if (!(k->cat_vals[k->ncat] = malloc(n + 1)))
+				return -1;
+			memcpy(k->cat_vals[k->ncat], s, n);
+			k->cat_vals[k->ncat++][n] = '\0';
+		}
+		k->cat_bad++;
 	}
-	cs->mean = (double)ldexpl(mean, e);
-	cs->std = n > 1 ? ldexp(sqrt((double)(m2 / (long double)(n - 1))), e) : NAN;
-	qsort(v, n, sizeof(*v), cmp_double);
-	cs->min = v[0];
-	cs->max = v[n - 1];
-	cs->distinct = 1;
-	for (i = 1; i < n; i++)
-		cs->distinct += v[i] != v[i - 1];
-	free(v);
 	return 0;
+}
+
+/* Add one record (ncols cells). The label's suffix is dropped (from a
+ * copy) before anything looks at it. */
+static int pass_add(struct pass *p, const struct stream_field *f,
+		    const struct schema *sc, struct mlci_err *err)
+{
+	uint64_t h = 0x243f6a8885a308d3ULL;
+	size_t c;
+
+	for (c = 0; c < p->ncols; c++) {
+		const char *s = f[c].s;
+		size_t len = f[c].len;
+		uint64_t ch = 0x8c3b6a0f2e4d1c97ULL;	/* missing */
+
+		if (s && (int)c == p->label && p->suffix) {
+			size_t n = strlen(p->suffix);
+
+			if (n && len >= n && !memcmp(s + len - n, p->suffix, n)) {
+				if (len + 1 > p->lcap) {
+					char *nb = realloc(p->lbuf, len + 1);
+
+					if (!nb)
+						return OOM(err);
+					p->lbuf = nb;
+					p->lcap = len + 1;
+				}
+				len -= n;
+				memcpy(p->lbuf, s, len);
+				p->lbuf[len] = '\0';
+				s = p->lbuf;
+			}
+		}
+		if (s)
+			ch = sketch_hash(s, len);
+		if (colacc_add(&p->acc[c], s, len, ch, f[c].line, f[c].col, err) < 0)
+			return -1;
+		if (s && p->chk && p->sidx[c] >= 0 &&
+		    check_cell(&p->chk[c], &sc->cols[p->sidx[c]], s, len,
+			       f[c].line, f[c].col) < 0)
+			return OOM(err);
+		h = sketch_mix(h ^ ch) * 0x9fb21c651e98df25ULL + (uint64_t)c;
+	}
+	p->nrows++;
+	if (rowset_add(&p->rows, sketch_mix(h)) < 0)
+		return OOM(err);
+	return 0;
+}
+
+/* b's rows follow a's. */
+static int colcheck_merge(struct colcheck *a, const struct colcheck *b)
+{
+	size_t i;
+
+	if (!a->type_bad && b->type_bad) {
+		a->type_first.value = strdup(b->type_first.value ? b->type_first.value : "");
+		if (!a->type_first.value)
+			return -1;
+		a->type_first.line = b->type_first.line;
+		a->type_first.col = b->type_first.col;
+	}
+	a->type_bad += b->type_bad;
+	if (!a->range_bad && b->range_bad) {
+		a->range_line = b->range_line;
+		a->range_col = b->range_col;
+		a->range_value = b->range_value;
+	}
+	a->range_bad += b->range_bad;
+	for (i = 0; i < b->ncat && a->ncat < 5; i++)
+		if (!(a->cat_vals[a->ncat++] = strdup(b->cat_vals[i])))
+			return -1;
+	a->cat_bad += b->cat_bad;
+	return 0;
+}
+
+static int pass_merge(struct pass *a, const struct pass *b,
+		      struct mlci_err *err)
+{
+	size_t c;
+
+	for (c = 0; c < a->ncols; c++) {
+		if (colacc_merge(&a->acc[c], &b->acc[c], err) < 0)
+			return -1;
+		if (a->chk && colcheck_merge(&a->chk[c], &b->chk[c]) < 0)
+			return OOM(err);
+	}
+	a->nrows += b->nrows;
+	if (rowset_merge(&a->rows, &b->rows) < 0)
+		return OOM(err);
+	return 0;
+}
+
+/* ---- statistics ---- */
+
+static int cmp_value(const void *a, const void *b)
+{
+	return strcmp(((const struct value_count *)a)->value,
+		      ((const struct value_count *)b)->value);
 }
 
 /* Few distinct values, each repeated on average: categories. */
@@ -167,94 +356,94 @@ static int looks_categorical(const struct col_stats *cs)
 		cs->nvalues * 2 <= cs->count;
 }
 
-/* The distinct values (as written) and their counts; set_distinct: also
- * cs->distinct (numeric columns count distinct numbers instead). */
-static int string_stats(struct col_stats *cs, const struct frame *f,
-			size_t c, int set_distinct, struct mlci_err *err)
+static enum col_type acc_type(const struct colacc *a)
 {
-	const char **p = malloc((cs->count ? cs->count : 1) * sizeof(*p));
-	size_t r, n = 0, i, k = 0;
-
-	if (!p)
-		return OOM(err);
-	for (r = 0; r < f->nrows; r++)
-		if (frame_cell(f, r, c))
-			p[n++] = frame_cell(f, r, c);
-	qsort(p, n, sizeof(*p), cmp_str);
-	for (i = 0; i < n; i++)
-		k += i == 0 || strcmp(p[i], p[i - 1]);
-	if (set_distinct)
-		cs->distinct = k;
-	cs->values = calloc(k ? k : 1, sizeof(*cs->values));
-	k = 0;
-	if (!cs->values) {
-		free(p);
-		return OOM(err);
-	}
-	for (i = 0; i < n; i++) {
-		if (i == 0 || strcmp(p[i], p[i - 1]))
-			cs->values[k++].value = p[i];
-		cs->values[k - 1].count++;
-	}
-	cs->nvalues = k;
-	free(p);
-	cs->ntop = k < VALIDATE_TOP_VALUES ? k : VALIDATE_TOP_VALUES;
-	cs->top = malloc((k ? k : 1) * sizeof(*cs->top));
-	if (!cs->top)
-		return OOM(err);
-	memcpy(cs->top, cs->values, k * sizeof(*cs->top));
-	qsort(cs->top, k, sizeof(*cs->top), cmp_top);
-	return 0;
+	if (!a->count)
+		return COL_STRING;
+	if (a->all_int)
+		return COL_INTEGER;
+	if (a->all_num)
+		return COL_NUMBER;
+	if (a->all_bool)
+		return COL_BOOLEAN;
+	return COL_STRING;
 }
 
-static int column_stats(struct col_stats *cs, const struct frame *f, size_t c,
-			int is_label, struct mlci_err *err)
+/* The distinct values and their counts (exact frequencies only), and the
+ * most frequent (estimates past the cap). */
+static int value_stats(struct col_stats *cs, const struct colacc *a, int list,
+		       struct mlci_err *err)
 {
-	int all_int = 1, all_num = 1, all_bool = 1;
-	size_t r;
+	const struct freq_entry **by_count = freq_sorted(&a->freq, 1);
+	size_t k = a->freq.n, i;
 
-	cs->name = f->names[c];
-	cs->mean = cs->std = cs->min = cs->max = NAN;
-	for (r = 0; r < f->nrows; r++) {
-		const char *s = frame_cell(f, r, c);
-		long l;
-		double d;
-
-		if (!s) {
-			cs->missing++;
-			continue;
+	if (k && !by_count)
+		return OOM(err);
+	cs->values_exact = !a->freq.ss && a->freq_state == FREQ_COMPLETE;
+	if (list && cs->values_exact) {
+		cs->values = calloc(k ? k : 1, sizeof(*cs->values));
+		if (!cs->values)
+			goto oom;
+		for (i = 0; i < k; i++) {
+			cs->values[i].value = by_count[i]->value;
+			cs->values[i].count = (size_t)by_count[i]->count;
 		}
-		cs->count++;
-		if (all_int && parse_long(s, &l) < 0)
-			all_int = 0;
-		if (!all_int && all_num && parse_double(s, &d) < 0)
-			all_num = 0;
-		if (all_bool && !is_bool(s))
-			all_bool = 0;
+		qsort(cs->values, k, sizeof(*cs->values), cmp_value);
+		cs->nvalues = k;
 	}
-	if (!cs->count)
-		cs->type = COL_STRING;
-	else if (all_int)
-		cs->type = COL_INTEGER;
-	else if (all_num)
-		cs->type = COL_NUMBER;
-	else if (all_bool)
-		cs->type = COL_BOOLEAN;
-	else
-		cs->type = COL_STRING;
+	cs->ntop = k < VALIDATE_TOP_VALUES ? k : VALIDATE_TOP_VALUES;
+	cs->top = calloc(cs->ntop ? cs->ntop : 1, sizeof(*cs->top));
+	if (!cs->top)
+		goto oom;
+	for (i = 0; i < cs->ntop; i++) {
+		cs->top[i].value = by_count[i]->value;
+		cs->top[i].count = (size_t)by_count[i]->count;
+	}
+	free(by_count);
+	return 0;
+oom:
+	free(by_count);
+	return OOM(err);
+}
+
+static int column_from_acc(struct col_stats *cs, const char *name,
+			   const struct colacc *a, int is_label,
+			   struct mlci_err *err)
+{
+	int exact = 1;
+
+	cs->name = name;
+	cs->acc = a;
+	cs->type = acc_type(a);
+	cs->count = (size_t)a->count;
+	cs->missing = (size_t)a->missing;
+	cs->mean = cs->std = cs->min = cs->max = NAN;
+	cs->values_exact = 1;
+	cs->distinct_exact = 1;
 	if (!cs->count)
 		return 0;
-	if (is_numeric(cs->type) && numeric_stats(cs, f, c, err) < 0)
-		return -1;
-	if (is_numeric(cs->type) && !is_label)
-		return 0;
+	if (is_numeric(cs->type)) {
+		cs->mean = moments_mean(&a->mom);
+		cs->std = moments_std(&a->mom);
+		cs->min = a->mom.min;
+		cs->max = a->mom.max;
+		cs->distinct = (size_t)colacc_distinct(a, 1, &exact);
+		cs->distinct_exact = exact;
+		if (!is_label)
+			return 0;
+	} else {
+		cs->distinct = (size_t)colacc_distinct(a, 0, &exact);
+		cs->distinct_exact = exact;
+	}
 	/* the label's values as written are its classes, whatever its type;
 	 * a numeric label keeps its numeric distinct count */
-	if (string_stats(cs, f, c, !is_numeric(cs->type), err) < 0)
+	if (value_stats(cs, a, 1, err) < 0)
 		return -1;
 	/* a string or boolean label is a class label; a numeric one only
 	 * when it looks categorical (wine's 0/1/2, not flights' delay) */
-	if (is_label)
+	if (!cs->values)
+		cs->categorical = 0;
+	else if (is_label)
 		cs->categorical = cs->nvalues <= MODEL_MAX_CLASSES &&
 			(!is_numeric(cs->type) || looks_categorical(cs));
 	else
@@ -262,126 +451,78 @@ static int column_stats(struct col_stats *cs, const struct frame *f, size_t c,
 	return 0;
 }
 
-struct dup_ctx {
-	const struct frame *f;
-	const uint64_t *hash;
-};
-
-static uint64_t row_hash(const struct frame *f, size_t r)
-{
-	uint64_t h = 1469598103934665603ULL;
-	size_t c;
-
-	for (c = 0; c < f->ncols; c++) {
-		const unsigned char *s = (const unsigned char *)frame_cell(f, r, c);
-
-		if (!s) {
-			h = (h ^ 0x01) * 1099511628211ULL;
-			continue;
-		}
-		for (; *s; s++)
-			h = (h ^ *s) * 1099511628211ULL;
-		h = (h ^ 0x00) * 1099511628211ULL;
-		h = (h ^ 0x02) * 1099511628211ULL;
-	}
-	return h;
-}
-
-static int row_cmp(const struct frame *f, size_t a, size_t b)
+/* Statistics from a finished pass, which s then owns. */
+static int stats_from_pass(struct data_stats *s, struct pass *p,
+			   struct mlci_err *err)
 {
 	size_t c;
+	int exact;
 
-	for (c = 0; c < f->ncols; c++) {
-		const char *x = frame_cell(f, a, c), *y = frame_cell(f, b, c);
-		int d;
-
-		if (!x || !y) {
-			if (x != y)
-				return x ? 1 : -1;
-			continue;
-		}
-		d = strcmp(x, y);
-		if (d)
-			return d;
-	}
+	memset(s, 0, sizeof(*s));
+	s->priv = p;
+	s->nrows = (size_t)p->nrows;
+	s->ncols = p->ncols;
+	s->cols = calloc(p->ncols ? p->ncols : 1, sizeof(*s->cols));
+	if (!s->cols)
+		goto oom;
+	for (c = 0; c < p->ncols; c++)
+		if (column_from_acc(&s->cols[c], p->names[c], &p->acc[c],
+				    (int)c == p->label, err) < 0)
+			goto fail;
+	s->duplicate_rows = (size_t)rowset_dups(&p->rows, &exact);
+	s->duplicates_exact = exact;
 	return 0;
-}
-
-static int cmp_rows(const void *pa, const void *pb, void *arg)
-{
-	const struct dup_ctx *ctx = arg;
-	size_t a = *(const size_t *)pa, b = *(const size_t *)pb;
-	int d;
-
-	if (ctx->hash[a] != ctx->hash[b])
-		return ctx->hash[a] < ctx->hash[b] ? -1 : 1;
-	d = row_cmp(ctx->f, a, b);
-	if (d)
-		return d;
-	return a < b ? -1 : a > b;
-}
-
-static int count_duplicates(const struct frame *f, size_t *out,
-			    struct mlci_err *err)
-{
-	uint64_t *h = malloc((f->nrows ? f->nrows : 1) * sizeof(*h));
-	size_t *idx = malloc((f->nrows ? f->nrows : 1) * sizeof(*idx));
-	struct dup_ctx ctx = { f, h };
-	size_t r;
-
-	*out = 0;
-	if (!h || !idx) {
-		free(h);
-		free(idx);
-		return OOM(err);
-	}
-	for (r = 0; r < f->nrows; r++) {
-		h[r] = row_hash(f, r);
-		idx[r] = r;
-	}
-	qsort_r(idx, f->nrows, sizeof(*idx), cmp_rows, &ctx);
-	for (r = 1; r < f->nrows; r++)
-		if (h[idx[r]] == h[idx[r - 1]] && !row_cmp(f, idx[r], idx[r - 1]))
-			(*out)++;
-	free(h);
-	free(idx);
-	return 0;
+oom:
+	OOM(err);
+fail:
+	data_stats_free(s);
+	return -1;
 }
 
 int data_stats_compute(struct data_stats *s, const struct frame *f,
 		       const char *label, struct mlci_err *err)
 {
-	size_t c;
+	struct stream_field *row;
+	struct pass *p;
+	size_t r, c;
 
 	memset(s, 0, sizeof(*s));
-	s->nrows = f->nrows;
-	s->ncols = f->ncols;
-	s->cols = calloc(f->ncols ? f->ncols : 1, sizeof(*s->cols));
-	if (!s->cols)
+	if (pass_new(&p, f->names, f->ncols, label, NULL, NULL, err) < 0)
+		return -1;
+	row = calloc(f->ncols ? f->ncols : 1, sizeof(*row));
+	if (!row) {
+		pass_free(p);
 		return OOM(err);
-	for (c = 0; c < f->ncols; c++)
-		if (column_stats(&s->cols[c], f, c,
-				 label && !strcmp(label, f->names[c]), err) < 0)
-			goto fail;
-	if (count_duplicates(f, &s->duplicate_rows, err) < 0)
-		goto fail;
-	return 0;
-fail:
-	data_stats_free(s);
-	return -1;
+	}
+	for (r = 0; r < f->nrows; r++) {
+		for (c = 0; c < f->ncols; c++) {
+			size_t i = r * f->ncols + c;
+
+			row[c].s = f->cells[i];
+			row[c].len = f->cells[i] ? strlen(f->cells[i]) : 0;
+			row[c].line = f->line[i];
+			row[c].col = f->col[i];
+		}
+		if (pass_add(p, row, NULL, err) < 0) {
+			free(row);
+			pass_free(p);
+			return -1;
+		}
+	}
+	free(row);
+	return stats_from_pass(s, p, err);
 }
 
 void data_stats_free(struct data_stats *s)
 {
 	size_t c;
 
-	if (!s->cols)
-		return;
-	for (c = 0; c < s->ncols; c++) {
+	for (c = 0; s->cols && c < s->ncols; c++) {
 		free(s->cols[c].values);
 		free(s->cols[c].top);
 	}
 	free(s->cols);
+	pass_free(s->priv);
 	memset(s, 0, sizeof(*s));
 }
 
@@ -394,6 +535,111 @@ static json_t *json_num(double v)
 	if (v == floor(v) && fabs(v) < 9007199254740992.0)
 		return json_integer((json_int_t)v);
 	return json_real(v);
+}
+
+static const double qlevels[] = { 0.01, 0.05, 0.25, 0.5, 0.75, 0.95, 0.99 };
+static const char *const qnames[] = { "p01", "p05", "p25", "p50", "p75",
+				      "p95", "p99" };
+
+#define HIST_BINS 20
+
+/* Quantiles and a histogram (20 bins, fewer for fewer distinct values)
+ * from the column's distribution. */
+static int numeric_sketch_json(json_t *o, const struct col_stats *cs)
+{
+	struct kll_view v;
+	json_t *q = json_object(), *h = json_object(), *e = json_array(),
+	       *cnt = json_array();
+	double edges[HIST_BINS + 1];
+	uint64_t counts[HIST_BINS];
+	size_t i, nb = HIST_BINS;
+
+	if (!q || !h || !e || !cnt || colacc_view(cs->acc, &v) < 0) {
+		json_decref(q);
+		json_decref(h);
+		json_decref(e);
+		json_decref(cnt);
+		return -1;
+	}
+	for (i = 0; i < sizeof(qlevels) / sizeof(qlevels[0]); i++)
+		json_object_set_new(q, qnames[i], json_real(kll_quantile(&v, qlevels[i])));
+	if (cs->distinct_exact && cs->distinct < nb)
+		nb = cs->distinct;
+	nb = kll_histogram(&v, nb, edges, counts);
+	for (i = 0; i <= nb; i++)
+		json_array_append_new(e, json_real(edges[i]));
+	for (i = 0; i < nb; i++)
+		json_array_append_new(cnt, json_integer((json_int_t)counts[i]));
+	json_object_set_new(h, "edges", e);
+	json_object_set_new(h, "counts", cnt);
+	json_object_set_new(h, "exact", json_boolean(v.exact));
+	json_object_set_new(o, "quantiles", q);
+	json_object_set_new(o, "histogram", h);
+	kll_view_free(&v);
+	return 0;
+}
+
+/* The column's sketches, for drift checks against this report later,
+ * and how far off what comes from them can be: while the exact
+ * frequencies hold every value they are the sketch (and every figure
+ * is exact); else a KLL (numbers), HyperLogLog registers, and the
+ * frequencies if kept (SpaceSaving past the cap). sketch_error: the
+ * normalized rank error of quantiles and histograms, the distinct
+ * count's relative standard error, the most a count can be over: 0
+ * when exact. */
+static void sketch_json(json_t *o, const struct col_stats *cs)
+{
+	const struct colacc *a = cs->acc;
+	int num = is_numeric(cs->type) && cs->count;
+	json_t *sk = json_object(), *se = json_object();
+
+	if (a->live) {
+		if (num)
+			json_object_set_new(sk, "kll", kll_to_json(&a->kll));
+		json_object_set_new(sk, "distinct", dcount_to_json(
+			num ? &a->dnum : &a->dstr, 0));
+	}
+	if (a->freq_state != FREQ_DROPPED)
+		json_object_set_new(sk, "frequencies", freq_to_json(&a->freq));
+	if (num && a->live && a->kll.compacted)
+		json_object_set_new(se, "quantiles", json_real(KLL_RANK_ERROR));
+	if (!cs->distinct_exact)
+		json_object_set_new(se, "distinct", json_real(HLL_REL_ERROR));
+	if (a->freq_state == FREQ_PARTIAL)
+		json_object_set_new(se, "frequencies", json_string(
+			"partial: the rows after the column's first non-number"));
+	else if (a->freq_state == FREQ_COMPLETE && a->freq.ss)
+		json_object_set_new(se, "frequencies", json_integer(
+			(json_int_t)freq_max_overcount(&a->freq)));
+	json_object_set_new(o, "sketch", sk);
+	/* only what is estimated; the bounds are in the report's
+	 * "sketch_bounds" */
+	if (json_object_size(se))
+		json_object_set_new(o, "sketch_error", se);
+	else
+		json_decref(se);
+}
+
+/* What the sketches promise, once per report. */
+static json_t *sketch_bounds_json(void)
+{
+	json_t *o = json_object();
+
+	json_object_set_new(o, "quantile_rank_error", json_real(KLL_RANK_ERROR));
+	json_object_set_new(o, "quantile_confidence", json_real(0.99));
+	json_object_set_new(o, "kll_k", json_integer(KLL_K));
+	json_object_set_new(o, "distinct_relative_standard_error",
+			    json_real(HLL_REL_ERROR));
+	json_object_set_new(o, "hll_precision", json_integer(HLL_P));
+	json_object_set_new(o, "exact_distinct_up_to", json_integer(DCOUNT_EXACT));
+	json_object_set_new(o, "exact_frequencies_up_to", json_integer(FREQ_CAP));
+	json_object_set_new(o, "exact_duplicate_rows_up_to", json_integer(ROWSET_CAP));
+	json_object_set_new(o, "meaning", json_string(
+		"a column's sketch_error names what is estimated: quantiles and "
+		"histogram (normalized rank error, with the confidence), distinct "
+		"(relative standard error), frequencies (the most a count can be "
+		"over); a column without one is exact"));
+	return o;
 }
 
 json_t *data_stats_json(const struct data_stats *s)
@@ -428,11 +674,15 @@ json_t *data_stats_json(const struct data_stats *s)
 					    json_num(cs->min) : json_real(cs->min));
 			json_object_set_new(o, "max", cs->type == COL_INTEGER ?
 					    json_num(cs->max) : json_real(cs->max));
+			if (cs->acc && numeric_sketch_json(o, cs) < 0) {
+				json_decref(arr);
+				return NULL;
+			}
 		}
 		if (cs->type == COL_STRING)
 			json_object_set_new(o, "categorical",
 					    json_boolean(cs->categorical));
-		if (cs->values && !is_numeric(cs->type)) {
+		if (cs->top && !is_numeric(cs->type)) {
 			json_t *top = json_array();
 
 			for (i = 0; top && i < cs->ntop; i++) {
@@ -446,6 +696,8 @@ json_t *data_stats_json(const struct data_stats *s)
 			}
 			json_object_set_new(o, "top", top);
 		}
+		if (cs->acc && cs->count)
+			sketch_json(o, cs);
 	}
 	return arr;
 }
@@ -871,6 +1123,7 @@ fail:
 
 /* ---- checks ---- */
 
+
 /* Does a value of data type d always fit schema type s? */
 static int type_fits(enum col_type s, enum col_type d)
 {
@@ -903,31 +1156,27 @@ static void list_value(char *list, size_t n, size_t *listed, const char *v)
 	(*listed)++;
 }
 
-static int check_categories(const struct frame *f, const struct col_stats *cs,
-			    size_t c, const struct schema_col *col, int is_label,
+static int check_categories(const struct col_stats *cs,
+			    const struct colcheck *k,
+			    const struct schema_col *col, int is_label,
 			    struct anomalies *a)
 {
 	char list[400] = "";
-	size_t listed = 0, rows = 0, k, r;
+	size_t listed = 0, rows = 0, i;
 
 	if (cs->values) {
-		for (k = 0; k < cs->nvalues; k++)
-			if (!in_categories(col, cs->values[k].value)) {
-				rows += cs->values[k].count;
+		for (i = 0; i < cs->nvalues; i++)
+			if (!in_categories(col, cs->values[i].value)) {
+				rows += cs->values[i].count;
 				list_value(list, sizeof(list), &listed,
-					   cs->values[k].value);
+					   cs->values[i].value);
 			}
 	} else {
-		/* numeric-looking values in a string column: no value list */
-		for (r = 0; r < f->nrows; r++) {
-			const char *s = frame_cell(f, r, c);
-
-			if (s && !in_categories(col, s)) {
-				if (!rows || listed < 5)
-					list_value(list, sizeof(list), &listed, s);
-				rows++;
-			}
-		}
+		/* numeric-looking values in a string column (or more distinct
+		 * values than are counted): the first ones, in row order */
+		rows = (size_t)k->cat_bad;
+		for (i = 0; i < k->ncat; i++)
+			list_value(list, sizeof(list), &listed, k->cat_vals[i]);
 	}
 	if (!rows)
 		return 0;
@@ -943,68 +1192,57 @@ static int check_categories(const struct frame *f, const struct col_stats *cs,
 			     cs->name, rows, plural(rows), list);
 }
 
-static int check_against(const struct frame *f, const struct col_stats *cs,
-			 size_t c, const struct schema_col *col, int is_label,
+static int check_against(const struct col_stats *cs, const struct colcheck *k,
+			 const struct schema_col *col, int is_label,
 			 struct anomalies *a)
 {
-	size_t r, bad = 0, first = 0;
 	char lo[40], hi[40], v[40];
 
-	if (!type_fits(col->type, cs->type)) {
-		for (r = 0; r < f->nrows; r++) {
-			const char *s = frame_cell(f, r, c);
+	if (!type_fits(col->type, cs->type) && k->type_bad) {
+		size_t bad = (size_t)k->type_bad;
 
-			if (s && !col_type_accepts(col->type, s) && !bad++)
-				first = r;
-		}
-		if (bad) {
-			size_t i = first * f->ncols + c;
-
-			return anomalies_add(a, "type_mismatch", SEV_ERROR,
-					     cs->name, (long)bad,
-					     "column '%s': %zu value%s not %s "
-					     "(first '%.40s' at line %u, column %u)",
-					     cs->name, bad, bad == 1 ? " is" : "s are",
-					     col_type_name(col->type),
-					     frame_cell(f, first, c), f->line[i],
-					     f->col[i]);
-		}
+		return anomalies_add(a, "type_mismatch", SEV_ERROR,
+				     cs->name, (long)bad,
+				     "column '%s': %zu value%s not %s "
+				     "(first '%.40s' at line %u, column %u)",
+				     cs->name, bad, bad == 1 ? " is" : "s are",
+				     col_type_name(col->type),
+				     k->type_first.value ? k->type_first.value : "",
+				     k->type_first.line, k->type_first.col);
 	}
-	if (col->has_range && is_numeric(col->type)) {
-		for (r = 0; r < f->nrows; r++) {
-			const char *s = frame_cell(f, r, c);
-			double d;
+	if (col->has_range && is_numeric(col->type) && k->range_bad) {
+		size_t bad = (size_t)k->range_bad;
 
-			if (!s)
-				continue;
-			d = cell_number(s);
-			if ((d < col->min || d > col->max) && !bad++)
-				first = r;
-		}
-		if (bad) {
-			size_t i = first * f->ncols + c;
-
-			num_str(lo, sizeof(lo), col->min);
-			num_str(hi, sizeof(hi), col->max);
-			num_str(v, sizeof(v), cell_number(frame_cell(f, first, c)));
-			if (anomalies_add(a, "out_of_range",
-					  col->enforced ? SEV_ERROR : SEV_WARNING,
-					  cs->name, (long)bad,
-					  "column '%s': %zu value%s outside the "
-					  "schema's range [%s, %s] (first %s at "
-					  "line %u, column %u)", cs->name, bad,
-					  plural(bad), lo, hi, v, f->line[i],
-					  f->col[i]) < 0)
-				return -1;
-		}
+		num_str(lo, sizeof(lo), col->min);
+		num_str(hi, sizeof(hi), col->max);
+		num_str(v, sizeof(v), k->range_value);
+		if (anomalies_add(a, "out_of_range",
+				  col->enforced ? SEV_ERROR : SEV_WARNING,
+				  cs->name, (long)bad,
+				  "column '%s': %zu value%s outside the "
+				  "schema's range [%s, %s] (first %s at "
+				  "line %u, column %u)", cs->name, bad,
+				  plural(bad), lo, hi, v, k->range_line,
+				  k->range_col) < 0)
+			return -1;
 	}
 	if (col->categories)
-		return check_categories(f, cs, c, col, is_label, a);
+		return check_categories(cs, k, col, is_label, a);
 	return 0;
 }
 
-static int check_column(const struct frame *f, const struct data_stats *s,
-			size_t c, const struct schema *sc,
+/* Every value in a different row: exactly, or (an estimated distinct
+ * count) within three standard errors. */
+static int all_distinct(const struct col_stats *cs, size_t nrows)
+{
+	if (cs->distinct_exact)
+		return cs->distinct == nrows;
+	return fabs((double)cs->distinct - (double)nrows) <=
+		3 * HLL_REL_ERROR * (double)nrows;
+}
+
+static int check_column(const struct data_stats *s, size_t c,
+			const struct schema *sc, const struct colcheck *k,
 			const struct check_opts *o, struct anomalies *a)
 {
 	const struct col_stats *cs = &s->cols[c];
@@ -1019,7 +1257,7 @@ static int check_column(const struct frame *f, const struct data_stats *s,
 					"column '%s' is not in the schema",
 					cs->name) < 0)
 		return -1;
-	if (col && check_against(f, cs, c, col, is_label, a) < 0)
+	if (col && k && check_against(cs, k, col, is_label, a) < 0)
 		return -1;
 	if (limit < 0 && col)
 		limit = col->max_missing >= 0 ? col->max_missing :
@@ -1047,26 +1285,76 @@ static int check_column(const struct frame *f, const struct data_stats *s,
 		return anomalies_add(a, "all_missing", SEV_WARNING, cs->name,
 				     (long)cs->missing,
 				     "column '%s' has no values at all", cs->name);
-	if (cs->distinct == 1) {
+	if (cs->distinct == 1 && cs->distinct_exact) {
 		char v[48];
 
 		if (is_numeric(cs->type))
 			num_str(v, sizeof(v), cs->min);
 		else
-			snprintf(v, sizeof(v), "%.40s", cs->values[0].value);
+			snprintf(v, sizeof(v), "%.40s", cs->values ?
+				 cs->values[0].value : cs->top[0].value);
 		return anomalies_add(a, "constant_column", SEV_WARNING, cs->name,
 				     (long)cs->count,
 				     "column '%s' has the same value, '%s', in "
 				     "every row that has one", cs->name, v);
 	}
 	if (!is_label && s->nrows >= VALIDATE_MIN_ID_ROWS &&
-	    cs->distinct == s->nrows &&
+	    all_distinct(cs, s->nrows) &&
 	    (cs->type == COL_STRING || cs->type == COL_INTEGER))
 		return anomalies_add(a, "all_distinct", SEV_INFO, cs->name,
 				     (long)cs->distinct,
+				     cs->distinct_exact ?
 				     "column '%s' has a different value in "
-				     "every row: an identifier, not a feature?",
+				     "every row: an identifier, not a feature?" :
+				     "column '%s' has a different value in "
+				     "(about) every row: an identifier, not a feature?",
 				     cs->name);
+	return 0;
+}
+
+/* The anomalies of statistics s (column names in s), with the values'
+ * checks k against sc (NULL: none). */
+static int checks_run(const struct data_stats *s, const struct schema *sc,
+		      const struct colcheck *k, const struct check_opts *o,
+		      struct anomalies *a, struct mlci_err *err)
+{
+	size_t i, c;
+
+	for (i = 0; sc && i < sc->ncols; i++) {
+		const char *name = sc->cols[i].name;
+
+		for (c = 0; c < s->ncols && strcmp(s->cols[c].name, name); c++)
+			;
+		if (c < s->ncols || (o->label && !strcmp(o->label, name)))
+			continue;
+		if (anomalies_add(a, "missing_column", SEV_ERROR, name, -1,
+				  "column '%s' of the schema is not in the data",
+				  name) < 0)
+			return OOM(err);
+	}
+	for (c = 0; o->label && c < s->ncols && strcmp(s->cols[c].name, o->label); c++)
+		;
+	if (o->label && c == s->ncols &&
+	    anomalies_add(a, "label_column_missing", SEV_ERROR, o->label, -1,
+			  "label column '%s' is not in the data", o->label) < 0)
+		return OOM(err);
+	for (c = 0; c < s->ncols; c++)
+		if (check_column(s, c, sc, k ? &k[c] : NULL, o, a) < 0)
+			return OOM(err);
+	if (s->duplicate_rows && s->duplicates_exact &&
+	    anomalies_add(a, "duplicate_rows", SEV_WARNING, NULL,
+			  (long)s->duplicate_rows,
+			  "%zu row%s repeat%s an earlier row exactly",
+			  s->duplicate_rows, plural(s->duplicate_rows),
+			  s->duplicate_rows == 1 ? "s" : "") < 0)
+		return OOM(err);
+	if (s->duplicate_rows && !s->duplicates_exact &&
+	    anomalies_add(a, "duplicate_rows", SEV_WARNING, NULL,
+			  (long)s->duplicate_rows,
+			  "about %zu rows repeat an earlier row exactly "
+			  "(estimated from a sample of the rows' hashes)",
+			  s->duplicate_rows) < 0)
+		return OOM(err);
 	return 0;
 }
 
@@ -1074,61 +1362,64 @@ int data_check(const struct frame *f, const struct data_stats *s,
 	       const struct schema *sc, const struct check_opts *o,
 	       struct anomalies *a, struct mlci_err *err)
 {
-	size_t i;
+	struct colcheck *k = NULL;
+	size_t r, c;
+	int rc;
 
-	for (i = 0; sc && i < sc->ncols; i++) {
-		const char *name = sc->cols[i].name;
-
-		if (frame_find(f, name) >= 0 || (o->label && !strcmp(o->label, name)))
-			continue;
-		if (anomalies_add(a, "missing_column", SEV_ERROR, name, -1,
-				  "column '%s' of the schema is not in the data",
-				  name) < 0)
+	if (sc) {
+		k = calloc(f->ncols ? f->ncols : 1, sizeof(*k));
+		if (!k)
 			return OOM(err);
+		for (c = 0; c < f->ncols; c++) {
+			int si = schema_find(sc, f->names[c]);
+
+			for (r = 0; si >= 0 && r < f->nrows; r++) {
+				size_t i = r * f->ncols + c;
+				const char *v = f->cells[i];
+
+				if (v && check_cell(&k[c], &sc->cols[si], v, strlen(v),
+						    f->line[i], f->col[i]) < 0) {
+					rc = OOM(err);
+					goto out;
+				}
+			}
+		}
 	}
-	if (o->label && frame_find(f, o->label) < 0 &&
-	    anomalies_add(a, "label_column_missing", SEV_ERROR, o->label, -1,
-			  "label column '%s' is not in the data", o->label) < 0)
-		return OOM(err);
-	for (i = 0; i < f->ncols; i++)
-		if (check_column(f, s, i, sc, o, a) < 0)
-			return OOM(err);
-	if (s->duplicate_rows &&
-	    anomalies_add(a, "duplicate_rows", SEV_WARNING, NULL,
-			  (long)s->duplicate_rows,
-			  "%zu row%s repeat%s an earlier row exactly",
-			  s->duplicate_rows, plural(s->duplicate_rows),
-			  s->duplicate_rows == 1 ? "s" : "") < 0)
-		return OOM(err);
-	return 0;
+	rc = checks_run(s, sc, k, o, a, err);
+out:
+	for (c = 0; k && c < f->ncols; c++)
+		colcheck_free(&k[c]);
+	free(k);
+	return rc;
 }
 
 /* ---- the step's work ---- */
 
 /* A "no such column" error that lists what there is. */
-static int no_label(const struct frame *f, const char *label,
-		    struct mlci_err *err)
+static int no_label(char *const *names, size_t ncols, const char *path,
+		    const char *label, struct mlci_err *err)
 {
 	struct buf b;
 	size_t c;
 	int rc;
 
 	buf_init(&b);
-	for (c = 0; c < f->ncols && b.len < 300; c++)
-		buf_printf(&b, "%s%s", c ? ", " : "", f->names[c]);
-	if (c < f->ncols)
+	for (c = 0; c < ncols && b.len < 300; c++)
+		buf_printf(&b, "%s%s", c ? ", " : "", names[c]);
+	if (c < ncols)
 		buf_addstr(&b, ", ...");
-	rc = err_set(err, MLCI_EXIT_DATAERR, f->path,
+	rc = err_set(err, MLCI_EXIT_DATAERR, path,
 		     "no column '%s' (from --label); the columns are: %s",
 		     label, b.data ? b.data : "");
 	buf_release(&b);
 	return rc;
 }
 
-static json_t *build_report(const struct validate_opts *o,
-			    const struct frame *f, const char *schema_sha,
-			    const struct data_stats *s, const struct anomalies *a,
-			    const char *label, struct mlci_err *err)
+static json_t *build_report(const struct validate_opts *o, const char *data,
+			    const char *data_sha, const char *schema,
+			    const char *schema_sha, const struct data_stats *s,
+			    const struct anomalies *a, const char *label,
+			    struct mlci_err *err)
 {
 	json_t *art = artifact_new(KIND_DATA_REPORT, SCHEMA_DATA_REPORT,
 				   o->producer, err);
@@ -1137,9 +1428,9 @@ static json_t *build_report(const struct validate_opts *o,
 	if (!art)
 		return NULL;
 	sum = json_object();
-	if (artifact_add_input(art, "data", o->data, f->sha256) < 0 ||
+	if (artifact_add_input(art, "data", data, data_sha) < 0 ||
 	    (schema_sha &&
-	     artifact_add_input(art, "schema", o->schema, schema_sha) < 0) ||
+	     artifact_add_input(art, "schema", schema, schema_sha) < 0) ||
 	    !sum)
 		goto oom;
 	json_object_set_new(art, "rows", json_integer((json_int_t)s->nrows));
@@ -1147,6 +1438,9 @@ static json_t *build_report(const struct validate_opts *o,
 	json_object_set_new(art, "anomalies", anomalies_json(a));
 	json_object_set_new(art, "duplicate_rows",
 			    json_integer((json_int_t)s->duplicate_rows));
+	json_object_set_new(art, "duplicate_rows_exact",
+			    json_boolean(s->duplicates_exact));
+	json_object_set_new(art, "sketch_bounds", sketch_bounds_json());
 	json_object_set_new(sum, "errors", json_integer((json_int_t)a->errors));
 	json_object_set_new(sum, "warnings", json_integer((json_int_t)a->warnings));
 	json_object_set_new(sum, "infos", json_integer((json_int_t)a->infos));
@@ -1165,8 +1459,8 @@ oom:
 	return NULL;
 }
 
-static json_t *build_schema(const struct validate_opts *o,
-			    const struct frame *f, const struct data_stats *s,
+static json_t *build_schema(const struct validate_opts *o, const char *data,
+			    const char *data_sha, const struct data_stats *s,
 			    const char *label, struct mlci_err *err)
 {
 	struct schema sc;
@@ -1175,7 +1469,7 @@ static json_t *build_schema(const struct validate_opts *o,
 	if (schema_infer(&sc, s, label, err) < 0)
 		return NULL;
 	art = artifact_new(KIND_SCHEMA, SCHEMA_SCHEMA, o->producer, err);
-	if (art && (artifact_add_input(art, "data", o->data, f->sha256) < 0 ||
+	if (art && (artifact_add_input(art, "data", data, data_sha) < 0 ||
 		    schema_to_json(&sc, art) < 0)) {
 		json_decref(art);
 		art = NULL;
@@ -1221,33 +1515,403 @@ out:
 	return rc;
 }
 
-int validate_run(const struct validate_opts *o, struct validate_result *res,
-		 struct mlci_err *err)
+/* Outputs written one at a time into temporaries (so only one is in
+ * memory as text), committed together at the end or all removed. */
+struct outputs {
+	struct afile af[2];
+	size_t n;
+};
+
+static int out_write(struct outputs *w, const char *path, const json_t *art,
+		     struct mlci_err *err)
 {
-	struct frame f;
-	struct schema sc;
+	char *text = artifact_dumps(art);
+	int rc;
+
+	if (!text)
+		return OOM(err);
+	rc = afile_open(&w->af[w->n], path, err);
+	if (rc == 0) {
+		w->n++;
+		fputs(text, w->af[w->n - 1].fp);
+	}
+	free(text);
+	return rc;
+}
+
+static int out_commit(struct outputs *w, struct mlci_err *err)
+{
+	size_t i;
+
+	for (i = 0; i < w->n; i++)
+		if (afile_commit(&w->af[i], err) < 0)
+			return -1;
+	return 0;
+}
+
+static void out_abort(struct outputs *w)
+{
+	size_t i;
+
+	for (i = 0; i < w->n; i++)
+		afile_abort(&w->af[i]);
+}
+
+/* The report (and the inferred schema) from a finished pass, written.
+ * The pass's memory goes before the report is turned into text. */
+static int finish(const struct validate_opts *o, struct pass *p,
+		  const char *data, const char *data_sha,
+		  const struct schema *sc, const char *schema,
+		  const char *schema_sha, const char *label,
+		  json_t *(*extra)(json_t *art, void *arg), void *arg,
+		  struct validate_result *res, struct mlci_err *err)
+{
 	struct data_stats s;
 	struct anomalies a;
 	struct check_opts co;
-	json_t *sart = NULL, *inferred = NULL, *arts[2];
-	const char *paths[2];
+	struct outputs w;
+	json_t *inferred = NULL;
+	int rc = -1;
+
+	memset(&a, 0, sizeof(a));
+	memset(&w, 0, sizeof(w));
+	if (stats_from_pass(&s, p, err) < 0)
+		return -1;
+	co.label = label;
+	co.max_missing = o->max_missing;
+	if (checks_run(&s, sc, p->chk, &co, &a, err) < 0)
+		goto out;
+	if (o->infer_schema) {
+		if (!(inferred = build_schema(o, data, data_sha, &s, label, err)) ||
+		    out_write(&w, o->infer_schema, inferred, err) < 0)
+			goto out;
+		json_decref(inferred);
+		inferred = NULL;
+	}
+	res->report = build_report(o, data, data_sha, schema, schema_sha, &s,
+				   &a, label, err);
+	if (!res->report || (extra && !extra(res->report, arg)))
+		goto out;
+	res->rows = s.nrows;
+	res->cols = s.ncols;
+	res->errors = a.errors;
+	res->warnings = a.warnings;
+	res->infos = a.infos;
+	res->pass = a.errors == 0;
+	data_stats_free(&s);
+	if (out_write(&w, o->out, res->report, err) < 0 || out_commit(&w, err) < 0)
+		goto out;
+	rc = 0;
+out:
+	out_abort(&w);
+	if (rc < 0) {
+		json_decref(res->report);
+		res->report = NULL;
+	}
+	json_decref(inferred);
+	anomalies_free(&a);
+	data_stats_free(&s);
+	return rc;
+}
+
+/* ---- partial reports ---- */
+
+static json_t *first_json(uint32_t line, uint32_t col, json_t *value)
+{
+	json_t *o = json_object();
+
+	json_object_set_new(o, "line", json_integer(line));
+	json_object_set_new(o, "col", json_integer(col));
+	json_object_set_new(o, "value", value);
+	return o;
+}
+
+static json_t *colcheck_to_json(const struct colcheck *k)
+{
+	json_t *o = json_object(), *cv = json_array();
+	size_t i;
+
+	json_object_set_new(o, "type_bad", json_integer((json_int_t)k->type_bad));
+	json_object_set_new(o, "type_first", k->type_bad ?
+		first_json(k->type_first.line, k->type_first.col,
+			   json_string(k->type_first.value ? k->type_first.value : "")) :
+		json_null());
+	json_object_set_new(o, "range_bad", json_integer((json_int_t)k->range_bad));
+	json_object_set_new(o, "range_first", k->range_bad ?
+		first_json(k->range_line, k->range_col, json_real(k->range_value)) :
+		json_null());
+	json_object_set_new(o, "cat_bad", json_integer((json_int_t)k->cat_bad));
+	for (i = 0; i < k->ncat; i++)
+		json_array_append_new(cv, json_string(k->cat_vals[i]));
+	json_object_set_new(o, "cat_values", cv);
+	return o;
+}
+
+static int get_count(const json_t *o, const char *key, uint64_t *out)
+{
+	json_t *v = json_object_get(o, key);
+
+	if (!json_is_integer(v) || json_integer_value(v) < 0)
+		return -1;
+	*out = (uint64_t)json_integer_value(v);
+	return 0;
+}
+
+static int get_pos(const json_t *f, uint32_t *line, uint32_t *col)
+{
+	json_t *l = json_object_get(f, "line"), *c = json_object_get(f, "col");
+
+	if (!json_is_integer(l) || !json_is_integer(c) ||
+	    json_integer_value(l) < 0 || json_integer_value(l) > UINT32_MAX ||
+	    json_integer_value(c) < 0 || json_integer_value(c) > UINT32_MAX)
+		return -1;
+	*line = (uint32_t)json_integer_value(l);
+	*col = (uint32_t)json_integer_value(c);
+	return 0;
+}
+
+static int colcheck_from_json(struct colcheck *k, const json_t *o)
+{
+	json_t *tf = json_object_get(o, "type_first"), *rf = json_object_get(o, "range_first");
+	json_t *cv = json_object_get(o, "cat_values");
+	size_t i;
+
+	if (get_count(o, "type_bad", &k->type_bad) < 0 ||
+	    get_count(o, "range_bad", &k->range_bad) < 0 ||
+	    get_count(o, "cat_bad", &k->cat_bad) < 0 || !json_is_array(cv) ||
+	    json_array_size(cv) > 5 || json_array_size(cv) > k->cat_bad)
+		return -1;
+	if (k->type_bad) {
+		const char *v = json_string_value(json_object_get(tf, "value"));
+
+		if (!v || get_pos(tf, &k->type_first.line, &k->type_first.col) < 0 ||
+		    !(k->type_first.value = strdup(v)))
+			return -1;
+	}
+	if (k->range_bad) {
+		json_t *v = json_object_get(rf, "value");
+
+		if (!json_is_number(v) || get_pos(rf, &k->range_line, &k->range_col) < 0)
+			return -1;
+		k->range_value = json_number_value(v);
+	}
+	for (i = 0; i < json_array_size(cv); i++) {
+		const char *v = json_string_value(json_array_get(cv, i));
+
+		if (!v || !(k->cat_vals[k->ncat] = strdup(v)))
+			return -1;
+		k->ncat++;
+	}
+	return 0;
+}
+
+static json_t *pass_to_json(const struct pass *p)
+{
+	json_t *o = json_object(), *names = json_array(), *cols = json_array();
+	size_t c;
+
+	if (!o || !names || !cols) {
+		json_decref(o);
+		json_decref(names);
+		json_decref(cols);
+		return NULL;
+	}
+	for (c = 0; c < p->ncols; c++) {
+		json_t *e = json_object();
+
+		json_array_append_new(names, json_string(p->names[c]));
+		json_object_set_new(e, "acc", colacc_to_json(&p->acc[c]));
+		json_object_set_new(e, "check", p->chk ? colcheck_to_json(&p->chk[c]) :
+				    json_null());
+		json_array_append_new(cols, e);
+	}
+	json_object_set_new(o, "names", names);
+	json_object_set_new(o, "columns", cols);
+	json_object_set_new(o, "nrows", json_integer((json_int_t)p->nrows));
+	json_object_set_new(o, "rows", rowset_to_json(&p->rows));
+	return o;
+}
+
+static int pass_from_json(struct pass **out, const json_t *j, const char *label,
+			  const char *suffix, const struct schema *sc,
+			  const char *path, struct mlci_err *err)
+{
+	json_t *names = json_object_get(j, "names"), *cols = json_object_get(j, "columns");
+	size_t n = json_array_size(names), c;
+	char **nm;
+	struct pass *p;
+
+	*out = NULL;
+	if (!json_is_array(names) || !n || !json_is_array(cols) ||
+	    json_array_size(cols) != n)
+		return err_set(err, MLCI_EXIT_DATAERR, path,
+			       "malformed partial report: \"state\" needs names and columns");
+	nm = calloc(n, sizeof(*nm));
+	if (!nm)
+		return OOM(err);
+	for (c = 0; c < n; c++)
+		if (!(nm[c] = (char *)json_string_value(json_array_get(names, c)))) {
+			free(nm);
+			return err_set(err, MLCI_EXIT_DATAERR, path,
+				       "malformed partial report: a column name "
+				       "is not a string");
+		}
+	if (pass_new(&p, nm, n, label, suffix, sc, err) < 0) {
+		free(nm);
+		return -1;
+	}
+	free(nm);
+	for (c = 0; c < n; c++) {
+		json_t *e = json_array_get(cols, c), *chk = json_object_get(e, "check");
+
+		colacc_free(&p->acc[c]);
+		if (colacc_from_json(&p->acc[c], json_object_get(e, "acc"), path,
+				     err) < 0) {
+			colacc_init(&p->acc[c], FREQ_CAP);
+			pass_free(p);
+			return -1;
+		}
+		if (sc && (!json_is_object(chk) ||
+			   colcheck_from_json(&p->chk[c], chk) < 0)) {
+			pass_free(p);
+			return err_set(err, MLCI_EXIT_DATAERR, path,
+				       "malformed partial report: column %zu's "
+				       "schema checks", c + 1);
+		}
+	}
+	rowset_free(&p->rows);
+	if (get_count(j, "nrows", &p->nrows) < 0 ||
+	    rowset_from_json(&p->rows, json_object_get(j, "rows"), path, err) < 0) {
+		pass_free(p);
+		if (!err->code)
+			err_set(err, MLCI_EXIT_DATAERR, path,
+				"malformed partial report: \"nrows\"");
+		return -1;
+	}
+	for (c = 0; c < n; c++)
+		if (p->acc[c].count + p->acc[c].missing != p->nrows) {
+			pass_free(p);
+			return err_set(err, MLCI_EXIT_DATAERR, path,
+				       "malformed partial report: column %zu does "
+				       "not count every row", c + 1);
+		}
+	*out = p;
+	return 0;
+}
+
+static json_t *options_json(const struct validate_opts *o, const char *label)
+{
+	json_t *opt = json_object();
+
+	json_object_set_new(opt, "label", label ? json_string(label) : json_null());
+	json_object_set_new(opt, "label_suffix", o->label_suffix && label ?
+			    json_string(o->label_suffix) : json_null());
+	json_object_set_new(opt, "max_missing", o->max_missing >= 0 ?
+			    json_real(o->max_missing) : json_null());
+	return opt;
+}
+
+/* Write shard K's partial report; frees the pass (once its state is
+ * JSON) before the report becomes text. */
+static int write_partial(const struct validate_opts *o, const struct stream *st,
+			 struct pass *p, const struct schema *sc,
+			 const char *schema_sha, const char *label,
+			 struct validate_result *res, struct mlci_err *err)
+{
+	uint64_t nrows = p->nrows;
+	size_t ncols = p->ncols;
+
+	json_t *art = artifact_new(KIND_DATA_REPORT, SCHEMA_DATA_REPORT,
+				   o->producer, err);
+	json_t *part = json_object(), *state, *range = json_array(),
+	       *recs = json_array();
+	const char *paths[1];
+
+	if (!art) {
+		pass_free(p);
+		goto fail;
+	}
+	state = pass_to_json(p);
+	pass_free(p);
+	if (!part || !range || !recs || !state ||
+	    artifact_add_input(art, "data", o->data, st->sha256) < 0 ||
+	    (sc && artifact_add_input(art, "schema", o->schema, schema_sha) < 0)) {
+		json_decref(state);
+		OOM(err);
+		goto fail;
+	}
+	json_array_append_new(range, json_integer((json_int_t)st->range_start));
+	json_array_append_new(range, json_integer((json_int_t)st->range_end));
+	json_array_append_new(recs, json_integer((json_int_t)st->first_record));
+	json_array_append_new(recs, json_integer((json_int_t)st->end_record));
+	json_object_set_new(part, "shard", json_integer(o->shard));
+	json_object_set_new(part, "of", json_integer(o->nshards));
+	json_object_set_new(part, "range", range);
+	json_object_set_new(part, "records", recs);
+	range = recs = NULL;
+	json_object_set_new(part, "range_sha256", json_string(st->sha256));
+	json_object_set_new(part, "file_size", json_integer((json_int_t)st->file_size));
+	json_object_set_new(part, "format", json_string(
+		st->format == STREAM_JSONL ? "jsonl" : "csv"));
+	json_object_set_new(part, "rows", json_integer((json_int_t)nrows));
+	json_object_set_new(part, "options", options_json(o, label));
+	if (sc) {
+		json_t *so = json_object();
+
+		if (!so || schema_to_json(sc, so) < 0) {
+			json_decref(so);
+			json_decref(state);
+			OOM(err);
+			goto fail;
+		}
+		json_object_set_new(part, "schema", so);
+		json_object_set_new(part, "schema_sha256", json_string(schema_sha));
+	}
+	json_object_set_new(art, "partial", part);
+	part = NULL;
+	json_object_set_new(art, "state", state);
+	json_object_set_new(art, "rows", json_integer((json_int_t)nrows));
+	if (label)
+		json_object_set_new(art, "label", json_string(label));
+	paths[0] = o->out;
+	if (write_all(paths, &art, 1, err) < 0)
+		goto fail;
+	res->report = art;
+	res->partial = 1;
+	res->rows = (size_t)nrows;
+	res->cols = ncols;
+	res->pass = 1;
+	return 0;
+fail:
+	json_decref(part);
+	json_decref(range);
+	json_decref(recs);
+	json_decref(art);
+	return -1;
+}
+
+/* ---- one pass over the data ---- */
+
+static int run_stream(const struct validate_opts *o, struct validate_result *res,
+		      struct mlci_err *err)
+{
+	struct stream_opts so;
+	struct stream *st = NULL;
+	struct schema sc;
+	struct pass *p = NULL;
+	json_t *sart = NULL;
 	char ssha[SHA256_HEX_LEN + 1];
 	const char *label;
 	int rc = -1, have_schema = 0;
-	size_t n = 0;
+	size_t c;
 
-	memset(res, 0, sizeof(*res));
-	memset(&f, 0, sizeof(f));
 	memset(&sc, 0, sizeof(sc));
-	memset(&s, 0, sizeof(s));
-	memset(&a, 0, sizeof(a));
-	if (o->schema && o->infer_schema)
-		return err_set(err, MLCI_EXIT_USAGE, NULL,
-			       "give --schema or --infer-schema, not both");
-	if (o->max_missing > 1)
-		return err_set(err, MLCI_EXIT_USAGE, NULL,
-			       "--max-missing: expected a rate between 0 and 1");
-	if (frame_load(&f, o->data, &o->csv, err) < 0)
+	stream_opts_init(&so);
+	so.csv = o->csv;
+	so.format = o->format;
+	so.shard = o->shard;
+	so.nshards = o->nshards;
+	if (stream_open(&st, o->data, &so, err) < 0)
 		return -1;
 	if (o->schema) {
 		if (artifact_load(o->schema, KIND_SCHEMA, SCHEMA_SCHEMA, &sart,
@@ -1262,52 +1926,463 @@ int validate_run(const struct validate_opts *o, struct validate_result *res,
 			"--label-suffix needs --label (or a schema with a label)");
 		goto out;
 	}
-	if (o->label && frame_find(&f, o->label) < 0) {
-		no_label(&f, o->label, err);
+	for (c = 0; o->label && c < st->ncols && strcmp(st->names[c], o->label); c++)
+		;
+	if (o->label && c == st->ncols) {
+		no_label(st->names, st->ncols, st->path, o->label, err);
 		goto out;
 	}
-	if (label && o->label_suffix && frame_find(&f, label) >= 0)
-		frame_strip_suffix(&f, (size_t)frame_find(&f, label),
-				   o->label_suffix);
-	if (data_stats_compute(&s, &f, label, err) < 0)
+	if (pass_new(&p, st->names, st->ncols, label, o->label_suffix,
+		     have_schema ? &sc : NULL, err) < 0)
 		goto out;
-	co.label = label;
-	co.max_missing = o->max_missing;
-	if (data_check(&f, &s, have_schema ? &sc : NULL, &co, &a, err) < 0)
+	while ((rc = stream_next(st, err)) > 0)
+		if (pass_add(p, st->fields, have_schema ? &sc : NULL, err) < 0)
+			break;
+	if (rc != 0) {
+		rc = -1;
 		goto out;
-	res->report = build_report(o, &f, have_schema ? ssha : NULL, &s, &a,
-				   label, err);
-	if (!res->report)
-		goto out;
-	paths[n] = o->out;
-	arts[n++] = res->report;
-	if (o->infer_schema) {
-		if (!(inferred = build_schema(o, &f, &s, label, err)))
-			goto out;
-		paths[n] = o->infer_schema;
-		arts[n++] = inferred;
 	}
-	if (write_all(paths, arts, n, err) < 0)
+	rc = -1;
+	if (o->nshards) {
+		rc = write_partial(o, st, p, have_schema ? &sc : NULL, ssha, label,
+				   res, err);
+		p = NULL;	/* freed */
 		goto out;
-	res->rows = f.nrows;
-	res->cols = f.ncols;
-	res->errors = a.errors;
-	res->warnings = a.warnings;
-	res->infos = a.infos;
-	res->pass = a.errors == 0;
-	rc = 0;
+	}
+	rc = finish(o, p, o->data, st->sha256, have_schema ? &sc : NULL,
+		    o->schema, have_schema ? ssha : NULL, label, NULL, NULL, res,
+		    err);
+	p = NULL;	/* finish owns it */
 out:
-	if (rc < 0) {
-		json_decref(res->report);
-		res->report = NULL;
-	}
-	json_decref(inferred);
+	pass_free(p);
 	json_decref(sart);
-	anomalies_free(&a);
-	data_stats_free(&s);
 	schema_free(&sc);
-	frame_free(&f);
+	stream_close(st);
 	return rc;
+}
+
+/* ---- merging partial reports ---- */
+
+struct part {
+	const char *path;
+	json_t *art;
+	const json_t *partial;
+	char sha[SHA256_HEX_LEN + 1];
+	unsigned shard;
+	uint64_t start, end;
+	const char *range_sha;
+};
+
+static int cmp_part(const void *a, const void *b)
+{
+	const struct part *x = a, *y = b;
+
+	return x->shard < y->shard ? -1 : x->shard > y->shard;
+}
+
+static int range_of(const json_t *r, uint64_t *a, uint64_t *b)
+{
+	json_t *x = json_array_get(r, 0), *y = json_array_get(r, 1);
+
+	if (!json_is_array(r) || json_array_size(r) != 2 || !json_is_integer(x) ||
+	    !json_is_integer(y) || json_integer_value(x) < 0 ||
+	    json_integer_value(y) < json_integer_value(x))
+		return -1;
+	*a = (uint64_t)json_integer_value(x);
+	*b = (uint64_t)json_integer_value(y);
+	return 0;
+}
+
+static const char *data_path_of(const json_t *art)
+{
+	json_t *in = json_object_get(art, "inputs"), *e;
+	size_t i;
+
+	json_array_foreach(in, i, e) {
+		const char *role = json_string_value(json_object_get(e, "role"));
+
+		if (role && !strcmp(role, "data"))
+			return json_string_value(json_object_get(e, "path"));
+	}
+	return NULL;
+}
+
+/* Load and check the parts: partial reports of one file, one run, every
+ * shard once. Sorted by shard. */
+static int load_parts(const struct validate_opts *o, struct part *parts,
+		      struct mlci_err *err)
+{
+	size_t n = o->nmerge, i;
+	long of = 0;
+	const char *keys[] = { "file_size", "format", "options", "schema_sha256" };
+
+	for (i = 0; i < n; i++) {
+		struct part *pt = &parts[i];
+		json_t *sh, *ofv;
+		long pof;
+
+		pt->path = o->merge[i];
+		if (artifact_load(pt->path, KIND_DATA_REPORT, SCHEMA_DATA_REPORT,
+				  &pt->art, pt->sha, err) < 0)
+			return -1;
+		pt->partial = json_object_get(pt->art, "partial");
+		if (!json_is_object(pt->partial))
+			return err_set(err, MLCI_EXIT_DATAERR, pt->path,
+				       "not a partial report (one written with "
+				       "--shard K/N)");
+		sh = json_object_get(pt->partial, "shard");
+		ofv = json_object_get(pt->partial, "of");
+		pt->range_sha = json_string_value(json_object_get(pt->partial,
+								  "range_sha256"));
+		if (!json_is_integer(sh) || !json_is_integer(ofv) ||
+		    json_integer_value(ofv) < 1 || json_integer_value(ofv) > 1000000 ||
+		    json_integer_value(sh) < 1 ||
+		    json_integer_value(sh) > json_integer_value(ofv) ||
+		    range_of(json_object_get(pt->partial, "range"), &pt->start,
+			     &pt->end) < 0 || !sha256_valid(pt->range_sha ? pt->range_sha : "") ||
+		    !json_is_object(json_object_get(pt->art, "state")) ||
+		    !json_is_integer(json_object_get(pt->partial, "file_size")))
+			return err_set(err, MLCI_EXIT_DATAERR, pt->path,
+				       "malformed partial report: \"partial\" needs "
+				       "shard, of, range, range_sha256, file_size");
+		pt->shard = (unsigned)json_integer_value(sh);
+		pof = (long)json_integer_value(ofv);
+		/* keep what the checks need; the state is read again, one
+		 * part at a time, when it is merged */
+		{
+			json_t *keep = json_object(), *st = json_object();
+			json_t *names = json_object_get(json_object_get(pt->art, "state"),
+							"names");
+
+			if (!keep || !st) {
+				json_decref(keep);
+				json_decref(st);
+				return OOM(err);
+			}
+			json_object_set_new(keep, "partial",
+					    json_deep_copy(pt->partial));
+			json_object_set_new(keep, "inputs", json_deep_copy(
+				json_object_get(pt->art, "inputs")));
+			json_object_set_new(st, "names", names ?
+					    json_deep_copy(names) : json_null());
+			json_object_set_new(keep, "state", st);
+			json_decref(pt->art);
+			pt->art = keep;
+			pt->partial = json_object_get(keep, "partial");
+			pt->range_sha = json_string_value(json_object_get(pt->partial,
+									  "range_sha256"));
+			if (!pt->partial || !pt->range_sha)
+				return OOM(err);
+		}
+		if (i == 0)
+			of = pof;
+		else if (pof != of)
+			return err_set(err, MLCI_EXIT_DATAERR, pt->path,
+				       "shard %u of %ld, but %s is a shard of %ld",
+				       pt->shard, pof, parts[0].path, of);
+	}
+	qsort(parts, n, sizeof(*parts), cmp_part);
+	for (i = 1; i < n; i++)
+		if (parts[i].shard == parts[i - 1].shard)
+			return err_set(err, MLCI_EXIT_DATAERR, parts[i].path,
+				       "shard %u of %ld is given twice (also %s)",
+				       parts[i].shard, of, parts[i - 1].path);
+	if ((long)n != of) {
+		unsigned want = 1;
+
+		for (i = 0; i < n && parts[i].shard == want; i++)
+			want++;
+		return err_set(err, MLCI_EXIT_DATAERR, NULL,
+			       "--merge: shard %u of %ld is missing (%zu part%s given)",
+			       want, of, n, n == 1 ? "" : "s");
+	}
+	for (i = 0; i < n; i++) {
+		const json_t *a = parts[0].partial, *b = parts[i].partial;
+		const json_t *sa = json_object_get(parts[0].art, "state");
+		const json_t *sb = json_object_get(parts[i].art, "state");
+		size_t k;
+
+		for (k = 0; k < sizeof(keys) / sizeof(keys[0]); k++) {
+			json_t *x = json_object_get(a, keys[k]), *y = json_object_get(b, keys[k]);
+
+			if ((x || y) && (!x || !y || !json_equal(x, y)))
+				return err_set(err, MLCI_EXIT_DATAERR, parts[i].path,
+					       "not from the same run as %s (its "
+					       "\"%s\" differs)", parts[0].path, keys[k]);
+		}
+		if (!json_equal(json_object_get(sa, "names"), json_object_get(sb, "names")))
+			return err_set(err, MLCI_EXIT_DATAERR, parts[i].path,
+				       "not from the same run as %s (its columns "
+				       "differ)", parts[0].path);
+		if ((i == 0 && parts[i].start != 0) ||
+		    (i > 0 && parts[i].start != parts[i - 1].end) ||
+		    (i + 1 == n && parts[i].end != (uint64_t)json_integer_value(
+			    json_object_get(a, "file_size"))))
+			return err_set(err, MLCI_EXIT_DATAERR, parts[i].path,
+				       "its byte range does not continue the "
+				       "previous shard's: the parts are not of one file");
+	}
+	return 0;
+}
+
+/*
+ * The data file's sha256, reading it once and checking that each range
+ * hashes as its shard said: 1 verified (sha set), 0 when the file is not
+ * there to read, -1 (65) when it is not the file that was sharded.
+ */
+static int verify_file(const char *path, const struct part *parts, size_t n,
+		       uint64_t size, char sha[SHA256_HEX_LEN + 1],
+		       struct mlci_err *err)
+{
+	FILE *fp = path ? fopen(path, "rb") : NULL;
+	struct sha256_ctx whole, range;
+	unsigned char *buf;
+	struct stat st;
+	uint64_t at = 0;
+	size_t i;
+
+	if (!fp)
+		return 0;
+	if (fstat(fileno(fp), &st) < 0 || !S_ISREG(st.st_mode)) {
+		fclose(fp);
+		return 0;
+	}
+	if ((uint64_t)st.st_size != size) {
+		fclose(fp);
+		return err_set(err, MLCI_EXIT_DATAERR, path,
+			       "%llu bytes, but the partial reports were made "
+			       "from a file of %llu: not the file that was sharded",
+			       (unsigned long long)st.st_size,
+			       (unsigned long long)size);
+	}
+	buf = malloc(1 << 20);
+	if (!buf || sha256_init(&whole) < 0) {
+		free(buf);
+		fclose(fp);
+		return OOM(err);
+	}
+	for (i = 0; i < n; i++) {
+		char got[SHA256_HEX_LEN + 1];
+
+		if (sha256_init(&range) < 0) {
+			sha256_final(&whole, sha);
+			free(buf);
+			fclose(fp);
+			return OOM(err);
+		}
+		while (at < parts[i].end) {
+			size_t want = parts[i].end - at < (1 << 20) ?
+				(size_t)(parts[i].end - at) : (1 << 20);
+			size_t r = fread(buf, 1, want, fp);
+
+			if (!r)
+				break;
+			sha256_update(&whole, buf, r);
+			sha256_update(&range, buf, r);
+			at += r;
+		}
+		sha256_final(&range, got);
+		if (at != parts[i].end || strcmp(got, parts[i].range_sha)) {
+			sha256_final(&whole, sha);
+			free(buf);
+			fclose(fp);
+			return err_set(err, MLCI_EXIT_DATAERR, path,
+				       "bytes %llu to %llu are not what shard %u "
+				       "read (%s): the file changed since",
+				       (unsigned long long)parts[i].start,
+				       (unsigned long long)parts[i].end, parts[i].shard,
+				       parts[i].path);
+		}
+	}
+	sha256_final(&whole, sha);
+	free(buf);
+	fclose(fp);
+	return 1;
+}
+
+struct merge_info {
+	const struct part *parts;
+	size_t n;
+	int verified;
+};
+
+static json_t *merge_extra(json_t *art, void *arg)
+{
+	const struct merge_info *mi = arg;
+	json_t *m = json_object(), *shards = json_array();
+	size_t i;
+
+	for (i = 0; i < mi->n; i++) {
+		json_t *e = json_object(), *r = json_array();
+
+		if (artifact_add_input(art, "data-report", mi->parts[i].path,
+				       mi->parts[i].sha) < 0)
+			return NULL;
+		json_array_append_new(r, json_integer((json_int_t)mi->parts[i].start));
+		json_array_append_new(r, json_integer((json_int_t)mi->parts[i].end));
+		json_object_set_new(e, "range", r);
+		json_object_set_new(e, "range_sha256", json_string(mi->parts[i].range_sha));
+		json_object_set_new(e, "rows", json_deep_copy(json_object_get(
+			mi->parts[i].partial, "rows")));
+		json_array_append_new(shards, e);
+	}
+	json_object_set_new(m, "shards", shards);
+	json_object_set_new(m, "data_sha256", json_string(mi->verified ?
+		"the file's, verified against every shard's range" :
+		"derived from the shards' range hashes (the file was not there to read)"));
+	json_object_set_new(art, "merged", m);
+	return art;
+}
+
+static int run_merge(const struct validate_opts *o, struct validate_result *res,
+		     struct mlci_err *err)
+{
+	size_t n = o->nmerge, i;
+	struct part *parts = calloc(n ? n : 1, sizeof(*parts));
+	struct schema sc;
+	struct pass *p = NULL, *q = NULL;
+	struct merge_info mi;
+	const json_t *opt, *sobj;
+	const char *label, *suffix, *data, *spath = NULL, *ssha;
+	char sha[SHA256_HEX_LEN + 1];
+	int rc = -1, have_schema = 0, v;
+	double mm;
+
+	memset(&sc, 0, sizeof(sc));
+	if (!parts)
+		return OOM(err);
+	if (load_parts(o, parts, err) < 0)
+		goto out;
+	opt = json_object_get(parts[0].partial, "options");
+	label = json_string_value(json_object_get(opt, "label"));
+	suffix = json_string_value(json_object_get(opt, "label_suffix"));
+	mm = json_is_number(json_object_get(opt, "max_missing")) ?
+		json_number_value(json_object_get(opt, "max_missing")) : -1;
+	sobj = json_object_get(parts[0].partial, "schema");
+	ssha = json_string_value(json_object_get(parts[0].partial, "schema_sha256"));
+	if (sobj) {
+		json_t *in = json_object_get(parts[0].art, "inputs"), *e;
+
+		if (schema_from_json(&sc, sobj, parts[0].path, err) < 0)
+			goto out;
+		have_schema = 1;
+		json_array_foreach(in, i, e)
+			if (json_string_value(json_object_get(e, "role")) &&
+			    !strcmp(json_string_value(json_object_get(e, "role")), "schema"))
+				spath = json_string_value(json_object_get(e, "path"));
+		if (!ssha || !sha256_valid(ssha)) {
+			err_set(err, MLCI_EXIT_DATAERR, parts[0].path,
+				"malformed partial report: \"schema_sha256\"");
+			goto out;
+		}
+	}
+	for (i = 0; i < n; i++) {
+		struct pass **dst = i ? &q : &p;
+		char again[SHA256_HEX_LEN + 1];
+		json_t *art;
+
+		if (artifact_load(parts[i].path, KIND_DATA_REPORT, SCHEMA_DATA_REPORT,
+				  &art, again, err) < 0)
+			goto out;
+		if (strcmp(again, parts[i].sha)) {
+			json_decref(art);
+			err_set(err, MLCI_EXIT_DATAERR, parts[i].path,
+				"changed while the parts were being merged");
+			goto out;
+		}
+		rc = pass_from_json(dst, json_object_get(art, "state"), label,
+				    suffix, have_schema ? &sc : NULL, parts[i].path,
+				    err);
+		json_decref(art);
+		rc = rc < 0 ? -1 : 0;
+		if (rc < 0)
+			goto out;
+		rc = -1;
+		if (i) {
+			if (pass_merge(p, q, err) < 0)
+				goto out;
+			pass_free(q);
+			q = NULL;
+		}
+	}
+	if (!p->nrows) {
+		err_set(err, MLCI_EXIT_DATAERR, data_path_of(parts[0].art),
+			"a header row but no data rows");
+		goto out;
+	}
+	data = o->data ? o->data : data_path_of(parts[0].art);
+	v = verify_file(data, parts, n, (uint64_t)json_integer_value(
+		json_object_get(parts[0].partial, "file_size")), sha, err);
+	if (v < 0)
+		goto out;
+	if (v == 0) {
+		struct buf b;
+
+		if (o->data) {
+			err_set(err, MLCI_EXIT_NOINPUT, o->data, "cannot open: %s",
+				strerror(ENOENT));
+			goto out;
+		}
+		buf_init(&b);
+		buf_addstr(&b, "mlci merged shards\n");
+		for (i = 0; i < n; i++)
+			buf_printf(&b, "%u/%zu %llu %llu %s\n", parts[i].shard, n,
+				   (unsigned long long)parts[i].start,
+				   (unsigned long long)parts[i].end, parts[i].range_sha);
+		sha256_buf(b.data, b.len, sha);
+		buf_release(&b);
+	}
+	{
+		struct validate_opts mo = *o;
+
+		mo.max_missing = mm;
+		mi.parts = parts;
+		mi.n = n;
+		mi.verified = v;
+		rc = finish(&mo, p, data ? data : "", sha, have_schema ? &sc : NULL,
+			    spath ? spath : "", have_schema ? ssha : NULL, label,
+			    merge_extra, &mi, res, err);
+		p = NULL;
+	}
+	res->shards = n;
+out:
+	pass_free(p);
+	pass_free(q);
+	schema_free(&sc);
+	for (i = 0; i < n; i++)
+		json_decref(parts[i].art);
+	free(parts);
+	return rc;
+}
+
+int validate_run(const struct validate_opts *o, struct validate_result *res,
+		 struct mlci_err *err)
+{
+	memset(res, 0, sizeof(*res));
+	if (o->schema && o->infer_schema)
+		return err_set(err, MLCI_EXIT_USAGE, NULL,
+			       "give --schema or --infer-schema, not both");
+	if (o->max_missing > 1)
+		return err_set(err, MLCI_EXIT_USAGE, NULL,
+			       "--max-missing: expected a rate between 0 and 1");
+	if (o->nmerge) {
+		if (o->nshards || o->schema || o->label || o->label_suffix ||
+		    o->max_missing >= 0)
+			return err_set(err, MLCI_EXIT_USAGE, NULL,
+				       "--merge takes the shards' options from the "
+				       "partial reports: give only the parts, --out, "
+				       "--infer-schema and --data");
+		return run_merge(o, res, err);
+	}
+	if (o->nshards && o->infer_schema)
+		return err_set(err, MLCI_EXIT_USAGE, NULL,
+			       "--infer-schema needs every row: give it to the "
+			       "--merge of the shards instead");
+	if (o->nshards && (o->shard < 1 || o->shard > o->nshards))
+		return err_set(err, MLCI_EXIT_USAGE, NULL,
+			       "--shard %u/%u: the shard number must be 1 to %u",
+			       o->shard, o->nshards, o->nshards);
+	return run_stream(o, res, err);
 }
 
 void validate_result_free(struct validate_result *res)

@@ -41,6 +41,43 @@
  *   column with a different value in each of at least
  *   VALIDATE_MIN_ID_ROWS rows: an identifier?); duplicate_rows warning; label_column_missing, missing_label
  *   and unseen_label error.
+ *
+ * One pass, bounded memory (see stream.h, colstats.h, sketch.h): the
+ * data is read a record at a time and every column's statistics are
+ * accumulated as it goes, together with the schema checks; memory does
+ * not grow with the file, except for duplicate rows: a 64-bit hash per
+ * distinct row, up to ROWSET_CAP (1.5 million, 16 MiB), then a hash
+ * sample (duplicate_rows_exact false; the count an estimate, exactly 0
+ * when no row repeats). Exact as before: counts, missing, types, mean,
+ * std (one pass, long double: equal to the two-pass figure to rounding),
+ * min, max, and distinct counts and values up to the caps (distinct:
+ * 24576 per column, then HyperLogLog; values and top: 4096 distinct, the
+ * label 4097, then SpaceSaving). Numeric columns also get "quantiles"
+ * (p01 p05 p25 p50 p75 p95 p99, numpy's linear method while exact) and
+ * a "histogram" (20 equal-width bins between min and max, fewer for
+ * fewer distinct values; numpy.histogram's bins). While a column has at
+ * most 4096 distinct values every figure is exact, from its exact
+ * frequencies; past that they come from a KLL sketch (quantiles,
+ * histogram) and HyperLogLog (distinct). Every column with values has a
+ * "sketch" (its exact "frequencies"; once past the cap also "kll" and
+ * "distinct" registers) and, when anything is estimated, a
+ * "sketch_error": {quantiles: rank error, distinct: relative standard
+ * error, frequencies: the most a top count can be over}; the report's
+ * "sketch_bounds" states the bounds and caps. Beyond a cap: all_distinct
+ * is judged within three standard errors of the estimate, and unseen
+ * categories list the first values in row order.
+ *
+ * Shards (--shard K/N): one byte range of the file, aligned to records;
+ * the partial report (kind mlci.data-report with "partial" and "state",
+ * the serialized accumulators and checks) has no verdict. --merge PARTS
+ * checks they are the N shards of one file and one run, merges them in
+ * shard order, and writes the report the whole file would have given:
+ * equal in every exact figure, the sketches within their stated error.
+ * Each shard records the sha256 of its byte range and the file's size;
+ * the merge reads the file when it is there (the shard's --data path,
+ * or --data) to record its sha256, checking every range against its
+ * shard's hash, else records a sha256 derived from the ordered range
+ * hashes (and says so in "merged").
  */
 #ifndef MLCI_VALIDATE_H
 #define MLCI_VALIDATE_H
@@ -49,8 +86,10 @@
 
 #include <jansson.h>
 
+#include "colstats.h"
 #include "csv.h"
 #include "error.h"
+#include "stream.h"
 
 #define VALIDATE_MAX_CATEGORIES 50
 #define VALIDATE_TOP_VALUES 10
@@ -72,8 +111,8 @@ struct value_count {
 	size_t count;
 };
 
-/* One column's statistics. Strings point into the frame they came from:
- * the stats must not outlive it. */
+/* One column's statistics. Strings point into the accumulators the
+ * data_stats owns. */
 struct col_stats {
 	const char *name;
 	enum col_type type;
@@ -93,18 +132,26 @@ struct col_stats {
 	size_t nvalues;
 	struct value_count *top;
 	size_t ntop;
+	int distinct_exact;	/* distinct is a count, not an estimate */
+	int values_exact;	/* top counts are exact, not SpaceSaving's */
+	const struct colacc *acc;	/* the sketches (owned by data_stats) */
 };
+
+struct pass;
 
 struct data_stats {
 	size_t nrows, ncols;
 	struct col_stats *cols;
 	size_t duplicate_rows;	/* rows equal to an earlier row (as pandas' duplicated) */
+	int duplicates_exact;	/* 0: estimated from a sample of row hashes */
+	struct pass *priv;	/* the accumulators the figures come from */
 };
 
 /*
- * Compute every column's statistics and the duplicate-row count of f.
- * label (may be NULL) names the label column, whose values are classes
- * (see Categories above). Free with data_stats_free. 70 on out of memory.
+ * Compute every column's statistics and the duplicate-row count of f
+ * (the same accumulators a streamed pass uses). label (may be NULL)
+ * names the label column, whose values are classes (see Categories
+ * above). Free with data_stats_free. 70 on out of memory.
  */
 int data_stats_compute(struct data_stats *s, const struct frame *f,
 		       const char *label, struct mlci_err *err);
@@ -203,20 +250,30 @@ struct validate_opts {
 	const char *out;		/* the data report */
 	double max_missing;		/* < 0: not given */
 	const char *producer;		/* "mlci-validate-data" */
+	enum stream_format format;	/* csv, jsonl, or auto (by name) */
+	unsigned shard, nshards;	/* write shard K of N's partial report; 0: whole */
+	const char *const *merge;	/* merge these partial reports instead */
+	size_t nmerge;
 };
 
 struct validate_result {
 	size_t rows, cols;
 	size_t errors, warnings, infos;
 	int pass;			/* no error-severity anomaly */
+	int partial;			/* a shard's partial report was written */
+	size_t shards;			/* a merge of this many shards */
 	json_t *report;			/* the report written (owned) */
 };
 
 /*
- * Read the data, compute statistics, infer and/or check the schema,
- * and write the report (and inferred schema) atomically: both or none.
- * Errors: 64 bad options, 65/66 data or schema, 73/74 outputs; then no
- * output is left. A failing verdict is not an error: see res->pass.
+ * Read the data (one pass), compute statistics, infer and/or check the
+ * schema, and write the report (and inferred schema) atomically: both or
+ * none. With nshards: write shard K's partial report. With nmerge: merge
+ * partial reports into the report. Errors: 64 bad options (a shard spec
+ * out of range, --infer-schema with a shard, data options with --merge),
+ * 65/66 data, schema or parts (not the shards of one run, one missing or
+ * given twice), 73/74 outputs; then no output is left. A failing verdict
+ * is not an error: see res->pass.
  */
 int validate_run(const struct validate_opts *o, struct validate_result *res,
 		 struct mlci_err *err);

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -475,6 +476,206 @@ static void test_archive__reads_gnu_tar(void **state)
 	assert_int_equal(system(cmd), 0);
 }
 
+static long max_rss_kb(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return ru.ru_maxrss;
+}
+
+/* A gzip bomb: zeros after the end-of-archive marker, or inside an entry
+ * that claims 1 GiB. Refused by the compression ratio once past 16 MiB
+ * inflated, and with little memory either way: the tar stream is parsed
+ * as it is inflated (the reader used to hold the whole inflated stream,
+ * up to the 1 GiB limit, before parsing it). */
+static void test_archive__gzip_bombs_cost_no_memory(void **state)
+{
+	struct archive a;
+	struct buf z, tar;
+	struct mlci_err err = {0};
+	unsigned char h[512];
+	const size_t nz = (size_t)20 << 20;	/* past the 16 MiB grace */
+	unsigned char *zeros = calloc(1, nz);
+	long before;
+
+	(void)state;
+	assert_non_null(zeros);
+	gz(zeros, nz, &z);
+	assert_true(z.len < 100000);
+	before = max_rss_kb();
+	archive_init(&a, 0);
+	assert_int_equal(archive_read_tgz(&a, z.data, z.len, "bomb.tar.gz", NULL, &err), -1);
+	assert_int_equal(err.code, MLCI_EXIT_DATAERR);
+	assert_non_null(strstr(err.msg, "refusing a likely gzip bomb"));
+	assert_true(max_rss_kb() - before < 16 * 1024);
+	assert_int_equal(a.n, 0);
+	buf_release(&z);
+
+	buf_init(&tar);
+	header(h, "pkg-1/model.json", '0', ((size_t)1 << 30) - 1, NULL);
+	buf_add(&tar, h, 512);
+	buf_add(&tar, zeros, nz);
+	gz(tar.data, tar.len, &z);
+	before = max_rss_kb();
+	assert_int_equal(archive_read_tgz(&a, z.data, z.len, "entry.tar.gz", NULL, &err), -1);
+	assert_non_null(strstr(err.msg, "refusing a likely gzip bomb"));
+	assert_true(max_rss_kb() - before < 48 * 1024);
+	assert_int_equal(a.n, 0);
+	buf_release(&z);
+	buf_release(&tar);
+	free(zeros);
+}
+
+/* Under the ratio, the uncompressed limit holds as the stream inflates:
+ * a small limit refuses before the end. */
+static void test_archive__uncompressed_limit_while_inflating(void **state)
+{
+	struct archive a;
+	struct buf z, tar;
+	struct mlci_err err = {0};
+	unsigned char h[512];
+	const struct archive_limits lim = { 0, (size_t)1 << 20, 0 };
+	unsigned char *noise = malloc((size_t)4 << 20);
+	size_t i;
+	uint32_t x = 1;
+
+	(void)state;
+	assert_non_null(noise);
+	for (i = 0; i < ((size_t)4 << 20); i++) {
+		x = x * 1103515245u + 12345u;
+		noise[i] = (unsigned char)(x >> 24);
+	}
+	buf_init(&tar);
+	for (i = 0; i < 8; i++) {	/* each entry within the limit, not all */
+		char name[32];
+
+		snprintf(name, sizeof(name), "pkg-1/noise%zu", i);
+		header(h, name, '0', (size_t)512 << 10, NULL);
+		buf_add(&tar, h, 512);
+		buf_add(&tar, noise + (i << 19), (size_t)512 << 10);
+	}
+	gz(tar.data, tar.len, &z);
+	buf_release(&tar);
+	archive_init(&a, 0);
+	assert_int_equal(archive_read_tgz(&a, z.data, z.len, "big.tar.gz", &lim, &err), -1);
+	assert_non_null(strstr(err.msg, "uncompressed size over the 1048576-byte limit"));
+	buf_release(&z);
+	free(noise);
+}
+
+/* A real, large and compressible entry (17 MiB of numbers, past the
+ * bomb check's grace, as a big model.json holds) is not mistaken for a
+ * bomb. */
+static void test_archive__large_compressible_entry_is_no_bomb(void **state)
+{
+	struct archive a, b;
+	struct buf body, z;
+	struct mlci_err err = {0};
+	const struct archive_entry *e;
+	uint32_t x = 7;
+
+	(void)state;
+	if (getenv("MLCI_VALGRIND"))
+		skip();	/* half a minute there; a result, not a memory check */
+	buf_init(&body);
+	assert_int_equal(buf_addstr(&body, "{\"coefficients\": [\n"), 0);
+	while (body.len < ((size_t)17 << 20)) {
+		x = x * 1103515245u + 12345u;
+		assert_int_equal(buf_printf(&body, "      %.6f,\n", (double)(x >> 8) / 16777216.0 - 0.5), 0);
+	}
+	assert_int_equal(buf_addstr(&body, "0]}\n"), 0);
+	archive_init(&a, 0);
+	assert_int_equal(archive_add_file(&a, "pkg-1/model.json", body.data, body.len, 0, &err), 0);
+	tgz(&a, &z);
+	archive_init(&b, 0);
+	assert_int_equal(archive_read_tgz(&b, z.data, z.len, "big.tar.gz", NULL, &err), 0);
+	e = archive_find(&b, "pkg-1/model.json");
+	assert_non_null(e);
+	assert_int_equal(e->size, body.len);
+	assert_memory_equal(e->data, body.data, body.len);
+	archive_release(&a);
+	archive_release(&b);
+	buf_release(&z);
+	buf_release(&body);
+}
+
+/* A header claiming more than the limit is refused at the header; one
+ * claiming less but not followed by the bytes allocates only what came. */
+static void test_archive__size_claims_allocate_nothing(void **state)
+{
+	struct buf b, tar;
+	unsigned char h[512], zero[1024];
+	struct archive a;
+	struct mlci_err err = {0};
+	const struct archive_limits lim = { 0, (size_t)512 << 20, 0 };
+	long before;
+
+	(void)state;
+	memset(zero, 0, sizeof(zero));
+	buf_init(&tar);
+	header(h, "pkg-1/model.json", '0', 077777777777ULL, NULL);	/* 8 GiB */
+	buf_add(&tar, h, 512);
+	buf_add(&tar, zero, 1024);
+	gz(tar.data, tar.len, &b);
+	expect_refused(&b, "claims 8589934591 bytes, over the 1073741824-byte limit");
+	buf_release(&b);
+
+	buf_reset(&tar);
+	header(h, "pkg-1/model.json", '0', (size_t)400 << 20, NULL);
+	buf_add(&tar, h, 512);
+	buf_add(&tar, zero, 1024);
+	gz(tar.data, tar.len, &b);
+	before = max_rss_kb();
+	archive_init(&a, 0);
+	assert_int_equal(archive_read_tgz(&a, b.data, b.len, "claim.tar.gz", &lim, &err), -1);
+	assert_non_null(strstr(err.msg, "truncated tar: 'pkg-1/model.json' needs 419429376 more bytes"));
+	assert_true(max_rss_kb() - before < 16 * 1024);
+	assert_int_equal(a.n, 0);
+	buf_release(&b);
+	buf_release(&tar);
+}
+
+/* Entries of every size read back byte for byte (the reader stores them
+ * in chunks as they are inflated). */
+static void test_archive__large_entries_read_back(void **state)
+{
+	static const size_t sizes[] = { 0, 1, 511, 512, 513, 65535, 65536, 65537, 300001 };
+	struct archive a, b;
+	struct buf z;
+	struct mlci_err err = {0};
+	char name[64];
+	unsigned char *body = malloc(300001);
+	size_t i, k;
+
+	(void)state;
+	assert_non_null(body);
+	for (i = 0; i < 300001; i++)
+		body[i] = (unsigned char)(i * 7 + i / 251);
+	archive_init(&a, 0);
+	for (k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
+		snprintf(name, sizeof(name), "pkg-1/f%zu", sizes[k]);
+		assert_int_equal(archive_add_file(&a, name, body, sizes[k], 0, &err), 0);
+	}
+	tgz(&a, &z);
+	archive_init(&b, 0);
+	assert_int_equal(archive_read_tgz(&b, z.data, z.len, "big.tar.gz", NULL, &err), 0);
+	for (k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
+		const struct archive_entry *e;
+
+		snprintf(name, sizeof(name), "pkg-1/f%zu", sizes[k]);
+		e = archive_find(&b, name);
+		assert_non_null(e);
+		assert_int_equal(e->size, sizes[k]);
+		if (sizes[k])
+			assert_memory_equal(e->data, body, sizes[k]);
+	}
+	archive_release(&a);
+	archive_release(&b);
+	buf_release(&z);
+	free(body);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -490,6 +691,11 @@ int main(void)
 		cmocka_unit_test(test_archive__refuses_bad_tar),
 		cmocka_unit_test(test_archive__limits),
 		cmocka_unit_test(test_archive__reads_gnu_tar),
+		cmocka_unit_test(test_archive__gzip_bombs_cost_no_memory),
+		cmocka_unit_test(test_archive__uncompressed_limit_while_inflating),
+		cmocka_unit_test(test_archive__large_compressible_entry_is_no_bomb),
+		cmocka_unit_test(test_archive__size_claims_allocate_nothing),
+		cmocka_unit_test(test_archive__large_entries_read_back),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -373,6 +373,52 @@ static void test_report__writers_are_pure(void **state)
 	report_free(&r);
 }
 
+/* 20000 copies of one rule get unique names in linear time (the search
+ * used to be cubic: hours for these, 10^5 never finished); each report
+ * writer copes. */
+static void test_report__many_identical_rules(void **state)
+{
+	struct report r;
+	struct buf b;
+	char want[64];
+	size_t i;
+
+	(void)state;
+	sample(&r);
+	/* add_rule's realloc per rule is quadratic itself: grow once */
+	r.rules = realloc(r.rules, 20002 * sizeof(*r.rules));
+	assert_non_null(r.rules);
+	for (i = 0; i < 20000; i++) {
+		struct report_rule *rr = &r.rules[r.nrules++];
+
+		memset(rr, 0, sizeof(*rr));
+		rr->rule = xdup("accuracy >= 0.8");
+		rr->metric = xdup("accuracy");
+		rr->source = xdup("rules.txt:1");
+		rr->op = ">=";
+		rr->value = 0.853;
+		rr->threshold = 0.8;
+		rr->pass = 1;
+	}
+	assert_int_equal(report_finish(&r), 0);
+	assert_string_equal(r.rules[0].name, "accuracy >= 0.8");
+	assert_string_equal(r.rules[2].name, "accuracy >= 0.8 (2)");
+	snprintf(want, sizeof(want), "accuracy >= 0.8 (%d)", 20001);
+	assert_string_equal(r.rules[r.nrules - 1].name, want);
+	assert_int_equal(r.npassed, 20001);
+	buf_init(&b);
+	assert_int_equal(report_junit(&b, &r), 0);
+	assert_int_equal(count(b.data, "<testcase "), 20002);
+	buf_reset(&b);
+	assert_int_equal(report_markdown(&b, &r), 0);
+	buf_reset(&b);
+	assert_int_equal(report_openmetrics(&b, &r), 0);
+	buf_reset(&b);
+	assert_int_equal(report_dotenv(&b, &r), 0);
+	buf_release(&b);
+	report_free(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -387,6 +433,7 @@ int main(void)
 		cmocka_unit_test(test_report__dotenv_content),
 		cmocka_unit_test(test_report__dotenv_limits),
 		cmocka_unit_test(test_report__writers_are_pure),
+		cmocka_unit_test(test_report__many_identical_rules),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

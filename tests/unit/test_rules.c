@@ -391,6 +391,79 @@ static void test_rules__command_line_rules(void **state)
 	assert_int_equal(rs.n, 0);
 }
 
+/* Write n bytes to a fresh temporary file; returns its path (static). */
+static const char *tmp_rules(const char *data, size_t n)
+{
+	static char path[64];
+	int fd;
+
+	snprintf(path, sizeof(path), "/tmp/mlci-test-rules-XXXXXX");
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, data, n), (ssize_t)n);
+	close(fd);
+	return path;
+}
+
+/* A rule longer than RULE_MAX_TEXT is refused before it is lexed; a long
+ * comment after a rule is fine. */
+static void test_rules__long_rule_is_refused(void **state)
+{
+	size_t n = 100000, i;
+	char *text = malloc(n + 32);
+	struct mlci_err err = { 0 };
+	struct rule r;
+
+	(void)state;
+	assert_non_null(text);
+	memcpy(text, "accuracy >= 0.", 14);
+	for (i = 14; i < n; i++)
+		text[i] = '0';
+	text[n] = '1';
+	assert_int_equal(rule_parse(&r, text, n + 1, "r.txt", 3, 65, &err), -1);
+	assert_int_equal(err.code, 65);
+	assert_int_equal(err.line, 3);
+	assert_non_null(strstr(err.msg, "rule is longer than 65536 bytes"));
+	memcpy(text, "accuracy >= 0.5 #", 17);
+	assert_int_equal(rule_parse(&r, text, n + 1, "r.txt", 3, 65, &err), 0);
+	assert_string_equal(r.text, "accuracy >= 0.5");
+	rule_free(&r);
+	free(text);
+}
+
+/* At most RULES_MAX rules, from a file (65 at the line) or --rule (64). */
+static void test_rules__rule_count_is_bounded(void **state)
+{
+	static const char line[] = "accuracy >= 0.5\n";
+	size_t n = (RULES_MAX + 1) * (sizeof(line) - 1), i;
+	char *text = malloc(n);
+	struct ruleset rs = { 0 };
+	struct mlci_err err = { 0 };
+	const char *path;
+
+	(void)state;
+	assert_non_null(text);
+	for (i = 0; i <= RULES_MAX; i++)
+		memcpy(text + i * (sizeof(line) - 1), line, sizeof(line) - 1);
+	path = tmp_rules(text, n - (sizeof(line) - 1));
+	assert_int_equal(ruleset_load_file(&rs, path, &err), 0);
+	assert_int_equal(rs.n, RULES_MAX);
+	assert_int_equal(ruleset_add_text(&rs, "f1 >= 0.1", &err), -1);
+	assert_int_equal(err.code, 64);
+	assert_non_null(strstr(err.msg, "more than 10000 rules"));
+	assert_int_equal(rs.n, RULES_MAX);
+	ruleset_free(&rs);
+	unlink(path);
+	path = tmp_rules(text, n);
+	assert_int_equal(ruleset_load_file(&rs, path, &err), -1);
+	assert_int_equal(err.code, 65);
+	assert_int_equal(err.line, RULES_MAX + 1);
+	assert_non_null(strstr(err.msg, "more than 10000 rules"));
+	ruleset_free(&rs);
+	unlink(path);
+	free(text);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -406,6 +479,8 @@ int main(void)
 		cmocka_unit_test(test_rules__ruleset_file_with_comments),
 		cmocka_unit_test(test_rules__ruleset_file_errors),
 		cmocka_unit_test(test_rules__command_line_rules),
+		cmocka_unit_test(test_rules__long_rule_is_refused),
+		cmocka_unit_test(test_rules__rule_count_is_bounded),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,619 @@
+/*
+ * colstats.c - the per-column accumulator. See colstats.h.
+ */
+#include "colstats.h"
+
+#include <float.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "util.h"
+
+#if LDBL_MAX_EXP < 4096
+#error "colstats.c needs a long double with the range of a double's squares"
+#endif
+
+#define OOM(err) err_set((err), MLCI_EXIT_SOFTWARE, NULL, "out of memory")
+
+/* ---- moments ---- */
+
+void moments_init(struct moments *m)
+{
+	memset(m, 0, sizeof(*m));
+	m->min = m->max = NAN;
+}
+
+void moments_add(struct moments *m, double x)
+{
+	long double d = (long double)x - m->mean;
+
+	m->n++;
+	m->sum += x;
+	m->mean += d / (long double)m->n;
+	m->m2 += d * ((long double)x - m->mean);
+	if (m->n == 1 || x < m->min)
+		m->min = x;
+	if (m->n == 1 || x > m->max)
+		m->max = x;
+}
+
+void moments_merge(struct moments *a, const struct moments *b)
+{
+	long double na = (long double)a->n, nb = (long double)b->n, n, d;
+
+	if (!b->n)
+		return;
+	if (!a->n) {
+		*a = *b;
+		return;
+	}
+	n = na + nb;
+	d = b->mean - a->mean;
+	a->mean += d * (nb / n);
+	a->m2 += b->m2 + d * d * (na * nb / n);
+	a->sum += b->sum;
+	a->n += b->n;
+	if (b->min < a->min)
+		a->min = b->min;
+	if (b->max > a->max)
+		a->max = b->max;
+}
+
+double moments_mean(const struct moments *m)
+{
+	if (!m->n)
+		return NAN;
+	return (double)(m->sum / (long double)m->n);
+}
+
+double moments_std(const struct moments *m)
+{
+	double big;
+	int e;
+
+	if (m->n < 2)
+		return NAN;
+	big = fabs(m->min) > fabs(m->max) ? fabs(m->min) : fabs(m->max);
+	frexp(big, &e);
+	/* the variance scaled by 2^-2e fits a double; scale the root back */
+	return ldexp(sqrt((double)ldexpl(m->m2 / (long double)(m->n - 1), -2 * e)), e);
+}
+
+/* ---- the accumulator ---- */
+
+void colacc_init(struct colacc *a, uint32_t freq_cap)
+{
+	memset(a, 0, sizeof(*a));
+	a->all_int = a->all_num = a->all_bool = 1;
+	moments_init(&a->mom);
+	kll_init(&a->kll, KLL_K);
+	dcount_init(&a->dnum, DCOUNT_EXACT);
+	dcount_init(&a->dstr, DCOUNT_EXACT);
+	freq_init(&a->freq, freq_cap ? freq_cap : FREQ_CAP);
+}
+
+/* Numbers past the frequency cap: their frequencies are not kept. */
+static void drop_freq(struct colacc *a)
+{
+	uint32_t cap = a->freq.cap;
+
+	freq_free(&a->freq);
+	freq_init(&a->freq, cap);
+	a->freq_state = FREQ_DROPPED;
+}
+
+static void drop_numeric(struct colacc *a)
+{
+	kll_free(&a->kll);
+	dcount_free(&a->dnum);
+	moments_init(&a->mom);
+}
+
+void colacc_free(struct colacc *a)
+{
+	free(a->not_int.value);
+	free(a->not_num.value);
+	free(a->not_bool.value);
+	kll_free(&a->kll);
+	dcount_free(&a->dnum);
+	dcount_free(&a->dstr);
+	freq_free(&a->freq);
+	memset(a, 0, sizeof(*a));
+}
+
+static int note(struct first_bad *f, const char *s, size_t len, uint32_t line,
+		uint32_t col)
+{
+	if (f->line)
+		return 0;
+	if (len > 63)
+		len = 63;
+	f->value = malloc(len + 1);
+	if (!f->value)
+		return -1;
+	memcpy(f->value, s, len);
+	f->value[len] = '\0';
+	f->line = line ? line : 1;
+	f->col = col;
+	return 0;
+}
+
+static int copy_bad(struct first_bad *to, const struct first_bad *from)
+{
+	if (to->line || !from->line)
+		return 0;
+	to->value = strdup(from->value ? from->value : "");
+	if (!to->value)
+		return -1;
+	to->line = from->line;
+	to->col = from->col;
+	return 0;
+}
+
+int colacc_number(const char *s, size_t len, double *out, int *is_int)
+{
+	long l;
+
+	if (parse_long(s, &l) == 0) {
+		*out = (double)l;
+		*is_int = 1;
+		return 0;
+	}
+	*is_int = 0;
+	return parse_double_n(s, len, out);
+}
+
+static int is_bool(const char *s, size_t len)
+{
+	return (len == 4 && !strcasecmp(s, "true")) ||
+		(len == 5 && !strcasecmp(s, "false"));
+}
+
+static int cmp_dbl(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Numbers are distinct by value: one key for 0 and -0. */
+static uint64_t number_key(double v)
+{
+	uint64_t bits;
+
+	if (v == 0)
+		v = 0;
+	memcpy(&bits, &v, sizeof(bits));
+	return sketch_mix(bits ^ 0x5bd1e9955bd1e995ULL);
+}
+
+/* The exact frequencies stand for the sketches no longer: feed the
+ * sketches every value counted so far (the table holds them all). */
+static int seed_sketches(struct kll *kll, struct dcount *dnum,
+			 struct dcount *dstr, const struct freq *f, int numeric)
+{
+	uint32_t i;
+
+	for (i = 0; i < f->n; i++) {
+		const struct freq_entry *e = &f->e[i];
+		double v;
+		int isint;
+
+		if (!numeric) {
+			if (dcount_add(dstr, e->hash) < 0)
+				return -1;
+			continue;
+		}
+		if (colacc_number(e->value, e->len, &v, &isint) < 0)
+			continue;	/* cannot happen: all numbers */
+		if (kll_add_weighted(kll, v, e->count) < 0 ||
+		    dcount_add(dnum, number_key(v)) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int go_live(struct colacc *a)
+{
+	if (a->live)
+		return 0;
+	a->live = 1;
+	return seed_sketches(&a->kll, &a->dnum, &a->dstr, &a->freq, a->all_num);
+}
+
+int colacc_add(struct colacc *a, const char *s, size_t len, uint64_t hash,
+	       uint32_t line, uint32_t col, struct mlci_err *err)
+{
+	double v = 0;
+	int isint = 0, num = 0;
+
+	if (!s) {
+		a->missing++;
+		return 0;
+	}
+	a->count++;
+	/* past the exact table's cap, the sketches take over */
+	if (!a->live && freq_would_overflow(&a->freq, s, len, hash) &&
+	    go_live(a) < 0)
+		return OOM(err);
+	if (a->all_num) {
+		num = colacc_number(s, len, &v, &isint) == 0;
+		if (num) {
+			if (a->all_int && !isint) {
+				a->all_int = 0;
+				if (note(&a->not_int, s, len, line, col) < 0)
+					return OOM(err);
+			}
+			moments_add(&a->mom, v);
+			if (a->live && (kll_add(&a->kll, v) < 0 ||
+					dcount_add(&a->dnum, number_key(v)) < 0))
+				return OOM(err);
+		} else {
+			if (a->all_int && note(&a->not_int, s, len, line, col) < 0)
+				return OOM(err);
+			a->all_int = a->all_num = 0;
+			if (note(&a->not_num, s, len, line, col) < 0)
+				return OOM(err);
+			if (a->live) {
+				if (dcount_merge(&a->dstr, &a->dnum) < 0)
+					return OOM(err);
+				a->dstr_approx = 1;
+			}
+			drop_numeric(a);
+		}
+	}
+	if (a->all_bool && !is_bool(s, len)) {
+		a->all_bool = 0;
+		if (note(&a->not_bool, s, len, line, col) < 0)
+			return OOM(err);
+	}
+	/* a live column of numbers counts distinct numbers only; should a
+	 * string follow, its distinct strings start from those */
+	if (a->live && !a->all_num && dcount_add(&a->dstr, hash) < 0)
+		return OOM(err);
+	if (a->freq_state == FREQ_DROPPED) {
+		if (a->all_num)
+			return 0;
+		a->freq_state = FREQ_PARTIAL;	/* count from here on */
+	}
+	if (freq_add(&a->freq, s, len, hash) < 0)
+		return OOM(err);
+	if (a->all_num && a->freq.ss)
+		drop_freq(a);
+	return 0;
+}
+
+int colacc_merge(struct colacc *a, const struct colacc *b, struct mlci_err *err)
+{
+	int live = a->live || b->live || !freq_merge_fits(&a->freq, &b->freq) ||
+		a->freq_state != FREQ_COMPLETE || b->freq_state != FREQ_COMPLETE;
+	int num = a->all_num && b->all_num;
+
+	a->count += b->count;
+	a->missing += b->missing;
+	if (copy_bad(&a->not_int, &b->not_int) < 0 ||
+	    copy_bad(&a->not_num, &b->not_num) < 0 ||
+	    copy_bad(&a->not_bool, &b->not_bool) < 0)
+		return OOM(err);
+	if (!num && a->all_num) {
+		/* the distinct strings start from the distinct numbers */
+		if (a->live) {
+			if (dcount_merge(&a->dstr, &a->dnum) < 0)
+				return OOM(err);
+			a->dstr_approx = 1;
+		}
+		drop_numeric(a);
+	}
+	a->all_int = a->all_int && b->all_int;
+	a->all_num = num;
+	a->all_bool = a->all_bool && b->all_bool;
+	if (num)
+		moments_merge(&a->mom, &b->mom);
+	if (live) {
+		struct kll bk;
+		struct dcount bn, bs;
+		int rc = 0;
+
+		if (go_live(a) < 0)
+			return OOM(err);
+		if (b->live) {
+			if ((num && (kll_merge(&a->kll, &b->kll) < 0 ||
+				     dcount_merge(&a->dnum, &b->dnum) < 0)) ||
+			    (!num && dcount_merge(&a->dstr, b->all_num ? &b->dnum :
+						  &b->dstr) < 0))
+				return OOM(err);
+			if (!num && (b->all_num || b->dstr_approx))
+				a->dstr_approx = 1;
+		} else {
+			/* b's exact table stands for its sketches */
+			kll_init(&bk, a->kll.k ? a->kll.k : KLL_K);
+			dcount_init(&bn, DCOUNT_EXACT);
+			dcount_init(&bs, DCOUNT_EXACT);
+			if (seed_sketches(&bk, &bn, &bs, &b->freq, num) < 0 ||
+			    (num && (kll_merge(&a->kll, &bk) < 0 ||
+				     dcount_merge(&a->dnum, &bn) < 0)) ||
+			    (!num && dcount_merge(&a->dstr, &bs) < 0))
+				rc = -1;
+			kll_free(&bk);
+			dcount_free(&bn);
+			dcount_free(&bs);
+			if (rc < 0)
+				return OOM(err);
+		}
+	}
+	if (freq_merge(&a->freq, &b->freq) < 0)
+		return OOM(err);
+	if (a->freq_state != FREQ_COMPLETE || b->freq_state != FREQ_COMPLETE)
+		a->freq_state = FREQ_PARTIAL;
+	if (a->all_num && (a->freq_state != FREQ_COMPLETE || a->freq.ss))
+		drop_freq(a);
+	return 0;
+}
+
+uint64_t colacc_distinct(const struct colacc *a, int numeric, int *exact)
+{
+	double *v;
+	uint32_t i, n = 0;
+	uint64_t d = 0;
+
+	*exact = 1;
+	if (a->live) {
+		uint64_t est = dcount_value(numeric ? &a->dnum : &a->dstr, exact);
+
+		if (!numeric && a->dstr_approx)
+			*exact = 0;
+		return est;
+	}
+	if (!numeric)
+		return a->freq.n;
+	/* numbers by value: 1 and 1.0 are one */
+	v = malloc((a->freq.n ? a->freq.n : 1) * sizeof(*v));
+	if (!v)
+		return a->freq.n;
+	for (i = 0; i < a->freq.n; i++) {
+		int isint;
+
+		if (colacc_number(a->freq.e[i].value, a->freq.e[i].len, &v[n], &isint) == 0)
+			n++;
+	}
+	qsort(v, n, sizeof(*v), cmp_dbl);
+	for (i = 0; i < n; i++)
+		d += i == 0 || v[i] != v[i - 1];
+	free(v);
+	return d;
+}
+
+int colacc_view(const struct colacc *a, struct kll_view *out)
+{
+	double *v;
+	uint64_t *w;
+	uint32_t i, n = 0;
+	int rc;
+
+	if (a->live)
+		return kll_view(&a->kll, out);
+	v = malloc((a->freq.n ? a->freq.n : 1) * sizeof(*v));
+	w = malloc((a->freq.n ? a->freq.n : 1) * sizeof(*w));
+	if (!v || !w) {
+		free(v);
+		free(w);
+		return -1;
+	}
+	for (i = 0; i < a->freq.n; i++) {
+		int isint;
+
+		if (colacc_number(a->freq.e[i].value, a->freq.e[i].len, &v[n], &isint) == 0)
+			w[n++] = a->freq.e[i].count;
+	}
+	rc = kll_view_weighted(out, v, w, n);
+	free(v);
+	free(w);
+	return rc;
+}
+
+json_t *colacc_kll_json(const struct colacc *a)
+{
+	struct kll k;
+	struct dcount dn, ds;
+	json_t *j;
+
+	if (a->live)
+		return kll_to_json(&a->kll);
+	kll_init(&k, KLL_K);
+	dcount_init(&dn, DCOUNT_EXACT);
+	dcount_init(&ds, DCOUNT_EXACT);
+	j = seed_sketches(&k, &dn, &ds, &a->freq, 1) < 0 ? NULL : kll_to_json(&k);
+	kll_free(&k);
+	dcount_free(&dn);
+	dcount_free(&ds);
+	return j;
+}
+
+/* ---- JSON ---- */
+
+static json_t *ld_json(long double v)
+{
+	char tmp[64];
+
+	snprintf(tmp, sizeof(tmp), "%La", v);
+	return json_string(tmp);
+}
+
+static int ld_parse(const json_t *j, long double *out)
+{
+	const char *s = json_string_value(j);
+	char *end;
+
+	if (!s || !*s)
+		return -1;
+	*out = strtold(s, &end);
+	return *end || !isfinite(*out) ? -1 : 0;
+}
+
+static json_t *bad_json(const struct first_bad *f)
+{
+	json_t *o;
+
+	if (!f->line)
+		return json_null();
+	o = json_object();
+	json_object_set_new(o, "line", json_integer(f->line));
+	json_object_set_new(o, "col", json_integer(f->col));
+	json_object_set_new(o, "value", json_string(f->value ? f->value : ""));
+	return o;
+}
+
+json_t *colacc_to_json(const struct colacc *a)
+{
+	json_t *o = json_object();
+
+	if (!o)
+		return NULL;
+	json_object_set_new(o, "count", json_integer((json_int_t)a->count));
+	json_object_set_new(o, "missing", json_integer((json_int_t)a->missing));
+	json_object_set_new(o, "integer", json_boolean(a->all_int));
+	json_object_set_new(o, "number", json_boolean(a->all_num));
+	json_object_set_new(o, "boolean", json_boolean(a->all_bool));
+	json_object_set_new(o, "not_integer", bad_json(&a->not_int));
+	json_object_set_new(o, "not_number", bad_json(&a->not_num));
+	json_object_set_new(o, "not_boolean", bad_json(&a->not_bool));
+	json_object_set_new(o, "live", json_boolean(a->live));
+	json_object_set_new(o, "distinct_approx", json_boolean(a->dstr_approx));
+	if (a->all_num) {
+		json_t *m = json_object();
+
+		json_object_set_new(m, "n", json_integer((json_int_t)a->mom.n));
+		json_object_set_new(m, "sum", ld_json(a->mom.sum));
+		json_object_set_new(m, "mean", ld_json(a->mom.mean));
+		json_object_set_new(m, "m2", ld_json(a->mom.m2));
+		json_object_set_new(m, "min", a->mom.n ? json_real(a->mom.min) : json_null());
+		json_object_set_new(m, "max", a->mom.n ? json_real(a->mom.max) : json_null());
+		json_object_set_new(o, "moments", m);
+		if (a->live) {
+			json_object_set_new(o, "kll", kll_to_json(&a->kll));
+			json_object_set_new(o, "distinct_numbers",
+					    dcount_to_json(&a->dnum, 1));
+		}
+	}
+	if (a->live)
+		json_object_set_new(o, "distinct", dcount_to_json(&a->dstr, 1));
+	json_object_set_new(o, "frequencies", freq_to_json(&a->freq));
+	json_object_set_new(o, "frequencies_kept", json_string(
+		a->freq_state == FREQ_COMPLETE ? "complete" :
+		a->freq_state == FREQ_DROPPED ? "dropped" : "partial"));
+	return o;
+}
+
+static int bad_from_json(struct first_bad *f, const json_t *j)
+{
+	json_t *l = json_object_get(j, "line"), *c = json_object_get(j, "col");
+	const char *v = json_string_value(json_object_get(j, "value"));
+
+	if (!j || json_is_null(j))
+		return 0;
+	if (!json_is_integer(l) || json_integer_value(l) < 1 ||
+	    json_integer_value(l) > UINT32_MAX || !json_is_integer(c) ||
+	    json_integer_value(c) < 0 || json_integer_value(c) > UINT32_MAX || !v)
+		return -1;
+	f->value = strdup(v);
+	if (!f->value)
+		return -1;
+	f->line = (uint32_t)json_integer_value(l);
+	f->col = (uint32_t)json_integer_value(c);
+	return 0;
+}
+
+static int count_of(const json_t *j, const char *key, uint64_t *out)
+{
+	json_t *v = json_object_get(j, key);
+
+	if (!json_is_integer(v) || json_integer_value(v) < 0)
+		return -1;
+	*out = (uint64_t)json_integer_value(v);
+	return 0;
+}
+
+int colacc_from_json(struct colacc *a, const json_t *j, const char *path,
+		     struct mlci_err *err)
+{
+	json_t *m;
+
+	colacc_init(a, FREQ_CAP);	/* allocates nothing: the parts read below replace */
+	if (!json_is_object(j) || count_of(j, "count", &a->count) < 0 ||
+	    count_of(j, "missing", &a->missing) < 0 ||
+	    !json_is_boolean(json_object_get(j, "integer")) ||
+	    !json_is_boolean(json_object_get(j, "number")) ||
+	    !json_is_boolean(json_object_get(j, "boolean")) ||
+	    bad_from_json(&a->not_int, json_object_get(j, "not_integer")) < 0 ||
+	    bad_from_json(&a->not_num, json_object_get(j, "not_number")) < 0 ||
+	    bad_from_json(&a->not_bool, json_object_get(j, "not_boolean")) < 0) {
+		colacc_free(a);
+		return err_set(err, MLCI_EXIT_DATAERR, path,
+			       "malformed column state: expected count, missing, "
+			       "integer, number, boolean");
+	}
+	a->live = json_is_true(json_object_get(j, "live"));
+	a->dstr_approx = json_is_true(json_object_get(j, "distinct_approx"));
+	a->all_int = json_is_true(json_object_get(j, "integer"));
+	a->all_num = json_is_true(json_object_get(j, "number"));
+	a->all_bool = json_is_true(json_object_get(j, "boolean"));
+	if (a->all_int && !a->all_num)
+		goto bad;
+	if (a->all_num) {
+		m = json_object_get(j, "moments");
+		if (count_of(m, "n", &a->mom.n) < 0 || a->mom.n != a->count ||
+		    ld_parse(json_object_get(m, "sum"), &a->mom.sum) < 0 ||
+		    ld_parse(json_object_get(m, "mean"), &a->mom.mean) < 0 ||
+		    ld_parse(json_object_get(m, "m2"), &a->mom.m2) < 0 ||
+		    a->mom.m2 < 0)
+			goto bad;
+		if (a->mom.n) {
+			json_t *mn = json_object_get(m, "min"), *mx = json_object_get(m, "max");
+
+			if (!json_is_number(mn) || !json_is_number(mx))
+				goto bad;
+			a->mom.min = json_number_value(mn);
+			a->mom.max = json_number_value(mx);
+		}
+		if (a->live &&
+		    (kll_from_json(&a->kll, json_object_get(j, "kll"), path, err) < 0 ||
+		     dcount_from_json(&a->dnum, json_object_get(j, "distinct_numbers"),
+				      path, err) < 0)) {
+			colacc_free(a);
+			return -1;
+		}
+		if (a->live && a->kll.n != a->count)
+			goto bad;
+	}
+	if ((a->live &&
+	     dcount_from_json(&a->dstr, json_object_get(j, "distinct"), path, err) < 0) ||
+	    freq_from_json(&a->freq, json_object_get(j, "frequencies"), path, err) < 0) {
+		colacc_free(a);
+		return -1;
+	}
+	{
+		const char *kept = json_string_value(json_object_get(j, "frequencies_kept"));
+
+		if (!kept)
+			goto bad;
+		if (!strcmp(kept, "complete"))
+			a->freq_state = FREQ_COMPLETE;
+		else if (!strcmp(kept, "dropped") && a->all_num)
+			a->freq_state = FREQ_DROPPED;
+		else if (!strcmp(kept, "partial"))
+			a->freq_state = FREQ_PARTIAL;
+		else
+			goto bad;
+	}
+	if (a->freq_state == FREQ_COMPLETE ? a->freq.total != a->count :
+	    a->freq.total > a->count)
+		goto bad;
+	return 0;
+bad:
+	colacc_free(a);
+	return err_set(err, MLCI_EXIT_DATAERR, path,
+		       "malformed column state: its parts do not agree");
+}

@@ -1,0 +1,121 @@
+/*
+ * colstats.h - one column's statistics, accumulated one value at a
+ * time in memory independent of the row count, and mergeable: the
+ * accumulator of two row ranges merged equals (exactly for counts,
+ * moments to rounding, min/max, exact frequencies and distinct sets;
+ * within the sketches' bounds otherwise) the accumulator of both.
+ *
+ * Per column: count and missing; type evidence (every value an integer
+ * / a number / true-false, and the first value that is not, with its
+ * line and column); for numbers (while every value is one) the moments
+ * (count, sum, mean and M2 in long double, merged with Chan et al.'s
+ * parallel formula; min, max), a KLL sketch and the distinct numbers
+ * (by value: 1 and 1.0 are one); for every column the distinct strings
+ * and the value frequencies (see sketch.h). A column of numbers does not
+ * need its values' frequencies (quantiles describe it): once it has more
+ * distinct numbers than the frequency cap they are dropped ("dropped");
+ * should a non-number follow, counting starts again from there
+ * ("partial": the counts then miss the earlier rows).
+ *
+ * While a column's exact frequency table holds all its values (up to
+ * its cap), the table stands for the sketches: quantiles, histogram and
+ * distinct counts come from it, exactly, and the KLL and distinct sets
+ * are not fed (most columns, most of the time: the cost per value is one
+ * table lookup). When the table would overflow, the sketches are seeded
+ * from it (a value counted c times enters the KLL as weighted items) and
+ * fed from then on ("live"). A live column of numbers counts distinct
+ * numbers only; if a string follows, its distinct strings start from the
+ * distinct numbers (an estimate from then on).
+ *
+ * Overflow: long double has the range of squares of any double (x86-64
+ * and arm64), so neither the sums nor M2 overflow on huge finite values;
+ * the standard deviation is scaled back to a double the way validate.c
+ * always did (by 2^e >= max |x|), +inf when it is beyond a double.
+ */
+#ifndef MLCI_COLSTATS_H
+#define MLCI_COLSTATS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "error.h"
+#include "sketch.h"
+
+struct moments {
+	uint64_t n;
+	long double sum, mean, m2;
+	double min, max;
+};
+
+void moments_init(struct moments *m);
+void moments_add(struct moments *m, double x);
+void moments_merge(struct moments *a, const struct moments *b);
+/* sum / n (NaN when empty). */
+double moments_mean(const struct moments *m);
+/* The sample standard deviation (n - 1); NaN when n < 2, +inf beyond a
+ * double. */
+double moments_std(const struct moments *m);
+
+/* A value that broke a type, and where it was. */
+struct first_bad {
+	uint32_t line, col;	/* 0: none yet */
+	char *value;		/* up to 63 bytes of it */
+};
+
+struct colacc {
+	uint64_t count, missing;
+	int all_int, all_num, all_bool;	/* over the non-missing values */
+	struct first_bad not_int, not_num, not_bool;
+	struct moments mom;	/* while all_num */
+	struct kll kll;
+	struct dcount dnum;
+	struct dcount dstr;	/* distinct values as written */
+	struct freq freq;
+	int freq_state;		/* FREQ_COMPLETE, FREQ_DROPPED or FREQ_PARTIAL */
+	int live;		/* 0: the exact frequencies stand for the sketches */
+	int dstr_approx;	/* dstr began from distinct numbers (a live column
+				 * of numbers, then a string): an estimate */
+};
+
+enum { FREQ_COMPLETE, FREQ_DROPPED, FREQ_PARTIAL };
+
+/* freq_cap: distinct values counted exactly (FREQ_CAP; more for a label). */
+void colacc_init(struct colacc *a, uint32_t freq_cap);
+void colacc_free(struct colacc *a);
+
+/*
+ * Add one cell: s NULL when missing, else len bytes (NUL-terminated),
+ * hash = sketch_hash(s, len); line and col where it is. 0, or -1 with a
+ * 70 error when memory runs out.
+ */
+int colacc_add(struct colacc *a, const char *s, size_t len, uint64_t hash,
+	       uint32_t line, uint32_t col, struct mlci_err *err);
+
+/* a absorbs b (b's rows follow a's). 0, or -1 (70). */
+int colacc_merge(struct colacc *a, const struct colacc *b,
+		 struct mlci_err *err);
+
+/* Parse a cell as validate.c always has: an integer (strtol) exactly,
+ * else a finite decimal number; 0 ok, -1 not a number; *is_int. */
+int colacc_number(const char *s, size_t len, double *out, int *is_int);
+
+/* Distinct values (numbers by value when numeric): exact (*exact = 1)
+ * or estimated. */
+uint64_t colacc_distinct(const struct colacc *a, int numeric, int *exact);
+
+/* The numbers' distribution for quantiles and histograms: exact from the
+ * frequencies while they stand for the sketch, else the KLL's. */
+int colacc_view(const struct colacc *a, struct kll_view *out);
+
+/* A KLL sketch of the numbers as JSON (built from the frequencies while
+ * they stand for it). New reference, or NULL. */
+json_t *colacc_kll_json(const struct colacc *a);
+
+/* The whole state (every sketch in full) for a partial report. */
+json_t *colacc_to_json(const struct colacc *a);
+int colacc_from_json(struct colacc *a, const json_t *j, const char *path,
+		     struct mlci_err *err);
+
+#endif
