@@ -60,6 +60,7 @@ $(BUILD)/tests/%: tests/unit/%.c $(LIB) $(wildcard shared/*.h)
 # libFuzzer targets tests/fuzz/fuzz_*.c, linked against a libmlci built
 # for fuzzing (make fuzz sets CC, BUILD and SAN).
 FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+NPROC := $(shell nproc 2>/dev/null || echo 2)
 FUZZ_BUILD ?= build-fuzz
 VG_BUILD ?= build-valgrind
 FUZZ_TARGETS := $(FUZZ_SRC:tests/fuzz/%.c=$(FUZZ_BUILD)/fuzz/%)
@@ -110,7 +111,7 @@ check: deps
 # Every fuzz target: the corpora and crashers once, then FUZZ_SECONDS
 # (default 60) of fuzzing each; see ci/fuzz.
 fuzz: deps
-	@$(MAKE) --no-print-directory CC=clang BUILD=$(FUZZ_BUILD) \
+	@$(MAKE) --no-print-directory -j$(NPROC) CC=clang BUILD=$(FUZZ_BUILD) \
 		BIN=$(FUZZ_BUILD)/bin OPT="-O1 -g -fno-omit-frame-pointer" \
 		SAN="-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined" \
 		CFLAGS="$(CFLAGS) -Wno-format-nonliteral" \
@@ -118,9 +119,10 @@ fuzz: deps
 	@ci/fuzz $(FUZZ_BUILD)
 
 # The unit and step tests under valgrind (a -O1 -g build without
-# sanitizers); the heavy step tests only with MLCI_VALGRIND_ALL=1.
+# sanitizers): a quick subset, or all of them with MLCI_VALGRIND_ALL=1;
+# see ci/valgrind.
 valgrind:
-	@$(MAKE) --no-print-directory BUILD=$(VG_BUILD) BIN=$(VG_BUILD)/bin \
+	@$(MAKE) --no-print-directory -j$(NPROC) BUILD=$(VG_BUILD) BIN=$(VG_BUILD)/bin \
 		OPT="-O1 -g" SAN= all $(UNIT_SRC:tests/unit/%.c=$(VG_BUILD)/tests/%)
 	@ci/valgrind $(VG_BUILD)
 
