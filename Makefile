@@ -63,7 +63,7 @@ FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 NPROC := $(shell nproc 2>/dev/null || echo 2)
 FUZZ_BUILD ?= build-fuzz
 VG_BUILD ?= build-valgrind
-FUZZ_TARGETS := $(FUZZ_SRC:tests/fuzz/%.c=$(FUZZ_BUILD)/fuzz/%)
+FUZZ_BINS := $(FUZZ_SRC:tests/fuzz/%.c=$(FUZZ_BUILD)/fuzz/%)
 
 $(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(wildcard tests/fuzz/*.[ch]) $(LIB) $(wildcard shared/*.h)
 	@mkdir -p $(dir $@)
@@ -115,7 +115,7 @@ fuzz: deps
 		BIN=$(FUZZ_BUILD)/bin OPT="-O1 -g -fno-omit-frame-pointer" \
 		SAN="-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined" \
 		CFLAGS="$(CFLAGS) -Wno-format-nonliteral" \
-		$(FUZZ_TARGETS)
+		$(FUZZ_BINS)
 	@ci/fuzz $(FUZZ_BUILD)
 
 # The unit and step tests under valgrind (a -O1 -g build without

@@ -741,23 +741,26 @@ static void finish_fields(struct stream *s, int na)
 	}
 }
 
-/* Save and restore the parse state around a NEED. */
+/* Save and restore the parse state around a NEED. The position is kept
+ * as a file offset, not an index into buf: a refill between the save and
+ * the restore moves the kept bytes to the front of buf (it discards only
+ * what lies before pos, so a mark at or after pos stays in the buffer). */
 struct mark {
-	size_t pos;
+	uint64_t at;
 	uint32_t line;
 	uint64_t line_start;
 };
 
 static void mark_save(const struct stream_priv *p, struct mark *m)
 {
-	m->pos = p->pos;
+	m->at = p->off + p->pos;
 	m->line = p->line;
 	m->line_start = p->line_start;
 }
 
 static void mark_restore(struct stream_priv *p, const struct mark *m)
 {
-	p->pos = m->pos;
+	p->pos = (size_t)(m->at - p->off);
 	p->line = m->line;
 	p->line_start = m->line_start;
 }
@@ -1124,9 +1127,8 @@ static int jsonl_names(struct stream *s, json_t *o, const char *q,
 					  MAX_FIELDS);
 		if (!(s->names[n] = strdup(key)))
 			return OOM(err, s->path);
-		n++;
+		s->ncols = ++n;	/* stream_close frees names[0, ncols) */
 	}
-	s->ncols = n;
 	if (!n)
 		return err_set_at(err, MLCI_EXIT_DATAERR, s->path, p->line, 1,
 				  "the first object has no keys, so there are no "

@@ -15,7 +15,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <ftw.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "error.h"
@@ -57,10 +59,26 @@ static inline void fuzz_file_close(struct fuzz_file *f)
 	f->fd = -1;
 }
 
-/* A private scratch directory for outputs, made on first use. */
+static char fuzz_dir[256];
+
+static inline int fuzz_rm(const char *p, const struct stat *st, int type,
+			  struct FTW *ftw)
+{
+	(void)st; (void)type; (void)ftw;
+	return remove(p);
+}
+
+static inline void fuzz_tmpdir_remove(void)
+{
+	if (fuzz_dir[0])
+		nftw(fuzz_dir, fuzz_rm, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* A private scratch directory for outputs, made on first use and removed
+ * when the process exits normally. */
 static inline const char *fuzz_tmpdir(void)
 {
-	static char dir[256];
+	char *dir = fuzz_dir;
 
 	if (!dir[0]) {
 		const char *base = getenv("FUZZ_TMPDIR");
@@ -69,11 +87,12 @@ static inline const char *fuzz_tmpdir(void)
 			base = access("/dev/shm", W_OK) == 0 ? "/dev/shm" :
 			       getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
 
-		snprintf(dir, sizeof(dir), "%s/mlci-fuzz-XXXXXX", base);
+		snprintf(dir, sizeof(fuzz_dir), "%s/mlci-fuzz-XXXXXX", base);
 		if (!mkdtemp(dir)) {
 			perror("mkdtemp");
 			abort();
 		}
+		atexit(fuzz_tmpdir_remove);
 	}
 	return dir;
 }

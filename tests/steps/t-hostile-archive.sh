@@ -106,3 +106,4 @@ json.dump({"kind": "mlci.package", "schema_version": 1,
           open('package.json', 'w'))
 EOF
 deploy "a package.json pointing at a gzip bomb" package.json "$BOMB"
+rm -f zeros.tar.gz entry.tar.gz entries.tar.gz

@@ -180,3 +180,12 @@ bounded 0 "gate: metrics with a 2,000-deep extra field" \
 	"$BIN/mlci-gate" --metrics metrics-2000.json --rule 'accuracy >= 0.5' --out g2.json
 bounded 0 "validate-data: a schema with a 2,000-deep extra field" \
 	"$BIN/mlci-validate-data" --data "$DATA/iris.csv" --schema schema-2000.json --out r2.json
+
+# JSON Lines data (the streaming reader): one line nested 100,000 deep
+/usr/bin/python3 -c '
+d = 100000
+open("deep.jsonl", "w").write("{\"a\": 1}\n{\"a\": " + "[" * d + "]" * d + "}\n")'
+bounded 65 "validate-data: a JSON Lines record nested 100,000 deep" \
+	"$BIN/mlci-validate-data" --data deep.jsonl --out r.json
+err_is "^mlci-validate-data: deep.jsonl:2:[0-9]+: not valid JSON: $DEPTH_ERR" "validate-data: JSON Lines: one line at line 2"
+absent r.json "validate-data: JSON Lines: no report left"

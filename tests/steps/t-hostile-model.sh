@@ -120,3 +120,4 @@ for c in outputs-1e12 classes-1e5 coef-rows-1e5; do
 	absent d.json "deploy: $c: no deploy.json"
 	absent reg "deploy: $c: no registry"
 done
+rm -f ./*-1e5.json ./*-1e6.json ./*.tar.gz	# 60 MB of hostile files

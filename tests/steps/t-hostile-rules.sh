@@ -88,3 +88,4 @@ bounded 65 "gate: a 10 GB (sparse) rules file" "${G[@]}" --rules huge.rules
 err_is "^mlci-gate: huge.rules: larger than the 16777216-byte limit$" "gate: the size error is one line"
 no_outputs "gate: 10 GB rules file"
 rm -f huge.rules
+rm -f ./*.rules

@@ -929,6 +929,49 @@ static void test_stream__jsonl_columns_and_errors(void **state)
 	assert_non_null(strstr(err.msg, "UTF-8"));
 }
 
+/* Fuzzing found these: skipped lines before the first object, with a
+ * refill between them and the first record, left the read position past
+ * the buffer (a negative-size memmove); and names of the first object
+ * copied before a refused key leaked. */
+static void test_stream__jsonl_skip_rows_across_refills(void **state)
+{
+	const char *text = "skip me\n\"; 3}\n}\n{\"a\": 3, \"b\": \"x\"}\n"
+			   "{\"b\": \"y\", \"a\": 4}\n";
+	const char *p = write_tmp_as(text, strlen(text), ".jsonl");
+	const size_t *c;
+	struct mlci_err err = {0};
+
+	for (c = all_chunks; *c; c++) {
+		struct stream_opts so;
+		struct table t;
+
+		stream_opts_init(&so);
+		so.csv.skip_rows = 3;
+		if (read_stream(&t, p, &so, *c, 0, 0, &err) < 0)
+			fail_msg("chunk %zu: %ld:%ld %s", *c, err.line, err.col, err.msg);
+		assert_int_equal(t.ncols, 2);
+		assert_int_equal(t.nrows, 2);
+		assert_string_equal(t.cells[0], "3");
+		assert_string_equal(t.cells[3], "y");
+		table_free(&t);
+		so.csv.columns = "a,b,c,d,e";
+		if (read_stream(&t, p, &so, *c, 0, 0, &err) < 0)
+			fail_msg("chunk %zu: %ld:%ld %s", *c, err.line, err.col, err.msg);
+		assert_int_equal(t.ncols, 5);
+		table_free(&t);
+	}
+	unlink(p);
+	/* the leak shows under ASan / valgrind */
+	for (c = all_chunks; *c; c++) {
+		struct table t;
+
+		assert_int_equal(read_jsonl(&t, "{\"a\": 1, \"b\": 2, \"\": 2}\n{\"a\": 3}\n",
+					    NULL, *c, &err), -1);
+		assert_non_null(strstr(err.msg, "an empty key"));
+	}
+	(void)state;
+}
+
 static void test_stream__jsonl_shards(void **state)
 {
 	char text[16384];
@@ -989,6 +1032,7 @@ int main(void)
 		cmocka_unit_test(test_stream__gzip_streams_like_plain),
 		cmocka_unit_test(test_stream__jsonl_values),
 		cmocka_unit_test(test_stream__jsonl_columns_and_errors),
+		cmocka_unit_test(test_stream__jsonl_skip_rows_across_refills),
 		cmocka_unit_test(test_stream__jsonl_shards),
 		cmocka_unit_test(test_stream__format_names),
 	};
