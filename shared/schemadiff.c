@@ -149,7 +149,40 @@ static int same_shape(const struct schema_col *a, const struct schema_col *b)
 	return a->type == b->type && a->nullable == b->nullable &&
 	       a->has_range == b->has_range &&
 	       (!a->has_range || (a->min == b->min && a->max == b->max)) &&
-	       same_categories(a, b) && a->max_missing == b->max_missing;
+	       same_categories(a, b) && a->max_missing == b->max_missing &&
+	       a->unique == b->unique && !a->pattern == !b->pattern &&
+	       (!a->pattern || !strcmp(a->pattern, b->pattern));
+}
+
+/* The user's constraints: a pattern (two regexes cannot be compared, so
+ * any new or changed pattern may refuse values that passed) and
+ * uniqueness. */
+static int diff_constraints(struct schema_diff *d, const struct schema_col *o,
+			    const struct schema_col *n)
+{
+	if (!o->pattern && n->pattern &&
+	    add(d, "pattern_added", o->name, 1, NULL, n->pattern,
+		"column '%s': values must now match the pattern '%.80s'",
+		o->name, n->pattern) < 0)
+		return -1;
+	if (o->pattern && !n->pattern &&
+	    add(d, "pattern_removed", o->name, 0, o->pattern, NULL,
+		"column '%s': the pattern '%.80s' no longer applies",
+		o->name, o->pattern) < 0)
+		return -1;
+	if (o->pattern && n->pattern && strcmp(o->pattern, n->pattern) &&
+	    add(d, "pattern_changed", o->name, 1, o->pattern, n->pattern,
+		"column '%s': pattern changed from '%.80s' to '%.80s': values "
+		"that matched may no longer", o->name, o->pattern, n->pattern) < 0)
+		return -1;
+	if (o->unique != n->unique &&
+	    add(d, n->unique ? "became_unique" : "unique_dropped", o->name,
+		n->unique, o->unique ? "unique" : "not unique",
+		n->unique ? "unique" : "not unique", n->unique ?
+		"column '%s' must now be unique: repeated values no longer pass" :
+		"column '%s' no longer needs to be unique", o->name) < 0)
+		return -1;
+	return 0;
 }
 
 static int diff_categories(struct schema_diff *d, const struct schema_col *o,
@@ -297,7 +330,8 @@ static int diff_column(struct schema_diff *d, const struct schema_col *o,
 		"column '%s' is no longer nullable: a missing value no longer passes",
 		o->name) < 0)
 		return -1;
-	if (diff_range(d, o, n) < 0 || diff_categories(d, o, n) < 0)
+	if (diff_range(d, o, n) < 0 || diff_categories(d, o, n) < 0 ||
+	    diff_constraints(d, o, n) < 0)
 		return -1;
 	la = missing_limit(o);
 	lb = missing_limit(n);
@@ -413,11 +447,12 @@ int schema_diff_compute(struct schema_diff *d, const struct schema *old_sc,
 		if (taken[j] || schema_find(old_sc, n->name) >= 0)
 			continue;
 		describe(what, sizeof(what), n);
-		if (add(d, "column_added", n->name, !n->nullable, NULL, what,
-			n->nullable ? "column '%s' (%s) was added, nullable: data "
-			"may leave it empty" : "column '%s' (%s) was added and is "
-			"required: data without it no longer passes",
-			n->name, col_type_name(n->type)) < 0)
+		/* breaking even when nullable: the checker reports a schema
+		 * column absent from the data as missing_column, an error */
+		if (add(d, "column_added", n->name, 1, NULL, what,
+			"column '%s' (%s) was added: data without it no longer "
+			"passes (missing_column)", n->name,
+			col_type_name(n->type)) < 0)
 			goto oom;
 	}
 	free(pair);
@@ -615,7 +650,7 @@ int schema_diff_run(const struct schema_diff_opts *o,
 	    schema_diff_compute(&res->diff, &old_sc, &new_sc, err) < 0)
 		goto done;
 	art = artifact_new(KIND_SCHEMA_DIFF, SCHEMA_SCHEMA_DIFF,
-			   o->producer ? o->producer : "mlci-schema-diff", err);
+			   o->producer ? o->producer : "mlci-validate-data", err);
 	if (!art)
 		goto done;
 	changes = schema_diff_json(&res->diff);

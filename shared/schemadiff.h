@@ -1,7 +1,7 @@
 /*
  * schemadiff.h - compare two schemas (mlci.schema) and classify every
- * change as breaking or additive: the core of mlci-schema-diff (and of
- * mlci-validate-data --schema-diff OLD NEW).
+ * change as breaking or additive: the core of mlci-validate-data
+ * --schema-diff OLD NEW.
  *
  * Point of view. The schema is the contract between the producers of the
  * data and its consumer, the model. A change is breaking when data that
@@ -19,9 +19,10 @@
  *                                       a column's own domain changed otherwise)
  *   domain_observed          additive   enforced -> observed
  *   column_removed           breaking   consumers lose the column
- *   column_added             breaking when the column is required (data without
- *                                       it fails), additive when nullable (data can
- *                                       satisfy it with an empty column)
+ *   column_added             breaking   data without the column fails the new
+ *                                       schema (missing_column is an error, nullable
+ *                                       or not: nullable allows empty cells, not an
+ *                                       absent column)
  *   column_renamed           breaking   a removed and an added column with the same
  *                                       type, nullability, range, categories and
  *                                       max_missing, and either a range or categories
@@ -47,6 +48,11 @@
  *   max_missing_raised       additive   ... went up; both only when max_missing is
  *                                       given on either side (a nullability change
  *                                       alone is reported as became_*)
+ *   pattern_added            breaking   a "pattern" where there was none
+ *   pattern_changed          breaking   another pattern (regexes cannot be compared)
+ *   pattern_removed          additive
+ *   became_unique            breaking   "unique": true where it was not
+ *   unique_dropped           additive
  * A domain change matters even in an observed schema: a narrower contract
  * is worth a reviewer's look, so category_removed and friends are breaking
  * whatever the domain.
@@ -107,12 +113,12 @@ int schema_diff_table(const struct schema_diff *d, struct buf *out);
  * column/old/new null when absent). New reference, or NULL. */
 json_t *schema_diff_json(const struct schema_diff *d);
 
-/* What mlci-schema-diff (or validate-data --schema-diff) was asked. */
+/* What mlci-validate-data --schema-diff was asked. */
 struct schema_diff_opts {
 	const char *old_path;	/* the schema the data satisfied so far */
 	const char *new_path;	/* the proposed schema */
 	const char *out;	/* write the mlci.schema-diff artifact here, or NULL */
-	const char *producer;	/* "mlci-schema-diff" */
+	const char *producer;	/* "mlci-validate-data" */
 };
 
 struct schema_diff_result {

@@ -13,6 +13,7 @@
 #include <strings.h>
 
 #include <errno.h>
+#include <regex.h>
 #include <sys/stat.h>
 
 #include "artifact.h"
@@ -112,6 +113,10 @@ struct colcheck {
 	uint64_t cat_bad;
 	char *cat_vals[5];	/* the first unseen values, in row order */
 	size_t ncat;
+	uint64_t pat_bad;	/* values not matching the column's pattern */
+	struct first_bad pat_first;
+	int uniq_on;		/* a unique column: uniq holds its values' hashes */
+	struct rowset uniq;
 };
 
 /* Everything one pass over the rows accumulates (validate.h: "pass"). */
@@ -136,6 +141,9 @@ static void colcheck_free(struct colcheck *k)
 	free(k->type_first.value);
 	for (i = 0; i < k->ncat; i++)
 		free(k->cat_vals[i]);
+	free(k->pat_first.value);
+	if (k->uniq_on)
+		rowset_free(&k->uniq);
 	memset(k, 0, sizeof(*k));
 }
 
@@ -248,6 +256,17 @@ static int check_cell(struct colcheck *k, const struct schema_col *col,
 		}
 		k->cat_bad++;
 	}
+	if (col->re && regexec(col->re, s, 0, NULL, 0) != 0 &&
+	    !k->pat_bad++ && copy_first(&k->pat_first, s, len, line, colno) < 0)
+		return -1;
+	if (col->unique) {
+		if (!k->uniq_on) {
+			rowset_init(&k->uniq, ROWSET_CAP);
+			k->uniq_on = 1;
+		}
+		if (rowset_add(&k->uniq, sketch_mix(sketch_hash(s, len))) < 0)
+			return -1;
+	}
 	return 0;
 }
 
@@ -321,6 +340,22 @@ static int colcheck_merge(struct colcheck *a, const struct colcheck *b)
 		if (!(a->cat_vals[a->ncat++] = strdup(b->cat_vals[i])))
 			return -1;
 	a->cat_bad += b->cat_bad;
+	if (!a->pat_bad && b->pat_bad) {
+		a->pat_first.value = strdup(b->pat_first.value ? b->pat_first.value : "");
+		if (!a->pat_first.value)
+			return -1;
+		a->pat_first.line = b->pat_first.line;
+		a->pat_first.col = b->pat_first.col;
+	}
+	a->pat_bad += b->pat_bad;
+	if (b->uniq_on) {
+		if (!a->uniq_on) {
+			rowset_init(&a->uniq, ROWSET_CAP);
+			a->uniq_on = 1;
+		}
+		if (rowset_merge(&a->uniq, &b->uniq) < 0)
+			return -1;
+	}
 	return 0;
 }
 
@@ -794,6 +829,11 @@ void schema_free(struct schema *sc)
 		for (k = 0; k < sc->cols[i].ncategories; k++)
 			free(sc->cols[i].categories[k]);
 		free(sc->cols[i].categories);
+		free(sc->cols[i].pattern);
+		if (sc->cols[i].re) {
+			regfree(sc->cols[i].re);
+			free(sc->cols[i].re);
+		}
 	}
 	free(sc->cols);
 	free(sc->label);
@@ -890,6 +930,10 @@ int schema_to_json(const struct schema *sc, json_t *art)
 		if (col->enforced != sc->enforced)
 			json_object_set_new(o, "domain", json_string(
 				col->enforced ? "enforced" : "observed"));
+		if (col->pattern)
+			json_object_set_new(o, "pattern", json_string(col->pattern));
+		if (col->unique)
+			json_object_set_new(o, "unique", json_true());
 	}
 	json_object_set_new(art, "columns", cols);
 	json_object_set_new(art, "domain",
@@ -946,7 +990,120 @@ static int bad_col(struct mlci_err *err, const char *path, size_t i,
 
 /* The keys a schema column may have (as schema.schema.json). */
 static const char *const col_keys[] = { "name", "type", "nullable", "min",
-	"max", "categories", "max_missing", "domain", NULL };
+	"max", "categories", "max_missing", "domain", "pattern", "unique", NULL };
+
+#define PATTERN_MAX 1024	/* bytes in a "pattern" */
+#define PATTERN_MAX_SIZE 100000	/* atoms once bounded repeats are expanded */
+#define PATTERN_MAX_DEPTH 32	/* nested groups */
+
+/* A bound on the size of the pattern once every {m,n} is expanded (as
+ * regcomp expands them: "((a{1,100}){1,100}){1,100}" is a million
+ * atoms), so that a schema cannot make regcomp take gigabytes; and no
+ * back-references (\1...\9, a glibc extension whose matching can take
+ * exponential time). NULL when acceptable, else the reason. */
+static const char *pattern_cost(const char *p)
+{
+	double sum[PATTERN_MAX_DEPTH + 1] = { 0 }, last[PATTERN_MAX_DEPTH + 1] = { 0 };
+	int d = 0;
+
+	for (; *p; p++) {
+		double atom = 1;
+
+		if (*p == '\\') {
+			if (p[1] >= '1' && p[1] <= '9')
+				return "back-references (\\1 ... \\9) are not supported";
+			if (p[1])
+				p++;
+		} else if (*p == '[') {
+			/* a bracket expression is one atom: skip to its ']' */
+			const char *q = p + 1;
+
+			if (*q == '^')
+				q++;
+			if (*q == ']')
+				q++;
+			while (*q && *q != ']') {
+				if (*q == '[' && (q[1] == ':' || q[1] == '.' || q[1] == '=')) {
+					const char *e = strchr(q + 2, q[1]);
+
+					q = e && e[1] == ']' ? e + 2 : q + 1;
+				} else {
+					q++;
+				}
+			}
+			if (!*q)
+				return NULL;	/* regcomp reports it */
+			p = q;
+		} else if (*p == '(') {
+			if (d == PATTERN_MAX_DEPTH)
+				return "groups nested too deep";
+			sum[++d] = 0;
+			last[d] = 0;
+			continue;
+		} else if (*p == ')' && d > 0) {
+			atom = sum[d--];
+		} else if (*p == '{') {
+			long lo = 0, hi;
+			char *e;
+
+			lo = strtol(p + 1, &e, 10);
+			hi = lo;
+			if (*e == ',')
+				hi = e[1] == '}' ? lo + 1 : strtol(e + 1, &e, 10);
+			if (hi < lo)
+				hi = lo;
+			/* the repeated atom counts hi times in all */
+			sum[d] += last[d] * ((double)(hi > 0 ? hi : 1) - 1);
+			if (sum[d] > PATTERN_MAX_SIZE)
+				return "its bounded repeats ({m,n}) expand too far";
+			e = strchr(p, '}');
+			if (!e)
+				return NULL;
+			p = e;
+			continue;
+		} else if (*p == '*' || *p == '+' || *p == '?' || *p == '|' ||
+			   *p == '^' || *p == '$') {
+			continue;
+		}
+		sum[d] += atom;
+		last[d] = atom;
+		if (sum[d] > PATTERN_MAX_SIZE)
+			return "its bounded repeats ({m,n}) expand too far";
+	}
+	return NULL;
+}
+
+/* Compile a column's "pattern" (a POSIX extended regex). */
+static int schema_pattern(struct schema_col *col, const json_t *v, size_t i,
+			  const char *path, struct mlci_err *err)
+{
+	const char *pat = json_string_value(v), *why;
+	int rc;
+
+	if (!pat || !*pat)
+		return bad_col(err, path, i, col->name, "\"pattern\" must be a "
+			       "non-empty string (a POSIX extended regular "
+			       "expression)");
+	if (strlen(pat) > PATTERN_MAX)
+		return bad_col(err, path, i, col->name, "\"pattern\" is longer "
+			       "than %d bytes", PATTERN_MAX);
+	if ((why = pattern_cost(pat)))
+		return bad_col(err, path, i, col->name, "\"pattern\" is refused: "
+			       "%s", why);
+	if (!(col->pattern = strdup(pat)) || !(col->re = malloc(sizeof(regex_t))))
+		return OOM(err);
+	rc = regcomp(col->re, pat, REG_EXTENDED | REG_NOSUB);
+	if (rc) {
+		char msg[160];
+
+		regerror(rc, col->re, msg, sizeof(msg));
+		free(col->re);
+		col->re = NULL;
+		return bad_col(err, path, i, col->name, "\"pattern\" is not a "
+			       "valid POSIX extended regular expression: %s", msg);
+	}
+	return 0;
+}
 
 static int schema_col_from_json(struct schema_col *col, const json_t *o,
 				size_t i, int dflt_enforced, const char *path,
@@ -973,7 +1130,7 @@ static int schema_col_from_json(struct schema_col *col, const json_t *o,
 			return bad_col(err, path, i, name,
 				       "unknown key \"%.60s\" (known: name, type, "
 				       "nullable, min, max, categories, "
-				       "max_missing, domain)", key);
+				       "max_missing, domain, pattern, unique)", key);
 	}
 	if (col_type_parse(json_string_value(json_object_get(o, "type")),
 			   &col->type) < 0)
@@ -1009,6 +1166,13 @@ static int schema_col_from_json(struct schema_col *col, const json_t *o,
 			 &col->enforced) < 0)
 		return bad_col(err, path, i, name, "\"domain\" must be "
 			       "\"observed\" or \"enforced\"");
+	v = json_object_get(o, "unique");
+	if (v && !json_is_boolean(v))
+		return bad_col(err, path, i, name, "\"unique\" must be true or false");
+	col->unique = v && json_is_true(v);
+	v = json_object_get(o, "pattern");
+	if (v && schema_pattern(col, v, i, path, err) < 0)
+		return -1;
 	cat = json_object_get(o, "categories");
 	if (!cat)
 		return 0;
@@ -1192,6 +1356,41 @@ static int check_categories(const struct col_stats *cs,
 			     cs->name, rows, plural(rows), list);
 }
 
+/* The user's "pattern" and "unique" (validate.h: Constraints). */
+static int check_constraints(const struct col_stats *cs,
+			     const struct colcheck *k,
+			     const struct schema_col *col, struct anomalies *a)
+{
+	if (col->re && k->pat_bad) {
+		size_t bad = (size_t)k->pat_bad;
+
+		if (anomalies_add(a, "pattern_mismatch", SEV_ERROR, cs->name,
+				  (long)bad, "column '%s': %zu value%s not "
+				  "match the pattern '%.80s' (first '%.40s' at "
+				  "line %u, column %u)", cs->name, bad,
+				  bad == 1 ? " does" : "s do", col->pattern,
+				  k->pat_first.value ? k->pat_first.value : "",
+				  k->pat_first.line, k->pat_first.col) < 0)
+			return -1;
+	}
+	if (col->unique && k->uniq_on) {
+		int exact;
+		uint64_t dups = rowset_dups(&k->uniq, &exact);
+
+		if (dups && anomalies_add(a, "duplicate_values", SEV_ERROR,
+					  cs->name, (long)dups, "column '%s' "
+					  "must be unique, but %s%llu value%s "
+					  "an earlier one%s", cs->name,
+					  exact ? "" : "about ",
+					  (unsigned long long)dups,
+					  dups == 1 ? " repeats" : "s repeat",
+					  exact ? "" : " (estimated from a "
+					  "sample of value hashes)") < 0)
+			return -1;
+	}
+	return 0;
+}
+
 static int check_against(const struct col_stats *cs, const struct colcheck *k,
 			 const struct schema_col *col, int is_label,
 			 struct anomalies *a)
@@ -1226,9 +1425,9 @@ static int check_against(const struct col_stats *cs, const struct colcheck *k,
 				  k->range_col) < 0)
 			return -1;
 	}
-	if (col->categories)
-		return check_categories(cs, k, col, is_label, a);
-	return 0;
+	if (col->categories && check_categories(cs, k, col, is_label, a) < 0)
+		return -1;
+	return check_constraints(cs, k, col, a);
 }
 
 /* Every value in a different row: exactly, or (an estimated distinct
@@ -1644,6 +1843,14 @@ static json_t *colcheck_to_json(const struct colcheck *k)
 	for (i = 0; i < k->ncat; i++)
 		json_array_append_new(cv, json_string(k->cat_vals[i]));
 	json_object_set_new(o, "cat_values", cv);
+	if (k->pat_bad) {
+		json_object_set_new(o, "pattern_bad", json_integer((json_int_t)k->pat_bad));
+		json_object_set_new(o, "pattern_first",
+			first_json(k->pat_first.line, k->pat_first.col,
+				   json_string(k->pat_first.value ? k->pat_first.value : "")));
+	}
+	if (k->uniq_on)
+		json_object_set_new(o, "unique", rowset_to_json(&k->uniq));
 	return o;
 }
 
@@ -1701,6 +1908,23 @@ static int colcheck_from_json(struct colcheck *k, const json_t *o)
 		if (!v || !(k->cat_vals[k->ncat] = strdup(v)))
 			return -1;
 		k->ncat++;
+	}
+	if (json_object_get(o, "pattern_bad")) {
+		json_t *pf = json_object_get(o, "pattern_first");
+		const char *v = json_string_value(json_object_get(pf, "value"));
+
+		if (get_count(o, "pattern_bad", &k->pat_bad) < 0 || !k->pat_bad ||
+		    !v || get_pos(pf, &k->pat_first.line, &k->pat_first.col) < 0 ||
+		    !(k->pat_first.value = strdup(v)))
+			return -1;
+	}
+	if (json_object_get(o, "unique")) {
+		struct mlci_err ignored = {0};
+
+		k->uniq_on = 1;
+		if (rowset_from_json(&k->uniq, json_object_get(o, "unique"),
+				     NULL, &ignored) < 0)
+			return -1;
 	}
 	return 0;
 }

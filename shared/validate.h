@@ -32,6 +32,20 @@
  * leaves it out) makes them errors. A per-column domain beats the
  * top-level one. The label's categories are always enforced.
  *
+ * Constraints. Beside type, nullable, min/max, categories and
+ * max_missing, a schema column may carry what a user edits in by hand
+ * (inference never writes them):
+ *   "pattern": a POSIX extended regular expression every non-missing
+ *   value (as written) must match, searched as JSON Schema's "pattern"
+ *   is, so anchor it ("^[A-Z]{2}[0-9]{4}$") to match the whole value;
+ *   values that do not match are a pattern_mismatch error.
+ *   "unique": true: no non-missing value may occur twice (ID columns);
+ *   repeats are a duplicate_values error. Exact for up to 1.5 million
+ *   distinct values (a 64-bit hash each, at most 16 MiB per unique
+ *   column), then estimated from a hash sample as duplicate rows are.
+ * Allowed categories are "categories" in an enforced domain; the
+ * missing-rate limit is "max_missing"; a range is "min" and "max".
+ *
  * Anomalies, each {code, severity, column?, message, count?}:
  *   missing_column error; extra_column warning; type_mismatch error;
  *   out_of_range and unseen_category per domain; missing_over_limit
@@ -40,7 +54,8 @@
  *   constant_column warning; all_distinct info (an integer or string
  *   column with a different value in each of at least
  *   VALIDATE_MIN_ID_ROWS rows: an identifier?); duplicate_rows warning; label_column_missing, missing_label
- *   and unseen_label error.
+ *   and unseen_label error; pattern_mismatch and duplicate_values
+ *   error (see Constraints).
  *
  * One pass, bounded memory (see stream.h, colstats.h, sketch.h): the
  * data is read a record at a time and every column's statistics are
@@ -197,6 +212,10 @@ struct schema_col {
 	size_t ncategories;
 	double max_missing;	/* < 0 when not given */
 	int enforced;		/* 1: domain violations are errors */
+	/* constraints a user adds (never inferred): see "Constraints" */
+	char *pattern;		/* POSIX extended regex, or NULL */
+	void *re;		/* the compiled pattern (regex_t) */
+	int unique;		/* 1: no value may repeat (an ID column) */
 };
 
 struct schema {

@@ -2,9 +2,12 @@
  * mlci-validate-data: statistics, schema inference or checking, and
  * anomalies of one CSV file, written as a data report.
  *
+ * mlci-validate-data --schema-diff OLD NEW compares two schemas.
+ *
  * Exit: 0 no error-severity anomaly (or a shard's partial report
- * written); 1 at least one; 64 usage; 65 bad CSV, schema or partial
- * report; 66 missing input; 73/74 cannot write an output.
+ * written; with --schema-diff, no breaking change); 1 at least one; 64
+ * usage; 65 bad CSV, schema or partial report; 66 missing input; 73/74
+ * cannot write an output.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +17,7 @@
 #include "cli.h"
 #include "io.h"
 #include "csv.h"
+#include "schemadiff.h"
 #include "stream.h"
 #include "validate.h"
 
@@ -43,7 +47,68 @@ static const char more[] =
 	"--merge PART... --out REPORT combines the N partial reports into the\n"
 	"report of the whole file (its verdict and exit code). The merge hashes\n"
 	"the data file when it is at the shards' --data path (or --data), to\n"
-	"record its sha256.\n";
+	"record its sha256.\n"
+	"\n"
+	"--schema-diff OLD NEW compares two schemas and prints every change with\n"
+	"its verdict; exit 1 when any is breaking, that is when data that passed\n"
+	"OLD can fail NEW or NEW drops a column OLD promised: a column removed,\n"
+	"renamed or added, a type narrowed (string -> number, number -> integer),\n"
+	"a category removed, a range tightened, nullable -> required, a lower\n"
+	"max_missing, a pattern added or changed, unique added, domain observed\n"
+	"-> enforced, another label. The reverse changes are additive. --out\n"
+	"writes the changes as an mlci.schema-diff artifact (optional here).\n";
+
+/* --schema-diff OLD NEW: the table and summary, or the artifact (--json). */
+static int schema_diff_main(const char *prog, const struct cli_list *pos,
+			    const char *out, int json)
+{
+	struct mlci_err err = { 0 };
+	struct schema_diff_opts o = { 0 };
+	struct schema_diff_result res = { 0 };
+	struct buf text;
+	int rc;
+
+	if (pos->n < 2)
+		err_set(&err, MLCI_EXIT_USAGE, NULL, "--schema-diff needs OLD and "
+			"NEW: %s --schema-diff OLD NEW (see --help)", prog);
+	else if (pos->n > 2)
+		err_set(&err, MLCI_EXIT_USAGE, NULL, "unexpected argument '%s' "
+			"(--schema-diff takes OLD and NEW)", pos->v[2]);
+	if (err.code)
+		return cli_report(prog, &err);
+	o.old_path = pos->v[0];
+	o.new_path = pos->v[1];
+	o.out = out;
+	o.producer = prog;
+	if (schema_diff_run(&o, &res, &err) < 0)
+		return cli_report(prog, &err);
+	buf_init(&text);
+	if (json) {
+		char *s = artifact_dumps(res.artifact);
+
+		rc = s && fputs(s, stdout) >= 0 ? 0 : -1;
+		free(s);
+	} else {
+		rc = schema_diff_table(&res.diff, &text);
+		if (!rc)
+			fputs(text.data, stdout);
+		buf_reset(&text);
+		if (!rc && schema_diff_summary(&o, &res.diff, &text) == 0)
+			printf("%s: %s%s%s%s\n", prog, text.data, out ? " (" : "",
+			       out ? out : "", out ? ")" : "");
+	}
+	if (rc < 0) {
+		err_set(&err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
+		rc = cli_report(prog, &err);
+	} else {
+		rc = res.diff.breaking ? MLCI_EXIT_VERDICT : MLCI_EXIT_OK;
+	}
+	buf_release(&text);
+	schema_diff_result_free(&res);
+	if (fflush(stdout) != 0 || ferror(stdout))
+		return MLCI_EXIT_IOERR;
+	return rc;
+}
 
 int main(int argc, char **argv)
 {
@@ -54,7 +119,7 @@ int main(int argc, char **argv)
 	const char *data = NULL, *out = NULL, *schema = NULL, *infer = NULL;
 	const char *label = NULL, *format = NULL, *shard = NULL;
 	double max_missing = -1;
-	int json = 0, merge = 0, rc;
+	int json = 0, merge = 0, sdiff = 0, rc;
 	struct cli_list parts = { 0 };
 	const struct cli_opt opts[] = {
 		{ "data", CLI_STR, &data, "FILE", "CSV file to validate" },
@@ -67,13 +132,15 @@ int main(int argc, char **argv)
 		{ "format", CLI_STR, &format, "F", "csv, jsonl or auto (by the file's name; the default)" },
 		{ "shard", CLI_STR, &shard, "K/N", "read shard K of N and write a partial report" },
 		{ "merge", CLI_FLAG, &merge, NULL, "merge the partial reports given as arguments" },
+		{ "schema-diff", CLI_FLAG, &sdiff, NULL, "compare the schemas OLD NEW given as arguments" },
 		CSV_CLI_OPTIONS(&csv),
 		{ 0 }
 	};
 	const struct cli_spec spec = {
 		"mlci-validate-data",
 		"--data FILE --out data-report.json [--schema FILE | --infer-schema FILE] [options]\n"
-		"       mlci-validate-data --merge PART... --out data-report.json [--infer-schema FILE]",
+		"       mlci-validate-data --merge PART... --out data-report.json [--infer-schema FILE]\n"
+		"       mlci-validate-data --schema-diff OLD NEW [--out schema-diff.json] [--json]",
 		"Compute per-column statistics of a CSV file, infer a schema or check\n"
 		"it against one, and report anomalies with a pass/fail verdict.",
 		opts, more, 1000000
@@ -83,6 +150,18 @@ int main(int argc, char **argv)
 	if (rc == CLI_DONE) {
 		cli_release(&spec, &parts);
 		return 0;
+	}
+	if (rc == 0 && sdiff) {
+		if (merge || data || schema || infer)
+			err_set(&err, MLCI_EXIT_USAGE, NULL, "--schema-diff compares "
+				"two schemas: it takes no --data, --schema, "
+				"--infer-schema or --merge");
+		else
+			rc = schema_diff_main(spec.prog, &parts, out, json);
+		if (err.code)
+			rc = cli_report(spec.prog, &err);
+		cli_release(&spec, &parts);
+		return rc;
 	}
 	if (rc < 0 || (!merge && cli_require("data", data, &err) < 0) ||
 	    cli_require("out", out, &err) < 0 ||

@@ -107,7 +107,7 @@ static void test_schemadiff__column_removed_and_added(void **state)
 	assert_string_equal(cdiff(both, X),
 			    "column_removed y string, nullable>- B");
 	assert_string_equal(cdiff(X, both),
-			    "column_added y ->string, nullable A");
+			    "column_added y ->string, nullable B");
 	snprintf(both, sizeof(both), "%s, %s", X, req);
 	assert_string_equal(diff_of("", X, "", both, &d),
 			    "column_added y ->string, required B");
@@ -117,6 +117,28 @@ static void test_schemadiff__column_removed_and_added(void **state)
 	schema_diff_free(&d);
 	assert_string_equal(cdiff(both, X),
 			    "column_removed y string, required>- B");
+}
+
+static void test_schemadiff__constraints(void **state)
+{
+	const char *plain = "{\"name\": \"id\", \"type\": \"string\"}";
+	const char *pat = "{\"name\": \"id\", \"type\": \"string\", \"pattern\": \"^[A-Z]+$\"}";
+	const char *pat2 = "{\"name\": \"id\", \"type\": \"string\", \"pattern\": \"^[A-Z0-9]+$\"}";
+	const char *uniq = "{\"name\": \"id\", \"type\": \"string\", \"unique\": true}";
+	const char *pu = "{\"name\": \"id2\", \"type\": \"string\", \"pattern\": \"^[A-Z]+$\", \"unique\": true}";
+	const char *pu0 = "{\"name\": \"id\", \"type\": \"string\", \"pattern\": \"^[A-Z]+$\", \"unique\": true}";
+
+	assert_string_equal(cdiff(plain, pat), "pattern_added id ->^[A-Z]+$ B");
+	assert_string_equal(cdiff(pat, plain), "pattern_removed id ^[A-Z]+$>- A");
+	assert_string_equal(cdiff(pat, pat2), "pattern_changed id ^[A-Z]+$>^[A-Z0-9]+$ B");
+	assert_string_equal(cdiff(plain, uniq), "became_unique id not unique>unique B");
+	assert_string_equal(cdiff(uniq, plain), "unique_dropped id unique>not unique A");
+	assert_string_equal(cdiff(pat, pat), "");
+	/* constraints are part of the shape a rename must keep */
+	assert_string_equal(cdiff(pu0, pu), "column_renamed id id>id2 B");
+	assert_string_equal(cdiff(pat, pu), "column_removed id string, nullable>- B; "
+			    "column_added id2 ->string, nullable B");
+	(void)state;
 }
 
 static void test_schemadiff__rename(void **state)
@@ -134,14 +156,14 @@ static void test_schemadiff__rename(void **state)
 	assert_string_equal(cdiff(c, c2), "column_renamed colour colour>color B");
 	/* a different domain: not a rename */
 	assert_string_equal(cdiff(c, c3), "column_removed colour string, nullable>- B; "
-			    "column_added color ->string, nullable A");
+			    "column_added color ->string, nullable B");
 	/* no domain to recognise it by: the same position will do */
 	snprintf(l, sizeof(l), "%s, {\"name\": \"note\", \"type\": \"string\"}", X);
 	snprintf(r, sizeof(r), "%s, {\"name\": \"comment\", \"type\": \"string\"}", X);
 	assert_string_equal(cdiff(l, r), "column_renamed note note>comment B");
 	snprintf(r, sizeof(r), "{\"name\": \"comment\", \"type\": \"string\"}, %s", X);
 	assert_string_equal(cdiff(l, r), "column_removed note string, nullable>- B; "
-			    "column_added comment ->string, nullable A");
+			    "column_added comment ->string, nullable B");
 	/* two candidates: the first added one is paired, once */
 	snprintf(l, sizeof(l), "%s", a);
 	snprintf(r, sizeof(r), "%s, {\"name\": \"age2\", \"type\": \"integer\", "
@@ -296,7 +318,7 @@ static void test_schemadiff__order_of_changes(void **state)
 			    "type_widened a integer>number A; "
 			    "column_removed b string, required>- B; "
 			    "type_narrowed c number>integer B; "
-			    "column_added z ->boolean, nullable A");
+			    "column_added z ->boolean, nullable B");
 }
 
 static void test_schemadiff__table(void **state)
@@ -370,9 +392,9 @@ static void test_schemadiff__json(void **state)
 		"\"message\":\"domain changed from observed to enforced: values "
 		"outside the ranges and categories are now errors\","
 		"\"new\":\"enforced\",\"old\":\"observed\"},"
-		"{\"breaking\":false,\"column\":\"n\",\"kind\":\"column_added\","
-		"\"message\":\"column 'n' (number) was added, nullable: data may "
-		"leave it empty\",\"new\":\"number, nullable\",\"old\":null}]");
+		"{\"breaking\":true,\"column\":\"n\",\"kind\":\"column_added\","
+		"\"message\":\"column 'n' (number) was added: data without it no "
+		"longer passes (missing_column)\",\"new\":\"number, nullable\",\"old\":null}]");
 	free(s);
 	json_decref(j);
 	schema_diff_free(&d);
@@ -529,6 +551,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_schemadiff__unchanged),
 		cmocka_unit_test(test_schemadiff__column_removed_and_added),
+		cmocka_unit_test(test_schemadiff__constraints),
 		cmocka_unit_test(test_schemadiff__rename),
 		cmocka_unit_test(test_schemadiff__types),
 		cmocka_unit_test(test_schemadiff__nullable),
