@@ -12,6 +12,7 @@
 #include "artifact.h"
 #include "io.h"
 #include "package.h"
+#include "redact.h"
 #include "util.h"
 
 #define DEFAULT_LOCK_TIMEOUT 60.0
@@ -473,30 +474,41 @@ int registry_open(struct registry **out, const char *url,
 {
 	const char *sep = url ? strstr(url, "://") : NULL;
 	struct registry *r;
+	char *shown;		/* url as messages may show it (redact.h) */
 	size_t i, n;
 
 	*out = NULL;
-	if (!sep)
-		return err_set(err, MLCI_EXIT_USAGE, NULL,
-			       "--to '%s' is not a registry URL (expected dir:///path/to/registry)",
-			       url ? url : "");
+	if (!(shown = url_redact(url ? url : "")))
+		return err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
+	if (!sep) {
+		err_set(err, MLCI_EXIT_USAGE, NULL,
+			"--to '%s' is not a registry URL (expected dir:///path/to/registry)",
+			shown);
+		free(shown);
+		return -1;
+	}
 	n = (size_t)(sep - url);
 	for (i = 0; i < sizeof(backends) / sizeof(backends[0]); i++)
 		if (strlen(backends[i].scheme) == n && !strncmp(url, backends[i].scheme, n))
 			break;
-	if (i == sizeof(backends) / sizeof(backends[0]))
-		return err_set(err, MLCI_EXIT_USAGE, NULL,
-			       "--to %s: unknown registry scheme '%.*s' (supported: dir://)",
-			       url, (int)n, url);
-	if (!backends[i].open)
-		return err_set(err, MLCI_EXIT_USAGE, NULL,
-			       "--to %s: %s:// registries are not supported yet (supported: dir://)",
-			       url, backends[i].scheme);
+	if (i == sizeof(backends) / sizeof(backends[0]) || !backends[i].open) {
+		if (i == sizeof(backends) / sizeof(backends[0]))
+			err_set(err, MLCI_EXIT_USAGE, NULL,
+				"--to %s: unknown registry scheme '%.*s' (supported: dir://)",
+				shown, (int)n, url);
+		else
+			err_set(err, MLCI_EXIT_USAGE, NULL,
+				"--to %s: %s:// registries are not supported yet (supported: dir://)",
+				shown, backends[i].scheme);
+		free(shown);
+		return -1;
+	}
 	r = calloc(1, sizeof(*r));
-	if (!r || !(r->url = strdup(url))) {
-		free(r);
+	if (!r) {
+		free(shown);
 		return err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
 	}
+	r->url = shown;
 	r->backend = &backends[i];
 	if (opts)
 		r->opts = *opts;
@@ -550,7 +562,17 @@ static json_t *deploy_json(const struct deploy_opts *o, const struct package_inf
 		json_decref(d);
 		return NULL;
 	}
-	json_object_set_new(d, "target", json_string(o->to));
+	{
+		char *shown = url_redact(o->to);
+
+		if (!shown) {
+			json_decref(d);
+			err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
+			return NULL;
+		}
+		json_object_set_new(d, "target", json_string(shown));
+		free(shown);
+	}
 	json_object_set_new(d, "name", json_string(p->name));
 	json_object_set_new(d, "version", json_string(p->version));
 	json_object_set_new(d, "sha256", json_string(p->sha256));

@@ -77,7 +77,8 @@ int registry_publish(struct registry *r, const struct registry_item *item,
 		     const char *channel, struct registry_result *res,
 		     struct mlci_err *err);
 
-/* The URL the registry was opened with (owned by r). */
+/* The URL the registry was opened with, credentials redacted (redact.h;
+ * owned by r): what messages show. */
 const char *registry_url(const struct registry *r);
 
 /* Free r (NULL is fine). */
