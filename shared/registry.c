@@ -99,6 +99,10 @@ static int dir_open(struct registry *r, const char *rest, struct mlci_err *err)
 		return err_set(err, MLCI_EXIT_USAGE, NULL,
 			       "--to %s: a dir:// registry needs an absolute path (dir:///path/to/registry)",
 			       r->url);
+	if (strpbrk(rest, "?#"))
+		return err_set(err, MLCI_EXIT_USAGE, NULL,
+			       "--to %s: a dir:// registry takes no query (?...) or fragment (#...)",
+			       r->url);
 	while (n > 1 && rest[n - 1] == '/')
 		n--;
 	s = calloc(1, sizeof(*s));
