@@ -264,6 +264,65 @@ done:
 	return rc;
 }
 
+#define HISTORY_MAX ((size_t)256 << 20)	/* bytes of history.jsonl read back */
+
+/*
+ * Does history.jsonl record this state? For "publish": a publish line
+ * for version. For "channel": the channel's last line names version. A
+ * deploy killed between moving a version or a channel into place and
+ * appending its line leaves the registry consistent but the history one
+ * line short; the next deploy of the same package finds the version (or
+ * channel) already there and calls this to append the missing line.
+ * Lines that do not parse are skipped. 1 recorded, 0 not, -1 error.
+ */
+static int history_records(const char *ndir, const char *event,
+			   const char *channel, const char *version,
+			   struct mlci_err *err)
+{
+	char *p = path_join(ndir, "history.jsonl"), *data = NULL, *line, *next;
+	int found = 0;
+	size_t n;
+
+	if (!p)
+		return err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
+	if (access(p, F_OK) != 0) {
+		free(p);
+		return 0;
+	}
+	if (read_file(p, &data, &n, HISTORY_MAX, err) < 0) {
+		free(p);
+		return -1;
+	}
+	for (line = data; line && *line; line = next) {
+		json_t *l;
+		const char *e, *v, *c;
+
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		l = json_loads(line, 0, NULL);
+		e = json_string_value(json_object_get(l, "event"));
+		v = json_string_value(json_object_get(l, "version"));
+		c = json_string_value(json_object_get(l, "channel"));
+		if (e && v && !strcmp(e, event)) {
+			if (!channel && !strcmp(v, version))
+				found = 1;
+			else if (channel && c && !strcmp(c, channel))
+				found = !strcmp(v, version);
+		}
+		json_decref(l);
+	}
+	free(data);
+	free(p);
+	return found;
+}
+
+/* Append event's line unless history_records finds it (marked
+ * "recovered": it is written by a later run than the change). */
+static int history_repair(const char *ndir, const char *event, const char *when,
+			  const struct registry_item *it, const char *channel,
+			  const struct registry_result *res, struct mlci_err *err);
+
 static json_t *history_line(const char *event, const char *when,
 			    const struct registry_item *it, const char *channel,
 			    const struct registry_result *res)
@@ -281,6 +340,24 @@ static json_t *history_line(const char *event, const char *when,
 				    json_string(res->previous_version) : json_null());
 	}
 	return l;
+}
+
+static int history_repair(const char *ndir, const char *event, const char *when,
+			  const struct registry_item *it, const char *channel,
+			  const struct registry_result *res, struct mlci_err *err)
+{
+	int has = history_records(ndir, event, channel, it->version, err);
+	json_t *line;
+
+	if (has != 0)
+		return has < 0 ? -1 : 0;
+	line = history_line(event, when, it, channel, res);
+	if (!line)
+		return err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
+	json_object_set_new(line, "recovered", json_true());
+	has = history_add(ndir, line, err);
+	json_decref(line);
+	return has;
 }
 
 /* Point channels/CHANNEL.json at the item; fill res's previous fields. */
@@ -426,6 +503,8 @@ static int dir_publish(struct registry *r, const struct registry_item *it,
 			goto done;
 		}
 		snprintf(res->action, sizeof(res->action), "unchanged");
+		if (history_repair(ndir, "publish", when, it, NULL, res, err) < 0)
+			goto done;
 	} else if (errno != ENOENT) {
 		err_set(err, MLCI_EXIT_IOERR, vdir, "cannot stat: %s", strerror(errno));
 		goto done;
@@ -450,6 +529,9 @@ static int dir_publish(struct registry *r, const struct registry_item *it,
 			json_decref(line);
 			if (hrc < 0)
 				goto done;
+		} else if (history_repair(ndir, "channel", when, it, channel, res,
+					  err) < 0) {
+			goto done;
 		}
 	}
 	rc = 0;

@@ -15,7 +15,12 @@
  *   REG/NAME/history.jsonl         one JSON line per publish / channel move
  *   REG/NAME/.lock                 flock()ed for the whole deploy
  * A version directory is staged as REG/NAME/.VER.tmp-XXXXXX and renamed
- * into place; channel files are written to a temporary and renamed.
+ * into place; channel files are written to a temporary and renamed. A
+ * deploy killed at any moment leaves every version and channel whole or
+ * absent; killed after a rename but before its history line, the history
+ * is one line short until the same package is deployed again, which
+ * appends the missing line marked "recovered": true. (A staging
+ * directory of a killed run stays behind, hidden, under its .tmp name.)
  *
  * Publishing the same bytes under an existing version is a no-op
  * ("unchanged"); different bytes are refused with exit code 1 (a negative
