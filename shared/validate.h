@@ -138,6 +138,8 @@ struct col_stats {
 };
 
 struct pass;
+struct refdrift_opts;
+struct refdrift_ref;
 
 struct data_stats {
 	size_t nrows, ncols;
@@ -254,6 +256,9 @@ struct validate_opts {
 	unsigned shard, nshards;	/* write shard K of N's partial report; 0: whole */
 	const char *const *merge;	/* merge these partial reports instead */
 	size_t nmerge;
+	/* drift against a reference report (refdrift.h), or NULL */
+	const struct refdrift_opts *drift;
+	const struct refdrift_ref *drift_ref;	/* internal: the loaded reference */
 };
 
 struct validate_result {
@@ -263,6 +268,10 @@ struct validate_result {
 	int partial;			/* a shard's partial report was written */
 	size_t shards;			/* a merge of this many shards */
 	json_t *report;			/* the report written (owned) */
+	/* with a reference: columns compared, drifted, and their share */
+	int drift;
+	size_t drift_compared, drift_drifted;
+	double drift_share;
 };
 
 /*
