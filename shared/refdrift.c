@@ -422,6 +422,10 @@ static int side_read(struct refdrift_side *s, const json_t *o, size_t i,
 	}
 	f = json_object_get(sk, "frequencies");
 	kj = json_object_get(sk, "kll");
+	/* counted only from the first non-number on (colstats.h): no use */
+	if (json_is_string(json_object_get(json_object_get(o, "sketch_error"),
+					   "frequencies")))
+		f = NULL;
 	rc = f ? read_freq(s, f, s->count, &what) : 0;
 	if (rc < 0)
 		goto bad;
@@ -454,7 +458,8 @@ static int side_read(struct refdrift_side *s, const json_t *o, size_t i,
 		s->kind = SIDE_CATS;
 	} else {
 		s->kind = SIDE_NONE;
-		s->why = "frequencies estimated (more than 4096 distinct values)";
+		s->why = f ? "frequencies estimated (more than 4096 distinct values)" :
+			"no exact frequencies (more than 4096 distinct values)";
 	}
 	return 0;
 bad:

@@ -192,6 +192,19 @@ expect_exit 65 "label missing from the data (--label) still an error" \
 	"$V" --data "$REF/drift_small_cur.csv.gz" --label nolabel --reference small-ref.json --out u.json
 absent u.json "no output"
 
+# a column of 5000 distinct numbers, then words: its frequencies count
+# only from the first word on; the report is still a valid reference
+/usr/bin/python3 -c '
+with open("mixed.csv", "w") as f:
+    f.write("m,c\n")
+    for i in range(6000):
+        f.write("%s,%s\n" % (i if i < 5000 else "w%d" % i, "ab"[i % 2]))
+'
+expect_exit 0 "a report with partial frequencies" "$V" --data mixed.csv --out mixed.json
+expect_exit 0 "is a reference all the same" "$V" --data mixed.csv --reference mixed.json --out mixed2.json
+json_is mixed2.json '[(c["name"], c["compared"]) for c in j["drift"]["columns"]], j["drift"]["drifted"]' \
+	"([('m', False), ('c', True)], 0)" "the column without exact frequencies is not compared; the rest is"
+
 # ---- bad references ----
 printf '{"kind": "mlci.data-report", "schema_version": 1,\n "rows": [1,' >notjson.json
 expect_exit 65 "a reference that is not JSON" "$V" --data "$REF/drift_small_cur.csv.gz" --reference notjson.json --out o.json
