@@ -514,6 +514,20 @@ static const struct refdrift_side *side_find(const struct refdrift_side *s,
 	return NULL;
 }
 
+/* A drift.c error on a column's inputs: name the reference and column
+ * (the current side is the report just built). */
+static int column_error(const char *name, const char *path,
+			struct mlci_err *err)
+{
+	char msg[sizeof(err->msg)];
+
+	if (err->code != MLCI_EXIT_DATAERR)
+		return -1;
+	snprintf(msg, sizeof(msg), "%s", err->msg);
+	return err_set(err, MLCI_EXIT_DATAERR, path,
+		       "malformed data report: column '%s': %s", name, msg);
+}
+
 /* ---- the reference ---- */
 
 int refdrift_load(const struct refdrift_opts *o, struct refdrift_ref *ref,
@@ -543,6 +557,17 @@ int refdrift_load(const struct refdrift_opts *o, struct refdrift_ref *ref,
 	if (sides_read(json_object_get(ref->art, "columns"), o->reference,
 		       &ref->cols, &ref->ncols, err) < 0)
 		return -1;
+	/* a category listed twice, found now rather than after the data */
+	for (i = 0; i < ref->ncols; i++) {
+		struct drift_aligned al;
+
+		if (!ref->cols[i].ncats)
+			continue;
+		if (drift_align(ref->cols[i].cats, ref->cols[i].ncats, 0, NULL, 0, 0,
+				0, &al, err) < 0)
+			return column_error(ref->cols[i].name, o->reference, err);
+		drift_aligned_free(&al);
+	}
 	for (i = 0; i < o->ncols; i++)
 		if (!side_find(ref->cols, ref->ncols, o->cols[i].column))
 			return err_set(err, MLCI_EXIT_USAGE, NULL,
@@ -625,7 +650,7 @@ static int align(const struct refdrift_side *r, const struct refdrift_side *c,
 	return drift_align(r->cats, r->ncats, 0, c->cats, c->ncats, 0, 0, al, err);
 }
 
-static int compare(struct cmp *k, struct mlci_err *err)
+static int compare(struct cmp *k, const char *path, struct mlci_err *err)
 {
 	struct drift_opts d;
 	const struct refdrift_side *r = k->r, *c = k->c;
@@ -658,7 +683,7 @@ static int compare(struct cmp *k, struct mlci_err *err)
 		d.have_ref_sd = r->have_sd;
 		d.ref_sd = r->pop_sd;
 		if (drift_numeric(&a, &b, &d, &k->res, err) < 0)
-			return -1;
+			return column_error(k->r->name, path, err);
 	} else {
 		struct drift_aligned al;
 
@@ -667,11 +692,11 @@ static int compare(struct cmp *k, struct mlci_err *err)
 			return 0;
 		}
 		if (align(r, c, &al, err) < 0)
-			return -1;
+			return column_error(k->r->name, path, err);
 		k->unseen = al.unseen;
 		if (drift_categorical(al.ref, al.cur, al.k, &d, &k->res, err) < 0) {
 			drift_aligned_free(&al);
-			return -1;
+			return column_error(k->r->name, path, err);
 		}
 		drift_aligned_free(&al);
 	}
@@ -851,7 +876,7 @@ static int label_section(const struct refdrift_ref *ref, const char *label,
 		k.c = c;
 		k.t = thresholds_for(o, label);
 		k.t.off = 0;
-		if (compare(&k, err) < 0)
+		if (compare(&k, o->reference, err) < 0)
 			return -1;
 		k.q = k.res.p_value;
 		if (k.compared)
@@ -876,7 +901,7 @@ static int label_section(const struct refdrift_ref *ref, const char *label,
 		return 0;
 	}
 	if (align(r, c, &al, err) < 0)
-		return -1;
+		return column_error(r->name, o->reference, err);
 	for (i = 0; i < al.k; i++) {
 		nr += al.ref[i];
 		ncur += al.cur[i];
@@ -1066,7 +1091,7 @@ int refdrift_apply(const struct refdrift_ref *ref, json_t *report,
 		k[nk].r = r;
 		k[nk].c = &cs[i];
 		k[nk].t = thresholds_for(o, cs[i].name);
-		if (compare(&k[nk], err) < 0)
+		if (compare(&k[nk], o->reference, err) < 0)
 			goto out;
 		if (k[nk].compared && k[nk].res.test)
 			p[m++] = k[nk].res.p_value;

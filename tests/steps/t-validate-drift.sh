@@ -223,6 +223,10 @@ err_is "^$P: badcount.json: malformed data report: column 2 \('x_shift'\): the f
 /usr/bin/python3 -c 'import json; j = json.load(open("large-ref.json")); j["columns"][0]["sketch"]["kll"]["levels"] = "x"; json.dump(j, open("badkll.json", "w"))'
 expect_exit 65 "a reference with a broken KLL sketch" "$V" --data "$REF/drift_small_cur.csv.gz" --reference badkll.json --out o.json
 err_is "^$P: badkll.json: malformed data report: column 1 \('x_same'\)" "a broken sketch: named"
+/usr/bin/python3 -c 'import json; j = json.load(open("small-ref.json")); f = [c for c in j["columns"] if c["name"] == "c_same"][0]["sketch"]["frequencies"]; f["values"][1] = f["values"][0]; json.dump(j, open("dup.json", "w"))'
+expect_exit 65 "a reference listing a category twice, found before the data is read" \
+	"$V" --data nowhere.csv --reference dup.json --out o.json
+err_is "^$P: dup.json: malformed data report: column 'c_same': .*listed twice" "a category twice: named"
 expect_exit 66 "a missing reference" "$V" --data "$REF/drift_small_cur.csv.gz" --reference nowhere.json --out o.json
 err_is "^$P: nowhere.json: " "missing: one line naming the file"
 absent o.json "no output written on any of these errors"
