@@ -434,7 +434,7 @@ static int side_read(struct refdrift_side *s, const json_t *o, size_t i,
 	if (s->type == COL_INTEGER || s->type == COL_NUMBER) {
 		sd = json_object_get(o, "std");
 		if (json_is_number(sd) && s->count >= 2 &&
-		    isfinite(json_number_value(sd))) {
+		    isfinite(json_number_value(sd)) && json_number_value(sd) >= 0) {
 			s->have_sd = 1;
 			s->pop_sd = json_number_value(sd) *
 				sqrt((s->count - 1) / s->count);
@@ -953,7 +953,7 @@ static int label_section(const struct refdrift_ref *ref, const char *label,
 		} else {
 			json_object_set_new(e, "status", json_string("ok"));
 		}
-		if (fabs(s - rs) > o->max_label_shift &&
+		if (al.cur[i] > 0 && fabs(s - rs) > o->max_label_shift &&
 		    anomalies_add(a, "label_shift", SEV_WARNING, label, -1,
 				  "label class '%s': %.1f%% of the rows, %.1f%% in the "
 				  "reference (moved more than %g)", v, 100 * s, 100 * rs,

@@ -159,7 +159,8 @@ if e:
                 if v in got:
                     want("label %s" % v, k, got[v][k], ec[k])
         shifted = sorted(v for v, ec in e["classes"].items()
-                         if abs(ec["change"]) > L["max_shift"] and ec["reference_count"] > 0)
+                         if abs(ec["change"]) > L["max_shift"] and ec["reference_count"] > 0
+                         and ec["count"] > 0)
         anom = sorted(a["message"].split("'")[1] for a in rep["anomalies"]
                       if a["code"] == "label_shift")
         if shifted != anom:
