@@ -20,6 +20,7 @@
 #include "colstats.h"
 #include "io.h"
 #include "model.h"
+#include "refdrift.h"
 #include "sketch.h"
 #include "stream.h"
 #include "util.h"
@@ -1798,6 +1799,17 @@ static int finish(const struct validate_opts *o, struct pass *p,
 				   &a, label, err);
 	if (!res->report || (extra && !extra(res->report, arg)))
 		goto out;
+	/* drift against a reference report (refdrift.h) */
+	if (o->drift_ref) {
+		struct refdrift_summary ds;
+
+		if (refdrift_apply(o->drift_ref, res->report, label, &a, &ds, err) < 0)
+			goto out;
+		res->drift = 1;
+		res->drift_compared = ds.compared;
+		res->drift_drifted = ds.drifted;
+		res->drift_share = ds.share;
+	}
 	res->rows = s.nrows;
 	res->cols = s.ncols;
 	res->errors = a.errors;
@@ -2586,10 +2598,34 @@ out:
 	return rc;
 }
 
+/* --reference: load and check the reference report before the data is
+ * read, then run with it (refdrift.h). */
+static int run_with_reference(const struct validate_opts *o,
+			      struct validate_result *res, struct mlci_err *err)
+{
+	struct validate_opts ro = *o;
+	struct refdrift_ref ref;
+	int rc;
+
+	if (o->nshards)
+		return err_set(err, MLCI_EXIT_USAGE, NULL,
+			       "--reference needs every row: give it to the "
+			       "--merge of the shards instead");
+	rc = refdrift_load(o->drift, &ref, err);
+	if (rc == 0) {
+		ro.drift_ref = &ref;
+		rc = validate_run(&ro, res, err);
+	}
+	refdrift_ref_free(&ref);
+	return rc;
+}
+
 int validate_run(const struct validate_opts *o, struct validate_result *res,
 		 struct mlci_err *err)
 {
 	memset(res, 0, sizeof(*res));
+	if (o->drift && o->drift->reference && !o->drift_ref)
+		return run_with_reference(o, res, err);
 	if (o->schema && o->infer_schema)
 		return err_set(err, MLCI_EXIT_USAGE, NULL,
 			       "give --schema or --infer-schema, not both");

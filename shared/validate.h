@@ -93,6 +93,40 @@
  * or --data) to record its sha256, checking every range against its
  * shard's hash, else records a sha256 derived from the ordered range
  * hashes (and says so in "merged").
+ *
+ * Drift (--reference REPORT; the comparison is refdrift.h's): every
+ * column is compared with the same column of a stored data report of
+ * the training data (a --merge of shards will do; not a partial report,
+ * 65), read from the sketches both reports keep, the current data's from
+ * the report just built: numeric columns by KS (p-value), Wasserstein
+ * (raw, and normalised by the reference's standard deviation) and PSI
+ * over the reference's deciles; categorical and boolean columns by
+ * chi-square (sparse categories pooled), Jensen-Shannon distance (base 2)
+ * and PSI over the categories. PSI smooths every bin by +0.5 (drift.h), so
+ * an empty bin gives a finite figure. While either side has at most 1000
+ * values a column drifts when its Benjamini-Hochberg q-value (across all
+ * columns with a p-value) is at most --drift-alpha (0.05: a 5% false
+ * discovery rate over the columns); beyond, where any shift of no
+ * consequence is "significant", by effect size: normalised Wasserstein
+ * >= --drift-wasserstein (0.1, a tenth of a standard deviation),
+ * Jensen-Shannon >= --drift-js (0.1), or PSI >= --drift-psi (0.25: the
+ * credit-scoring convention reads PSI < 0.1 as stable, 0.1-0.25 as a
+ * moderate and > 0.25 as a significant shift). Columns past the sketch
+ * caps carry the KLL rank error: the KS p-value is computed from D minus
+ * it (conservative). Fewer than 5 values on a side: not judged.
+ * --drift-threshold 'COL:alpha=A,psi=X,wasserstein=X,js=X,severity=S'
+ * (or 'COL:off'), repeatable, overrides them for one column. The share
+ * is drifted / compared columns (the label apart). Anomalies: drift
+ * (per drifted column; --drift-severity, warning by default), dataset_drift
+ * error when the share is above --max-drift-share (0.5, Evidently's
+ * default), reference_type_mismatch warning (numeric on one side only:
+ * not compared). With a label: label_shift warning when a class's share
+ * moves by more than --max-label-shift (0.1, absolute), label_class_missing
+ * warning (a reference class absent), label_unseen_in_reference error; a
+ * numeric target that does not look like classes gets the numeric test
+ * (label_drift warning). The report's "drift" object records the
+ * reference (also an input with role "reference"), the settings, every
+ * column's figures and decision with why, the share and the label section.
  */
 #ifndef MLCI_VALIDATE_H
 #define MLCI_VALIDATE_H
@@ -153,6 +187,8 @@ struct col_stats {
 };
 
 struct pass;
+struct refdrift_opts;
+struct refdrift_ref;
 
 struct data_stats {
 	size_t nrows, ncols;
@@ -273,6 +309,9 @@ struct validate_opts {
 	unsigned shard, nshards;	/* write shard K of N's partial report; 0: whole */
 	const char *const *merge;	/* merge these partial reports instead */
 	size_t nmerge;
+	/* drift against a reference report (refdrift.h), or NULL */
+	const struct refdrift_opts *drift;
+	const struct refdrift_ref *drift_ref;	/* internal: the loaded reference */
 };
 
 struct validate_result {
@@ -282,6 +321,10 @@ struct validate_result {
 	int partial;			/* a shard's partial report was written */
 	size_t shards;			/* a merge of this many shards */
 	json_t *report;			/* the report written (owned) */
+	/* with a reference: columns compared, drifted, and their share */
+	int drift;
+	size_t drift_compared, drift_drifted;
+	double drift_share;
 };
 
 /*

@@ -16,6 +16,7 @@
 #include "artifact.h"
 #include "cli.h"
 #include "io.h"
+#include "refdrift.h"
 #include "csv.h"
 #include "schemadiff.h"
 #include "stream.h"
@@ -56,7 +57,27 @@ static const char more[] =
 	"a category removed, a range tightened, nullable -> required, a lower\n"
 	"max_missing, a pattern added or changed, unique added, domain observed\n"
 	"-> enforced, another label. The reverse changes are additive. --out\n"
-	"writes the changes as an mlci.schema-diff artifact (optional here).\n";
+	"writes the changes as an mlci.schema-diff artifact (optional here).\n"
+	"\n"
+	"--reference REPORT compares every column with the same column of a\n"
+	"stored data report (of the training data; a --merge of shards will do):\n"
+	"numeric columns by KS, Wasserstein (normalised by the reference's\n"
+	"standard deviation) and PSI over the reference's deciles; categorical\n"
+	"columns by chi-square, Jensen-Shannon distance and PSI (empty bins\n"
+	"smoothed by +0.5). With at most 1000 values on a side a column drifts\n"
+	"when its Benjamini-Hochberg q-value is <= --drift-alpha (0.05); with\n"
+	"more on both sides, when normalised Wasserstein >= --drift-wasserstein\n"
+	"(0.1), Jensen-Shannon >= --drift-js (0.1) or PSI >= --drift-psi (0.25,\n"
+	"the 'significant shift' convention; 0.1 to 0.25 is 'moderate'). A\n"
+	"drifted column is a warning (drift); more than --max-drift-share (0.5)\n"
+	"of the compared columns drifting is an error (dataset_drift).\n"
+	"--drift-threshold 'COL:psi=0.3,alpha=0.01,wasserstein=X,js=X,\n"
+	"severity=error' (or 'COL:off'), repeatable, sets one column's. With\n"
+	"--label: each class's share against the reference's (label_shift\n"
+	"warning past --max-label-shift, 0.1), a chi-square test of the label\n"
+	"counts, classes gone (label_class_missing, warning) and classes the\n"
+	"reference never had (label_unseen_in_reference, error).\n";
+
 
 /* --schema-diff OLD NEW: the table and summary, or the artifact (--json). */
 static int schema_diff_main(const char *prog, const struct cli_list *pos,
@@ -121,6 +142,10 @@ int main(int argc, char **argv)
 	double max_missing = -1;
 	int json = 0, merge = 0, sdiff = 0, rc;
 	struct cli_list parts = { 0 };
+	/* drift against a reference report */
+	struct refdrift_opts drift;
+	struct cli_list drift_thr = { 0 };
+	const char *drift_sev = NULL;
 	const struct cli_opt opts[] = {
 		{ "data", CLI_STR, &data, "FILE", "CSV file to validate" },
 		{ "out", CLI_STR, &out, "FILE", "where to write the data report (mlci.data-report)" },
@@ -133,6 +158,16 @@ int main(int argc, char **argv)
 		{ "shard", CLI_STR, &shard, "K/N", "read shard K of N and write a partial report" },
 		{ "merge", CLI_FLAG, &merge, NULL, "merge the partial reports given as arguments" },
 		{ "schema-diff", CLI_FLAG, &sdiff, NULL, "compare the schemas OLD NEW given as arguments" },
+		/* drift against a reference report */
+		{ "reference", CLI_STR, &drift.reference, "REPORT", "compare with this data report (of the training data) for drift" },
+		{ "drift-alpha", CLI_DOUBLE, &drift.alpha, "Q", "false discovery rate for the drift tests' q-values (0.05)" },
+		{ "drift-psi", CLI_DOUBLE, &drift.psi, "X", "PSI at or above which a large column drifted (0.25)" },
+		{ "drift-wasserstein", CLI_DOUBLE, &drift.wasserstein, "X", "normalised Wasserstein at or above which a large numeric column drifted (0.1)" },
+		{ "drift-js", CLI_DOUBLE, &drift.js, "X", "Jensen-Shannon distance at or above which a large categorical column drifted (0.1)" },
+		{ "max-drift-share", CLI_DOUBLE, &drift.max_share, "S", "largest share of drifted columns before dataset_drift, an error (0.5)" },
+		{ "max-label-shift", CLI_DOUBLE, &drift.max_label_shift, "D", "largest change of a class's share before label_shift (0.1)" },
+		{ "drift-severity", CLI_STR, &drift_sev, "SEV", "severity of a drifted column: error, warning (default) or info" },
+		{ "drift-threshold", CLI_LIST, &drift_thr, "COL:K=V,...", "one column's alpha, psi, wasserstein, js, severity, or COL:off" },
 		CSV_CLI_OPTIONS(&csv),
 		{ 0 }
 	};
@@ -146,6 +181,7 @@ int main(int argc, char **argv)
 		opts, more, 1000000
 	};
 
+	refdrift_opts_init(&drift);
 	rc = cli_parse(&spec, argc, argv, &parts, &err);
 	if (rc == CLI_DONE) {
 		cli_release(&spec, &parts);
@@ -162,6 +198,39 @@ int main(int argc, char **argv)
 			rc = cli_report(spec.prog, &err);
 		cli_release(&spec, &parts);
 		return rc;
+	}
+	/* drift against a reference report */
+	if (rc == 0 && drift.reference) {
+		const struct path_role outs[] = {
+			{ "--out", out }, { "--infer-schema", infer },
+		};
+		const struct path_role ref = { "--reference", drift.reference };
+		size_t i;
+
+		if (drift_sev) {
+			if (!strcmp(drift_sev, "error"))
+				drift.severity = SEV_ERROR;
+			else if (!strcmp(drift_sev, "warning"))
+				drift.severity = SEV_WARNING;
+			else if (!strcmp(drift_sev, "info"))
+				drift.severity = SEV_INFO;
+			else {
+				err_set(&err, MLCI_EXIT_USAGE, NULL,
+					"--drift-severity: expected error, warning or info");
+				goto fail;
+			}
+		}
+		for (i = 0; i < drift_thr.n; i++)
+			if (refdrift_add_threshold(&drift, drift_thr.v[i], &err) < 0)
+				goto fail;
+		if (refdrift_check_opts(&drift, &err) < 0 ||
+		    check_output_paths(outs, 2, &ref, 1, &err) < 0)
+			goto fail;
+		vo.drift = &drift;
+	} else if (rc == 0 && (drift_thr.n || drift_sev)) {
+		err_set(&err, MLCI_EXIT_USAGE, NULL,
+			"--drift-threshold and --drift-severity need --reference");
+		goto fail;
 	}
 	if (rc < 0 || (!merge && cli_require("data", data, &err) < 0) ||
 	    cli_require("out", out, &err) < 0 ||
@@ -241,17 +310,27 @@ int main(int argc, char **argv)
 			snprintf(what, sizeof(what), "%zu merged shards", res.shards);
 		else
 			snprintf(what, sizeof(what), "%s", data);
-		printf("%s: %s: %zu rows, %zu columns, %zu error%s, %zu warning%s: %s\n",
+		char drifted[128] = "";
+
+		if (res.drift)	/* drift against a reference report */
+			snprintf(drifted, sizeof(drifted),
+				 ", drift %zu of %zu columns (%.0f%%)",
+				 res.drift_drifted, res.drift_compared,
+				 100 * res.drift_share);
+		printf("%s: %s: %zu rows, %zu columns, %zu error%s, %zu warning%s%s: %s\n",
 		       spec.prog, what, res.rows, res.cols, res.errors,
 		       res.errors == 1 ? "" : "s", res.warnings,
-		       res.warnings == 1 ? "" : "s", res.pass ? "pass" : "fail");
+		       res.warnings == 1 ? "" : "s", drifted,
+		       res.pass ? "pass" : "fail");
 	}
 	rc = res.pass ? MLCI_EXIT_OK : MLCI_EXIT_VERDICT;
 	validate_result_free(&res);
+	refdrift_opts_free(&drift);
 	cli_release(&spec, &parts);
 	return rc;
 fail:
 	rc = cli_report(spec.prog, &err);
+	refdrift_opts_free(&drift);
 	cli_release(&spec, &parts);
 	return rc;
 }
