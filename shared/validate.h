@@ -254,6 +254,14 @@ struct validate_opts {
 	unsigned shard, nshards;	/* write shard K of N's partial report; 0: whole */
 	const char *const *merge;	/* merge these partial reports instead */
 	size_t nmerge;
+	/* leakage, personal data and report outputs (leakcheck.h) */
+	const char *against;		/* compare with this file (--against), or NULL */
+	long against_skip_rows;		/* its --skip-rows; < 0: the data's */
+	int pii_mode;			/* enum pii_mode; 0 (off) when zeroed */
+	int pii_given;			/* --pii was given (not with --merge) */
+	const char *html;		/* the HTML profile, or NULL */
+	const char *codequality;	/* GitLab Code Quality JSON, or NULL */
+	const char *junit;		/* JUnit XML, or NULL */
 };
 
 struct validate_result {
