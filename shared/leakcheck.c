@@ -782,19 +782,21 @@ static int leak_anomalies(struct lc_leak *l, const struct data_stats *s,
 
 		if ((int)c == l->label || !is_id_column(cs, s->nrows))
 			continue;
+		/* no quoted path: a flagged column's messages have their
+		 * quoted parts masked */
 		if (idc[c] < 0) {
-			snprintf(tail, sizeof(tail), "'%s' has no column of that "
-				 "name", l->path);
+			snprintf(tail, sizeof(tail), "the other split (--against) "
+				 "has no column of that name");
 		} else {
 			uint64_t n = id_shared(&l->ids[c], cs->distinct, &exact);
 
 			if (n)
 				snprintf(tail, sizeof(tail), "%s%llu of its values "
-					 "also occur in '%s'", exact ? "" : "about ",
-					 (unsigned long long)n, l->path);
+					 "also occur in the other split (--against)",
+					 exact ? "" : "about ", (unsigned long long)n);
 			else
 				snprintf(tail, sizeof(tail), "none of its values "
-					 "occur in '%s'", l->path);
+					 "occur in the other split (--against)");
 		}
 		if (anomalies_add(a, "id_column", SEV_WARNING, cs->name,
 				  (long)cs->distinct, "column '%s' has a different "

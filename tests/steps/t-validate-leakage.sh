@@ -81,7 +81,7 @@ json_is c.json 'dict(sorted((e["column"], e["shared_values"]) for e in j["leakag
 json_is c.json 'sorted((x["severity"], x["column"]) for x in j["anomalies"] if x["code"] == "id_column")' \
 	"$(ref constructed "sorted(('warning', c) for c in r['id_columns'])")" "id_column is a warning per identifier column"
 json_is c.json '[x["message"] for x in j["anomalies"] if x["code"] == "id_column" and x["column"] == "PassengerId"][0].split("; ")[1]' \
-	"$(ref constructed "'%d of its values also occur in \\'$TE\\'' % r['id_columns']['PassengerId']")" "the id_column message says its values overlap"
+	"$(ref constructed "'%d of its values also occur in the other split (--against)' % r['id_columns']['PassengerId']")" "the id_column message says its values overlap"
 json_is c.json 'all(e["exact"] for e in j["leakage"]["id_columns"])' "True" "small columns: exact"
 check "constructed: the examples' line numbers hold equal rows" examples c.json "$TR" "$TE" 0 0
 # never raw values: every string in "leakage" is a key, a column name or the path
