@@ -65,9 +65,55 @@ void lc_pii_free(struct lc_pii *p)
 	free(p);
 }
 
+/*
+ * Could s be of any type pii_classify knows? A quick scan that lets
+ * through a superset: an '@' (email), a ':' or three dots (IP), 7 digits
+ * or more (phone, card), two letters first and two digits (IBAN), a blank or
+ * comma inside the value with a capital or non-ASCII letter (person
+ * names have two words). Most values of most columns fail it, so the
+ * detectors run on few of them.
+ */
+int lc_pii_candidate(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t digits = 0, dots = 0, n = 0;
+	int sep = 0, cap = 0, started = 0;
+	unsigned char first[4];
+
+	while (*p == ' ' || *p == '\t')
+		p++;
+	for (; *p; p++, n++) {
+		unsigned char c = *p;
+
+		if (c == '@' || c == ':')
+			return 1;
+		if (n < 4)
+			first[n] = c;
+		if (c >= '0' && c <= '9')
+			digits++;
+		else if (c == '.')
+			dots++;
+		else if ((c == ' ' || c == '\t' || c == ',') && started)
+			sep = 1;
+		else if ((c >= 'A' && c <= 'Z') || c >= 0x80)
+			cap = 1;
+		started = 1;
+	}
+	if (digits >= 7 || dots >= 3 || (sep && cap))
+		return 1;
+	/* an IBAN: a country code, and check digits somewhere after it */
+	return n >= 4 && digits >= 2 &&
+		((first[0] | 32) >= 'a' && (first[0] | 32) <= 'z') &&
+		((first[1] | 32) >= 'a' && (first[1] | 32) <= 'z');
+}
+
 void lc_pii_add(struct lc_pii *p, size_t col, const char *s)
 {
-	if (col < p->ncols)
+	if (col >= p->ncols)
+		return;
+	if (s && !lc_pii_candidate(s))
+		p->col[col].values++;	/* what pii_col_add would count */
+	else
 		pii_col_add(&p->col[col], s);
 }
 

@@ -93,6 +93,11 @@ int lc_pii_new(struct lc_pii **out, char *const *names, size_t ncols,
 	       int mode, struct mlci_err *err);
 void lc_pii_free(struct lc_pii *p);
 
+/* 0 when s cannot be of any type pii_classify knows (a quick scan: a
+ * superset of the values it accepts passes); lc_pii_add classifies only
+ * the values that pass. */
+int lc_pii_candidate(const char *s);
+
 /* One value of column col; NULL when missing. */
 void lc_pii_add(struct lc_pii *p, size_t col, const char *s);
 
