@@ -169,20 +169,23 @@ static int purity_grow(struct leak_purity *p)
 int leak_purity_add(struct leak_purity *p, const char *value,
 		    const char *label)
 {
-	uint64_t vh, lh;
-	size_t i;
-
 	if (!value || !label)
 		return 0;
+	return leak_purity_add_hash(p, str_hash(value), str_hash(label));
+}
+
+int leak_purity_add_hash(struct leak_purity *p, uint64_t vh, uint64_t lh)
+{
+	size_t i;
+
+	vh = vh ? vh : 1;
 	p->rows++;
-	lh = str_hash(label);
 	if (p->rows == 1)
 		p->first_label = lh;
 	else if (lh != p->first_label)
 		p->two_labels = 1;
 	if (p->overflow)
 		return 0;
-	vh = str_hash(value);
 	if (p->cap) {
 		i = slot_of(p->key, p->cap, vh);
 		if (p->key[i]) {

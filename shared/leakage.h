@@ -72,6 +72,11 @@ void leak_purity_free(struct leak_purity *p);
 int leak_purity_add(struct leak_purity *p, const char *value,
 		    const char *label);
 
+/* The same with the hashes of the value and the label (any 64-bit
+ * hash, the same for equal strings), for a caller that has them. */
+int leak_purity_add_hash(struct leak_purity *p, uint64_t value_hash,
+			 uint64_t label_hash);
+
 /* 1 when the column predicts the label perfectly (see above), else 0. */
 int leak_purity_perfect(const struct leak_purity *p);
 

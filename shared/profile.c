@@ -195,6 +195,37 @@ static int drift_rows(struct buf *b, const json_t *d)
 	return rc ? -1 : 0;
 }
 
+/* A column's personal-data tally: the flagged types with their shares,
+ * or the types seen below the threshold. */
+static int pii_row(struct buf *b, const json_t *pii, int masked)
+{
+	json_t *flagged = json_object_get(pii, "flagged"), *share = json_object_get(pii, "share");
+	const char *k;
+	json_t *v;
+	int rc = 0, n = 0;
+
+	if (!json_is_object(pii))
+		return 0;
+	rc |= buf_addstr(b, "<tr><td class=\"muted\">personal data</td><td>");
+	json_object_foreach(share, k, v) {
+		size_t i;
+		int is_flagged = 0;
+		json_t *f;
+
+		json_array_foreach(flagged, i, f)
+			is_flagged |= json_is_string(f) && !strcmp(json_string_value(f), k);
+		rc |= buf_addstr(b, n++ ? ", " : "");
+		rc |= buf_addstr(b, is_flagged ? "<strong>" : "");
+		rc |= esc(b, k);
+		rc |= buf_printf(b, " %.3g%%", 100 * json_number_value(v));
+		rc |= buf_addstr(b, is_flagged ? "</strong>" : "");
+	}
+	if (masked)
+		rc |= buf_addstr(b, " <span class=\"muted\">(values masked)</span>");
+	rc |= buf_addstr(b, "</td></tr>");
+	return rc ? -1 : 0;
+}
+
 static int column_card(struct buf *b, const json_t *c, const json_t *report)
 {
 	static const char *cls[] = { "", "", " warning", " error" };
@@ -216,7 +247,7 @@ static int column_card(struct buf *b, const json_t *c, const json_t *report)
 	rc |= stat_row(b, "std", json_object_get(c, "std"));
 	rc |= stat_row(b, "min", json_object_get(c, "min"));
 	rc |= stat_row(b, "max", json_object_get(c, "max"));
-	rc |= stat_row(b, "personal data", json_object_get(c, "pii"));
+	rc |= pii_row(b, json_object_get(c, "pii"), json_is_true(json_object_get(c, "masked")));
 	rc |= drift_rows(b, drift);
 	rc |= buf_addstr(b, "</table>");
 	if (json_object_get(c, "histogram"))

@@ -19,6 +19,7 @@
 #include "artifact.h"
 #include "colstats.h"
 #include "io.h"
+#include "leakcheck.h"
 #include "model.h"
 #include "refdrift.h"
 #include "sketch.h"
@@ -133,6 +134,9 @@ struct pass {
 	size_t lcap;
 	struct rowset rows;
 	uint64_t nrows;
+	/* personal data and leakage (leakcheck.h), or NULL */
+	struct lc_pii *pii;
+	struct lc_leak *leak;
 };
 
 static void colcheck_free(struct colcheck *k)
@@ -169,6 +173,8 @@ static void pass_free(struct pass *p)
 	free(p->suffix);
 	free(p->lbuf);
 	rowset_free(&p->rows);
+	lc_pii_free(p->pii);
+	lc_leak_free(p->leak);
 	free(p);
 }
 
@@ -304,6 +310,10 @@ static int pass_add(struct pass *p, const struct stream_field *f,
 		}
 		if (s)
 			ch = sketch_hash(s, len);
+		if (p->pii)
+			lc_pii_add(p->pii, c, s);
+		if (p->leak)
+			lc_leak_cell(p->leak, c, s, ch);
 		if (colacc_add(&p->acc[c], s, len, ch, f[c].line, f[c].col, err) < 0)
 			return -1;
 		if (s && p->chk && p->sidx[c] >= 0 &&
@@ -315,6 +325,8 @@ static int pass_add(struct pass *p, const struct stream_field *f,
 	p->nrows++;
 	if (rowset_add(&p->rows, sketch_mix(h)) < 0)
 		return OOM(err);
+	if (p->leak && lc_leak_row(p->leak, p->ncols ? f[0].line : 0, err) < 0)
+		return -1;
 	return 0;
 }
 
@@ -374,6 +386,8 @@ static int pass_merge(struct pass *a, const struct pass *b,
 	a->nrows += b->nrows;
 	if (rowset_merge(&a->rows, &b->rows) < 0)
 		return OOM(err);
+	if ((a->pii || b->pii) && lc_pii_merge(a->pii, b->pii, err) < 0)
+		return -1;
 	return 0;
 }
 
@@ -1725,7 +1739,7 @@ out:
 /* Outputs written one at a time into temporaries (so only one is in
  * memory as text), committed together at the end or all removed. */
 struct outputs {
-	struct afile af[2];
+	struct afile af[5];
 	size_t n;
 };
 
@@ -1786,10 +1800,12 @@ static int finish(const struct validate_opts *o, struct pass *p,
 		return -1;
 	co.label = label;
 	co.max_missing = o->max_missing;
-	if (checks_run(&s, sc, p->chk, &co, &a, err) < 0)
+	if (checks_run(&s, sc, p->chk, &co, &a, err) < 0 ||
+	    lc_checks(p->pii, p->leak, &s, label, &a, err) < 0)
 		goto out;
 	if (o->infer_schema) {
 		if (!(inferred = build_schema(o, data, data_sha, &s, label, err)) ||
+		    lc_scrub_schema(inferred, p->pii, err) < 0 ||
 		    out_write(&w, o->infer_schema, inferred, err) < 0)
 			goto out;
 		json_decref(inferred);
@@ -1797,7 +1813,8 @@ static int finish(const struct validate_opts *o, struct pass *p,
 	}
 	res->report = build_report(o, data, data_sha, schema, schema_sha, &s,
 				   &a, label, err);
-	if (!res->report || (extra && !extra(res->report, arg)))
+	if (!res->report || (extra && !extra(res->report, arg)) ||
+	    lc_report(res->report, p->pii, p->leak, err) < 0)
 		goto out;
 	/* drift against a reference report (refdrift.h) */
 	if (o->drift_ref) {
@@ -1817,7 +1834,9 @@ static int finish(const struct validate_opts *o, struct pass *p,
 	res->infos = a.infos;
 	res->pass = a.errors == 0;
 	data_stats_free(&s);
-	if (out_write(&w, o->out, res->report, err) < 0 || out_commit(&w, err) < 0)
+	if (out_write(&w, o->out, res->report, err) < 0 ||
+	    lc_write_outputs(o, res->report, w.af, &w.n, err) < 0 ||
+	    out_commit(&w, err) < 0)
 		goto out;
 	rc = 0;
 out:
@@ -1972,6 +1991,8 @@ static json_t *pass_to_json(const struct pass *p)
 	json_object_set_new(o, "columns", cols);
 	json_object_set_new(o, "nrows", json_integer((json_int_t)p->nrows));
 	json_object_set_new(o, "rows", rowset_to_json(&p->rows));
+	if (p->pii)
+		json_object_set_new(o, "pii", lc_pii_to_json(p->pii));
 	return o;
 }
 
@@ -2029,6 +2050,12 @@ static int pass_from_json(struct pass **out, const json_t *j, const char *label,
 		if (!err->code)
 			err_set(err, MLCI_EXIT_DATAERR, path,
 				"malformed partial report: \"nrows\"");
+		return -1;
+	}
+	if (json_object_get(j, "pii") &&
+	    lc_pii_from_json(&p->pii, json_object_get(j, "pii"), p->names, n,
+			     path, err) < 0) {
+		pass_free(p);
 		return -1;
 	}
 	for (c = 0; c < n; c++)
@@ -2177,6 +2204,12 @@ static int run_stream(const struct validate_opts *o, struct validate_result *res
 	}
 	if (pass_new(&p, st->names, st->ncols, label, o->label_suffix,
 		     have_schema ? &sc : NULL, err) < 0)
+		goto out;
+	/* personal data and leakage (leakcheck.h) */
+	if ((o->pii_mode && lc_pii_new(&p->pii, st->names, st->ncols,
+				       o->pii_mode, err) < 0) ||
+	    (o->against && lc_leak_new(&p->leak, o, st->names, st->ncols,
+				       label, err) < 0))
 		goto out;
 	while ((rc = stream_next(st, err)) > 0)
 		if (pass_add(p, st->fields, have_schema ? &sc : NULL, err) < 0)
@@ -2634,7 +2667,7 @@ int validate_run(const struct validate_opts *o, struct validate_result *res,
 			       "--max-missing: expected a rate between 0 and 1");
 	if (o->nmerge) {
 		if (o->nshards || o->schema || o->label || o->label_suffix ||
-		    o->max_missing >= 0)
+		    o->max_missing >= 0 || o->pii_given || o->against)
 			return err_set(err, MLCI_EXIT_USAGE, NULL,
 				       "--merge takes the shards' options from the "
 				       "partial reports: give only the parts, --out, "
@@ -2645,6 +2678,13 @@ int validate_run(const struct validate_opts *o, struct validate_result *res,
 		return err_set(err, MLCI_EXIT_USAGE, NULL,
 			       "--infer-schema needs every row: give it to the "
 			       "--merge of the shards instead");
+	/* leakage needs every row; the other outputs need the verdict */
+	if (o->nshards && (o->against || o->html || o->codequality || o->junit))
+		return err_set(err, MLCI_EXIT_USAGE, NULL,
+			       "--%s needs every row: give it to the --merge of "
+			       "the shards instead (--against: not with --shard)",
+			       o->against ? "against" : o->html ? "html" :
+			       o->codequality ? "codequality" : "junit");
 	if (o->nshards && (o->shard < 1 || o->shard > o->nshards))
 		return err_set(err, MLCI_EXIT_USAGE, NULL,
 			       "--shard %u/%u: the shard number must be 1 to %u",

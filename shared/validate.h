@@ -312,6 +312,14 @@ struct validate_opts {
 	/* drift against a reference report (refdrift.h), or NULL */
 	const struct refdrift_opts *drift;
 	const struct refdrift_ref *drift_ref;	/* internal: the loaded reference */
+	/* leakage, personal data and report outputs (leakcheck.h) */
+	const char *against;		/* compare with this file (--against), or NULL */
+	long against_skip_rows;		/* its --skip-rows; < 0: the data's */
+	int pii_mode;			/* enum pii_mode; 0 (off) when zeroed */
+	int pii_given;			/* --pii was given (not with --merge) */
+	const char *html;		/* the HTML profile, or NULL */
+	const char *codequality;	/* GitLab Code Quality JSON, or NULL */
+	const char *junit;		/* JUnit XML, or NULL */
 };
 
 struct validate_result {

@@ -19,6 +19,7 @@
 #include "refdrift.h"
 #include "csv.h"
 #include "schemadiff.h"
+#include "pii.h"
 #include "stream.h"
 #include "validate.h"
 
@@ -76,7 +77,28 @@ static const char more[] =
 	"--label: each class's share against the reference's (label_shift\n"
 	"warning past --max-label-shift, 0.1), a chi-square test of the label\n"
 	"counts, classes gone (label_class_missing, warning) and classes the\n"
-	"reference never had (label_unseen_in_reference, error).\n";
+	"reference never had (label_unseen_in_reference, error).\n"
+	"\n"
+	"--against OTHER (the other split, read with the same options, but\n"
+	"--against-skip-rows) checks for leakage: rows of the data that also\n"
+	"occur in OTHER (error; by row hash over the shared columns, exact up\n"
+	"to 2,097,152 distinct rows of OTHER, 8 bytes each, then a hash\n"
+	"sample), rows sharing every feature but not the label (warning),\n"
+	"identifier columns, all values distinct, and whether their values\n"
+	"occur in OTHER too (warning), and with --label columns each of whose\n"
+	"values goes with one label over at least 20 rows, fewer distinct\n"
+	"values than half the rows (perfect_predictor, error). The report's\n"
+	"\"leakage\" has the figures and line numbers of examples, never values.\n"
+	"\n"
+	"--pii (default warn) tallies e-mail addresses, phone numbers, payment\n"
+	"cards (Luhn), IBANs (mod 97), IP addresses and person names in every\n"
+	"column; a column where half the values (names: 80% unless the column\n"
+	"is called like a name) are of one type is flagged: anomaly 'pii', an\n"
+	"error with --pii fail. A flagged column's values are masked (letters\n"
+	"x, digits 9) or left out in the report, the inferred schema and every\n"
+	"output. --html, --codequality (GitLab Code Quality) and --junit render\n"
+	"the report; all outputs are written together, or none.\n";
+
 
 
 /* --schema-diff OLD NEW: the table and summary, or the artifact (--json). */
@@ -146,6 +168,11 @@ int main(int argc, char **argv)
 	struct refdrift_opts drift;
 	struct cli_list drift_thr = { 0 };
 	const char *drift_sev = NULL;
+	/* leakage, personal data and report outputs */
+	const char *against = NULL, *pii = NULL, *html = NULL, *cq = NULL,
+		   *junit = NULL;
+	long against_skip = -1;
+	enum pii_mode pii_mode = PII_MODE_WARN;
 	const struct cli_opt opts[] = {
 		{ "data", CLI_STR, &data, "FILE", "CSV file to validate" },
 		{ "out", CLI_STR, &out, "FILE", "where to write the data report (mlci.data-report)" },
@@ -168,6 +195,13 @@ int main(int argc, char **argv)
 		{ "max-label-shift", CLI_DOUBLE, &drift.max_label_shift, "D", "largest change of a class's share before label_shift (0.1)" },
 		{ "drift-severity", CLI_STR, &drift_sev, "SEV", "severity of a drifted column: error, warning (default) or info" },
 		{ "drift-threshold", CLI_LIST, &drift_thr, "COL:K=V,...", "one column's alpha, psi, wasserstein, js, severity, or COL:off" },
+		/* leakage, personal data and report outputs (leakcheck.h) */
+		{ "against", CLI_STR, &against, "FILE", "check for leakage against this file (the other split)" },
+		{ "against-skip-rows", CLI_LONG, &against_skip, "N", "--skip-rows for the --against file (default: the data's)" },
+		{ "pii", CLI_STR, &pii, "MODE", "personal data in columns: fail, warn (the default) or off" },
+		{ "html", CLI_STR, &html, "FILE", "also write an HTML profile of the report" },
+		{ "codequality", CLI_STR, &cq, "FILE", "also write the anomalies as a GitLab Code Quality report" },
+		{ "junit", CLI_STR, &junit, "FILE", "also write the checks as JUnit XML" },
 		CSV_CLI_OPTIONS(&csv),
 		{ 0 }
 	};
@@ -263,21 +297,38 @@ int main(int argc, char **argv)
 			"--max-missing: expected a rate between 0 and 1");
 		goto fail;
 	}
+	vo.pii_mode = PII_MODE_WARN;
+	vo.pii_given = pii != NULL;
+	if (pii && pii_mode_parse(pii, &pii_mode) < 0) {
+		err_set(&err, MLCI_EXIT_USAGE, NULL,
+			"--pii: expected fail, warn or off, not '%s'", pii);
+		goto fail;
+	}
+	if (pii)
+		vo.pii_mode = (int)pii_mode;
+	if (against_skip < -1) {
+		err_set(&err, MLCI_EXIT_USAGE, NULL,
+			"--against-skip-rows: expected a count of lines, 0 or more");
+		goto fail;
+	}
 	{
 		const struct path_role outs[] = {
 			{ "--out", out }, { "--infer-schema", infer },
+			{ "--html", html }, { "--codequality", cq },
+			{ "--junit", junit },
 		};
 		const struct path_role ins[] = {
 			{ "--data", data }, { "--schema", schema },
+			{ "--against", against },
 		};
 		size_t i;
 
-		if (check_output_paths(outs, 2, ins, 2, &err) < 0)
+		if (check_output_paths(outs, 5, ins, 3, &err) < 0)
 			goto fail;
 		for (i = 0; i < parts.n; i++) {
 			const struct path_role part = { "--merge", parts.v[i] };
 
-			if (check_output_paths(outs, 2, &part, 1, &err) < 0)
+			if (check_output_paths(outs, 5, &part, 1, &err) < 0)
 				goto fail;
 		}
 	}
@@ -291,6 +342,11 @@ int main(int argc, char **argv)
 	vo.label_suffix = csv.label_suffix;
 	vo.max_missing = max_missing;
 	vo.producer = spec.prog;
+	vo.against = against;
+	vo.against_skip_rows = against_skip;
+	vo.html = html;
+	vo.codequality = cq;
+	vo.junit = junit;
 	if (validate_run(&vo, &res, &err) < 0)
 		goto fail;
 	if (json) {

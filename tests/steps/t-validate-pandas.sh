@@ -54,8 +54,9 @@ import json, sys
 r = json.load(open(sys.argv[1]))[sys.argv[2]]
 sys.stdout.write("\0".join([r["file"]] + r["args"]) + "\0")' "$REF" "$key")
 	file=${args[0]}
+	# --pii off: the raw values are compared (titanic's names would be masked)
 	expect_exit 0 "$key: validates" "$BIN/mlci-validate-data" \
-		--data "$DATA/$file" "${args[@]:1}" --out "$key.json"
+		--data "$DATA/$file" "${args[@]:1}" --pii off --out "$key.json"
 	if diff=$(compare "$key.json" "$key" 2>&1); then
 		ok "$key: count, missing, mean, std, min, max, distinct, top match pandas"
 	else
