@@ -99,8 +99,6 @@ static const char more[] =
 	"output. --html, --codequality (GitLab Code Quality) and --junit render\n"
 	"the report; all outputs are written together, or none.\n";
 
-
-
 /* --schema-diff OLD NEW: the table and summary, or the artifact (--json). */
 static int schema_diff_main(const char *prog, const struct cli_list *pos,
 			    const char *out, int json)
