@@ -173,6 +173,7 @@ struct refdrift_side {
 	const char *name;
 	enum col_type type;
 	double count;
+	double missing_rate;	/* -1: not in the report */
 	int kind;
 	const char *why;
 	int categorical;	/* string column marked categorical; boolean */
@@ -407,6 +408,10 @@ static int side_read(struct refdrift_side *s, const json_t *o, size_t i,
 	if (!json_is_integer(cnt) || json_integer_value(cnt) < 0)
 		return bad_column(err, path, i, name, "no valid \"count\"");
 	s->count = (double)json_integer_value(cnt);
+	s->missing_rate = json_is_number(json_object_get(o, "missing_rate")) ?
+		json_number_value(json_object_get(o, "missing_rate")) : -1;
+	if (!(s->missing_rate >= 0 && s->missing_rate <= 1))
+		s->missing_rate = -1;
 	s->distinct = json_is_integer(json_object_get(o, "distinct")) ?
 		(double)json_integer_value(json_object_get(o, "distinct")) : 0;
 	s->categorical = s->type == COL_BOOLEAN ||
@@ -630,6 +635,7 @@ struct cmp {
 	const char *why_not;	/* not compared: why */
 	struct drift_result res;
 	size_t unseen;		/* categorical: categories new here */
+	double linf;		/* categorical: L-infinity distance (TFDV's) */
 	double q;
 	int drifted;
 	char why[256];
@@ -641,6 +647,24 @@ static void sample_of(const struct refdrift_side *s, struct wsample *w)
 	w->w = s->w;
 	w->m = s->m;
 	w->n = s->n;
+}
+
+/* The largest difference of a category's share between the sides
+ * (TFDV's L-infinity distance); 0 when a side is empty. */
+static double linf_of(const struct drift_aligned *al)
+{
+	double nr = 0, nc = 0, m = 0;
+	size_t i;
+
+	for (i = 0; i < al->k; i++) {
+		nr += al->ref[i];
+		nc += al->cur[i];
+	}
+	if (!(nr > 0 && nc > 0))
+		return 0;
+	for (i = 0; i < al->k; i++)
+		m = fmax(m, fabs(al->ref[i] / nr - al->cur[i] / nc));
+	return m;
 }
 
 /* Align two sides' exact frequencies. */
@@ -694,6 +718,7 @@ static int compare(struct cmp *k, const char *path, struct mlci_err *err)
 		if (align(r, c, &al, err) < 0)
 			return column_error(k->r->name, path, err);
 		k->unseen = al.unseen;
+		k->linf = linf_of(&al);
 		if (drift_categorical(al.ref, al.cur, al.k, &d, &k->res, err) < 0) {
 			drift_aligned_free(&al);
 			return column_error(k->r->name, path, err);
@@ -784,6 +809,11 @@ static json_t *cmp_json(const struct cmp *k)
 	json_object_set_new(o, "n_reference", json_real(k->r->count));
 	json_object_set_new(o, "n", json_real(k->c->count));
 	json_object_set_new(o, "drifted", json_boolean(k->drifted));
+	if (k->c->missing_rate >= 0)
+		json_object_set_new(o, "missing_rate", json_real(k->c->missing_rate));
+	if (k->r->missing_rate >= 0)
+		json_object_set_new(o, "reference_missing_rate",
+				    json_real(k->r->missing_rate));
 	if (!k->compared) {
 		json_object_set_new(o, "why", json_string(k->why_not));
 		json_decref(t);
@@ -813,6 +843,7 @@ static json_t *cmp_json(const struct cmp *k)
 		json_object_set_new(t, "wasserstein", json_real(k->t.wasserstein));
 	} else {
 		json_object_set_new(o, "js", json_real(x->js));
+		json_object_set_new(o, "linf", json_real(k->linf));
 		json_object_set_new(o, "dof", json_real(x->dof));
 		json_object_set_new(o, "new_categories", json_integer((json_int_t)k->unseen));
 		json_object_set_new(t, "js", json_real(k->t.js));
@@ -914,6 +945,7 @@ static int label_section(const struct refdrift_ref *ref, const char *label,
 	json_object_set_new(L, "dof", json_real(res.dof));
 	json_object_set_new(L, "p_value", maybe(res.p_value, res.test != NULL));
 	json_object_set_new(L, "js", json_real(res.js));
+	json_object_set_new(L, "linf", json_real(linf_of(&al)));
 	json_object_set_new(L, "psi", json_real(res.psi));
 	json_object_set_new(L, "notes", notes_json(res.notes));
 	json_object_set_new(L, "n_reference", json_real(nr));

@@ -14,8 +14,10 @@
  * KS, Wasserstein (raw, and normalised by the reference's population
  * standard deviation, taken from the report's exact moments), PSI over
  * the reference's deciles; categorical columns chi-square, Jensen-Shannon
- * distance, PSI over the categories; PSI's empty bins are smoothed
- * (+0.5 per bin), so no figure is ever infinite or NaN.
+ * distance, PSI over the categories, and for information TFDV's
+ * L-infinity distance (the largest change of a category's share); PSI's
+ * empty bins are smoothed (+0.5 per bin), so no figure is ever infinite
+ * or NaN. Each column's missing rate is given beside the reference's.
  *
  * Judging a column (drift.h's drift_numeric / drift_categorical pick the
  * test): while either side has at most 1000 values, by the test's

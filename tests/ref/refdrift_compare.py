@@ -83,6 +83,7 @@ for name, e in exp["columns"].items():
         if e["test"]:
             want(name, "dof", c["dof"], e["dof"])
         want(name, "JS", c["js"], e["js"])
+        want(name, "L-infinity", c["linf"], e["linf"])
         want(name, "PSI", c["psi"], e["psi"])
         if c["new_categories"] != e["new_categories"]:
             bad.append("%s: new_categories %r, expected %r" % (
@@ -150,6 +151,7 @@ if e:
         want("label", "chi-square p", L["p_value"], e["p"], tiny=1e-300)
         want("label", "dof", L["dof"], e["dof"])
         want("label", "JS", L["js"], e["js"])
+        want("label", "L-infinity", L["linf"], e["linf"])
         want("label", "PSI", L["psi"], e["psi"])
         got = {k["value"]: k for k in L["classes"]}
         if set(got) != set(e["classes"]):

@@ -20,7 +20,8 @@ flights_200k), per column present in both files (the label apart):
                drift.h (the functions of tests/ref/scipy_drift.py);
   categorical  scipy.stats.chi2_contingency(correction=False) on the union
                of categories (with drift.h's pooling of sparse categories:
-               scipy_drift.categorical_case), jensenshannon(base=2), PSI;
+               scipy_drift.categorical_case), jensenshannon(base=2), PSI,
+               and TFDV's L-infinity distance (numpy);
   q-values     Benjamini-Hochberg over the columns with a p-value (only for
                pairs whose columns are all exact: a sketched column's
                p-value comes from D minus the rank error);
@@ -147,7 +148,15 @@ def categorical(a, b):
             "p": pick["p"] if pick["test"] else None,
             "dof": pick["dof"], "pooled": pick["pooled"],
             "js": case["js"], "effect": case["js"], "psi": case["psi"],
-            "new_categories": sum(1 for v in names if va.get(v, 0) == 0)}
+            "new_categories": sum(1 for v in names if va.get(v, 0) == 0),
+            "linf": linf(ref, cur)}
+
+
+def linf(ref, cur):
+    """TFDV's L-infinity distance: the largest change of a category's share."""
+    pr = np.array(ref) / sum(ref)
+    pc = np.array(cur) / sum(cur)
+    return float(np.max(np.abs(pr - pc)))
 
 
 def looks_categorical(s):
@@ -182,6 +191,7 @@ def label_section(a, b, numeric_target):
     return {"kind": "classes", "test": case["pick"]["test"],
             "statistic": case["pick"]["stat"], "p": case["pick"]["p"],
             "dof": case["pick"]["dof"], "js": case["js"], "psi": case["psi"],
+            "linf": linf(ref, cur),
             "scipy_chi2_unpooled": {"stat": case["chi2_stat"], "p": case["chi2_p"]},
             "classes": {v: {"reference_count": r, "count": c,
                             "reference_share": r / nr, "share": c / nc,

@@ -38,6 +38,8 @@ json_is adult-test.json 'j["drift"]["reference"]["sha256"], j["drift"]["referenc
 json_is adult-test.json 'j["drift"]["label"]["column"], j["drift"]["label"]["kind"], [c["status"] for c in j["drift"]["label"]["classes"]]' \
 	"('income', 'classes', ['ok', 'ok'])" "adult: the label's class balance holds"
 json_is adult-test.json '"income" in [c["name"] for c in j["drift"]["columns"]]' "False" "the label is not a feature"
+json_is adult-test.json '[(c["missing_rate"], c["reference_missing_rate"]) for c in j["drift"]["columns"] if c["name"] == "workclass"] == [(x["missing_rate"], y["missing_rate"]) for x in j["columns"] for y in json.load(open("adult-ref.json"))["columns"] if x["name"] == y["name"] == "workclass"]' \
+	"True" "each column's missing rate beside the reference's"
 check "the report with drift validates against shared/schemas" schema_ok adult-test.json
 
 # ---- identical data: nothing drifts ----
