@@ -745,6 +745,13 @@ static void judge(struct cmp *k)
 			 "fewer than %d values on a side: not judged", DRIFT_MIN_N);
 		return;
 	}
+	if (!x->test && !(x->notes & DRIFT_NOTE_LARGE_SAMPLE)) {
+		/* effect sizes of a few hundred values are mostly noise */
+		snprintf(k->why, sizeof(k->why),
+			 "too sparse for the chi-square test even pooled, and at most "
+			 "%d values on a side: not judged", DRIFT_LARGE_N);
+		return;
+	}
 	if (!x->by_effect) {
 		k->drifted = k->q <= k->t.alpha;
 		snprintf(k->why, sizeof(k->why), "%s p %.3g, q %.3g %s alpha %g",
@@ -825,7 +832,8 @@ static json_t *cmp_json(const struct cmp *k)
 	json_object_set_new(o, "p_value", maybe(x->p_value, hp));
 	json_object_set_new(o, "q_value", maybe(k->q, hp));
 	json_object_set_new(o, "judged_by", json_string(
-		x->notes & DRIFT_NOTE_SMALL_SAMPLE ? "none" :
+		x->notes & DRIFT_NOTE_SMALL_SAMPLE ||
+		(!x->test && !(x->notes & DRIFT_NOTE_LARGE_SAMPLE)) ? "none" :
 		x->by_effect ? "effect" : "p_value"));
 	json_object_set_new(o, "effect", json_real(x->effect));
 	json_object_set_new(o, "effect_measure", json_string(

@@ -170,6 +170,8 @@ def judge(r, q):
     if min(r["n_reference"], r["n"]) < MIN_N:
         return False, "none"
     large = r["n_reference"] > LARGE_N and r["n"] > LARGE_N
+    if r["test"] is None and not large:
+        return False, "none"
     if r["test"] is None or large:
         t = W_T if r["kind"] == "numeric" else JS_T
         return bool(r["effect"] >= t or r["psi"] >= PSI_T), "effect"

@@ -404,6 +404,42 @@ static void test_refdrift__label_classes(void **state)
 	json_decref(cur);
 }
 
+static void test_refdrift__sparse_small_categorical_not_judged(void **state)
+{
+	/* 20 categories over 40 rows a side: every expected count is below 5,
+	 * pooling leaves one category, no p-value; 40 values are too few to
+	 * judge by effect size */
+	static const char *const v[] = { "a", "b", "c", "d", "e", "f", "g", "h", "i", "j",
+		"k", "l", "m", "n", "o", "p", "q", "r", "s", "t" };
+	static const long rc[] = { 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2 };
+	static const long cc[] = { 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 };
+	json_t *ref, *cur;
+	const json_t *c;
+	struct refdrift_opts o;
+	struct anomalies a = { 0 };
+	struct refdrift_summary s;
+	struct mlci_err err = { 0 };
+
+	(void)state;
+	ref = report(json_pack("[o]", freq_col("c", "string", v, rc, 20, 1)), 40, NULL);
+	cur = report(json_pack("[o]", freq_col("c", "string", v, cc, 20, 1)), 40, NULL);
+	refdrift_opts_init(&o);
+	assert_int_equal(run(ref, cur, &o, NULL, &a, &s, &err), 0);
+	c = drift_col(cur, "c");
+	assert_true(json_is_null(json_object_get(c, "test")));
+	assert_string_equal(json_string_value(json_object_get(c, "judged_by")), "none");
+	assert_true(json_is_false(json_object_get(c, "drifted")));
+	assert_non_null(strstr(json_string_value(json_object_get(c, "why")), "not judged"));
+	/* the effect sizes are still reported, finite */
+	assert_true(isfinite(num(c, "js")) && num(c, "js") > 0);
+	assert_true(isfinite(num(c, "psi")) && num(c, "psi") > 0);
+	assert_int_equal(s.compared, 1);
+	assert_int_equal(s.drifted, 0);
+	anomalies_free(&a);
+	json_decref(ref);
+	json_decref(cur);
+}
+
 static void test_refdrift__thresholds_parse(void **state)
 {
 	struct refdrift_opts o;
@@ -534,6 +570,7 @@ int main(void)
 		cmocka_unit_test(test_refdrift__disjoint_categories_stay_finite_and_drift),
 		cmocka_unit_test(test_refdrift__type_change_and_columns_on_one_side),
 		cmocka_unit_test(test_refdrift__label_classes),
+		cmocka_unit_test(test_refdrift__sparse_small_categorical_not_judged),
 		cmocka_unit_test(test_refdrift__thresholds_parse),
 		cmocka_unit_test(test_refdrift__bad_references),
 	};
