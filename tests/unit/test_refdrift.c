@@ -550,6 +550,39 @@ static void test_refdrift__bad_references(void **state)
 	assert_int_equal(err.code, MLCI_EXIT_DATAERR);
 	assert_non_null(strstr(err.msg, "column 1 ('c')"));
 	refdrift_ref_free(&r);
+	/* hostile columns: each one mutation of a good one, each a 65 */
+	{
+		static const char *const muts[] = {
+			"{\"name\": \"c\", \"type\": \"integer\", \"count\": 7, \"sketch\": {\"frequencies\": {\"values\": [\"1\", \"x\"], \"counts\": [3, 4], \"mode\": \"exact\"}}}",
+			"{\"name\": \"c\", \"type\": \"string\", \"count\": 7, \"sketch\": {\"frequencies\": {\"values\": [\"a\", 5], \"counts\": [3, 4], \"mode\": \"exact\"}}}",
+			"{\"name\": \"c\", \"type\": \"string\", \"count\": 7, \"sketch\": {\"frequencies\": {\"values\": [\"a\", \"b\"], \"counts\": [8, -1], \"mode\": \"exact\"}}}",
+			"{\"name\": \"c\", \"type\": \"string\", \"count\": 7, \"sketch\": {\"frequencies\": {\"values\": [\"a\", \"b\"], \"counts\": [7]}}}",
+			"{\"name\": \"c\", \"type\": \"string\", \"count\": 7, \"sketch\": {\"frequencies\": {\"values\": [\"a\", \"a\"], \"counts\": [3, 4], \"mode\": \"exact\"}}}",
+			"{\"name\": \"c\", \"type\": \"number\", \"count\": 7, \"sketch\": {\"kll\": {\"k\": 200, \"n\": 7, \"levels\": \"x\"}}}",
+			"{\"name\": \"c\", \"type\": \"number\", \"count\": 7, \"sketch\": {\"kll\": {\"k\": 200, \"n\": 3, \"levels\": [[1, 2, 3]]}}}",
+			"{\"name\": \"c\", \"type\": \"float\", \"count\": 7}",
+			"{\"name\": \"\", \"type\": \"string\", \"count\": 7}",
+			"{\"name\": \"c\", \"type\": \"string\", \"count\": -7}",
+			"[1, 2]",
+			NULL,
+		};
+		size_t m;
+		json_error_t je;
+
+		for (m = 0; muts[m]; m++) {
+			json_t *col = json_loads(muts[m], 0, &je);
+
+			assert_non_null(col);
+			j = report(json_pack("[o]", col), 7, NULL);
+			o.reference = write_json("hostile.json", j);
+			json_decref(j);
+			memset(&err, 0, sizeof(err));
+			assert_int_equal(refdrift_load(&o, &r, &err), -1);
+			assert_int_equal(err.code, MLCI_EXIT_DATAERR);
+			assert_non_null(strstr(err.msg, "column"));
+			refdrift_ref_free(&r);
+		}
+	}
 	/* a threshold for a column the reference lacks: 64 */
 	j = report(json_pack("[o]", freq_col("c", "string", v, cnt, 2, 1)), 7, NULL);
 	o.reference = write_json("ok.json", j);
