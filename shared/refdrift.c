@@ -177,7 +177,6 @@ struct refdrift_side {
 	int kind;
 	const char *why;
 	int categorical;	/* string column marked categorical; boolean */
-	double distinct;
 	/* numeric */
 	double *x, *w;
 	size_t m;
@@ -412,8 +411,6 @@ static int side_read(struct refdrift_side *s, const json_t *o, size_t i,
 		json_number_value(json_object_get(o, "missing_rate")) : -1;
 	if (!(s->missing_rate >= 0 && s->missing_rate <= 1))
 		s->missing_rate = -1;
-	s->distinct = json_is_integer(json_object_get(o, "distinct")) ?
-		(double)json_integer_value(json_object_get(o, "distinct")) : 0;
 	s->categorical = s->type == COL_BOOLEAN ||
 		json_is_true(json_object_get(o, "categorical"));
 	if (!s->count) {
@@ -737,7 +734,7 @@ static void judge(struct cmp *k)
 	const struct drift_result *x = &k->res;
 	const char *ename = k->numeric ? "normalised Wasserstein" : "Jensen-Shannon";
 	double ethr = k->numeric ? k->t.wasserstein : k->t.js;
-	const char *how;
+	char how[96];
 	int e, p;
 
 	if (x->notes & DRIFT_NOTE_SMALL_SAMPLE) {
@@ -762,9 +759,9 @@ static void judge(struct cmp *k)
 	e = x->effect >= ethr;
 	p = x->psi >= k->t.psi;
 	k->drifted = e || p;
-	how = x->notes & DRIFT_NOTE_LARGE_SAMPLE ?
-		" (more than 1000 values on both sides: judged by effect size)" :
-		" (no p-value: judged by effect size)";
+	/* here both sides have more than DRIFT_LARGE_N values */
+	snprintf(how, sizeof(how), " (more than %d values on both sides: "
+		 "judged by effect size)", DRIFT_LARGE_N);
 	if (e && p)
 		snprintf(k->why, sizeof(k->why), "%s %.3g >= %g and PSI %.3g >= %g%s",
 			 ename, x->effect, ethr, x->psi, k->t.psi, how);
