@@ -190,6 +190,16 @@ json_is rt.json '[(a["code"], a["column"], a["message"]) for a in j["anomalies"]
 	"[('reference_type_mismatch', 'k', 'type string here, integer in the reference: not compared for drift')]" "reference_type_mismatch"
 json_is rt.json '[(c["compared"], c["reference_type"], c["why"]) for c in j["drift"]["columns"] if c["name"] == "k"]' \
 	"[(False, 'integer', \"the type differs from the reference's\")]" "the column's drift entry says why"
+"$V" --data small-cur.csv --label y --infer-schema lab.schema.json --out lab0.json >/dev/null 2>&1
+cut -d, -f1-6 small-cur.csv >nolabel.csv
+expect_exit 1 "a schema's label missing from the data: still label_column_missing" \
+	"$V" --data nolabel.csv --schema lab.schema.json --reference small-ref.json --out nl.json
+json_is nl.json '[a["code"] for a in j["anomalies"] if "label" in a["code"]], j["drift"]["label"]["compared"], j["drift"]["label"]["why"]' \
+	"(['label_column_missing'], False, 'no such column here')" "the label section says why it is not compared"
+expect_exit 1 "data without the label and no --label (inference data)" \
+	"$V" --data nolabel.csv --reference small-ref.json --out nl2.json
+json_is nl2.json '"label" in j["drift"], j["drift"]["only_in_reference"], j["drift"]["compared"]' \
+	"(False, [], 6)" "the reference's label is not a missing feature"
 expect_exit 65 "label missing from the data (--label) still an error" \
 	"$V" --data "$REF/drift_small_cur.csv.gz" --label nolabel --reference small-ref.json --out u.json
 absent u.json "no output"
