@@ -787,6 +787,14 @@ static json_t *notes_json(unsigned notes)
 	return a;
 }
 
+/* A count (whole, from the reports) as a JSON integer. */
+static json_t *count_json(double v)
+{
+	if (v == floor(v) && fabs(v) < 9007199254740992.0)
+		return json_integer((json_int_t)v);
+	return json_real(v);
+}
+
 static json_t *maybe(double v, int have)
 {
 	return have ? json_real(v) : json_null();
@@ -810,8 +818,8 @@ static json_t *cmp_json(const struct cmp *k)
 		json_object_set_new(o, "reference_type",
 				    json_string(col_type_name(k->r->type)));
 	json_object_set_new(o, "compared", json_boolean(k->compared));
-	json_object_set_new(o, "n_reference", json_real(k->r->count));
-	json_object_set_new(o, "n", json_real(k->c->count));
+	json_object_set_new(o, "n_reference", count_json(k->r->count));
+	json_object_set_new(o, "n", count_json(k->c->count));
 	json_object_set_new(o, "drifted", json_boolean(k->drifted));
 	if (k->c->missing_rate >= 0)
 		json_object_set_new(o, "missing_rate", json_real(k->c->missing_rate));
@@ -849,7 +857,7 @@ static json_t *cmp_json(const struct cmp *k)
 	} else {
 		json_object_set_new(o, "js", json_real(x->js));
 		json_object_set_new(o, "linf", json_real(k->linf));
-		json_object_set_new(o, "dof", json_real(x->dof));
+		json_object_set_new(o, "dof", count_json(x->dof));
 		json_object_set_new(o, "new_categories", json_integer((json_int_t)k->unseen));
 		json_object_set_new(t, "js", json_real(k->t.js));
 	}
@@ -947,14 +955,14 @@ static int label_section(const struct refdrift_ref *ref, const char *label,
 	json_object_set_new(L, "compared", json_true());
 	json_object_set_new(L, "test", res.test ? json_string(res.test) : json_null());
 	json_object_set_new(L, "statistic", json_real(res.stat));
-	json_object_set_new(L, "dof", json_real(res.dof));
+	json_object_set_new(L, "dof", count_json(res.dof));
 	json_object_set_new(L, "p_value", maybe(res.p_value, res.test != NULL));
 	json_object_set_new(L, "js", json_real(res.js));
 	json_object_set_new(L, "linf", json_real(linf_of(&al)));
 	json_object_set_new(L, "psi", json_real(res.psi));
 	json_object_set_new(L, "notes", notes_json(res.notes));
-	json_object_set_new(L, "n_reference", json_real(nr));
-	json_object_set_new(L, "n", json_real(ncur));
+	json_object_set_new(L, "n_reference", count_json(nr));
+	json_object_set_new(L, "n", count_json(ncur));
 	classes = json_array();
 	json_object_set_new(L, "classes", classes);
 	list[0] = 0;
@@ -966,8 +974,8 @@ static int label_section(const struct refdrift_ref *ref, const char *label,
 		if (!e || json_array_append_new(classes, e) < 0)
 			goto oom;
 		json_object_set_new(e, "value", json_string(v));
-		json_object_set_new(e, "reference_count", json_real(al.ref[i]));
-		json_object_set_new(e, "count", json_real(al.cur[i]));
+		json_object_set_new(e, "reference_count", count_json(al.ref[i]));
+		json_object_set_new(e, "count", count_json(al.cur[i]));
 		json_object_set_new(e, "reference_share", json_real(rs));
 		json_object_set_new(e, "share", json_real(s));
 		json_object_set_new(e, "change", json_real(s - rs));
