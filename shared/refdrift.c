@@ -633,6 +633,8 @@ struct cmp {
 	struct drift_result res;
 	size_t unseen;		/* categorical: categories new here */
 	double linf;		/* categorical: L-infinity distance (TFDV's) */
+	double edges[DRIFT_DEFAULT_BINS - 1];	/* numeric: PSI bin edges */
+	size_t nedges;
 	double q;
 	int drifted;
 	char why[256];
@@ -704,6 +706,11 @@ static int compare(struct cmp *k, const char *path, struct mlci_err *err)
 		d.have_ref_sd = r->have_sd;
 		d.ref_sd = r->pop_sd;
 		if (drift_numeric(&a, &b, &d, &k->res, err) < 0)
+			return column_error(k->r->name, path, err);
+		/* the PSI bins drift_numeric used, for the report */
+		if (k->res.defined &&
+		    drift_psi_edges(&a, DRIFT_DEFAULT_BINS, k->edges, &k->nedges,
+				    err) < 0)
 			return column_error(k->r->name, path, err);
 	} else {
 		struct drift_aligned al;
@@ -849,8 +856,14 @@ static json_t *cmp_json(const struct cmp *k)
 	json_object_set_new(t, "alpha", json_real(k->t.alpha));
 	json_object_set_new(t, "psi", json_real(k->t.psi));
 	if (k->numeric) {
+		json_t *e = json_array();
+		size_t i;
+
 		json_object_set_new(o, "wasserstein", json_real(x->wasserstein));
 		json_object_set_new(o, "wasserstein_norm", json_real(x->wasserstein_norm));
+		for (i = 0; e && i < k->nedges; i++)
+			json_array_append_new(e, json_real(k->edges[i]));
+		json_object_set_new(o, "psi_edges", e);
 		json_object_set_new(o, "rank_error", json_real(k->r->rank_error +
 							       k->c->rank_error));
 		json_object_set_new(t, "wasserstein", json_real(k->t.wasserstein));

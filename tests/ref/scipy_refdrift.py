@@ -66,7 +66,6 @@ def write_gz(path, df):
 
 def synth():
     rng = np.random.default_rng(20261203)
-    out = {}
 
     def cats(n, p, names):
         return rng.choice(names, n, p=p)
@@ -90,10 +89,7 @@ def synth():
             "y": cats(nc, [0.33, 0.37, 0.3], ["A", "B", "C"]),
         })
         for side, df in (("ref", ref), ("cur", cur)):
-            p = os.path.join(HERE, "drift_%s_%s.csv.gz" % (name, side))
-            write_gz(p, df)
-            out[(name, side)] = p
-    return out
+            write_gz(os.path.join(HERE, "drift_%s_%s.csv.gz" % (name, side)), df)
 
 
 def read(path, **kw):
@@ -231,8 +227,29 @@ def pair(ref, cur, label, exact):
     return out
 
 
+def load_pair(name):
+    """The raw (reference, current) data frames of a pair, as mlci reads
+    them (the synthetic files must exist: synth() writes them)."""
+    data = os.path.join(TOP, "tests", "data")
+    if name in ("small", "large"):
+        return tuple(read(os.path.join(HERE, "drift_%s_%s.csv.gz" % (name, side)))
+                     for side in ("ref", "cur"))
+    if name == "adult":
+        a = read(os.path.join(data, "adult.data.csv"), header=None, names=ADULT,
+                 skipinitialspace=True)
+        b = read(os.path.join(data, "adult.test.csv"), header=None, names=ADULT,
+                 skipinitialspace=True, skiprows=1, strip=("income", "."))
+        return a, b
+    f = read(os.path.join(data, "flights_200k.csv"))
+    return f.iloc[:100000], f.iloc[100000:]
+
+
+PAIRS = {"small": ("y", True), "large": ("y", False), "adult": ("income", False),
+         "flights": ("delay", True)}
+
+
 def main():
-    files = synth()
+    synth()
     out = {"scipy": scipy.__version__,
            "numpy": np.__version__, "pandas": pd.__version__,
            "thresholds": {"alpha": ALPHA, "psi": PSI_T, "wasserstein": W_T,
@@ -240,17 +257,9 @@ def main():
                           "bins": BINS},
            "pairs": {}}
     P = out["pairs"]
-    for name in ("small", "large"):
-        P[name] = pair(read(files[(name, "ref")]), read(files[(name, "cur")]),
-                       "y", name == "small")
-    data = os.path.join(TOP, "tests", "data")
-    a = read(os.path.join(data, "adult.data.csv"), header=None, names=ADULT,
-             skipinitialspace=True)
-    b = read(os.path.join(data, "adult.test.csv"), header=None, names=ADULT,
-             skipinitialspace=True, skiprows=1, strip=("income", "."))
-    P["adult"] = pair(a, b, "income", False)
-    f = read(os.path.join(data, "flights_200k.csv"))
-    P["flights"] = pair(f.iloc[:100000], f.iloc[100000:], "delay", True)
+    for name, (label, exact) in PAIRS.items():
+        ref, cur = load_pair(name)
+        P[name] = pair(ref, cur, label, exact)
     json.dump(out, sys.stdout, indent=1, sort_keys=True)
     sys.stdout.write("\n")
 
