@@ -173,10 +173,10 @@ struct refdrift_side {
 	const char *name;
 	enum col_type type;
 	double count;
+	double missing_rate;	/* -1: not in the report */
 	int kind;
 	const char *why;
 	int categorical;	/* string column marked categorical; boolean */
-	double distinct;
 	/* numeric */
 	double *x, *w;
 	size_t m;
@@ -407,8 +407,10 @@ static int side_read(struct refdrift_side *s, const json_t *o, size_t i,
 	if (!json_is_integer(cnt) || json_integer_value(cnt) < 0)
 		return bad_column(err, path, i, name, "no valid \"count\"");
 	s->count = (double)json_integer_value(cnt);
-	s->distinct = json_is_integer(json_object_get(o, "distinct")) ?
-		(double)json_integer_value(json_object_get(o, "distinct")) : 0;
+	s->missing_rate = json_is_number(json_object_get(o, "missing_rate")) ?
+		json_number_value(json_object_get(o, "missing_rate")) : -1;
+	if (!(s->missing_rate >= 0 && s->missing_rate <= 1))
+		s->missing_rate = -1;
 	s->categorical = s->type == COL_BOOLEAN ||
 		json_is_true(json_object_get(o, "categorical"));
 	if (!s->count) {
@@ -630,6 +632,9 @@ struct cmp {
 	const char *why_not;	/* not compared: why */
 	struct drift_result res;
 	size_t unseen;		/* categorical: categories new here */
+	double linf;		/* categorical: L-infinity distance (TFDV's) */
+	double edges[DRIFT_DEFAULT_BINS - 1];	/* numeric: PSI bin edges */
+	size_t nedges;
 	double q;
 	int drifted;
 	char why[256];
@@ -641,6 +646,24 @@ static void sample_of(const struct refdrift_side *s, struct wsample *w)
 	w->w = s->w;
 	w->m = s->m;
 	w->n = s->n;
+}
+
+/* The largest difference of a category's share between the sides
+ * (TFDV's L-infinity distance); 0 when a side is empty. */
+static double linf_of(const struct drift_aligned *al)
+{
+	double nr = 0, nc = 0, m = 0;
+	size_t i;
+
+	for (i = 0; i < al->k; i++) {
+		nr += al->ref[i];
+		nc += al->cur[i];
+	}
+	if (!(nr > 0 && nc > 0))
+		return 0;
+	for (i = 0; i < al->k; i++)
+		m = fmax(m, fabs(al->ref[i] / nr - al->cur[i] / nc));
+	return m;
 }
 
 /* Align two sides' exact frequencies. */
@@ -684,6 +707,11 @@ static int compare(struct cmp *k, const char *path, struct mlci_err *err)
 		d.ref_sd = r->pop_sd;
 		if (drift_numeric(&a, &b, &d, &k->res, err) < 0)
 			return column_error(k->r->name, path, err);
+		/* the PSI bins drift_numeric used, for the report */
+		if (k->res.defined &&
+		    drift_psi_edges(&a, DRIFT_DEFAULT_BINS, k->edges, &k->nedges,
+				    err) < 0)
+			return column_error(k->r->name, path, err);
 	} else {
 		struct drift_aligned al;
 
@@ -694,6 +722,7 @@ static int compare(struct cmp *k, const char *path, struct mlci_err *err)
 		if (align(r, c, &al, err) < 0)
 			return column_error(k->r->name, path, err);
 		k->unseen = al.unseen;
+		k->linf = linf_of(&al);
 		if (drift_categorical(al.ref, al.cur, al.k, &d, &k->res, err) < 0) {
 			drift_aligned_free(&al);
 			return column_error(k->r->name, path, err);
@@ -712,12 +741,19 @@ static void judge(struct cmp *k)
 	const struct drift_result *x = &k->res;
 	const char *ename = k->numeric ? "normalised Wasserstein" : "Jensen-Shannon";
 	double ethr = k->numeric ? k->t.wasserstein : k->t.js;
-	const char *how;
+	char how[96];
 	int e, p;
 
 	if (x->notes & DRIFT_NOTE_SMALL_SAMPLE) {
 		snprintf(k->why, sizeof(k->why),
 			 "fewer than %d values on a side: not judged", DRIFT_MIN_N);
+		return;
+	}
+	if (!x->test && !(x->notes & DRIFT_NOTE_LARGE_SAMPLE)) {
+		/* effect sizes of a few hundred values are mostly noise */
+		snprintf(k->why, sizeof(k->why),
+			 "too sparse for the chi-square test even pooled, and at most "
+			 "%d values on a side: not judged", DRIFT_LARGE_N);
 		return;
 	}
 	if (!x->by_effect) {
@@ -730,9 +766,9 @@ static void judge(struct cmp *k)
 	e = x->effect >= ethr;
 	p = x->psi >= k->t.psi;
 	k->drifted = e || p;
-	how = x->notes & DRIFT_NOTE_LARGE_SAMPLE ?
-		" (more than 1000 values on both sides: judged by effect size)" :
-		" (no p-value: judged by effect size)";
+	/* here both sides have more than DRIFT_LARGE_N values */
+	snprintf(how, sizeof(how), " (more than %d values on both sides: "
+		 "judged by effect size)", DRIFT_LARGE_N);
 	if (e && p)
 		snprintf(k->why, sizeof(k->why), "%s %.3g >= %g and PSI %.3g >= %g%s",
 			 ename, x->effect, ethr, x->psi, k->t.psi, how);
@@ -758,6 +794,14 @@ static json_t *notes_json(unsigned notes)
 	return a;
 }
 
+/* A count (whole, from the reports) as a JSON integer. */
+static json_t *count_json(double v)
+{
+	if (v == floor(v) && fabs(v) < 9007199254740992.0)
+		return json_integer((json_int_t)v);
+	return json_real(v);
+}
+
 static json_t *maybe(double v, int have)
 {
 	return have ? json_real(v) : json_null();
@@ -781,9 +825,14 @@ static json_t *cmp_json(const struct cmp *k)
 		json_object_set_new(o, "reference_type",
 				    json_string(col_type_name(k->r->type)));
 	json_object_set_new(o, "compared", json_boolean(k->compared));
-	json_object_set_new(o, "n_reference", json_real(k->r->count));
-	json_object_set_new(o, "n", json_real(k->c->count));
+	json_object_set_new(o, "n_reference", count_json(k->r->count));
+	json_object_set_new(o, "n", count_json(k->c->count));
 	json_object_set_new(o, "drifted", json_boolean(k->drifted));
+	if (k->c->missing_rate >= 0)
+		json_object_set_new(o, "missing_rate", json_real(k->c->missing_rate));
+	if (k->r->missing_rate >= 0)
+		json_object_set_new(o, "reference_missing_rate",
+				    json_real(k->r->missing_rate));
 	if (!k->compared) {
 		json_object_set_new(o, "why", json_string(k->why_not));
 		json_decref(t);
@@ -795,7 +844,8 @@ static json_t *cmp_json(const struct cmp *k)
 	json_object_set_new(o, "p_value", maybe(x->p_value, hp));
 	json_object_set_new(o, "q_value", maybe(k->q, hp));
 	json_object_set_new(o, "judged_by", json_string(
-		x->notes & DRIFT_NOTE_SMALL_SAMPLE ? "none" :
+		x->notes & DRIFT_NOTE_SMALL_SAMPLE ||
+		(!x->test && !(x->notes & DRIFT_NOTE_LARGE_SAMPLE)) ? "none" :
 		x->by_effect ? "effect" : "p_value"));
 	json_object_set_new(o, "effect", json_real(x->effect));
 	json_object_set_new(o, "effect_measure", json_string(
@@ -806,14 +856,21 @@ static json_t *cmp_json(const struct cmp *k)
 	json_object_set_new(t, "alpha", json_real(k->t.alpha));
 	json_object_set_new(t, "psi", json_real(k->t.psi));
 	if (k->numeric) {
+		json_t *e = json_array();
+		size_t i;
+
 		json_object_set_new(o, "wasserstein", json_real(x->wasserstein));
 		json_object_set_new(o, "wasserstein_norm", json_real(x->wasserstein_norm));
+		for (i = 0; e && i < k->nedges; i++)
+			json_array_append_new(e, json_real(k->edges[i]));
+		json_object_set_new(o, "psi_edges", e);
 		json_object_set_new(o, "rank_error", json_real(k->r->rank_error +
 							       k->c->rank_error));
 		json_object_set_new(t, "wasserstein", json_real(k->t.wasserstein));
 	} else {
 		json_object_set_new(o, "js", json_real(x->js));
-		json_object_set_new(o, "dof", json_real(x->dof));
+		json_object_set_new(o, "linf", json_real(k->linf));
+		json_object_set_new(o, "dof", count_json(x->dof));
 		json_object_set_new(o, "new_categories", json_integer((json_int_t)k->unseen));
 		json_object_set_new(t, "js", json_real(k->t.js));
 	}
@@ -911,13 +968,14 @@ static int label_section(const struct refdrift_ref *ref, const char *label,
 	json_object_set_new(L, "compared", json_true());
 	json_object_set_new(L, "test", res.test ? json_string(res.test) : json_null());
 	json_object_set_new(L, "statistic", json_real(res.stat));
-	json_object_set_new(L, "dof", json_real(res.dof));
+	json_object_set_new(L, "dof", count_json(res.dof));
 	json_object_set_new(L, "p_value", maybe(res.p_value, res.test != NULL));
 	json_object_set_new(L, "js", json_real(res.js));
+	json_object_set_new(L, "linf", json_real(linf_of(&al)));
 	json_object_set_new(L, "psi", json_real(res.psi));
 	json_object_set_new(L, "notes", notes_json(res.notes));
-	json_object_set_new(L, "n_reference", json_real(nr));
-	json_object_set_new(L, "n", json_real(ncur));
+	json_object_set_new(L, "n_reference", count_json(nr));
+	json_object_set_new(L, "n", count_json(ncur));
 	classes = json_array();
 	json_object_set_new(L, "classes", classes);
 	list[0] = 0;
@@ -929,8 +987,8 @@ static int label_section(const struct refdrift_ref *ref, const char *label,
 		if (!e || json_array_append_new(classes, e) < 0)
 			goto oom;
 		json_object_set_new(e, "value", json_string(v));
-		json_object_set_new(e, "reference_count", json_real(al.ref[i]));
-		json_object_set_new(e, "count", json_real(al.cur[i]));
+		json_object_set_new(e, "reference_count", count_json(al.ref[i]));
+		json_object_set_new(e, "count", count_json(al.cur[i]));
 		json_object_set_new(e, "reference_share", json_real(rs));
 		json_object_set_new(e, "share", json_real(s));
 		json_object_set_new(e, "change", json_real(s - rs));

@@ -14,8 +14,10 @@
  * KS, Wasserstein (raw, and normalised by the reference's population
  * standard deviation, taken from the report's exact moments), PSI over
  * the reference's deciles; categorical columns chi-square, Jensen-Shannon
- * distance, PSI over the categories; PSI's empty bins are smoothed
- * (+0.5 per bin), so no figure is ever infinite or NaN.
+ * distance, PSI over the categories, and for information TFDV's
+ * L-infinity distance (the largest change of a category's share); PSI's
+ * empty bins are smoothed (+0.5 per bin), so no figure is ever infinite
+ * or NaN. Each column's missing rate is given beside the reference's.
  *
  * Judging a column (drift.h's drift_numeric / drift_categorical pick the
  * test): while either side has at most 1000 values, by the test's
@@ -26,7 +28,8 @@
  * >= 0.1 (a tenth of the reference's standard deviation) or
  * Jensen-Shannon >= 0.1, or PSI >= 0.25 (the credit-scoring convention:
  * below 0.1 stable, 0.1 to 0.25 moderate, above 0.25 a significant
- * shift). Fewer than 5 values on a side: not judged. Sketched columns'
+ * shift). Fewer than 5 values on a side, or no p-value (categories too
+ * sparse for chi-square even pooled) with at most 1000: not judged. Sketched columns'
  * KS p-values are computed from D minus the rank error (conservative).
  * The share is drifted / compared columns (those in both reports with
  * comparable types and values on both sides, the label left out); above

@@ -113,7 +113,8 @@
  * credit-scoring convention reads PSI < 0.1 as stable, 0.1-0.25 as a
  * moderate and > 0.25 as a significant shift). Columns past the sketch
  * caps carry the KLL rank error: the KS p-value is computed from D minus
- * it (conservative). Fewer than 5 values on a side: not judged.
+ * it (conservative). Not judged: fewer than 5 values on a side, or at
+ * most 1000 and categories too sparse for chi-square even pooled.
  * --drift-threshold 'COL:alpha=A,psi=X,wasserstein=X,js=X,severity=S'
  * (or 'COL:off'), repeatable, overrides them for one column. The share
  * is drifted / compared columns (the label apart). Anomalies: drift

@@ -12,17 +12,25 @@ judged by. Past the caps (rank_error eps > 0, the sum of both sides' stated
 KLL rank errors): |D - D_exact| <= eps; |W1 - W1_exact| <= eps * range of
 the values (W1 integrates an ECDF difference each off by its side's rank
 error), the normalised one likewise over the reference sd; the p-value is
-at least the exact one (it is computed from D - eps: conservative); PSI is
-only checked to be finite (bin edges come from the sketch: no stated bound)
-and the decision must agree. Every report's q-values must be the
+at least the exact one (it is computed from D - eps: conservative); PSI
+over the bin edges the report states (the reference sketch's deciles) must
+lie in the interval the raw data allow: each side's count in a bin is the
+raw count over those edges within 2 eps n (a bin's mass is the difference
+of two CDF values, each within eps n), and PSI's smoothed terms
+(pc - pr) ln(pc / pr), jointly convex, take their extremes over that box
+at its corners (max) or nearest the diagonal (min); the decision must
+agree. Every report's q-values must be the
 Benjamini-Hochberg adjustment of its own p-values, and the share its
 drifted / compared. Prints the problems and exits 1 when there are any;
 prints the largest sketch deviations seen."""
 import json
 import math
+import os
 import sys
 
 import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 rep = json.load(open(sys.argv[1]))
 exp = json.load(open(sys.argv[2]))["pairs"][sys.argv[3]]
@@ -42,6 +50,47 @@ def close(a, b, rel=REL, tiny=1e-12):
 def want(name, what, got, exp_v, rel=REL, tiny=1e-12):
     if not close(got, exp_v, rel, tiny):
         bad.append("%s: %s = %r, scipy %r" % (name, what, got, exp_v))
+
+
+_raw = {}
+
+
+def raw(pair_name):
+    if pair_name not in _raw:
+        import scipy_refdrift
+        _raw[pair_name] = scipy_refdrift.load_pair(pair_name)
+    return _raw[pair_name]
+
+
+def psi_interval(name, edges, eps, alpha=0.5):
+    """The PSI values the raw data allow over these edges, each bin count
+    off by at most 2 eps n on either side (see above)."""
+    ref, cur = raw(sys.argv[3])
+    sides = []
+    for df in (ref, cur):
+        x = np.sort(df[name].dropna().to_numpy(dtype=float))
+        idx = np.searchsorted(np.array(edges), x, side="left")
+        cnt = np.bincount(idx, minlength=len(edges) + 1).astype(float)
+        sides.append((cnt, float(len(x))))
+    (cr, nr), (cc, nc) = sides
+    k = len(cr)
+    lo = hi = 0.0
+
+    def prob(c, n):
+        return (c + alpha) / (n + alpha * k)
+
+    def g(a, b):
+        return (a - b) * math.log(a / b)
+    for b in range(k):
+        er, ec = 2 * eps * nr, 2 * eps * nc
+        pr = (prob(max(cr[b] - er, 0), nr), prob(min(cr[b] + er, nr), nr))
+        pc = (prob(max(cc[b] - ec, 0), nc), prob(min(cc[b] + ec, nc), nc))
+        hi += max(g(a, b2) for a in pc for b2 in pr)
+        if pc[1] < pr[0]:
+            lo += g(pc[1], pr[0])
+        elif pr[1] < pc[0]:
+            lo += g(pc[0], pr[1])
+    return lo, hi
 
 
 def bh(p):
@@ -83,6 +132,7 @@ for name, e in exp["columns"].items():
         if e["test"]:
             want(name, "dof", c["dof"], e["dof"])
         want(name, "JS", c["js"], e["js"])
+        want(name, "L-infinity", c["linf"], e["linf"])
         want(name, "PSI", c["psi"], e["psi"])
         if c["new_categories"] != e["new_categories"]:
             bad.append("%s: new_categories %r, expected %r" % (
@@ -112,6 +162,11 @@ for name, e in exp["columns"].items():
                 bad.append("%s: |W1 - W1_exact| = %g > %g" % (name, w, eps * e["range"]))
             if wn > eps * e["range"] / e["ref_sd"] * (1 + 1e-9):
                 bad.append("%s: normalised Wasserstein off by %g" % (name, wn))
+            plo, phi = psi_interval(name, c["psi_edges"], eps)
+            dev[name]["psi_interval"] = [plo, phi]
+            if not plo * (1 - 1e-9) <= c["psi"] <= phi * (1 + 1e-9):
+                bad.append("%s: PSI %g outside [%g, %g], what the raw data allow "
+                           "over its edges" % (name, c["psi"], plo, phi))
             if e["ks_p"] is not None and c["p_value"] < e["ks_p"] * (1 - 1e-9):
                 bad.append("%s: sketched p %g below the exact %g" % (
                     name, c["p_value"], e["ks_p"]))
@@ -150,6 +205,7 @@ if e:
         want("label", "chi-square p", L["p_value"], e["p"], tiny=1e-300)
         want("label", "dof", L["dof"], e["dof"])
         want("label", "JS", L["js"], e["js"])
+        want("label", "L-infinity", L["linf"], e["linf"])
         want("label", "PSI", L["psi"], e["psi"])
         got = {k["value"]: k for k in L["classes"]}
         if set(got) != set(e["classes"]):

@@ -20,7 +20,8 @@ flights_200k), per column present in both files (the label apart):
                drift.h (the functions of tests/ref/scipy_drift.py);
   categorical  scipy.stats.chi2_contingency(correction=False) on the union
                of categories (with drift.h's pooling of sparse categories:
-               scipy_drift.categorical_case), jensenshannon(base=2), PSI;
+               scipy_drift.categorical_case), jensenshannon(base=2), PSI,
+               and TFDV's L-infinity distance (numpy);
   q-values     Benjamini-Hochberg over the columns with a p-value (only for
                pairs whose columns are all exact: a sketched column's
                p-value comes from D minus the rank error);
@@ -65,7 +66,6 @@ def write_gz(path, df):
 
 def synth():
     rng = np.random.default_rng(20261203)
-    out = {}
 
     def cats(n, p, names):
         return rng.choice(names, n, p=p)
@@ -89,10 +89,7 @@ def synth():
             "y": cats(nc, [0.33, 0.37, 0.3], ["A", "B", "C"]),
         })
         for side, df in (("ref", ref), ("cur", cur)):
-            p = os.path.join(HERE, "drift_%s_%s.csv.gz" % (name, side))
-            write_gz(p, df)
-            out[(name, side)] = p
-    return out
+            write_gz(os.path.join(HERE, "drift_%s_%s.csv.gz" % (name, side)), df)
 
 
 def read(path, **kw):
@@ -147,7 +144,15 @@ def categorical(a, b):
             "p": pick["p"] if pick["test"] else None,
             "dof": pick["dof"], "pooled": pick["pooled"],
             "js": case["js"], "effect": case["js"], "psi": case["psi"],
-            "new_categories": sum(1 for v in names if va.get(v, 0) == 0)}
+            "new_categories": sum(1 for v in names if va.get(v, 0) == 0),
+            "linf": linf(ref, cur)}
+
+
+def linf(ref, cur):
+    """TFDV's L-infinity distance: the largest change of a category's share."""
+    pr = np.array(ref) / sum(ref)
+    pc = np.array(cur) / sum(cur)
+    return float(np.max(np.abs(pr - pc)))
 
 
 def looks_categorical(s):
@@ -161,6 +166,8 @@ def judge(r, q):
     if min(r["n_reference"], r["n"]) < MIN_N:
         return False, "none"
     large = r["n_reference"] > LARGE_N and r["n"] > LARGE_N
+    if r["test"] is None and not large:
+        return False, "none"
     if r["test"] is None or large:
         t = W_T if r["kind"] == "numeric" else JS_T
         return bool(r["effect"] >= t or r["psi"] >= PSI_T), "effect"
@@ -182,6 +189,7 @@ def label_section(a, b, numeric_target):
     return {"kind": "classes", "test": case["pick"]["test"],
             "statistic": case["pick"]["stat"], "p": case["pick"]["p"],
             "dof": case["pick"]["dof"], "js": case["js"], "psi": case["psi"],
+            "linf": linf(ref, cur),
             "scipy_chi2_unpooled": {"stat": case["chi2_stat"], "p": case["chi2_p"]},
             "classes": {v: {"reference_count": r, "count": c,
                             "reference_share": r / nr, "share": c / nc,
@@ -219,8 +227,29 @@ def pair(ref, cur, label, exact):
     return out
 
 
+def load_pair(name):
+    """The raw (reference, current) data frames of a pair, as mlci reads
+    them (the synthetic files must exist: synth() writes them)."""
+    data = os.path.join(TOP, "tests", "data")
+    if name in ("small", "large"):
+        return tuple(read(os.path.join(HERE, "drift_%s_%s.csv.gz" % (name, side)))
+                     for side in ("ref", "cur"))
+    if name == "adult":
+        a = read(os.path.join(data, "adult.data.csv"), header=None, names=ADULT,
+                 skipinitialspace=True)
+        b = read(os.path.join(data, "adult.test.csv"), header=None, names=ADULT,
+                 skipinitialspace=True, skiprows=1, strip=("income", "."))
+        return a, b
+    f = read(os.path.join(data, "flights_200k.csv"))
+    return f.iloc[:100000], f.iloc[100000:]
+
+
+PAIRS = {"small": ("y", True), "large": ("y", False), "adult": ("income", False),
+         "flights": ("delay", True)}
+
+
 def main():
-    files = synth()
+    synth()
     out = {"scipy": scipy.__version__,
            "numpy": np.__version__, "pandas": pd.__version__,
            "thresholds": {"alpha": ALPHA, "psi": PSI_T, "wasserstein": W_T,
@@ -228,17 +257,9 @@ def main():
                           "bins": BINS},
            "pairs": {}}
     P = out["pairs"]
-    for name in ("small", "large"):
-        P[name] = pair(read(files[(name, "ref")]), read(files[(name, "cur")]),
-                       "y", name == "small")
-    data = os.path.join(TOP, "tests", "data")
-    a = read(os.path.join(data, "adult.data.csv"), header=None, names=ADULT,
-             skipinitialspace=True)
-    b = read(os.path.join(data, "adult.test.csv"), header=None, names=ADULT,
-             skipinitialspace=True, skiprows=1, strip=("income", "."))
-    P["adult"] = pair(a, b, "income", False)
-    f = read(os.path.join(data, "flights_200k.csv"))
-    P["flights"] = pair(f.iloc[:100000], f.iloc[100000:], "delay", True)
+    for name, (label, exact) in PAIRS.items():
+        ref, cur = load_pair(name)
+        P[name] = pair(ref, cur, label, exact)
     json.dump(out, sys.stdout, indent=1, sort_keys=True)
     sys.stdout.write("\n")
 

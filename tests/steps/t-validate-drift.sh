@@ -38,6 +38,8 @@ json_is adult-test.json 'j["drift"]["reference"]["sha256"], j["drift"]["referenc
 json_is adult-test.json 'j["drift"]["label"]["column"], j["drift"]["label"]["kind"], [c["status"] for c in j["drift"]["label"]["classes"]]' \
 	"('income', 'classes', ['ok', 'ok'])" "adult: the label's class balance holds"
 json_is adult-test.json '"income" in [c["name"] for c in j["drift"]["columns"]]' "False" "the label is not a feature"
+json_is adult-test.json '[(c["missing_rate"], c["reference_missing_rate"]) for c in j["drift"]["columns"] if c["name"] == "workclass"] == [(x["missing_rate"], y["missing_rate"]) for x in j["columns"] for y in json.load(open("adult-ref.json"))["columns"] if x["name"] == y["name"] == "workclass"]' \
+	"True" "each column's missing rate beside the reference's"
 check "the report with drift validates against shared/schemas" schema_ok adult-test.json
 
 # ---- identical data: nothing drifts ----
@@ -182,12 +184,22 @@ json_is nc.json '[c["status"] for c in j["drift"]["label"]["classes"] if c["valu
 expect_exit 0 "a label class gone is a warning" "$V" --data noclass.csv --label y --reference small-ref.json --out gone.json
 json_is gone.json '[(a["column"], a["severity"], a["message"] == "label class \x27C\x27 (%.1f%% of the reference) does not occur" % (100 * [c["reference_share"] for c in j["drift"]["label"]["classes"] if c["value"] == "C"][0])) for a in j["anomalies"] if a["code"] == "label_class_missing"], j["verdict"]' \
 	"([('y', 'warning', True)], 'pass')" "label_class_missing (a warning)"
-json_is gone.json '[c["count"] for c in j["drift"]["label"]["classes"] if c["value"] == "C"]' "[0.0]" "the gone class has count 0"
+json_is gone.json '[c["count"] for c in j["drift"]["label"]["classes"] if c["value"] == "C"]' "[0]" "the gone class has count 0"
 expect_exit 0 "a column whose type changed: said, not compared" "$V" --data retyped.csv --label y --reference small-ref.json --out rt.json
 json_is rt.json '[(a["code"], a["column"], a["message"]) for a in j["anomalies"] if a["code"] == "reference_type_mismatch"]' \
 	"[('reference_type_mismatch', 'k', 'type string here, integer in the reference: not compared for drift')]" "reference_type_mismatch"
 json_is rt.json '[(c["compared"], c["reference_type"], c["why"]) for c in j["drift"]["columns"] if c["name"] == "k"]' \
 	"[(False, 'integer', \"the type differs from the reference's\")]" "the column's drift entry says why"
+"$V" --data small-cur.csv --label y --infer-schema lab.schema.json --out lab0.json >/dev/null 2>&1
+cut -d, -f1-6 small-cur.csv >nolabel.csv
+expect_exit 1 "a schema's label missing from the data: still label_column_missing" \
+	"$V" --data nolabel.csv --schema lab.schema.json --reference small-ref.json --out nl.json
+json_is nl.json '[a["code"] for a in j["anomalies"] if "label" in a["code"]], j["drift"]["label"]["compared"], j["drift"]["label"]["why"]' \
+	"(['label_column_missing'], False, 'no such column here')" "the label section says why it is not compared"
+expect_exit 1 "data without the label and no --label (inference data)" \
+	"$V" --data nolabel.csv --reference small-ref.json --out nl2.json
+json_is nl2.json '"label" in j["drift"], j["drift"]["only_in_reference"], j["drift"]["compared"]' \
+	"(False, [], 6)" "the reference's label is not a missing feature"
 expect_exit 65 "label missing from the data (--label) still an error" \
 	"$V" --data "$REF/drift_small_cur.csv.gz" --label nolabel --reference small-ref.json --out u.json
 absent u.json "no output"

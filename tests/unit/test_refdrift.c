@@ -404,6 +404,42 @@ static void test_refdrift__label_classes(void **state)
 	json_decref(cur);
 }
 
+static void test_refdrift__sparse_small_categorical_not_judged(void **state)
+{
+	/* 20 categories over 40 rows a side: every expected count is below 5,
+	 * pooling leaves one category, no p-value; 40 values are too few to
+	 * judge by effect size */
+	static const char *const v[] = { "a", "b", "c", "d", "e", "f", "g", "h", "i", "j",
+		"k", "l", "m", "n", "o", "p", "q", "r", "s", "t" };
+	static const long rc[] = { 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2 };
+	static const long cc[] = { 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 };
+	json_t *ref, *cur;
+	const json_t *c;
+	struct refdrift_opts o;
+	struct anomalies a = { 0 };
+	struct refdrift_summary s;
+	struct mlci_err err = { 0 };
+
+	(void)state;
+	ref = report(json_pack("[o]", freq_col("c", "string", v, rc, 20, 1)), 40, NULL);
+	cur = report(json_pack("[o]", freq_col("c", "string", v, cc, 20, 1)), 40, NULL);
+	refdrift_opts_init(&o);
+	assert_int_equal(run(ref, cur, &o, NULL, &a, &s, &err), 0);
+	c = drift_col(cur, "c");
+	assert_true(json_is_null(json_object_get(c, "test")));
+	assert_string_equal(json_string_value(json_object_get(c, "judged_by")), "none");
+	assert_true(json_is_false(json_object_get(c, "drifted")));
+	assert_non_null(strstr(json_string_value(json_object_get(c, "why")), "not judged"));
+	/* the effect sizes are still reported, finite */
+	assert_true(isfinite(num(c, "js")) && num(c, "js") > 0);
+	assert_true(isfinite(num(c, "psi")) && num(c, "psi") > 0);
+	assert_int_equal(s.compared, 1);
+	assert_int_equal(s.drifted, 0);
+	anomalies_free(&a);
+	json_decref(ref);
+	json_decref(cur);
+}
+
 static void test_refdrift__thresholds_parse(void **state)
 {
 	struct refdrift_opts o;
@@ -514,6 +550,39 @@ static void test_refdrift__bad_references(void **state)
 	assert_int_equal(err.code, MLCI_EXIT_DATAERR);
 	assert_non_null(strstr(err.msg, "column 1 ('c')"));
 	refdrift_ref_free(&r);
+	/* hostile columns: each one mutation of a good one, each a 65 */
+	{
+		static const char *const muts[] = {
+			"{\"name\": \"c\", \"type\": \"integer\", \"count\": 7, \"sketch\": {\"frequencies\": {\"values\": [\"1\", \"x\"], \"counts\": [3, 4], \"mode\": \"exact\"}}}",
+			"{\"name\": \"c\", \"type\": \"string\", \"count\": 7, \"sketch\": {\"frequencies\": {\"values\": [\"a\", 5], \"counts\": [3, 4], \"mode\": \"exact\"}}}",
+			"{\"name\": \"c\", \"type\": \"string\", \"count\": 7, \"sketch\": {\"frequencies\": {\"values\": [\"a\", \"b\"], \"counts\": [8, -1], \"mode\": \"exact\"}}}",
+			"{\"name\": \"c\", \"type\": \"string\", \"count\": 7, \"sketch\": {\"frequencies\": {\"values\": [\"a\", \"b\"], \"counts\": [7]}}}",
+			"{\"name\": \"c\", \"type\": \"string\", \"count\": 7, \"sketch\": {\"frequencies\": {\"values\": [\"a\", \"a\"], \"counts\": [3, 4], \"mode\": \"exact\"}}}",
+			"{\"name\": \"c\", \"type\": \"number\", \"count\": 7, \"sketch\": {\"kll\": {\"k\": 200, \"n\": 7, \"levels\": \"x\"}}}",
+			"{\"name\": \"c\", \"type\": \"number\", \"count\": 7, \"sketch\": {\"kll\": {\"k\": 200, \"n\": 3, \"levels\": [[1, 2, 3]]}}}",
+			"{\"name\": \"c\", \"type\": \"float\", \"count\": 7}",
+			"{\"name\": \"\", \"type\": \"string\", \"count\": 7}",
+			"{\"name\": \"c\", \"type\": \"string\", \"count\": -7}",
+			"[1, 2]",
+			NULL,
+		};
+		size_t m;
+		json_error_t je;
+
+		for (m = 0; muts[m]; m++) {
+			json_t *col = json_loads(muts[m], 0, &je);
+
+			assert_non_null(col);
+			j = report(json_pack("[o]", col), 7, NULL);
+			o.reference = write_json("hostile.json", j);
+			json_decref(j);
+			memset(&err, 0, sizeof(err));
+			assert_int_equal(refdrift_load(&o, &r, &err), -1);
+			assert_int_equal(err.code, MLCI_EXIT_DATAERR);
+			assert_non_null(strstr(err.msg, "column"));
+			refdrift_ref_free(&r);
+		}
+	}
 	/* a threshold for a column the reference lacks: 64 */
 	j = report(json_pack("[o]", freq_col("c", "string", v, cnt, 2, 1)), 7, NULL);
 	o.reference = write_json("ok.json", j);
@@ -534,6 +603,7 @@ int main(void)
 		cmocka_unit_test(test_refdrift__disjoint_categories_stay_finite_and_drift),
 		cmocka_unit_test(test_refdrift__type_change_and_columns_on_one_side),
 		cmocka_unit_test(test_refdrift__label_classes),
+		cmocka_unit_test(test_refdrift__sparse_small_categorical_not_judged),
 		cmocka_unit_test(test_refdrift__thresholds_parse),
 		cmocka_unit_test(test_refdrift__bad_references),
 	};
