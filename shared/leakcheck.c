@@ -298,6 +298,8 @@ static void compact(struct hset *s)
 {
 	size_t i, k = 0;
 
+	if (!s->n)
+		return;
 	qsort(s->h, s->n, sizeof(*s->h), cmp_u64);
 	for (i = 0; i < s->n; i++)
 		if ((!k || s->h[k - 1] != s->h[i]) && keep(s, s->h[i]))

@@ -14,6 +14,7 @@
 
 #include <errno.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "artifact.h"
 #include "colstats.h"
@@ -1555,12 +1556,24 @@ static int out_write(struct outputs *w, const char *path, const json_t *art,
 
 static int out_commit(struct outputs *w, struct mlci_err *err)
 {
-	size_t i;
+	char *done[5] = { 0 };
+	size_t i, k;
+	int rc = 0;
 
-	for (i = 0; i < w->n; i++)
-		if (afile_commit(&w->af[i], err) < 0)
-			return -1;
-	return 0;
+	for (i = 0; i < w->n; i++) {
+		done[i] = strdup(w->af[i].path);
+		if (afile_commit(&w->af[i], err) < 0) {
+			/* all or none: remove the ones already in place */
+			for (k = 0; k < i; k++)
+				if (done[k])
+					unlink(done[k]);
+			rc = -1;
+			break;
+		}
+	}
+	for (k = 0; k < 5; k++)
+		free(done[k]);
+	return rc;
 }
 
 static void out_abort(struct outputs *w)

@@ -40,7 +40,8 @@
  *   constant_column warning; all_distinct info (an integer or string
  *   column with a different value in each of at least
  *   VALIDATE_MIN_ID_ROWS rows: an identifier?); duplicate_rows warning; label_column_missing, missing_label
- *   and unseen_label error.
+ *   and unseen_label error; pii, shared_rows, shared_feature_rows,
+ *   id_column and perfect_predictor (see below).
  *
  * One pass, bounded memory (see stream.h, colstats.h, sketch.h): the
  * data is read a record at a time and every column's statistics are
@@ -78,6 +79,16 @@
  * or --data) to record its sha256, checking every range against its
  * shard's hash, else records a sha256 derived from the ordered range
  * hashes (and says so in "merged").
+ *
+ * Leakage, personal data and the derived reports (leakcheck.h has the
+ * rules): --against OTHER compares the data with another split (anomalies
+ * shared_rows and perfect_predictor, errors; shared_feature_rows and
+ * id_column, warnings; the report's "leakage"; not with shards); --pii
+ * (pii_mode; the step's default warn) flags columns of personal data
+ * (anomaly pii: an error in fail mode, else a warning; a "pii" object per
+ * column with matches) and masks their values in the report, the inferred
+ * schema and every output; --html, --codequality and --junit are rendered
+ * from the final report and written with it, all or none.
  */
 #ifndef MLCI_VALIDATE_H
 #define MLCI_VALIDATE_H
