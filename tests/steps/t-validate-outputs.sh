@@ -79,6 +79,10 @@ check "JUnit: the shared rows fail the rows check" grep -q '<failure type="mlci.
 check "JUnit: the perfect predictor fails its column" sh -c 'grep -A1 "testcase name=\"column Deck\"" l.xml | grep -q mlci.data.perfect_predictor'
 json_is l.cq 'sorted({f["check_name"] for f in j} & {"mlci.data.shared_rows", "mlci.data.perfect_predictor", "mlci.data.id_column", "mlci.data.pii"})' \
 	"['mlci.data.id_column', 'mlci.data.perfect_predictor', 'mlci.data.pii', 'mlci.data.shared_rows']" "Code Quality carries the leakage and pii findings"
+json_is l.json '"<tr><td>whole rows</td><td>%(data_rows)d</td><td>%(distinct)d</td><td>%(against_rows)d</td>" % j["leakage"]["rows"] in open("l.html").read()' \
+	"True" "HTML: the leakage section has the report's shared rows"
+json_is l.json '"perfect predictors of the label: " + ", ".join(p["column"] for p in j["leakage"]["perfect_predictors"]) in open("l.html").read()' \
+	"True" "HTML: the leakage section names the perfect predictors"
 if command -v chromium >/dev/null 2>&1; then
 	if out=$(sh "$TOP/tests/html_check.sh" l.html Deck Name 2>&1); then ok "leakage HTML renders"; else not_ok "leakage HTML renders" "$out"; fi
 fi
