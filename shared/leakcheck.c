@@ -661,7 +661,7 @@ static int is_id_column(const struct col_stats *cs, size_t nrows)
 	if (cs->distinct_exact)
 		return cs->distinct == nrows;
 	return fabs((double)cs->distinct - (double)nrows) <=
-		3 * 0.0081 * (double)nrows;
+		3 * HLL_REL_ERROR * (double)nrows;
 }
 
 /* OTHER's column named like data column c, or -1. */

@@ -184,6 +184,8 @@ err_is "--against" "--shard refused with --against"
 absent e4.json "no partial report with --against"
 expect_exit 64 "--against-skip-rows -2" "$V" --data "$TR" --against "$TE" --against-skip-rows -2 --out e5.json
 err_is "against-skip-rows" "a negative skip is refused"
+expect_exit 64 "--against-skip-rows alone" "$V" --data "$TR" --against-skip-rows 1 --out e6.json
+err_is "--against-skip-rows goes with --against" "--against-skip-rows without --against is refused"
 
 # the reference is reproducible: regenerating it gives the committed files
 if /usr/bin/python3 -c 'import pandas' 2>/dev/null; then
