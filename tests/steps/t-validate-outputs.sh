@@ -94,6 +94,10 @@ err_is "nodir/n.xml" "the output that failed is named"
 absent n.json "no report when another output fails"
 absent n.html "no HTML when another output fails"
 absent n.cq "no Code Quality when another output fails"
+mkdir adir
+expect_exit 73 "an output that is a directory" "$V" --data "$DATA/iris.csv" --out d.json --html d.html --junit adir
+absent d.json "no report when the JUnit path is a directory"
+absent d.html "no HTML when the JUnit path is a directory"
 mkdir ro && chmod 555 ro
 if [ -w ro ]; then echo "# SKIP read-only directory check: running as root"
 else
