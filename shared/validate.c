@@ -2417,7 +2417,8 @@ int validate_run(const struct validate_opts *o, struct validate_result *res,
 			return err_set(err, MLCI_EXIT_USAGE, NULL,
 				       "--merge takes the shards' options from the "
 				       "partial reports: give only the parts, --out, "
-				       "--infer-schema and --data");
+				       "--infer-schema, --html, --codequality, --junit "
+				       "and --data");
 		return run_merge(o, res, err);
 	}
 	if (o->nshards && o->infer_schema)
@@ -2425,11 +2426,13 @@ int validate_run(const struct validate_opts *o, struct validate_result *res,
 			       "--infer-schema needs every row: give it to the "
 			       "--merge of the shards instead");
 	/* leakage needs every row; the other outputs need the verdict */
-	if (o->nshards && (o->against || o->html || o->codequality || o->junit))
+	if (o->nshards && o->against)
+		return err_set(err, MLCI_EXIT_USAGE, NULL,
+			       "--against needs every row of the data: not with --shard");
+	if (o->nshards && (o->html || o->codequality || o->junit))
 		return err_set(err, MLCI_EXIT_USAGE, NULL,
 			       "--%s needs every row: give it to the --merge of "
-			       "the shards instead (--against: not with --shard)",
-			       o->against ? "against" : o->html ? "html" :
+			       "the shards instead", o->html ? "html" :
 			       o->codequality ? "codequality" : "junit");
 	if (o->nshards && (o->shard < 1 || o->shard > o->nshards))
 		return err_set(err, MLCI_EXIT_USAGE, NULL,
