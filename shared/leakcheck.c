@@ -399,8 +399,6 @@ struct lc_leak {
 	unsigned char *miss;
 	struct bottomk *ids;		/* ncols */
 	struct leak_purity *pur;	/* ncols, when there is a label */
-	/* after the second read: per data column, OTHER's column (or -1) */
-	int checked;
 };
 
 void lc_leak_free(struct lc_leak *l)
@@ -794,7 +792,6 @@ static int leak_anomalies(struct lc_leak *l, const struct data_stats *s,
 			is_id_column(&s->cols[c], s->nrows) ? (int)other_col(l, c) : -1;
 	if (second_read(l, idc, err) < 0)
 		goto out;
-	l->checked = 1;
 	if (l->full.distinct) {
 		const struct hset *h = &l->full;
 		uint64_t dr = scaled(h, h->data_rows), ds = scaled(h, h->distinct),
@@ -1140,6 +1137,17 @@ int lc_report(json_t *report, const struct lc_pii *pii,
 	json_t *cols = json_object_get(report, "columns");
 	size_t c;
 
+	/* leakage first: it reads the columns' figures masking may drop */
+	if (leak) {
+		json_t *lj = leak_json(leak, cols);
+
+		if (!lj || artifact_add_input(report, "against", leak->path,
+					      leak->osha) < 0) {
+			json_decref(lj);
+			return OOM(err);
+		}
+		json_object_set_new(report, "leakage", lj);
+	}
 	if (pii) {
 		json_t *o = json_object(), *fl = json_array();
 
@@ -1157,33 +1165,26 @@ int lc_report(json_t *report, const struct lc_pii *pii,
 			if (!any)
 				continue;
 			if (!(pj = pii_col_json(&pii->col[c], pii->threshold)))
-				goto oom;
+				break;
 			json_object_set_new(col, "pii", pj);
 			if (!pii_flags(pii, c))
 				continue;
 			json_array_append_new(fl, json_string(json_string_value(
 				json_object_get(col, "name"))));
 			if (mask_column(report, col) < 0)
-				goto oom;
+				break;
+		}
+		if (c < pii->ncols && c < json_array_size(cols)) {
+			json_decref(o);
+			json_decref(fl);
+			return OOM(err);
 		}
 		json_object_set_new(o, "mode", json_string(mode_names[pii->mode]));
 		json_object_set_new(o, "threshold", json_real(pii->threshold));
 		json_object_set_new(o, "flagged", fl);
 		json_object_set_new(report, "pii", o);
 	}
-	if (leak) {
-		json_t *lj = leak_json(leak, cols);
-
-		if (!lj || artifact_add_input(report, "against", leak->path,
-					      leak->osha) < 0) {
-			json_decref(lj);
-			return OOM(err);
-		}
-		json_object_set_new(report, "leakage", lj);
-	}
 	return 0;
-oom:
-	return OOM(err);
 }
 
 int lc_scrub_schema(json_t *schema, const struct lc_pii *pii,
