@@ -1147,6 +1147,23 @@ int lc_report(json_t *report, const struct lc_pii *pii,
 			return OOM(err);
 		}
 		json_object_set_new(report, "leakage", lj);
+		/* where a shared row is: the first example's line, so Code
+		 * Quality points at it */
+		{
+			json_t *an = json_object_get(report, "anomalies"), *a;
+			size_t i;
+
+			json_array_foreach(an, i, a) {
+				const char *code = json_string_value(json_object_get(a, "code"));
+				const struct hset *h = !code ? NULL :
+					!strcmp(code, "shared_rows") ? &leak->full :
+					!strcmp(code, "shared_feature_rows") ? &leak->feat : NULL;
+
+				if (h && h->nex && h->ex[0].data_line)
+					json_object_set_new(a, "line",
+							    json_integer(h->ex[0].data_line));
+			}
+		}
 	}
 	if (pii) {
 		json_t *o = json_object(), *fl = json_array();
