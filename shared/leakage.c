@@ -178,7 +178,9 @@ int leak_purity_add_hash(struct leak_purity *p, uint64_t vh, uint64_t lh)
 {
 	size_t i;
 
-	vh = vh ? vh : 1;
+	/* spread the caller's hash over the table (mix is a bijection but
+	 * for the one value it maps to 0, which marks an empty slot) */
+	vh = mix(vh);
 	p->rows++;
 	if (p->rows == 1)
 		p->first_label = lh;

@@ -298,6 +298,8 @@ static void compact(struct hset *s)
 {
 	size_t i, k = 0;
 
+	if (!s->n)
+		return;
 	qsort(s->h, s->n, sizeof(*s->h), cmp_u64);
 	for (i = 0; i < s->n; i++)
 		if ((!k || s->h[k - 1] != s->h[i]) && keep(s, s->h[i]))
@@ -397,8 +399,6 @@ struct lc_leak {
 	unsigned char *miss;
 	struct bottomk *ids;		/* ncols */
 	struct leak_purity *pur;	/* ncols, when there is a label */
-	/* after the second read: per data column, OTHER's column (or -1) */
-	int checked;
 };
 
 void lc_leak_free(struct lc_leak *l)
@@ -659,7 +659,7 @@ static int is_id_column(const struct col_stats *cs, size_t nrows)
 	if (cs->distinct_exact)
 		return cs->distinct == nrows;
 	return fabs((double)cs->distinct - (double)nrows) <=
-		3 * 0.0081 * (double)nrows;
+		3 * HLL_REL_ERROR * (double)nrows;
 }
 
 /* OTHER's column named like data column c, or -1. */
@@ -792,7 +792,6 @@ static int leak_anomalies(struct lc_leak *l, const struct data_stats *s,
 			is_id_column(&s->cols[c], s->nrows) ? (int)other_col(l, c) : -1;
 	if (second_read(l, idc, err) < 0)
 		goto out;
-	l->checked = 1;
 	if (l->full.distinct) {
 		const struct hset *h = &l->full;
 		uint64_t dr = scaled(h, h->data_rows), ds = scaled(h, h->distinct),
@@ -1138,6 +1137,34 @@ int lc_report(json_t *report, const struct lc_pii *pii,
 	json_t *cols = json_object_get(report, "columns");
 	size_t c;
 
+	/* leakage first: it reads the columns' figures masking may drop */
+	if (leak) {
+		json_t *lj = leak_json(leak, cols);
+
+		if (!lj || artifact_add_input(report, "against", leak->path,
+					      leak->osha) < 0) {
+			json_decref(lj);
+			return OOM(err);
+		}
+		json_object_set_new(report, "leakage", lj);
+		/* where a shared row is: the first example's line, so Code
+		 * Quality points at it */
+		{
+			json_t *an = json_object_get(report, "anomalies"), *a;
+			size_t i;
+
+			json_array_foreach(an, i, a) {
+				const char *code = json_string_value(json_object_get(a, "code"));
+				const struct hset *h = !code ? NULL :
+					!strcmp(code, "shared_rows") ? &leak->full :
+					!strcmp(code, "shared_feature_rows") ? &leak->feat : NULL;
+
+				if (h && h->nex && h->ex[0].data_line)
+					json_object_set_new(a, "line",
+							    json_integer(h->ex[0].data_line));
+			}
+		}
+	}
 	if (pii) {
 		json_t *o = json_object(), *fl = json_array();
 
@@ -1155,33 +1182,26 @@ int lc_report(json_t *report, const struct lc_pii *pii,
 			if (!any)
 				continue;
 			if (!(pj = pii_col_json(&pii->col[c], pii->threshold)))
-				goto oom;
+				break;
 			json_object_set_new(col, "pii", pj);
 			if (!pii_flags(pii, c))
 				continue;
 			json_array_append_new(fl, json_string(json_string_value(
 				json_object_get(col, "name"))));
 			if (mask_column(report, col) < 0)
-				goto oom;
+				break;
+		}
+		if (c < pii->ncols && c < json_array_size(cols)) {
+			json_decref(o);
+			json_decref(fl);
+			return OOM(err);
 		}
 		json_object_set_new(o, "mode", json_string(mode_names[pii->mode]));
 		json_object_set_new(o, "threshold", json_real(pii->threshold));
 		json_object_set_new(o, "flagged", fl);
 		json_object_set_new(report, "pii", o);
 	}
-	if (leak) {
-		json_t *lj = leak_json(leak, cols);
-
-		if (!lj || artifact_add_input(report, "against", leak->path,
-					      leak->osha) < 0) {
-			json_decref(lj);
-			return OOM(err);
-		}
-		json_object_set_new(report, "leakage", lj);
-	}
 	return 0;
-oom:
-	return OOM(err);
 }
 
 int lc_scrub_schema(json_t *schema, const struct lc_pii *pii,

@@ -13,9 +13,10 @@
  *   - OTHER is read first: the 64-bit hash of each of its rows (all
  *     shared columns; and, when both files have the label, the features
  *     alone) goes into a sorted set, 8 bytes per distinct row, exact up
- *     to LC_ROWS_CAP distinct rows (2,097,152: 16 MiB a set); past that a
- *     hash sample (hashes whose top bits are zero, halved as needed), the
- *     figures scaled up and marked "exact": false. Then each row of the
+ *     to LC_ROWS_CAP distinct rows (2,097,152: 16 MiB a set, 24 MiB while
+ *     it last grows); past that a hash sample (hashes whose top bits are
+ *     zero, halved as needed), the figures scaled up and marked "exact":
+ *     false. Then each row of the
  *     data is looked up during its one pass, and after the pass OTHER is
  *     read once more to count its rows that occur in the data and find the
  *     examples' line numbers (its sha256 must not change in between).

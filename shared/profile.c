@@ -258,6 +258,74 @@ static int column_card(struct buf *b, const json_t *c, const json_t *report)
 	return rc ? -1 : 0;
 }
 
+static int overlap_row(struct buf *b, const char *what, const json_t *o)
+{
+	json_t *ex = json_object_get(o, "examples"), *e;
+	size_t i;
+	int rc = 0;
+
+	if (!json_is_object(o))
+		return 0;
+	rc |= buf_printf(b, "<tr><td>%s</td><td>", what);
+	rc |= buf_addstr(b, json_is_true(json_object_get(o, "exact")) ? "" : "about ");
+	rc |= num(b, json_object_get(o, "data_rows"));
+	rc |= buf_addstr(b, "</td><td>");
+	rc |= num(b, json_object_get(o, "distinct"));
+	rc |= buf_addstr(b, "</td><td>");
+	rc |= num(b, json_object_get(o, "against_rows"));
+	rc |= buf_addstr(b, "</td><td>");
+	json_array_foreach(ex, i, e) {
+		rc |= buf_addstr(b, i ? ", " : "");
+		rc |= num(b, json_object_get(e, "data_line"));
+		rc |= buf_addstr(b, " &harr; ");
+		rc |= num(b, json_object_get(e, "against_line"));
+	}
+	rc |= buf_addstr(b, "</td></tr>\n");
+	return rc ? -1 : 0;
+}
+
+/* The "leakage" object: what the data shares with the other split. */
+static int leakage_section(struct buf *b, const json_t *l)
+{
+	json_t *ids = json_object_get(l, "id_columns"), *pp = json_object_get(l, "perfect_predictors"), *e;
+	size_t i;
+	int rc = 0;
+
+	if (!json_is_object(l))
+		return 0;
+	rc |= buf_addstr(b, "<h2 id=\"leakage\">Leakage against ");
+	rc |= esc(b, str(l, "against"));
+	rc |= buf_addstr(b, " (");
+	rc |= num(b, json_object_get(l, "against_rows"));
+	rc |= buf_addstr(b, " rows)</h2>\n<table><tr><th>shared</th><th>rows of the data</th>"
+			 "<th>distinct</th><th>rows of the other</th><th>lines (data &harr; other)</th></tr>\n");
+	rc |= overlap_row(b, "whole rows", json_object_get(l, "rows"));
+	rc |= overlap_row(b, "features (not the label)", json_object_get(l, "feature_rows"));
+	rc |= buf_addstr(b, "</table>\n<p>identifier columns: ");
+	if (!json_array_size(ids))
+		rc |= buf_addstr(b, "<span class=\"muted\">none</span>");
+	json_array_foreach(ids, i, e) {
+		rc |= buf_addstr(b, i ? "; " : "");
+		rc |= esc(b, str(e, "column"));
+		if (json_is_integer(json_object_get(e, "shared_values"))) {
+			rc |= buf_addstr(b, " (");
+			rc |= num(b, json_object_get(e, "shared_values"));
+			rc |= buf_addstr(b, " values also in the other)");
+		}
+	}
+	if (json_is_array(pp)) {
+		rc |= buf_addstr(b, "<br>perfect predictors of the label: ");
+		if (!json_array_size(pp))
+			rc |= buf_addstr(b, "<span class=\"muted\">none</span>");
+		json_array_foreach(pp, i, e) {
+			rc |= buf_addstr(b, i ? "; " : "");
+			rc |= esc(b, str(e, "column"));
+		}
+	}
+	rc |= buf_addstr(b, "</p>\n");
+	return rc ? -1 : 0;
+}
+
 int profile_html(struct buf *b, const json_t *report)
 {
 	json_t *anomalies = json_object_get(report, "anomalies"), *cols, *a, *c;
@@ -300,6 +368,7 @@ int profile_html(struct buf *b, const json_t *report)
 	} else {
 		rc |= buf_addstr(b, "<p class=\"muted\">none</p>\n");
 	}
+	rc |= leakage_section(b, json_object_get(report, "leakage"));
 	rc |= buf_addstr(b, "<h2>Columns</h2>\n<div class=\"cards\">\n");
 	json_array_foreach(cols, i, c)
 		rc |= column_card(b, c, report);

@@ -8,7 +8,9 @@
  * column with its statistics and a chart: a histogram for a numeric
  * column when the report carries one ("histogram": {"edges": [...],
  * "counts": [...]}), else bars of its most frequent values; a column's
- * drift, when the report has "drift" for it, beside its statistics.
+ * drift, when the report has "drift" for it, beside its statistics;
+ * with "leakage" (--against), a section on what the data shares with the
+ * other split (counts and line numbers only).
  * Values are HTML-escaped; a column flagged as personal data carries
  * only the masked values the report holds.
  */

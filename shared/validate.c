@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <regex.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "artifact.h"
 #include "colstats.h"
@@ -1762,12 +1763,24 @@ static int out_write(struct outputs *w, const char *path, const json_t *art,
 
 static int out_commit(struct outputs *w, struct mlci_err *err)
 {
-	size_t i;
+	char *done[5] = { 0 };
+	size_t i, k;
+	int rc = 0;
 
-	for (i = 0; i < w->n; i++)
-		if (afile_commit(&w->af[i], err) < 0)
-			return -1;
-	return 0;
+	for (i = 0; i < w->n; i++) {
+		done[i] = strdup(w->af[i].path);
+		if (afile_commit(&w->af[i], err) < 0) {
+			/* all or none: remove the ones already in place */
+			for (k = 0; k < i; k++)
+				if (done[k])
+					unlink(done[k]);
+			rc = -1;
+			break;
+		}
+	}
+	for (k = 0; k < 5; k++)
+		free(done[k]);
+	return rc;
 }
 
 static void out_abort(struct outputs *w)
@@ -2671,7 +2684,8 @@ int validate_run(const struct validate_opts *o, struct validate_result *res,
 			return err_set(err, MLCI_EXIT_USAGE, NULL,
 				       "--merge takes the shards' options from the "
 				       "partial reports: give only the parts, --out, "
-				       "--infer-schema and --data");
+				       "--infer-schema, --html, --codequality, --junit "
+				       "and --data");
 		return run_merge(o, res, err);
 	}
 	if (o->nshards && o->infer_schema)
@@ -2679,11 +2693,13 @@ int validate_run(const struct validate_opts *o, struct validate_result *res,
 			       "--infer-schema needs every row: give it to the "
 			       "--merge of the shards instead");
 	/* leakage needs every row; the other outputs need the verdict */
-	if (o->nshards && (o->against || o->html || o->codequality || o->junit))
+	if (o->nshards && o->against)
+		return err_set(err, MLCI_EXIT_USAGE, NULL,
+			       "--against needs every row of the data: not with --shard");
+	if (o->nshards && (o->html || o->codequality || o->junit))
 		return err_set(err, MLCI_EXIT_USAGE, NULL,
 			       "--%s needs every row: give it to the --merge of "
-			       "the shards instead (--against: not with --shard)",
-			       o->against ? "against" : o->html ? "html" :
+			       "the shards instead", o->html ? "html" :
 			       o->codequality ? "codequality" : "junit");
 	if (o->nshards && (o->shard < 1 || o->shard > o->nshards))
 		return err_set(err, MLCI_EXIT_USAGE, NULL,

@@ -56,6 +56,8 @@
  *   VALIDATE_MIN_ID_ROWS rows: an identifier?); duplicate_rows warning; label_column_missing, missing_label
  *   and unseen_label error; pattern_mismatch and duplicate_values
  *   error (see Constraints).
+ *   and unseen_label error; pii, shared_rows, shared_feature_rows,
+ *   id_column and perfect_predictor (see below).
  *
  * One pass, bounded memory (see stream.h, colstats.h, sketch.h): the
  * data is read a record at a time and every column's statistics are
@@ -128,6 +130,15 @@
  * (label_drift warning). The report's "drift" object records the
  * reference (also an input with role "reference"), the settings, every
  * column's figures and decision with why, the share and the label section.
+ * Leakage, personal data and the derived reports (leakcheck.h has the
+ * rules): --against OTHER compares the data with another split (anomalies
+ * shared_rows and perfect_predictor, errors; shared_feature_rows and
+ * id_column, warnings; the report's "leakage"; not with shards); --pii
+ * (pii_mode; the step's default warn) flags columns of personal data
+ * (anomaly pii: an error in fail mode, else a warning; a "pii" object per
+ * column with matches) and masks their values in the report, the inferred
+ * schema and every output; --html, --codequality and --junit are rendered
+ * from the final report and written with it, all or none.
  */
 #ifndef MLCI_VALIDATE_H
 #define MLCI_VALIDATE_H

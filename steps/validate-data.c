@@ -304,6 +304,11 @@ int main(int argc, char **argv)
 	}
 	if (pii)
 		vo.pii_mode = (int)pii_mode;
+	if (against_skip != -1 && !against) {
+		err_set(&err, MLCI_EXIT_USAGE, NULL,
+			"--against-skip-rows goes with --against FILE");
+		goto fail;
+	}
 	if (against_skip < -1) {
 		err_set(&err, MLCI_EXIT_USAGE, NULL,
 			"--against-skip-rows: expected a count of lines, 0 or more");

@@ -34,7 +34,9 @@ PY
 check "JUnit lists the warnings in system-out" grep -q 'warning: ' j.xml
 
 # Code Quality: a JSON array, one finding per anomaly, GitLab's fields
-/usr/bin/python3 - r.json cq.json "$DATA/titanic.csv" <<'PY' && ok "Code Quality: every field as GitLab documents it" || { not_ok "Code Quality: every field as GitLab documents it"; }
+# cq_ok REPORT CQ DATA: the Code Quality file against its report
+cq_ok() {
+	/usr/bin/python3 - "$@" <<'PY'
 import hashlib, json, sys
 r, cq, path = json.load(open(sys.argv[1])), json.load(open(sys.argv[2])), sys.argv[3]
 sev = {"error": "critical", "warning": "minor", "info": "info"}
@@ -45,11 +47,13 @@ for f, a in zip(cq, r["anomalies"]):
     assert f["check_name"] == "mlci.data." + a["code"]
     assert f["severity"] == sev[a["severity"]] and f["severity"] in ("info", "minor", "major", "critical", "blocker")
     assert f["location"]["path"] == path and set(f["location"]) == {"path", "lines"}
-    assert isinstance(f["location"]["lines"]["begin"], int) and f["location"]["lines"]["begin"] >= 1
+    assert f["location"]["lines"]["begin"] == a.get("line", 1) >= 1
     key = "%s\n%s\n%s" % (path, a["code"], a.get("column", ""))
     assert f["fingerprint"] == hashlib.sha256(key.encode()).hexdigest()
 assert len({f["fingerprint"] for f in cq}) == len(cq)
 PY
+}
+check "Code Quality: every field as GitLab documents it" cq_ok r.json cq.json "$DATA/titanic.csv"
 
 # HTML, rendered by Chromium (the CI installs it: ci/install-deps)
 cols=$(/usr/bin/python3 -c 'import json; print(" ".join(c["name"] for c in json.load(open("r.json"))["columns"]))')
@@ -77,8 +81,15 @@ check "leakage JUnit valid (Ant)" xmllint --noout --schema "$XSD/junit-ant.xsd" 
 check "leakage JUnit valid (xunit)" xmllint --noout --schema "$XSD/junit-jenkins-xunit.xsd" l.xml
 check "JUnit: the shared rows fail the rows check" grep -q '<failure type="mlci.data.shared_rows"' l.xml
 check "JUnit: the perfect predictor fails its column" sh -c 'grep -A1 "testcase name=\"column Deck\"" l.xml | grep -q mlci.data.perfect_predictor'
+check "leakage Code Quality: every field as GitLab documents it" cq_ok l.json l.cq "$TOP/tests/ref/leak_train.csv"
+json_is l.json '[a["line"] for a in j["anomalies"] if a["code"] == "shared_rows"] == [j["leakage"]["rows"]["examples"][0]["data_line"]]' \
+	"True" "the shared rows point at the first example's line"
 json_is l.cq 'sorted({f["check_name"] for f in j} & {"mlci.data.shared_rows", "mlci.data.perfect_predictor", "mlci.data.id_column", "mlci.data.pii"})' \
 	"['mlci.data.id_column', 'mlci.data.perfect_predictor', 'mlci.data.pii', 'mlci.data.shared_rows']" "Code Quality carries the leakage and pii findings"
+json_is l.json '"<tr><td>whole rows</td><td>%(data_rows)d</td><td>%(distinct)d</td><td>%(against_rows)d</td>" % j["leakage"]["rows"] in open("l.html").read()' \
+	"True" "HTML: the leakage section has the report's shared rows"
+json_is l.json '"perfect predictors of the label: " + ", ".join(p["column"] for p in j["leakage"]["perfect_predictors"]) in open("l.html").read()' \
+	"True" "HTML: the leakage section names the perfect predictors"
 if command -v chromium >/dev/null 2>&1; then
 	if out=$(sh "$TOP/tests/html_check.sh" l.html Deck Name 2>&1); then ok "leakage HTML renders"; else not_ok "leakage HTML renders" "$out"; fi
 fi
@@ -90,6 +101,10 @@ err_is "nodir/n.xml" "the output that failed is named"
 absent n.json "no report when another output fails"
 absent n.html "no HTML when another output fails"
 absent n.cq "no Code Quality when another output fails"
+mkdir adir
+expect_exit 73 "an output that is a directory" "$V" --data "$DATA/iris.csv" --out d.json --html d.html --junit adir
+absent d.json "no report when the JUnit path is a directory"
+absent d.html "no HTML when the JUnit path is a directory"
 mkdir ro && chmod 555 ro
 if [ -w ro ]; then echo "# SKIP read-only directory check: running as root"
 else

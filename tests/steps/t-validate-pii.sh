@@ -100,14 +100,18 @@ for k in 1 2 3; do
 	expect_exit 0 "shard $k/3" "$V" --data "$CSV" --label label --shard "$k/3" --out "part$k.json"
 done
 expect_exit 0 "merge" "$V" --merge part1.json part2.json part3.json --out merged.json --html merged.html \
-	--codequality merged.cq --junit merged.xml
+	--codequality merged.cq --junit merged.xml --infer-schema merged-schema.json
+check "merged: the inferred schema equals the whole file's (but its inputs)" /usr/bin/python3 -c '
+import json, sys
+a, b = json.load(open("s.json")), json.load(open("merged-schema.json"))
+sys.exit(0 if a["columns"] == b["columns"] else 1)'
 json_is merged.json '[(x["name"], x.get("pii"), x.get("top")) for x in j["columns"]]' \
 	"$(/usr/bin/python3 -c 'import json; j=json.load(open("r.json")); print([(x["name"], x.get("pii"), x.get("top")) for x in j["columns"]])')" \
 	"merged: every column's pii and (masked) top values equal the whole file's"
 json_is merged.json 'j["pii"], [x for x in j["anomalies"]]' \
 	"$(/usr/bin/python3 -c 'import json; j=json.load(open("r.json")); print((j["pii"], [x for x in j["anomalies"]]))')" \
 	"merged: the same flags and anomalies"
-if out=$(no_raw merged.json merged.html merged.cq merged.xml); then ok "merged outputs carry no raw value"; else not_ok "merged outputs carry no raw value" "$out"; fi
+if out=$(no_raw merged.json merged.html merged.cq merged.xml merged-schema.json); then ok "merged outputs carry no raw value"; else not_ok "merged outputs carry no raw value" "$out"; fi
 expect_exit 64 "--pii with --merge is refused" "$V" --merge part1.json part2.json part3.json --pii off --out x.json
 err_is "--merge takes the shards' options" "--merge names why"
 expect_exit 0 "shard with --pii off" "$V" --data "$CSV" --shard 1/3 --pii off --out off1.json

@@ -181,6 +181,38 @@ static void test_leakage__a_copy_of_the_label_is_a_perfect_predictor(void **stat
 	leak_purity_free(&id);
 }
 
+/* Fed hashes instead of strings, a column gets the same verdict and
+ * counts (leak_purity_add is leak_purity_add_hash of the strings'
+ * hashes); a zero hash is a value like any other. */
+static void test_leakage__purity_from_hashes_matches_strings(void **state)
+{
+	struct leak_purity s, h;
+	int i;
+
+	leak_purity_init(&s);
+	leak_purity_init(&h);
+	for (i = 0; i < 60; i++) {
+		char v[16], y[8];
+
+		snprintf(v, sizeof(v), "v%d", i % 7);
+		snprintf(y, sizeof(y), "%d", (i % 7) % 2);
+		assert_int_equal(leak_purity_add(&s, v, y), 0);
+		/* any hash that is equal for equal strings will do */
+		assert_int_equal(leak_purity_add_hash(&h, (uint64_t)(i % 7),
+						      (uint64_t)((i % 7) % 2) + 100), 0);
+	}
+	assert_true(leak_purity_perfect(&s));
+	assert_true(leak_purity_perfect(&h));
+	assert_int_equal(s.used, h.used);
+	assert_int_equal(s.rows, h.rows);
+	/* one value with a second label: no longer perfect */
+	assert_int_equal(leak_purity_add_hash(&h, 0, 101), 0);
+	assert_false(leak_purity_perfect(&h));
+	assert_int_equal(h.mixed_values, 1);
+	leak_purity_free(&s);
+	leak_purity_free(&h);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -188,6 +220,7 @@ int main(void)
 		cmocka_unit_test(test_leakage__titanic_has_no_perfect_predictor),
 		cmocka_unit_test(test_leakage__row_hash_keeps_cells_apart),
 		cmocka_unit_test(test_leakage__a_copy_of_the_label_is_a_perfect_predictor),
+		cmocka_unit_test(test_leakage__purity_from_hashes_matches_strings),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

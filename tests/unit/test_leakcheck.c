@@ -105,6 +105,7 @@ static void test_leakcheck__tallies_merge_through_their_state(void **state)
 	assert_int_equal(lc_pii_from_json(&back, jm, names, 2, "part", &err), 0);
 	json_decref(jm);
 	assert_int_equal(lc_pii_merge(a, back, &err), 0);
+	lc_pii_free(back);
 	jw = lc_pii_to_json(whole);
 	jm = lc_pii_to_json(a);
 	assert_true(json_equal(jw, jm));
