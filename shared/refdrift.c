@@ -417,6 +417,13 @@ static int side_read(struct refdrift_side *s, const json_t *o, size_t i,
 		s->kind = SIDE_EMPTY;
 		return 0;
 	}
+	/* personal data: the report keeps no values of it (leakcheck.h) */
+	if (json_array_size(json_object_get(json_object_get(o, "pii"), "flagged"))) {
+		s->kind = SIDE_NONE;
+		s->why = "personal data: the report keeps none of its values "
+			 "(--pii off on both sides compares it)";
+		return 0;
+	}
 	if (!json_is_object(sk)) {
 		s->kind = SIDE_NONE;
 		s->why = "no \"sketch\" (a report from an older mlci)";

@@ -242,3 +242,22 @@ err_is "^$P: dup.json: malformed data report: column 'c_same': .*listed twice" "
 expect_exit 66 "a missing reference" "$V" --data "$REF/drift_small_cur.csv.gz" --reference nowhere.json --out o.json
 err_is "^$P: nowhere.json: " "missing: one line naming the file"
 absent o.json "no output written on any of these errors"
+
+# personal-data columns: the reports keep none of their values, so they
+# are listed as not compared, saying why; --pii off compares them
+/usr/bin/python3 -c '
+import random
+r = random.Random(1)
+em = ["ann@example.com", "bob@example.org", "cy@example.net", "dee@example.com", "ed@example.io"]
+with open("pii.csv", "w") as f:
+    f.write("email,x,y\n")
+    for i in range(300):
+        f.write("%s,%d,%d\n" % (r.choice(em), r.randint(0, 9), r.randint(0, 1)))'
+"$BIN/mlci-validate-data" --data pii.csv --label y --out pref.json >/dev/null
+expect_exit 0 "a personal-data column in the reference: exit 0" "$BIN/mlci-validate-data" --data pii.csv --label y --reference pref.json --out pcur.json
+json_is pcur.json '[(c["name"], c["compared"], c["why"].split(":")[0]) for c in j["drift"]["columns"]]' \
+	"[('email', False, 'personal data'), ('x', True, 'KS p 1, q 1 > alpha 0.05')]" "personal data: not compared, and why"
+"$BIN/mlci-validate-data" --data pii.csv --label y --pii off --out pref2.json >/dev/null
+expect_exit 0 "--pii off on both sides: compared" "$BIN/mlci-validate-data" --data pii.csv --label y --pii off --reference pref2.json --out pcur2.json
+json_is pcur2.json '[(c["name"], c["compared"], c["drifted"]) for c in j["drift"]["columns"]]' \
+	"[('email', True, False), ('x', True, False)]" "--pii off: the column is compared (no drift on the same data)"
