@@ -1281,3 +1281,24 @@ out:
 	buf_release(&b);
 	return rc;
 }
+
+int lc_opts_set(struct validate_opts *o, const char *pii, const char *against,
+		long against_skip, struct mlci_err *err)
+{
+	enum pii_mode mode = PII_MODE_WARN;
+
+	if (pii && pii_mode_parse(pii, &mode) < 0)
+		return err_set(err, MLCI_EXIT_USAGE, NULL,
+			       "--pii: expected fail, warn or off, not '%.60s'", pii);
+	if (against_skip != -1 && !against)
+		return err_set(err, MLCI_EXIT_USAGE, NULL,
+			       "--against-skip-rows goes with --against FILE");
+	if (against_skip < -1)
+		return err_set(err, MLCI_EXIT_USAGE, NULL,
+			       "--against-skip-rows: expected a count of lines, 0 or more");
+	o->pii_mode = (int)mode;
+	o->pii_given = pii != NULL;
+	o->against = against;
+	o->against_skip_rows = against_skip;
+	return 0;
+}

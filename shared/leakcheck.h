@@ -89,6 +89,12 @@
 
 struct lc_pii;
 
+/* The command line's --pii, --against and --against-skip-rows into o
+ * (64 on a bad mode, a skip count below 0, or a skip without --against).
+ * pii NULL: the default, warn. against_skip -1: not given. */
+int lc_opts_set(struct validate_opts *o, const char *pii, const char *against,
+		long against_skip, struct mlci_err *err);
+
 /* Tallies for ncols columns; mode is an enum pii_mode (not off). */
 int lc_pii_new(struct lc_pii **out, char *const *names, size_t ncols,
 	       int mode, struct mlci_err *err);

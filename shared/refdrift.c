@@ -160,6 +160,41 @@ int refdrift_check_opts(const struct refdrift_opts *o, struct mlci_err *err)
 	return 0;
 }
 
+int refdrift_opts_finish(struct refdrift_opts *o, const char *severity,
+			 const char *const *thr, size_t nthr,
+			 struct mlci_err *err)
+{
+	struct refdrift_opts d;
+	size_t i;
+
+	if (!o->reference) {
+		refdrift_opts_init(&d);
+		if (severity || nthr || o->alpha != d.alpha || o->psi != d.psi ||
+		    o->wasserstein != d.wasserstein || o->js != d.js ||
+		    o->max_share != d.max_share ||
+		    o->max_label_shift != d.max_label_shift)
+			return err_set(err, MLCI_EXIT_USAGE, NULL,
+				       "the drift options (--drift-*, --max-drift-share, "
+				       "--max-label-shift) need --reference REPORT");
+		return 0;
+	}
+	if (severity) {
+		if (!strcmp(severity, "error"))
+			o->severity = SEV_ERROR;
+		else if (!strcmp(severity, "warning"))
+			o->severity = SEV_WARNING;
+		else if (!strcmp(severity, "info"))
+			o->severity = SEV_INFO;
+		else
+			return err_set(err, MLCI_EXIT_USAGE, NULL,
+				       "--drift-severity: expected error, warning or info");
+	}
+	for (i = 0; i < nthr; i++)
+		if (refdrift_add_threshold(o, thr[i], err) < 0)
+			return -1;
+	return refdrift_check_opts(o, err);
+}
+
 /* ---- one column of a report as drift inputs ---- */
 
 enum side_kind {

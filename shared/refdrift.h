@@ -93,6 +93,14 @@ int refdrift_add_threshold(struct refdrift_opts *o, const char *spec,
 /* Check the global thresholds' ranges (64). */
 int refdrift_check_opts(const struct refdrift_opts *o, struct mlci_err *err);
 
+/* What the command line gave, checked as a whole (64): severity is
+ * "error", "warning" or "info" (or NULL), thr the --drift-threshold
+ * specs; without a reference, any drift option given is an error (it
+ * would be silently ignored). */
+int refdrift_opts_finish(struct refdrift_opts *o, const char *severity,
+			 const char *const *thr, size_t nthr,
+			 struct mlci_err *err);
+
 void refdrift_opts_free(struct refdrift_opts *o);
 
 struct refdrift_side;	/* one column of a report, as drift inputs */

@@ -695,3 +695,30 @@ int schema_diff_summary(const struct schema_diff_opts *o,
 			  d->n == 1 ? "" : "s", d->breaking, d->additive,
 			  schema_diff_verdict(d));
 }
+
+int schema_diff_output(const struct schema_diff_opts *o,
+		       const struct schema_diff_result *res, int json,
+		       struct buf *out)
+{
+	const char *prog = o->producer ? o->producer : "mlci-validate-data";
+	struct buf line;
+	int rc;
+
+	if (json) {
+		char *s = artifact_dumps(res->artifact);
+
+		rc = s ? buf_addstr(out, s) : -1;
+		free(s);
+		return rc;
+	}
+	if (schema_diff_table(&res->diff, out) < 0)
+		return -1;
+	buf_init(&line);
+	rc = schema_diff_summary(o, &res->diff, &line);
+	if (!rc)
+		rc = buf_printf(out, "%s: %s%s%s%s\n", prog, line.data,
+				o->out ? " (" : "", o->out ? o->out : "",
+				o->out ? ")" : "");
+	buf_release(&line);
+	return rc;
+}

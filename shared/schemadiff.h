@@ -141,6 +141,13 @@ int schema_diff_run(const struct schema_diff_opts *o,
 /* Free the diff and the artifact; safe on a zeroed result. */
 void schema_diff_result_free(struct schema_diff_result *res);
 
+/* What --schema-diff prints: the artifact (json), or the table and the
+ * summary line (naming o->out when there is one). 0, or -1 on out of
+ * memory. */
+int schema_diff_output(const struct schema_diff_opts *o,
+		       const struct schema_diff_result *res, int json,
+		       struct buf *out);
+
 /* One line for stdout: "OLD → NEW: 3 changes, 1 breaking, 2 additive:
  * breaking". 0, or -1 on out of memory. */
 int schema_diff_summary(const struct schema_diff_opts *o,

@@ -2713,3 +2713,37 @@ void validate_result_free(struct validate_result *res)
 	json_decref(res->report);
 	memset(res, 0, sizeof(*res));
 }
+
+int validate_summary(const struct validate_opts *o,
+		     const struct validate_result *res, int json,
+		     struct buf *out)
+{
+	const char *prog = o->producer ? o->producer : "mlci-validate-data";
+	char what[600], drifted[128] = "";
+
+	if (json) {
+		char *text = artifact_dumps(res->report);
+		int rc = text ? buf_addstr(out, text) : -1;
+
+		free(text);
+		return rc;
+	}
+	if (res->partial)
+		return buf_printf(out, "%s: %s: shard %u/%u: %zu rows, %zu columns: "
+				  "partial report written (merge the shards for "
+				  "the verdict)\n", prog, o->data, o->shard,
+				  o->nshards, res->rows, res->cols);
+	if (res->shards)
+		snprintf(what, sizeof(what), "%zu merged shards", res->shards);
+	else
+		snprintf(what, sizeof(what), "%s", o->data);
+	if (res->drift)
+		snprintf(drifted, sizeof(drifted), ", drift %zu of %zu columns (%.0f%%)",
+			 res->drift_drifted, res->drift_compared,
+			 100 * res->drift_share);
+	return buf_printf(out, "%s: %s: %zu rows, %zu columns, %zu error%s, "
+			  "%zu warning%s%s: %s\n", prog, what, res->rows,
+			  res->cols, res->errors, res->errors == 1 ? "" : "s",
+			  res->warnings, res->warnings == 1 ? "" : "s", drifted,
+			  res->pass ? "pass" : "fail");
+}

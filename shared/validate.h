@@ -151,6 +151,7 @@
 #include "csv.h"
 #include "error.h"
 #include "stream.h"
+#include "util.h"
 
 #define VALIDATE_MAX_CATEGORIES 50
 #define VALIDATE_TOP_VALUES 10
@@ -361,5 +362,13 @@ int validate_run(const struct validate_opts *o, struct validate_result *res,
 		 struct mlci_err *err);
 
 void validate_result_free(struct validate_result *res);
+
+/* What mlci-validate-data prints on stdout after validate_run: the
+ * report itself (json), or one summary line (a shard's, or the verdict
+ * with the counts and, with a reference, the drift share). 0, or -1 on
+ * out of memory. */
+int validate_summary(const struct validate_opts *o,
+		     const struct validate_result *res, int json,
+		     struct buf *out);
 
 #endif

@@ -19,7 +19,7 @@
 #include "refdrift.h"
 #include "csv.h"
 #include "schemadiff.h"
-#include "pii.h"
+#include "leakcheck.h"
 #include "stream.h"
 #include "validate.h"
 
@@ -115,33 +115,18 @@ static int schema_diff_main(const char *prog, const struct cli_list *pos,
 	else if (pos->n > 2)
 		err_set(&err, MLCI_EXIT_USAGE, NULL, "unexpected argument '%s' "
 			"(--schema-diff takes OLD and NEW)", pos->v[2]);
-	if (err.code)
-		return cli_report(prog, &err);
-	o.old_path = pos->v[0];
-	o.new_path = pos->v[1];
+	o.old_path = err.code ? NULL : pos->v[0];
+	o.new_path = err.code ? NULL : pos->v[1];
 	o.out = out;
 	o.producer = prog;
-	if (schema_diff_run(&o, &res, &err) < 0)
+	if (err.code || schema_diff_run(&o, &res, &err) < 0)
 		return cli_report(prog, &err);
 	buf_init(&text);
-	if (json) {
-		char *s = artifact_dumps(res.artifact);
-
-		rc = s && fputs(s, stdout) >= 0 ? 0 : -1;
-		free(s);
-	} else {
-		rc = schema_diff_table(&res.diff, &text);
-		if (!rc)
-			fputs(text.data, stdout);
-		buf_reset(&text);
-		if (!rc && schema_diff_summary(&o, &res.diff, &text) == 0)
-			printf("%s: %s%s%s%s\n", prog, text.data, out ? " (" : "",
-			       out ? out : "", out ? ")" : "");
-	}
-	if (rc < 0) {
+	if (schema_diff_output(&o, &res, json, &text) < 0) {
 		err_set(&err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
 		rc = cli_report(prog, &err);
 	} else {
+		fputs(text.data, stdout);
 		rc = res.diff.breaking ? MLCI_EXIT_VERDICT : MLCI_EXIT_OK;
 	}
 	buf_release(&text);
@@ -157,6 +142,7 @@ int main(int argc, char **argv)
 	struct validate_opts vo = {0};
 	struct validate_result res = {0};
 	struct csv_cli csv = {0};
+	struct buf text;
 	const char *data = NULL, *out = NULL, *schema = NULL, *infer = NULL;
 	const char *label = NULL, *format = NULL, *shard = NULL;
 	double max_missing = -1;
@@ -170,7 +156,6 @@ int main(int argc, char **argv)
 	const char *against = NULL, *pii = NULL, *html = NULL, *cq = NULL,
 		   *junit = NULL;
 	long against_skip = -1;
-	enum pii_mode pii_mode = PII_MODE_WARN;
 	const struct cli_opt opts[] = {
 		{ "data", CLI_STR, &data, "FILE", "CSV file to validate" },
 		{ "out", CLI_STR, &out, "FILE", "where to write the data report (mlci.data-report)" },
@@ -214,6 +199,7 @@ int main(int argc, char **argv)
 	};
 
 	refdrift_opts_init(&drift);
+	buf_init(&text);
 	rc = cli_parse(&spec, argc, argv, &parts, &err);
 	if (rc == CLI_DONE) {
 		cli_release(&spec, &parts);
@@ -231,39 +217,12 @@ int main(int argc, char **argv)
 		cli_release(&spec, &parts);
 		return rc;
 	}
-	/* drift against a reference report */
-	if (rc == 0 && drift.reference) {
-		const struct path_role outs[] = {
-			{ "--out", out }, { "--infer-schema", infer },
-		};
-		const struct path_role ref = { "--reference", drift.reference };
-		size_t i;
-
-		if (drift_sev) {
-			if (!strcmp(drift_sev, "error"))
-				drift.severity = SEV_ERROR;
-			else if (!strcmp(drift_sev, "warning"))
-				drift.severity = SEV_WARNING;
-			else if (!strcmp(drift_sev, "info"))
-				drift.severity = SEV_INFO;
-			else {
-				err_set(&err, MLCI_EXIT_USAGE, NULL,
-					"--drift-severity: expected error, warning or info");
-				goto fail;
-			}
-		}
-		for (i = 0; i < drift_thr.n; i++)
-			if (refdrift_add_threshold(&drift, drift_thr.v[i], &err) < 0)
-				goto fail;
-		if (refdrift_check_opts(&drift, &err) < 0 ||
-		    check_output_paths(outs, 2, &ref, 1, &err) < 0)
-			goto fail;
-		vo.drift = &drift;
-	} else if (rc == 0 && (drift_thr.n || drift_sev)) {
-		err_set(&err, MLCI_EXIT_USAGE, NULL,
-			"--drift-threshold and --drift-severity need --reference");
+	if (rc == 0 && refdrift_opts_finish(&drift, drift_sev,
+					    (const char *const *)drift_thr.v,
+					    drift_thr.n, &err) < 0)
 		goto fail;
-	}
+	if (drift.reference)
+		vo.drift = &drift;
 	if (rc < 0 || (!merge && cli_require("data", data, &err) < 0) ||
 	    cli_require("out", out, &err) < 0 ||
 	    csv_opts_from_cli(&vo.csv, &csv, &err) < 0 ||
@@ -295,25 +254,8 @@ int main(int argc, char **argv)
 			"--max-missing: expected a rate between 0 and 1");
 		goto fail;
 	}
-	vo.pii_mode = PII_MODE_WARN;
-	vo.pii_given = pii != NULL;
-	if (pii && pii_mode_parse(pii, &pii_mode) < 0) {
-		err_set(&err, MLCI_EXIT_USAGE, NULL,
-			"--pii: expected fail, warn or off, not '%s'", pii);
+	if (lc_opts_set(&vo, pii, against, against_skip, &err) < 0)
 		goto fail;
-	}
-	if (pii)
-		vo.pii_mode = (int)pii_mode;
-	if (against_skip != -1 && !against) {
-		err_set(&err, MLCI_EXIT_USAGE, NULL,
-			"--against-skip-rows goes with --against FILE");
-		goto fail;
-	}
-	if (against_skip < -1) {
-		err_set(&err, MLCI_EXIT_USAGE, NULL,
-			"--against-skip-rows: expected a count of lines, 0 or more");
-		goto fail;
-	}
 	{
 		const struct path_role outs[] = {
 			{ "--out", out }, { "--infer-schema", infer },
@@ -322,11 +264,11 @@ int main(int argc, char **argv)
 		};
 		const struct path_role ins[] = {
 			{ "--data", data }, { "--schema", schema },
-			{ "--against", against },
+			{ "--against", against }, { "--reference", drift.reference },
 		};
 		size_t i;
 
-		if (check_output_paths(outs, 5, ins, 3, &err) < 0)
+		if (check_output_paths(outs, 5, ins, 4, &err) < 0)
 			goto fail;
 		for (i = 0; i < parts.n; i++) {
 			const struct path_role part = { "--merge", parts.v[i] };
@@ -345,43 +287,17 @@ int main(int argc, char **argv)
 	vo.label_suffix = csv.label_suffix;
 	vo.max_missing = max_missing;
 	vo.producer = spec.prog;
-	vo.against = against;
-	vo.against_skip_rows = against_skip;
 	vo.html = html;
 	vo.codequality = cq;
 	vo.junit = junit;
 	if (validate_run(&vo, &res, &err) < 0)
 		goto fail;
-	if (json) {
-		char *text = artifact_dumps(res.report);
-
-		if (text)
-			fputs(text, stdout);
-		free(text);
-	} else if (res.partial) {
-		printf("%s: %s: shard %u/%u: %zu rows, %zu columns: partial report "
-		       "written (merge the shards for the verdict)\n", spec.prog,
-		       data, vo.shard, vo.nshards, res.rows, res.cols);
-	} else {
-		char what[600];
-
-		if (res.shards)
-			snprintf(what, sizeof(what), "%zu merged shards", res.shards);
-		else
-			snprintf(what, sizeof(what), "%s", data);
-		char drifted[128] = "";
-
-		if (res.drift)	/* drift against a reference report */
-			snprintf(drifted, sizeof(drifted),
-				 ", drift %zu of %zu columns (%.0f%%)",
-				 res.drift_drifted, res.drift_compared,
-				 100 * res.drift_share);
-		printf("%s: %s: %zu rows, %zu columns, %zu error%s, %zu warning%s%s: %s\n",
-		       spec.prog, what, res.rows, res.cols, res.errors,
-		       res.errors == 1 ? "" : "s", res.warnings,
-		       res.warnings == 1 ? "" : "s", drifted,
-		       res.pass ? "pass" : "fail");
+	if (validate_summary(&vo, &res, json, &text) < 0) {
+		err_set(&err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
+		goto fail;
 	}
+	fputs(text.data, stdout);
+	buf_release(&text);
 	rc = res.pass ? MLCI_EXIT_OK : MLCI_EXIT_VERDICT;
 	validate_result_free(&res);
 	refdrift_opts_free(&drift);
@@ -389,6 +305,7 @@ int main(int argc, char **argv)
 	return rc;
 fail:
 	rc = cli_report(spec.prog, &err);
+	buf_release(&text);
 	refdrift_opts_free(&drift);
 	cli_release(&spec, &parts);
 	return rc;

@@ -261,3 +261,8 @@ json_is pcur.json '[(c["name"], c["compared"], c["why"].split(":")[0]) for c in 
 expect_exit 0 "--pii off on both sides: compared" "$BIN/mlci-validate-data" --data pii.csv --label y --pii off --reference pref2.json --out pcur2.json
 json_is pcur2.json '[(c["name"], c["compared"], c["drifted"]) for c in j["drift"]["columns"]]' \
 	"[('email', True, False), ('x', True, False)]" "--pii off: the column is compared (no drift on the same data)"
+
+# a drift option without --reference would be ignored: refused instead
+expect_exit 64 "--drift-psi without --reference: 64" "$BIN/mlci-validate-data" --data pii.csv --drift-psi 0.3 --out x.json
+err_is "^mlci-validate-data: the drift options .* need --reference REPORT$" "--drift-psi without --reference: one line"
+absent x.json "--drift-psi without --reference: no report"
