@@ -172,26 +172,108 @@ static int stat_row(struct buf *b, const char *label, const json_t *v)
 	return rc ? -1 : 0;
 }
 
+/* The "drift" entry of the column called name, or NULL. */
+static const json_t *drift_of(const json_t *report, const char *name)
+{
+	json_t *cols = json_object_get(json_object_get(report, "drift"), "columns"), *d;
+	size_t i;
+
+	json_array_foreach(cols, i, d)
+		if (!strcmp(str(d, "name"), name))
+			return d;
+	return NULL;
+}
+
+/* A column card's drift lines: the verdict with its reason, then the
+ * test's figures. */
 static int drift_rows(struct buf *b, const json_t *d)
 {
-	const char *k;
-	json_t *v;
+	static const char *const keys[] = { "statistic", "p_value", "q_value",
+		"wasserstein_norm", "js", "psi", NULL };
+	size_t k;
 	int rc = 0;
 
 	if (!json_is_object(d))
 		return 0;
-	json_object_foreach((json_t *)d, k, v)
-		if (json_is_number(v) || json_is_string(v) || json_is_boolean(v)) {
-			char label[96];
+	rc |= buf_printf(b, "<tr class=\"%s\"><td class=\"muted\">drift</td><td>",
+			 json_is_true(json_object_get(d, "drifted")) ? "warning" : "");
+	rc |= buf_addstr(b, !json_is_true(json_object_get(d, "compared")) ? "not compared" :
+			 json_is_true(json_object_get(d, "drifted")) ? "<strong>drifted</strong>" :
+			 "no drift");
+	rc |= buf_addstr(b, " <span class=\"muted\">");
+	rc |= esc_short(b, str(d, "why"), 120);
+	rc |= buf_addstr(b, "</span></td></tr>");
+	for (k = 0; keys[k]; k++) {
+		json_t *v = json_object_get(d, keys[k]);
+		char label[64];
 
-			snprintf(label, sizeof(label), "drift %s", k);
-			if (json_is_boolean(v)) {
-				rc |= buf_printf(b, "<tr><td class=\"muted\">%s</td><td>%s</td></tr>",
-						 label, json_is_true(v) ? "yes" : "no");
-			} else {
-				rc |= stat_row(b, label, v);
+		if (!json_is_number(v))
+			continue;
+		snprintf(label, sizeof(label), "%s%s", !strcmp(keys[k], "statistic") ?
+			 str(d, "test") : "", !strcmp(keys[k], "statistic") ? " statistic" :
+			 keys[k]);
+		rc |= stat_row(b, label, v);
+	}
+	return rc ? -1 : 0;
+}
+
+/* The "drift" object: the share against the reference, and each column's
+ * verdict, drifted first. */
+static int drift_section(struct buf *b, const json_t *d)
+{
+	json_t *cols = json_object_get(d, "columns"), *c;
+	const char *ref = str(json_object_get(d, "reference"), "path");
+	size_t i;
+	int rc = 0, pass;
+
+	if (!json_is_object(d))
+		return 0;
+	rc |= buf_addstr(b, "<h2 id=\"drift\">Drift against ");
+	rc |= esc(b, ref);
+	rc |= buf_printf(b, "</h2><p>%" JSON_INTEGER_FORMAT " of %" JSON_INTEGER_FORMAT
+			 " compared columns drifted (%.0f%%)%s</p>\n",
+			 json_integer_value(json_object_get(d, "drifted")),
+			 json_integer_value(json_object_get(d, "compared")),
+			 100 * json_number_value(json_object_get(d, "share")),
+			 json_is_true(json_object_get(d, "dataset_drift")) ?
+			 ": <span class=\"verdict fail\">dataset drift</span>" : "");
+	rc |= buf_addstr(b, "<table><tr><th>column</th><th>test</th><th>p / q</th>"
+			 "<th>effect</th><th>PSI</th><th>verdict</th></tr>\n");
+	for (pass = 1; pass >= 0; pass--)
+		json_array_foreach(cols, i, c) {
+			int drifted = json_is_true(json_object_get(c, "drifted"));
+
+			if (drifted != pass)
+				continue;
+			rc |= buf_printf(b, "<tr class=\"%s\"><td><a href=\"#col-",
+					 drifted ? "warning" : "");
+			rc |= esc(b, str(c, "name"));
+			rc |= buf_addstr(b, "\">");
+			rc |= esc(b, str(c, "name"));
+			rc |= buf_addstr(b, "</a></td><td>");
+			rc |= esc(b, str(c, "test"));
+			rc |= buf_addstr(b, "</td><td>");
+			if (json_is_number(json_object_get(c, "p_value"))) {
+				rc |= num(b, json_object_get(c, "p_value"));
+				rc |= buf_addstr(b, " / ");
+				rc |= num(b, json_object_get(c, "q_value"));
 			}
+			rc |= buf_addstr(b, "</td><td>");
+			if (json_is_number(json_object_get(c, "effect"))) {
+				rc |= num(b, json_object_get(c, "effect"));
+				rc |= buf_addstr(b, " <span class=\"muted\">");
+				rc |= esc(b, str(c, "effect_measure"));
+				rc |= buf_addstr(b, "</span>");
+			}
+			rc |= buf_addstr(b, "</td><td>");
+			if (json_is_number(json_object_get(c, "psi")))
+				rc |= num(b, json_object_get(c, "psi"));
+			rc |= buf_addstr(b, "</td><td>");
+			rc |= buf_addstr(b, !json_is_true(json_object_get(c, "compared")) ?
+					 "not compared" : drifted ? "drifted" : "ok");
+			rc |= buf_addstr(b, "</td></tr>\n");
 		}
+	rc |= buf_addstr(b, "</table>\n");
 	return rc ? -1 : 0;
 }
 
@@ -230,7 +312,7 @@ static int column_card(struct buf *b, const json_t *c, const json_t *report)
 {
 	static const char *cls[] = { "", "", " warning", " error" };
 	const char *name = str(c, "name");
-	json_t *drift = json_object_get(json_object_get(report, "drift"), name);
+	const json_t *drift = drift_of(report, name);
 	int rc = 0, w = worst(json_object_get(report, "anomalies"), name);
 
 	rc |= buf_printf(b, "<div class=\"card%s\" id=\"col-", cls[w]);
@@ -368,6 +450,7 @@ int profile_html(struct buf *b, const json_t *report)
 	} else {
 		rc |= buf_addstr(b, "<p class=\"muted\">none</p>\n");
 	}
+	rc |= drift_section(b, json_object_get(report, "drift"));
 	rc |= leakage_section(b, json_object_get(report, "leakage"));
 	rc |= buf_addstr(b, "<h2>Columns</h2>\n<div class=\"cards\">\n");
 	json_array_foreach(cols, i, c)

@@ -266,3 +266,29 @@ json_is pcur2.json '[(c["name"], c["compared"], c["drifted"]) for c in j["drift"
 expect_exit 64 "--drift-psi without --reference: 64" "$BIN/mlci-validate-data" --data pii.csv --drift-psi 0.3 --out x.json
 err_is "^mlci-validate-data: the drift options .* need --reference REPORT$" "--drift-psi without --reference: one line"
 absent x.json "--drift-psi without --reference: no report"
+
+# the HTML profile shows drift per feature: the share, a row per column
+# (drifted first) and the verdict on each column's card; it renders
+expect_exit 1 "flights halves with --html" "$V" --data f2.csv --label delay --reference f1.json \
+	--max-drift-share 0.4 --out fh.json --html fh.html
+/usr/bin/python3 - fh.json fh.html <<'PY' && ok "HTML: the drift section lists every compared column, drifted first, with the report's verdicts" \
+	|| not_ok "HTML: the drift section lists every compared column, drifted first, with the report's verdicts"
+import json, re, sys
+j = json.load(open(sys.argv[1])); page = open(sys.argv[2]).read()
+sec = page[page.index('<h2 id="drift">'):]
+sec = sec[:sec.index("</table>")]
+rows = re.findall(r'<a href="#col-([^"]+)">.*?<td>(drifted|ok|not compared)</td></tr>', sec)
+want = [(c["name"], "drifted" if c["drifted"] else "ok" if c["compared"] else "not compared") for c in j["drift"]["columns"]]
+want = [w for w in want if w[1] == "drifted"] + [w for w in want if w[1] != "drifted"]
+assert rows == want, (rows, want)
+assert "%d of %d compared columns drifted" % (j["drift"]["drifted"], j["drift"]["compared"]) in sec
+sys.exit(0)
+PY
+if command -v chromium >/dev/null 2>&1; then
+	cols=$(/usr/bin/python3 -c 'import json; print(" ".join(c["name"] for c in json.load(open("fh.json"))["columns"]))')
+	# shellcheck disable=SC2086
+	if out=$(sh "$TOP/tests/html_check.sh" fh.html $cols 2>&1); then ok "HTML with drift renders in Chromium"
+	else not_ok "HTML with drift renders in Chromium" "$out"; fi
+else
+	echo "# SKIP HTML render check: chromium is not installed (ci/install-deps installs it)"
+fi
