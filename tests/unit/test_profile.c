@@ -31,7 +31,11 @@ static void test_profile__every_column_chart_and_escaping(void **state)
 		"   \"histogram\": {\"edges\": [1, 2, 3, 4], \"counts\": [1, 2, 1]}},"
 		"  {\"name\": \"<script>\", \"type\": \"string\", \"count\": 4,"
 		"   \"top\": [{\"value\": \"a&b\", \"count\": 3}, {\"value\": \"c\", \"count\": 1}]}],"
-		" \"drift\": {\"age\": {\"psi\": 0.31, \"drifted\": true}},"
+		" \"drift\": {\"reference\": {\"path\": \"ref<.json\"}, \"compared\": 1,"
+		"  \"drifted\": 1, \"share\": 1.0, \"dataset_drift\": true, \"columns\": ["
+		"  {\"name\": \"age\", \"compared\": true, \"drifted\": true, \"test\": \"ks\","
+		"   \"statistic\": 0.5, \"p_value\": 0.01, \"q_value\": 0.02, \"psi\": 0.31,"
+		"   \"effect\": 0.4, \"effect_measure\": \"wasserstein_norm\", \"why\": \"q <= 0.05\"}]},"
 		" \"anomalies\": [{\"code\": \"constant_column\", \"severity\": \"warning\","
 		"   \"column\": \"<script>\", \"message\": \"x\"},"
 		"  {\"code\": \"type_mismatch\", \"severity\": \"error\", \"column\": \"age\","
@@ -52,7 +56,13 @@ static void test_profile__every_column_chart_and_escaping(void **state)
 	assert_int_equal(count(b.data, "fill=\"#5c85d6\""), 3);	/* three bins */
 	assert_int_equal(count(b.data, "fill=\"#7cb342\""), 2);	/* two top values */
 	assert_non_null(strstr(b.data, ">a&amp;b<title>a&amp;b</title></text>"));
-	assert_non_null(strstr(b.data, "drift psi"));
+	/* drift: the section (reference escaped) and the card's figures */
+	assert_non_null(strstr(b.data, "<h2 id=\"drift\">Drift against ref&lt;.json</h2>"));
+	assert_non_null(strstr(b.data, "1 of 1 compared columns drifted (100%)"));
+	assert_non_null(strstr(b.data, "<a href=\"#col-age\">age</a></td><td>ks</td><td>0.01 / 0.02</td>"));
+	assert_non_null(strstr(b.data, "<strong>drifted</strong> <span class=\"muted\">q &lt;= 0.05</span>"));
+	assert_non_null(strstr(b.data, ">ks statistic<"));
+	assert_non_null(strstr(b.data, ">psi</td><td>0.31<"));
 	/* errors are listed before warnings */
 	assert_true(strstr(b.data, "<tr class=\"error\">") < strstr(b.data, "<tr class=\"warning\">"));
 	buf_release(&b);
