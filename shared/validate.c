@@ -1456,6 +1456,37 @@ static int all_distinct(const struct col_stats *cs, size_t nrows)
 		3 * HLL_REL_ERROR * (double)nrows;
 }
 
+/* A string column whose values are mostly numbers, and so were read as
+ * text for a few stray ones ("n/a", "12,5", "abc"): a warning naming the
+ * first, while the values are counted exactly (validate.h). */
+static int mixed_types(const struct col_stats *cs, struct anomalies *a)
+{
+	size_t i, nnum = 0;
+	const struct first_bad *fb;
+
+	if (cs->type != COL_STRING || !cs->values || !cs->acc ||
+	    cs->count < VALIDATE_MIN_ID_ROWS)
+		return 0;
+	for (i = 0; i < cs->nvalues; i++) {
+		double d;
+		int is_int;
+
+		if (colacc_number(cs->values[i].value, strlen(cs->values[i].value),
+				  &d, &is_int) == 0)
+			nnum += cs->values[i].count;
+	}
+	if (nnum * 2 < cs->count || nnum == cs->count)
+		return 0;
+	fb = &cs->acc->not_num;
+	return anomalies_add(a, "mixed_types", SEV_WARNING, cs->name,
+			     (long)(cs->count - nnum), "column '%s' is mostly "
+			     "numbers (%zu of %zu values), so it was read as text "
+			     "for %zu that are not (first '%.40s' at line %u, "
+			     "column %u)", cs->name, nnum, cs->count,
+			     cs->count - nnum, fb->value ? fb->value : "",
+			     fb->line, fb->col);
+}
+
 static int check_column(const struct data_stats *s, size_t c,
 			const struct schema *sc, const struct colcheck *k,
 			const struct check_opts *o, struct anomalies *a)
@@ -1500,6 +1531,8 @@ static int check_column(const struct data_stats *s, size_t c,
 		return anomalies_add(a, "all_missing", SEV_WARNING, cs->name,
 				     (long)cs->missing,
 				     "column '%s' has no values at all", cs->name);
+	if (!col && !is_label && mixed_types(cs, a) < 0)
+		return -1;
 	if (cs->distinct == 1 && cs->distinct_exact) {
 		char v[48];
 

@@ -55,7 +55,10 @@
  *   column with a different value in each of at least
  *   VALIDATE_MIN_ID_ROWS rows: an identifier?); duplicate_rows warning; label_column_missing, missing_label
  *   and unseen_label error; pattern_mismatch and duplicate_values
- *   error (see Constraints).
+ *   error (see Constraints); mixed_types warning (a column with no schema
+ *   column, not the label, whose values are at least half numbers but
+ *   not all, so it is read as text: counted while its values are exact,
+ *   at least VALIDATE_MIN_ID_ROWS values; the first non-number named).
  *   and unseen_label error; pii, shared_rows, shared_feature_rows,
  *   id_column and perfect_predictor (see below).
  *

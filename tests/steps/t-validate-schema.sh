@@ -69,8 +69,8 @@ an nl.json "[('label_column_missing', 'error', 'y', None)]" "label_column_missin
 
 # --max-missing without a schema; identifier-like and empty columns
 expect_exit 1 "titanic --max-missing 0.5: Cabin fails" "$V" --data "$DATA/titanic.csv" --max-missing 0.5 --out t.json
-an t.json "[('all_distinct', 'info', 'PassengerId', 891), ('all_distinct', 'info', 'Name', 891), ('missing_over_limit', 'error', 'Cabin', 687), ('pii', 'warning', 'Name', 888)]" \
-	"titanic: Cabin 77% missing over 50%; ID-like columns are info; names are personal data"
+an t.json "[('all_distinct', 'info', 'PassengerId', 891), ('all_distinct', 'info', 'Name', 891), ('mixed_types', 'warning', 'Ticket', 230), ('missing_over_limit', 'error', 'Cabin', 687), ('pii', 'warning', 'Name', 888)]" \
+	"titanic: Cabin 77% missing over 50%; ID-like columns are info; Ticket mixes numbers and codes; names are personal data"
 expect_exit 0 "titanic --max-missing 0.8 passes" "$V" --data "$DATA/titanic.csv" --max-missing 0.8 --out t2.json
 printf 'a,b\n1,\n2,\n' >emptycol.csv
 expect_exit 0 "an empty column is a warning" "$V" --data emptycol.csv --out e.json
