@@ -506,7 +506,7 @@ static const char *train_model(const char *model, const char *label,
 	csv_opts_init(&o.csv);
 	if (train_run(&o, &r, &err) < 0)
 		fail_msg("train_run: %s", err.msg);
-	assert_true(r.converged);
+	assert_true(r.fit.converged);
 	return out;
 }
 
@@ -609,8 +609,8 @@ static void test_model__load_rejects(void **state)
 		      "schema_version 2");
 	expect_reject("\"task\": \"classification\"", "\"task\": \"clustering\"",
 		      65, "task");
-	expect_reject("\"type\": \"logistic\"", "\"type\": \"forest\"", 65,
-		      "forest");
+	expect_reject("\"type\": \"logistic\"", "\"type\": \"svm\"", 65,
+		      "svm");
 	expect_reject("\"classes\": [\n    \"no\",", "\"classes\": [", 65,
 		      "classes");
 	expect_reject("\"intercepts\": [", "\"intercepts\": [1.0, ", 65,
