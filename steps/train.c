@@ -65,12 +65,13 @@ static const char more[] =
 	"--seed drives the random draws of tree and forest (recorded for every\n"
 	"model; the other fits are deterministic). With SOURCE_DATE_EPOCH set\n"
 	"reruns give byte-identical model.json.\n"
-	"Long fits (forests) report progress on stderr: a line every few seconds\n"
-	"(trees done, elapsed, estimate left), rewritten in place on a terminal.\n";
+	"Long fits (forests) report progress on stderr: trees done, elapsed and\n"
+	"the estimate left, rewritten in place on a terminal, else a plain line\n"
+	"every --progress-interval seconds (fits quicker than that say nothing).\n";
 
 struct progress {
 	struct timespec start;
-	double last;
+	double last, every;	/* seconds between plain lines */
 	int tty;
 	int printed;
 };
@@ -84,16 +85,18 @@ static double since(const struct timespec *t0)
 }
 
 /* Trees done of total: on a terminal at most 10 updates a second, in
- * place; otherwise a plain line every 5 seconds (and the last one). */
+ * place; otherwise a plain line every p->every seconds, and a last one
+ * when any was printed (fits quicker than that stay quiet). */
 static void progress(void *ctx, size_t done, size_t total)
 {
 	struct progress *p = ctx;
 	double el = since(&p->start), left;
+	double every = p->tty && p->every > 0.1 ? 0.1 : p->every;
 
-	if (done < total && el - p->last < (p->tty ? 0.1 : 5.0))
+	if (done < total && el - p->last < every)
 		return;
-	if (done == total && !p->printed && el < 2.0)
-		return;		/* quick fits stay quiet */
+	if (done == total && !p->printed && el < every)
+		return;
 	p->last = el;
 	p->printed = 1;
 	left = done ? el / (double)done * (double)(total - done) : NAN;
@@ -112,6 +115,7 @@ int main(int argc, char **argv)
 	struct csv_cli csv = {0};
 	struct progress prog = {0};
 	long threads = 0;
+	double every = 5;
 	int rc;
 	const struct cli_opt opts[] = {
 		{ "data", CLI_STR, &o.data, "FILE", "CSV to train on" },
@@ -122,6 +126,7 @@ int main(int argc, char **argv)
 		{ "param", CLI_LIST, &params, "K=V", "a hyperparameter (repeatable; see below)" },
 		{ "seed", CLI_LONG, &o.seed, "N", "random seed for tree and forest draws, recorded in model.json (default 0)" },
 		{ "threads", CLI_LONG, &threads, "N", "threads growing a forest (default 0: online CPUs)" },
+		{ "progress-interval", CLI_DOUBLE, &every, "S", "seconds between progress lines when stderr is not a terminal (default 5; 0: every tree)" },
 		{ "features", CLI_STR, &o.features, "A,B,...", "use only these columns as features" },
 		{ "exclude", CLI_STR, &o.exclude, "A,B,...", "use every column but these (and the label)" },
 		CSV_CLI_OPTIONS(&csv),
@@ -162,6 +167,12 @@ int main(int argc, char **argv)
 		goto fail;
 	}
 	o.threads = (int)threads;
+	if (!(every >= 0)) {
+		err_set(&err, MLCI_EXIT_USAGE, NULL,
+			"--progress-interval %g: expected seconds >= 0", every);
+		goto fail;
+	}
+	prog.every = every;
 	clock_gettime(CLOCK_MONOTONIC, &prog.start);
 	prog.tty = isatty(2);
 	o.progress = progress;
