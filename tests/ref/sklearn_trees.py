@@ -13,12 +13,15 @@ others SimpleImputer(most_frequent) + OneHotEncoder(handle_unknown=ignore).
 (Trees do not need the scaling; it changes no split.)
 
 Models: DecisionTreeClassifier/Regressor and RandomForestClassifier/
-Regressor with the hyperparameters recorded per case. A tree with every
-feature as a candidate is deterministic up to ties, so it is fitted once
-(random_state=0); a forest's score depends on its random draws, so the
-reference is the mean over random_state 0..9 (0..2 for adult) (its spread is
-recorded too), and the step test compares with mlci's mean over as many
---seed values. Held-out metrics: accuracy (classification) or RMSE
+Regressor with the hyperparameters recorded per case. The reference is
+the mean over random_state 0..9 (0..2 for adult), every score recorded:
+a forest's score depends on its random draws, and even a tree with every
+feature as a candidate depends on random_state through ties (scikit-learn
+visits the features in a random order, and of splits with the same
+impurity decrease keeps the first found; on breast_cancer the held-out
+accuracy ranges from 0.905 to 0.915 over random_state). The step test
+compares a forest with mlci's mean over as many --seed values, a tree
+with mlci's one deterministic tree (ties keep the lowest feature index). Held-out metrics: accuracy (classification) or RMSE
 (regression).
 
 Exact checks, recorded under "stumps": max_depth=1 trees, whose root split
@@ -51,7 +54,7 @@ ADULT_COLS = ("age,workclass,fnlwgt,education,education_num,marital_status,"
               "hours_per_week,native_country,income").split(",")
 ABALONE_COLS = ("sex,length,diameter,height,whole_weight,shucked_weight,"
                 "viscera_weight,shell_weight,rings").split(",")
-SEEDS = 10        # forests: random_state 0..9 (adult: 0..2)
+SEEDS = 10        # random_state 0..9 (adult: 0..2)
 ADULT_SEEDS = 3
 NA = ["", "NA", "N/A", "NaN", "null", "?"]
 
@@ -143,7 +146,7 @@ def main():
             ytr, yte = ytr.astype(str), yte.astype(str)
         ct = transformer(Xtr)
         Ztr, Zte = ct.fit_transform(Xtr), ct.transform(Xte)
-        seeds = [0] if family == "tree" else list(range(ADULT_SEEDS if name == "adult" else SEEDS))
+        seeds = list(range(ADULT_SEEDS if name == "adult" else SEEDS))
         scores = []
         for s in seeds:
             m = model(family, cls, params, s).fit(Ztr, ytr)
