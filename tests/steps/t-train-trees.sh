@@ -234,3 +234,51 @@ expect_exit 0 "package a regression tree" "$BIN/mlci-package" --model diabetes_t
 check "every artifact validates against its JSON Schema" \
 	$PY "$TOP/tests/check_schema.py" adult-forest.json adult-met.json gate.json dist/package.json \
 	deploy.json diabetes_tree-0.json bc-t1.json stump-wine.json wine-ent.json
+
+# hostile tree and forest models: every size is checked against the
+# file's own arrays before allocating, every index before use; one 65
+# line naming the file, in small memory
+hostile() {	# hostile NAME BASE PYTHON: BASE.json changed by PYTHON (m) into NAME.json
+	$PY - "$1" "$2" "$3" <<'PYEOF'
+import json, sys
+name, base, change = sys.argv[1:4]
+m = json.load(open(base + ".json"))
+t = m["model"].get("tree")
+exec(change)
+open(name + ".json", "w").write(json.dumps(m).replace('"@BIG@"', '99999999999999999999999'))
+PYEOF
+}
+hostile nodes-1e12 stump-wine 't["n_nodes"] = 10**12'
+hostile nodes-big stump-wine 't["n_nodes"] = "@BIG@"'
+hostile nodes-negative stump-wine 't["n_nodes"] = -3'
+hostile child-out stump-wine 't["left"][0] = 10**9'
+hostile child-back stump-wine 't["right"][0] = 0'
+hostile child-shared stump-wine 't["right"][0] = t["left"][0]'
+hostile feature-out stump-wine 't["feature"][0] = m["preprocessing"]["n_outputs"]'
+hostile threshold-nan stump-wine 't["threshold"][0] = "NaN"'
+hostile value-1e6 stump-wine 't["value"][1] = [0.0] * 1000000'
+hostile value-sum stump-wine 't["value"][1] = [0.5, 0.4, 0.3]'
+hostile arrays-1e6 stump-wine 't["left"] = [-1] * 1000000'
+hostile no-tree stump-wine 'del m["model"]["tree"]'
+hostile importances-short stump-wine 'm["model"]["feature_importances"].pop()'
+hostile trees-too-many bc-t1 'm["model"]["trees"] = [dict(n_nodes=1, feature=[-1], threshold=[0], left=[-1], right=[-1], value=[[1, 0]])] * 100001'
+hostile trees-empty bc-t1 'm["model"]["trees"] = []'
+hostile trees-one-bad bc-t1 'm["model"]["trees"][24]["feature"][0] = -7'
+LIMIT_MB=${MLCI_HOSTILE_RSS_MB:-200}
+if ldd "$EV" 2>/dev/null | grep -q libasan; then LIMIT_MB=$((LIMIT_MB * 4)); fi
+for c in nodes-1e12 nodes-big nodes-negative child-out child-back child-shared feature-out \
+	threshold-nan value-1e6 value-sum arrays-1e6 no-tree importances-short trees-too-many \
+	trees-empty trees-one-bad; do
+	case $c in trees-*) d=breast_cancer-test.csv ;; *) d=wine-test.csv ;; esac
+	/usr/bin/time -f %M -o rss "$EV" --model $c.json --data $d --out hm.json >"$T/out" 2>"$T/err"
+	got=$?
+	rss=$(tail -n 1 rss)
+	if [ "$got" -ne 65 ]; then not_ok "evaluate refuses $c with 65" "exit $got: $(head -c 300 "$T/err")"
+	elif [ "$rss" -gt $((LIMIT_MB * 1024)) ]; then not_ok "evaluate refuses $c in small memory" "peak RSS $rss KB"
+	else ok "evaluate refuses $c with 65 (peak RSS $((rss / 1024)) MB)"; fi
+	err_is "^mlci-evaluate: $c.json(:[0-9]+:[0-9]+)?: " "$c: one line naming the model"
+	absent hm.json "$c: no metrics left"
+done
+expect_exit 65 "mlci-package refuses a broken tree too" "$BIN/mlci-package" --model child-out.json \
+	--name x --version 1 --out-dir dist3
+err_is "^mlci-package: child-out.json: model.tree node 0: children must be" "the loader's message"
