@@ -9,12 +9,34 @@
  *                  order), or numerically when every label is a number
  *   features       input column names, in data-file order
  *   preprocessing  the transform of preprocess.h
- *   model          {type: logistic|linear|ridge, params, coefficients
- *                  (rows of n_outputs: 1, or K for multinomial), intercepts}
- *   training       {iterations, evaluations, converged, stop, loss
- *                  {objective, log_loss | mse}, accuracy | r2, n_rows,
- *                  n_features_in, n_features_out, seed}
+ *   model          {type, params, and the family's fitted state:
+ *                  logistic|linear|ridge: coefficients (rows of n_outputs:
+ *                  1, or K for multinomial), intercepts;
+ *                  tree: tree {n_nodes, feature, threshold, left, right,
+ *                  value} (tree.h), feature_importances (per feature);
+ *                  forest: trees [...], feature_importances (forest.h)}
+ *   training       {accuracy | r2, n_rows, n_features_in, n_features_out,
+ *                  seed; linear families: iterations, evaluations,
+ *                  converged, stop, loss {objective, log_loss | mse};
+ *                  trees: n_nodes, n_leaves, depth, max_features; forests
+ *                  also n_trees, oob_score, oob_rows}
  *   data_sha256    sha256 of the training CSV (also inputs[role=data])
+ *
+ * Families and their --param keys (defaults in brackets):
+ *   logistic  classification: C [1.0], max_iter [1000], tol [1e-8]
+ *   linear    regression: none
+ *   ridge     regression: alpha [1.0]
+ *   tree      either task: criterion [gini | squared_error; or entropy],
+ *             max_depth [none], min_samples_split [2],
+ *             min_samples_leaf [1], max_features [all; sqrt, log2, a
+ *             fraction, a count]
+ *   forest    the tree's keys (max_features [sqrt for classes, all for
+ *             values]), n_estimators [100], bootstrap [true]
+ * tree and forest take the task from train_opts.task, or (auto) from the
+ * label: classification when a value is not a number, or all are integers
+ * with at most 10 distinct values; else regression. train_opts.seed
+ * drives their random draws, train_opts.threads the forest's threads
+ * (0: online CPUs); model.json does not depend on the thread count.
  */
 #ifndef MLCI_MODEL_H
 #define MLCI_MODEL_H
