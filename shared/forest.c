@@ -59,6 +59,8 @@ struct pool {
 	long seed;
 	struct tree *trees;
 	double *imp;		/* ntrees * p */
+	uint64_t *inbag;	/* ntrees * words: rows each tree drew */
+	size_t words;
 	pthread_mutex_t lock;
 	size_t next, done;
 	int failed;
@@ -84,8 +86,15 @@ static void *worker(void *arg)
 		if (i >= pl->ntrees)
 			break;
 		tree_seeds(pl->seed, i, &boot, &feat);
-		if (pl->h->bootstrap)
+		if (pl->h->bootstrap) {
+			uint64_t *bits = pl->inbag + i * pl->words;
+			size_t r;
+
 			bootstrap(pl->seed, i, pl->td->n, weight);
+			for (r = 0; r < pl->td->n; r++)
+				if (weight[r] > 0)
+					bits[r / 64] |= (uint64_t)1 << (r % 64);
+		}
 		bad = tree_grow(&pl->trees[i], pl->td, pl->h, pl->crit, pl->mf,
 				pl->h->bootstrap ? weight : NULL, feat,
 				pl->imp + i * pl->td->p, w) < 0;
@@ -101,26 +110,78 @@ static void *worker(void *arg)
 	return NULL;
 }
 
+/* The training rows through every tree, in tree order for each row:
+ * pred gets the forest's prediction; with bootstrap, oob the sum over
+ * the trees that did not draw the row and cnt their number. */
+struct pass {
+	const struct pool *pl;
+	const struct forest_model *b;
+	const double *X;
+	size_t n, p, width;
+	double *pred, *oob, *cnt;
+	pthread_mutex_t lock;
+	size_t next;
+};
+
+#define PASS_CHUNK ((size_t)512)
+
+static void *pass_worker(void *arg)
+{
+	struct pass *ps = arg;
+	size_t i, t, k, r0;
+
+	for (;;) {
+		pthread_mutex_lock(&ps->lock);
+		r0 = ps->next;
+		ps->next += PASS_CHUNK;
+		pthread_mutex_unlock(&ps->lock);
+		if (r0 >= ps->n)
+			return NULL;
+		for (i = r0; i < ps->n && i < r0 + PASS_CHUNK; i++) {
+			double *out = ps->pred + i * ps->width;
+
+			for (t = 0; t < ps->b->n; t++) {
+				const double *v = tree_leaf(&ps->b->trees[t], ps->X + i * ps->p);
+				int in = !ps->oob || (ps->pl->inbag[t * ps->pl->words + i / 64] >>
+						      (i % 64) & 1);
+
+				for (k = 0; k < ps->width; k++)
+					out[k] += v[k];
+				if (!in) {
+					for (k = 0; k < ps->width; k++)
+						ps->oob[i * ps->width + k] += v[k];
+					ps->cnt[i] += 1;
+				}
+			}
+			for (k = 0; k < ps->width; k++)
+				out[k] /= (double)ps->b->n;
+		}
+	}
+}
+
+/* Run fn(arg) on up to nthreads threads (the caller is one). */
+static void run_threads(void *(*fn)(void *), void *arg, int nthreads)
+{
+	pthread_t *tid = calloc((size_t)nthreads + 1, sizeof(*tid));
+	int i, started = 0;
+
+	for (i = 1; tid && i < nthreads; i++)
+		if (pthread_create(&tid[started], NULL, fn, arg) == 0)
+			started++;
+	fn(arg);
+	for (i = 0; i < started; i++)
+		pthread_join(tid[i], NULL);
+	free(tid);
+}
+
 /* Grow every tree with up to nthreads threads (the caller is one). */
 static int grow_all(struct pool *pl, int nthreads)
 {
-	pthread_t *tid;
-	int i, started = 0;
-
 	if ((size_t)nthreads > pl->ntrees)
 		nthreads = (int)pl->ntrees;
-	tid = calloc((size_t)nthreads + 1, sizeof(*tid));
-	if (!tid)
-		return -1;
 	pthread_mutex_init(&pl->lock, NULL);
-	for (i = 1; i < nthreads; i++)
-		if (pthread_create(&tid[started], NULL, worker, pl) == 0)
-			started++;
-	worker(pl);
-	for (i = 0; i < started; i++)
-		pthread_join(tid[i], NULL);
+	run_threads(worker, pl, nthreads);
 	pthread_mutex_destroy(&pl->lock);
-	free(tid);
 	return pl->failed ? -1 : 0;
 }
 
@@ -177,6 +238,12 @@ static int ffam_fit(struct model *m, const void *hp, const struct fit_data *d,
 	pl.td = &td, pl.h = h, pl.ntrees = b->n, pl.seed = d->seed;
 	pl.mf = tree_max_features(h, m->classifier, p);
 	pl.trees = b->trees, pl.fd = d;
+	pl.words = (d->n + 63) / 64;
+	if (h->bootstrap) {
+		pl.inbag = calloc(b->n * pl.words + 1, sizeof(*pl.inbag));
+		if (!pl.inbag)
+			goto oom;
+	}
 	if (grow_all(&pl, d->threads < 1 ? 1 : d->threads) < 0)
 		goto oom;
 
@@ -197,49 +264,37 @@ static int ffam_fit(struct model *m, const void *hp, const struct fit_data *d,
 
 	memset(rep, 0, sizeof(*rep));
 	rep->oob_score = NAN;
-	if (h->bootstrap) {
-		oob = calloc(d->n * width + 1, sizeof(*oob));
-		w = malloc((d->n + 1) * sizeof(*w));
-		use = calloc(d->n + 1, 1);
-		if (!oob || !w || !use)
-			goto oom;
-		for (t = 0; t < b->n; t++) {
-			bootstrap(d->seed, t, d->n, w);
-			for (i = 0; i < d->n; i++)
-				if (w[i] == 0) {
-					const double *v = tree_leaf(&b->trees[t], d->X + i * p);
+	{
+		struct pass ps;
 
-					for (k = 0; k < width; k++)
-						oob[i * width + k] += v[k];
-					if (!use[i])
-						oob_rows++;
-					use[i] = 1;
-				}
-		}
-		if (m->classifier && oob_rows)
-			rep->oob_score = tree_score(1, width, oob, d->yc, d->yr,
-						    d->n, use);
-		/* regression: the mean of the trees that predicted the row */
-		if (!m->classifier && oob_rows) {
-			double *cnt = calloc(d->n + 1, sizeof(*cnt));
-
-			if (!cnt)
+		memset(&ps, 0, sizeof(ps));
+		ps.pl = &pl, ps.b = b, ps.X = d->X, ps.n = d->n, ps.p = p;
+		ps.width = width, ps.pred = pred;
+		memset(pred, 0, d->n * width * sizeof(*pred));
+		if (h->bootstrap) {
+			oob = calloc(d->n * width + 1, sizeof(*oob));
+			w = calloc(d->n + 1, sizeof(*w));
+			use = calloc(d->n + 1, 1);
+			if (!oob || !w || !use)
 				goto oom;
-			for (t = 0; t < b->n; t++) {
-				bootstrap(d->seed, t, d->n, w);
-				for (i = 0; i < d->n; i++)
-					cnt[i] += w[i] == 0;
-			}
-			for (i = 0; i < d->n; i++)
-				if (cnt[i] > 0)
-					oob[i] /= cnt[i];
-			free(cnt);
-			rep->oob_score = tree_score(0, 1, oob, d->yc, d->yr,
-						    d->n, use);
+			ps.oob = oob, ps.cnt = w;
 		}
+		pthread_mutex_init(&ps.lock, NULL);
+		run_threads(pass_worker, &ps, d->threads < 1 ? 1 : d->threads);
+		pthread_mutex_destroy(&ps.lock);
 	}
-	for (i = 0; i < d->n; i++)
-		forest_row(b, width, d->X + i * p, pred + i * width);
+	if (h->bootstrap) {
+		for (i = 0; i < d->n; i++)
+			if (w[i] > 0) {
+				use[i] = 1;
+				oob_rows++;
+				for (k = 0; !m->classifier && k < width; k++)
+					oob[i * width + k] /= w[i];
+			}
+		if (oob_rows)
+			rep->oob_score = tree_score(m->classifier, width, oob,
+						    d->yc, d->yr, d->n, use);
+	}
 	rep->score = tree_score(m->classifier, width, pred, d->yc, d->yr, d->n, NULL);
 	rep->loss = NAN;
 	rep->n_trees = b->n;
@@ -270,7 +325,7 @@ static int ffam_fit(struct model *m, const void *hp, const struct fit_data *d,
 oom:
 	rc = err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
 out:
-	free(Xc), free(pl.imp), free(avg), free(pred), free(oob), free(w);
+	free(Xc), free(pl.imp), free(pl.inbag), free(avg), free(pred), free(oob), free(w);
 	free(use);
 	return rc;
 }

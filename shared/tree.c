@@ -125,6 +125,11 @@ struct tree_work {
 	struct item *stack;
 	double *imp, *wn;	/* per node: impurity, weighted rows */
 	size_t cap;		/* nodes the arrays hold */
+	/* features known constant: level d lists those of the node last
+	 * split at depth d (a child's are its parent's and more), p slots
+	 * a level; stamp marks the current node's */
+	uint32_t *consts, *stamp, mark;
+	size_t *nconsts, levels;
 };
 
 void tree_work_free(struct tree_work *w)
@@ -134,6 +139,7 @@ void tree_work_free(struct tree_work *w)
 	free(w->idx), free(w->w), free(w->vals), free(w->vrow);
 	free(w->feats), free(w->ct), free(w->cl), free(w->stack);
 	free(w->imp), free(w->wn);
+	free(w->consts), free(w->stamp), free(w->nconsts);
 	free(w);
 }
 
@@ -156,7 +162,8 @@ struct tree_work *tree_work_new(const struct tree_data *d)
 	w->stack = malloc((n + 2) * sizeof(*w->stack));
 	w->imp = malloc(w->cap * sizeof(*w->imp));
 	w->wn = malloc(w->cap * sizeof(*w->wn));
-	if (!w->idx || !w->w || !w->vals || !w->vrow || !w->feats || !w->ct ||
+	w->stamp = calloc(d->p + 1, sizeof(*w->stamp));
+	if (!w->stamp || !w->w || !w->vals || !w->vrow || !w->feats || !w->ct ||
 	    !w->cl || !w->stack || !w->imp || !w->wn) {
 		tree_work_free(w);
 		return NULL;
@@ -234,14 +241,55 @@ struct split {
 
 /* Best split of rows idx[s..e) (wn: their weight; sq: sum of squared
  * class weights, or the weighted sum of values). */
+/* Room for the known-constant lists of levels 0..depth. */
+static int consts_room(struct tree_work *w, size_t depth)
+{
+	size_t levels = w->levels ? w->levels : 16;
+	uint32_t *c;
+	size_t *n;
+
+	if (depth < w->levels)
+		return 0;
+	while (levels <= depth)
+		levels *= 2;
+	c = realloc(w->consts, levels * (w->p + 1) * sizeof(*c));
+	if (!c)
+		return -1;
+	w->consts = c;
+	n = realloc(w->nconsts, levels * sizeof(*n));
+	if (!n)
+		return -1;
+	w->nconsts = n;
+	w->levels = levels;
+	return 0;
+}
+
 static void best_split(const struct tree_data *d, struct tree_work *w,
 		       const struct tree_params *h, enum tree_criterion crit,
 		       size_t mf, uint64_t *rng, size_t s, size_t e, double wn,
-		       double sq, struct split *best)
+		       double sq, size_t depth, struct split *best)
 {
 	size_t m = e - s, msl = (size_t)h->min_samples_leaf, p = d->p;
 	size_t remaining = p, visited = 0, nonconst = 0, i, j, k;
 	int limit = 2 * (int)log2((double)m + 1) + 2;
+	uint32_t *mine = w->consts + depth * (p + 1);
+	size_t *nmine = &w->nconsts[depth];
+
+	/* the parent's constants are this node's too: marked, they are
+	 * drawn (and counted as visited) as before, but not read again */
+	if (++w->mark == 0) {
+		memset(w->stamp, 0, p * sizeof(*w->stamp));
+		w->mark = 1;
+	}
+	*nmine = 0;
+	if (depth > 0) {
+		const uint32_t *up = w->consts + (depth - 1) * (p + 1);
+
+		for (i = 0; i < w->nconsts[depth - 1]; i++) {
+			w->stamp[up[i]] = w->mark;
+			mine[(*nmine)++] = up[i];
+		}
+	}
 
 	best->feature = -1;
 	best->proxy = -INFINITY;
@@ -261,14 +309,26 @@ static void best_split(const struct tree_data *d, struct tree_work *w,
 			w->feats[remaining - 1] = (uint32_t)f;
 		}
 		remaining--, visited++;
+		if (w->stamp[f] == w->mark)
+			continue;	/* constant in the parent */
 		col = d->Xc + f * d->n;
-		for (i = 0; i < m; i++) {
-			w->vrow[i] = w->idx[s + i];
-			w->vals[i] = col[w->vrow[i]];
+		{
+			double lo = INFINITY, hi = -INFINITY;
+
+			for (i = 0; i < m; i++) {
+				double v = col[w->idx[s + i]];
+
+				w->vrow[i] = w->idx[s + i];
+				w->vals[i] = v;
+				lo = v < lo ? v : lo;
+				hi = v > hi ? v : hi;
+			}
+			if (!(hi > lo)) {
+				mine[(*nmine)++] = (uint32_t)f;
+				continue;	/* constant in this node */
+			}
 		}
 		sort2(w->vals, w->vrow, m, limit);
-		if (!(w->vals[m - 1] > w->vals[0]))
-			continue;	/* constant in this node */
 		nonconst++;
 		if (d->K)
 			memset(w->cl, 0, d->K * sizeof(*w->cl));
@@ -364,9 +424,14 @@ int tree_grow(struct tree *t, const struct tree_data *d,
 		leaf = (h->max_depth && it.depth >= (size_t)h->max_depth) ||
 		       n < mss || imp <= DBL_EPSILON;
 		sp.feature = -1;
-		if (!leaf)
+		if (!leaf) {
+			if (consts_room(w, it.depth) < 0) {
+				tree_free(t);
+				return -1;
+			}
 			best_split(d, w, h, crit, max_features, &rng, it.start,
-				   it.end, wn, sq, &sp);
+				   it.end, wn, sq, it.depth, &sp);
+		}
 		t->threshold[id] = 0;
 		t->left[id] = t->right[id] = -1;
 		t->feature[id] = -1;
@@ -378,18 +443,19 @@ int tree_grow(struct tree *t, const struct tree_data *d,
 		}
 		{
 			const double *col = d->Xc + (size_t)sp.feature * d->n;
-			size_t a = it.start, b = it.end;
+			size_t a = it.start, nr = 0, q;
 
-			while (a < b) {
-				if (col[w->idx[a]] <= sp.threshold) {
-					a++;
-				} else {
-					uint32_t u = w->idx[a];
+			/* stable: rows stay ascending in every node, so the
+			 * gathers of a feature's values read memory in order */
+			for (q = it.start; q < it.end; q++) {
+				uint32_t u = w->idx[q];
 
-					w->idx[a] = w->idx[--b];
-					w->idx[b] = u;
-				}
+				if (col[u] <= sp.threshold)
+					w->idx[a++] = u;
+				else
+					w->vrow[nr++] = u;
 			}
+			memcpy(w->idx + a, w->vrow, nr * sizeof(*w->idx));
 			t->feature[id] = (int32_t)sp.feature;
 			t->threshold[id] = sp.threshold;
 			w->stack[top++] = (struct item){ a, it.end, it.depth + 1, (long)id, 0 };
