@@ -128,7 +128,7 @@ struct pass {
 static void *pass_worker(void *arg)
 {
 	struct pass *ps = arg;
-	size_t i, t, k, r0;
+	size_t i, t, k, r0, r1;
 
 	for (;;) {
 		pthread_mutex_lock(&ps->lock);
@@ -137,25 +137,29 @@ static void *pass_worker(void *arg)
 		pthread_mutex_unlock(&ps->lock);
 		if (r0 >= ps->n)
 			return NULL;
-		for (i = r0; i < ps->n && i < r0 + PASS_CHUNK; i++) {
-			double *out = ps->pred + i * ps->width;
+		r1 = r0 + PASS_CHUNK < ps->n ? r0 + PASS_CHUNK : ps->n;
+		/* tree by tree over the chunk (each row still sums its trees
+		 * in index order): a tree's nodes stay in cache */
+		for (t = 0; t < ps->b->n; t++) {
+			const struct tree *tr = &ps->b->trees[t];
+			const uint64_t *bits = ps->oob ? ps->pl->inbag + t * ps->pl->words : NULL;
 
-			for (t = 0; t < ps->b->n; t++) {
-				const double *v = tree_leaf(&ps->b->trees[t], ps->X + i * ps->p);
-				int in = !ps->oob || (ps->pl->inbag[t * ps->pl->words + i / 64] >>
-						      (i % 64) & 1);
+			for (i = r0; i < r1; i++) {
+				const double *v = tree_leaf(tr, ps->X + i * ps->p);
+				double *out = ps->pred + i * ps->width;
 
 				for (k = 0; k < ps->width; k++)
 					out[k] += v[k];
-				if (!in) {
+				if (bits && !(bits[i / 64] >> (i % 64) & 1)) {
 					for (k = 0; k < ps->width; k++)
 						ps->oob[i * ps->width + k] += v[k];
 					ps->cnt[i] += 1;
 				}
 			}
-			for (k = 0; k < ps->width; k++)
-				out[k] /= (double)ps->b->n;
 		}
+		for (i = r0; i < r1; i++)
+			for (k = 0; k < ps->width; k++)
+				ps->pred[i * ps->width + k] /= (double)ps->b->n;
 	}
 }
 
@@ -185,21 +189,23 @@ static int grow_all(struct pool *pl, int nthreads)
 	return pl->failed ? -1 : 0;
 }
 
-/* Average of the trees' leaves for row x into out (width). */
-static void forest_row(const struct forest_model *b, size_t width,
-		       const double *x, double *out)
+/* Average of the trees' leaves for the n rows of X into out (n * width):
+ * tree by tree, each row summing its trees in index order. */
+static void forest_rows(const struct forest_model *b, size_t width, size_t p,
+			const double *X, size_t n, double *out)
 {
-	size_t t, k;
+	size_t t, k, i;
 
-	memset(out, 0, width * sizeof(*out));
-	for (t = 0; t < b->n; t++) {
-		const double *v = tree_leaf(&b->trees[t], x);
+	memset(out, 0, n * width * sizeof(*out));
+	for (t = 0; t < b->n; t++)
+		for (i = 0; i < n; i++) {
+			const double *v = tree_leaf(&b->trees[t], X + i * p);
 
-		for (k = 0; k < width; k++)
-			out[k] += v[k];
-	}
-	for (k = 0; k < width; k++)
-		out[k] /= (double)b->n;
+			for (k = 0; k < width; k++)
+				out[i * width + k] += v[k];
+		}
+	for (i = 0; i < n * width; i++)
+		out[i] /= (double)b->n;
 }
 
 static int ffam_fit(struct model *m, const void *hp, const struct fit_data *d,
@@ -211,7 +217,8 @@ static int ffam_fit(struct model *m, const void *hp, const struct fit_data *d,
 	struct tree_data td;
 	struct pool pl;
 	double *Xc = NULL, *avg = NULL, *pred = NULL, *oob = NULL, *w = NULL;
-	unsigned char *use = NULL;
+	unsigned char *use = NULL, *isbin = NULL;
+	uint8_t *bin = NULL;
 	size_t width = m->classifier ? m->nclasses : 1, i, t, k, p = d->p;
 	size_t oob_rows = 0, used_trees = 0;
 	int rc = -1;
@@ -233,7 +240,9 @@ static int ffam_fit(struct model *m, const void *hp, const struct fit_data *d,
 	pred = malloc((d->n * width + 1) * sizeof(*pred));
 	if (!Xc || !b->trees || !b->importance || !pl.imp || !avg || !pred)
 		goto oom;
-	td = (struct tree_data){ Xc, d->yc, d->yr, d->n, p,
+	if (tree_binary(Xc, d->n, p, &bin, &isbin) < 0)
+		goto oom;
+	td = (struct tree_data){ Xc, bin, isbin, d->yc, d->yr, d->n, p,
 				 m->classifier ? m->nclasses : 0 };
 	pl.td = &td, pl.h = h, pl.ntrees = b->n, pl.seed = d->seed;
 	pl.mf = tree_max_features(h, m->classifier, p);
@@ -326,7 +335,7 @@ oom:
 	rc = err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
 out:
 	free(Xc), free(pl.imp), free(pl.inbag), free(avg), free(pred), free(oob), free(w);
-	free(use);
+	free(use), free(bin), free(isbin);
 	return rc;
 }
 
@@ -334,10 +343,9 @@ static int ffam_predict(const struct model *m, const double *X, size_t n,
 			double *out, struct mlci_err *err)
 {
 	const struct forest_model *b = m->body;
-	size_t width = m->classifier ? m->nclasses : 1, i;
+	size_t width = m->classifier ? m->nclasses : 1;
 
-	for (i = 0; i < n; i++)
-		forest_row(b, width, X + i * m->prep.nout, out + i * width);
+	forest_rows(b, width, m->prep.nout, X, n, out);
 	return 0;
 }
 

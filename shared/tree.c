@@ -176,7 +176,7 @@ void tree_free(struct tree *t)
 	if (!t)
 		return;
 	free(t->feature), free(t->threshold), free(t->left), free(t->right);
-	free(t->value);
+	free(t->value), free(t->count), free(t->nodes);
 	memset(t, 0, sizeof(*t));
 }
 
@@ -241,6 +241,37 @@ struct split {
 
 /* Best split of rows idx[s..e) (wn: their weight; sq: sum of squared
  * class weights, or the weighted sum of values). */
+/* Offer the split of the node (weight wn; sq as in best_split) between
+ * values a < b of feature f, the left side holding weight wl with class
+ * weights w->cl (sum of squares sql, dot product with w->ct cross) or
+ * weighted sum sl. */
+static inline void consider(const struct tree_data *d, struct tree_work *w,
+			    enum tree_criterion crit, double wn, double sq,
+			    double wl, double sl, double sql, double cross,
+			    double a, double b, size_t f, struct split *best)
+{
+	double wr = wn - wl, proxy, t;
+	size_t k;
+
+	if (!d->K) {
+		proxy = sl * sl / wl + (sq - sl) * (sq - sl) / wr;
+	} else if (crit == CRIT_GINI) {
+		proxy = sql / wl + (sq - 2 * cross + sql) / wr;
+	} else {
+		proxy = -xlogx(wl) - xlogx(wr);
+		for (k = 0; k < d->K; k++)
+			proxy += xlogx(w->cl[k]) + xlogx(w->ct[k] - w->cl[k]);
+	}
+	if (!(proxy > best->proxy))
+		return;
+	t = a / 2.0 + b / 2.0;
+	if (t == b || isinf(t))
+		t = a;
+	best->proxy = proxy;
+	best->feature = (long)f;
+	best->threshold = t;
+}
+
 /* Room for the known-constant lists of levels 0..depth. */
 static int consts_room(struct tree_work *w, size_t depth)
 {
@@ -311,30 +342,109 @@ static void best_split(const struct tree_data *d, struct tree_work *w,
 		remaining--, visited++;
 		if (w->stamp[f] == w->mark)
 			continue;	/* constant in the parent */
+		if (d->bin && d->isbin[f]) {
+			/* two values: the one split between them, counted
+			 * from the byte codes (small, so cache-friendly) */
+			const uint8_t *cb = d->bin + f * d->n;
+			size_t nl = 0;
+
+			if (d->K)
+				memset(w->cl, 0, d->K * sizeof(*w->cl));
+			for (i = s; i < e; i++) {
+				uint32_t r = w->idx[i];
+
+				if (cb[r])
+					continue;
+				nl++;
+				wl += w->w[r];
+				if (d->K)
+					w->cl[d->yc[r]] += w->w[r];
+				else
+					sl += w->w[r] * d->yr[r];
+			}
+			if (nl == 0 || nl == m) {
+				mine[(*nmine)++] = (uint32_t)f;
+				continue;	/* constant in this node */
+			}
+			nonconst++;
+			for (k = 0; d->K && k < d->K; k++) {
+				sql += w->cl[k] * w->cl[k];
+				cross += w->cl[k] * w->ct[k];
+			}
+			if (nl >= msl && m - nl >= msl) {
+				const double *bc = d->Xc + f * d->n;
+				double lo = bc[w->idx[s]], hi = lo;
+
+				/* the two values: one row of each side */
+				for (i = s; i < e && (lo == hi); i++) {
+					double v = bc[w->idx[i]];
+
+					lo = v < lo ? v : lo;
+					hi = v > hi ? v : hi;
+				}
+				consider(d, w, crit, wn, sq, wl, sl, sql, cross,
+					 lo, hi, f, best);
+			}
+			continue;
+		}
 		col = d->Xc + f * d->n;
 		{
-			double lo = INFINITY, hi = -INFINITY;
+			double a = col[w->idx[s]], b = a, lo, hi;
+			int two = 1;
 
 			for (i = 0; i < m; i++) {
 				double v = col[w->idx[s + i]];
 
 				w->vrow[i] = w->idx[s + i];
 				w->vals[i] = v;
-				lo = v < lo ? v : lo;
-				hi = v > hi ? v : hi;
+				if (v != a) {
+					if (b == a)
+						b = v;
+					else if (v != b)
+						two = 0;
+				}
 			}
-			if (!(hi > lo)) {
+			if (b == a) {
 				mine[(*nmine)++] = (uint32_t)f;
 				continue;	/* constant in this node */
 			}
+			nonconst++;
+			if (two) {
+				/* two values (one-hot columns): the one split
+				 * between them, without sorting */
+				size_t nl = 0;
+
+				lo = a < b ? a : b, hi = a < b ? b : a;
+				if (d->K)
+					memset(w->cl, 0, d->K * sizeof(*w->cl));
+				for (i = 0; i < m; i++) {
+					uint32_t r = w->vrow[i];
+
+					if (w->vals[i] != lo)
+						continue;
+					nl++;
+					wl += w->w[r];
+					if (d->K)
+						w->cl[d->yc[r]] += w->w[r];
+					else
+						sl += w->w[r] * d->yr[r];
+				}
+				for (k = 0; d->K && k < d->K; k++) {
+					sql += w->cl[k] * w->cl[k];
+					cross += w->cl[k] * w->ct[k];
+				}
+				if (nl >= msl && m - nl >= msl)
+					consider(d, w, crit, wn, sq, wl, sl, sql,
+						 cross, lo, hi, f, best);
+				continue;
+			}
 		}
 		sort2(w->vals, w->vrow, m, limit);
-		nonconst++;
 		if (d->K)
 			memset(w->cl, 0, d->K * sizeof(*w->cl));
 		for (i = 0; i + 1 < m; i++) {
 			uint32_t r = w->vrow[i];
-			double wi = w->w[r], proxy, wr;
+			double wi = w->w[r];
 
 			if (d->K) {
 				size_t y = d->yc[r];
@@ -352,29 +462,24 @@ static void best_split(const struct tree_data *d, struct tree_work *w,
 				break;
 			if (!(w->vals[i + 1] > w->vals[i]))
 				continue;
-			wr = wn - wl;
-			if (!d->K) {
-				proxy = sl * sl / wl + (sq - sl) * (sq - sl) / wr;
-			} else if (crit == CRIT_GINI) {
-				proxy = sql / wl + (sq - 2 * cross + sql) / wr;
-			} else {
-				proxy = -xlogx(wl) - xlogx(wr);
-				for (k = 0; k < d->K; k++)
-					proxy += xlogx(w->cl[k]) +
-						 xlogx(w->ct[k] - w->cl[k]);
-			}
-			if (proxy > best->proxy) {
-				double a = w->vals[i], b = w->vals[i + 1];
-				double t = a / 2.0 + b / 2.0;
-
-				if (t == b || isinf(t))
-					t = a;
-				best->proxy = proxy;
-				best->feature = (long)f;
-				best->threshold = t;
-			}
+			consider(d, w, crit, wn, sq, wl, sl, sql, cross,
+				 w->vals[i], w->vals[i + 1], f, best);
 		}
 	}
+}
+
+/* Build t->nodes from the arrays; -1 when memory runs out. */
+static int tree_pack(struct tree *t)
+{
+	size_t i;
+
+	t->nodes = malloc((t->n_nodes + 1) * sizeof(*t->nodes));
+	if (!t->nodes)
+		return -1;
+	for (i = 0; i < t->n_nodes; i++)
+		t->nodes[i] = (struct tree_node){ t->threshold[i], t->feature[i],
+						  t->left[i], t->right[i], 0 };
+	return 0;
 }
 
 int tree_grow(struct tree *t, const struct tree_data *d,
@@ -401,7 +506,10 @@ int tree_grow(struct tree *t, const struct tree_data *d,
 	t->left = malloc(cap * sizeof(*t->left));
 	t->right = malloc(cap * sizeof(*t->right));
 	t->value = malloc(cap * width * sizeof(*t->value));
-	if (!t->feature || !t->threshold || !t->left || !t->right || !t->value) {
+	if (d->K)
+		t->count = malloc(cap * width * sizeof(*t->count));
+	if (!t->feature || !t->threshold || !t->left || !t->right || !t->value ||
+	    (d->K && !t->count)) {
 		tree_free(t);
 		return -1;
 	}
@@ -420,6 +528,8 @@ int tree_grow(struct tree *t, const struct tree_data *d,
 				t->right[it.parent] = (int32_t)id;
 		}
 		imp = node_stats(d, w, crit, it.start, it.end, &wn, t->value + id * width, &sq);
+		if (d->K)
+			memcpy(t->count + id * width, w->ct, width * sizeof(*t->count));
 		w->imp[id] = imp, w->wn[id] = wn;
 		leaf = (h->max_depth && it.depth >= (size_t)h->max_depth) ||
 		       n < mss || imp <= DBL_EPSILON;
@@ -463,6 +573,10 @@ int tree_grow(struct tree *t, const struct tree_data *d,
 		}
 	}
 	t->n_nodes = nn;
+	if (tree_pack(t) < 0) {
+		tree_free(t);
+		return -1;
+	}
 	if (importance)
 		for (i = 0; i < nn; i++)
 			if (t->feature[i] >= 0) {
@@ -476,12 +590,12 @@ int tree_grow(struct tree *t, const struct tree_data *d,
 
 const double *tree_leaf(const struct tree *t, const double *x)
 {
-	size_t i = 0;
+	const struct tree_node *nd = t->nodes;
+	int32_t i = 0;
 
-	while (t->feature[i] >= 0)
-		i = (size_t)(x[t->feature[i]] <= t->threshold[i] ? t->left[i] :
-			     t->right[i]);
-	return t->value + i * t->width;
+	while (nd[i].feature >= 0)
+		i = x[nd[i].feature] <= nd[i].threshold ? nd[i].left : nd[i].right;
+	return t->value + (size_t)i * t->width;
 }
 
 /* --- model.json --- */
@@ -508,7 +622,8 @@ json_t *tree_to_json(const struct tree *t)
 	if (!j || !f || !th || !l || !r || !v)
 		goto fail;
 	for (i = 0; i < t->n_nodes; i++) {
-		json_t *row = tree_reals_json(t->value + i * t->width, t->width);
+		json_t *row = tree_reals_json((t->count ? t->count : t->value) +
+					      i * t->width, t->width);
 
 		if (!row || json_array_append_new(v, row) < 0 ||
 		    json_array_append_new(f, json_integer(t->feature[i])) < 0 ||
@@ -585,9 +700,11 @@ int tree_from_json(struct tree *t, const json_t *j, size_t p, size_t width,
 	t->left = malloc(n * sizeof(*t->left));
 	t->right = malloc(n * sizeof(*t->right));
 	t->value = malloc(n * width * sizeof(*t->value));
+	if (classifier)
+		t->count = malloc(n * width * sizeof(*t->count));
 	parents = calloc(n, 1);
 	if (!t->feature || !t->threshold || !t->left || !t->right ||
-	    !t->value || !parents) {
+	    !t->value || (classifier && !t->count) || !parents) {
 		err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
 		goto out;
 	}
@@ -633,18 +750,25 @@ int tree_from_json(struct tree *t, const json_t *j, size_t p, size_t width,
 			double v = json_number_value(x);
 
 			if (!json_is_number(x) || !isfinite(v) ||
-			    (classifier && !(v >= 0 && v <= 1))) {
+			    (classifier && !(v >= 0))) {
 				tbad(err, file, what, classifier ?
-				     "value must hold probabilities in [0, 1]" :
+				     "value must hold class weights >= 0" :
 				     "value must be a finite number", (long)i);
 				goto out;
 			}
 			t->value[i * width + k] = v;
 			sum += v;
 		}
-		if (classifier && fabs(sum - 1) > 1e-6) {
-			tbad(err, file, what, "value's probabilities must sum to 1", (long)i);
-			goto out;
+		if (classifier) {
+			if (!(sum > 0) || !isfinite(sum)) {
+				tbad(err, file, what,
+				     "value's class weights must have a finite sum > 0", (long)i);
+				goto out;
+			}
+			for (k = 0; k < width; k++) {
+				t->count[i * width + k] = t->value[i * width + k];
+				t->value[i * width + k] /= sum;
+			}
 		}
 	}
 	for (i = 1; i < n; i++)
@@ -652,6 +776,10 @@ int tree_from_json(struct tree *t, const json_t *j, size_t p, size_t width,
 			tbad(err, file, what, "not reachable from the root", (long)i);
 			goto out;
 		}
+	if (tree_pack(t) < 0) {
+		err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
+		goto out;
+	}
 	rc = 0;
 out:
 	free(parents);
@@ -845,6 +973,39 @@ json_t *tree_params_json(const void *hp, int classifier)
 	return p;
 }
 
+int tree_binary(const double *Xc, size_t n, size_t p, uint8_t **bin,
+		unsigned char **isbin)
+{
+	size_t i, j;
+
+	*bin = malloc(n * p + 1);
+	*isbin = calloc(p + 1, 1);
+	if (!*bin || !*isbin) {
+		free(*bin), free(*isbin);
+		*bin = NULL, *isbin = NULL;
+		return -1;
+	}
+	for (j = 0; j < p; j++) {
+		const double *c = Xc + j * n;
+		double a = n ? c[0] : 0, b = a;
+		int two = 1;
+
+		for (i = 0; i < n && two; i++)
+			if (c[i] != a) {
+				if (b == a)
+					b = c[i];
+				else if (c[i] != b)
+					two = 0;
+			}
+		if (!two || a == b)
+			continue;	/* constant columns take the usual path */
+		(*isbin)[j] = 1;
+		for (i = 0; i < n; i++)
+			(*bin)[j * n + i] = c[i] == (a > b ? a : b);
+	}
+	return 0;
+}
+
 double *tree_columns(const double *X, size_t n, size_t p)
 {
 	double *c = malloc((n * p + 1) * sizeof(*c));
@@ -964,6 +1125,8 @@ static int tfam_fit(struct model *m, const void *hp, const struct fit_data *d,
 	struct tree_work *w = NULL;
 	enum tree_criterion crit;
 	double *Xc = NULL, *imp = NULL, *pred = NULL;
+	uint8_t *bin = NULL;
+	unsigned char *isbin = NULL;
 	size_t width = m->classifier ? m->nclasses : 1, i, mf;
 	uint64_t seed = (uint64_t)d->seed;
 	int rc = -1;
@@ -981,7 +1144,9 @@ static int tfam_fit(struct model *m, const void *hp, const struct fit_data *d,
 	pred = malloc((d->n * width + 1) * sizeof(*pred));
 	if (!Xc || !imp || !b->importance || !pred)
 		goto oom;
-	td = (struct tree_data){ Xc, d->yc, d->yr, d->n, d->p,
+	if (tree_binary(Xc, d->n, d->p, &bin, &isbin) < 0)
+		goto oom;
+	td = (struct tree_data){ Xc, bin, isbin, d->yc, d->yr, d->n, d->p,
 				 m->classifier ? m->nclasses : 0 };
 	w = tree_work_new(&td);
 	if (!w)
@@ -1012,7 +1177,7 @@ oom:
 	rc = err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
 out:
 	tree_work_free(w);
-	free(Xc), free(imp), free(pred);
+	free(Xc), free(imp), free(pred), free(bin), free(isbin);
 	return rc;
 }
 

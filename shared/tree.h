@@ -30,7 +30,10 @@
  * value}: flat arrays of n_nodes. A leaf has feature -1, left and right
  * -1, threshold 0; an internal node's children come after it in the
  * arrays and every node but the root has exactly one parent. value[i] is
- * an array of nclasses probabilities, or of one value.
+ * an array of the node's nclasses class weights (rows weighted by their
+ * bootstrap counts: whole numbers; the probabilities are them divided by
+ * their sum, as scikit-learn's tree_.value before 1.4), or of one value
+ * (the mean).
  */
 #ifndef MLCI_TREE_H
 #define MLCI_TREE_H
@@ -70,18 +73,30 @@ struct tree_params {
 	int forest;		/* 1 for the forest family */
 };
 
+/* A node as prediction walks it: one cache line holds it. */
+struct tree_node {
+	double threshold;
+	int32_t feature, left, right, pad;
+};
+
 struct tree {
 	size_t n_nodes, width;	/* width: nclasses, or 1 */
 	int32_t *feature;	/* encoded feature, -1 for a leaf */
 	double *threshold;
 	int32_t *left, *right;	/* -1 for a leaf */
-	double *value;		/* n_nodes * width */
+	double *value;		/* n_nodes * width: probabilities, or the mean */
+	double *count;		/* classifiers: n_nodes * width class weights */
+	struct tree_node *nodes;	/* the arrays above, packed */
 	size_t depth, n_leaves;
 };
 
 /* The training set in the form the growth reads. */
 struct tree_data {
 	const double *Xc;	/* column-major: feature j is Xc[j*n .. j*n+n) */
+	/* features with at most two values (one-hot outputs) also as bytes,
+	 * bin[j*n + i] = 1 when row i holds the larger value; NULL: none */
+	const uint8_t *bin;
+	const unsigned char *isbin;	/* p flags */
 	const size_t *yc;	/* classes (K > 0), or */
 	const double *yr;	/* values (K == 0) */
 	size_t n, p, K;
@@ -116,7 +131,7 @@ json_t *tree_to_json(const struct tree *t);
  * Read a tree written by tree_to_json, checking every size against the
  * file's own arrays before allocating, every index (features below p,
  * children after their parent and below n_nodes, one parent each) and
- * every value (finite; probabilities in [0, 1] summing to 1 when
+ * every value (finite; class weights >= 0 with a finite sum > 0 when
  * classifier). *budget (nodes still allowed) is decreased. what names
  * the tree in errors (65 naming file).
  */
@@ -143,6 +158,10 @@ int tree_criterion_for(const struct tree_params *h, int classifier,
 		       enum tree_criterion *crit, struct mlci_err *err);
 /* Column-major copy of row-major X (n by p), or NULL when memory runs out. */
 double *tree_columns(const double *X, size_t n, size_t p);
+/* The byte codes of Xc's two-valued columns (struct tree_data's bin and
+ * isbin); 0, or -1 when memory runs out. */
+int tree_binary(const double *Xc, size_t n, size_t p, uint8_t **bin,
+		unsigned char **isbin);
 /* Importances of encoded outputs (p) summed per input column into col
  * (ncols) and normalised to sum 1 (all zero when the total is zero). */
 void tree_importance_columns(const struct model *m, const double *imp,

@@ -257,7 +257,8 @@ hostile child-shared stump-wine 't["right"][0] = t["left"][0]'
 hostile feature-out stump-wine 't["feature"][0] = m["preprocessing"]["n_outputs"]'
 hostile threshold-nan stump-wine 't["threshold"][0] = "NaN"'
 hostile value-1e6 stump-wine 't["value"][1] = [0.0] * 1000000'
-hostile value-sum stump-wine 't["value"][1] = [0.5, 0.4, 0.3]'
+hostile value-zero stump-wine 't["value"][1] = [0.0, 0.0, 0.0]'
+hostile value-negative stump-wine 't["value"][2] = [3.0, -1.0, 0.0]'
 hostile arrays-1e6 stump-wine 't["left"] = [-1] * 1000000'
 hostile no-tree stump-wine 'del m["model"]["tree"]'
 hostile importances-short stump-wine 'm["model"]["feature_importances"].pop()'
@@ -267,7 +268,7 @@ hostile trees-one-bad bc-t1 'm["model"]["trees"][24]["feature"][0] = -7'
 LIMIT_MB=${MLCI_HOSTILE_RSS_MB:-200}
 if ldd "$EV" 2>/dev/null | grep -q libasan; then LIMIT_MB=$((LIMIT_MB * 4)); fi
 for c in nodes-1e12 nodes-big nodes-negative child-out child-back child-shared feature-out \
-	threshold-nan value-1e6 value-sum arrays-1e6 no-tree importances-short trees-too-many \
+	threshold-nan value-1e6 value-zero value-negative arrays-1e6 no-tree importances-short trees-too-many \
 	trees-empty trees-one-bad; do
 	case $c in trees-*) d=breast_cancer-test.csv ;; *) d=wine-test.csv ;; esac
 	/usr/bin/time -f %M -o rss "$EV" --model $c.json --data $d --out hm.json >"$T/out" 2>"$T/err"

@@ -52,7 +52,7 @@ static void grow(struct tree *t, const double *Xc, const size_t *yc,
 		 const struct tree_params *h, enum tree_criterion crit,
 		 const double *weight, double *imp)
 {
-	struct tree_data d = { Xc, yc, yr, n, p, K };
+	struct tree_data d = { Xc, NULL, NULL, yc, yr, n, p, K };
 	struct tree_work *w = tree_work_new(&d);
 
 	assert_non_null(w);
@@ -77,6 +77,8 @@ static void test_tree__stump(void **state)
 	assert_int_equal(t.right[0], 2);
 	assert_true(t.value[2] == 1 && t.value[3] == 0);	/* left: class 0 */
 	assert_true(t.value[4] == 0 && t.value[5] == 1);
+	assert_true(t.count[0] == 2 && t.count[1] == 2);	/* class weights */
+	assert_true(t.count[2] == 2 && t.count[5] == 2);
 	assert_true(fabs(imp[0] - 4 * 0.5) < 1e-12);	/* all of gini 0.5 */
 	x = 2.5;
 	assert_true(tree_leaf(&t, &x)[0] == 1);		/* <= goes left */
@@ -312,6 +314,8 @@ static void test_tree__json_validation(void **state)
 					"model.tree", &err), 0);
 	assert_int_equal(budget, TREE_MAX_NODES - 3);
 	assert_true(tree_leaf(&t, x)[1] == 1);
+	x[1] = 0.2;	/* the root's weights 0.5, 0.5 are not a leaf's */
+	assert_true(tree_leaf(&t, x)[0] == 1);
 	back = tree_to_json(&t);
 	assert_true(json_equal(back, j));
 	budget = 3;
@@ -350,11 +354,14 @@ static void test_tree__json_validation(void **state)
 	json_array_set_new(json_object_get(j, "threshold"), 0, json_string("x"));
 	expect_tree_reject(j, "threshold");
 	j = good_tree();
-	json_array_set_new(json_object_get(j, "value"), 1, json_pack("[f,f]", 0.9, 0.3));
-	expect_tree_reject(j, "sum to 1");
+	json_array_set_new(json_object_get(j, "value"), 1, json_pack("[f,f]", 0.0, 0.0));
+	expect_tree_reject(j, "sum > 0");
+	j = good_tree();
+	json_array_set_new(json_object_get(j, "value"), 1, json_pack("[f,f]", 1e308, 1e308));
+	expect_tree_reject(j, "finite sum");
 	j = good_tree();
 	json_array_set_new(json_object_get(j, "value"), 1, json_pack("[f,f]", 1.5, -0.5));
-	expect_tree_reject(j, "[0, 1]");
+	expect_tree_reject(j, ">= 0");
 	j = good_tree();
 	json_array_set_new(json_object_get(j, "value"), 1, json_pack("[f]", 1.0));
 	expect_tree_reject(j, "2 numbers");
