@@ -219,6 +219,7 @@ static int ffam_fit(struct model *m, const void *hp, const struct fit_data *d,
 	double *Xc = NULL, *avg = NULL, *pred = NULL, *oob = NULL, *w = NULL;
 	unsigned char *use = NULL, *isbin = NULL;
 	uint8_t *bin = NULL;
+	double *lohi = NULL;
 	size_t width = m->classifier ? m->nclasses : 1, i, t, k, p = d->p;
 	size_t oob_rows = 0, used_trees = 0;
 	int rc = -1;
@@ -240,10 +241,10 @@ static int ffam_fit(struct model *m, const void *hp, const struct fit_data *d,
 	pred = malloc((d->n * width + 1) * sizeof(*pred));
 	if (!Xc || !b->trees || !b->importance || !pl.imp || !avg || !pred)
 		goto oom;
-	if (tree_binary(Xc, d->n, p, &bin, &isbin) < 0)
+	if (tree_binary(Xc, d->n, p, &bin, &isbin, &lohi) < 0)
 		goto oom;
-	td = (struct tree_data){ Xc, bin, isbin, d->yc, d->yr, d->n, p,
-				 m->classifier ? m->nclasses : 0 };
+	td = (struct tree_data){ Xc, bin, isbin, lohi, lohi + p, d->yc, d->yr,
+				 d->n, p, m->classifier ? m->nclasses : 0 };
 	pl.td = &td, pl.h = h, pl.ntrees = b->n, pl.seed = d->seed;
 	pl.mf = tree_max_features(h, m->classifier, p);
 	pl.trees = b->trees, pl.fd = d;
@@ -335,7 +336,7 @@ oom:
 	rc = err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
 out:
 	free(Xc), free(pl.imp), free(pl.inbag), free(avg), free(pred), free(oob), free(w);
-	free(use), free(bin), free(isbin);
+	free(use), free(bin), free(isbin), free(lohi);
 	return rc;
 }
 

@@ -129,6 +129,9 @@ struct tree_work {
 	 * split at depth d (a child's are its parent's and more), p slots
 	 * a level; stamp marks the current node's */
 	uint32_t *consts, *stamp, mark;
+	/* the node's rows' weights and labels, in row order */
+	double *nw, *ny;
+	uint32_t *nc;
 	size_t *nconsts, levels;
 };
 
@@ -140,6 +143,7 @@ void tree_work_free(struct tree_work *w)
 	free(w->feats), free(w->ct), free(w->cl), free(w->stack);
 	free(w->imp), free(w->wn);
 	free(w->consts), free(w->stamp), free(w->nconsts);
+	free(w->nw), free(w->ny), free(w->nc);
 	free(w);
 }
 
@@ -163,7 +167,10 @@ struct tree_work *tree_work_new(const struct tree_data *d)
 	w->imp = malloc(w->cap * sizeof(*w->imp));
 	w->wn = malloc(w->cap * sizeof(*w->wn));
 	w->stamp = calloc(d->p + 1, sizeof(*w->stamp));
-	if (!w->stamp || !w->w || !w->vals || !w->vrow || !w->feats || !w->ct ||
+	w->nw = malloc(n * sizeof(*w->nw));
+	w->ny = malloc(n * sizeof(*w->ny));
+	w->nc = malloc(n * sizeof(*w->nc));
+	if (!w->nw || !w->ny || !w->nc || !w->stamp || !w->w || !w->vals || !w->vrow || !w->feats || !w->ct ||
 	    !w->cl || !w->stack || !w->imp || !w->wn) {
 		tree_work_free(w);
 		return NULL;
@@ -312,6 +319,15 @@ static void best_split(const struct tree_data *d, struct tree_work *w,
 		memset(w->stamp, 0, p * sizeof(*w->stamp));
 		w->mark = 1;
 	}
+	for (i = s; i < e; i++) {
+		uint32_t r = w->idx[i];
+
+		w->nw[i - s] = w->w[r];
+		if (d->K)
+			w->nc[i - s] = (uint32_t)d->yc[r];
+		else
+			w->ny[i - s] = d->yr[r];
+	}
 	*nmine = 0;
 	if (depth > 0) {
 		const uint32_t *up = w->consts + (depth - 1) * (p + 1);
@@ -350,17 +366,41 @@ static void best_split(const struct tree_data *d, struct tree_work *w,
 
 			if (d->K)
 				memset(w->cl, 0, d->K * sizeof(*w->cl));
-			for (i = s; i < e; i++) {
-				uint32_t r = w->idx[i];
+			/* branch-free sums over the rows holding the
+			 * smaller value (code 0); exact, the weights being
+			 * whole numbers */
+			if (d->K == 2) {
+				double c1 = 0;
 
-				if (cb[r])
-					continue;
-				nl++;
-				wl += w->w[r];
-				if (d->K)
-					w->cl[d->yc[r]] += w->w[r];
-				else
-					sl += w->w[r] * d->yr[r];
+				for (i = 0; i < m; i++) {
+					unsigned c = cb[w->idx[s + i]];
+					double x = (double)(1 - c) * w->nw[i];
+
+					nl += 1 - c;
+					wl += x;
+					c1 += x * (double)w->nc[i];
+				}
+				w->cl[0] = wl - c1;
+				w->cl[1] = c1;
+			} else if (d->K) {
+				for (i = 0; i < m; i++) {
+					unsigned c = cb[w->idx[s + i]];
+					double x = (double)(1 - c) * w->nw[i];
+
+					nl += 1 - c;
+					wl += x;
+					w->cl[w->nc[i]] += x;
+				}
+			} else {
+				for (i = 0; i < m; i++) {
+					unsigned c = cb[w->idx[s + i]];
+
+					if (!c) {
+						nl++;
+						wl += w->nw[i];
+						sl += w->nw[i] * w->ny[i];
+					}
+				}
 			}
 			if (nl == 0 || nl == m) {
 				mine[(*nmine)++] = (uint32_t)f;
@@ -371,20 +411,9 @@ static void best_split(const struct tree_data *d, struct tree_work *w,
 				sql += w->cl[k] * w->cl[k];
 				cross += w->cl[k] * w->ct[k];
 			}
-			if (nl >= msl && m - nl >= msl) {
-				const double *bc = d->Xc + f * d->n;
-				double lo = bc[w->idx[s]], hi = lo;
-
-				/* the two values: one row of each side */
-				for (i = s; i < e && (lo == hi); i++) {
-					double v = bc[w->idx[i]];
-
-					lo = v < lo ? v : lo;
-					hi = v > hi ? v : hi;
-				}
+			if (nl >= msl && m - nl >= msl)
 				consider(d, w, crit, wn, sq, wl, sl, sql, cross,
-					 lo, hi, f, best);
-			}
+					 d->binlo[f], d->binhi[f], f, best);
 			continue;
 		}
 		col = d->Xc + f * d->n;
@@ -974,15 +1003,16 @@ json_t *tree_params_json(const void *hp, int classifier)
 }
 
 int tree_binary(const double *Xc, size_t n, size_t p, uint8_t **bin,
-		unsigned char **isbin)
+		unsigned char **isbin, double **lohi)
 {
 	size_t i, j;
 
 	*bin = malloc(n * p + 1);
 	*isbin = calloc(p + 1, 1);
-	if (!*bin || !*isbin) {
-		free(*bin), free(*isbin);
-		*bin = NULL, *isbin = NULL;
+	*lohi = calloc(2 * p + 1, sizeof(**lohi));
+	if (!*bin || !*isbin || !*lohi) {
+		free(*bin), free(*isbin), free(*lohi);
+		*bin = NULL, *isbin = NULL, *lohi = NULL;
 		return -1;
 	}
 	for (j = 0; j < p; j++) {
@@ -1000,6 +1030,8 @@ int tree_binary(const double *Xc, size_t n, size_t p, uint8_t **bin,
 		if (!two || a == b)
 			continue;	/* constant columns take the usual path */
 		(*isbin)[j] = 1;
+		(*lohi)[j] = a < b ? a : b;
+		(*lohi)[p + j] = a < b ? b : a;
 		for (i = 0; i < n; i++)
 			(*bin)[j * n + i] = c[i] == (a > b ? a : b);
 	}
@@ -1127,6 +1159,7 @@ static int tfam_fit(struct model *m, const void *hp, const struct fit_data *d,
 	double *Xc = NULL, *imp = NULL, *pred = NULL;
 	uint8_t *bin = NULL;
 	unsigned char *isbin = NULL;
+	double *lohi = NULL;
 	size_t width = m->classifier ? m->nclasses : 1, i, mf;
 	uint64_t seed = (uint64_t)d->seed;
 	int rc = -1;
@@ -1144,10 +1177,10 @@ static int tfam_fit(struct model *m, const void *hp, const struct fit_data *d,
 	pred = malloc((d->n * width + 1) * sizeof(*pred));
 	if (!Xc || !imp || !b->importance || !pred)
 		goto oom;
-	if (tree_binary(Xc, d->n, d->p, &bin, &isbin) < 0)
+	if (tree_binary(Xc, d->n, d->p, &bin, &isbin, &lohi) < 0)
 		goto oom;
-	td = (struct tree_data){ Xc, bin, isbin, d->yc, d->yr, d->n, d->p,
-				 m->classifier ? m->nclasses : 0 };
+	td = (struct tree_data){ Xc, bin, isbin, lohi, lohi + d->p, d->yc,
+				 d->yr, d->n, d->p, m->classifier ? m->nclasses : 0 };
 	w = tree_work_new(&td);
 	if (!w)
 		goto oom;
@@ -1177,7 +1210,7 @@ oom:
 	rc = err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
 out:
 	tree_work_free(w);
-	free(Xc), free(imp), free(pred), free(bin), free(isbin);
+	free(Xc), free(imp), free(pred), free(bin), free(isbin), free(lohi);
 	return rc;
 }
 

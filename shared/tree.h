@@ -97,6 +97,7 @@ struct tree_data {
 	 * bin[j*n + i] = 1 when row i holds the larger value; NULL: none */
 	const uint8_t *bin;
 	const unsigned char *isbin;	/* p flags */
+	const double *binlo, *binhi;	/* their two values */
 	const size_t *yc;	/* classes (K > 0), or */
 	const double *yr;	/* values (K == 0) */
 	size_t n, p, K;
@@ -159,9 +160,10 @@ int tree_criterion_for(const struct tree_params *h, int classifier,
 /* Column-major copy of row-major X (n by p), or NULL when memory runs out. */
 double *tree_columns(const double *X, size_t n, size_t p);
 /* The byte codes of Xc's two-valued columns (struct tree_data's bin and
- * isbin); 0, or -1 when memory runs out. */
+ * isbin) and their values (lohi: p smaller ones, then p larger ones); 0,
+ * or -1 when memory runs out. */
 int tree_binary(const double *Xc, size_t n, size_t p, uint8_t **bin,
-		unsigned char **isbin);
+		unsigned char **isbin, double **lohi);
 /* Importances of encoded outputs (p) summed per input column into col
  * (ncols) and normalised to sum 1 (all zero when the total is zero). */
 void tree_importance_columns(const struct model *m, const double *imp,

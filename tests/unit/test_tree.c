@@ -52,7 +52,7 @@ static void grow(struct tree *t, const double *Xc, const size_t *yc,
 		 const struct tree_params *h, enum tree_criterion crit,
 		 const double *weight, double *imp)
 {
-	struct tree_data d = { Xc, NULL, NULL, yc, yr, n, p, K };
+	struct tree_data d = { Xc, NULL, NULL, NULL, NULL, yc, yr, n, p, K };
 	struct tree_work *w = tree_work_new(&d);
 
 	assert_non_null(w);
