@@ -259,6 +259,58 @@ static void test_tree__regression_weights(void **state)
 	tree_free(&t);
 }
 
+/* Two-valued columns split from their byte codes give the very trees
+ * the sorting path gives: classes (2 and 3) and values, with weights. */
+static void test_tree__binary_columns_same_trees(void **state)
+{
+	enum { N = 500, P = 5 };
+	double *X = malloc(N * P * sizeof(*X)), yr[N], wt[N], *lohi;
+	size_t y2[N], y3[N], i, j, K;
+	uint64_t rng = 99;
+	uint8_t *bin;
+	unsigned char *isbin;
+
+	for (i = 0; i < N; i++) {
+		for (j = 0; j < P; j++)
+			X[j * N + i] = j == 4 ? (double)tree_rng_below(&rng, 50) - 20.5 :
+				j == 3 ? 3.25 * (double)tree_rng_below(&rng, 2) - 1 :
+				(double)(tree_rng_below(&rng, 4) == 0);
+		y2[i] = (X[i] > 0) ^ (tree_rng_below(&rng, 5) == 0);
+		y3[i] = tree_rng_below(&rng, 3);
+		yr[i] = X[N + i] * 3 + X[4 * N + i] + (double)tree_rng_below(&rng, 7);
+		wt[i] = (double)tree_rng_below(&rng, 3);
+	}
+	assert_int_equal(tree_binary(X, N, P, &bin, &isbin, &lohi), 0);
+	assert_true(isbin[0] && isbin[1] && isbin[2] && isbin[3] && !isbin[4]);
+	assert_true(lohi[3] == -1 && lohi[P + 3] == 2.25);
+	for (K = 0; K <= 3; K++) {
+		const size_t *yc = K == 2 ? y2 : y3;
+		struct tree_data a = { X, NULL, NULL, NULL, NULL, yc, yr, N, P, K };
+		struct tree_data b = { X, bin, isbin, lohi, lohi + P, yc, yr, N, P, K };
+		struct tree_params h = params();
+		struct tree ta, tb;
+		struct tree_work *wa, *wb;
+		size_t width = K ? K : 1;
+
+		if (K == 1)
+			continue;
+		h.min_samples_leaf = 3;
+		wa = tree_work_new(&a), wb = tree_work_new(&b);
+		assert_int_equal(tree_grow(&ta, &a, &h, K ? CRIT_GINI : CRIT_MSE, 3,
+					   wt, 5, NULL, wa), 0);
+		assert_int_equal(tree_grow(&tb, &b, &h, K ? CRIT_GINI : CRIT_MSE, 3,
+					   wt, 5, NULL, wb), 0);
+		assert_true(ta.n_nodes > 7);
+		assert_int_equal(ta.n_nodes, tb.n_nodes);
+		assert_memory_equal(ta.feature, tb.feature, ta.n_nodes * sizeof(*ta.feature));
+		assert_memory_equal(ta.threshold, tb.threshold, ta.n_nodes * sizeof(*ta.threshold));
+		assert_memory_equal(ta.value, tb.value, ta.n_nodes * width * sizeof(*ta.value));
+		tree_free(&ta), tree_free(&tb);
+		tree_work_free(wa), tree_work_free(wb);
+	}
+	free(bin), free(isbin), free(lohi), free(X);
+}
+
 static void test_tree__max_features(void **state)
 {
 	struct tree_params h = params();
@@ -533,6 +585,7 @@ int main(void)
 		cmocka_unit_test(test_tree__split_matches_brute_force),
 		cmocka_unit_test(test_tree__stopping_rules),
 		cmocka_unit_test(test_tree__regression_weights),
+		cmocka_unit_test(test_tree__binary_columns_same_trees),
 		cmocka_unit_test(test_tree__max_features),
 		cmocka_unit_test(test_tree__json_validation),
 		cmocka_unit_test(test_tree__forest_threads_and_predict),
