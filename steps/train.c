@@ -10,6 +10,7 @@
  */
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -67,13 +68,15 @@ static const char more[] =
 	"reruns give byte-identical model.json.\n"
 	"Long fits (forests) report progress on stderr: trees done, elapsed and\n"
 	"the estimate left, rewritten in place on a terminal, else a plain line\n"
-	"every --progress-interval seconds (fits quicker than that say nothing).\n";
+	"every --progress-interval seconds (fits quicker than that say nothing),\n"
+	"inside a collapsed GitLab log section when GITLAB_CI is set.\n";
 
 struct progress {
 	struct timespec start;
 	double last, every;	/* seconds between plain lines */
 	int tty;
 	int printed;
+	int gitlab;		/* GITLAB_CI: lines in a collapsible section */
 };
 
 static double since(const struct timespec *t0)
@@ -98,11 +101,17 @@ static void progress(void *ctx, size_t done, size_t total)
 	if (done == total && !p->printed && el < every)
 		return;
 	p->last = el;
+	if (!p->printed && p->gitlab && !p->tty)
+		fprintf(stderr, "\033[0Ksection_start:%lld:mlci_train_progress[collapsed=true]\r\033[0Kmlci-train: growing %zu trees\n",
+			(long long)time(NULL), total);
 	p->printed = 1;
 	left = done ? el / (double)done * (double)(total - done) : NAN;
 	fprintf(stderr, "%smlci-train: %zu/%zu trees, %.1f s elapsed, ~%.0f s left%s",
 		p->tty ? "\r" : "", done, total, el, left,
 		p->tty && done < total ? "" : "\n");
+	if (done == total && p->gitlab && !p->tty)
+		fprintf(stderr, "\033[0Ksection_end:%lld:mlci_train_progress\r\033[0K\n",
+			(long long)time(NULL));
 	fflush(stderr);
 }
 
@@ -175,6 +184,7 @@ int main(int argc, char **argv)
 	prog.every = every;
 	clock_gettime(CLOCK_MONOTONIC, &prog.start);
 	prog.tty = isatty(2);
+	prog.gitlab = getenv("GITLAB_CI") != NULL;
 	o.progress = progress;
 	o.progress_ctx = &prog;
 	if (train_run(&o, &r, &err) < 0)

@@ -220,6 +220,13 @@ expect_exit 0 "a long forest fit" "$TR" --data "$DATA/adult.data.csv" --columns 
 check "progress on stderr: trees done, elapsed, estimate" grep -Eq '^mlci-train: [0-9]+/40 trees, [0-9.]+ s elapsed, ~[0-9]+ s left$' "$T/err"
 check "the last progress line says 40/40" grep -q '^mlci-train: 40/40 trees' "$T/err"
 check "stdout is the one summary line" sh -c '[ "$(wc -l <"$1")" -eq 1 ] && grep -q "^trained forest" "$1"' _ "$T/out"
+expect_exit 0 "progress under GitLab CI" env GITLAB_CI=true "$TR" --data wine-train.csv --label cultivar \
+	--model forest --param n_estimators=5 --threads 1 --progress-interval 0 --out wine-gl.json
+check "... in a collapsed section" sh -c 'grep -q "section_start:[0-9]*:mlci_train_progress\[collapsed=true\]" "$1" &&
+	grep -q "5/5 trees" "$1" && tail -n 1 "$1" | grep -q "section_end:[0-9]*:mlci_train_progress"' _ "$T/err"
+expect_exit 0 "a quick fit" "$TR" --data wine-train.csv --label cultivar --model forest \
+	--param n_estimators=5 --out wine-quiet.json
+check "... prints no progress" sh -c '[ ! -s "$1" ]' _ "$T/err"
 
 # the rest of the pipeline through the model interface
 expect_exit 0 "evaluate the forest on adult.test" "$EV" --model adult-forest.json --data "$DATA/adult.test.csv" \
