@@ -72,33 +72,43 @@ static double median3(double a, double b, double c)
 	return a < c ? a : b < c ? c : b;
 }
 
-/* Introsort with three-way partitioning (many equal values, such as
- * one-hot columns, take one pass). */
+/* Introsort: quicksort (median of three, Hoare's partition, which splits
+ * runs of equal values evenly) falling back to heapsort past a depth
+ * limit, insertion sort for short ranges. */
 static void sort2(double *v, uint32_t *ix, size_t n, int limit)
 {
 	while (n > 16) {
-		size_t lt = 0, i = 0, gt = n;
 		double piv;
+		size_t i, j;
 
 		if (limit-- <= 0) {
 			heapsort2(v, ix, n);
 			return;
 		}
 		piv = median3(v[0], v[n / 2], v[n - 1]);
-		while (i < gt) {
-			if (v[i] < piv)
-				swap2(v, ix, lt++, i++);
-			else if (v[i] > piv)
-				swap2(v, ix, i, --gt);
-			else
+		i = (size_t)-1, j = n;
+		for (;;) {
+			do
 				i++;
+			while (v[i] < piv);
+			do
+				j--;
+			while (v[j] > piv);
+			if (i >= j)
+				break;
+			swap2(v, ix, i, j);
 		}
-		if (lt < n - gt) {
-			sort2(v, ix, lt, limit);
-			v += gt, ix += gt, n -= gt;
+		if (j + 1 >= n) {	/* cannot happen with a median pivot */
+			heapsort2(v, ix, n);
+			return;
+		}
+		/* [0, j] <= piv <= [j + 1, n): recurse on the smaller part */
+		if (j + 1 < n - (j + 1)) {
+			sort2(v, ix, j + 1, limit);
+			v += j + 1, ix += j + 1, n -= j + 1;
 		} else {
-			sort2(v + gt, ix + gt, n - gt, limit);
-			n = lt;
+			sort2(v + j + 1, ix + j + 1, n - (j + 1), limit);
+			n = j + 1;
 		}
 	}
 	for (size_t i = 1; i < n; i++)
