@@ -149,8 +149,16 @@ static void test_tree__split_matches_brute_force(void **state)
 			double want, got;
 
 			for (i = 0; i < n; i++) {
-				/* few distinct values, so many equal ones */
-				x[i] = (double)tree_rng_below(&rng, 2 + rep * 3) - 7;
+				/* few distinct values, so many equal ones; or
+				 * sorted, reversed, organ-pipe, one odd value */
+				switch (rep % 5) {
+				case 1: x[i] = (double)i; break;
+				case 2: x[i] = (double)(n - i); break;
+				case 3: x[i] = (double)(i < n / 2 ? i : n - i); break;
+				case 4: x[i] = i == n / 3 ? 1 : 0.5; break;
+				default:
+					x[i] = (double)tree_rng_below(&rng, 2 + rep * 3) - 7;
+				}
 				y[i] = tree_rng_below(&rng, 3);
 			}
 			h.max_depth = 1;
