@@ -24,6 +24,10 @@ compares a forest with mlci's mean over as many --seed values, a tree
 with mlci's one deterministic tree (ties keep the lowest feature index). Held-out metrics: accuracy (classification) or RMSE
 (regression).
 
+For trees, the impurity importances per input column (random_state 0),
+and whether every random_state grew the same tree: then they are well
+defined and the step test compares mlci's with them.
+
 Exact checks, recorded under "stumps": max_depth=1 trees, whose root split
 (feature and threshold, in raw units) is unique on these data, and
 "unlimited": an unlimited tree's training accuracy on data without
@@ -128,6 +132,18 @@ def model(family, cls, params, seed):
         random_state=seed, n_jobs=1, **params)
 
 
+def column_importances(ct, imp):
+    """Encoded-output importances summed per input column, in order."""
+    out = []
+    names = list(ct.get_feature_names_out())
+    for name, _, _ in ct.transformers_:
+        if name == "remainder":
+            continue
+        out.append(float(sum(v for n, v in zip(names, imp)
+                             if n.split("__", 1)[0] == name)))
+    return out
+
+
 def metric(cls, y, pred):
     if cls:
         return float(accuracy_score(y, pred))
@@ -148,9 +164,11 @@ def main():
         Ztr, Zte = ct.fit_transform(Xtr), ct.transform(Xte)
         seeds = list(range(ADULT_SEEDS if name == "adult" else SEEDS))
         scores = []
+        imps = []
         for s in seeds:
             m = model(family, cls, params, s).fit(Ztr, ytr)
             scores.append(metric(cls, yte, m.predict(Zte)))
+            imps.append(column_importances(ct, m.feature_importances_))
         cases["%s_%s" % (name, family)] = {
             "data": name, "family": family, "task": "classification" if cls else "regression",
             "params": params, "seeds": len(seeds),
@@ -158,6 +176,14 @@ def main():
             "value": float(np.mean(scores)), "values": scores,
             "n_train": int(len(tr)), "n_test": int(len(te)),
         }
+        if family == "tree":
+            # impurity importances per input column (one-hot outputs
+            # summed), and whether every random_state grew the same
+            # tree (no ties met: the importances are then well defined)
+            c = cases["%s_%s" % (name, family)]
+            c["feature_importances"] = imps[0]
+            c["same_tree_every_seed"] = all(
+                np.allclose(i, imps[0], rtol=0, atol=1e-12) for i in imps)
         print("%s %s: %s %.4f (%s)" % (name, family, cases["%s_%s" % (name, family)]["metric"],
                                        np.mean(scores), " ".join("%.4f" % v for v in scores)),
               file=sys.stderr)

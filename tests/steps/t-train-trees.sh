@@ -98,6 +98,12 @@ for line in open("scores.txt"):
     print("%s %s: %s" % ("PASS" if ok else "FAIL", name, what) +
           ("" if ok else ": mlci %.4f, sklearn %.4f" % (got, want)))
     print("INFO %s: %s mlci %.4f sklearn %.4f (%d seed(s))" % (name, r["metric"], got, want, len(vals)))
+    if r["family"] == "tree" and r["same_tree_every_seed"]:
+        imp = json.load(open("%s-0.json" % name))["model"]["feature_importances"]
+        d = max(abs(a - b) for a, b in zip(imp, r["feature_importances"]))
+        ok = len(imp) == len(r["feature_importances"]) and d <= 1e-9
+        print("%s %s: feature importances are sklearn's (no ties)" % ("PASS" if ok else "FAIL", name) +
+              ("" if ok else ": max difference %.3g" % d))
 EOF
 
 # stumps: max_depth=1 picks sklearn's feature and threshold
