@@ -449,7 +449,7 @@ static void best_split(const struct tree_data *d, struct tree_work *w,
 			}
 			nonconst++;
 			if (two) {
-				/* two values (one-hot columns): the one split
+				/* two values in this node: the one split
 				 * between them, without sorting */
 				size_t nl = 0;
 
