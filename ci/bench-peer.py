@@ -6,7 +6,10 @@ string columns).
 
 usage: bench-peer.py TASK TRAIN.csv LABEL [--test CSV] [--columns A,B,..]
                      [--skip-rows N] [--test-skip-rows N] [--label-suffix S]
-  TASK: validate | logistic | ridge | linear
+                     [--n-estimators N] [--max-depth D] [--jobs J]
+  TASK: validate | logistic | ridge | linear | forest
+  (forest: RandomForestClassifier(n_estimators, max_depth, n_jobs=J,
+  random_state=0) on the dense encoding)
 Prints one JSON object: wall seconds for import, read, fit, predict, the
 process total, and the quality figures (accuracy and log loss, or rmse and r2)."""
 import json, sys, time
@@ -20,6 +23,9 @@ p.add_argument("--test"); p.add_argument("--columns")
 p.add_argument("--skip-rows", type=int, default=0)
 p.add_argument("--test-skip-rows", type=int, default=0)
 p.add_argument("--label-suffix", default="")
+p.add_argument("--n-estimators", type=int, default=100)
+p.add_argument("--max-depth", type=int, default=None)
+p.add_argument("--jobs", type=int, default=1)
 a = p.parse_args()
 NA = ["", "NA", "N/A", "NaN", "null", "?"]
 
@@ -40,6 +46,7 @@ if a.task == "validate":
     print(json.dumps(out)); sys.exit(0)
 
 from sklearn.compose import ColumnTransformer
+from sklearn.ensemble import RandomForestClassifier
 from sklearn.impute import SimpleImputer
 from sklearn.linear_model import LinearRegression, LogisticRegression, Ridge
 from sklearn.metrics import accuracy_score, log_loss, mean_squared_error, r2_score
@@ -60,15 +67,19 @@ cat = [c for c in df.columns if df[c].dtype == object]
 pre = ColumnTransformer([
     ("num", make_pipeline(SimpleImputer(strategy="mean"), StandardScaler()), num),
     ("cat", make_pipeline(SimpleImputer(strategy="most_frequent"),
-                          OneHotEncoder(handle_unknown="ignore")), cat)])
+                          OneHotEncoder(handle_unknown="ignore")), cat)],
+    sparse_threshold=0 if a.task == "forest" else 0.3)
 model = {"logistic": lambda: LogisticRegression(C=1.0, max_iter=1000),
          "ridge": lambda: Ridge(alpha=1.0),
-         "linear": lambda: LinearRegression()}[a.task]()
+         "linear": lambda: LinearRegression(),
+         "forest": lambda: RandomForestClassifier(
+             n_estimators=a.n_estimators, max_depth=a.max_depth,
+             n_jobs=a.jobs, random_state=0)}[a.task]()
 m = make_pipeline(pre, model)
 t = time.perf_counter(); m.fit(df, y); t_fit = time.perf_counter() - t
 t = time.perf_counter(); pred = m.predict(dt); t_pred = time.perf_counter() - t
 out.update(import_s=t_imp, read_s=t_read, fit_s=t_fit, predict_s=t_pred, rows=len(df))
-if a.task == "logistic":
+if a.task in ("logistic", "forest"):
     out["accuracy"] = float(accuracy_score(yt, pred))
     out["log_loss"] = float(log_loss(yt, m.predict_proba(dt), labels=m.classes_))
 else:

@@ -3,8 +3,12 @@
 #include <float.h>
 #include <limits.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "artifact.h"
+#include "util.h"
 
 /* LAPACK (Fortran, 32-bit integers; the trailing size_t is gfortran's
  * hidden length of a character argument). */
@@ -355,3 +359,331 @@ out:
 	free(xm), free(A), free(b);
 	return rc;
 }
+
+/* --- the logistic, linear and ridge model families (model.h) --- */
+
+struct lin_params {
+	double C, tol, alpha;
+	long max_iter;
+	int ridge;
+};
+
+struct lin_body {
+	size_t rows;		/* 1, or K (multinomial) */
+	double *coef;		/* rows * p, row-major */
+	double *intercept;	/* rows */
+};
+
+/* Bound checked before allocating from a model file's declared sizes. */
+#define LIN_MAX_COEF ((size_t)1 << 26)
+
+static void lin_params_init(void *hp, int classifier)
+{
+	struct lin_params *h = hp;
+
+	memset(h, 0, sizeof(*h));
+	h->C = 1.0, h->tol = 1e-8, h->max_iter = 1000, h->alpha = 1.0;
+}
+
+static void ridge_params_init(void *hp, int classifier)
+{
+	lin_params_init(hp, classifier);
+	((struct lin_params *)hp)->ridge = 1;
+}
+
+static int lin_bad_param(struct mlci_err *err, const char *kv, const char *why)
+{
+	return err_set(err, MLCI_EXIT_USAGE, NULL, "--param %.100s: %s", kv, why);
+}
+
+static int lin_param(void *hp, int classifier, const char *kv, size_t klen,
+		     const char *val, struct mlci_err *err)
+{
+	struct lin_params *h = hp;
+	double v;
+
+	if (parse_double(val, &v) < 0)
+		return lin_bad_param(err, kv, "the value must be a number");
+#define KEY(s) (klen == strlen(s) && !strncmp(kv, s, klen))
+	if (classifier && KEY("C")) {
+		if (!(v > 0))
+			return lin_bad_param(err, kv, "C must be > 0");
+		h->C = v;
+	} else if (classifier && KEY("tol")) {
+		if (!(v > 0))
+			return lin_bad_param(err, kv, "tol must be > 0");
+		h->tol = v;
+	} else if (classifier && KEY("max_iter")) {
+		if (v < 1 || v > 1e7 || v != floor(v))
+			return lin_bad_param(err, kv, "max_iter must be an integer from 1 to 10000000");
+		h->max_iter = (long)v;
+	} else if (h->ridge && KEY("alpha")) {
+		if (!(v >= 0))
+			return lin_bad_param(err, kv, "alpha must be >= 0");
+		h->alpha = v;
+	} else {
+		return err_set(err, MLCI_EXIT_USAGE, NULL,
+			       "--param %.100s: model '%s' has no parameter '%.*s' (it takes: %s)",
+			       kv, classifier ? "logistic" : h->ridge ? "ridge" : "linear",
+			       (int)klen, kv,
+			       classifier ? "C, max_iter, tol" :
+			       h->ridge ? "alpha" : "none");
+	}
+#undef KEY
+	return 0;
+}
+
+static json_t *lin_params_json(const void *hp, int classifier)
+{
+	const struct lin_params *h = hp;
+	json_t *p = json_object();
+
+	if (!p)
+		return NULL;
+	if (classifier) {
+		json_object_set_new(p, "C", json_real(h->C));
+		json_object_set_new(p, "max_iter", json_integer(h->max_iter));
+		json_object_set_new(p, "tol", json_real(h->tol));
+	} else if (h->ridge) {
+		json_object_set_new(p, "alpha", json_real(h->alpha));
+	}
+	return p;
+}
+
+static void lin_free(void *body)
+{
+	struct lin_body *b = body;
+
+	if (!b)
+		return;
+	free(b->coef);
+	free(b->intercept);
+	free(b);
+}
+
+/* Training accuracy or r2 of the fitted model on its design matrix. */
+static double lin_score(const struct model *m, const struct lin_body *b,
+			const struct fit_data *d)
+{
+	size_t p = m->prep.nout, n = d->n, i, j, k, hits = 0;
+	const double *X = d->X;
+	double rss = 0, tss = 0, mean = 0;
+
+	for (i = 0; !m->classifier && i < n; i++)
+		mean += d->yr[i] / (double)n;
+	for (i = 0; i < n; i++) {
+		size_t best = 0;
+		double bz = 0;
+
+		for (k = 0; k < b->rows; k++) {
+			double z = b->intercept[k];
+
+			for (j = 0; j < p; j++)
+				z += b->coef[k * p + j] * X[i * p + j];
+			if (!m->classifier)
+				rss += (d->yr[i] - z) * (d->yr[i] - z);
+			else if (b->rows == 1)
+				best = z > 0;
+			else if (!k || z > bz)
+				best = k, bz = z;
+		}
+		if (m->classifier)
+			hits += best == d->yc[i];
+		else
+			tss += (d->yr[i] - mean) * (d->yr[i] - mean);
+	}
+	if (m->classifier)
+		return (double)hits / (double)n;
+	return tss > 0 ? 1 - rss / tss : (rss == 0 ? 1 : 0);
+}
+
+static int lin_fit(struct model *m, const void *hp, const struct fit_data *d,
+		   struct fit_report *rep, json_t *t, struct mlci_err *err)
+{
+	const struct lin_params *h = hp;
+	struct lin_body *b = calloc(1, sizeof(*b));
+	struct fit_summary s;
+	struct lbfgs_params lp;
+	size_t p = m->prep.nout;
+	json_t *loss;
+	int rc;
+
+	if (!b)
+		return err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
+	m->body = b;
+	b->rows = m->classifier && m->nclasses > 2 ? m->nclasses : 1;
+	b->coef = calloc(b->rows * p + 1, sizeof(*b->coef));
+	b->intercept = calloc(b->rows, sizeof(*b->intercept));
+	if (!b->coef || !b->intercept)
+		return err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
+	if (!m->classifier) {
+		rc = ridge_fit(d->X, d->yr, d->n, p, h->ridge ? h->alpha : 0,
+			       b->coef, b->intercept, &s, err);
+	} else {
+		lbfgs_defaults(&lp);
+		lp.max_iter = h->max_iter;
+		lp.gtol = h->tol;
+		rc = logistic_fit(d->X, d->yc, d->n, p, m->nclasses, h->C, &lp,
+				  b->coef, b->intercept, &s, err);
+	}
+	if (rc < 0)
+		return -1;
+	rep->iterative = 1;
+	rep->iterations = s.iterations;
+	rep->converged = s.converged;
+	rep->stop = s.stop;
+	rep->loss = s.loss;
+	rep->score = lin_score(m, b, d);
+	rep->oob_score = NAN;
+	loss = json_object();
+	if (!loss)
+		return err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
+	json_object_set_new(t, "iterations", json_integer(s.iterations));
+	json_object_set_new(t, "evaluations", json_integer(s.evaluations));
+	json_object_set_new(t, "converged", json_boolean(s.converged));
+	json_object_set_new(t, "stop", json_string(s.stop));
+	json_object_set_new(loss, "objective", json_real(s.objective));
+	json_object_set_new(loss, m->classifier ? "log_loss" : "mse",
+			    json_real(s.loss));
+	json_object_set_new(t, "loss", loss);
+	if (m->classifier)
+		json_object_set_new(t, "gradient_max", json_real(s.grad_max));
+	return 0;
+}
+
+static int lin_predict(const struct model *m, const double *X, size_t n,
+		       double *out, struct mlci_err *err)
+{
+	const struct lin_body *b = m->body;
+	size_t p = m->prep.nout, r, k, j;
+	double *z = malloc((b->rows + 1) * sizeof(*z));
+
+	if (!z)
+		return err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
+	for (r = 0; r < n; r++) {
+		const double *x = X + r * p;
+
+		for (k = 0; k < b->rows; k++) {
+			const double *w = b->coef + k * p;
+			double s = b->intercept[k];
+
+			for (j = 0; j < p; j++)
+				s += w[j] * x[j];
+			z[k] = s;
+		}
+		if (m->classifier)
+			logistic_proba(z, m->nclasses, out + r * m->nclasses);
+		else
+			out[r] = z[0];
+	}
+	free(z);
+	return 0;
+}
+
+static json_t *real_array(const double *v, size_t n)
+{
+	json_t *a = json_array();
+	size_t i;
+
+	for (i = 0; a && i < n; i++)
+		if (json_array_append_new(a, json_real(v[i])) < 0) {
+			json_decref(a);
+			return NULL;
+		}
+	return a;
+}
+
+static int lin_to_json(const struct model *m, json_t *mod)
+{
+	const struct lin_body *b = m->body;
+	json_t *coef = json_array(), *ic;
+	size_t k;
+
+	if (!coef || json_object_set_new(mod, "coefficients", coef) < 0)
+		return -1;
+	for (k = 0; k < b->rows; k++) {
+		json_t *row = real_array(b->coef + k * m->prep.nout, m->prep.nout);
+
+		if (!row || json_array_append_new(coef, row) < 0)
+			return -1;
+	}
+	ic = real_array(b->intercept, b->rows);
+	if (!ic || json_object_set_new(mod, "intercepts", ic) < 0)
+		return -1;
+	return 0;
+}
+
+/* Read n finite numbers from array a into v. */
+static int read_reals(const json_t *a, double *v, size_t n, const char *file,
+		      const char *what, struct mlci_err *err)
+{
+	size_t i;
+
+	if (!json_is_array(a) || json_array_size(a) != n)
+		return err_set(err, MLCI_EXIT_DATAERR, file,
+			       "%s must be an array of %zu numbers", what, n);
+	for (i = 0; i < n; i++) {
+		json_t *x = json_array_get(a, i);
+
+		if (!json_is_number(x) || !isfinite(json_number_value(x)))
+			return err_set(err, MLCI_EXIT_DATAERR, file,
+				       "%s[%zu] is not a finite number", what, i);
+		v[i] = json_number_value(x);
+	}
+	return 0;
+}
+
+static int lin_from_json(struct model *m, const json_t *mod, const char *file,
+			 struct mlci_err *err)
+{
+	struct lin_body *b;
+	json_t *coef, *ic;
+	size_t k, nout = m->prep.nout;
+
+	if (json_get_array(mod, "coefficients", &coef, file, err) < 0 ||
+	    json_get_array(mod, "intercepts", &ic, file, err) < 0)
+		return -1;
+	b = calloc(1, sizeof(*b));
+	if (!b)
+		return err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
+	m->body = b;
+	b->rows = m->classifier && m->nclasses > 2 ? m->nclasses : 1;
+	if (json_array_size(coef) != b->rows)
+		return err_set(err, MLCI_EXIT_DATAERR, file,
+			       "model.coefficients has %zu rows, expected %zu",
+			       json_array_size(coef), b->rows);
+	if (nout && b->rows > LIN_MAX_COEF / nout)
+		return err_set(err, MLCI_EXIT_DATAERR, file, "model.coefficients is too large");
+	b->coef = calloc(b->rows * nout + 1, sizeof(*b->coef));
+	b->intercept = calloc(b->rows, sizeof(*b->intercept));
+	if (!b->coef || !b->intercept)
+		return err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
+	for (k = 0; k < b->rows; k++) {
+		char what[64];
+
+		snprintf(what, sizeof(what), "model.coefficients[%zu]", k);
+		if (read_reals(json_array_get(coef, k), b->coef + k * nout,
+			       nout, file, what, err) < 0)
+			return -1;
+	}
+	return read_reals(ic, b->intercept, b->rows, file, "model.intercepts",
+			  err);
+}
+
+const struct model_family logistic_family = {
+	"logistic", TASK_CLASSIFY, sizeof(struct lin_params), lin_params_init,
+	lin_param, lin_params_json, lin_fit, lin_predict, lin_to_json,
+	lin_from_json, lin_free,
+};
+
+const struct model_family linear_family = {
+	"linear", TASK_REGRESS, sizeof(struct lin_params), lin_params_init,
+	lin_param, lin_params_json, lin_fit, lin_predict, lin_to_json,
+	lin_from_json, lin_free,
+};
+
+const struct model_family ridge_family = {
+	"ridge", TASK_REGRESS, sizeof(struct lin_params), ridge_params_init,
+	lin_param, lin_params_json, lin_fit, lin_predict, lin_to_json,
+	lin_from_json, lin_free,
+};

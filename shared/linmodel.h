@@ -23,6 +23,7 @@
 
 #include "error.h"
 #include "lbfgs.h"
+#include "model.h"
 
 /* What a fit reports about itself. */
 struct fit_summary {
@@ -64,5 +65,11 @@ void logistic_proba(const double *z, size_t K, double *prob);
 int ridge_fit(const double *X, const double *y, size_t n, size_t p,
 	      double alpha, double *coef, double *intercept,
 	      struct fit_summary *s, struct mlci_err *err);
+
+/* The model families built on these fits (model.h): logistic
+ * (classification), linear and ridge (regression). */
+extern const struct model_family logistic_family;
+extern const struct model_family linear_family;
+extern const struct model_family ridge_family;
 
 #endif

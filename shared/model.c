@@ -5,10 +5,32 @@
 #include <string.h>
 
 #include "artifact.h"
+#include "forest.h"
 #include "linmodel.h"
+#include "tree.h"
 
-/* Bound checked before allocating from a model file's declared sizes. */
-#define MODEL_MAX_COEF ((size_t)1 << 26)
+/* Rows encoded at a time for prediction. */
+#define PREDICT_CHUNK ((size_t)256)
+
+static const struct model_family *const families[] = {
+	&logistic_family, &linear_family, &ridge_family, &tree_family,
+	&forest_family,
+};
+
+const struct model_family *model_family_find(const char *name)
+{
+	size_t i;
+
+	for (i = 0; name && i < sizeof(families) / sizeof(*families); i++)
+		if (!strcmp(families[i]->name, name))
+			return families[i];
+	return NULL;
+}
+
+const char *model_family_names(void)
+{
+	return "logistic, linear, ridge, tree, forest";
+}
 
 void model_free(struct model *m)
 {
@@ -22,8 +44,8 @@ void model_free(struct model *m)
 	free(m->label);
 	free(m->type);
 	prep_free(&m->prep);
-	free(m->coef);
-	free(m->intercept);
+	if (m->fam && m->body)
+		m->fam->free_body(m->body);
 	free(m);
 }
 
@@ -76,56 +98,35 @@ int model_predict(const struct model *m, const struct frame *f, double *out,
 		  struct mlci_err *err)
 {
 	const struct prep *p = &m->prep;
+	size_t width = m->classifier ? m->nclasses : 1;
 	size_t *map = malloc((p->ncols + 1) * sizeof(*map));
-	double *x = malloc((p->nout + 1) * sizeof(*x));
-	double *z = malloc((m->rows + 1) * sizeof(*z));
-	size_t r, k, j;
+	double *x = malloc((PREDICT_CHUNK * p->nout + 1) * sizeof(*x));
+	size_t r, i, n;
 	int rc = -1;
 
-	if (!map || !x || !z) {
+	if (!map || !x) {
 		err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
 		goto out;
 	}
 	if (prep_bind(p, f, map, err) < 0)
 		goto out;
-	for (r = 0; r < f->nrows; r++) {
-		if (prep_row(p, f, map, r, x, err) < 0)
+	for (r = 0; r < f->nrows; r += n) {
+		n = f->nrows - r < PREDICT_CHUNK ? f->nrows - r : PREDICT_CHUNK;
+		for (i = 0; i < n; i++)
+			if (prep_row(p, f, map, r + i, x + i * p->nout, err) < 0)
+				goto out;
+		if (m->fam->predict(m, x, n, out + r * width, err) < 0)
 			goto out;
-		for (k = 0; k < m->rows; k++) {
-			const double *w = m->coef + k * p->nout;
-			double s = m->intercept[k];
-
-			for (j = 0; j < p->nout; j++)
-				s += w[j] * x[j];
-			z[k] = s;
-		}
-		if (m->classifier)
-			logistic_proba(z, m->nclasses, out + r * m->nclasses);
-		else
-			out[r] = z[0];
 	}
 	rc = 0;
 out:
-	free(map), free(x), free(z);
+	free(map), free(x);
 	return rc;
-}
-
-static json_t *real_array(const double *v, size_t n)
-{
-	json_t *a = json_array();
-	size_t i;
-
-	for (i = 0; a && i < n; i++)
-		if (json_array_append_new(a, json_real(v[i])) < 0) {
-			json_decref(a);
-			return NULL;
-		}
-	return a;
 }
 
 int model_to_json(const struct model *m, json_t *art)
 {
-	json_t *classes, *feats, *prep, *mod, *coef, *ic;
+	json_t *classes, *feats, *prep, *mod;
 	size_t k;
 
 	json_object_set_new(art, "task", json_string(m->classifier ?
@@ -151,46 +152,15 @@ int model_to_json(const struct model *m, json_t *art)
 	if (!prep || json_object_set_new(art, "preprocessing", prep) < 0)
 		return -1;
 	mod = json_object();
-	coef = json_array();
-	if (!mod || json_object_set_new(art, "model", mod) < 0 || !coef ||
-	    json_object_set_new(mod, "coefficients", coef) < 0)
+	if (!mod || json_object_set_new(art, "model", mod) < 0 ||
+	    json_object_set_new(mod, "type", json_string(m->type)) < 0)
 		return -1;
-	json_object_set_new(mod, "type", json_string(m->type));
-	for (k = 0; k < m->rows; k++) {
-		json_t *row = real_array(m->coef + k * m->prep.nout, m->prep.nout);
-
-		if (!row || json_array_append_new(coef, row) < 0)
-			return -1;
-	}
-	ic = real_array(m->intercept, m->rows);
-	if (!ic || json_object_set_new(mod, "intercepts", ic) < 0)
-		return -1;
-	return 0;
+	return m->fam->to_json(m, mod);
 }
 
 static int bad(struct mlci_err *err, const char *file, const char *what)
 {
 	return err_set(err, MLCI_EXIT_DATAERR, file, "%s", what);
-}
-
-/* Read n finite numbers from array a into v. */
-static int read_reals(const json_t *a, double *v, size_t n, const char *file,
-		      const char *what, struct mlci_err *err)
-{
-	size_t i;
-
-	if (!json_is_array(a) || json_array_size(a) != n)
-		return err_set(err, MLCI_EXIT_DATAERR, file,
-			       "%s must be an array of %zu numbers", what, n);
-	for (i = 0; i < n; i++) {
-		json_t *x = json_array_get(a, i);
-
-		if (!json_is_number(x) || !isfinite(json_number_value(x)))
-			return err_set(err, MLCI_EXIT_DATAERR, file,
-				       "%s[%zu] is not a finite number", what, i);
-		v[i] = json_number_value(x);
-	}
-	return 0;
 }
 
 static int load_classes(struct model *m, const json_t *j, const char *file,
@@ -224,24 +194,23 @@ static int load_body(struct model *m, const json_t *j, const char *file,
 		     struct mlci_err *err)
 {
 	const char *task, *label, *type;
-	json_t *feats, *prep, *mod, *coef, *ic, *v;
-	size_t k, nout;
+	json_t *feats, *prep, *mod, *v;
+	size_t k;
 
 	if (json_get_str(j, "task", &task, file, err) < 0 ||
 	    json_get_str(j, "label", &label, file, err) < 0 ||
 	    json_get_array(j, "features", &feats, file, err) < 0 ||
 	    json_get_object(j, "preprocessing", &prep, file, err) < 0 ||
 	    json_get_object(j, "model", &mod, file, err) < 0 ||
-	    json_get_str(mod, "type", &type, file, err) < 0 ||
-	    json_get_array(mod, "coefficients", &coef, file, err) < 0 ||
-	    json_get_array(mod, "intercepts", &ic, file, err) < 0)
+	    json_get_str(mod, "type", &type, file, err) < 0)
 		return -1;
 	if (!strcmp(task, "classification"))
 		m->classifier = 1;
 	else if (strcmp(task, "regression"))
 		return bad(err, file, "task must be 'classification' or 'regression'");
-	if (m->classifier ? strcmp(type, "logistic") :
-	    strcmp(type, "linear") && strcmp(type, "ridge"))
+	m->fam = model_family_find(type);
+	if (!m->fam || !(m->fam->task & (m->classifier ? TASK_CLASSIFY :
+					TASK_REGRESS)))
 		return err_set(err, MLCI_EXIT_DATAERR, file,
 			       "model type '%.40s' is not a %s model this mlci knows",
 			       type, task);
@@ -269,28 +238,7 @@ static int load_body(struct model *m, const json_t *j, const char *file,
 		if (!strcmp(m->prep.cols[k].name, m->label))
 			return bad(err, file, "the label column is also a feature");
 
-	nout = m->prep.nout;
-	m->rows = m->classifier && m->nclasses > 2 ? m->nclasses : 1;
-	if (json_array_size(coef) != m->rows)
-		return err_set(err, MLCI_EXIT_DATAERR, file,
-			       "model.coefficients has %zu rows, expected %zu",
-			       json_array_size(coef), m->rows);
-	if (nout && m->rows > MODEL_MAX_COEF / nout)
-		return bad(err, file, "model.coefficients is too large");
-	m->coef = calloc(m->rows * nout + 1, sizeof(*m->coef));
-	m->intercept = calloc(m->rows, sizeof(*m->intercept));
-	if (!m->coef || !m->intercept)
-		return err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
-	for (k = 0; k < m->rows; k++) {
-		char what[64];
-
-		snprintf(what, sizeof(what), "model.coefficients[%zu]", k);
-		if (read_reals(json_array_get(coef, k), m->coef + k * nout,
-			       nout, file, what, err) < 0)
-			return -1;
-	}
-	return read_reals(ic, m->intercept, m->rows, file, "model.intercepts",
-			  err);
+	return m->fam->from_json(m, mod, file, err);
 }
 
 int model_from_json(struct model **out, const json_t *art, const char *file,

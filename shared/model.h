@@ -9,12 +9,34 @@
  *                  order), or numerically when every label is a number
  *   features       input column names, in data-file order
  *   preprocessing  the transform of preprocess.h
- *   model          {type: logistic|linear|ridge, params, coefficients
- *                  (rows of n_outputs: 1, or K for multinomial), intercepts}
- *   training       {iterations, evaluations, converged, stop, loss
- *                  {objective, log_loss | mse}, accuracy | r2, n_rows,
- *                  n_features_in, n_features_out, seed}
+ *   model          {type, params, and the family's fitted state:
+ *                  logistic|linear|ridge: coefficients (rows of n_outputs:
+ *                  1, or K for multinomial), intercepts;
+ *                  tree: tree {n_nodes, feature, threshold, left, right,
+ *                  value} (tree.h), feature_importances (per feature);
+ *                  forest: trees [...], feature_importances (forest.h)}
+ *   training       {accuracy | r2, n_rows, n_features_in, n_features_out,
+ *                  seed; linear families: iterations, evaluations,
+ *                  converged, stop, loss {objective, log_loss | mse};
+ *                  trees: n_nodes, n_leaves, depth, max_features; forests
+ *                  also n_trees, oob_score, oob_rows}
  *   data_sha256    sha256 of the training CSV (also inputs[role=data])
+ *
+ * Families and their --param keys (defaults in brackets):
+ *   logistic  classification: C [1.0], max_iter [1000], tol [1e-8]
+ *   linear    regression: none
+ *   ridge     regression: alpha [1.0]
+ *   tree      either task: criterion [gini | squared_error; or entropy],
+ *             max_depth [none], min_samples_split [2],
+ *             min_samples_leaf [1], max_features [all; sqrt, log2, a
+ *             fraction, a count]
+ *   forest    the tree's keys (max_features [sqrt for classes, all for
+ *             values]), n_estimators [100], bootstrap [true]
+ * tree and forest take the task from train_opts.task, or (auto) from the
+ * label: classification when a value is not a number, or all are integers
+ * with at most 10 distinct values; else regression. train_opts.seed
+ * drives their random draws, train_opts.threads the forest's threads
+ * (0: online CPUs); model.json does not depend on the thread count.
  */
 #ifndef MLCI_MODEL_H
 #define MLCI_MODEL_H
@@ -29,17 +51,89 @@
 /* The most classes a classifier may have (training and loading). */
 #define MODEL_MAX_CLASSES ((size_t)4096)
 
+/* The kinds of task a family fits. */
+enum model_task {
+	TASK_CLASSIFY = 1,	/* classifier only (logistic) */
+	TASK_REGRESS = 2,	/* regressor only (linear, ridge) */
+	TASK_EITHER = 3,	/* chosen by the label (tree, forest) */
+};
+
+struct model_family;
+
 struct model {
 	char *label;
-	char *type;		/* "logistic", "linear", "ridge" */
+	char *type;		/* the family's name: "logistic", "tree", ... */
 	int classifier;
 	char **classes;		/* nclasses names (classifiers) */
 	size_t nclasses;	/* 0 for regressors */
 	struct prep prep;
-	size_t rows;		/* coefficient rows: 1, or nclasses (multinomial) */
-	double *coef;		/* rows * prep.nout, row-major */
-	double *intercept;	/* rows */
+	const struct model_family *fam;
+	void *body;		/* the family's fitted state */
 };
+
+/* What a family's fit sees: the encoded training matrix and its labels. */
+struct fit_data {
+	const double *X;	/* n rows by p encoded features, row-major */
+	const size_t *yc;	/* class index of each row (classifiers) */
+	const double *yr;	/* value of each row (regressors) */
+	size_t n, p;
+	long seed;
+	int threads;		/* worker threads (>= 1) */
+	/* called now and then during long fits: done of total units */
+	void (*progress)(void *ctx, size_t done, size_t total);
+	void *progress_ctx;
+};
+
+/* What a fit reports, for the step's summary line. */
+struct fit_report {
+	int iterative;		/* linear families: iterations, converged, stop */
+	long iterations;
+	int converged;
+	const char *stop;	/* static */
+	double loss;		/* mean log loss, or mse (NaN: not computed) */
+	double score;		/* training accuracy, or r2 */
+	size_t n_trees, n_nodes, n_leaves, depth;
+	double oob_score;	/* forests: out-of-bag accuracy or r2, else NaN */
+};
+
+/*
+ * One model family: its hyperparameters, fit, prediction and
+ * (de)serialisation. evaluate, package and deploy see models only
+ * through model_predict / model_from_json, which dispatch here, so a
+ * new family plugs in by adding its table to model.c's list.
+ */
+struct model_family {
+	const char *name;	/* --model NAME and model.type */
+	enum model_task task;
+	size_t params_size;	/* bytes of the family's hyperparameter struct */
+	/* set the defaults (classifier: the task being fitted) */
+	void (*params_init)(void *hp, int classifier);
+	/* one --param KEY=VALUE (key is klen bytes of kv); 64 on error */
+	int (*param)(void *hp, int classifier, const char *kv, size_t klen,
+		     const char *val, struct mlci_err *err);
+	/* model.params as written into model.json (new reference or NULL) */
+	json_t *(*params_json)(const void *hp, int classifier);
+	/* fit m->body on d; rep gets the summary, training the family's own
+	 * fields of model.json's training section */
+	int (*fit)(struct model *m, const void *hp, const struct fit_data *d,
+		   struct fit_report *rep, json_t *training,
+		   struct mlci_err *err);
+	/* predict n encoded rows (X: n by prep.nout): out gets n * nclasses
+	 * probabilities, or n values */
+	int (*predict)(const struct model *m, const double *X, size_t n,
+		       double *out, struct mlci_err *err);
+	/* write the fitted state into the model object mod (type and params
+	 * are written by the caller) */
+	int (*to_json)(const struct model *m, json_t *mod);
+	/* read and validate the fitted state from mod (65 naming file) */
+	int (*from_json)(struct model *m, const json_t *mod, const char *file,
+			 struct mlci_err *err);
+	void (*free_body)(void *body);
+};
+
+/* The family called name, or NULL. model_family_names: "a, b, c". */
+const struct model_family *model_family_find(const char *name);
+const char *model_family_names(void);
 
 /*
  * Read and validate model.json: kind mlci.model, schema_version up to
@@ -82,7 +176,8 @@ const char *model_label(const struct model *m);
 size_t model_nfeatures(const struct model *m);
 const char *model_feature_name(const struct model *m, size_t j);
 
-/* "logistic", "linear" or "ridge" (owned by m). */
+/* The model family's name: "logistic", "linear", "ridge", "tree" or
+ * "forest" (owned by m). */
 const char *model_type(const struct model *m);
 
 /*
@@ -105,7 +200,11 @@ int model_to_json(const struct model *m, json_t *art);
 struct train_opts {
 	const char *data;		/* CSV to train on */
 	const char *label;		/* label column */
-	const char *model;		/* "logistic", "linear", "ridge" */
+	const char *model;		/* a family name (model_family_find) */
+	const char *task;		/* "auto" (NULL), "classification", "regression" */
+	int threads;			/* worker threads; 0: online CPUs */
+	void (*progress)(void *ctx, size_t done, size_t total);
+	void *progress_ctx;
 	const char *out;		/* model.json */
 	const char *const *params;	/* "k=v" strings */
 	size_t nparams;
@@ -119,11 +218,7 @@ struct train_opts {
 struct train_result {
 	const char *task;		/* static */
 	size_t n_rows, n_features_in, n_features_out, nclasses;
-	long iterations;
-	int converged;
-	const char *stop;		/* static */
-	double loss;			/* mean log loss, or mse */
-	double score;			/* training accuracy, or r2 */
+	struct fit_report fit;
 };
 
 /*

@@ -4,6 +4,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "artifact.h"
 #include "linmodel.h"
@@ -12,71 +13,94 @@
 /* Largest dense design matrix training will build (doubles: 2 GiB). */
 #define TRAIN_MAX_CELLS ((size_t)1 << 28)
 
-struct hparams {
-	const char *type;	/* static */
-	int classifier;
-	double C, tol, alpha;
-	long max_iter;
-};
-
 static int bad_param(struct mlci_err *err, const char *kv, const char *why)
 {
 	return err_set(err, MLCI_EXIT_USAGE, NULL, "--param %.100s: %s", kv, why);
 }
 
-/* Defaults, then each --param k=v, checked against the model's keys. */
-static int parse_params(const struct train_opts *o, struct hparams *h,
+/* The family's defaults, then each --param k=v through the family. cls:
+ * 1 classifier, 0 regressor, -1 not known yet (chosen by the label). */
+static int parse_params(const struct train_opts *o,
+			const struct model_family *fam, void *hp, int cls,
 			struct mlci_err *err)
 {
 	size_t i;
 
-	memset(h, 0, sizeof(*h));
-	h->C = 1.0, h->tol = 1e-8, h->max_iter = 1000, h->alpha = 1.0;
-	if (!strcmp(o->model, "logistic"))
-		h->type = "logistic", h->classifier = 1;
-	else if (!strcmp(o->model, "linear"))
-		h->type = "linear";
-	else if (!strcmp(o->model, "ridge"))
-		h->type = "ridge";
-	else
-		return err_set(err, MLCI_EXIT_USAGE, NULL,
-			       "unknown --model '%.60s' (known: logistic, linear, ridge)",
-			       o->model);
+	fam->params_init(hp, cls);
 	for (i = 0; i < o->nparams; i++) {
 		const char *kv = o->params[i], *eq = strchr(kv, '=');
 		size_t klen = eq ? (size_t)(eq - kv) : 0;
-		double v;
 
 		if (!eq || !klen)
 			return bad_param(err, kv, "expected KEY=VALUE");
-		if (parse_double(eq + 1, &v) < 0)
-			return bad_param(err, kv, "the value must be a number");
-#define KEY(s) (klen == strlen(s) && !strncmp(kv, s, klen))
-		if (h->classifier && KEY("C")) {
-			if (!(v > 0))
-				return bad_param(err, kv, "C must be > 0");
-			h->C = v;
-		} else if (h->classifier && KEY("tol")) {
-			if (!(v > 0))
-				return bad_param(err, kv, "tol must be > 0");
-			h->tol = v;
-		} else if (h->classifier && KEY("max_iter")) {
-			if (v < 1 || v > 1e7 || v != floor(v))
-				return bad_param(err, kv, "max_iter must be an integer from 1 to 10000000");
-			h->max_iter = (long)v;
-		} else if (!strcmp(h->type, "ridge") && KEY("alpha")) {
-			if (!(v >= 0))
-				return bad_param(err, kv, "alpha must be >= 0");
-			h->alpha = v;
-		} else {
-			return err_set(err, MLCI_EXIT_USAGE, NULL,
-				       "--param %.100s: model '%s' has no parameter '%.*s' (it takes: %s)",
-				       kv, h->type, (int)klen, kv,
-				       h->classifier ? "C, max_iter, tol" :
-				       !strcmp(h->type, "ridge") ? "alpha" : "none");
-		}
-#undef KEY
+		if (fam->param(hp, cls, kv, klen, eq + 1, err) < 0)
+			return -1;
 	}
+	return 0;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Largest number of distinct integer labels auto takes for classes. */
+#define AUTO_MAX_INT_CLASSES 10
+
+/* Classification or regression: fixed by the family, by --task, or
+ * (auto) by the label: classes unless every value is a number and they
+ * are not all integers with at most 10 distinct values. */
+static int choose_task(const struct train_opts *o,
+		       const struct model_family *fam, const struct frame *f,
+		       size_t lc, int *classifier, struct mlci_err *err)
+{
+	const char *t = o->task && *o->task ? o->task : "auto";
+	double *v, x;
+	size_t r, n = 0, distinct = 0;
+	int integers = 1;
+
+	if (strcmp(t, "auto") && strcmp(t, "classification") &&
+	    strcmp(t, "regression"))
+		return err_set(err, MLCI_EXIT_USAGE, NULL,
+			       "--task '%.40s': expected auto, classification or regression", t);
+	if (fam->task != TASK_EITHER) {
+		*classifier = fam->task == TASK_CLASSIFY;
+		if (strcmp(t, "auto") && *classifier != !strcmp(t, "classification"))
+			return err_set(err, MLCI_EXIT_USAGE, NULL,
+				       "--model %s is %s only", fam->name,
+				       *classifier ? "classification" : "regression");
+		return 0;
+	}
+	if (strcmp(t, "auto")) {
+		*classifier = !strcmp(t, "classification");
+		return 0;
+	}
+	v = malloc((f->nrows + 1) * sizeof(*v));
+	if (!v)
+		return err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
+	*classifier = 0;
+	for (r = 0; r < f->nrows; r++) {
+		const char *s = frame_cell(f, r, lc);
+
+		if (!s)
+			continue;	/* reported where the labels are read */
+		if (parse_double(s, &x) < 0 || !isfinite(x)) {
+			*classifier = 1;
+			break;
+		}
+		if (x != floor(x))
+			integers = 0;
+		v[n++] = x;
+	}
+	if (!*classifier && integers) {
+		qsort(v, n, sizeof(*v), cmp_double);
+		for (r = 0; r < n; r++)
+			distinct += !r || v[r] != v[r - 1];
+		*classifier = distinct <= AUTO_MAX_INT_CLASSES;
+	}
+	free(v);
 	return 0;
 }
 
@@ -262,132 +286,48 @@ static int numeric_labels(const struct frame *f, size_t lc, double *y,
 	return 0;
 }
 
-/* Training accuracy or r2 of the fitted model on its design matrix. */
-static double train_score(const struct model *m, const double *X,
-			  const size_t *yc, const double *yr, size_t n)
+static int online_cpus(void)
 {
-	size_t p = m->prep.nout, i, j, k, hits = 0;
-	double rss = 0, tss = 0, mean = 0;
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
 
-	for (i = 0; !m->classifier && i < n; i++)
-		mean += yr[i] / (double)n;
-	for (i = 0; i < n; i++) {
-		size_t best = 0;
-		double bz = 0;
-
-		for (k = 0; k < m->rows; k++) {
-			double z = m->intercept[k];
-
-			for (j = 0; j < p; j++)
-				z += m->coef[k * p + j] * X[i * p + j];
-			if (!m->classifier)
-				rss += (yr[i] - z) * (yr[i] - z);
-			else if (m->rows == 1)
-				best = z > 0;
-			else if (!k || z > bz)
-				best = k, bz = z;
-		}
-		if (m->classifier)
-			hits += best == yc[i];
-		else
-			tss += (yr[i] - mean) * (yr[i] - mean);
-	}
-	if (m->classifier)
-		return (double)hits / (double)n;
-	return tss > 0 ? 1 - rss / tss : (rss == 0 ? 1 : 0);
-}
-
-static json_t *training_json(const struct train_result *res,
-			     const struct fit_summary *s, long seed,
-			     int classifier)
-{
-	json_t *t = json_object(), *loss = json_object();
-
-	if (!t || !loss) {
-		json_decref(t);
-		json_decref(loss);
-		return NULL;
-	}
-	json_object_set_new(t, "iterations", json_integer(s->iterations));
-	json_object_set_new(t, "evaluations", json_integer(s->evaluations));
-	json_object_set_new(t, "converged", json_boolean(s->converged));
-	json_object_set_new(t, "stop", json_string(s->stop));
-	json_object_set_new(loss, "objective", json_real(s->objective));
-	json_object_set_new(loss, classifier ? "log_loss" : "mse",
-			    json_real(s->loss));
-	json_object_set_new(t, "loss", loss);
-	json_object_set_new(t, classifier ? "accuracy" : "r2",
-			    json_real(res->score));
-	if (classifier)
-		json_object_set_new(t, "gradient_max", json_real(s->grad_max));
-	json_object_set_new(t, "n_rows", json_integer((json_int_t)res->n_rows));
-	json_object_set_new(t, "n_features_in",
-			    json_integer((json_int_t)res->n_features_in));
-	json_object_set_new(t, "n_features_out",
-			    json_integer((json_int_t)res->n_features_out));
-	json_object_set_new(t, "seed", json_integer(seed));
-	return t;
-}
-
-static json_t *params_json(const struct hparams *h)
-{
-	json_t *p = json_object();
-
-	if (!p)
-		return NULL;
-	if (h->classifier) {
-		json_object_set_new(p, "C", json_real(h->C));
-		json_object_set_new(p, "max_iter", json_integer(h->max_iter));
-		json_object_set_new(p, "tol", json_real(h->tol));
-	} else if (!strcmp(h->type, "ridge")) {
-		json_object_set_new(p, "alpha", json_real(h->alpha));
-	}
-	return p;
-}
-
-/* Fit the model on X and fill m's coefficients, s and res->score. */
-static int fit(struct model *m, const struct hparams *h, const double *X,
-	       const size_t *yc, const double *yr, size_t n,
-	       struct fit_summary *s, struct mlci_err *err)
-{
-	size_t p = m->prep.nout;
-	struct lbfgs_params lp;
-
-	m->rows = m->classifier && m->nclasses > 2 ? m->nclasses : 1;
-	m->coef = calloc(m->rows * p + 1, sizeof(*m->coef));
-	m->intercept = calloc(m->rows, sizeof(*m->intercept));
-	if (!m->coef || !m->intercept)
-		return err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
-	if (!m->classifier)
-		return ridge_fit(X, yr, n, p, strcmp(h->type, "ridge") ? 0 :
-				 h->alpha, m->coef, m->intercept, s, err);
-	lbfgs_defaults(&lp);
-	lp.max_iter = h->max_iter;
-	lp.gtol = h->tol;
-	return logistic_fit(X, yc, n, p, m->nclasses, h->C, &lp, m->coef,
-			    m->intercept, s, err);
+	return n < 1 ? 1 : n > 256 ? 256 : (int)n;
 }
 
 int train_run(const struct train_opts *o, struct train_result *res,
 	      struct mlci_err *err)
 {
 	struct frame f = {0};
-	struct hparams h;
+	const struct model_family *fam = model_family_find(o->model);
+	void *hp = NULL;
 	struct model *m = NULL;
-	struct fit_summary s;
+	struct fit_data d;
 	size_t *cols = NULL, ncols, *yc = NULL, r;
 	double *yr = NULL, *X = NULL;
-	json_t *art = NULL, *mod;
-	int lc, rc = -1;
+	json_t *art = NULL, *mod, *training = NULL;
+	int lc, rc = -1, cls;
 
 	memset(res, 0, sizeof(*res));
-	if (parse_params(o, &h, err) < 0)
-		return -1;
-	if (o->features && o->exclude)
+	if (!fam)
 		return err_set(err, MLCI_EXIT_USAGE, NULL,
-			       "give --features or --exclude, not both");
+			       "unknown --model '%.60s' (known: %s)", o->model,
+			       model_family_names());
+	if (o->threads < 0 || o->threads > 1024)
+		return err_set(err, MLCI_EXIT_USAGE, NULL,
+			       "--threads %d: expected 0 (online CPUs) to 1024",
+			       o->threads);
+	hp = calloc(1, fam->params_size);
+	if (!hp)
+		return err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
+	cls = fam->task == TASK_EITHER ? -1 : fam->task == TASK_CLASSIFY;
+	if (parse_params(o, fam, hp, cls, err) < 0)
+		goto out;
+	if (o->features && o->exclude) {
+		err_set(err, MLCI_EXIT_USAGE, NULL,
+			"give --features or --exclude, not both");
+		goto out;
+	}
 	if (frame_load(&f, o->data, &o->csv, err) < 0)
-		return -1;
+		goto out;
 	lc = frame_find(&f, o->label);
 	if (lc < 0) {
 		err_set(err, MLCI_EXIT_DATAERR, o->data,
@@ -395,20 +335,27 @@ int train_run(const struct train_opts *o, struct train_result *res,
 		goto out;
 	}
 	frame_strip_suffix(&f, (size_t)lc, o->label_suffix);
+	if (choose_task(o, fam, &f, (size_t)lc, &cls, err) < 0)
+		goto out;
+	if (fam->task == TASK_EITHER &&
+	    (memset(hp, 0, fam->params_size),
+	     parse_params(o, fam, hp, cls, err) < 0))
+		goto out;
 	m = calloc(1, sizeof(*m));
 	cols = calloc(f.ncols + 1, sizeof(*cols));
 	yc = calloc(f.nrows + 1, sizeof(*yc));
 	yr = calloc(f.nrows + 1, sizeof(*yr));
 	if (!m || !cols || !yc || !yr)
 		goto oom;
-	m->classifier = h.classifier;
+	m->classifier = cls;
+	m->fam = fam;
 	m->label = strdup(o->label);
-	m->type = strdup(h.type);
+	m->type = strdup(fam->name);
 	if (!m->label || !m->type)
 		goto oom;
 	if (select_columns(o, &f, (size_t)lc, cols, &ncols, err) < 0)
 		goto out;
-	if (h.classifier ? class_labels(m, &f, (size_t)lc, yc, err) :
+	if (cls ? class_labels(m, &f, (size_t)lc, yc, err) :
 	    numeric_labels(&f, (size_t)lc, yr, err))
 		goto out;
 	if (prep_fit(&m->prep, &f, cols, ncols, err) < 0)
@@ -425,19 +372,29 @@ int train_run(const struct train_opts *o, struct train_result *res,
 	for (r = 0; r < f.nrows; r++)
 		if (prep_row(&m->prep, &f, cols, r, X + r * m->prep.nout, err) < 0)
 			goto out;
-	if (fit(m, &h, X, yc, yr, f.nrows, &s, err) < 0)
+	training = json_object();
+	if (!training)
+		goto oom;
+	memset(&d, 0, sizeof(d));
+	d.X = X, d.yc = yc, d.yr = yr, d.n = f.nrows, d.p = m->prep.nout;
+	d.seed = o->seed;
+	d.threads = o->threads ? o->threads : online_cpus();
+	d.progress = o->progress, d.progress_ctx = o->progress_ctx;
+	if (fam->fit(m, hp, &d, &res->fit, training, err) < 0)
 		goto out;
 
-	res->task = h.classifier ? "classification" : "regression";
+	res->task = cls ? "classification" : "regression";
 	res->n_rows = f.nrows;
 	res->n_features_in = ncols;
 	res->n_features_out = m->prep.nout;
 	res->nclasses = m->nclasses;
-	res->iterations = s.iterations;
-	res->converged = s.converged;
-	res->stop = s.stop;
-	res->loss = s.loss;
-	res->score = train_score(m, X, yc, yr, f.nrows);
+	json_object_set_new(training, cls ? "accuracy" : "r2",
+			    json_real(res->fit.score));
+	json_object_set_new(training, "n_rows", json_integer((json_int_t)f.nrows));
+	json_object_set_new(training, "n_features_in", json_integer((json_int_t)ncols));
+	json_object_set_new(training, "n_features_out",
+			    json_integer((json_int_t)m->prep.nout));
+	json_object_set_new(training, "seed", json_integer(o->seed));
 
 	art = artifact_new(KIND_MODEL, SCHEMA_MODEL, "mlci-train", err);
 	if (!art)
@@ -445,9 +402,8 @@ int train_run(const struct train_opts *o, struct train_result *res,
 	if (artifact_add_input(art, "data", o->data, f.sha256) < 0 ||
 	    model_to_json(m, art) < 0 ||
 	    !(mod = json_object_get(art, "model")) ||
-	    json_object_set_new(mod, "params", params_json(&h)) < 0 ||
-	    json_object_set_new(art, "training",
-				training_json(res, &s, o->seed, h.classifier)) < 0 ||
+	    json_object_set_new(mod, "params", fam->params_json(hp, cls)) < 0 ||
+	    json_object_set(art, "training", training) < 0 ||
 	    json_object_set_new(art, "data_sha256", json_string(f.sha256)) < 0)
 		goto oom;
 	rc = artifact_write(o->out, art, err);
@@ -456,7 +412,8 @@ oom:
 	rc = err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
 out:
 	json_decref(art);
-	free(X), free(cols), free(yc), free(yr);
+	json_decref(training);
+	free(X), free(cols), free(yc), free(yr), free(hp);
 	model_free(m);
 	frame_free(&f);
 	return rc;

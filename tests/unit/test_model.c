@@ -506,7 +506,7 @@ static const char *train_model(const char *model, const char *label,
 	csv_opts_init(&o.csv);
 	if (train_run(&o, &r, &err) < 0)
 		fail_msg("train_run: %s", err.msg);
-	assert_true(r.converged);
+	assert_true(r.fit.converged);
 	return out;
 }
 
@@ -609,8 +609,8 @@ static void test_model__load_rejects(void **state)
 		      "schema_version 2");
 	expect_reject("\"task\": \"classification\"", "\"task\": \"clustering\"",
 		      65, "task");
-	expect_reject("\"type\": \"logistic\"", "\"type\": \"forest\"", 65,
-		      "forest");
+	expect_reject("\"type\": \"logistic\"", "\"type\": \"svm\"", 65,
+		      "svm");
 	expect_reject("\"classes\": [\n    \"no\",", "\"classes\": [", 65,
 		      "classes");
 	expect_reject("\"intercepts\": [", "\"intercepts\": [1.0, ", 65,
@@ -850,6 +850,39 @@ static void test_model__from_json(void **state)
 	json_decref(j);
 }
 
+/* Every family is found by its name, declares a task and all of its
+ * operations; model_family_names lists them all. */
+static void test_model__families(void **state)
+{
+	static const char *const names[] = { "logistic", "linear", "ridge",
+					     "tree", "forest" };
+	size_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(*names); i++) {
+		const struct model_family *f = model_family_find(names[i]);
+
+		assert_non_null(f);
+		assert_string_equal(f->name, names[i]);
+		assert_true(f->task == TASK_CLASSIFY || f->task == TASK_REGRESS ||
+			    f->task == TASK_EITHER);
+		assert_true(f->params_size > 0);
+		assert_non_null(f->params_init);
+		assert_non_null(f->param);
+		assert_non_null(f->params_json);
+		assert_non_null(f->fit);
+		assert_non_null(f->predict);
+		assert_non_null(f->to_json);
+		assert_non_null(f->from_json);
+		assert_non_null(f->free_body);
+		assert_non_null(strstr(model_family_names(), names[i]));
+	}
+	assert_int_equal(model_family_find("logistic")->task, TASK_CLASSIFY);
+	assert_int_equal(model_family_find("ridge")->task, TASK_REGRESS);
+	assert_int_equal(model_family_find("forest")->task, TASK_EITHER);
+	assert_null(model_family_find("svm"));
+	assert_null(model_family_find(NULL));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -873,6 +906,7 @@ int main(void)
 		cmocka_unit_test(test_model__prep_fit_huge_values),
 		cmocka_unit_test(test_model__prep_fit_bit_exact),
 		cmocka_unit_test(test_model__from_json),
+		cmocka_unit_test(test_model__families),
 	};
 
 	return cmocka_run_group_tests(tests, setup_dir, teardown_dir);

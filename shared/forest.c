@@ -1,0 +1,407 @@
+/* Random forests: bagged trees grown by a pool of threads (see forest.h). */
+#include "forest.h"
+
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "artifact.h"
+#include "tree.h"
+
+struct forest_model {
+	size_t n;
+	struct tree *trees;
+	double *importance;	/* per input column */
+};
+
+static void ffam_free(void *body)
+{
+	struct forest_model *b = body;
+	size_t i;
+
+	if (!b)
+		return;
+	for (i = 0; b->trees && i < b->n; i++)
+		tree_free(&b->trees[i]);
+	free(b->trees);
+	free(b->importance);
+	free(b);
+}
+
+/* Tree i's two random streams, from the seed and i alone. */
+static void tree_seeds(long seed, size_t i, uint64_t *boot, uint64_t *feat)
+{
+	uint64_t s = (uint64_t)seed ^ ((uint64_t)(i + 1) * 0xd1b54a32d192ed03ULL);
+
+	*boot = tree_rng_next(&s);
+	*feat = tree_rng_next(&s);
+}
+
+/* Bootstrap counts of tree i into w (n). */
+static void bootstrap(long seed, size_t i, size_t n, double *w)
+{
+	uint64_t boot, feat;
+	size_t k;
+
+	tree_seeds(seed, i, &boot, &feat);
+	memset(w, 0, n * sizeof(*w));
+	for (k = 0; k < n; k++)
+		w[tree_rng_below(&boot, n)] += 1;
+}
+
+struct pool {
+	const struct tree_data *td;
+	const struct tree_params *h;
+	enum tree_criterion crit;
+	size_t mf, ntrees;
+	long seed;
+	struct tree *trees;
+	double *imp;		/* ntrees * p */
+	uint64_t *inbag;	/* ntrees * words: rows each tree drew */
+	size_t words;
+	pthread_mutex_t lock;
+	size_t next, done;
+	int failed;
+	const struct fit_data *fd;
+};
+
+static void *worker(void *arg)
+{
+	struct pool *pl = arg;
+	struct tree_work *w = tree_work_new(pl->td);
+	double *weight = malloc((pl->td->n + 1) * sizeof(*weight));
+
+	for (;;) {
+		size_t i;
+		uint64_t boot, feat;
+		int bad;
+
+		pthread_mutex_lock(&pl->lock);
+		if (!w || !weight)
+			pl->failed = 1;
+		i = pl->failed ? pl->ntrees : pl->next++;
+		pthread_mutex_unlock(&pl->lock);
+		if (i >= pl->ntrees)
+			break;
+		tree_seeds(pl->seed, i, &boot, &feat);
+		if (pl->h->bootstrap) {
+			uint64_t *bits = pl->inbag + i * pl->words;
+			size_t r;
+
+			bootstrap(pl->seed, i, pl->td->n, weight);
+			for (r = 0; r < pl->td->n; r++)
+				if (weight[r] > 0)
+					bits[r / 64] |= (uint64_t)1 << (r % 64);
+		}
+		bad = tree_grow(&pl->trees[i], pl->td, pl->h, pl->crit, pl->mf,
+				pl->h->bootstrap ? weight : NULL, feat,
+				pl->imp + i * pl->td->p, w) < 0;
+		pthread_mutex_lock(&pl->lock);
+		pl->failed |= bad;
+		pl->done++;
+		if (!bad && pl->fd->progress)
+			pl->fd->progress(pl->fd->progress_ctx, pl->done, pl->ntrees);
+		pthread_mutex_unlock(&pl->lock);
+	}
+	tree_work_free(w);
+	free(weight);
+	return NULL;
+}
+
+/* The training rows through every tree, in tree order for each row:
+ * pred gets the forest's prediction; with bootstrap, oob the sum over
+ * the trees that did not draw the row and cnt their number. */
+struct pass {
+	const struct pool *pl;
+	const struct forest_model *b;
+	const double *X;
+	size_t n, p, width;
+	double *pred, *oob, *cnt;
+	pthread_mutex_t lock;
+	size_t next;
+};
+
+#define PASS_CHUNK ((size_t)512)
+
+static void *pass_worker(void *arg)
+{
+	struct pass *ps = arg;
+	size_t i, t, k, r0, r1;
+
+	for (;;) {
+		pthread_mutex_lock(&ps->lock);
+		r0 = ps->next;
+		ps->next += PASS_CHUNK;
+		pthread_mutex_unlock(&ps->lock);
+		if (r0 >= ps->n)
+			return NULL;
+		r1 = r0 + PASS_CHUNK < ps->n ? r0 + PASS_CHUNK : ps->n;
+		/* tree by tree over the chunk (each row still sums its trees
+		 * in index order): a tree's nodes stay in cache */
+		for (t = 0; t < ps->b->n; t++) {
+			const struct tree *tr = &ps->b->trees[t];
+			const uint64_t *bits = ps->oob ? ps->pl->inbag + t * ps->pl->words : NULL;
+
+			for (i = r0; i < r1; i++) {
+				const double *v = tree_leaf(tr, ps->X + i * ps->p);
+				double *out = ps->pred + i * ps->width;
+
+				for (k = 0; k < ps->width; k++)
+					out[k] += v[k];
+				if (bits && !(bits[i / 64] >> (i % 64) & 1)) {
+					for (k = 0; k < ps->width; k++)
+						ps->oob[i * ps->width + k] += v[k];
+					ps->cnt[i] += 1;
+				}
+			}
+		}
+		for (i = r0; i < r1; i++)
+			for (k = 0; k < ps->width; k++)
+				ps->pred[i * ps->width + k] /= (double)ps->b->n;
+	}
+}
+
+/* Run fn(arg) on up to nthreads threads (the caller is one). */
+static void run_threads(void *(*fn)(void *), void *arg, int nthreads)
+{
+	pthread_t *tid = calloc((size_t)nthreads + 1, sizeof(*tid));
+	int i, started = 0;
+
+	for (i = 1; tid && i < nthreads; i++)
+		if (pthread_create(&tid[started], NULL, fn, arg) == 0)
+			started++;
+	fn(arg);
+	for (i = 0; i < started; i++)
+		pthread_join(tid[i], NULL);
+	free(tid);
+}
+
+/* Grow every tree with up to nthreads threads (the caller is one). */
+static int grow_all(struct pool *pl, int nthreads)
+{
+	if ((size_t)nthreads > pl->ntrees)
+		nthreads = (int)pl->ntrees;
+	pthread_mutex_init(&pl->lock, NULL);
+	run_threads(worker, pl, nthreads);
+	pthread_mutex_destroy(&pl->lock);
+	return pl->failed ? -1 : 0;
+}
+
+/* Average of the trees' leaves for the n rows of X into out (n * width):
+ * tree by tree, each row summing its trees in index order. */
+static void forest_rows(const struct forest_model *b, size_t width, size_t p,
+			const double *X, size_t n, double *out)
+{
+	size_t t, k, i;
+
+	memset(out, 0, n * width * sizeof(*out));
+	for (t = 0; t < b->n; t++)
+		for (i = 0; i < n; i++) {
+			const double *v = tree_leaf(&b->trees[t], X + i * p);
+
+			for (k = 0; k < width; k++)
+				out[i * width + k] += v[k];
+		}
+	for (i = 0; i < n * width; i++)
+		out[i] /= (double)b->n;
+}
+
+static int ffam_fit(struct model *m, const void *hp, const struct fit_data *d,
+		    struct fit_report *rep, json_t *training,
+		    struct mlci_err *err)
+{
+	const struct tree_params *h = hp;
+	struct forest_model *b = calloc(1, sizeof(*b));
+	struct tree_data td;
+	struct pool pl;
+	double *Xc = NULL, *avg = NULL, *pred = NULL, *oob = NULL, *w = NULL;
+	unsigned char *use = NULL, *isbin = NULL;
+	uint8_t *bin = NULL;
+	double *lohi = NULL;
+	size_t width = m->classifier ? m->nclasses : 1, i, t, k, p = d->p;
+	size_t oob_rows = 0, used_trees = 0;
+	int rc = -1;
+
+	if (!b)
+		return err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
+	m->body = b;
+	memset(&pl, 0, sizeof(pl));
+	if (tree_criterion_for(h, m->classifier, &pl.crit, err) < 0)
+		return -1;
+	if (d->n > (size_t)INT32_MAX)
+		return err_set(err, MLCI_EXIT_DATAERR, NULL, "too many rows for a tree");
+	Xc = tree_columns(d->X, d->n, p);
+	b->n = (size_t)h->n_estimators;
+	b->trees = calloc(b->n, sizeof(*b->trees));
+	b->importance = calloc(m->prep.ncols + 1, sizeof(*b->importance));
+	pl.imp = calloc(b->n * p + 1, sizeof(*pl.imp));
+	avg = calloc(p + 1, sizeof(*avg));
+	pred = malloc((d->n * width + 1) * sizeof(*pred));
+	if (!Xc || !b->trees || !b->importance || !pl.imp || !avg || !pred)
+		goto oom;
+	if (tree_binary(Xc, d->n, p, &bin, &isbin, &lohi) < 0)
+		goto oom;
+	td = (struct tree_data){ Xc, bin, isbin, lohi, lohi + p, d->yc, d->yr,
+				 d->n, p, m->classifier ? m->nclasses : 0 };
+	pl.td = &td, pl.h = h, pl.ntrees = b->n, pl.seed = d->seed;
+	pl.mf = tree_max_features(h, m->classifier, p);
+	pl.trees = b->trees, pl.fd = d;
+	pl.words = (d->n + 63) / 64;
+	if (h->bootstrap) {
+		pl.inbag = calloc(b->n * pl.words + 1, sizeof(*pl.inbag));
+		if (!pl.inbag)
+			goto oom;
+	}
+	if (grow_all(&pl, d->threads < 1 ? 1 : d->threads) < 0)
+		goto oom;
+
+	/* importances: each tree's normalised, averaged, in tree order */
+	for (t = 0; t < b->n; t++) {
+		const double *ti = pl.imp + t * p;
+		double tot = 0;
+
+		if (b->trees[t].n_nodes < 2)
+			continue;
+		for (k = 0; k < p; k++)
+			tot += ti[k];
+		used_trees++;
+		for (k = 0; tot > 0 && k < p; k++)
+			avg[k] += ti[k] / tot;
+	}
+	tree_importance_columns(m, avg, b->importance);
+
+	memset(rep, 0, sizeof(*rep));
+	rep->oob_score = NAN;
+	{
+		struct pass ps;
+
+		memset(&ps, 0, sizeof(ps));
+		ps.pl = &pl, ps.b = b, ps.X = d->X, ps.n = d->n, ps.p = p;
+		ps.width = width, ps.pred = pred;
+		memset(pred, 0, d->n * width * sizeof(*pred));
+		if (h->bootstrap) {
+			oob = calloc(d->n * width + 1, sizeof(*oob));
+			w = calloc(d->n + 1, sizeof(*w));
+			use = calloc(d->n + 1, 1);
+			if (!oob || !w || !use)
+				goto oom;
+			ps.oob = oob, ps.cnt = w;
+		}
+		pthread_mutex_init(&ps.lock, NULL);
+		run_threads(pass_worker, &ps, d->threads < 1 ? 1 : d->threads);
+		pthread_mutex_destroy(&ps.lock);
+	}
+	if (h->bootstrap) {
+		for (i = 0; i < d->n; i++)
+			if (w[i] > 0) {
+				use[i] = 1;
+				oob_rows++;
+				for (k = 0; !m->classifier && k < width; k++)
+					oob[i * width + k] /= w[i];
+			}
+		if (oob_rows)
+			rep->oob_score = tree_score(m->classifier, width, oob,
+						    d->yc, d->yr, d->n, use);
+	}
+	rep->score = tree_score(m->classifier, width, pred, d->yc, d->yr, d->n, NULL);
+	rep->loss = NAN;
+	rep->n_trees = b->n;
+	for (t = 0; t < b->n; t++) {
+		rep->n_nodes += b->trees[t].n_nodes;
+		rep->n_leaves += b->trees[t].n_leaves;
+		if (b->trees[t].depth > rep->depth)
+			rep->depth = b->trees[t].depth;
+	}
+	if (rep->n_nodes > TREE_MAX_NODES) {
+		rc = err_set(err, MLCI_EXIT_DATAERR, NULL,
+			     "the forest has %zu nodes, more than the %zu a model may hold; limit max_depth or n_estimators",
+			     rep->n_nodes, TREE_MAX_NODES);
+		goto out;
+	}
+	json_object_set_new(training, "n_trees", json_integer((json_int_t)b->n));
+	json_object_set_new(training, "n_nodes", json_integer((json_int_t)rep->n_nodes));
+	json_object_set_new(training, "n_leaves", json_integer((json_int_t)rep->n_leaves));
+	json_object_set_new(training, "depth", json_integer((json_int_t)rep->depth));
+	json_object_set_new(training, "max_features", json_integer((json_int_t)pl.mf));
+	if (h->bootstrap) {
+		json_object_set_new(training, "oob_score", oob_rows ?
+				    json_real(rep->oob_score) : json_null());
+		json_object_set_new(training, "oob_rows", json_integer((json_int_t)oob_rows));
+	}
+	rc = 0;
+	goto out;
+oom:
+	rc = err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
+out:
+	free(Xc), free(pl.imp), free(pl.inbag), free(avg), free(pred), free(oob), free(w);
+	free(use), free(bin), free(isbin), free(lohi);
+	return rc;
+}
+
+static int ffam_predict(const struct model *m, const double *X, size_t n,
+			double *out, struct mlci_err *err)
+{
+	const struct forest_model *b = m->body;
+	size_t width = m->classifier ? m->nclasses : 1;
+
+	forest_rows(b, width, m->prep.nout, X, n, out);
+	return 0;
+}
+
+static int ffam_to_json(const struct model *m, json_t *mod)
+{
+	const struct forest_model *b = m->body;
+	json_t *a = json_array();
+	size_t t;
+
+	if (!a || json_object_set_new(mod, "trees", a) < 0)
+		return -1;
+	for (t = 0; t < b->n; t++)
+		if (json_array_append_new(a, tree_to_json(&b->trees[t])) < 0)
+			return -1;
+	if (json_object_set_new(mod, "feature_importances",
+				tree_reals_json(b->importance, m->prep.ncols)) < 0)
+		return -1;
+	return 0;
+}
+
+static int ffam_from_json(struct model *m, const json_t *mod, const char *file,
+			  struct mlci_err *err)
+{
+	struct forest_model *b = calloc(1, sizeof(*b));
+	size_t budget = TREE_MAX_NODES, t, n;
+	json_t *a;
+
+	if (!b)
+		return err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
+	m->body = b;
+	if (json_get_array(mod, "trees", &a, file, err) < 0)
+		return -1;
+	n = json_array_size(a);
+	if (n < 1 || n > FOREST_MAX_TREES)
+		return err_set(err, MLCI_EXIT_DATAERR, file,
+			       "model.trees must hold 1 to %zu trees", FOREST_MAX_TREES);
+	b->trees = calloc(n, sizeof(*b->trees));
+	b->importance = calloc(m->prep.ncols + 1, sizeof(*b->importance));
+	if (!b->trees || !b->importance)
+		return err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
+	for (t = 0; t < n; t++) {
+		char what[48];
+
+		snprintf(what, sizeof(what), "model.trees[%zu]", t);
+		if (tree_from_json(&b->trees[t], json_array_get(a, t),
+				   m->prep.nout, m->classifier ? m->nclasses : 1,
+				   m->classifier, &budget, file, what, err) < 0)
+			return -1;
+		b->n++;
+	}
+	return tree_importance_read(m, mod, b->importance, file, err);
+}
+
+const struct model_family forest_family = {
+	"forest", TASK_EITHER, sizeof(struct tree_params), forest_params_init,
+	tree_param, tree_params_json, ffam_fit, ffam_predict, ffam_to_json,
+	ffam_from_json, ffam_free,
+};

@@ -1,0 +1,1280 @@
+/* CART decision trees: growth, prediction, model.json (see tree.h). */
+#include "tree.h"
+
+#include <float.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "artifact.h"
+#include "forest.h"
+#include "util.h"
+
+uint64_t tree_rng_next(uint64_t *state)
+{
+	uint64_t z = (*state += 0x9e3779b97f4a7c15ULL);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+/* Uniform in [0, m). */
+size_t tree_rng_below(uint64_t *state, size_t m)
+{
+	return (size_t)(((unsigned __int128)tree_rng_next(state) * m) >> 64);
+}
+
+/* --- sorting a node's values, with their rows --- */
+
+static void swap2(double *v, uint32_t *ix, size_t a, size_t b)
+{
+	double t = v[a];
+	uint32_t u = ix[a];
+
+	v[a] = v[b], v[b] = t;
+	ix[a] = ix[b], ix[b] = u;
+}
+
+static void sift(double *v, uint32_t *ix, size_t root, size_t n)
+{
+	for (;;) {
+		size_t c = 2 * root + 1;
+
+		if (c >= n)
+			return;
+		if (c + 1 < n && v[c + 1] > v[c])
+			c++;
+		if (!(v[c] > v[root]))
+			return;
+		swap2(v, ix, root, c);
+		root = c;
+	}
+}
+
+static void heapsort2(double *v, uint32_t *ix, size_t n)
+{
+	size_t i;
+
+	for (i = n / 2; i-- > 0;)
+		sift(v, ix, i, n);
+	for (i = n; i-- > 1;) {
+		swap2(v, ix, 0, i);
+		sift(v, ix, 0, i);
+	}
+}
+
+static double median3(double a, double b, double c)
+{
+	if (a < b)
+		return b < c ? b : a < c ? c : a;
+	return a < c ? a : b < c ? c : b;
+}
+
+/* Introsort: quicksort (median of three, Hoare's partition, which splits
+ * runs of equal values evenly) falling back to heapsort past a depth
+ * limit, insertion sort for short ranges. */
+static void sort2(double *v, uint32_t *ix, size_t n, int limit)
+{
+	while (n > 16) {
+		double piv;
+		size_t i, j;
+
+		if (limit-- <= 0) {
+			heapsort2(v, ix, n);
+			return;
+		}
+		piv = median3(v[0], v[n / 2], v[n - 1]);
+		i = (size_t)-1, j = n;
+		for (;;) {
+			do
+				i++;
+			while (v[i] < piv);
+			do
+				j--;
+			while (v[j] > piv);
+			if (i >= j)
+				break;
+			swap2(v, ix, i, j);
+		}
+		if (j + 1 >= n) {	/* cannot happen with a median pivot */
+			heapsort2(v, ix, n);
+			return;
+		}
+		/* [0, j] <= piv <= [j + 1, n): recurse on the smaller part */
+		if (j + 1 < n - (j + 1)) {
+			sort2(v, ix, j + 1, limit);
+			v += j + 1, ix += j + 1, n -= j + 1;
+		} else {
+			sort2(v + j + 1, ix + j + 1, n - (j + 1), limit);
+			n = j + 1;
+		}
+	}
+	for (size_t i = 1; i < n; i++)
+		for (size_t j = i; j > 0 && v[j] < v[j - 1]; j--)
+			swap2(v, ix, j, j - 1);
+}
+
+/* --- growth --- */
+
+struct item {
+	size_t start, end, depth;
+	long parent;
+	int is_left;
+};
+
+struct tree_work {
+	size_t n, p, K;
+	uint32_t *idx;		/* rows of the tree, partitioned by node */
+	double *w;		/* row weights */
+	double *vals;		/* a node's values of one feature, sorted */
+	uint32_t *vrow;		/* their rows */
+	uint32_t *feats;	/* candidate feature order */
+	double *ct, *cl;	/* class weights: node, left side */
+	struct item *stack;
+	double *imp, *wn;	/* per node: impurity, weighted rows */
+	size_t cap;		/* nodes the arrays hold */
+	/* features known constant: level d lists those of the node last
+	 * split at depth d (a child's are its parent's and more), p slots
+	 * a level; stamp marks the current node's */
+	uint32_t *consts, *stamp, mark;
+	/* the node's rows' weights and labels, in row order */
+	double *nw, *ny;
+	uint32_t *nc;
+	size_t *nconsts, levels;
+};
+
+void tree_work_free(struct tree_work *w)
+{
+	if (!w)
+		return;
+	free(w->idx), free(w->w), free(w->vals), free(w->vrow);
+	free(w->feats), free(w->ct), free(w->cl), free(w->stack);
+	free(w->imp), free(w->wn);
+	free(w->consts), free(w->stamp), free(w->nconsts);
+	free(w->nw), free(w->ny), free(w->nc);
+	free(w);
+}
+
+struct tree_work *tree_work_new(const struct tree_data *d)
+{
+	struct tree_work *w = calloc(1, sizeof(*w));
+	size_t n = d->n + 1, k = d->K + 1;
+
+	if (!w)
+		return NULL;
+	w->n = d->n, w->p = d->p, w->K = d->K;
+	w->cap = 2 * n;
+	w->idx = malloc(n * sizeof(*w->idx));
+	w->w = malloc(n * sizeof(*w->w));
+	w->vals = malloc(n * sizeof(*w->vals));
+	w->vrow = malloc(n * sizeof(*w->vrow));
+	w->feats = malloc((d->p + 1) * sizeof(*w->feats));
+	w->ct = malloc(k * sizeof(*w->ct));
+	w->cl = malloc(k * sizeof(*w->cl));
+	w->stack = malloc((n + 2) * sizeof(*w->stack));
+	w->imp = malloc(w->cap * sizeof(*w->imp));
+	w->wn = malloc(w->cap * sizeof(*w->wn));
+	w->stamp = calloc(d->p + 1, sizeof(*w->stamp));
+	w->nw = malloc(n * sizeof(*w->nw));
+	w->ny = malloc(n * sizeof(*w->ny));
+	w->nc = malloc(n * sizeof(*w->nc));
+	if (!w->nw || !w->ny || !w->nc || !w->stamp || !w->w || !w->vals || !w->vrow || !w->feats || !w->ct ||
+	    !w->cl || !w->stack || !w->imp || !w->wn) {
+		tree_work_free(w);
+		return NULL;
+	}
+	return w;
+}
+
+void tree_free(struct tree *t)
+{
+	if (!t)
+		return;
+	free(t->feature), free(t->threshold), free(t->left), free(t->right);
+	free(t->value), free(t->count), free(t->nodes);
+	memset(t, 0, sizeof(*t));
+}
+
+static double xlogx(double x)
+{
+	return x > 0 ? x * log(x) : 0;
+}
+
+/* Stats of rows idx[s..e): class weights into ct or the weighted mean;
+ * the impurity and the leaf value (into val). */
+static double node_stats(const struct tree_data *d, struct tree_work *w,
+			 enum tree_criterion crit, size_t s, size_t e,
+			 double *wn, double *val, double *sq)
+{
+	size_t i, k;
+	double tot = 0, imp = 0;
+
+	if (d->K) {
+		memset(w->ct, 0, d->K * sizeof(*w->ct));
+		for (i = s; i < e; i++) {
+			w->ct[d->yc[w->idx[i]]] += w->w[w->idx[i]];
+			tot += w->w[w->idx[i]];
+		}
+		*sq = 0;
+		for (k = 0; k < d->K; k++) {
+			double q = w->ct[k] / tot;
+
+			val[k] = q;
+			*sq += w->ct[k] * w->ct[k];
+			if (crit == CRIT_GINI)
+				imp += q * q;
+			else if (q > 0)
+				imp -= q * log2(q);
+		}
+		if (crit == CRIT_GINI)
+			imp = 1 - imp;
+	} else {
+		double sum = 0, mean;
+
+		for (i = s; i < e; i++) {
+			tot += w->w[w->idx[i]];
+			sum += w->w[w->idx[i]] * d->yr[w->idx[i]];
+		}
+		mean = sum / tot;
+		for (i = s; i < e; i++) {
+			double r = d->yr[w->idx[i]] - mean;
+
+			imp += w->w[w->idx[i]] * r * r;
+		}
+		imp /= tot;
+		val[0] = mean;
+		*sq = sum;	/* regression: the weighted sum */
+	}
+	*wn = tot;
+	return imp;
+}
+
+struct split {
+	long feature;
+	double threshold, proxy;
+};
+
+/* Best split of rows idx[s..e) (wn: their weight; sq: sum of squared
+ * class weights, or the weighted sum of values). */
+/* Offer the split of the node (weight wn; sq as in best_split) between
+ * values a < b of feature f, the left side holding weight wl with class
+ * weights w->cl (sum of squares sql, dot product with w->ct cross) or
+ * weighted sum sl. */
+static inline void consider(const struct tree_data *d, struct tree_work *w,
+			    enum tree_criterion crit, double wn, double sq,
+			    double wl, double sl, double sql, double cross,
+			    double a, double b, size_t f, struct split *best)
+{
+	double wr = wn - wl, proxy, t;
+	size_t k;
+
+	if (!d->K) {
+		proxy = sl * sl / wl + (sq - sl) * (sq - sl) / wr;
+	} else if (crit == CRIT_GINI) {
+		proxy = sql / wl + (sq - 2 * cross + sql) / wr;
+	} else {
+		proxy = -xlogx(wl) - xlogx(wr);
+		for (k = 0; k < d->K; k++)
+			proxy += xlogx(w->cl[k]) + xlogx(w->ct[k] - w->cl[k]);
+	}
+	if (!(proxy > best->proxy))
+		return;
+	t = a / 2.0 + b / 2.0;
+	if (t == b || isinf(t))
+		t = a;
+	best->proxy = proxy;
+	best->feature = (long)f;
+	best->threshold = t;
+}
+
+/* Room for the known-constant lists of levels 0..depth. */
+static int consts_room(struct tree_work *w, size_t depth)
+{
+	size_t levels = w->levels ? w->levels : 16;
+	uint32_t *c;
+	size_t *n;
+
+	if (depth < w->levels)
+		return 0;
+	while (levels <= depth)
+		levels *= 2;
+	c = realloc(w->consts, levels * (w->p + 1) * sizeof(*c));
+	if (!c)
+		return -1;
+	w->consts = c;
+	n = realloc(w->nconsts, levels * sizeof(*n));
+	if (!n)
+		return -1;
+	w->nconsts = n;
+	w->levels = levels;
+	return 0;
+}
+
+static void best_split(const struct tree_data *d, struct tree_work *w,
+		       const struct tree_params *h, enum tree_criterion crit,
+		       size_t mf, uint64_t *rng, size_t s, size_t e, double wn,
+		       double sq, size_t depth, struct split *best)
+{
+	size_t m = e - s, msl = (size_t)h->min_samples_leaf, p = d->p;
+	size_t remaining = p, visited = 0, nonconst = 0, i, j, k;
+	int limit = 2 * (int)log2((double)m + 1) + 2;
+	uint32_t *mine = w->consts + depth * (p + 1);
+	size_t *nmine = &w->nconsts[depth];
+
+	/* the parent's constants are this node's too: marked, they are
+	 * drawn (and counted as visited) as before, but not read again */
+	if (++w->mark == 0) {
+		memset(w->stamp, 0, p * sizeof(*w->stamp));
+		w->mark = 1;
+	}
+	for (i = s; i < e; i++) {
+		uint32_t r = w->idx[i];
+
+		w->nw[i - s] = w->w[r];
+		if (d->K)
+			w->nc[i - s] = (uint32_t)d->yc[r];
+		else
+			w->ny[i - s] = d->yr[r];
+	}
+	*nmine = 0;
+	if (depth > 0) {
+		const uint32_t *up = w->consts + (depth - 1) * (p + 1);
+
+		for (i = 0; i < w->nconsts[depth - 1]; i++) {
+			w->stamp[up[i]] = w->mark;
+			mine[(*nmine)++] = up[i];
+		}
+	}
+
+	best->feature = -1;
+	best->proxy = -INFINITY;
+	for (j = 0; j < p; j++)
+		w->feats[j] = (uint32_t)j;
+	while (remaining > 0 && (visited < mf || nonconst == 0)) {
+		const double *col;
+		size_t f;
+		double wl = 0, sl = 0, sql = 0, cross = 0;
+
+		if (mf >= p) {
+			f = w->feats[p - remaining];
+		} else {
+			j = tree_rng_below(rng, remaining);
+			f = w->feats[j];
+			w->feats[j] = w->feats[remaining - 1];
+			w->feats[remaining - 1] = (uint32_t)f;
+		}
+		remaining--, visited++;
+		if (w->stamp[f] == w->mark)
+			continue;	/* constant in the parent */
+		if (d->bin && d->isbin[f]) {
+			/* two values: the one split between them, counted
+			 * from the byte codes (small, so cache-friendly) */
+			const uint8_t *cb = d->bin + f * d->n;
+			size_t nl = 0;
+
+			if (d->K)
+				memset(w->cl, 0, d->K * sizeof(*w->cl));
+			/* branch-free sums over the rows holding the
+			 * smaller value (code 0); exact, the weights being
+			 * whole numbers */
+			if (d->K == 2) {
+				double c1 = 0;
+
+				for (i = 0; i < m; i++) {
+					unsigned c = cb[w->idx[s + i]];
+					double x = (double)(1 - c) * w->nw[i];
+
+					nl += 1 - c;
+					wl += x;
+					c1 += x * (double)w->nc[i];
+				}
+				w->cl[0] = wl - c1;
+				w->cl[1] = c1;
+			} else if (d->K) {
+				for (i = 0; i < m; i++) {
+					unsigned c = cb[w->idx[s + i]];
+					double x = (double)(1 - c) * w->nw[i];
+
+					nl += 1 - c;
+					wl += x;
+					w->cl[w->nc[i]] += x;
+				}
+			} else {
+				for (i = 0; i < m; i++) {
+					unsigned c = cb[w->idx[s + i]];
+
+					if (!c) {
+						nl++;
+						wl += w->nw[i];
+						sl += w->nw[i] * w->ny[i];
+					}
+				}
+			}
+			if (nl == 0 || nl == m) {
+				mine[(*nmine)++] = (uint32_t)f;
+				continue;	/* constant in this node */
+			}
+			nonconst++;
+			for (k = 0; d->K && k < d->K; k++) {
+				sql += w->cl[k] * w->cl[k];
+				cross += w->cl[k] * w->ct[k];
+			}
+			if (nl >= msl && m - nl >= msl)
+				consider(d, w, crit, wn, sq, wl, sl, sql, cross,
+					 d->binlo[f], d->binhi[f], f, best);
+			continue;
+		}
+		col = d->Xc + f * d->n;
+		{
+			double a = col[w->idx[s]], b = a, lo, hi;
+			int two = 1;
+
+			for (i = 0; i < m; i++) {
+				double v = col[w->idx[s + i]];
+
+				w->vrow[i] = w->idx[s + i];
+				w->vals[i] = v;
+				if (v != a) {
+					if (b == a)
+						b = v;
+					else if (v != b)
+						two = 0;
+				}
+			}
+			if (b == a) {
+				mine[(*nmine)++] = (uint32_t)f;
+				continue;	/* constant in this node */
+			}
+			nonconst++;
+			if (two) {
+				/* two values in this node: the one split
+				 * between them, without sorting */
+				size_t nl = 0;
+
+				lo = a < b ? a : b, hi = a < b ? b : a;
+				if (d->K)
+					memset(w->cl, 0, d->K * sizeof(*w->cl));
+				for (i = 0; i < m; i++) {
+					uint32_t r = w->vrow[i];
+
+					if (w->vals[i] != lo)
+						continue;
+					nl++;
+					wl += w->w[r];
+					if (d->K)
+						w->cl[d->yc[r]] += w->w[r];
+					else
+						sl += w->w[r] * d->yr[r];
+				}
+				for (k = 0; d->K && k < d->K; k++) {
+					sql += w->cl[k] * w->cl[k];
+					cross += w->cl[k] * w->ct[k];
+				}
+				if (nl >= msl && m - nl >= msl)
+					consider(d, w, crit, wn, sq, wl, sl, sql,
+						 cross, lo, hi, f, best);
+				continue;
+			}
+		}
+		sort2(w->vals, w->vrow, m, limit);
+		if (d->K)
+			memset(w->cl, 0, d->K * sizeof(*w->cl));
+		for (i = 0; i + 1 < m; i++) {
+			uint32_t r = w->vrow[i];
+			double wi = w->w[r];
+
+			if (d->K) {
+				size_t y = d->yc[r];
+
+				sql += wi * (2 * w->cl[y] + wi);
+				cross += wi * w->ct[y];
+				w->cl[y] += wi;
+			} else {
+				sl += wi * d->yr[r];
+			}
+			wl += wi;
+			if (i + 1 < msl)
+				continue;
+			if (m - (i + 1) < msl)
+				break;
+			if (!(w->vals[i + 1] > w->vals[i]))
+				continue;
+			consider(d, w, crit, wn, sq, wl, sl, sql, cross,
+				 w->vals[i], w->vals[i + 1], f, best);
+		}
+	}
+}
+
+/* Build t->nodes from the arrays; -1 when memory runs out. */
+static int tree_pack(struct tree *t)
+{
+	size_t i;
+
+	t->nodes = malloc((t->n_nodes + 1) * sizeof(*t->nodes));
+	if (!t->nodes)
+		return -1;
+	for (i = 0; i < t->n_nodes; i++)
+		t->nodes[i] = (struct tree_node){ t->threshold[i], t->feature[i],
+						  t->left[i], t->right[i], 0 };
+	return 0;
+}
+
+int tree_grow(struct tree *t, const struct tree_data *d,
+	      const struct tree_params *h, enum tree_criterion crit,
+	      size_t max_features, const double *weight, uint64_t seed,
+	      double *importance, struct tree_work *w)
+{
+	size_t m = 0, i, top = 0, width = d->K ? d->K : 1, cap, nn = 0;
+	size_t mss = (size_t)h->min_samples_split, msl = (size_t)h->min_samples_leaf;
+	uint64_t rng = seed;
+
+	memset(t, 0, sizeof(*t));
+	t->width = width;
+	for (i = 0; i < d->n; i++) {
+		w->w[i] = weight ? weight[i] : 1;
+		if (w->w[i] > 0)
+			w->idx[m++] = (uint32_t)i;
+	}
+	if (mss < 2 * msl)
+		mss = 2 * msl;
+	cap = 2 * m + 1;
+	t->feature = malloc(cap * sizeof(*t->feature));
+	t->threshold = malloc(cap * sizeof(*t->threshold));
+	t->left = malloc(cap * sizeof(*t->left));
+	t->right = malloc(cap * sizeof(*t->right));
+	t->value = malloc(cap * width * sizeof(*t->value));
+	if (d->K)
+		t->count = malloc(cap * width * sizeof(*t->count));
+	if (!t->feature || !t->threshold || !t->left || !t->right || !t->value ||
+	    (d->K && !t->count)) {
+		tree_free(t);
+		return -1;
+	}
+	w->stack[top++] = (struct item){ 0, m, 0, -1, 0 };
+	while (top) {
+		struct item it = w->stack[--top];
+		size_t id = nn++, n = it.end - it.start;
+		double wn, sq, imp;
+		struct split sp;
+		int leaf;
+
+		if (it.parent >= 0) {
+			if (it.is_left)
+				t->left[it.parent] = (int32_t)id;
+			else
+				t->right[it.parent] = (int32_t)id;
+		}
+		imp = node_stats(d, w, crit, it.start, it.end, &wn, t->value + id * width, &sq);
+		if (d->K)
+			memcpy(t->count + id * width, w->ct, width * sizeof(*t->count));
+		w->imp[id] = imp, w->wn[id] = wn;
+		leaf = (h->max_depth && it.depth >= (size_t)h->max_depth) ||
+		       n < mss || imp <= DBL_EPSILON;
+		sp.feature = -1;
+		if (!leaf) {
+			if (consts_room(w, it.depth) < 0) {
+				tree_free(t);
+				return -1;
+			}
+			best_split(d, w, h, crit, max_features, &rng, it.start,
+				   it.end, wn, sq, it.depth, &sp);
+		}
+		t->threshold[id] = 0;
+		t->left[id] = t->right[id] = -1;
+		t->feature[id] = -1;
+		if (sp.feature < 0) {
+			t->n_leaves++;
+			if (it.depth > t->depth)
+				t->depth = it.depth;
+			continue;
+		}
+		{
+			const double *col = d->Xc + (size_t)sp.feature * d->n;
+			size_t a = it.start, nr = 0, q;
+
+			/* stable: rows stay ascending in every node, so the
+			 * gathers of a feature's values read memory in order */
+			for (q = it.start; q < it.end; q++) {
+				uint32_t u = w->idx[q];
+
+				if (col[u] <= sp.threshold)
+					w->idx[a++] = u;
+				else
+					w->vrow[nr++] = u;
+			}
+			memcpy(w->idx + a, w->vrow, nr * sizeof(*w->idx));
+			t->feature[id] = (int32_t)sp.feature;
+			t->threshold[id] = sp.threshold;
+			w->stack[top++] = (struct item){ a, it.end, it.depth + 1, (long)id, 0 };
+			w->stack[top++] = (struct item){ it.start, a, it.depth + 1, (long)id, 1 };
+		}
+	}
+	t->n_nodes = nn;
+	if (tree_pack(t) < 0) {
+		tree_free(t);
+		return -1;
+	}
+	if (importance)
+		for (i = 0; i < nn; i++)
+			if (t->feature[i] >= 0) {
+				size_t l = (size_t)t->left[i], r = (size_t)t->right[i];
+
+				importance[t->feature[i]] += w->wn[i] * w->imp[i] -
+					w->wn[l] * w->imp[l] - w->wn[r] * w->imp[r];
+			}
+	return 0;
+}
+
+const double *tree_leaf(const struct tree *t, const double *x)
+{
+	const struct tree_node *nd = t->nodes;
+	int32_t i = 0;
+
+	while (nd[i].feature >= 0)
+		i = x[nd[i].feature] <= nd[i].threshold ? nd[i].left : nd[i].right;
+	return t->value + (size_t)i * t->width;
+}
+
+/* --- model.json --- */
+
+json_t *tree_reals_json(const double *v, size_t n)
+{
+	json_t *a = json_array();
+	size_t i;
+
+	for (i = 0; a && i < n; i++)
+		if (json_array_append_new(a, json_real(v[i])) < 0) {
+			json_decref(a);
+			return NULL;
+		}
+	return a;
+}
+
+json_t *tree_to_json(const struct tree *t)
+{
+	json_t *j = json_object(), *f = json_array(), *th = json_array();
+	json_t *l = json_array(), *r = json_array(), *v = json_array();
+	size_t i;
+
+	if (!j || !f || !th || !l || !r || !v)
+		goto fail;
+	for (i = 0; i < t->n_nodes; i++) {
+		json_t *row = tree_reals_json((t->count ? t->count : t->value) +
+					      i * t->width, t->width);
+
+		if (!row || json_array_append_new(v, row) < 0 ||
+		    json_array_append_new(f, json_integer(t->feature[i])) < 0 ||
+		    json_array_append_new(th, json_real(t->threshold[i])) < 0 ||
+		    json_array_append_new(l, json_integer(t->left[i])) < 0 ||
+		    json_array_append_new(r, json_integer(t->right[i])) < 0)
+			goto fail;
+	}
+	json_object_set_new(j, "n_nodes", json_integer((json_int_t)t->n_nodes));
+	json_object_set_new(j, "feature", f);
+	json_object_set_new(j, "threshold", th);
+	json_object_set_new(j, "left", l);
+	json_object_set_new(j, "right", r);
+	json_object_set_new(j, "value", v);
+	return j;
+fail:
+	json_decref(j), json_decref(f), json_decref(th), json_decref(l);
+	json_decref(r), json_decref(v);
+	return NULL;
+}
+
+static int tbad(struct mlci_err *err, const char *file, const char *what,
+		const char *msg, long i)
+{
+	if (i >= 0)
+		return err_set(err, MLCI_EXIT_DATAERR, file, "%s node %ld: %s",
+			       what, i, msg);
+	return err_set(err, MLCI_EXIT_DATAERR, file, "%s: %s", what, msg);
+}
+
+/* An integer in [lo, hi] at a[i]. */
+static int get_index(const json_t *a, size_t i, long lo, long hi, long *out)
+{
+	json_t *v = json_array_get(a, i);
+
+	if (!json_is_integer(v) || json_integer_value(v) < lo ||
+	    json_integer_value(v) > hi)
+		return -1;
+	*out = (long)json_integer_value(v);
+	return 0;
+}
+
+int tree_from_json(struct tree *t, const json_t *j, size_t p, size_t width,
+		   int classifier, size_t *budget, const char *file,
+		   const char *what, struct mlci_err *err)
+{
+	static const char *const keys[] = { "feature", "threshold", "left",
+					    "right", "value" };
+	json_t *a[5], *nv = json_object_get(j, "n_nodes");
+	unsigned char *parents = NULL;
+	size_t n, i, k;
+	int rc = -1;
+
+	memset(t, 0, sizeof(*t));
+	if (!json_is_object(j))
+		return tbad(err, file, what, "not an object", -1);
+	if (!json_is_integer(nv) || json_integer_value(nv) < 1)
+		return tbad(err, file, what, "n_nodes must be a positive integer", -1);
+	for (k = 0; k < 5; k++) {
+		a[k] = json_object_get(j, keys[k]);
+		if (!json_is_array(a[k]) ||
+		    (json_int_t)json_array_size(a[k]) != json_integer_value(nv))
+			return err_set(err, MLCI_EXIT_DATAERR, file,
+				       "%s: %s must be an array of n_nodes (%lld) entries",
+				       what, keys[k], (long long)json_integer_value(nv));
+	}
+	n = json_array_size(a[0]);	/* bounded by the file's own length */
+	if (n > *budget || n > (size_t)INT32_MAX)
+		return tbad(err, file, what, "too many nodes", -1);
+	*budget -= n;
+	t->width = width;
+	t->feature = malloc(n * sizeof(*t->feature));
+	t->threshold = malloc(n * sizeof(*t->threshold));
+	t->left = malloc(n * sizeof(*t->left));
+	t->right = malloc(n * sizeof(*t->right));
+	t->value = malloc(n * width * sizeof(*t->value));
+	if (classifier)
+		t->count = malloc(n * width * sizeof(*t->count));
+	parents = calloc(n, 1);
+	if (!t->feature || !t->threshold || !t->left || !t->right ||
+	    !t->value || (classifier && !t->count) || !parents) {
+		err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
+		goto out;
+	}
+	t->n_nodes = n;
+	for (i = 0; i < n; i++) {
+		json_t *th = json_array_get(a[1], i), *row = json_array_get(a[4], i);
+		long f, l, r;
+		double sum = 0;
+
+		if (get_index(a[0], i, -1, (long)p - 1, &f) < 0) {
+			tbad(err, file, what, "feature must be -1 or an encoded feature index", (long)i);
+			goto out;
+		}
+		if (!json_is_number(th) || !isfinite(json_number_value(th))) {
+			tbad(err, file, what, "threshold must be a finite number", (long)i);
+			goto out;
+		}
+		t->feature[i] = (int32_t)f;
+		t->threshold[i] = json_number_value(th);
+		if (f < 0) {
+			if (get_index(a[2], i, -1, -1, &l) < 0 ||
+			    get_index(a[3], i, -1, -1, &r) < 0) {
+				tbad(err, file, what, "a leaf's children must be -1", (long)i);
+				goto out;
+			}
+		} else if (get_index(a[2], i, (long)i + 1, (long)n - 1, &l) < 0 ||
+			   get_index(a[3], i, (long)i + 1, (long)n - 1, &r) < 0 ||
+			   l == r || parents[l]++ || parents[r]++) {
+			tbad(err, file, what,
+			     "children must be distinct nodes after their parent, each with one parent",
+			     (long)i);
+			goto out;
+		}
+		t->left[i] = (int32_t)l, t->right[i] = (int32_t)r;
+		if (!json_is_array(row) || json_array_size(row) != width) {
+			err_set(err, MLCI_EXIT_DATAERR, file,
+				"%s node %zu: value must be an array of %zu numbers",
+				what, i, width);
+			goto out;
+		}
+		for (k = 0; k < width; k++) {
+			json_t *x = json_array_get(row, k);
+			double v = json_number_value(x);
+
+			if (!json_is_number(x) || !isfinite(v) ||
+			    (classifier && !(v >= 0))) {
+				tbad(err, file, what, classifier ?
+				     "value must hold class weights >= 0" :
+				     "value must be a finite number", (long)i);
+				goto out;
+			}
+			t->value[i * width + k] = v;
+			sum += v;
+		}
+		if (classifier) {
+			if (!(sum > 0) || !isfinite(sum)) {
+				tbad(err, file, what,
+				     "value's class weights must have a finite sum > 0", (long)i);
+				goto out;
+			}
+			for (k = 0; k < width; k++) {
+				t->count[i * width + k] = t->value[i * width + k];
+				t->value[i * width + k] /= sum;
+			}
+		}
+	}
+	for (i = 1; i < n; i++)
+		if (parents[i] != 1) {
+			tbad(err, file, what, "not reachable from the root", (long)i);
+			goto out;
+		}
+	if (tree_pack(t) < 0) {
+		err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
+		goto out;
+	}
+	rc = 0;
+out:
+	free(parents);
+	if (rc < 0)
+		tree_free(t);
+	return rc;
+}
+
+/* --- shared family helpers --- */
+
+size_t tree_max_features(const struct tree_params *h, int classifier,
+			 size_t p)
+{
+	enum tree_mf mf = h->mf;
+	double k;
+
+	if (mf == MF_DEFAULT)
+		mf = h->forest && classifier ? MF_SQRT : MF_ALL;
+	switch (mf) {
+	case MF_SQRT:
+		k = floor(sqrt((double)p));
+		break;
+	case MF_LOG2:
+		k = floor(log2((double)p));
+		break;
+	case MF_FRACTION:
+		k = floor(h->mf_value * (double)p);
+		break;
+	case MF_COUNT:
+		k = h->mf_value;
+		break;
+	default:
+		k = (double)p;
+	}
+	if (k < 1)
+		k = 1;
+	return k > (double)p ? p : (size_t)k;
+}
+
+void tree_params_init(void *hp, int classifier)
+{
+	struct tree_params *h = hp;
+
+	memset(h, 0, sizeof(*h));
+	h->min_samples_split = 2;
+	h->min_samples_leaf = 1;
+	h->n_estimators = 100;
+	h->bootstrap = 1;
+}
+
+static void forest_params_flag(void *hp)
+{
+	((struct tree_params *)hp)->forest = 1;
+}
+
+static int tparam_bad(struct mlci_err *err, const char *kv, const char *why)
+{
+	return err_set(err, MLCI_EXIT_USAGE, NULL, "--param %.100s: %s", kv, why);
+}
+
+/* An integer from lo to hi, or -1. */
+static int int_value(const char *s, long lo, long hi, long *out)
+{
+	double v;
+
+	if (parse_double(s, &v) < 0 || v != floor(v) || v < (double)lo ||
+	    v > (double)hi)
+		return -1;
+	*out = (long)v;
+	return 0;
+}
+
+int tree_param(void *hp, int classifier, const char *kv, size_t klen,
+	       const char *val, struct mlci_err *err)
+{
+	struct tree_params *h = hp;
+	double v;
+
+#define KEY(s) (klen == strlen(s) && !strncmp(kv, s, klen))
+	if (KEY("criterion")) {
+		if (!strcmp(val, "gini"))
+			h->criterion = CRIT_GINI;
+		else if (!strcmp(val, "entropy"))
+			h->criterion = CRIT_ENTROPY;
+		else if (!strcmp(val, "squared_error"))
+			h->criterion = CRIT_MSE;
+		else
+			return tparam_bad(err, kv, "criterion must be gini, entropy or squared_error");
+	} else if (KEY("max_depth")) {
+		if (!strcmp(val, "none"))
+			h->max_depth = 0;
+		else if (int_value(val, 1, 100000, &h->max_depth) < 0)
+			return tparam_bad(err, kv, "max_depth must be an integer from 1 to 100000, or none");
+	} else if (KEY("min_samples_split")) {
+		if (int_value(val, 2, 1L << 40, &h->min_samples_split) < 0)
+			return tparam_bad(err, kv, "min_samples_split must be an integer >= 2");
+	} else if (KEY("min_samples_leaf")) {
+		if (int_value(val, 1, 1L << 40, &h->min_samples_leaf) < 0)
+			return tparam_bad(err, kv, "min_samples_leaf must be an integer >= 1");
+	} else if (KEY("max_features")) {
+		if (!strcmp(val, "all") || !strcmp(val, "none"))
+			h->mf = MF_ALL;
+		else if (!strcmp(val, "sqrt"))
+			h->mf = MF_SQRT;
+		else if (!strcmp(val, "log2"))
+			h->mf = MF_LOG2;
+		else if (parse_double(val, &v) < 0)
+			return tparam_bad(err, kv, "max_features must be all, sqrt, log2, a fraction or a count");
+		else if (strpbrk(val, ".eE")) {
+			if (!(v > 0 && v <= 1))
+				return tparam_bad(err, kv, "a fraction of the features must be in (0, 1]");
+			h->mf = MF_FRACTION, h->mf_value = v;
+		} else {
+			if (v < 1 || v > 1e9 || v != floor(v))
+				return tparam_bad(err, kv, "a count of features must be an integer >= 1");
+			h->mf = MF_COUNT, h->mf_value = v;
+		}
+	} else if (h->forest && KEY("n_estimators")) {
+		if (int_value(val, 1, 100000, &h->n_estimators) < 0)
+			return tparam_bad(err, kv, "n_estimators must be an integer from 1 to 100000");
+	} else if (h->forest && KEY("bootstrap")) {
+		if (!strcmp(val, "true") || !strcmp(val, "1"))
+			h->bootstrap = 1;
+		else if (!strcmp(val, "false") || !strcmp(val, "0"))
+			h->bootstrap = 0;
+		else
+			return tparam_bad(err, kv, "bootstrap must be true or false");
+	} else {
+		return err_set(err, MLCI_EXIT_USAGE, NULL,
+			       "--param %.100s: model '%s' has no parameter '%.*s' (it takes: %s)",
+			       kv, h->forest ? "forest" : "tree", (int)klen, kv,
+			       h->forest ? "bootstrap, criterion, max_depth, max_features, min_samples_leaf, min_samples_split, n_estimators" :
+			       "criterion, max_depth, max_features, min_samples_leaf, min_samples_split");
+	}
+#undef KEY
+	return 0;
+}
+
+int tree_criterion_for(const struct tree_params *h, int classifier,
+		       enum tree_criterion *crit, struct mlci_err *err)
+{
+	*crit = h->criterion;
+	if (*crit == CRIT_DEFAULT)
+		*crit = classifier ? CRIT_GINI : CRIT_MSE;
+	if (classifier != (*crit != CRIT_MSE))
+		return err_set(err, MLCI_EXIT_USAGE, NULL,
+			       "--param criterion=%s is for %s; the label makes this a %s task (see --task)",
+			       *crit == CRIT_MSE ? "squared_error" :
+			       *crit == CRIT_GINI ? "gini" : "entropy",
+			       classifier ? "regression" : "classification",
+			       classifier ? "classification" : "regression");
+	return 0;
+}
+
+json_t *tree_params_json(const void *hp, int classifier)
+{
+	const struct tree_params *h = hp;
+	json_t *p = json_object();
+	enum tree_criterion c = h->criterion;
+
+	if (!p)
+		return NULL;
+	if (c == CRIT_DEFAULT)
+		c = classifier ? CRIT_GINI : CRIT_MSE;
+	json_object_set_new(p, "criterion", json_string(c == CRIT_GINI ? "gini" :
+				c == CRIT_ENTROPY ? "entropy" : "squared_error"));
+	json_object_set_new(p, "max_depth", h->max_depth ?
+			    json_integer(h->max_depth) : json_null());
+	json_object_set_new(p, "min_samples_leaf", json_integer(h->min_samples_leaf));
+	json_object_set_new(p, "min_samples_split", json_integer(h->min_samples_split));
+	switch (h->mf == MF_DEFAULT ? (h->forest && classifier ? MF_SQRT : MF_ALL) : h->mf) {
+	case MF_SQRT:
+		json_object_set_new(p, "max_features", json_string("sqrt"));
+		break;
+	case MF_LOG2:
+		json_object_set_new(p, "max_features", json_string("log2"));
+		break;
+	case MF_FRACTION:
+		json_object_set_new(p, "max_features", json_real(h->mf_value));
+		break;
+	case MF_COUNT:
+		json_object_set_new(p, "max_features", json_integer((json_int_t)h->mf_value));
+		break;
+	default:
+		json_object_set_new(p, "max_features", json_string("all"));
+	}
+	if (h->forest) {
+		json_object_set_new(p, "n_estimators", json_integer(h->n_estimators));
+		json_object_set_new(p, "bootstrap", json_boolean(h->bootstrap));
+	}
+	return p;
+}
+
+int tree_binary(const double *Xc, size_t n, size_t p, uint8_t **bin,
+		unsigned char **isbin, double **lohi)
+{
+	size_t i, j;
+
+	*bin = malloc(n * p + 1);
+	*isbin = calloc(p + 1, 1);
+	*lohi = calloc(2 * p + 1, sizeof(**lohi));
+	if (!*bin || !*isbin || !*lohi) {
+		free(*bin), free(*isbin), free(*lohi);
+		*bin = NULL, *isbin = NULL, *lohi = NULL;
+		return -1;
+	}
+	for (j = 0; j < p; j++) {
+		const double *c = Xc + j * n;
+		double a = n ? c[0] : 0, b = a;
+		int two = 1;
+
+		for (i = 0; i < n && two; i++)
+			if (c[i] != a) {
+				if (b == a)
+					b = c[i];
+				else if (c[i] != b)
+					two = 0;
+			}
+		if (!two || a == b)
+			continue;	/* constant columns take the usual path */
+		(*isbin)[j] = 1;
+		(*lohi)[j] = a < b ? a : b;
+		(*lohi)[p + j] = a < b ? b : a;
+		for (i = 0; i < n; i++)
+			(*bin)[j * n + i] = c[i] == (a > b ? a : b);
+	}
+	return 0;
+}
+
+double *tree_columns(const double *X, size_t n, size_t p)
+{
+	double *c = malloc((n * p + 1) * sizeof(*c));
+	size_t i, j;
+
+	if (!c)
+		return NULL;
+	for (i = 0; i < n; i++)
+		for (j = 0; j < p; j++)
+			c[j * n + i] = X[i * p + j];
+	return c;
+}
+
+void tree_importance_columns(const struct model *m, const double *imp,
+			     double *col)
+{
+	size_t i, k;
+	double tot = 0;
+
+	for (i = 0; i < m->prep.ncols; i++) {
+		const struct prep_col *c = &m->prep.cols[i];
+		size_t n = c->kind == PREP_NUMERIC ? 1 : c->ncats;
+
+		col[i] = 0;
+		for (k = 0; k < n; k++)
+			col[i] += imp[c->offset + k];
+		tot += col[i];
+	}
+	for (i = 0; i < m->prep.ncols; i++)
+		col[i] = tot > 0 ? col[i] / tot : 0;
+}
+
+int tree_importance_read(const struct model *m, const json_t *mod,
+			 double *col, const char *file, struct mlci_err *err)
+{
+	json_t *a;
+	size_t i;
+
+	if (json_get_array(mod, "feature_importances", &a, file, err) < 0)
+		return -1;
+	if (json_array_size(a) != m->prep.ncols)
+		return err_set(err, MLCI_EXIT_DATAERR, file,
+			       "model.feature_importances must hold %zu numbers, one per feature",
+			       m->prep.ncols);
+	for (i = 0; i < m->prep.ncols; i++) {
+		json_t *x = json_array_get(a, i);
+
+		if (!json_is_number(x) || !isfinite(json_number_value(x)) ||
+		    json_number_value(x) < 0)
+			return err_set(err, MLCI_EXIT_DATAERR, file,
+				       "model.feature_importances[%zu] is not a finite number >= 0", i);
+		col[i] = json_number_value(x);
+	}
+	return 0;
+}
+
+double tree_score(int classifier, size_t width, const double *pred,
+		  const size_t *yc, const double *yr, size_t n,
+		  const unsigned char *use)
+{
+	size_t i, k, used = 0, hits = 0;
+	double mean = 0, rss = 0, tss = 0;
+
+	for (i = 0; i < n; i++) {
+		if (use && !use[i])
+			continue;
+		used++;
+		if (classifier) {
+			size_t b = 0;
+
+			for (k = 1; k < width; k++)
+				if (pred[i * width + k] > pred[i * width + b])
+					b = k;
+			hits += b == yc[i];
+		} else {
+			mean += yr[i];
+		}
+	}
+	if (!used)
+		return NAN;
+	if (classifier)
+		return (double)hits / (double)used;
+	mean /= (double)used;
+	for (i = 0; i < n; i++)
+		if (!use || use[i]) {
+			rss += (yr[i] - pred[i]) * (yr[i] - pred[i]);
+			tss += (yr[i] - mean) * (yr[i] - mean);
+		}
+	return tss > 0 ? 1 - rss / tss : (rss == 0 ? 1 : 0);
+}
+
+/* --- the tree family --- */
+
+struct tree_model {
+	struct tree t;
+	double *importance;	/* per input column */
+};
+
+static void tfam_free(void *body)
+{
+	struct tree_model *b = body;
+
+	if (!b)
+		return;
+	tree_free(&b->t);
+	free(b->importance);
+	free(b);
+}
+
+static int tfam_fit(struct model *m, const void *hp, const struct fit_data *d,
+		    struct fit_report *rep, json_t *training,
+		    struct mlci_err *err)
+{
+	const struct tree_params *h = hp;
+	struct tree_model *b = calloc(1, sizeof(*b));
+	struct tree_data td;
+	struct tree_work *w = NULL;
+	enum tree_criterion crit;
+	double *Xc = NULL, *imp = NULL, *pred = NULL;
+	uint8_t *bin = NULL;
+	unsigned char *isbin = NULL;
+	double *lohi = NULL;
+	size_t width = m->classifier ? m->nclasses : 1, i, mf;
+	uint64_t seed = (uint64_t)d->seed;
+	int rc = -1;
+
+	if (!b)
+		return err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
+	m->body = b;
+	if (tree_criterion_for(h, m->classifier, &crit, err) < 0)
+		return -1;
+	if (d->n > (size_t)INT32_MAX)
+		return err_set(err, MLCI_EXIT_DATAERR, NULL, "too many rows for a tree");
+	Xc = tree_columns(d->X, d->n, d->p);
+	imp = calloc(d->p + 1, sizeof(*imp));
+	b->importance = calloc(m->prep.ncols + 1, sizeof(*b->importance));
+	pred = malloc((d->n * width + 1) * sizeof(*pred));
+	if (!Xc || !imp || !b->importance || !pred)
+		goto oom;
+	if (tree_binary(Xc, d->n, d->p, &bin, &isbin, &lohi) < 0)
+		goto oom;
+	td = (struct tree_data){ Xc, bin, isbin, lohi, lohi + d->p, d->yc,
+				 d->yr, d->n, d->p, m->classifier ? m->nclasses : 0 };
+	w = tree_work_new(&td);
+	if (!w)
+		goto oom;
+	mf = tree_max_features(h, m->classifier, d->p);
+	tree_rng_next(&seed);
+	if (tree_grow(&b->t, &td, h, crit, mf, NULL, seed, imp, w) < 0)
+		goto oom;
+	tree_importance_columns(m, imp, b->importance);
+	for (i = 0; i < d->n; i++)
+		memcpy(pred + i * width, tree_leaf(&b->t, d->X + i * d->p),
+		       width * sizeof(*pred));
+	memset(rep, 0, sizeof(*rep));
+	rep->score = tree_score(m->classifier, width, pred, d->yc, d->yr, d->n, NULL);
+	rep->loss = NAN;
+	rep->oob_score = NAN;
+	rep->n_trees = 1;
+	rep->n_nodes = b->t.n_nodes;
+	rep->n_leaves = b->t.n_leaves;
+	rep->depth = b->t.depth;
+	json_object_set_new(training, "n_nodes", json_integer((json_int_t)b->t.n_nodes));
+	json_object_set_new(training, "n_leaves", json_integer((json_int_t)b->t.n_leaves));
+	json_object_set_new(training, "depth", json_integer((json_int_t)b->t.depth));
+	json_object_set_new(training, "max_features", json_integer((json_int_t)mf));
+	rc = 0;
+	goto out;
+oom:
+	rc = err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
+out:
+	tree_work_free(w);
+	free(Xc), free(imp), free(pred), free(bin), free(isbin), free(lohi);
+	return rc;
+}
+
+static int tfam_predict(const struct model *m, const double *X, size_t n,
+			double *out, struct mlci_err *err)
+{
+	const struct tree_model *b = m->body;
+	size_t i, p = m->prep.nout;
+
+	for (i = 0; i < n; i++)
+		memcpy(out + i * b->t.width, tree_leaf(&b->t, X + i * p),
+		       b->t.width * sizeof(*out));
+	return 0;
+}
+
+static int tfam_to_json(const struct model *m, json_t *mod)
+{
+	const struct tree_model *b = m->body;
+
+	if (json_object_set_new(mod, "tree", tree_to_json(&b->t)) < 0 ||
+	    json_object_set_new(mod, "feature_importances",
+				tree_reals_json(b->importance, m->prep.ncols)) < 0)
+		return -1;
+	return 0;
+}
+
+static int tfam_from_json(struct model *m, const json_t *mod, const char *file,
+			  struct mlci_err *err)
+{
+	struct tree_model *b = calloc(1, sizeof(*b));
+	size_t budget = TREE_MAX_NODES;
+	json_t *t;
+
+	if (!b)
+		return err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
+	m->body = b;
+	b->importance = calloc(m->prep.ncols + 1, sizeof(*b->importance));
+	if (!b->importance)
+		return err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
+	if (json_get_object(mod, "tree", &t, file, err) < 0 ||
+	    tree_from_json(&b->t, t, m->prep.nout, m->classifier ? m->nclasses : 1,
+			   m->classifier, &budget, file, "model.tree", err) < 0)
+		return -1;
+	return tree_importance_read(m, mod, b->importance, file, err);
+}
+
+const struct model_family tree_family = {
+	"tree", TASK_EITHER, sizeof(struct tree_params), tree_params_init,
+	tree_param, tree_params_json, tfam_fit, tfam_predict, tfam_to_json,
+	tfam_from_json, tfam_free,
+};
+
+void forest_params_init(void *hp, int classifier)
+{
+	tree_params_init(hp, classifier);
+	forest_params_flag(hp);
+}
