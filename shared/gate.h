@@ -35,6 +35,14 @@ struct gate_opts {
 	const char *markdown;
 	const char *openmetrics;
 	const char *dotenv;
+	/* paired rules */
+	const char *predictions;	/* the candidate's predictions file, or NULL:
+					 * the one metrics.json records */
+	const char *baseline_predictions;	/* the baseline's, likewise */
+	double alpha;			/* level of the tests, e.g. 0.05 */
+	long bootstrap;			/* paired-bootstrap resamples */
+	long seed;			/* of the resampling */
+	const char *inconclusive;	/* "pass", "fail" or "inconclusive" (NULL) */
 };
 
 struct gate_result {

@@ -35,6 +35,7 @@ static void add_rule(struct report *r, const char *text, const char *metric,
 	rr->threshold = threshold;
 	rr->delta = value - threshold;
 	rr->pass = pass;
+	rr->status = pass ? REPORT_PASS : REPORT_FAIL;
 }
 
 static void add_metric(struct report *r, const char *name, double v)
@@ -172,9 +173,9 @@ static void test_report__markdown_table(void **state)
 	assert_non_null(strstr(b.data, "\xE2\x9D\x8C FAIL"));
 	assert_non_null(strstr(b.data, "**Verdict: fail**"));
 	assert_non_null(strstr(b.data, "1 of 2 rules passed"));
-	assert_non_null(strstr(b.data, "| rule | metric | value | threshold | baseline | delta | status |\n"));
-	assert_non_null(strstr(b.data, "| `accuracy >= 0.8` | `accuracy` | 0.853 | 0.8 | 0.81 | +0.043 | \xE2\x9C\x85 pass |\n"));
-	assert_non_null(strstr(b.data, "| `f1_macro >= 0.9` | `a\\|b'c` | 0.8 | 0.9 |  | -0.1 | \xE2\x9D\x8C fail |\n"));
+	assert_non_null(strstr(b.data, "| rule | metric | value | threshold | baseline | delta | status | evidence |\n"));
+	assert_non_null(strstr(b.data, "| `accuracy >= 0.8` | `accuracy` | 0.853 | 0.8 | 0.81 | +0.043 | \xE2\x9C\x85 pass | point estimate |\n"));
+	assert_non_null(strstr(b.data, "| `f1_macro >= 0.9` | `a\\|b'c` | 0.8 | 0.9 |  | -0.1 | \xE2\x9D\x8C fail | point estimate |\n"));
 
 	/* a value just below its threshold never prints the same as it */
 	add_rule(&r, "m >= 0.85", "m", ">=", 0.84999999, 0.85, 0);
@@ -205,8 +206,10 @@ static void test_report__openmetrics_format(void **state)
 	assert_non_null(strstr(b.data, "\nmlci_gate_passed 0\n"));
 	assert_non_null(strstr(b.data, "\nmlci_gate_rules 2\n"));
 	assert_non_null(strstr(b.data, "\nmlci_gate_rules_failed 1\n"));
-	assert_int_equal(count(b.data, "# TYPE "), 5);
-	assert_int_equal(count(b.data, "# HELP "), 5);
+	assert_non_null(strstr(b.data, "mlci_gate_rule_inconclusive{rule=\"f1_macro >= 0.9\"} 0\n"));
+	assert_non_null(strstr(b.data, "\nmlci_gate_inconclusive 0\n"));
+	assert_int_equal(count(b.data, "# TYPE "), 7);
+	assert_int_equal(count(b.data, "# HELP "), 7);
 	assert_null(strstr(b.data, "\n\n"));
 	assert_true(b.len > 6 && !strcmp(b.data + b.len - 6, "# EOF\n"));
 	buf_release(&b);
@@ -281,9 +284,10 @@ static void test_report__dotenv_content(void **state)
 	sample(&r);
 	buf_init(&b);
 	assert_int_equal(report_dotenv(&b, &r), 0);
-	assert_string_equal(b.data, "MLCI_GATE_VERDICT=fail\nMLCI_GATE_RULES=2\n"
-			    "MLCI_GATE_FAILED=1\nMLCI_ACCURACY=0.853\nMLCI_F1_MACRO=0.8\n");
-	assert_int_equal(check_dotenv(b.data), 5);
+	assert_string_equal(b.data, "MLCI_GATE_VERDICT=fail\nMLCI_GATE_DECISION=fail\n"
+			    "MLCI_GATE_RULES=2\nMLCI_GATE_FAILED=1\nMLCI_GATE_INCONCLUSIVE=0\n"
+			    "MLCI_ACCURACY=0.853\nMLCI_F1_MACRO=0.8\n");
+	assert_int_equal(check_dotenv(b.data), 7);
 	buf_release(&b);
 	report_free(&r);
 }
@@ -306,11 +310,11 @@ static void test_report__dotenv_limits(void **state)
 	buf_init(&b);
 	assert_int_equal(report_dotenv(&b, &r), 0);
 	assert_int_equal(check_dotenv(b.data), REPORT_DOTENV_MAX_LINES);
-	assert_non_null(strstr(b.data, "MLCI_GATE_RULES=3\nMLCI_GATE_FAILED=1\n"
+	assert_non_null(strstr(b.data, "MLCI_GATE_RULES=3\nMLCI_GATE_FAILED=1\nMLCI_GATE_INCONCLUSIVE=0\n"
 			       "MLCI_ACCURACY=0.853\nMLCI_F1_MACRO=0.8\nMLCI_M39=13\n"
 			       "MLCI_M00=0\nMLCI_M01=0.3333333333333333\n"));
-	assert_null(strstr(b.data, "MLCI_M14="));
-	assert_non_null(strstr(b.data, "MLCI_M13="));
+	assert_null(strstr(b.data, "MLCI_M12="));
+	assert_non_null(strstr(b.data, "MLCI_M11="));
 	buf_release(&b);
 	report_free(&r);
 
@@ -329,7 +333,7 @@ static void test_report__dotenv_limits(void **state)
 	buf_init(&b);
 	assert_int_equal(report_dotenv(&b, &r), 0);
 	assert_true(b.len < REPORT_DOTENV_MAX_BYTES);
-	assert_true(b.len > 4000);
+	assert_true(b.len > 3500);
 	assert_int_equal(check_dotenv(b.data), REPORT_DOTENV_MAX_LINES);
 	assert_non_null(strstr(b.data, "KKKK00=-1.2345678901234567e-100\n"));
 	assert_null(strstr(b.data, "KKK=1\n"));
