@@ -506,13 +506,7 @@ static int evaluate(const struct gate_opts *o, const struct ruleset *rs,
 			return -1;
 		rr->pass = rule_compare(r->op, rr->value, rr->threshold);
 		rr->status = rr->pass ? REPORT_PASS : REPORT_FAIL;
-		if (r->paired) {
-			rr->paired = 1;
-			if (!P->loaded && pairs_load(P, o, cur, base, r, err) < 0)
-				return -1;
-			if (paired_test(o, P, rr, r->op, err) < 0)
-				return -1;
-		}
+
 		rr->delta = rr->value - (rr->has_baseline ? rr->baseline : rr->threshold);
 		if (r->code == MLCI_EXIT_USAGE)
 			snprintf(where, sizeof(where), "--rule");
@@ -523,6 +517,13 @@ static int evaluate(const struct gate_opts *o, const struct ruleset *rs,
 		rr->source = strdup(where);
 		if (!rr->rule || !rr->metric || !rr->source)
 			return err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
+		if (r->paired) {
+			rr->paired = 1;
+			if (!P->loaded && pairs_load(P, o, cur, base, r, err) < 0)
+				return -1;
+			if (paired_test(o, P, rr, r->op, err) < 0)
+				return -1;
+		}
 	}
 	if (paired_verdicts(o, rep, err) < 0)
 		return -1;

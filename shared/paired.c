@@ -54,7 +54,8 @@ double paired_binom_sf_half(size_t k, size_t m)
 /* p values from a statistic Z of (d - delta0)/SE, for the direction. */
 static void z_pvalues(double z, int higher, struct paired_result *r)
 {
-	double up = 1 - paired_norm_cdf(z), down = paired_norm_cdf(z);
+	/* each tail from erfc directly, so a tiny p-value keeps its digits */
+	double up = 0.5 * erfc(z / sqrt(2.0)), down = 0.5 * erfc(-z / sqrt(2.0));
 
 	if (isinf(z)) {
 		up = z > 0 ? 0 : 1;

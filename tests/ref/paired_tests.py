@@ -18,6 +18,11 @@ independently of mlci's formulas:
   Holm: from its definition on a fixed list of p-values.
 
 Writes tests/ref/paired.json (or OUT). Usage: paired_tests.py [OUT]
+
+  paired_tests.py --check GATE.json CAND.csv BASE.csv
+recomputes every paired rule of an mlci gate.json from the two
+predictions files (binary classifiers: key,label,prediction,proba_A,proba_B)
+with the functions below and prints one line per mismatch (exit 1 if any).
 """
 import json
 import os
@@ -202,5 +207,99 @@ def main():
         fp.write("\n")
 
 
+def read_pred(path):
+    import csv
+    with open(path, newline="", encoding="utf-8") as fp:
+        rows = list(csv.reader(fp))
+    header, rows = rows[0], rows[1:]
+    classes = [h[len("proba_"):] for h in header[3:]]
+    return {r[0]: (r[1], r[2], [float(v) for v in r[3:]]) for r in rows}, classes, [r[0] for r in rows]
+
+
+def check(gate_path, cand_path, base_path):
+    gate = json.load(open(gate_path))
+    cand, classes, order = read_pred(cand_path)
+    base, bclasses, _ = read_pred(base_path)
+    assert classes == bclasses and len(classes) == 2
+    y = np.array([int(cand[k][0] == classes[1]) for k in order])
+    sc = np.array([cand[k][2][1] for k in order])
+    sb = np.array([base[k][2][1] for k in order])
+    pc = np.array([int(cand[k][1] == classes[1]) for k in order])
+    pb = np.array([int(base[k][1] == classes[1]) for k in order])
+    settings = gate["paired"]
+    alpha, B, seed = settings["alpha"], settings["bootstrap"], settings["seed"]
+    bad = []
+    pvals, idx = [], []
+    for i, r in enumerate(gate["rules"]):
+        if "paired" not in r:
+            continue
+        pt = r["paired"]
+        higher = r["op"] in (">=", ">")
+        d0 = r["threshold"] - r["baseline"]
+        if r["metric"] == "accuracy":
+            e = mcnemar(pc == y, pb == y, d0, higher, alpha)
+        elif r["metric"] == "roc_auc":
+            e = delong(y == 1, sc, sb, d0, higher, alpha)
+        else:
+            # the bootstrap reference thresholds at argmax; here the
+            # prediction columns are used, as mlci does
+            e = boot_pred(y, pc, pb, sc, sb, r["metric"], B, seed, d0, higher, alpha)
+        for k_ref, k_gate, tol in (("diff", "difference", 1e-12), ("p_value", "p_value", 1e-9),
+                                   ("p_inferior", "p_inferior", 1e-9), ("mde", "mde", 1e-8)):
+            if abs(e[k_ref] - pt[k_gate]) > tol:
+                bad.append("%s %s: mlci %r, reference %r" % (r["rule"], k_gate, pt[k_gate], e[k_ref]))
+        for k in ("low", "high"):
+            if abs(e[k] - pt["interval"][k]) > 1e-8:
+                bad.append("%s %s: mlci %r, reference %r" % (r["rule"], k, pt["interval"][k], e[k]))
+        if e["method"] != pt["method"]:
+            bad.append("%s method %s vs %s" % (r["rule"], pt["method"], e["method"]))
+        pvals.append(e["p_value"])
+        idx.append(i)
+    adj = holm(pvals)
+    for a, i in zip(adj, idx):
+        r = gate["rules"][i]
+        if abs(a - r["paired"]["p_adjusted"]) > 1e-9:
+            bad.append("%s p_adjusted %r vs %r" % (r["rule"], r["paired"]["p_adjusted"], a))
+        want = "pass" if a <= alpha else "fail" if r["paired"]["p_inferior"] <= alpha else "inconclusive"
+        if r["status"] != want:
+            bad.append("%s status %s, expected %s" % (r["rule"], r["status"], want))
+    for b in bad:
+        print(b)
+    sys.exit(1 if bad else 0)
+
+
+def boot_pred(y, pc, pb, sc, sb, metric, B, seed, delta0, higher, alpha):
+    n = len(y)
+
+    def value(idx, pred, s):
+        yy, pp, ss = y[idx], pred[idx], s[idx]
+        if metric == "f1_macro":
+            return skm.f1_score(yy, pp, average="macro", labels=sorted(set(yy) | set(pp)))
+        if metric == "log_loss":
+            return skm.log_loss(yy, np.column_stack([1 - ss, ss]), labels=[0, 1])
+        if metric == "brier_score":
+            return skm.brier_score_loss(yy, ss)
+        raise ValueError(metric)
+    full = np.arange(n)
+    d = value(full, pc, sc) - value(full, pb, sb)
+    rng = SplitMix64(seed)
+    ds = []
+    for _ in range(B):
+        idx = np.array([rng.index(n) for _ in range(n)])
+        ds.append(value(idx, pc, sc) - value(idx, pb, sb))
+    ds = np.sort(np.array(ds))
+    le, ge = int(np.sum(ds <= delta0)), int(np.sum(ds >= delta0))
+    se = float(np.std(ds, ddof=1))
+    zc = stats.norm.ppf(1 - alpha)
+    return {"method": "paired-bootstrap", "diff": d,
+            "low": float(np.quantile(ds, alpha)), "high": float(np.quantile(ds, 1 - alpha)),
+            "p_value": (1 + (le if higher else ge)) / (B + 1),
+            "p_inferior": (1 + (ge if higher else le)) / (B + 1),
+            "se": se, "mde": (zc + Z80) * se}
+
+
 if __name__ == "__main__":
-    main()
+    if len(sys.argv) == 5 and sys.argv[1] == "--check":
+        check(sys.argv[2], sys.argv[3], sys.argv[4])
+    else:
+        main()
