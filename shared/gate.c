@@ -700,6 +700,9 @@ int gate_run(const struct gate_opts *o, struct gate_result *res,
 	struct ruleset rs = { 0 };
 	struct metrics_in cur = { 0 }, base = { 0 };
 	struct pairs P;
+	struct gate_opts oo;
+	double alpha;
+	long nboot;
 	struct output out[] = {
 		{ "--out", o->out, { 0 }, { 0 }, 0 },
 		{ "--junit", o->junit, { 0 }, { 0 }, 0 },
@@ -716,13 +719,20 @@ int gate_run(const struct gate_opts *o, struct gate_result *res,
 
 	memset(res, 0, sizeof(*res));
 	memset(&P, 0, sizeof(P));
+	/* zero means the default */
+	alpha = o->alpha ? o->alpha : GATE_DEFAULT_ALPHA;
+	nboot = o->bootstrap ? o->bootstrap : GATE_DEFAULT_BOOTSTRAP;
+	oo = *o;
+	oo.alpha = alpha;
+	oo.bootstrap = nboot;
+	o = &oo;
 	for (i = 0; i < nout; i++)
 		buf_init(&out[i].data);
-	if (!(o->alpha > 0 && o->alpha < 0.5)) {
+	if (!(alpha > 0 && alpha < 0.5)) {
 		err_set(err, MLCI_EXIT_USAGE, NULL, "--alpha is a level between 0 and 0.5, e.g. 0.05");
 		goto done;
 	}
-	if (o->bootstrap < 1 || o->bootstrap > 100000) {
+	if (nboot < 1 || nboot > 100000) {
 		err_set(err, MLCI_EXIT_USAGE, NULL, "--bootstrap is 1 to 100000 resamples");
 		goto done;
 	}
