@@ -42,6 +42,7 @@ static void add_metric(struct report *r, const char *name, double v)
 {
 	r->metrics = realloc(r->metrics, (r->nmetrics + 1) * sizeof(*r->metrics));
 	assert_non_null(r->metrics);
+	memset(&r->metrics[r->nmetrics], 0, sizeof(r->metrics[0]));
 	r->metrics[r->nmetrics].name = xdup(name);
 	r->metrics[r->nmetrics++].value = v;
 }
