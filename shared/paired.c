@@ -321,40 +321,36 @@ int paired_bootstrap(const struct scored *c, const struct scored *b,
 	size_t n = c->n, i, k, cnt = 0, le = 0, ge = 0;
 	size_t *idx = malloc((n + 1) * sizeof(*idx));
 	double *ds = malloc((B + 1) * sizeof(*ds)), s = 0, z = paired_norm_quantile(1 - alpha);
-	struct metric_table tc, tb;
 	uint64_t st = seed;
-	int ic, ib, rc = -1;
+	double vc, vb;
+	int dc, db, rc = -1;
 
 	if (!idx || !ds) {
 		oom(err);
 		goto out;
 	}
-	if (scored_metrics(c, NULL, 0, &tc, NULL, NULL, err) < 0 ||
-	    scored_metrics(b, NULL, 0, &tb, NULL, NULL, err) < 0)
+	if (scored_metric(c, NULL, 0, name, &vc, &dc, err) < 0 ||
+	    scored_metric(b, NULL, 0, name, &vb, &db, err) < 0)
 		goto out;
-	ic = metric_table_find(&tc, name);
-	ib = metric_table_find(&tb, name);
-	if (ic < 0 || ib < 0 || !tc.defined[ic] || !tb.defined[ib]) {
+	if (!dc || !db) {
 		rc = 1;
 		goto out;
 	}
 	memset(r, 0, sizeof(*r));
 	r->method = "paired-bootstrap";
 	r->n = n;
-	r->diff = tc.value[ic] - tb.value[ib];
+	r->diff = vc - vb;
 	if (r->diff == 0)
 		r->diff = 0.0;
 	for (k = 0; k < B; k++) {
 		for (i = 0; i < n; i++)
 			idx[i] = scored_rng_index(&st, n);
-		if (scored_metrics(c, idx, n, &tc, NULL, NULL, err) < 0 ||
-		    scored_metrics(b, idx, n, &tb, NULL, NULL, err) < 0)
+		if (scored_metric(c, idx, n, name, &vc, &dc, err) < 0 ||
+		    scored_metric(b, idx, n, name, &vb, &db, err) < 0)
 			goto out;
-		ic = metric_table_find(&tc, name);
-		ib = metric_table_find(&tb, name);
-		if (ic < 0 || ib < 0 || !tc.defined[ic] || !tb.defined[ib])
+		if (!dc || !db)
 			continue;
-		ds[cnt++] = tc.value[ic] - tb.value[ib];
+		ds[cnt++] = vc - vb;
 	}
 	if (!cnt) {
 		rc = 1;

@@ -71,9 +71,17 @@ static int log_loss_ext(const size_t *yt, const double *proba, size_t m,
 	return rc;
 }
 
+/* Whether the metric (or a prefix family of it) is wanted: only NULL
+ * wants everything. */
+static int want(const char *only, const char *name)
+{
+	return !only || !strncmp(only, name, strlen(name));
+}
+
 static int score_metrics(const struct scored *s, const size_t *yt,
 			 const size_t *yp, const double *proba, size_t m,
-			 struct metric_table *t, struct mlci_err *err)
+			 const char *only, struct metric_table *t,
+			 struct mlci_err *err)
 {
 	size_t K = s->K, i, j;
 	int unseen = 0;
@@ -84,9 +92,17 @@ static int score_metrics(const struct scored *s, const size_t *yt,
 	for (i = 0; i < m; i++)
 		if (yt[i] >= K || yp[i] >= K)
 			unseen = 1;
-	if (log_loss_ext(yt, proba, m, K, s->L, &v, err) < 0)
-		return -1;
-	put(t, "log_loss", v);
+	if (want(only, "log_loss")) {
+		if (log_loss_ext(yt, proba, m, K, s->L, &v, err) < 0)
+			return -1;
+		put(t, "log_loss", v);
+	}
+	if (only && strcmp(only, "log_loss") && strcmp(only, "brier_score") &&
+	    strcmp(only, "ece") && strncmp(only, "roc_auc", 7) &&
+	    strncmp(only, "average_precision", 17))
+		return 0;
+	if (only && !strcmp(only, "log_loss"))
+		return 0;
 	if (unseen) {
 		undef(t, "brier_score", no_col);
 		if (K == 2) {
@@ -105,11 +121,16 @@ static int score_metrics(const struct scored *s, const size_t *yt,
 			undef(t, "ece", "a prediction has no score column");
 		return 0;
 	}
-	v = metrics_brier(yt, proba, m, K);
-	if (isnan(v))
-		return oom(err);
-	put(t, "brier_score", v);
-	put(t, "ece", metrics_ece(yt, yp, proba, m, K));
+	if (want(only, "brier_score")) {
+		v = metrics_brier(yt, proba, m, K);
+		if (isnan(v))
+			return oom(err);
+		put(t, "brier_score", v);
+	}
+	if (want(only, "ece"))
+		put(t, "ece", metrics_ece(yt, yp, proba, m, K));
+	if (only && (!strcmp(only, "brier_score") || !strcmp(only, "ece")))
+		return 0;
 	if (K == 2) {
 		unsigned char *pos = malloc(m + 1);
 		double *sc = malloc((m + 1) * sizeof(*sc)), auc = 0, ap = 0;
@@ -180,8 +201,9 @@ static int score_metrics(const struct scored *s, const size_t *yt,
 
 static int class_table(const struct scored *s, const size_t *yt,
 		       const size_t *yp, const double *proba, size_t m,
-		       struct metric_table *t, struct class_metrics *cm_out,
-		       size_t **labels, struct mlci_err *err)
+		       const char *only, struct metric_table *t,
+		       struct class_metrics *cm_out, size_t **labels,
+		       struct mlci_err *err)
 {
 	struct class_metrics cm = { 0 };
 	size_t *map = malloc((s->L + 1) * sizeof(*map));
@@ -233,7 +255,7 @@ static int class_table(const struct scored *s, const size_t *yt,
 		put(t, "cohen_kappa", kappa);
 	else
 		undef(t, "cohen_kappa", "every label and prediction is one class");
-	if (proba && s->K >= 2 && score_metrics(s, yt, yp, proba, m, t, err) < 0)
+	if (proba && s->K >= 2 && score_metrics(s, yt, yp, proba, m, only, t, err) < 0)
 		goto out;
 	if (cm_out) {
 		*labels = malloc((nl + 1) * sizeof(**labels));
@@ -254,9 +276,10 @@ out:
 	return rc;
 }
 
-int scored_metrics(const struct scored *s, const size_t *idx, size_t m,
-		   struct metric_table *t, struct class_metrics *cm,
-		   size_t **labels, struct mlci_err *err)
+static int metrics_of(const struct scored *s, const size_t *idx, size_t m,
+		      const char *only, struct metric_table *t,
+		      struct class_metrics *cm, size_t **labels,
+		      struct mlci_err *err)
 {
 	size_t *yt = NULL, *yp = NULL, i;
 	double *proba = NULL, *y = NULL, *p = NULL;
@@ -316,10 +339,32 @@ int scored_metrics(const struct scored *s, const size_t *idx, size_t m,
 		}
 	}
 	rc = class_table(s, idx ? yt : s->y_true, idx ? yp : s->y_pred,
-			 K ? (idx ? proba : s->proba) : NULL, m, t, cm, labels, err);
+			 K ? (idx ? proba : s->proba) : NULL, m, only, t, cm, labels, err);
 out:
 	free(yt), free(yp), free(proba), free(y), free(p);
 	return rc;
+}
+
+int scored_metrics(const struct scored *s, const size_t *idx, size_t m,
+		   struct metric_table *t, struct class_metrics *cm,
+		   size_t **labels, struct mlci_err *err)
+{
+	return metrics_of(s, idx, m, NULL, t, cm, labels, err);
+}
+
+int scored_metric(const struct scored *s, const size_t *idx, size_t m,
+		  const char *name, double *value, int *defined,
+		  struct mlci_err *err)
+{
+	struct metric_table t;
+	int i;
+
+	if (metrics_of(s, idx, m, name, &t, NULL, NULL, err) < 0)
+		return -1;
+	i = metric_table_find(&t, name);
+	*defined = i >= 0 && t.defined[i];
+	*value = *defined ? t.value[i] : 0;
+	return 0;
 }
 
 /* ---- resampling ---- */

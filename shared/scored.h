@@ -78,6 +78,13 @@ int scored_metrics(const struct scored *s, const size_t *idx, size_t m,
 		   struct metric_table *t, struct class_metrics *cm,
 		   size_t **labels, struct mlci_err *err);
 
+/* One metric of scored_metrics, computing only what it needs (the
+ * paired bootstrap's inner loop): *defined 0 when it is undefined or not
+ * a metric of s. Same value as scored_metrics gives. */
+int scored_metric(const struct scored *s, const size_t *idx, size_t m,
+		  const char *name, double *value, int *defined,
+		  struct mlci_err *err);
+
 /* Index of name in t, or -1. */
 int metric_table_find(const struct metric_table *t, const char *name);
 
