@@ -489,6 +489,80 @@ static void test_metrics__score_metrics_match_sklearn(void **state)
 	assert_true(ap_warned >= 2);		/* predicted_not_true, no_positive */
 }
 
+/* scored_metric (one metric, the paired bootstrap's path) gives exactly
+ * what the full table gives, on every case, for every metric. */
+static void test_metrics__one_metric_equals_the_table(void **state)
+{
+	json_t *c;
+	size_t ci, checked = 0;
+
+	json_array_foreach(json_object_get(ref, "cases"), ci, c) {
+		struct mlci_err err = { 0 };
+		json_t *classes = json_object_get(c, "classes"), *labels = json_object_get(c, "labels");
+		struct scored s = { 0 };
+		struct metric_table t;
+		size_t n, n2, k, i, *yt, *yp;
+		const char **names;
+		double *p, *y = NULL, *pr = NULL;
+
+		if (!json_object_get(c, "proba")) {
+			if (!is_task(c, "regression"))
+				continue;
+			y = numbers(json_object_get(c, "y_true"), &n);
+			pr = numbers(json_object_get(c, "y_pred"), &n2);
+			s.n = n;
+			s.y = y;
+			s.p = pr;
+			assert_int_equal(scored_metrics(&s, NULL, 0, &t, NULL, NULL, &err), 0);
+			for (i = 0; i < t.n; i++) {
+				double v;
+				int d;
+
+				assert_int_equal(scored_metric(&s, NULL, 0, t.name[i], &v, &d, &err), 0);
+				assert_int_equal(d, t.defined[i]);
+				assert_true(!d || v == t.value[i]);
+				checked++;
+			}
+			free(y), free(pr);
+			continue;
+		}
+		yt = codes(json_object_get(c, "y_true_class"), &n);
+		yp = codes(json_object_get(c, "y_pred"), &n2);
+		p = matrix(json_object_get(c, "proba"), &n2, &k);
+		names = calloc(k, sizeof(*names));
+		assert_non_null(names);
+		for (i = 0; i < k; i++)
+			names[i] = json_string_value(json_array_get(classes, i));
+		for (i = 0; i < n; i++) {
+			const char *l = json_string_value(json_array_get(labels, yp[i]));
+			size_t j;
+
+			for (j = 0; j < k && strcmp(names[j], l); j++)
+				;
+			yp[i] = j;
+		}
+		s.classifier = 1;
+		s.n = n;
+		s.K = s.L = k;
+		s.names = names;
+		s.y_true = yt;
+		s.y_pred = yp;
+		s.proba = p;
+		assert_int_equal(scored_metrics(&s, NULL, 0, &t, NULL, NULL, &err), 0);
+		for (i = 0; i < t.n; i++) {
+			double v;
+			int d;
+
+			assert_int_equal(scored_metric(&s, NULL, 0, t.name[i], &v, &d, &err), 0);
+			if (d != t.defined[i] || (d && v != t.value[i]))
+				fail_msg("%s: %s differs alone", json_string_value(json_object_get(c, "name")), t.name[i]);
+			checked++;
+		}
+		free(yt), free(yp), free(p), free(names);
+	}
+	assert_true(checked > 200);
+}
+
 static void test_metrics__regression_extras_match_sklearn(void **state)
 {
 	json_t *c;
@@ -530,6 +604,7 @@ int main(void)
 		cmocka_unit_test(test_metrics__bad_inputs_are_errors_not_nan),
 		cmocka_unit_test(test_metrics__score_metrics_match_sklearn),
 		cmocka_unit_test(test_metrics__regression_extras_match_sklearn),
+		cmocka_unit_test(test_metrics__one_metric_equals_the_table),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
