@@ -140,3 +140,14 @@ expect_exit 64 "--inconclusive other" "$BIN/mlci-gate" --metrics cand.json --bas
 	--rules rules.txt --inconclusive maybe --out e.json
 err_is "--inconclusive is pass, fail or inconclusive, not 'maybe'" "names the choices"
 absent e.json "no gate.json after any of these errors"
+
+# the baseline from elsewhere (another directory): its predictions are
+# found next to its metrics.json, under the name it recorded
+mkdir -p main-branch && cp base.json base.pred.csv main-branch/
+expect_exit 0 "a baseline in another directory finds its predictions beside it" "$BIN/mlci-gate" \
+	--metrics cand.json --baseline main-branch/base.json --rule 'accuracy >= baseline - 0.02 paired' --out g-dir.json
+json_is g-dir.json '[i["path"] for i in j["inputs"]]' "['cand.json', 'main-branch/base.json', 'cand.pred.csv', 'main-branch/base.pred.csv']" "inputs name the files used"
+rm main-branch/base.pred.csv
+expect_exit 66 "... and says so when they are not there" "$BIN/mlci-gate" \
+	--metrics cand.json --baseline main-branch/base.json --rule 'accuracy >= baseline - 0.02 paired' --out g-dir2.json
+err_is "main-branch/base.pred.csv" "names the file it looked for"
