@@ -618,35 +618,42 @@ double metrics_ece(const size_t *y, const size_t *pred, const double *proba,
 		   size_t n, size_t k)
 {
 	double *conf = malloc((n + 1) * sizeof(*conf)), *hit = malloc((n + 1) * sizeof(*hit));
+	unsigned char *bin = malloc(n + 1);
+	size_t cnt[METRICS_ECE_BINS] = { 0 }, at[METRICS_ECE_BINS], b, i, off = 0;
 	double ece = 0.0;
-	size_t b, i;
 
-	if (!conf || !hit) {
-		free(conf), free(hit);
+	if (!conf || !hit || !bin) {
+		free(conf), free(hit), free(bin);
 		return NAN;
 	}
+	for (i = 0; i < n; i++) {
+		double f = floor(proba[i * k + pred[i]] * METRICS_ECE_BINS);
+
+		bin[i] = (unsigned char)(f >= METRICS_ECE_BINS - 1 ? METRICS_ECE_BINS - 1 :
+					 f <= 0 ? 0 : (size_t)f);
+		cnt[bin[i]]++;
+	}
 	for (b = 0; b < METRICS_ECE_BINS; b++) {
-		size_t nb = 0;
+		at[b] = off;
+		off += cnt[b];
+	}
+	/* each bin's rows together, in row order (the sums stay numpy's) */
+	for (i = 0; i < n; i++) {
+		size_t j = at[bin[i]]++;
 
-		for (i = 0; i < n; i++) {
-			double c = proba[i * k + pred[i]];
-			double f = floor(c * METRICS_ECE_BINS);
-			size_t bin = f >= METRICS_ECE_BINS - 1 ? METRICS_ECE_BINS - 1 :
-				     f <= 0 ? 0 : (size_t)f;
+		conf[j] = proba[i * k + pred[i]];
+		hit[j] = y[i] == pred[i] ? 1.0 : 0.0;
+	}
+	for (b = 0, off = 0; b < METRICS_ECE_BINS; off += cnt[b], b++) {
+		size_t nb = cnt[b];
 
-			if (bin != b)
-				continue;
-			conf[nb] = c;
-			hit[nb] = y[i] == pred[i] ? 1.0 : 0.0;
-			nb++;
-		}
 		if (!nb)
 			continue;
 		ece += ((double)nb / (double)n) *
-		       fabs(metrics_sum(hit, nb) / (double)nb -
-			    metrics_sum(conf, nb) / (double)nb);
+		       fabs(metrics_sum(hit + off, nb) / (double)nb -
+			    metrics_sum(conf + off, nb) / (double)nb);
 	}
-	free(conf), free(hit);
+	free(conf), free(hit), free(bin);
 	return ece;
 }
 
