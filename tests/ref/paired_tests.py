@@ -21,7 +21,9 @@ Writes tests/ref/paired.json (or OUT). Usage: paired_tests.py [OUT]
 
   paired_tests.py --check GATE.json CAND.csv BASE.csv
 recomputes every paired rule of an mlci gate.json from the two
-predictions files (binary classifiers: key,label,prediction,proba_A,proba_B)
+predictions files (binary classifiers: key,label,prediction,proba_A,proba_B;
+regressors: key,label,prediction, rules over rmse, mae, r2 or
+median_absolute_error)
 with the functions below and prints one line per mismatch (exit 1 if any).
 """
 import json
@@ -216,10 +218,60 @@ def read_pred(path):
     return {r[0]: (r[1], r[2], [float(v) for v in r[3:]]) for r in rows}, classes, [r[0] for r in rows]
 
 
+def check_regression(gate, cand, base, order):
+    y = np.array([float(cand[k][0]) for k in order])
+    pc = np.array([float(cand[k][1]) for k in order])
+    pb = np.array([float(base[k][1]) for k in order])
+    settings = gate["paired"]
+    alpha, B, seed = settings["alpha"], settings["bootstrap"], settings["seed"]
+    fns = {"rmse": lambda a, b: skm.mean_squared_error(a, b, squared=False),
+           "mae": skm.mean_absolute_error, "r2": skm.r2_score,
+           "median_absolute_error": skm.median_absolute_error}
+    bad, pvals, idx = [], [], []
+    n = len(y)
+    for i, r in enumerate(gate["rules"]):
+        if "paired" not in r:
+            continue
+        f = fns[r["metric"]]
+        higher = r["op"] in (">=", ">")
+        d0 = r["threshold"] - r["baseline"]
+        d = f(y, pc) - f(y, pb)
+        rng = SplitMix64(seed)
+        ds = []
+        for _ in range(B):
+            ix = np.array([rng.index(n) for _ in range(n)])
+            ds.append(f(y[ix], pc[ix]) - f(y[ix], pb[ix]))
+        ds = np.sort(np.array(ds))
+        le, ge = int(np.sum(ds <= d0)), int(np.sum(ds >= d0))
+        e = {"difference": d, "p_value": (1 + (le if higher else ge)) / (B + 1),
+             "p_inferior": (1 + (ge if higher else le)) / (B + 1),
+             "mde": (stats.norm.ppf(1 - alpha) + Z80) * float(np.std(ds, ddof=1))}
+        pt = r["paired"]
+        for k, tol in (("difference", 1e-9), ("p_value", 1e-12), ("p_inferior", 1e-12), ("mde", 1e-9)):
+            if abs(e[k] - pt[k]) > tol:
+                bad.append("%s %s: mlci %r, reference %r" % (r["rule"], k, pt[k], e[k]))
+        for k, q in (("low", alpha), ("high", 1 - alpha)):
+            if abs(float(np.quantile(ds, q)) - pt["interval"][k]) > 1e-9:
+                bad.append("%s %s: mlci %r, reference %r" % (r["rule"], k, pt["interval"][k],
+                                                             float(np.quantile(ds, q))))
+        pvals.append(e["p_value"])
+        idx.append(i)
+    for a, i in zip(holm(pvals), idx):
+        r = gate["rules"][i]
+        if abs(a - r["paired"]["p_adjusted"]) > 1e-12:
+            bad.append("%s p_adjusted %r vs %r" % (r["rule"], r["paired"]["p_adjusted"], a))
+    return bad
+
+
 def check(gate_path, cand_path, base_path):
     gate = json.load(open(gate_path))
     cand, classes, order = read_pred(cand_path)
     base, bclasses, _ = read_pred(base_path)
+    if not classes:
+        bad = check_regression(gate, cand, base, order)
+        for b in bad:
+            print(b)
+        sys.exit(1 if bad else 0)
     assert classes == bclasses and len(classes) == 2
     y = np.array([int(cand[k][0] == classes[1]) for k in order])
     sc = np.array([cand[k][2][1] for k in order])

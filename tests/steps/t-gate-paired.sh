@@ -151,3 +151,19 @@ rm main-branch/base.pred.csv
 expect_exit 66 "... and says so when they are not there" "$BIN/mlci-gate" \
 	--metrics cand.json --baseline main-branch/base.json --rule 'accuracy >= baseline - 0.02 paired' --out g-dir2.json
 err_is "main-branch/base.pred.csv" "names the file it looked for"
+
+# regression: the paired bootstrap of rmse, mae and r2, against numpy and
+# scikit-learn replaying the same resamples
+DI=$DATA/diabetes_progression.csv
+"$BIN/mlci-train" --data "$DI" --label progression --model linear --out lin.model.json >/dev/null
+"$BIN/mlci-train" --data "$DI" --label progression --model ridge --param alpha=5 --out ridge.model.json >/dev/null
+evaluate lin.model.json "$DI" lin
+evaluate ridge.model.json "$DI" ridge
+expect_exit 0 "regression: paired rules over rmse, mae, r2" "$BIN/mlci-gate" --metrics ridge.json --baseline lin.json \
+	--rule 'rmse <= baseline * 1.05 paired' --rule 'mae <= baseline + 2 paired' --rule 'r2 >= baseline - 0.05 paired' \
+	--bootstrap 300 --seed 4 --out g-reg.json
+json_is g-reg.json '[(r["status"], r["paired"]["method"]) for r in j["rules"]]' \
+	"[('pass', 'paired-bootstrap'), ('pass', 'paired-bootstrap'), ('pass', 'paired-bootstrap')]" "regression rules: bootstrap, verdicts"
+if out=$($PY "$REF" --check g-reg.json ridge.pred.csv lin.pred.csv 2>&1); then ok "regression: every figure agrees with numpy/scikit-learn"
+else not_ok "regression: every figure agrees with numpy/scikit-learn" "$out"; fi
+check "regression gate.json valid against the schema" $PY "$TOP/tests/check_schema.py" g-reg.json
