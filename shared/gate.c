@@ -1,6 +1,7 @@
 #include "gate.h"
 
 #include <jansson.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -426,6 +427,14 @@ static int paired_test(const struct gate_opts *o, struct pairs *P,
 				     (uint64_t)o->seed, margin, higher, o->alpha, &pr, err);
 	if (r < 0)
 		return -1;
+	if (r == 0 && !(isfinite(pr.diff) && isfinite(pr.low) && isfinite(pr.high) &&
+			isfinite(pr.mde) && isfinite(pr.p_value) && isfinite(pr.p_inferior))) {
+		rr->pt.method = "none";
+		rr->pt.note = "the difference overflows a double";
+		rr->pt.n = n;
+		rr->pt.p_value = rr->pt.p_inferior = rr->pt.p_adjusted = 1;
+		return 0;
+	}
 	if (r == 1) {
 		rr->pt.method = "none";
 		rr->pt.note = "the metric is undefined on these rows for one of the models";

@@ -16,8 +16,14 @@ static int oom(struct mlci_err *err)
 	return err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
 }
 
+static void undef(struct metric_table *t, const char *name, const char *why);
+
 static void put(struct metric_table *t, const char *name, double v)
 {
+	if (!isfinite(v)) {	/* e.g. the square of 1e200: no report holds it */
+		undef(t, name, "its value overflows a double");
+		return;
+	}
 	t->name[t->n] = name;
 	t->value[t->n] = v == 0 ? 0.0 : v;	/* no -0 */
 	t->defined[t->n] = 1;
@@ -115,20 +121,36 @@ static int score_metrics(const struct scored *s, const size_t *yt,
 		}
 		for (i = 0; i < m && yp[i] < K; i++)
 			;
-		if (i == m)
-			put(t, "ece", metrics_ece(yt, yp, proba, m, K));
-		else
+		for (j = 0; i == m && j < m * K && proba[j] >= 0 && proba[j] <= 1; j++)
+			;
+		if (i < m)
 			undef(t, "ece", "a prediction has no score column");
+		else if (j < m * K)
+			undef(t, "ece", "a score is outside [0, 1]");
+		else
+			put(t, "ece", metrics_ece(yt, yp, proba, m, K));
 		return 0;
 	}
 	if (want(only, "brier_score")) {
-		v = metrics_brier(yt, proba, m, K);
-		if (isnan(v))
-			return oom(err);
-		put(t, "brier_score", v);
+		for (i = 0; i < m * K && proba[i] >= 0 && proba[i] <= 1; i++)
+			;
+		if (i < m * K) {
+			undef(t, "brier_score", "a score is outside [0, 1]");
+		} else {
+			v = metrics_brier(yt, proba, m, K);
+			if (isnan(v))
+				return oom(err);
+			put(t, "brier_score", v);
+		}
 	}
-	if (want(only, "ece"))
-		put(t, "ece", metrics_ece(yt, yp, proba, m, K));
+	if (want(only, "ece")) {
+		for (i = 0; i < m * K && proba[i] >= 0 && proba[i] <= 1; i++)
+			;
+		if (i < m * K)
+			undef(t, "ece", "a score is outside [0, 1]");
+		else
+			put(t, "ece", metrics_ece(yt, yp, proba, m, K));
+	}
 	if (only && (!strcmp(only, "brier_score") || !strcmp(only, "ece")))
 		return 0;
 	if (K == 2) {
@@ -409,6 +431,8 @@ double scored_quantile(const double *v, size_t n, double q)
 		return v[0];
 	if (vi >= (double)(n - 1))
 		return v[n - 1];
+	if (!isfinite(d))	/* the two values straddle more than DBL_MAX */
+		return g >= 0.5 ? b : a;
 	return g >= 0.5 ? b - d * (1 - g) : a + d * g;
 }
 
@@ -459,6 +483,8 @@ int scored_bootstrap(const struct scored *s, size_t B, uint64_t seed,
 		qsort(vals + i * B, cnt[i], sizeof(*vals), cmp_dbl);
 		out[i].low = scored_quantile(vals + i * B, cnt[i], (1 - level) / 2);
 		out[i].high = scored_quantile(vals + i * B, cnt[i], (1 + level) / 2);
+		if (!isfinite(out[i].low) || !isfinite(out[i].high))
+			out[i].resamples = 0;	/* nothing a report can hold */
 	}
 	rc = 0;
 done:

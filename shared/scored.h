@@ -72,6 +72,9 @@ struct metric_table {
  * median_absolute_error, explained_variance, max_error.
  * When cm is not NULL it gets the class metrics over the label set and
  * labels (malloc'd, cm->k codes) the code of each of its labels.
+ * A value that overflows a double is undefined ("its value overflows"),
+ * as are brier_score and ece when a score is outside [0, 1] (sklearn's
+ * brier_score_loss refuses those).
  * Returns 0, or -1 with err set (70 memory; 65 a non-finite score).
  */
 int scored_metrics(const struct scored *s, const size_t *idx, size_t m,
@@ -111,7 +114,8 @@ struct interval {
  * (resample b draws n indices in turn from one generator seeded with
  * seed), every metric recomputed on each; out[i] (for the metric t->name[i]
  * of scored_metrics on all rows) gets the (1-level)/2 and (1+level)/2
- * quantiles of the values where it was defined (resamples 0: none).
+ * quantiles of the values where it was defined (resamples 0: none, also
+ * when a bound would not be a finite number).
  */
 int scored_bootstrap(const struct scored *s, size_t B, uint64_t seed,
 		     double level, const struct metric_table *t,

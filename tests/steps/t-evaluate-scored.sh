@@ -101,3 +101,18 @@ expect_exit 64 "--task neither" "$BIN/mlci-evaluate" --scored "$S" --label-colum
 expect_exit 64 "--score-columns with --task regression" "$BIN/mlci-evaluate" --scored "$R/scored_reg.csv" \
 	--task regression --label-column y --prediction-column yhat --score-columns y --out e.json
 absent e.json "still no metrics.json"
+
+# scores that are not probabilities: the metrics that need probabilities
+# are null with a warning, the others computed; huge values never become
+# inf or NaN in a report
+printf 'y,yhat,s\na,a,-0.5\nb,b,3\na,b,0.9\nb,a,0.2\n' >wide.csv
+expect_exit 0 "scores outside [0, 1]" "$BIN/mlci-evaluate" --scored wide.csv --label-column y \
+	--prediction-column yhat --score-columns s --out wide.json --bootstrap 20
+json_is wide.json 'j["metrics"]["brier_score"], j["metrics"]["ece"], j["metrics"]["roc_auc"]' "(None, None, 0.75)" "brier_score and ece null, roc_auc ranks any score"
+check "the reason is in the warnings" grep -q 'brier_score is undefined: a score is outside \[0, 1\]' "$T/err"
+printf 'y,yhat\n1e300,-1e300\n2,3\n' >huge.csv
+expect_exit 0 "regression values whose squares overflow" "$BIN/mlci-evaluate" --scored huge.csv --task regression \
+	--label-column y --prediction-column yhat --out huge.json --bootstrap 20
+json_is huge.json 'j["metrics"]["mse"], j["metrics"]["rmse"], j["metrics"]["max_error"]' "(None, None, 2e+300)" "overflowing metrics are null, the others kept"
+check "no NaN or Infinity in the file" sh -c '! grep -Eqi "nan|inf" huge.json wide.json'
+check "both validate against the schema" $PY "$TOP/tests/check_schema.py" wide.json huge.json
