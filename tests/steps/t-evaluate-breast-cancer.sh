@@ -68,3 +68,14 @@ else not_ok "single-class metrics agree with scikit-learn" "$out"; fi
 # every metrics.json written here validates against shared/schemas
 check "metrics.json files validate against mlci/metrics.schema.json" \
 	$PY "$TOP/tests/check_schema.py" metrics.json m2.json m3.json
+
+# --bootstrap on a model's evaluation: an interval beside every metric,
+# the same for the same seed
+expect_exit 0 "--bootstrap 100 --seed 3" "$BIN/mlci-evaluate" --model model.json --data "$BC" \
+	--out boot.json --bootstrap 100 --seed 3
+expect_exit 0 "again with the same seed" "$BIN/mlci-evaluate" --model model.json --data "$BC" \
+	--out boot2.json --bootstrap 100 --seed 3
+check "the same seed gives byte-identical intervals" cmp -s boot.json boot2.json
+json_is boot.json 'sorted(j["intervals"]) == sorted(j["metrics"]), all(i["resamples"] == 100 for i in j["intervals"].values())' "(True, True)" "every metric has an interval from 100 resamples"
+json_is boot.json 'all(i["low"] <= i["high"] for i in j["intervals"].values()), j["intervals"]["accuracy"]["low"] <= j["metrics"]["accuracy"] <= j["intervals"]["accuracy"]["high"]' "(True, True)" "intervals are ordered and hold the accuracy"
+check "bootstrap metrics.json validates" $PY "$TOP/tests/check_schema.py" boot.json
