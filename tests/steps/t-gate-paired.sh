@@ -167,3 +167,16 @@ json_is g-reg.json '[(r["status"], r["paired"]["method"]) for r in j["rules"]]' 
 if out=$($PY "$REF" --check g-reg.json ridge.pred.csv lin.pred.csv 2>&1); then ok "regression: every figure agrees with numpy/scikit-learn"
 else not_ok "regression: every figure agrees with numpy/scikit-learn" "$out"; fi
 check "regression gate.json valid against the schema" $PY "$TOP/tests/check_schema.py" g-reg.json
+
+# multiclass: McNemar on accuracy, the paired bootstrap on the one-vs-rest AUC
+IR=$DATA/iris.csv
+"$BIN/mlci-train" --data "$IR" --label species --model logistic --out ir1.model.json >/dev/null
+"$BIN/mlci-train" --data "$IR" --label species --model logistic --param C=0.1 --out ir2.model.json >/dev/null
+evaluate ir1.model.json "$IR" ir1
+evaluate ir2.model.json "$IR" ir2
+"$BIN/mlci-gate" --metrics ir2.json --baseline ir1.json --rule 'accuracy >= baseline - 0.05 paired' \
+	--rule 'roc_auc_ovr_macro >= baseline - 0.02 paired' --bootstrap 300 --out g-iris.json >"$T/out" 2>"$T/err"
+rc=$?
+json_is g-iris.json '[r["paired"]["method"] for r in j["rules"]], {"pass": 0, "fail": 1, "inconclusive": 3}[j["decision"]]' \
+	"(['mcnemar-score', 'paired-bootstrap'], $rc)" "multiclass: the tests, and the exit code ($rc) follows the decision"
+check "multiclass gate.json valid against the schema" $PY "$TOP/tests/check_schema.py" g-iris.json
