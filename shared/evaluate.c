@@ -15,6 +15,7 @@
 #include "io.h"
 #include "metrics.h"
 #include "model.h"
+#include "scored.h"
 #include "util.h"
 
 /* unseen label values listed one by one in warnings; the rest summed up */
@@ -33,11 +34,23 @@ struct eval {
 	json_t *warnings;
 	/* classification: codes 0..K-1 model classes, K..K+U-1 unseen */
 	size_t K, U;
+	int classifier;
 	const char **unseen;	/* U sorted unique label values (in f) */
 	size_t *unseen_n;	/* rows per unseen value */
 	size_t *y_true, *y_pred;
 	/* regression */
 	double *y;
+	/* the scored set every metric is computed from */
+	struct scored s;
+	const char **names;	/* its L class names */
+	double *proba;		/* n * K scores of the scored rows */
+	double *p;		/* regression predictions of the scored rows */
+	const char **keys;	/* --key-column values, or NULL */
+	/* --scored: the classes are the sorted label and prediction values */
+	const char **classes;
+	char *pred_text;	/* predictions file in memory */
+	size_t pred_len;
+	char pred_sha[SHA256_HEX_LEN + 1];
 };
 
 static int oom(struct mlci_err *err)
@@ -193,148 +206,373 @@ static int class_json(struct eval *e, const struct class_metrics *cm,
  * gives probability 0. Row by row so that many unseen values do not cost
  * n * (K + U) memory; the same numbers as one metrics_log_loss call.
  */
-static int log_loss(const struct eval *e, double *out, struct mlci_err *err)
+/* ---- the scored set ---- */
+
+/* Build e->s from the model's predictions of the scored rows. */
+static int scored_from_model(struct eval *e, struct mlci_err *err)
 {
-	size_t L = e->K + e->U, i;
-	double *row = calloc(L, sizeof(*row)), *loss = malloc(e->n * sizeof(*loss));
-	int rc = 0;
+	struct scored *s = &e->s;
+	size_t i, j;
 
-	if (!row || !loss) {
-		free(row), free(loss);
-		return oom(err);
+	s->n = e->n;
+	s->classifier = model_is_classifier(e->m);
+	if (!s->classifier) {
+		e->p = malloc((e->n + 1) * sizeof(*e->p));
+		if (!e->p)
+			return oom(err);
+		for (i = 0; i < e->n; i++)
+			e->p[i] = e->pred[e->rows[i]];
+		s->y = e->y;
+		s->p = e->p;
+		return 0;
 	}
-	for (i = 0; rc == 0 && i < e->n; i++) {
-		memcpy(row, e->pred + e->rows[i] * e->K, e->K * sizeof(*row));
-		rc = metrics_log_loss(e->y_true + i, row, 1, L, &loss[i], err);
-	}
-	if (rc == 0)
-		*out = metrics_sum(loss, e->n) / (double)e->n;
-	free(row), free(loss);
-	return rc;
-}
-
-static int classify(struct eval *e, json_t *art, json_t *met, struct buf *report,
-		    struct mlci_err *err)
-{
-	struct class_metrics cm = { 0 };
-	size_t L, i, j, nl = 0, *map = NULL, *ct = NULL, *cp = NULL;
-	const char **names = NULL;
-	double v;
-	int rc = -1;
-
 	if (code_labels(e, err) < 0)
 		return -1;
-	L = e->K + e->U;
-	map = malloc(L * sizeof(*map));
-	names = malloc(L * sizeof(*names));
-	ct = malloc(e->n * sizeof(*ct));
-	cp = malloc(e->n * sizeof(*cp));
-	if (!map || !names || !ct || !cp) {
-		oom(err);
-		goto out;
-	}
-	/* sklearn's default label set: labels in y_true or y_pred */
-	for (j = 0; j < L; j++)
-		map[j] = (size_t)-1;
+	s->K = e->K;
+	s->L = e->K + e->U;
+	e->names = malloc((s->L + 1) * sizeof(*e->names));
+	e->proba = malloc((e->n * e->K + 1) * sizeof(*e->proba));
+	if (!e->names || !e->proba)
+		return oom(err);
+	for (j = 0; j < s->L; j++)
+		e->names[j] = code_name(e, j);
 	for (i = 0; i < e->n; i++)
-		map[e->y_true[i]] = map[e->y_pred[i]] = 0;
-	for (j = 0; j < L; j++)
-		if (map[j] == 0) {
-			names[nl] = code_name(e, j);
-			map[j] = nl++;
-		}
-	for (i = 0; i < e->n; i++) {
-		ct[i] = map[e->y_true[i]];
-		cp[i] = map[e->y_pred[i]];
-	}
-	if (class_metrics_compute(&cm, ct, cp, e->n, nl, err) < 0)
-		goto out;
-	if (set_real(met, "accuracy", cm.accuracy) ||
-	    set_real(met, "balanced_accuracy", cm.balanced_accuracy) ||
-	    set_real(met, "precision_micro", cm.precision_micro) ||
-	    set_real(met, "recall_micro", cm.recall_micro) ||
-	    set_real(met, "f1_micro", cm.f1_micro) ||
-	    set_real(met, "precision_macro", cm.precision_macro) ||
-	    set_real(met, "recall_macro", cm.recall_macro) ||
-	    set_real(met, "f1_macro", cm.f1_macro) ||
-	    set_real(met, "precision_weighted", cm.precision_weighted) ||
-	    set_real(met, "recall_weighted", cm.recall_weighted) ||
-	    set_real(met, "f1_weighted", cm.f1_weighted)) {
-		oom(err);
-		goto out;
-	}
-	if (log_loss(e, &v, err) < 0)
-		goto out;
-	if (set_real(met, "log_loss", v) < 0) {
-		oom(err);
-		goto out;
-	}
-	if (e->K == 2) {
-		unsigned char *pos = malloc(e->n);
-		double *score = malloc(e->n * sizeof(*score));
-		int auc = 2;
+		memcpy(e->proba + i * e->K, e->pred + e->rows[i] * e->K,
+		       e->K * sizeof(*e->proba));
+	s->names = e->names;
+	s->y_true = e->y_true;
+	s->y_pred = e->y_pred;
+	s->proba = e->proba;
+	return 0;
+}
 
-		if (!pos || !score) {
-			free(pos), free(score);
+/* Sort class names as the model does: numerically when every one is a
+ * number, else by bytes. */
+static int all_numbers;
+
+static int cmp_class(const void *a, const void *b)
+{
+	const char *x = *(const char *const *)a, *y = *(const char *const *)b;
+
+	if (all_numbers) {
+		double u, v;
+
+		parse_double(x, &u);
+		parse_double(y, &v);
+		if (u != v)
+			return u < v ? -1 : 1;
+	}
+	return strcmp(x, y);
+}
+
+static const char *col_name(const struct eval *e, int c)
+{
+	return e->f.names[c];
+}
+
+/* --scored: the label, prediction and score columns of the file. */
+static int scored_from_file(struct eval *e, struct mlci_err *err)
+{
+	const struct evaluate_opts *o = e->o;
+	struct scored *s = &e->s;
+	int pc, kc = -1, *sc = NULL;
+	size_t nsc = 0, i, j, L = 0;
+	char *list = NULL;
+	int rc = -1;
+
+	pc = frame_find(&e->f, o->prediction_column);
+	if (pc < 0)
+		return err_set(err, MLCI_EXIT_DATAERR, e->f.path,
+			       "no column '%.200s' (--prediction-column)", o->prediction_column);
+	if (o->key_column && (kc = frame_find(&e->f, o->key_column)) < 0)
+		return err_set(err, MLCI_EXIT_DATAERR, e->f.path,
+			       "no column '%.200s' (--key-column)", o->key_column);
+	if (o->score_columns) {
+		char *tok, *save = NULL;
+
+		list = strdup(o->score_columns);
+		sc = malloc((strlen(o->score_columns) + 1) * sizeof(*sc));
+		if (!list || !sc) {
+			oom(err);
+			goto out;
+		}
+		for (tok = strtok_r(list, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+			int c = frame_find(&e->f, tok);
+
+			if (c < 0) {
+				err_set(err, MLCI_EXIT_DATAERR, e->f.path,
+					"no column '%.200s' (--score-columns)", tok);
+				goto out;
+			}
+			sc[nsc++] = c;
+		}
+		if (!nsc) {
+			err_set(err, MLCI_EXIT_USAGE, NULL, "--score-columns names no column");
+			goto out;
+		}
+	}
+	s->n = e->n;
+	s->classifier = e->classifier;
+	for (i = 0; i < e->n; i++)
+		if (!frame_cell(&e->f, e->rows[i], (size_t)pc)) {
+			size_t at = e->rows[i] * e->f.ncols + (size_t)pc;
+
+			err_set_at(err, MLCI_EXIT_DATAERR, e->f.path, e->f.line[at],
+				   e->f.col[at], "missing prediction in column '%.200s'",
+				   col_name(e, pc));
+			goto out;
+		}
+	if (!e->classifier) {
+		if (nsc) {
+			err_set(err, MLCI_EXIT_USAGE, NULL,
+				"--score-columns is for classification (--task classification)");
+			goto out;
+		}
+		e->p = malloc((e->n + 1) * sizeof(*e->p));
+		if (!e->p) {
+			oom(err);
+			goto out;
+		}
+		for (i = 0; i < e->n; i++)
+			if (frame_number(&e->f, e->rows[i], (size_t)pc, &e->p[i], err) < 0)
+				goto out;
+		s->y = e->y;
+		s->p = e->p;
+	} else {
+		/* classes: the label and prediction values, sorted */
+		e->classes = malloc((2 * e->n + 1) * sizeof(*e->classes));
+		e->y_true = malloc((e->n + 1) * sizeof(*e->y_true));
+		e->y_pred = malloc((e->n + 1) * sizeof(*e->y_pred));
+		if (!e->classes || !e->y_true || !e->y_pred) {
+			oom(err);
+			goto out;
+		}
+		all_numbers = 1;
+		for (i = 0; i < e->n; i++) {
+			const char *a = frame_cell(&e->f, e->rows[i], e->lc);
+			const char *b = frame_cell(&e->f, e->rows[i], (size_t)pc);
+			double v;
+
+			e->classes[2 * i] = a;
+			e->classes[2 * i + 1] = b;
+			if (parse_double(a, &v) < 0 || parse_double(b, &v) < 0)
+				all_numbers = 0;
+		}
+		qsort(e->classes, 2 * e->n, sizeof(*e->classes), cmp_class);
+		for (i = 0; i < 2 * e->n; i++)
+			if (!L || strcmp(e->classes[L - 1], e->classes[i]))
+				e->classes[L++] = e->classes[i];
+		for (i = 0; i < e->n; i++) {
+			const char *a = frame_cell(&e->f, e->rows[i], e->lc);
+			const char *b = frame_cell(&e->f, e->rows[i], (size_t)pc);
+			const char **ha = bsearch(&a, e->classes, L, sizeof(*e->classes), cmp_class);
+			const char **hb = bsearch(&b, e->classes, L, sizeof(*e->classes), cmp_class);
+
+			e->y_true[i] = (size_t)(ha - e->classes);
+			e->y_pred[i] = (size_t)(hb - e->classes);
+		}
+		s->L = L;
+		s->names = e->classes;
+		s->y_true = e->y_true;
+		s->y_pred = e->y_pred;
+		if (nsc) {
+			size_t K = L;
+
+			if (!(nsc == L || (L == 2 && nsc == 1))) {
+				err_set(err, MLCI_EXIT_USAGE, NULL,
+					"--score-columns gives %zu columns for %zu classes (one per class in sorted order, or for two classes one column: the score of '%.100s')",
+					nsc, L, L ? e->classes[L - 1] : "");
+				goto out;
+			}
+			e->proba = malloc((e->n * K + 1) * sizeof(*e->proba));
+			if (!e->proba) {
+				oom(err);
+				goto out;
+			}
+			for (i = 0; i < e->n; i++)
+				for (j = 0; j < nsc; j++) {
+					double v;
+					int r = frame_number(&e->f, e->rows[i], (size_t)sc[j], &v, err);
+
+					if (r != 0 || !isfinite(v)) {
+						size_t at = e->rows[i] * e->f.ncols + (size_t)sc[j];
+
+						if (r >= 0)
+							err_set_at(err, MLCI_EXIT_DATAERR, e->f.path,
+								   e->f.line[at], e->f.col[at],
+								   "missing or non-finite score in column '%.200s'",
+								   col_name(e, sc[j]));
+						goto out;
+					}
+					if (nsc == 1) {
+						e->proba[i * 2] = 1 - v;
+						e->proba[i * 2 + 1] = v;
+					} else {
+						e->proba[i * K + j] = v;
+					}
+				}
+			s->K = K;
+			s->proba = e->proba;
+		}
+	}
+	if (kc >= 0) {
+		e->keys = malloc((e->n + 1) * sizeof(*e->keys));
+		if (!e->keys) {
 			oom(err);
 			goto out;
 		}
 		for (i = 0; i < e->n; i++) {
-			pos[i] = e->y_true[i] == 1;
-			score[i] = e->pred[e->rows[i] * 2 + 1];
+			e->keys[i] = frame_cell(&e->f, e->rows[i], (size_t)kc);
+			if (!e->keys[i]) {
+				size_t at = e->rows[i] * e->f.ncols + (size_t)kc;
+
+				err_set_at(err, MLCI_EXIT_DATAERR, e->f.path, e->f.line[at],
+					   e->f.col[at], "missing key in column '%.200s'",
+					   col_name(e, kc));
+				goto out;
+			}
 		}
-		if (!e->U)
-			auc = metrics_roc_auc(pos, score, e->n, &v, err);
-		free(pos), free(score);
-		if (auc < 0)
-			goto out;
-		if (auc == 0 ? set_real(met, "roc_auc", v) :
-		    auc == 1 ? warn(e, "roc_auc is undefined: only class '%.200s' occurs in the labels; left out",
-				    code_name(e, e->y_true[0])) :
-		    warn(e, "roc_auc is left out: the labels hold values the binary model does not know")) {
+	}
+	rc = 0;
+out:
+	free(list);
+	free(sc);
+	return rc;
+}
+
+/* Keys from --key-column for the model path (the scored path reads them
+ * in scored_from_file); unique either way. */
+static int check_keys(struct eval *e, struct mlci_err *err)
+{
+	const char **k;
+	size_t i;
+	int kc;
+
+	if (!e->o->key_column)
+		return 0;
+	if (!e->keys) {
+		kc = frame_find(&e->f, e->o->key_column);
+		if (kc < 0)
+			return err_set(err, MLCI_EXIT_DATAERR, e->f.path,
+				       "no column '%.200s' (--key-column)", e->o->key_column);
+		e->keys = malloc((e->n + 1) * sizeof(*e->keys));
+		if (!e->keys)
+			return oom(err);
+		for (i = 0; i < e->n; i++) {
+			size_t at = e->rows[i] * e->f.ncols + (size_t)kc;
+
+			e->keys[i] = frame_cell(&e->f, e->rows[i], (size_t)kc);
+			if (!e->keys[i])
+				return err_set_at(err, MLCI_EXIT_DATAERR, e->f.path,
+						  e->f.line[at], e->f.col[at],
+						  "missing key in column '%.200s'",
+						  e->o->key_column);
+		}
+	}
+	e->s.keys = e->keys;
+	k = malloc((e->n + 1) * sizeof(*k));
+	if (!k)
+		return oom(err);
+	memcpy(k, e->keys, e->n * sizeof(*k));
+	qsort(k, e->n, sizeof(*k), cmp_str);
+	for (i = 1; i < e->n; i++)
+		if (!strcmp(k[i], k[i - 1])) {
+			err_set(err, MLCI_EXIT_DATAERR, e->f.path,
+				"key '%.200s' appears more than once in column '%.200s' (--key-column must identify each row)",
+				k[i], e->o->key_column);
+			free(k);
+			return -1;
+		}
+	free(k);
+	return 0;
+}
+
+/* ---- metrics into the artifact ---- */
+
+static int metrics_json(struct eval *e, json_t *art, json_t *met,
+			struct buf *report, struct mlci_err *err)
+{
+	struct metric_table t;
+	struct class_metrics cm = { 0 };
+	size_t *labels = NULL, i;
+	const char **names = NULL;
+	int rc = -1;
+
+	if (scored_metrics(&e->s, NULL, 0, &t, e->s.classifier ? &cm : NULL,
+			   e->s.classifier ? &labels : NULL, err) < 0)
+		return -1;
+	for (i = 0; i < t.n; i++) {
+		if (t.defined[i] ? set_real(met, t.name[i], t.value[i]) :
+		    json_object_set_new(met, t.name[i], json_null()) ||
+		    warn(e, "%s is undefined: %s; reported as null", t.name[i], t.why[i])) {
 			oom(err);
 			goto out;
 		}
 	}
-	if (class_json(e, &cm, names, art) < 0 ||
-	    metrics_report_text(&cm, names, 2, report) < 0) {
+	if (t.ap_no_positive &&
+	    warn(e, "average precision: a class has no positive sample; its average precision is 0, as scikit-learn's")) {
 		oom(err);
 		goto out;
+	}
+	if (e->s.classifier) {
+		names = malloc((cm.k + 1) * sizeof(*names));
+		if (!names) {
+			oom(err);
+			goto out;
+		}
+		for (i = 0; i < cm.k; i++)
+			names[i] = e->s.names[labels[i]];
+		if (class_json(e, &cm, names, art) < 0 ||
+		    metrics_report_text(&cm, names, 2, report) < 0) {
+			oom(err);
+			goto out;
+		}
+	} else {
+		for (i = 0; i < t.n; i++)
+			if (t.defined[i] &&
+			    buf_printf(report, "%-22s %.6g\n", t.name[i], t.value[i]) < 0) {
+				oom(err);
+				goto out;
+			}
+	}
+	if (e->o->bootstrap) {
+		struct interval iv[SCORED_MAX_METRICS];
+		json_t *ivs = json_object(), *bs;
+
+		if (!ivs || json_object_set_new(art, "intervals", ivs)) {
+			oom(err);
+			goto out;
+		}
+		if (scored_bootstrap(&e->s, (size_t)e->o->bootstrap, (uint64_t)e->o->seed,
+				     e->o->confidence, &t, iv, err) < 0)
+			goto out;
+		for (i = 0; i < t.n; i++) {
+			json_t *one;
+
+			if (!t.defined[i])
+				continue;
+			one = iv[i].resamples ?
+				json_pack("{s:f, s:f, s:I}", "low", iv[i].low, "high", iv[i].high,
+					  "resamples", (json_int_t)iv[i].resamples) :
+				json_pack("{s:n, s:n, s:I}", "low", "high", "resamples", (json_int_t)0);
+			if (!one || json_object_set_new(ivs, t.name[i], one)) {
+				oom(err);
+				goto out;
+			}
+		}
+		bs = json_pack("{s:s, s:I, s:I, s:f}", "method", "percentile",
+			       "resamples", (json_int_t)e->o->bootstrap,
+			       "seed", (json_int_t)e->o->seed, "level", e->o->confidence);
+		if (!bs || json_object_set_new(art, "bootstrap", bs)) {
+			oom(err);
+			goto out;
+		}
 	}
 	rc = 0;
 out:
 	class_metrics_free(&cm);
-	free(map), free(names), free(ct), free(cp);
-	return rc;
-}
-
-static int regress(struct eval *e, json_t *met, struct buf *report,
-		   struct mlci_err *err)
-{
-	struct reg_metrics rm;
-	double *p = malloc(e->n * sizeof(*p));
-	size_t i;
-	int rc = -1;
-
-	if (!p)
-		return oom(err);
-	for (i = 0; i < e->n; i++)
-		p[i] = e->pred[e->rows[i]];
-	if (metrics_regression(e->y, p, e->n, &rm, err) < 0)
-		goto out;
-	if (set_real(met, "mse", rm.mse) || set_real(met, "rmse", rm.rmse) ||
-	    set_real(met, "mae", rm.mae) ||
-	    (rm.r2_defined ? set_real(met, "r2", rm.r2) :
-	     warn(e, "r2 is undefined with fewer than two rows; left out")) ||
-	    buf_printf(report, "%-4s %.6g\n%-4s %.6g\n%-4s %.6g\n", "mse", rm.mse,
-		       "rmse", rm.rmse, "mae", rm.mae) < 0 ||
-	    (rm.r2_defined && buf_printf(report, "%-4s %.6g\n", "r2", rm.r2) < 0)) {
-		oom(err);
-		goto out;
-	}
-	rc = 0;
-out:
-	free(p);
+	free(labels);
+	free(names);
 	return rc;
 }
 
@@ -350,7 +588,7 @@ static int gather_rows(struct eval *e, struct mlci_err *err)
 	for (r = 0; r < e->f.nrows; r++) {
 		if (!frame_cell(&e->f, r, e->lc))
 			continue;
-		if (!model_is_classifier(e->m) &&
+		if (!e->classifier &&
 		    frame_number(&e->f, r, e->lc, &e->y[e->n], err) < 0)
 			return -1;
 		e->rows[e->n++] = r;
@@ -360,54 +598,6 @@ static int gather_rows(struct eval *e, struct mlci_err *err)
 			       "no row has a value in the label column '%.100s'",
 			       e->f.names[e->lc]);
 	return 0;
-}
-
-static void csv_field(FILE *fp, const char *s)
-{
-	if (!strpbrk(s, ",\"\r\n")) {
-		fputs(s, fp);
-		return;
-	}
-	fputc('"', fp);
-	for (; *s; s++) {
-		if (*s == '"')
-			fputc('"', fp);
-		fputc(*s, fp);
-	}
-	fputc('"', fp);
-}
-
-static void write_predictions(const struct eval *e, FILE *fp)
-{
-	char num[40], name[600];
-	size_t i, j;
-
-	fputs("row,label,prediction", fp);
-	for (j = 0; j < e->K; j++) {
-		snprintf(name, sizeof(name), "proba_%s", model_class_name(e->m, j));
-		fputc(',', fp);
-		csv_field(fp, name);
-	}
-	fputc('\n', fp);
-	for (i = 0; i < e->n; i++) {
-		const double *p = e->pred + e->rows[i] * e->width;
-
-		fprintf(fp, "%zu,", e->rows[i]);
-		csv_field(fp, frame_cell(&e->f, e->rows[i], e->lc));
-		fputc(',', fp);
-		if (e->K) {
-			csv_field(fp, model_class_name(e->m, e->y_pred[i]));
-		} else {
-			fmt_double(num, sizeof(num), p[0]);
-			fputs(num, fp);
-		}
-		for (j = 0; j < e->K; j++) {
-			fmt_double(num, sizeof(num), p[j]);
-			fputc(',', fp);
-			fputs(num, fp);
-		}
-		fputc('\n', fp);
-	}
 }
 
 static int warn_rows(struct eval *e)
@@ -435,27 +625,56 @@ static int load_inputs(struct eval *e, struct mlci_err *err)
 		{ "--out", o->out }, { "--predictions", o->predictions },
 	};
 	const struct path_role ins[] = {
-		{ "--model", o->model }, { "--data", o->data },
+		{ "--model", o->model }, { "--data", o->data }, { "--scored", o->scored },
 	};
+	const char *label;
 	size_t i;
 	int c;
 
-	if (check_output_paths(outs, 2, ins, 2, err) < 0)
+	if (check_output_paths(outs, 2, ins, 3, err) < 0)
 		return -1;
-	if (model_load(&e->m, o->model, e->model_sha, err) < 0 ||
-	    frame_load(&e->f, o->data, &o->csv, err) < 0)
-		return -1;
-	c = frame_find(&e->f, model_label(e->m));
+	if (o->scored) {
+		if (o->model || o->data)
+			return err_set(err, MLCI_EXIT_USAGE, NULL,
+				       "--scored evaluates a file of predictions: give it without --model and --data");
+		if (!o->label_column || !o->prediction_column)
+			return err_set(err, MLCI_EXIT_USAGE, NULL,
+				       "--scored needs --label-column and --prediction-column");
+		if (o->task && strcmp(o->task, "classification") && strcmp(o->task, "regression"))
+			return err_set(err, MLCI_EXIT_USAGE, NULL,
+				       "--task is classification or regression, not '%.100s'", o->task);
+		e->classifier = !o->task || !strcmp(o->task, "classification");
+		if (frame_load(&e->f, o->scored, &o->csv, err) < 0)
+			return -1;
+		label = o->label_column;
+	} else {
+		if (!o->model || !o->data)
+			return err_set(err, MLCI_EXIT_USAGE, NULL,
+				       "give --model and --data, or --scored FILE");
+		if (o->label_column || o->prediction_column || o->score_columns || o->task)
+			return err_set(err, MLCI_EXIT_USAGE, NULL,
+				       "--label-column, --prediction-column, --score-columns and --task go with --scored");
+		if (model_load(&e->m, o->model, e->model_sha, err) < 0 ||
+		    frame_load(&e->f, o->data, &o->csv, err) < 0)
+			return -1;
+		e->classifier = model_is_classifier(e->m);
+		label = model_label(e->m);
+	}
+	c = frame_find(&e->f, label);
 	if (c < 0)
-		return err_set(err, MLCI_EXIT_DATAERR, e->f.path,
-			       "no column '%.200s' (the label of %.200s)",
-			       model_label(e->m), o->model);
+		return o->scored ?
+			err_set(err, MLCI_EXIT_DATAERR, e->f.path,
+				"no column '%.200s' (--label-column)", label) :
+			err_set(err, MLCI_EXIT_DATAERR, e->f.path,
+				"no column '%.200s' (the label of %.200s)", label, o->model);
 	e->lc = (size_t)c;
 	if (o->label_suffix)
 		frame_strip_suffix(&e->f, e->lc, o->label_suffix);
 	if (gather_rows(e, err) < 0)
 		return -1;
-	e->width = model_is_classifier(e->m) ? model_nclasses(e->m) : 1;
+	if (o->scored)
+		return scored_from_file(e, err) < 0 || check_keys(e, err) < 0 ? -1 : 0;
+	e->width = e->classifier ? model_nclasses(e->m) : 1;
 	e->pred = malloc((e->f.nrows * e->width + 1) * sizeof(*e->pred));
 	if (!e->pred)
 		return oom(err);
@@ -466,7 +685,7 @@ static int load_inputs(struct eval *e, struct mlci_err *err)
 			return err_set(err, MLCI_EXIT_DATAERR, o->model,
 				       "the model predicts a non-finite value for data row %zu",
 				       e->rows[i / e->width]);
-	return 0;
+	return scored_from_model(e, err) < 0 || check_keys(e, err) < 0 ? -1 : 0;
 }
 
 static void eval_free(struct eval *e)
@@ -476,7 +695,23 @@ static void eval_free(struct eval *e)
 	free(e->pred), free(e->rows), free(e->y);
 	free(e->unseen), free(e->unseen_n);
 	free(e->y_true), free(e->y_pred);
+	free(e->names), free(e->proba), free(e->p), free(e->keys), free(e->classes);
+	free(e->pred_text);
 	json_decref(e->warnings);
+}
+
+/* The predictions file, in memory, and its sha256. */
+static int render_predictions(struct eval *e, struct mlci_err *err)
+{
+	FILE *fp = open_memstream(&e->pred_text, &e->pred_len);
+
+	if (!fp)
+		return oom(err);
+	scored_write_predictions(fp, &e->s, e->rows);
+	if (fclose(fp) != 0)
+		return oom(err);
+	sha256_buf(e->pred_text, e->pred_len, e->pred_sha);
+	return 0;
 }
 
 /* Write both outputs to temporaries, then commit them together. */
@@ -492,7 +727,10 @@ static int write_outputs(const struct eval *e, const json_t *art,
 	if (o->predictions) {
 		if (afile_open(&pf, o->predictions, err) < 0)
 			goto fail;
-		write_predictions(e, pf.fp);
+		if (fwrite(e->pred_text, 1, e->pred_len, pf.fp) != e->pred_len) {
+			err_set(err, MLCI_EXIT_IOERR, o->predictions, "cannot write");
+			goto fail;
+		}
 	}
 	if (afile_open(&mf, o->out, err) < 0)
 		goto fail;
@@ -525,6 +763,19 @@ int evaluate_run(const struct evaluate_opts *o, struct evaluate_result *r,
 	memset(r, 0, sizeof(*r));
 	buf_init(&report);
 	e.o = o;
+	if (o->bootstrap < 0 || o->bootstrap > EVALUATE_MAX_BOOTSTRAP) {
+		err_set(err, MLCI_EXIT_USAGE, NULL, "--bootstrap is 0 (off) to %d resamples",
+			EVALUATE_MAX_BOOTSTRAP);
+		goto out0;
+	}
+	if (o->bootstrap && !(o->confidence > 0 && o->confidence < 1)) {
+		err_set(err, MLCI_EXIT_USAGE, NULL, "--confidence is a level between 0 and 1, e.g. 0.95");
+		goto out0;
+	}
+	if (o->seed < 0) {
+		err_set(err, MLCI_EXIT_USAGE, NULL, "--seed is a non-negative integer");
+		goto out0;
+	}
 	e.warnings = json_array();
 	met = json_object();
 	if (!e.warnings || !met) {
@@ -542,18 +793,30 @@ int evaluate_run(const struct evaluate_opts *o, struct evaluate_result *r,
 		goto out;
 	}
 	if (json_object_set_new(art, "metrics", met) < 0 ||
-	    artifact_add_input(art, "model", o->model, e.model_sha) < 0 ||
-	    artifact_add_input(art, "data", o->data, e.f.sha256) < 0) {
+	    (o->scored ? artifact_add_input(art, "scored", o->scored, e.f.sha256) < 0 :
+	     artifact_add_input(art, "model", o->model, e.model_sha) < 0 ||
+	     artifact_add_input(art, "data", o->data, e.f.sha256) < 0)) {
 		oom(err);
 		goto out;
 	}
-	if (model_is_classifier(e.m) ? classify(&e, art, met, &report, err) :
-	    regress(&e, met, &report, err))
+	if (metrics_json(&e, art, met, &report, err) < 0 ||
+	    render_predictions(&e, err) < 0)
 		goto out;
+	if (o->predictions) {
+		json_t *pj = json_pack("{s:s, s:s, s:I, s:s}", "path", o->predictions,
+				       "sha256", e.pred_sha, "rows", (json_int_t)e.n,
+				       "key", o->key_column ? o->key_column : "row");
+
+		if (!pj || json_object_set_new(art, "predictions", pj)) {
+			oom(err);
+			goto out;
+		}
+	}
 	if (warn_rows(&e) ||
-	    json_object_set_new(art, "task", json_string(model_is_classifier(e.m) ?
+	    json_object_set_new(art, "task", json_string(e.classifier ?
 				"classification" : "regression")) ||
-	    json_object_set_new(art, "label", json_string(model_label(e.m))) ||
+	    json_object_set_new(art, "label", json_string(o->scored ? o->label_column :
+							  model_label(e.m))) ||
 	    json_object_set_new(art, "n_rows", json_integer((json_int_t)e.n)) ||
 	    json_object_set_new(art, "n_skipped",
 				json_integer((json_int_t)(e.f.nrows - e.n))) ||
@@ -563,7 +826,7 @@ int evaluate_run(const struct evaluate_opts *o, struct evaluate_result *r,
 	}
 	if (write_outputs(&e, art, err) < 0)
 		goto out;
-	r->classifier = model_is_classifier(e.m);
+	r->classifier = e.classifier;
 	r->n_rows = e.n;
 	r->n_skipped = e.f.nrows - e.n;
 	r->artifact = art;
@@ -571,9 +834,10 @@ int evaluate_run(const struct evaluate_opts *o, struct evaluate_result *r,
 	art = NULL;
 	rc = r->report ? 0 : oom(err);
 out:
-	buf_release(&report);
 	json_decref(art);
 	eval_free(&e);
+out0:
+	buf_release(&report);
 	return rc;
 }
 
@@ -596,13 +860,14 @@ int evaluate_summary(const struct evaluate_opts *o,
 	int rc;
 
 	rc = buf_printf(out, "%s %zu rows of %s", r->classifier ?
-			"classification," : "regression,", r->n_rows, o->data);
+			"classification," : "regression,", r->n_rows,
+			o->scored ? o->scored : o->data);
 	if (r->n_skipped)
 		rc |= buf_printf(out, " (%zu skipped)", r->n_skipped);
 	for (i = 0; i < nkeys; i++) {
 		json_t *v = json_object_get(met, keys[i]);
 
-		if (!v)
+		if (!json_is_number(v))
 			continue;
 		rc |= buf_printf(out, "%s%s %.4f", sep, keys[i], json_number_value(v));
 		sep = ", ";

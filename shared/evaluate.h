@@ -2,21 +2,37 @@
  * evaluate.h - the mlci-evaluate run: load model.json and a CSV, predict
  * every row, score the predictions against the label column, and write
  * metrics.json (mlci.metrics, schema 1) and optionally predictions.csv.
+ * Or, with --scored, read predictions made elsewhere (label, prediction
+ * and score columns of a CSV) and compute the same metrics and files.
  *
  * metrics.json, besides the envelope (inputs: role "model" = model.json
- * and its sha256, role "data" = the CSV and its sha256):
+ * and its sha256, role "data" = the CSV and its sha256; with --scored one
+ * input, role "scored"):
  *   task              "classification" | "regression"
  *   label             the label column (the model's)
  *   n_rows            rows scored (rows with a label value)
  *   n_skipped         rows whose label is missing (an NA token or empty):
  *                     not scored and not in predictions.csv (their
  *                     features are still read: a malformed one is an error)
- *   metrics           flat name -> number. classification: accuracy,
- *                     balanced_accuracy, precision_|recall_|f1_ + micro|
- *                     macro|weighted, log_loss, roc_auc (binary models
- *                     only); regression: mse, rmse, mae, r2. A metric that
- *                     is undefined (roc_auc with one class present, r2 on
- *                     one row) is left out and explained in warnings.
+ *   metrics           flat name -> number or null: every metric of
+ *                     scored_metrics (scored.h; definitions in metrics.h).
+ *                     A metric that applies but is undefined on this data
+ *                     (roc_auc with one class present, r2 on one row,
+ *                     cohen_kappa with one label) is null, with a warning
+ *                     saying why; never NaN. The score metrics (log_loss,
+ *                     roc_auc*, average_precision*, brier_score, ece)
+ *                     need scores: a --scored file without
+ *                     --score-columns has none of them.
+ *   intervals         with --bootstrap N: metric -> {low, high,
+ *                     resamples}, the percentile interval at --confidence
+ *                     over the resamples where the metric was defined
+ *                     (low and high null when it never was)
+ *   bootstrap         with --bootstrap: {method "percentile", resamples,
+ *                     seed, level}; the same seed gives the same intervals
+ *   predictions       with --predictions: {path, sha256, rows, key}: the
+ *                     predictions file (format in scored.h), its sha256,
+ *                     its row count, and the key column ("row" when the
+ *                     key is the 0-based data row number)
  *   per_class         class -> {precision, recall, f1, support}
  *   confusion_matrix  {labels, matrix}: matrix[true][predicted]
  *   warnings          strings (zero division, skipped rows, unseen labels)
@@ -32,8 +48,20 @@
  * missing --label-suffix, not an evaluation.
  *
  * The predicted class is the most probable one (the first on a tie).
- * predictions.csv (RFC 4180): row (0-based data row), label, prediction,
- * and for classifiers proba_<class> per model class.
+ * predictions.csv: key, label, prediction, and for classifiers
+ * proba_<class> per model class (scored.h).
+ *
+ * --scored FILE --label-column Y --prediction-column YHAT: the rows with
+ * a label value are scored (a missing prediction is an error at its
+ * line:col). --task classification (default) or regression. The classes
+ * are the label and prediction values, sorted as mlci-train sorts them
+ * (numerically when all are numbers, else by bytes). --score-columns
+ * P1,...,Pk gives one score column per class in that order, or, with two
+ * classes, one column: the score of the second class (the positive one;
+ * the first gets 1 - score). Without score columns the score metrics are
+ * not computed. --key-column COL (both modes) keys each row in the
+ * predictions file by COL's value, which must be present and unique;
+ * without it the key is the 0-based data row number.
  */
 #ifndef MLCI_EVALUATE_H
 #define MLCI_EVALUATE_H
@@ -54,7 +82,18 @@ struct evaluate_opts {
 	struct csv_opts csv;
 	const char *label_suffix;	/* dropped from label values, or NULL */
 	const char *producer;		/* "mlci-evaluate" */
+	/* --scored: predictions made elsewhere (then model and data NULL) */
+	const char *scored;
+	const char *label_column, *prediction_column;
+	const char *score_columns;	/* "P1,P2,..." or NULL */
+	const char *task;		/* "classification" (NULL) or "regression" */
+	const char *key_column;		/* row keys, or NULL: the row number */
+	long bootstrap;			/* resamples, 0: no intervals */
+	long seed;			/* of the resampling generator */
+	double confidence;		/* interval level, e.g. 0.95 */
 };
+
+#define EVALUATE_MAX_BOOTSTRAP 100000
 
 struct evaluate_result {
 	int classifier;
@@ -70,7 +109,10 @@ struct evaluate_result {
  * --predictions the same file, or an output naming an input; 66 a
  * missing input; 65 a model.json of the wrong kind or version, malformed
  * CSV, label column absent, a non-number in a numeric feature or a
- * regression label (file:line:col), no labelled rows, no known class;
+ * regression label (file:line:col), no labelled rows, no known class, a
+ * key missing or repeated; 64 --scored mixed with --model/--data, a
+ * --score-columns count that fits no class count, bad --bootstrap,
+ * --seed or --confidence;
  * 73/74 writing. r is filled only on success (evaluate_result_free it).
  */
 int evaluate_run(const struct evaluate_opts *o, struct evaluate_result *r,

@@ -1,6 +1,7 @@
 #include "gate.h"
 
 #include <jansson.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,7 +10,9 @@
 
 #include "artifact.h"
 #include "io.h"
+#include "paired.h"
 #include "rules.h"
+#include "scored.h"
 
 /* ---- inputs ---- */
 
@@ -37,10 +40,13 @@ static int cmp_metric(const void *a, const void *b)
 		      ((const struct report_metric *)b)->name);
 }
 
-/* Every numeric metric into rep->metrics, sorted by name. */
-static int collect_metrics(struct report *rep, const json_t *metrics,
-			   struct mlci_err *err)
+/* Every numeric metric into rep->metrics, sorted by name, with its
+ * bootstrap interval (cur) and its baseline value (base) when known. */
+static int collect_metrics(struct report *rep, const struct metrics_in *cur,
+			   const struct metrics_in *base, struct mlci_err *err)
 {
+	const json_t *metrics = cur->metrics;
+	json_t *ivs = json_object_get(cur->art, "intervals");
 	const char *k;
 	json_t *v;
 	size_t n = 0;
@@ -53,6 +59,21 @@ static int collect_metrics(struct report *rep, const json_t *metrics,
 			continue;
 		rep->metrics[n].name = strdup(k);
 		rep->metrics[n].value = json_number_value(v);
+		{
+			json_t *iv = json_object_get(ivs, k), *bv = base->metrics ?
+				json_object_get(base->metrics, k) : NULL;
+
+			if (json_is_number(json_object_get(iv, "low")) &&
+			    json_is_number(json_object_get(iv, "high"))) {
+				rep->metrics[n].has_interval = 1;
+				rep->metrics[n].low = json_number_value(json_object_get(iv, "low"));
+				rep->metrics[n].high = json_number_value(json_object_get(iv, "high"));
+			}
+			if (json_is_number(bv)) {
+				rep->metrics[n].has_baseline = 1;
+				rep->metrics[n].baseline = json_number_value(bv);
+			}
+		}
 		if (!rep->metrics[n].name)
 			return err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
 		rep->nmetrics = ++n;
@@ -117,6 +138,10 @@ static int metric_value(const struct metrics_in *m, const struct rule *r,
 		return 0;
 	}
 	rule_where(r, where, sizeof(where));
+	if (json_is_null(v))
+		return err_set(err, MLCI_EXIT_DATAERR, m->path,
+			       "metric '%s' (named in %s) is undefined here (null; see the warnings in this file), so no rule can judge it",
+			       r->metric, where);
 	if (v)
 		return err_set(err, MLCI_EXIT_DATAERR, m->path,
 			       "metric '%s' (named in %s) is not a number",
@@ -151,11 +176,321 @@ static int metric_value(const struct metrics_in *m, const struct rule *r,
 	return -1;
 }
 
+/* ---- paired rules: the predictions of both models ---- */
+
+struct pairs {
+	struct scored_file cf, bf;	/* candidate, baseline as read */
+	struct scored b;		/* the baseline aligned to the candidate's rows */
+	size_t *yt, *yp;
+	double *proba, *y, *p;
+	char *cpath, *bpath;
+	int loaded;
+};
+
+static void pairs_free(struct pairs *P)
+{
+	scored_file_free(&P->cf);
+	scored_file_free(&P->bf);
+	free(P->yt), free(P->yp), free(P->proba), free(P->y), free(P->p);
+	free(P->cpath), free(P->bpath);
+	memset(P, 0, sizeof(*P));
+}
+
+/* The predictions file of m: opt, or the one m records, looked for next
+ * to m under its recorded name; its sha256 must be the recorded one. */
+static int find_predictions(const struct metrics_in *m, const char *opt,
+			    const char *optname, const struct rule *r,
+			    char **out, struct mlci_err *err)
+{
+	json_t *pj = json_object_get(m->art, "predictions");
+	const char *rec = json_string_value(json_object_get(pj, "path"));
+	const char *sha = json_string_value(json_object_get(pj, "sha256"));
+	char where[600], got[SHA256_HEX_LEN + 1];
+
+	if (opt) {
+		*out = strdup(opt);
+	} else if (rec) {
+		const char *slash = strrchr(m->path, '/'), *base = strrchr(rec, '/');
+		struct buf b;
+
+		base = base ? base + 1 : rec;
+		buf_init(&b);
+		if (slash)
+			buf_add(&b, m->path, (size_t)(slash - m->path + 1));
+		buf_addstr(&b, base);
+		*out = buf_detach(&b, NULL);
+	} else {
+		rule_where(r, where, sizeof(where));
+		return err_set(err, MLCI_EXIT_USAGE, m->path,
+			       "rule '%s' (%s) is paired: it needs the per-example predictions behind these metrics (give %s FILE, or write them with mlci-evaluate --predictions)",
+			       r->text, where, optname);
+	}
+	if (!*out)
+		return err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
+	if (sha) {
+		if (sha256_file(*out, got, err) < 0)
+			return -1;
+		if (strcmp(got, sha))
+			return err_set(err, MLCI_EXIT_DATAERR, *out,
+				       "not the predictions %s was computed from (its sha256 differs from the one recorded there)",
+				       m->path);
+	}
+	return 0;
+}
+
+static int cmp_key(const void *a, const void *b)
+{
+	const char *const *x = a, *const *y = b;
+
+	return strcmp(*x, *y);
+}
+
+/* Read both predictions files and align the baseline's rows to the
+ * candidate's by key: the same keys and labels, or a 65 error. */
+static int pairs_load(struct pairs *P, const struct gate_opts *o,
+		      const struct metrics_in *cur, const struct metrics_in *base,
+		      const struct rule *r, struct mlci_err *err)
+{
+	const char *tc = json_string_value(json_object_get(cur->art, "task"));
+	const char *tb = json_string_value(json_object_get(base->art, "task"));
+	const struct scored *c, *b;
+	const char **keys = NULL;
+	size_t i, n, *perm = NULL;
+	int classifier, rc = -1;
+
+	if (!tc || !tb || strcmp(tc, tb))
+		return err_set(err, MLCI_EXIT_DATAERR, base->path,
+			       "the baseline's task (%s) is not the candidate's (%s): a paired rule compares two models of one task",
+			       tb ? tb : "none", tc ? tc : "none");
+	classifier = !strcmp(tc, "classification");
+	if (find_predictions(cur, o->predictions, "--predictions", r, &P->cpath, err) < 0 ||
+	    find_predictions(base, o->baseline_predictions, "--baseline-predictions", r,
+			     &P->bpath, err) < 0 ||
+	    scored_read_predictions(&P->cf, P->cpath, classifier, err) < 0 ||
+	    scored_read_predictions(&P->bf, P->bpath, classifier, err) < 0)
+		return -1;
+	c = &P->cf.s;
+	b = &P->bf.s;
+	n = c->n;
+	if (b->n != n)
+		return err_set(err, MLCI_EXIT_DATAERR, P->bpath,
+			       "the predictions are of another evaluation set: %zu rows here, %zu in %s (a paired rule compares two models on the same rows)",
+			       b->n, n, P->cpath);
+	/* sorted baseline keys with their rows: keys[2i] key, perm[i] row */
+	keys = malloc((n + 1) * sizeof(*keys));
+	perm = malloc((n + 1) * sizeof(*perm));
+	if (!keys || !perm) {
+		err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < n; i++)
+		keys[i] = b->keys[i];
+	qsort(keys, n, sizeof(*keys), cmp_key);
+	P->b = *b;
+	if (classifier) {
+		P->yt = malloc((n + 1) * sizeof(*P->yt));
+		P->yp = malloc((n + 1) * sizeof(*P->yp));
+		P->proba = b->K ? malloc((n * b->K + 1) * sizeof(*P->proba)) : NULL;
+		if (!P->yt || !P->yp || (b->K && !P->proba)) {
+			err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
+			goto out;
+		}
+	} else {
+		P->y = malloc((n + 1) * sizeof(*P->y));
+		P->p = malloc((n + 1) * sizeof(*P->p));
+		if (!P->y || !P->p) {
+			err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
+			goto out;
+		}
+	}
+	for (i = 0; i < n; i++) {
+		const char **hit = bsearch(&c->keys[i], keys, n, sizeof(*keys), cmp_key);
+		size_t j;
+
+		if (!hit) {
+			err_set(err, MLCI_EXIT_DATAERR, P->bpath,
+				"the predictions are of another evaluation set: key '%.200s' of %s is not here (a paired rule compares two models on the same rows)",
+				c->keys[i], P->cpath);
+			goto out;
+		}
+		/* the row of that key in b: scan once per key would be
+		 * quadratic, so find it through the key pointer */
+		j = (size_t)(hit - keys);
+		perm[i] = j;
+	}
+	/* keys[] holds pointers into b's cells: map each back to its row */
+	{
+		const char **rowkey = malloc((n + 1) * sizeof(*rowkey));
+		size_t *rowof = malloc((n + 1) * sizeof(*rowof));
+		struct { const char *k; size_t r; } *kr = malloc((n + 1) * sizeof(*kr));
+
+		if (!rowkey || !rowof || !kr) {
+			free(rowkey), free(rowof), free(kr);
+			err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
+			goto out;
+		}
+		for (i = 0; i < n; i++) {
+			kr[i].k = b->keys[i];
+			kr[i].r = i;
+		}
+		qsort(kr, n, sizeof(*kr), cmp_key);	/* the key is the first field */
+		for (i = 0; i < n; i++)
+			rowof[i] = kr[i].r;
+		for (i = 0; i < n; i++)
+			perm[i] = rowof[perm[i]];
+		free(rowkey), free(rowof), free(kr);
+	}
+	for (i = 0; i < n; i++) {
+		size_t j = perm[i];
+
+		if (classifier) {
+			if (strcmp(c->names[c->y_true[i]], b->names[b->y_true[j]])) {
+				err_set(err, MLCI_EXIT_DATAERR, P->bpath,
+					"key '%.200s' has label '%.100s' here and '%.100s' in %s: not the same evaluation set",
+					c->keys[i], b->names[b->y_true[j]], c->names[c->y_true[i]], P->cpath);
+				goto out;
+			}
+			P->yt[i] = b->y_true[j];
+			P->yp[i] = b->y_pred[j];
+			if (b->K)
+				memcpy(P->proba + i * b->K, b->proba + j * b->K,
+				       b->K * sizeof(*P->proba));
+		} else {
+			if (c->y[i] != b->y[j]) {
+				err_set(err, MLCI_EXIT_DATAERR, P->bpath,
+					"key '%.200s' has another label here than in %s: not the same evaluation set",
+					c->keys[i], P->cpath);
+				goto out;
+			}
+			P->y[i] = b->y[j];
+			P->p[i] = b->p[j];
+		}
+	}
+	P->b.y_true = P->yt;
+	P->b.y_pred = P->yp;
+	P->b.proba = P->proba;
+	P->b.y = P->y;
+	P->b.p = P->p;
+	P->b.keys = c->keys;
+	P->loaded = 1;
+	rc = 0;
+out:
+	free(keys);
+	free(perm);
+	return rc;
+}
+
+/* Run the rule's test into rr->pt (p_adjusted set later by Holm). */
+static int paired_test(const struct gate_opts *o, struct pairs *P,
+		       struct report_rule *rr, enum rule_op op, struct mlci_err *err)
+{
+	const struct scored *c = &P->cf.s, *b = &P->b;
+	struct paired_result pr;
+	int higher = op == RULE_GE || op == RULE_GT, r = 1;
+	double margin = rr->threshold - rr->baseline;
+	size_t i, n = c->n;
+
+	memset(&rr->pt, 0, sizeof(rr->pt));
+	rr->pt.margin = margin;
+	rr->pt.level = 1 - 2 * o->alpha;
+	if (c->classifier && !strcmp(rr->metric, "accuracy")) {
+		unsigned char *ok = malloc(2 * n + 1);
+
+		if (!ok)
+			return err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
+		for (i = 0; i < n; i++) {
+			ok[i] = c->y_pred[i] == c->y_true[i];
+			ok[n + i] = b->y_pred[i] == b->y_true[i];
+		}
+		r = paired_mcnemar(ok, ok + n, n, margin, higher, o->alpha, &pr, err);
+		free(ok);
+	} else if (c->classifier && !strcmp(rr->metric, "roc_auc") && c->K == 2 &&
+		   b->K == 2 && c->proba && b->proba && c->L == 2 && b->L == 2 &&
+		   !strcmp(c->names[1], b->names[1])) {
+		unsigned char *pos = malloc(n + 1);
+		double *sc = malloc((n + 1) * sizeof(*sc)), *sb = malloc((n + 1) * sizeof(*sb));
+
+		if (!pos || !sc || !sb) {
+			free(pos), free(sc), free(sb);
+			return err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
+		}
+		for (i = 0; i < n; i++) {
+			pos[i] = c->y_true[i] == 1;
+			sc[i] = c->proba[2 * i + 1];
+			sb[i] = b->proba[2 * i + 1];
+		}
+		r = paired_delong(pos, sc, sb, n, margin, higher, o->alpha, &pr, err);
+		free(pos), free(sc), free(sb);
+	}
+	if (r == 1)
+		r = paired_bootstrap(c, b, rr->metric, (size_t)o->bootstrap,
+				     (uint64_t)o->seed, margin, higher, o->alpha, &pr, err);
+	if (r < 0)
+		return -1;
+	if (r == 0 && !(isfinite(pr.diff) && isfinite(pr.low) && isfinite(pr.high) &&
+			isfinite(pr.mde) && isfinite(pr.p_value) && isfinite(pr.p_inferior))) {
+		rr->pt.method = "none";
+		rr->pt.note = "the difference overflows a double";
+		rr->pt.n = n;
+		rr->pt.p_value = rr->pt.p_inferior = rr->pt.p_adjusted = 1;
+		return 0;
+	}
+	if (r == 1) {
+		rr->pt.method = "none";
+		rr->pt.note = "the metric is undefined on these rows for one of the models";
+		rr->pt.n = n;
+		rr->pt.p_value = rr->pt.p_inferior = rr->pt.p_adjusted = 1;
+		return 0;
+	}
+	rr->pt.method = pr.method;
+	rr->pt.diff = pr.diff;
+	rr->pt.low = pr.low;
+	rr->pt.high = pr.high;
+	rr->pt.p_value = pr.p_value;
+	rr->pt.p_inferior = pr.p_inferior;
+	rr->pt.mde = pr.mde;
+	rr->pt.n = pr.n;
+	rr->pt.resamples = pr.resamples;
+	rr->pt.only_candidate = pr.only_candidate;
+	rr->pt.only_baseline = pr.only_baseline;
+	return 0;
+}
+
+/* Holm across the paired rules, then each one's status. */
+static int paired_verdicts(const struct gate_opts *o, struct report *rep,
+			   struct mlci_err *err)
+{
+	double *p = malloc((rep->nrules + 1) * sizeof(*p));
+	size_t i, m = 0;
+
+	if (!p)
+		return err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
+	for (i = 0; i < rep->nrules; i++)
+		if (rep->rules[i].paired)
+			p[m++] = rep->rules[i].pt.p_value;
+	if (paired_holm(p, m) < 0) {
+		free(p);
+		return err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
+	}
+	for (i = 0, m = 0; i < rep->nrules; i++) {
+		struct report_rule *rr = &rep->rules[i];
+
+		if (!rr->paired)
+			continue;
+		rr->pt.p_adjusted = p[m++];
+		rr->status = rr->pt.note ? REPORT_INCONCLUSIVE :
+			     rr->pt.p_adjusted <= o->alpha ? REPORT_PASS :
+			     rr->pt.p_inferior <= o->alpha ? REPORT_FAIL : REPORT_INCONCLUSIVE;
+	}
+	free(p);
+	return 0;
+}
+
 /* ---- evaluation ---- */
 
-static int evaluate(const struct ruleset *rs,
+static int evaluate(const struct gate_opts *o, const struct ruleset *rs,
 		    const struct metrics_in *cur, const struct metrics_in *base,
-		    struct report *rep, struct mlci_err *err)
+		    struct pairs *P, struct report *rep, struct mlci_err *err)
 {
 	size_t i;
 
@@ -179,6 +514,8 @@ static int evaluate(const struct ruleset *rs,
 		if (rule_threshold(r, rr->baseline, &rr->threshold, err) < 0)
 			return -1;
 		rr->pass = rule_compare(r->op, rr->value, rr->threshold);
+		rr->status = rr->pass ? REPORT_PASS : REPORT_FAIL;
+
 		rr->delta = rr->value - (rr->has_baseline ? rr->baseline : rr->threshold);
 		if (r->code == MLCI_EXIT_USAGE)
 			snprintf(where, sizeof(where), "--rule");
@@ -189,14 +526,53 @@ static int evaluate(const struct ruleset *rs,
 		rr->source = strdup(where);
 		if (!rr->rule || !rr->metric || !rr->source)
 			return err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
+		if (r->paired) {
+			rr->paired = 1;
+			if (!P->loaded && pairs_load(P, o, cur, base, r, err) < 0)
+				return -1;
+			if (paired_test(o, P, rr, r->op, err) < 0)
+				return -1;
+		}
 	}
+	if (paired_verdicts(o, rep, err) < 0)
+		return -1;
 	return report_finish(rep) < 0 ?
 		err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory") : 0;
 }
 
+/* A paired rule's evidence as JSON. */
+static json_t *paired_json(const struct report_rule *rr, double alpha)
+{
+	const struct report_paired *pt = &rr->pt;
+	json_t *j = json_pack("{s:s, s:f, s:f, s:I}", "method", pt->method, "alpha", alpha,
+			      "margin", pt->margin, "n", (json_int_t)pt->n);
+
+	if (!j)
+		return NULL;
+	if (pt->note) {
+		json_object_set_new(j, "note", json_string(pt->note));
+		return j;
+	}
+	json_object_set_new(j, "difference", json_real(pt->diff));
+	json_object_set_new(j, "interval", json_pack("{s:f, s:f, s:f}", "low", pt->low,
+						     "high", pt->high, "level", pt->level));
+	json_object_set_new(j, "p_value", json_real(pt->p_value));
+	json_object_set_new(j, "p_adjusted", json_real(pt->p_adjusted));
+	json_object_set_new(j, "p_inferior", json_real(pt->p_inferior));
+	json_object_set_new(j, "mde", json_real(pt->mde));
+	if (!strncmp(pt->method, "mcnemar", 7))
+		json_object_set_new(j, "discordant", json_pack("{s:I, s:I}",
+			"only_candidate", (json_int_t)pt->only_candidate,
+			"only_baseline", (json_int_t)pt->only_baseline));
+	if (pt->resamples)
+		json_object_set_new(j, "resamples", json_integer((json_int_t)pt->resamples));
+	return j;
+}
+
 static json_t *gate_json(const struct gate_opts *o, const struct report *rep,
 			 const struct metrics_in *cur,
-			 const struct metrics_in *base, struct mlci_err *err)
+			 const struct metrics_in *base, const struct pairs *P,
+			 struct mlci_err *err)
 {
 	json_t *art = artifact_new(KIND_GATE, SCHEMA_GATE, o->producer, err);
 	json_t *rules, *counts, *tol;
@@ -210,6 +586,9 @@ static json_t *gate_json(const struct gate_opts *o, const struct report *rep,
 	if (artifact_add_input(art, "metrics", cur->path, cur->sha) < 0 ||
 	    (base->art && artifact_add_input(art, "baseline", base->path,
 					     base->sha) < 0) ||
+	    (P->loaded && (artifact_add_input(art, "predictions", P->cpath, P->cf.sha256) < 0 ||
+			   artifact_add_input(art, "baseline_predictions", P->bpath,
+					      P->bf.sha256) < 0)) ||
 	    !rules || !counts || !tol) {
 		json_decref(rules);
 		json_decref(counts);
@@ -224,10 +603,14 @@ static json_t *gate_json(const struct gate_opts *o, const struct report *rep,
 				      "rule", rr->rule, "metric", rr->metric,
 				      "op", rr->op, "threshold", rr->threshold,
 				      "value", rr->value, "delta", rr->delta,
-				      "status", rr->pass ? "pass" : "fail");
+				      "status", report_status_str(rr->status));
 
 		if (j && rr->has_baseline)
 			json_object_set_new(j, "baseline", json_real(rr->baseline));
+		if (j && rr->paired && json_object_set_new(j, "paired", paired_json(rr, o->alpha)) < 0) {
+			json_decref(j);
+			j = NULL;
+		}
 		if (!j || json_array_append_new(rules, j) < 0) {
 			json_decref(rules);
 			json_decref(counts);
@@ -241,9 +624,15 @@ static json_t *gate_json(const struct gate_opts *o, const struct report *rep,
 	json_object_set_new(counts, "rules", json_integer((json_int_t)rep->nrules));
 	json_object_set_new(counts, "passed", json_integer((json_int_t)rep->npassed));
 	json_object_set_new(counts, "failed", json_integer((json_int_t)rep->nfailed));
+	json_object_set_new(counts, "inconclusive", json_integer((json_int_t)rep->ninconclusive));
 	json_object_set_new(tol, "relative", json_real(RULE_TOL_REL));
 	json_object_set_new(tol, "absolute", json_real(RULE_TOL_ABS));
-	json_object_set_new(art, "verdict", json_string(rep->pass ? "pass" : "fail"));
+	json_object_set_new(art, "verdict", json_string(report_status_str(rep->status)));
+	json_object_set_new(art, "decision", json_string(report_status_str(rep->decision)));
+	json_object_set_new(art, "paired", json_pack("{s:f, s:s, s:I, s:I, s:s}",
+		"alpha", o->alpha, "correction", "holm",
+		"bootstrap", (json_int_t)o->bootstrap, "seed", (json_int_t)o->seed,
+		"inconclusive_as", report_status_str(rep->inconclusive_as)));
 	json_object_set_new(art, "rules", rules);
 	json_object_set_new(art, "counts", counts);
 	json_object_set_new(art, "tolerance", tol);
@@ -266,7 +655,8 @@ static int check_paths(const struct gate_opts *o, const struct output *out,
 {
 	const struct path_role in[] = {
 		{ "--metrics", o->metrics }, { "--baseline", o->baseline },
-		{ "--rules", o->rules_file },
+		{ "--rules", o->rules_file }, { "--predictions", o->predictions },
+		{ "--baseline-predictions", o->baseline_predictions },
 	};
 	struct path_role outs[8];
 	size_t i;
@@ -275,7 +665,7 @@ static int check_paths(const struct gate_opts *o, const struct output *out,
 		outs[i].opt = out[i].opt;
 		outs[i].path = out[i].path;
 	}
-	return check_output_paths(outs, i, in, 3, err);
+	return check_output_paths(outs, i, in, 5, err);
 }
 
 /* Open every output, write them all, then commit them all; on any error
@@ -318,6 +708,10 @@ int gate_run(const struct gate_opts *o, struct gate_result *res,
 {
 	struct ruleset rs = { 0 };
 	struct metrics_in cur = { 0 }, base = { 0 };
+	struct pairs P;
+	struct gate_opts oo;
+	double alpha;
+	long nboot;
 	struct output out[] = {
 		{ "--out", o->out, { 0 }, { 0 }, 0 },
 		{ "--junit", o->junit, { 0 }, { 0 }, 0 },
@@ -333,8 +727,40 @@ int gate_run(const struct gate_opts *o, struct gate_result *res,
 	int rc = -1;
 
 	memset(res, 0, sizeof(*res));
+	memset(&P, 0, sizeof(P));
+	/* zero means the default */
+	alpha = o->alpha ? o->alpha : GATE_DEFAULT_ALPHA;
+	nboot = o->bootstrap ? o->bootstrap : GATE_DEFAULT_BOOTSTRAP;
+	oo = *o;
+	oo.alpha = alpha;
+	oo.bootstrap = nboot;
+	o = &oo;
 	for (i = 0; i < nout; i++)
 		buf_init(&out[i].data);
+	if (!(alpha > 0 && alpha < 0.5)) {
+		err_set(err, MLCI_EXIT_USAGE, NULL, "--alpha is a level between 0 and 0.5, e.g. 0.05");
+		goto done;
+	}
+	if (nboot < 1 || nboot > 100000) {
+		err_set(err, MLCI_EXIT_USAGE, NULL, "--bootstrap is 1 to 100000 resamples");
+		goto done;
+	}
+	if (o->seed < 0) {
+		err_set(err, MLCI_EXIT_USAGE, NULL, "--seed is a non-negative integer");
+		goto done;
+	}
+	if (!o->inconclusive || !strcmp(o->inconclusive, "inconclusive"))
+		rep->inconclusive_as = REPORT_INCONCLUSIVE;
+	else if (!strcmp(o->inconclusive, "pass"))
+		rep->inconclusive_as = REPORT_PASS;
+	else if (!strcmp(o->inconclusive, "fail"))
+		rep->inconclusive_as = REPORT_FAIL;
+	else {
+		err_set(err, MLCI_EXIT_USAGE, NULL,
+			"--inconclusive is pass, fail or inconclusive, not '%.100s'", o->inconclusive);
+		goto done;
+	}
+	rep->alpha = o->alpha;
 	if (!o->metrics || !*o->metrics || !o->out || !*o->out) {
 		err_set(err, MLCI_EXIT_USAGE, NULL, "--metrics and --out are required");
 		goto done;
@@ -374,8 +800,8 @@ int gate_run(const struct gate_opts *o, struct gate_result *res,
 		err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
 		goto done;
 	}
-	if (collect_metrics(rep, cur.metrics, err) < 0 ||
-	    evaluate(&rs, &cur, &base, rep, err) < 0)
+	if (collect_metrics(rep, &cur, &base, err) < 0 ||
+	    evaluate(o, &rs, &cur, &base, &P, rep, err) < 0)
 		goto done;
 	if (artifact_time(when, NULL, err) < 0)
 		goto done;
@@ -384,7 +810,7 @@ int gate_run(const struct gate_opts *o, struct gate_result *res,
 		rep->hostname[0] = '\0';
 	rep->hostname[sizeof(rep->hostname) - 1] = '\0';
 
-	art = gate_json(o, rep, &cur, &base, err);
+	art = gate_json(o, rep, &cur, &base, &P, err);
 	if (!art)
 		goto done;
 	res->json = artifact_dumps(art);
@@ -403,6 +829,7 @@ done:
 	json_decref(art);
 	json_decref(cur.art);
 	json_decref(base.art);
+	pairs_free(&P);
 	ruleset_free(&rs);
 	if (rc < 0)
 		gate_result_free(res);
@@ -422,23 +849,34 @@ int gate_summary(const struct gate_result *res, struct buf *b)
 	size_t i, shown = 0;
 	int rc;
 
-	if (r->pass)
+	if (r->status == REPORT_PASS)
 		return buf_printf(b, "PASS: %zu of %zu rules passed", r->npassed,
 				  r->nrules);
-	rc = buf_printf(b, "FAIL: %zu of %zu rules failed:", r->nfailed, r->nrules);
+	if (r->status == REPORT_FAIL)
+		rc = buf_printf(b, "FAIL: %zu of %zu rules failed", r->nfailed, r->nrules);
+	else
+		rc = buf_printf(b, "INCONCLUSIVE: %zu of %zu rules inconclusive", r->ninconclusive,
+				r->nrules);
+	if (!rc && r->status == REPORT_INCONCLUSIVE && r->decision != REPORT_INCONCLUSIVE)
+		rc = buf_printf(b, " (decision: %s)", report_status_str(r->decision));
+	rc = rc || buf_addch(b, ':');
 	for (i = 0; !rc && i < r->nrules; i++) {
 		const struct report_rule *rr = &r->rules[i];
 		char v[40];
 
-		if (rr->pass)
+		if (rr->status != r->status)
 			continue;
 		if (shown++ == 5) {
 			rc = buf_addstr(b, " ...");
 			break;
 		}
 		snprintf(v, sizeof(v), "%.12g", rr->value);
-		rc = buf_printf(b, "%s %s (%s = %s)", shown > 1 ? ";" : "",
+		rc = buf_printf(b, "%s %s (%s = %s", shown > 1 ? ";" : "",
 				rr->name, rr->metric, v);
+		if (!rc && rr->paired && !rr->pt.note)
+			rc = buf_printf(b, ", difference %+.4g [%+.4g, %+.4g], p = %.3g",
+					rr->pt.diff, rr->pt.low, rr->pt.high, rr->pt.p_adjusted);
+		rc = rc || buf_addch(b, ')');
 	}
 	return rc ? -1 : 0;
 }

@@ -3,14 +3,47 @@
  * optional baseline), a verdict, and every output written together.
  *
  * gate.json (KIND_GATE, SCHEMA_GATE) holds the envelope (inputs: role
- * "metrics", and "baseline" when given) and
- *   verdict    "pass" | "fail"
+ * "metrics", "baseline" when given, and with paired rules "predictions"
+ * and "baseline_predictions") and
+ *   verdict    "pass" | "fail" | "inconclusive": fail when a rule failed,
+ *              else inconclusive when a paired rule is, else pass
+ *   decision   the verdict with inconclusive mapped by --inconclusive
+ *              (pass, fail, or kept); the step's exit code follows it:
+ *              0 pass, 1 fail, 3 inconclusive
  *   rules      [{rule, metric, op, threshold, value, baseline?, delta,
- *               status "pass"|"fail"}] in the order given (rules file
- *               first, then each --rule); delta is value - baseline for a
- *               rule over `baseline`, value - threshold otherwise
- *   counts     {rules, passed, failed}
+ *               status "pass"|"fail"|"inconclusive", paired?}] in the
+ *              order given (rules file first, then each --rule); delta is
+ *              value - baseline for a rule over `baseline`, value -
+ *              threshold otherwise. A point rule passes or fails on the
+ *              comparison (rules.h). A paired rule's status comes from its
+ *              test (paired.h): pass when its Holm-adjusted p-value is at
+ *              most alpha, fail when the opposite one-sided test (the
+ *              candidate worse than the margin) has p at most alpha,
+ *              inconclusive otherwise (also when the metric is undefined
+ *              on the rows for a model: method "none" with a note).
+ *              paired: {method, alpha, margin, n, difference, interval
+ *              {low, high, level}, p_value, p_adjusted, p_inferior, mde,
+ *              discordant {only_candidate, only_baseline} (McNemar),
+ *              resamples (bootstrap)}
+ *   counts     {rules, passed, failed, inconclusive}
+ *   paired     {alpha, correction "holm", bootstrap, seed, inconclusive_as}
  *   tolerance  {relative, absolute} (see rules.h)
+ *
+ * Holm's correction: the m paired rules' p-values, sorted ascending, are
+ * adjusted to p_(i) = max over j <= i of min(1, (m - j + 1) p_(j)), which
+ * keeps the chance of passing any candidate that is really worse than
+ * its margin at most alpha over all the paired rules together. Point
+ * rules are not part of it. The fail side is not adjusted: it needs
+ * one-sided evidence at alpha that the candidate is worse, per rule.
+ *
+ * The predictions: --predictions and --baseline-predictions, or by
+ * default the file each metrics.json records (mlci-evaluate
+ * --predictions), looked for next to that metrics.json under the name it
+ * recorded; a recorded sha256 must match (65). Both are read (scored.h),
+ * matched by key: another row count, a key missing from either side or
+ * a key with another label is an error (65: not the same evaluation
+ * set), as is a metrics file whose task differs. A metric that is null
+ * (undefined) in metrics.json cannot be judged by any rule (65).
  * The optional JUnit, Markdown, OpenMetrics and dotenv files are
  * described in report.h.
  */
@@ -35,7 +68,18 @@ struct gate_opts {
 	const char *markdown;
 	const char *openmetrics;
 	const char *dotenv;
+	/* paired rules */
+	const char *predictions;	/* the candidate's predictions file, or NULL:
+					 * the one metrics.json records */
+	const char *baseline_predictions;	/* the baseline's, likewise */
+	double alpha;			/* level of the tests (0: GATE_DEFAULT_ALPHA) */
+	long bootstrap;			/* paired-bootstrap resamples (0: the default) */
+	long seed;			/* of the resampling */
+	const char *inconclusive;	/* "pass", "fail" or "inconclusive" (NULL) */
 };
+
+#define GATE_DEFAULT_ALPHA 0.05
+#define GATE_DEFAULT_BOOTSTRAP 2000
 
 struct gate_result {
 	struct report rep;	/* the evaluated rules and the verdict */
@@ -45,10 +89,14 @@ struct gate_result {
 /*
  * Evaluate the rules and write gate.json and the other outputs atomically
  * and together (on any error none is left behind). Returns 0 with *res
- * filled (free with gate_result_free; res->rep.pass is the verdict), or
- * -1 with err set: 64 usage (no rules, a bad --rule, a baseline rule
- * without --baseline, two outputs on one path), 65 bad rules file or
- * artifact or an unknown metric, 66 missing input, 73/74 output errors.
+ * filled (free with gate_result_free; res->rep.status is the verdict,
+ * res->rep.decision the decision), or -1 with err set: 64 usage (no
+ * rules, a bad --rule, a baseline rule without --baseline, two outputs
+ * on one path, a paired rule without predictions to compare, a bad
+ * alpha, bootstrap, seed or --inconclusive), 65 bad rules file or
+ * artifact, an unknown or undefined metric, predictions of another
+ * evaluation set or not matching their metrics.json, 66 missing input,
+ * 73/74 output errors.
  */
 int gate_run(const struct gate_opts *o, struct gate_result *res,
 	     struct mlci_err *err);
@@ -56,8 +104,10 @@ int gate_run(const struct gate_opts *o, struct gate_result *res,
 /* Free what gate_run filled in; leaves *res zeroed. */
 void gate_result_free(struct gate_result *res);
 
-/* Append the one-line summary ("PASS: 3 of 3 rules passed", or "FAIL: 1
- * of 3 rules failed: RULE (METRIC = V)...") without a newline to b. */
+/* Append the one-line summary ("PASS: 3 of 3 rules passed", "FAIL: 1 of
+ * 3 rules failed: RULE (METRIC = V)...", or "INCONCLUSIVE: 1 of 3 rules
+ * inconclusive: RULE (METRIC = V, difference D [LO, HI], p = P)") without
+ * a newline to b. */
 int gate_summary(const struct gate_result *res, struct buf *b);
 
 #endif

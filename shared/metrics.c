@@ -304,6 +304,9 @@ int metrics_log_loss(const size_t *y_true, const double *proba, size_t n,
 	return 0;
 }
 
+static int regression_extra(const double *y, const double *p, size_t n,
+			    struct reg_metrics *m);
+
 struct scored {
 	double s;
 	unsigned char pos;
@@ -400,6 +403,8 @@ int metrics_regression(const double *y, const double *p, size_t n,
 	den = metrics_sum(ad, n);
 	free(d2);
 	free(ad);
+	if (regression_extra(y, p, n, m) < 0)
+		return err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
 	if (n < 2)
 		return 0;
 	m->r2_defined = 1;
@@ -409,5 +414,298 @@ int metrics_regression(const double *y, const double *p, size_t n,
 		m->r2 = 0.0;
 	else
 		m->r2 = 1 - num / den;
+	return 0;
+}
+
+/* ---- Matthews, kappa ---- */
+
+double metrics_mcc(const struct class_metrics *m)
+{
+	double n = (double)m->n, correct = 0, tp = 0, pp = 0, tt = 0;
+	double cov_tp, cov_pp, cov_tt;
+	size_t j;
+
+	for (j = 0; j < m->k; j++) {
+		double t = (double)m->support[j], p = (double)m->predicted[j];
+
+		correct += (double)m->confusion[j * m->k + j];
+		tp += t * p;
+		pp += p * p;
+		tt += t * t;
+	}
+	cov_tp = correct * n - tp;
+	cov_pp = n * n - pp;
+	cov_tt = n * n - tt;
+	if (cov_pp * cov_tt == 0)
+		return 0.0;
+	return cov_tp / sqrt(cov_tt * cov_pp);
+}
+
+int metrics_kappa(const struct class_metrics *m, double *out)
+{
+	size_t k = m->k, i, j;
+	double *e = calloc(k * k + 1, sizeof(*e)), num = 0, den;
+
+	if (!e)
+		return -1;
+	/* expected = outer(column sums, row sums) / n; weights 0 on the
+	 * diagonal, 1 elsewhere */
+	for (i = 0; i < k; i++)
+		for (j = 0; j < k; j++) {
+			if (i == j)
+				continue;
+			e[i * k + j] = (double)(m->predicted[i] * m->support[j]) /
+				       (double)m->n;
+			num += (double)m->confusion[i * k + j];
+		}
+	den = metrics_sum(e, k * k);
+	free(e);
+	if (den == 0)
+		return 1;
+	*out = 1 - num / den;
+	return 0;
+}
+
+/* ---- average precision ---- */
+
+int metrics_average_precision(const unsigned char *positive,
+			      const double *score, size_t n, double *out,
+			      struct mlci_err *err)
+{
+	struct scored *v;
+	double *term, *prec, *rec;
+	size_t i, npos = 0, m = 0, tp = 0, seen = 0;
+
+	for (i = 0; i < n; i++) {
+		if (!isfinite(score[i]))
+			return err_set(err, MLCI_EXIT_DATAERR, NULL,
+				       "average_precision: score at row %zu is not finite", i);
+		npos += positive[i] != 0;
+	}
+	v = malloc((n + 1) * sizeof(*v));
+	term = malloc((n + 1) * sizeof(*term));
+	prec = malloc((n + 1) * sizeof(*prec));
+	rec = malloc((n + 1) * sizeof(*rec));
+	if (!v || !term || !prec || !rec) {
+		free(v), free(term), free(prec), free(rec);
+		return err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
+	}
+	for (i = 0; i < n; i++) {
+		v[i].s = score[i];
+		v[i].pos = positive[i] != 0;
+	}
+	qsort(v, n, sizeof(*v), by_score_desc);
+	/* one point per distinct score, high to low (sklearn's
+	 * _binary_clf_curve) */
+	for (i = 0; i < n;) {
+		size_t g = i;
+
+		while (g < n && v[g].s == v[i].s) {
+			tp += v[g].pos;
+			g++;
+		}
+		seen = g;
+		prec[m] = (double)tp / (double)seen;
+		rec[m] = npos ? (double)tp / (double)npos : 1.0;
+		m++;
+		i = g;
+	}
+	/* sklearn: -sum(diff(recall[::-1] + [0]) * precision[::-1][:-1]),
+	 * summed in that (reversed) order */
+	for (i = 0; i < m; i++) {
+		size_t k = m - 1 - i;
+		double before = k ? rec[k - 1] : 0.0;
+
+		term[i] = (before - rec[k]) * prec[k];
+	}
+	*out = -metrics_sum(term, m);
+	if (*out == 0)
+		*out = 0.0;	/* no -0 */
+	free(v), free(term), free(prec), free(rec);
+	return npos ? 0 : 1;
+}
+
+/* ---- one-vs-rest ROC AUC ---- */
+
+int metrics_roc_auc_ovr(const size_t *y, const double *proba, size_t n,
+			size_t k, double *macro, double *weighted,
+			const char **why, struct mlci_err *err)
+{
+	unsigned char *pos = malloc(n + 1);
+	double *col = malloc((n + 1) * sizeof(*col)), *auc = calloc(k, sizeof(*auc)),
+	       *w = calloc(k, sizeof(*w)), *tmp = calloc(k, sizeof(*tmp));
+	size_t i, j;
+	int rc = 0;
+
+	*why = NULL;
+	if (!pos || !col || !auc || !w || !tmp) {
+		rc = err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		double s = metrics_sum(proba + i * k, k);
+
+		if (y[i] >= k) {
+			*why = "the labels hold values without a score column";
+			rc = 1;
+			goto out;
+		}
+		if (!(fabs(1 - s) <= 1e-8 + 1e-5 * fabs(s))) {
+			*why = "the scores of a row do not sum to 1";
+			rc = 1;
+			goto out;
+		}
+		w[y[i]] += 1;
+	}
+	for (j = 0; j < k; j++) {
+		int r;
+
+		for (i = 0; i < n; i++) {
+			pos[i] = y[i] == j;
+			col[i] = proba[i * k + j];
+		}
+		r = metrics_roc_auc(pos, col, n, &auc[j], err);
+		if (r < 0) {
+			rc = -1;
+			goto out;
+		}
+		if (r == 1) {
+			*why = "a class is absent from the labels";
+			rc = 1;
+			goto out;
+		}
+	}
+	*macro = metrics_sum(auc, k) / (double)k;
+	for (j = 0; j < k; j++)
+		tmp[j] = auc[j] * w[j];
+	*weighted = metrics_sum(tmp, k) / metrics_sum(w, k);
+out:
+	free(pos), free(col), free(auc), free(w), free(tmp);
+	return rc;
+}
+
+/* ---- Brier, ECE ---- */
+
+double metrics_brier(const size_t *y, const double *proba, size_t n, size_t k)
+{
+	double *t = malloc((n + 1) * sizeof(*t)), *row = malloc((k + 1) * sizeof(*row)), r;
+	size_t i, j;
+
+	if (!t || !row) {
+		free(t), free(row);
+		return NAN;
+	}
+	for (i = 0; i < n; i++) {
+		if (k == 2) {
+			double d = (y[i] == 1 ? 1.0 : 0.0) - proba[i * 2 + 1];
+
+			t[i] = d * d;
+			continue;
+		}
+		for (j = 0; j < k; j++) {
+			double d = proba[i * k + j] - (y[i] == j ? 1.0 : 0.0);
+
+			row[j] = d * d;
+		}
+		t[i] = metrics_sum(row, k) + (y[i] >= k ? 1.0 : 0.0);
+	}
+	r = mean(t, n);
+	free(t), free(row);
+	return r;
+}
+
+double metrics_ece(const size_t *y, const size_t *pred, const double *proba,
+		   size_t n, size_t k)
+{
+	double *conf = malloc((n + 1) * sizeof(*conf)), *hit = malloc((n + 1) * sizeof(*hit));
+	unsigned char *bin = malloc(n + 1);
+	size_t cnt[METRICS_ECE_BINS] = { 0 }, at[METRICS_ECE_BINS], b, i, off = 0;
+	double ece = 0.0;
+
+	if (!conf || !hit || !bin) {
+		free(conf), free(hit), free(bin);
+		return NAN;
+	}
+	for (i = 0; i < n; i++) {
+		double f = floor(proba[i * k + pred[i]] * METRICS_ECE_BINS);
+
+		bin[i] = (unsigned char)(f >= METRICS_ECE_BINS - 1 ? METRICS_ECE_BINS - 1 :
+					 f <= 0 ? 0 : (size_t)f);
+		cnt[bin[i]]++;
+	}
+	for (b = 0; b < METRICS_ECE_BINS; b++) {
+		at[b] = off;
+		off += cnt[b];
+	}
+	/* each bin's rows together, in row order (the sums stay numpy's) */
+	for (i = 0; i < n; i++) {
+		size_t j = at[bin[i]]++;
+
+		conf[j] = proba[i * k + pred[i]];
+		hit[j] = y[i] == pred[i] ? 1.0 : 0.0;
+	}
+	for (b = 0, off = 0; b < METRICS_ECE_BINS; off += cnt[b], b++) {
+		size_t nb = cnt[b];
+
+		if (!nb)
+			continue;
+		ece += ((double)nb / (double)n) *
+		       fabs(metrics_sum(hit + off, nb) / (double)nb -
+			    metrics_sum(conf + off, nb) / (double)nb);
+	}
+	free(conf), free(hit), free(bin);
+	return ece;
+}
+
+/* ---- regression extras ---- */
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static int regression_extra(const double *y, const double *p, size_t n,
+			    struct reg_metrics *m)
+{
+	double *a = malloc((n + 1) * sizeof(*a)), *d = malloc((n + 1) * sizeof(*d));
+	double dbar, ybar, num, den;
+	size_t i;
+
+	if (!a || !d) {
+		free(a), free(d);
+		return -1;
+	}
+	for (i = 0; i < n; i++)
+		a[i] = fabs(p[i] - y[i]) / fmax(fabs(y[i]), DBL_EPSILON);
+	m->mape = mean(a, n);
+	m->max_error = 0;
+	for (i = 0; i < n; i++) {
+		a[i] = fabs(y[i] - p[i]);
+		if (a[i] > m->max_error)
+			m->max_error = a[i];
+	}
+	qsort(a, n, sizeof(*a), cmp_double);
+	m->median_absolute_error = n % 2 ? a[n / 2] : (a[n / 2 - 1] + a[n / 2]) / 2.0;
+	/* explained variance: numerator var(y - p), denominator var(y) */
+	for (i = 0; i < n; i++)
+		d[i] = y[i] - p[i];
+	dbar = mean(d, n);
+	for (i = 0; i < n; i++) {
+		double e = d[i] - dbar;
+
+		a[i] = e * e;
+	}
+	num = mean(a, n);
+	ybar = mean(y, n);
+	for (i = 0; i < n; i++) {
+		double e = y[i] - ybar;
+
+		a[i] = e * e;
+	}
+	den = mean(a, n);
+	m->explained_variance = num == 0 ? 1.0 : den == 0 ? 0.0 : 1 - num / den;
+	free(a), free(d);
 	return 0;
 }

@@ -27,8 +27,41 @@
  *     rule). Undefined when only one class is present: return 1, no value;
  *   - r2 = 1 - SS_res/SS_tot; constant y_true: 1.0 if the predictions are
  *     exact, else 0.0 (force_finite); fewer than two samples: undefined.
+ *   - roc_auc one-vs-rest (multiclass): each class's binary AUC of its
+ *     probability column against "is this class"; macro = their mean,
+ *     weighted = their mean weighted by each class's true support
+ *     (sklearn's multi_class="ovr"). Undefined when a class of the model
+ *     is absent from y_true (sklearn raises) or the rows do not sum to 1
+ *     (np.allclose, rtol 1e-5, atol 1e-8; sklearn raises).
+ *   - average_precision: sum over the distinct thresholds (high to low)
+ *     of (R_k - R_{k-1}) * P_k, sklearn's step-wise definition (no
+ *     interpolation). No positive sample: 0 and a warning (sklearn 1.2
+ *     sets recall to 1 at every threshold, which gives 0).
+ *   - brier_score (binary): mean (p_positive - [y is positive])^2, as
+ *     sklearn.metrics.brier_score_loss(pos_label=the second class);
+ *     multiclass: mean over rows of sum over classes of (p_k - [y = k])^2
+ *     (the original Brier score, scikit-learn >= 1.7's multiclass form).
+ *   - mcc: Matthews correlation, sklearn's multiclass form
+ *     (cov(t,p)/sqrt(cov(t,t)cov(p,p)) over the confusion matrix); 0 when
+ *     the denominator is 0, as sklearn.
+ *   - cohen_kappa: 1 - sum(off-diagonal observed)/sum(off-diagonal
+ *     expected), expected = outer(predicted, true counts)/n; undefined
+ *     (sklearn: NaN) when every sample is of one label in both.
+ *   - ece (expected calibration error, top label): each row's confidence
+ *     is the probability given to its predicted class, and it is correct
+ *     when that class is the true one; rows go into METRICS_ECE_BINS (10)
+ *     equal-width bins, bin b = min(floor(conf * 10), 9), i.e. [0, 0.1),
+ *     [0.1, 0.2), ..., [0.9, 1.0]; ece = sum over non-empty bins of
+ *     (n_b / n) * |accuracy_b - mean confidence_b|.
  *   - Sums use numpy's pairwise summation (metrics_sum), so the results
  *     agree with sklearn's to the last bit or nearly so.
+ *
+ * Regression (sklearn 1.2): mape = mean(|y - p| / max(|y|, DBL_EPSILON))
+ * (a fraction, not a percentage; huge when y is 0, never infinite);
+ * median_absolute_error = np.median(|y - p|) (the mean of the two middle
+ * values for an even count); explained_variance = 1 - var(y - p)/var(y)
+ * with force_finite (a zero numerator gives 1.0, a zero denominator with
+ * a nonzero numerator 0.0); max_error = max |y - p|.
  */
 #ifndef MLCI_METRICS_H
 #define MLCI_METRICS_H
@@ -42,6 +75,8 @@
 #define METRICS_WARN_PRECISION 1u	/* a label has no predicted samples */
 #define METRICS_WARN_RECALL 2u		/* a label has no true samples */
 #define METRICS_WARN_BALANCED 4u	/* y_pred holds labels not in y_true */
+
+#define METRICS_ECE_BINS 10
 
 struct class_metrics {
 	size_t k;			/* number of labels */
@@ -97,8 +132,46 @@ int metrics_log_loss(const size_t *y_true, const double *proba, size_t n,
 int metrics_roc_auc(const unsigned char *positive, const double *score,
 		    size_t n, double *out, struct mlci_err *err);
 
+/* Matthews correlation coefficient of m's confusion matrix. */
+double metrics_mcc(const struct class_metrics *m);
+
+/* Cohen's kappa of m's confusion matrix: 0 with *out set, 1 undefined. */
+int metrics_kappa(const struct class_metrics *m, double *out);
+
+/*
+ * Average precision of score for positive[i], as
+ * sklearn.metrics.average_precision_score. Returns 0 with *out set, 1
+ * when no sample is positive (*out = 0, sklearn's value with a warning),
+ * -1 on a non-finite score (65) or out of memory (70).
+ */
+int metrics_average_precision(const unsigned char *positive,
+			      const double *score, size_t n, double *out,
+			      struct mlci_err *err);
+
+/*
+ * One-vs-rest ROC AUC of n rows of k >= 2 probabilities (row-major)
+ * against codes y < L (L >= k: codes >= k are labels without a column).
+ * 0 with *macro and *weighted set; 1 undefined: a code >= k occurs, a
+ * column's class is absent from y, or a row does not sum to 1 (see
+ * above; *why gets a short reason); -1 on error.
+ */
+int metrics_roc_auc_ovr(const size_t *y, const double *proba, size_t n,
+			size_t k, double *macro, double *weighted,
+			const char **why, struct mlci_err *err);
+
+/* Brier score as above: k == 2 the binary form (positive = code 1), else
+ * the multiclass sum; codes >= k count as classes given probability 0. */
+double metrics_brier(const size_t *y, const double *proba, size_t n,
+		     size_t k);
+
+/* Expected calibration error as above; pred[i] is row i's predicted
+ * column (< k), y[i] its true code (any value: >= k is never correct). */
+double metrics_ece(const size_t *y, const size_t *pred, const double *proba,
+		   size_t n, size_t k);
+
 struct reg_metrics {
 	double mse, rmse, mae, r2;
+	double mape, median_absolute_error, explained_variance, max_error;
 	int r2_defined;			/* 0 when n < 2 (sklearn: NaN) */
 };
 

@@ -208,6 +208,12 @@ static struct name_slot *name_slot(struct name_set *t, const char *key)
 	return &t->v[i];
 }
 
+const char *report_status_str(int status)
+{
+	return status == REPORT_PASS ? "pass" : status == REPORT_FAIL ? "fail" :
+	       "inconclusive";
+}
+
 int report_finish(struct report *r)
 {
 	struct name_set used, bases;
@@ -215,7 +221,7 @@ int report_finish(struct report *r)
 	size_t i, nowned = 0;
 	int rc = -1;
 
-	r->npassed = r->nfailed = 0;
+	r->npassed = r->nfailed = r->ninconclusive = 0;
 	owned = calloc(r->nrules + 1, sizeof(*owned));
 	if (!owned)
 		return -1;
@@ -261,12 +267,18 @@ int report_finish(struct report *r)
 		if (!rr->name)
 			goto done;
 		slot->key = rr->name;
-		if (rr->pass)
+		rr->pass = rr->status == REPORT_PASS;
+		if (rr->status == REPORT_PASS)
 			r->npassed++;
-		else
+		else if (rr->status == REPORT_FAIL)
 			r->nfailed++;
+		else
+			r->ninconclusive++;
 	}
-	r->pass = r->nfailed == 0;
+	r->status = r->nfailed ? REPORT_FAIL : r->ninconclusive ? REPORT_INCONCLUSIVE :
+		    REPORT_PASS;
+	r->decision = r->status == REPORT_INCONCLUSIVE ? r->inconclusive_as : r->status;
+	r->pass = r->decision == REPORT_PASS;
 	rc = 0;
 done:
 	for (i = 0; i < nowned; i++)
@@ -311,13 +323,35 @@ static int xml_prop(struct buf *b, const char *name, const char *value)
 	       xml_attr(b, "value", value) || buf_addstr(b, "/>\n");
 }
 
-/* "accuracy is 0.8, expected >= 0.85" */
+/* A paired rule's evidence: "difference -0.004 [-0.051, +0.043] (90%),
+ * margin -0.01, p = 0.29 (Holm 0.29), MDE 0.07 at n = 240, mcnemar-exact" */
+static int paired_evidence(struct buf *b, const struct report_rule *rr)
+{
+	const struct report_paired *pt = &rr->pt;
+	char d[40], lo[40], hi[40], m[40];
+
+	fmt_delta(m, sizeof(m), pt->margin);
+	if (pt->note)
+		return buf_printf(b, "no test: %s (margin %s)", pt->note, m);
+	fmt_delta(d, sizeof(d), pt->diff);
+	fmt_delta(lo, sizeof(lo), pt->low);
+	fmt_delta(hi, sizeof(hi), pt->high);
+	return buf_printf(b, "difference %s [%s, %s] (%.4g%%), margin %s, p = %.3g (Holm %.3g), MDE %.3g at n = %zu, %s",
+			  d, lo, hi, 100 * pt->level, m, pt->p_value, pt->p_adjusted,
+			  pt->mde, pt->n, pt->method);
+}
+
+/* "accuracy is 0.8, expected >= 0.85"; a paired rule adds its evidence
+ * and verdict */
 static int rule_message(struct buf *b, const struct report_rule *rr)
 {
 	char v[40], t[40];
 
 	fmt_pair(v, t, sizeof(v), rr->value, rr->threshold);
-	return buf_printf(b, "%s is %s, expected %s %s", rr->metric, v, rr->op, t);
+	if (!rr->paired)
+		return buf_printf(b, "%s is %s, expected %s %s", rr->metric, v, rr->op, t);
+	return buf_printf(b, "%s: %s; ", report_status_str(rr->status), rr->metric) ||
+	       paired_evidence(b, rr) ? -1 : 0;
 }
 
 static int rule_explain(struct buf *b, const struct report_rule *rr)
@@ -337,6 +371,19 @@ static int rule_explain(struct buf *b, const struct report_rule *rr)
 	fmt_delta(num, sizeof(num), rr->delta);
 	rc = rc || buf_printf(b, "delta:     %s (value - %s)\n", num,
 			      rr->has_baseline ? "baseline" : "threshold");
+	if (!rc && rr->paired) {
+		const struct report_paired *pt = &rr->pt;
+
+		rc = buf_printf(b, "verdict:   %s\n", report_status_str(rr->status));
+		if (!rc && pt->note)
+			rc = buf_printf(b, "test:      none (%s)\n", pt->note);
+		else if (!rc)
+			rc = buf_printf(b, "test:      %s, n = %zu\ndifference: %.6g, interval [%.6g, %.6g] at %.4g%%\n"
+					"margin:    %.6g\np-value:   %.6g (Holm-adjusted %.6g; inferiority %.6g)\n"
+					"MDE:       %.6g\n", pt->method, pt->n, pt->diff, pt->low,
+					pt->high, 100 * pt->level, pt->margin, pt->p_value,
+					pt->p_adjusted, pt->p_inferior, pt->mde);
+	}
 	return rc ? -1 : 0;
 }
 
@@ -348,17 +395,24 @@ int report_junit(struct buf *b, const struct report *r)
 	size_t i;
 	int rc;
 
+	size_t nfail = r->nfailed, nskip = r->ninconclusive;
+
+	if (r->inconclusive_as == REPORT_FAIL) {
+		nfail += nskip;
+		nskip = 0;
+	}
 	buf_init(&tmp);
 	rc = buf_addstr(b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n") ||
 	     buf_addstr(b, "  <testsuite") || xml_attr(b, "name", tool) ||
 	     xml_attr(b, "package", "mlci") ||
 	     buf_printf(b, " id=\"0\" tests=\"%zu\" failures=\"%zu\" errors=\"0\""
-			" skipped=\"0\" time=\"0.000\"", r->nrules, r->nfailed) ||
+			" skipped=\"%zu\" time=\"0.000\"", r->nrules, nfail, nskip) ||
 	     xml_attr(b, "timestamp", r->timestamp) ||
 	     xml_attr(b, "hostname", r->hostname[0] ? r->hostname : "localhost") ||
 	     buf_addstr(b, ">\n    <properties>\n") ||
 	     xml_prop(b, "mlci.version", MLCI_VERSION) ||
-	     xml_prop(b, "mlci.verdict", r->pass ? "pass" : "fail") ||
+	     xml_prop(b, "mlci.verdict", report_status_str(r->status)) ||
+	     xml_prop(b, "mlci.decision", report_status_str(r->decision)) ||
 	     xml_prop(b, "mlci.metrics", r->metrics_path ? r->metrics_path : "");
 	if (!rc && r->metrics_sha)
 		rc = xml_prop(b, "mlci.metrics.sha256", r->metrics_sha);
@@ -366,7 +420,9 @@ int report_junit(struct buf *b, const struct report *r)
 		rc = xml_prop(b, "mlci.baseline", r->baseline_path);
 	snprintf(num, sizeof(num), "relative %g, absolute %g", RULE_TOL_REL,
 		 RULE_TOL_ABS);
-	rc = rc || xml_prop(b, "mlci.tolerance", num) ||
+	rc = rc || xml_prop(b, "mlci.tolerance", num);
+	snprintf(num, sizeof(num), "%g", r->alpha);
+	rc = rc || xml_prop(b, "mlci.alpha", num) ||
 	     buf_addstr(b, "    </properties>\n");
 	for (i = 0; !rc && i < r->nrules; i++) {
 		const struct report_rule *rr = &r->rules[i];
@@ -379,8 +435,16 @@ int report_junit(struct buf *b, const struct report *r)
 			continue;
 		}
 		buf_reset(&tmp);
+		if (rr->status == REPORT_INCONCLUSIVE && r->inconclusive_as != REPORT_FAIL) {
+			rc = rule_message(&tmp, rr) ||
+			     buf_addstr(b, ">\n      <skipped") ||
+			     xml_attr(b, "message", tmp.data) || buf_addstr(b, "/>\n    </testcase>\n");
+			continue;
+		}
 		rc = rule_message(&tmp, rr) ||
-		     buf_addstr(b, ">\n      <failure type=\"mlci.gate.rule\"") ||
+		     buf_printf(b, ">\n      <failure type=\"%s\"",
+				rr->status == REPORT_INCONCLUSIVE ? "mlci.gate.inconclusive" :
+				"mlci.gate.rule") ||
 		     xml_attr(b, "message", tmp.data) || buf_addch(b, '>');
 		buf_reset(&tmp);
 		rc = rc || rule_explain(&tmp, rr) || xml_escape(b, tmp.data, 0) ||
@@ -392,9 +456,11 @@ int report_junit(struct buf *b, const struct report *r)
 
 		fmt_human(num, sizeof(num), rr->value);
 		buf_reset(&tmp);
-		rc = buf_printf(&tmp, "%s %s (%s = %s)\n", rr->pass ? "PASS" : "FAIL",
+		rc = buf_printf(&tmp, "%s %s (%s = %s", rr->status == REPORT_PASS ? "PASS" :
+				rr->status == REPORT_FAIL ? "FAIL" : "INCONCLUSIVE",
 				rr->name, rr->metric, num) ||
-		     xml_escape(b, tmp.data, 0);
+		     (rr->paired && (buf_addstr(&tmp, "; ") || paired_evidence(&tmp, rr))) ||
+		     buf_addstr(&tmp, ")\n") || xml_escape(b, tmp.data, 0);
 	}
 	rc = rc || buf_addstr(b, "</system-out>\n    <system-err></system-err>\n"
 			      "  </testsuite>\n</testsuites>\n");
@@ -425,23 +491,58 @@ static int md_cell(struct buf *b, const char *s, int code)
 	return rc || (code && buf_addch(b, '`')) ? -1 : 0;
 }
 
+static const char *status_md(int status)
+{
+	return status == REPORT_PASS ? "\xE2\x9C\x85 pass" :
+	       status == REPORT_FAIL ? "\xE2\x9D\x8C fail" : "\xE2\x9A\xA0\xEF\xB8\x8F inconclusive";
+}
+
+/* The worst status of the rules naming metric, or -1 when none does. */
+static int metric_status(const struct report *r, const char *metric)
+{
+	int st = -1;
+	size_t i;
+
+	for (i = 0; i < r->nrules; i++) {
+		const struct report_rule *rr = &r->rules[i];
+
+		if (strcmp(rr->metric, metric))
+			continue;
+		if (rr->status == REPORT_FAIL || st == -1 ||
+		    (rr->status == REPORT_INCONCLUSIVE && st == REPORT_PASS))
+			st = rr->status;
+	}
+	return st;
+}
+
 int report_markdown(struct buf *b, const struct report *r)
 {
-	char v[40], t[40], base[40], d[40];
-	size_t i;
+	char v[40], t[40], base[40], d[40], lo[40], hi[40];
+	size_t i, npaired = 0;
 	int rc;
 
 	rc = buf_printf(b, "### %s: %s\n\n", r->tool ? r->tool : "mlci",
-			r->pass ? "\xE2\x9C\x85 PASS" : "\xE2\x9D\x8C FAIL") ||
-	     buf_printf(b, "**Verdict: %s** \xE2\x80\x94 %zu of %zu rules passed; metrics ",
-			r->pass ? "pass" : "fail", r->npassed, r->nrules) ||
+			r->status == REPORT_PASS ? "\xE2\x9C\x85 PASS" :
+			r->status == REPORT_FAIL ? "\xE2\x9D\x8C FAIL" :
+			"\xE2\x9A\xA0\xEF\xB8\x8F INCONCLUSIVE") ||
+	     buf_printf(b, "**Verdict: %s** \xE2\x80\x94 %zu of %zu rules passed",
+			report_status_str(r->status), r->npassed, r->nrules);
+	if (!rc && r->ninconclusive)
+		rc = buf_printf(b, ", %zu inconclusive", r->ninconclusive);
+	if (!rc && r->nfailed && r->ninconclusive)
+		rc = buf_printf(b, ", %zu failed", r->nfailed);
+	if (!rc && r->status == REPORT_INCONCLUSIVE && r->decision != REPORT_INCONCLUSIVE)
+		rc = buf_printf(b, " (decision: %s, from --inconclusive)",
+				report_status_str(r->decision));
+	rc = rc || buf_addstr(b, "; metrics ") ||
 	     md_cell(b, r->metrics_path ? r->metrics_path : "", 1);
 	if (!rc && r->baseline_path)
 		rc = buf_addstr(b, ", baseline ") || md_cell(b, r->baseline_path, 1);
-	rc = rc || buf_addstr(b, ".\n\n| rule | metric | value | threshold | baseline | delta | status |\n"
-			      "| --- | --- | ---: | ---: | ---: | ---: | --- |\n");
+	rc = rc || buf_addstr(b, ".\n\n| rule | metric | value | threshold | baseline | delta | status | evidence |\n"
+			      "| --- | --- | ---: | ---: | ---: | ---: | --- | --- |\n");
 	for (i = 0; !rc && i < r->nrules; i++) {
 		const struct report_rule *rr = &r->rules[i];
+		struct buf ev;
 
 		fmt_pair(v, t, sizeof(v), rr->value, rr->threshold);
 		if (rr->has_baseline)
@@ -449,15 +550,54 @@ int report_markdown(struct buf *b, const struct report *r)
 		else
 			snprintf(base, sizeof(base), "%s", "");
 		fmt_delta(d, sizeof(d), rr->delta);
-		rc = buf_addstr(b, "| ") || md_cell(b, rr->rule, 1) ||
+		buf_init(&ev);
+		if (rr->paired) {
+			npaired++;
+			rc = paired_evidence(&ev, rr);
+		} else {
+			rc = buf_addstr(&ev, "point estimate");
+		}
+		rc = rc || buf_addstr(b, "| ") || md_cell(b, rr->rule, 1) ||
 		     buf_addstr(b, " | ") || md_cell(b, rr->metric, 1) ||
-		     buf_printf(b, " | %s | %s | %s | %s | %s |\n", v, t, base, d,
-				rr->pass ? "\xE2\x9C\x85 pass" : "\xE2\x9D\x8C fail");
+		     buf_printf(b, " | %s | %s | %s | %s | %s | ", v, t, base, d,
+				status_md(rr->status)) ||
+		     md_cell(b, ev.data ? ev.data : "", 0) || buf_addstr(b, " |\n");
+		buf_release(&ev);
+	}
+	/* every metric: value, interval, baseline, delta, verdict */
+	rc = rc || buf_addstr(b, "\n| metric | value | interval | baseline | delta | verdict |\n"
+			      "| --- | ---: | ---: | ---: | ---: | --- |\n");
+	for (i = 0; !rc && i < r->nmetrics; i++) {
+		const struct report_metric *m = &r->metrics[i];
+		int st = metric_status(r, m->name);
+		char iv[100] = "";
+
+		fmt_human(v, sizeof(v), m->value);
+		if (m->has_interval) {
+			fmt_human(lo, sizeof(lo), m->low);
+			fmt_human(hi, sizeof(hi), m->high);
+			snprintf(iv, sizeof(iv), "[%s, %s]", lo, hi);
+		}
+		base[0] = d[0] = '\0';
+		if (m->has_baseline) {
+			fmt_human(base, sizeof(base), m->baseline);
+			fmt_delta(d, sizeof(d), m->value - m->baseline);
+		}
+		rc = buf_addstr(b, "| ") || md_cell(b, m->name, 1) ||
+		     buf_printf(b, " | %s | %s | %s | %s | %s |\n", v, iv, base, d,
+				st < 0 ? "" : status_md(st));
 	}
 	rc = rc || buf_printf(b, "\ndelta is value \xE2\x88\x92 baseline for rules "
 			      "over `baseline`, value \xE2\x88\x92 threshold otherwise; "
-			      "comparisons allow %g + %g \xC3\x97 max(|value|, |threshold|).\n",
+			      "comparisons allow %g + %g \xC3\x97 max(|value|, |threshold|).",
 			      RULE_TOL_ABS, RULE_TOL_REL);
+	if (!rc && npaired)
+		rc = buf_printf(b, " Paired rules are non-inferiority tests on the per-example "
+				"results of both models (McNemar for accuracy, DeLong for roc_auc, "
+				"a paired bootstrap otherwise) at \xCE\xB1 = %g, Holm-adjusted across "
+				"the %zu paired rules; intervals of the difference at %g%%.",
+				r->alpha, npaired, 100 * (1 - 2 * r->alpha));
+	rc = rc || buf_addch(b, '\n');
 	return rc ? -1 : 0;
 }
 
@@ -471,7 +611,7 @@ static int om_head(struct buf *b, const char *name, const char *help)
 int report_openmetrics(struct buf *b, const struct report *r)
 {
 	char num[40];
-	size_t i;
+	size_t i, k;
 	int rc;
 
 	rc = om_head(b, "mlci_metric", "Model metric read from metrics.json by the gate.");
@@ -481,15 +621,73 @@ int report_openmetrics(struct buf *b, const struct report *r)
 		     om_escape_label(b, r->metrics[i].name) ||
 		     buf_printf(b, "\"} %s\n", num);
 	}
+	for (k = 0; k < 2; k++) {
+		int any = 0;
+
+		for (i = 0; !rc && i < r->nmetrics; i++) {
+			if (!r->metrics[i].has_interval)
+				continue;
+			if (!any++)
+				rc = om_head(b, k ? "mlci_metric_high" : "mlci_metric_low",
+					     k ? "Upper bound of the metric's bootstrap interval." :
+					     "Lower bound of the metric's bootstrap interval.");
+			fmt_double(num, sizeof(num), k ? r->metrics[i].high : r->metrics[i].low);
+			rc = rc || buf_printf(b, "%s{name=\"", k ? "mlci_metric_high" : "mlci_metric_low") ||
+			     om_escape_label(b, r->metrics[i].name) ||
+			     buf_printf(b, "\"} %s\n", num);
+		}
+	}
 	if (!rc && r->nrules)
 		rc = om_head(b, "mlci_gate_rule_pass",
-			     "1 if the gate rule passed, 0 if it failed.");
+			     "1 if the gate rule passed, 0 if it failed or is inconclusive.");
 	for (i = 0; !rc && i < r->nrules; i++)
 		rc = buf_addstr(b, "mlci_gate_rule_pass{rule=\"") ||
 		     om_escape_label(b, r->rules[i].name) ||
 		     buf_printf(b, "\"} %d\n", r->rules[i].pass ? 1 : 0);
-	rc = rc || om_head(b, "mlci_gate_passed", "1 if every gate rule passed, else 0.") ||
+	if (!rc && r->nrules)
+		rc = om_head(b, "mlci_gate_rule_inconclusive",
+			     "1 if the gate rule is inconclusive, else 0.");
+	for (i = 0; !rc && i < r->nrules; i++)
+		rc = buf_addstr(b, "mlci_gate_rule_inconclusive{rule=\"") ||
+		     om_escape_label(b, r->rules[i].name) ||
+		     buf_printf(b, "\"} %d\n", r->rules[i].status == REPORT_INCONCLUSIVE);
+	for (k = 0; !rc && k < 5; k++) {
+		static const char *const fam[] = {
+			"mlci_gate_rule_difference", "mlci_gate_rule_difference_low",
+			"mlci_gate_rule_difference_high", "mlci_gate_rule_p_value",
+			"mlci_gate_rule_mde",
+		};
+		static const char *const help[] = {
+			"Candidate minus baseline on the shared rows (paired rules).",
+			"Lower bound of the difference's interval (paired rules).",
+			"Upper bound of the difference's interval (paired rules).",
+			"Holm-adjusted one-sided p-value of the non-inferiority test.",
+			"Minimum detectable effect at this sample size (paired rules).",
+		};
+		int any = 0;
+
+		for (i = 0; !rc && i < r->nrules; i++) {
+			const struct report_rule *rr = &r->rules[i];
+			double x[5];
+
+			if (!rr->paired || rr->pt.note)
+				continue;
+			x[0] = rr->pt.diff;
+			x[1] = rr->pt.low;
+			x[2] = rr->pt.high;
+			x[3] = rr->pt.p_adjusted;
+			x[4] = rr->pt.mde;
+			if (!any++)
+				rc = om_head(b, fam[k], help[k]);
+			fmt_double(num, sizeof(num), x[k]);
+			rc = rc || buf_printf(b, "%s{rule=\"", fam[k]) ||
+			     om_escape_label(b, rr->name) || buf_printf(b, "\"} %s\n", num);
+		}
+	}
+	rc = rc || om_head(b, "mlci_gate_passed", "1 if the gate's decision is pass, else 0.") ||
 	     buf_printf(b, "mlci_gate_passed %d\n", r->pass ? 1 : 0) ||
+	     om_head(b, "mlci_gate_inconclusive", "1 if the gate's verdict is inconclusive, else 0.") ||
+	     buf_printf(b, "mlci_gate_inconclusive %d\n", r->status == REPORT_INCONCLUSIVE) ||
 	     om_head(b, "mlci_gate_rules", "Number of gate rules evaluated.") ||
 	     buf_printf(b, "mlci_gate_rules %zu\n", r->nrules) ||
 	     om_head(b, "mlci_gate_rules_failed", "Number of gate rules that failed.") ||
@@ -541,11 +739,14 @@ int report_dotenv(struct buf *b, const struct report *r)
 	size_t i;
 	int rc;
 
-	rc = dotenv_add(&e, "MLCI_GATE_VERDICT", r->pass ? "pass" : "fail");
+	rc = dotenv_add(&e, "MLCI_GATE_VERDICT", report_status_str(r->status));
+	rc = rc || dotenv_add(&e, "MLCI_GATE_DECISION", report_status_str(r->decision));
 	snprintf(num, sizeof(num), "%zu", r->nrules);
 	rc = rc || dotenv_add(&e, "MLCI_GATE_RULES", num);
 	snprintf(num, sizeof(num), "%zu", r->nfailed);
 	rc = rc || dotenv_add(&e, "MLCI_GATE_FAILED", num);
+	snprintf(num, sizeof(num), "%zu", r->ninconclusive);
+	rc = rc || dotenv_add(&e, "MLCI_GATE_INCONCLUSIVE", num);
 	for (i = 0; !rc && i < r->nrules; i++)
 		rc = dotenv_metric(&e, r->rules[i].metric, r->rules[i].value);
 	for (i = 0; !rc && i < r->nmetrics; i++)

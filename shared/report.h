@@ -21,14 +21,24 @@
  * mlci.verdict, mlci.metrics, mlci.metrics.sha256, mlci.baseline,
  * mlci.tolerance), one <testcase name=NAME classname=TOOL time="0.000"> per
  * rule with <failure type="mlci.gate.rule" message=..>explanation</failure>
- * when it failed, then <system-out> (one line per rule) and <system-err/>.
+ * when it failed, <skipped message=..> when it is inconclusive (or
+ * <failure type="mlci.gate.inconclusive"> with --inconclusive fail), then
+ * <system-out> (one line per rule: status, name, value and, for a paired
+ * rule, the difference, its interval and the p-value) and <system-err/>.
+ * A paired rule's message carries the difference, its interval, the
+ * p-value (Holm-adjusted) and the minimum detectable effect.
  * Times are 0: evaluating a rule takes no measurable time, and fixed
  * values keep the file reproducible.
  *
  * OpenMetrics: gauges with HELP and TYPE, no timestamps, ending "# EOF":
  *   mlci_metric{name="M"} V          every metric in metrics.json, by name
  *   mlci_gate_rule_pass{rule="R"} 1  per rule (R its unique name), 0 or 1
- *   mlci_gate_passed 1               the verdict
+ *   mlci_gate_rule_inconclusive{rule="R"} 0|1, and for paired rules
+ *   mlci_gate_rule_difference, _difference_low, _difference_high,
+ *   _p_value, _mde {rule="R"}
+ *   mlci_metric_low / mlci_metric_high{name="M"}  with bootstrap intervals
+ *   mlci_gate_passed 1               the decision (1 pass)
+ *   mlci_gate_inconclusive 0|1       the verdict was inconclusive
  *   mlci_gate_rules N, mlci_gate_rules_failed F
  * Label values escape \\ \" and \n; other control characters become a
  * space and '#' becomes '_' (GitLab's parser cuts a line at '#').
@@ -37,7 +47,9 @@
  * lines or comments, at most REPORT_DOTENV_MAX_LINES lines and fewer than
  * REPORT_DOTENV_MAX_BYTES bytes. Lines, in this order, each kept only if it
  * fits both limits and its key was not used yet:
- *   MLCI_GATE_VERDICT=pass|fail, MLCI_GATE_RULES=N, MLCI_GATE_FAILED=F,
+ *   MLCI_GATE_VERDICT=pass|fail|inconclusive, MLCI_GATE_DECISION (the
+ *   verdict after --inconclusive), MLCI_GATE_RULES=N, MLCI_GATE_FAILED=F,
+ *   MLCI_GATE_INCONCLUSIVE=I,
  *   then MLCI_<METRIC>=value for the metrics the rules name (in rule
  *   order), then for the other metrics in name order.
  * <METRIC> is the name upper-cased with every character outside
@@ -54,6 +66,24 @@
 #define REPORT_DOTENV_MAX_LINES 20
 #define REPORT_DOTENV_MAX_BYTES 5120	/* the file must stay below this */
 
+/* A rule's status. */
+enum report_status { REPORT_PASS = 0, REPORT_FAIL = 1, REPORT_INCONCLUSIVE = 2 };
+
+/* The evidence of a paired rule (paired.h). */
+struct report_paired {
+	const char *method;	/* "mcnemar-exact", ... (static), or "none" */
+	double margin;		/* delta0 = threshold - baseline */
+	double diff;		/* candidate - baseline on the shared rows */
+	double low, high;	/* its interval at level */
+	double level;		/* 1 - 2 alpha */
+	double p_value;		/* one-sided, of "worse than the margin" */
+	double p_adjusted;	/* after Holm over the paired rules */
+	double p_inferior;	/* one-sided, of "within the margin" */
+	double mde;		/* minimum detectable effect */
+	size_t n, resamples, only_candidate, only_baseline;
+	const char *note;	/* why there is no test (method "none"), or NULL */
+};
+
 /* One evaluated rule. Strings are owned by the report. */
 struct report_rule {
 	char *rule;		/* the rule as written */
@@ -66,12 +96,19 @@ struct report_rule {
 	double baseline;	/* the metric in the baseline (has_baseline) */
 	double delta;		/* value - baseline, or value - threshold */
 	int has_baseline;
-	int pass;
+	int pass;		/* status == REPORT_PASS */
+	int status;		/* enum report_status; a point rule is pass or fail */
+	int paired;		/* a paired rule: pt holds the evidence */
+	struct report_paired pt;
 };
 
 struct report_metric {
 	char *name;
 	double value;
+	int has_baseline;	/* the baseline has the metric as a number */
+	double baseline;
+	int has_interval;	/* metrics.json holds its bootstrap interval */
+	double low, high;
 };
 
 struct report {
@@ -85,12 +122,21 @@ struct report {
 	size_t nrules;
 	struct report_metric *metrics;	/* every metric, sorted by name */
 	size_t nmetrics;
-	size_t npassed, nfailed;	/* set by report_finish */
-	int pass;			/* set by report_finish */
+	double alpha;			/* of the paired rules */
+	int inconclusive_as;		/* REPORT_PASS/FAIL/INCONCLUSIVE: the decision for an inconclusive verdict */
+	size_t npassed, nfailed, ninconclusive;	/* set by report_finish */
+	int status;			/* the verdict: fail if a rule failed, else
+					 * inconclusive if one is, else pass */
+	int decision;			/* status with inconclusive mapped */
+	int pass;			/* decision == REPORT_PASS */
 };
 
+/* "pass", "fail" or "inconclusive". */
+const char *report_status_str(int status);
+
 /* Give every rule a unique name (its text with blanks collapsed; " (2)",
- * " (3)" on repeats), count passes and failures and set the verdict.
+ * " (3)" on repeats), count passes, failures and inconclusive rules, and
+ * set the verdict and the decision.
  * Returns 0, or -1 when memory runs out. */
 int report_finish(struct report *r);
 

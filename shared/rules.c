@@ -467,6 +467,27 @@ int rule_parse(struct rule *r, const char *text, size_t len, const char *file,
 	r->op = p.cur.op;
 	if (p_next(&p) < 0 || (r->root = parse_expr(&p, 0)) < 0)
 		goto fail;
+	if (tok_is(&p.cur, "paired")) {
+		long col = p.cur.col;
+
+		if (!r->uses_baseline) {
+			p_fail(&p, col, "'paired' compares with the baseline: the right-hand side must use 'baseline' (e.g. 'accuracy >= baseline - 0.01 paired')");
+			goto fail;
+		}
+		if (r->op == RULE_EQ || r->op == RULE_NE) {
+			p_fail(&p, col, "'paired' needs >=, >, <= or < (a test of non-inferiority), not '%s'",
+			       rule_op_str(r->op));
+			goto fail;
+		}
+		r->paired = 1;
+		if (p_next(&p) < 0)
+			goto fail;
+		if (p.cur.kind != RT_EOF) {
+			p_fail(&p, p.cur.col, "expected the end of the rule after 'paired'%s",
+			       found(&p.cur, b, sizeof(b)));
+			goto fail;
+		}
+	}
 	if (p.cur.kind != RT_EOF) {
 		p_fail(&p, p.cur.col,
 		       "expected an operator or the end of the rule after %s%s",

@@ -3,7 +3,7 @@
  *
  * A rule compares one metric with a threshold:
  *
- *     rule    := metric CMP expr
+ *     rule    := metric CMP expr ["paired"]
  *     metric  := IDENT                        e.g. accuracy, f1_macro
  *     CMP     := ">=" | ">" | "<=" | "<" | "==" | "!="
  *     expr    := term (("+" | "-") term)*
@@ -18,9 +18,16 @@
  * starts a comment that runs to the end of the line. Columns in errors
  * are 1-based byte columns of the text given to the parser.
  *
+ * A rule ending in `paired` asks for evidence instead of a point
+ * comparison: `accuracy >= baseline - 0.01 paired` is a non-inferiority
+ * test on the per-example results of the candidate and the baseline
+ * (paired.h), with the margin threshold - baseline. It must use
+ * `baseline` and one of >=, >, <=, < (parse errors otherwise, at the
+ * column of `paired`).
+ *
  * The lexer already knows the tokens later rule forms need ("[", "]",
- * ".", ",", "=", strings), so `slice[sex=Female].recall` or `paired`
- * grow the parser, not the lexer.
+ * ".", ",", "=", strings), so `slice[sex=Female].recall` grows the
+ * parser, not the lexer.
  *
  * Comparisons allow for floating-point noise: with
  *     tol = RULE_TOL_ABS + RULE_TOL_REL * max(|value|, |threshold|)
@@ -112,6 +119,7 @@ struct rule {
 	size_t nnodes;
 	int root;		/* index of the right-hand side's top node */
 	int uses_baseline;	/* the right-hand side mentions baseline */
+	int paired;		/* ends in `paired`: a test, see paired.h */
 	char *file;		/* where it came from: "rules.txt" or "--rule '...'" */
 	long line;		/* its line in file (1 for --rule) */
 	int code;		/* exit code for problems with it: 65 file, 64 --rule */

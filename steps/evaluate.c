@@ -6,7 +6,7 @@
  * Exit codes: 0 done; 64 usage; 65 malformed input (a model.json of the
  * wrong kind or version, bad CSV, the label column missing, a non-number
  * in a numeric feature or a regression label, no labelled row, no known
- * class); 66 an input is missing; 73 an output cannot be created; 74 I/O
+ * class, a missing or repeated key, a bad score); 66 an input is missing; 73 an output cannot be created; 74 I/O
  * error. On any error neither output is left behind.
  */
 #include <stdio.h>
@@ -20,13 +20,30 @@
 
 static const char more[] =
 	"Classification metrics: accuracy, balanced_accuracy, precision_, recall_\n"
-	"and f1_ + micro/macro/weighted, log_loss, roc_auc (binary), per class and\n"
-	"a confusion matrix; regression: mse, rmse, mae, r2. All are defined as in\n"
-	"scikit-learn, edge cases included (zero division gives 0 and a warning).\n"
+	"and f1_ + micro/macro/weighted, mcc, cohen_kappa, and from the scores\n"
+	"log_loss, brier_score, ece (top-label, 10 equal-width bins), roc_auc and\n"
+	"average_precision (binary) or roc_auc_ovr_macro, roc_auc_ovr_weighted and\n"
+	"average_precision_macro (multiclass); per class and a confusion matrix.\n"
+	"Regression: mse, rmse, mae, r2, mape, median_absolute_error,\n"
+	"explained_variance, max_error. All are defined as in scikit-learn, edge\n"
+	"cases included (zero division gives 0 and a warning; an undefined metric,\n"
+	"such as roc_auc with one class present, is null with a warning).\n"
 	"Rows whose label is missing are skipped and counted (n_skipped). A label\n"
 	"value the model never saw is scored as a class of its own (with a\n"
 	"warning); when no label value is a class of the model, it is an error.\n"
-	"predictions.csv: row (0-based data row), label, prediction, proba_<class>.\n";
+	"\n"
+	"--scored FILE scores predictions made elsewhere: --label-column and\n"
+	"--prediction-column name the true and predicted values; --score-columns\n"
+	"P1,...,Pk one score column per class, classes sorted (numerically when all\n"
+	"are numbers), or for two classes one column, the second class's score;\n"
+	"--task regression for numeric predictions.\n"
+	"\n"
+	"predictions.csv: key (--key-column's value, or the 0-based data row),\n"
+	"label, prediction, proba_<class> per class with scores; metrics.json\n"
+	"records its sha256. mlci-gate compares two of them row by row.\n"
+	"--bootstrap N --seed S: percentile intervals at --confidence (0.95) for\n"
+	"every metric, from N resamples of the rows; the same seed gives the same\n"
+	"intervals.\n";
 
 static void print_warnings(const char *prog, const json_t *art)
 {
@@ -50,25 +67,36 @@ int main(int argc, char **argv)
 		{ "out", CLI_STR, &o.out, "FILE", "where to write metrics.json" },
 		{ "predictions", CLI_STR, &o.predictions, "FILE",
 		  "also write per-row predictions (CSV)" },
+		{ "scored", CLI_STR, &o.scored, "FILE", "CSV of predictions made elsewhere (instead of --model/--data)" },
+		{ "label-column", CLI_STR, &o.label_column, "COL", "with --scored: the true values" },
+		{ "prediction-column", CLI_STR, &o.prediction_column, "COL", "with --scored: the predicted values" },
+		{ "score-columns", CLI_STR, &o.score_columns, "P1,P2,...", "with --scored: score columns, one per class (sorted)" },
+		{ "task", CLI_STR, &o.task, "KIND", "with --scored: classification (default) or regression" },
+		{ "key-column", CLI_STR, &o.key_column, "COL", "row keys for predictions.csv (default: the row number)" },
+		{ "bootstrap", CLI_LONG, &o.bootstrap, "N", "percentile intervals from N resamples (default 0: none)" },
+		{ "seed", CLI_LONG, &o.seed, "S", "seed of the resampling (default 0)" },
+		{ "confidence", CLI_DOUBLE, &o.confidence, "LEVEL", "interval level (default 0.95)" },
 		{ "json", CLI_FLAG, &as_json, NULL, "print metrics.json on stdout instead of the report" },
 		CSV_CLI_OPTIONS(&csv),
 		{ 0 }
 	};
 	const struct cli_spec spec = {
 		"mlci-evaluate",
-		"--model model.json --data FILE --out metrics.json [--predictions FILE] [options]",
+		"(--model model.json --data FILE | --scored FILE --label-column Y --prediction-column YHAT)\n"
+		"       --out metrics.json [--predictions FILE] [--bootstrap N --seed S] [options]",
 		"Predict every row of FILE with the model, compare with its label column\n"
 		"and write the metrics as an mlci.metrics artifact for mlci-gate.",
 		opts, more, 0
 	};
 
+	o.confidence = 0.95;
 	rc = cli_parse(&spec, argc, argv, NULL, &err);
 	if (rc == CLI_DONE) {
 		cli_release(&spec, NULL);
 		return 0;
 	}
-	if (rc < 0 || cli_require("model", o.model, &err) < 0 ||
-	    cli_require("data", o.data, &err) < 0 ||
+	if (rc < 0 || (!o.scored && (cli_require("model", o.model, &err) < 0 ||
+				     cli_require("data", o.data, &err) < 0)) ||
 	    cli_require("out", o.out, &err) < 0 ||
 	    csv_opts_from_cli(&o.csv, &csv, &err) < 0) {
 		rc = cli_report(spec.prog, &err);

@@ -1,7 +1,8 @@
 /*
  * mlci-gate: evaluate gate rules over an mlci.metrics artifact and write
  * gate.json plus optional JUnit, Markdown, OpenMetrics and dotenv reports.
- * Exit 0 when every rule passes, 1 when one fails.
+ * Exit 0 when every rule passes, 1 when one fails, 3 when none fails and
+ * a paired rule is inconclusive (--inconclusive maps that to 0 or 1).
  */
 #include <stdio.h>
 
@@ -19,7 +20,28 @@ static const char more[] =
 	"  rmse <= baseline * 1.05\n"
 	"Comparisons allow 1e-12 + 1e-9 * max(|value|, |threshold|) for\n"
 	"floating-point noise. A rule naming a metric that metrics.json lacks\n"
-	"is an error (65), not a pass. MLCI_RULE takes one rule per line.\n";
+	"(or holds as null: undefined) is an error (65), not a pass. MLCI_RULE\n"
+	"takes one rule per line.\n"
+	"\n"
+	"A rule ending in 'paired' asks for evidence on the per-example results:\n"
+	"  accuracy >= baseline - 0.01 paired\n"
+	"  log_loss <= baseline + 0.02 paired\n"
+	"is a one-sided non-inferiority test at --alpha (0.05) of the difference\n"
+	"candidate - baseline against the margin (threshold - baseline), on the\n"
+	"rows both predictions files share by key (--predictions and\n"
+	"--baseline-predictions, by default the files each metrics.json records,\n"
+	"next to it; their sha256 must match). Rows that differ are an error (65).\n"
+	"Tests: McNemar for accuracy (exact binomial at margin 0, Tango's score\n"
+	"test otherwise), DeLong for a binary roc_auc, a paired bootstrap of\n"
+	"--bootstrap resamples (2000, --seed 0) for any other metric. The p-values\n"
+	"are Holm-adjusted across the paired rules: a rule passes when its\n"
+	"adjusted p-value is at most alpha, fails when the opposite one-sided test\n"
+	"(candidate worse than the margin) has p at most alpha, and is otherwise\n"
+	"inconclusive. Each gets the difference, its interval at 1 - 2 alpha,\n"
+	"the p-value and the minimum detectable effect at this sample size\n"
+	"((z_{1-alpha} + z_{0.8}) x standard error).\n"
+	"Exit 0 pass, 1 fail (any rule failed), 3 inconclusive (none failed, one\n"
+	"inconclusive); --inconclusive pass|fail turns 3 into 0 or 1.\n";
 
 int main(int argc, char **argv)
 {
@@ -39,6 +61,12 @@ int main(int argc, char **argv)
 		{ "markdown", CLI_STR, &o.markdown, "FILE", "also write a Markdown table" },
 		{ "openmetrics", CLI_STR, &o.openmetrics, "FILE", "also write OpenMetrics text (metrics.txt)" },
 		{ "dotenv", CLI_STR, &o.dotenv, "FILE", "also write a GitLab dotenv file" },
+		{ "predictions", CLI_STR, &o.predictions, "FILE", "the candidate's predictions.csv (default: the one metrics.json records)" },
+		{ "baseline-predictions", CLI_STR, &o.baseline_predictions, "FILE", "the baseline's predictions.csv (default: the one it records)" },
+		{ "alpha", CLI_DOUBLE, &o.alpha, "A", "level of the paired tests (default 0.05)" },
+		{ "bootstrap", CLI_LONG, &o.bootstrap, "N", "paired-bootstrap resamples (default 2000)" },
+		{ "seed", CLI_LONG, &o.seed, "S", "seed of the paired bootstrap (default 0)" },
+		{ "inconclusive", CLI_STR, &o.inconclusive, "AS", "what an inconclusive verdict decides: inconclusive (exit 3, default), pass or fail" },
 		{ "json", CLI_FLAG, &json, NULL, "print gate.json on stdout instead of the summary" },
 		{ 0 }
 	};
@@ -46,10 +74,12 @@ int main(int argc, char **argv)
 		"mlci-gate",
 		"--metrics FILE (--rule EXPR ... | --rules FILE) [--baseline FILE] --out FILE [options]",
 		"Gate a model on its metrics: evaluate every rule, write gate.json and\n"
-		"the CI reports together, exit 0 when all rules pass and 1 otherwise.",
+		"the CI reports together; exit 0 pass, 1 fail, 3 inconclusive.",
 		opts, more, 0
 	};
 
+	o.alpha = 0.05;
+	o.bootstrap = 2000;
 	rc = cli_parse(&spec, argc, argv, NULL, &err);
 	if (rc == CLI_DONE) {
 		cli_release(&spec, NULL);
@@ -74,7 +104,8 @@ int main(int argc, char **argv)
 		fputs(res.json, stdout);
 	else if (gate_summary(&res, &line) == 0)
 		printf("%s: %s (%s)\n", spec.prog, line.data, o.out);
-	rc = res.rep.pass ? MLCI_EXIT_OK : MLCI_EXIT_VERDICT;
+	rc = res.rep.decision == REPORT_PASS ? MLCI_EXIT_OK :
+	     res.rep.decision == REPORT_FAIL ? MLCI_EXIT_VERDICT : MLCI_EXIT_INCONCLUSIVE;
 	buf_release(&line);
 	gate_result_free(&res);
 	cli_release(&spec, NULL);

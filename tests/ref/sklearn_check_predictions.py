@@ -5,8 +5,10 @@ its printed classification report (byte for byte).
 
 Usage: sklearn_check_predictions.py METRICS.json PREDICTIONS.csv [STDOUT]
 
-predictions.csv: row, label, prediction, proba_<class>... (classifiers;
-the proba columns are the model's classes in its order). The label set is
+predictions.csv: key, label, prediction, proba_<class>... (classifiers;
+the proba columns are the classes with scores, in order; a file without
+them has no score metrics). An undefined metric is null in metrics.json;
+here it is None where scikit-learn raises or returns NaN. The label set is
 the one mlci documents (shared/evaluate.h): labels occurring in the true
 or predicted values, model classes first in model order, then label
 values the model does not know in byte order; log_loss is taken over the
@@ -23,6 +25,55 @@ import numpy as np
 from sklearn import metrics as skm
 
 TOL = 1e-12
+
+
+def score_checks(cmp, met, classes, unseen, y, yp, proba):
+    yt = np.array(y, dtype=object)
+    n = len(y)
+    ext = np.hstack([proba, np.zeros((n, len(unseen)))])
+    cmp("log_loss", met["log_loss"], skm.log_loss(yt, ext, labels=classes + unseen))
+    k = len(classes)
+    ok = not unseen and all(v in classes for v in yp)
+    if k == 2:
+        auc = ap = brier = None
+        if ok:
+            pos = np.array([v == classes[1] for v in y])
+            if len(set(y)) == 2:
+                auc = skm.roc_auc_score(pos, proba[:, 1])
+            ap = skm.average_precision_score(pos, proba[:, 1])
+            brier = skm.brier_score_loss(yt, proba[:, 1], pos_label=classes[1])
+        cmp("roc_auc", met.get("roc_auc"), auc)
+        cmp("average_precision", met.get("average_precision"), ap)
+        cmp("brier_score", met.get("brier_score"), brier)
+    else:
+        macro = weighted = ap = brier = None
+        if ok:
+            from sklearn.preprocessing import label_binarize
+            onehot = label_binarize(yt, classes=classes).astype(float)
+            try:
+                macro = skm.roc_auc_score(yt, proba, multi_class="ovr", average="macro", labels=classes)
+                weighted = skm.roc_auc_score(yt, proba, multi_class="ovr", average="weighted", labels=classes)
+            except ValueError:
+                pass
+            ap = skm.average_precision_score(onehot, proba, average="macro")
+            brier = float(np.mean(np.sum((proba - onehot) ** 2, axis=1)))
+        cmp("roc_auc_ovr_macro", met.get("roc_auc_ovr_macro"), macro)
+        cmp("roc_auc_ovr_weighted", met.get("roc_auc_ovr_weighted"), weighted)
+        cmp("average_precision_macro", met.get("average_precision_macro"), ap)
+        cmp("brier_score", met.get("brier_score"), brier)
+    # expected calibration error: top label, 10 equal-width bins (numpy)
+    if all(v in classes for v in yp):
+        pred = np.array([classes.index(v) for v in yp])
+        conf = proba[np.arange(n), pred]
+        hit = np.array([a == b for a, b in zip(y, yp)], dtype=float)
+        b = np.minimum(np.floor(conf * 10), 9).astype(int)
+        ece = 0.0
+        for i in range(10):
+            sel = b == i
+            nb = int(sel.sum())
+            if nb:
+                ece += (nb / n) * abs(hit[sel].sum() / nb - conf[sel].sum() / nb)
+        cmp("ece", met.get("ece"), ece)
 
 
 def main():
@@ -54,14 +105,26 @@ def main():
         cmp("mae", met["mae"], skm.mean_absolute_error(y, p))
         r2 = skm.r2_score(y, p)
         cmp("r2", met.get("r2"), None if math.isnan(r2) else r2)
+        mape = skm.mean_absolute_percentage_error(y, p)
+        cmp("mape", met["mape"] / mape if mape > 1 else met["mape"], 1.0 if mape > 1 else mape)
+        cmp("median_absolute_error", met["median_absolute_error"], skm.median_absolute_error(y, p))
+        cmp("explained_variance", met["explained_variance"], skm.explained_variance_score(y, p))
+        cmp("max_error", met["max_error"], skm.max_error(y, p))
     else:
         classes = [h[len("proba_"):] for h in header[3:]]
         y = [r[1] for r in rows]
         yp = [r[2] for r in rows]
         proba = np.array([[float(v) for v in r[3:]] for r in rows])
-        unseen = sorted(set(y) - set(classes))
+        unseen = sorted((set(y) | set(yp)) - set(classes))
         present = set(y) | set(yp)
         labels = [c for c in classes if c in present] + unseen
+        if not classes:
+            # no scores (--scored without --score-columns): the classes are
+            # sorted as mlci-train sorts them (numerically when all are
+            # numbers); take that order from the confusion matrix
+            labels = doc["confusion_matrix"]["labels"]
+            if sorted(labels) != sorted(present):
+                bad.append("labels %r, expected %r" % (labels, sorted(present)))
         yt, ypa = np.array(y, dtype=object), np.array(yp, dtype=object)
         cmp("accuracy", met["accuracy"], skm.accuracy_score(yt, ypa))
         cmp("balanced_accuracy", met["balanced_accuracy"],
@@ -85,13 +148,16 @@ def main():
             bad.append("confusion labels %r, expected %r" % (cm["labels"], labels))
         if cm["matrix"] != skm.confusion_matrix(yt, ypa, labels=labels).tolist():
             bad.append("confusion matrix differs")
-        ext = np.hstack([proba, np.zeros((len(rows), len(unseen)))])
-        cmp("log_loss", met["log_loss"],
-            skm.log_loss(yt, ext, labels=classes + unseen))
-        auc = None
-        if len(classes) == 2 and not unseen and len(set(y)) == 2:
-            auc = skm.roc_auc_score(np.array([v == classes[1] for v in y]), proba[:, 1])
-        cmp("roc_auc", met.get("roc_auc"), auc)
+        cmp("mcc", met["mcc"], skm.matthews_corrcoef(yt, ypa))
+        kappa = skm.cohen_kappa_score(yt, ypa)
+        cmp("cohen_kappa", met["cohen_kappa"], None if np.isnan(kappa) else kappa)
+        if classes:
+            score_checks(cmp, met, classes, unseen, y, yp, proba)
+        else:
+            for k in ("log_loss", "roc_auc", "brier_score", "ece", "average_precision",
+                      "roc_auc_ovr_macro", "average_precision_macro"):
+                if k in met:
+                    bad.append("%s present without scores" % k)
         if out_text is not None:
             report = skm.classification_report(yt, ypa, labels=labels, digits=2)
             if not out_text.startswith(report):

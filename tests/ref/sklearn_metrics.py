@@ -83,11 +83,64 @@ def clf_case(name, classes, y_true, y_pred, proba=None):
                 exp["roc_auc"] = skm.roc_auc_score(yt, proba[:, 1])
             except ValueError:
                 exp["roc_auc"] = None
+        exp.update(score_metrics(classes, yt, yp, proba))
     case["expected"] = {k: (float(v) if isinstance(v, np.floating) else v)
                         for k, v in exp.items()}
     case["expected"]["per_class"] = {k: [float(x) if k != "support" else x for x in v]
                                      for k, v in exp["per_class"].items()}
     return case
+
+
+def score_metrics(classes, yt, yp, proba):
+    """The metrics over scores: one-vs-rest AUC, average precision,
+    Brier score, expected calibration error (None where sklearn raises or
+    returns NaN; *_warned where it warns)."""
+    k = len(classes)
+    out = {}
+    with warnings.catch_warnings(record=True) as w:
+        warnings.simplefilter("always")
+        if k == 2:
+            pos = np.array([v == classes[1] for v in yt])
+            out["average_precision"] = float(skm.average_precision_score(pos, proba[:, 1]))
+            out["average_precision_warned"] = any("No positive class" in str(x.message) for x in w)
+            out["brier_score"] = float(skm.brier_score_loss(yt, proba[:, 1], pos_label=classes[1]))
+        else:
+            onehot = skm_label_binarize(yt, classes)
+            out["average_precision_macro"] = float(skm.average_precision_score(
+                onehot, proba, average="macro"))
+            out["average_precision_warned"] = any("No positive class" in str(x.message) for x in w)
+            # the multiclass Brier score: mean over rows of the summed
+            # squared differences (numpy; sklearn 1.2 is binary only)
+            out["brier_score"] = float(np.mean(np.sum((proba - onehot) ** 2, axis=1)))
+            try:
+                out["roc_auc_ovr_macro"] = float(skm.roc_auc_score(
+                    yt, proba, multi_class="ovr", average="macro", labels=classes))
+                out["roc_auc_ovr_weighted"] = float(skm.roc_auc_score(
+                    yt, proba, multi_class="ovr", average="weighted", labels=classes))
+            except ValueError:
+                out["roc_auc_ovr_macro"] = out["roc_auc_ovr_weighted"] = None
+        out["mcc"] = float(skm.matthews_corrcoef(yt, yp))
+        kappa = skm.cohen_kappa_score(yt, yp)
+        out["cohen_kappa"] = None if np.isnan(kappa) else float(kappa)
+    # expected calibration error, top label, 10 equal-width bins
+    # [0, .1), ..., [.9, 1] (shared/metrics.h); numpy
+    pred = np.array([classes.index(v) for v in yp])
+    conf = proba[np.arange(len(pred)), pred]
+    hit = (np.array([classes.index(v) if v in classes else -1 for v in yt]) == pred).astype(float)
+    b = np.minimum(np.floor(conf * 10), 9).astype(int)
+    ece = 0.0
+    for i in range(10):
+        sel = b == i
+        nb = int(sel.sum())
+        if nb:
+            ece += (nb / len(pred)) * abs(hit[sel].sum() / nb - conf[sel].sum() / nb)
+    out["ece"] = float(ece)
+    return out
+
+
+def skm_label_binarize(yt, classes):
+    from sklearn.preprocessing import label_binarize
+    return label_binarize(yt, classes=classes).astype(float)
 
 
 def reg_case(name, y_true, y_pred):
@@ -99,7 +152,11 @@ def reg_case(name, y_true, y_pred):
     exp = {"mse": skm.mean_squared_error(yt, yp),
            "rmse": skm.mean_squared_error(yt, yp, squared=False),
            "mae": skm.mean_absolute_error(yt, yp),
-           "r2": None if np.isnan(r2) else float(r2)}
+           "r2": None if np.isnan(r2) else float(r2),
+           "mape": skm.mean_absolute_percentage_error(yt, yp),
+           "median_absolute_error": skm.median_absolute_error(yt, yp),
+           "explained_variance": skm.explained_variance_score(yt, yp),
+           "max_error": skm.max_error(yt, yp)}
     return {"name": name, "task": "regression", "y_true": yt.tolist(),
             "y_pred": yp.tolist(),
             "expected": {k: (float(v) if v is not None else None) for k, v in exp.items()}}
@@ -190,6 +247,18 @@ def main():
     cases.append(clf_case("many_classes", labels, [labels[i] for i in yt_i],
                           from_proba(labels, proba), proba))
 
+    # 10. one label everywhere (true and predicted): kappa undefined (NaN
+    #     in sklearn), mcc 0, roc_auc undefined
+    s = np.array([0.7, 0.9, 0.6, 0.8, 0.55, 0.99])
+    proba = np.column_stack([1 - s, s])
+    cases.append(clf_case("one_label_everywhere", ["a", "b"], ["b"] * 6, ["b"] * 6, proba))
+
+    # 11. no positive sample: average precision 0 with a warning
+    s = np.array([0.1, 0.3, 0.2, 0.6, 0.4, 0.05, 0.3])
+    proba = np.column_stack([1 - s, s])
+    cases.append(clf_case("no_positive", ["a", "b"], ["a"] * 7,
+                          from_proba(["a", "b"], proba), proba))
+
     # regression
     y = rng.normal(50, 10, 300)
     cases.append(reg_case("regression", y, y + rng.normal(0, 3, 300)))
@@ -200,6 +269,11 @@ def main():
     cases.append(reg_case("constant_true_inexact_mean", [0.1] * 10,
                           [0.1, 0.2, 0.0, 0.1, 0.1, 0.1, 0.3, 0.1, 0.1, 0.1]))
     cases.append(reg_case("one_sample", [2.0], [2.5]))
+    # a zero among the true values: MAPE divides by DBL_EPSILON, finite
+    cases.append(reg_case("zero_true", [0.0, 1.0, -2.0, 4.0, 0.5, 3.0],
+                          [0.1, 1.1, -1.0, 4.0, 0.25, 2.0]))
+    # an even count for the median, exact predictions but one
+    cases.append(reg_case("even_median", [1.0, 2.0, 3.0, 4.0], [1.0, 2.5, 3.0, 3.0]))
 
     out = sys.argv[1] if len(sys.argv) > 1 else os.path.join(
         os.path.dirname(os.path.abspath(__file__)), "sklearn_metrics.json")

@@ -33,8 +33,8 @@ json_is odd.json 'j["n_rows"], j["n_skipped"]' "(567, 2)" "two missing labels sk
 json_is odd.json 'j["confusion_matrix"]["labels"]' "['benign', 'malignant', 'unknown', 'x,y \"q\"']" "unseen values are classes after the model's, in byte order"
 json_is odd.json 'j["per_class"]["unknown"]["support"], j["per_class"]["unknown"]["recall"], j["per_class"]["unknown"]["precision"]' "(3, 0.0, 0.0)" "an unseen class is never predicted: recall and precision 0"
 json_is odd.json '[(w.split(chr(39))[1], w.split("(")[1].split(")")[0]) for w in j["warnings"] if "is not a class of the model" in w]' "[('unknown', '3 rows'), ('x,y \"q\"', '1 row')]" "each unseen value warned, with its row count"
-json_is odd.json '"roc_auc" in j["metrics"], any("roc_auc is left out" in w for w in j["warnings"])' "(False, True)" "roc_auc left out (no longer binary), warned"
-if grep -c "warning:" odd.stderr | grep -qx 6; then ok "warnings printed on stderr"; else not_ok "warnings printed on stderr" "$(cat odd.stderr)"; fi
+json_is odd.json 'j["metrics"]["roc_auc"], j["metrics"]["average_precision"], j["metrics"]["brier_score"], any(w.startswith("roc_auc is undefined: the labels hold values without a score column") for w in j["warnings"])' "(None, None, None, True)" "roc_auc, average_precision, brier_score null (no longer binary), warned"
+if grep -c "warning:" odd.stderr | grep -qx 8; then ok "warnings printed on stderr"; else not_ok "warnings printed on stderr" "$(cat odd.stderr)"; fi
 if grep -q '^4,"x,y ""q""",' odd.pred.csv; then ok "predictions.csv quotes a label with a comma and quotes"
 else not_ok "predictions.csv quotes a label with a comma and quotes" "$(sed -n 5p odd.pred.csv)"; fi
 agree odd.json odd.pred.csv odd.stdout "metrics with unseen labels agree with scikit-learn (log_loss: p = 0 for them)"

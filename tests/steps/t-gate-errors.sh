@@ -98,8 +98,8 @@ printf 'accuracy >= 0.5\nrmse <= 3\n' >r2.txt
 expect_exit 65 "an unknown metric from a rules file" gate --metrics metrics.json --rules r2.txt
 err_is "^mlci-gate: metrics\.json: unknown metric 'rmse' in r2\.txt:2 " "names the rules file line"
 
-expect_exit 65 "a metric that is not a number" gate --metrics metrics.json --rule 'roc_auc >= 0.5'
-err_is "^mlci-gate: metrics\.json: metric 'roc_auc' .* is not a number" "null metric: one line"
+expect_exit 65 "a metric that is undefined (null)" gate --metrics metrics.json --rule 'roc_auc >= 0.5'
+err_is "^mlci-gate: metrics\.json: metric 'roc_auc' \(named in --rule 'roc_auc >= 0.5'\) is undefined here \(null; see the warnings in this file\), so no rule can judge it$" "null metric: one line"
 
 expect_exit 65 "a metric missing from the baseline" gate --metrics metrics.json \
 	--baseline base.json --rule 'log_loss <= baseline * 1.05'

@@ -61,7 +61,7 @@ if [ "$(wc -l <"$T/out")" -eq 1 ] && grep -q 'PASS: 3 of 3 rules passed' "$T/out
 	ok "one summary line on stdout"; else not_ok "one summary line on stdout" "$(cat "$T/out")"; fi
 check "nothing on stderr" test ! -s "$T/err"
 json_is gate.json 'j["kind"], j["schema_version"], j["verdict"]' "('mlci.gate', 1, 'pass')" "gate.json envelope and verdict"
-json_is gate.json 'j["counts"]' "{'failed': 0, 'passed': 3, 'rules': 3}" "gate.json counts"
+json_is gate.json 'j["counts"]' "{'failed': 0, 'inconclusive': 0, 'passed': 3, 'rules': 3}" "gate.json counts"
 json_is gate.json '[(r["rule"], r["metric"], r["op"], r["status"]) for r in j["rules"]]' \
 	"[('accuracy >= 0.85', 'accuracy', '>=', 'pass'), ('log_loss <= 0.35', 'log_loss', '<=', 'pass'), ('f1_macro > 0.7', 'f1_macro', '>', 'pass')]" \
 	"gate.json rules in file order, comments stripped"
@@ -89,9 +89,9 @@ check "dotenv valid for GitLab" dotenv_ok gate.env
 check "dotenv verdict" grep -qx 'MLCI_GATE_VERDICT=pass' gate.env
 check "dotenv failed count" grep -qx 'MLCI_GATE_FAILED=0' gate.env
 check "dotenv metric" grep -qx 'MLCI_ACCURACY=0.853' gate.env
-check "dotenv: rules' metrics first" test "$(sed -n 4,6p gate.env | cut -d= -f1 | tr '\n' ' ')" = "MLCI_ACCURACY MLCI_LOG_LOSS MLCI_F1_MACRO "
+check "dotenv: rules' metrics first" test "$(sed -n 6,8p gate.env | cut -d= -f1 | tr '\n' ' ')" = "MLCI_ACCURACY MLCI_LOG_LOSS MLCI_F1_MACRO "
 check "Markdown verdict line" grep -q '^\*\*Verdict: pass\*\*' gate.md
-check "Markdown table header" grep -qx '| rule | metric | value | threshold | baseline | delta | status |' gate.md
+check "Markdown table header" grep -qx '| rule | metric | value | threshold | baseline | delta | status | evidence |' gate.md
 check "Markdown row" grep -qF '| `accuracy >= 0.85` | `accuracy` | 0.853 | 0.85 |  | +0.003 | ✅ pass |' gate.md
 
 # Reruns are byte-identical with SOURCE_DATE_EPOCH.

@@ -19,6 +19,7 @@
 #include <jansson.h>
 
 #include "metrics.h"
+#include "scored.h"
 
 #define TOL 1e-12
 
@@ -373,6 +374,224 @@ static void test_metrics__bad_inputs_are_errors_not_nan(void **state)
 	assert_int_equal(metrics_regression(y2, y2, 0, &r, &err), -1);
 }
 
+/* |got - want| <= 1e-12, relative for large values (MAPE near y = 0) */
+static void near_rel(double got, double want, const char *what, const char *name)
+{
+	if (fabs(want) > 1)
+		near(got / want, 1.0, what, name);
+	else
+		near(got, want, what, name);
+}
+
+/* want is null: undefined; else defined and near. */
+static void check_metric(const struct metric_table *t, const json_t *e,
+			 const char *key, const char *name)
+{
+	json_t *want = json_object_get(e, key);
+	int i = metric_table_find(t, key);
+
+	if (!want) {
+		if (i >= 0)
+			fprintf(stderr, "%s: %s present, sklearn has none\n", name, key);
+		assert_int_equal(i, -1);
+		return;
+	}
+	if (i < 0)
+		fprintf(stderr, "%s: %s missing\n", name, key);
+	assert_true(i >= 0);
+	if (json_is_null(want)) {
+		if (t->defined[i])
+			fprintf(stderr, "%s: %s = %.17g, sklearn undefined\n", name, key, t->value[i]);
+		assert_false(t->defined[i]);
+		assert_non_null(t->why[i]);
+		return;
+	}
+	if (!t->defined[i])
+		fprintf(stderr, "%s: %s undefined (%s)\n", name, key, t->why[i]);
+	assert_true(t->defined[i]);
+	assert_false(isnan(t->value[i]));
+	near_rel(t->value[i], json_number_value(want), key, name);
+}
+
+/* The scored set of a classification case: codes are the case's
+ * classes (the proba columns); every prediction is one of them. */
+static void table_of_case(const json_t *c, struct metric_table *t)
+{
+	struct mlci_err err = { 0 };
+	json_t *classes = json_object_get(c, "classes"), *labels = json_object_get(c, "labels");
+	struct scored s = { 0 };
+	size_t n, n2, k, i, *yt, *yp;
+	const char **names;
+	double *p;
+
+	yt = codes(json_object_get(c, "y_true_class"), &n);
+	yp = codes(json_object_get(c, "y_pred"), &n2);
+	p = matrix(json_object_get(c, "proba"), &n2, &k);
+	names = calloc(k, sizeof(*names));
+	assert_non_null(names);
+	for (i = 0; i < k; i++)
+		names[i] = json_string_value(json_array_get(classes, i));
+	for (i = 0; i < n; i++) {	/* y_pred: label index -> class index */
+		const char *l = json_string_value(json_array_get(labels, yp[i]));
+		size_t j;
+
+		for (j = 0; j < k && strcmp(names[j], l); j++)
+			;
+		assert_true(j < k);
+		yp[i] = j;
+	}
+	s.classifier = 1;
+	s.n = n;
+	s.K = s.L = k;
+	s.names = names;
+	s.y_true = yt;
+	s.y_pred = yp;
+	s.proba = p;
+	assert_int_equal(scored_metrics(&s, NULL, 0, t, NULL, NULL, &err), 0);
+	free(yt), free(yp), free(p), free(names);
+}
+
+static void test_metrics__score_metrics_match_sklearn(void **state)
+{
+	static const char *const keys[] = {
+		"roc_auc", "roc_auc_ovr_macro", "roc_auc_ovr_weighted",
+		"average_precision", "average_precision_macro", "brier_score",
+		"mcc", "cohen_kappa", "ece", "log_loss", "accuracy", "f1_macro",
+	};
+	json_t *c;
+	size_t ci, seen = 0, undefined_kappa = 0, undefined_ovr = 0, ap_warned = 0;
+
+	json_array_foreach(json_object_get(ref, "cases"), ci, c) {
+		const char *name = json_string_value(json_object_get(c, "name"));
+		json_t *e = json_object_get(c, "expected");
+		struct metric_table t;
+		size_t i;
+
+		if (!json_object_get(c, "proba"))
+			continue;
+		seen++;
+		table_of_case(c, &t);
+		for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+			if (!strcmp(keys[i], "roc_auc") &&
+			    json_array_size(json_object_get(c, "classes")) > 2)
+				continue;	/* the binary key, absent for multiclass */
+			check_metric(&t, e, keys[i], name);
+		}
+		assert_int_equal(t.ap_no_positive,
+				 json_is_true(json_object_get(e, "average_precision_warned")));
+		ap_warned += t.ap_no_positive;
+		undefined_kappa += json_is_null(json_object_get(e, "cohen_kappa"));
+		undefined_ovr += json_is_null(json_object_get(e, "roc_auc_ovr_macro"));
+	}
+	assert_true(seen >= 11);
+	assert_true(undefined_kappa >= 2);	/* one_row, one_label_everywhere */
+	assert_true(undefined_ovr >= 1);	/* predicted_not_true */
+	assert_true(ap_warned >= 2);		/* predicted_not_true, no_positive */
+}
+
+/* scored_metric (one metric, the paired bootstrap's path) gives exactly
+ * what the full table gives, on every case, for every metric. */
+static void test_metrics__one_metric_equals_the_table(void **state)
+{
+	json_t *c;
+	size_t ci, checked = 0;
+
+	json_array_foreach(json_object_get(ref, "cases"), ci, c) {
+		struct mlci_err err = { 0 };
+		json_t *classes = json_object_get(c, "classes"), *labels = json_object_get(c, "labels");
+		struct scored s = { 0 };
+		struct metric_table t;
+		size_t n, n2, k, i, *yt, *yp;
+		const char **names;
+		double *p, *y = NULL, *pr = NULL;
+
+		if (!json_object_get(c, "proba")) {
+			if (!is_task(c, "regression"))
+				continue;
+			y = numbers(json_object_get(c, "y_true"), &n);
+			pr = numbers(json_object_get(c, "y_pred"), &n2);
+			s.n = n;
+			s.y = y;
+			s.p = pr;
+			assert_int_equal(scored_metrics(&s, NULL, 0, &t, NULL, NULL, &err), 0);
+			for (i = 0; i < t.n; i++) {
+				double v;
+				int d;
+
+				assert_int_equal(scored_metric(&s, NULL, 0, t.name[i], &v, &d, &err), 0);
+				assert_int_equal(d, t.defined[i]);
+				assert_true(!d || v == t.value[i]);
+				checked++;
+			}
+			free(y), free(pr);
+			continue;
+		}
+		yt = codes(json_object_get(c, "y_true_class"), &n);
+		yp = codes(json_object_get(c, "y_pred"), &n2);
+		p = matrix(json_object_get(c, "proba"), &n2, &k);
+		names = calloc(k, sizeof(*names));
+		assert_non_null(names);
+		for (i = 0; i < k; i++)
+			names[i] = json_string_value(json_array_get(classes, i));
+		for (i = 0; i < n; i++) {
+			const char *l = json_string_value(json_array_get(labels, yp[i]));
+			size_t j;
+
+			for (j = 0; j < k && strcmp(names[j], l); j++)
+				;
+			yp[i] = j;
+		}
+		s.classifier = 1;
+		s.n = n;
+		s.K = s.L = k;
+		s.names = names;
+		s.y_true = yt;
+		s.y_pred = yp;
+		s.proba = p;
+		assert_int_equal(scored_metrics(&s, NULL, 0, &t, NULL, NULL, &err), 0);
+		for (i = 0; i < t.n; i++) {
+			double v;
+			int d;
+
+			assert_int_equal(scored_metric(&s, NULL, 0, t.name[i], &v, &d, &err), 0);
+			if (d != t.defined[i] || (d && v != t.value[i]))
+				fail_msg("%s: %s differs alone", json_string_value(json_object_get(c, "name")), t.name[i]);
+			checked++;
+		}
+		free(yt), free(yp), free(p), free(names);
+	}
+	assert_true(checked > 200);
+}
+
+static void test_metrics__regression_extras_match_sklearn(void **state)
+{
+	json_t *c;
+	size_t ci, seen = 0;
+
+	json_array_foreach(json_object_get(ref, "cases"), ci, c) {
+		const char *name = json_string_value(json_object_get(c, "name"));
+		json_t *e = json_object_get(c, "expected");
+		struct mlci_err err = { 0 };
+		struct reg_metrics m;
+		size_t n, n2;
+		double *y, *p;
+
+		if (!is_task(c, "regression"))
+			continue;
+		seen++;
+		y = numbers(json_object_get(c, "y_true"), &n);
+		p = numbers(json_object_get(c, "y_pred"), &n2);
+		assert_int_equal(metrics_regression(y, p, n, &m, &err), 0);
+		near_rel(m.mape, num(e, "mape"), "mape", name);
+		near(m.median_absolute_error, num(e, "median_absolute_error"), "median_absolute_error", name);
+		near(m.explained_variance, num(e, "explained_variance"), "explained_variance", name);
+		near(m.max_error, num(e, "max_error"), "max_error", name);
+		free(y);
+		free(p);
+	}
+	assert_true(seen >= 8);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -383,6 +602,9 @@ int main(void)
 		cmocka_unit_test(test_metrics__regression_matches_sklearn),
 		cmocka_unit_test(test_metrics__pairwise_sum_is_numpys),
 		cmocka_unit_test(test_metrics__bad_inputs_are_errors_not_nan),
+		cmocka_unit_test(test_metrics__score_metrics_match_sklearn),
+		cmocka_unit_test(test_metrics__regression_extras_match_sklearn),
+		cmocka_unit_test(test_metrics__one_metric_equals_the_table),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -35,12 +35,14 @@ static void add_rule(struct report *r, const char *text, const char *metric,
 	rr->threshold = threshold;
 	rr->delta = value - threshold;
 	rr->pass = pass;
+	rr->status = pass ? REPORT_PASS : REPORT_FAIL;
 }
 
 static void add_metric(struct report *r, const char *name, double v)
 {
 	r->metrics = realloc(r->metrics, (r->nmetrics + 1) * sizeof(*r->metrics));
 	assert_non_null(r->metrics);
+	memset(&r->metrics[r->nmetrics], 0, sizeof(r->metrics[0]));
 	r->metrics[r->nmetrics].name = xdup(name);
 	r->metrics[r->nmetrics++].value = v;
 }
@@ -66,6 +68,117 @@ static size_t count(const char *hay, const char *needle)
 	for (hay = strstr(hay, needle); hay; hay = strstr(hay + 1, needle))
 		n++;
 	return n;
+}
+
+/* A report with two paired rules: one pass, one inconclusive. */
+static void paired_sample(struct report *r, int inconclusive_as)
+{
+	struct report_rule *rr;
+
+	memset(r, 0, sizeof(*r));
+	r->tool = "mlci-gate";
+	r->metrics_path = xdup("metrics.json");
+	r->baseline_path = xdup("base.json");
+	r->alpha = 0.05;
+	r->inconclusive_as = inconclusive_as;
+	add_metric(r, "accuracy", 0.9);
+	r->metrics[0].has_interval = 1;
+	r->metrics[0].low = 0.88;
+	r->metrics[0].high = 0.92;
+	r->metrics[0].has_baseline = 1;
+	r->metrics[0].baseline = 0.91;
+	add_metric(r, "log_loss", 0.3);
+	add_rule(r, "accuracy >= baseline - 0.02 paired", "accuracy", ">=", 0.9, 0.89, 1);
+	add_rule(r, "log_loss <= baseline + 0.01 paired", "log_loss", "<=", 0.3, 0.29, 0);
+	rr = &r->rules[0];
+	rr->paired = 1;
+	rr->has_baseline = 1;
+	rr->baseline = 0.91;
+	rr->pt.method = "mcnemar-score";
+	rr->pt.margin = -0.02;
+	rr->pt.diff = -0.01;
+	rr->pt.low = -0.018;
+	rr->pt.high = -0.002;
+	rr->pt.level = 0.9;
+	rr->pt.p_value = 0.01;
+	rr->pt.p_adjusted = 0.02;
+	rr->pt.mde = 0.012;
+	rr->pt.n = 500;
+	rr = &r->rules[1];
+	rr->paired = 1;
+	rr->status = REPORT_INCONCLUSIVE;
+	rr->pt.method = "paired-bootstrap";
+	rr->pt.margin = 0.01;
+	rr->pt.diff = 0.005;
+	rr->pt.low = -0.004;
+	rr->pt.high = 0.014;
+	rr->pt.level = 0.9;
+	rr->pt.p_value = 0.2;
+	rr->pt.p_adjusted = 0.2;
+	rr->pt.mde = 0.02;
+	rr->pt.n = 500;
+	assert_int_equal(report_finish(r), 0);
+}
+
+static void test_report__paired_evidence_everywhere(void **state)
+{
+	struct report r;
+	struct buf b;
+
+	paired_sample(&r, REPORT_INCONCLUSIVE);
+	assert_int_equal(r.status, REPORT_INCONCLUSIVE);
+	assert_int_equal(r.decision, REPORT_INCONCLUSIVE);
+	assert_int_equal(r.pass, 0);
+	assert_int_equal(r.ninconclusive, 1);
+	assert_int_equal(r.npassed, 1);
+	buf_init(&b);
+	assert_int_equal(report_junit(&b, &r), 0);
+	assert_non_null(strstr(b.data, "failures=\"0\" errors=\"0\" skipped=\"1\""));
+	assert_non_null(strstr(b.data, "<skipped message=\"inconclusive: log_loss; difference +0.005 [-0.004, +0.014] (90%), margin +0.01, p = 0.2 (Holm 0.2), MDE 0.02 at n = 500, paired-bootstrap\"/>"));
+	assert_non_null(strstr(b.data, "PASS accuracy &gt;= baseline - 0.02 paired (accuracy = 0.9; difference -0.01 [-0.018, -0.002] (90%), margin -0.02, p = 0.01 (Holm 0.02)"));
+	assert_non_null(strstr(b.data, "<property name=\"mlci.verdict\" value=\"inconclusive\"/>"));
+	buf_reset(&b);
+	assert_int_equal(report_markdown(&b, &r), 0);
+	assert_non_null(strstr(b.data, "**Verdict: inconclusive** \xE2\x80\x94 1 of 2 rules passed, 1 inconclusive;"));
+	assert_non_null(strstr(b.data, "| \xE2\x9A\xA0\xEF\xB8\x8F inconclusive | difference +0.005 \\[-0.004, +0.014\\] (90%), margin +0.01, p = 0.2 (Holm 0.2), MDE 0.02 at n = 500, paired-bootstrap |\n"));
+	assert_non_null(strstr(b.data, "| `accuracy` | 0.9 | [0.88, 0.92] | 0.91 | -0.01 | \xE2\x9C\x85 pass |\n"));
+	assert_non_null(strstr(b.data, "Holm-adjusted across the 2 paired rules"));
+	buf_reset(&b);
+	assert_int_equal(report_openmetrics(&b, &r), 0);
+	assert_non_null(strstr(b.data, "mlci_metric_low{name=\"accuracy\"} 0.88\n"));
+	assert_non_null(strstr(b.data, "mlci_gate_rule_difference_high{rule=\"log_loss <= baseline + 0.01 paired\"} 0.014\n"));
+	assert_non_null(strstr(b.data, "mlci_gate_rule_p_value{rule=\"accuracy >= baseline - 0.02 paired\"} 0.02\n"));
+	assert_non_null(strstr(b.data, "\nmlci_gate_inconclusive 1\n"));
+	assert_null(strstr(b.data, "\n\n"));
+	buf_reset(&b);
+	assert_int_equal(report_dotenv(&b, &r), 0);
+	assert_non_null(strstr(b.data, "MLCI_GATE_VERDICT=inconclusive\nMLCI_GATE_DECISION=inconclusive\n"));
+	buf_release(&b);
+	report_free(&r);
+
+	/* --inconclusive fail: the same evidence, a failure in JUnit */
+	paired_sample(&r, REPORT_FAIL);
+	assert_int_equal(r.status, REPORT_INCONCLUSIVE);
+	assert_int_equal(r.decision, REPORT_FAIL);
+	buf_init(&b);
+	assert_int_equal(report_junit(&b, &r), 0);
+	assert_non_null(strstr(b.data, "failures=\"1\" errors=\"0\" skipped=\"0\""));
+	assert_non_null(strstr(b.data, "<failure type=\"mlci.gate.inconclusive\" message=\"inconclusive: log_loss;"));
+	buf_reset(&b);
+	assert_int_equal(report_dotenv(&b, &r), 0);
+	assert_non_null(strstr(b.data, "MLCI_GATE_DECISION=fail\n"));
+	buf_release(&b);
+	report_free(&r);
+
+	/* --inconclusive pass */
+	paired_sample(&r, REPORT_PASS);
+	assert_int_equal(r.decision, REPORT_PASS);
+	assert_int_equal(r.pass, 1);
+	buf_init(&b);
+	assert_int_equal(report_markdown(&b, &r), 0);
+	assert_non_null(strstr(b.data, "(decision: pass, from --inconclusive)"));
+	buf_release(&b);
+	report_free(&r);
 }
 
 static void test_report__xml_escapes_markup_quotes_and_newlines(void **state)
@@ -172,9 +285,9 @@ static void test_report__markdown_table(void **state)
 	assert_non_null(strstr(b.data, "\xE2\x9D\x8C FAIL"));
 	assert_non_null(strstr(b.data, "**Verdict: fail**"));
 	assert_non_null(strstr(b.data, "1 of 2 rules passed"));
-	assert_non_null(strstr(b.data, "| rule | metric | value | threshold | baseline | delta | status |\n"));
-	assert_non_null(strstr(b.data, "| `accuracy >= 0.8` | `accuracy` | 0.853 | 0.8 | 0.81 | +0.043 | \xE2\x9C\x85 pass |\n"));
-	assert_non_null(strstr(b.data, "| `f1_macro >= 0.9` | `a\\|b'c` | 0.8 | 0.9 |  | -0.1 | \xE2\x9D\x8C fail |\n"));
+	assert_non_null(strstr(b.data, "| rule | metric | value | threshold | baseline | delta | status | evidence |\n"));
+	assert_non_null(strstr(b.data, "| `accuracy >= 0.8` | `accuracy` | 0.853 | 0.8 | 0.81 | +0.043 | \xE2\x9C\x85 pass | point estimate |\n"));
+	assert_non_null(strstr(b.data, "| `f1_macro >= 0.9` | `a\\|b'c` | 0.8 | 0.9 |  | -0.1 | \xE2\x9D\x8C fail | point estimate |\n"));
 
 	/* a value just below its threshold never prints the same as it */
 	add_rule(&r, "m >= 0.85", "m", ">=", 0.84999999, 0.85, 0);
@@ -205,8 +318,10 @@ static void test_report__openmetrics_format(void **state)
 	assert_non_null(strstr(b.data, "\nmlci_gate_passed 0\n"));
 	assert_non_null(strstr(b.data, "\nmlci_gate_rules 2\n"));
 	assert_non_null(strstr(b.data, "\nmlci_gate_rules_failed 1\n"));
-	assert_int_equal(count(b.data, "# TYPE "), 5);
-	assert_int_equal(count(b.data, "# HELP "), 5);
+	assert_non_null(strstr(b.data, "mlci_gate_rule_inconclusive{rule=\"f1_macro >= 0.9\"} 0\n"));
+	assert_non_null(strstr(b.data, "\nmlci_gate_inconclusive 0\n"));
+	assert_int_equal(count(b.data, "# TYPE "), 7);
+	assert_int_equal(count(b.data, "# HELP "), 7);
 	assert_null(strstr(b.data, "\n\n"));
 	assert_true(b.len > 6 && !strcmp(b.data + b.len - 6, "# EOF\n"));
 	buf_release(&b);
@@ -281,9 +396,10 @@ static void test_report__dotenv_content(void **state)
 	sample(&r);
 	buf_init(&b);
 	assert_int_equal(report_dotenv(&b, &r), 0);
-	assert_string_equal(b.data, "MLCI_GATE_VERDICT=fail\nMLCI_GATE_RULES=2\n"
-			    "MLCI_GATE_FAILED=1\nMLCI_ACCURACY=0.853\nMLCI_F1_MACRO=0.8\n");
-	assert_int_equal(check_dotenv(b.data), 5);
+	assert_string_equal(b.data, "MLCI_GATE_VERDICT=fail\nMLCI_GATE_DECISION=fail\n"
+			    "MLCI_GATE_RULES=2\nMLCI_GATE_FAILED=1\nMLCI_GATE_INCONCLUSIVE=0\n"
+			    "MLCI_ACCURACY=0.853\nMLCI_F1_MACRO=0.8\n");
+	assert_int_equal(check_dotenv(b.data), 7);
 	buf_release(&b);
 	report_free(&r);
 }
@@ -306,11 +422,11 @@ static void test_report__dotenv_limits(void **state)
 	buf_init(&b);
 	assert_int_equal(report_dotenv(&b, &r), 0);
 	assert_int_equal(check_dotenv(b.data), REPORT_DOTENV_MAX_LINES);
-	assert_non_null(strstr(b.data, "MLCI_GATE_RULES=3\nMLCI_GATE_FAILED=1\n"
+	assert_non_null(strstr(b.data, "MLCI_GATE_RULES=3\nMLCI_GATE_FAILED=1\nMLCI_GATE_INCONCLUSIVE=0\n"
 			       "MLCI_ACCURACY=0.853\nMLCI_F1_MACRO=0.8\nMLCI_M39=13\n"
 			       "MLCI_M00=0\nMLCI_M01=0.3333333333333333\n"));
-	assert_null(strstr(b.data, "MLCI_M14="));
-	assert_non_null(strstr(b.data, "MLCI_M13="));
+	assert_null(strstr(b.data, "MLCI_M12="));
+	assert_non_null(strstr(b.data, "MLCI_M11="));
 	buf_release(&b);
 	report_free(&r);
 
@@ -329,7 +445,7 @@ static void test_report__dotenv_limits(void **state)
 	buf_init(&b);
 	assert_int_equal(report_dotenv(&b, &r), 0);
 	assert_true(b.len < REPORT_DOTENV_MAX_BYTES);
-	assert_true(b.len > 4000);
+	assert_true(b.len > 3500);
 	assert_int_equal(check_dotenv(b.data), REPORT_DOTENV_MAX_LINES);
 	assert_non_null(strstr(b.data, "KKKK00=-1.2345678901234567e-100\n"));
 	assert_null(strstr(b.data, "KKK=1\n"));
@@ -423,6 +539,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_report__xml_escapes_markup_quotes_and_newlines),
+		cmocka_unit_test(test_report__paired_evidence_everywhere),
 		cmocka_unit_test(test_report__junit_structure),
 		cmocka_unit_test(test_report__junit_escapes_names_and_paths),
 		cmocka_unit_test(test_report__unique_test_names),

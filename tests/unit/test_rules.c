@@ -407,6 +407,33 @@ static const char *tmp_rules(const char *data, size_t n)
 
 /* A rule longer than RULE_MAX_TEXT is refused before it is lexed; a long
  * comment after a rule is fine. */
+static void test_rules__paired_rules(void **state)
+{
+	struct rule r;
+
+	parse_ok(&r, "accuracy >= baseline - 0.01 paired   # evidence");
+	assert_true(r.paired);
+	assert_true(r.uses_baseline);
+	assert_string_equal(r.text, "accuracy >= baseline - 0.01 paired");
+	assert_string_equal(r.metric, "accuracy");
+	rule_free(&r);
+	parse_ok(&r, "log_loss <= baseline * 1.1 paired");
+	assert_true(r.paired);
+	assert_int_equal(r.op, RULE_LE);
+	rule_free(&r);
+	parse_ok(&r, "accuracy >= baseline - 0.01");
+	assert_false(r.paired);
+	rule_free(&r);
+	/* the right-hand side must use baseline; == and != are no test;
+	 * nothing may follow; 'paired' is not a value */
+	parse_bad("accuracy >= 0.9 paired", 17, "'paired' compares with the baseline");
+	parse_bad("accuracy == baseline paired", 22, "'paired' needs >=, >, <= or <");
+	parse_bad("accuracy != baseline paired", 22, "not '!='");
+	parse_bad("accuracy >= baseline paired paired", 29, "expected the end of the rule after 'paired'");
+	parse_bad("accuracy >= paired", 13, "unknown name 'paired'");
+	parse_bad("accuracy >= baseline paried", 22, "expected an operator or the end of the rule");
+}
+
 static void test_rules__long_rule_is_refused(void **state)
 {
 	size_t n = 100000, i;
@@ -479,6 +506,7 @@ int main(void)
 		cmocka_unit_test(test_rules__ruleset_file_with_comments),
 		cmocka_unit_test(test_rules__ruleset_file_errors),
 		cmocka_unit_test(test_rules__command_line_rules),
+		cmocka_unit_test(test_rules__paired_rules),
 		cmocka_unit_test(test_rules__long_rule_is_refused),
 		cmocka_unit_test(test_rules__rule_count_is_bounded),
 	};
