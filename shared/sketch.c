@@ -11,6 +11,10 @@
 
 #include <zlib.h>
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
 #define KLL_MIN_WIDTH 8
 #define HLL_M (1u << HLL_P)
 
@@ -385,8 +389,9 @@ static double *merge_sorted(const double *x, size_t nx, const double *y,
 }
 
 /* Sort finite doubles ascending: quicksort (median of three, the
- * smaller side first) down to insertion sort; no callbacks. */
-static void sort_doubles(double *v, size_t n)
+ * smaller side first) down to insertion sort; no callbacks. For large
+ * arrays (see sort_doubles). */
+static void sort_doubles_qs(double *v, size_t n)
 {
 	while (n > 24) {
 		size_t i = 0, j = n - 1, m = n / 2;
@@ -409,12 +414,84 @@ static void sort_doubles(double *v, size_t n)
 		}
 		/* [0, j] <= p <= [j + 1, n) */
 		if (j + 1 < n - j - 1) {
-			sort_doubles(v, j + 1);
+			sort_doubles_qs(v, j + 1);
+			v += j + 1;
+			n -= j + 1;
+		} else {
+			sort_doubles_qs(v + j + 1, n - j - 1);
+			n = j + 1;
+		}
+	}
+	{
+		size_t i, j;
+
+		for (i = 1; i < n; i++) {
+			double x = v[i];
+
+			for (j = i; j > 0 && v[j - 1] > x; j--)
+				v[j] = v[j - 1];
+			v[j] = x;
+		}
+	}
+}
+
+/* Compare-exchange without a branch (minsd/maxsd on x86-64): *a gets
+ * the smaller value, *b the larger; equal values are swapped, never
+ * duplicated (so 0 and -0 both survive). */
+static inline void cx(double *a, double *b)
+{
+#ifdef __SSE2__
+	__m128d x = _mm_load_sd(a), y = _mm_load_sd(b);
+
+	_mm_store_sd(a, _mm_min_sd(y, x));	/* y < x ? y : x */
+	_mm_store_sd(b, _mm_max_sd(x, y));	/* x > y ? x : y */
+#else
+	double x = *a, y = *b;
+
+	*a = y < x ? y : x;
+	*b = x > y ? x : y;
+#endif
+}
+
+/* Sort finite doubles ascending. Level 0 of a KLL (k values, sorted at
+ * every compaction) is the hot case, and its values are random: a
+ * quicksort whose partition (Lomuto's) has no data-dependent branch
+ * (median-of-three pivot), insertion sort below 12 values. */
+static void sort_doubles(double *v, size_t n)
+{
+	if (n > 4096) {
+		sort_doubles_qs(v, n);
+		return;
+	}
+	while (n > 12) {
+		size_t m = n / 2, j = 0, i;
+		double p, t;
+
+		cx(&v[0], &v[m]);
+		cx(&v[m], &v[n - 1]);
+		cx(&v[0], &v[m]);
+		t = v[m];
+		v[m] = v[n - 1];
+		v[n - 1] = t;
+		p = t;
+		for (i = 0; i < n - 1; i++) {
+			double x = v[i];
+			size_t lt = x < p;
+
+			v[i] = v[j];
+			v[j] = x;
+			j += lt;
+		}
+		v[n - 1] = v[j];
+		v[j] = p;
+		/* [0, j) < p = v[j] <= (j, n) */
+		if (j < n - j - 1) {
+			sort_doubles(v, j);
 			v += j + 1;
 			n -= j + 1;
 		} else {
 			sort_doubles(v + j + 1, n - j - 1);
-			n = j + 1;
+			n = j;
 		}
 	}
 	{

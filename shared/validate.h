@@ -254,7 +254,12 @@ struct validate_opts {
 	unsigned shard, nshards;	/* write shard K of N's partial report; 0: whole */
 	const char *const *merge;	/* merge these partial reports instead */
 	size_t nmerge;
+	unsigned threads;		/* reading threads; 0: the online CPUs, at
+					 * most VALIDATE_DEFAULT_THREADS */
 };
+
+#define VALIDATE_MAX_THREADS 64
+#define VALIDATE_DEFAULT_THREADS 8
 
 struct validate_result {
 	size_t rows, cols;

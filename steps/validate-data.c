@@ -54,6 +54,7 @@ int main(int argc, char **argv)
 	const char *data = NULL, *out = NULL, *schema = NULL, *infer = NULL;
 	const char *label = NULL, *format = NULL, *shard = NULL;
 	double max_missing = -1;
+	long threads = -1;
 	int json = 0, merge = 0, rc;
 	struct cli_list parts = { 0 };
 	const struct cli_opt opts[] = {
@@ -67,6 +68,7 @@ int main(int argc, char **argv)
 		{ "format", CLI_STR, &format, "F", "csv, jsonl or auto (by the file's name; the default)" },
 		{ "shard", CLI_STR, &shard, "K/N", "read shard K of N and write a partial report" },
 		{ "merge", CLI_FLAG, &merge, NULL, "merge the partial reports given as arguments" },
+		{ "threads", CLI_LONG, &threads, "N", "threads reading the file (default: the online CPUs, at most 8)" },
 		CSV_CLI_OPTIONS(&csv),
 		{ 0 }
 	};
@@ -110,6 +112,11 @@ int main(int argc, char **argv)
 	if (shard && strcmp(shard, "none") &&
 	    shard_spec_parse(shard, &vo.shard, &vo.nshards, &err) < 0)
 		goto fail;
+	if (threads != -1 && (threads < 1 || threads > VALIDATE_MAX_THREADS)) {
+		err_set(&err, MLCI_EXIT_USAGE, NULL, "--threads: expected 1 to %d",
+			VALIDATE_MAX_THREADS);
+		goto fail;
+	}
 	if (max_missing != -1 && (max_missing < 0 || max_missing > 1)) {
 		err_set(&err, MLCI_EXIT_USAGE, NULL,
 			"--max-missing: expected a rate between 0 and 1");
@@ -142,6 +149,7 @@ int main(int argc, char **argv)
 	vo.label = label;
 	vo.label_suffix = csv.label_suffix;
 	vo.max_missing = max_missing;
+	vo.threads = threads > 0 ? (unsigned)threads : 0;
 	vo.producer = spec.prog;
 	if (validate_run(&vo, &res, &err) < 0)
 		goto fail;
