@@ -155,9 +155,23 @@ static int copy_bad(struct first_bad *to, const struct first_bad *from)
 
 int colacc_number(const char *s, size_t len, double *out, int *is_int)
 {
+	size_t i = len && (s[0] == '-' || s[0] == '+'), j;
+	uint64_t v = 0;
 	long l;
 
-	if (parse_long(s, &l) == 0) {
+	/* [+-] and up to 18 digits, nothing else: an integer that fits a
+	 * long, exactly as strtol reads it; anything else with a character
+	 * other than a digit after the sign is not an integer (strtol would
+	 * stop there), so only long digit strings need strtol */
+	for (j = i; j < len && j - i < 19 && s[j] >= '0' && s[j] <= '9'; j++)
+		v = v * 10 + (uint64_t)(s[j] - '0');
+	if (j == len && j > i && j - i <= 18) {
+		l = s[0] == '-' ? -(long)v : (long)v;
+		*out = (double)l;
+		*is_int = 1;
+		return 0;
+	}
+	if (j - i == 19 && parse_long(s, &l) == 0) {	/* 19 digits or more */
 		*out = (double)l;
 		*is_int = 1;
 		return 0;

@@ -13,7 +13,12 @@
 #include <strings.h>
 
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
 #include <sys/stat.h>
+#include <unistd.h>
+#include <time.h>
 
 #include "artifact.h"
 #include "colstats.h"
@@ -1890,6 +1895,517 @@ fail:
 	return -1;
 }
 
+/* ---- the pass in blocks, on several threads ----
+ *
+ * The records are read as fixed-size blocks of the file (their size
+ * does not depend on the thread count), each parsed by its own stream
+ * into cells (text, hash, line and column), then fed to the column
+ * accumulators in file order: each group of columns takes the blocks
+ * one after the other, and the row hashes go to the row set in order.
+ * So every accumulator sees exactly the values, in exactly the order, a
+ * single pass gives it, and the report is the same byte for byte
+ * whatever the thread count (sketches included). A block after the
+ * first begins at the first line start at or after its nominal offset,
+ * a guess checked against where the block before it stopped (a quoted
+ * field may span lines): a wrong guess is parsed again from there, so
+ * parse errors are reported for the first bad block in file order.
+ * The file's SHA-256 is computed in order alongside, by whichever
+ * thread is free. Memory: at most `window` blocks are held at once.
+ */
+
+#define BLOCK_SIZE ((uint64_t)512 << 10)
+#define HASH_STEP ((size_t)1 << 20)
+#define MISSING_HASH 0x8c3b6a0f2e4d1c97ULL
+#define NO_CELL UINT32_MAX
+
+struct cell {
+	uint64_t hash;
+	uint32_t off, len;	/* in the block's text; off NO_CELL: missing */
+	uint32_t line, col;	/* line relative to the block's start (1-based) */
+};
+
+enum { B_FREE, B_TODO, B_BUSY, B_PARSED, B_DONE };
+
+struct blk {
+	int state;
+	uint64_t k;		/* block number */
+	uint64_t from, end_limit;
+	int exact;		/* from is a known record start */
+	uint64_t first, stop, end_rec;	/* first record (or stop), stop, past the last */
+	uint32_t line_first, line_stop;	/* relative lines there */
+	long base;		/* absolute line of from */
+	char *text;
+	size_t tlen, tcap;
+	struct cell *cells;
+	size_t ccap;
+	uint64_t *rh;
+	size_t nrows, rcap;
+	int failed;
+	struct mlci_err err;
+};
+
+struct par {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	struct stream *st;
+	struct pass *p;
+	const struct schema *sc;
+	size_t ncols;
+	unsigned ngroups, window;
+	uint64_t R, region_end, end_limit, B, nblocks;
+	uint32_t L0;
+	int at_data_start;
+	struct blk *slot;
+	uint64_t next_new, vk, rk;
+	uint64_t *gk;
+	unsigned char *grun;
+	int rrun, sha_run, sha_done;
+	/* the verified blocks so far */
+	uint64_t prev_stop;
+	uint32_t prev_line_stop;
+	long prev_base;
+	uint64_t nrecords, first_record, end_record;
+	int have_rows;
+	int failed;
+	struct mlci_err err;
+};
+
+static struct blk *blk_of(struct par *x, uint64_t k)
+{
+	return &x->slot[k % x->window];
+}
+
+static void blk_release(struct blk *b)
+{
+	free(b->text);
+	free(b->cells);
+	free(b->rh);
+}
+
+/* Parse block b (its from and end_limit set) into cells. */
+static void blk_parse(struct par *x, struct blk *b)
+{
+	struct stream *bs = NULL;
+	struct pass *p = x->p;
+	size_t n = x->ncols, slen = p->suffix ? strlen(p->suffix) : 0;
+	int rc;
+
+	b->tlen = b->nrows = 0;
+	b->failed = 0;
+	err_clear(&b->err);
+	if (stream_block_open(&bs, x->st, b->from, b->end_limit,
+			      b->k == 0 && x->at_data_start, &b->err) < 0) {
+		b->failed = 1;
+		return;
+	}
+	while ((rc = stream_next(bs, &b->err)) > 0) {
+		const struct stream_field *f = bs->fields;
+		uint64_t h = 0x243f6a8885a308d3ULL;
+		struct cell *cl;
+		size_t c, need = 0;
+
+		if (b->nrows == 0)
+			b->line_first = f[0].line;
+		if (b->nrows == b->rcap) {
+			size_t nc = b->rcap ? b->rcap * 2 : 1024;
+			uint64_t *nr = realloc(b->rh, nc * sizeof(*nr));
+			struct cell *ncl = nr ? realloc(b->cells, nc * n * sizeof(*ncl)) : NULL;
+
+			if (nr)
+				b->rh = nr;
+			if (!ncl)
+				goto oom;
+			b->cells = ncl;
+			b->rcap = nc;
+		}
+		for (c = 0; c < n; c++)
+			need += f[c].s ? f[c].len + 1 : 0;
+		if (b->tlen + need > b->tcap) {
+			size_t nc = b->tcap ? b->tcap : (size_t)1 << 16;
+			char *nt;
+
+			while (nc < b->tlen + need)
+				nc *= 2;
+			if (!(nt = realloc(b->text, nc)))
+				goto oom;
+			b->text = nt;
+			b->tcap = nc;
+		}
+		cl = b->cells + b->nrows * n;
+		for (c = 0; c < n; c++) {
+			const char *s = f[c].s;
+			size_t len = f[c].len;
+			uint64_t ch = MISSING_HASH;
+
+			cl[c].line = f[c].line;
+			cl[c].col = f[c].col;
+			if (!s) {
+				cl[c].off = NO_CELL;
+				cl[c].len = 0;
+			} else {
+				/* the label's suffix goes before anything looks at it */
+				if ((int)c == p->label && slen && len >= slen &&
+				    !memcmp(s + len - slen, p->suffix, slen))
+					len -= slen;
+				memcpy(b->text + b->tlen, s, len);
+				b->text[b->tlen + len] = '\0';
+				cl[c].off = (uint32_t)b->tlen;
+				cl[c].len = (uint32_t)len;
+				b->tlen += len + 1;
+				ch = sketch_hash(s, len);
+			}
+			cl[c].hash = ch;
+			h = sketch_mix(h ^ ch) * 0x9fb21c651e98df25ULL + (uint64_t)c;
+		}
+		b->rh[b->nrows++] = sketch_mix(h);
+	}
+	if (rc < 0) {
+		b->failed = 1;
+	} else {
+		stream_block_state(bs, &b->stop, &b->line_stop);
+		b->first = b->nrows ? bs->first_record : b->stop;
+		b->end_rec = b->nrows ? bs->end_record : b->stop;
+		if (!b->nrows)
+			b->line_first = b->line_stop;
+	}
+	stream_close(bs);
+	return;
+oom:
+	stream_close(bs);
+	b->failed = 1;
+	OOM(&b->err);
+}
+
+/* Feed block b's columns [c0, c1) to the accumulators. */
+static int blk_acc(struct par *x, struct blk *b, size_t c0, size_t c1,
+		   struct mlci_err *err)
+{
+	struct pass *p = x->p;
+	size_t n = x->ncols, r, c;
+	long base = b->base - 1;
+
+	for (r = 0; r < b->nrows; r++) {
+		const struct cell *cl = b->cells + r * n;
+
+		for (c = c0; c < c1; c++) {
+			const char *s = cl[c].off == NO_CELL ? NULL : b->text + cl[c].off;
+			uint32_t line = (uint32_t)(base + cl[c].line);
+
+			if (colacc_add(&p->acc[c], s, cl[c].len, cl[c].hash, line,
+				       cl[c].col, err) < 0)
+				return -1;
+			if (s && p->chk && p->sidx[c] >= 0 &&
+			    check_cell(&p->chk[c], &x->sc->cols[p->sidx[c]], s,
+				       cl[c].len, line, cl[c].col) < 0)
+				return OOM(err);
+		}
+	}
+	return 0;
+}
+
+static int blk_rows(struct par *x, struct blk *b, struct mlci_err *err)
+{
+	size_t r;
+
+	for (r = 0; r < b->nrows; r++)
+		if (rowset_add(&x->p->rows, b->rh[r]) < 0)
+			return OOM(err);
+	x->p->nrows += b->nrows;
+	return 0;
+}
+
+/* The oldest block some consumer still needs. */
+static uint64_t par_low(const struct par *x)
+{
+	uint64_t low = x->rk;
+	unsigned g;
+
+	for (g = 0; g < x->ngroups; g++)
+		if (x->gk[g] < low)
+			low = x->gk[g];
+	return low;
+}
+
+/* Check the parsed blocks in order (under the lock). */
+static void par_verify(struct par *x)
+{
+	while (!x->failed && x->vk < x->next_new) {
+		struct blk *b = blk_of(x, x->vk);
+		int ok;
+
+		if (b->state != B_PARSED)
+			return;
+		ok = b->exact || (!b->failed && b->first == x->prev_stop);
+		if (!ok) {
+			b->from = x->prev_stop;
+			b->exact = 1;
+			b->state = B_TODO;
+			return;
+		}
+		if (x->vk == 0)
+			b->base = (long)x->L0;
+		else
+			b->base = x->prev_base + (long)x->prev_line_stop -
+				(long)(b->failed ? 1 : b->line_first);
+		if (b->failed) {
+			x->err = b->err;
+			if (x->err.line > 0)
+				x->err.line += b->base - 1;
+			x->failed = 1;
+			return;
+		}
+		b->state = B_DONE;
+		x->prev_stop = b->stop;
+		x->prev_line_stop = b->line_stop;
+		x->prev_base = b->base;
+		if (b->nrows) {
+			if (!x->have_rows)
+				x->first_record = b->first;
+			x->have_rows = 1;
+			x->end_record = b->end_rec;
+		}
+		x->nrecords += b->nrows;
+		x->vk++;
+	}
+}
+
+/* Start block k: its nominal range and guessed start (under the lock;
+ * the guess is made by the parser, outside it). */
+static void blk_start(struct par *x, uint64_t k)
+{
+	struct blk *b = blk_of(x, k);
+
+	b->k = k;
+	b->end_limit = k + 1 == x->nblocks ? x->end_limit : x->R + (k + 1) * x->B;
+	b->from = x->R + k * x->B;
+	b->exact = k == 0;
+	b->state = B_TODO;
+}
+
+/* The first line start at or after b->from (a guess: it may be inside a
+ * quoted field); the end of the file if none. */
+static int guess_start(struct par *x, struct blk *b)
+{
+	char tmp[4096];
+	uint64_t at = b->from - 1;
+	int fd = open(x->st->path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return err_set(&b->err, MLCI_EXIT_NOINPUT, x->st->path,
+			       "cannot open: %s", strerror(errno));
+	for (;;) {
+		ssize_t got = pread(fd, tmp, sizeof(tmp), (off_t)at);
+		const char *nl;
+
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got <= 0) {
+			b->from = at;
+			break;
+		}
+		nl = memchr(tmp, '\n', (size_t)got);
+		if (nl) {
+			b->from = at + (uint64_t)(nl - tmp) + 1;
+			break;
+		}
+		at += (uint64_t)got;
+	}
+	close(fd);
+	return 0;
+}
+
+static double tnow(void) { struct timespec t; clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t); return t.tv_sec + t.tv_nsec * 1e-9; }
+static void *par_worker(void *arg)
+{
+	struct par *x = arg;
+	double tw = 0, t0 = tnow(), ta = 0, tp = 0, ts = 0, tr = 0, q;
+
+	pthread_mutex_lock(&x->mu);
+	for (;;) {
+		struct blk *b = NULL;
+		uint64_t k, low;
+		unsigned g, pick = UINT_MAX;
+		struct mlci_err e;
+		int rc = 0, done = 0;
+
+		par_verify(x);
+		if (x->failed)
+			break;
+		/* columns of the oldest verified block first */
+		for (g = 0; g < x->ngroups; g++)
+			if (!x->grun[g] && x->gk[g] < x->vk &&
+			    (pick == UINT_MAX || x->gk[g] < x->gk[pick]))
+				pick = g;
+		if (pick != UINT_MAX) {
+			size_t c0 = x->ncols * pick / x->ngroups;
+			size_t c1 = x->ncols * (pick + 1) / x->ngroups;
+
+			k = x->gk[pick];
+			x->grun[pick] = 1;
+			pthread_mutex_unlock(&x->mu);
+			err_clear(&e);
+			q = tnow(); rc = blk_acc(x, blk_of(x, k), c0, c1, &e); ta += tnow() - q;
+			pthread_mutex_lock(&x->mu);
+			x->grun[pick] = 0;
+			x->gk[pick]++;
+			goto after;
+		}
+		if (!x->rrun && x->rk < x->vk) {
+			k = x->rk;
+			x->rrun = 1;
+			pthread_mutex_unlock(&x->mu);
+			err_clear(&e);
+			q = tnow(); rc = blk_rows(x, blk_of(x, k), &e); tr += tnow() - q;
+			pthread_mutex_lock(&x->mu);
+			x->rrun = 0;
+			x->rk++;
+			goto after;
+		}
+		/* a block to parse again from where the one before stopped */
+		if (x->vk < x->next_new && blk_of(x, x->vk)->state == B_TODO &&
+		    blk_of(x, x->vk)->exact) {
+			b = blk_of(x, x->vk);
+		} else if (!x->sha_run && !x->sha_done) {
+			x->sha_run = 1;
+			pthread_mutex_unlock(&x->mu);
+			err_clear(&e);
+			q = tnow(); rc = stream_hash_step(x->st, HASH_STEP, &done, &e); ts += tnow() - q;
+			pthread_mutex_lock(&x->mu);
+			x->sha_run = 0;
+			x->sha_done = done;
+			goto after;
+		} else {
+			low = par_low(x);
+			if (x->next_new < x->nblocks && x->next_new < low + x->window) {
+				blk_start(x, x->next_new);
+				b = blk_of(x, x->next_new);
+				x->next_new++;
+			}
+		}
+		if (b) {
+			int guess = !b->exact;
+
+			b->state = B_BUSY;
+			pthread_mutex_unlock(&x->mu);
+			q = tnow();
+			if (guess && guess_start(x, b) < 0)
+				b->failed = 1;
+			else
+				blk_parse(x, b);
+			tp += tnow() - q;
+			pthread_mutex_lock(&x->mu);
+			b->state = B_PARSED;
+			pthread_cond_broadcast(&x->cv);
+			continue;
+		}
+		if (x->vk == x->nblocks && x->rk == x->nblocks && x->sha_done &&
+		    par_low(x) == x->nblocks)
+			break;
+		q = tnow(); pthread_cond_wait(&x->cv, &x->mu); tw += tnow() - q;
+		continue;
+after:
+		if (rc < 0 && !x->failed) {
+			x->err = e;
+			x->failed = 1;
+		}
+		pthread_cond_broadcast(&x->cv);
+	}
+	pthread_cond_broadcast(&x->cv);
+	pthread_mutex_unlock(&x->mu);
+	if (getenv("MLCI_VALIDATE_DEBUG"))
+		fprintf(stderr, "thread: total %.3f wait %.3f parse %.3f acc %.3f rows %.3f sha %.3f\n", tnow() - t0, tw, tp, ta, tr, ts);
+	return NULL;
+}
+
+/* The block size: BLOCK_SIZE, or MLCI_VALIDATE_BLOCK_SIZE (bytes, for
+ * tests: many blocks from a small file). */
+static uint64_t block_size(void)
+{
+	const char *e = getenv("MLCI_VALIDATE_BLOCK_SIZE");
+	long v;
+
+	if (e && parse_long(e, &v) == 0 && v >= 1)
+		return (uint64_t)v;
+	return BLOCK_SIZE;
+}
+
+/* Read st's records into p on nthreads threads. 1: done; 0: the file
+ * is too small or cannot be split (read it the usual way); -1 error. */
+static int run_blocks(struct stream *st, struct pass *p, const struct schema *sc,
+		      unsigned nthreads, struct mlci_err *err)
+{
+	struct par x;
+	pthread_t tid[VALIDATE_MAX_THREADS];
+	unsigned i, started = 0;
+	uint64_t k;
+	int rc = -1;
+
+	if (nthreads < 2 || !stream_can_split(st))
+		return 0;
+	memset(&x, 0, sizeof(x));
+	x.st = st;
+	x.p = p;
+	x.sc = sc;
+	x.ncols = p->ncols;
+	x.B = block_size();
+	stream_position(st, &x.R, &x.L0, &x.end_limit);
+	x.region_end = x.end_limit < st->file_size ? x.end_limit : st->file_size;
+	if (x.region_end <= x.R || x.region_end - x.R < 2 * x.B || !x.ncols)
+		return 0;
+	x.nblocks = (x.region_end - x.R + x.B - 1) / x.B;
+	x.at_data_start = x.R == st->data_start;
+	x.window = nthreads + 2;
+	x.ngroups = (unsigned)(x.ncols < 4 * nthreads ? x.ncols : 4 * nthreads);
+	x.slot = calloc(x.window, sizeof(*x.slot));
+	x.gk = calloc(x.ngroups, sizeof(*x.gk));
+	x.grun = calloc(x.ngroups, 1);
+	if (!x.slot || !x.gk || !x.grun) {
+		free(x.slot);
+		free(x.gk);
+		free(x.grun);
+		return OOM(err);
+	}
+	pthread_mutex_init(&x.mu, NULL);
+	pthread_cond_init(&x.cv, NULL);
+	for (i = 1; i < nthreads; i++) {
+		if (pthread_create(&tid[started], NULL, par_worker, &x) != 0)
+			break;
+		started++;
+	}
+	par_worker(&x);
+	for (i = 0; i < started; i++)
+		pthread_join(tid[i], NULL);
+	if (x.failed) {
+		*err = x.err;
+	} else if (stream_blocks_end(st, x.nrecords, x.have_rows ? x.first_record :
+				     x.prev_stop, x.have_rows ? x.end_record :
+				     x.prev_stop, err) == 0) {
+		rc = 1;
+	}
+	for (k = 0; k < x.window; k++)
+		blk_release(&x.slot[k]);
+	free(x.slot);
+	free(x.gk);
+	free(x.grun);
+	pthread_mutex_destroy(&x.mu);
+	pthread_cond_destroy(&x.cv);
+	return rc;
+}
+
+/* The thread count: --threads, else MLCI_THREADS via the step, else the
+ * online CPUs (at most VALIDATE_DEFAULT_THREADS). */
+static unsigned thread_count(const struct validate_opts *o)
+{
+	long n;
+
+	if (o->threads)
+		return o->threads;
+	n = sysconf(_SC_NPROCESSORS_ONLN);
+	if (n < 1)
+		n = 1;
+	return n > VALIDATE_DEFAULT_THREADS ? VALIDATE_DEFAULT_THREADS : (unsigned)n;
+}
+
 /* ---- one pass over the data ---- */
 
 static int run_stream(const struct validate_opts *o, struct validate_result *res,
@@ -1935,9 +2451,13 @@ static int run_stream(const struct validate_opts *o, struct validate_result *res
 	if (pass_new(&p, st->names, st->ncols, label, o->label_suffix,
 		     have_schema ? &sc : NULL, err) < 0)
 		goto out;
-	while ((rc = stream_next(st, err)) > 0)
-		if (pass_add(p, st->fields, have_schema ? &sc : NULL, err) < 0)
-			break;
+	rc = run_blocks(st, p, have_schema ? &sc : NULL, thread_count(o), err);
+	if (rc == 1)
+		rc = 0;
+	else if (rc == 0)
+		while ((rc = stream_next(st, err)) > 0)
+			if (pass_add(p, st->fields, have_schema ? &sc : NULL, err) < 0)
+				break;
 	if (rc != 0) {
 		rc = -1;
 		goto out;
