@@ -1820,6 +1820,14 @@ static int rowset_put(struct rowset *r, uint64_t h, uint64_t copies)
 	return 0;
 }
 
+void rowset_prefetch(const struct rowset *r, uint64_t h)
+{
+	if (!h)
+		h = 1;
+	if (r->set && keep_at(r->level, h))
+		__builtin_prefetch(&r->set[slot_of(h, r->slots)]);
+}
+
 int rowset_add(struct rowset *r, uint64_t h)
 {
 	if (!h)

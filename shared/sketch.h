@@ -204,6 +204,9 @@ struct rowset {
 void rowset_init(struct rowset *r, uint32_t cap);
 void rowset_free(struct rowset *r);
 int rowset_add(struct rowset *r, uint64_t h);
+/* Start loading the table slot h would go to (a hint: rows added a few
+ * at a time then miss the cache less). */
+void rowset_prefetch(const struct rowset *r, uint64_t h);
 int rowset_merge(struct rowset *a, const struct rowset *b);
 /* Rows equal to an earlier row: exact (*exact = 1) or estimated. */
 uint64_t rowset_dups(const struct rowset *r, int *exact);

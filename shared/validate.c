@@ -18,7 +18,6 @@
 #include <pthread.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <time.h>
 
 #include "artifact.h"
 #include "colstats.h"
@@ -1968,6 +1967,7 @@ struct par {
 	int have_rows;
 	int failed;
 	struct mlci_err err;
+	uint64_t reparsed;	/* blocks whose guessed start was wrong */
 };
 
 static struct blk *blk_of(struct par *x, uint64_t k)
@@ -2107,9 +2107,12 @@ static int blk_rows(struct par *x, struct blk *b, struct mlci_err *err)
 {
 	size_t r;
 
-	for (r = 0; r < b->nrows; r++)
+	for (r = 0; r < b->nrows; r++) {
+		if (r + 16 < b->nrows)
+			rowset_prefetch(&x->p->rows, b->rh[r + 16]);
 		if (rowset_add(&x->p->rows, b->rh[r]) < 0)
 			return OOM(err);
+	}
 	x->p->nrows += b->nrows;
 	return 0;
 }
@@ -2137,6 +2140,7 @@ static void par_verify(struct par *x)
 			return;
 		ok = b->exact || (!b->failed && b->first == x->prev_stop);
 		if (!ok) {
+			x->reparsed++;
 			b->from = x->prev_stop;
 			b->exact = 1;
 			b->state = B_TODO;
@@ -2214,11 +2218,9 @@ static int guess_start(struct par *x, struct blk *b)
 	return 0;
 }
 
-static double tnow(void) { struct timespec t; clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t); return t.tv_sec + t.tv_nsec * 1e-9; }
 static void *par_worker(void *arg)
 {
 	struct par *x = arg;
-	double tw = 0, t0 = tnow(), ta = 0, tp = 0, ts = 0, tr = 0, q;
 
 	pthread_mutex_lock(&x->mu);
 	for (;;) {
@@ -2244,7 +2246,7 @@ static void *par_worker(void *arg)
 			x->grun[pick] = 1;
 			pthread_mutex_unlock(&x->mu);
 			err_clear(&e);
-			q = tnow(); rc = blk_acc(x, blk_of(x, k), c0, c1, &e); ta += tnow() - q;
+			rc = blk_acc(x, blk_of(x, k), c0, c1, &e);
 			pthread_mutex_lock(&x->mu);
 			x->grun[pick] = 0;
 			x->gk[pick]++;
@@ -2255,7 +2257,7 @@ static void *par_worker(void *arg)
 			x->rrun = 1;
 			pthread_mutex_unlock(&x->mu);
 			err_clear(&e);
-			q = tnow(); rc = blk_rows(x, blk_of(x, k), &e); tr += tnow() - q;
+			rc = blk_rows(x, blk_of(x, k), &e);
 			pthread_mutex_lock(&x->mu);
 			x->rrun = 0;
 			x->rk++;
@@ -2269,7 +2271,7 @@ static void *par_worker(void *arg)
 			x->sha_run = 1;
 			pthread_mutex_unlock(&x->mu);
 			err_clear(&e);
-			q = tnow(); rc = stream_hash_step(x->st, HASH_STEP, &done, &e); ts += tnow() - q;
+			rc = stream_hash_step(x->st, HASH_STEP, &done, &e);
 			pthread_mutex_lock(&x->mu);
 			x->sha_run = 0;
 			x->sha_done = done;
@@ -2287,12 +2289,10 @@ static void *par_worker(void *arg)
 
 			b->state = B_BUSY;
 			pthread_mutex_unlock(&x->mu);
-			q = tnow();
 			if (guess && guess_start(x, b) < 0)
 				b->failed = 1;
 			else
 				blk_parse(x, b);
-			tp += tnow() - q;
 			pthread_mutex_lock(&x->mu);
 			b->state = B_PARSED;
 			pthread_cond_broadcast(&x->cv);
@@ -2301,7 +2301,7 @@ static void *par_worker(void *arg)
 		if (x->vk == x->nblocks && x->rk == x->nblocks && x->sha_done &&
 		    par_low(x) == x->nblocks)
 			break;
-		q = tnow(); pthread_cond_wait(&x->cv, &x->mu); tw += tnow() - q;
+		pthread_cond_wait(&x->cv, &x->mu);
 		continue;
 after:
 		if (rc < 0 && !x->failed) {
@@ -2312,8 +2312,6 @@ after:
 	}
 	pthread_cond_broadcast(&x->cv);
 	pthread_mutex_unlock(&x->mu);
-	if (getenv("MLCI_VALIDATE_DEBUG"))
-		fprintf(stderr, "thread: total %.3f wait %.3f parse %.3f acc %.3f rows %.3f sha %.3f\n", tnow() - t0, tw, tp, ta, tr, ts);
 	return NULL;
 }
 
