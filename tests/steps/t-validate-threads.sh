@@ -102,3 +102,19 @@ expect_exit 64 "--threads 0: 64" "$V" --data t.csv --threads 0 --out r.json
 err_is "^mlci-validate-data: --threads: expected 1 to 64" "--threads 0: one line"
 MLCI_THREADS=2 MLCI_VALIDATE_BLOCK_SIZE=5000 "$V" --data t.csv --label y --out env.json >/dev/null 2>&1
 cmp -s one.json env.json && ok "MLCI_THREADS: the same report" || not_ok "MLCI_THREADS: the same report"
+
+# ci/gen-big-csv data (64 MB, 128 blocks): the same report on 1 and 8
+# threads, and memory bounded on 8 (the bound is for the plain build:
+# the sanitizers' shadow memory would be counted too)
+"$TOP/ci/gen-big-csv" 64 big.csv
+"$V" --data big.csv --threads 1 --out big1.json >/dev/null 2>&1
+/usr/bin/time -f %M -o rss "$V" --data big.csv --threads 8 --out big8.json >/dev/null 2>&1
+cmp -s big1.json big8.json && ok "64 MB file: the same report on 8 threads" ||
+	not_ok "64 MB file: the same report on 8 threads"
+rss=$(tail -n 1 rss)
+case $BIN in
+*asan*|*valgrind*|*fuzz*) ok "peak RSS on 8 threads: $((rss / 1024)) MB (not checked in this build)";;
+*) [ "$rss" -lt $((64 * 1024)) ] && ok "peak RSS on 8 threads under 64 MB ($((rss / 1024)) MB)" ||
+	not_ok "peak RSS on 8 threads under 64 MB" "$((rss / 1024)) MB";;
+esac
+rm -f big.csv
