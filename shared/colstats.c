@@ -153,6 +153,11 @@ static int copy_bad(struct first_bad *to, const struct first_bad *from)
 	return 0;
 }
 
+static const double pow10_exact[] = {
+	1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
+	1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+};
+
 int colacc_number(const char *s, size_t len, double *out, int *is_int)
 {
 	size_t i = len && (s[0] == '-' || s[0] == '+'), j;
@@ -177,6 +182,22 @@ int colacc_number(const char *s, size_t len, double *out, int *is_int)
 		return 0;
 	}
 	*is_int = 0;
+	/* digits, a point, digits (at most 19 in all, at most 22 after the
+	 * point): exactly what parse_double_n computes for it, Clinger's
+	 * fast path (the mantissa and the power of ten exact doubles) */
+	if (j > i && j < len && s[j] == '.' && j - i < 19) {
+		size_t k = j + 1;
+
+		for (; k < len && k - i <= 19 && s[k] >= '0' && s[k] <= '9'; k++)
+			v = v * 10 + (uint64_t)(s[k] - '0');
+		if (k == len && k - i <= 19 && k - j - 1 <= 22 &&
+		    v <= (uint64_t)1 << 53) {
+			double d = (double)v / pow10_exact[k - j - 1];
+
+			*out = s[0] == '-' ? -d : d;
+			return 0;
+		}
+	}
 	return parse_double_n(s, len, out);
 }
 
@@ -238,6 +259,30 @@ static int go_live(struct colacc *a)
 	return seed_sketches(&a->kll, &a->dnum, &a->dstr, &a->freq, a->all_num);
 }
 
+void colacc_flush(struct colacc *a)
+{
+	uint64_t h = a->dpend;
+
+	a->dpend = 0;
+	if (h)	/* registers: never allocates */
+		(void)dcount_add(a->dpend_str ? &a->dstr : &a->dnum, h);
+}
+
+/* Add h to d (a's dnum or dstr): to registers one value late, with the
+ * register prefetched now; to the exact set at once. */
+static int distinct_add(struct colacc *a, struct dcount *d, uint64_t h)
+{
+	if (!dcount_is_sketch(d)) {
+		colacc_flush(a);
+		return dcount_add(d, h);
+	}
+	dcount_prefetch(d, h);
+	colacc_flush(a);
+	a->dpend = h ? h : 1;	/* dcount_add counts 0 as 1 too */
+	a->dpend_str = d == &a->dstr;
+	return 0;
+}
+
 int colacc_add(struct colacc *a, const char *s, size_t len, uint64_t hash,
 	       uint32_t line, uint32_t col, struct mlci_err *err)
 {
@@ -263,7 +308,7 @@ int colacc_add(struct colacc *a, const char *s, size_t len, uint64_t hash,
 			}
 			moments_add(&a->mom, v);
 			if (a->live && (kll_add(&a->kll, v) < 0 ||
-					dcount_add(&a->dnum, number_key(v)) < 0))
+					distinct_add(a, &a->dnum, number_key(v)) < 0))
 				return OOM(err);
 		} else {
 			if (a->all_int && note(&a->not_int, s, len, line, col) < 0)
@@ -271,6 +316,7 @@ int colacc_add(struct colacc *a, const char *s, size_t len, uint64_t hash,
 			a->all_int = a->all_num = 0;
 			if (note(&a->not_num, s, len, line, col) < 0)
 				return OOM(err);
+			colacc_flush(a);
 			if (a->live) {
 				if (dcount_merge(&a->dstr, &a->dnum) < 0)
 					return OOM(err);
@@ -286,7 +332,7 @@ int colacc_add(struct colacc *a, const char *s, size_t len, uint64_t hash,
 	}
 	/* a live column of numbers counts distinct numbers only; should a
 	 * string follow, its distinct strings start from those */
-	if (a->live && !a->all_num && dcount_add(&a->dstr, hash) < 0)
+	if (a->live && !a->all_num && distinct_add(a, &a->dstr, hash) < 0)
 		return OOM(err);
 	if (a->freq_state == FREQ_DROPPED) {
 		if (a->all_num)
@@ -302,6 +348,7 @@ int colacc_add(struct colacc *a, const char *s, size_t len, uint64_t hash,
 
 int colacc_merge(struct colacc *a, const struct colacc *b, struct mlci_err *err)
 {
+	colacc_flush(a);
 	int live = a->live || b->live || !freq_merge_fits(&a->freq, &b->freq) ||
 		a->freq_state != FREQ_COMPLETE || b->freq_state != FREQ_COMPLETE;
 	int num = a->all_num && b->all_num;

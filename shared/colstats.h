@@ -77,6 +77,10 @@ struct colacc {
 	int live;		/* 0: the exact frequencies stand for the sketches */
 	int dstr_approx;	/* dstr began from distinct numbers (a live column
 				 * of numbers, then a string): an estimate */
+	uint64_t dpend;		/* a hash still to add to dnum or dstr (0: none):
+				 * adds to registers wait one value, so that
+				 * the register is in the cache by then */
+	int dpend_str;		/* dpend is for dstr */
 };
 
 enum { FREQ_COMPLETE, FREQ_DROPPED, FREQ_PARTIAL };
@@ -93,7 +97,13 @@ void colacc_free(struct colacc *a);
 int colacc_add(struct colacc *a, const char *s, size_t len, uint64_t hash,
 	       uint32_t line, uint32_t col, struct mlci_err *err);
 
-/* a absorbs b (b's rows follow a's). 0, or -1 (70). */
+/* Make the accumulator whole: the last distinct-count add, which
+ * colacc_add leaves pending. Call it once the values are all added,
+ * before anything reads a (the const functions below, colacc_merge's b,
+ * colacc_to_json). */
+void colacc_flush(struct colacc *a);
+
+/* a absorbs b (b's rows follow a's; b flushed). 0, or -1 (70). */
 int colacc_merge(struct colacc *a, const struct colacc *b,
 		 struct mlci_err *err);
 

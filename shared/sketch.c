@@ -35,6 +35,34 @@ uint64_t sketch_mix(uint64_t x)
 	return x;
 }
 
+/* The n < 8 bytes at s as memcpy into a zeroed word puts them: on a
+ * little-endian machine two overlapping loads, no call. */
+static inline uint64_t load_tail(const unsigned char *s, size_t n)
+{
+	uint64_t w = 0;
+
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	if (n >= 4) {
+		uint32_t lo, hi;
+
+		memcpy(&lo, s, 4);
+		memcpy(&hi, s + n - 4, 4);
+		w = lo | (uint64_t)hi << (8 * (n - 4));
+	} else if (n >= 2) {
+		uint16_t lo, hi;
+
+		memcpy(&lo, s, 2);
+		memcpy(&hi, s + n - 2, 2);
+		w = lo | (uint64_t)hi << (8 * (n - 2));
+	} else if (n) {
+		w = s[0];
+	}
+#else
+	memcpy(&w, s, n);
+#endif
+	return w;
+}
+
 uint64_t sketch_hash(const void *p, size_t n)
 {
 	const unsigned char *s = p;
@@ -48,8 +76,7 @@ uint64_t sketch_hash(const void *p, size_t n)
 		s += 8;
 		n -= 8;
 	}
-	w = 0;
-	memcpy(&w, s, n);
+	w = load_tail(s, n);
 	h = (h ^ sketch_mix(w ^ ((uint64_t)n << 59))) * 0x9fb21c651e98df25ULL;
 	return sketch_mix(h);
 }
@@ -976,6 +1003,19 @@ static int densify(struct dcount *d)
 	d->set = NULL;
 	d->slots = d->n = 0;
 	return 0;
+}
+
+int dcount_is_sketch(const struct dcount *d)
+{
+	return d->reg != NULL;
+}
+
+void dcount_prefetch(const struct dcount *d, uint64_t h)
+{
+	if (!h)
+		h = 1;
+	if (d->reg)
+		__builtin_prefetch(&d->reg[h >> (64 - HLL_P)], 1);
 }
 
 int dcount_add(struct dcount *d, uint64_t h)

@@ -139,6 +139,10 @@ void dcount_free(struct dcount *d);
 /* Add a (well-mixed) 64-bit hash. 0, or -1 out of memory. */
 int dcount_add(struct dcount *d, uint64_t h);
 int dcount_merge(struct dcount *a, const struct dcount *b);
+/* 1 once past the exact set (registers: an add never allocates). */
+int dcount_is_sketch(const struct dcount *d);
+/* Start loading the register h would update (a hint). */
+void dcount_prefetch(const struct dcount *d, uint64_t h);
 /* The count (exact: *exact = 1) or the HyperLogLog estimate. */
 uint64_t dcount_value(const struct dcount *d, int *exact);
 /* full: the exact set as such (for merging); else registers only. */

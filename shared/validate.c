@@ -134,6 +134,8 @@ struct pass {
 	size_t lcap;
 	struct rowset rows;
 	uint64_t nrows;
+	uint64_t pend[8];	/* row hashes not yet in rows (prefetched) */
+	unsigned npend;
 };
 
 static void colcheck_free(struct colcheck *k)
@@ -258,6 +260,17 @@ static int check_cell(struct colcheck *k, const struct schema_col *col,
 	return 0;
 }
 
+static int pass_flush_rows(struct pass *p)
+{
+	unsigned i;
+
+	for (i = 0; i < p->npend; i++)
+		if (rowset_add(&p->rows, p->pend[i]) < 0)
+			return -1;
+	p->npend = 0;
+	return 0;
+}
+
 /* Add one record (ncols cells). The label's suffix is dropped (from a
  * copy) before anything looks at it. */
 static int pass_add(struct pass *p, const struct stream_field *f,
@@ -300,8 +313,25 @@ static int pass_add(struct pass *p, const struct stream_field *f,
 		h = sketch_mix(h ^ ch) * 0x9fb21c651e98df25ULL + (uint64_t)c;
 	}
 	p->nrows++;
-	if (rowset_add(&p->rows, sketch_mix(h)) < 0)
+	/* the row set's slot is a cache miss: prefetch it, add it 8 rows on */
+	h = sketch_mix(h);
+	rowset_prefetch(&p->rows, h);
+	if (p->npend == 8 && pass_flush_rows(p) < 0)
 		return OOM(err);
+	p->pend[p->npend++] = h;
+	return 0;
+}
+
+/* Add the pending row hashes (in order) and distinct-count adds: 0, or
+ * -1 out of memory. Before anything reads the pass. */
+static int pass_flush(struct pass *p)
+{
+	size_t c;
+
+	if (pass_flush_rows(p) < 0)
+		return -1;
+	for (c = 0; c < p->ncols; c++)
+		colacc_flush(&p->acc[c]);
 	return 0;
 }
 
@@ -343,7 +373,7 @@ static int pass_merge(struct pass *a, const struct pass *b,
 			return OOM(err);
 	}
 	a->nrows += b->nrows;
-	if (rowset_merge(&a->rows, &b->rows) < 0)
+	if (pass_flush_rows(a) < 0 || rowset_merge(&a->rows, &b->rows) < 0)
 		return OOM(err);
 	return 0;
 }
@@ -466,6 +496,8 @@ static int stats_from_pass(struct data_stats *s, struct pass *p,
 	int exact;
 
 	memset(s, 0, sizeof(*s));
+	if (pass_flush(p) < 0)
+		return OOM(err);
 	s->priv = p;
 	s->nrows = (size_t)p->nrows;
 	s->ncols = p->ncols;
@@ -1838,7 +1870,7 @@ static int write_partial(const struct validate_opts *o, const struct stream *st,
 		pass_free(p);
 		goto fail;
 	}
-	state = pass_to_json(p);
+	state = pass_flush(p) < 0 ? NULL : pass_to_json(p);
 	pass_free(p);
 	if (!part || !range || !recs || !state ||
 	    artifact_add_input(art, "data", o->data, st->sha256) < 0 ||
