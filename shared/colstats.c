@@ -346,9 +346,18 @@ int colacc_add(struct colacc *a, const char *s, size_t len, uint64_t hash,
 	return 0;
 }
 
+/* The readers below take a const accumulator: completing its pending
+ * add does not change what it stands for (the object is never const). */
+static void settle(const struct colacc *a)
+{
+	if (a->dpend)
+		colacc_flush((struct colacc *)a);
+}
+
 int colacc_merge(struct colacc *a, const struct colacc *b, struct mlci_err *err)
 {
 	colacc_flush(a);
+	settle(b);
 	int live = a->live || b->live || !freq_merge_fits(&a->freq, &b->freq) ||
 		a->freq_state != FREQ_COMPLETE || b->freq_state != FREQ_COMPLETE;
 	int num = a->all_num && b->all_num;
@@ -421,6 +430,7 @@ uint64_t colacc_distinct(const struct colacc *a, int numeric, int *exact)
 	uint64_t d = 0;
 
 	*exact = 1;
+	settle(a);
 	if (a->live) {
 		uint64_t est = dcount_value(numeric ? &a->dnum : &a->dstr, exact);
 
@@ -531,6 +541,7 @@ json_t *colacc_to_json(const struct colacc *a)
 {
 	json_t *o = json_object();
 
+	settle(a);
 	if (!o)
 		return NULL;
 	json_object_set_new(o, "count", json_integer((json_int_t)a->count));

@@ -97,13 +97,12 @@ void colacc_free(struct colacc *a);
 int colacc_add(struct colacc *a, const char *s, size_t len, uint64_t hash,
 	       uint32_t line, uint32_t col, struct mlci_err *err);
 
-/* Make the accumulator whole: the last distinct-count add, which
- * colacc_add leaves pending. Call it once the values are all added,
- * before anything reads a (the const functions below, colacc_merge's b,
- * colacc_to_json). */
+/* Complete the last distinct-count add, which colacc_add leaves
+ * pending (colacc_merge, colacc_distinct and colacc_to_json do it
+ * themselves, so calling it is never needed for correctness). */
 void colacc_flush(struct colacc *a);
 
-/* a absorbs b (b's rows follow a's; b flushed). 0, or -1 (70). */
+/* a absorbs b (b's rows follow a's). 0, or -1 (70). */
 int colacc_merge(struct colacc *a, const struct colacc *b,
 		 struct mlci_err *err);
 

@@ -27,6 +27,21 @@
 
 #include "util.h"
 
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define SWAR 1		/* scan 8 bytes at a time (little-endian byte order) */
+#else
+#define SWAR 0
+#endif
+#define ONES 0x0101010101010101ULL
+#define HIGHS 0x8080808080808080ULL
+#define LOWS 0x7f7f7f7f7f7f7f7fULL
+
+/* The high bit of each byte of x that is zero, exactly. */
+static inline uint64_t zero_bytes(uint64_t x)
+{
+	return ~(((x & LOWS) + LOWS) | x | LOWS);
+}
+
 #define MAX_FIELDS 100000	/* per row, as csv.c */
 #define NEED 2			/* the parser needs more bytes */
 #define ZIN_SIZE ((size_t)1 << 16)
@@ -218,6 +233,7 @@ struct na_set {
 	const char **tok;
 	size_t *len;
 	size_t n;
+	uint64_t lens;		/* bit k: a token of k bytes (63: 63 or more) */
 };
 
 static int na_init(struct na_set *na, const char *list, struct mlci_err *err)
@@ -243,6 +259,7 @@ static int na_init(struct na_set *na, const char *list, struct mlci_err *err)
 			*comma = '\0';
 		na->tok[i] = s;
 		na->len[i] = strlen(s);
+		na->lens |= (uint64_t)1 << (na->len[i] < 63 ? na->len[i] : 63);
 		i++;
 		if (!comma)
 			break;
@@ -263,6 +280,8 @@ static int na_match(const struct na_set *na, const char *s, size_t len)
 {
 	size_t i;
 
+	if (!(na->lens >> (len < 63 ? len : 63) & 1))
+		return 0;	/* no token that long */
 	for (i = 0; i < na->n; i++)
 		if (na->len[i] == len && !memcmp(na->tok[i], s, len))
 			return 1;
@@ -426,9 +445,28 @@ static int check_text(struct stream *s, struct mlci_err *err)
 				  "a NUL byte: not a text file");
 	}
 	while (i < end) {
-		unsigned char c = b[i];
+		unsigned char c;
 		size_t n, want;
 
+#if SWAR
+		/* eight ASCII bytes at a time, counting the line ends */
+		while (i + 8 <= end) {
+			uint64_t w, nl;
+
+			memcpy(&w, b + i, 8);
+			if (w & HIGHS)
+				break;
+			nl = zero_bytes(w ^ (ONES * '\n'));
+			if (nl) {
+				p->v_line += (uint32_t)__builtin_popcountll(nl);
+				p->v_ls = p->off + i + (size_t)(63 - __builtin_clzll(nl)) / 8 + 1;
+			}
+			i += 8;
+		}
+		if (i >= end)
+			break;
+#endif
+		c = b[i];
 		if (c < 0x80) {
 			if (c == '\n') {
 				p->v_line++;
@@ -676,6 +714,20 @@ static int parse_record(struct stream *s, uint32_t *end_line,
 			const char d = p->delim;
 
 			cell = q;
+#if SWAR
+			while (e + 8 <= end) {
+				uint64_t word, hit;
+
+				memcpy(&word, e, 8);
+				hit = zero_bytes(word ^ (ONES * (unsigned char)d)) |
+					zero_bytes(word ^ (ONES * '\n'));
+				if (hit) {
+					e += __builtin_ctzll(hit) / 8;
+					break;
+				}
+				e += 8;
+			}
+#endif
 			while (e < end && *e != d && *e != '\n')
 				e++;
 			if (e >= end && !fin)
@@ -1735,6 +1787,7 @@ int stream_block_open(struct stream **out, const struct stream *parent,
 		goto oom;
 	/* the parent's NA tokens (the texts stay the parent's) */
 	p->na.n = pp->na.n;
+	p->na.lens = pp->na.lens;
 	p->na.tok = calloc(p->na.n ? p->na.n : 1, sizeof(*p->na.tok));
 	p->na.len = calloc(p->na.n ? p->na.n : 1, sizeof(*p->na.len));
 	if (!p->na.tok || !p->na.len)
