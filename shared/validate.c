@@ -1986,7 +1986,7 @@ struct par {
 	struct pass *p;
 	const struct schema *sc;
 	size_t ncols;
-	unsigned ngroups, window;
+	unsigned ngroups, window, nthreads;
 	uint64_t R, region_end, end_limit, B, nblocks;
 	uint32_t L0;
 	int at_data_start;
@@ -2254,26 +2254,49 @@ static int guess_start(struct par *x, struct blk *b)
 	return 0;
 }
 
+/* A group of columns ready for its next block: the one furthest behind,
+ * among the thread's own groups (mine) or the others'; UINT_MAX none. */
+static unsigned ready_group(const struct par *x, unsigned id, int mine)
+{
+	unsigned g, pick = UINT_MAX;
+
+	for (g = 0; g < x->ngroups; g++)
+		if (((g % x->nthreads == id) == mine) && !x->grun[g] &&
+		    x->gk[g] < x->vk && (pick == UINT_MAX || x->gk[g] < x->gk[pick]))
+			pick = g;
+	return pick;
+}
+
+struct worker {
+	struct par *x;
+	unsigned id;
+};
+
 static void *par_worker(void *arg)
 {
-	struct par *x = arg;
+	struct par *x = ((struct worker *)arg)->x;
+	unsigned id = ((struct worker *)arg)->id;
 
 	pthread_mutex_lock(&x->mu);
 	for (;;) {
 		struct blk *b = NULL;
 		uint64_t k, low;
-		unsigned g, pick = UINT_MAX;
+		unsigned pick;
 		struct mlci_err e;
 		int rc = 0, done = 0;
 
 		par_verify(x);
 		if (x->failed)
 			break;
-		/* columns of the oldest verified block first */
-		for (g = 0; g < x->ngroups; g++)
-			if (!x->grun[g] && x->gk[g] < x->vk &&
-			    (pick == UINT_MAX || x->gk[g] < x->gk[pick]))
-				pick = g;
+		/* a thread keeps to its own groups of columns (their sketches
+		 * stay in its core's cache), the one furthest behind first;
+		 * it takes another's only when there is nothing else to do */
+		pick = ready_group(x, id, 1);
+		if (pick == UINT_MAX && !(!x->rrun && x->rk < x->vk) &&
+		    !(x->vk < x->next_new && blk_of(x, x->vk)->state == B_TODO) &&
+		    !(!x->sha_run && !x->sha_done) &&
+		    !(x->next_new < x->nblocks && x->next_new < par_low(x) + x->window))
+			pick = ready_group(x, id, 0);
 		if (pick != UINT_MAX) {
 			size_t c0 = x->ncols * pick / x->ngroups;
 			size_t c1 = x->ncols * (pick + 1) / x->ngroups;
@@ -2370,6 +2393,7 @@ static int run_blocks(struct stream *st, struct pass *p, const struct schema *sc
 {
 	struct par x;
 	pthread_t tid[VALIDATE_MAX_THREADS];
+	struct worker wk[VALIDATE_MAX_THREADS];
 	unsigned i, started = 0;
 	uint64_t k;
 	int rc = -1;
@@ -2410,12 +2434,20 @@ static int run_blocks(struct stream *st, struct pass *p, const struct schema *sc
 	if (!getenv("MALLOC_ARENA_MAX"))
 		mallopt(M_ARENA_MAX, 1);
 #endif
+	x.nthreads = nthreads;
+	for (i = 0; i < nthreads; i++) {
+		wk[i].x = &x;
+		wk[i].id = i;
+	}
 	for (i = 1; i < nthreads; i++) {
-		if (pthread_create(&tid[started], NULL, par_worker, &x) != 0)
+		if (pthread_create(&tid[started], NULL, par_worker, &wk[i]) != 0)
 			break;
 		started++;
 	}
-	par_worker(&x);
+	pthread_mutex_lock(&x.mu);
+	x.nthreads = started + 1;	/* fewer started: fewer owners */
+	pthread_mutex_unlock(&x.mu);
+	par_worker(&wk[0]);
 	for (i = 0; i < started; i++)
 		pthread_join(tid[i], NULL);
 	if (x.failed) {
