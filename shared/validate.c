@@ -2038,7 +2038,8 @@ static void blk_parse(struct par *x, struct blk *b)
 		const struct stream_field *f = bs->fields;
 		uint64_t h = 0x243f6a8885a308d3ULL;
 		struct cell *cl;
-		size_t c, need = 0;
+		const char *lo;
+		size_t c, need;
 
 		if (b->nrows == 0)
 			b->line_first = f[0].line;
@@ -2054,8 +2055,14 @@ static void blk_parse(struct par *x, struct blk *b)
 			b->cells = ncl;
 			b->rcap = nc;
 		}
-		for (c = 0; c < n; c++)
-			need += f[c].s ? f[c].len + 1 : 0;
+		/* the record's fields lie NUL-terminated in the stream's
+		 * buffer, in order: one copy of that span holds them all */
+		for (c = 0; c < n && !f[c].s; c++)
+			;
+		lo = c < n ? f[c].s : NULL;
+		for (c = n; c > 0 && !f[c - 1].s; c--)
+			;
+		need = lo ? (size_t)(f[c - 1].s + f[c - 1].len + 1 - lo) : 0;
 		if (b->tlen + need > b->tcap) {
 			size_t nc = b->tcap ? b->tcap : (size_t)1 << 16;
 			char *nt;
@@ -2067,6 +2074,8 @@ static void blk_parse(struct par *x, struct blk *b)
 			b->text = nt;
 			b->tcap = nc;
 		}
+		if (need)
+			memcpy(b->text + b->tlen, lo, need);
 		cl = b->cells + b->nrows * n;
 		for (c = 0; c < n; c++) {
 			const char *s = f[c].s;
@@ -2079,20 +2088,22 @@ static void blk_parse(struct par *x, struct blk *b)
 				cl[c].off = NO_CELL;
 				cl[c].len = 0;
 			} else {
+				size_t off = b->tlen + (size_t)(s - lo);
+
 				/* the label's suffix goes before anything looks at it */
 				if ((int)c == p->label && slen && len >= slen &&
-				    !memcmp(s + len - slen, p->suffix, slen))
+				    !memcmp(s + len - slen, p->suffix, slen)) {
 					len -= slen;
-				memcpy(b->text + b->tlen, s, len);
-				b->text[b->tlen + len] = '\0';
-				cl[c].off = (uint32_t)b->tlen;
+					b->text[off + len] = '\0';
+				}
+				cl[c].off = (uint32_t)off;
 				cl[c].len = (uint32_t)len;
-				b->tlen += len + 1;
 				ch = sketch_hash(s, len);
 			}
 			cl[c].hash = ch;
 			h = sketch_mix(h ^ ch) * 0x9fb21c651e98df25ULL + (uint64_t)c;
 		}
+		b->tlen += need;
 		b->rh[b->nrows++] = sketch_mix(h);
 	}
 	if (rc < 0) {
