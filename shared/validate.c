@@ -2044,14 +2044,19 @@ static void blk_parse(struct par *x, struct blk *b)
 		if (b->nrows == 0)
 			b->line_first = f[0].line;
 		if (b->nrows == b->rcap) {
-			size_t nc = b->rcap ? b->rcap * 2 : 1024;
+			/* column-major: column c's cells at [c * rcap, ..) */
+			size_t nc = b->rcap ? b->rcap * 2 : 1024, k;
 			uint64_t *nr = realloc(b->rh, nc * sizeof(*nr));
-			struct cell *ncl = nr ? realloc(b->cells, nc * n * sizeof(*ncl)) : NULL;
+			struct cell *ncl = nr ? malloc(nc * n * sizeof(*ncl)) : NULL;
 
 			if (nr)
 				b->rh = nr;
 			if (!ncl)
 				goto oom;
+			for (k = 0; k < n && b->nrows; k++)
+				memcpy(ncl + k * nc, b->cells + k * b->rcap,
+				       b->nrows * sizeof(*ncl));
+			free(b->cells);
 			b->cells = ncl;
 			b->rcap = nc;
 		}
@@ -2076,17 +2081,17 @@ static void blk_parse(struct par *x, struct blk *b)
 		}
 		if (need)
 			memcpy(b->text + b->tlen, lo, need);
-		cl = b->cells + b->nrows * n;
-		for (c = 0; c < n; c++) {
+		cl = b->cells + b->nrows;
+		for (c = 0; c < n; c++, cl += b->rcap) {
 			const char *s = f[c].s;
 			size_t len = f[c].len;
 			uint64_t ch = MISSING_HASH;
 
-			cl[c].line = f[c].line;
-			cl[c].col = f[c].col;
+			cl->line = f[c].line;
+			cl->col = f[c].col;
 			if (!s) {
-				cl[c].off = NO_CELL;
-				cl[c].len = 0;
+				cl->off = NO_CELL;
+				cl->len = 0;
 			} else {
 				size_t off = b->tlen + (size_t)(s - lo);
 
@@ -2096,11 +2101,11 @@ static void blk_parse(struct par *x, struct blk *b)
 					len -= slen;
 					b->text[off + len] = '\0';
 				}
-				cl[c].off = (uint32_t)off;
-				cl[c].len = (uint32_t)len;
+				cl->off = (uint32_t)off;
+				cl->len = (uint32_t)len;
 				ch = sketch_hash(s, len);
 			}
-			cl[c].hash = ch;
+			cl->hash = ch;
 			h = sketch_mix(h ^ ch) * 0x9fb21c651e98df25ULL + (uint64_t)c;
 		}
 		b->tlen += need;
@@ -2128,22 +2133,25 @@ static int blk_acc(struct par *x, struct blk *b, size_t c0, size_t c1,
 		   struct mlci_err *err)
 {
 	struct pass *p = x->p;
-	size_t n = x->ncols, r, c;
+	size_t r, c;
 	long base = b->base - 1;
 
+	/* row by row (each column's accumulator in turn, so that one's
+	 * latency hides behind the others'), reading each column's cells in
+	 * sequence (a stream the hardware prefetches: the cells come from
+	 * another core) */
 	for (r = 0; r < b->nrows; r++) {
-		const struct cell *cl = b->cells + r * n;
-
 		for (c = c0; c < c1; c++) {
-			const char *s = cl[c].off == NO_CELL ? NULL : b->text + cl[c].off;
-			uint32_t line = (uint32_t)(base + cl[c].line);
+			const struct cell *cl = &b->cells[c * b->rcap + r];
+			const char *s = cl->off == NO_CELL ? NULL : b->text + cl->off;
+			uint32_t line = (uint32_t)(base + cl->line);
 
-			if (colacc_add(&p->acc[c], s, cl[c].len, cl[c].hash, line,
-				       cl[c].col, err) < 0)
+			if (colacc_add(&p->acc[c], s, cl->len, cl->hash, line,
+				       cl->col, err) < 0)
 				return -1;
 			if (s && p->chk && p->sidx[c] >= 0 &&
 			    check_cell(&p->chk[c], &x->sc->cols[p->sidx[c]], s,
-				       cl[c].len, line, cl[c].col) < 0)
+				       cl->len, line, cl->col) < 0)
 				return OOM(err);
 		}
 	}
