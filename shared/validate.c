@@ -1994,6 +1994,7 @@ struct par {
 	uint64_t next_new, vk, rk;
 	uint64_t *gk;
 	unsigned char *grun;
+	unsigned *group_of;	/* per column */
 	int rrun, sha_run, sha_done;
 	/* the verified blocks so far */
 	uint64_t prev_stop;
@@ -2018,6 +2019,29 @@ static void blk_release(struct blk *b)
 	free(b->rh);
 }
 
+/* Columns are fed in groups [group_first(g), group_first(g + 1)), one
+ * task a block; a block's cells are stored group by group, each group's
+ * row by row, so that a task reads one stream and a parser writes
+ * ngroups. */
+static size_t group_first(const struct par *x, unsigned g)
+{
+	return x->ncols * g / x->ngroups;
+}
+
+static size_t group_width(const struct par *x, unsigned g)
+{
+	return group_first(x, g + 1) - group_first(x, g);
+}
+
+static struct cell *cell_at(const struct par *x, const struct blk *b,
+			    size_t r, size_t c)
+{
+	unsigned g = x->group_of[c];
+	size_t c0 = group_first(x, g);
+
+	return b->cells + b->rcap * c0 + r * group_width(x, g) + (c - c0);
+}
+
 /* Parse block b (its from and end_limit set) into cells. */
 static void blk_parse(struct par *x, struct blk *b)
 {
@@ -2037,25 +2061,27 @@ static void blk_parse(struct par *x, struct blk *b)
 	while ((rc = stream_next(bs, &b->err)) > 0) {
 		const struct stream_field *f = bs->fields;
 		uint64_t h = 0x243f6a8885a308d3ULL;
-		struct cell *cl;
 		const char *lo;
 		size_t c, need;
 
 		if (b->nrows == 0)
 			b->line_first = f[0].line;
 		if (b->nrows == b->rcap) {
-			/* column-major: column c's cells at [c * rcap, ..) */
-			size_t nc = b->rcap ? b->rcap * 2 : 1024, k;
+			/* by group of columns: group g's cells row by row from
+			 * rcap * (its first column) (see cell_at) */
+			size_t nc = b->rcap ? b->rcap * 2 : 1024;
 			uint64_t *nr = realloc(b->rh, nc * sizeof(*nr));
 			struct cell *ncl = nr ? malloc(nc * n * sizeof(*ncl)) : NULL;
+			unsigned g;
 
 			if (nr)
 				b->rh = nr;
 			if (!ncl)
 				goto oom;
-			for (k = 0; k < n && b->nrows; k++)
-				memcpy(ncl + k * nc, b->cells + k * b->rcap,
-				       b->nrows * sizeof(*ncl));
+			for (g = 0; g < x->ngroups && b->nrows; g++)
+				memcpy(ncl + nc * group_first(x, g),
+				       b->cells + b->rcap * group_first(x, g),
+				       b->nrows * group_width(x, g) * sizeof(*ncl));
 			free(b->cells);
 			b->cells = ncl;
 			b->rcap = nc;
@@ -2081,8 +2107,8 @@ static void blk_parse(struct par *x, struct blk *b)
 		}
 		if (need)
 			memcpy(b->text + b->tlen, lo, need);
-		cl = b->cells + b->nrows;
-		for (c = 0; c < n; c++, cl += b->rcap) {
+		for (c = 0; c < n; c++) {
+			struct cell *cl = cell_at(x, b, b->nrows, c);
 			const char *s = f[c].s;
 			size_t len = f[c].len;
 			uint64_t ch = MISSING_HASH;
@@ -2142,7 +2168,7 @@ static int blk_acc(struct par *x, struct blk *b, size_t c0, size_t c1,
 	 * another core) */
 	for (r = 0; r < b->nrows; r++) {
 		for (c = c0; c < c1; c++) {
-			const struct cell *cl = &b->cells[c * b->rcap + r];
+			const struct cell *cl = cell_at(x, b, r, c);
 			const char *s = cl->off == NO_CELL ? NULL : b->text + cl->off;
 			uint32_t line = (uint32_t)(base + cl->line);
 
@@ -2439,11 +2465,19 @@ static int run_blocks(struct stream *st, struct pass *p, const struct schema *sc
 	x.slot = calloc(x.window, sizeof(*x.slot));
 	x.gk = calloc(x.ngroups, sizeof(*x.gk));
 	x.grun = calloc(x.ngroups, 1);
-	if (!x.slot || !x.gk || !x.grun) {
+	x.group_of = calloc(x.ncols, sizeof(*x.group_of));
+	if (!x.slot || !x.gk || !x.grun || !x.group_of) {
 		free(x.slot);
 		free(x.gk);
 		free(x.grun);
+		free(x.group_of);
 		return OOM(err);
+	}
+	for (i = 0; i < x.ngroups; i++) {
+		size_t c;
+
+		for (c = group_first(&x, i); c < group_first(&x, i + 1); c++)
+			x.group_of[c] = i;
 	}
 	pthread_mutex_init(&x.mu, NULL);
 	pthread_cond_init(&x.cv, NULL);
@@ -2481,6 +2515,7 @@ static int run_blocks(struct stream *st, struct pass *p, const struct schema *sc
 	free(x.slot);
 	free(x.gk);
 	free(x.grun);
+	free(x.group_of);
 	pthread_mutex_destroy(&x.mu);
 	pthread_cond_destroy(&x.cv);
 	return rc;
