@@ -1953,10 +1953,25 @@ fail:
 #define MISSING_HASH 0x8c3b6a0f2e4d1c97ULL
 #define NO_CELL UINT32_MAX
 
+/* A cell of a block: its hash and text (off NO_CELL: missing); where it
+ * is comes from its row's struct rowpos: a cell of a one-line row is at
+ * the row's line, at the row's first cell's column plus its text's
+ * distance from that cell's text, less CELL_SHIFT's 0, 1 or 2 minus one
+ * (an opening quote is a column the text does not start at); the cells
+ * of other rows have their own line and column (xlc). */
 struct cell {
 	uint64_t hash;
-	uint32_t off, len;	/* in the block's text; off NO_CELL: missing */
-	uint32_t line, col;	/* line relative to the block's start (1-based) */
+	uint32_t off;
+	uint32_t len;		/* low CELL_LEN bits; the shift above them */
+};
+
+#define CELL_LEN 0x3fffffffu
+#define CELL_SHIFT 30
+
+struct rowpos {
+	uint32_t line, col;	/* the first cell's (line relative to the block) */
+	uint32_t text;		/* the first cell's text offset */
+	uint32_t xpos;		/* NO_CELL, or the row's (line, col) pairs in xlc */
 };
 
 enum { B_FREE, B_TODO, B_BUSY, B_PARSED, B_DONE };
@@ -1972,7 +1987,9 @@ struct blk {
 	char *text;
 	size_t tlen, tcap;
 	struct cell *cells;
-	size_t ccap;
+	struct rowpos *rows;
+	uint32_t *xlc;		/* (line, col) of each cell of a multi-line row */
+	size_t xn, xcap;
 	uint64_t *rh;
 	size_t nrows, rcap;
 	int failed;
@@ -2016,6 +2033,8 @@ static void blk_release(struct blk *b)
 {
 	free(b->text);
 	free(b->cells);
+	free(b->rows);
+	free(b->xlc);
 	free(b->rh);
 }
 
@@ -2042,6 +2061,30 @@ static struct cell *cell_at(const struct par *x, const struct blk *b,
 	return b->cells + b->rcap * c0 + r * group_width(x, g) + (c - c0);
 }
 
+/* Row b->nrows spans lines: its cells' own lines and columns. */
+static int own_places(struct blk *b, const struct stream_field *f, size_t n)
+{
+	size_t c;
+
+	if (b->xn + 2 * n > b->xcap) {
+		size_t nc = b->xcap ? b->xcap : 1024;
+		uint32_t *nx;
+
+		while (nc < b->xn + 2 * n)
+			nc *= 2;
+		if (!(nx = realloc(b->xlc, nc * sizeof(*nx))))
+			return -1;
+		b->xlc = nx;
+		b->xcap = nc;
+	}
+	b->rows[b->nrows].xpos = (uint32_t)b->xn;
+	for (c = 0; c < n; c++) {
+		b->xlc[b->xn++] = f[c].line;
+		b->xlc[b->xn++] = f[c].col;
+	}
+	return 0;
+}
+
 /* Parse block b (its from and end_limit set) into cells. */
 static void blk_parse(struct par *x, struct blk *b)
 {
@@ -2050,7 +2093,7 @@ static void blk_parse(struct par *x, struct blk *b)
 	size_t n = x->ncols, slen = p->suffix ? strlen(p->suffix) : 0;
 	int rc;
 
-	b->tlen = b->nrows = 0;
+	b->tlen = b->nrows = b->xn = 0;
 	b->failed = 0;
 	err_clear(&b->err);
 	if (stream_block_open(&bs, x->st, b->from, b->end_limit,
@@ -2062,7 +2105,9 @@ static void blk_parse(struct par *x, struct blk *b)
 		const struct stream_field *f = bs->fields;
 		uint64_t h = 0x243f6a8885a308d3ULL;
 		const char *lo;
-		size_t c, need;
+		size_t c, need, cf;
+		struct rowpos *rp;
+		long d;
 
 		if (b->nrows == 0)
 			b->line_first = f[0].line;
@@ -2071,11 +2116,14 @@ static void blk_parse(struct par *x, struct blk *b)
 			 * rcap * (its first column) (see cell_at) */
 			size_t nc = b->rcap ? b->rcap * 2 : 1024;
 			uint64_t *nr = realloc(b->rh, nc * sizeof(*nr));
-			struct cell *ncl = nr ? malloc(nc * n * sizeof(*ncl)) : NULL;
+			struct rowpos *np = nr ? realloc(b->rows, nc * sizeof(*np)) : NULL;
+			struct cell *ncl = np ? malloc(nc * n * sizeof(*ncl)) : NULL;
 			unsigned g;
 
 			if (nr)
 				b->rh = nr;
+			if (np)
+				b->rows = np;
 			if (!ncl)
 				goto oom;
 			for (g = 0; g < x->ngroups && b->nrows; g++)
@@ -2091,6 +2139,12 @@ static void blk_parse(struct par *x, struct blk *b)
 		for (c = 0; c < n && !f[c].s; c++)
 			;
 		lo = c < n ? f[c].s : NULL;
+		rp = &b->rows[b->nrows];
+		rp->line = c < n ? f[c].line : 1;
+		rp->col = c < n ? f[c].col : 1;
+		rp->text = (uint32_t)b->tlen;
+		rp->xpos = NO_CELL;
+		cf = c;
 		for (c = n; c > 0 && !f[c - 1].s; c--)
 			;
 		need = lo ? (size_t)(f[c - 1].s + f[c - 1].len + 1 - lo) : 0;
@@ -2113,8 +2167,6 @@ static void blk_parse(struct par *x, struct blk *b)
 			size_t len = f[c].len;
 			uint64_t ch = MISSING_HASH;
 
-			cl->line = f[c].line;
-			cl->col = f[c].col;
 			if (!s) {
 				cl->off = NO_CELL;
 				cl->len = 0;
@@ -2130,6 +2182,12 @@ static void blk_parse(struct par *x, struct blk *b)
 				cl->off = (uint32_t)off;
 				cl->len = (uint32_t)len;
 				ch = sketch_hash(s, len);
+				/* where it is, from its row's first cell */
+				d = (long)(s - lo) - ((long)f[c].col - (long)f[cf].col);
+				if (f[c].line == f[cf].line && d >= -1 && d <= 1)
+					cl->len |= (uint32_t)(d + 1) << CELL_SHIFT;
+				else if (rp->xpos == NO_CELL && own_places(b, f, n) < 0)
+					goto oom;
 			}
 			cl->hash = ch;
 			h = sketch_mix(h ^ ch) * 0x9fb21c651e98df25ULL + (uint64_t)c;
@@ -2167,17 +2225,30 @@ static int blk_acc(struct par *x, struct blk *b, size_t c0, size_t c1,
 	 * sequence (a stream the hardware prefetches: the cells come from
 	 * another core) */
 	for (r = 0; r < b->nrows; r++) {
+		const struct rowpos *rp = &b->rows[r];
+
 		for (c = c0; c < c1; c++) {
 			const struct cell *cl = cell_at(x, b, r, c);
-			const char *s = cl->off == NO_CELL ? NULL : b->text + cl->off;
-			uint32_t line = (uint32_t)(base + cl->line);
+			const char *s = NULL;
+			size_t len = cl->len & CELL_LEN;
+			uint32_t line = 0, col = 0;
 
-			if (colacc_add(&p->acc[c], s, cl->len, cl->hash, line,
-				       cl->col, err) < 0)
+			if (cl->off != NO_CELL) {
+				s = b->text + cl->off;
+				if (rp->xpos == NO_CELL) {
+					line = (uint32_t)(base + rp->line);
+					col = rp->col + (cl->off - rp->text) -
+						(cl->len >> CELL_SHIFT) + 1;
+				} else {
+					line = (uint32_t)(base + b->xlc[rp->xpos + 2 * c]);
+					col = b->xlc[rp->xpos + 2 * c + 1];
+				}
+			}
+			if (colacc_add(&p->acc[c], s, len, cl->hash, line, col, err) < 0)
 				return -1;
 			if (s && p->chk && p->sidx[c] >= 0 &&
 			    check_cell(&p->chk[c], &x->sc->cols[p->sidx[c]], s,
-				       cl->len, line, cl->col) < 0)
+				       len, line, col) < 0)
 				return OOM(err);
 		}
 	}
