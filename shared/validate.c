@@ -2011,7 +2011,7 @@ struct par {
 	uint64_t next_new, vk, rk;
 	uint64_t *gk;
 	unsigned char *grun;
-	unsigned *group_of;	/* per column */
+	size_t *col_first, *col_width;	/* per column: its group's first, width */
 	int rrun, sha_run, sha_done;
 	/* the verified blocks so far */
 	uint64_t prev_stop;
@@ -2055,10 +2055,9 @@ static size_t group_width(const struct par *x, unsigned g)
 static struct cell *cell_at(const struct par *x, const struct blk *b,
 			    size_t r, size_t c)
 {
-	unsigned g = x->group_of[c];
-	size_t c0 = group_first(x, g);
+	size_t c0 = x->col_first[c];
 
-	return b->cells + b->rcap * c0 + r * group_width(x, g) + (c - c0);
+	return b->cells + b->rcap * c0 + r * x->col_width[c] + (c - c0);
 }
 
 /* Row b->nrows spans lines: its cells' own lines and columns. */
@@ -2226,9 +2225,20 @@ static int blk_acc(struct par *x, struct blk *b, size_t c0, size_t c1,
 	 * another core) */
 	for (r = 0; r < b->nrows; r++) {
 		const struct rowpos *rp = &b->rows[r];
+		const struct cell *row = b->cells + b->rcap * c0 + r * (c1 - c0);
 
+		/* the text, written by another core, a few rows ahead */
+		if (r + 8 < b->nrows) {
+			const struct cell *a = row + 8 * (c1 - c0);
+			const struct cell *z = a + (c1 - c0 - 1);
+
+			if (a->off != NO_CELL)
+				__builtin_prefetch(b->text + a->off);
+			if (z->off != NO_CELL)
+				__builtin_prefetch(b->text + z->off);
+		}
 		for (c = c0; c < c1; c++) {
-			const struct cell *cl = cell_at(x, b, r, c);
+			const struct cell *cl = row + (c - c0);
 			const char *s = NULL;
 			size_t len = cl->len & CELL_LEN;
 			uint32_t line = 0, col = 0;
@@ -2536,19 +2546,23 @@ static int run_blocks(struct stream *st, struct pass *p, const struct schema *sc
 	x.slot = calloc(x.window, sizeof(*x.slot));
 	x.gk = calloc(x.ngroups, sizeof(*x.gk));
 	x.grun = calloc(x.ngroups, 1);
-	x.group_of = calloc(x.ncols, sizeof(*x.group_of));
-	if (!x.slot || !x.gk || !x.grun || !x.group_of) {
+	x.col_first = calloc(x.ncols, sizeof(*x.col_first));
+	x.col_width = calloc(x.ncols, sizeof(*x.col_width));
+	if (!x.slot || !x.gk || !x.grun || !x.col_first || !x.col_width) {
 		free(x.slot);
 		free(x.gk);
 		free(x.grun);
-		free(x.group_of);
+		free(x.col_first);
+		free(x.col_width);
 		return OOM(err);
 	}
 	for (i = 0; i < x.ngroups; i++) {
 		size_t c;
 
-		for (c = group_first(&x, i); c < group_first(&x, i + 1); c++)
-			x.group_of[c] = i;
+		for (c = group_first(&x, i); c < group_first(&x, i + 1); c++) {
+			x.col_first[c] = group_first(&x, i);
+			x.col_width[c] = group_width(&x, i);
+		}
 	}
 	pthread_mutex_init(&x.mu, NULL);
 	pthread_cond_init(&x.cv, NULL);
@@ -2586,7 +2600,8 @@ static int run_blocks(struct stream *st, struct pass *p, const struct schema *sc
 	free(x.slot);
 	free(x.gk);
 	free(x.grun);
-	free(x.group_of);
+	free(x.col_first);
+	free(x.col_width);
 	pthread_mutex_destroy(&x.mu);
 	pthread_cond_destroy(&x.cv);
 	return rc;
