@@ -2021,7 +2021,6 @@ struct par {
 	int have_rows;
 	int failed;
 	struct mlci_err err;
-	uint64_t reparsed;	/* blocks whose guessed start was wrong */
 };
 
 static struct blk *blk_of(struct par *x, uint64_t k)
@@ -2302,7 +2301,6 @@ static void par_verify(struct par *x)
 			return;
 		ok = b->exact || (!b->failed && b->first == x->prev_stop);
 		if (!ok) {
-			x->reparsed++;
 			b->from = x->prev_stop;
 			b->exact = 1;
 			b->state = B_TODO;
