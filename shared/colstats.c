@@ -341,17 +341,22 @@ int colacc_add(struct colacc *a, const char *s, size_t len, uint64_t hash,
 	       uint32_t line, uint32_t col, struct mlci_err *err)
 {
 	double v = 0;
-	int isint = 0, num = 0;
+	int isint = 0, num = 0, looked = 0;
+	uint32_t found = 0;
 
 	if (!s) {
 		a->missing++;
 		return 0;
 	}
 	a->count++;
-	/* past the exact table's cap, the sketches take over */
-	if (!a->live && freq_would_overflow(&a->freq, s, len, hash) &&
-	    go_live(a) < 0)
-		return OOM(err);
+	/* past the exact table's cap, the sketches take over (one lookup
+	 * serves the check and the count: the table does not change between) */
+	if (!a->live) {
+		looked = 1;
+		found = freq_lookup(&a->freq, s, len, hash);
+		if (!found && freq_full(&a->freq, len) && go_live(a) < 0)
+			return OOM(err);
+	}
 	if (a->all_num) {
 		num = colacc_number(s, len, &v, &isint) == 0;
 		if (num) {
@@ -393,7 +398,8 @@ int colacc_add(struct colacc *a, const char *s, size_t len, uint64_t hash,
 			return 0;
 		a->freq_state = FREQ_PARTIAL;	/* count from here on */
 	}
-	if (freq_add(&a->freq, s, len, hash) < 0)
+	if ((looked ? freq_add_found(&a->freq, found, s, len, hash) :
+	     freq_add(&a->freq, s, len, hash)) < 0)
 		return OOM(err);
 	if (a->all_num && a->freq.ss)
 		drop_freq(a);

@@ -1550,6 +1550,34 @@ int freq_add(struct freq *f, const char *v, size_t len, uint64_t h)
 	return 0;
 }
 
+uint32_t freq_lookup(const struct freq *f, const char *v, size_t len,
+		     uint64_t h)
+{
+	return f->slots ? f->idx[ffind(f, v, len, h)] : 0;
+}
+
+int freq_full(const struct freq *f, size_t len)
+{
+	if (f->ss || !f->n)
+		return 0;
+	return !(f->n < f->cap && f->bytes + len + 1 <= FREQ_MAX_BYTES);
+}
+
+int freq_add_found(struct freq *f, uint32_t found, const char *v, size_t len,
+		   uint64_t h)
+{
+	struct freq_entry *x;
+
+	if (!found)
+		return freq_add(f, v, len, h);
+	f->total++;
+	x = &f->e[found - 1];
+	x->count++;
+	if (f->ss)
+		sift_down(f, x->heap);
+	return 0;
+}
+
 int freq_would_overflow(const struct freq *f, const char *v, size_t len,
 			uint64_t h)
 {

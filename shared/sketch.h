@@ -181,6 +181,15 @@ int freq_merge(struct freq *a, const struct freq *b);
 /* Would counting this value end the exact counts (SpaceSaving)? */
 int freq_would_overflow(const struct freq *f, const char *v, size_t len,
 			uint64_t h);
+/* The same in two steps, for a caller that needs to know in between:
+ * the value's entry + 1 (0: not counted yet); whether a value of len
+ * bytes not counted yet would end the exact counts; count it (found:
+ * what freq_lookup said, the table unchanged since). */
+uint32_t freq_lookup(const struct freq *f, const char *v, size_t len,
+		     uint64_t h);
+int freq_full(const struct freq *f, size_t len);
+int freq_add_found(struct freq *f, uint32_t found, const char *v, size_t len,
+		   uint64_t h);
 /* Would a merge of b into a stay exact? */
 int freq_merge_fits(const struct freq *a, const struct freq *b);
 /* SpaceSaving's bound on any count's excess (0 while exact). */
