@@ -283,7 +283,8 @@ static int na_match(const struct na_set *na, const char *s, size_t len)
 	if (!(na->lens >> (len < 63 ? len : 63) & 1))
 		return 0;	/* no token that long */
 	for (i = 0; i < na->n; i++)
-		if (na->len[i] == len && !memcmp(na->tok[i], s, len))
+		if (na->len[i] == len && (!len || (na->tok[i][0] == s[0] &&
+						   !memcmp(na->tok[i], s, len))))
 			return 1;
 	return 0;
 }
