@@ -670,15 +670,23 @@ static int compact(struct kll *s, size_t h)
 	i = s->len[h + 1];
 	j = m;
 	k = s->len[h + 1] + m;
-	while (j > 0) {
-		double x = v[keep + (size_t)off + 2 * (j - 1)];
+	/* from the back, without a data-dependent branch while both sides
+	 * have values (ties take the promoted value, as before) */
+	while (j > 0 && i > 0) {
+		double x = v[keep + (size_t)off + 2 * (j - 1)], y = up[i - 1];
+		uint64_t bx, by;
+		size_t t = y > x;
 
-		if (i > 0 && up[i - 1] > x)
-			up[--k] = up[--i];
-		else {
-			up[--k] = x;
-			j--;
-		}
+		memcpy(&bx, &x, 8);
+		memcpy(&by, &y, 8);
+		bx = t ? by : bx;
+		memcpy(&up[--k], &bx, 8);
+		i -= t;
+		j -= 1 - t;
+	}
+	while (j > 0) {
+		up[--k] = v[keep + (size_t)off + 2 * (j - 1)];
+		j--;
 	}
 	s->len[h + 1] += m;
 	s->len[h] = keep;
