@@ -1125,19 +1125,6 @@ static int densify(struct dcount *d)
 	return 0;
 }
 
-int dcount_is_sketch(const struct dcount *d)
-{
-	return d->reg != NULL;
-}
-
-void dcount_prefetch(const struct dcount *d, uint64_t h)
-{
-	if (!h)
-		h = 1;
-	if (d->reg)
-		__builtin_prefetch(&d->reg[h >> (64 - HLL_P)], 1);
-}
-
 int dcount_add(struct dcount *d, uint64_t h)
 {
 	if (!h)

@@ -140,9 +140,17 @@ void dcount_free(struct dcount *d);
 int dcount_add(struct dcount *d, uint64_t h);
 int dcount_merge(struct dcount *a, const struct dcount *b);
 /* 1 once past the exact set (registers: an add never allocates). */
-int dcount_is_sketch(const struct dcount *d);
+static inline int dcount_is_sketch(const struct dcount *d)
+{
+	return d->reg != NULL;
+}
+
 /* Start loading the register h would update (a hint). */
-void dcount_prefetch(const struct dcount *d, uint64_t h);
+static inline void dcount_prefetch(const struct dcount *d, uint64_t h)
+{
+	if (d->reg)
+		__builtin_prefetch(&d->reg[(h ? h : 1) >> (64 - HLL_P)], 1);
+}
 /* The count (exact: *exact = 1) or the HyperLogLog estimate. */
 uint64_t dcount_value(const struct dcount *d, int *exact);
 /* full: the exact set as such (for merging); else registers only. */
