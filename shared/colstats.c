@@ -340,9 +340,20 @@ static int distinct_add(struct colacc *a, struct dcount *d, uint64_t h)
 int colacc_add(struct colacc *a, const char *s, size_t len, uint64_t hash,
 	       uint32_t line, uint32_t col, struct mlci_err *err)
 {
+	return colacc_add_parsed(a, s, len, &hash, line, col, NULL, err);
+}
+
+/* The value's hash: given, or computed on first need. */
+#define HASH() (hash ? *hash : (hash = &own, own = sketch_hash(s, len)))
+
+int colacc_add_parsed(struct colacc *a, const char *s, size_t len,
+		      const uint64_t *hash, uint32_t line, uint32_t col,
+		      const struct colacc_num *pre, struct mlci_err *err)
+{
 	double v = 0;
 	int isint = 0, num = 0, looked = 0;
 	uint32_t found = 0;
+	uint64_t own;
 
 	if (!s) {
 		a->missing++;
@@ -353,12 +364,18 @@ int colacc_add(struct colacc *a, const char *s, size_t len, uint64_t hash,
 	 * serves the check and the count: the table does not change between) */
 	if (!a->live) {
 		looked = 1;
-		found = freq_lookup(&a->freq, s, len, hash);
+		found = freq_lookup(&a->freq, s, len, HASH());
 		if (!found && freq_full(&a->freq, len) && go_live(a) < 0)
 			return OOM(err);
 	}
 	if (a->all_num) {
-		num = colacc_number(s, len, &v, &isint) == 0;
+		if (pre) {
+			num = pre->ok;
+			v = pre->v;
+			isint = pre->is_int;
+		} else {
+			num = colacc_number(s, len, &v, &isint) == 0;
+		}
 		if (num) {
 			if (a->all_int && !isint) {
 				a->all_int = 0;
@@ -391,20 +408,22 @@ int colacc_add(struct colacc *a, const char *s, size_t len, uint64_t hash,
 	}
 	/* a live column of numbers counts distinct numbers only; should a
 	 * string follow, its distinct strings start from those */
-	if (a->live && !a->all_num && distinct_add(a, &a->dstr, hash) < 0)
+	if (a->live && !a->all_num && distinct_add(a, &a->dstr, HASH()) < 0)
 		return OOM(err);
 	if (a->freq_state == FREQ_DROPPED) {
 		if (a->all_num)
 			return 0;
 		a->freq_state = FREQ_PARTIAL;	/* count from here on */
 	}
-	if ((looked ? freq_add_found(&a->freq, found, s, len, hash) :
-	     freq_add(&a->freq, s, len, hash)) < 0)
+	if ((looked ? freq_add_found(&a->freq, found, s, len, HASH()) :
+	     freq_add(&a->freq, s, len, HASH())) < 0)
 		return OOM(err);
 	if (a->all_num && a->freq.ss)
 		drop_freq(a);
 	return 0;
 }
+
+#undef HASH
 
 /* The readers below take a const accumulator: completing its pending
  * add does not change what it stands for (the object is never const). */

@@ -97,6 +97,19 @@ void colacc_free(struct colacc *a);
 int colacc_add(struct colacc *a, const char *s, size_t len, uint64_t hash,
 	       uint32_t line, uint32_t col, struct mlci_err *err);
 
+/* What colacc_number said of a cell, computed ahead. */
+struct colacc_num {
+	double v;
+	int ok, is_int;
+};
+
+/* colacc_add with the work done ahead: hash NULL to have it computed
+ * when needed (a live column of numbers never needs it), pre NULL or
+ * colacc_number's result for the cell. */
+int colacc_add_parsed(struct colacc *a, const char *s, size_t len,
+		      const uint64_t *hash, uint32_t line, uint32_t col,
+		      const struct colacc_num *pre, struct mlci_err *err);
+
 /* Complete the last distinct-count add, which colacc_add leaves
  * pending (colacc_merge, colacc_distinct and colacc_to_json do it
  * themselves, so calling it is never needed for correctness). */

@@ -1953,19 +1953,24 @@ fail:
 #define MISSING_HASH 0x8c3b6a0f2e4d1c97ULL
 #define NO_CELL UINT32_MAX
 
-/* A cell of a block: its hash and text (off NO_CELL: missing); where it
+/* A cell of a block: its text (off NO_CELL: missing) and what
+ * colacc_number makes of it (the accumulators of a column of numbers
+ * then need neither the text nor its hash, which they compute for the
+ * other columns: the cells are read on another core); where it
  * is comes from its row's struct rowpos: a cell of a one-line row is at
  * the row's line, at the row's first cell's column plus its text's
  * distance from that cell's text, less CELL_SHIFT's 0, 1 or 2 minus one
  * (an opening quote is a column the text does not start at); the cells
  * of other rows have their own line and column (xlc). */
 struct cell {
-	uint64_t hash;
+	double v;		/* its number (CELL_NUM), parsed ahead */
 	uint32_t off;
-	uint32_t len;		/* low CELL_LEN bits; the shift above them */
+	uint32_t len;		/* low CELL_LEN bits; the flags and shift above */
 };
 
-#define CELL_LEN 0x3fffffffu
+#define CELL_LEN 0x0fffffffu
+#define CELL_NUM (1u << 28)	/* colacc_number read a number */
+#define CELL_INT (1u << 29)	/* an integer */
 #define CELL_SHIFT 30
 
 struct rowpos {
@@ -2106,6 +2111,8 @@ static void blk_parse(struct par *x, struct blk *b)
 		size_t c, need, cf;
 		struct rowpos *rp;
 		long d;
+		double nv;
+		int isint;
 
 		if (b->nrows == 0)
 			b->line_first = f[0].line;
@@ -2165,6 +2172,7 @@ static void blk_parse(struct par *x, struct blk *b)
 			size_t len = f[c].len;
 			uint64_t ch = MISSING_HASH;
 
+			cl->v = 0;
 			if (!s) {
 				cl->off = NO_CELL;
 				cl->len = 0;
@@ -2180,6 +2188,10 @@ static void blk_parse(struct par *x, struct blk *b)
 				cl->off = (uint32_t)off;
 				cl->len = (uint32_t)len;
 				ch = sketch_hash(s, len);
+				if (colacc_number(s, len, &nv, &isint) == 0) {
+					cl->v = nv;
+					cl->len |= CELL_NUM | (isint ? CELL_INT : 0);
+				}
 				/* where it is, from its row's first cell */
 				d = (long)(s - lo) - ((long)f[c].col - (long)f[cf].col);
 				if (f[c].line == f[cf].line && d >= -1 && d <= 1)
@@ -2187,7 +2199,6 @@ static void blk_parse(struct par *x, struct blk *b)
 				else if (rp->xpos == NO_CELL && own_places(b, f, n) < 0)
 					goto oom;
 			}
-			cl->hash = ch;
 			h = sketch_mix(h ^ ch) * 0x9fb21c651e98df25ULL + (uint64_t)c;
 		}
 		b->tlen += need;
@@ -2238,6 +2249,7 @@ static int blk_acc(struct par *x, struct blk *b, size_t c0, size_t c1,
 		}
 		for (c = c0; c < c1; c++) {
 			const struct cell *cl = row + (c - c0);
+			struct colacc_num pre;
 			const char *s = NULL;
 			size_t len = cl->len & CELL_LEN;
 			uint32_t line = 0, col = 0;
@@ -2253,7 +2265,11 @@ static int blk_acc(struct par *x, struct blk *b, size_t c0, size_t c1,
 					col = b->xlc[rp->xpos + 2 * c + 1];
 				}
 			}
-			if (colacc_add(&p->acc[c], s, len, cl->hash, line, col, err) < 0)
+			pre.ok = (cl->len & CELL_NUM) != 0;
+			pre.is_int = (cl->len & CELL_INT) != 0;
+			pre.v = cl->v;
+			if (colacc_add_parsed(&p->acc[c], s, len, NULL, line, col,
+					      &pre, err) < 0)
 				return -1;
 			if (s && p->chk && p->sidx[c] >= 0 &&
 			    check_cell(&p->chk[c], &x->sc->cols[p->sidx[c]], s,
