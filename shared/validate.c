@@ -1953,17 +1953,21 @@ fail:
 #define MISSING_HASH 0x8c3b6a0f2e4d1c97ULL
 #define NO_CELL UINT32_MAX
 
-/* A cell of a block: its text (off NO_CELL: missing) and what
- * colacc_number makes of it (the accumulators of a column of numbers
- * then need neither the text nor its hash, which they compute for the
- * other columns: the cells are read on another core); where it
+/* A cell of a block: its text (off NO_CELL: missing), and its number
+ * as colacc_number reads it, or its hash when it is not a number (the
+ * accumulators of a column of numbers then need neither the text nor
+ * the hash, which they compute when they do: the cells are read on
+ * another core); where it
  * is comes from its row's struct rowpos: a cell of a one-line row is at
  * the row's line, at the row's first cell's column plus its text's
  * distance from that cell's text, less CELL_SHIFT's 0, 1 or 2 minus one
  * (an opening quote is a column the text does not start at); the cells
  * of other rows have their own line and column (xlc). */
 struct cell {
-	double v;		/* its number (CELL_NUM), parsed ahead */
+	union {
+		double v;	/* its number (CELL_NUM), parsed ahead */
+		uint64_t hash;	/* otherwise its hash */
+	} u;
 	uint32_t off;
 	uint32_t len;		/* low CELL_LEN bits; the flags and shift above */
 };
@@ -2172,7 +2176,7 @@ static void blk_parse(struct par *x, struct blk *b)
 			size_t len = f[c].len;
 			uint64_t ch = MISSING_HASH;
 
-			cl->v = 0;
+			cl->u.hash = 0;
 			if (!s) {
 				cl->off = NO_CELL;
 				cl->len = 0;
@@ -2189,8 +2193,10 @@ static void blk_parse(struct par *x, struct blk *b)
 				cl->len = (uint32_t)len;
 				ch = sketch_hash(s, len);
 				if (colacc_number(s, len, &nv, &isint) == 0) {
-					cl->v = nv;
+					cl->u.v = nv;
 					cl->len |= CELL_NUM | (isint ? CELL_INT : 0);
+				} else {
+					cl->u.hash = ch;
 				}
 				/* where it is, from its row's first cell */
 				d = (long)(s - lo) - ((long)f[c].col - (long)f[cf].col);
@@ -2267,8 +2273,9 @@ static int blk_acc(struct par *x, struct blk *b, size_t c0, size_t c1,
 			}
 			pre.ok = (cl->len & CELL_NUM) != 0;
 			pre.is_int = (cl->len & CELL_INT) != 0;
-			pre.v = cl->v;
-			if (colacc_add_parsed(&p->acc[c], s, len, NULL, line, col,
+			pre.v = pre.ok ? cl->u.v : 0;
+			if (colacc_add_parsed(&p->acc[c], s, len,
+					      pre.ok ? NULL : &cl->u.hash, line, col,
 					      &pre, err) < 0)
 				return -1;
 			if (s && p->chk && p->sidx[c] >= 0 &&
