@@ -4,7 +4,8 @@
 #   make demo         install what is missing, build, run the pipeline on real data
 #   make check        install what is missing, build, run every test (plain and
 #                     ASan+UBSan), a short fuzz run and the valgrind leak check
-#   make bench        time mlci against the Python peers on the same files
+#   make bench        time mlci against the Python peers on the same files, and
+#                     validate-data on 1 and 2 threads on a 1M x 50 file in /tmp
 #   make fuzz         libFuzzer targets (clang, ASan+UBSan) for FUZZ_SECONDS each
 #   make valgrind     unit and step tests under valgrind's leak check
 #   make install PREFIX=/usr/local

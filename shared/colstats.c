@@ -153,16 +153,105 @@ static int copy_bad(struct first_bad *to, const struct first_bad *from)
 	return 0;
 }
 
+static const double pow10_exact[] = {
+	1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
+	1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+};
+
+static const uint64_t pow10_u64[] = {
+	1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000,
+};
+
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+/* The n (1 to 8) bytes at s as a decimal number, when all are digits:
+ * one word, shifted so that the digits lead with zeros, converted with
+ * three multiplications. 1, or 0 when a byte is not a digit. */
+static int digits8(const char *s, size_t n, uint64_t *out)
+{
+	uint64_t w = 0;
+
+	if (n >= 4) {
+		uint32_t lo, hi;
+
+		memcpy(&lo, s, 4);
+		memcpy(&hi, s + n - 4, 4);
+		w = lo | (uint64_t)hi << (8 * (n - 4));
+	} else if (n >= 2) {
+		uint16_t lo, hi;
+
+		memcpy(&lo, s, 2);
+		memcpy(&hi, s + n - 2, 2);
+		w = lo | (uint64_t)hi << (8 * (n - 2));
+	} else {
+		w = (unsigned char)s[0];
+	}
+	/* leading '0's in the low bytes: the first digit is the low byte */
+	if (n < 8)
+		w = w << (8 * (8 - n)) | (0x3030303030303030ULL >> (8 * n));
+	/* every byte 0x30..0x39 */
+	if ((w & 0xf0f0f0f0f0f0f0f0ULL) != 0x3030303030303030ULL ||
+	    ((w + 0x0606060606060606ULL) & 0xf0f0f0f0f0f0f0f0ULL) !=
+	    0x3030303030303030ULL)
+		return 0;
+	w -= 0x3030303030303030ULL;
+	w = w * 10 + (w >> 8);
+	w = (((w & 0x000000ff000000ffULL) * (100 + (1000000ULL << 32))) +
+	     (((w >> 16) & 0x000000ff000000ffULL) * (1 + (10000ULL << 32)))) >> 32;
+	*out = w;
+	return 1;
+}
+#endif
+
 int colacc_number(const char *s, size_t len, double *out, int *is_int)
 {
+	size_t i = len && (s[0] == '-' || s[0] == '+'), j;
+	uint64_t v = 0;
 	long l;
 
-	if (parse_long(s, &l) == 0) {
+	/* [+-] and up to 18 digits, nothing else: an integer that fits a
+	 * long, exactly as strtol reads it; anything else with a character
+	 * other than a digit after the sign is not an integer (strtol would
+	 * stop there), so only long digit strings need strtol */
+	for (j = i; j < len && j - i < 19 && s[j] >= '0' && s[j] <= '9'; j++)
+		v = v * 10 + (uint64_t)(s[j] - '0');
+	if (j == len && j > i && j - i <= 18) {
+		l = s[0] == '-' ? -(long)v : (long)v;
+		*out = (double)l;
+		*is_int = 1;
+		return 0;
+	}
+	if (j - i == 19 && parse_long(s, &l) == 0) {	/* 19 digits or more */
 		*out = (double)l;
 		*is_int = 1;
 		return 0;
 	}
 	*is_int = 0;
+	/* digits, a point, digits (at most 19 in all, at most 22 after the
+	 * point): exactly what parse_double_n computes for it, Clinger's
+	 * fast path (the mantissa and the power of ten exact doubles) */
+	if (j > i && j < len && s[j] == '.' && j - i < 19) {
+		size_t k = j + 1;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+		size_t nf = len - k;
+		uint64_t f;
+
+		/* 1 to 8 fraction digits at once (not past the string) */
+		if (nf >= 1 && nf <= 8 && j - i + nf <= 18 &&
+		    digits8(s + k, nf, &f)) {
+			v = v * pow10_u64[nf] + f;
+			k = len;
+		}
+#endif
+		for (; k < len && k - i <= 19 && s[k] >= '0' && s[k] <= '9'; k++)
+			v = v * 10 + (uint64_t)(s[k] - '0');
+		if (k == len && k - i <= 19 && k - j - 1 <= 22 &&
+		    v <= (uint64_t)1 << 53) {
+			double d = (double)v / pow10_exact[k - j - 1];
+
+			*out = s[0] == '-' ? -d : d;
+			return 0;
+		}
+	}
 	return parse_double_n(s, len, out);
 }
 
@@ -224,23 +313,69 @@ static int go_live(struct colacc *a)
 	return seed_sketches(&a->kll, &a->dnum, &a->dstr, &a->freq, a->all_num);
 }
 
+void colacc_flush(struct colacc *a)
+{
+	uint64_t h = a->dpend;
+
+	a->dpend = 0;
+	if (h)	/* registers: never allocates */
+		(void)dcount_add(a->dpend_str ? &a->dstr : &a->dnum, h);
+}
+
+/* Add h to d (a's dnum or dstr): to registers one value late, with the
+ * register prefetched now; to the exact set at once. */
+static int distinct_add(struct colacc *a, struct dcount *d, uint64_t h)
+{
+	if (!dcount_is_sketch(d)) {
+		colacc_flush(a);
+		return dcount_add(d, h);
+	}
+	dcount_prefetch(d, h);
+	colacc_flush(a);
+	a->dpend = h ? h : 1;	/* dcount_add counts 0 as 1 too */
+	a->dpend_str = d == &a->dstr;
+	return 0;
+}
+
 int colacc_add(struct colacc *a, const char *s, size_t len, uint64_t hash,
 	       uint32_t line, uint32_t col, struct mlci_err *err)
 {
+	return colacc_add_parsed(a, s, len, &hash, line, col, NULL, err);
+}
+
+/* The value's hash: given, or computed on first need. */
+#define HASH() (hash ? *hash : (hash = &own, own = sketch_hash(s, len)))
+
+int colacc_add_parsed(struct colacc *a, const char *s, size_t len,
+		      const uint64_t *hash, uint32_t line, uint32_t col,
+		      const struct colacc_num *pre, struct mlci_err *err)
+{
 	double v = 0;
-	int isint = 0, num = 0;
+	int isint = 0, num = 0, looked = 0;
+	uint32_t found = 0;
+	uint64_t own;
 
 	if (!s) {
 		a->missing++;
 		return 0;
 	}
 	a->count++;
-	/* past the exact table's cap, the sketches take over */
-	if (!a->live && freq_would_overflow(&a->freq, s, len, hash) &&
-	    go_live(a) < 0)
-		return OOM(err);
+	/* past the exact table's cap, the sketches take over (one lookup
+	 * serves the check and the count: the table does not change between) */
+	if (!a->live) {
+		looked = 1;
+		found = freq_lookup(&a->freq, s, len, HASH());
+		if (!found && freq_full(&a->freq, len) && go_live(a) < 0)
+			return OOM(err);
+	}
 	if (a->all_num) {
-		num = colacc_number(s, len, &v, &isint) == 0;
+		if (pre) {
+			num = pre->ok;
+			v = pre->v;
+			isint = pre->is_int;
+		} else {
+			num = colacc_number(s, len, &v, &isint) == 0;
+		}
 		if (num) {
 			if (a->all_int && !isint) {
 				a->all_int = 0;
@@ -249,7 +384,7 @@ int colacc_add(struct colacc *a, const char *s, size_t len, uint64_t hash,
 			}
 			moments_add(&a->mom, v);
 			if (a->live && (kll_add(&a->kll, v) < 0 ||
-					dcount_add(&a->dnum, number_key(v)) < 0))
+					distinct_add(a, &a->dnum, number_key(v)) < 0))
 				return OOM(err);
 		} else {
 			if (a->all_int && note(&a->not_int, s, len, line, col) < 0)
@@ -257,6 +392,7 @@ int colacc_add(struct colacc *a, const char *s, size_t len, uint64_t hash,
 			a->all_int = a->all_num = 0;
 			if (note(&a->not_num, s, len, line, col) < 0)
 				return OOM(err);
+			colacc_flush(a);
 			if (a->live) {
 				if (dcount_merge(&a->dstr, &a->dnum) < 0)
 					return OOM(err);
@@ -272,22 +408,35 @@ int colacc_add(struct colacc *a, const char *s, size_t len, uint64_t hash,
 	}
 	/* a live column of numbers counts distinct numbers only; should a
 	 * string follow, its distinct strings start from those */
-	if (a->live && !a->all_num && dcount_add(&a->dstr, hash) < 0)
+	if (a->live && !a->all_num && distinct_add(a, &a->dstr, HASH()) < 0)
 		return OOM(err);
 	if (a->freq_state == FREQ_DROPPED) {
 		if (a->all_num)
 			return 0;
 		a->freq_state = FREQ_PARTIAL;	/* count from here on */
 	}
-	if (freq_add(&a->freq, s, len, hash) < 0)
+	if ((looked ? freq_add_found(&a->freq, found, s, len, HASH()) :
+	     freq_add(&a->freq, s, len, HASH())) < 0)
 		return OOM(err);
 	if (a->all_num && a->freq.ss)
 		drop_freq(a);
 	return 0;
 }
 
+#undef HASH
+
+/* The readers below take a const accumulator: completing its pending
+ * add does not change what it stands for (the object is never const). */
+static void settle(const struct colacc *a)
+{
+	if (a->dpend)
+		colacc_flush((struct colacc *)a);
+}
+
 int colacc_merge(struct colacc *a, const struct colacc *b, struct mlci_err *err)
 {
+	colacc_flush(a);
+	settle(b);
 	int live = a->live || b->live || !freq_merge_fits(&a->freq, &b->freq) ||
 		a->freq_state != FREQ_COMPLETE || b->freq_state != FREQ_COMPLETE;
 	int num = a->all_num && b->all_num;
@@ -360,6 +509,7 @@ uint64_t colacc_distinct(const struct colacc *a, int numeric, int *exact)
 	uint64_t d = 0;
 
 	*exact = 1;
+	settle(a);
 	if (a->live) {
 		uint64_t est = dcount_value(numeric ? &a->dnum : &a->dstr, exact);
 
@@ -470,6 +620,7 @@ json_t *colacc_to_json(const struct colacc *a)
 {
 	json_t *o = json_object();
 
+	settle(a);
 	if (!o)
 		return NULL;
 	json_object_set_new(o, "count", json_integer((json_int_t)a->count));

@@ -77,6 +77,10 @@ struct colacc {
 	int live;		/* 0: the exact frequencies stand for the sketches */
 	int dstr_approx;	/* dstr began from distinct numbers (a live column
 				 * of numbers, then a string): an estimate */
+	uint64_t dpend;		/* a hash still to add to dnum or dstr (0: none):
+				 * adds to registers wait one value, so that
+				 * the register is in the cache by then */
+	int dpend_str;		/* dpend is for dstr */
 };
 
 enum { FREQ_COMPLETE, FREQ_DROPPED, FREQ_PARTIAL };
@@ -92,6 +96,24 @@ void colacc_free(struct colacc *a);
  */
 int colacc_add(struct colacc *a, const char *s, size_t len, uint64_t hash,
 	       uint32_t line, uint32_t col, struct mlci_err *err);
+
+/* What colacc_number said of a cell, computed ahead. */
+struct colacc_num {
+	double v;
+	int ok, is_int;
+};
+
+/* colacc_add with the work done ahead: hash NULL to have it computed
+ * when needed (a live column of numbers never needs it), pre NULL or
+ * colacc_number's result for the cell. */
+int colacc_add_parsed(struct colacc *a, const char *s, size_t len,
+		      const uint64_t *hash, uint32_t line, uint32_t col,
+		      const struct colacc_num *pre, struct mlci_err *err);
+
+/* Complete the last distinct-count add, which colacc_add leaves
+ * pending (colacc_merge, colacc_distinct and colacc_to_json do it
+ * themselves, so calling it is never needed for correctness). */
+void colacc_flush(struct colacc *a);
 
 /* a absorbs b (b's rows follow a's). 0, or -1 (70). */
 int colacc_merge(struct colacc *a, const struct colacc *b,

@@ -8,10 +8,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include <zlib.h>
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
 #define KLL_MIN_WIDTH 8
+#define HUGE_PAGE ((size_t)2 << 20)
 #define HLL_M (1u << HLL_P)
 
 static int bad(struct mlci_err *err, const char *path, const char *what)
@@ -31,6 +37,34 @@ uint64_t sketch_mix(uint64_t x)
 	return x;
 }
 
+/* The n < 8 bytes at s as memcpy into a zeroed word puts them: on a
+ * little-endian machine two overlapping loads, no call. */
+static inline uint64_t load_tail(const unsigned char *s, size_t n)
+{
+	uint64_t w = 0;
+
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	if (n >= 4) {
+		uint32_t lo, hi;
+
+		memcpy(&lo, s, 4);
+		memcpy(&hi, s + n - 4, 4);
+		w = lo | (uint64_t)hi << (8 * (n - 4));
+	} else if (n >= 2) {
+		uint16_t lo, hi;
+
+		memcpy(&lo, s, 2);
+		memcpy(&hi, s + n - 2, 2);
+		w = lo | (uint64_t)hi << (8 * (n - 2));
+	} else if (n) {
+		w = s[0];
+	}
+#else
+	memcpy(&w, s, n);
+#endif
+	return w;
+}
+
 uint64_t sketch_hash(const void *p, size_t n)
 {
 	const unsigned char *s = p;
@@ -44,8 +78,7 @@ uint64_t sketch_hash(const void *p, size_t n)
 		s += 8;
 		n -= 8;
 	}
-	w = 0;
-	memcpy(&w, s, n);
+	w = load_tail(s, n);
 	h = (h ^ sketch_mix(w ^ ((uint64_t)n << 59))) * 0x9fb21c651e98df25ULL;
 	return sketch_mix(h);
 }
@@ -248,9 +281,28 @@ static uint32_t set_find(const uint64_t *set, uint32_t slots, uint64_t h)
 	return i;
 }
 
+/* A zeroed table of n keys. Large ones (the row set's: up to 16 MB,
+ * probed at random) on huge pages where the system has them, which
+ * spares a TLB miss per probe; free() frees either. */
+static uint64_t *table_new(uint32_t n)
+{
+	size_t bytes = (size_t)n * sizeof(uint64_t);
+	void *t;
+
+	if (bytes < HUGE_PAGE)
+		return calloc(n, sizeof(uint64_t));
+	if (posix_memalign(&t, HUGE_PAGE, bytes))
+		return NULL;
+#ifdef MADV_HUGEPAGE
+	madvise(t, bytes, MADV_HUGEPAGE);
+#endif
+	memset(t, 0, bytes);
+	return t;
+}
+
 static int set_resize(uint64_t **set, uint32_t *slots, uint32_t nslots)
 {
-	uint64_t *ns = calloc(nslots, sizeof(*ns)), *old = *set;
+	uint64_t *ns = table_new(nslots), *old = *set;
 	uint32_t i;
 
 	if (!ns)
@@ -385,8 +437,9 @@ static double *merge_sorted(const double *x, size_t nx, const double *y,
 }
 
 /* Sort finite doubles ascending: quicksort (median of three, the
- * smaller side first) down to insertion sort; no callbacks. */
-static void sort_doubles(double *v, size_t n)
+ * smaller side first) down to insertion sort; no callbacks. For large
+ * arrays (see sort_doubles). */
+static void sort_doubles_qs(double *v, size_t n)
 {
 	while (n > 24) {
 		size_t i = 0, j = n - 1, m = n / 2;
@@ -409,11 +462,11 @@ static void sort_doubles(double *v, size_t n)
 		}
 		/* [0, j] <= p <= [j + 1, n) */
 		if (j + 1 < n - j - 1) {
-			sort_doubles(v, j + 1);
+			sort_doubles_qs(v, j + 1);
 			v += j + 1;
 			n -= j + 1;
 		} else {
-			sort_doubles(v + j + 1, n - j - 1);
+			sort_doubles_qs(v + j + 1, n - j - 1);
 			n = j + 1;
 		}
 	}
@@ -428,6 +481,169 @@ static void sort_doubles(double *v, size_t n)
 			v[j] = x;
 		}
 	}
+}
+
+/* Compare-exchange without a branch (minsd/maxsd on x86-64): *a gets
+ * the smaller value, *b the larger; equal values are swapped, never
+ * duplicated (so 0 and -0 both survive). */
+static inline void cx(double *a, double *b)
+{
+#ifdef __SSE2__
+	__m128d x = _mm_load_sd(a), y = _mm_load_sd(b);
+
+	_mm_store_sd(a, _mm_min_sd(y, x));	/* y < x ? y : x */
+	_mm_store_sd(b, _mm_max_sd(x, y));	/* x > y ? x : y */
+#else
+	double x = *a, y = *b;
+
+	*a = y < x ? y : x;
+	*b = x > y ? x : y;
+#endif
+}
+
+/* Sort finite doubles ascending: a quicksort whose partition (Lomuto's)
+ * has no data-dependent branch (median-of-three pivot), insertion sort
+ * below 12 values. */
+static void sort_doubles_bq(double *v, size_t n)
+{
+	if (n > 4096) {
+		sort_doubles_qs(v, n);
+		return;
+	}
+	while (n > 12) {
+		size_t m = n / 2, j = 0, i;
+		double p, t;
+
+		cx(&v[0], &v[m]);
+		cx(&v[m], &v[n - 1]);
+		cx(&v[0], &v[m]);
+		t = v[m];
+		v[m] = v[n - 1];
+		v[n - 1] = t;
+		p = t;
+		for (i = 0; i < n - 1; i++) {
+			double x = v[i];
+			size_t lt = x < p;
+
+			v[i] = v[j];
+			v[j] = x;
+			j += lt;
+		}
+		v[n - 1] = v[j];
+		v[j] = p;
+		/* [0, j) < p = v[j] <= (j, n) */
+		if (j < n - j - 1) {
+			sort_doubles_bq(v, j);
+			v += j + 1;
+			n -= j + 1;
+		} else {
+			sort_doubles_bq(v + j + 1, n - j - 1);
+			n = j;
+		}
+	}
+	{
+		size_t i, j;
+
+		for (i = 1; i < n; i++) {
+			double x = v[i];
+
+			for (j = i; j > 0 && v[j - 1] > x; j--)
+				v[j] = v[j - 1];
+			v[j] = x;
+		}
+	}
+}
+
+/* Doubles as unsigned keys in the same order (finite values; -0 before
+ * 0), and back. */
+static inline uint64_t dkey(double d)
+{
+	uint64_t u;
+
+	memcpy(&u, &d, 8);
+	return u ^ ((uint64_t)((int64_t)u >> 63) | 0x8000000000000000ULL);
+}
+
+static inline double dunkey(uint64_t k)
+{
+	uint64_t u = k ^ (((k >> 63) - 1) | 0x8000000000000000ULL);
+	double d;
+
+	memcpy(&d, &u, 8);
+	return d;
+}
+
+/*
+ * Sort finite doubles ascending. Level 0 of a KLL (k values, sorted at
+ * every compaction) is the hot case, and its values are random, which
+ * makes comparison sorts mispredict: a stable radix sort (3 passes of 8
+ * bits) on the 24 key bits from the highest one in which the values
+ * differ, then an insertion sort on the whole keys, which has little
+ * left to do unless many values share those bits - past a budget of
+ * moves it hands the rest to the quicksort. The order is any exact
+ * sort's (-0 comes before 0).
+ */
+static void sort_doubles(double *v, size_t n)
+{
+	uint64_t a[1024], b[1024], *src = a, *dst = b, *t, lo, hi, x;
+	uint32_t h[3][256];
+	size_t i, j, moves = 0;
+	int top, sh0, q;
+
+	if (n > 1024 || n < 32) {
+		sort_doubles_bq(v, n);
+		return;
+	}
+	lo = hi = dkey(v[0]);
+	for (i = 0; i < n; i++) {
+		a[i] = dkey(v[i]);
+		lo = a[i] < lo ? a[i] : lo;
+		hi = a[i] > hi ? a[i] : hi;
+	}
+	if (lo == hi)
+		return;		/* all equal */
+	top = 63 - __builtin_clzll(lo ^ hi);
+	sh0 = top >= 23 ? top - 23 : 0;
+	memset(h, 0, sizeof(h));
+	for (i = 0; i < n; i++) {
+		x = a[i] >> sh0;
+		h[0][x & 255]++;
+		h[1][(x >> 8) & 255]++;
+		h[2][(x >> 16) & 255]++;
+	}
+	for (q = 0; q < 3; q++) {
+		uint32_t sum = 0, *o = h[q], c;
+		int sh = sh0 + 8 * q;
+
+		if (o[(src[0] >> sh) & 255] == n)
+			continue;	/* one bucket: nothing to do */
+		for (c = 0; c < 256; c++) {
+			uint32_t k = o[c];
+
+			o[c] = sum;
+			sum += k;
+		}
+		for (i = 0; i < n; i++)
+			dst[o[(src[i] >> sh) & 255]++] = src[i];
+		t = src;
+		src = dst;
+		dst = t;
+	}
+	for (i = 1; i < n; i++) {
+		x = src[i];
+		for (j = i; j > 0 && src[j - 1] > x; j--)
+			src[j] = src[j - 1];
+		src[j] = x;
+		moves += i - j;
+		if (moves > 8 * n) {	/* clustered: the quicksort copes */
+			for (i = 0; i < n; i++)
+				v[i] = dunkey(src[i]);
+			sort_doubles_bq(v, n);
+			return;
+		}
+	}
+	for (i = 0; i < n; i++)
+		v[i] = dunkey(src[i]);
 }
 
 /* Halve level h: keep (when odd) its smallest value, promote every
@@ -454,15 +670,23 @@ static int compact(struct kll *s, size_t h)
 	i = s->len[h + 1];
 	j = m;
 	k = s->len[h + 1] + m;
-	while (j > 0) {
-		double x = v[keep + (size_t)off + 2 * (j - 1)];
+	/* from the back, without a data-dependent branch while both sides
+	 * have values (ties take the promoted value, as before) */
+	while (j > 0 && i > 0) {
+		double x = v[keep + (size_t)off + 2 * (j - 1)], y = up[i - 1];
+		uint64_t bx, by;
+		size_t t = y > x;
 
-		if (i > 0 && up[i - 1] > x)
-			up[--k] = up[--i];
-		else {
-			up[--k] = x;
-			j--;
-		}
+		memcpy(&bx, &x, 8);
+		memcpy(&by, &y, 8);
+		bx = t ? by : bx;
+		memcpy(&up[--k], &bx, 8);
+		i -= t;
+		j -= 1 - t;
+	}
+	while (j > 0) {
+		up[--k] = v[keep + (size_t)off + 2 * (j - 1)];
+		j--;
 	}
 	s->len[h + 1] += m;
 	s->len[h] = keep;
@@ -1138,6 +1362,25 @@ static uint32_t fslot(uint64_t h, uint32_t slots)
 	return (uint32_t)((h ^ (h >> 29)) & (slots - 1));
 }
 
+/* memcmp(a, b, n) == 0, without a call for the short values columns
+ * mostly hold (loads within the n bytes only). */
+static inline int same_bytes(const char *a, const char *b, size_t n)
+{
+	uint64_t x, y, x2, y2;
+
+	if (n > 16)
+		return !memcmp(a, b, n);
+	if (n >= 8) {
+		memcpy(&x, a, 8);
+		memcpy(&y, b, 8);
+		memcpy(&x2, a + n - 8, 8);
+		memcpy(&y2, b + n - 8, 8);
+		return ((x ^ y) | (x2 ^ y2)) == 0;
+	}
+	return load_tail((const unsigned char *)a, n) ==
+		load_tail((const unsigned char *)b, n);
+}
+
 /* The index slot holding the value, or the empty one where it goes. */
 static uint32_t ffind(const struct freq *f, const char *v, size_t len,
 		      uint64_t h)
@@ -1150,7 +1393,7 @@ static uint32_t ffind(const struct freq *f, const char *v, size_t len,
 		if (!e)
 			return i;
 		if (f->e[e - 1].hash == h && f->e[e - 1].len == len &&
-		    !memcmp(f->e[e - 1].value, v, len))
+		    same_bytes(f->e[e - 1].value, v, len))
 			return i;
 		i = (i + 1) & (f->slots - 1);
 	}
@@ -1318,6 +1561,34 @@ int freq_add(struct freq *f, const char *v, size_t len, uint64_t h)
 	x->count++;
 	f->idx[ffind(f, v, len, h)] = e + 1;
 	sift_down(f, 0);
+	return 0;
+}
+
+uint32_t freq_lookup(const struct freq *f, const char *v, size_t len,
+		     uint64_t h)
+{
+	return f->slots ? f->idx[ffind(f, v, len, h)] : 0;
+}
+
+int freq_full(const struct freq *f, size_t len)
+{
+	if (f->ss || !f->n)
+		return 0;
+	return !(f->n < f->cap && f->bytes + len + 1 <= FREQ_MAX_BYTES);
+}
+
+int freq_add_found(struct freq *f, uint32_t found, const char *v, size_t len,
+		   uint64_t h)
+{
+	struct freq_entry *x;
+
+	if (!found)
+		return freq_add(f, v, len, h);
+	f->total++;
+	x = &f->e[found - 1];
+	x->count++;
+	if (f->ss)
+		sift_down(f, x->heap);
 	return 0;
 }
 
@@ -1741,6 +2012,14 @@ static int rowset_put(struct rowset *r, uint64_t h, uint64_t copies)
 		return dup_add(r, h, copies - 1);
 	}
 	return 0;
+}
+
+void rowset_prefetch(const struct rowset *r, uint64_t h)
+{
+	if (!h)
+		h = 1;
+	if (r->set && keep_at(r->level, h))
+		__builtin_prefetch(&r->set[slot_of(h, r->slots)]);
 }
 
 int rowset_add(struct rowset *r, uint64_t h)

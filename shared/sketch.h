@@ -139,6 +139,18 @@ void dcount_free(struct dcount *d);
 /* Add a (well-mixed) 64-bit hash. 0, or -1 out of memory. */
 int dcount_add(struct dcount *d, uint64_t h);
 int dcount_merge(struct dcount *a, const struct dcount *b);
+/* 1 once past the exact set (registers: an add never allocates). */
+static inline int dcount_is_sketch(const struct dcount *d)
+{
+	return d->reg != NULL;
+}
+
+/* Start loading the register h would update (a hint). */
+static inline void dcount_prefetch(const struct dcount *d, uint64_t h)
+{
+	if (d->reg)
+		__builtin_prefetch(&d->reg[(h ? h : 1) >> (64 - HLL_P)], 1);
+}
 /* The count (exact: *exact = 1) or the HyperLogLog estimate. */
 uint64_t dcount_value(const struct dcount *d, int *exact);
 /* full: the exact set as such (for merging); else registers only. */
@@ -177,6 +189,15 @@ int freq_merge(struct freq *a, const struct freq *b);
 /* Would counting this value end the exact counts (SpaceSaving)? */
 int freq_would_overflow(const struct freq *f, const char *v, size_t len,
 			uint64_t h);
+/* The same in two steps, for a caller that needs to know in between:
+ * the value's entry + 1 (0: not counted yet); whether a value of len
+ * bytes not counted yet would end the exact counts; count it (found:
+ * what freq_lookup said, the table unchanged since). */
+uint32_t freq_lookup(const struct freq *f, const char *v, size_t len,
+		     uint64_t h);
+int freq_full(const struct freq *f, size_t len);
+int freq_add_found(struct freq *f, uint32_t found, const char *v, size_t len,
+		   uint64_t h);
 /* Would a merge of b into a stay exact? */
 int freq_merge_fits(const struct freq *a, const struct freq *b);
 /* SpaceSaving's bound on any count's excess (0 while exact). */
@@ -204,6 +225,9 @@ struct rowset {
 void rowset_init(struct rowset *r, uint32_t cap);
 void rowset_free(struct rowset *r);
 int rowset_add(struct rowset *r, uint64_t h);
+/* Start loading the table slot h would go to (a hint: rows added a few
+ * at a time then miss the cache less). */
+void rowset_prefetch(const struct rowset *r, uint64_t h);
 int rowset_merge(struct rowset *a, const struct rowset *b);
 /* Rows equal to an earlier row: exact (*exact = 1) or estimated. */
 uint64_t rowset_dups(const struct rowset *r, int *exact);

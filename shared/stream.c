@@ -27,6 +27,21 @@
 
 #include "util.h"
 
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define SWAR 1		/* scan 8 bytes at a time (little-endian byte order) */
+#else
+#define SWAR 0
+#endif
+#define ONES 0x0101010101010101ULL
+#define HIGHS 0x8080808080808080ULL
+#define LOWS 0x7f7f7f7f7f7f7f7fULL
+
+/* The high bit of each byte of x that is zero, exactly. */
+static inline uint64_t zero_bytes(uint64_t x)
+{
+	return ~(((x & LOWS) + LOWS) | x | LOWS);
+}
+
 #define MAX_FIELDS 100000	/* per row, as csv.c */
 #define NEED 2			/* the parser needs more bytes */
 #define ZIN_SIZE ((size_t)1 << 16)
@@ -218,6 +233,7 @@ struct na_set {
 	const char **tok;
 	size_t *len;
 	size_t n;
+	uint64_t lens;		/* bit k: a token of k bytes (63: 63 or more) */
 };
 
 static int na_init(struct na_set *na, const char *list, struct mlci_err *err)
@@ -243,6 +259,7 @@ static int na_init(struct na_set *na, const char *list, struct mlci_err *err)
 			*comma = '\0';
 		na->tok[i] = s;
 		na->len[i] = strlen(s);
+		na->lens |= (uint64_t)1 << (na->len[i] < 63 ? na->len[i] : 63);
 		i++;
 		if (!comma)
 			break;
@@ -263,8 +280,11 @@ static int na_match(const struct na_set *na, const char *s, size_t len)
 {
 	size_t i;
 
+	if (!(na->lens >> (len < 63 ? len : 63) & 1))
+		return 0;	/* no token that long */
 	for (i = 0; i < na->n; i++)
-		if (na->len[i] == len && !memcmp(na->tok[i], s, len))
+		if (na->len[i] == len && (!len || (na->tok[i][0] == s[0] &&
+						   !memcmp(na->tok[i], s, len))))
 			return 1;
 	return 0;
 }
@@ -354,6 +374,7 @@ struct stream_priv {
 	size_t vcap;
 	size_t jguess;
 	uint32_t first_line;	/* line of the first object */
+	int blocks;		/* read as blocks by other streams (stream_block_open) */
 };
 
 #define OFF(p, q) ((p)->off + (uint64_t)((q) - (p)->buf))
@@ -425,9 +446,28 @@ static int check_text(struct stream *s, struct mlci_err *err)
 				  "a NUL byte: not a text file");
 	}
 	while (i < end) {
-		unsigned char c = b[i];
+		unsigned char c;
 		size_t n, want;
 
+#if SWAR
+		/* eight ASCII bytes at a time, counting the line ends */
+		while (i + 8 <= end) {
+			uint64_t w, nl;
+
+			memcpy(&w, b + i, 8);
+			if (w & HIGHS)
+				break;
+			nl = zero_bytes(w ^ (ONES * '\n'));
+			if (nl) {
+				p->v_line += (uint32_t)__builtin_popcountll(nl);
+				p->v_ls = p->off + i + (size_t)(63 - __builtin_clzll(nl)) / 8 + 1;
+			}
+			i += 8;
+		}
+		if (i >= end)
+			break;
+#endif
+		c = b[i];
 		if (c < 0x80) {
 			if (c == '\n') {
 				p->v_line++;
@@ -675,6 +715,20 @@ static int parse_record(struct stream *s, uint32_t *end_line,
 			const char d = p->delim;
 
 			cell = q;
+#if SWAR
+			while (e + 8 <= end) {
+				uint64_t word, hit;
+
+				memcpy(&word, e, 8);
+				hit = zero_bytes(word ^ (ONES * (unsigned char)d)) |
+					zero_bytes(word ^ (ONES * '\n'));
+				if (hit) {
+					e += __builtin_ctzll(hit) / 8;
+					break;
+				}
+				e += 8;
+			}
+#endif
 			while (e < end && *e != d && *e != '\n')
 				e++;
 			if (e >= end && !fin)
@@ -891,7 +945,7 @@ static int end_of_data(struct stream *s, struct mlci_err *err)
 		p->src.sha_live = 0;
 	}
 	if (p->src.hash_end == UINT64_MAX)
-		s->range_end = p->src.raw_off;
+		s->range_end = p->blocks ? p->src.hash_pos : p->src.raw_off;
 	return 0;
 }
 
@@ -1678,4 +1732,128 @@ void stream_close(struct stream *s)
 	free(s->fields);
 	free(s->path);
 	free(s);
+}
+
+/* ---- reading in blocks (see stream.h) ---- */
+
+int stream_can_split(const struct stream *s)
+{
+	const struct stream_priv *p = s->priv;
+	struct stat st;
+
+	return s->format == STREAM_CSV && !s->gzip && p->cr_decided &&
+		!p->crmode && s->nrecords == 0 && fstat(p->src.fd, &st) == 0 &&
+		S_ISREG(st.st_mode);
+}
+
+void stream_position(const struct stream *s, uint64_t *off, uint32_t *line,
+		     uint64_t *end_limit)
+{
+	const struct stream_priv *p = s->priv;
+
+	*off = OFF(p, p->buf + p->pos);
+	*line = p->line;
+	*end_limit = p->end_limit;
+}
+
+int stream_block_open(struct stream **out, const struct stream *parent,
+		      uint64_t from, uint64_t end_limit, int at_data_start,
+		      struct mlci_err *err)
+{
+	const struct stream_priv *pp = parent->priv;
+	struct stream *s = calloc(1, sizeof(*s));
+	struct stream_priv *p;
+
+	*out = NULL;
+	if (!s || !(s->priv = calloc(1, sizeof(*s->priv)))) {
+		free(s);
+		return OOM(err, parent->path);
+	}
+	p = s->priv;
+	p->src.fd = -1;
+	buf_init(&p->jb);
+	s->format = STREAM_CSV;
+	s->ncols = parent->ncols;
+	s->file_size = parent->file_size;
+	p->chunk = STREAM_BLOCK_CHUNK;
+	p->max_record = pp->max_record;
+	p->delim = pp->delim;
+	p->trim = pp->trim;
+	p->end_limit = end_limit;
+	p->sharded = 1;		/* no "no data rows" error: the caller counts */
+	p->have_columns = pp->have_columns;
+	p->at_data_start = at_data_start;
+	p->cr_decided = 1;
+	if (!(s->path = strdup(parent->path)))
+		goto oom;
+	/* the parent's NA tokens (the texts stay the parent's) */
+	p->na.n = pp->na.n;
+	p->na.lens = pp->na.lens;
+	p->na.tok = calloc(p->na.n ? p->na.n : 1, sizeof(*p->na.tok));
+	p->na.len = calloc(p->na.n ? p->na.n : 1, sizeof(*p->na.len));
+	if (!p->na.tok || !p->na.len)
+		goto oom;
+	memcpy(p->na.tok, pp->na.tok, p->na.n * sizeof(*p->na.tok));
+	memcpy(p->na.len, pp->na.len, p->na.n * sizeof(*p->na.len));
+	if (src_open(&p->src, s->path, err) < 0) {
+		stream_close(s);
+		return -1;
+	}
+	p->src.hash_end = 0;	/* hashes nothing */
+	if (p->src.gz || lseek(p->src.fd, (off_t)from, SEEK_SET) < 0) {
+		err_set(err, MLCI_EXIT_IOERR, s->path, "cannot seek: %s",
+			strerror(errno));
+		stream_close(s);
+		return -1;
+	}
+	p->src.raw_off = from;
+	p->off = from;
+	p->line = p->v_line = 1;
+	p->line_start = p->v_ls = from;
+	p->cap = p->chunk + 1;
+	s->fields = calloc(s->ncols ? s->ncols : 1, sizeof(*s->fields));
+	if (!(p->buf = malloc(p->cap)) || !s->fields)
+		goto oom;
+	p->buf[0] = '\0';
+	s->data_start = from;
+	*out = s;
+	return 0;
+oom:
+	stream_close(s);
+	return OOM(err, parent->path);
+}
+
+void stream_block_state(const struct stream *s, uint64_t *stop, uint32_t *line)
+{
+	const struct stream_priv *p = s->priv;
+
+	*stop = OFF(p, p->buf + p->pos);
+	*line = p->line;
+}
+
+int stream_hash_step(struct stream *s, size_t max, int *done,
+		     struct mlci_err *err)
+{
+	struct stream_priv *p = s->priv;
+	uint64_t end = p->src.hash_end != UINT64_MAX ? p->src.hash_end :
+		s->file_size, upto;
+
+	p->blocks = 1;
+	upto = end - p->src.hash_pos < max ? end : p->src.hash_pos + max;
+	if (p->src.hash_pos < end && hash_gap(&p->src, upto, err) < 0)
+		return -1;
+	*done = p->src.hash_pos >= end;
+	return 0;
+}
+
+int stream_blocks_end(struct stream *s, uint64_t nrecords, uint64_t first,
+		      uint64_t end, struct mlci_err *err)
+{
+	struct stream_priv *p = s->priv;
+
+	p->blocks = 1;
+	s->nrecords = nrecords;
+	s->first_record = first;
+	s->end_record = end;
+	return end_of_data(s, err);
 }

@@ -140,4 +140,41 @@ int stream_next(struct stream *s, struct mlci_err *err);
 /* Close and free; safe on NULL. */
 void stream_close(struct stream *s);
 
+/*
+ * Reading in blocks, for several threads. A plain (not gzip), regular,
+ * LF-ended CSV file whose stream is opened but not yet read from can be
+ * read as blocks by other streams, each over its own descriptor: a
+ * block stream parses from a given offset (a record boundary, or a
+ * guess at one: the caller checks its first record against where the
+ * block before it stopped), counts lines from 1 there, reads the
+ * records that begin before end_limit, and hashes nothing. The parent
+ * hashes the bytes (stream_hash_step, in order) and is ended with
+ * stream_blocks_end, which sets its counts and sha256 and raises the
+ * whole-file errors (no data rows) as stream_next would have.
+ */
+#define STREAM_BLOCK_CHUNK ((size_t)64 << 10)
+
+/* 1 when s can be read in blocks. */
+int stream_can_split(const struct stream *s);
+/* Where the first record is to be looked for (after the header, or a
+ * shard's first boundary), its line, and the shard's end_limit
+ * (UINT64_MAX for the whole file). */
+void stream_position(const struct stream *s, uint64_t *off, uint32_t *line,
+		     uint64_t *end_limit);
+/* A stream over parent's file parsing from offset from; at_data_start:
+ * the first row is the file's (for the --columns count message).
+ * Close it with stream_close. */
+int stream_block_open(struct stream **out, const struct stream *parent,
+		      uint64_t from, uint64_t end_limit, int at_data_start,
+		      struct mlci_err *err);
+/* After stream_next returned 0: the offset where the stream stopped
+ * (the next record's start, or the end) and the line there. */
+void stream_block_state(const struct stream *s, uint64_t *stop, uint32_t *line);
+/* Hash up to max more bytes of the parent's range; *done at its end. */
+int stream_hash_step(struct stream *s, size_t max, int *done,
+		     struct mlci_err *err);
+/* The parent's end after its blocks: counts, sha256, end-of-data errors. */
+int stream_blocks_end(struct stream *s, uint64_t nrecords, uint64_t first,
+		      uint64_t end, struct mlci_err *err);
+
 #endif

@@ -336,7 +336,12 @@ struct validate_opts {
 	const char *html;		/* the HTML profile, or NULL */
 	const char *codequality;	/* GitLab Code Quality JSON, or NULL */
 	const char *junit;		/* JUnit XML, or NULL */
+	unsigned threads;		/* reading threads; 0: the online CPUs, at
+					 * most VALIDATE_DEFAULT_THREADS */
 };
+
+#define VALIDATE_MAX_THREADS 64
+#define VALIDATE_DEFAULT_THREADS 8
 
 struct validate_result {
 	size_t rows, cols;
@@ -354,7 +359,9 @@ struct validate_result {
 /*
  * Read the data (one pass), compute statistics, infer and/or check the
  * schema, and write the report (and inferred schema) atomically: both or
- * none. With nshards: write shard K's partial report. With nmerge: merge
+ * none. A plain CSV file of two blocks (1 MiB) or more is read on
+ * o->threads threads (see validate.c: the report does not depend on the
+ * count). With nshards: write shard K's partial report. With nmerge: merge
  * partial reports into the report. Errors: 64 bad options (a shard spec
  * out of range, --infer-schema with a shard, data options with --merge),
  * 65/66 data, schema or parts (not the shards of one run, one missing or

@@ -616,6 +616,79 @@ static void test_stream__shards_partition_the_records(void **state)
 	}
 }
 
+/* Blocks: the parent opened, its records read by block streams chained
+ * at each block's stop (lines relative, rebased), equal the whole read;
+ * the parent hashes the file in steps. For block sizes 1 to 40 bytes. */
+static void test_stream__blocks_chain_to_the_whole(void **state)
+{
+	char text[16384];
+	unsigned seed;
+	struct stream_opts so;
+	struct mlci_err err = {0};
+
+	for (seed = 0; seed < 40; seed++) {
+		size_t n = random_csv(text, sizeof(text), seed, 0), bsz;
+		const char *p = write_tmp(text, n);
+		struct table whole;
+
+		stream_opts_init(&so);
+		so.csv.trim = seed % 2;
+		if (read_stream(&whole, p, &so, 0, 0, 0, &err) < 0)
+			fail_msg("%s", err.msg);
+		for (bsz = 1; bsz <= 40; bsz += 13) {
+			struct stream *par = NULL, *b = NULL;
+			struct table all;
+			uint64_t R, lim, from, nrec = 0, k;
+			uint32_t L0, stop_line = 0;
+			long base;
+			int done = 0, rc;
+			char sha[SHA256_HEX_LEN + 1];
+
+			assert_int_equal(stream_open(&par, p, &so, &err), 0);
+			assert_true(stream_can_split(par));
+			stream_position(par, &R, &L0, &lim);
+			memset(&all, 0, sizeof(all));
+			all.ncols = par->ncols;
+			from = R;
+			base = (long)L0;
+			for (k = 0; from < n || k == 0; k++) {
+				uint64_t end = R + (k + 1) * bsz;
+				size_t i;
+
+				assert_int_equal(stream_block_open(&b, par, from,
+								   end >= n ? UINT64_MAX : end,
+								   k == 0, &err), 0);
+				while ((rc = stream_next(b, &err)) > 0) {
+					table_add(&all, b);
+					for (i = 0; i < all.ncols; i++)
+						all.line[(all.nrows - 1) * all.ncols + i] +=
+							(uint32_t)(base - 1);
+					nrec++;
+				}
+				if (rc < 0)
+					fail_msg("block %u from %u: %ld:%ld %s", (unsigned)k,
+						 (unsigned)from, err.line, err.col, err.msg);
+				stream_block_state(b, &from, &stop_line);
+				base += (long)stop_line - 1;
+				stream_close(b);
+				if (end >= n)
+					break;
+			}
+			while (!done)
+				assert_int_equal(stream_hash_step(par, 7, &done, &err), 0);
+			assert_int_equal(stream_blocks_end(par, nrec, R, from, &err), 0);
+			sha256_buf(text, n, sha);
+			assert_string_equal(par->sha256, sha);
+			assert_int_equal(par->nrecords, whole.nrows);
+			stream_close(par);
+			tables_equal(&all, &whole);
+			table_free(&all);
+		}
+		table_free(&whole);
+		unlink(p);
+	}
+}
+
 /* A quoted newline exactly at (and just before) a shard's offset: pad
  * the first record so that it lands there, for every N and K. */
 static void test_stream__shard_offset_inside_quotes(void **state)
@@ -1009,6 +1082,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_stream__header_and_rows),
+		cmocka_unit_test(test_stream__blocks_chain_to_the_whole),
 		cmocka_unit_test(test_stream__quoting_rfc4180),
 		cmocka_unit_test(test_stream__crlf_and_bom),
 		cmocka_unit_test(test_stream__delimiter_and_tab),

@@ -1,0 +1,123 @@
+# mlci-validate-data --threads: a plain CSV file is read in blocks on
+# several threads, and the report is byte-identical whatever the thread
+# count. MLCI_VALIDATE_BLOCK_SIZE (a test-only variable: the block size
+# in bytes) makes a small file many blocks, so that block boundaries
+# fall inside quoted fields spanning lines, blank lines and CRLF line
+# ends, and columns go past every exact cap (sketches).
+export SOURCE_DATE_EPOCH=1700000000
+V=$BIN/mlci-validate-data
+unset CI_NODE_INDEX CI_NODE_TOTAL MLCI_THREADS
+
+/usr/bin/python3 - <<'PY'
+import numpy as np
+rng = np.random.default_rng(11)
+n = 40000
+xs = rng.normal(5, 2, n)
+zs = rng.zipf(1.1, n) % 20000
+with open("t.csv", "w", newline="") as f:
+    f.write("x,id,z,k,note,late,y\n")
+    for i in range(n):
+        j = i - 1 if i % 997 == 996 else i      # a repeated row now and then
+        x = xs[j]
+        z = zs[j]
+        note = ('"multi\nline, %d"' % (j % 13)) if j % 29 == 0 else \
+               ('"say ""%d"""' % (j % 5)) if j % 31 == 0 else "plain%d" % (j % 40)
+        late = "oops" if j == 31234 else str(j % 100)
+        miss = "" if j % 53 == 0 else "%.9g" % x
+        end = "\r\n" if j % 7 == 0 else "\n"
+        f.write("%s,id%d,z%d,%d,%s,%s,%d%s" % (miss, j, z, j % 7, note, late, j % 3, end))
+        if i % 1000 == 500:
+            f.write("\n")                        # a blank line
+PY
+
+report() {	# THREADS BLOCK OUT ARGS...: a report with that many threads and blocks
+	t=$1; b=$2; o=$3; shift 3
+	MLCI_VALIDATE_BLOCK_SIZE=$b "$V" "$@" --threads "$t" --out "$o" >"$o.out" 2>"$o.err"
+	echo $? >"$o.rc"
+}
+same() {	# NAME A B: the runs' reports, output and exit codes are identical
+	if { [ ! -e "$2" ] && [ ! -e "$3" ] || cmp -s "$2" "$3"; } &&
+	   cmp -s "$2.out" "$3.out" && cmp -s "$2.err" "$3.err" &&
+	   cmp -s "$2.rc" "$3.rc"; then ok "$1"
+	else not_ok "$1" "$(cat "$2.err" "$3.err" | head -c 300)"; fi
+}
+
+report 1 1000000000 one.json --data t.csv --label y
+json_is one.json 'j["rows"], sorted(c["name"] for c in j["columns"] if "sketch_error" in c), j["duplicate_rows"]' \
+	"(40000, ['id', 'x', 'z'], 40)" "one thread: past the exact caps, repeated rows found"
+json_is one.json '[c["type"] for c in j["columns"] if c["name"] == "late"]' "['string']" \
+	"a late non-number makes a string column"
+for b in 1000 4096 65536; do
+	for t in 2 3; do
+		report $t $b r$t-$b.json --data t.csv --label y
+		same "--threads $t, blocks of $b bytes: the same report as one thread" one.json r$t-$b.json
+	done
+done
+report 2 1 tiny.json --data t.csv --label y
+same "one-byte blocks: the same report" one.json tiny.json
+
+# a schema check and an inferred schema
+"$V" --data t.csv --label y --infer-schema schema.json --out s0.json >/dev/null 2>&1
+report 1 1000000000 c1.json --data t.csv --schema schema.json
+report 3 2000 c3.json --data t.csv --schema schema.json
+same "a schema check: the same report on 3 threads" c1.json c3.json
+
+# shards read on threads: the same partial reports, and the same merge
+for k in 1 2 3; do
+	report 1 1000000000 p1.$k.json --data t.csv --label y --shard $k/3
+	report 3 3000 p3.$k.json --data t.csv --label y --shard $k/3
+	same "shard $k/3: the same partial report on 3 threads" p1.$k.json p3.$k.json
+done
+"$V" --merge p3.1.json p3.2.json p3.3.json --out merged.json >/dev/null 2>&1 &&
+	ok "the threaded shards merge" || not_ok "the threaded shards merge"
+json_is merged.json 'j["rows"], j["duplicate_rows"]' "(40000, 40)" "the merge counts every row once"
+
+# errors: the first bad record in file order, at its line and column
+cp t.csv bad.csv
+printf '1,2,3\n' >>bad.csv
+cat t.csv >>bad.csv
+report 1 1000000000 e1.json --data bad.csv
+report 3 1500 e3.json --data bad.csv
+same "a short row: the same error on 3 threads" e1.json e3.json
+grep -q "^mlci-validate-data: bad.csv:[0-9]*:[0-9]*: row has 3 fields, expected 7" e3.json.err &&
+	ok "the error names the line and column" || not_ok "the error names the line and column" "$(cat e3.json.err)"
+cp t.csv enc.csv
+printf '1,id,z,1,caf\351,1,1\n' >>enc.csv
+printf '1,2\n' >>enc.csv
+report 1 1000000000 u1.json --data enc.csv
+report 2 1200 u2.json --data enc.csv
+same "bad UTF-8 near the end: the same error on 2 threads" u1.json u2.json
+
+# what cannot be split is read on one thread: gzip, a pipe, JSON Lines
+gzip -c t.csv >t.csv.gz
+report 1 1000000000 g1.json --data t.csv.gz --label y
+report 3 1000 g3.json --data t.csv.gz --label y
+same "gzip: the same report on 3 threads" g1.json g3.json
+MLCI_VALIDATE_BLOCK_SIZE=1000 "$V" --data /dev/stdin --label y --threads 3 --out pipe.json <t.csv >/dev/null 2>&1
+json_is pipe.json 'j["rows"], j["columns"] == json.load(open("one.json"))["columns"]' "(40000, True)" \
+	"a pipe: the same columns as the file"
+
+# the option
+expect_exit 64 "--threads 0: 64" "$V" --data t.csv --threads 0 --out r.json
+err_is "^mlci-validate-data: --threads: expected 1 to 64" "--threads 0: one line"
+MLCI_THREADS=2 MLCI_VALIDATE_BLOCK_SIZE=5000 "$V" --data t.csv --label y --out env.json >/dev/null 2>&1
+cmp -s one.json env.json && ok "MLCI_THREADS: the same report" || not_ok "MLCI_THREADS: the same report"
+
+# ci/gen-big-csv data (64 MB, 128 blocks): the same report on 1 and 8
+# threads, and memory bounded on 8 (the bound is for the plain build:
+# the sanitizers' shadow memory would be counted too)
+if [ "${MLCI_VALGRIND:-0}" = 1 ]; then
+	tally; exit 0	# 64 MB at valgrind's pace: minutes; the plain run checks it
+fi
+"$TOP/ci/gen-big-csv" 64 big.csv
+"$V" --data big.csv --threads 1 --out big1.json >/dev/null 2>&1
+/usr/bin/time -f %M -o rss "$V" --data big.csv --threads 8 --out big8.json >/dev/null 2>&1
+cmp -s big1.json big8.json && ok "64 MB file: the same report on 8 threads" ||
+	not_ok "64 MB file: the same report on 8 threads"
+rss=$(tail -n 1 rss)
+case $BIN in
+*asan*|*valgrind*|*fuzz*) ok "peak RSS on 8 threads: $((rss / 1024)) MB (not checked in this build)";;
+*) [ "$rss" -lt $((64 * 1024)) ] && ok "peak RSS on 8 threads under 64 MB ($((rss / 1024)) MB)" ||
+	not_ok "peak RSS on 8 threads under 64 MB" "$((rss / 1024)) MB";;
+esac
+rm -f big.csv
