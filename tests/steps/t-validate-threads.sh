@@ -97,6 +97,34 @@ MLCI_VALIDATE_BLOCK_SIZE=1000 "$V" --data /dev/stdin --label y --threads 3 --out
 json_is pipe.json 'j["rows"], j["columns"] == json.load(open("one.json"))["columns"]' "(40000, True)" \
 	"a pipe: the same columns as the file"
 
+# personal data and schema constraints on the threaded path: planted
+# e-mails in a column, a pattern and a unique column, on 1, 2 and 3
+# threads with small blocks: the same report (tallies, counts, firsts)
+/usr/bin/python3 -c '
+import random
+r = random.Random(5)
+with open("pc.csv", "w") as f:
+    f.write("id,mail,code,v\n")
+    for i in range(6000):
+        mail = "user%d@example.org" % r.randint(0, 500) if r.random() < 0.7 else "none"
+        code = "AB%04d" % r.randint(0, 9999) if r.random() < 0.99 else "bad-%d" % i
+        f.write("%d,%s,%s,%.3f\n" % (i if i != 4000 else 17, mail, code, r.random()))'
+printf '%s' '{"kind": "mlci.schema", "schema_version": 1, "columns": [{"name": "id", "type": "integer", "unique": true}, {"name": "mail", "type": "string"}, {"name": "code", "type": "string", "pattern": "^AB[0-9]{4}$"}, {"name": "v", "type": "number"}]}' >pc-schema.json
+for n in 1 2 3; do
+	report $n 4000 pc$n.json --data pc.csv --schema pc-schema.json
+done
+same "personal data and constraints: the same report on 2 threads" pc1.json pc2.json
+same "personal data and constraints: the same report on 3 threads" pc1.json pc3.json
+json_is pc2.json 'sorted((a["code"], a.get("column"), a.get("count")) for a in j["anomalies"] if a["code"] in ("pii", "pattern_mismatch", "duplicate_values"))[:2], [c["pii"]["matches"] for c in j["columns"] if c["name"] == "mail"]' \
+	"$(/usr/bin/python3 -c '
+import csv, re
+rows = list(csv.DictReader(open("pc.csv")))
+ids = [r["id"] for r in rows]
+bad = sum(1 for r in rows if not re.search(r"^AB[0-9]{4}$", r["code"]))
+mails = sum(1 for r in rows if "@" in r["mail"])
+print(([("duplicate_values", "id", len(ids) - len(set(ids))), ("pattern_mismatch", "code", bad)], [{"email": mails}]))')" \
+	"threaded: the repeated id, the pattern mismatches and the e-mail tally, as counted in Python"
+
 # the option
 expect_exit 64 "--threads 0: 64" "$V" --data t.csv --threads 0 --out r.json
 err_is "^mlci-validate-data: --threads: expected 1 to 64" "--threads 0: one line"
