@@ -1745,9 +1745,9 @@ oom:
 	return NULL;
 }
 
-static json_t *build_schema(const struct validate_opts *o, const char *data,
-			    const char *data_sha, const struct data_stats *s,
-			    const char *label, struct mlci_err *err)
+static json_t *build_schema(const struct validate_opts *o,
+			    const struct data_stats *s, const char *label,
+			    struct mlci_err *err)
 {
 	struct schema sc;
 	json_t *art;
@@ -1768,8 +1768,6 @@ static json_t *build_schema(const struct validate_opts *o, const char *data,
 			OOM(err);
 		}
 	}
-	(void)data;
-	(void)data_sha;
 	schema_free(&sc);
 	return art;
 }
@@ -1888,7 +1886,7 @@ static int finish(const struct validate_opts *o, struct pass *p,
 	    lc_checks(p->pii, p->leak, &s, label, &a, err) < 0)
 		goto out;
 	if (o->infer_schema) {
-		if (!(inferred = build_schema(o, data, data_sha, &s, label, err)) ||
+		if (!(inferred = build_schema(o, &s, label, err)) ||
 		    lc_scrub_schema(inferred, p->pii, err) < 0 ||
 		    out_write(&w, o->infer_schema, inferred, err) < 0)
 			goto out;
