@@ -26,30 +26,85 @@ void moments_init(struct moments *m)
 	m->min = m->max = NAN;
 }
 
+void moments_fold(struct moments *m)
+{
+	uint32_t k = m->npend, i;
+	uint64_t n0;
+	long double s0 = 0, s1 = 0, q0 = 0, q1 = 0, s, mb, d;
+
+	if (!k)
+		return;
+	for (i = 0; i + 1 < k; i += 2) {
+		s0 += m->pend[i];
+		s1 += m->pend[i + 1];
+	}
+	if (i < k)
+		s0 += m->pend[i];
+	s = s0 + s1;
+	mb = s / (long double)k;
+	for (i = 0; i + 1 < k; i += 2) {
+		long double a = (long double)m->pend[i] - mb;
+		long double b = (long double)m->pend[i + 1] - mb;
+
+		q0 += a * a;
+		q1 += b * b;
+	}
+	if (i < k) {
+		long double a = (long double)m->pend[i] - mb;
+
+		q0 += a * a;
+	}
+	n0 = m->n - k;
+	m->npend = 0;
+	if (!n0) {
+		m->sum = s;
+		m->mean = mb;
+		m->m2 = q0 + q1;
+		return;
+	}
+	d = mb - m->mean;
+	m->mean += d * ((long double)k / (long double)m->n);
+	m->m2 += q0 + q1 + d * d * ((long double)n0 * (long double)k /
+				    (long double)m->n);
+	m->sum += s;
+}
+
 void moments_add(struct moments *m, double x)
 {
-	long double d = (long double)x - m->mean;
+	m->pend[m->npend++] = x;
+	if (!m->n++) {
+		m->min = m->max = x;
+	} else {
+		m->min = x < m->min ? x : m->min;
+		m->max = x > m->max ? x : m->max;
+	}
+	if (m->npend == MOMENTS_BLOCK)
+		moments_fold(m);
+}
 
-	m->n++;
-	m->sum += x;
-	m->mean += d / (long double)m->n;
-	m->m2 += d * ((long double)x - m->mean);
-	if (m->n == 1 || x < m->min)
-		m->min = x;
-	if (m->n == 1 || x > m->max)
-		m->max = x;
+/* The readers take a const struct: folding what waits does not change
+ * what it stands for (the object is never const). */
+static const struct moments *folded(const struct moments *m)
+{
+	if (m->npend)
+		moments_fold((struct moments *)m);
+	return m;
 }
 
 void moments_merge(struct moments *a, const struct moments *b)
 {
-	long double na = (long double)a->n, nb = (long double)b->n, n, d;
+	long double na, nb, n, d;
 
+	moments_fold(a);
+	folded(b);
 	if (!b->n)
 		return;
 	if (!a->n) {
 		*a = *b;
 		return;
 	}
+	na = (long double)a->n;
+	nb = (long double)b->n;
 	n = na + nb;
 	d = b->mean - a->mean;
 	a->mean += d * (nb / n);
@@ -64,6 +119,7 @@ void moments_merge(struct moments *a, const struct moments *b)
 
 double moments_mean(const struct moments *m)
 {
+	folded(m);
 	if (!m->n)
 		return NAN;
 	return (double)(m->sum / (long double)m->n);
@@ -74,6 +130,7 @@ double moments_std(const struct moments *m)
 	double big;
 	int e;
 
+	folded(m);
 	if (m->n < 2)
 		return NAN;
 	big = fabs(m->min) > fabs(m->max) ? fabs(m->min) : fabs(m->max);
@@ -636,6 +693,7 @@ json_t *colacc_to_json(const struct colacc *a)
 	if (a->all_num) {
 		json_t *m = json_object();
 
+		folded(&a->mom);
 		json_object_set_new(m, "n", json_integer((json_int_t)a->mom.n));
 		json_object_set_new(m, "sum", ld_json(a->mom.sum));
 		json_object_set_new(m, "mean", ld_json(a->mom.mean));

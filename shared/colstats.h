@@ -8,8 +8,8 @@
  * Per column: count and missing; type evidence (every value an integer
  * / a number / true-false, and the first value that is not, with its
  * line and column); for numbers (while every value is one) the moments
- * (count, sum, mean and M2 in long double, merged with Chan et al.'s
- * parallel formula; min, max), a KLL sketch and the distinct numbers
+ * (count, sum, mean and M2 in long double, added in blocks and merged
+ * with Chan et al.'s parallel formula; min, max), a KLL sketch and the distinct numbers
  * (by value: 1 and 1.0 are one); for every column the distinct strings
  * and the value frequencies (see sketch.h). A column of numbers does not
  * need its values' frequencies (quantiles describe it): once it has more
@@ -43,14 +43,25 @@
 #include "error.h"
 #include "sketch.h"
 
+/* Values wait in pend until MOMENTS_BLOCK of them are there, then enter
+ * sum, mean and m2 as one block (its sum, and its M2 about its own mean,
+ * merged with Chan et al.'s formula): no division per value, and at
+ * least Welford's accuracy. n, min and max count every value at once;
+ * the readers below fold what waits first. */
+#define MOMENTS_BLOCK 64
+
 struct moments {
 	uint64_t n;
-	long double sum, mean, m2;
+	long double sum, mean, m2;	/* of the n - npend folded values */
 	double min, max;
+	uint32_t npend;
+	double pend[MOMENTS_BLOCK];
 };
 
 void moments_init(struct moments *m);
 void moments_add(struct moments *m, double x);
+/* Fold the waiting values into sum, mean and m2. */
+void moments_fold(struct moments *m);
 void moments_merge(struct moments *a, const struct moments *b);
 /* sum / n (NaN when empty). */
 double moments_mean(const struct moments *m);

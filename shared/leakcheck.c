@@ -68,7 +68,8 @@ void lc_pii_free(struct lc_pii *p)
 /*
  * Could s be of any type pii_classify knows? A quick scan that lets
  * through a superset: an '@' (email), a ':' or three dots (IP), 7 digits
- * or more (phone, card), two letters first and two digits (IBAN), a blank or
+ * or more (phone, card) unless the value is a plain decimal number of
+ * fewer than 13 digits, two letters first and two digits (IBAN), a blank or
  * comma inside the value with a capital or non-ASCII letter (person
  * names have two words). Most values of most columns fail it, so the
  * detectors run on few of them.
@@ -77,7 +78,7 @@ int lc_pii_candidate(const char *s)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	size_t digits = 0, dots = 0, n = 0;
-	int sep = 0, cap = 0, started = 0;
+	int sep = 0, cap = 0, started = 0, plain = 1;
 	unsigned char first[4];
 
 	while (*p == ' ' || *p == '\t')
@@ -93,12 +94,22 @@ int lc_pii_candidate(const char *s)
 			digits++;
 		else if (c == '.')
 			dots++;
-		else if ((c == ' ' || c == '\t' || c == ',') && started)
-			sep = 1;
-		else if ((c >= 'A' && c <= 'Z') || c >= 0x80)
-			cap = 1;
+		else if (c == '-' && !n)
+			;	/* a sign */
+		else {
+			plain = 0;
+			if ((c == ' ' || c == '\t' || c == ',') && started)
+				sep = 1;
+			else if ((c >= 'A' && c <= 'Z') || c >= 0x80)
+				cap = 1;
+		}
 		started = 1;
 	}
+	/* a decimal number ([-]digits[.digits]) is of no type unless it
+	 * could be a card (13 digits or more): a phone number needs a '+', a
+	 * '(' or three groups, an IP address three dots */
+	if (plain && dots <= 1 && digits < 13)
+		return 0;
 	if (digits >= 7 || dots >= 3 || (sep && cap))
 		return 1;
 	/* an IBAN: a country code, and check digits somewhere after it */

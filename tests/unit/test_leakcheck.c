@@ -76,11 +76,29 @@ static void test_leakcheck__the_scan_passes_every_value_a_detector_accepts(void 
 		buf[n] = '\0';
 		superset(buf);
 	}
+	/* numbers and number-like strings, which the scan skips when plain */
+	for (i = 0; i < 300000; i++) {
+		static const char num[] = "0123456789012345678901234567890123456789.-+ ";
+		size_t n, j;
+
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		n = 1 + x % 20;
+		for (j = 0; j < n; j++) {
+			x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+			buf[j] = num[x % (j ? sizeof(num) - 1 : 12)];
+		}
+		buf[n] = '\0';
+		superset(buf);
+	}
 	/* and it does skip plain values */
 	assert_false(lc_pii_candidate("42"));
 	assert_false(lc_pii_candidate("Bachelors"));
 	assert_false(lc_pii_candidate("United-States"));
 	assert_false(lc_pii_candidate("3.14159"));
+	assert_false(lc_pii_candidate("-0.3315521"));
+	assert_false(lc_pii_candidate("123456789012"));
+	assert_true(lc_pii_candidate("4111111111111111"));
+	assert_true(lc_pii_candidate("+1.2345678"));
 }
 
 static void test_leakcheck__tallies_merge_through_their_state(void **state)
