@@ -128,6 +128,15 @@ void lc_pii_add(struct lc_pii *p, size_t col, const char *s)
 		pii_col_add(&p->col[col], s);
 }
 
+void lc_pii_add_number(struct lc_pii *p, size_t col, const char *s,
+		       size_t len)
+{
+	if (col < p->ncols && len < 13 && s[0] != '+')
+		p->col[col].values++;
+	else
+		lc_pii_add(p, col, s);
+}
+
 int lc_pii_merge(struct lc_pii *a, const struct lc_pii *b,
 		 struct mlci_err *err)
 {

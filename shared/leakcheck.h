@@ -108,6 +108,13 @@ int lc_pii_candidate(const char *s);
 /* One value of column col; NULL when missing. */
 void lc_pii_add(struct lc_pii *p, size_t col, const char *s);
 
+/* lc_pii_add of a value colacc_number read as a number (len bytes):
+ * one shorter than 13 bytes that does not begin with '+' has too few
+ * digits for a card, no '+', '(' or three digit groups for a phone and
+ * no three dots for an IP address, and is counted without a scan. */
+void lc_pii_add_number(struct lc_pii *p, size_t col, const char *s,
+		       size_t len);
+
 /* b's counts into a's (shards of one run: same mode, same columns). */
 int lc_pii_merge(struct lc_pii *a, const struct lc_pii *b,
 		 struct mlci_err *err);

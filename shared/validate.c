@@ -2589,7 +2589,9 @@ static int blk_acc(struct par *x, struct blk *b, size_t c0, size_t c1,
 			pre.v = pre.ok ? cl->u.v : 0;
 			/* personal data: a tally per column, so columns
 			 * may go on different threads */
-			if (p->pii)
+			if (p->pii && pre.ok)
+				lc_pii_add_number(p->pii, c, s, len);
+			else if (p->pii)
 				lc_pii_add(p->pii, c, s);
 			if (colacc_add_parsed(&p->acc[c], s, len,
 					      pre.ok ? NULL : &cl->u.hash, line, col,
