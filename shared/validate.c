@@ -328,13 +328,22 @@ static int pass_add(struct pass *p, const struct stream_field *f,
 				s = p->lbuf;
 			}
 		}
+		struct colacc_num pre = { 0 };
+
 		if (s)
 			ch = sketch_hash(s, len);
-		if (p->pii)
+		/* a column of numbers so far: the number read once, for the
+		 * accumulator and the personal-data tally */
+		if (s && p->acc[c].all_num)
+			pre.ok = colacc_number(s, len, &pre.v, &pre.is_int) == 0;
+		if (p->pii && pre.ok)
+			lc_pii_add_number(p->pii, c, s, len);
+		else if (p->pii)
 			lc_pii_add(p->pii, c, s);
 		if (p->leak)
 			lc_leak_cell(p->leak, c, s, ch);
-		if (colacc_add(&p->acc[c], s, len, ch, f[c].line, f[c].col, err) < 0)
+		if (colacc_add_parsed(&p->acc[c], s, len, &ch, f[c].line, f[c].col,
+				      p->acc[c].all_num ? &pre : NULL, err) < 0)
 			return -1;
 		if (s && p->chk && p->sidx[c] >= 0 &&
 		    check_cell(&p->chk[c], &sc->cols[p->sidx[c]], s, len,
