@@ -58,7 +58,16 @@
 
 /* 64-bit hash of n bytes; sketch_mix is a bijective finaliser. */
 uint64_t sketch_hash(const void *p, size_t n);
-uint64_t sketch_mix(uint64_t x);
+
+static inline uint64_t sketch_mix(uint64_t x)
+{
+	x ^= x >> 30;
+	x *= 0xbf58476d1ce4e5b9ULL;
+	x ^= x >> 27;
+	x *= 0x94d049bb133111ebULL;
+	x ^= x >> 31;
+	return x;
+}
 
 /* ---- KLL quantile sketch ---- */
 

@@ -586,9 +586,62 @@ static void test_sketch__rows_exact_and_sampled(void **state)
 	rowset_free(&r);
 }
 
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Short values (the two-word path) and long ones: a million numbers as
+ * text without a collision, every output bit set about half the time,
+ * and a flip of any one bit of a value of 1 to 40 bytes changes the hash
+ * (and about half its bits, on average). */
+static void test_sketch__hash_spreads_short_and_long_values(void **state)
+{
+	size_t n = 1000000, i, b, len, pos, ones[64] = { 0 };
+	uint64_t *h = malloc(n * sizeof(*h));
+	char buf[64];
+	double flips = 0, trials = 0;
+
+	assert_non_null(h);
+	for (i = 0; i < n; i++) {
+		int k = snprintf(buf, sizeof(buf), i % 2 ? "%zu" : "-%zu.%03zu",
+				 i / 2, i % 1000);
+
+		h[i] = sketch_hash(buf, (size_t)k);
+		for (b = 0; b < 64; b++)
+			ones[b] += h[i] >> b & 1;
+	}
+	for (b = 0; b < 64; b++)
+		assert_true(ones[b] > n / 2 - n / 100 && ones[b] < n / 2 + n / 100);
+	qsort(h, n, sizeof(*h), cmp_u64);
+	for (i = 1; i < n; i++)
+		assert_true(h[i] != h[i - 1]);
+	free(h);
+	for (len = 1; len <= 40; len++) {
+		for (i = 0; i < len; i++)
+			buf[i] = (char)('a' + (i * 7 + len) % 26);
+		for (pos = 0; pos < len; pos++) {
+			for (b = 0; b < 8; b++) {
+				uint64_t a0 = sketch_hash(buf, len), a1;
+
+				buf[pos] ^= (char)(1 << b);
+				a1 = sketch_hash(buf, len);
+				buf[pos] ^= (char)(1 << b);
+				assert_true(a0 != a1);
+				flips += __builtin_popcountll(a0 ^ a1);
+				trials++;
+			}
+		}
+	}
+	assert_true(flips / trials > 28 && flips / trials < 36);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_sketch__hash_spreads_short_and_long_values),
 		cmocka_unit_test(test_sketch__kll_exact_while_small),
 		cmocka_unit_test(test_sketch__kll_within_stated_error),
 		cmocka_unit_test(test_sketch__kll_histogram),
