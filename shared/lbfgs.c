@@ -16,6 +16,8 @@ void lbfgs_defaults(struct lbfgs_params *p)
 	p->gtol = 1e-8;
 	p->ftol = 64 * DBL_EPSILON;
 	p->max_ls = 50;
+	p->on_iter = NULL;
+	p->on_iter_ctx = NULL;
 }
 
 const char *lbfgs_stop_name(enum lbfgs_stop s)
@@ -239,6 +241,8 @@ int lbfgs_minimize(size_t n, double *x, lbfgs_fn fn, void *ctx,
 		}
 		memcpy(x, xt, n * sizeof(*x));
 		memcpy(g, gt, n * sizeof(*g));
+		if (p->on_iter)
+			p->on_iter(p->on_iter_ctx, iter, fnew);
 		if (absmax(g, n) <= p->gtol) {
 			f = fnew;
 			r->stop = LBFGS_GTOL;

@@ -23,6 +23,10 @@ struct lbfgs_params {
 	double gtol;		/* stop when max |g_i| <= gtol (default 1e-8) */
 	double ftol;		/* relative reduction test (default 64 * DBL_EPSILON) */
 	int max_ls;		/* function evaluations per line search (default 50) */
+	/* called after each accepted step with its number (1, 2, ...) and
+	 * the objective there; NULL: not called */
+	void (*on_iter)(void *ctx, long iter, double f);
+	void *on_iter_ctx;
 };
 
 enum lbfgs_stop {

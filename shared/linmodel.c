@@ -497,6 +497,14 @@ static double lin_score(const struct model *m, const struct lin_body *b,
 	return tss > 0 ? 1 - rss / tss : (rss == 0 ? 1 : 0);
 }
 
+/* L-BFGS's objective after each step, for training.loss_curve (a failed
+ * append shows as a curve shorter than the iterations). */
+static void curve_add(void *ctx, long iter, double f)
+{
+	(void)iter;
+	json_array_append_new(ctx, json_real(f));
+}
+
 static int lin_fit(struct model *m, const void *hp, const struct fit_data *d,
 		   struct fit_report *rep, json_t *t, struct mlci_err *err)
 {
@@ -505,7 +513,7 @@ static int lin_fit(struct model *m, const void *hp, const struct fit_data *d,
 	struct fit_summary s;
 	struct lbfgs_params lp;
 	size_t p = m->prep.nout;
-	json_t *loss;
+	json_t *loss, *curve;
 	int rc;
 
 	if (!b)
@@ -523,8 +531,19 @@ static int lin_fit(struct model *m, const void *hp, const struct fit_data *d,
 		lbfgs_defaults(&lp);
 		lp.max_iter = h->max_iter;
 		lp.gtol = h->tol;
+		curve = json_array();
+		if (!curve)
+			return err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
+		lp.on_iter = curve_add;
+		lp.on_iter_ctx = curve;
 		rc = logistic_fit(d->X, d->yc, d->n, p, m->nclasses, h->C, &lp,
 				  b->coef, b->intercept, &s, err);
+		if (rc == 0 && json_array_size(curve) != (size_t)s.iterations)
+			rc = err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
+		if (rc == 0)
+			json_object_set_new(t, "loss_curve", curve);
+		else
+			json_decref(curve);
 	}
 	if (rc < 0)
 		return -1;

@@ -18,6 +18,9 @@
  *   training       {accuracy | r2, n_rows, n_features_in, n_features_out,
  *                  seed; linear families: iterations, evaluations,
  *                  converged, stop, loss {objective, log_loss | mse};
+ *                  logistic: loss_curve (objective / (C n) after each
+ *                  L-BFGS step; every number array here is a curve for
+ *                  --tensorboard, tfevents.h);
  *                  trees: n_nodes, n_leaves, depth, max_features; forests
  *                  also n_trees, oob_score, oob_rows}
  *   data_sha256    sha256 of the training CSV (also inputs[role=data])
@@ -213,17 +216,24 @@ struct train_opts {
 	const char *exclude;		/* comma-separated, or NULL */
 	struct csv_opts csv;
 	const char *label_suffix;	/* dropped from label values, or NULL */
+	const char *tensorboard;	/* a directory for the curves' event
+					 * file (tfevents.h), or NULL */
 };
 
 struct train_result {
 	const char *task;		/* static */
 	size_t n_rows, n_features_in, n_features_out, nclasses;
 	struct fit_report fit;
+	char *tensorboard_path;		/* the event file written (malloc'd:
+					 * the caller frees it), or NULL */
+	long tensorboard_points;	/* points in it (0: no curve, no file) */
 };
 
 /*
  * Train o->model on o->data and write o->out atomically (nothing is left
- * there on failure). Errors: unknown model or parameter, bad --features
+ * there on failure). With o->tensorboard, the training section's curves
+ * also go to an event file in that directory, written before model.json
+ * and removed if model.json cannot be written. Errors: unknown model or parameter, bad --features
  * usage: 64; data problems (missing label column, non-numeric label for
  * a regressor, a single class, ...): 65 naming the file; 66 missing file;
  * 73/74 output.

@@ -8,6 +8,7 @@
 
 #include "artifact.h"
 #include "linmodel.h"
+#include "tfevents.h"
 #include "util.h"
 
 /* Largest dense design matrix training will build (doubles: 2 GiB). */
@@ -406,7 +407,25 @@ int train_run(const struct train_opts *o, struct train_result *res,
 	    json_object_set(art, "training", training) < 0 ||
 	    json_object_set_new(art, "data_sha256", json_string(f.sha256)) < 0)
 		goto oom;
+	if (o->tensorboard) {
+		char when[32];
+		long long epoch;
+
+		if (artifact_time(when, &epoch, err) < 0)
+			goto out;
+		res->tensorboard_points = tfevents_write(o->tensorboard, training,
+							 epoch,
+							 &res->tensorboard_path,
+							 err);
+		if (res->tensorboard_points < 0)
+			goto out;
+	}
 	rc = artifact_write(o->out, art, err);
+	if (rc < 0 && res->tensorboard_path) {
+		unlink(res->tensorboard_path);
+		free(res->tensorboard_path);
+		res->tensorboard_path = NULL;
+	}
 	goto out;
 oom:
 	rc = err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");

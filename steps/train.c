@@ -66,6 +66,11 @@ static const char more[] =
 	"--seed drives the random draws of tree and forest (recorded for every\n"
 	"model; the other fits are deterministic). With SOURCE_DATE_EPOCH set\n"
 	"reruns give byte-identical model.json.\n"
+	"--tensorboard DIR writes each curve of model.json's training section\n"
+	"(logistic: training.loss_curve, the objective after each L-BFGS step)\n"
+	"as the TensorBoard scalar series train/NAME, point i at step i + 1, into\n"
+	"DIR/events.out.tfevents.EPOCH.mlci-train (the time: SOURCE_DATE_EPOCH\n"
+	"or now), for `tensorboard --logdir DIR`.\n"
 	"Long fits (forests) report progress on stderr: trees done, elapsed and\n"
 	"the estimate left, rewritten in place on a terminal, else a plain line\n"
 	"every --progress-interval seconds (fits quicker than that say nothing),\n"
@@ -136,6 +141,7 @@ int main(int argc, char **argv)
 		{ "seed", CLI_LONG, &o.seed, "N", "random seed for tree and forest draws, recorded in model.json (default 0)" },
 		{ "threads", CLI_LONG, &threads, "N", "threads growing a forest (default 0: online CPUs)" },
 		{ "progress-interval", CLI_DOUBLE, &every, "S", "seconds between progress lines when stderr is not a terminal (default 5; 0: every tree)" },
+		{ "tensorboard", CLI_STR, &o.tensorboard, "DIR", "also write the training curves as a TensorBoard event file in DIR" },
 		{ "features", CLI_STR, &o.features, "A,B,...", "use only these columns as features" },
 		{ "exclude", CLI_STR, &o.exclude, "A,B,...", "use every column but these (and the label)" },
 		CSV_CLI_OPTIONS(&csv),
@@ -214,6 +220,13 @@ int main(int argc, char **argv)
 			cli_warn(spec.prog, "stopped (%s) before converging; raise --param max_iter or tol",
 				 r.fit.stop);
 	}
+	if (o.tensorboard && r.tensorboard_path)
+		printf("training curves: %ld points -> %s\n", r.tensorboard_points,
+		       r.tensorboard_path);
+	else if (o.tensorboard)
+		cli_warn(spec.prog, "--model %s records no training curve: no TensorBoard file written",
+			 o.model);
+	free(r.tensorboard_path);
 	cli_release(&spec, NULL);
 	return MLCI_EXIT_OK;
 fail:
