@@ -544,7 +544,6 @@ static int fetch_artifact(const struct gitlab *g, const struct auth *a,
 	}
 	rc = 0;
 out:
-	buf_release(url);
 	buf_release(&what);
 	return rc;
 }
