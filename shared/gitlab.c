@@ -392,7 +392,8 @@ static int http_request(const struct gitlab *g, const char *method,
 		url_err(err, MLCI_EXIT_USAGE, g->api, "%s", "not an http(s) URL (the GitLab API root)");
 		goto out;
 	}
-	r->max = g->max_body;
+	if (!r->max || r->max > g->max_body)
+		r->max = g->max_body;
 	for (;;) {
 		for (attempt = 1;; attempt++) {
 			int temporary;
@@ -827,6 +828,7 @@ int gitlab_note_upsert(const struct gitlab *gl, const char *key,
 	buf_init(&url);
 	buf_init(&text);
 	buf_init(&r.body);
+	r.max = GITLAB_MAX_NOTES_BODY;
 	if (url_project(&base, gl) < 0 || buf_addstr(&base, "/merge_requests/") < 0 ||
 	    url_enc(&base, gl->mr_iid, 0) < 0 || buf_addstr(&base, "/notes") < 0)
 		goto oom;

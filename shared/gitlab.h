@@ -25,8 +25,9 @@
  * connection, a timeout, a transfer cut short, HTTP 408, 429 or 5xx) is
  * tried again, GITLAB_ATTEMPTS times in all, waiting retry_delay_ms, then
  * twice that, ...; when the attempts run out the error is 75. Redirects
- * are followed (at most 5). A response body larger than max_body is an
- * error (65). Other outcomes: 404 is 66 (nothing there), 401 and 403 are
+ * are followed (at most 5). A response body larger than max_body (an
+ * artifact file) or GITLAB_MAX_NOTES_BODY (notes) is an error (65).
+ * Other outcomes: 404 is 66 (nothing there), 401 and 403 are
  * 66 (the file cannot be read with this token), other statuses 65.
  * Messages name the URL (url_redact'ed) and the status, never a token.
  *
@@ -45,7 +46,8 @@
 #define GITLAB_ATTEMPTS 3
 #define GITLAB_DEFAULT_TIMEOUT_MS 30000L
 #define GITLAB_DEFAULT_RETRY_DELAY_MS 1000L	/* MLCI_HTTP_RETRY_DELAY_MS */
-#define GITLAB_MAX_BODY (64UL << 20)
+#define GITLAB_MAX_BODY (256UL << 20)	/* an artifact file */
+#define GITLAB_MAX_NOTES_BODY (8UL << 20)	/* a page of notes, a note */
 #define GITLAB_MAX_NOTE_PAGES 1000
 
 struct gitlab {

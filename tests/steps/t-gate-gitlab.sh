@@ -230,8 +230,17 @@ faults '{"truncate": true}'
 gate 0 "a cut list of notes is a warning" "${NOTE[@]}" -- --rule 'accuracy >= 0.5' --out n10.json
 err_is "warning: merge request note not posted: .*/merge_requests/7/notes\?per_page=\*\*\*&page=\*\*\*.*:1:[0-9]+: not valid JSON" "naming the page's URL, line and column"
 faults '{}'
-$PY -c 'import sys, urllib.request as u; u.urlopen(u.Request(sys.argv[1], data=b"[]", method="POST")).read()' \
-	"http://127.0.0.1:$PORT/_control/notes"
+# set_notes PYTHON-EXPR: replace the merge request's notes
+set_notes() {
+	$PY -c 'import json, sys, urllib.request as u; u.urlopen(u.Request(sys.argv[1], data=json.dumps(eval(sys.argv[2])).encode(), method="POST")).read()' \
+		"http://127.0.0.1:$PORT/_control/notes" "$1"
+}
+set_notes '[{"id": i, "body": "x" * 100000, "system": False} for i in range(1, 101)]'
+clear_log
+gate 0 "a page of notes over 8 MiB is refused: a warning" "${NOTE[@]}" -- --rule 'accuracy >= 0.5' --out n12.json
+err_is "warning: merge request note not posted: .*: the response is larger than 8388608 bytes$" "it says the answer is too large"
+log_is '[r["method"] for r in L]' "['GET']" "and posts nothing"
+set_notes '[]'
 clear_log
 gate 0 "an empty merge request: one page, one POST" "${NOTE[@]}" -- --rule 'accuracy >= 0.5' --out n11.json
 log_is '[r["method"] for r in L]' "['GET', 'POST']" "no page after the last"
