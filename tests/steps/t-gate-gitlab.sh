@@ -8,7 +8,8 @@ PY=/usr/bin/python3
 export SOURCE_DATE_EPOCH=1700000000
 for v in CI_API_V4_URL CI_SERVER_URL CI_PROJECT_ID CI_JOB_TOKEN MLCI_GITLAB_TOKEN \
 	CI_MERGE_REQUEST_IID CI_MERGE_REQUEST_TARGET_BRANCH_NAME CI_DEFAULT_BRANCH \
-	CI_JOB_NAME MLCI_MR_NOTE MLCI_BASELINE MLCI_HTTP_RETRY_DELAY_MS; do
+	CI_JOB_NAME MLCI_MR_NOTE MLCI_BASELINE MLCI_HTTP_RETRY_DELAY_MS \
+	http_proxy https_proxy HTTP_PROXY HTTPS_PROXY all_proxy ALL_PROXY; do
 	unset "$v"
 done
 JT="jt$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')"
@@ -121,6 +122,11 @@ gate 66 "no such job on the branch: 404 is a missing baseline (66)" "${MR[@]}" C
 err_is "^mlci-gate: http://127\.0\.0\.1:$PORT/api/v4/projects/42/jobs/artifacts/release%2F2024\.1/raw/mlci-out/metrics\.json\?job=\*\*\*: HTTP 404: no baseline" \
 	"one line naming the URL (query values redacted) and saying there is no baseline"
 absent g404.json "no gate.json after a 404"
+clear_log
+gate 66 "a project given by path" "${MR[@]}" CI_JOB_TOKEN="$JT" CI_PROJECT_ID=ml/adult -- \
+	"${JOB[@]}" --rule 'accuracy >= baseline' --out gpath.json
+log_is '[r["path"] for r in L]' "['/api/v4/projects/ml%2Fadult/jobs/artifacts/release%2F2024.1/raw/mlci-out/metrics.json']" \
+	"is sent as one encoded segment"
 gate 66 "a refused token: 401 is 66" "${MR[@]}" CI_JOB_TOKEN=wrong-token -- \
 	"${JOB[@]}" --rule 'accuracy >= baseline' --out g401.json
 err_is "HTTP 401: the token was refused \(JOB-TOKEN from CI_JOB_TOKEN\)$" "the 401 error says which header, not the token"
