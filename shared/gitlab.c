@@ -57,7 +57,9 @@ int gitlab_from_env(struct gitlab *g, struct mlci_err *err)
 	    dup_env(&g->mr_iid, "CI_MERGE_REQUEST_IID") < 0 ||
 	    dup_env(&g->target_branch, "CI_MERGE_REQUEST_TARGET_BRANCH_NAME") < 0 ||
 	    (!g->target_branch && dup_env(&g->target_branch, "CI_DEFAULT_BRANCH") < 0) ||
-	    dup_env(&g->job_name, "CI_JOB_NAME") < 0)
+	    dup_env(&g->job_name, "CI_JOB_NAME") < 0 ||
+	    dup_env(&g->commit_sha, "CI_COMMIT_SHA") < 0 ||
+	    dup_env(&g->job_url, "CI_JOB_URL") < 0)
 		goto oom;
 	if (!g->api && server) {
 		struct buf b;
@@ -103,6 +105,8 @@ void gitlab_free(struct gitlab *g)
 	free(g->mr_iid);
 	free(g->target_branch);
 	free(g->job_name);
+	free(g->commit_sha);
+	free(g->job_url);
 	memset(g, 0, sizeof(*g));
 }
 
@@ -790,6 +794,25 @@ static int all_digits(const char *s, size_t max)
 	return n > 0 && n <= max && strspn(s, "0123456789") == n;
 }
 
+/* The note's last line: which commit, which job (only what is safe to
+ * put in Markdown as it is). */
+static int note_footer(struct buf *b, const struct gitlab *gl)
+{
+	const char *sha = gl->commit_sha, *url = gl->job_url;
+	int has_sha = sha && strlen(sha) >= 8 && strspn(sha, "0123456789abcdef") == strlen(sha);
+	int has_url = url && (!strncmp(url, "https://", 8) || !strncmp(url, "http://", 7)) &&
+		      strlen(url) < 500 && !strpbrk(url, " \t\r\n()[]<>\"'`\\");
+
+	if (!has_sha && !has_url)
+		return 0;
+	if (buf_addstr(b, "\n<sub>mlci-gate") < 0 ||
+	    (has_sha && buf_printf(b, " \xC2\xB7 commit %.12s", sha) < 0) ||
+	    (has_url && buf_printf(b, " \xC2\xB7 [job](%s)", url) < 0) ||
+	    buf_addstr(b, "</sub>\n") < 0)
+		return -1;
+	return 0;
+}
+
 /* GitLab keeps a note to 1,000,000 characters: cut a longer body at a
  * UTF-8 boundary, with a line saying so. */
 #define NOTE_MAX 1000000
@@ -867,9 +890,9 @@ int gitlab_note_upsert(const struct gitlab *gl, const char *key,
 	}
 	if (buf_addstr(&text, marker) < 0 || buf_addch(&text, '\n') < 0)
 		goto oom;
-	if (text.len + blen > NOTE_MAX) {
+	if (text.len + blen + 600 > NOTE_MAX) {
 		static const char cut[] = "\n\n*(report cut: too long for a note)*\n";
-		size_t keep = NOTE_MAX - text.len - sizeof(cut);
+		size_t keep = NOTE_MAX - text.len - sizeof(cut) - 600;	/* and the footer */
 
 		while (keep && ((unsigned char)body[keep] & 0xC0) == 0x80)
 			keep--;
@@ -878,6 +901,8 @@ int gitlab_note_upsert(const struct gitlab *gl, const char *key,
 	} else if (buf_add(&text, body, blen) < 0) {
 		goto oom;
 	}
+	if (note_footer(&text, gl) < 0)
+		goto oom;
 	req = json_pack("{s:s}", "body", text.data);
 	if (!req) {
 		err_set(err, MLCI_EXIT_SOFTWARE, NULL, "the note is not valid UTF-8");

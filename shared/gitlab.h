@@ -58,6 +58,8 @@ struct gitlab {
 	char *mr_iid;		/* CI_MERGE_REQUEST_IID, or NULL */
 	char *target_branch;	/* the baseline branch from the CI variables, or NULL */
 	char *job_name;		/* CI_JOB_NAME, or NULL */
+	char *commit_sha;	/* CI_COMMIT_SHA, or NULL */
+	char *job_url;		/* CI_JOB_URL, or NULL */
 	long timeout_ms;	/* per request */
 	long retry_delay_ms;	/* before the second attempt; doubled after */
 	size_t max_body;	/* bytes of a response body */
@@ -136,7 +138,10 @@ struct gitlab_note {
  * request gl->mr_iid, or edit the note already carrying key's marker:
  * list the notes (GET .../merge_requests/:iid/notes?per_page=100&page=N,
  * oldest first, following X-Next-Page), then PUT .../notes/:note_id, or
- * POST .../notes. The note's body is the marker line, then body.
+ * POST .../notes. The note's body is the marker line, then body, then
+ * a footer line with the commit (CI_COMMIT_SHA) and a link to the job
+ * (CI_JOB_URL, when it is a plain http(s) URL), so a reader sees which push
+ * the report is about.
  * Returns 0 with *out filled, or -1 with err set (64: no API URL,
  * project, MR or access token; then as for downloads).
  */

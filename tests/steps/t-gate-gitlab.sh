@@ -198,16 +198,21 @@ log_is 'json.loads(L[-1]["body"])["body"].split("\n")[0]' '<!-- mlci-gate:mlci-g
 log_is 'json.loads(L[-1]["body"])["body"].split("\n", 1)[1] == open("n1.md").read()' True "then the Markdown report, as --markdown wrote it"
 check "stderr says the note was posted" grep -q '^mlci-gate: merge request note posted (note 1001)$' "$T/err"
 clear_log
-gate 0 "second run: same note" "${NOTE[@]}" -- \
+gate 0 "second run: same note" "${NOTE[@]}" CI_COMMIT_SHA=0123456789abcdef0123456789abcdef01234567 \
+	CI_JOB_URL=https://gitlab.example.com/ml/adult/-/jobs/99 -- \
 	--rule 'accuracy >= 0.5' --out n2.json --markdown n2.md
 log_is '[(r["method"], r["path"].rsplit("/", 1)[1], r["query"].split("&")[1] if r["query"] else "") for r in L]' \
 	"[('GET', 'notes', 'page=1'), ('GET', 'notes', 'page=2'), ('PUT', '1001', '')]" \
 	"the marker found on page 2, the note edited in place (PUT, same id)"
-log_is 'json.loads(L[-1]["body"])["body"].split("\n", 1)[1] == open("n2.md").read()' True "with the new report"
+log_is 'json.loads(L[-1]["body"])["body"].split("\n", 1)[1] == open("n2.md").read() + "\n<sub>mlci-gate \u00b7 commit 0123456789ab \u00b7 [job](https://gitlab.example.com/ml/adult/-/jobs/99)</sub>\n"' True \
+	"with the new report, then the commit and the job"
 check "stderr says the note was updated" grep -q '^mlci-gate: merge request note updated (note 1001)$' "$T/err"
 clear_log
-gate 0 "another key makes another note" "${NOTE[@]}" CI_JOB_NAME="gate: [2/2]" -- \
-	--rule 'accuracy >= 0.5' --out n3.json
+gate 0 "another key makes another note" "${NOTE[@]}" CI_JOB_NAME="gate: [2/2]" \
+	CI_JOB_URL='javascript:alert(1)' CI_COMMIT_SHA='abc](x)' -- \
+	--rule 'accuracy >= 0.5' --out n3.json --markdown n3.md
+log_is 'json.loads(L[-1]["body"])["body"].split("\n", 1)[1] == open("n3.md").read()' True \
+	"a job URL or commit that is not plain is left out of the note"
 log_is '[r["method"] for r in L][-1], json.loads(L[-1]["body"])["body"].split("\n")[0]' \
 	"('POST', '<!-- mlci-gate:gate: [2/2] -->')" "CI_JOB_NAME is the default key"
 clear_log
