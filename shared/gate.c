@@ -821,6 +821,8 @@ int gate_run(const struct gate_opts *o, struct gate_result *res,
 				   rs.v[i].text);
 			goto done;
 		}
+	if (metrics_load(&cur, o->metrics, err) < 0)
+		goto done;
 	if (o->baseline && !strcmp(o->baseline, GATE_BASELINE_GITLAB)) {
 		if (fetch_gitlab(o, &rs, &fetched, err) < 0)
 			goto done;
@@ -828,8 +830,7 @@ int gate_run(const struct gate_opts *o, struct gate_result *res,
 		if (check_paths(o, out, nout, err) < 0)
 			goto done;
 	}
-	if (metrics_load(&cur, o->metrics, err) < 0 ||
-	    (o->baseline && metrics_load(&base, o->baseline, err) < 0))
+	if (o->baseline && metrics_load(&base, o->baseline, err) < 0)
 		goto done;
 
 	rep->tool = o->producer;

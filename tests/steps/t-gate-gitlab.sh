@@ -139,6 +139,11 @@ gate 64 "--baseline gitlab without any branch" CI_JOB_TOKEN="$JT" -- \
 	"${JOB[@]}" --rule 'accuracy >= baseline' --out g64.json
 err_is "needs a branch" "it says a branch is needed"
 
+clear_log
+gate 66 "a missing --metrics file is found before any request" "${MR[@]}" CI_JOB_TOKEN="$JT" -- \
+	"${JOB[@]}" --metrics no-such.json --rule 'accuracy >= baseline' --out gnm.json
+log_is 'len(L)' 0 "no request made"
+
 # ---- temporary failures: bounded retries, then 75 ----
 faults '{"fail_first": 2, "fail_status": 502}'
 clear_log
