@@ -167,8 +167,8 @@ int main(int argc, char **argv)
 		 !gitlab_note_possible(&gl))
 		err_set(&err, MLCI_EXIT_USAGE, NULL,
 			"--mr-note required: a merge request note needs CI_API_V4_URL, CI_PROJECT_ID, CI_MERGE_REQUEST_IID and an access token in " GITLAB_TOKEN_VAR);
-	if (timeout > 0)
-		gl.timeout_ms = (long)(timeout * 1000 + 0.5);
+	if (timeout > 0)	/* at least 1 ms: 0 would mean no timeout to libcurl */
+		gl.timeout_ms = timeout < 0.001 ? 1 : (long)(timeout * 1000 + 0.5);
 	gb.gl = &gl;
 	o.gitlab = &gb;
 	if (err.code || gate_run(&o, &res, &err) < 0) {
