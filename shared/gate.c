@@ -703,12 +703,46 @@ fail:
 
 /* ---- the run ---- */
 
+/* --baseline gitlab: download it (gitlab.h) into the baseline directory,
+ * by default "baseline" beside --out. */
+static int fetch_gitlab(const struct gate_opts *o, const struct ruleset *rs,
+			struct gitlab_fetched *f, struct mlci_err *err)
+{
+	struct gitlab_baseline gb;
+	char *dir = NULL;
+	size_t i;
+	int paired = 0, rc;
+
+	if (!o->gitlab)
+		return err_set(err, MLCI_EXIT_USAGE, NULL,
+			       "--baseline gitlab: no GitLab settings were given");
+	for (i = 0; i < rs->n; i++)
+		paired |= rs->v[i].paired;
+	gb = *o->gitlab;
+	if (!gb.dir) {
+		const char *slash = strrchr(o->out, '/');
+		struct buf b;
+
+		buf_init(&b);
+		if ((slash && buf_add(&b, o->out, (size_t)(slash - o->out + 1)) < 0) ||
+		    buf_addstr(&b, "baseline") < 0) {
+			buf_release(&b);
+			return err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
+		}
+		gb.dir = dir = buf_detach(&b, NULL);
+	}
+	rc = gitlab_fetch_baseline(&gb, paired && !o->baseline_predictions, f, err);
+	free(dir);
+	return rc;
+}
+
 int gate_run(const struct gate_opts *o, struct gate_result *res,
 	     struct mlci_err *err)
 {
 	struct ruleset rs = { 0 };
 	struct metrics_in cur = { 0 }, base = { 0 };
 	struct pairs P;
+	struct gitlab_fetched fetched = { 0 };
 	struct gate_opts oo;
 	double alpha;
 	long nboot;
@@ -787,8 +821,16 @@ int gate_run(const struct gate_opts *o, struct gate_result *res,
 				   rs.v[i].text);
 			goto done;
 		}
-	if (metrics_load(&cur, o->metrics, err) < 0 ||
-	    (o->baseline && metrics_load(&base, o->baseline, err) < 0))
+	if (metrics_load(&cur, o->metrics, err) < 0)
+		goto done;
+	if (o->baseline && !strcmp(o->baseline, GATE_BASELINE_GITLAB)) {
+		if (fetch_gitlab(o, &rs, &fetched, err) < 0)
+			goto done;
+		oo.baseline = fetched.metrics;
+		if (check_paths(o, out, nout, err) < 0)
+			goto done;
+	}
+	if (o->baseline && metrics_load(&base, o->baseline, err) < 0)
 		goto done;
 
 	rep->tool = o->producer;
@@ -831,6 +873,10 @@ done:
 	json_decref(base.art);
 	pairs_free(&P);
 	ruleset_free(&rs);
+	if (rc < 0)
+		gitlab_fetched_remove(&fetched);
+	else
+		gitlab_fetched_free(&fetched);
 	if (rc < 0)
 		gate_result_free(res);
 	return rc;

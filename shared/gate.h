@@ -46,6 +46,15 @@
  * (undefined) in metrics.json cannot be judged by any rule (65).
  * The optional JUnit, Markdown, OpenMetrics and dotenv files are
  * described in report.h.
+ *
+ * A baseline of GATE_BASELINE_GITLAB ("gitlab") is downloaded first
+ * (gitlab.h: the metrics.json of the target branch's latest successful
+ * pipeline, and with paired rules and no --baseline-predictions the
+ * predictions it records) into o->gitlab->dir, by default the directory
+ * "baseline" beside --out; those files are the run's baseline inputs and
+ * stay, unless the run fails. No baseline there (HTTP 404) is 66, as a
+ * missing --baseline file is; a refused token (401, 403) 66; the server
+ * down or failing after the retries 75.
  */
 #ifndef MLCI_GATE_H
 #define MLCI_GATE_H
@@ -53,6 +62,7 @@
 #include <stddef.h>
 
 #include "error.h"
+#include "gitlab.h"
 #include "report.h"
 #include "util.h"
 
@@ -76,7 +86,12 @@ struct gate_opts {
 	long bootstrap;			/* paired-bootstrap resamples (0: the default) */
 	long seed;			/* of the resampling */
 	const char *inconclusive;	/* "pass", "fail" or "inconclusive" (NULL) */
+	/* baseline "gitlab": where from, and where to save it (dir NULL:
+	 * "baseline" beside --out) */
+	const struct gitlab_baseline *gitlab;
 };
+
+#define GATE_BASELINE_GITLAB "gitlab"
 
 #define GATE_DEFAULT_ALPHA 0.05
 #define GATE_DEFAULT_BOOTSTRAP 2000
@@ -93,10 +108,12 @@ struct gate_result {
  * res->rep.decision the decision), or -1 with err set: 64 usage (no
  * rules, a bad --rule, a baseline rule without --baseline, two outputs
  * on one path, a paired rule without predictions to compare, a bad
- * alpha, bootstrap, seed or --inconclusive), 65 bad rules file or
- * artifact, an unknown or undefined metric, predictions of another
- * evaluation set or not matching their metrics.json, 66 missing input,
- * 73/74 output errors.
+ * alpha, bootstrap, seed or --inconclusive, a GitLab baseline without
+ * the CI variables it needs), 65 bad rules file or artifact, an unknown
+ * or undefined metric, predictions of another evaluation set or not
+ * matching their metrics.json, 66 missing input (a GitLab baseline not
+ * found or not readable with the token), 73/74 output errors, 75 the
+ * GitLab server failing or unreachable after the retries.
  */
 int gate_run(const struct gate_opts *o, struct gate_result *res,
 	     struct mlci_err *err);

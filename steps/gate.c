@@ -5,9 +5,11 @@
  * a paired rule is inconclusive (--inconclusive maps that to 0 or 1).
  */
 #include <stdio.h>
+#include <string.h>
 
 #include "cli.h"
 #include "gate.h"
+#include "gitlab.h"
 
 static const char more[] =
 	"rules: METRIC OP RHS, one per --rule or one per line of --rules FILE\n"
@@ -41,7 +43,58 @@ static const char more[] =
 	"the p-value and the minimum detectable effect at this sample size\n"
 	"((z_{1-alpha} + z_{0.8}) x standard error).\n"
 	"Exit 0 pass, 1 fail (any rule failed), 3 inconclusive (none failed, one\n"
-	"inconclusive); --inconclusive pass|fail turns 3 into 0 or 1.\n";
+	"inconclusive); --inconclusive pass|fail turns 3 into 0 or 1.\n"
+	"\n"
+	"GitLab: --baseline gitlab downloads the baseline metrics.json (and, for\n"
+	"paired rules, the predictions it records, from beside it) from the latest\n"
+	"successful pipeline of --baseline-branch (default: the merge request's\n"
+	"target branch, CI_MERGE_REQUEST_TARGET_BRANCH_NAME, else CI_DEFAULT_BRANCH),\n"
+	"job --baseline-job (mlci-evaluate), path --baseline-artifact\n"
+	"(mlci-out/metrics.json), into --baseline-dir (baseline/ beside --out).\n"
+	"API: CI_API_V4_URL (or CI_SERVER_URL), CI_PROJECT_ID; token: CI_JOB_TOKEN\n"
+	"(JOB-TOKEN header), else MLCI_GITLAB_TOKEN (PRIVATE-TOKEN). Not found\n"
+	"(404) or a refused token (401/403) exit 66; the server failing (5xx) or\n"
+	"unreachable is tried 3 times, then exit 75.\n"
+	"--mr-note auto (default) posts the Markdown report as one note on the\n"
+	"merge request (CI_MERGE_REQUEST_IID) when MLCI_GITLAB_TOKEN holds an\n"
+	"access token (a job token cannot post notes), and edits that note on later\n"
+	"runs (found by a hidden marker with --mr-note-key, default CI_JOB_NAME).\n"
+	"A note that cannot be posted is a warning; with --mr-note required it is\n"
+	"an error with its own exit code. --mr-note off never posts.\n";
+
+/* The merge-request note: 0 done or skipped, else the exit code to end with. */
+static int mr_note(const char *prog, const char *mode, const struct gitlab *gl,
+		   const char *key, const struct report *rep)
+{
+	struct mlci_err err = { 0 };
+	struct gitlab_note note;
+	struct buf md;
+	int rc = 0;
+
+	if (!strcmp(mode, "off") || (!strcmp(mode, "auto") && !gitlab_note_possible(gl)))
+		return 0;
+	buf_init(&md);
+	if (report_markdown(&md, rep) < 0)
+		rc = err_set(&err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
+	else
+		rc = gitlab_note_upsert(gl, key ? key : gl->job_name ? gl->job_name : "mlci-gate",
+					md.data, &note, &err);
+	buf_release(&md);
+	if (rc == 0) {
+		fprintf(stderr, "%s: merge request note %s (note %ld)\n", prog,
+			note.created ? "posted" : "updated", note.id);
+		return 0;
+	}
+	if (!strcmp(mode, "required"))
+		return cli_report(prog, &err);
+	{
+		char msg[1200];
+
+		err_format(&err, msg, sizeof(msg));
+		cli_warn(prog, "merge request note not posted: %s", msg);
+	}
+	return 0;
+}
 
 int main(int argc, char **argv)
 {
@@ -49,13 +102,24 @@ int main(int argc, char **argv)
 	struct gate_opts o = { 0 };
 	struct gate_result res = { 0 };
 	struct cli_list rules = { 0 };
+	struct gitlab gl = { 0 };
+	struct gitlab_baseline gb = { 0 };
+	const char *note_mode = "auto", *note_key = NULL;
+	double timeout = 0;
 	struct buf line;
-	int json = 0, rc;
+	int json = 0, rc, nrc;
 	const struct cli_opt opts[] = {
 		{ "metrics", CLI_STR, &o.metrics, "FILE", "mlci.metrics artifact to gate (metrics.json)" },
 		{ "rule", CLI_LIST, &rules, "EXPR", "a rule, e.g. 'accuracy >= 0.9' (repeatable)" },
 		{ "rules", CLI_STR, &o.rules_file, "FILE", "rules file, one rule per line" },
-		{ "baseline", CLI_STR, &o.baseline, "FILE", "baseline metrics.json for rules over `baseline`" },
+		{ "baseline", CLI_STR, &o.baseline, "FILE", "baseline metrics.json for rules over `baseline`, or 'gitlab'" },
+		{ "baseline-branch", CLI_STR, &gb.ref, "REF", "--baseline gitlab: the branch (default: the MR's target)" },
+		{ "baseline-job", CLI_STR, &gb.job, "NAME", "--baseline gitlab: the job that wrote it (default mlci-evaluate)" },
+		{ "baseline-artifact", CLI_STR, &gb.artifact, "PATH", "--baseline gitlab: its path (default mlci-out/metrics.json)" },
+		{ "baseline-dir", CLI_STR, &gb.dir, "DIR", "--baseline gitlab: save it here (default baseline/ beside --out)" },
+		{ "mr-note", CLI_STR, &note_mode, "MODE", "merge request note: auto (default), off or required" },
+		{ "mr-note-key", CLI_STR, &note_key, "KEY", "which sticky note to edit (default CI_JOB_NAME)" },
+		{ "http-timeout", CLI_DOUBLE, &timeout, "S", "seconds per GitLab request (default 30)" },
 		{ "out", CLI_STR, &o.out, "FILE", "where to write gate.json" },
 		{ "junit", CLI_STR, &o.junit, "FILE", "also write a JUnit XML report" },
 		{ "markdown", CLI_STR, &o.markdown, "FILE", "also write a Markdown table" },
@@ -94,8 +158,22 @@ int main(int argc, char **argv)
 	o.producer = spec.prog;
 	o.rules = rules.v;
 	o.nrules = rules.n;
-	if (gate_run(&o, &res, &err) < 0) {
+	if (strcmp(note_mode, "auto") && strcmp(note_mode, "off") &&
+	    strcmp(note_mode, "required"))
+		err_set(&err, MLCI_EXIT_USAGE, NULL, "--mr-note is auto, off or required");
+	else if (!(timeout >= 0 && timeout <= 3600))
+		err_set(&err, MLCI_EXIT_USAGE, NULL, "--http-timeout is 0 to 3600 seconds");
+	else if (gitlab_from_env(&gl, &err) == 0 && !strcmp(note_mode, "required") &&
+		 !gitlab_note_possible(&gl))
+		err_set(&err, MLCI_EXIT_USAGE, NULL,
+			"--mr-note required: a merge request note needs CI_API_V4_URL, CI_PROJECT_ID, CI_MERGE_REQUEST_IID and an access token in " GITLAB_TOKEN_VAR);
+	if (timeout > 0)	/* at least 1 ms: 0 would mean no timeout to libcurl */
+		gl.timeout_ms = timeout < 0.001 ? 1 : (long)(timeout * 1000 + 0.5);
+	gb.gl = &gl;
+	o.gitlab = &gb;
+	if (err.code || gate_run(&o, &res, &err) < 0) {
 		rc = cli_report(spec.prog, &err);
+		gitlab_free(&gl);
 		cli_release(&spec, NULL);
 		return rc;
 	}
@@ -106,8 +184,13 @@ int main(int argc, char **argv)
 		printf("%s: %s (%s)\n", spec.prog, line.data, o.out);
 	rc = res.rep.decision == REPORT_PASS ? MLCI_EXIT_OK :
 	     res.rep.decision == REPORT_FAIL ? MLCI_EXIT_VERDICT : MLCI_EXIT_INCONCLUSIVE;
+	fflush(stdout);
+	nrc = mr_note(spec.prog, note_mode, &gl, note_key, &res.rep);
+	if (nrc)
+		rc = nrc;
 	buf_release(&line);
 	gate_result_free(&res);
+	gitlab_free(&gl);
 	cli_release(&spec, NULL);
 	if (fflush(stdout) != 0)
 		return MLCI_EXIT_IOERR;

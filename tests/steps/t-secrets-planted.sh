@@ -7,7 +7,7 @@ export SOURCE_DATE_EPOCH=1700000000
 TOKEN="plnt$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')"
 export CI=true GITLAB_CI=true CI_JOB_TOKEN=$TOKEN GITLAB_TOKEN=$TOKEN \
 	CI_REGISTRY_PASSWORD=$TOKEN CI_DEPLOY_PASSWORD=$TOKEN MLCI_TOKEN=$TOKEN \
-	MLCI_DEPLOY_TOKEN=$TOKEN AWS_SECRET_ACCESS_KEY=$TOKEN AWS_SESSION_TOKEN=$TOKEN \
+	MLCI_DEPLOY_TOKEN=$TOKEN MLCI_GITLAB_TOKEN=$TOKEN AWS_SECRET_ACCESS_KEY=$TOKEN AWS_SESSION_TOKEN=$TOKEN \
 	GITHUB_TOKEN=$TOKEN JENKINS_API_TOKEN=$TOKEN \
 	CI_REPOSITORY_URL="https://gitlab-ci-token:$TOKEN@gitlab.example.com/ml/adult.git"
 COLS=age,workclass,fnlwgt,education,education_num,marital_status,occupation,relationship,race,sex,capital_gain,capital_loss,hours_per_week,native_country,income
