@@ -10,7 +10,8 @@
  *   features       input column names, in data-file order
  *   preprocessing  the transform of preprocess.h
  *   model          {type, params, and the family's fitted state:
- *                  logistic|linear|ridge: coefficients (rows of n_outputs:
+ *                  logistic|linear|ridge|lasso|elasticnet: coefficients
+ *                  (rows of n_outputs:
  *                  1, or K for multinomial), intercepts;
  *                  tree: tree {n_nodes, feature, threshold, left, right,
  *                  value} (tree.h), feature_importances (per feature);
@@ -18,6 +19,9 @@
  *   training       {accuracy | r2, n_rows, n_features_in, n_features_out,
  *                  seed; linear families: iterations, evaluations,
  *                  converged, stop, loss {objective, log_loss | mse};
+ *                  linear: rank; lasso/elasticnet: dual_gap,
+ *                  dual_gap_tol, n_nonzero (no evaluations);
+ *                  warnings [...] when the fit warned;
  *                  trees: n_nodes, n_leaves, depth, max_features; forests
  *                  also n_trees, oob_score, oob_rows}
  *   data_sha256    sha256 of the training CSV (also inputs[role=data])
@@ -26,6 +30,9 @@
  *   logistic  classification: C [1.0], max_iter [1000], tol [1e-8]
  *   linear    regression: none
  *   ridge     regression: alpha [1.0]
+ *   lasso     regression by cyclic coordinate descent (scikit-learn's
+ *             Lasso): alpha [1.0], max_iter [1000], tol [1e-4]
+ *   elasticnet  the same with l1_ratio [0.5] (ElasticNet); see enet_fit
  *   tree      either task: criterion [gini | squared_error; or entropy],
  *             max_depth [none], min_samples_split [2],
  *             min_samples_leaf [1], max_features [all; sqrt, log2, a
@@ -90,6 +97,7 @@ struct fit_report {
 	long iterations;
 	int converged;
 	const char *stop;	/* static */
+	char warning[256];	/* a fit's warning (not converged...), or "" */
 	double loss;		/* mean log loss, or mse (NaN: not computed) */
 	double score;		/* training accuracy, or r2 */
 	size_t n_trees, n_nodes, n_leaves, depth;

@@ -395,6 +395,11 @@ int train_run(const struct train_opts *o, struct train_result *res,
 	json_object_set_new(training, "n_features_out",
 			    json_integer((json_int_t)m->prep.nout));
 	json_object_set_new(training, "seed", json_integer(o->seed));
+	if (res->fit.warning[0] &&
+	    (json_object_set_new(training, "warnings", json_array()) < 0 ||
+	     json_array_append_new(json_object_get(training, "warnings"),
+				   json_string(res->fit.warning)) < 0))
+		goto oom;
 
 	art = artifact_new(KIND_MODEL, SCHEMA_MODEL, "mlci-train", err);
 	if (!art)

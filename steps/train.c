@@ -30,6 +30,14 @@ static const char more[] =
 	"  linear    ordinary least squares (LAPACK dgelsd, minimum norm)\n"
 	"  ridge     minimises ||y - Xw - b||^2 + alpha*||w||^2 (LAPACK dposv);\n"
 	"            alpha (1.0)\n"
+	"  lasso     minimises (1/(2n))||y - Xw - b||^2 + alpha*||w||_1 by cyclic\n"
+	"            coordinate descent (scikit-learn's Lasso), stopping when the\n"
+	"            duality gap is below tol*||y - mean(y)||^2/n (checked after a\n"
+	"            pass whose largest change is below tol*max|w|). alpha (1.0),\n"
+	"            max_iter (1000), tol (1e-4). Not converged: a warning.\n"
+	"  elasticnet  the same with the penalty alpha*l1_ratio*||w||_1 +\n"
+	"            0.5*alpha*(1 - l1_ratio)*||w||^2 (ElasticNet): alpha (1.0),\n"
+	"            l1_ratio (0.5), max_iter (1000), tol (1e-4)\n"
 	"  tree      a CART decision tree (scikit-learn's DecisionTreeClassifier/\n"
 	"            Regressor): exact best split on sorted values, thresholds at\n"
 	"            midpoints; leaves predict class frequencies or the mean.\n"
@@ -48,7 +56,8 @@ static const char more[] =
 	"Trees and forests store model.feature_importances: impurity importance\n"
 	"per input feature (one-hot outputs summed), normalised to sum to 1.\n"
 	"\n"
-	"The task: logistic is classification, linear and ridge regression. For\n"
+	"The task: logistic is classification, linear, ridge, lasso and\n"
+	"elasticnet regression. For\n"
 	"tree and forest, --task auto (the default) chooses classification when\n"
 	"some label value is not a number, or when all are integers with at most\n"
 	"10 distinct values; regression otherwise. --task classification or\n"
@@ -129,7 +138,7 @@ int main(int argc, char **argv)
 	const struct cli_opt opts[] = {
 		{ "data", CLI_STR, &o.data, "FILE", "CSV to train on" },
 		{ "label", CLI_STR, &o.label, "COL", "the column to predict" },
-		{ "model", CLI_STR, &o.model, "NAME", "logistic, linear, ridge, tree or forest" },
+		{ "model", CLI_STR, &o.model, "NAME", "logistic, linear, ridge, lasso, elasticnet, tree or forest" },
 		{ "task", CLI_STR, &o.task, "TASK", "auto (default), classification or regression (tree, forest)" },
 		{ "out", CLI_STR, &o.out, "FILE", "where to write model.json" },
 		{ "param", CLI_LIST, &params, "K=V", "a hyperparameter (repeatable; see below)" },
@@ -210,10 +219,12 @@ int main(int argc, char **argv)
 		       r.fit.converged ? "converged" : "NOT converged", r.fit.iterations,
 		       r.fit.iterations == 1 ? "" : "s", r.nclasses ? "log loss" : "mse",
 		       r.fit.loss, r.nclasses ? "accuracy" : "r2", r.fit.score, o.out);
-		if (!r.fit.converged)
+		if (!r.fit.converged && !r.fit.warning[0])
 			cli_warn(spec.prog, "stopped (%s) before converging; raise --param max_iter or tol",
 				 r.fit.stop);
 	}
+	if (r.fit.warning[0])
+		cli_warn(spec.prog, "%s", r.fit.warning);
 	cli_release(&spec, NULL);
 	return MLCI_EXIT_OK;
 fail:
