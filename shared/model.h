@@ -221,12 +221,25 @@ struct train_opts {
 	const char *exclude;		/* comma-separated, or NULL */
 	struct csv_opts csv;
 	const char *label_suffix;	/* dropped from label values, or NULL */
+	/* cross-validation before the final fit (cv.h) */
+	size_t cv;			/* folds; 0: none */
+	const char *cv_stratify;	/* "auto" (NULL), "on", "off" */
+	int cv_shuffle;			/* shuffle the rows (from seed) first */
+	void (*cv_progress)(void *ctx, size_t fold, size_t k, size_t n_test,
+			    const char *metric, double value);
+	void *cv_progress_ctx;
+	/* after the fit: "permutation" importance on the training data */
+	const char *importance;		/* NULL, "none" or "permutation" */
+	long importance_repeats;	/* 0: 5 */
 };
 
 struct train_result {
 	const char *task;		/* static */
 	size_t n_rows, n_features_in, n_features_out, nclasses;
 	struct fit_report fit;
+	char cv_warning[256];		/* a cross-validation warning, or "" */
+	int cv_stratified;
+	double cv_mean;			/* mean accuracy or r2 over the folds */
 };
 
 /*

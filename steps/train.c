@@ -124,6 +124,17 @@ static void progress(void *ctx, size_t done, size_t total)
 	fflush(stderr);
 }
 
+/* One line per cross-validation fold. */
+static void cv_progress(void *ctx, size_t fold, size_t k, size_t n_test,
+			const char *metric, double value)
+{
+	struct progress *p = ctx;
+
+	fprintf(stderr, "mlci-train: cv fold %zu/%zu: %zu test rows, %s %.6g (%.1f s elapsed)\n",
+		fold + 1, k, n_test, metric, value, since(&p->start));
+	fflush(stderr);
+}
+
 int main(int argc, char **argv)
 {
 	struct mlci_err err = {0};
@@ -132,7 +143,7 @@ int main(int argc, char **argv)
 	struct cli_list params = {0};
 	struct csv_cli csv = {0};
 	struct progress prog = {0};
-	long threads = 0;
+	long threads = 0, cv = -1, repeats = 5;
 	double every = 5;
 	int rc;
 	const struct cli_opt opts[] = {
@@ -147,6 +158,11 @@ int main(int argc, char **argv)
 		{ "progress-interval", CLI_DOUBLE, &every, "S", "seconds between progress lines when stderr is not a terminal (default 5; 0: every tree)" },
 		{ "features", CLI_STR, &o.features, "A,B,...", "use only these columns as features" },
 		{ "exclude", CLI_STR, &o.exclude, "A,B,...", "use every column but these (and the label)" },
+		{ "cv", CLI_LONG, &cv, "K", "cross-validate over K folds first (model.json's cv), then fit on all rows" },
+		{ "cv-stratify", CLI_STR, &o.cv_stratify, "WHEN", "auto (default: stratified for classifiers), on or off" },
+		{ "cv-shuffle", CLI_FLAG, &o.cv_shuffle, NULL, "shuffle the rows (from --seed) before cutting the folds" },
+		{ "importance", CLI_STR, &o.importance, "KIND", "permutation: permutation importance on the training data (or none)" },
+		{ "importance-repeats", CLI_LONG, &repeats, "R", "permutations per feature (default 5)" },
 		CSV_CLI_OPTIONS(&csv),
 		{ 0 }
 	};
@@ -185,6 +201,23 @@ int main(int argc, char **argv)
 		goto fail;
 	}
 	o.threads = (int)threads;
+	if (cv != -1 && cv < 2) {
+		err_set(&err, MLCI_EXIT_USAGE, NULL,
+			"--cv %ld: expected at least 2 folds", cv);
+		goto fail;
+	}
+	o.cv = cv < 0 ? 0 : (size_t)cv;
+	if (repeats < 1 || repeats > 10000) {
+		err_set(&err, MLCI_EXIT_USAGE, NULL,
+			"--importance-repeats %ld: expected 1 to 10000", repeats);
+		goto fail;
+	}
+	o.importance_repeats = repeats;
+	if ((o.cv_stratify || o.cv_shuffle) && !o.cv) {
+		err_set(&err, MLCI_EXIT_USAGE, NULL,
+			"--cv-stratify and --cv-shuffle need --cv K");
+		goto fail;
+	}
 	if (!(every >= 0)) {
 		err_set(&err, MLCI_EXIT_USAGE, NULL,
 			"--progress-interval %g: expected seconds >= 0", every);
@@ -196,6 +229,8 @@ int main(int argc, char **argv)
 	prog.gitlab = getenv("GITLAB_CI") != NULL;
 	o.progress = progress;
 	o.progress_ctx = &prog;
+	o.cv_progress = cv_progress;
+	o.cv_progress_ctx = &prog;
 	if (train_run(&o, &r, &err) < 0)
 		goto fail;
 
@@ -225,6 +260,12 @@ int main(int argc, char **argv)
 	}
 	if (r.fit.warning[0])
 		cli_warn(spec.prog, "%s", r.fit.warning);
+	if (o.cv)
+		printf("cross-validated over %zu %sfolds: mean %s %.6g\n", o.cv,
+		       r.cv_stratified ? "stratified " : "",
+		       r.nclasses ? "accuracy" : "r2", r.cv_mean);
+	if (r.cv_warning[0])
+		cli_warn(spec.prog, "--cv: %s", r.cv_warning);
 	cli_release(&spec, NULL);
 	return MLCI_EXIT_OK;
 fail:
