@@ -5,7 +5,7 @@ themselves.
 
 Folds: KFold(n_splits=k) or StratifiedKFold(n_splits=k), shuffle=False,
 on the rows in file order (stratified for classifiers, as mlci's
---cv-stratify auto). Each fold's test row indices are recorded.
+--cv-stratify auto).
 
 Each fold fits a Pipeline of mlci's preprocessing (as sklearn_models.py:
 numeric columns SimpleImputer(mean) + StandardScaler, others
@@ -18,6 +18,13 @@ over random_state 0..9, since ties between splits depend on it). Scores: accurac
 roc_auc (binary) or roc_auc_ovr (3+ classes); neg_mean_squared_error,
 neg_root_mean_squared_error, neg_mean_absolute_error, r2 (signs flipped
 back). The mean and std over the folds use numpy's defaults (ddof 0).
+
+Beside the cases, "assignments" records for label columns of several
+datasets each row's test fold under KFold and StratifiedKFold for several
+k (the label as codes by first appearance: any codes do, the folds depend
+only on which rows share a class; codes and folds as space-separated
+numbers); tests/unit/test_cv.c checks cv_assign
+against them row for row.
 
 Usage: tests/ref/sklearn_cv.py [OUT]  (default: tests/ref/cv.json).
 tests/steps/t-train-cv.sh compares mlci with it.
@@ -119,11 +126,27 @@ def case(data, df, label, family, k, stratify=None, classifier=None,
             "stratified": bool(stratify), "task": "classification" if classifier
             else "regression", "seeds": len(seeds),
             "folds": [{"n_train": int(len(tr)), "n_test": int(len(te)),
-                       "test_rows": te.tolist(),
                        "metrics": {m: metrics[m][i] for m in scoring}}
                       for i, (tr, te) in enumerate(folds)],
             "mean": {m: float(np.mean(metrics[m])) for m in scoring},
             "std": {m: float(np.std(metrics[m])) for m in scoring}}
+
+
+def assignments(name, y, ks):
+    codes = {}
+    yc = [codes.setdefault(v, len(codes)) for v in y]
+    out = {"data": name, "y": " ".join(map(str, yc)), "kfold": {},
+           "stratified": {}}
+    for k in ks:
+        for key, sp in (("kfold", KFold(n_splits=k)),
+                        ("stratified", StratifiedKFold(n_splits=k))):
+            fold = np.full(len(yc), -1)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                for i, (_, te) in enumerate(sp.split(np.zeros(len(yc)), yc)):
+                    fold[te] = i
+            out[key][str(k)] = " ".join(map(str, fold))
+    return out
 
 
 def main():
@@ -149,7 +172,14 @@ def main():
         "diabetes_tree_5": case("diabetes", diabetes, "progression", "tree", 5,
                                 classifier=False, params={"max_depth": 3}),
     }
-    doc = {"generator": "tests/ref/sklearn_cv.py",
+    abalone = read("abalone.data", header=None)
+    assign = [
+        assignments("wine.cultivar", wine["cultivar"], [2, 3, 5, 10]),
+        assignments("titanic.Survived", titanic["Survived"], [3, 5, 10]),
+        assignments("penguins.Species", read("penguins.csv")["Species"], [4, 7]),
+        assignments("abalone.rings", abalone[8], [3, 10]),
+    ]
+    doc = {"generator": "tests/ref/sklearn_cv.py", "assignments": assign,
            "versions": {"sklearn": sklearn.__version__, "numpy": np.__version__,
                         "pandas": pd.__version__},
            "cases": cases}
