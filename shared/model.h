@@ -24,7 +24,12 @@
  *                  warnings [...] when the fit warned;
  *                  trees: n_nodes, n_leaves, depth, max_features; forests
  *                  also n_trees, oob_score, oob_rows}
+ *                  --importance permutation: permutation_importance
+ *                  {feature: {mean, std}}, permutation {data, metric,
+ *                  repeats, baseline} (cv.h)
  *   data_sha256    sha256 of the training CSV (also inputs[role=data])
+ *   cv             --cv K: {k, stratified, shuffled, folds [{n_train,
+ *                  n_test, metrics}], mean, std (ddof 0), warnings} (cv.h)
  *
  * Families and their --param keys (defaults in brackets):
  *   logistic  classification: C [1.0], max_iter [1000], tol [1e-8]
@@ -244,8 +249,12 @@ struct train_result {
 
 /*
  * Train o->model on o->data and write o->out atomically (nothing is left
- * there on failure). Errors: unknown model or parameter, bad --features
- * usage: 64; data problems (missing label column, non-numeric label for
+ * there on failure). With o->cv, cross-validate first (cv.h), folds
+ * reported through o->cv_progress; with o->importance "permutation",
+ * add permutation importance on the training rows after the fit.
+ * Errors: unknown model or parameter, bad --features usage, bad --cv
+ * options: 64; more folds than rows (or than any class's rows,
+ * stratified): 65; data problems (missing label column, non-numeric label for
  * a regressor, a single class, ...): 65 naming the file; 66 missing file;
  * 73/74 output.
  */

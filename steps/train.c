@@ -4,8 +4,10 @@
  * transform.
  *
  * Exit codes: 0 trained; 64 usage (unknown --model or --param, both
- * --features and --exclude, a --task or criterion the model cannot fit); 65 bad data (no such label column, a
- * non-numeric label for a regressor, a single class, a ragged CSV, ...);
+ * --features and --exclude, a --task or criterion the model cannot fit,
+ * --cv below 2); 65 bad data (no such label column, a
+ * non-numeric label for a regressor, a single class, a ragged CSV, more
+ * --cv folds than rows, ...);
  * 66 the data file is missing; 73/74 the output cannot be written.
  */
 #include <math.h>
@@ -72,9 +74,26 @@ static const char more[] =
 	"column, so the splits are those on raw values (thresholds are in\n"
 	"standardised units: raw = threshold*scale + mean).\n"
 	"Classes sort as strings, or numerically when every label is a number.\n"
-	"--seed drives the random draws of tree and forest (recorded for every\n"
-	"model; the other fits are deterministic). With SOURCE_DATE_EPOCH set\n"
+	"--seed drives the random draws of tree and forest, --cv-shuffle and\n"
+	"--importance (recorded for every model; the other fits are\n"
+	"deterministic). With SOURCE_DATE_EPOCH set\n"
 	"reruns give byte-identical model.json.\n"
+	"\n"
+	"--cv K: K-fold cross-validation before the final fit on all rows, with\n"
+	"scikit-learn's KFold folds or (default for classifiers; --cv-stratify)\n"
+	"StratifiedKFold ones, row for row; --cv-shuffle shuffles the rows first\n"
+	"from --seed (not as numpy would). Each fold fits its own preprocessing\n"
+	"on its training rows and scores the held-out rows: accuracy, f1_macro,\n"
+	"log_loss, roc_auc (binary) or roc_auc_ovr_macro; mse, rmse, mae, r2.\n"
+	"model.json's cv holds each fold's sizes and metrics, their mean and std\n"
+	"(ddof 0). Errors: K < 2 (64); K above the rows, or above every class's\n"
+	"rows when stratified (65). A class with fewer rows than K: a warning.\n"
+	"--importance permutation: per input column, the drop in training\n"
+	"accuracy (or r2) when its values are permuted across the training rows,\n"
+	"mean and std over --importance-repeats permutations drawn from --seed\n"
+	"(as sklearn's permutation_importance on the data given), in\n"
+	"training.permutation_importance; the same whatever --threads.\n"
+	"\n"
 	"Long fits (forests) report progress on stderr: trees done, elapsed and\n"
 	"the estimate left, rewritten in place on a terminal, else a plain line\n"
 	"every --progress-interval seconds (fits quicker than that say nothing),\n"
@@ -153,8 +172,8 @@ int main(int argc, char **argv)
 		{ "task", CLI_STR, &o.task, "TASK", "auto (default), classification or regression (tree, forest)" },
 		{ "out", CLI_STR, &o.out, "FILE", "where to write model.json" },
 		{ "param", CLI_LIST, &params, "K=V", "a hyperparameter (repeatable; see below)" },
-		{ "seed", CLI_LONG, &o.seed, "N", "random seed for tree and forest draws, recorded in model.json (default 0)" },
-		{ "threads", CLI_LONG, &threads, "N", "threads growing a forest (default 0: online CPUs)" },
+		{ "seed", CLI_LONG, &o.seed, "N", "random seed for tree and forest draws, --cv-shuffle and --importance, recorded in model.json (default 0)" },
+		{ "threads", CLI_LONG, &threads, "N", "threads growing a forest, and for --importance (default 0: online CPUs)" },
 		{ "progress-interval", CLI_DOUBLE, &every, "S", "seconds between progress lines when stderr is not a terminal (default 5; 0: every tree)" },
 		{ "features", CLI_STR, &o.features, "A,B,...", "use only these columns as features" },
 		{ "exclude", CLI_STR, &o.exclude, "A,B,...", "use every column but these (and the label)" },
