@@ -269,8 +269,8 @@ out:
 
 /* Fit on the rows not in fold i, score the rows in it into met. */
 static int one_fold(const struct cv_input *in, const size_t *fold, size_t i,
-		    size_t n, size_t *n_train, size_t *n_test, json_t *met,
-		    struct mlci_err *err)
+		    size_t n, int threads, size_t *n_train, size_t *n_test,
+		    json_t *met, struct mlci_err *err)
 {
 	struct model fm = {0};
 	struct frame sub = {0};
@@ -333,7 +333,7 @@ static int one_fold(const struct cv_input *in, const size_t *fold, size_t i,
 	memset(&rep, 0, sizeof(rep));
 	d.X = X, d.yc = yct, d.yr = yrt, d.n = ntr, d.p = p;
 	d.seed = in->seed;
-	d.threads = in->threads;
+	d.threads = threads;
 	if (in->fam->fit(&fm, in->hp, &d, &rep, scratch, err) < 0)
 		goto out;
 	for (r = 0; r < nte; r++)
@@ -362,12 +362,63 @@ static const char *const metric_names[] = {
 	"mse", "rmse", "mae", "r2",
 };
 
+/* Folds fitted on worker threads; each fold's results go to its slot. */
+struct cv_job {
+	const struct cv_input *in;
+	const size_t *fold;
+	size_t k, n;
+	int fit_threads;		/* threads each fold's fit may use */
+	json_t **met;			/* k metrics objects */
+	size_t *ntr, *nte;
+	pthread_mutex_t lock;
+	size_t next;
+	size_t failed;			/* lowest failed fold, or k */
+	struct mlci_err err;		/* its error */
+};
+
+static void *cv_worker(void *arg)
+{
+	struct cv_job *j = arg;
+	const struct cv_input *in = j->in;
+	struct mlci_err err;
+	size_t i;
+
+	for (;;) {
+		pthread_mutex_lock(&j->lock);
+		i = j->next++;
+		pthread_mutex_unlock(&j->lock);
+		if (i >= j->k || i > j->failed)
+			break;
+		memset(&err, 0, sizeof(err));
+		if (one_fold(in, j->fold, i, j->n, j->fit_threads, &j->ntr[i],
+			     &j->nte[i], j->met[i], &err) < 0) {
+			pthread_mutex_lock(&j->lock);
+			if (i < j->failed)
+				j->failed = i, j->err = err;
+			pthread_mutex_unlock(&j->lock);
+			continue;
+		}
+		if (in->progress) {
+			const char *main = in->classifier ? "accuracy" : "r2";
+			json_t *v = json_object_get(j->met[i], main);
+
+			pthread_mutex_lock(&j->lock);
+			in->progress(in->progress_ctx, i, j->k, j->nte[i], main,
+				     v ? json_number_value(v) : NAN);
+			pthread_mutex_unlock(&j->lock);
+		}
+	}
+	return NULL;
+}
+
 int cv_run(const struct cv_input *in, const size_t *fold, size_t k,
 	   int stratified, int shuffled, json_t **out, struct mlci_err *err)
 {
 	json_t *cv = json_object(), *folds = json_array(), *mean = json_object();
 	json_t *sd = json_object();
-	size_t i, j, n = in->f->nrows;
+	size_t i, j, n = in->f->nrows, nt, t;
+	struct cv_job job;
+	pthread_t *tid = NULL;
 
 	*out = NULL;
 	if (!cv || !folds || !mean || !sd ||
@@ -380,29 +431,51 @@ int cv_run(const struct cv_input *in, const size_t *fold, size_t k,
 	json_object_set_new(cv, "k", json_integer((json_int_t)k));
 	json_object_set_new(cv, "stratified", json_boolean(stratified));
 	json_object_set_new(cv, "shuffled", json_boolean(shuffled));
+	memset(&job, 0, sizeof(job));
+	job.in = in, job.fold = fold, job.k = k, job.n = n, job.failed = k;
+	/* folds in parallel, at most in->max_parallel at once (memory) */
+	nt = in->threads < 1 ? 1 : (size_t)in->threads;
+	nt = nt > k ? k : nt;
+	if (in->max_parallel && nt > in->max_parallel)
+		nt = in->max_parallel;
+	job.fit_threads = (int)((size_t)(in->threads < 1 ? 1 : in->threads) / nt);
+	job.fit_threads = job.fit_threads < 1 ? 1 : job.fit_threads;
+	job.met = calloc(k, sizeof(*job.met));
+	job.ntr = calloc(k, sizeof(*job.ntr));
+	job.nte = calloc(k, sizeof(*job.nte));
+	tid = calloc(nt, sizeof(*tid));
+	if (!job.met || !job.ntr || !job.nte || !tid)
+		goto oom;
 	for (i = 0; i < k; i++) {
-		json_t *fo = json_object(), *met = json_object();
-		size_t ntr = 0, nte = 0;
+		json_t *fo = json_object();
 
-		if (!fo || !met || json_array_append_new(folds, fo) < 0 ||
-		    json_object_set_new(fo, "metrics", met) < 0) {
-			json_decref(cv);
-			return oom(err);
-		}
-		if (one_fold(in, fold, i, n, &ntr, &nte, met, err) < 0) {
-			json_decref(cv);
-			return -1;
-		}
-		json_object_set_new(fo, "n_train", json_integer((json_int_t)ntr));
-		json_object_set_new(fo, "n_test", json_integer((json_int_t)nte));
-		if (in->progress) {
-			const char *main = in->classifier ? "accuracy" : "r2";
-			json_t *v = json_object_get(met, main);
-
-			in->progress(in->progress_ctx, i, k, nte, main,
-				     v ? json_number_value(v) : NAN);
-		}
+		job.met[i] = json_object();
+		if (!fo || !job.met[i] || json_array_append_new(folds, fo) < 0 ||
+		    json_object_set_new(fo, "metrics", job.met[i]) < 0)
+			goto oom;
 	}
+	pthread_mutex_init(&job.lock, NULL);
+	for (t = 0; t < nt; t++)
+		if (pthread_create(&tid[t], NULL, cv_worker, &job) != 0)
+			break;
+	if (t == 0)	/* no thread could start: do it here */
+		cv_worker(&job);
+	while (t > 0)
+		pthread_join(tid[--t], NULL);
+	pthread_mutex_destroy(&job.lock);
+	if (job.failed < k) {
+		*err = job.err;
+		goto fail;
+	}
+	for (i = 0; i < k; i++) {
+		json_t *fo = json_array_get(folds, i);
+
+		if (json_object_set_new(fo, "n_train", json_integer((json_int_t)job.ntr[i])) < 0 ||
+		    json_object_set_new(fo, "n_test", json_integer((json_int_t)job.nte[i])) < 0)
+			goto oom;
+	}
+	free(job.met), free(job.ntr), free(job.nte), free(tid);
+	job.met = NULL, job.ntr = job.nte = NULL, tid = NULL;
 	for (j = 0; j < sizeof(metric_names) / sizeof(*metric_names); j++) {
 		double s = 0, ss = 0, v, m;
 		int all = 1;
@@ -426,13 +499,17 @@ int cv_run(const struct cv_input *in, const size_t *fold, size_t k,
 			ss += (v - m) * (v - m);
 		}
 		if (put(mean, metric_names[j], m) < 0 ||
-		    put(sd, metric_names[j], sqrt(ss / (double)k)) < 0) {
-			json_decref(cv);
-			return oom(err);
-		}
+		    put(sd, metric_names[j], sqrt(ss / (double)k)) < 0)
+			goto oom;
 	}
 	*out = cv;
 	return 0;
+oom:
+	oom(err);
+fail:
+	free(job.met), free(job.ntr), free(job.nte), free(tid);
+	json_decref(cv);
+	return -1;
 }
 
 /* --- permutation importance --- */

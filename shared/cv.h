@@ -69,15 +69,19 @@ struct cv_input {
 	const size_t *yc;		/* class codes (classifiers) */
 	const double *yr;		/* values (regressors) */
 	long seed;
-	int threads;
-	/* after each fold: fold (0-based) of k, its main score */
+	int threads;			/* folds fit in parallel on these */
+	size_t max_parallel;		/* at most this many folds at once (0: any) */
+	/* after each fold (called by one thread at a time, in the order the
+	 * folds finish): fold (0-based) of k, its main score */
 	void (*progress)(void *ctx, size_t fold, size_t k, size_t n_test,
 			 const char *metric, double value);
 	void *progress_ctx;
 };
 
 /*
- * Cross-validate in over the folds fold[] (from cv_assign) and return
+ * Cross-validate in over the folds fold[] (from cv_assign), several folds
+ * at once on in->threads threads (a fold's fit gets the threads left
+ * over; the results do not depend on the count), and return
  * model.json's cv object in *out (new reference): {k, stratified,
  * shuffled, folds: [{n_train, n_test, metrics}], mean, std}. Errors as
  * the family's fit (a fold whose training rows hold one class: 65).

@@ -13,6 +13,8 @@
 
 /* Largest dense design matrix training will build (doubles: 2 GiB). */
 #define TRAIN_MAX_CELLS ((size_t)1 << 28)
+/* Cells of the design matrices of folds fitted at once (doubles: 1 GiB). */
+#define CV_PARALLEL_CELLS ((size_t)1 << 27)
 
 static int bad_param(struct mlci_err *err, const char *kv, const char *why)
 {
@@ -349,6 +351,9 @@ static int cross_validate(const struct train_opts *o,
 	in.nclasses = m->nclasses, in.f = f, in.cols = cols, in.ncols = ncols;
 	in.yc = yc, in.yr = yr, in.seed = o->seed;
 	in.threads = o->threads ? o->threads : online_cpus();
+	/* folds at once: their design matrices within CV_PARALLEL_CELLS */
+	in.max_parallel = CV_PARALLEL_CELLS / (f->nrows * (m->prep.nout + 1) + 1);
+	in.max_parallel += !in.max_parallel;
 	in.progress = o->cv_progress, in.progress_ctx = o->cv_progress_ctx;
 	if (cv_run(&in, fold, o->cv, strat, o->cv_shuffle, cv, err) < 0)
 		goto out;
@@ -458,9 +463,6 @@ int train_run(const struct train_opts *o, struct train_result *res,
 	if (cls ? class_labels(m, &f, (size_t)lc, yc, err) :
 	    numeric_labels(&f, (size_t)lc, yr, err))
 		goto out;
-	if (o->cv && cross_validate(o, fam, hp, m, &f, cols, ncols, yc, yr,
-				    res, &cv, err) < 0)
-		goto out;
 	if (prep_fit(&m->prep, &f, cols, ncols, err) < 0)
 		goto out;
 	if (m->prep.nout && f.nrows > TRAIN_MAX_CELLS / m->prep.nout) {
@@ -469,6 +471,9 @@ int train_run(const struct train_opts *o, struct train_result *res,
 			f.nrows, m->prep.nout);
 		goto out;
 	}
+	if (o->cv && cross_validate(o, fam, hp, m, &f, cols, ncols, yc, yr,
+				    res, &cv, err) < 0)
+		goto out;
 	X = malloc((f.nrows * m->prep.nout + 1) * sizeof(*X));
 	if (!X)
 		goto oom;
