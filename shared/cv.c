@@ -314,6 +314,16 @@ static int one_fold(const struct cv_input *in, const size_t *fold, size_t i,
 			ntr ? "test" : "training");
 		goto out;
 	}
+	if (in->classifier) {
+		for (r = 1; r < ntr && yct[r] == yct[0]; r++)
+			;
+		if (r == ntr) {
+			err_set(err, MLCI_EXIT_DATAERR, in->f->path,
+				"cross-validation fold %zu: its training rows hold a single class; stratified folds avoid that",
+				i + 1);
+			goto out;
+		}
+	}
 	if (subframe(&sub, in->f, tr, ntr) < 0)
 		goto oom;
 	fm.classifier = in->classifier;

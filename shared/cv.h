@@ -84,7 +84,8 @@ struct cv_input {
  * over; the results do not depend on the count), and return
  * model.json's cv object in *out (new reference): {k, stratified,
  * shuffled, folds: [{n_train, n_test, metrics}], mean, std}. Errors as
- * the family's fit (a fold whose training rows hold one class: 65).
+ * the family's fit; a classifier fold whose training rows hold a single
+ * class: 65 naming the file.
  */
 int cv_run(const struct cv_input *in, const size_t *fold, size_t k,
 	   int stratified, int shuffled, json_t **out, struct mlci_err *err);

@@ -384,6 +384,11 @@ static int add_perm_importance(const struct train_opts *o,
 	json_t *pi = NULL, *meta;
 	double base = 0;
 
+	size_t fit = CV_PARALLEL_CELLS / (n * (m->prep.nout + 1) + 1);
+
+	/* each thread permutes its own copy of X */
+	if ((size_t)threads > fit)
+		threads = fit ? (int)fit : 1;
 	if (perm_importance(m, X, n, yc, yr, repeats, o->seed, threads, &pi,
 			    &base, err) < 0)
 		return -1;

@@ -172,3 +172,11 @@ if [ -e "$TOP/shared/schemas/model.schema.json" ]; then
 		$PY "$TOP/tests/check_schema.py" $(cut -d' ' -f1 cases.txt | sed 's/$/.json/') \
 		sh1.json th1.json w50.json
 fi
+
+# plain folds over rows sorted by class: a fold trains on one class only
+{ echo "x,y"; for i in 1 2 3 4 5 6; do echo "$i,a"; done; echo "7,b"; echo "8,b"; } >sorted.csv
+expect_exit 65 "a fold training on a single class is an error" "$TR" --data sorted.csv --label y \
+	--model logistic --cv 4 --cv-stratify off --out bad.json
+check "the error names the file and the fold" \
+	grep -qx "mlci-train: sorted.csv: cross-validation fold 4: its training rows hold a single class; stratified folds avoid that" err
+absent bad.json "no output"
