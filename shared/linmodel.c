@@ -959,8 +959,13 @@ static int enet_model_fit(struct model *m, const void *hp,
 	rep->oob_score = NAN;
 	if (!s.converged)
 		snprintf(rep->warning, sizeof(rep->warning),
-			 "objective did not converge after %ld iterations (duality gap %.3e, tolerance %.3e); raise --param max_iter or tol, or alpha",
-			 s.iterations, s.gap, s.gap_tol);
+			 "objective did not converge after %ld iterations (duality gap %.3e, tolerance %.3e); %s",
+			 s.iterations, s.gap, s.gap_tol, h->alpha == 0 ?
+			 "alpha=0 is least squares, which --model linear solves exactly" :
+			 "raise --param max_iter or tol, or alpha");
+	else if (h->alpha == 0)
+		snprintf(rep->warning, sizeof(rep->warning),
+			 "alpha=0 is least squares, which --model linear solves exactly");
 	loss = json_object();
 	if (!loss)
 		return err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");

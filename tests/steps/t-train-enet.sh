@@ -115,6 +115,10 @@ for bad in "lasso alpha=-1" "elasticnet alpha=-0.5" "elasticnet l1_ratio=1.5" \
 done
 expect_exit 64 "lasso is regression only" "$TR" $D --model lasso --task classification --out bad.json
 
+# alpha=0: least squares by coordinate descent, with scikit-learn's advice
+expect_exit 0 "lasso alpha=0 fits" "$TR" $D --model lasso --param alpha=0 --out a0.json
+check "alpha=0 warns that linear solves it exactly" grep -q "warning: .*alpha=0 is least squares, which --model linear solves exactly" err
+
 # perfectly collinear features: lasso fits, linear warns (minimum norm)
 expect_exit 0 "collinear: lasso fits" "$TR" --data collinear.csv --label progression \
 	--model lasso --out col-lasso.json
@@ -133,5 +137,5 @@ if [ -e "$TOP/shared/schemas/model.schema.json" ]; then
 	# shellcheck disable=SC2046
 	check "model.json validates against model.schema.json" \
 		$PY "$TOP/tests/check_schema.py" $(cut -d' ' -f1 cases.txt | sed 's/$/.json/') \
-		col-lasso.json col-linear.json
+		col-lasso.json col-linear.json a0.json
 fi
