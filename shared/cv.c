@@ -391,13 +391,14 @@ static void *cv_worker(void *arg)
 	struct cv_job *j = arg;
 	const struct cv_input *in = j->in;
 	struct mlci_err err;
-	size_t i;
+	size_t i, failed;
 
 	for (;;) {
 		pthread_mutex_lock(&j->lock);
 		i = j->next++;
+		failed = j->failed;
 		pthread_mutex_unlock(&j->lock);
-		if (i >= j->k || i > j->failed)
+		if (i >= j->k || i > failed)
 			break;
 		memset(&err, 0, sizeof(err));
 		if (one_fold(in, j->fold, i, j->n, j->fit_threads, &j->ntr[i],
@@ -570,6 +571,7 @@ static void *perm_worker(void *arg)
 	size_t *perm = malloc((n + 1) * sizeof(*perm));
 	struct mlci_err err = {0};
 	size_t c, r, i;
+	int failed;
 
 	if (!Xp || !pred || !perm) {
 		oom(&err);
@@ -582,8 +584,9 @@ static void *perm_worker(void *arg)
 
 		pthread_mutex_lock(&j->lock);
 		c = j->next++;
+		failed = j->failed;
 		pthread_mutex_unlock(&j->lock);
-		if (c >= pp->ncols || j->failed)
+		if (c >= pp->ncols || failed)
 			break;
 		col = &pp->cols[c];
 		off = col->offset;

@@ -381,12 +381,11 @@ static int add_perm_importance(const struct train_opts *o,
 {
 	size_t repeats = o->importance_repeats > 0 ?
 		(size_t)o->importance_repeats : 5;
+	size_t fit = CV_PARALLEL_CELLS / (n * (m->prep.nout + 1) + 1);
 	json_t *pi = NULL, *meta;
 	double base = 0;
 
-	size_t fit = CV_PARALLEL_CELLS / (n * (m->prep.nout + 1) + 1);
-
-	/* each thread permutes its own copy of X */
+	/* each thread permutes its own copy of X, within CV_PARALLEL_CELLS */
 	if ((size_t)threads > fit)
 		threads = fit ? (int)fit : 1;
 	if (perm_importance(m, X, n, yc, yr, repeats, o->seed, threads, &pi,
