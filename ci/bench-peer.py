@@ -7,9 +7,14 @@ string columns).
 usage: bench-peer.py TASK TRAIN.csv LABEL [--test CSV] [--columns A,B,..]
                      [--skip-rows N] [--test-skip-rows N] [--label-suffix S]
                      [--n-estimators N] [--max-depth D] [--jobs J]
-  TASK: validate | logistic | ridge | linear | forest
+                     [--cv K] [--perm-repeats R]
+  TASK: validate | logistic | ridge | linear | lasso | elasticnet | forest
   (forest: RandomForestClassifier(n_estimators, max_depth, n_jobs=J,
-  random_state=0) on the dense encoding)
+  random_state=0) on the dense encoding; lasso, elasticnet: Lasso(alpha=1),
+  ElasticNet(alpha=1, l1_ratio=0.5). --cv K: cross_validate over
+  (Stratified)KFold(K) with the same metrics as mlci-train --cv before the
+  fit; --perm-repeats R: permutation_importance on the training data after
+  it)
 Prints one JSON object: wall seconds for import, read, fit, predict, the
 process total, and the quality figures (accuracy and log loss, or rmse and r2)."""
 import json, sys, time
@@ -26,6 +31,8 @@ p.add_argument("--label-suffix", default="")
 p.add_argument("--n-estimators", type=int, default=100)
 p.add_argument("--max-depth", type=int, default=None)
 p.add_argument("--jobs", type=int, default=1)
+p.add_argument("--cv", type=int, default=0)
+p.add_argument("--perm-repeats", type=int, default=0)
 a = p.parse_args()
 NA = ["", "NA", "N/A", "NaN", "null", "?"]
 
@@ -48,7 +55,9 @@ if a.task == "validate":
 from sklearn.compose import ColumnTransformer
 from sklearn.ensemble import RandomForestClassifier
 from sklearn.impute import SimpleImputer
-from sklearn.linear_model import LinearRegression, LogisticRegression, Ridge
+from sklearn.inspection import permutation_importance
+from sklearn.linear_model import ElasticNet, Lasso, LinearRegression, LogisticRegression, Ridge
+from sklearn.model_selection import KFold, StratifiedKFold, cross_validate
 from sklearn.metrics import accuracy_score, log_loss, mean_squared_error, r2_score
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
@@ -72,14 +81,30 @@ pre = ColumnTransformer([
 model = {"logistic": lambda: LogisticRegression(C=1.0, max_iter=1000),
          "ridge": lambda: Ridge(alpha=1.0),
          "linear": lambda: LinearRegression(),
+         "lasso": lambda: Lasso(alpha=1.0),
+         "elasticnet": lambda: ElasticNet(alpha=1.0, l1_ratio=0.5),
          "forest": lambda: RandomForestClassifier(
              n_estimators=a.n_estimators, max_depth=a.max_depth,
              n_jobs=a.jobs, random_state=0)}[a.task]()
 m = make_pipeline(pre, model)
+classify = a.task in ("logistic", "forest")
+if a.cv:
+    t = time.perf_counter()
+    sc = ["accuracy", "f1_macro", "neg_log_loss"] + (["roc_auc"] if y.nunique() == 2 else []) \
+        if classify else ["neg_mean_squared_error", "neg_root_mean_squared_error",
+                          "neg_mean_absolute_error", "r2"]
+    cv = cross_validate(m, df, y, scoring=sc,
+                        cv=(StratifiedKFold if classify else KFold)(n_splits=a.cv))
+    out["cv_s"] = time.perf_counter() - t
+    out["cv_mean"] = {k: float(np.mean(v)) for k, v in cv.items() if k.startswith("test_")}
 t = time.perf_counter(); m.fit(df, y); t_fit = time.perf_counter() - t
+if a.perm_repeats:
+    t = time.perf_counter()
+    permutation_importance(m, df, y, n_repeats=a.perm_repeats, random_state=0)
+    out["perm_s"] = time.perf_counter() - t
 t = time.perf_counter(); pred = m.predict(dt); t_pred = time.perf_counter() - t
 out.update(import_s=t_imp, read_s=t_read, fit_s=t_fit, predict_s=t_pred, rows=len(df))
-if a.task in ("logistic", "forest"):
+if classify:
     out["accuracy"] = float(accuracy_score(yt, pred))
     out["log_loss"] = float(log_loss(yt, m.predict_proba(dt), labels=m.classes_))
 else:

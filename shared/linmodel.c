@@ -3,6 +3,7 @@
 #include <float.h>
 #include <limits.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -223,9 +224,10 @@ out:
 
 /* Solve min ||A x - b|| (A m x k column-major, overwritten; b has
  * max(m, k) rows, x comes back in its first k). */
-static int lstsq(double *A, int m, int k, double *b, struct mlci_err *err)
+static int lstsq(double *A, int m, int k, double *b, int *rank,
+		 struct mlci_err *err)
 {
-	int nrhs = 1, lda = m > 0 ? m : 1, ldb = m > k ? m : k, rank, info;
+	int nrhs = 1, lda = m > 0 ? m : 1, ldb = m > k ? m : k, info;
 	int lwork = -1, liwork;
 	double rcond = DBL_EPSILON, wq, *sv, *work;
 	int iwq = 0, *iwork;
@@ -235,7 +237,7 @@ static int lstsq(double *A, int m, int k, double *b, struct mlci_err *err)
 	sv = malloc((size_t)(m < k ? m : k) * sizeof(*sv) + sizeof(*sv));
 	if (!sv)
 		return err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
-	dgelsd_(&m, &k, &nrhs, A, &lda, b, &ldb, sv, &rcond, &rank, &wq,
+	dgelsd_(&m, &k, &nrhs, A, &lda, b, &ldb, sv, &rcond, rank, &wq,
 		&lwork, &iwq, &info);
 	if (info != 0) {
 		free(sv);
@@ -250,7 +252,7 @@ static int lstsq(double *A, int m, int k, double *b, struct mlci_err *err)
 		free(sv), free(work), free(iwork);
 		return err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
 	}
-	dgelsd_(&m, &k, &nrhs, A, &lda, b, &ldb, sv, &rcond, &rank, work,
+	dgelsd_(&m, &k, &nrhs, A, &lda, b, &ldb, sv, &rcond, rank, work,
 		&lwork, iwork, &info);
 	free(sv), free(work), free(iwork);
 	if (info != 0)
@@ -329,8 +331,14 @@ int ridge_fit(const double *X, const double *y, size_t n, size_t p,
 				A[j * n + i] = X[i * p + j] - xm[j];
 			b[i] = y[i] - ym;
 		}
-		if (p && lstsq(A, (int)n, (int)p, b, err) < 0)
-			goto out;
+		s->rank = (long)p;
+		if (p) {
+			int rank = 0;
+
+			if (lstsq(A, (int)n, (int)p, b, &rank, err) < 0)
+				goto out;
+			s->rank = rank;
+		}
 		memcpy(coef, b, p * sizeof(*coef));
 	}
 	*intercept = ym;
@@ -360,7 +368,149 @@ out:
 	return rc;
 }
 
-/* --- the logistic, linear and ridge model families (model.h) --- */
+/* sum of a[i] * b[i] */
+static double dot(const double *a, const double *b, size_t n)
+{
+	double s = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		s += a[i] * b[i];
+	return s;
+}
+
+/* The duality gap of the unscaled problem (scikit-learn's cd_fast):
+ * 0.5 ||R||^2 + l1 ||w||_1 + 0.5 l2 ||w||^2 against its dual at the
+ * residual R scaled into the dual's feasible set. */
+static double enet_gap(const double *Xc, const double *yc, const double *R,
+		       const double *w, size_t n, size_t p, double l1,
+		       double l2)
+{
+	double dual_norm = 0, r2 = dot(R, R, n), w2 = dot(w, w, p), l1n = 0;
+	double c = 1, gap;
+	size_t j;
+
+	for (j = 0; j < p; j++) {
+		double xta = dot(Xc + j * n, R, n) - l2 * w[j];
+
+		if (fabs(xta) > dual_norm)
+			dual_norm = fabs(xta);
+		l1n += fabs(w[j]);
+	}
+	if (dual_norm > l1) {
+		c = l1 / dual_norm;
+		gap = 0.5 * (r2 + r2 * c * c);
+	} else {
+		gap = r2;
+	}
+	return gap + l1 * l1n - c * dot(R, yc, n) + 0.5 * l2 * (1 + c * c) * w2;
+}
+
+int enet_fit(const double *X, const double *y, size_t n, size_t p,
+	     double alpha, double l1_ratio, long max_iter, double tol,
+	     double *coef, double *intercept, struct enet_summary *s,
+	     struct mlci_err *err)
+{
+	double *Xc = NULL, *xm = NULL, *norm = NULL, *R = NULL, *yc = NULL;
+	double ym = 0, l1, l2, gap_tol, gap = INFINITY, rss, l1n = 0, w2 = 0;
+	size_t i, j;
+	long it;
+
+	memset(s, 0, sizeof(*s));
+	if (n == 0 || max_iter < 1 || !(alpha >= 0) || !(l1_ratio >= 0) ||
+	    !(l1_ratio <= 1) || !(tol >= 0))
+		return err_set(err, MLCI_EXIT_SOFTWARE, NULL,
+			       "enet_fit: bad arguments");
+	if (p && n > SIZE_MAX / p / sizeof(double))
+		return err_set(err, MLCI_EXIT_DATAERR, NULL,
+			       "%zu rows by %zu features is too large", n, p);
+	Xc = malloc((n * p + 1) * sizeof(*Xc));	/* column-major, centred */
+	xm = calloc(p + 1, sizeof(*xm));
+	norm = calloc(p + 1, sizeof(*norm));
+	R = malloc((n + 1) * sizeof(*R));
+	yc = malloc((n + 1) * sizeof(*yc));
+	if (!Xc || !xm || !norm || !R || !yc) {
+		free(Xc), free(xm), free(norm), free(R), free(yc);
+		return err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
+	}
+	for (i = 0; i < n; i++) {
+		ym += y[i];
+		for (j = 0; j < p; j++)
+			xm[j] += X[i * p + j];
+	}
+	ym /= (double)n;
+	for (j = 0; j < p; j++)
+		xm[j] /= (double)n;
+	for (i = 0; i < n; i++) {
+		yc[i] = R[i] = y[i] - ym;
+		for (j = 0; j < p; j++)
+			Xc[j * n + i] = X[i * p + j] - xm[j];
+	}
+	for (j = 0; j < p; j++) {
+		norm[j] = dot(Xc + j * n, Xc + j * n, n);
+		coef[j] = 0;
+	}
+	/* cd_fast's scaling: the objective times n */
+	l1 = alpha * l1_ratio * (double)n;
+	l2 = alpha * (1 - l1_ratio) * (double)n;
+	gap_tol = tol * dot(yc, yc, n);
+	for (it = 0; it < max_iter; it++) {
+		double w_max = 0, d_max = 0;
+
+		for (j = 0; j < p; j++) {
+			const double *x = Xc + j * n;
+			double old = coef[j], t, nw;
+
+			if (norm[j] == 0)
+				continue;
+			if (old != 0)
+				for (i = 0; i < n; i++)
+					R[i] += old * x[i];
+			t = dot(x, R, n);
+			nw = fabs(t) > l1 ? copysign(fabs(t) - l1, t) /
+				(norm[j] + l2) : 0;
+			coef[j] = nw;
+			if (nw != 0)
+				for (i = 0; i < n; i++)
+					R[i] -= nw * x[i];
+			if (fabs(nw - old) > d_max)
+				d_max = fabs(nw - old);
+			if (fabs(nw) > w_max)
+				w_max = fabs(nw);
+		}
+		if (w_max == 0 || d_max / w_max < tol || it == max_iter - 1) {
+			gap = enet_gap(Xc, yc, R, coef, n, p, l1, l2);
+			if (gap < gap_tol) {
+				s->converged = 1;
+				break;
+			}
+		}
+	}
+	s->iterations = s->converged ? it + 1 : max_iter;
+	*intercept = ym;
+	for (j = 0; j < p; j++) {
+		*intercept -= xm[j] * coef[j];
+		l1n += fabs(coef[j]);
+		w2 += coef[j] * coef[j];
+	}
+	rss = 0;
+	for (i = 0; i < n; i++) {
+		double r = y[i] - *intercept;
+
+		for (j = 0; j < p; j++)
+			r -= X[i * p + j] * coef[j];
+		rss += r * r;
+	}
+	s->gap = gap / (double)n;
+	s->gap_tol = gap_tol / (double)n;
+	s->mse = rss / (double)n;
+	s->objective = 0.5 * s->mse + alpha * l1_ratio * l1n +
+		0.5 * alpha * (1 - l1_ratio) * w2;
+	free(Xc), free(xm), free(norm), free(R), free(yc);
+	return 0;
+}
+
+/* --- the logistic, linear, ridge, lasso and elasticnet model families (model.h) --- */
 
 struct lin_params {
 	double C, tol, alpha;
@@ -567,6 +717,20 @@ static int lin_fit(struct model *m, const void *hp, const struct fit_data *d,
 	json_object_set_new(t, "loss", loss);
 	if (m->classifier)
 		json_object_set_new(t, "gradient_max", json_real(s.grad_max));
+	if (!m->classifier && !h->ridge) {
+		size_t c, full = p;
+
+		/* each categorical column's one-hot block sums to 1, so
+		 * centred it loses one rank by construction */
+		for (c = 0; c < m->prep.ncols; c++)
+			full -= m->prep.cols[c].kind == PREP_CATEGORICAL &&
+				full > 0;
+		json_object_set_new(t, "rank", json_integer(s.rank));
+		if ((size_t)s.rank < full)
+			snprintf(rep->warning, sizeof(rep->warning),
+				 "the design matrix is rank-deficient (rank %ld of %zu encoded features): collinear features; the minimum-norm solution is kept",
+				 s.rank, p);
+	}
 	return 0;
 }
 
@@ -705,4 +869,145 @@ const struct model_family ridge_family = {
 	"ridge", TASK_REGRESS, sizeof(struct lin_params), ridge_params_init,
 	lin_param, lin_params_json, lin_fit, lin_predict, lin_to_json,
 	lin_from_json, lin_free,
+};
+
+/* --- lasso and elasticnet: coordinate descent (enet_fit) --- */
+
+struct enet_params {
+	double alpha, l1_ratio, tol;
+	long max_iter;
+	int elastic;		/* elasticnet (takes l1_ratio) */
+};
+
+static void enet_params_init(void *hp, int classifier)
+{
+	struct enet_params *h = hp;
+
+	memset(h, 0, sizeof(*h));
+	h->alpha = 1.0, h->l1_ratio = 1.0, h->tol = 1e-4, h->max_iter = 1000;
+}
+
+static void elasticnet_params_init(void *hp, int classifier)
+{
+	struct enet_params *h = hp;
+
+	enet_params_init(hp, classifier);
+	h->l1_ratio = 0.5, h->elastic = 1;
+}
+
+static int enet_param(void *hp, int classifier, const char *kv, size_t klen,
+		      const char *val, struct mlci_err *err)
+{
+	struct enet_params *h = hp;
+	double v;
+
+	if (parse_double(val, &v) < 0 || !isfinite(v))
+		return lin_bad_param(err, kv, "the value must be a number");
+#define KEY(s) (klen == strlen(s) && !strncmp(kv, s, klen))
+	if (KEY("alpha")) {
+		if (!(v >= 0))
+			return lin_bad_param(err, kv, "alpha must be >= 0");
+		h->alpha = v;
+	} else if (h->elastic && KEY("l1_ratio")) {
+		if (!(v >= 0 && v <= 1))
+			return lin_bad_param(err, kv, "l1_ratio must be from 0 to 1");
+		h->l1_ratio = v;
+	} else if (KEY("tol")) {
+		if (!(v >= 0))
+			return lin_bad_param(err, kv, "tol must be >= 0");
+		h->tol = v;
+	} else if (KEY("max_iter")) {
+		if (v < 1 || v > 1e7 || v != floor(v))
+			return lin_bad_param(err, kv, "max_iter must be an integer from 1 to 10000000");
+		h->max_iter = (long)v;
+	} else {
+		return err_set(err, MLCI_EXIT_USAGE, NULL,
+			       "--param %.100s: model '%s' has no parameter '%.*s' (it takes: %s)",
+			       kv, h->elastic ? "elasticnet" : "lasso", (int)klen, kv,
+			       h->elastic ? "alpha, l1_ratio, max_iter, tol" :
+			       "alpha, max_iter, tol");
+	}
+#undef KEY
+	return 0;
+}
+
+static json_t *enet_params_json(const void *hp, int classifier)
+{
+	const struct enet_params *h = hp;
+	json_t *p = json_object();
+
+	if (!p)
+		return NULL;
+	json_object_set_new(p, "alpha", json_real(h->alpha));
+	if (h->elastic)
+		json_object_set_new(p, "l1_ratio", json_real(h->l1_ratio));
+	json_object_set_new(p, "max_iter", json_integer(h->max_iter));
+	json_object_set_new(p, "tol", json_real(h->tol));
+	return p;
+}
+
+static int enet_model_fit(struct model *m, const void *hp,
+			  const struct fit_data *d, struct fit_report *rep,
+			  json_t *t, struct mlci_err *err)
+{
+	const struct enet_params *h = hp;
+	struct lin_body *b = calloc(1, sizeof(*b));
+	struct enet_summary s;
+	size_t p = m->prep.nout, j, nz = 0;
+	json_t *loss;
+
+	if (!b)
+		return err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
+	m->body = b;
+	b->rows = 1;
+	b->coef = calloc(p + 1, sizeof(*b->coef));
+	b->intercept = calloc(1, sizeof(*b->intercept));
+	if (!b->coef || !b->intercept)
+		return err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
+	if (enet_fit(d->X, d->yr, d->n, p, h->alpha, h->l1_ratio, h->max_iter,
+		     h->tol, b->coef, b->intercept, &s, err) < 0)
+		return -1;
+	for (j = 0; j < p; j++)
+		nz += b->coef[j] != 0;
+	rep->iterative = 1;
+	rep->iterations = s.iterations;
+	rep->converged = s.converged;
+	rep->stop = s.converged ? "dual_gap" : "max_iter";
+	rep->loss = s.mse;
+	rep->score = lin_score(m, b, d);
+	rep->oob_score = NAN;
+	if (!s.converged)
+		snprintf(rep->warning, sizeof(rep->warning),
+			 "objective did not converge after %ld iterations (duality gap %.3e, tolerance %.3e); %s",
+			 s.iterations, s.gap, s.gap_tol, h->alpha == 0 ?
+			 "alpha=0 is least squares, which --model linear solves exactly" :
+			 "raise --param max_iter or tol, or alpha");
+	else if (h->alpha == 0)
+		snprintf(rep->warning, sizeof(rep->warning),
+			 "alpha=0 is least squares, which --model linear solves exactly");
+	loss = json_object();
+	if (!loss)
+		return err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
+	json_object_set_new(t, "iterations", json_integer(s.iterations));
+	json_object_set_new(t, "converged", json_boolean(s.converged));
+	json_object_set_new(t, "stop", json_string(rep->stop));
+	json_object_set_new(t, "dual_gap", json_real(s.gap));
+	json_object_set_new(t, "dual_gap_tol", json_real(s.gap_tol));
+	json_object_set_new(t, "n_nonzero", json_integer((json_int_t)nz));
+	json_object_set_new(loss, "objective", json_real(s.objective));
+	json_object_set_new(loss, "mse", json_real(s.mse));
+	json_object_set_new(t, "loss", loss);
+	return 0;
+}
+
+const struct model_family lasso_family = {
+	"lasso", TASK_REGRESS, sizeof(struct enet_params), enet_params_init,
+	enet_param, enet_params_json, enet_model_fit, lin_predict, lin_to_json,
+	lin_from_json, lin_free,
+};
+
+const struct model_family elasticnet_family = {
+	"elasticnet", TASK_REGRESS, sizeof(struct enet_params),
+	elasticnet_params_init, enet_param, enet_params_json, enet_model_fit,
+	lin_predict, lin_to_json, lin_from_json, lin_free,
 };

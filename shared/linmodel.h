@@ -15,6 +15,7 @@
  *             Cholesky, dposv).
  *   ols:      the minimum-norm least-squares solution on centred X and y
  *             (SVD, dgelsd, rcond = machine epsilon, as scipy's lstsq).
+ *   elastic net (lasso: l1_ratio 1): see enet_fit.
  */
 #ifndef MLCI_LINMODEL_H
 #define MLCI_LINMODEL_H
@@ -34,6 +35,7 @@ struct fit_summary {
 	double objective;	/* the penalised objective above, at the solution */
 	double loss;		/* mean training log loss, or mean squared error */
 	double grad_max;	/* logistic: max |gradient| of objective / (C n) */
+	long rank;		/* ols: the rank of centred X (dgelsd) */
 };
 
 /*
@@ -66,10 +68,40 @@ int ridge_fit(const double *X, const double *y, size_t n, size_t p,
 	      double alpha, double *coef, double *intercept,
 	      struct fit_summary *s, struct mlci_err *err);
 
+/* What an elastic-net fit reports. */
+struct enet_summary {
+	long iterations;	/* passes over the coordinates */
+	int converged;		/* the duality gap fell below the tolerance */
+	double gap;		/* duality gap at the end, divided by n */
+	double gap_tol;		/* tol * ||y - mean(y)||^2 / n */
+	double objective;	/* the objective below, at the solution */
+	double mse;		/* training mean squared error */
+};
+
+/*
+ * Fit the elastic net by cyclic coordinate descent, scikit-learn's
+ * ElasticNet (Lasso: l1_ratio = 1) exactly: minimise
+ *   (1/(2n)) ||y - X w - b||^2 + alpha l1_ratio ||w||_1
+ *     + 0.5 alpha (1 - l1_ratio) ||w||^2
+ * with b unpenalised (X and y centred). Starting from w = 0, each pass
+ * updates every coordinate in order (soft-thresholding); after a pass
+ * whose largest change is below tol times the largest |w| (or the last
+ * pass, max_iter), the duality gap is computed and the fit stops when it
+ * is below tol * ||y - mean(y)||^2. Columns that are constant are left
+ * at 0. coef gets p values. Returns 0, or -1 with err set (70 out of
+ * memory).
+ */
+int enet_fit(const double *X, const double *y, size_t n, size_t p,
+	     double alpha, double l1_ratio, long max_iter, double tol,
+	     double *coef, double *intercept, struct enet_summary *s,
+	     struct mlci_err *err);
+
 /* The model families built on these fits (model.h): logistic
- * (classification), linear and ridge (regression). */
+ * (classification), linear, ridge, lasso and elasticnet (regression). */
 extern const struct model_family logistic_family;
 extern const struct model_family linear_family;
 extern const struct model_family ridge_family;
+extern const struct model_family lasso_family;
+extern const struct model_family elasticnet_family;
 
 #endif

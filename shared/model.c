@@ -13,7 +13,8 @@
 #define PREDICT_CHUNK ((size_t)256)
 
 static const struct model_family *const families[] = {
-	&logistic_family, &linear_family, &ridge_family, &tree_family,
+	&logistic_family, &linear_family, &ridge_family, &lasso_family,
+	&elasticnet_family, &tree_family,
 	&forest_family,
 };
 
@@ -29,7 +30,7 @@ const struct model_family *model_family_find(const char *name)
 
 const char *model_family_names(void)
 {
-	return "logistic, linear, ridge, tree, forest";
+	return "logistic, linear, ridge, lasso, elasticnet, tree, forest";
 }
 
 void model_free(struct model *m)

@@ -10,7 +10,8 @@
  *   features       input column names, in data-file order
  *   preprocessing  the transform of preprocess.h
  *   model          {type, params, and the family's fitted state:
- *                  logistic|linear|ridge: coefficients (rows of n_outputs:
+ *                  logistic|linear|ridge|lasso|elasticnet: coefficients
+ *                  (rows of n_outputs:
  *                  1, or K for multinomial), intercepts;
  *                  tree: tree {n_nodes, feature, threshold, left, right,
  *                  value} (tree.h), feature_importances (per feature);
@@ -21,14 +22,25 @@
  *                  logistic: loss_curve (objective / (C n) after each
  *                  L-BFGS step; every number array here is a curve for
  *                  --tensorboard, tfevents.h);
+ *                  linear: rank; lasso/elasticnet: dual_gap,
+ *                  dual_gap_tol, n_nonzero (no evaluations);
+ *                  warnings [...] when the fit warned;
  *                  trees: n_nodes, n_leaves, depth, max_features; forests
  *                  also n_trees, oob_score, oob_rows}
+ *                  --importance permutation: permutation_importance
+ *                  {feature: {mean, std}}, permutation {data, metric,
+ *                  repeats, baseline} (cv.h)
  *   data_sha256    sha256 of the training CSV (also inputs[role=data])
+ *   cv             --cv K: {k, stratified, shuffled, folds [{n_train,
+ *                  n_test, metrics}], mean, std (ddof 0), warnings} (cv.h)
  *
  * Families and their --param keys (defaults in brackets):
  *   logistic  classification: C [1.0], max_iter [1000], tol [1e-8]
  *   linear    regression: none
  *   ridge     regression: alpha [1.0]
+ *   lasso     regression by cyclic coordinate descent (scikit-learn's
+ *             Lasso): alpha [1.0], max_iter [1000], tol [1e-4]
+ *   elasticnet  the same with l1_ratio [0.5] (ElasticNet); see enet_fit
  *   tree      either task: criterion [gini | squared_error; or entropy],
  *             max_depth [none], min_samples_split [2],
  *             min_samples_leaf [1], max_features [all; sqrt, log2, a
@@ -93,6 +105,7 @@ struct fit_report {
 	long iterations;
 	int converged;
 	const char *stop;	/* static */
+	char warning[256];	/* a fit's warning (not converged...), or "" */
 	double loss;		/* mean log loss, or mse (NaN: not computed) */
 	double score;		/* training accuracy, or r2 */
 	size_t n_trees, n_nodes, n_leaves, depth;
@@ -218,6 +231,16 @@ struct train_opts {
 	const char *label_suffix;	/* dropped from label values, or NULL */
 	const char *tensorboard;	/* a directory for the curves' event
 					 * file (tfevents.h), or NULL */
+	/* cross-validation before the final fit (cv.h) */
+	size_t cv;			/* folds; 0: none */
+	const char *cv_stratify;	/* "auto" (NULL), "on", "off" */
+	int cv_shuffle;			/* shuffle the rows (from seed) first */
+	void (*cv_progress)(void *ctx, size_t fold, size_t k, size_t n_test,
+			    const char *metric, double value);
+	void *cv_progress_ctx;
+	/* after the fit: "permutation" importance on the training data */
+	const char *importance;		/* NULL, "none" or "permutation" */
+	long importance_repeats;	/* 0: 5 */
 };
 
 struct train_result {
@@ -227,14 +250,22 @@ struct train_result {
 	char *tensorboard_path;		/* the event file written (malloc'd:
 					 * the caller frees it), or NULL */
 	long tensorboard_points;	/* points in it (0: no curve, no file) */
+	char cv_warning[256];		/* a cross-validation warning, or "" */
+	int cv_stratified;
+	double cv_mean;			/* mean accuracy or r2 over the folds */
 };
 
 /*
  * Train o->model on o->data and write o->out atomically (nothing is left
- * there on failure). With o->tensorboard, the training section's curves
- * also go to an event file in that directory, written before model.json
- * and removed if model.json cannot be written. Errors: unknown model or parameter, bad --features
- * usage: 64; data problems (missing label column, non-numeric label for
+ * there on failure). With o->cv, cross-validate first (cv.h), folds
+ * reported through o->cv_progress; with o->importance "permutation",
+ * add permutation importance on the training rows after the fit. With
+ * o->tensorboard, the training section's curves also go to an event file
+ * in that directory, written before model.json and removed if model.json
+ * cannot be written.
+ * Errors: unknown model or parameter, bad --features usage, bad --cv
+ * options: 64; more folds than rows (or than any class's rows,
+ * stratified): 65; data problems (missing label column, non-numeric label for
  * a regressor, a single class, ...): 65 naming the file; 66 missing file;
  * 73/74 output.
  */

@@ -7,12 +7,15 @@
 #include <unistd.h>
 
 #include "artifact.h"
+#include "cv.h"
 #include "linmodel.h"
 #include "tfevents.h"
 #include "util.h"
 
 /* Largest dense design matrix training will build (doubles: 2 GiB). */
 #define TRAIN_MAX_CELLS ((size_t)1 << 28)
+/* Cells of the design matrices of folds fitted at once (doubles: 1 GiB). */
+#define CV_PARALLEL_CELLS ((size_t)1 << 27)
 
 static int bad_param(struct mlci_err *err, const char *kv, const char *why)
 {
@@ -287,11 +290,115 @@ static int numeric_labels(const struct frame *f, size_t lc, double *y,
 	return 0;
 }
 
+/* --cv, --cv-stratify, --importance and their companions: 64 when bad. */
+static int check_validation_opts(const struct train_opts *o,
+				 struct mlci_err *err)
+{
+	const char *s = o->cv_stratify;
+
+	if (s && *s && strcmp(s, "auto") && strcmp(s, "on") && strcmp(s, "off"))
+		return err_set(err, MLCI_EXIT_USAGE, NULL,
+			       "--cv-stratify '%.40s': expected auto, on or off", s);
+	if (o->cv == 1)
+		return err_set(err, MLCI_EXIT_USAGE, NULL,
+			       "--cv 1: expected at least 2 folds");
+	if (o->importance && *o->importance && strcmp(o->importance, "none") &&
+	    strcmp(o->importance, "permutation"))
+		return err_set(err, MLCI_EXIT_USAGE, NULL,
+			       "--importance '%.40s': expected permutation or none",
+			       o->importance);
+	if (o->importance_repeats < 0 || o->importance_repeats > 10000)
+		return err_set(err, MLCI_EXIT_USAGE, NULL,
+			       "--importance-repeats %ld: expected 1 to 10000",
+			       o->importance_repeats);
+	return 0;
+}
+
 static int online_cpus(void)
 {
 	long n = sysconf(_SC_NPROCESSORS_ONLN);
 
 	return n < 1 ? 1 : n > 256 ? 256 : (int)n;
+}
+
+/* k-fold cross-validation of the family on f (cv.h) into *cv. */
+static int cross_validate(const struct train_opts *o,
+			  const struct model_family *fam, const void *hp,
+			  const struct model *m, const struct frame *f,
+			  const size_t *cols, size_t ncols, const size_t *yc,
+			  const double *yr, struct train_result *res,
+			  json_t **cv, struct mlci_err *err)
+{
+	const char *s = o->cv_stratify && *o->cv_stratify ? o->cv_stratify : "auto";
+	int strat = !strcmp(s, "on") || (!strcmp(s, "auto") && m->classifier);
+	size_t *fold = malloc((f->nrows + 1) * sizeof(*fold));
+	struct cv_input in;
+	json_t *mean;
+	int rc = -1;
+
+	if (!fold)
+		return err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
+	if (strat && !m->classifier) {
+		err_set(err, MLCI_EXIT_USAGE, NULL,
+			"--cv-stratify on: stratified folds need classes, and this model regresses");
+		goto out;
+	}
+	if (cv_assign(f->nrows, o->cv, strat ? yc : NULL, m->nclasses,
+		      o->cv_shuffle, o->seed, fold, f->path, res->cv_warning,
+		      sizeof(res->cv_warning), err) < 0)
+		goto out;
+	memset(&in, 0, sizeof(in));
+	in.fam = fam, in.hp = hp, in.classifier = m->classifier;
+	in.nclasses = m->nclasses, in.f = f, in.cols = cols, in.ncols = ncols;
+	in.yc = yc, in.yr = yr, in.seed = o->seed;
+	in.threads = o->threads ? o->threads : online_cpus();
+	/* folds at once: their design matrices within CV_PARALLEL_CELLS */
+	in.max_parallel = CV_PARALLEL_CELLS / (f->nrows * (m->prep.nout + 1) + 1);
+	in.max_parallel += !in.max_parallel;
+	in.progress = o->cv_progress, in.progress_ctx = o->cv_progress_ctx;
+	if (cv_run(&in, fold, o->cv, strat, o->cv_shuffle, cv, err) < 0)
+		goto out;
+	if (res->cv_warning[0] &&
+	    json_object_set_new(*cv, "warnings", json_pack("[s]", res->cv_warning)) < 0) {
+		err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
+		goto out;
+	}
+	res->cv_stratified = strat;
+	mean = json_object_get(json_object_get(*cv, "mean"),
+			       m->classifier ? "accuracy" : "r2");
+	res->cv_mean = mean ? json_number_value(mean) : NAN;
+	rc = 0;
+out:
+	free(fold);
+	return rc;
+}
+
+/* training.permutation_importance and training.permutation. */
+static int add_perm_importance(const struct train_opts *o,
+			       const struct model *m, const double *X,
+			       size_t n, const size_t *yc, const double *yr,
+			       int threads, json_t *training,
+			       struct mlci_err *err)
+{
+	size_t repeats = o->importance_repeats > 0 ?
+		(size_t)o->importance_repeats : 5;
+	size_t fit = CV_PARALLEL_CELLS / (n * (m->prep.nout + 1) + 1);
+	json_t *pi = NULL, *meta;
+	double base = 0;
+
+	/* each thread permutes its own copy of X, within CV_PARALLEL_CELLS */
+	if ((size_t)threads > fit)
+		threads = fit ? (int)fit : 1;
+	if (perm_importance(m, X, n, yc, yr, repeats, o->seed, threads, &pi,
+			    &base, err) < 0)
+		return -1;
+	meta = json_pack("{s:s, s:s, s:I, s:f}", "data", "training",
+			 "metric", m->classifier ? "accuracy" : "r2",
+			 "repeats", (json_int_t)repeats, "baseline", base);
+	if (json_object_set_new(training, "permutation_importance", pi) < 0 ||
+	    !meta || json_object_set_new(training, "permutation", meta) < 0)
+		return err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
+	return 0;
 }
 
 int train_run(const struct train_opts *o, struct train_result *res,
@@ -304,7 +411,7 @@ int train_run(const struct train_opts *o, struct train_result *res,
 	struct fit_data d;
 	size_t *cols = NULL, ncols, *yc = NULL, r;
 	double *yr = NULL, *X = NULL;
-	json_t *art = NULL, *mod, *training = NULL;
+	json_t *art = NULL, *mod, *training = NULL, *cv = NULL;
 	int lc, rc = -1, cls;
 
 	memset(res, 0, sizeof(*res));
@@ -327,6 +434,8 @@ int train_run(const struct train_opts *o, struct train_result *res,
 			"give --features or --exclude, not both");
 		goto out;
 	}
+	if (check_validation_opts(o, err) < 0)
+		goto out;
 	if (frame_load(&f, o->data, &o->csv, err) < 0)
 		goto out;
 	lc = frame_find(&f, o->label);
@@ -367,6 +476,9 @@ int train_run(const struct train_opts *o, struct train_result *res,
 			f.nrows, m->prep.nout);
 		goto out;
 	}
+	if (o->cv && cross_validate(o, fam, hp, m, &f, cols, ncols, yc, yr,
+				    res, &cv, err) < 0)
+		goto out;
 	X = malloc((f.nrows * m->prep.nout + 1) * sizeof(*X));
 	if (!X)
 		goto oom;
@@ -383,6 +495,10 @@ int train_run(const struct train_opts *o, struct train_result *res,
 	d.progress = o->progress, d.progress_ctx = o->progress_ctx;
 	if (fam->fit(m, hp, &d, &res->fit, training, err) < 0)
 		goto out;
+	if (o->importance && !strcmp(o->importance, "permutation") &&
+	    add_perm_importance(o, m, X, f.nrows, yc, yr, d.threads, training,
+				err) < 0)
+		goto out;
 
 	res->task = cls ? "classification" : "regression";
 	res->n_rows = f.nrows;
@@ -396,6 +512,11 @@ int train_run(const struct train_opts *o, struct train_result *res,
 	json_object_set_new(training, "n_features_out",
 			    json_integer((json_int_t)m->prep.nout));
 	json_object_set_new(training, "seed", json_integer(o->seed));
+	if (res->fit.warning[0] &&
+	    (json_object_set_new(training, "warnings", json_array()) < 0 ||
+	     json_array_append_new(json_object_get(training, "warnings"),
+				   json_string(res->fit.warning)) < 0))
+		goto oom;
 
 	art = artifact_new(KIND_MODEL, SCHEMA_MODEL, "mlci-train", err);
 	if (!art)
@@ -405,6 +526,7 @@ int train_run(const struct train_opts *o, struct train_result *res,
 	    !(mod = json_object_get(art, "model")) ||
 	    json_object_set_new(mod, "params", fam->params_json(hp, cls)) < 0 ||
 	    json_object_set(art, "training", training) < 0 ||
+	    (cv && json_object_set(art, "cv", cv) < 0) ||
 	    json_object_set_new(art, "data_sha256", json_string(f.sha256)) < 0)
 		goto oom;
 	if (o->tensorboard) {
@@ -432,6 +554,7 @@ oom:
 out:
 	json_decref(art);
 	json_decref(training);
+	json_decref(cv);
 	free(X), free(cols), free(yc), free(yr), free(hp);
 	model_free(m);
 	frame_free(&f);

@@ -4,8 +4,10 @@
  * transform.
  *
  * Exit codes: 0 trained; 64 usage (unknown --model or --param, both
- * --features and --exclude, a --task or criterion the model cannot fit); 65 bad data (no such label column, a
- * non-numeric label for a regressor, a single class, a ragged CSV, ...);
+ * --features and --exclude, a --task or criterion the model cannot fit,
+ * --cv below 2); 65 bad data (no such label column, a
+ * non-numeric label for a regressor, a single class, a ragged CSV, more
+ * --cv folds than rows, ...);
  * 66 the data file is missing; 73/74 the output cannot be written.
  */
 #include <math.h>
@@ -30,6 +32,14 @@ static const char more[] =
 	"  linear    ordinary least squares (LAPACK dgelsd, minimum norm)\n"
 	"  ridge     minimises ||y - Xw - b||^2 + alpha*||w||^2 (LAPACK dposv);\n"
 	"            alpha (1.0)\n"
+	"  lasso     minimises (1/(2n))||y - Xw - b||^2 + alpha*||w||_1 by cyclic\n"
+	"            coordinate descent (scikit-learn's Lasso), stopping when the\n"
+	"            duality gap is below tol*||y - mean(y)||^2/n (checked after a\n"
+	"            pass whose largest change is below tol*max|w|). alpha (1.0),\n"
+	"            max_iter (1000), tol (1e-4). Not converged: a warning.\n"
+	"  elasticnet  the same with the penalty alpha*l1_ratio*||w||_1 +\n"
+	"            0.5*alpha*(1 - l1_ratio)*||w||^2 (ElasticNet): alpha (1.0),\n"
+	"            l1_ratio (0.5), max_iter (1000), tol (1e-4)\n"
 	"  tree      a CART decision tree (scikit-learn's DecisionTreeClassifier/\n"
 	"            Regressor): exact best split on sorted values, thresholds at\n"
 	"            midpoints; leaves predict class frequencies or the mean.\n"
@@ -48,7 +58,8 @@ static const char more[] =
 	"Trees and forests store model.feature_importances: impurity importance\n"
 	"per input feature (one-hot outputs summed), normalised to sum to 1.\n"
 	"\n"
-	"The task: logistic is classification, linear and ridge regression. For\n"
+	"The task: logistic is classification, linear, ridge, lasso and\n"
+	"elasticnet regression. For\n"
 	"tree and forest, --task auto (the default) chooses classification when\n"
 	"some label value is not a number, or when all are integers with at most\n"
 	"10 distinct values; regression otherwise. --task classification or\n"
@@ -63,14 +74,31 @@ static const char more[] =
 	"column, so the splits are those on raw values (thresholds are in\n"
 	"standardised units: raw = threshold*scale + mean).\n"
 	"Classes sort as strings, or numerically when every label is a number.\n"
-	"--seed drives the random draws of tree and forest (recorded for every\n"
-	"model; the other fits are deterministic). With SOURCE_DATE_EPOCH set\n"
+	"--seed drives the random draws of tree and forest, --cv-shuffle and\n"
+	"--importance (recorded for every model; the other fits are\n"
+	"deterministic). With SOURCE_DATE_EPOCH set\n"
 	"reruns give byte-identical model.json.\n"
 	"--tensorboard DIR writes each curve of model.json's training section\n"
 	"(logistic: training.loss_curve, the objective after each L-BFGS step)\n"
 	"as the TensorBoard scalar series train/NAME, point i at step i + 1, into\n"
 	"DIR/events.out.tfevents.EPOCH.mlci-train (the time: SOURCE_DATE_EPOCH\n"
 	"or now), for `tensorboard --logdir DIR`.\n"
+	"\n"
+	"--cv K: K-fold cross-validation before the final fit on all rows, with\n"
+	"scikit-learn's KFold folds or (default for classifiers; --cv-stratify)\n"
+	"StratifiedKFold ones, row for row; --cv-shuffle shuffles the rows first\n"
+	"from --seed (not as numpy would). Each fold fits its own preprocessing\n"
+	"on its training rows and scores the held-out rows: accuracy, f1_macro,\n"
+	"log_loss, roc_auc (binary) or roc_auc_ovr_macro; mse, rmse, mae, r2.\n"
+	"model.json's cv holds each fold's sizes and metrics, their mean and std\n"
+	"(ddof 0). Errors: K < 2 (64); K above the rows, or above every class's\n"
+	"rows when stratified (65). A class with fewer rows than K: a warning.\n"
+	"--importance permutation: per input column, the drop in training\n"
+	"accuracy (or r2) when its values are permuted across the training rows,\n"
+	"mean and std over --importance-repeats permutations drawn from --seed\n"
+	"(as sklearn's permutation_importance on the data given), in\n"
+	"training.permutation_importance; the same whatever --threads.\n"
+	"\n"
 	"Long fits (forests) report progress on stderr: trees done, elapsed and\n"
 	"the estimate left, rewritten in place on a terminal, else a plain line\n"
 	"every --progress-interval seconds (fits quicker than that say nothing),\n"
@@ -120,6 +148,17 @@ static void progress(void *ctx, size_t done, size_t total)
 	fflush(stderr);
 }
 
+/* One line per cross-validation fold. */
+static void cv_progress(void *ctx, size_t fold, size_t k, size_t n_test,
+			const char *metric, double value)
+{
+	struct progress *p = ctx;
+
+	fprintf(stderr, "mlci-train: cv fold %zu/%zu: %zu test rows, %s %.6g (%.1f s elapsed)\n",
+		fold + 1, k, n_test, metric, value, since(&p->start));
+	fflush(stderr);
+}
+
 int main(int argc, char **argv)
 {
 	struct mlci_err err = {0};
@@ -128,22 +167,27 @@ int main(int argc, char **argv)
 	struct cli_list params = {0};
 	struct csv_cli csv = {0};
 	struct progress prog = {0};
-	long threads = 0;
+	long threads = 0, cv = -1, repeats = 5;
 	double every = 5;
 	int rc;
 	const struct cli_opt opts[] = {
 		{ "data", CLI_STR, &o.data, "FILE", "CSV to train on" },
 		{ "label", CLI_STR, &o.label, "COL", "the column to predict" },
-		{ "model", CLI_STR, &o.model, "NAME", "logistic, linear, ridge, tree or forest" },
+		{ "model", CLI_STR, &o.model, "NAME", "logistic, linear, ridge, lasso, elasticnet, tree or forest" },
 		{ "task", CLI_STR, &o.task, "TASK", "auto (default), classification or regression (tree, forest)" },
 		{ "out", CLI_STR, &o.out, "FILE", "where to write model.json" },
 		{ "param", CLI_LIST, &params, "K=V", "a hyperparameter (repeatable; see below)" },
-		{ "seed", CLI_LONG, &o.seed, "N", "random seed for tree and forest draws, recorded in model.json (default 0)" },
-		{ "threads", CLI_LONG, &threads, "N", "threads growing a forest (default 0: online CPUs)" },
+		{ "seed", CLI_LONG, &o.seed, "N", "random seed for tree and forest draws, --cv-shuffle and --importance, recorded in model.json (default 0)" },
+		{ "threads", CLI_LONG, &threads, "N", "threads growing a forest, and for --importance (default 0: online CPUs)" },
 		{ "progress-interval", CLI_DOUBLE, &every, "S", "seconds between progress lines when stderr is not a terminal (default 5; 0: every tree)" },
 		{ "tensorboard", CLI_STR, &o.tensorboard, "DIR", "also write the training curves as a TensorBoard event file in DIR" },
 		{ "features", CLI_STR, &o.features, "A,B,...", "use only these columns as features" },
 		{ "exclude", CLI_STR, &o.exclude, "A,B,...", "use every column but these (and the label)" },
+		{ "cv", CLI_LONG, &cv, "K", "cross-validate over K folds first (model.json's cv), then fit on all rows" },
+		{ "cv-stratify", CLI_STR, &o.cv_stratify, "WHEN", "auto (default: stratified for classifiers), on or off" },
+		{ "cv-shuffle", CLI_FLAG, &o.cv_shuffle, NULL, "shuffle the rows (from --seed) before cutting the folds" },
+		{ "importance", CLI_STR, &o.importance, "KIND", "permutation: permutation importance on the training data (or none)" },
+		{ "importance-repeats", CLI_LONG, &repeats, "R", "permutations per feature (default 5)" },
 		CSV_CLI_OPTIONS(&csv),
 		{ 0 }
 	};
@@ -182,6 +226,23 @@ int main(int argc, char **argv)
 		goto fail;
 	}
 	o.threads = (int)threads;
+	if (cv != -1 && cv < 2) {
+		err_set(&err, MLCI_EXIT_USAGE, NULL,
+			"--cv %ld: expected at least 2 folds", cv);
+		goto fail;
+	}
+	o.cv = cv < 0 ? 0 : (size_t)cv;
+	if (repeats < 1 || repeats > 10000) {
+		err_set(&err, MLCI_EXIT_USAGE, NULL,
+			"--importance-repeats %ld: expected 1 to 10000", repeats);
+		goto fail;
+	}
+	o.importance_repeats = repeats;
+	if ((o.cv_stratify || o.cv_shuffle) && !o.cv) {
+		err_set(&err, MLCI_EXIT_USAGE, NULL,
+			"--cv-stratify and --cv-shuffle need --cv K");
+		goto fail;
+	}
 	if (!(every >= 0)) {
 		err_set(&err, MLCI_EXIT_USAGE, NULL,
 			"--progress-interval %g: expected seconds >= 0", every);
@@ -193,6 +254,8 @@ int main(int argc, char **argv)
 	prog.gitlab = getenv("GITLAB_CI") != NULL;
 	o.progress = progress;
 	o.progress_ctx = &prog;
+	o.cv_progress = cv_progress;
+	o.cv_progress_ctx = &prog;
 	if (train_run(&o, &r, &err) < 0)
 		goto fail;
 
@@ -216,7 +279,7 @@ int main(int argc, char **argv)
 		       r.fit.converged ? "converged" : "NOT converged", r.fit.iterations,
 		       r.fit.iterations == 1 ? "" : "s", r.nclasses ? "log loss" : "mse",
 		       r.fit.loss, r.nclasses ? "accuracy" : "r2", r.fit.score, o.out);
-		if (!r.fit.converged)
+		if (!r.fit.converged && !r.fit.warning[0])
 			cli_warn(spec.prog, "stopped (%s) before converging; raise --param max_iter or tol",
 				 r.fit.stop);
 	}
@@ -227,6 +290,14 @@ int main(int argc, char **argv)
 		cli_warn(spec.prog, "--model %s records no training curve: no TensorBoard file written",
 			 o.model);
 	free(r.tensorboard_path);
+	if (r.fit.warning[0])
+		cli_warn(spec.prog, "%s", r.fit.warning);
+	if (o.cv)
+		printf("cross-validated over %zu %sfolds: mean %s %.6g\n", o.cv,
+		       r.cv_stratified ? "stratified " : "",
+		       r.nclasses ? "accuracy" : "r2", r.cv_mean);
+	if (r.cv_warning[0])
+		cli_warn(spec.prog, "--cv: %s", r.cv_warning);
 	cli_release(&spec, NULL);
 	return MLCI_EXIT_OK;
 fail:
