@@ -13,6 +13,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -20,6 +21,7 @@
 #include "io.h"
 #include "csv.h"
 #include "model.h"
+#include "stream.h"
 
 static const char more[] =
 	"models and their --param keys:\n"
@@ -143,6 +145,18 @@ static void progress(void *ctx, size_t done, size_t total)
 	fflush(stderr);
 }
 
+/* One line per search trial. */
+static void trial_progress(void *ctx, size_t done, size_t total,
+			   const char *params, const char *metric, double score,
+			   double best)
+{
+	struct progress *p = ctx;
+
+	fprintf(stderr, "mlci-train: trial %zu/%zu: %s: %s %.6g (best %.6g, %.1f s elapsed)\n",
+		done, total, params, metric, score, best, since(&p->start));
+	fflush(stderr);
+}
+
 /* One line per cross-validation fold. */
 static void cv_progress(void *ctx, size_t fold, size_t k, size_t n_test,
 			const char *metric, double value)
@@ -163,6 +177,8 @@ int main(int argc, char **argv)
 	struct csv_cli csv = {0};
 	struct progress prog = {0};
 	long threads = 0, cv = -1, repeats = 5;
+	struct cli_list search = {0}, select = {0};
+	const char *shard = NULL;
 	double every = 5;
 	int rc;
 	const struct cli_opt opts[] = {
@@ -180,6 +196,14 @@ int main(int argc, char **argv)
 		{ "cv", CLI_LONG, &cv, "K", "cross-validate over K folds first (model.json's cv), then fit on all rows" },
 		{ "cv-stratify", CLI_STR, &o.cv_stratify, "WHEN", "auto (default: stratified for classifiers), on or off" },
 		{ "cv-shuffle", CLI_FLAG, &o.cv_shuffle, NULL, "shuffle the rows (from --seed) before cutting the folds" },
+		{ "search", CLI_LIST, &search, "SPEC", "search this hyperparameter: NAME=LO..HI[:int|:float|:log] or NAME=A,B,C (repeatable)" },
+		{ "search-method", CLI_STR, &o.search_method, "M", "random (default), grid or bayes" },
+		{ "trials", CLI_LONG, &o.trials, "N", "random and bayes: trials (default 20)" },
+		{ "grid-points", CLI_LONG, &o.grid_points, "N", "grid: values per real dimension (default 5)" },
+		{ "search-batches", CLI_LONG, &o.search_batches, "B", "bayes: independent batches (default 1, or the --shard total)" },
+		{ "search-metric", CLI_STR, &o.search_metric, "M", "what a trial's cross-validation scores (default accuracy or r2)" },
+		{ "shard", CLI_STR, &shard, "K/N", "evaluate runner K's share of the trials into --out (default $CI_NODE_INDEX/$CI_NODE_TOTAL with --search)" },
+		{ "select", CLI_LIST, &select, "FILE", "the runners' trials files: pick the best and refit (repeatable)" },
 		{ "importance", CLI_STR, &o.importance, "KIND", "permutation: permutation importance on the training data (or none)" },
 		{ "importance-repeats", CLI_LONG, &repeats, "R", "permutations per feature (default 5)" },
 		CSV_CLI_OPTIONS(&csv),
@@ -226,6 +250,25 @@ int main(int argc, char **argv)
 		goto fail;
 	}
 	o.cv = cv < 0 ? 0 : (size_t)cv;
+	o.search = (const char *const *)search.v;
+	o.nsearch = search.n;
+	o.select = (const char *const *)select.v;
+	o.nselect = select.n;
+	if (!shard && search.n && !select.n && getenv("CI_NODE_INDEX") &&
+	    getenv("CI_NODE_TOTAL"))
+		shard = "ci";
+	if (shard) {
+		char ci[64];
+		const char *spec_text = shard;
+
+		if (!strcmp(shard, "ci")) {
+			snprintf(ci, sizeof(ci), "%.30s/%.30s", getenv("CI_NODE_INDEX"),
+				 getenv("CI_NODE_TOTAL"));
+			spec_text = ci;
+		}
+		if (shard_spec_parse(spec_text, &o.shard, &o.nshards, &err) < 0)
+			goto fail;
+	}
 	if (repeats < 1 || repeats > 10000) {
 		err_set(&err, MLCI_EXIT_USAGE, NULL,
 			"--importance-repeats %ld: expected 1 to 10000", repeats);
@@ -250,8 +293,22 @@ int main(int argc, char **argv)
 	o.progress_ctx = &prog;
 	o.cv_progress = cv_progress;
 	o.cv_progress_ctx = &prog;
+	o.trial_progress = trial_progress;
+	o.trial_progress_ctx = &prog;
 	if (train_run(&o, &r, &err) < 0)
 		goto fail;
+	if (r.wrote_trials) {
+		printf("searched %zu trial%s (runner %u of %u) on %s: best %s %.6g (trial %ld) -> %s\n",
+		       r.search_trials, r.search_trials == 1 ? "" : "s", o.shard,
+		       o.nshards, o.data, r.search_metric, r.search_score,
+		       r.search_best, o.out);
+		cli_release(&spec, NULL);
+		return MLCI_EXIT_OK;
+	}
+	if (o.nsearch)
+		printf("%s %zu trials: best %s %.6g (trial %ld)\n",
+		       o.nselect ? "selected from" : "searched", r.search_trials,
+		       r.search_metric, r.search_score, r.search_best);
 
 	printf("trained %s on %s: %zu rows, %zu features (%zu encoded)", o.model,
 	       o.data, r.n_rows, r.n_features_in, r.n_features_out);
