@@ -178,6 +178,7 @@ int main(int argc, char **argv)
 	struct progress prog = {0};
 	long threads = 0, cv = -1, repeats = 5;
 	struct cli_list search = {0}, select = {0};
+	int selecting = 0;
 	const char *shard = NULL;
 	double every = 5;
 	int rc;
@@ -203,7 +204,7 @@ int main(int argc, char **argv)
 		{ "search-batches", CLI_LONG, &o.search_batches, "B", "bayes: independent batches (default 1, or the --shard total)" },
 		{ "search-metric", CLI_STR, &o.search_metric, "M", "what a trial's cross-validation scores (default accuracy or r2)" },
 		{ "shard", CLI_STR, &shard, "K/N", "evaluate runner K's share of the trials into --out (default $CI_NODE_INDEX/$CI_NODE_TOTAL with --search)" },
-		{ "select", CLI_LIST, &select, "FILE", "the runners' trials files: pick the best and refit (repeatable)" },
+		{ "select", CLI_FLAG, &selecting, NULL, "pick the best of the runners' trials files given as arguments, and refit" },
 		{ "importance", CLI_STR, &o.importance, "KIND", "permutation: permutation importance on the training data (or none)" },
 		{ "importance-repeats", CLI_LONG, &repeats, "R", "permutations per feature (default 5)" },
 		CSV_CLI_OPTIONS(&csv),
@@ -211,15 +212,17 @@ int main(int argc, char **argv)
 	};
 	const struct cli_spec spec = {
 		"mlci-train",
-		"--data FILE --label COL --model NAME --out FILE [--param K=V ...] [options]",
+		"--data FILE --label COL --model NAME --out FILE [--param K=V ...] [options]\n"
+		"       mlci-train ... --search SPEC ... [--search-method M] [--shard K/N]\n"
+		"       mlci-train ... --search SPEC ... --select TRIALS... --out model.json",
 		"Fit a model on a CSV and write it, with its preprocessing, feature\n"
 		"names, classes, hyperparameters and training summary, to model.json.",
-		opts, more, 0
+		opts, more, 10000
 	};
 
-	rc = cli_parse(&spec, argc, argv, NULL, &err);
+	rc = cli_parse(&spec, argc, argv, &select, &err);
 	if (rc == CLI_DONE) {
-		cli_release(&spec, NULL);
+		cli_release(&spec, &select);
 		return 0;
 	}
 	if (rc < 0 || cli_require("data", o.data, &err) < 0 ||
@@ -252,6 +255,16 @@ int main(int argc, char **argv)
 	o.cv = cv < 0 ? 0 : (size_t)cv;
 	o.search = (const char *const *)search.v;
 	o.nsearch = search.n;
+	if (select.n && !selecting) {
+		err_set(&err, MLCI_EXIT_USAGE, NULL,
+			"unexpected argument '%.100s' (see --help)", select.v[0]);
+		goto fail;
+	}
+	if (selecting && !select.n) {
+		err_set(&err, MLCI_EXIT_USAGE, NULL,
+			"--select needs the runners' trials files as arguments");
+		goto fail;
+	}
 	o.select = (const char *const *)select.v;
 	o.nselect = select.n;
 	if (!shard && search.n && !select.n && getenv("CI_NODE_INDEX") &&
@@ -302,7 +315,7 @@ int main(int argc, char **argv)
 		       r.search_trials, r.search_trials == 1 ? "" : "s", o.shard,
 		       o.nshards, o.data, r.search_metric, r.search_score,
 		       r.search_best, o.out);
-		cli_release(&spec, NULL);
+		cli_release(&spec, &select);
 		return MLCI_EXIT_OK;
 	}
 	if (o.nsearch)
@@ -342,10 +355,10 @@ int main(int argc, char **argv)
 		       r.nclasses ? "accuracy" : "r2", r.cv_mean);
 	if (r.cv_warning[0])
 		cli_warn(spec.prog, "--cv: %s", r.cv_warning);
-	cli_release(&spec, NULL);
+	cli_release(&spec, &select);
 	return MLCI_EXIT_OK;
 fail:
 	rc = cli_report(spec.prog, &err);
-	cli_release(&spec, NULL);
+	cli_release(&spec, &select);
 	return rc;
 }
