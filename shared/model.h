@@ -28,6 +28,10 @@
  *                  {feature: {mean, std}}, permutation {data, metric,
  *                  repeats, baseline} (cv.h)
  *   data_sha256    sha256 of the training CSV (also inputs[role=data])
+ *   search         --search: the settings (method, space, trials,
+ *                  metric, direction, cv, seed, model, task, label,
+ *                  features, params), results [{id, params, score, cv
+ *                  {mean, std}}], best {id, params, score} (search.h)
  *   cv             --cv K: {k, stratified, shuffled, folds [{n_train,
  *                  n_test, metrics}], mean, std (ddof 0), warnings} (cv.h)
  *

@@ -413,7 +413,7 @@ static int add_perm_importance(const struct train_opts *o,
 static int search_metric_ok(const char *mname, int cls, int *minimize)
 {
 	static const char *const cm[] = { "accuracy", "f1_macro", "log_loss",
-					  "roc_auc", "roc_auc_ovr" };
+					  "roc_auc", "roc_auc_ovr_macro" };
 	static const char *const rm[] = { "r2", "mse", "rmse", "mae" };
 	size_t i, n = cls ? 5 : 4;
 
@@ -735,7 +735,7 @@ static int run_search(const struct train_opts *o, const struct model_family *fam
 		err_set(err, MLCI_EXIT_USAGE, NULL,
 			"--search-metric '%.40s': not one the folds compute (%s)",
 			res->search_metric, m->classifier ?
-			"accuracy, f1_macro, log_loss, roc_auc, roc_auc_ovr" :
+			"accuracy, f1_macro, log_loss, roc_auc, roc_auc_ovr_macro" :
 			"r2, mse, rmse, mae");
 		goto out;
 	}
