@@ -156,3 +156,29 @@ expect_exit 64 "--shard 3/2" "$BIN/mlci-train" --data "$BC" --label diagnosis --
 expect_exit 64 "more runners than trials" "$BIN/mlci-train" --data "$BC" --label diagnosis --model tree \
 	--search max_depth=1..3 --trials 2 --shard 1/3 --out "$T/x.json"
 absent "$T/x.json" "nothing written by the refused runs"
+
+# ---- the GitLab fan-out template, its script lines run as its jobs
+# would run them: parallel runners (3 here), then the reduce
+# job (GitLab itself cannot run here; the variables stand in for it) ----
+TPL=$TOP/templates/gitlab/mlci-search.gitlab-ci.yml
+"$PY" - "$TPL" "$T/tpl" <<'PYEOF'
+import sys, yaml
+t = yaml.safe_load(open(sys.argv[1]))
+assert isinstance(t["mlci-search"]["parallel"], int)
+assert "mlci-search" in t["mlci-train"]["needs"]
+for job in ("mlci-search", "mlci-train"):
+    open("%s.%s.sh" % (sys.argv[2], job), "w").write("\n".join(t[job]["script"]) + "\n")
+PYEOF
+mkdir -p "$T/proj" && cp "$BC" "$T/proj/train.csv"
+for k in 1 2 3; do
+	(cd "$T/proj" && PATH="$BIN:$PATH" CI_NODE_INDEX=$k CI_NODE_TOTAL=3 \
+		MLCI_TRAIN_CSV=train.csv MLCI_LABEL=diagnosis MLCI_ALGORITHM=tree \
+		MLCI_TRAIN_SEARCH="$(printf 'max_depth=1..8:int\nmin_samples_leaf=1..20\ncriterion=gini,entropy\nmax_features=0.2..1.0:float')" \
+		MLCI_TRAIN_TRIALS=12 MLCI_TRAIN_SEED=7 sh -e "$T/tpl.mlci-search.sh") >"$T/job$k.log" 2>&1
+	check "template: search runner $k of 3" test -s "$T/proj/mlci-out/trials/trials-$k.json"
+done
+(cd "$T/proj" && PATH="$BIN:$PATH" MLCI_TRAIN_CSV=train.csv MLCI_LABEL=diagnosis MLCI_ALGORITHM=tree \
+	MLCI_TRAIN_SEARCH="$(printf 'max_depth=1..8:int\nmin_samples_leaf=1..20\ncriterion=gini,entropy\nmax_features=0.2..1.0:float')" \
+	MLCI_TRAIN_TRIALS=12 MLCI_TRAIN_SEED=7 sh -e "$T/tpl.mlci-train.sh") >"$T/reduce.log" 2>&1
+check "template: the reduce job selects and refits" test -s "$T/proj/mlci-out/model.json"
+json_is "$T/proj/mlci-out/model.json" 'j["model"] == json.load(open("'"$T/rt.json"'"))["model"] and j["search"]["best"] == json.load(open("'"$T/rt.json"'"))["search"]["best"]' "True" "template: the fanned-out search picks the unsharded run's model"
