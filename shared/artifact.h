@@ -25,6 +25,7 @@
 #define KIND_MANIFEST "mlci.manifest"
 #define KIND_DEPLOY "mlci.deploy"
 #define KIND_CHANNEL "mlci.channel"
+#define KIND_TRIALS "mlci.trials"
 
 #define SCHEMA_DATA_REPORT 1
 #define SCHEMA_SCHEMA 1
@@ -35,6 +36,7 @@
 #define SCHEMA_MANIFEST 1
 #define SCHEMA_DEPLOY 1
 #define SCHEMA_CHANNEL 1
+#define SCHEMA_TRIALS 1
 
 /*
  * A new artifact object with the envelope filled in (git looked up from

@@ -31,6 +31,10 @@
  *                  {feature: {mean, std}}, permutation {data, metric,
  *                  repeats, baseline} (cv.h)
  *   data_sha256    sha256 of the training CSV (also inputs[role=data])
+ *   search         --search: the settings (method, space, trials,
+ *                  metric, direction, cv, seed, model, task, label,
+ *                  features, params), results [{id, params, score, cv
+ *                  {mean, std}}], best {id, params, score} (search.h)
  *   cv             --cv K: {k, stratified, shuffled, folds [{n_train,
  *                  n_test, metrics}], mean, std (ddof 0), warnings} (cv.h)
  *
@@ -241,6 +245,24 @@ struct train_opts {
 	/* after the fit: "permutation" importance on the training data */
 	const char *importance;		/* NULL, "none" or "permutation" */
 	long importance_repeats;	/* 0: 5 */
+	/* hyperparameter search (search.h): each trial scored by k-fold
+	 * cross-validation (o->cv folds, 5 when 0) on search_metric */
+	const char *const *search;	/* the space's specs */
+	size_t nsearch;
+	const char *search_method;	/* "random" (NULL), "grid", "bayes" */
+	long trials;			/* random and bayes: T (0: 20) */
+	long grid_points;		/* grid: points per real dimension (0: 5) */
+	long search_batches;		/* bayes: B (0: 1, or the shards) */
+	const char *search_metric;	/* NULL: accuracy or r2 */
+	unsigned shard, nshards;	/* this runner of nshards (0/0: all):
+					 * writes its trials to o->out */
+	const char *const *select;	/* trials artifacts to pick the best of */
+	size_t nselect;
+	/* after each trial: done of total, its parameters as text, score */
+	void (*trial_progress)(void *ctx, size_t done, size_t total,
+			       const char *params, const char *metric,
+			       double score, double best);
+	void *trial_progress_ctx;
 };
 
 struct train_result {
@@ -253,6 +275,12 @@ struct train_result {
 	char cv_warning[256];		/* a cross-validation warning, or "" */
 	int cv_stratified;
 	double cv_mean;			/* mean accuracy or r2 over the folds */
+	/* a search: trials evaluated here (or selected from), the best */
+	size_t search_trials;
+	long search_best;		/* trial id, -1: none */
+	double search_score;
+	const char *search_metric;	/* static or o's */
+	int wrote_trials;		/* a shard's trials went to o->out */
 };
 
 /*

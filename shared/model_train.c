@@ -9,6 +9,7 @@
 #include "artifact.h"
 #include "cv.h"
 #include "linmodel.h"
+#include "search.h"
 #include "tfevents.h"
 #include "util.h"
 
@@ -22,17 +23,13 @@ static int bad_param(struct mlci_err *err, const char *kv, const char *why)
 	return err_set(err, MLCI_EXIT_USAGE, NULL, "--param %.100s: %s", kv, why);
 }
 
-/* The family's defaults, then each --param k=v through the family. cls:
- * 1 classifier, 0 regressor, -1 not known yet (chosen by the label). */
-static int parse_params(const struct train_opts *o,
-			const struct model_family *fam, void *hp, int cls,
-			struct mlci_err *err)
+static int apply_params(const struct model_family *fam, void *hp, int cls,
+			const char *const *kvs, size_t n, struct mlci_err *err)
 {
 	size_t i;
 
-	fam->params_init(hp, cls);
-	for (i = 0; i < o->nparams; i++) {
-		const char *kv = o->params[i], *eq = strchr(kv, '=');
+	for (i = 0; i < n; i++) {
+		const char *kv = kvs[i], *eq = strchr(kv, '=');
 		size_t klen = eq ? (size_t)(eq - kv) : 0;
 
 		if (!eq || !klen)
@@ -41,6 +38,16 @@ static int parse_params(const struct train_opts *o,
 			return -1;
 	}
 	return 0;
+}
+
+/* The family's defaults, then each --param k=v through the family. cls:
+ * 1 classifier, 0 regressor, -1 not known yet (chosen by the label). */
+static int parse_params(const struct train_opts *o,
+			const struct model_family *fam, void *hp, int cls,
+			struct mlci_err *err)
+{
+	fam->params_init(hp, cls);
+	return apply_params(fam, hp, cls, o->params, o->nparams, err);
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -401,6 +408,488 @@ static int add_perm_importance(const struct train_opts *o,
 	return 0;
 }
 
+/* ---- hyperparameter search (search.h) ---- */
+
+#define SEARCH_DEFAULT_TRIALS 20
+#define SEARCH_DEFAULT_POINTS 5
+#define SEARCH_DEFAULT_FOLDS 5
+
+/* Metrics the folds compute (cv.h), and which are minimised. */
+static int search_metric_ok(const char *mname, int cls, int *minimize)
+{
+	static const char *const cm[] = { "accuracy", "f1_macro", "log_loss",
+					  "roc_auc", "roc_auc_ovr_macro" };
+	static const char *const rm[] = { "r2", "mse", "rmse", "mae" };
+	size_t i, n = cls ? 5 : 4;
+
+	for (i = 0; i < n; i++)
+		if (!strcmp(mname, cls ? cm[i] : rm[i])) {
+			*minimize = !strcmp(mname, "log_loss") || !strcmp(mname, "mse") ||
+				!strcmp(mname, "rmse") || !strcmp(mname, "mae");
+			return 1;
+		}
+	return 0;
+}
+
+struct search_ctx {
+	const struct train_opts *o;
+	const struct search_space *space;
+	struct cv_input in;
+	const size_t *fold;
+	size_t k;
+	int strat;
+	const char *metric;
+	size_t done, total;
+	double best;
+	int minimize;
+};
+
+/* The trial's --param strings: the run's, then the trial's values. */
+static char **trial_params(const struct train_opts *o,
+			   const struct search_space *sp, const double *vals,
+			   size_t *n)
+{
+	char **kv = calloc(o->nparams + sp->ndims + 1, sizeof(*kv));
+	size_t i;
+
+	if (!kv)
+		return NULL;
+	for (i = 0; i < o->nparams; i++)
+		kv[i] = (char *)o->params[i];
+	for (i = 0; i < sp->ndims; i++) {
+		char buf[512];
+
+		search_param_text(&sp->dim[i], vals[i], buf, sizeof(buf));
+		if (!(kv[o->nparams + i] = strdup(buf))) {
+			while (i-- > 0)
+				free(kv[o->nparams + i]);
+			free(kv);
+			return NULL;
+		}
+	}
+	*n = o->nparams + sp->ndims;
+	return kv;
+}
+
+static void free_trial_params(const struct train_opts *o, char **kv, size_t n)
+{
+	size_t i;
+
+	for (i = o->nparams; i < n; i++)
+		free(kv[i]);
+	free(kv);
+}
+
+/* One trial: the family with the trial's parameters, cross-validated. */
+static int search_eval(void *ctx, size_t trial, const double *vals,
+		       double *score, json_t **detail, struct mlci_err *err)
+{
+	struct search_ctx *c = ctx;
+	const struct model_family *fam = c->in.fam;
+	size_t n = 0, i, tl = 0;
+	char **kv = trial_params(c->o, c->space, vals, &n), text[1024];
+	void *hp = calloc(1, fam->params_size);
+	json_t *cv = NULL, *v;
+	struct cv_input in = c->in;
+	int rc = -1;
+
+	*detail = NULL;
+	*score = NAN;
+	if (!kv || !hp) {
+		err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
+		goto out;
+	}
+	fam->params_init(hp, c->in.classifier);
+	if (apply_params(fam, hp, c->in.classifier, (const char *const *)kv, n,
+			 err) < 0)
+		goto out;
+	in.hp = hp;
+	in.progress = NULL;
+	if (cv_run(&in, c->fold, c->k, c->strat, c->o->cv_shuffle, &cv, err) < 0)
+		goto out;
+	v = json_object_get(json_object_get(cv, "mean"), c->metric);
+	if (json_is_number(v) && isfinite(json_number_value(v)))
+		*score = json_number_value(v);
+	*detail = json_pack("{s:{s:O?, s:O?}}", "cv", "mean", json_object_get(cv, "mean"),
+			    "std", json_object_get(cv, "std"));
+	if (!*detail) {
+		err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
+		goto out;
+	}
+	c->done++;
+	if (isfinite(*score) && (!isfinite(c->best) ||
+				 (c->minimize ? *score < c->best : *score > c->best)))
+		c->best = *score;
+	text[0] = '\0';
+	for (i = c->o->nparams; i < n && tl + 2 < sizeof(text); i++)
+		tl += (size_t)snprintf(text + tl, sizeof(text) - tl, "%s%s",
+				       i > c->o->nparams ? " " : "", kv[i]);
+	if (c->o->trial_progress)
+		c->o->trial_progress(c->o->trial_progress_ctx, c->done, c->total,
+				     text, c->metric, *score, c->best);
+	(void)trial;
+	rc = 0;
+out:
+	json_decref(cv);
+	if (kv)
+		free_trial_params(c->o, kv, n);
+	free(hp);
+	return rc;
+}
+
+/* The search's settings, which a trials artifact must share with the
+ * run that selects from it. */
+static json_t *search_spec(const struct train_opts *o, const struct model *m,
+			   const struct frame *f, const size_t *cols, size_t ncols,
+			   enum search_method meth, size_t trials, size_t points,
+			   size_t batches, const char *metric, int minimize,
+			   size_t k, int strat)
+{
+	json_t *s = json_object(), *space = json_array(), *feat = json_array();
+	json_t *params = json_array();
+	size_t i;
+
+	if (!s || !space || !feat || !params) {
+		json_decref(s), json_decref(space), json_decref(feat), json_decref(params);
+		return NULL;
+	}
+	for (i = 0; i < o->nsearch; i++)
+		json_array_append_new(space, json_string(o->search[i]));
+	for (i = 0; i < ncols; i++)
+		json_array_append_new(feat, json_string(f->names[cols[i]]));
+	for (i = 0; i < o->nparams; i++)
+		json_array_append_new(params, json_string(o->params[i]));
+	json_object_set_new(s, "method", json_string(search_method_name(meth)));
+	json_object_set_new(s, "space", space);
+	json_object_set_new(s, "trials", json_integer((json_int_t)trials));
+	if (meth == SEARCH_GRID)
+		json_object_set_new(s, "grid_points", json_integer((json_int_t)points));
+	if (meth == SEARCH_BAYES)
+		json_object_set_new(s, "batches", json_integer((json_int_t)batches));
+	json_object_set_new(s, "metric", json_string(metric));
+	json_object_set_new(s, "direction", json_string(minimize ? "minimize" : "maximize"));
+	json_object_set_new(s, "cv", json_pack("{s:I, s:b, s:b}", "k", (json_int_t)k,
+					       "stratified", strat, "shuffled",
+					       o->cv_shuffle != 0));
+	json_object_set_new(s, "seed", json_integer(o->seed));
+	json_object_set_new(s, "model", json_string(m->type));
+	json_object_set_new(s, "task", json_string(m->classifier ? "classification" : "regression"));
+	json_object_set_new(s, "label", json_string(m->label));
+	json_object_set_new(s, "features", feat);
+	json_object_set_new(s, "params", params);
+	return s;
+}
+
+static int cmp_trial_id(const void *a, const void *b)
+{
+	json_int_t x = json_integer_value(json_object_get(*(json_t *const *)a, "id"));
+	json_int_t y = json_integer_value(json_object_get(*(json_t *const *)b, "id"));
+
+	return x < y ? -1 : x > y;
+}
+
+/* Every trial of the search, from the runners' trials artifacts: each
+ * searched with spec, on this data, runners 1..N of one N, each once,
+ * every trial 0..T-1 once. */
+static int load_trials(const struct train_opts *o, const json_t *spec,
+		       const char *sha, json_t **out, struct mlci_err *err)
+{
+	size_t T = (size_t)json_integer_value(json_object_get(spec, "trials"));
+	size_t i, j, n = 0, total = 0;
+	char *seen_shard = NULL, *seen_trial = calloc(T + 1, 1);
+	json_t *all = json_array(), **v = NULL;
+	int rc = -1;
+
+	*out = NULL;
+	if (!seen_trial || !all) {
+		err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
+		goto done;
+	}
+	for (i = 0; i < o->nselect; i++) {
+		const char *path = o->select[i];
+		json_t *art = NULL, *sh, *tr;
+		size_t idx, tot;
+
+		if (artifact_load(path, KIND_TRIALS, SCHEMA_TRIALS, &art, NULL, err) < 0)
+			goto done;
+		sh = json_object_get(art, "shard");
+		tr = json_object_get(art, "trials");
+		idx = (size_t)json_integer_value(json_object_get(sh, "index"));
+		tot = (size_t)json_integer_value(json_object_get(sh, "total"));
+		if (!json_equal(json_object_get(art, "search"), (json_t *)spec)) {
+			json_decref(art);
+			err_set(err, MLCI_EXIT_DATAERR, path,
+				"these trials come from another search (its method, space, metric, folds, seed, model, label, features or --param differ from this run's)");
+			goto done;
+		}
+		if (!json_is_string(json_object_get(art, "data_sha256")) ||
+		    strcmp(json_string_value(json_object_get(art, "data_sha256")), sha)) {
+			json_decref(art);
+			err_set(err, MLCI_EXIT_DATAERR, path,
+				"these trials were evaluated on other data (data_sha256 differs from --data's)");
+			goto done;
+		}
+		if (!json_is_array(tr) || idx < 1 || tot < 1 || idx > tot ||
+		    (total && tot != total)) {
+			json_decref(art);
+			err_set(err, MLCI_EXIT_DATAERR, path,
+				total ? "shard total differs from the other trials files'" :
+				"bad shard {index, total}");
+			goto done;
+		}
+		if (!total) {
+			total = tot;
+			seen_shard = calloc(total + 1, 1);
+			if (!seen_shard) {
+				json_decref(art);
+				err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
+				goto done;
+			}
+		}
+		if (seen_shard[idx - 1]++) {
+			json_decref(art);
+			err_set(err, MLCI_EXIT_DATAERR, path,
+				"runner %zu of %zu is given twice", idx, tot);
+			goto done;
+		}
+		for (j = 0; j < json_array_size(tr); j++) {
+			json_t *t = json_array_get(tr, j), *id = json_object_get(t, "id");
+
+			if (!json_is_integer(id) || json_integer_value(id) < 0 ||
+			    (size_t)json_integer_value(id) >= T ||
+			    seen_trial[json_integer_value(id)]++) {
+				json_decref(art);
+				err_set(err, MLCI_EXIT_DATAERR, path,
+					"trial %lld is out of range or given twice",
+					(long long)json_integer_value(id));
+				goto done;
+			}
+			json_array_append(all, t);
+		}
+		json_decref(art);
+	}
+	for (i = 0; i < total; i++)
+		if (!seen_shard[i]) {
+			err_set(err, MLCI_EXIT_DATAERR, NULL,
+				"--select: the trials of runner %zu of %zu are missing",
+				i + 1, total);
+			goto done;
+		}
+	for (i = 0; i < T; i++)
+		if (!seen_trial[i]) {
+			err_set(err, MLCI_EXIT_DATAERR, NULL,
+				"--select: trial %zu of %zu is missing", i, T);
+			goto done;
+		}
+	n = json_array_size(all);
+	v = malloc((n + 1) * sizeof(*v));
+	if (!v) {
+		err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
+		goto done;
+	}
+	for (i = 0; i < n; i++)
+		v[i] = json_incref(json_array_get(all, i));
+	qsort(v, n, sizeof(*v), cmp_trial_id);
+	json_array_clear(all);
+	for (i = 0; i < n; i++)
+		json_array_append_new(all, v[i]);
+	*out = json_incref(all);
+	rc = 0;
+done:
+	free(v), free(seen_shard), free(seen_trial);
+	json_decref(all);
+	return rc;
+}
+
+/*
+ * Search (or select from a sharded search's trials): on success, with
+ * *search the model's search section (spec, trials, best) and *best_kv
+ * the best trial's --param strings; or, on a runner, its trials written
+ * to o->out (res->wrote_trials).
+ */
+static int run_search(const struct train_opts *o, const struct model_family *fam,
+		      const struct model *m, const struct frame *f,
+		      const size_t *cols, size_t ncols, const size_t *yc,
+		      const double *yr, struct train_result *res,
+		      json_t **search, char ***best_kv, size_t *nbest,
+		      struct mlci_err *err)
+{
+	struct search_space sp;
+	struct search_ctx c;
+	struct search_run r;
+	enum search_method meth;
+	const char *s = o->cv_stratify && *o->cv_stratify ? o->cv_stratify : "auto";
+	size_t k = o->cv ? o->cv : SEARCH_DEFAULT_FOLDS, *fold = NULL, T, i;
+	size_t points = o->grid_points > 0 ? (size_t)o->grid_points : SEARCH_DEFAULT_POINTS;
+	size_t batches;
+	json_t *spec = NULL, *trials = NULL, *bt, *art = NULL;
+	double *vals = NULL;
+	long best;
+	int minimize = 0, rc = -1;
+
+	*search = NULL;
+	*best_kv = NULL;
+	memset(&c, 0, sizeof(c));
+	c.best = NAN;
+	if (search_parse(&sp, o->search, o->nsearch, err) < 0 ||
+	    search_method_parse(o->search_method, &meth, err) < 0)
+		goto out;
+	res->search_metric = o->search_metric ? o->search_metric :
+		m->classifier ? "accuracy" : "r2";
+	if (!search_metric_ok(res->search_metric, m->classifier, &minimize)) {
+		err_set(err, MLCI_EXIT_USAGE, NULL,
+			"--search-metric '%.40s': not one the folds compute (%s)",
+			res->search_metric, m->classifier ?
+			"accuracy, f1_macro, log_loss, roc_auc, roc_auc_ovr_macro" :
+			"r2, mse, rmse, mae");
+		goto out;
+	}
+	if (o->grid_points < 0 || o->grid_points == 1 || o->grid_points > 1000 ||
+	    o->trials < 0 || o->search_batches < 0) {
+		err_set(err, MLCI_EXIT_USAGE, NULL,
+			"--grid-points: expected 2 to 1000; --trials and --search-batches: at least 1");
+		goto out;
+	}
+	if (meth == SEARCH_GRID) {
+		if (search_grid_size(&sp, points, &T, err) < 0)
+			goto out;
+	} else {
+		T = o->trials > 0 ? (size_t)o->trials : SEARCH_DEFAULT_TRIALS;
+	}
+	batches = o->search_batches > 0 ? (size_t)o->search_batches :
+		o->nshards && meth == SEARCH_BAYES ? o->nshards : 1;
+	if (batches > T)
+		batches = T;
+	c.strat = !strcmp(s, "on") || (!strcmp(s, "auto") && m->classifier);
+	spec = search_spec(o, m, f, cols, ncols, meth, T, points, batches,
+			   res->search_metric, minimize, k, c.strat);
+	if (!spec)
+		goto oom;
+	if (o->nselect) {
+		if (load_trials(o, spec, f->sha256, &trials, err) < 0)
+			goto out;
+	} else {
+		fold = malloc((f->nrows + 1) * sizeof(*fold));
+		if (!fold)
+			goto oom;
+		if (c.strat && !m->classifier) {
+			err_set(err, MLCI_EXIT_USAGE, NULL,
+				"--cv-stratify on: stratified folds need classes, and this model regresses");
+			goto out;
+		}
+		if (cv_assign(f->nrows, k, c.strat ? yc : NULL, m->nclasses,
+			      o->cv_shuffle, o->seed, fold, f->path, res->cv_warning,
+			      sizeof(res->cv_warning), err) < 0)
+			goto out;
+		c.o = o, c.space = &sp, c.fold = fold, c.k = k;
+		c.metric = res->search_metric, c.minimize = minimize;
+		c.total = meth == SEARCH_BAYES && o->nshards ?
+			(T - (o->shard - 1) + batches - 1) / batches :
+			o->nshards ? (T - (o->shard - 1) + o->nshards - 1) / o->nshards : T;
+		c.in.fam = fam, c.in.classifier = m->classifier;
+		c.in.nclasses = m->nclasses, c.in.f = f, c.in.cols = cols;
+		c.in.ncols = ncols, c.in.yc = yc, c.in.yr = yr, c.in.seed = o->seed;
+		c.in.threads = o->threads ? o->threads : online_cpus();
+		c.in.max_parallel = CV_PARALLEL_CELLS / (f->nrows * (m->prep.nout + 1) + 1);
+		c.in.max_parallel += !c.in.max_parallel;
+		memset(&r, 0, sizeof(r));
+		r.space = &sp, r.method = meth, r.trials = T, r.grid_points = points;
+		r.batches = batches, r.seed = o->seed, r.minimize = minimize;
+		r.shard = o->shard, r.nshards = o->nshards;
+		r.eval = search_eval, r.ctx = &c;
+		if (search_execute(&r, &trials, err) < 0)
+			goto out;
+	}
+	res->search_trials = json_array_size(trials);
+	if (o->nshards && !o->nselect) {
+		art = artifact_new(KIND_TRIALS, SCHEMA_TRIALS, "mlci-train", err);
+		if (!art)
+			goto out;
+		if (artifact_add_input(art, "data", o->data, f->sha256) < 0 ||
+		    json_object_set(art, "search", spec) < 0 ||
+		    json_object_set_new(art, "shard", json_pack("{s:i, s:i}", "index",
+								(int)o->shard, "total",
+								(int)o->nshards)) < 0 ||
+		    json_object_set_new(art, "data_sha256", json_string(f->sha256)) < 0 ||
+		    json_object_set(art, "trials", trials) < 0)
+			goto oom;
+		best = search_best(trials, minimize);
+		res->search_best = best < 0 ? -1 :
+			(long)json_integer_value(json_object_get(json_array_get(trials, (size_t)best), "id"));
+		res->search_score = best < 0 ? NAN :
+			json_number_value(json_object_get(json_array_get(trials, (size_t)best), "score"));
+		if (artifact_write(o->out, art, err) < 0)
+			goto out;
+		res->wrote_trials = 1;
+		rc = 0;
+		goto out;
+	}
+	best = search_best(trials, minimize);
+	if (best < 0) {
+		err_set(err, MLCI_EXIT_DATAERR, o->data,
+			"no trial has a defined %s: nothing to select", res->search_metric);
+		goto out;
+	}
+	bt = json_array_get(trials, (size_t)best);
+	res->search_best = (long)json_integer_value(json_object_get(bt, "id"));
+	res->search_score = json_number_value(json_object_get(bt, "score"));
+	/* the best trial's values back into --param strings */
+	vals = calloc(sp.ndims + 1, sizeof(*vals));
+	if (!vals)
+		goto oom;
+	for (i = 0; i < sp.ndims; i++) {
+		const struct search_dim *d = &sp.dim[i];
+		json_t *v = json_object_get(json_object_get(bt, "params"), d->name);
+		size_t j;
+
+		if (d->kind == SK_CHOICE) {
+			for (j = 0; j < d->nchoices; j++)
+				if (json_is_string(v) && !strcmp(d->choices[j], json_string_value(v)))
+					break;
+			if (j == d->nchoices) {
+				err_set(err, MLCI_EXIT_DATAERR, NULL,
+					"trial %ld: '%s' is not one of the choices",
+					res->search_best, d->name);
+				goto out;
+			}
+			vals[i] = (double)j;
+		} else if (json_is_number(v)) {
+			vals[i] = json_number_value(v);
+		} else {
+			err_set(err, MLCI_EXIT_DATAERR, NULL,
+				"trial %ld: no value for '%s'", res->search_best, d->name);
+			goto out;
+		}
+	}
+	*best_kv = trial_params(o, &sp, vals, nbest);
+	if (!*best_kv)
+		goto oom;
+	*search = json_deep_copy(spec);
+	if (!*search ||
+	    json_object_set(*search, "results", trials) < 0 ||
+	    json_object_set_new(*search, "best", json_pack("{s:I, s:O, s:O}", "id",
+							   (json_int_t)res->search_best,
+							   "params", json_object_get(bt, "params"),
+							   "score", json_object_get(bt, "score"))) < 0)
+		goto oom;
+	rc = 0;
+	goto out;
+oom:
+	rc = err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
+out:
+	if (rc < 0) {
+		json_decref(*search);
+		*search = NULL;
+		if (*best_kv)
+			free_trial_params(o, *best_kv, *nbest);
+		*best_kv = NULL;
+	}
+	json_decref(spec), json_decref(trials), json_decref(art);
+	free(fold), free(vals);
+	search_free(&sp);
+	return rc;
+}
+
 int train_run(const struct train_opts *o, struct train_result *res,
 	      struct mlci_err *err)
 {
@@ -411,10 +900,20 @@ int train_run(const struct train_opts *o, struct train_result *res,
 	struct fit_data d;
 	size_t *cols = NULL, ncols, *yc = NULL, r;
 	double *yr = NULL, *X = NULL;
-	json_t *art = NULL, *mod, *training = NULL, *cv = NULL;
+	json_t *art = NULL, *mod, *training = NULL, *cv = NULL, *search = NULL;
+	char **best_kv = NULL;
+	size_t nbest = 0;
 	int lc, rc = -1, cls;
 
 	memset(res, 0, sizeof(*res));
+	res->search_best = -1;
+	if ((o->nselect || o->nshards) && !o->nsearch)
+		return err_set(err, MLCI_EXIT_USAGE, NULL,
+			       "%s needs the search's --search specs",
+			       o->nselect ? "--select" : "--shard");
+	if (o->nselect && o->nshards)
+		return err_set(err, MLCI_EXIT_USAGE, NULL,
+			       "--select picks from the runners' trials: give it without --shard");
 	if (!fam)
 		return err_set(err, MLCI_EXIT_USAGE, NULL,
 			       "unknown --model '%.60s' (known: %s)", o->model,
@@ -476,9 +975,23 @@ int train_run(const struct train_opts *o, struct train_result *res,
 			f.nrows, m->prep.nout);
 		goto out;
 	}
-	if (o->cv && cross_validate(o, fam, hp, m, &f, cols, ncols, yc, yr,
-				    res, &cv, err) < 0)
+	if (o->nsearch) {
+		if (run_search(o, fam, m, &f, cols, ncols, yc, yr, res, &search,
+			       &best_kv, &nbest, err) < 0)
+			goto out;
+		if (res->wrote_trials) {	/* a runner's share: done */
+			rc = 0;
+			goto out;
+		}
+		memset(hp, 0, fam->params_size);
+		fam->params_init(hp, cls);
+		if (apply_params(fam, hp, cls, (const char *const *)best_kv, nbest,
+				 err) < 0)
+			goto out;
+	} else if (o->cv && cross_validate(o, fam, hp, m, &f, cols, ncols, yc,
+					   yr, res, &cv, err) < 0) {
 		goto out;
+	}
 	X = malloc((f.nrows * m->prep.nout + 1) * sizeof(*X));
 	if (!X)
 		goto oom;
@@ -521,12 +1034,16 @@ int train_run(const struct train_opts *o, struct train_result *res,
 	art = artifact_new(KIND_MODEL, SCHEMA_MODEL, "mlci-train", err);
 	if (!art)
 		goto out;
+	for (r = 0; r < o->nselect; r++)
+		if (artifact_add_input_file(art, "trials", o->select[r], err) < 0)
+			goto out;
 	if (artifact_add_input(art, "data", o->data, f.sha256) < 0 ||
 	    model_to_json(m, art) < 0 ||
 	    !(mod = json_object_get(art, "model")) ||
 	    json_object_set_new(mod, "params", fam->params_json(hp, cls)) < 0 ||
 	    json_object_set(art, "training", training) < 0 ||
 	    (cv && json_object_set(art, "cv", cv) < 0) ||
+	    (search && json_object_set(art, "search", search) < 0) ||
 	    json_object_set_new(art, "data_sha256", json_string(f.sha256)) < 0)
 		goto oom;
 	if (o->tensorboard) {
@@ -555,6 +1072,9 @@ out:
 	json_decref(art);
 	json_decref(training);
 	json_decref(cv);
+	json_decref(search);
+	if (best_kv)
+		free_trial_params(o, best_kv, nbest);
 	free(X), free(cols), free(yc), free(yr), free(hp);
 	model_free(m);
 	frame_free(&f);

@@ -13,6 +13,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -20,6 +21,7 @@
 #include "io.h"
 #include "csv.h"
 #include "model.h"
+#include "stream.h"
 
 static const char more[] =
 	"models and their --param keys:\n"
@@ -93,6 +95,21 @@ static const char more[] =
 	"model.json's cv holds each fold's sizes and metrics, their mean and std\n"
 	"(ddof 0). Errors: K < 2 (64); K above the rows, or above every class's\n"
 	"rows when stratified (65). A class with fewer rows than K: a warning.\n"
+	"--search SPEC (repeatable) tunes hyperparameters: NAME=LO..HI:int,\n"
+	"NAME=LO..HI:float, NAME=LO..HI:log or NAME=A,B,C. Each trial is scored\n"
+	"by k-fold cross-validation (--cv K, default 5) on --search-metric\n"
+	"(accuracy or r2 by default; log_loss, mse, rmse, mae minimised); the\n"
+	"best (ties: the first) is refitted on all rows, every trial recorded in\n"
+	"model.json's search. --search-method grid (every integer and choice,\n"
+	"--grid-points values of a real range), random (default; trial t drawn\n"
+	"from --seed and t), or bayes (a Gaussian process with expected\n"
+	"improvement, in --search-batches independent batches). With --shard K/N\n"
+	"(default $CI_NODE_INDEX/$CI_NODE_TOTAL) only runner K's trials run and go\n"
+	"to --out as an mlci.trials file (grid, random: trial t on runner\n"
+	"t mod N + 1; bayes: batch K of N); --select TRIALS... with the same\n"
+	"options picks the best of all runners' trials and refits, as one\n"
+	"unsharded run would.\n"
+	"\n"
 	"--importance permutation: per input column, the drop in training\n"
 	"accuracy (or r2) when its values are permuted across the training rows,\n"
 	"mean and std over --importance-repeats permutations drawn from --seed\n"
@@ -148,6 +165,18 @@ static void progress(void *ctx, size_t done, size_t total)
 	fflush(stderr);
 }
 
+/* One line per search trial. */
+static void trial_progress(void *ctx, size_t done, size_t total,
+			   const char *params, const char *metric, double score,
+			   double best)
+{
+	struct progress *p = ctx;
+
+	fprintf(stderr, "mlci-train: trial %zu/%zu: %s: %s %.6g (best %.6g, %.1f s elapsed)\n",
+		done, total, params, metric, score, best, since(&p->start));
+	fflush(stderr);
+}
+
 /* One line per cross-validation fold. */
 static void cv_progress(void *ctx, size_t fold, size_t k, size_t n_test,
 			const char *metric, double value)
@@ -168,6 +197,9 @@ int main(int argc, char **argv)
 	struct csv_cli csv = {0};
 	struct progress prog = {0};
 	long threads = 0, cv = -1, repeats = 5;
+	struct cli_list search = {0}, select = {0};
+	int selecting = 0;
+	const char *shard = NULL;
 	double every = 5;
 	int rc;
 	const struct cli_opt opts[] = {
@@ -186,6 +218,14 @@ int main(int argc, char **argv)
 		{ "cv", CLI_LONG, &cv, "K", "cross-validate over K folds first (model.json's cv), then fit on all rows" },
 		{ "cv-stratify", CLI_STR, &o.cv_stratify, "WHEN", "auto (default: stratified for classifiers), on or off" },
 		{ "cv-shuffle", CLI_FLAG, &o.cv_shuffle, NULL, "shuffle the rows (from --seed) before cutting the folds" },
+		{ "search", CLI_LIST, &search, "SPEC", "search this hyperparameter: NAME=LO..HI[:int|:float|:log] or NAME=A,B,C (repeatable)" },
+		{ "search-method", CLI_STR, &o.search_method, "M", "random (default), grid or bayes" },
+		{ "trials", CLI_LONG, &o.trials, "N", "random and bayes: trials (default 20)" },
+		{ "grid-points", CLI_LONG, &o.grid_points, "N", "grid: values per real dimension (default 5)" },
+		{ "search-batches", CLI_LONG, &o.search_batches, "B", "bayes: independent batches (default 1, or the --shard total)" },
+		{ "search-metric", CLI_STR, &o.search_metric, "M", "what a trial's cross-validation scores (default accuracy or r2)" },
+		{ "shard", CLI_STR, &shard, "K/N", "evaluate runner K's share of the trials into --out (default $CI_NODE_INDEX/$CI_NODE_TOTAL with --search)" },
+		{ "select", CLI_FLAG, &selecting, NULL, "pick the best of the runners' trials files given as arguments, and refit" },
 		{ "importance", CLI_STR, &o.importance, "KIND", "permutation: permutation importance on the training data (or none)" },
 		{ "importance-repeats", CLI_LONG, &repeats, "R", "permutations per feature (default 5)" },
 		CSV_CLI_OPTIONS(&csv),
@@ -193,15 +233,17 @@ int main(int argc, char **argv)
 	};
 	const struct cli_spec spec = {
 		"mlci-train",
-		"--data FILE --label COL --model NAME --out FILE [--param K=V ...] [options]",
+		"--data FILE --label COL --model NAME --out FILE [--param K=V ...] [options]\n"
+		"       mlci-train ... --search SPEC ... [--search-method M] [--shard K/N]\n"
+		"       mlci-train ... --search SPEC ... --select TRIALS... --out model.json",
 		"Fit a model on a CSV and write it, with its preprocessing, feature\n"
 		"names, classes, hyperparameters and training summary, to model.json.",
-		opts, more, 0
+		opts, more, 10000
 	};
 
-	rc = cli_parse(&spec, argc, argv, NULL, &err);
+	rc = cli_parse(&spec, argc, argv, &select, &err);
 	if (rc == CLI_DONE) {
-		cli_release(&spec, NULL);
+		cli_release(&spec, &select);
 		return 0;
 	}
 	if (rc < 0 || cli_require("data", o.data, &err) < 0 ||
@@ -232,6 +274,35 @@ int main(int argc, char **argv)
 		goto fail;
 	}
 	o.cv = cv < 0 ? 0 : (size_t)cv;
+	o.search = (const char *const *)search.v;
+	o.nsearch = search.n;
+	if (select.n && !selecting) {
+		err_set(&err, MLCI_EXIT_USAGE, NULL,
+			"unexpected argument '%.100s' (see --help)", select.v[0]);
+		goto fail;
+	}
+	if (selecting && !select.n) {
+		err_set(&err, MLCI_EXIT_USAGE, NULL,
+			"--select needs the runners' trials files as arguments");
+		goto fail;
+	}
+	o.select = (const char *const *)select.v;
+	o.nselect = select.n;
+	if (!shard && search.n && !select.n && getenv("CI_NODE_INDEX") &&
+	    getenv("CI_NODE_TOTAL"))
+		shard = "ci";
+	if (shard) {
+		char ci[64];
+		const char *spec_text = shard;
+
+		if (!strcmp(shard, "ci")) {
+			snprintf(ci, sizeof(ci), "%.30s/%.30s", getenv("CI_NODE_INDEX"),
+				 getenv("CI_NODE_TOTAL"));
+			spec_text = ci;
+		}
+		if (shard_spec_parse(spec_text, &o.shard, &o.nshards, &err) < 0)
+			goto fail;
+	}
 	if (repeats < 1 || repeats > 10000) {
 		err_set(&err, MLCI_EXIT_USAGE, NULL,
 			"--importance-repeats %ld: expected 1 to 10000", repeats);
@@ -256,8 +327,22 @@ int main(int argc, char **argv)
 	o.progress_ctx = &prog;
 	o.cv_progress = cv_progress;
 	o.cv_progress_ctx = &prog;
+	o.trial_progress = trial_progress;
+	o.trial_progress_ctx = &prog;
 	if (train_run(&o, &r, &err) < 0)
 		goto fail;
+	if (r.wrote_trials) {
+		printf("searched %zu trial%s (runner %u of %u) on %s: best %s %.6g (trial %ld) -> %s\n",
+		       r.search_trials, r.search_trials == 1 ? "" : "s", o.shard,
+		       o.nshards, o.data, r.search_metric, r.search_score,
+		       r.search_best, o.out);
+		cli_release(&spec, &select);
+		return MLCI_EXIT_OK;
+	}
+	if (o.nsearch)
+		printf("%s %zu trials: best %s %.6g (trial %ld)\n",
+		       o.nselect ? "selected from" : "searched", r.search_trials,
+		       r.search_metric, r.search_score, r.search_best);
 
 	printf("trained %s on %s: %zu rows, %zu features (%zu encoded)", o.model,
 	       o.data, r.n_rows, r.n_features_in, r.n_features_out);
@@ -298,10 +383,10 @@ int main(int argc, char **argv)
 		       r.nclasses ? "accuracy" : "r2", r.cv_mean);
 	if (r.cv_warning[0])
 		cli_warn(spec.prog, "--cv: %s", r.cv_warning);
-	cli_release(&spec, NULL);
+	cli_release(&spec, &select);
 	return MLCI_EXIT_OK;
 fail:
 	rc = cli_report(spec.prog, &err);
-	cli_release(&spec, NULL);
+	cli_release(&spec, &select);
 	return rc;
 }
