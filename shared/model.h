@@ -196,8 +196,8 @@ const char *model_label(const struct model *m);
 size_t model_nfeatures(const struct model *m);
 const char *model_feature_name(const struct model *m, size_t j);
 
-/* The model family's name: "logistic", "linear", "ridge", "tree" or
- * "forest" (owned by m). */
+/* The model family's name: "logistic", "linear", "ridge", "lasso",
+ * "elasticnet", "tree" or "forest" (owned by m). */
 const char *model_type(const struct model *m);
 
 /*
