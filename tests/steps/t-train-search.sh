@@ -182,3 +182,11 @@ done
 	MLCI_TRAIN_TRIALS=12 MLCI_TRAIN_SEED=7 sh -e "$T/tpl.mlci-train.sh") >"$T/reduce.log" 2>&1
 check "template: the reduce job selects and refits" test -s "$T/proj/mlci-out/model.json"
 json_is "$T/proj/mlci-out/model.json" 'j["model"] == json.load(open("'"$T/rt.json"'"))["model"] and j["search"]["best"] == json.load(open("'"$T/rt.json"'"))["search"]["best"]' "True" "template: the fanned-out search picks the unsharded run's model"
+
+# the same search on 1 and 2 threads: the same bytes
+for n in 1 2; do
+	SOURCE_DATE_EPOCH=1700000000 "$BIN/mlci-train" --data "$BC" --label diagnosis --model forest \
+		--param n_estimators=5 --search max_depth=2..6 --search-method bayes --trials 5 \
+		--threads $n --out "$T/thr$n.json" >/dev/null 2>&1
+done
+check "a Bayesian search over a forest gives the same model.json on 1 and 2 threads" cmp "$T/thr1.json" "$T/thr2.json"
