@@ -32,12 +32,18 @@ struct package_opts {
 	const char *version;
 	const char *out_dir;		/* created (with parents) if missing */
 	int allow_failed_gate;
+	const char *compression;	/* "gzip" (NULL) or "zstd" */
+	const char *sign_key;		/* Ed25519 private key PEM, or NULL */
+	const char *card_config;	/* modelcard.h's card config, or NULL */
 	const char *producer;		/* "mlci-package" */
 };
 
 struct package_result {
 	char *archive_path;		/* DIR/NAME-VER.tar.gz (owned) */
 	char *package_path;		/* DIR/package.json (owned) */
+	char *provenance_path;		/* DIR/provenance.json (owned) */
+	char *envelope_path;		/* DIR/provenance.intoto.jsonl, NULL unsigned */
+	char keyid[SHA256_HEX_LEN + 1];	/* the signing key's id, "" unsigned */
 	char sha256[SHA256_HEX_LEN + 1];	/* of the tarball */
 	size_t size;			/* of the tarball */
 	size_t nfiles;			/* files in the tarball, manifest included */
@@ -84,6 +90,16 @@ struct package_info {
 	size_t manifest_size;
 	json_t *manifest_json;	/* owned reference */
 	const char *gate_verdict;	/* in manifest_json, or NULL */
+	const char *compression;	/* "gzip" or "zstd" */
+	size_t nfiles;			/* files in the archive */
+	char *provenance;	/* NAME-VER/provenance.json's bytes, or NULL (owned) */
+	size_t provenance_size;
+	char *envelope;		/* NAME-VER/provenance.intoto.jsonl's, or NULL (owned) */
+	size_t envelope_size;
+	int is_signed;		/* the package carries a signature */
+	int verified;		/* ... and it verified with the key given */
+	char keyid[SHA256_HEX_LEN + 1];	/* the signature's key id, "" unsigned */
+	int package_json_checked;	/* package_verify: a package.json beside it matched */
 };
 
 /*
@@ -98,6 +114,25 @@ struct package_info {
  */
 int package_open(const char *path, struct package_info *p,
 		 struct mlci_err *err);
+
+struct sign_key;
+
+/* As package_open, and with key (not NULL) the package must be signed by
+ * it: no signature, another key's, or one that does not verify is 65.
+ * key_label names the key file in messages. */
+int package_open_key(const char *path, const struct sign_key *key,
+		     const char *key_label, struct package_info *p,
+		     struct mlci_err *err);
+
+/*
+ * mlci-package --verify: package_open_key with the public key at
+ * verify_key (NULL: no signature required; a bad key file is 64, a
+ * missing one 66), then the files beside a tarball: a package.json that
+ * names it must match its bytes and manifest, and provenance.json /
+ * provenance.intoto.jsonl beside it must equal the ones inside.
+ */
+int package_verify(const char *path, const char *verify_key,
+		   struct package_info *p, struct mlci_err *err);
 
 void package_info_release(struct package_info *p);
 
