@@ -13,6 +13,7 @@
 #include "io.h"
 #include "package.h"
 #include "redact.h"
+#include "sign.h"
 #include "util.h"
 
 #define DEFAULT_LOCK_TIMEOUT 60.0
@@ -675,6 +676,15 @@ static json_t *deploy_json(const struct deploy_opts *o, const struct package_inf
 		prev = json_null();
 	}
 	json_object_set_new(d, "previous", prev);
+	if (p->is_signed) {
+		json_t *sig = json_object();
+
+		json_object_set_new(sig, "keyid", json_string(p->keyid));
+		json_object_set_new(sig, "verified", json_boolean(p->verified));
+		json_object_set_new(d, "signature", sig);
+	} else {
+		json_object_set_new(d, "signature", json_null());
+	}
 	return d;
 }
 
@@ -683,6 +693,7 @@ int deploy_run(const struct deploy_opts *o, struct deploy_result *r,
 {
 	struct registry_opts ropts = { o->lock_timeout, o->producer };
 	struct registry *reg = NULL;
+	struct sign_key *key = NULL;
 	struct package_info p;
 	struct registry_item it;
 	struct afile out;
@@ -695,7 +706,9 @@ int deploy_run(const struct deploy_opts *o, struct deploy_result *r,
 	if (registry_open(&reg, o->to, &ropts, err) < 0)
 		return -1;
 	if ((o->channel && package_check_name(o->channel, "--channel", err) < 0) ||
-	    package_open(o->package, &p, err) < 0 ||
+	    (o->verify_key &&
+	     sign_key_load_public(o->verify_key, "--verify-key", &key, err) < 0) ||
+	    package_open_key(o->package, key, o->verify_key, &p, err) < 0 ||
 	    afile_open(&out, o->out, err) < 0)
 		goto done;
 	memset(&it, 0, sizeof(it));
@@ -730,6 +743,7 @@ done:
 	afile_abort(&out);
 	free(text);
 	package_info_release(&p);
+	sign_key_free(key);
 	registry_close(reg);
 	return rc;
 }

@@ -95,6 +95,8 @@ struct deploy_opts {
 	const char *to;		/* registry URL */
 	const char *channel;	/* optional */
 	const char *out;	/* deploy.json */
+	const char *verify_key;	/* Ed25519 public key PEM: the package must be
+				 * signed by it (NULL: not required) */
 	double lock_timeout;
 	const char *producer;	/* "mlci-deploy" */
 };
@@ -108,8 +110,11 @@ struct deploy_result {
 };
 
 /*
- * Verify the package (package_open) before touching anything, open the
- * deploy.json output, publish, and write deploy.json (kind mlci.deploy).
+ * Verify the package (package_open_key, with verify_key's key when set:
+ * an unsigned package, another key's signature or a tampered one is 65;
+ * a bad key file 64, a missing one 66) before touching anything, open the
+ * deploy.json output, publish, and write deploy.json (kind mlci.deploy,
+ * with signature {keyid, verified} or null).
  * Free r with deploy_result_release (also after failure).
  */
 int deploy_run(const struct deploy_opts *o, struct deploy_result *r,
