@@ -176,6 +176,37 @@ static int same_version(const char *vdir, const char *file,
 	return !strcmp(got, it->sha256);
 }
 
+/* The tarball an existing version holds: tarname when it is there, else
+ * the same name with the other compression's suffix when that one is
+ * (so a .tar.zst under a version published as .tar.gz is "different
+ * bytes", not a damaged entry). */
+static const char *stored_tarball(const char *vdir, struct buf *tarname,
+				  const struct registry_item *it)
+{
+	static const char *const suffixes[] = { ".tar.gz", ".tar.zst" };
+	char *p = path_join(vdir, tarname->data);
+	size_t i;
+	int here = p && access(p, F_OK) == 0;
+
+	free(p);
+	for (i = 0; !here && i < 2; i++) {
+		struct buf other;
+
+		buf_init(&other);
+		if (buf_printf(&other, "%s-%s%s", it->name, it->version, suffixes[i]) == 0 &&
+		    (p = path_join(vdir, other.data)) != NULL) {
+			if (access(p, F_OK) == 0) {
+				buf_reset(tarname);
+				buf_addstr(tarname, other.data);
+				here = 1;
+			}
+			free(p);
+		}
+		buf_release(&other);
+	}
+	return tarname->data;
+}
+
 static int stage_file(const char *dir, const char *name, const void *data,
 		      size_t n, struct mlci_err *err)
 {
@@ -476,7 +507,8 @@ static int dir_publish(struct registry *r, const struct registry_item *it,
 	double timeout = r->opts.lock_timeout > 0 ? r->opts.lock_timeout : DEFAULT_LOCK_TIMEOUT;
 
 	buf_init(&tarname);
-	if (buf_printf(&tarname, "%s-%s.tar.gz", it->name, it->version) < 0 ||
+	if (buf_printf(&tarname, "%s-%s%s", it->name, it->version,
+		       it->suffix ? it->suffix : ".tar.gz") < 0 ||
 	    !(ndir = path_join(s->root, it->name)) ||
 	    !(vdir = path_join(ndir, it->version)) ||
 	    !(lock = path_join(ndir, ".lock"))) {
@@ -495,7 +527,8 @@ static int dir_publish(struct registry *r, const struct registry_item *it,
 			err_set(err, MLCI_EXIT_CANTCREAT, vdir, "exists and is not a version directory");
 			goto done;
 		}
-		if ((same = same_version(vdir, tarname.data, it, got, err)) < 0)
+		if ((same = same_version(vdir, stored_tarball(vdir, &tarname, it), it,
+					 got, err)) < 0)
 			goto done;
 		if (!same) {
 			err_set(err, MLCI_EXIT_VERDICT, vdir,
@@ -720,6 +753,7 @@ int deploy_run(const struct deploy_opts *o, struct deploy_result *r,
 	it.manifest = p.manifest;
 	it.manifest_size = p.manifest_size;
 	it.source = o->package;
+	it.suffix = !strcmp(p.compression, "zstd") ? ".tar.zst" : ".tar.gz";
 	if (registry_publish(reg, &it, o->channel, &r->reg, err) < 0)
 		goto done;
 	if (!(r->deploy = deploy_json(o, &p, &r->reg, err)))

@@ -8,7 +8,8 @@
  * struct registry_backend in registry.c; callers do not change.
  *
  * Filesystem layout under REG (created on the first deploy):
- *   REG/NAME/VER/NAME-VER.tar.gz   immutable once written
+ *   REG/NAME/VER/NAME-VER.tar.gz   immutable once written (.tar.zst for
+ *                                  a zstd package)
  *   REG/NAME/VER/manifest.json
  *   REG/NAME/channels/CHANNEL.json kind mlci.channel: version, sha256,
  *                                  previous {version, sha256} or null
@@ -53,6 +54,7 @@ struct registry_item {
 	const void *manifest;
 	size_t manifest_size;
 	const char *source;		/* the package file, recorded as input */
+	const char *suffix;		/* ".tar.gz" (NULL) or ".tar.zst" */
 };
 
 struct registry_result {
