@@ -4,10 +4,15 @@ signing and verification step tests. Independent of mlci: tarfile, gzip,
 the zstd and openssl command-line tools.
 
 usage: package_tamper.py IN OUT [--flip MEMBER] [--drop MEMBER]
-                         [--edit-model] [--resign KEY.pem]
+                         [--replace MEMBER=FILE] [--fix] [--edit-model]
+                         [--resign KEY.pem]
        package_tamper.py --openssl-verify PACKAGE PUB.pem
   --flip M        flip one byte in the middle of member M's contents
   --drop M        leave member M out
+  --replace M=F   put file F's bytes in member M (added when not there)
+  --fix           then bring manifest.json (each file's sha256 and size, the
+                  lineage's *_sha256) and provenance.json's subjects in line
+                  with the files, so the checks behind them are reached
   --edit-model    change model.json and bring manifest.json's sha256 and
                   size for it, provenance.json's subjects and the envelope's
                   payload in line (the old signature kept), so only the
@@ -106,6 +111,8 @@ def main():
     ap.add_argument("out")
     ap.add_argument("--flip")
     ap.add_argument("--drop")
+    ap.add_argument("--replace", action="append", default=[])
+    ap.add_argument("--fix", action="store_true")
     ap.add_argument("--edit-model", action="store_true")
     ap.add_argument("--resign")
     a = ap.parse_args()
@@ -119,6 +126,26 @@ def main():
         files[a.flip] = bytes(d)
     if a.drop:
         del files[a.drop]
+    for r in a.replace:
+        name, path = r.split("=", 1)
+        files[name] = open(path, "rb").read()
+    if a.fix:
+        h = lambda b: hashlib.sha256(b).hexdigest()
+        man = json.loads(files["manifest.json"])
+        for f in man["files"]:
+            if f["path"] in files:
+                f["sha256"], f["size"] = h(files[f["path"]]), len(files[f["path"]])
+        for role, name in (("model", "model.json"), ("metrics", "metrics.json"),
+                           ("gate", "gate.json"), ("data_report", "data-report.json"),
+                           ("schema", "schema.json")):
+            if name in files:
+                man["lineage"][role + "_sha256"] = h(files[name])
+        files["manifest.json"] = dumps(man)
+        if "provenance.json" in files:
+            st = json.loads(files["provenance.json"])
+            for s in st["subject"]:
+                s["digest"]["sha256"] = h(files[s["name"].split("/", 1)[1]])
+            files["provenance.json"] = dumps(st)
     if a.edit_model:
         model = json.loads(files["model.json"])
         model["model"]["coefficients"][0][0] += 1.0
