@@ -56,6 +56,12 @@ static int load(const char *path, const char *what, int private,
 		"an Ed25519 public key (SubjectPublicKeyInfo PEM)";
 
 	*out = NULL;
+	/* a CI variable of type Variable instead of File holds the key
+	 * itself: never echo it as if it were a file name */
+	if (strchr(path, '\n') || strstr(path, "-----BEGIN"))
+		return err_set(err, MLCI_EXIT_USAGE, NULL,
+			       "%s holds key material, not a file name (in CI, use a variable of type File)",
+			       what);
 	if (read_file(path, &text, &n, KEY_FILE_MAX, err) < 0) {
 		if (err->code == MLCI_EXIT_DATAERR)
 			err->code = MLCI_EXIT_USAGE;	/* too large to be a key */

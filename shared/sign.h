@@ -38,7 +38,9 @@ struct sign_key;
  * Load an Ed25519 key from a PEM file; what names the option in messages
  * ("--sign-key"). Missing or unreadable: 66; not a PEM key of that kind
  * (another algorithm, an encrypted or public key given as private, ...):
- * 64. Messages name the file, never its contents. Free with sign_key_free.
+ * 64; a "path" that is key material (a PEM text, as a CI variable of
+ * the wrong type gives): 64, not echoed. Messages name the file, never
+ * its contents. Free with sign_key_free.
  */
 int sign_key_load_private(const char *path, const char *what,
 			  struct sign_key **out, struct mlci_err *err);

@@ -139,10 +139,21 @@ expect_exit 66 "deploy: a missing --verify-key" "$D" --package s1/demo-1.0.tar.g
 	--to "dir://$T/rk" --verify-key nope.pem --out dk.json
 absent k1 "no output directory after a bad key"
 absent rk "no registry after a bad key"
-check "the key is not overwritten by an output" cmp a.pem a.pem
 expect_exit 64 "--out-dir's envelope must not replace the key" "$P" "${all[@]}" --out-dir . \
 	--sign-key provenance.intoto.jsonl
-check "no secret in the messages" sh -c "! grep -q 'BEGIN' '$T/err'"
+err_is "would overwrite the --sign-key input" "names the clash"
+expect_exit 64 "MLCI_SIGN_KEY holding the key itself, not a file name" env MLCI_SIGN_KEY="$(cat a.pem)" \
+	"$P" "${all[@]}" --out-dir k1
+err_is '^mlci-package: --sign-key holds key material, not a file name \(in CI, use a variable of type File\)$' \
+	"refused without echoing it"
+check "the key material is not in the message" sh -c "! grep -q BEGIN '$T/err'"
+expect_exit 0 "MLCI_SIGN_KEY naming the file signs" env MLCI_SIGN_KEY=a.pem "$P" "${all[@]}" --out-dir k2
+check "signed from the variable" test -s k2/provenance.intoto.jsonl
+expect_exit 0 "MLCI_VERIFY_KEY is read by deploy, and ignored by package" env MLCI_VERIFY_KEY=a.pub.pem \
+	MLCI_SIGN_KEY=a.pem "$P" "${all[@]}" --out-dir k3
+expect_exit 65 "MLCI_VERIFY_KEY makes deploy refuse an unsigned package" env MLCI_VERIFY_KEY=a.pub.pem \
+	"$D" --package u/demo-1.0.tar.gz --to "dir://$T/rk" --out dk.json
+absent k1 "no output directory after key material given as a path"
 
 # the private key reaches no output
 body=$(grep -v '^-----' a.pem | tr -d '\n')
