@@ -252,6 +252,16 @@ static void value(struct buf *b, const json_t *v)
 	}
 }
 
+/* As value, a real to 4 significant digits (the exact figures are in
+ * metrics.json and gate.json). */
+static void value4(struct buf *b, const json_t *v)
+{
+	if (json_is_real(v))
+		buf_printf(b, "%.4g", json_real_value(v));
+	else
+		value(b, v);
+}
+
 static int key_cmp(const void *a, const void *b)
 {
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
@@ -362,7 +372,6 @@ static void data_section(struct buf *b, const json_t *dr)
 {
 	const json_t *cols = json_object_get(dr, "columns"), *c, *an;
 	size_t i, nerr = 0, nwarn = 0, ninfo = 0;
-	char num[40];
 
 	buf_addstr(b, "\n## Training data\n\n");
 	if (!dr) {
@@ -397,9 +406,12 @@ static void data_section(struct buf *b, const json_t *dr)
 		value(b, json_object_get(c, "type"));
 		buf_addstr(b, " | ");
 		if (json_is_number(json_object_get(c, "missing_rate"))) {
-			fmt_double(num, sizeof(num),
-				   100 * json_number_value(json_object_get(c, "missing_rate")));
-			buf_printf(b, "%s%%", num);
+			double r = 100 * json_number_value(json_object_get(c, "missing_rate"));
+
+			if (r == 0)
+				buf_addstr(b, "0%");
+			else
+				buf_printf(b, "%.2f%%", r);
 		} else {
 			buf_addstr(b, "n/a");
 		}
@@ -444,13 +456,13 @@ static void metrics_section(struct buf *b, const json_t *m)
 		buf_addstr(b, "| ");
 		cell(b, keys[i]);
 		buf_addstr(b, " | ");
-		value(b, json_object_get(vals, keys[i]));
+		value4(b, json_object_get(vals, keys[i]));
 		buf_addstr(b, " | ");
 		if (iv) {
 			buf_addstr(b, "[");
-			value(b, json_object_get(iv, "low"));
+			value4(b, json_object_get(iv, "low"));
 			buf_addstr(b, ", ");
-			value(b, json_object_get(iv, "high"));
+			value4(b, json_object_get(iv, "high"));
 			buf_addstr(b, "]");
 		} else {
 			buf_addstr(b, "n/a");
@@ -483,9 +495,9 @@ static void gate_section(struct buf *b, const json_t *g)
 		buf_addstr(b, "| `");
 		value(b, json_object_get(r, "rule"));
 		buf_addstr(b, "` | ");
-		value(b, json_object_get(r, "value"));
+		value4(b, json_object_get(r, "value"));
 		buf_addstr(b, " | ");
-		value(b, json_object_get(r, "threshold"));
+		value4(b, json_object_get(r, "threshold"));
 		buf_addstr(b, " | ");
 		value(b, json_object_get(r, "status"));
 		buf_addstr(b, " |\n");

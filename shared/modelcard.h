@@ -8,7 +8,8 @@
  * without one), Training data (rows, columns and their types and missing
  * rates, anomalies, verdict: from data-report.json), Evaluation (every
  * metric, with its bootstrap interval when metrics.json holds one), Gate
- * (verdict, decision and each rule with its value and threshold) and
+ * (verdict, decision and each rule with its value and threshold; these
+ * figures to 4 significant digits) and
  * Provenance (the sha256 of each artifact and of the training data). No
  * time stamp and no path of the machine that built it: the same inputs
  * give the same bytes.
