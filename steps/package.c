@@ -128,7 +128,7 @@ int main(int argc, char **argv)
 		  "re-check a package (.tar.gz/.tar.zst or package.json) instead of packaging" },
 		{ "verify-key", CLI_STR, &verify_key, "PUB.pem",
 		  "with --verify: require a signature by this Ed25519 public key" },
-		{ "json", CLI_FLAG, &as_json, NULL, "print package.json on stdout" },
+		{ "json", CLI_FLAG, &as_json, NULL, "print package.json on stdout (with --verify: the manifest)" },
 		{ 0 }
 	};
 	const struct cli_spec spec = {
