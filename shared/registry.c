@@ -224,14 +224,17 @@ static int stage_file(const char *dir, const char *name, const void *data,
 
 static void unstage(const char *dir, const char *tarname)
 {
-	char *a = path_join(dir, tarname), *m = path_join(dir, "manifest.json");
+	const char *names[] = { tarname, "manifest.json", "provenance.json",
+				"provenance.intoto.jsonl" };
+	size_t i;
 
-	if (a)
-		unlink(a);
-	if (m)
-		unlink(m);
-	free(a);
-	free(m);
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		char *p = path_join(dir, names[i]);
+
+		if (p)
+			unlink(p);
+		free(p);
+	}
 	rmdir(dir);
 }
 
@@ -252,7 +255,12 @@ static int put_version(const char *ndir, const char *vdir,
 		goto done;
 	}
 	if (stage_file(tmpl.data, tarname, it->archive, it->archive_size, err) < 0 ||
-	    stage_file(tmpl.data, "manifest.json", it->manifest, it->manifest_size, err) < 0)
+	    stage_file(tmpl.data, "manifest.json", it->manifest, it->manifest_size, err) < 0 ||
+	    (it->provenance &&
+	     stage_file(tmpl.data, "provenance.json", it->provenance, it->provenance_size, err) < 0) ||
+	    (it->envelope &&
+	     stage_file(tmpl.data, "provenance.intoto.jsonl", it->envelope, it->envelope_size,
+			err) < 0))
 		goto fail;
 	if (chmod(tmpl.data, 0755) != 0 || rename(tmpl.data, vdir) != 0) {
 		err_set(err, MLCI_EXIT_IOERR, vdir, "cannot move the version into place: %s",
@@ -754,6 +762,10 @@ int deploy_run(const struct deploy_opts *o, struct deploy_result *r,
 	it.manifest_size = p.manifest_size;
 	it.source = o->package;
 	it.suffix = !strcmp(p.compression, "zstd") ? ".tar.zst" : ".tar.gz";
+	it.provenance = p.provenance;
+	it.provenance_size = p.provenance_size;
+	it.envelope = p.envelope;
+	it.envelope_size = p.envelope_size;
 	if (registry_publish(reg, &it, o->channel, &r->reg, err) < 0)
 		goto done;
 	if (!(r->deploy = deploy_json(o, &p, &r->reg, err)))

@@ -10,7 +10,8 @@
  * Filesystem layout under REG (created on the first deploy):
  *   REG/NAME/VER/NAME-VER.tar.gz   immutable once written (.tar.zst for
  *                                  a zstd package)
- *   REG/NAME/VER/manifest.json
+ *   REG/NAME/VER/manifest.json     (and provenance.json, provenance.intoto.jsonl
+ *                                  when the package holds them: copies)
  *   REG/NAME/channels/CHANNEL.json kind mlci.channel: version, sha256,
  *                                  previous {version, sha256} or null
  *   REG/NAME/history.jsonl         one JSON line per publish / channel move
@@ -55,6 +56,10 @@ struct registry_item {
 	size_t manifest_size;
 	const char *source;		/* the package file, recorded as input */
 	const char *suffix;		/* ".tar.gz" (NULL) or ".tar.zst" */
+	const void *provenance;		/* the package's provenance.json, or NULL */
+	size_t provenance_size;
+	const void *envelope;		/* its provenance.intoto.jsonl, or NULL */
+	size_t envelope_size;
 };
 
 struct registry_result {

@@ -21,7 +21,8 @@
 
 static const char more[] =
 	"Registry layout (dir://REG):\n"
-	"  REG/NAME/VER/{NAME-VER.tar.gz,manifest.json}  immutable\n"
+	"  REG/NAME/VER/{NAME-VER.tar.gz,manifest.json}  immutable (+ provenance.json\n"
+	"                                                 and its signature, if any)\n"
 	"  REG/NAME/channels/CHANNEL.json                 current version + previous\n"
 	"  REG/NAME/history.jsonl                         one line per publish/move\n"
 	"Every file of the package is checked against its manifest (and the\n"

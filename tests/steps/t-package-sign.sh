@@ -48,6 +48,8 @@ expect_exit 0 "--verify of the zstd package" "$P" --verify sz/demo-1.0.tar.zst -
 expect_exit 0 "deploy --verify-key" "$D" --package s1/demo-1.0.tar.gz --to "dir://$T/reg" \
 	--verify-key a.pub.pem --out d.json
 json_is d.json 'j["signature"]' "{'keyid': '$KEYID', 'verified': True}" "deploy.json records the verified key"
+check "the registry keeps the statement and its signature beside the tarball" sh -c \
+	'cmp reg/demo/1.0/provenance.json x/demo-1.0/provenance.json && cmp reg/demo/1.0/provenance.intoto.jsonl x/demo-1.0/provenance.intoto.jsonl'
 check "deploy.json validates against its schema" /usr/bin/python3 "$TOP/tests/check_schema.py" d.json
 expect_exit 0 "deploy without --verify-key" "$D" --package sz/demo-1.0.tar.zst --to "dir://$T/reg2" --out d2.json
 json_is d2.json 'j["signature"]["verified"]' False "signed, not verified"
