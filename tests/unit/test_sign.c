@@ -19,7 +19,8 @@
 
 /* ---- helpers -------------------------------------------------------- */
 
-static char dir[] = "test_sign-XXXXXX";	/* scratch in the current directory, removed at the end */
+/* scratch beside the test binary (in the build tree), removed at the end */
+static char dir[300];
 
 static void path_of(char *out, size_t n, const char *name)
 {
@@ -42,7 +43,7 @@ static void write_text(const char *name, const char *text)
  * NAME.pem (PKCS#8) and NAME.pub.pem (SubjectPublicKeyInfo). */
 static void write_keypair(const char *name, const unsigned char *seed)
 {
-	char p[600], q[256];
+	char p[600], q[64];
 	EVP_PKEY *k;
 	FILE *f;
 
@@ -322,8 +323,10 @@ static int teardown(void **state)
 	return rmdir(dir);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+	const char *slash = argc > 0 ? strrchr(argv[0], '/') : NULL;
+
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_sign__pae),
 		cmocka_unit_test(test_sign__base64),
@@ -333,5 +336,9 @@ int main(void)
 		cmocka_unit_test(test_sign__bad_key_files),
 	};
 
+	if (slash && (size_t)(slash - argv[0]) + 20 > sizeof(dir))
+		slash = NULL;	/* a very long path: the current directory */
+	snprintf(dir, sizeof(dir), "%.*stest_sign-XXXXXX",
+		 slash ? (int)(slash - argv[0] + 1) : 0, slash ? argv[0] : "");
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
