@@ -6,7 +6,7 @@ FROM debian:bookworm-slim AS build
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
       build-essential pkg-config \
-      libgit2-dev libjansson-dev libcurl4-openssl-dev libssl-dev zlib1g-dev \
+      libgit2-dev libjansson-dev libcurl4-openssl-dev libssl-dev zlib1g-dev libzstd-dev \
       libopenblas-dev liblapack-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
@@ -19,7 +19,7 @@ RUN make -j"$(nproc)" all \
 FROM debian:bookworm-slim
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
-      ca-certificates libgit2-1.5 libjansson4 libcurl4 libssl3 zlib1g \
+      ca-certificates libgit2-1.5 libjansson4 libcurl4 libssl3 zlib1g libzstd1 \
       libopenblas0-pthread liblapack3 \
  && rm -rf /var/lib/apt/lists/*
 COPY --from=build /out/usr/local/bin/ /usr/local/bin/

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
+#include <zstd.h>
 
 #define BLOCK 512
 #define RECORD (20 * BLOCK)	/* GNU tar's default blocking factor */
@@ -17,6 +18,8 @@
 #define BOMB_GRACE ((size_t)16 << 20)
 #define BOMB_RATIO 200
 #define OCTAL11_MAX 077777777777ULL
+#define ZSTD_LEVEL 15
+#define ZSTD_WINDOW_LOG_MAX 27	/* 128 MiB: the decoder's memory bound */
 
 /* ---- paths ---------------------------------------------------------- */
 
@@ -393,8 +396,47 @@ static int gzip_bytes(const unsigned char *in, size_t n, struct buf *out,
 	return 0;
 }
 
-int archive_write_tgz(const struct archive *a, struct buf *out,
+/* One zstd frame at a fixed level, with the content size and a checksum
+ * of the content, single-threaded: the same libzstd gives the same bytes. */
+static int zstd_bytes(const unsigned char *in, size_t n, struct buf *out,
 		      struct mlci_err *err)
+{
+	ZSTD_CCtx *cc = ZSTD_createCCtx();
+	size_t bound = ZSTD_compressBound(n), got;
+	unsigned char *dst;
+	int rc = -1;
+
+	if (!cc)
+		return err_set(err, MLCI_EXIT_SOFTWARE, NULL, "zstd: out of memory");
+	if (!(dst = malloc(bound ? bound : 1))) {
+		ZSTD_freeCCtx(cc);
+		return err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
+	}
+	if (ZSTD_isError(ZSTD_CCtx_setParameter(cc, ZSTD_c_compressionLevel, ZSTD_LEVEL)) ||
+	    ZSTD_isError(ZSTD_CCtx_setParameter(cc, ZSTD_c_checksumFlag, 1)) ||
+	    ZSTD_isError(ZSTD_CCtx_setParameter(cc, ZSTD_c_contentSizeFlag, 1)) ||
+	    ZSTD_isError(ZSTD_CCtx_setParameter(cc, ZSTD_c_dictIDFlag, 0))) {
+		err_set(err, MLCI_EXIT_SOFTWARE, NULL, "zstd: cannot set parameters");
+		goto done;
+	}
+	got = ZSTD_compress2(cc, dst, bound, in, n);
+	if (ZSTD_isError(got)) {
+		err_set(err, MLCI_EXIT_SOFTWARE, NULL, "zstd: %s", ZSTD_getErrorName(got));
+		goto done;
+	}
+	if (buf_add(out, dst, got) < 0) {
+		err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
+		goto done;
+	}
+	rc = 0;
+done:
+	free(dst);
+	ZSTD_freeCCtx(cc);
+	return rc;
+}
+
+int archive_write(const struct archive *a, enum archive_compression c,
+		  struct buf *out, struct mlci_err *err)
 {
 	struct buf tar;
 	int rc;
@@ -402,9 +444,50 @@ int archive_write_tgz(const struct archive *a, struct buf *out,
 	buf_init(&tar);
 	rc = tar_bytes(a, &tar, err);
 	if (rc == 0)
-		rc = gzip_bytes((const unsigned char *)tar.data, tar.len, out, err);
+		rc = c == ARCHIVE_ZSTD ?
+			zstd_bytes((const unsigned char *)tar.data, tar.len, out, err) :
+			gzip_bytes((const unsigned char *)tar.data, tar.len, out, err);
 	buf_release(&tar);
 	return rc;
+}
+
+int archive_write_tgz(const struct archive *a, struct buf *out,
+		      struct mlci_err *err)
+{
+	return archive_write(a, ARCHIVE_GZIP, out, err);
+}
+
+const char *archive_suffix(enum archive_compression c)
+{
+	return c == ARCHIVE_ZSTD ? ".tar.zst" : ".tar.gz";
+}
+
+int archive_compression_parse(const char *s, enum archive_compression *c)
+{
+	if (!s || !strcmp(s, "gzip")) {
+		*c = ARCHIVE_GZIP;
+		return 0;
+	}
+	if (!strcmp(s, "zstd")) {
+		*c = ARCHIVE_ZSTD;
+		return 0;
+	}
+	return -1;
+}
+
+int archive_detect(const void *data, size_t n, enum archive_compression *c)
+{
+	const unsigned char *p = data;
+
+	if (n >= 2 && p[0] == 0x1f && p[1] == 0x8b) {
+		*c = ARCHIVE_GZIP;
+		return 0;
+	}
+	if (n >= 4 && p[0] == 0x28 && p[1] == 0xb5 && p[2] == 0x2f && p[3] == 0xfd) {
+		*c = ARCHIVE_ZSTD;
+		return 0;
+	}
+	return -1;
 }
 
 /* ---- reading -------------------------------------------------------- */
@@ -511,6 +594,14 @@ static const char *type_problem(unsigned char t)
 	return "unsupported entry type";
 }
 
+/* A copy of path for messages: control bytes shown as '?'. */
+static void shown_path(char *out, const char *path)
+{
+	for (; *path; path++)
+		*out++ = (unsigned char)*path < 0x20 || *path == 0x7f ? '?' : *path;
+	*out = '\0';
+}
+
 /* A complete header block in t->h (not the end marker): check it and
  * start its entry. */
 static int tar_header(struct tar_reader *t, struct mlci_err *err)
@@ -521,7 +612,7 @@ static int tar_header(struct tar_reader *t, struct mlci_err *err)
 	size_t plen = 0, nlen;
 	int gnu, is_dir;
 	const char *p, *why;
-	char *path = t->path;
+	char *path = t->path, shown[sizeof(t->path)];
 	struct archive_entry *e;
 
 	if (memcmp(h + 257, "ustar", 5) != 0)
@@ -531,13 +622,6 @@ static int tar_header(struct tar_reader *t, struct mlci_err *err)
 		return err_set(err, MLCI_EXIT_DATAERR, t->label,
 			       "bad header checksum at byte %zu", at);
 	gnu = !memcmp(h + 257, "ustar  ", 8);
-	if (h[156] == '5')
-		is_dir = 1;
-	else if (h[156] == '0' || h[156] == '\0')
-		is_dir = 0;
-	else
-		return err_set(err, MLCI_EXIT_DATAERR, t->label, "%s",
-			       type_problem(h[156]));
 	if (!gnu && h[345]) {
 		plen = field_len(h + 345, 155);
 		memcpy(path, h + 345, plen);
@@ -547,6 +631,16 @@ static int tar_header(struct tar_reader *t, struct mlci_err *err)
 	memcpy(path + plen, h, nlen);
 	plen += nlen;
 	path[plen] = '\0';
+	if (h[156] == '5') {
+		is_dir = 1;
+	} else if (h[156] == '0' || h[156] == '\0') {
+		is_dir = 0;
+	} else {
+		shown_path(shown, path);
+		return err_set(err, MLCI_EXIT_DATAERR, t->label,
+			       "refusing entry '%s': %s", shown,
+			       type_problem(h[156]));
+	}
 	if (get_octal(h + 124, 12, &size) < 0 ||
 	    get_octal(h + 100, 8, &mode) < 0 ||
 	    get_octal(h + 136, 12, &mtime) < 0)
@@ -559,9 +653,11 @@ static int tar_header(struct tar_reader *t, struct mlci_err *err)
 		p += 2;
 	if (is_dir && (!*p || !strcmp(p, ".")))
 		p = NULL;	/* "./": the archive's root, nothing to record */
-	if (p && (why = path_problem(p)) != NULL)
+	if (p && (why = path_problem(p)) != NULL) {
+		shown_path(shown, path);
 		return err_set(err, MLCI_EXIT_DATAERR, t->label,
-			       "refusing entry '%s': %s", path, why);
+			       "refusing entry '%s': %s", shown, why);
+	}
 	if (is_dir && size)
 		return err_set(err, MLCI_EXIT_DATAERR, t->label,
 			       "directory entry '%s' has a size", path);
@@ -705,6 +801,74 @@ static int tar_finish(struct tar_reader *t, struct mlci_err *err)
 		       "truncated tar (no end-of-archive marker)");
 }
 
+/* got more decompressed bytes, from consumed compressed ones so far:
+ * bound the total and the ratio, then feed the tar reader. */
+static int take_output(struct tar_reader *t, const unsigned char *p, size_t got,
+		       size_t *total, size_t max, unsigned long long consumed,
+		       const char *format, struct mlci_err *err)
+{
+	if (got > max - *total)
+		return err_set(err, MLCI_EXIT_DATAERR, t->label,
+			       "uncompressed size over the %zu-byte limit", max);
+	*total += got;
+	if (*total > BOMB_GRACE && *total / BOMB_RATIO > consumed)
+		return err_set(err, MLCI_EXIT_DATAERR, t->label,
+			       "inflates to over %d times its compressed size (%zu bytes from %llu): refusing a likely %s bomb",
+			       BOMB_RATIO, *total, consumed, format);
+	return tar_feed(t, p, got, err);
+}
+
+/* Decompress one zstd frame, feeding the tar reader as it goes. */
+static int unzstd_tar(const unsigned char *in, size_t n, size_t max,
+		      struct tar_reader *t, struct mlci_err *err)
+{
+	const char *label = t->label;
+	ZSTD_DCtx *dc = ZSTD_createDCtx();
+	ZSTD_inBuffer ib = { in, n, 0 };
+	unsigned char *chunk = malloc(CHUNK);
+	size_t total = 0, ret;
+	int rc = -1;
+
+	if (!dc || !chunk) {
+		err_set(err, MLCI_EXIT_SOFTWARE, label, "out of memory");
+		goto done;
+	}
+	if (ZSTD_isError(ZSTD_DCtx_setParameter(dc, ZSTD_d_windowLogMax,
+						ZSTD_WINDOW_LOG_MAX))) {
+		err_set(err, MLCI_EXIT_SOFTWARE, label, "zstd: cannot set parameters");
+		goto done;
+	}
+	for (;;) {
+		ZSTD_outBuffer ob = { chunk, CHUNK, 0 };
+
+		ret = ZSTD_decompressStream(dc, &ob, &ib);
+		if (ZSTD_isError(ret)) {
+			err_set(err, MLCI_EXIT_DATAERR, label, "corrupt zstd data: %s",
+				ZSTD_getErrorName(ret));
+			goto done;
+		}
+		if (ob.pos &&
+		    take_output(t, chunk, ob.pos, &total, max, ib.pos, "zstd", err) < 0)
+			goto done;
+		if (ret == 0)
+			break;	/* the frame is decoded and flushed */
+		if (ib.pos == ib.size && ob.pos < ob.size) {
+			err_set(err, MLCI_EXIT_DATAERR, label, "truncated zstd stream");
+			goto done;
+		}
+	}
+	if (ib.pos != n) {
+		err_set(err, MLCI_EXIT_DATAERR, label,
+			"trailing data after the zstd frame");
+		goto done;
+	}
+	rc = tar_finish(t, err);
+done:
+	ZSTD_freeDCtx(dc);
+	free(chunk);
+	return rc;
+}
+
 /* Inflate the gzip stream, feeding the tar reader as it goes. */
 static int gunzip_tar(const unsigned char *in, size_t n, size_t max,
 		      struct tar_reader *t, struct mlci_err *err)
@@ -754,19 +918,7 @@ static int gunzip_tar(const unsigned char *in, size_t n, size_t max,
 			goto done;
 		}
 		got = CHUNK - zs.avail_out;
-		if (got > max - total) {
-			err_set(err, MLCI_EXIT_DATAERR, label,
-				"uncompressed size over the %zu-byte limit", max);
-			goto done;
-		}
-		total += got;
-		if (total > BOMB_GRACE && total / BOMB_RATIO > zs.total_in) {
-			err_set(err, MLCI_EXIT_DATAERR, label,
-				"inflates to over %d times its compressed size (%zu bytes from %lu): refusing a likely gzip bomb",
-				BOMB_RATIO, total, (unsigned long)zs.total_in);
-			goto done;
-		}
-		if (tar_feed(t, chunk, got, err) < 0)
+		if (take_output(t, chunk, got, &total, max, zs.total_in, "gzip", err) < 0)
 			goto done;
 	}
 	if (zs.avail_in != 0 || off != n) {
@@ -781,10 +933,29 @@ done:
 	return rc;
 }
 
+static int read_any(struct archive *a, const void *data, size_t n,
+		    const char *label, const struct archive_limits *lim,
+		    int detect, struct mlci_err *err);
+
 int archive_read_tgz(struct archive *a, const void *data, size_t n,
 		     const char *label, const struct archive_limits *lim,
 		     struct mlci_err *err)
 {
+	return read_any(a, data, n, label, lim, 0, err);
+}
+
+int archive_read(struct archive *a, const void *data, size_t n,
+		 const char *label, const struct archive_limits *lim,
+		 struct mlci_err *err)
+{
+	return read_any(a, data, n, label, lim, 1, err);
+}
+
+static int read_any(struct archive *a, const void *data, size_t n,
+		    const char *label, const struct archive_limits *lim,
+		    int detect, struct mlci_err *err)
+{
+	enum archive_compression c = ARCHIVE_GZIP;
 	size_t max_c = lim && lim->max_compressed ? lim->max_compressed : DEFAULT_MAX;
 	size_t max_u = lim && lim->max_uncompressed ? lim->max_uncompressed : DEFAULT_MAX;
 	size_t max_e = lim && lim->max_entries ? lim->max_entries : DEFAULT_ENTRIES;
@@ -801,7 +972,11 @@ int archive_read_tgz(struct archive *a, const void *data, size_t n,
 	t.max_entries = max_e;
 	t.max_size = max_u;
 	t.state = T_HEADER;
-	rc = gunzip_tar(data, n, max_u, &t, err);
+	if (detect && archive_detect(data, n, &c) < 0)
+		return err_set(err, MLCI_EXIT_DATAERR, label,
+			       "not a gzip or zstd archive");
+	rc = c == ARCHIVE_ZSTD ? unzstd_tar(data, n, max_u, &t, err) :
+		gunzip_tar(data, n, max_u, &t, err);
 	for (i = 0; rc == 0 && i < a->n; i++) {
 		/* give back what growing in chunks left over */
 		struct archive_entry *e = &a->v[i];

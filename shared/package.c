@@ -10,6 +10,9 @@
 #include "artifact.h"
 #include "io.h"
 #include "model.h"
+#include "modelcard.h"
+#include "provenance.h"
+#include "sign.h"
 #include "util.h"
 
 #define PACKAGE_MAX_BYTES ((size_t)1 << 30)
@@ -29,6 +32,13 @@ static const struct member {
 	{ "data-report", "data-report.json", KIND_DATA_REPORT, SCHEMA_DATA_REPORT },
 	{ "schema", "schema.json", KIND_SCHEMA, SCHEMA_SCHEMA },
 };
+
+/* Files of NAME-VER/ beside the artifacts. The statement and its
+ * signature are not in the manifest (the statement covers the manifest). */
+#define CARD_FILE "MODEL_CARD.md"
+#define CARD_ROLE "model-card"
+#define PROV_FILE "provenance.json"
+#define ENVELOPE_FILE "provenance.intoto.jsonl"
 
 /* One artifact being packaged or read back from a package. */
 struct input {
@@ -266,50 +276,114 @@ static int out_dir_ok(const char *dir, struct mlci_err *err)
 	return 0;
 }
 
-static int write_outputs(const char *dir, struct package_result *r, const struct buf *tgz,
-			 const char *pkg_text, struct mlci_err *err)
-{
-	struct afile fa, fp;
+/* One output file and its bytes. */
+struct out_file {
+	const char *path;
+	const char *data;
+	size_t len;
+};
 
-	memset(&fp, 0, sizeof(fp));
-	if (mkdir_p(dir, err) < 0 || afile_open(&fa, r->archive_path, err) < 0)
-		return -1;
-	if (afile_open(&fp, r->package_path, err) < 0)
-		goto fail;
-	if (fwrite(tgz->data, 1, tgz->len, fa.fp) != tgz->len ||
-	    fputs(pkg_text, fp.fp) == EOF) {
-		err_set(err, MLCI_EXIT_IOERR, r->archive_path, "cannot write");
-		goto fail;
+/* Create dir, write every file to its temporary, then commit them all;
+ * on a failure nothing is left (files already renamed are removed). */
+static int write_outputs(const char *dir, const struct out_file *f, size_t n,
+			 struct mlci_err *err)
+{
+	struct afile fa[4];
+	size_t i, done = 0;
+
+	memset(fa, 0, sizeof(fa));
+	if (n > 4 || mkdir_p(dir, err) < 0)
+		return n > 4 ? err_set(err, MLCI_EXIT_SOFTWARE, NULL, "too many outputs") : -1;
+	for (i = 0; i < n; i++) {
+		if (afile_open(&fa[i], f[i].path, err) < 0)
+			goto fail;
+		if (fwrite(f[i].data, 1, f[i].len, fa[i].fp) != f[i].len) {
+			err_set(err, MLCI_EXIT_IOERR, f[i].path, "cannot write");
+			goto fail;
+		}
 	}
-	if (afile_commit(&fa, err) < 0)
-		goto fail;
-	if (afile_commit(&fp, err) < 0) {
-		unlink(r->archive_path);
-		return -1;
-	}
+	for (done = 0; done < n; done++)
+		if (afile_commit(&fa[done], err) < 0)
+			goto fail;
 	return 0;
 fail:
-	afile_abort(&fa);
-	afile_abort(&fp);
+	for (i = 0; i < n; i++) {
+		if (i < done)
+			unlink(f[i].path);
+		else
+			afile_abort(&fa[i]);
+	}
 	return -1;
 }
 
+/* Add NAME-VER/file to the archive and, with subjects, to the
+ * statement's subjects (name and sha256 kept in names/shas). */
+struct subjects {
+	struct prov_subject v[IN_COUNT + 2];
+	char names[IN_COUNT + 2][2 * PACKAGE_NAME_MAX + 40];
+	char shas[IN_COUNT + 2][SHA256_HEX_LEN + 1];
+	size_t n;
+};
+
+static int add_member(struct archive *a, const char *top, const char *file,
+		      const void *data, size_t n, struct subjects *sub,
+		      struct mlci_err *err)
+{
+	char member[2 * PACKAGE_NAME_MAX + 40];
+
+	snprintf(member, sizeof(member), "%s/%s", top, file);
+	if (archive_add_file(a, member, data, n, 0, err) < 0)
+		return -1;
+	if (sub) {
+		size_t k = sub->n++;
+
+		memcpy(sub->names[k], member, sizeof(member));
+		sha256_buf(data, n, sub->shas[k]);
+		sub->v[k].name = sub->names[k];
+		sub->v[k].sha256 = sub->shas[k];
+	}
+	return 0;
+}
+
+static json_t *file_json(const char *path, const char *role, const char *sha,
+			 size_t size)
+{
+	json_t *f = json_object();
+
+	json_object_set_new(f, "path", json_string(path));
+	json_object_set_new(f, "role", json_string(role));
+	json_object_set_new(f, "sha256", json_string(sha));
+	json_object_set_new(f, "size", json_integer((json_int_t)size));
+	return f;
+}
+
 static int build(const struct package_opts *o, struct input *in,
-		 struct package_result *r, struct mlci_err *err)
+		 const struct modelcard_config *card_cfg,
+		 const struct sign_key *key, struct package_result *r,
+		 struct mlci_err *err)
 {
 	char when[32], top[2 * PACKAGE_NAME_MAX + 2], member[2 * PACKAGE_NAME_MAX + 40];
 	long long epoch;
 	struct archive a;
-	struct buf tgz;
-	json_t *man = NULL, *files, *pkg = NULL, *arch;
-	char *man_text = NULL, *pkg_text = NULL;
-	char man_sha[SHA256_HEX_LEN + 1];
+	struct buf tgz, card;
+	struct subjects sub;
+	struct modelcard_in ci;
+	struct provenance_opts po;
+	struct out_file outs[4];
+	json_t *man = NULL, *files, *pkg = NULL, *arch, *stmt = NULL, *pj;
+	char *man_text = NULL, *pkg_text = NULL, *stmt_text = NULL, *env_text = NULL;
+	char man_sha[SHA256_HEX_LEN + 1], card_sha[SHA256_HEX_LEN + 1];
+	char stmt_sha[SHA256_HEX_LEN + 1];
 	const char *producer = o->producer ? o->producer : "mlci-package";
+	enum archive_compression comp = ARCHIVE_GZIP;
 	int rc = -1;
-	size_t i;
+	size_t i, nout;
 
 	archive_init(&a, 0);
 	buf_init(&tgz);
+	buf_init(&card);
+	memset(&sub, 0, sizeof(sub));
+	archive_compression_parse(o->compression, &comp);
 	if (artifact_time(when, &epoch, err) < 0)
 		goto done;
 	archive_init(&a, epoch);
@@ -324,60 +398,135 @@ static int build(const struct package_opts *o, struct input *in,
 	json_object_set_new(man, "lineage",
 			    lineage_json(in, r->gate_verdict, r->gate_overridden));
 	for (i = 0; i < IN_COUNT; i++) {
-		json_t *f;
-
 		if (!in[i].json)
 			continue;
-		f = json_object();
-		json_object_set_new(f, "path", json_string(members[i].file));
-		json_object_set_new(f, "role", json_string(members[i].role));
-		json_object_set_new(f, "sha256", json_string(in[i].sha));
-		json_object_set_new(f, "size", json_integer((json_int_t)in[i].size));
-		json_array_append_new(files, f);
+		json_array_append_new(files, file_json(members[i].file, members[i].role,
+						       in[i].sha, in[i].size));
 		artifact_add_input(man, members[i].role, in[i].label, in[i].sha);
 		artifact_add_input(pkg, members[i].role, in[i].label, in[i].sha);
-		snprintf(member, sizeof(member), "%s/%s", top, members[i].file);
-		if (archive_add_file(&a, member, in[i].data, in[i].size, 0, err) < 0)
+		if (add_member(&a, top, members[i].file, in[i].data, in[i].size, &sub, err) < 0)
 			goto done;
 		r->nfiles++;
 	}
+
+	/* the model card, listed in the manifest like the artifacts */
+	memset(&ci, 0, sizeof(ci));
+	ci.name = o->name;
+	ci.version = o->version;
+	ci.model = in[IN_MODEL].json;
+	ci.metrics = in[IN_METRICS].json;
+	ci.gate = in[IN_GATE].json;
+	ci.data_report = in[IN_DATA_REPORT].json;
+	ci.config = card_cfg;
+#define SHA_OF(k) (in[k].json ? in[k].sha : NULL)
+	ci.model_sha256 = SHA_OF(IN_MODEL);
+	ci.metrics_sha256 = SHA_OF(IN_METRICS);
+	ci.gate_sha256 = SHA_OF(IN_GATE);
+	ci.data_report_sha256 = SHA_OF(IN_DATA_REPORT);
+	ci.schema_sha256 = SHA_OF(IN_SCHEMA);
+#undef SHA_OF
+	ci.data_sha256 = model_data_sha(in[IN_MODEL].json);
+	if (modelcard_render(&ci, &card, err) < 0)
+		goto done;
+	sha256_buf(card.data, card.len, card_sha);
+	json_array_append_new(files, file_json(CARD_FILE, CARD_ROLE, card_sha, card.len));
+	if (add_member(&a, top, CARD_FILE, card.data, card.len, &sub, err) < 0)
+		goto done;
+	r->nfiles++;
+
 	if (!(man_text = artifact_dumps(man))) {
 		err_set(err, MLCI_EXIT_SOFTWARE, NULL, "cannot serialise the manifest");
 		goto done;
 	}
 	sha256_buf(man_text, strlen(man_text), man_sha);
-	snprintf(member, sizeof(member), "%s/manifest.json", top);
-	if (archive_add_file(&a, member, man_text, strlen(man_text), 0, err) < 0 ||
-	    archive_write_tgz(&a, &tgz, err) < 0)
+	if (add_member(&a, top, "manifest.json", man_text, strlen(man_text), &sub, err) < 0)
 		goto done;
 	r->nfiles++;
+
+	/* the provenance statement over every file so far, and its signature */
+	memset(&po, 0, sizeof(po));
+	po.name = o->name;
+	po.version = o->version;
+	po.compression = comp == ARCHIVE_ZSTD ? "zstd" : "gzip";
+	po.allow_failed_gate = r->gate_overridden;
+	po.model = in[IN_MODEL].json;
+	po.metrics = in[IN_METRICS].json;
+	po.gate = in[IN_GATE].json;
+	po.schema_sha256 = in[IN_SCHEMA].json ? in[IN_SCHEMA].sha : NULL;
+	po.producer = producer;
+	po.subjects = sub.v;
+	po.nsubjects = sub.n;
+	if (provenance_build(&po, &stmt, err) < 0)
+		goto done;
+	if (!(stmt_text = artifact_dumps(stmt))) {
+		err_set(err, MLCI_EXIT_SOFTWARE, NULL, "cannot serialise the provenance statement");
+		goto done;
+	}
+	sha256_buf(stmt_text, strlen(stmt_text), stmt_sha);
+	if (add_member(&a, top, PROV_FILE, stmt_text, strlen(stmt_text), NULL, err) < 0)
+		goto done;
+	r->nfiles++;
+	if (key) {
+		if (dsse_sign(key, DSSE_INTOTO_TYPE, stmt_text, strlen(stmt_text),
+			      &env_text, err) < 0 ||
+		    add_member(&a, top, ENVELOPE_FILE, env_text, strlen(env_text), NULL, err) < 0)
+			goto done;
+		r->nfiles++;
+		snprintf(r->keyid, sizeof(r->keyid), "%s", sign_key_id(key));
+	}
+	if (archive_write(&a, comp, &tgz, err) < 0)
+		goto done;
 	r->size = tgz.len;
 	sha256_buf(tgz.data, tgz.len, r->sha256);
 
-	snprintf(member, sizeof(member), "%s.tar.gz", top);
+	snprintf(member, sizeof(member), "%s%s", top, archive_suffix(comp));
 	arch = json_object();
 	json_object_set_new(arch, "file", json_string(member));
 	json_object_set_new(arch, "sha256", json_string(r->sha256));
 	json_object_set_new(arch, "size", json_integer((json_int_t)r->size));
+	json_object_set_new(arch, "compression", json_string(po.compression));
 	json_object_set_new(pkg, "name", json_string(o->name));
 	json_object_set_new(pkg, "version", json_string(o->version));
 	json_object_set_new(pkg, "archive", arch);
 	json_object_set_new(pkg, "manifest_sha256", json_string(man_sha));
 	json_object_set_new(pkg, "manifest", json_deep_copy(man));
+	pj = json_object();
+	json_object_set_new(pj, "file", json_string(PROV_FILE));
+	json_object_set_new(pj, "sha256", json_string(stmt_sha));
+	json_object_set_new(pkg, "provenance", pj);
+	if (key) {
+		pj = json_object();
+		json_object_set_new(pj, "file", json_string(ENVELOPE_FILE));
+		json_object_set_new(pj, "keyid", json_string(r->keyid));
+		json_object_set_new(pj, "algorithm", json_string("ed25519"));
+		json_object_set_new(pkg, "signature", pj);
+	} else {
+		json_object_set_new(pkg, "signature", json_null());
+	}
 	if (!(pkg_text = artifact_dumps(pkg))) {
 		err_set(err, MLCI_EXIT_SOFTWARE, NULL, "cannot serialise package.json");
 		goto done;
 	}
-	if (write_outputs(o->out_dir, r, &tgz, pkg_text, err) < 0)
+	outs[0] = (struct out_file){ r->archive_path, tgz.data, tgz.len };
+	outs[1] = (struct out_file){ r->package_path, pkg_text, strlen(pkg_text) };
+	outs[2] = (struct out_file){ r->provenance_path, stmt_text, strlen(stmt_text) };
+	nout = 3;
+	if (key)
+		outs[nout++] = (struct out_file){ r->envelope_path, env_text, strlen(env_text) };
+	if (write_outputs(o->out_dir, outs, nout, err) < 0)
 		goto done;
 	r->package = pkg;
 	pkg = NULL;
 	rc = 0;
 done:
+	free(env_text);
+	free(stmt_text);
+	json_decref(stmt);
 	free(pkg_text);
 	free(man_text);
 	json_decref(pkg);
 	json_decref(man);
+	buf_release(&card);
 	buf_release(&tgz);
 	archive_release(&a);
 	return rc;
@@ -389,11 +538,15 @@ int package_run(const struct package_opts *o, struct package_result *r,
 	struct input in[IN_COUNT];
 	const char *paths[IN_COUNT];
 	char name[PACKAGE_NAME_MAX * 2 + 16];
+	enum archive_compression comp;
+	struct sign_key *key = NULL;
+	struct modelcard_config card;
 	int rc = -1;
 	size_t i;
 
 	memset(r, 0, sizeof(*r));
 	memset(in, 0, sizeof(in));
+	memset(&card, 0, sizeof(card));
 	paths[IN_MODEL] = o->model;
 	paths[IN_METRICS] = o->metrics;
 	paths[IN_GATE] = o->gate;
@@ -405,10 +558,16 @@ int package_run(const struct package_opts *o, struct package_result *r,
 	if (o->gate && !o->metrics)
 		return err_set(err, MLCI_EXIT_USAGE, NULL,
 			       "--gate needs --metrics (the gate's lineage is checked against it)");
+	if (archive_compression_parse(o->compression, &comp) < 0)
+		return err_set(err, MLCI_EXIT_USAGE, NULL,
+			       "--compression must be gzip or zstd, not '%s'", o->compression);
 	if (package_check_name(o->name, "--name", err) < 0 ||
 	    package_check_version(o->version, "--version", err) < 0 ||
 	    out_dir_ok(o->out_dir, err) < 0)
 		return -1;
+	if ((o->sign_key && sign_key_load_private(o->sign_key, "--sign-key", &key, err) < 0) ||
+	    (o->card_config && modelcard_config_load(o->card_config, &card, err) < 0))
+		goto done;
 	for (i = 0; i < IN_COUNT; i++)
 		if (paths[i] && load_input(&in[i], &members[i], paths[i], err) < 0)
 			goto done;
@@ -420,19 +579,34 @@ int package_run(const struct package_opts *o, struct package_result *r,
 	if (r->gate_verdict)
 		r->gate_verdict = !strcmp(r->gate_verdict, "pass") ? "pass" :
 			!strcmp(r->gate_verdict, "fail") ? "fail" : "inconclusive";
-	snprintf(name, sizeof(name), "%s-%s.tar.gz", o->name, o->version);
+	snprintf(name, sizeof(name), "%s-%s%s", o->name, o->version, archive_suffix(comp));
 	r->archive_path = join(o->out_dir, name);
 	r->package_path = join(o->out_dir, "package.json");
-	if (!r->archive_path || !r->package_path) {
+	r->provenance_path = join(o->out_dir, PROV_FILE);
+	r->envelope_path = join(o->out_dir, ENVELOPE_FILE);
+	if (!r->archive_path || !r->package_path || !r->provenance_path || !r->envelope_path) {
 		err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
 		goto done;
 	}
-	rc = build(o, in, r, err);
+	rc = build(o, in, o->card_config ? &card : NULL, key, r, err);
+	if (rc == 0 && !key) {
+		/* an unsigned package: a signature left from an earlier run
+		 * would describe another statement */
+		if (unlink(r->envelope_path) < 0 && errno != ENOENT) {
+			err_set(err, MLCI_EXIT_CANTCREAT, r->envelope_path,
+				"cannot remove a stale signature: %s", strerror(errno));
+			rc = -1;
+		}
+		free(r->envelope_path);
+		r->envelope_path = NULL;
+	}
 done:
 	for (i = 0; i < IN_COUNT; i++) {
 		json_decref(in[i].json);
 		free(in[i].data);
 	}
+	modelcard_config_release(&card);
+	sign_key_free(key);
 	return rc;
 }
 
@@ -440,6 +614,8 @@ void package_result_release(struct package_result *r)
 {
 	free(r->archive_path);
 	free(r->package_path);
+	free(r->provenance_path);
+	free(r->envelope_path);
 	json_decref(r->package);
 	memset(r, 0, sizeof(*r));
 }
@@ -533,7 +709,8 @@ static int check_files(const struct archive *a, const char *top,
 			return err_set(err, MLCI_EXIT_DATAERR, path,
 				       "unexpected entry '%s' (a package holds only %s/<file>)",
 				       e->path, top);
-		if (e->type == ARCHIVE_FILE)
+		if (e->type == ARCHIVE_FILE && strcmp(e->path + tl, "/" PROV_FILE) &&
+		    strcmp(e->path + tl, "/" ENVELOPE_FILE))
 			nfiles++;
 	}
 	listed = json_array_size(files);
@@ -561,6 +738,7 @@ static int check_files(const struct archive *a, const char *top,
 		}
 		snprintf(member, sizeof(member), "%s/%s", top, p);
 		if (strchr(p, '/') || !strcmp(p, "manifest.json") ||
+		    !strcmp(p, PROV_FILE) || !strcmp(p, ENVELOPE_FILE) ||
 		    !(e = archive_find(a, member)) || e->type != ARCHIVE_FILE)
 			return err_set(err, MLCI_EXIT_DATAERR, path,
 				       "manifest lists '%s', which the archive does not hold", p);
@@ -646,9 +824,132 @@ static int check_manifest_lineage(json_t *man, const struct input *in,
 	return 0;
 }
 
+/* Re-label an error from a member's check: "PKG: member: message". */
+static int member_err(struct mlci_err *err, const char *path, const char *member)
+{
+	char msg[sizeof(err->msg)];
+	int code = err->code ? err->code : MLCI_EXIT_DATAERR;
+
+	snprintf(msg, sizeof(msg), "%s", err->msg);
+	return err_set(err, code, path, "%s: %s", member, msg);
+}
+
+static int copy_bytes(char **dst, size_t *dn, const void *src, size_t n)
+{
+	if (!(*dst = malloc(n + 1)))
+		return -1;
+	memcpy(*dst, src, n);
+	(*dst)[n] = '\0';
+	*dn = n;
+	return 0;
+}
+
+/* The statement (when present) against the package's files, the
+ * signature (when present) against the statement, and with key, the
+ * signature required and verified. */
+static int check_provenance(const struct archive *a, const char *top,
+			    const struct sign_key *key, const char *key_label,
+			    const char *data_sha, const char *path,
+			    struct package_info *p, struct mlci_err *err)
+{
+	char sname[2 * PACKAGE_NAME_MAX + 40], ename[2 * PACKAGE_NAME_MAX + 40];
+	const struct archive_entry *st, *env;
+	struct prov_subject *sub = NULL;
+	char (*shas)[SHA256_HEX_LEN + 1] = NULL;
+	struct dsse d;
+	size_t i, n = 0;
+	int rc = -1;
+
+	memset(&d, 0, sizeof(d));
+	snprintf(sname, sizeof(sname), "%s/%s", top, PROV_FILE);
+	snprintf(ename, sizeof(ename), "%s/%s", top, ENVELOPE_FILE);
+	st = archive_find(a, sname);
+	env = archive_find(a, ename);
+	if (env && !st)
+		return err_set(err, MLCI_EXIT_DATAERR, path,
+			       "%s is there but %s is not", ename, sname);
+	if (st) {
+		sub = calloc(a->n ? a->n : 1, sizeof(*sub));
+		shas = calloc(a->n ? a->n : 1, sizeof(*shas));
+		if (!sub || !shas) {
+			err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
+			goto done;
+		}
+		for (i = 0; i < a->n; i++) {
+			const struct archive_entry *e = &a->v[i];
+
+			if (e->type != ARCHIVE_FILE || e == st || e == env)
+				continue;
+			sha256_buf(e->data, e->size, shas[n]);
+			sub[n].name = e->path;
+			sub[n].sha256 = shas[n];
+			n++;
+		}
+		if (provenance_check((const char *)st->data, st->size, sub, n, data_sha,
+				     sname, err) < 0) {
+			member_err(err, path, sname);
+			goto done;
+		}
+		if (copy_bytes(&p->provenance, &p->provenance_size, st->data, st->size) < 0) {
+			err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
+			goto done;
+		}
+	}
+	if (env) {
+		if (dsse_parse((const char *)env->data, env->size, ename, &d, err) < 0) {
+			member_err(err, path, ename);
+			goto done;
+		}
+		if (strcmp(d.type, DSSE_INTOTO_TYPE)) {
+			err_set(err, MLCI_EXIT_DATAERR, path, "%s: payloadType is not %s",
+				ename, DSSE_INTOTO_TYPE);
+			goto done;
+		}
+		if (d.body_size != st->size || memcmp(d.body, st->data, st->size)) {
+			err_set(err, MLCI_EXIT_DATAERR, path,
+				"%s: the signed statement is not %s", ename, sname);
+			goto done;
+		}
+		if (copy_bytes(&p->envelope, &p->envelope_size, env->data, env->size) < 0) {
+			err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
+			goto done;
+		}
+		snprintf(p->keyid, sizeof(p->keyid), "%s", d.keyid[0]);
+		p->is_signed = 1;
+	}
+	if (key) {
+		if (!env) {
+			err_set(err, MLCI_EXIT_DATAERR, path,
+				"the package is not signed (no %s), and %s requires a signature",
+				ename, key_label);
+			goto done;
+		}
+		if (dsse_verify(&d, key, ename, key_label, err) < 0) {
+			member_err(err, path, ename);
+			goto done;
+		}
+		snprintf(p->keyid, sizeof(p->keyid), "%s", sign_key_id(key));
+		p->verified = 1;
+	}
+	rc = 0;
+done:
+	dsse_release(&d);
+	free(sub);
+	free(shas);
+	return rc;
+}
+
 int package_open(const char *path, struct package_info *p,
 		 struct mlci_err *err)
 {
+	return package_open_key(path, NULL, NULL, p, err);
+}
+
+int package_open_key(const char *path, const struct sign_key *key,
+		     const char *key_label, struct package_info *p,
+		     struct mlci_err *err)
+{
+	enum archive_compression comp;
 	struct archive a;
 	struct input in[IN_COUNT];
 	char *raw = NULL, top[2 * PACKAGE_NAME_MAX + 2], member[2 * PACKAGE_NAME_MAX + 40];
@@ -666,16 +967,20 @@ int package_open(const char *path, struct package_info *p,
 		return err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
 	if (read_file(path, &raw, &n, PACKAGE_MAX_BYTES, err) < 0)
 		goto done;
-	if (n >= 2 && (unsigned char)raw[0] == 0x1f && (unsigned char)raw[1] == 0x8b) {
+	if (archive_detect(raw, n, &comp) == 0) {
 		p->archive = (unsigned char *)raw;
 		p->archive_size = n;
 		raw = NULL;
 	} else if (via_package_json(path, raw, n, &p->archive, &p->archive_size, err) < 0) {
 		goto done;
+	} else {
+		p->package_json_checked = 1;
 	}
 	sha256_buf(p->archive, p->archive_size, p->sha256);
-	if (archive_read_tgz(&a, p->archive, p->archive_size, path, NULL, err) < 0)
+	if (archive_read(&a, p->archive, p->archive_size, path, NULL, err) < 0)
 		goto done;
+	archive_detect(p->archive, p->archive_size, &comp);
+	p->compression = comp == ARCHIVE_ZSTD ? "zstd" : "gzip";
 	if (!a.n) {
 		err_set(err, MLCI_EXIT_DATAERR, path, "no top directory NAME-VER/");
 		goto done;
@@ -724,8 +1029,13 @@ int package_open(const char *path, struct package_info *p,
 	}
 	if (check_files(&a, top, files, in, path, err) < 0 ||
 	    check_lineage(in, path, err) < 0 ||
-	    check_manifest_lineage(p->manifest_json, in, path, &p->gate_verdict, err) < 0)
+	    check_manifest_lineage(p->manifest_json, in, path, &p->gate_verdict, err) < 0 ||
+	    check_provenance(&a, top, key, key_label, model_data_sha(in[IN_MODEL].json),
+			     path, p, err) < 0)
 		goto done;
+	for (i = 0; i < a.n; i++)
+		if (a.v[i].type == ARCHIVE_FILE)
+			p->nfiles++;
 	p->name = strdup(name);
 	p->version = strdup(version);
 	p->manifest = malloc(me->size + 1);
@@ -752,6 +1062,127 @@ void package_info_release(struct package_info *p)
 	free(p->version);
 	free(p->archive);
 	free(p->manifest);
+	free(p->provenance);
+	free(p->envelope);
 	json_decref(p->manifest_json);
 	memset(p, 0, sizeof(*p));
+}
+
+/* ---- mlci-package --verify ------------------------------------------ */
+
+/* 1 when package.json j records another manifest sha256 than p's. */
+static int manifest_sha_differs(const json_t *j, const struct package_info *p)
+{
+	const char *ms = json_string_value(json_object_get(j, "manifest_sha256"));
+	char got[SHA256_HEX_LEN + 1];
+
+	sha256_buf(p->manifest, p->manifest_size, got);
+	return !ms || strcmp(ms, got) != 0;
+}
+
+/* A file beside the package (in dir) must hold exactly these bytes
+ * (want NULL: must not be there). */
+static int beside_same(const char *dir, const char *file, const char *want,
+		       size_t n, const char *path, struct mlci_err *err)
+{
+	char *bp = join(dir, file), *got = NULL;
+	size_t len;
+	struct stat st;
+	int rc = 0;
+
+	if (!bp)
+		return err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
+	if (stat(bp, &st) == 0) {
+		if (!want)
+			rc = err_set(err, MLCI_EXIT_DATAERR, bp,
+				     "the package %s holds no %s", path, file);
+		else if (read_file(bp, &got, &len, PACKAGE_MAX_BYTES, err) < 0)
+			rc = -1;
+		else if (len != n || memcmp(got, want, n))
+			rc = err_set(err, MLCI_EXIT_DATAERR, bp,
+				     "differs from the %s inside %s", file, path);
+	}
+	free(got);
+	free(bp);
+	return rc;
+}
+
+int package_verify(const char *path, const char *verify_key,
+		   struct package_info *p, struct mlci_err *err)
+{
+	struct sign_key *key = NULL;
+	char *dir = NULL, *pj = NULL, *text = NULL;
+	const char *slash = strrchr(path, '/'), *base = slash ? slash + 1 : path;
+	size_t n;
+	int rc = -1;
+
+	memset(p, 0, sizeof(*p));
+	if (verify_key && sign_key_load_public(verify_key, "--verify-key", &key, err) < 0)
+		return -1;
+	if (package_open_key(path, key, verify_key, p, err) < 0)
+		goto done;
+	dir = slash ? strndup(path, (size_t)(slash - path)) : strdup(".");
+	pj = dir ? join(dir, "package.json") : NULL;
+	if (!pj) {
+		err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
+		goto done;
+	}
+	if (p->package_json_checked) {
+		/* package.json given: package_open checked the archive */
+		json_t *j;
+		int bad;
+
+		if (read_file(path, &text, &n, PACKAGE_MAX_BYTES, err) < 0)
+			goto done;
+		j = json_loadb(text, n, 0, NULL);
+		bad = manifest_sha_differs(j, p);
+		json_decref(j);
+		if (bad) {
+			err_set(err, MLCI_EXIT_DATAERR, path,
+				"manifest_sha256 does not match the archive's manifest.json");
+			goto done;
+		}
+	} else if (access(pj, F_OK) == 0 && !same_file(pj, path)) {
+		json_t *j;
+		const char *file;
+
+		/* the tarball was given: a package.json beside it that names
+		 * it must describe these bytes */
+		if (read_file(pj, &text, &n, PACKAGE_MAX_BYTES, err) < 0)
+			goto done;
+		j = json_loadb(text, n, 0, NULL);
+		file = json_string_value(json_object_get(json_object_get(j, "archive"), "file"));
+		if (j && file && !strcmp(file, base)) {
+			unsigned char *bytes = NULL;
+			size_t len = 0;
+			int bad = via_package_json(pj, text, n, &bytes, &len, err) < 0;
+
+			if (!bad && (len != p->archive_size ||
+				     memcmp(bytes, p->archive, len)))
+				bad = err_set(err, MLCI_EXIT_DATAERR, pj,
+					      "does not describe %s", path) < 0;
+			free(bytes);
+			if (!bad && manifest_sha_differs(j, p))
+				bad = err_set(err, MLCI_EXIT_DATAERR, pj,
+					      "manifest_sha256 does not match %s's manifest.json",
+					      path) < 0;
+			json_decref(j);
+			if (bad)
+				goto done;
+			p->package_json_checked = 1;
+		} else {
+			json_decref(j);
+		}
+	}
+	if (p->package_json_checked &&
+	    (beside_same(dir, PROV_FILE, p->provenance, p->provenance_size, path, err) < 0 ||
+	     beside_same(dir, ENVELOPE_FILE, p->envelope, p->envelope_size, path, err) < 0))
+		goto done;
+	rc = 0;
+done:
+	free(text);
+	free(pj);
+	free(dir);
+	sign_key_free(key);
+	return rc;
 }

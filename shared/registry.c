@@ -13,6 +13,7 @@
 #include "io.h"
 #include "package.h"
 #include "redact.h"
+#include "sign.h"
 #include "util.h"
 
 #define DEFAULT_LOCK_TIMEOUT 60.0
@@ -175,6 +176,37 @@ static int same_version(const char *vdir, const char *file,
 	return !strcmp(got, it->sha256);
 }
 
+/* The tarball an existing version holds: tarname when it is there, else
+ * the same name with the other compression's suffix when that one is
+ * (so a .tar.zst under a version published as .tar.gz is "different
+ * bytes", not a damaged entry). */
+static const char *stored_tarball(const char *vdir, struct buf *tarname,
+				  const struct registry_item *it)
+{
+	static const char *const suffixes[] = { ".tar.gz", ".tar.zst" };
+	char *p = path_join(vdir, tarname->data);
+	size_t i;
+	int here = p && access(p, F_OK) == 0;
+
+	free(p);
+	for (i = 0; !here && i < 2; i++) {
+		struct buf other;
+
+		buf_init(&other);
+		if (buf_printf(&other, "%s-%s%s", it->name, it->version, suffixes[i]) == 0 &&
+		    (p = path_join(vdir, other.data)) != NULL) {
+			if (access(p, F_OK) == 0) {
+				buf_reset(tarname);
+				buf_addstr(tarname, other.data);
+				here = 1;
+			}
+			free(p);
+		}
+		buf_release(&other);
+	}
+	return tarname->data;
+}
+
 static int stage_file(const char *dir, const char *name, const void *data,
 		      size_t n, struct mlci_err *err)
 {
@@ -192,14 +224,17 @@ static int stage_file(const char *dir, const char *name, const void *data,
 
 static void unstage(const char *dir, const char *tarname)
 {
-	char *a = path_join(dir, tarname), *m = path_join(dir, "manifest.json");
+	const char *names[] = { tarname, "manifest.json", "provenance.json",
+				"provenance.intoto.jsonl" };
+	size_t i;
 
-	if (a)
-		unlink(a);
-	if (m)
-		unlink(m);
-	free(a);
-	free(m);
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		char *p = path_join(dir, names[i]);
+
+		if (p)
+			unlink(p);
+		free(p);
+	}
 	rmdir(dir);
 }
 
@@ -220,7 +255,12 @@ static int put_version(const char *ndir, const char *vdir,
 		goto done;
 	}
 	if (stage_file(tmpl.data, tarname, it->archive, it->archive_size, err) < 0 ||
-	    stage_file(tmpl.data, "manifest.json", it->manifest, it->manifest_size, err) < 0)
+	    stage_file(tmpl.data, "manifest.json", it->manifest, it->manifest_size, err) < 0 ||
+	    (it->provenance &&
+	     stage_file(tmpl.data, "provenance.json", it->provenance, it->provenance_size, err) < 0) ||
+	    (it->envelope &&
+	     stage_file(tmpl.data, "provenance.intoto.jsonl", it->envelope, it->envelope_size,
+			err) < 0))
 		goto fail;
 	if (chmod(tmpl.data, 0755) != 0 || rename(tmpl.data, vdir) != 0) {
 		err_set(err, MLCI_EXIT_IOERR, vdir, "cannot move the version into place: %s",
@@ -475,7 +515,8 @@ static int dir_publish(struct registry *r, const struct registry_item *it,
 	double timeout = r->opts.lock_timeout > 0 ? r->opts.lock_timeout : DEFAULT_LOCK_TIMEOUT;
 
 	buf_init(&tarname);
-	if (buf_printf(&tarname, "%s-%s.tar.gz", it->name, it->version) < 0 ||
+	if (buf_printf(&tarname, "%s-%s%s", it->name, it->version,
+		       it->suffix ? it->suffix : ".tar.gz") < 0 ||
 	    !(ndir = path_join(s->root, it->name)) ||
 	    !(vdir = path_join(ndir, it->version)) ||
 	    !(lock = path_join(ndir, ".lock"))) {
@@ -494,7 +535,8 @@ static int dir_publish(struct registry *r, const struct registry_item *it,
 			err_set(err, MLCI_EXIT_CANTCREAT, vdir, "exists and is not a version directory");
 			goto done;
 		}
-		if ((same = same_version(vdir, tarname.data, it, got, err)) < 0)
+		if ((same = same_version(vdir, stored_tarball(vdir, &tarname, it), it,
+					 got, err)) < 0)
 			goto done;
 		if (!same) {
 			err_set(err, MLCI_EXIT_VERDICT, vdir,
@@ -675,6 +717,15 @@ static json_t *deploy_json(const struct deploy_opts *o, const struct package_inf
 		prev = json_null();
 	}
 	json_object_set_new(d, "previous", prev);
+	if (p->is_signed) {
+		json_t *sig = json_object();
+
+		json_object_set_new(sig, "keyid", json_string(p->keyid));
+		json_object_set_new(sig, "verified", json_boolean(p->verified));
+		json_object_set_new(d, "signature", sig);
+	} else {
+		json_object_set_new(d, "signature", json_null());
+	}
 	return d;
 }
 
@@ -683,6 +734,7 @@ int deploy_run(const struct deploy_opts *o, struct deploy_result *r,
 {
 	struct registry_opts ropts = { o->lock_timeout, o->producer };
 	struct registry *reg = NULL;
+	struct sign_key *key = NULL;
 	struct package_info p;
 	struct registry_item it;
 	struct afile out;
@@ -695,7 +747,9 @@ int deploy_run(const struct deploy_opts *o, struct deploy_result *r,
 	if (registry_open(&reg, o->to, &ropts, err) < 0)
 		return -1;
 	if ((o->channel && package_check_name(o->channel, "--channel", err) < 0) ||
-	    package_open(o->package, &p, err) < 0 ||
+	    (o->verify_key &&
+	     sign_key_load_public(o->verify_key, "--verify-key", &key, err) < 0) ||
+	    package_open_key(o->package, key, o->verify_key, &p, err) < 0 ||
 	    afile_open(&out, o->out, err) < 0)
 		goto done;
 	memset(&it, 0, sizeof(it));
@@ -707,6 +761,11 @@ int deploy_run(const struct deploy_opts *o, struct deploy_result *r,
 	it.manifest = p.manifest;
 	it.manifest_size = p.manifest_size;
 	it.source = o->package;
+	it.suffix = !strcmp(p.compression, "zstd") ? ".tar.zst" : ".tar.gz";
+	it.provenance = p.provenance;
+	it.provenance_size = p.provenance_size;
+	it.envelope = p.envelope;
+	it.envelope_size = p.envelope_size;
 	if (registry_publish(reg, &it, o->channel, &r->reg, err) < 0)
 		goto done;
 	if (!(r->deploy = deploy_json(o, &p, &r->reg, err)))
@@ -730,6 +789,7 @@ done:
 	afile_abort(&out);
 	free(text);
 	package_info_release(&p);
+	sign_key_free(key);
 	registry_close(reg);
 	return rc;
 }

@@ -8,8 +8,10 @@
  * struct registry_backend in registry.c; callers do not change.
  *
  * Filesystem layout under REG (created on the first deploy):
- *   REG/NAME/VER/NAME-VER.tar.gz   immutable once written
- *   REG/NAME/VER/manifest.json
+ *   REG/NAME/VER/NAME-VER.tar.gz   immutable once written (.tar.zst for
+ *                                  a zstd package)
+ *   REG/NAME/VER/manifest.json     (and provenance.json, provenance.intoto.jsonl
+ *                                  when the package holds them: copies)
  *   REG/NAME/channels/CHANNEL.json kind mlci.channel: version, sha256,
  *                                  previous {version, sha256} or null
  *   REG/NAME/history.jsonl         one JSON line per publish / channel move
@@ -53,6 +55,11 @@ struct registry_item {
 	const void *manifest;
 	size_t manifest_size;
 	const char *source;		/* the package file, recorded as input */
+	const char *suffix;		/* ".tar.gz" (NULL) or ".tar.zst" */
+	const void *provenance;		/* the package's provenance.json, or NULL */
+	size_t provenance_size;
+	const void *envelope;		/* its provenance.intoto.jsonl, or NULL */
+	size_t envelope_size;
 };
 
 struct registry_result {
@@ -95,6 +102,8 @@ struct deploy_opts {
 	const char *to;		/* registry URL */
 	const char *channel;	/* optional */
 	const char *out;	/* deploy.json */
+	const char *verify_key;	/* Ed25519 public key PEM: the package must be
+				 * signed by it (NULL: not required) */
 	double lock_timeout;
 	const char *producer;	/* "mlci-deploy" */
 };
@@ -108,8 +117,11 @@ struct deploy_result {
 };
 
 /*
- * Verify the package (package_open) before touching anything, open the
- * deploy.json output, publish, and write deploy.json (kind mlci.deploy).
+ * Verify the package (package_open_key, with verify_key's key when set:
+ * an unsigned package, another key's signature or a tampered one is 65;
+ * a bad key file 64, a missing one 66) before touching anything, open the
+ * deploy.json output, publish, and write deploy.json (kind mlci.deploy,
+ * with signature {keyid, verified} or null).
  * Free r with deploy_result_release (also after failure).
  */
 int deploy_run(const struct deploy_opts *o, struct deploy_result *r,

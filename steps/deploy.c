@@ -4,8 +4,10 @@
  *
  * Exit codes: 0 deployed (or already there with the same bytes); 1 the
  * version already exists with different bytes (refused: versions are
- * immutable); 64 usage, unknown or unsupported registry scheme; 65 the
- * package is malformed or fails its checksums; 66 the package is missing;
+ * immutable); 64 usage, unknown or unsupported registry scheme, a
+ * --verify-key that is not an Ed25519 public key; 65 the package is
+ * malformed, fails its checksums or (with --verify-key) its signature;
+ * 66 the package or key is missing;
  * 73 an output cannot be created; 74 I/O error; 75 the registry lock is
  * held by another deploy past --lock-timeout.
  */
@@ -19,11 +21,16 @@
 
 static const char more[] =
 	"Registry layout (dir://REG):\n"
-	"  REG/NAME/VER/{NAME-VER.tar.gz,manifest.json}  immutable\n"
+	"  REG/NAME/VER/{NAME-VER.tar.gz,manifest.json}  immutable (+ provenance.json\n"
+	"                                                 and its signature, if any)\n"
 	"  REG/NAME/channels/CHANNEL.json                 current version + previous\n"
 	"  REG/NAME/history.jsonl                         one line per publish/move\n"
-	"Every file of the package is checked against its manifest before anything\n"
-	"is written. s3://, http(s):// and gitlab:// targets are not supported yet.\n";
+	"Every file of the package is checked against its manifest (and the\n"
+	"provenance statement's subjects) before anything is written. With\n"
+	"--verify-key, the package's DSSE signature (NAME-VER/provenance.intoto.jsonl)\n"
+	"must verify with that key: an unsigned package, another key's signature or\n"
+	"any altered byte of the signed files is refused (65). s3://, http(s):// and\n"
+	"gitlab:// targets are not supported yet.\n";
 
 int main(int argc, char **argv)
 {
@@ -37,6 +44,8 @@ int main(int argc, char **argv)
 		{ "to", CLI_STR, &o.to, "URL", "registry, dir:///path/to/registry" },
 		{ "channel", CLI_STR, &o.channel, "NAME", "channel to point at this version" },
 		{ "out", CLI_STR, &o.out, "FILE", "where to write deploy.json" },
+		{ "verify-key", CLI_STR, &o.verify_key, "PUB.pem",
+		  "refuse a package not signed by this Ed25519 public key" },
 		{ "lock-timeout", CLI_DOUBLE, &lock_timeout, "SECONDS",
 		  "how long to wait for the registry lock (default 60)" },
 		{ "json", CLI_FLAG, &as_json, NULL, "print deploy.json on stdout" },
@@ -44,7 +53,8 @@ int main(int argc, char **argv)
 	};
 	const struct cli_spec spec = {
 		"mlci-deploy",
-		"--package FILE --to dir:///path/registry [--channel NAME] --out FILE [options]",
+		"--package FILE --to dir:///path/registry [--channel NAME] --out FILE\n"
+		"       [--verify-key PUB.pem] [options]",
 		"Verify a package's checksums and lineage, store it under NAME/VERSION in\n"
 		"the registry (a no-op when the same bytes are already there) and move the\n"
 		"channel to it, recording the version it pointed at before.",
@@ -65,9 +75,10 @@ int main(int argc, char **argv)
 	}
 	{
 		const struct path_role out = { "--out", o.out };
-		const struct path_role in = { "--package", o.package };
+		const struct path_role in[2] = { { "--package", o.package },
+						 { "--verify-key", o.verify_key } };
 
-		if (check_output_paths(&out, 1, &in, 1, &err) < 0) {
+		if (check_output_paths(&out, 1, in, 2, &err) < 0) {
 			rc = cli_report(spec.prog, &err);
 			cli_release(&spec, NULL);
 			return rc;

@@ -137,6 +137,9 @@ done
 mkdir -p tree/a/b && echo x >tree/a/b/f && echo y >tree/top
 tar --format=ustar -b 1 -cf "$C/tar/gnutar_ustar.tar" -C tree a top
 tar --format=ustar -czf "$C/archive/gnutar_ustar.tar.gz" -C tree a top
+# a package's tar stream in a zstd frame (as --compression zstd writes)
+set -- dist2/*.tar.gz
+gzip -dc "$1" | zstd -q -c >"$C/archive/package.tar.zst"
 
 # ---- packages: MANIFEST \n--\n MODEL \n--\n METRICS \n--\n GATE \n--\n DATA-REPORT \n--\n SCHEMA ----
 pkg_seed() {	# NAME TARBALL

@@ -8,9 +8,11 @@ data-report.json on the same data.csv), so packaging can be tested without
 depending on mlci-train/evaluate/gate.
 
 usage: package_fixtures.py OUTDIR [--verdict pass|fail] [--seed N]
-       [--break metrics|gate|data-report]
-  --break X  writes X with a wrong upstream sha256 (a broken lineage)
-  --seed N   changes the model's contents (a different model, same shape)
+       [--break metrics|gate|data-report] [--git COMMIT] [--intervals]
+  --break X     writes X with a wrong upstream sha256 (a broken lineage)
+  --seed N      changes the model's contents (a different model, same shape)
+  --git COMMIT  gives every artifact a git block with this commit
+  --intervals   gives metrics.json bootstrap intervals
 """
 import argparse
 import hashlib
@@ -23,14 +25,20 @@ def sha(path):
         return hashlib.sha256(f.read()).hexdigest()
 
 
+GIT = None
+
+
 def envelope(kind, inputs):
-    return {
+    e = {
         "kind": kind,
         "schema_version": 1,
         "producer": {"name": "package_fixtures.py", "version": "0"},
         "created": "2024-01-01T00:00:00Z",
         "inputs": inputs,
     }
+    if GIT:
+        e["git"] = {"commit": GIT, "branch": "main", "ref": "main", "dirty": False}
+    return e
 
 
 def write(path, obj):
@@ -45,7 +53,11 @@ def main():
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--break", dest="broken", default=None,
                     choices=["metrics", "gate", "data-report"])
+    ap.add_argument("--git", default=None)
+    ap.add_argument("--intervals", action="store_true")
     a = ap.parse_args()
+    global GIT
+    GIT = a.git
     os.makedirs(a.out, exist_ok=True)
     p = lambda name: os.path.join(a.out, name)
     bogus = "0" * 64
@@ -84,7 +96,11 @@ def main():
         envelope("mlci.metrics", [
             {"role": "model", "path": "model.json", "sha256": m_model},
             {"role": "data", "path": "data.csv", "sha256": data_sha}]),
-        task="classification", n_rows=3, metrics={"accuracy": 0.75, "f1_macro": 0.7}))
+        task="classification", n_rows=3, metrics={"accuracy": 0.75, "f1_macro": 0.7},
+        **({"intervals": {"accuracy": {"low": 0.5, "high": 1.0, "resamples": 200},
+                          "f1_macro": {"low": 0.4, "high": 1.0, "resamples": 198}},
+            "bootstrap": {"method": "percentile", "resamples": 200, "seed": 7,
+                          "level": 0.95}} if a.intervals else {})))
 
     g_metrics = bogus if a.broken == "gate" else sha(p("metrics.json"))
     write(p("gate.json"), dict(

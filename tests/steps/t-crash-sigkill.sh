@@ -36,7 +36,7 @@ outputs() {
 	train) echo model.json ;;
 	evaluate) echo metrics.json predictions.csv ;;
 	gate) echo gate.json junit.xml gate.md metrics.txt gate.env ;;
-	package) echo dist/adult-1.0.0.tar.gz dist/package.json ;;
+	package) echo dist/adult-1.0.0.tar.gz dist/package.json dist/provenance.json ;;
 	deploy) echo deploy.json ;;
 	esac
 }

@@ -61,7 +61,7 @@ err_is "bad-drop\.tar\.gz: manifest lists 'metrics\.json', which the archive doe
 expect_exit 65 "consistent checksums, but metrics of another model" "$D" --package bad-forge.tar.gz --to "dir://$REG" --out d.json
 err_is '^mlci-deploy: bad-forge\.tar\.gz: lineage: metrics\.json records model sha256 .* but model\.json has' "the lineage inside is checked too"
 expect_exit 65 "a symlink entry" "$D" --package bad-symlink.tar.gz --to "dir://$REG" --out d.json
-err_is 'bad-symlink\.tar\.gz: symbolic link entries are not allowed' "refused"
+err_is "bad-symlink\.tar\.gz: refusing entry 'demo-1\.0/link': symbolic link entries are not allowed" "refused, naming the entry"
 expect_exit 65 "a .. entry" "$D" --package bad-dotdot.tar.gz --to "dir://$REG" --out d.json
 err_is "bad-dotdot\.tar\.gz: refusing entry 'demo-1\.0/\.\./\.\./evil'" "refused"
 expect_exit 65 "an absolute entry" "$D" --package bad-absolute.tar.gz --to "dir://$REG" --out d.json

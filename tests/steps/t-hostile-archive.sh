@@ -1,8 +1,9 @@
-# Hostile input: package archives for mlci-deploy (archive_read_tgz
+# Hostile input: package archives for mlci-deploy (archive_read
 # behind package_open): gzip bombs (10 GiB of zeros in 10 MB, after the
 # end-of-archive marker or inside an entry claiming 1 GiB), tar headers
 # claiming 8 GiB entries, an entry claiming far more than the stream
-# holds, base-256 sizes, 10^5 entries. (Real content past the 1 GiB
+# holds, base-256 sizes, 10^5 entries; for zstd, a bomb, a frame asking
+# for a 2 GiB window and two frames. (Real content past the 1 GiB
 # uncompressed limit costs up to that much memory: test_archive checks
 # that limit with a small one.) Decompression stops at the 1 GiB limit or,
 # past 16 MiB, at a ratio over 200:1; the tar stream is parsed as it is
@@ -107,3 +108,23 @@ json.dump({"kind": "mlci.package", "schema_version": 1,
 EOF
 deploy "a package.json pointing at a gzip bomb" package.json "$BOMB"
 rm -f zeros.tar.gz entry.tar.gz entries.tar.gz
+
+# zstd: the same bomb (2 GiB of zeros in a few hundred KB), a frame that
+# asks for a 2 GiB window (refused before any memory is taken), and a
+# second frame after the first
+head -c $((2 << 30)) /dev/zero | zstd -q -1 -c >zeros.tar.zst
+/usr/bin/python3 - <<'EOF'
+import struct
+# magic, frame header descriptor (no checksum, no content size), window
+# descriptor exponent 21 (2^31 bytes), then a raw block of 4 bytes
+open("window.tar.zst", "wb").write(b"\x28\xb5\x2f\xfd" + bytes([0x00, 21 << 3])
+                                   + struct.pack("<I", (4 << 3) | 1)[:3] + b"abcd")
+EOF
+check "the zstd bombs were made" test -s zeros.tar.zst -a -s window.tar.zst
+ls -l ./*.tar.zst | awk '{print "# " $5, $9}'
+deploy "a zstd bomb of 2 GiB of zeros" zeros.tar.zst \
+	'inflates to over 200 times its compressed size \([0-9]+ bytes from [0-9]+\): refusing a likely zstd bomb$'
+deploy "a zstd frame asking for a 2 GiB window" window.tar.zst 'corrupt zstd data: '
+{ cat "$TOP/tests/fuzz/corpus/archive/package.tar.zst"; cat "$TOP/tests/fuzz/corpus/archive/package.tar.zst"; } >two.tar.zst
+deploy "two zstd frames" two.tar.zst 'trailing data after the zstd frame$'
+rm -f zeros.tar.zst

@@ -12,15 +12,15 @@ check "version line" grep -Eq '^mlci-package [0-9]' "$T/out"
 expect_exit 0 "package every artifact" "$BIN/mlci-package" --model fx/model.json \
 	--metrics fx/metrics.json --gate fx/gate.json --data-report fx/data-report.json \
 	--schema fx/schema.json --name demo --version 1.2.0 --out-dir dist
-check "summary names the tarball" grep -q '^packaged demo 1.2.0: dist/demo-1.2.0.tar.gz (6 files' "$T/out"
+check "summary names the tarball" grep -q '^packaged demo 1.2.0: dist/demo-1.2.0.tar.gz (8 files' "$T/out"
 check "stderr is empty" test ! -s "$T/err"
-check "only the tarball and package.json are written" \
-	sh -c '[ "$(ls -A dist | tr "\n" " ")" = "demo-1.2.0.tar.gz package.json " ]'
+check "only the tarball, package.json and provenance.json are written" \
+	sh -c '[ "$(ls -A dist | tr "\n" " ")" = "demo-1.2.0.tar.gz package.json provenance.json " ]'
 tar tzf dist/demo-1.2.0.tar.gz >list 2>tar.err
 check "tar tzf lists it without complaint" test ! -s tar.err
-printf '%s\n' demo-1.2.0/ demo-1.2.0/data-report.json demo-1.2.0/gate.json \
-	demo-1.2.0/manifest.json demo-1.2.0/metrics.json demo-1.2.0/model.json \
-	demo-1.2.0/schema.json >want
+printf '%s\n' demo-1.2.0/ demo-1.2.0/MODEL_CARD.md demo-1.2.0/data-report.json \
+	demo-1.2.0/gate.json demo-1.2.0/manifest.json demo-1.2.0/metrics.json \
+	demo-1.2.0/model.json demo-1.2.0/provenance.json demo-1.2.0/schema.json >want
 check "entries sorted, under NAME-VER/" cmp list want
 mkdir x
 check "GNU tar extracts it" tar xzf dist/demo-1.2.0.tar.gz -C x
@@ -30,7 +30,7 @@ done
 
 m=x/demo-1.2.0/manifest.json
 json_is $m 'j["kind"], j["schema_version"], j["name"], j["version"]' "('mlci.manifest', 1, 'demo', '1.2.0')" "manifest envelope"
-json_is $m '[(f["path"], f["role"]) for f in j["files"]]' "[('model.json', 'model'), ('metrics.json', 'metrics'), ('gate.json', 'gate'), ('data-report.json', 'data-report'), ('schema.json', 'schema')]" "manifest lists every file with its role"
+json_is $m '[(f["path"], f["role"]) for f in j["files"]]' "[('model.json', 'model'), ('metrics.json', 'metrics'), ('gate.json', 'gate'), ('data-report.json', 'data-report'), ('schema.json', 'schema'), ('MODEL_CARD.md', 'model-card')]" "manifest lists every file with its role"
 for f in model metrics gate data-report schema; do
 	json_is $m "[(f['sha256'], f['size']) for f in j['files'] if f['path'] == '$f.json'][0]" \
 		"('$(sha fx/$f.json)', $(stat -c %s fx/$f.json))" "manifest sha256 and size of $f.json"
@@ -53,7 +53,7 @@ json_is $p '[i["role"] for i in j["inputs"]]' "['model', 'metrics', 'gate', 'dat
 
 mkdir only
 expect_exit 0 "a model alone can be packaged" "$BIN/mlci-package" --model fx/model.json --name m --version 1 --out-dir only
-check "two files: model and manifest" sh -c '[ "$(tar tzf only/m-1.tar.gz | grep -c "[^/]$")" = 2 ]'
+check "four files: model, card, manifest and provenance" sh -c '[ "$(tar tzf only/m-1.tar.gz | grep -c "[^/]$")" = 4 ]'
 json_is only/package.json 'j["manifest"]["lineage"]["gate_verdict"], j["manifest"]["lineage"]["metrics_sha256"]' "(None, None)" "no gate, no metrics in the lineage"
 
 mkdir js

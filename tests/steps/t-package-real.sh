@@ -18,7 +18,10 @@ all=(--model model.json --metrics metrics.json --gate gate.json --data-report da
 expect_exit 0 "package real artifacts" "$BIN/mlci-package" "${all[@]}" --name bc --version 1.0 --out-dir d1
 expect_exit 0 "and again" "$BIN/mlci-package" "${all[@]}" --name bc --version 1.0 --out-dir d2
 check "byte-identical with SOURCE_DATE_EPOCH" cmp d1/bc-1.0.tar.gz d2/bc-1.0.tar.gz
-check "tar tzf lists the five files" sh -c '[ "$(tar tzf d1/bc-1.0.tar.gz | grep -c "[^/]$")" = 5 ]'
+check "tar tzf lists the seven files (four artifacts, card, manifest, provenance)" \
+	sh -c '[ "$(tar tzf d1/bc-1.0.tar.gz | grep -c "[^/]$")" = 7 ]'
+expect_exit 0 "--verify the real package" "$BIN/mlci-package" --verify d1/bc-1.0.tar.gz
+check "the card shows the real metrics" sh -c 'tar xzf d1/bc-1.0.tar.gz -O bc-1.0/MODEL_CARD.md | grep -Eq "^\| accuracy \| 0\.[0-9]+ \|"'
 check "package.json and the manifest validate against their schemas" sh -c \
 	'mkdir x && tar xzf d1/bc-1.0.tar.gz -C x && /usr/bin/python3 "$TOP/tests/check_schema.py" d1/package.json x/bc-1.0/manifest.json'
 json_is d1/package.json 'j["manifest"]["lineage"]["data_sha256"]' "$(sha256sum "$D" | cut -d' ' -f1)" "lineage starts at the CSV"

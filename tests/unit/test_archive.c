@@ -12,6 +12,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 #include <zlib.h>
+#include <zstd.h>
 
 #include "archive.h"
 #include "io.h"
@@ -307,7 +308,7 @@ static void test_archive__refuses_links_and_devices(void **state)
 
 	(void)state;
 	crafted(&b, "pkg/model.json", '2', 0, "/etc/passwd");
-	expect_refused(&b, "symbolic link");
+	expect_refused(&b, "refusing entry 'pkg/model.json': symbolic link");
 	buf_release(&b);
 	crafted(&b, "pkg/model.json", '1', 0, "pkg/other");
 	expect_refused(&b, "hard link");
@@ -316,7 +317,7 @@ static void test_archive__refuses_links_and_devices(void **state)
 	expect_refused(&b, "device");
 	buf_release(&b);
 	crafted(&b, "pkg/fifo", '6', 0, NULL);
-	expect_refused(&b, "FIFO");
+	expect_refused(&b, "refusing entry 'pkg/fifo': FIFO");
 	buf_release(&b);
 	crafted(&b, "././@LongLink", 'L', 10, NULL);
 	expect_refused(&b, "GNU long-name");
@@ -676,6 +677,143 @@ static void test_archive__large_entries_read_back(void **state)
 	free(body);
 }
 
+/* ---- zstd ----------------------------------------------------------- */
+
+static void zst(const struct archive *a, struct buf *out)
+{
+	struct mlci_err err = {0};
+
+	buf_init(out);
+	assert_int_equal(archive_write(a, ARCHIVE_ZSTD, out, &err), 0);
+}
+
+/* archive_read (by magic bytes) must refuse b with a 65 naming "p.tar.zst". */
+static void expect_refused_any(const struct buf *b, const char *needle)
+{
+	struct archive a;
+	struct mlci_err err = {0};
+
+	archive_init(&a, 0);
+	assert_int_equal(archive_read(&a, b->data, b->len, "p.tar.zst", NULL, &err), -1);
+	assert_int_equal(err.code, MLCI_EXIT_DATAERR);
+	assert_string_equal(err.file, "p.tar.zst");
+	if (!strstr(err.msg, needle))
+		fail_msg("message '%s' lacks '%s'", err.msg, needle);
+	assert_int_equal(a.n, 0);
+	archive_release(&a);
+}
+
+static void test_archive__zstd_round_trip(void **state)
+{
+	struct archive a, b, c;
+	struct buf z, g, again;
+	struct mlci_err err = {0};
+	enum archive_compression comp;
+	size_t i;
+
+	(void)state;
+	archive_init(&a, 1700000000);
+	build_sample(&a, 0);
+	zst(&a, &z);
+	tgz(&a, &g);
+	assert_int_equal(archive_detect(z.data, z.len, &comp), 0);
+	assert_int_equal(comp, ARCHIVE_ZSTD);
+	assert_int_equal(archive_detect(g.data, g.len, &comp), 0);
+	assert_int_equal(comp, ARCHIVE_GZIP);
+	/* the frame records the tar's size and carries a checksum */
+	assert_true(ZSTD_getFrameContentSize(z.data, z.len) % 10240 == 0);
+	archive_init(&b, 0);
+	assert_int_equal(archive_read(&b, z.data, z.len, "p.tar.zst", NULL, &err), 0);
+	archive_init(&c, 0);
+	assert_int_equal(archive_read(&c, g.data, g.len, "p.tar.gz", NULL, &err), 0);
+	assert_int_equal(b.n, c.n);
+	for (i = 0; i < b.n; i++) {
+		assert_string_equal(b.v[i].path, c.v[i].path);
+		assert_int_equal(b.v[i].size, c.v[i].size);
+		assert_int_equal(b.v[i].mtime, 1700000000);
+		if (b.v[i].size)
+			assert_memory_equal(b.v[i].data, c.v[i].data, b.v[i].size);
+	}
+	/* the same entries, added in another order, give the same bytes */
+	archive_release(&b);
+	archive_init(&b, 1700000000);
+	build_sample(&b, 1);
+	zst(&b, &again);
+	assert_int_equal(again.len, z.len);
+	assert_memory_equal(again.data, z.data, z.len);
+	/* archive_read_tgz stays gzip-only */
+	archive_release(&c);
+	archive_init(&c, 0);
+	assert_int_equal(archive_read_tgz(&c, z.data, z.len, "p.tar.zst", NULL, &err), -1);
+	assert_non_null(strstr(err.msg, "not a gzip"));
+	buf_release(&again);
+	buf_release(&z);
+	buf_release(&g);
+	archive_release(&a);
+	archive_release(&b);
+	archive_release(&c);
+}
+
+static void test_archive__zstd_refuses_damage(void **state)
+{
+	struct archive a;
+	struct buf z, cut, more;
+	static const unsigned char skippable[] = { 0x50, 0x2a, 0x4d, 0x18, 0, 0, 0, 0 };
+
+	(void)state;
+	archive_init(&a, 0);
+	build_sample(&a, 0);
+	zst(&a, &z);
+	/* truncated: the frame is cut short */
+	buf_init(&cut);
+	buf_add(&cut, z.data, z.len - 5);
+	expect_refused_any(&cut, "zstd");
+	/* a flipped byte in the compressed data: corrupt or a checksum error */
+	buf_reset(&cut);
+	buf_add(&cut, z.data, z.len);
+	cut.data[cut.len / 2] ^= 0x40;
+	expect_refused_any(&cut, "zstd");
+	/* a second frame, or a skippable frame, after the first */
+	buf_init(&more);
+	buf_add(&more, z.data, z.len);
+	buf_add(&more, z.data, z.len);
+	expect_refused_any(&more, "trailing data after the zstd frame");
+	buf_reset(&more);
+	buf_add(&more, z.data, z.len);
+	buf_add(&more, skippable, sizeof(skippable));
+	expect_refused_any(&more, "trailing data after the zstd frame");
+	/* neither magic */
+	buf_reset(&more);
+	buf_addstr(&more, "PK\3\4 not a tarball");
+	expect_refused_any(&more, "not a gzip or zstd archive");
+	buf_release(&more);
+	buf_release(&cut);
+	buf_release(&z);
+	archive_release(&a);
+}
+
+/* A zstd bomb: 64 MiB of zeros compress to a few KB; the ratio check
+ * stops it, as for gzip. */
+static void test_archive__zstd_bomb(void **state)
+{
+	size_t n = (size_t)64 << 20, bound = ZSTD_compressBound(n), got;
+	unsigned char *zeros = calloc(1, n), *dst = malloc(bound);
+	struct buf b;
+
+	(void)state;
+	assert_non_null(zeros);
+	assert_non_null(dst);
+	got = ZSTD_compress(dst, bound, zeros, n, 3);
+	assert_false(ZSTD_isError(got));
+	assert_true(got < n / 200);
+	buf_init(&b);
+	buf_add(&b, dst, got);
+	expect_refused_any(&b, "refusing a likely zstd bomb");
+	buf_release(&b);
+	free(zeros);
+	free(dst);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -696,6 +834,9 @@ int main(void)
 		cmocka_unit_test(test_archive__large_compressible_entry_is_no_bomb),
 		cmocka_unit_test(test_archive__size_claims_allocate_nothing),
 		cmocka_unit_test(test_archive__large_entries_read_back),
+		cmocka_unit_test(test_archive__zstd_round_trip),
+		cmocka_unit_test(test_archive__zstd_refuses_damage),
+		cmocka_unit_test(test_archive__zstd_bomb),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
