@@ -76,6 +76,10 @@ struct gate_opts {
 	long bootstrap;			/* paired-bootstrap resamples (0: the default) */
 	long seed;			/* of the resampling */
 	const char *inconclusive;	/* "pass", "fail" or "inconclusive" (NULL) */
+	/* git baselines (baseline.h) */
+	const char *baseline_remote;	/* fetch from here (NULL: origin) */
+	long history;			/* --history N: notes for the bands (0: none) */
+	const char *history_ref;	/* along this ref (NULL: the git baseline's REF) */
 };
 
 #define GATE_DEFAULT_ALPHA 0.05
