@@ -330,11 +330,17 @@ static int resolve_commit(struct reader *rd, const char *ref, git_commit **out,
 				rd->fetched = 1;
 				return 0;
 			}
-			if (fetch_into(rd->repo, url, src, dst, rd->remote, err) < 0)
-				return -1;
-			rd->fetched = 1;
-			if (git_commit_lookup((git_commit **)out, rd->repo, &oid) == 0)
-				return 0;
+			if (fetch_into(rd->repo, url, src, dst, rd->remote, err) < 0) {
+				if (err && err->code == MLCI_EXIT_TEMPFAIL)
+					return -1;
+				/* the shallow clone's negotiation left the
+				 * commit out: try the empty repository below */
+				err_clear(err);
+			} else {
+				rd->fetched = 1;
+				if (git_commit_lookup((git_commit **)out, rd->repo, &oid) == 0)
+					return 0;
+			}
 		}
 		/* a shallow clone had the commit's descendants and told the
 		 * remote so: fetch into an empty repository instead */
