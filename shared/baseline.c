@@ -1002,17 +1002,17 @@ int baseline_band(const double *v, size_t n, struct baseline_band *out)
 	if (n < 2)
 		return 1;
 	out->low = out->high = v[0];
-	/* Welford: stable for values close together */
+	/* two passes: the mean, then the squared deviations from it */
 	for (i = 0; i < n; i++) {
-		double d = v[i] - mean;
-
-		mean += d / (double)(i + 1);
-		m2 += d * (v[i] - mean);
+		mean += v[i];
 		if (v[i] < out->low)
 			out->low = v[i];
 		if (v[i] > out->high)
 			out->high = v[i];
 	}
+	mean /= (double)n;
+	for (i = 0; i < n; i++)
+		m2 += (v[i] - mean) * (v[i] - mean);
 	out->mean = mean;
 	out->sd = sqrt(m2 / (double)(n - 1));
 	return 0;
