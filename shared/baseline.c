@@ -116,6 +116,38 @@ static void remote_close(struct remote_ctx *rc)
 	rc->nheads = 0;
 }
 
+/* remote.NAME.url from the configuration. (git_remote_lookup reads the
+ * refspecs through a regular expression that leaks in libgit2 1.5, and
+ * mlci only needs the URL: url.*.insteadOf is not applied.) */
+static int remote_url(git_repository *repo, const char *name, char *out, size_t n)
+{
+	git_config *cfg = NULL;
+	const char *url = NULL;
+	char key[300];
+	int r = -1;
+
+	snprintf(key, sizeof(key), "remote.%s.url", name);
+	if (git_repository_config_snapshot(&cfg, repo) == 0 &&
+	    git_config_get_string(&url, cfg, key) == 0 && url && *url &&
+	    strlen(url) < n) {
+		snprintf(out, n, "%s", url);
+		r = 0;
+	}
+	git_config_free(cfg);
+	return r;
+}
+
+/* An unnamed remote for url in repo (no configuration read). */
+static int new_remote(git_remote **out, git_repository *repo, const char *url)
+{
+	git_remote_create_options co;
+
+	git_remote_create_options_init(&co, GIT_REMOTE_CREATE_OPTIONS_VERSION);
+	co.repository = repo;
+	co.flags = GIT_REMOTE_CREATE_SKIP_INSTEADOF | GIT_REMOTE_CREATE_SKIP_DEFAULT_FETCHSPEC;
+	return git_remote_create_with_opts(out, url, &co);
+}
+
 /* Connect to the remote and list its refs, retrying a transient failure. */
 static int remote_open(struct remote_ctx *rc, git_repository *repo,
 		       const char *name, struct mlci_err *err)
@@ -127,14 +159,13 @@ static int remote_open(struct remote_ctx *rc, git_repository *repo,
 	memset(rc, 0, sizeof(*rc));
 	rc->repo = repo;
 	rc->name = name;
-	if (git_remote_lookup(&rc->remote, repo, name) != 0) {
+	if (remote_url(repo, name, rc->url, sizeof(rc->url)) != 0 ||
+	    new_remote(&rc->remote, repo, rc->url) != 0) {
 		rc->remote = NULL;
 		return err_set(err, MLCI_EXIT_NOINPUT, NULL,
 			       "the baseline is not in this repository and there is no remote '%.100s' to fetch it from (--baseline-remote NAME)",
 			       name);
 	}
-	snprintf(rc->url, sizeof(rc->url), "%s",
-		 git_remote_url(rc->remote) ? git_remote_url(rc->remote) : "");
 	git_remote_init_callbacks(&cb, GIT_REMOTE_CALLBACKS_VERSION);
 	for (i = 0; i < BASELINE_FETCH_TRIES; i++) {
 		const git_error *e;
@@ -190,7 +221,7 @@ static int fetch_into(git_repository *repo, const char *url, const char *src,
 	git_fetch_options_init(&fo, GIT_FETCH_OPTIONS_VERSION);
 	fo.update_fetchhead = 0;
 	fo.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_NONE;
-	if (git_remote_create_anonymous(&r, repo, url) != 0) {
+	if (new_remote(&r, repo, url) != 0) {
 		git_msg(m, sizeof(m));
 		return err_set(err, MLCI_EXIT_NOINPUT, NULL, "remote '%.100s': %s", name, m);
 	}
@@ -277,11 +308,55 @@ static int remote_names(const struct remote_ctx *rc, const char *ref,
 	return -1;
 }
 
+/*
+ * The commit spec names in repo: 0 found, 1 not (unknown, or its object
+ * is missing). References and hex ids are looked up directly; only specs
+ * with rev-parse syntax (~ ^ @ : {) go through git_revparse_single,
+ * whose describe-name fallback leaks in libgit2 1.5 on a miss.
+ */
+static int lookup_commit(git_repository *repo, const char *spec, git_commit **out)
+{
+	git_reference *ref = NULL;
+	git_object *obj = NULL, *peeled = NULL;
+	size_t n = strlen(spec), i;
+	int hex = n >= 4 && n <= GIT_OID_HEXSZ;
+
+	*out = NULL;
+	for (i = 0; hex && i < n; i++)
+		hex = strchr("0123456789abcdefABCDEF", spec[i]) != NULL;
+	if (git_reference_dwim(&ref, repo, spec) == 0) {
+		int r = git_reference_peel(&peeled, ref, GIT_OBJECT_COMMIT);
+
+		git_reference_free(ref);
+		if (r == 0) {
+			*out = (git_commit *)peeled;
+			return 0;
+		}
+		return 1;
+	}
+	if (hex) {
+		git_oid oid;
+
+		if (git_oid_fromstrn(&oid, spec, n) == 0 &&
+		    git_object_lookup_prefix(&obj, repo, &oid, n, GIT_OBJECT_ANY) == 0)
+			goto peel;
+		return 1;
+	}
+	if (!strpbrk(spec, "~^@:{") || git_revparse_single(&obj, repo, spec) != 0)
+		return 1;
+peel:
+	i = (size_t)git_object_peel(&peeled, obj, GIT_OBJECT_COMMIT);
+	git_object_free(obj);
+	if (i != 0)
+		return 1;
+	*out = (git_commit *)peeled;
+	return 0;
+}
+
 /* The commit REF names, fetching it when this repository lacks it. */
 static int resolve_commit(struct reader *rd, const char *ref, git_commit **out,
 			  struct mlci_err *err)
 {
-	git_object *obj = NULL, *peeled = NULL;
 	git_oid oid;
 	struct remote_ctx rc;
 	char src[600], dst[600], m[256];
@@ -289,18 +364,8 @@ static int resolve_commit(struct reader *rd, const char *ref, git_commit **out,
 	int have_oid = 0;
 
 	*out = NULL;
-	if (git_revparse_single(&obj, rd->repo, ref) == 0) {
-		int r = git_object_peel(&peeled, obj, GIT_OBJECT_COMMIT);
-
-		git_object_free(obj);
-		if (r == 0) {
-			*out = (git_commit *)peeled;
-			return 0;
-		}
-		git_msg(m, sizeof(m));
-		return err_set(err, MLCI_EXIT_NOINPUT, NULL,
-			       "baseline ref '%.200s' does not name a commit: %s", ref, m);
-	}
+	if (lookup_commit(rd->repo, ref, out) == 0)
+		return 0;
 	/* the name or its object is missing: ask the remote */
 	if (remote_open(&rc, rd->repo, rd->remote, err) < 0)
 		return -1;
@@ -388,13 +453,8 @@ static int ensure_notes(git_repository *repo, const char *remote_name,
 		git_reference_free(r);
 		return 1;
 	}
-	if (missing_remote_ok) {
-		git_remote *x = NULL;
-
-		if (git_remote_lookup(&x, repo, remote_name) != 0)
-			return 0;
-		git_remote_free(x);
-	}
+	if (missing_remote_ok && remote_url(repo, remote_name, url, sizeof(url)) != 0)
+		return 0;
 	if (remote_open(&rc, repo, remote_name, err) < 0)
 		return -1;
 	if (!remote_find(&rc, BASELINE_NOTES_REF)) {
@@ -884,7 +944,7 @@ int baseline_record(const struct baseline_record_opts *o,
 		    struct baseline_record_result *res, struct mlci_err *err)
 {
 	git_repository *repo = NULL;
-	git_object *obj = NULL, *peeled = NULL;
+	git_commit *commit = NULL;
 	git_signature *sig = NULL;
 	git_oid note_oid;
 	json_t *art = NULL;
@@ -943,17 +1003,15 @@ int baseline_record(const struct baseline_record_opts *o,
 	git_libgit2_init();
 	if (open_repo(&repo, err) < 0)
 		goto out;
-	if (git_revparse_single(&obj, repo, o->ref ? o->ref : "HEAD") != 0 ||
-	    git_object_peel(&peeled, obj, GIT_OBJECT_COMMIT) != 0) {
-		git_msg(m, sizeof(m));
-		err_set(err, MLCI_EXIT_NOINPUT, NULL, "--record-ref '%.200s' does not name a commit here: %s",
-			o->ref ? o->ref : "HEAD", m);
+	if (lookup_commit(repo, o->ref ? o->ref : "HEAD", &commit) != 0) {
+		err_set(err, MLCI_EXIT_NOINPUT, NULL, "--record-ref '%.200s' does not name a commit here",
+			o->ref ? o->ref : "HEAD");
 		goto out;
 	}
-	git_oid_tostr(res->commit, sizeof(res->commit), git_object_id(peeled));
+	git_oid_tostr(res->commit, sizeof(res->commit), git_commit_id(commit));
 	if (ensure_notes(repo, o->remote ? o->remote : BASELINE_DEFAULT_REMOTE, 1, NULL, err) < 0)
 		goto out;
-	r = read_note(repo, git_object_id(peeled), &old, &on, err);
+	r = read_note(repo, git_commit_id(commit), &old, &on, err);
 	if (r < 0)
 		goto out;
 	if (r == 0) {
@@ -971,7 +1029,7 @@ int baseline_record(const struct baseline_record_opts *o,
 		goto out;
 	}
 	if (git_note_create(&note_oid, repo, BASELINE_NOTES_REF, sig, sig,
-			    git_object_id(peeled), note, 1) != 0) {
+			    git_commit_id(commit), note, 1) != 0) {
 		git_msg(m, sizeof(m));
 		err_set(err, MLCI_EXIT_CANTCREAT, NULL, "cannot write the note in %s: %s",
 			BASELINE_NOTES_REF, m);
@@ -980,8 +1038,7 @@ int baseline_record(const struct baseline_record_opts *o,
 	rc = 0;
 out:
 	git_signature_free(sig);
-	git_object_free(peeled);
-	git_object_free(obj);
+	git_commit_free(commit);
 	git_repository_free(repo);
 	git_libgit2_shutdown();
 out0:
