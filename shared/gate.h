@@ -28,6 +28,26 @@
  *   counts     {rules, passed, failed, inconclusive}
  *   paired     {alpha, correction "holm", bootstrap, seed, inconclusive_as}
  *   tolerance  {relative, absolute} (see rules.h)
+ *   baseline   with --baseline: {source "file", path, found true}, or for a
+ *              git spec (baseline.h) {source "git", spec, ref, commit,
+ *              from "tree"|"refs/notes/mlci", path?, found, fetched,
+ *              reason? (when nothing was recorded there)}
+ *   history    with --history N: {ref, commit, requested, notes (found),
+ *              walked (commits), truncated (a shallow boundary), commits
+ *              [the annotated ones, newest first], definition, bands
+ *              {METRIC: {low, high, mean, sd, n, value, position
+ *              "below"|"within"|"above"} or {n, value, position null}
+ *              below 2 values}} (band definition: baseline.h)
+ *
+ * A rule can have a reason (rules[].reason) instead of a comparison, and
+ * then null where a number is unknown:
+ *   no baseline recorded (a git spec that found nothing)  inconclusive
+ *   its metric absent from the baseline (a new metric)    inconclusive
+ *   its metric in the baseline, absent from the candidate fail
+ *   a band rule whose metric has fewer than 2 values      inconclusive
+ * A metric in neither file stays the unknown-metric error (65). A git
+ * baseline's predictions (paired rules) come from its tree or note; the
+ * gate writes them to a temporary file under TMPDIR while it reads them.
  *
  * Holm's correction: the m paired rules' p-values, sorted ascending, are
  * adjusted to p_(i) = max over j <= i of min(1, (m - j + 1) p_(j)), which
@@ -97,10 +117,12 @@ struct gate_result {
  * res->rep.decision the decision), or -1 with err set: 64 usage (no
  * rules, a bad --rule, a baseline rule without --baseline, two outputs
  * on one path, a paired rule without predictions to compare, a bad
- * alpha, bootstrap, seed or --inconclusive), 65 bad rules file or
+ * alpha, bootstrap, seed or --inconclusive, a band rule without
+ * --history, --history without a git ref), 65 bad rules file or
  * artifact, an unknown or undefined metric, predictions of another
- * evaluation set or not matching their metrics.json, 66 missing input,
- * 73/74 output errors.
+ * evaluation set or not matching their metrics.json, 66 missing input
+ * (or a git baseline's REF unknown here and on the remote, or no
+ * repository), 73/74 output errors, 75 the remote unreachable.
  */
 int gate_run(const struct gate_opts *o, struct gate_result *res,
 	     struct mlci_err *err);
