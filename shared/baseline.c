@@ -675,7 +675,9 @@ int baseline_git_load(const char *spec, const struct baseline_git_opts *o,
 					 &b->metrics, &b->pred, &b->npred, &ppath, err) < 0)
 			goto out;
 		{
-			char *dump = json_dumps(b->metrics, JSON_SORT_KEYS | JSON_INDENT(2));
+			/* the bytes mlci writes for this artifact: a metrics.json
+			 * from mlci-evaluate hashes as it did on disk */
+			char *dump = artifact_dumps(b->metrics);
 
 			if (!dump)
 				goto oom;
@@ -824,7 +826,7 @@ char *baseline_note_encode(const json_t *metrics, const char *pred_path,
 		if (!pj || json_object_set_new(note, "predictions", pj) < 0)
 			goto oom;
 	}
-	text = json_dumps(note, JSON_SORT_KEYS | JSON_INDENT(2));
+	text = artifact_dumps(note);
 	json_decref(note);
 	if (!text)
 		err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");

@@ -11,7 +11,8 @@
  * The repository is the one containing the current directory (GIT_DIR
  * and the other GIT_* variables are honoured, as by git).
  *
- * The note (BASELINE_NOTES_REF) is one JSON object, sorted keys:
+ * The note (BASELINE_NOTES_REF) is one JSON object, written like every
+ * artifact (artifact.h: sorted keys, shortest round-trip numbers):
  *   kind "mlci.baseline-note", schema_version 1,
  *   metrics      the mlci.metrics artifact, as an object
  *   predictions  (when the metrics had a predictions file)
@@ -85,7 +86,9 @@ struct baseline_git {
 	char reason[256];	/* why not, when !found */
 	int fetched;		/* REF or the notes ref came from the remote */
 	json_t *metrics;	/* the mlci.metrics artifact (kind, version checked) */
-	char sha[65];		/* sha256 of the metrics bytes as stored */
+	char sha[65];		/* sha256 of the metrics bytes as stored (a note:
+				 * of the metrics as artifact_dumps writes them,
+				 * so the file mlci-evaluate wrote hashes alike) */
 	char *where;		/* "git:REF:PATH" or "git:REF (note on COMMIT)" */
 	char *pred;		/* the predictions file's bytes, or NULL */
 	size_t npred;

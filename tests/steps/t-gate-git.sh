@@ -80,6 +80,9 @@ json_is "$T/note.json" 'j["metrics"] == json.load(open("'"$T"'/m2.json"))' "True
 expect_exit 0 "git:REF reads the note" "$G" --metrics "$C/cur.json" --baseline git:main \
 	--rule 'accuracy >= baseline' --out "$C/g3.json"
 json_is "$C/g3.json" '[r["baseline"] for r in j["rules"]], j["baseline"]["from"], j["baseline"]["commit"]' "([0.84], 'refs/notes/mlci', '$c1')" "the note's metrics are the baseline"
+expect_exit 1 "--record with rules and --out gates, then records (the gate's exit)" "$G" --record \
+	--metrics "$T/m2.json" --rule 'accuracy >= 0.9' --out "$C/rec.json"
+check "... both happened" sh -c "grep -q '^mlci-gate: FAIL' '$T/out' && grep -q '^mlci-gate: kept ' '$T/out' && test -f '$C/rec.json'"
 expect_exit 0 "--record-ref annotates another commit" "$G" --record --metrics "$T/m2.json" --record-ref "$c1"
 expect_exit 66 "--record-ref that names nothing: 66" "$G" --record --metrics "$T/m2.json" --record-ref no-such-ref
 err_is "^mlci-gate: --record-ref 'no-such-ref' does not name a commit here" "... with the ref in the message"
@@ -116,6 +119,10 @@ for spec in git:HEAD git:HEAD:eval/metrics.json; do
 	json_is "$C/pg.json" '[i["sha256"] for i in j["inputs"] if i["role"] == "baseline_predictions"]' "['$psha']" "$spec: the baseline predictions' sha256 is the file's"
 done
 json_is "$C/pg.json" '[i["path"] for i in j["inputs"] if i["role"] == "baseline_predictions"]' "['git:HEAD:eval/predictions.csv']" "the predictions are named by their git spec"
+expect_exit 0 "paired rules over the note again" "$G" --metrics "$C/pc.json" --baseline git:HEAD \
+	--rules "$T/paired.rules" --bootstrap 300 --out "$C/pn2.json"
+msha=$(sha256sum eval/metrics.json | cut -d' ' -f1)
+json_is "$C/pn2.json" '[i["sha256"] for i in j["inputs"] if i["role"] == "baseline"]' "['$msha']" "a note's metrics hash as the metrics.json mlci-evaluate wrote"
 check "no temporary predictions file left behind" sh -c "! ls \"${TMPDIR:-/tmp}\" | grep -q '^mlci-baseline-'"
 expect_exit 66 "a paired rule over a note recorded without predictions: 66" "$G" --metrics "$C/pc.json" \
 	--baseline "git:$c1" --rule 'accuracy >= baseline - 0.02 paired' --out "$C/pn.json"
