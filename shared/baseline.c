@@ -57,24 +57,29 @@ int baseline_spec_parse(const char *spec, char **ref, char **path,
 
 /* ---- libgit2 helpers ---- */
 
-/* libgit2's last message, with any credentials in a URL hidden. */
+/* libgit2's last message, with the credentials of any URL in it hidden
+ * (what sits between "://" and an '@' before the host's end). */
 static void git_msg(char *out, size_t n)
 {
 	const git_error *e = git_error_last();
-	char *red = url_redact(e && e->message ? e->message : "unknown libgit2 error");
-	char *p;
+	const char *s = e && e->message ? e->message : "unknown libgit2 error";
+	size_t o = 0;
 
-	snprintf(out, n, "%s", red ? red : "libgit2 error");
-	free(red);
-	/* url_redact handles a whole URL; a message quotes one inside text */
-	for (p = strstr(out, "://"); p; p = strstr(p + 3, "://")) {
-		char *at = strchr(p + 3, '@'), *sp = strpbrk(p + 3, " '\"/");
+	while (*s && o + 1 < n) {
+		if (!strncmp(s, "://", 3)) {
+			const char *at = strchr(s + 3, '@');
+			const char *end = strpbrk(s + 3, " '\"/");
 
-		if (at && (!sp || at < sp)) {
-			memmove(p + 3 + 3, at, strlen(at) + 1);
-			memcpy(p + 3, REDACTED, 3);
+			if (at && (!end || at < end) && o + 7 < n) {
+				memcpy(out + o, "://" REDACTED, 6);
+				o += 6;
+				s = at;
+				continue;
+			}
 		}
+		out[o++] = *s++;
 	}
+	out[o] = '\0';
 }
 
 static int open_repo(git_repository **repo, struct mlci_err *err)
@@ -89,8 +94,15 @@ static int open_repo(git_repository **repo, struct mlci_err *err)
 		       "a git baseline needs a git repository here: %s", m);
 }
 
-static int transient_class(int klass)
+/* A failure worth retrying: the network, not a remote that is wrong. */
+static int transient(const char *url, int klass)
 {
+	const git_error *e = git_error_last();
+	const char *m = e && e->message ? e->message : "";
+
+	if (!strncmp(url, "file://", 7) || url[0] == '/' || url[0] == '.' ||
+	    strstr(m, "unsupported URL protocol"))
+		return 0;
 	return klass == GIT_ERROR_NET || klass == GIT_ERROR_HTTP ||
 	       klass == GIT_ERROR_SSL || klass == GIT_ERROR_SSH ||
 	       klass == GIT_ERROR_OS || klass == GIT_ERROR_CALLBACK;
@@ -180,7 +192,7 @@ static int remote_open(struct remote_ctx *rc, git_repository *repo,
 		klass = e ? e->klass : GIT_ERROR_NONE;
 		git_msg(m, sizeof(m));
 		git_remote_disconnect(rc->remote);
-		if (!transient_class(klass)) {
+		if (!transient(rc->url, klass)) {
 			remote_close(rc);
 			return err_set(err, MLCI_EXIT_NOINPUT, NULL,
 				       "cannot read remote '%.100s': %s", name, m);
@@ -212,7 +224,7 @@ static int fetch_into(git_repository *repo, const char *url, const char *src,
 	char spec[1200], m[256];
 	char *specs[1];
 	git_strarray sa;
-	int i, klass = 0;
+	int i, klass = 0, tmp = 0;
 
 	snprintf(spec, sizeof(spec), "+%s:%s", src, dst);
 	specs[0] = spec;
@@ -237,11 +249,11 @@ static int fetch_into(git_repository *repo, const char *url, const char *src,
 		e = git_error_last();
 		klass = e ? e->klass : GIT_ERROR_NONE;
 		git_msg(m, sizeof(m));
-		if (!transient_class(klass))
+		if (!(tmp = transient(url, klass)))
 			break;
 	}
 	git_remote_free(r);
-	return err_set(err, transient_class(klass) ? MLCI_EXIT_TEMPFAIL : MLCI_EXIT_NOINPUT,
+	return err_set(err, tmp ? MLCI_EXIT_TEMPFAIL : MLCI_EXIT_NOINPUT,
 		       NULL, "cannot fetch %.200s from remote '%.100s': %s", src, name, m);
 }
 

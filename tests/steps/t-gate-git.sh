@@ -218,6 +218,10 @@ expect_exit 75 "an unreachable remote: 75 after the retries" "$G" --metrics "$C/
 	--baseline git:dead/main:models/m/metrics.json --baseline-remote dead --rule 'accuracy >= baseline' --out "$C/s5.json"
 err_is "^mlci-gate: remote 'dead' unreachable after 3 tries: " "... naming the remote"
 check "... and never the password in its URL" sh -c "! grep -q s3cret '$T/err'"
+git remote add gone "file://$T/no-such-repo.git"
+expect_exit 66 "a remote whose repository does not exist: 66, at once (not a network failure)" "$G" --metrics "$C/cur.json" \
+	--baseline git:gone/main --baseline-remote gone --rule 'accuracy >= baseline' --out "$C/s5b.json"
+err_is "^mlci-gate: cannot read remote 'gone': " "... naming the remote"
 expect_exit 66 "no such remote: 66" "$G" --metrics "$C/cur.json" \
 	--baseline git:other/main --baseline-remote other --rule 'accuracy >= baseline' --out "$C/s6.json"
 cd "$T" || exit 1
