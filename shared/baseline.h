@@ -37,7 +37,10 @@
  * A remote without refs/notes/mlci means nothing was recorded yet (see
  * found below), not an error. REF is looked up on the remote as given
  * when it starts with refs/, as refs/heads/X for REMOTE/X (stored as
- * refs/remotes/REMOTE/X), else as refs/heads/REF, then refs/tags/REF. The
+ * refs/remotes/REMOTE/X), else as refs/heads/REF, then refs/tags/REF, or
+ * as a commit id when it is 40 hex digits. The remote's URL is its
+ * remote.NAME.url (url.*.insteadOf is not applied). A remote whose
+ * repository does not exist, or a local one, is 66 at once. The
  * libgit2 this builds against fetches whole histories (it has no depth
  * option): for the notes ref that is its own small history; for a branch
  * whose commit the shallow clone lacks, it is fetched into a temporary

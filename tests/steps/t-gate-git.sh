@@ -204,6 +204,9 @@ expect_exit 0 "git:origin/main in a shallow clone: the notes ref is fetched" "$G
 json_is "$C/s1.json" 'j["baseline"]["fetched"], j["baseline"]["found"]' "(True, True)" "... recorded as fetched"
 json_is "$C/s1.json" '[(r["status"], r["paired"]) for r in j["rules"]] == [(r["status"], r["paired"]) for r in json.load(open("'"$C"'/pf.json"))["rules"]]' "True" "... the paired rules as from the files"
 check "refs/notes/mlci is now here" git rev-parse -q --verify refs/notes/mlci
+expect_exit 3 "--history in a shallow clone stops at its boundary" "$G" --metrics "$C/cur.json" \
+	--baseline git:origin/main --history 5 --rule 'accuracy >= band.low' --out "$C/sh.json"
+json_is "$C/sh.json" 'j["history"]["walked"], j["history"]["truncated"], j["rules"][0]["status"]' "(1, True, 'inconclusive')" "... saying it was truncated"
 expect_exit 0 "a branch the clone lacks is fetched" "$G" --metrics "$C/cur.json" \
 	--baseline git:origin/release --rule 'accuracy >= baseline' --out "$C/s2.json"
 json_is "$C/s2.json" 'j["baseline"]["commit"], j["baseline"]["fetched"], j["rules"][0]["baseline"]' "('$c4', True, 0.84)" "... and its note read"
