@@ -39,12 +39,16 @@
  * when it starts with refs/, as refs/heads/X for REMOTE/X (stored as
  * refs/remotes/REMOTE/X), else as refs/heads/REF, then refs/tags/REF, or
  * as a commit id when it is 40 hex digits. The remote's URL is its
- * remote.NAME.url (url.*.insteadOf is not applied). A remote whose
- * repository does not exist, or a local one, is 66 at once. The
- * libgit2 this builds against fetches whole histories (it has no depth
- * option): for the notes ref that is its own small history; for a branch
- * whose commit the shallow clone lacks, it is fetched into a temporary
- * bare repository (no local commits to negotiate from) and read there.
+ * remote.NAME.url (url.*.insteadOf is not applied). A failing local
+ * remote (a path or file:// URL) or an unsupported URL is 66 at once,
+ * not retried. The libgit2 this builds against (1.5) has no fetch depth,
+ * so a fetch brings the ref's history minus what the clone has: for the
+ * notes ref, its own small history; for a branch, the commits since the
+ * clone's. When the shallow clone's negotiation leaves the commit out
+ * (the remote takes the clone to hold every ancestor of its commits), it
+ * is fetched into a temporary bare repository under TMPDIR instead
+ * (nothing to negotiate from: the ref's whole history), read there and
+ * removed.
  *
  * Outcomes when there is nothing to read: REF's tree has no PATH, the
  * commit has no note, or no refs/notes/mlci exists even on the remote:
