@@ -160,6 +160,19 @@ static int new_remote(git_remote **out, git_repository *repo, const char *url)
 	return git_remote_create_with_opts(out, url, &co);
 }
 
+/* Credentials: an HTTP(S) URL's own user and password are used by
+ * libgit2 itself; for SSH, the keys of the running ssh-agent, once. */
+static int credentials(git_credential **out, const char *url, const char *user,
+		       unsigned int allowed, void *payload)
+{
+	int *tries = payload;
+
+	(void)url;
+	if (!tries || (*tries)++ > 0 || !(allowed & GIT_CREDENTIAL_SSH_KEY))
+		return GIT_PASSTHROUGH;
+	return git_credential_ssh_key_from_agent(out, user ? user : "git");
+}
+
 /* Connect to the remote and list its refs, retrying a transient failure. */
 static int remote_open(struct remote_ctx *rc, git_repository *repo,
 		       const char *name, struct mlci_err *err)
@@ -179,20 +192,25 @@ static int remote_open(struct remote_ctx *rc, git_repository *repo,
 			       name);
 	}
 	git_remote_init_callbacks(&cb, GIT_REMOTE_CALLBACKS_VERSION);
+	cb.credentials = credentials;
 	for (i = 0; i < BASELINE_FETCH_TRIES; i++) {
 		const git_error *e;
-		int klass;
+		int klass, tries = 0;
 
 		if (i)
 			sleep((unsigned)i);
+		cb.payload = &tries;
 		if (git_remote_connect(rc->remote, GIT_DIRECTION_FETCH, &cb, NULL, NULL) == 0 &&
 		    git_remote_ls(&rc->heads, &rc->nheads, rc->remote) == 0)
 			return 0;
+		int again;
+
 		e = git_error_last();
 		klass = e ? e->klass : GIT_ERROR_NONE;
 		git_msg(m, sizeof(m));
+		again = transient(rc->url, klass);
 		git_remote_disconnect(rc->remote);
-		if (!transient(rc->url, klass)) {
+		if (!again) {
 			remote_close(rc);
 			return err_set(err, MLCI_EXIT_NOINPUT, NULL,
 				       "cannot read remote '%.100s': %s", name, m);
@@ -237,11 +255,14 @@ static int fetch_into(git_repository *repo, const char *url, const char *src,
 		git_msg(m, sizeof(m));
 		return err_set(err, MLCI_EXIT_NOINPUT, NULL, "remote '%.100s': %s", name, m);
 	}
+	fo.callbacks.credentials = credentials;
 	for (i = 0; i < BASELINE_FETCH_TRIES; i++) {
 		const git_error *e;
+		int tries = 0;
 
 		if (i)
 			sleep((unsigned)i);
+		fo.callbacks.payload = &tries;
 		if (git_remote_fetch(r, &sa, &fo, "mlci: fetch baseline") == 0) {
 			git_remote_free(r);
 			return 0;
