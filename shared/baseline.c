@@ -386,6 +386,23 @@ peel:
 	return 0;
 }
 
+/* The commit of object oid (a commit, or an annotated tag of one). */
+static int commit_of(git_repository *repo, const git_oid *oid, git_commit **out)
+{
+	git_object *obj = NULL, *peeled = NULL;
+	int r;
+
+	*out = NULL;
+	if (git_object_lookup(&obj, repo, oid, GIT_OBJECT_ANY) != 0)
+		return -1;
+	r = git_object_peel(&peeled, obj, GIT_OBJECT_COMMIT);
+	git_object_free(obj);
+	if (r != 0)
+		return -1;
+	*out = (git_commit *)peeled;
+	return 0;
+}
+
 /* The commit REF names, fetching it when this repository lacks it. */
 static int resolve_commit(struct reader *rd, const char *ref, git_commit **out,
 			  struct mlci_err *err)
@@ -424,7 +441,7 @@ static int resolve_commit(struct reader *rd, const char *ref, git_commit **out,
 		remote_close(&rc);
 		if (!have_oid) {
 			/* the object may already be here under another name */
-			if (git_commit_lookup((git_commit **)out, rd->repo, &oid) == 0) {
+			if (commit_of(rd->repo, &oid, out) == 0) {
 				rd->fetched = 1;
 				return 0;
 			}
@@ -436,7 +453,7 @@ static int resolve_commit(struct reader *rd, const char *ref, git_commit **out,
 				err_clear(err);
 			} else {
 				rd->fetched = 1;
-				if (git_commit_lookup((git_commit **)out, rd->repo, &oid) == 0)
+				if (commit_of(rd->repo, &oid, out) == 0)
 					return 0;
 			}
 		}
@@ -462,7 +479,7 @@ static int resolve_commit(struct reader *rd, const char *ref, git_commit **out,
 				       "refs/mlci/baseline", rd->remote, err) < 0)
 				return -1;
 			rd->fetched = 1;
-			if (git_commit_lookup((git_commit **)out, rd->tmp, &oid) != 0) {
+			if (commit_of(rd->tmp, &oid, out) != 0) {
 				git_msg(m, sizeof(m));
 				return err_set(err, MLCI_EXIT_NOINPUT, NULL,
 					       "baseline ref '%.200s': commit not found after fetching it: %s",
