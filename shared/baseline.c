@@ -463,7 +463,7 @@ static int resolve_commit(struct reader *rd, const char *ref, git_commit **out,
 			const char *td = getenv("TMPDIR");
 
 			snprintf(rd->tmpdir, sizeof(rd->tmpdir), "%s/mlci-fetch-XXXXXX",
-				 td && *td ? td : "/tmp");
+				 td && *td ? td : P_tmpdir);
 			if (!mkdtemp(rd->tmpdir)) {
 				rd->tmpdir[0] = '\0';
 				return err_set(err, MLCI_EXIT_CANTCREAT, NULL,

@@ -84,7 +84,7 @@ static int git_baseline_load(const struct gate_opts *o, int want_pred,
 		int fd;
 
 		buf_init(&t);
-		if (buf_printf(&t, "%s/mlci-baseline-XXXXXX", td && *td ? td : "/tmp") < 0)
+		if (buf_printf(&t, "%s/mlci-baseline-XXXXXX", td && *td ? td : P_tmpdir) < 0)
 			goto oom;
 		m->pred_file = buf_detach(&t, NULL);
 		m->pred_name = strdup(b.pred_where ? b.pred_where : "baseline predictions");
