@@ -8,6 +8,8 @@ BC=$DATA/breast_cancer.csv
 export SOURCE_DATE_EPOCH=1700000000
 export HOME=$T GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_GLOBAL=$T/.gitconfig
 unset GIT_DIR GIT_WORK_TREE GIT_INDEX_FILE
+# step tests may run inside a checkout: no repository above the scratch dir
+export GIT_CEILING_DIRECTORIES=$(dirname "$T")
 git config --global user.name "mlci test"
 git config --global user.email "test@example.com"
 git config --global init.defaultBranch main
