@@ -1200,6 +1200,10 @@ int gate_summary(const struct gate_result *res, struct buf *b)
 			break;
 		}
 		snprintf(v, sizeof(v), "%.12g", rr->value);
+		if (rr->reason) {
+			rc = buf_printf(b, "%s %s (%s)", shown > 1 ? ";" : "", rr->name, rr->reason);
+			continue;
+		}
 		rc = buf_printf(b, "%s %s (%s = %s", shown > 1 ? ";" : "",
 				rr->name, rr->metric, v);
 		if (!rc && rr->paired && !rr->pt.note)

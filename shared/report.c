@@ -818,7 +818,8 @@ int report_dotenv(struct buf *b, const struct report *r)
 	snprintf(num, sizeof(num), "%zu", r->ninconclusive);
 	rc = rc || dotenv_add(&e, "MLCI_GATE_INCONCLUSIVE", num);
 	for (i = 0; !rc && i < r->nrules; i++)
-		rc = dotenv_metric(&e, r->rules[i].metric, r->rules[i].value);
+		if (!isnan(r->rules[i].value))	/* NaN: the candidate lacks it */
+			rc = dotenv_metric(&e, r->rules[i].metric, r->rules[i].value);
 	for (i = 0; !rc && i < r->nmetrics; i++)
 		rc = dotenv_metric(&e, r->metrics[i].name, r->metrics[i].value);
 	return rc ? -1 : 0;

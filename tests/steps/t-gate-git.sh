@@ -136,6 +136,7 @@ echo x >x && git add x && git commit -qm "no note here" && c3=$(git rev-parse HE
 expect_exit 3 "a commit without a note: rules over baseline are inconclusive" "$G" --metrics "$C/cur.json" \
 	--baseline git:feature --rule 'accuracy >= baseline' --rule 'accuracy >= 0.5' --out "$C/n1.json" \
 	--junit "$C/n1.xml" --markdown "$C/n1.md"
+check "the summary line gives the reason" grep -q "^mlci-gate: INCONCLUSIVE: 1 of 2 rules inconclusive: accuracy >= baseline (no baseline: feature (${c3:0:12}) has no note in refs/notes/mlci)" "$T/out"
 json_is "$C/n1.json" '[(r["status"], r.get("reason")) for r in j["rules"]]' "[('inconclusive', 'no baseline: feature (${c3:0:12}) has no note in refs/notes/mlci'), ('pass', None)]" "... with the reason; other rules still judged"
 json_is "$C/n1.json" 'j["baseline"]["found"], j["baseline"]["reason"]' "(False, 'no baseline: feature (${c3:0:12}) has no note in refs/notes/mlci')" "gate.json: baseline not found, and why"
 check "JUnit: skipped with the reason" grep -q '<skipped message="inconclusive: no baseline: feature' "$C/n1.xml"
@@ -151,7 +152,11 @@ expect_exit 3 "a metric new in the candidate: inconclusive" "$G" --metrics "$C/n
 json_is "$C/n4.json" '[(r["status"], r.get("reason")) for r in j["rules"]]' "[('inconclusive', \"no baseline: 'brier' is a new metric (not in git:main:models/m/metrics.json)\"), ('pass', None)]" "... saying it is new"
 mk_metrics "$C/lost.json" accuracy=0.86 log_loss=0.30
 expect_exit 1 "a metric the candidate lost: the rule fails" "$G" --metrics "$C/lost.json" \
-	--baseline git:main:models/m/metrics.json --rule 'f1_macro >= baseline - 0.01' --out "$C/n5.json" --junit "$C/n5.xml"
+	--baseline git:main:models/m/metrics.json --rule 'f1_macro >= baseline - 0.01' --out "$C/n5.json" --junit "$C/n5.xml" \
+	--dotenv "$C/n5.env" --openmetrics "$C/n5.txt"
+check "dotenv: no value for the lost metric" sh -c "grep -qx 'MLCI_GATE_FAILED=1' '$C/n5.env' && ! grep -q '^MLCI_F1_MACRO=' '$C/n5.env'"
+out=$(promtool check metrics <"$C/n5.txt" 2>&1)
+if [ $? -eq 0 ] && [ -z "$out" ]; then ok "OpenMetrics with a lost metric accepted by promtool"; else not_ok "OpenMetrics with a lost metric accepted by promtool" "$out"; fi
 json_is "$C/n5.json" '[(r["status"], r["value"], r["baseline"], r.get("reason")) for r in j["rules"]]' "[('fail', None, 0.81, \"metric 'f1_macro' is in the baseline (0.81) but missing from the candidate's $C/lost.json\")]" "... saying the metric is missing"
 check "JUnit: a failure with that message" grep -q "<failure type=\"mlci.gate.rule\" message=\"fail: metric &apos;f1_macro&apos; is in the baseline" "$C/n5.xml"
 expect_exit 65 "a metric in neither: still the unknown-metric error" "$G" --metrics "$C/lost.json" \
