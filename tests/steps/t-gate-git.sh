@@ -112,6 +112,7 @@ git notes --ref=mlci show HEAD >"$T/note2.json"
 psize=$(wc -c <eval/predictions.csv)
 json_is "$T/note2.json" 'j["predictions"]["encoding"], j["predictions"]["bytes"], j["predictions"]["path"]' "('gzip+base64', $psize, 'eval/predictions.csv')" "the predictions are in the note, gzip+base64"
 json_is "$T/note2.json" 'len(j["predictions"]["data"]) < '"$psize" "True" "... compressed below the file's size"
+check "the note validates against its schema" $PY "$TOP/tests/check_schema.py" "$T/note2.json"
 # the same verdict and evidence from the note and from the tree
 for spec in git:HEAD git:HEAD:eval/metrics.json; do
 	expect_exit 0 "paired rules over $spec" "$G" --metrics "$C/pc.json" --baseline "$spec" \
