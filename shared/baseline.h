@@ -18,7 +18,8 @@
  *   predictions  (when the metrics had a predictions file)
  *                {path (the name metrics.json records), sha256 and bytes
  *                 of the file, encoding "gzip+base64", data}
- * The predictions go gzip-compressed (deterministic: no name, no time)
+ * (JSON Schema: shared/schemas/baseline-note.schema.json.) The
+ * predictions go gzip-compressed (deterministic: no name, no time)
  * and base64-encoded in the note itself, so the one notes ref carries
  * everything and `git push origin refs/notes/mlci` publishes it; they are
  * checked against their sha256 on reading. A predictions file over
