@@ -284,6 +284,59 @@ static int rm_entry(const char *p, const struct stat *st, int flag, struct FTW *
 	return remove(p);
 }
 
+/* A temporary bare repository: dir gets its path (remove it with
+ * rm_tree, also after a failure once dir[0] is set). */
+static int tmp_repo(char *dir, size_t n, git_repository **out, struct mlci_err *err)
+{
+	const char *td = getenv("TMPDIR");
+	char m[256];
+
+	*out = NULL;
+	snprintf(dir, n, "%s/mlci-fetch-XXXXXX", td && *td ? td : P_tmpdir);
+	if (!mkdtemp(dir)) {
+		dir[0] = '\0';
+		return err_set(err, MLCI_EXIT_CANTCREAT, NULL,
+			       "cannot create a temporary directory to fetch the baseline into: %s",
+			       strerror(errno));
+	}
+	if (git_repository_init(out, dir, 1) != 0) {
+		*out = NULL;
+		git_msg(m, sizeof(m));
+		return err_set(err, MLCI_EXIT_CANTCREAT, NULL,
+			       "cannot create a temporary repository: %s", m);
+	}
+	return 0;
+}
+
+static void rm_tree(const char *dir)
+{
+	if (dir[0])
+		nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/*
+ * Fetch src into repo's dst through a temporary bare repository: the
+ * remote sends src's history to an empty repository (nothing to
+ * negotiate, which libgit2 1.5 cannot do from a shallow clone), and
+ * repo takes what it lacks from there over the local transport.
+ */
+static int fetch_isolated(git_repository *repo, const char *url, const char *src,
+			  const char *dst, const char *name, struct mlci_err *err)
+{
+	git_repository *tmp = NULL;
+	char dir[512], local[600];
+	int rc = -1;
+
+	if (tmp_repo(dir, sizeof(dir), &tmp, err) == 0 &&
+	    fetch_into(tmp, url, src, "refs/mlci/fetched", name, err) == 0) {
+		snprintf(local, sizeof(local), "file://%s", dir);
+		rc = fetch_into(repo, local, "refs/mlci/fetched", dst, "a temporary copy", err);
+	}
+	git_repository_free(tmp);
+	rm_tree(dir);
+	return rc;
+}
+
 /* ---- reading ---- */
 
 struct reader {
@@ -299,8 +352,7 @@ static void reader_close(struct reader *rd)
 {
 	git_repository_free(rd->tmp);
 	git_repository_free(rd->repo);
-	if (rd->tmpdir[0])
-		nftw(rd->tmpdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	rm_tree(rd->tmpdir);
 	memset(rd, 0, sizeof(*rd));
 }
 
@@ -460,21 +512,8 @@ static int resolve_commit(struct reader *rd, const char *ref, git_commit **out,
 		/* a shallow clone had the commit's descendants and told the
 		 * remote so: fetch into an empty repository instead */
 		{
-			const char *td = getenv("TMPDIR");
-
-			snprintf(rd->tmpdir, sizeof(rd->tmpdir), "%s/mlci-fetch-XXXXXX",
-				 td && *td ? td : P_tmpdir);
-			if (!mkdtemp(rd->tmpdir)) {
-				rd->tmpdir[0] = '\0';
-				return err_set(err, MLCI_EXIT_CANTCREAT, NULL,
-					       "cannot create a temporary directory to fetch the baseline into: %s",
-					       strerror(errno));
-			}
-			if (git_repository_init(&rd->tmp, rd->tmpdir, 1) != 0) {
-				git_msg(m, sizeof(m));
-				return err_set(err, MLCI_EXIT_CANTCREAT, NULL,
-					       "cannot create a temporary repository: %s", m);
-			}
+			if (tmp_repo(rd->tmpdir, sizeof(rd->tmpdir), &rd->tmp, err) < 0)
+				return -1;
 			if (fetch_into(rd->tmp, url, have_oid ? ref : src,
 				       "refs/mlci/baseline", rd->remote, err) < 0)
 				return -1;
@@ -514,8 +553,15 @@ static int ensure_notes(git_repository *repo, const char *remote_name,
 	snprintf(url, sizeof(url), "%s", rc.url);
 	remote_close(&rc);
 	if (fetch_into(repo, url, BASELINE_NOTES_REF, BASELINE_NOTES_REF,
-		       remote_name, err) < 0)
-		return -1;
+		       remote_name, err) < 0) {
+		/* a shallow clone's negotiation fails on its missing parents */
+		if (err && err->code == MLCI_EXIT_TEMPFAIL)
+			return -1;
+		err_clear(err);
+		if (fetch_isolated(repo, url, BASELINE_NOTES_REF, BASELINE_NOTES_REF,
+				   remote_name, err) < 0)
+			return -1;
+	}
 	if (fetched)
 		*fetched = 1;
 	return 1;

@@ -333,3 +333,36 @@ expect_exit 64 "--history without a git ref to walk: 64" "$G" --metrics "$C/hc.j
 check "gate.json files validate against the schema" $PY "$TOP/tests/check_schema.py" \
 	"$C/g1.json" "$C/g3.json" "$C/pg.json" "$C/n1.json" "$C/n4.json" "$C/n5.json" "$C/s1.json" \
 	"$C/s7.json" "$C/h1.json" "$C/h3.json" "$C/h4.json"
+
+# ---- the same over git's own protocol (as https is: negotiated) ----
+# libgit2 1.5 cannot negotiate from a shallow clone: the notes and a
+# commit behind the boundary come through a temporary repository.
+cd "$T" || exit 1
+port=$($PY -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
+git daemon --export-all --base-path="$T" --listen=127.0.0.1 --port="$port" --reuseaddr "$T" >/dev/null 2>&1 &
+daemon=$!
+trap 'kill "$daemon" 2>/dev/null' EXIT
+up=0
+for _ in $(seq 50); do
+	if git ls-remote "git://127.0.0.1:$port/remote.git" >/dev/null 2>&1; then up=1; break; fi
+	sleep 0.1
+done
+if [ "$up" = 1 ]; then ok "git daemon serves the remote"; else not_ok "git daemon serves the remote" "port $port"; fi
+git clone -q --depth 1 --no-tags "git://127.0.0.1:$port/remote.git" gd 2>/dev/null
+cd gd || exit 1
+expect_exit 1 "git://, shallow: the notes ref is fetched" "$G" --metrics "$C/cur.json" \
+	--baseline git:origin/main --rule 'accuracy >= baseline' --out "$C/d1.json"
+json_is "$C/d1.json" 'j["baseline"]["found"], j["baseline"]["fetched"], j["rules"][0]["baseline"] == json.load(open("'"$T"'/metrics.json"))["metrics"]["accuracy"]' "(True, True, True)" "... and the note read (the evaluation's accuracy)"
+check "... refs/notes/mlci is now here" git rev-parse -q --verify refs/notes/mlci
+expect_exit 0 "git://, shallow: a commit behind the boundary is read" "$G" --metrics "$C/cur.json" \
+	--baseline git:old:models/m/metrics.json --rule 'accuracy >= baseline' --out "$C/d2.json"
+json_is "$C/d2.json" 'j["baseline"]["commit"], j["rules"][0]["baseline"]' "('$c1', 0.85)" "... at its commit"
+check "... no temporary repository left behind" sh -c "! ls \"${TMPDIR:-/tmp}\" | grep -q '^mlci-fetch-'"
+cd "$T" && git clone -q --depth 1 --no-tags "git://127.0.0.1:$port/remote.git" gd2 2>/dev/null
+cd gd2 || exit 1
+before_notes=$(git --git-dir="$T/remote.git" notes --ref=mlci list | wc -l)
+expect_exit 0 "git://, shallow: --record fetches the notes recorded before" "$G" --record --metrics "$T/m2.json"
+check "... and keeps them beside the new one" test "$(git notes --ref=mlci list | wc -l)" -ge "$before_notes"
+kill "$daemon" 2>/dev/null
+wait "$daemon" 2>/dev/null
+trap - EXIT
