@@ -45,11 +45,14 @@
  * not retried. The libgit2 this builds against (1.5) has no fetch depth,
  * so a fetch brings the ref's history minus what the clone has: for the
  * notes ref, its own small history; for a branch, the commits since the
- * clone's. When the shallow clone's negotiation leaves the commit out
- * (the remote takes the clone to hold every ancestor of its commits), it
- * is fetched into a temporary bare repository under TMPDIR instead
- * (nothing to negotiate from: the ref's whole history), read there and
- * removed.
+ * clone's. It cannot negotiate from a shallow clone over a smart
+ * protocol (git://, https: its walk hits the missing parents), and the
+ * remote may leave out a commit behind the boundary (taking the clone to
+ * hold every ancestor of its commits). Then the ref goes to a temporary
+ * bare repository under TMPDIR instead (nothing to negotiate from: the
+ * ref's whole history) and is removed afterwards: a commit is read there;
+ * the notes ref is taken from there into the repository (local
+ * transport), so that --record adds to the notes recorded before.
  *
  * Outcomes when there is nothing to read: REF's tree has no PATH, the
  * commit has no note, or no refs/notes/mlci exists even on the remote:
