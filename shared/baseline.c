@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <ftw.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -681,7 +682,6 @@ int baseline_git_load(const char *spec, const struct baseline_git_opts *o,
 {
 	struct reader rd;
 	git_commit *c = NULL;
-	git_repository *owner;
 	char *text = NULL, *ppath = NULL;
 	size_t n = 0;
 	int rc = -1, r;
@@ -696,7 +696,6 @@ int baseline_git_load(const char *spec, const struct baseline_git_opts *o,
 	git_libgit2_init();
 	if (open_repo(&rd.repo, err) < 0 || resolve_commit(&rd, b->ref, &c, err) < 0)
 		goto out;
-	owner = git_commit_owner(c);
 	git_oid_tostr(b->commit, sizeof(b->commit), git_commit_id(c));
 	if (b->path) {
 		if (buf_printf(&w, "git:%s:%s", b->ref, b->path) < 0)
@@ -756,7 +755,6 @@ int baseline_git_load(const char *spec, const struct baseline_git_opts *o,
 			rc = 0;
 			goto out;
 		}
-		(void)owner;
 		r = read_note(rd.repo, git_commit_id(c), &text, &n, err);
 		if (r < 0)
 			goto out;
@@ -979,61 +977,58 @@ int baseline_note_decode(const char *text, size_t n, const char *where,
 		const char *sha = json_string_value(json_object_get(pj, "sha256"));
 		const char *pp = json_string_value(json_object_get(pj, "path"));
 		json_t *bj = json_object_get(pj, "bytes");
-		size_t len = data ? strlen(data) : 0;
-		unsigned char *gz;
+		size_t len = data ? strlen(data) : 0, want = 0;
+		unsigned char *gz = NULL;
 		char got[SHA256_HEX_LEN + 1];
 		int ngz;
 
 		if (!enc || strcmp(enc, "gzip+base64") || !data || !sha || !pp ||
 		    !json_is_integer(bj) || json_integer_value(bj) < 0 ||
-		    (size_t)json_integer_value(bj) > BASELINE_MAX_PREDICTIONS || len % 4) {
-			json_decref(note);
-			json_decref(*metrics);
-			*metrics = NULL;
-			return err_set(err, MLCI_EXIT_DATAERR, where,
-				       "the note's predictions are malformed (expected {path, sha256, bytes, encoding \"gzip+base64\", data})");
+		    (size_t)json_integer_value(bj) > BASELINE_MAX_PREDICTIONS || len % 4 ||
+		    len > (size_t)INT_MAX) {
+			err_set(err, MLCI_EXIT_DATAERR, where,
+				"the note's predictions are malformed (expected {path, sha256, bytes, encoding \"gzip+base64\", data})");
+			goto fail;
 		}
+		want = (size_t)json_integer_value(bj);
 		gz = malloc(len / 4 * 3 + 1);
 		if (!gz) {
-			json_decref(note);
-			json_decref(*metrics);
-			*metrics = NULL;
-			return err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
+			err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
+			goto fail;
 		}
 		ngz = EVP_DecodeBlock(gz, (const unsigned char *)data, (int)len);
-		if (ngz < 0 || gunzip_buf(gz, (size_t)ngz, (size_t)json_integer_value(bj), pred) < 0) {
-			free(gz);
-			json_decref(note);
-			json_decref(*metrics);
-			*metrics = NULL;
-			return err_set(err, MLCI_EXIT_DATAERR, where,
-				       "the note's predictions do not decode (gzip+base64 of %lld bytes)",
-				       (long long)json_integer_value(bj));
-		}
+		rc = ngz < 0 ? -1 : gunzip_buf(gz, (size_t)ngz, want, pred);
 		free(gz);
-		*npred = (size_t)json_integer_value(bj);
+		if (rc < 0) {
+			err_set(err, MLCI_EXIT_DATAERR, where,
+				"the note's predictions do not decode (gzip+base64 of %zu bytes)", want);
+			goto fail;
+		}
+		*npred = want;
 		sha256_buf(*pred, *npred, got);
 		if (strcmp(got, sha)) {
-			free(*pred);
-			*pred = NULL;
-			json_decref(note);
-			json_decref(*metrics);
-			*metrics = NULL;
-			return err_set(err, MLCI_EXIT_DATAERR, where,
-				       "the note's predictions do not match their sha256");
+			err_set(err, MLCI_EXIT_DATAERR, where,
+				"the note's predictions do not match their sha256");
+			goto fail;
 		}
 		*pred_path = strdup(pp);
 		if (!*pred_path) {
-			free(*pred);
-			*pred = NULL;
-			json_decref(note);
-			json_decref(*metrics);
-			*metrics = NULL;
-			return err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
+			err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
+			goto fail;
 		}
 	}
 	json_decref(note);
 	return 0;
+fail:
+	if (pred) {
+		free(*pred);
+		*pred = NULL;
+		*npred = 0;
+	}
+	json_decref(note);
+	json_decref(*metrics);
+	*metrics = NULL;
+	return -1;
 }
 
 /* ---- recording ---- */
