@@ -1177,6 +1177,25 @@ const char *baseline_band_position(const struct baseline_band *b, double value)
 	return "within";
 }
 
+/* REF's whole history into a temporary repository (rd->tmp). */
+static int deepen(struct reader *rd, const char *ref, struct mlci_err *err)
+{
+	struct remote_ctx rc;
+	char src[600], dst[600], url[2048];
+
+	if (remote_open(&rc, rd->repo, rd->remote, err) < 0)
+		return -1;
+	if (remote_names(&rc, ref, src, dst, sizeof(src)) < 0) {
+		remote_close(&rc);
+		return err_set(err, MLCI_EXIT_NOINPUT, NULL, "no %s on the remote", ref);
+	}
+	snprintf(url, sizeof(url), "%s", rc.url);
+	remote_close(&rc);
+	if (tmp_repo(rd->tmpdir, sizeof(rd->tmpdir), &rd->tmp, err) < 0)
+		return -1;
+	return fetch_into(rd->tmp, url, src, "refs/mlci/baseline", rd->remote, err);
+}
+
 int baseline_history_load(const char *ref, size_t want,
 			  const struct baseline_git_opts *o,
 			  struct baseline_history *h, struct mlci_err *err)
@@ -1230,8 +1249,17 @@ int baseline_history_load(const char *ref, size_t want,
 		if (git_commit_parentcount(c) == 0)
 			break;
 		if (git_commit_parent(&parent, c, 0) != 0) {
-			h->truncated = 1;	/* a shallow clone's boundary */
-			break;
+			/* a shallow clone's boundary: the rest of the history
+			 * from the remote, once, else the walk ends here */
+			const git_oid *pid = git_commit_parent_id(c, 0);
+
+			if (rd.tmp || !pid || deepen(&rd, ref, err) < 0 ||
+			    commit_of(rd.tmp, pid, &parent) != 0) {
+				err_clear(err);
+				h->truncated = 1;
+				break;
+			}
+			rd.fetched = 1;
 		}
 		git_commit_free(c);
 		c = parent;

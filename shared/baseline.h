@@ -208,14 +208,18 @@ struct baseline_history {
 	char *ref;
 	char commit[41];	/* where the walk started */
 	size_t walked;		/* commits looked at */
-	int truncated;		/* the history ended (a shallow clone's boundary) */
+	int truncated;		/* the walk stopped at a shallow clone's boundary:
+				 * the rest could not be fetched */
 	json_t *notes;		/* [{commit, metrics}] newest first */
 };
 
 /*
  * The metrics of the last `want` notes along the first-parent history
  * of ref (its own commit included), fetching refs/notes/mlci when it is
- * missing. No notes: an empty list, not an error. Errors as
+ * missing. At a shallow clone's boundary, ref's whole history is fetched
+ * into a temporary repository (as above) and the walk goes on there;
+ * if that fails, it ends (truncated). At most BASELINE_HISTORY_WALK
+ * commits. No notes: an empty list, not an error. Errors as
  * baseline_git_load.
  */
 int baseline_history_load(const char *ref, size_t want,

@@ -33,7 +33,7 @@
  *              from "tree"|"refs/notes/mlci", path?, found, fetched,
  *              reason? (when nothing was recorded there)}
  *   history    with --history N: {ref, commit, requested, notes (found),
- *              walked (commits), truncated (a shallow boundary), commits
+ *              walked (commits), truncated (stopped at a shallow boundary), commits
  *              [the annotated ones, newest first], definition, bands
  *              {METRIC: {low, high, mean, sd, n, value, position
  *              "below"|"within"|"above"} or {n, value, position null}

@@ -241,9 +241,18 @@ expect_exit 66 "no such remote: 66" "$G" --metrics "$C/cur.json" \
 cd "$T" || exit 1
 git clone -q --depth 1 --no-tags "file://$T/remote.git" shallow3 2>/dev/null
 cd shallow3 && git fetch -q --depth 1 origin refs/notes/mlci:refs/notes/mlci
-expect_exit 3 "--history in a shallow clone stops at its boundary" "$G" --metrics "$C/cur.json" \
+# --history past the shallow boundary: the rest of the ref's history comes
+# from the remote; the notes read are those git lists along it
+"$G" --metrics "$C/cur.json" --baseline git:origin/main --history 5 \
+	--rule 'accuracy >= 0' --out "$C/sh0.json" >/dev/null 2>&1
+fp=$(git --git-dir="$T/remote.git" log --first-parent --format=%H main)
+annotated=$(for c in $fp; do git --git-dir="$T/remote.git" notes --ref=mlci list "$c" >/dev/null 2>&1 && echo "$c"; done | head -5 | tr '\n' ' ')
+json_is "$C/sh0.json" '" ".join(j["history"]["commits"]) + " ", j["history"]["truncated"]' "('$annotated', False)" "--history in a shallow clone reads past its boundary: the notes along the remote's first parents"
+git remote set-url origin "file://$T/no-such-repo.git"
+expect_exit 3 "... and stops there when the remote cannot give the rest" "$G" --metrics "$C/cur.json" \
 	--baseline git:origin/main --history 5 --rule 'accuracy >= band.low' --out "$C/sh.json"
 json_is "$C/sh.json" 'j["history"]["walked"], j["history"]["truncated"], j["rules"][0]["status"]' "(1, True, 'inconclusive')" "... saying it was truncated"
+git remote set-url origin "file://$T/remote.git"
 # a branch whose commit is an ancestor of the clone's (the remote may take
 # the clone to have it: then it comes through a temporary repository)
 expect_exit 0 "a commit behind the shallow boundary is fetched and read" "$G" --metrics "$C/cur.json" \
