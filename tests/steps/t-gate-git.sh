@@ -363,6 +363,11 @@ expect_exit 1 "git://, shallow: the notes ref is fetched" "$G" --metrics "$C/cur
 	--baseline git:origin/main --rule 'accuracy >= baseline' --out "$C/d1.json"
 json_is "$C/d1.json" 'j["baseline"]["found"], j["baseline"]["fetched"], j["rules"][0]["baseline"] == json.load(open("'"$T"'/metrics.json"))["metrics"]["accuracy"]' "(True, True, True)" "... and the note read (the evaluation's accuracy)"
 check "... refs/notes/mlci is now here" git rev-parse -q --verify refs/notes/mlci
+"$G" --metrics "$C/cur.json" --baseline git:origin/main --history 5 \
+	--rule 'accuracy >= 0' --out "$C/dh.json" >/dev/null 2>&1
+fp=$(git --git-dir="$T/remote.git" log --first-parent --format=%H main)
+annotated=$(for c in $fp; do git --git-dir="$T/remote.git" notes --ref=mlci list "$c" >/dev/null 2>&1 && echo "$c"; done | head -5 | tr '\n' ' ')
+json_is "$C/dh.json" '" ".join(j["history"]["commits"]) + " ", j["history"]["truncated"]' "('$annotated', False)" "git://, shallow: --history reads past the boundary"
 expect_exit 0 "git://, shallow: a commit behind the boundary is read" "$G" --metrics "$C/cur.json" \
 	--baseline git:old:models/m/metrics.json --rule 'accuracy >= baseline' --out "$C/d2.json"
 json_is "$C/d2.json" 'j["baseline"]["commit"], j["rules"][0]["baseline"]' "('$c1', 0.85)" "... at its commit"
