@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "artifact.h"
+#include "baseline.h"
 #include "io.h"
 #include "paired.h"
 #include "rules.h"
@@ -21,7 +22,95 @@ struct metrics_in {
 	json_t *art;
 	json_t *metrics;	/* borrowed from art */
 	char sha[SHA256_HEX_LEN + 1];
+	/* a git baseline (baseline.h) */
+	int git;
+	int missing;		/* given, but nothing recorded there */
+	char reason[256];	/* why, when missing */
+	char *owned_path;	/* path, when owned */
+	char *pred_file;	/* its predictions, in a temporary file */
+	char *pred_name;	/* and how to name them */
+	json_t *info;		/* gate.json's "baseline" object */
 };
+
+static void metrics_in_free(struct metrics_in *m)
+{
+	json_decref(m->art);
+	json_decref(m->info);
+	if (m->pred_file)
+		unlink(m->pred_file);
+	free(m->pred_file);
+	free(m->pred_name);
+	free(m->owned_path);
+	memset(m, 0, sizeof(*m));
+}
+
+/* The baseline of a git spec into m: metrics, and its predictions in a
+ * temporary file when paired rules need them. */
+static int git_baseline_load(const struct gate_opts *o, int want_pred,
+			     struct metrics_in *m, struct mlci_err *err)
+{
+	struct baseline_git b;
+	struct baseline_git_opts go = { o->baseline_remote, want_pred };
+
+	memset(m, 0, sizeof(*m));
+	m->git = 1;
+	if (baseline_git_load(o->baseline, &go, &b, err) < 0)
+		return -1;
+	m->info = json_pack("{s:s, s:s, s:s, s:s, s:b, s:b}", "source", "git",
+			    "spec", o->baseline, "ref", b.ref, "commit", b.commit,
+			    "found", b.found, "fetched", b.fetched);
+	if (!m->info)
+		goto oom;
+	json_object_set_new(m->info, "from", json_string(b.path ? "tree" : BASELINE_NOTES_REF));
+	if (b.path)
+		json_object_set_new(m->info, "path", json_string(b.path));
+	m->owned_path = strdup(b.where ? b.where : o->baseline);
+	if (!m->owned_path)
+		goto oom;
+	m->path = m->owned_path;
+	if (!b.found) {
+		m->missing = 1;
+		snprintf(m->reason, sizeof(m->reason), "%s", b.reason);
+		json_object_set_new(m->info, "reason", json_string(b.reason));
+		baseline_git_free(&b);
+		return 0;
+	}
+	m->art = json_incref(b.metrics);
+	m->metrics = json_object_get(m->art, "metrics");
+	memcpy(m->sha, b.sha, sizeof(m->sha));
+	if (b.pred) {
+		const char *td = getenv("TMPDIR");
+		struct buf t;
+		int fd;
+
+		buf_init(&t);
+		if (buf_printf(&t, "%s/mlci-baseline-XXXXXX", td && *td ? td : P_tmpdir) < 0)
+			goto oom;
+		m->pred_file = buf_detach(&t, NULL);
+		m->pred_name = strdup(b.pred_where ? b.pred_where : "baseline predictions");
+		if (!m->pred_file || !m->pred_name)
+			goto oom;
+		fd = mkstemp(m->pred_file);
+		if (fd < 0) {
+			free(m->pred_file);
+			m->pred_file = NULL;
+			baseline_git_free(&b);
+			return err_set(err, MLCI_EXIT_CANTCREAT, NULL,
+				       "cannot create a temporary file for the baseline's predictions");
+		}
+		if (write(fd, b.pred, b.npred) != (ssize_t)b.npred) {
+			close(fd);
+			baseline_git_free(&b);
+			return err_set(err, MLCI_EXIT_IOERR, m->pred_file, "cannot write");
+		}
+		close(fd);
+	}
+	baseline_git_free(&b);
+	return 0;
+oom:
+	baseline_git_free(&b);
+	return err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
+}
 
 static int metrics_load(struct metrics_in *m, const char *path,
 			struct mlci_err *err)
@@ -209,6 +298,13 @@ static int find_predictions(const struct metrics_in *m, const char *opt,
 
 	if (opt) {
 		*out = strdup(opt);
+	} else if (m->git && m->pred_file) {
+		*out = strdup(m->pred_file);
+	} else if (m->git) {
+		rule_where(r, where, sizeof(where));
+		return err_set(err, MLCI_EXIT_NOINPUT, m->path,
+			       "rule '%s' (%s) is paired, and this baseline has no predictions recorded beside its metrics (give --baseline-predictions FILE)",
+			       r->text, where);
 	} else if (rec) {
 		const char *slash = strrchr(m->path, '/'), *base = strrchr(rec, '/');
 		struct buf b;
@@ -269,6 +365,11 @@ static int pairs_load(struct pairs *P, const struct gate_opts *o,
 	    scored_read_predictions(&P->cf, P->cpath, classifier, err) < 0 ||
 	    scored_read_predictions(&P->bf, P->bpath, classifier, err) < 0)
 		return -1;
+	if (base->git && base->pred_file && !o->baseline_predictions) {
+		free(P->bpath);
+		if (!(P->bpath = strdup(base->pred_name)))
+			return err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
+	}
 	c = &P->cf.s;
 	b = &P->bf.s;
 	n = c->n;
@@ -488,6 +589,71 @@ static int paired_verdicts(const struct gate_opts *o, struct report *rep,
 
 /* ---- evaluation ---- */
 
+static const struct report_metric *find_metric(const struct report *rep, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < rep->nmetrics; i++)
+		if (!strcmp(rep->metrics[i].name, name))
+			return &rep->metrics[i];
+	return NULL;
+}
+
+/*
+ * The outcomes a rule over `baseline` or `band` has without a number to
+ * compare with, into rr (status and reason; rr->reason stays NULL when
+ * the rule can be judged):
+ *   no baseline recorded             inconclusive, the baseline's reason
+ *   metric in the candidate only     inconclusive: a new metric
+ *   metric in the baseline only      fail: the candidate lost it
+ *   (in neither: metric_value's unknown-metric error, 65)
+ *   band of fewer than 2 values      inconclusive: no noise band
+ */
+static int judge_reason(const struct report *rep, const struct rule *r,
+			const struct metrics_in *cur, const struct metrics_in *base,
+			struct report_rule *rr, struct mlci_err *err)
+{
+	json_t *cv = json_object_get(cur->metrics, r->metric);
+	json_t *bv = base->metrics ? json_object_get(base->metrics, r->metric) : NULL;
+	char msg[600];
+
+	msg[0] = '\0';
+	rr->value = json_is_number(cv) ? json_number_value(cv) : NAN;
+	if (r->uses_baseline && base->missing) {
+		if (!json_is_number(cv))
+			return 0;	/* unknown or undefined metric: the 65 error */
+		snprintf(msg, sizeof(msg), "%s", base->reason);
+		rr->status = REPORT_INCONCLUSIVE;
+	} else if (r->uses_baseline && json_is_number(cv) && !bv) {
+		snprintf(msg, sizeof(msg),
+			 "no baseline: '%.100s' is a new metric (not in %.300s)", r->metric,
+			 base->path);
+		rr->status = REPORT_INCONCLUSIVE;
+	} else if (r->uses_baseline && !cv && json_is_number(bv)) {
+		snprintf(msg, sizeof(msg),
+			 "metric '%.100s' is in the baseline (%.12g) but missing from the candidate's %.300s",
+			 r->metric, json_number_value(bv), cur->path);
+		rr->status = REPORT_FAIL;
+		rr->baseline = json_number_value(bv);
+		rr->has_baseline = 1;
+	} else if (r->uses_band && json_is_number(cv)) {
+		const struct report_metric *m = find_metric(rep, r->metric);
+
+		if (m && m->band_n >= 2)
+			return 0;
+		snprintf(msg, sizeof(msg),
+			 "no noise band for '%.100s': %zu recorded value%s in the last %zu notes along %.200s (at least 2 needed)",
+			 r->metric, m ? m->band_n : 0, m && m->band_n == 1 ? "" : "s",
+			 rep->history_notes, rep->history_ref ? rep->history_ref : "?");
+		rr->status = REPORT_INCONCLUSIVE;
+	}
+	if (!msg[0])
+		return 0;
+	rr->pass = rr->status == REPORT_PASS;
+	rr->reason = strdup(msg);
+	return rr->reason ? 0 : err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
+}
+
 static int evaluate(const struct gate_opts *o, const struct ruleset *rs,
 		    const struct metrics_in *cur, const struct metrics_in *base,
 		    struct pairs *P, struct report *rep, struct mlci_err *err)
@@ -504,15 +670,45 @@ static int evaluate(const struct gate_opts *o, const struct ruleset *rs,
 
 		rep->nrules = i + 1;
 		rr->op = rule_op_str(r->op);
-		if (metric_value(cur, r, &rr->value, err) < 0)
+		if (r->uses_baseline || r->uses_band) {
+			if (judge_reason(rep, r, cur, base, rr, err) < 0)
+				return -1;
+		}
+		if (!rr->reason && metric_value(cur, r, &rr->value, err) < 0)
 			return -1;
-		if (r->uses_baseline) {
+		if (!rr->reason && r->uses_baseline) {
 			if (metric_value(base, r, &rr->baseline, err) < 0)
 				return -1;
 			rr->has_baseline = 1;
 		}
-		if (rule_threshold(r, rr->baseline, &rr->threshold, err) < 0)
-			return -1;
+		if (rr->reason) {
+			rr->threshold = rr->delta = NAN;
+			if (r->code == MLCI_EXIT_USAGE)
+				snprintf(where, sizeof(where), "--rule");
+			else
+				rule_where(r, where, sizeof(where));
+			rr->rule = strdup(r->text);
+			rr->metric = strdup(r->metric);
+			rr->source = strdup(where);
+			if (!rr->rule || !rr->metric || !rr->source)
+				return err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
+			continue;
+		}
+		{
+			double band[RULE_BAND_PARTS] = { 0 };
+			const struct report_metric *m = find_metric(rep, r->metric);
+
+			if (r->uses_band && m) {
+				band[RULE_BAND_LOW] = m->band_low;
+				band[RULE_BAND_HIGH] = m->band_high;
+				band[RULE_BAND_MEAN] = m->band_mean;
+				band[RULE_BAND_SD] = m->band_sd;
+				band[RULE_BAND_N] = (double)m->band_n;
+			}
+			if (rule_threshold_band(r, rr->baseline, r->uses_band ? band : NULL,
+						&rr->threshold, err) < 0)
+				return -1;
+		}
 		rr->pass = rule_compare(r->op, rr->value, rr->threshold);
 		rr->status = rr->pass ? REPORT_PASS : REPORT_FAIL;
 
@@ -569,6 +765,11 @@ static json_t *paired_json(const struct report_rule *rr, double alpha)
 	return j;
 }
 
+static json_t *num_or_null(double v)
+{
+	return isfinite(v) ? json_real(v) : json_null();
+}
+
 static json_t *gate_json(const struct gate_opts *o, const struct report *rep,
 			 const struct metrics_in *cur,
 			 const struct metrics_in *base, const struct pairs *P,
@@ -599,12 +800,14 @@ static json_t *gate_json(const struct gate_opts *o, const struct report *rep,
 	}
 	for (i = 0; i < rep->nrules; i++) {
 		const struct report_rule *rr = &rep->rules[i];
-		json_t *j = json_pack("{s:s, s:s, s:s, s:f, s:f, s:f, s:s}",
+		json_t *j = json_pack("{s:s, s:s, s:s, s:o, s:o, s:o, s:s}",
 				      "rule", rr->rule, "metric", rr->metric,
-				      "op", rr->op, "threshold", rr->threshold,
-				      "value", rr->value, "delta", rr->delta,
+				      "op", rr->op, "threshold", num_or_null(rr->threshold),
+				      "value", num_or_null(rr->value), "delta", num_or_null(rr->delta),
 				      "status", report_status_str(rr->status));
 
+		if (j && rr->reason)
+			json_object_set_new(j, "reason", json_string(rr->reason));
 		if (j && rr->has_baseline)
 			json_object_set_new(j, "baseline", json_real(rr->baseline));
 		if (j && rr->paired && json_object_set_new(j, "paired", paired_json(rr, o->alpha)) < 0) {
@@ -637,6 +840,96 @@ static json_t *gate_json(const struct gate_opts *o, const struct report *rep,
 	json_object_set_new(art, "counts", counts);
 	json_object_set_new(art, "tolerance", tol);
 	return art;
+}
+
+/* ---- noise bands ---- */
+
+/* The notes along the history ref, each metric's band into rep->metrics,
+ * and gate.json's "history" object into *out. */
+static int load_bands(const struct gate_opts *o, struct report *rep, json_t **out,
+		      struct mlci_err *err)
+{
+	struct baseline_history h;
+	struct baseline_git_opts go = { o->baseline_remote, 0 };
+	char *ref = NULL, *path = NULL;
+	json_t *bands, *commits;
+	double *v = NULL;
+	size_t i, k, nn;
+
+	if (o->history_ref) {
+		ref = strdup(o->history_ref);
+		if (!ref)
+			return err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
+	} else if (baseline_spec_parse(o->baseline, &ref, &path, err) < 0) {
+		return -1;
+	}
+	free(path);
+	if (baseline_history_load(ref, (size_t)o->history, &go, &h, err) < 0) {
+		free(ref);
+		return -1;
+	}
+	free(ref);
+	nn = json_array_size(h.notes);
+	rep->history_ref = strdup(h.ref);
+	rep->history_notes = nn;
+	v = malloc((nn + 1) * sizeof(*v));
+	bands = json_object();
+	commits = json_array();
+	*out = json_pack("{s:s, s:s, s:I, s:I, s:I, s:b, s:s}", "ref", h.ref,
+			 "commit", h.commit, "requested", (json_int_t)o->history,
+			 "notes", (json_int_t)nn, "walked", (json_int_t)h.walked,
+			 "truncated", h.truncated,
+			 "definition", "low and high are the smallest and largest of the n recorded values, mean their mean, sd their sample standard deviation; undefined below 2 values");
+	if (!rep->history_ref || !v || !bands || !commits || !*out) {
+		free(v);
+		json_decref(bands);
+		json_decref(commits);
+		baseline_history_free(&h);
+		return err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
+	}
+	for (k = 0; k < nn; k++)
+		json_array_append(commits, json_object_get(json_array_get(h.notes, k), "commit"));
+	for (i = 0; i < rep->nmetrics; i++) {
+		struct report_metric *m = &rep->metrics[i];
+		struct baseline_band b;
+		size_t n = 0;
+		json_t *bj;
+
+		for (k = 0; k < nn; k++) {
+			json_t *a = json_object_get(json_array_get(h.notes, k), "metrics");
+			json_t *x = json_object_get(json_object_get(a, "metrics"), m->name);
+
+			if (json_is_number(x))
+				v[n++] = json_number_value(x);
+		}
+		m->band_n = n;
+		if (baseline_band(v, n, &b) == 0) {
+			m->band_low = b.low;
+			m->band_high = b.high;
+			m->band_mean = b.mean;
+			m->band_sd = b.sd;
+			m->band_pos = baseline_band_position(&b, m->value);
+			bj = json_pack("{s:f, s:f, s:f, s:f, s:I, s:f, s:s}", "low", b.low,
+				       "high", b.high, "mean", b.mean, "sd", b.sd,
+				       "n", (json_int_t)n, "value", m->value,
+				       "position", m->band_pos);
+		} else {
+			bj = json_pack("{s:I, s:f, s:n}", "n", (json_int_t)n, "value", m->value,
+				       "position");
+		}
+		if (!bj || json_object_set_new(bands, m->name, bj) < 0) {
+			free(v);
+			json_decref(bands);
+			json_decref(commits);
+			baseline_history_free(&h);
+			return err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
+		}
+	}
+	json_object_set_new(*out, "bands", bands);
+	json_object_set_new(*out, "commits", commits);
+	free(v);
+	baseline_history_free(&h);
+	return 0;
 }
 
 /* ---- outputs ---- */
@@ -755,7 +1048,7 @@ int gate_run(const struct gate_opts *o, struct gate_result *res,
 	};
 	const size_t nout = sizeof(out) / sizeof(out[0]);
 	struct report *rep = &res->rep;
-	json_t *art = NULL;
+	json_t *art = NULL, *history = NULL;
 	char when[32];
 	size_t i;
 	int rc = -1;
@@ -821,29 +1114,70 @@ int gate_run(const struct gate_opts *o, struct gate_result *res,
 				   rs.v[i].text);
 			goto done;
 		}
+	for (i = 0; i < rs.n; i++)
+		if (rs.v[i].uses_band && o->history <= 0) {
+			err_set_at(err, MLCI_EXIT_USAGE, rs.v[i].file, rs.v[i].line, 0,
+				   "rule '%s' uses the noise band: --history N is required",
+				   rs.v[i].text);
+			goto done;
+		}
+	if (o->history < 0 || o->history > BASELINE_HISTORY_MAX) {
+		err_set(err, MLCI_EXIT_USAGE, NULL, "--history is 1 to %d notes", BASELINE_HISTORY_MAX);
+		goto done;
+	}
+	if (o->history && !o->history_ref && !baseline_is_git(o->baseline)) {
+		err_set(err, MLCI_EXIT_USAGE, NULL,
+			"--history N reads the notes along a git ref: give --history-ref REF or a --baseline git:REF");
+		goto done;
+	}
 	if (metrics_load(&cur, o->metrics, err) < 0)
 		goto done;
 	if (o->baseline && !strcmp(o->baseline, GATE_BASELINE_GITLAB)) {
 		if (fetch_gitlab(o, &rs, &fetched, err) < 0)
 			goto done;
-		oo.baseline = fetched.metrics;
-		if (check_paths(o, out, nout, err) < 0)
-			goto done;
+		if (fetched.not_found) {	/* as a git ref with nothing recorded */
+			base.missing = 1;
+			snprintf(base.reason, sizeof(base.reason), "%.200s", fetched.reason);
+			base.info = json_pack("{s:s, s:s, s:b, s:s}", "source", "gitlab",
+					      "spec", o->baseline, "found", 0,
+					      "reason", fetched.reason);
+		} else {
+			oo.baseline = fetched.metrics;	/* the file downloaded */
+			if (check_paths(o, out, nout, err) < 0)
+				goto done;
+		}
 	}
-	if (o->baseline && metrics_load(&base, o->baseline, err) < 0)
-		goto done;
+	if (base.missing) {
+		;	/* rules over the baseline are inconclusive */
+	} else if (baseline_is_git(o->baseline)) {
+		int want_pred = 0;
+
+		for (i = 0; i < rs.n; i++)
+			want_pred |= rs.v[i].paired;
+		if (git_baseline_load(o, want_pred && !o->baseline_predictions, &base, err) < 0)
+			goto done;
+	} else if (o->baseline) {
+		if (metrics_load(&base, o->baseline, err) < 0)
+			goto done;
+		base.info = json_pack("{s:s, s:s, s:b}", "source",
+				      fetched.metrics ? "gitlab" : "file", "path",
+				      o->baseline, "found", 1);
+	}
 
 	rep->tool = o->producer;
 	rep->metrics_path = strdup(o->metrics);
 	rep->metrics_sha = strdup(cur.sha);
-	rep->baseline_path = o->baseline ? strdup(o->baseline) : NULL;
+	rep->baseline_path = o->baseline ? strdup(base.path ? base.path : o->baseline) : NULL;
 	if (!rep->metrics_path || !rep->metrics_sha ||
 	    (o->baseline && !rep->baseline_path)) {
 		err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
 		goto done;
 	}
-	if (collect_metrics(rep, &cur, &base, err) < 0 ||
-	    evaluate(o, &rs, &cur, &base, &P, rep, err) < 0)
+	if (collect_metrics(rep, &cur, &base, err) < 0)
+		goto done;
+	if (o->history && load_bands(o, rep, &history, err) < 0)
+		goto done;
+	if (evaluate(o, &rs, &cur, &base, &P, rep, err) < 0)
 		goto done;
 	if (artifact_time(when, NULL, err) < 0)
 		goto done;
@@ -855,6 +1189,10 @@ int gate_run(const struct gate_opts *o, struct gate_result *res,
 	art = gate_json(o, rep, &cur, &base, &P, err);
 	if (!art)
 		goto done;
+	if (base.info)
+		json_object_set(art, "baseline", base.info);
+	if (history)
+		json_object_set(art, "history", history);
 	res->json = artifact_dumps(art);
 	if (!res->json || buf_addstr(&out[0].data, res->json) < 0 ||
 	    (out[1].path && report_junit(&out[1].data, rep) < 0) ||
@@ -870,7 +1208,8 @@ done:
 		buf_release(&out[i].data);
 	json_decref(art);
 	json_decref(cur.art);
-	json_decref(base.art);
+	metrics_in_free(&base);
+	json_decref(history);
 	pairs_free(&P);
 	ruleset_free(&rs);
 	if (rc < 0)
@@ -917,6 +1256,10 @@ int gate_summary(const struct gate_result *res, struct buf *b)
 			break;
 		}
 		snprintf(v, sizeof(v), "%.12g", rr->value);
+		if (rr->reason) {
+			rc = buf_printf(b, "%s %s (%s)", shown > 1 ? ";" : "", rr->name, rr->reason);
+			continue;
+		}
 		rc = buf_printf(b, "%s %s (%s = %s", shown > 1 ? ";" : "",
 				rr->name, rr->metric, v);
 		if (!rc && rr->paired && !rr->pt.note)

@@ -28,6 +28,26 @@
  *   counts     {rules, passed, failed, inconclusive}
  *   paired     {alpha, correction "holm", bootstrap, seed, inconclusive_as}
  *   tolerance  {relative, absolute} (see rules.h)
+ *   baseline   with --baseline: {source "file", path, found true}, or for a
+ *              git spec (baseline.h) {source "git", spec, ref, commit,
+ *              from "tree"|"refs/notes/mlci", path?, found, fetched,
+ *              reason? (when nothing was recorded there)}
+ *   history    with --history N: {ref, commit, requested, notes (found),
+ *              walked (commits), truncated (stopped at a shallow boundary), commits
+ *              [the annotated ones, newest first], definition, bands
+ *              {METRIC: {low, high, mean, sd, n, value, position
+ *              "below"|"within"|"above"} or {n, value, position null}
+ *              below 2 values}} (band definition: baseline.h)
+ *
+ * A rule can have a reason (rules[].reason) instead of a comparison, and
+ * then null where a number is unknown:
+ *   no baseline recorded (a git spec that found nothing)  inconclusive
+ *   its metric absent from the baseline (a new metric)    inconclusive
+ *   its metric in the baseline, absent from the candidate fail
+ *   a band rule whose metric has fewer than 2 values      inconclusive
+ * A metric in neither file stays the unknown-metric error (65). A git
+ * baseline's predictions (paired rules) come from its tree or note; the
+ * gate writes them to a temporary file under TMPDIR while it reads them.
  *
  * Holm's correction: the m paired rules' p-values, sorted ascending, are
  * adjusted to p_(i) = max over j <= i of min(1, (m - j + 1) p_(j)), which
@@ -89,6 +109,10 @@ struct gate_opts {
 	/* baseline "gitlab": where from, and where to save it (dir NULL:
 	 * "baseline" beside --out) */
 	const struct gitlab_baseline *gitlab;
+	/* git baselines (baseline.h) */
+	const char *baseline_remote;	/* fetch from here (NULL: origin) */
+	long history;			/* --history N: notes for the bands (0: none) */
+	const char *history_ref;	/* along this ref (NULL: the git baseline's REF) */
 };
 
 #define GATE_BASELINE_GITLAB "gitlab"
@@ -109,11 +133,13 @@ struct gate_result {
  * rules, a bad --rule, a baseline rule without --baseline, two outputs
  * on one path, a paired rule without predictions to compare, a bad
  * alpha, bootstrap, seed or --inconclusive, a GitLab baseline without
- * the CI variables it needs), 65 bad rules file or artifact, an unknown
- * or undefined metric, predictions of another evaluation set or not
+ * the CI variables it needs, a band rule without --history, --history
+ * without a git ref), 65 bad rules file or artifact, an unknown or
+ * undefined metric, predictions of another evaluation set or not
  * matching their metrics.json, 66 missing input (a GitLab baseline not
- * found or not readable with the token), 73/74 output errors, 75 the
- * GitLab server failing or unreachable after the retries.
+ * readable with the token, a git baseline's REF unknown here and on the
+ * remote, or no repository), 73/74 output errors, 75 the GitLab server
+ * or the git remote failing or unreachable after the retries.
  */
 int gate_run(const struct gate_opts *o, struct gate_result *res,
 	     struct mlci_err *err);

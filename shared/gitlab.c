@@ -618,8 +618,19 @@ int gitlab_fetch_baseline(const struct gitlab_baseline *b, int predictions,
 	buf_init(&rm.body);
 	buf_init(&rp.body);
 	buf_init(&url);
-	if (fetch_artifact(g, &a, ref, job, path, &rm, &url, err) < 0)
+	if (fetch_artifact(g, &a, ref, job, path, &rm, &url, err) < 0) {
+		if (rm.status == 404) {	/* nothing recorded there yet */
+			char msg[1100];
+
+			err_format(err, msg, sizeof(msg));
+			snprintf(out->reason, sizeof(out->reason),
+				 "no baseline: %.500s", msg);
+			out->not_found = 1;
+			memset(err, 0, sizeof(*err));
+			rc = 0;
+		}
 		goto out;
+	}
 	m = parse_json(&rm, url.data, err);
 	if (!m)
 		goto out;

@@ -88,6 +88,8 @@ struct gitlab_baseline {
 struct gitlab_fetched {
 	char *metrics;		/* DIR/metrics.json */
 	char *predictions;	/* DIR/NAME, NAME the one metrics.json records */
+	int not_found;		/* 404 for metrics.json: no baseline there */
+	char reason[600];	/* why, when not_found */
 };
 
 /*
@@ -98,9 +100,11 @@ struct gitlab_fetched {
  * mlci-gate looks for it beside a local metrics.json) into b->dir under
  * its recorded name. Each file is checked (metrics.json must be a JSON
  * object, truncated or not JSON: 65) and written atomically. Returns 0
- * with *out filled, or -1 with err set (64: no API URL, project, ref or
- * token; 66: 404, 401, 403; 75: temporary failure after the retries; 65:
- * other responses; 73/74: the files) and nothing saved.
+ * with *out filled (out->not_found, nothing saved, when the ref has no
+ * such artifact: a 404 for metrics.json), or -1 with err set (64: no API
+ * URL, project, ref or token; 66: 404 for the predictions, 401, 403; 75:
+ * temporary failure after the retries; 65: other responses; 73/74: the
+ * files) and nothing saved.
  */
 int gitlab_fetch_baseline(const struct gitlab_baseline *b, int predictions,
 			  struct gitlab_fetched *out, struct mlci_err *err);

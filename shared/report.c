@@ -1,5 +1,6 @@
 #include "report.h"
 
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,7 +13,10 @@
 
 static void fmt_human(char *out, size_t n, double v)
 {
-	snprintf(out, n, "%.6g", v == 0 ? 0.0 : v);
+	if (isnan(v))
+		snprintf(out, n, "n/a");
+	else
+		snprintf(out, n, "%.6g", v == 0 ? 0.0 : v);
 }
 
 /* A rule's value and threshold for people: 6 significant digits, more
@@ -21,6 +25,11 @@ static void fmt_pair(char *vo, char *to, size_t n, double v, double t)
 {
 	int prec;
 
+	if (isnan(v) || isnan(t)) {
+		fmt_human(vo, n, v);
+		fmt_human(to, n, t);
+		return;
+	}
 	for (prec = 6; prec <= 15; prec++) {
 		snprintf(vo, n, "%.*g", prec, v == 0 ? 0.0 : v);
 		snprintf(to, n, "%.*g", prec, t == 0 ? 0.0 : t);
@@ -34,7 +43,10 @@ static void fmt_pair(char *vo, char *to, size_t n, double v, double t)
 
 static void fmt_delta(char *out, size_t n, double v)
 {
-	snprintf(out, n, "%+.6g", v == 0 ? 0.0 : v);
+	if (isnan(v))
+		snprintf(out, n, "n/a");
+	else
+		snprintf(out, n, "%+.6g", v == 0 ? 0.0 : v);
 }
 
 /* utf8_decode, also refusing U+FFFE and U+FFFF, which XML 1.0 does not
@@ -298,6 +310,7 @@ void report_free(struct report *r)
 		free(r->rules[i].name);
 		free(r->rules[i].source);
 		free(r->rules[i].metric);
+		free(r->rules[i].reason);
 	}
 	free(r->rules);
 	for (i = 0; i < r->nmetrics; i++)
@@ -306,6 +319,7 @@ void report_free(struct report *r)
 	free(r->metrics_path);
 	free(r->metrics_sha);
 	free(r->baseline_path);
+	free(r->history_ref);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -348,6 +362,8 @@ static int rule_message(struct buf *b, const struct report_rule *rr)
 	char v[40], t[40];
 
 	fmt_pair(v, t, sizeof(v), rr->value, rr->threshold);
+	if (rr->reason)
+		return buf_printf(b, "%s: %s", report_status_str(rr->status), rr->reason);
 	if (!rr->paired)
 		return buf_printf(b, "%s is %s, expected %s %s", rr->metric, v, rr->op, t);
 	return buf_printf(b, "%s: %s; ", report_status_str(rr->status), rr->metric) ||
@@ -387,6 +403,20 @@ static int rule_explain(struct buf *b, const struct report_rule *rr)
 	return rc ? -1 : 0;
 }
 
+/* "band: accuracy = 0.83 within [0.81, 0.85], mean 0.83, sd 0.01, n 5\n" */
+static int band_line(struct buf *b, const struct report_metric *m)
+{
+	char v[40], lo[40], hi[40], mean[40], sd[40];
+
+	fmt_human(v, sizeof(v), m->value);
+	fmt_human(lo, sizeof(lo), m->band_low);
+	fmt_human(hi, sizeof(hi), m->band_high);
+	fmt_human(mean, sizeof(mean), m->band_mean);
+	fmt_human(sd, sizeof(sd), m->band_sd);
+	return buf_printf(b, "band: %s = %s %s [%s, %s], mean %s, sd %s, n %zu\n", m->name,
+			  v, m->band_pos, lo, hi, mean, sd, m->band_n);
+}
+
 int report_junit(struct buf *b, const struct report *r)
 {
 	const char *tool = r->tool ? r->tool : "mlci";
@@ -418,6 +448,11 @@ int report_junit(struct buf *b, const struct report *r)
 		rc = xml_prop(b, "mlci.metrics.sha256", r->metrics_sha);
 	if (!rc && r->baseline_path)
 		rc = xml_prop(b, "mlci.baseline", r->baseline_path);
+	if (!rc && r->history_ref) {
+		buf_reset(&tmp);
+		rc = buf_printf(&tmp, "%zu notes along %s", r->history_notes, r->history_ref) ||
+		     xml_prop(b, "mlci.history", tmp.data);
+	}
 	snprintf(num, sizeof(num), "relative %g, absolute %g", RULE_TOL_REL,
 		 RULE_TOL_ABS);
 	rc = rc || xml_prop(b, "mlci.tolerance", num);
@@ -461,6 +496,14 @@ int report_junit(struct buf *b, const struct report *r)
 				rr->name, rr->metric, num) ||
 		     (rr->paired && (buf_addstr(&tmp, "; ") || paired_evidence(&tmp, rr))) ||
 		     buf_addstr(&tmp, ")\n") || xml_escape(b, tmp.data, 0);
+	}
+	for (i = 0; !rc && r->history_ref && i < r->nmetrics; i++) {
+		const struct report_metric *m = &r->metrics[i];
+
+		if (!m->band_pos)
+			continue;
+		buf_reset(&tmp);
+		rc = band_line(&tmp, m) || xml_escape(b, tmp.data, 0);
 	}
 	rc = rc || buf_addstr(b, "</system-out>\n    <system-err></system-err>\n"
 			      "  </testsuite>\n</testsuites>\n");
@@ -551,7 +594,9 @@ int report_markdown(struct buf *b, const struct report *r)
 			snprintf(base, sizeof(base), "%s", "");
 		fmt_delta(d, sizeof(d), rr->delta);
 		buf_init(&ev);
-		if (rr->paired) {
+		if (rr->reason) {
+			rc = buf_addstr(&ev, rr->reason);
+		} else if (rr->paired) {
 			npaired++;
 			rc = paired_evidence(&ev, rr);
 		} else {
@@ -586,6 +631,31 @@ int report_markdown(struct buf *b, const struct report *r)
 		rc = buf_addstr(b, "| ") || md_cell(b, m->name, 1) ||
 		     buf_printf(b, " | %s | %s | %s | %s | %s |\n", v, iv, base, d,
 				st < 0 ? "" : status_md(st));
+	}
+	if (!rc && r->history_ref) {
+		rc = buf_printf(b, "\nNoise band over the last %zu notes along ", r->history_notes) ||
+		     md_cell(b, r->history_ref, 1) ||
+		     buf_addstr(b, " (low/high: min/max of the recorded values; sd: sample standard deviation):\n\n"
+				"| metric | value | low | mean | high | sd | n | where |\n"
+				"| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |\n");
+		for (i = 0; !rc && i < r->nmetrics; i++) {
+			const struct report_metric *m = &r->metrics[i];
+			char mean[40], sd[40];
+
+			fmt_human(v, sizeof(v), m->value);
+			if (m->band_pos) {
+				fmt_human(lo, sizeof(lo), m->band_low);
+				fmt_human(hi, sizeof(hi), m->band_high);
+				fmt_human(mean, sizeof(mean), m->band_mean);
+				fmt_human(sd, sizeof(sd), m->band_sd);
+			} else {
+				lo[0] = hi[0] = mean[0] = sd[0] = '\0';
+			}
+			rc = buf_addstr(b, "| ") || md_cell(b, m->name, 1) ||
+			     buf_printf(b, " | %s | %s | %s | %s | %s | %zu | %s |\n", v, lo, mean,
+					hi, sd, m->band_n,
+					m->band_pos ? m->band_pos : "undefined (fewer than 2 values)");
+		}
 	}
 	rc = rc || buf_printf(b, "\ndelta is value \xE2\x88\x92 baseline for rules "
 			      "over `baseline`, value \xE2\x88\x92 threshold otherwise; "
@@ -748,7 +818,8 @@ int report_dotenv(struct buf *b, const struct report *r)
 	snprintf(num, sizeof(num), "%zu", r->ninconclusive);
 	rc = rc || dotenv_add(&e, "MLCI_GATE_INCONCLUSIVE", num);
 	for (i = 0; !rc && i < r->nrules; i++)
-		rc = dotenv_metric(&e, r->rules[i].metric, r->rules[i].value);
+		if (!isnan(r->rules[i].value))	/* NaN: the candidate lacks it */
+			rc = dotenv_metric(&e, r->rules[i].metric, r->rules[i].value);
 	for (i = 0; !rc && i < r->nmetrics; i++)
 		rc = dotenv_metric(&e, r->metrics[i].name, r->metrics[i].value);
 	return rc ? -1 : 0;

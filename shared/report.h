@@ -30,6 +30,12 @@
  * Times are 0: evaluating a rule takes no measurable time, and fixed
  * values keep the file reproducible.
  *
+ * With --history, JUnit gains the property mlci.history ("N notes along
+ * REF") and a system-out line per metric with a band ("band: M = V within
+ * [LOW, HIGH], mean X, sd S, n N"); Markdown a table of the same (metric,
+ * value, low, mean, high, sd, n, where). A rule with a reason shows it as
+ * its message and evidence; unknown numbers print as "n/a".
+ *
  * OpenMetrics: gauges with HELP and TYPE, no timestamps, ending "# EOF":
  *   mlci_metric{name="M"} V          every metric in metrics.json, by name
  *   mlci_gate_rule_pass{rule="R"} 1  per rule (R its unique name), 0 or 1
@@ -100,6 +106,10 @@ struct report_rule {
 	int status;		/* enum report_status; a point rule is pass or fail */
 	int paired;		/* a paired rule: pt holds the evidence */
 	struct report_paired pt;
+	char *reason;		/* why a rule is inconclusive or failed without a
+				 * comparison (no baseline, a new or removed
+				 * metric, no noise band), or NULL; value,
+				 * threshold or delta may then be NaN (unknown) */
 };
 
 struct report_metric {
@@ -109,6 +119,10 @@ struct report_metric {
 	double baseline;
 	int has_interval;	/* metrics.json holds its bootstrap interval */
 	double low, high;
+	/* the noise band over the recorded history (--history, baseline.h) */
+	size_t band_n;		/* recorded values (band defined when >= 2) */
+	double band_low, band_high, band_mean, band_sd;
+	const char *band_pos;	/* "below", "within", "above" (static), or NULL */
 };
 
 struct report {
@@ -116,6 +130,8 @@ struct report {
 	char *metrics_path;	/* the metrics.json evaluated */
 	char *metrics_sha;	/* its sha256 (hex) or NULL */
 	char *baseline_path;	/* NULL without a baseline */
+	char *history_ref;	/* the ref of --history, or NULL */
+	size_t history_notes;	/* notes found along it */
 	char timestamp[32];	/* YYYY-MM-DDTHH:MM:SS, UTC, no zone */
 	char hostname[256];	/* "" is written as "localhost" */
 	struct report_rule *rules;

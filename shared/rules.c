@@ -311,6 +311,8 @@ static int new_node(struct parser *p, enum rule_node_kind kind, double num,
 	r->nodes[r->nnodes].b = b;
 	if (kind == RN_BASELINE)
 		r->uses_baseline = 1;
+	if (kind == RN_BAND)
+		r->uses_band = 1;
 	return (int)r->nnodes++;
 }
 
@@ -329,6 +331,28 @@ static int parse_primary(struct parser *p, int depth)
 		n = new_node(p, RN_BASELINE, 0, -1, -1);
 		return n < 0 || p_next(p) < 0 ? -1 : n;
 	}
+	if (tok_is(&p->cur, "band")) {
+		static const char *const parts[] = { "low", "high", "mean", "sd", "n" };
+		size_t i;
+
+		if (p_next(p) < 0)
+			return -1;
+		if (p->cur.kind != RT_DOT)
+			return p_fail(p, p->cur.col,
+				      "expected '.' after 'band' (band.low, band.high, band.mean, band.sd or band.n)%s",
+				      found(&p->cur, b, sizeof(b)));
+		if (p_next(p) < 0)
+			return -1;
+		for (i = 0; i < RULE_BAND_PARTS; i++)
+			if (tok_is(&p->cur, parts[i]))
+				break;
+		if (i == RULE_BAND_PARTS)
+			return p_fail(p, p->cur.col,
+				      "expected low, high, mean, sd or n after 'band.'%s",
+				      found(&p->cur, b, sizeof(b)));
+		n = new_node(p, RN_BAND, (double)i, -1, -1);
+		return n < 0 || p_next(p) < 0 ? -1 : n;
+	}
 	if (p->cur.kind == RT_LPAREN) {
 		struct rule_token open = p->cur;
 
@@ -344,7 +368,7 @@ static int parse_primary(struct parser *p, int depth)
 	}
 	if (p->cur.kind == RT_IDENT)
 		return p_fail(p, p->cur.col,
-			      "unknown name %s after %s (expected a number or 'baseline')",
+			      "unknown name %s after %s (expected a number, 'baseline' or 'band.*')",
 			      tok_show(&p->cur, b, sizeof(b)),
 			      tok_show(&p->prev, a, sizeof(a)));
 	return p_fail(p, p->cur.col, "expected a number or 'baseline' after %s%s",
@@ -602,8 +626,8 @@ void ruleset_free(struct ruleset *rs)
 
 /* ---- evaluation ---- */
 
-static int eval_node(const struct rule *r, int i, double baseline, double *out,
-		     struct mlci_err *err)
+static int eval_node(const struct rule *r, int i, double baseline,
+		     const double *band, double *out, struct mlci_err *err)
 {
 	const struct rule_node *nd = &r->nodes[i];
 	double a = 0, b = 0;
@@ -616,9 +640,15 @@ static int eval_node(const struct rule *r, int i, double baseline, double *out,
 		*out = baseline;
 		return 0;
 	}
-	if (eval_node(r, nd->a, baseline, &a, err) < 0)
+	if (nd->kind == RN_BAND) {
+		if (!band)
+			return err_set(err, MLCI_EXIT_SOFTWARE, NULL, "rule '%s': no band", r->text);
+		*out = band[(int)nd->num];
+		return 0;
+	}
+	if (eval_node(r, nd->a, baseline, band, &a, err) < 0)
 		return -1;
-	if (nd->kind != RN_NEG && eval_node(r, nd->b, baseline, &b, err) < 0)
+	if (nd->kind != RN_NEG && eval_node(r, nd->b, baseline, band, &b, err) < 0)
 		return -1;
 	switch (nd->kind) {
 	case RN_NEG: *out = -a; break;
@@ -640,9 +670,15 @@ static int eval_node(const struct rule *r, int i, double baseline, double *out,
 int rule_threshold(const struct rule *r, double baseline, double *out,
 		   struct mlci_err *err)
 {
+	return rule_threshold_band(r, baseline, NULL, out, err);
+}
+
+int rule_threshold_band(const struct rule *r, double baseline,
+			const double *band, double *out, struct mlci_err *err)
+{
 	if (!r->nnodes)
 		return err_set(err, MLCI_EXIT_SOFTWARE, NULL, "empty rule");
-	if (eval_node(r, r->root, baseline, out, err) < 0)
+	if (eval_node(r, r->root, baseline, band, out, err) < 0)
 		return -1;
 	if (!isfinite(*out))
 		return err_set_at(err, r->code, r->file, r->line, 0,

@@ -9,12 +9,17 @@
  *     expr    := term (("+" | "-") term)*
  *     term    := unary (("*" | "/") unary)*
  *     unary   := "-" unary | primary
- *     primary := NUMBER | "baseline" | "(" expr ")"
+ *     primary := NUMBER | "baseline" | band | "(" expr ")"
+ *     band    := "band" "." ("low" | "high" | "mean" | "sd" | "n")
  *     NUMBER  := digits ["." digits] [("e"|"E") ["+"|"-"] digits]  (or ".5")
  *     IDENT   := [A-Za-z_][A-Za-z0-9_]*
  *
  * `baseline` is the same metric read from the baseline metrics.json, so
- * `f1_macro >= baseline - 0.01` and `rmse <= baseline * 1.05` work. A `#`
+ * `f1_macro >= baseline - 0.01` and `rmse <= baseline * 1.05` work. `band.low` ... is the noise band of the
+ * same metric over the notes recorded along a git ref's history
+ * (mlci-gate --history N, baseline.h: min, max, mean, sample standard
+ * deviation and count of the recorded values), so `accuracy >= band.low`
+ * and `rmse <= band.high * 1.02` work. A `#`
  * starts a comment that runs to the end of the line. Columns in errors
  * are 1-based byte columns of the text given to the parser.
  *
@@ -102,7 +107,11 @@ int rule_lex(struct rule_lexer *lx, struct rule_token *t,
 /* ---- parser ---- */
 
 enum rule_node_kind { RN_NUM, RN_BASELINE, RN_NEG, RN_ADD, RN_SUB, RN_MUL,
-		      RN_DIV };
+		      RN_DIV, RN_BAND };
+
+/* Which part of the band an RN_BAND node reads (its num). */
+enum rule_band_part { RULE_BAND_LOW, RULE_BAND_HIGH, RULE_BAND_MEAN, RULE_BAND_SD,
+		      RULE_BAND_N, RULE_BAND_PARTS };
 
 /* One expression node; children are indices into rule.nodes. */
 struct rule_node {
@@ -119,6 +128,7 @@ struct rule {
 	size_t nnodes;
 	int root;		/* index of the right-hand side's top node */
 	int uses_baseline;	/* the right-hand side mentions baseline */
+	int uses_band;		/* the right-hand side mentions band.* */
 	int paired;		/* ends in `paired`: a test, see paired.h */
 	char *file;		/* where it came from: "rules.txt" or "--rule '...'" */
 	long line;		/* its line in file (1 for --rule) */
@@ -169,6 +179,11 @@ void ruleset_free(struct ruleset *rs);
  * r->code naming r->file:line (division by zero, overflow). */
 int rule_threshold(const struct rule *r, double baseline, double *out,
 		   struct mlci_err *err);
+
+/* As rule_threshold, with band.* bound to band[RULE_BAND_*] (band NULL
+ * when the rule does not use it; 70 if it does). */
+int rule_threshold_band(const struct rule *r, double baseline,
+			const double *band, double *out, struct mlci_err *err);
 
 /* 1 when value OP threshold holds within the tolerance above, else 0. */
 int rule_compare(enum rule_op op, double value, double threshold);

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "baseline.h"
 #include "cli.h"
 #include "gate.h"
 #include "gitlab.h"
@@ -53,14 +54,44 @@ static const char more[] =
 	"(mlci-out/metrics.json), into --baseline-dir (baseline/ beside --out).\n"
 	"API: CI_API_V4_URL (or CI_SERVER_URL), CI_PROJECT_ID; token: CI_JOB_TOKEN\n"
 	"(JOB-TOKEN header), else MLCI_GITLAB_TOKEN (PRIVATE-TOKEN). Not found\n"
-	"(404) or a refused token (401/403) exit 66; the server failing (5xx) or\n"
-	"unreachable is tried 3 times, then exit 75.\n"
+	"(404) is no baseline, as below for git: rules over `baseline` are\n"
+	"inconclusive. A refused token (401/403) exits 66; the server failing\n"
+	"(5xx) or unreachable is tried 3 times, then exit 75.\n"
 	"--mr-note auto (default) posts the Markdown report as one note on the\n"
 	"merge request (CI_MERGE_REQUEST_IID) when MLCI_GITLAB_TOKEN holds an\n"
 	"access token (a job token cannot post notes), and edits that note on later\n"
 	"runs (found by a hidden marker with --mr-note-key, default CI_JOB_NAME).\n"
 	"A note that cannot be posted is a warning; with --mr-note required it is\n"
-	"an error with its own exit code. --mr-note off never posts.\n";
+	"an error with its own exit code. --mr-note off never posts.\n"
+	"\n"
+	"Baselines from git (read with libgit2, no checkout):\n"
+	"  --baseline git:REF:PATH  the metrics.json committed at PATH in REF\n"
+	"                           (a branch, tag or commit: git:origin/main:metrics.json);\n"
+	"                           paired rules read the predictions file it records\n"
+	"                           from the same directory of the same tree\n"
+	"  --baseline git:REF       the note on REF's commit in refs/notes/mlci\n"
+	"                           (metrics and predictions, written by --record)\n"
+	"A REF, or refs/notes/mlci, missing here (a shallow clone) is fetched from\n"
+	"--baseline-remote (origin); a REF the remote lacks is 66, a remote that\n"
+	"cannot be reached after 3 tries 75. Nothing recorded there (no note, no\n"
+	"file at PATH, no notes ref): every rule over `baseline` is inconclusive\n"
+	"with the reason \"no baseline\" (exit 3; --inconclusive pass for a first\n"
+	"run). A rule over `baseline` whose metric is new in the candidate is\n"
+	"inconclusive; one whose metric the candidate lost fails. A relative rule\n"
+	"over a zero baseline (rmse <= baseline * 1.05) has threshold 0.\n"
+	"\n"
+	"  mlci-gate --record --metrics metrics.json [--predictions FILE] [--record-ref REF]\n"
+	"writes the metrics (and the predictions they record, gzip+base64) as the\n"
+	"note of HEAD (or REF) in refs/notes/mlci, replacing an older note of that\n"
+	"commit; the working tree and index are not touched. Push it with\n"
+	"`git push origin refs/notes/mlci`. With --out and rules it gates first.\n"
+	"\n"
+	"--history N reads the last N notes along the first-parent history of\n"
+	"--history-ref (default the git baseline's REF) and gives each metric a\n"
+	"noise band: band.low and band.high (the smallest and largest recorded\n"
+	"value), band.mean, band.sd (sample standard deviation) and band.n, usable\n"
+	"in rules (accuracy >= band.low, rmse <= band.high * 1.02). Fewer than 2\n"
+	"recorded values: a rule over the band is inconclusive (exit 3).\n";
 
 /* The merge-request note: 0 done or skipped, else the exit code to end with. */
 static int mr_note(const char *prog, const char *mode, const struct gitlab *gl,
@@ -96,6 +127,22 @@ static int mr_note(const char *prog, const char *mode, const struct gitlab *gl,
 	return 0;
 }
 
+/* --record: the note, and a line saying what happened. */
+static int do_record(const char *prog, const struct gate_opts *o, const char *ref,
+		     struct mlci_err *err)
+{
+	struct baseline_record_opts ro = { o->metrics, o->predictions, ref, o->baseline_remote };
+	struct baseline_record_result rr;
+
+	if (baseline_record(&ro, &rr, err) < 0)
+		return cli_report(prog, err);
+	printf("%s: %s %s%s as the note of %.12s in %s (%zu bytes)\n", prog,
+	       rr.unchanged ? "kept" : rr.replaced ? "replaced with" : "recorded",
+	       o->metrics, rr.with_predictions ? " and its predictions" : "", rr.commit,
+	       BASELINE_NOTES_REF, rr.bytes);
+	return fflush(stdout) != 0 ? MLCI_EXIT_IOERR : 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct mlci_err err = { 0 };
@@ -107,7 +154,8 @@ int main(int argc, char **argv)
 	const char *note_mode = "auto", *note_key = NULL;
 	double timeout = 0;
 	struct buf line;
-	int json = 0, rc, nrc;
+	int json = 0, record = 0, rc, nrc;
+	const char *record_ref = NULL;
 	const struct cli_opt opts[] = {
 		{ "metrics", CLI_STR, &o.metrics, "FILE", "mlci.metrics artifact to gate (metrics.json)" },
 		{ "rule", CLI_LIST, &rules, "EXPR", "a rule, e.g. 'accuracy >= 0.9' (repeatable)" },
@@ -131,12 +179,18 @@ int main(int argc, char **argv)
 		{ "bootstrap", CLI_LONG, &o.bootstrap, "N", "paired-bootstrap resamples (default 2000)" },
 		{ "seed", CLI_LONG, &o.seed, "S", "seed of the paired bootstrap (default 0)" },
 		{ "inconclusive", CLI_STR, &o.inconclusive, "AS", "what an inconclusive verdict decides: inconclusive (exit 3, default), pass or fail" },
+		{ "baseline-remote", CLI_STR, &o.baseline_remote, "NAME", "remote to fetch a git baseline from (default origin)" },
+		{ "history", CLI_LONG, &o.history, "N", "noise bands from the last N notes along the history ref" },
+		{ "history-ref", CLI_STR, &o.history_ref, "REF", "ref whose first-parent history --history reads (default the git baseline's REF)" },
+		{ "record", CLI_FLAG, &record, NULL, "write the metrics (and predictions) as a note in refs/notes/mlci" },
+		{ "record-ref", CLI_STR, &record_ref, "REF", "the commit --record annotates (default HEAD)" },
 		{ "json", CLI_FLAG, &json, NULL, "print gate.json on stdout instead of the summary" },
 		{ 0 }
 	};
 	const struct cli_spec spec = {
 		"mlci-gate",
-		"--metrics FILE (--rule EXPR ... | --rules FILE) [--baseline FILE] --out FILE [options]",
+		"--metrics FILE (--rule EXPR ... | --rules FILE) [--baseline FILE|git:REF[:PATH]] --out FILE [options]\n"
+		"       mlci-gate --record --metrics FILE [--predictions FILE] [--record-ref REF]",
 		"Gate a model on its metrics: evaluate every rule, write gate.json and\n"
 		"the CI reports together; exit 0 pass, 1 fail, 3 inconclusive.",
 		opts, more, 0
@@ -150,7 +204,7 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (rc < 0 || cli_require("metrics", o.metrics, &err) < 0 ||
-	    cli_require("out", o.out, &err) < 0) {
+	    (!(record && !o.out) && cli_require("out", o.out, &err) < 0)) {
 		rc = cli_report(spec.prog, &err);
 		cli_release(&spec, NULL);
 		return rc;
@@ -158,6 +212,11 @@ int main(int argc, char **argv)
 	o.producer = spec.prog;
 	o.rules = rules.v;
 	o.nrules = rules.n;
+	if (record && !o.out) {
+		rc = do_record(spec.prog, &o, record_ref, &err);
+		cli_release(&spec, NULL);
+		return rc;
+	}
 	if (strcmp(note_mode, "auto") && strcmp(note_mode, "off") &&
 	    strcmp(note_mode, "required"))
 		err_set(&err, MLCI_EXIT_USAGE, NULL, "--mr-note is auto, off or required");
@@ -188,6 +247,12 @@ int main(int argc, char **argv)
 	nrc = mr_note(spec.prog, note_mode, &gl, note_key, &res.rep);
 	if (nrc)
 		rc = nrc;
+	if (record) {
+		int r2 = do_record(spec.prog, &o, record_ref, &err);
+
+		if (r2 != 0)
+			rc = r2;
+	}
 	buf_release(&line);
 	gate_result_free(&res);
 	gitlab_free(&gl);

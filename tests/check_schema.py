@@ -4,7 +4,8 @@
 usage: check_schema.py ARTIFACT.json...
 Each artifact is checked against the envelope schema and the schema of its
 kind (shared/schemas/<kind without 'mlci.'>.schema.json); an mlci.schema,
-a contract without run fields, against its kind's schema alone. Prints one line
+a contract without run fields, and an mlci.baseline-note, against its
+kind's schema alone. Prints one line
 per problem and exits 1 if any artifact is invalid."""
 import json, os, sys
 from jsonschema import Draft202012Validator
@@ -27,7 +28,8 @@ for path in sys.argv[1:]:
     sid = "mlci/%s.schema.json" % kind.removeprefix("mlci.")
     # a schema is a contract to commit, not a run record: it carries no
     # envelope run fields (created, inputs, git), only its kind's schema
-    ids = (sid,) if kind == "mlci.schema" else ("mlci/envelope.schema.json", sid)
+    # nor is a baseline note, the record of another artifact
+    ids = (sid,) if kind in ("mlci.schema", "mlci.baseline-note") else ("mlci/envelope.schema.json", sid)
     for schema_id in ids:
         if schema_id not in store:
             print("%s: no schema %s" % (path, schema_id)); bad = 1; continue

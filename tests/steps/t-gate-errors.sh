@@ -101,10 +101,12 @@ err_is "^mlci-gate: metrics\.json: unknown metric 'rmse' in r2\.txt:2 " "names t
 expect_exit 65 "a metric that is undefined (null)" gate --metrics metrics.json --rule 'roc_auc >= 0.5'
 err_is "^mlci-gate: metrics\.json: metric 'roc_auc' \(named in --rule 'roc_auc >= 0.5'\) is undefined here \(null; see the warnings in this file\), so no rule can judge it$" "null metric: one line"
 
-expect_exit 65 "a metric missing from the baseline" gate --metrics metrics.json \
+# a metric the baseline predates cannot be compared with it: inconclusive
+# (exit 3) with the reason, not a malformed input
+expect_exit 3 "a metric missing from the baseline: inconclusive" gate --metrics metrics.json \
 	--baseline base.json --rule 'log_loss <= baseline * 1.05'
-err_is "^mlci-gate: base\.json: unknown metric 'log_loss'" "baseline's missing metric names the baseline"
-none_left "metric missing from baseline"
+json_is gate.json 'j["rules"][0]["status"], j["rules"][0]["reason"]' "('inconclusive', \"no baseline: 'log_loss' is a new metric (not in base.json)\")" "... with the reason naming the baseline"
+rm -f gate.json junit.xml gate.md metrics.txt gate.env
 
 expect_exit 64 "a --rule threshold dividing by zero" gate --metrics metrics.json --rule 'accuracy >= 1 / 0'
 err_is "^mlci-gate: --rule 'accuracy >= 1 / 0':1: division by zero" "division by zero: one line"

@@ -117,13 +117,18 @@ log_is '[(r["path"], r["query"]) for r in L]' \
 	"[('/api/v4/projects/42/jobs/artifacts/main/raw/mlci-out/metrics.json', 'job=mlci-evaluate')]" "the default job and path"
 check "the default directory is baseline/ beside --out" test -f sub/baseline/metrics.json
 
-gate 66 "no such job on the branch: 404 is a missing baseline (66)" "${MR[@]}" CI_JOB_TOKEN="$JT" -- \
-	--baseline gitlab --baseline-job nope --rule 'accuracy >= baseline' --out g404.json
-err_is "^mlci-gate: http://127\.0\.0\.1:$PORT/api/v4/projects/42/jobs/artifacts/release%2F2024\.1/raw/mlci-out/metrics\.json\?job=\*\*\*: HTTP 404: no baseline" \
-	"one line naming the URL (query values redacted) and saying there is no baseline"
-absent g404.json "no gate.json after a 404"
+gate 3 "no such job on the branch: 404 is no baseline, as for git (inconclusive)" "${MR[@]}" CI_JOB_TOKEN="$JT" -- \
+	--baseline gitlab --baseline-job nope --rule 'accuracy >= baseline' --rule 'accuracy >= 0.5' --out g404.json
+json_is g404.json '[(r["status"], r.get("reason", "")[:12]) for r in j["rules"]]' "[('inconclusive', 'no baseline:'), ('pass', '')]" \
+	"rules over the baseline are inconclusive with the reason, the others judged"
+json_is g404.json '(j["baseline"]["source"], j["baseline"]["found"], "HTTP 404" in j["baseline"]["reason"], "***" in j["baseline"]["reason"])' \
+	"('gitlab', False, True, True)" "gate.json says the GitLab baseline was not found, the URL's query redacted"
+check "gate.json validates against its schema, with or without the GitLab baseline" \
+	/usr/bin/python3 "$TOP/tests/check_schema.py" gate.json g404.json
+gate 0 "--inconclusive pass lets a first merge request through" "${MR[@]}" CI_JOB_TOKEN="$JT" -- \
+	--baseline gitlab --baseline-job nope --rule 'accuracy >= baseline' --inconclusive pass --out g404b.json
 clear_log
-gate 66 "a project given by path" "${MR[@]}" CI_JOB_TOKEN="$JT" CI_PROJECT_ID=ml/adult -- \
+gate 3 "a project given by path" "${MR[@]}" CI_JOB_TOKEN="$JT" CI_PROJECT_ID=ml/adult -- \
 	"${JOB[@]}" --rule 'accuracy >= baseline' --out gpath.json
 log_is '[r["path"] for r in L]' "['/api/v4/projects/ml%2Fadult/jobs/artifacts/release%2F2024.1/raw/mlci-out/metrics.json']" \
 	"is sent as one encoded segment"

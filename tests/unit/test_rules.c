@@ -434,6 +434,35 @@ static void test_rules__paired_rules(void **state)
 	parse_bad("accuracy >= baseline paried", 22, "expected an operator or the end of the rule");
 }
 
+static void test_rules__band_terms(void **state)
+{
+	struct mlci_err err = { 0 };
+	struct rule r;
+	double band[RULE_BAND_PARTS] = { 0.80, 0.86, 0.83, 0.02, 5 }, t;
+
+	(void)state;
+	parse_ok(&r, "accuracy >= band.low");
+	assert_true(r.uses_band);
+	assert_false(r.uses_baseline);
+	assert_int_equal(rule_threshold_band(&r, 0, band, &t, &err), 0);
+	assert_true(t == band[RULE_BAND_LOW]);
+	/* without a band to read: an internal error, not a number */
+	assert_int_equal(rule_threshold(&r, 0, &t, &err), -1);
+	assert_int_equal(err.code, MLCI_EXIT_SOFTWARE);
+	rule_free(&r);
+	parse_ok(&r, "rmse <= band.high * 1.02");
+	assert_int_equal(rule_threshold_band(&r, 0, band, &t, &err), 0);
+	assert_true(t == band[RULE_BAND_HIGH] * 1.02);
+	rule_free(&r);
+	parse_ok(&r, "f1 >= band.mean - 2 * band.sd + 0 * band.n");
+	assert_int_equal(rule_threshold_band(&r, 0, band, &t, &err), 0);
+	assert_true(t == band[RULE_BAND_MEAN] - 2 * band[RULE_BAND_SD] + 0 * band[RULE_BAND_N]);
+	rule_free(&r);
+	parse_bad("accuracy >= band", 17, "expected '.' after 'band'");
+	parse_bad("accuracy >= band.median", 18, "expected low, high, mean, sd or n after 'band.'");
+	parse_bad("accuracy >= band.", 18, "expected low, high, mean, sd or n after 'band.'");
+}
+
 static void test_rules__long_rule_is_refused(void **state)
 {
 	size_t n = 100000, i;
@@ -507,6 +536,7 @@ int main(void)
 		cmocka_unit_test(test_rules__ruleset_file_errors),
 		cmocka_unit_test(test_rules__command_line_rules),
 		cmocka_unit_test(test_rules__paired_rules),
+		cmocka_unit_test(test_rules__band_terms),
 		cmocka_unit_test(test_rules__long_rule_is_refused),
 		cmocka_unit_test(test_rules__rule_count_is_bounded),
 	};
