@@ -11,6 +11,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -45,11 +46,26 @@ static const char more[] =
 	"            feature draws depend on --seed and i only, so model.json is\n"
 	"            the same whatever --threads. The out-of-bag score (accuracy\n"
 	"            or r2) is recorded in training.oob_score.\n"
+	"  mlp       a multilayer perceptron (MLPClassifier/Regressor, solver adam):\n"
+	"            ReLU hidden layers; a logistic output for two classes, softmax\n"
+	"            for more, linear for values (loss: log loss, or half the mean\n"
+	"            squared error, + 0.5*alpha*||W||^2/batch rows). Glorot-uniform\n"
+	"            start and the shuffled minibatches are drawn from --seed; one\n"
+	"            BLAS thread, so model.json is the same whatever --threads.\n"
+	"            hidden_layer_sizes (100; or e.g. 64,32), learning_rate_init\n"
+	"            (0.001), alpha (0.0001), batch_size (auto: min(200, rows)),\n"
+	"            max_iter (200 epochs), tol (1e-4), n_iter_no_change (10): stop\n"
+	"            when the epoch's loss has not fallen by tol for more than that\n"
+	"            many epochs; early_stopping (false: with true, the validation\n"
+	"            accuracy or r2 on validation_fraction (0.1) of the rows,\n"
+	"            stratified, instead, keeping the best epoch's weights), beta_1\n"
+	"            (0.9), beta_2 (0.999), epsilon (1e-8). training.loss_curve holds\n"
+	"            each epoch's loss; a loss that is not finite stops with 65.\n"
 	"Trees and forests store model.feature_importances: impurity importance\n"
 	"per input feature (one-hot outputs summed), normalised to sum to 1.\n"
 	"\n"
 	"The task: logistic is classification, linear and ridge regression. For\n"
-	"tree and forest, --task auto (the default) chooses classification when\n"
+	"tree, forest and mlp, --task auto (the default) chooses classification when\n"
 	"some label value is not a number, or when all are integers with at most\n"
 	"10 distinct values; regression otherwise. --task classification or\n"
 	"regression overrides it.\n"
@@ -63,10 +79,10 @@ static const char more[] =
 	"column, so the splits are those on raw values (thresholds are in\n"
 	"standardised units: raw = threshold*scale + mean).\n"
 	"Classes sort as strings, or numerically when every label is a number.\n"
-	"--seed drives the random draws of tree and forest (recorded for every\n"
+	"--seed drives the random draws of tree, forest and mlp (recorded for every\n"
 	"model; the other fits are deterministic). With SOURCE_DATE_EPOCH set\n"
 	"reruns give byte-identical model.json.\n"
-	"Long fits (forests) report progress on stderr: trees done, elapsed and\n"
+	"Long fits report progress on stderr: trees (epochs) done, elapsed and\n"
 	"the estimate left, rewritten in place on a terminal, else a plain line\n"
 	"every --progress-interval seconds (fits quicker than that say nothing),\n"
 	"inside a collapsed GitLab log section when GITLAB_CI is set.\n";
@@ -77,6 +93,7 @@ struct progress {
 	int tty;
 	int printed;
 	int gitlab;		/* GITLAB_CI: lines in a collapsible section */
+	const char *unit;	/* "trees", or "epochs" (mlp) */
 };
 
 static double since(const struct timespec *t0)
@@ -102,12 +119,12 @@ static void progress(void *ctx, size_t done, size_t total)
 		return;
 	p->last = el;
 	if (!p->printed && p->gitlab && !p->tty)
-		fprintf(stderr, "\033[0Ksection_start:%lld:mlci_train_progress[collapsed=true]\r\033[0Kmlci-train: growing %zu trees\n",
-			(long long)time(NULL), total);
+		fprintf(stderr, "\033[0Ksection_start:%lld:mlci_train_progress[collapsed=true]\r\033[0Kmlci-train: %zu %s\n",
+			(long long)time(NULL), total, p->unit);
 	p->printed = 1;
 	left = done ? el / (double)done * (double)(total - done) : NAN;
-	fprintf(stderr, "%smlci-train: %zu/%zu trees, %.1f s elapsed, ~%.0f s left%s",
-		p->tty ? "\r" : "", done, total, el, left,
+	fprintf(stderr, "%smlci-train: %zu/%zu %s, %.1f s elapsed, ~%.0f s left%s",
+		p->tty ? "\r" : "", done, total, p->unit, el, left,
 		p->tty && done < total ? "" : "\n");
 	if (done == total && p->gitlab && !p->tty)
 		fprintf(stderr, "\033[0Ksection_end:%lld:mlci_train_progress\r\033[0K\n",
@@ -129,11 +146,11 @@ int main(int argc, char **argv)
 	const struct cli_opt opts[] = {
 		{ "data", CLI_STR, &o.data, "FILE", "CSV to train on" },
 		{ "label", CLI_STR, &o.label, "COL", "the column to predict" },
-		{ "model", CLI_STR, &o.model, "NAME", "logistic, linear, ridge, tree or forest" },
-		{ "task", CLI_STR, &o.task, "TASK", "auto (default), classification or regression (tree, forest)" },
+		{ "model", CLI_STR, &o.model, "NAME", "logistic, linear, ridge, tree, forest or mlp" },
+		{ "task", CLI_STR, &o.task, "TASK", "auto (default), classification or regression (tree, forest, mlp)" },
 		{ "out", CLI_STR, &o.out, "FILE", "where to write model.json" },
 		{ "param", CLI_LIST, &params, "K=V", "a hyperparameter (repeatable; see below)" },
-		{ "seed", CLI_LONG, &o.seed, "N", "random seed for tree and forest draws, recorded in model.json (default 0)" },
+		{ "seed", CLI_LONG, &o.seed, "N", "random seed for tree, forest and mlp draws, recorded in model.json (default 0)" },
 		{ "threads", CLI_LONG, &threads, "N", "threads growing a forest (default 0: online CPUs)" },
 		{ "progress-interval", CLI_DOUBLE, &every, "S", "seconds between progress lines when stderr is not a terminal (default 5; 0: every tree)" },
 		{ "features", CLI_STR, &o.features, "A,B,...", "use only these columns as features" },
@@ -185,6 +202,7 @@ int main(int argc, char **argv)
 	clock_gettime(CLOCK_MONOTONIC, &prog.start);
 	prog.tty = isatty(2);
 	prog.gitlab = getenv("GITLAB_CI") != NULL;
+	prog.unit = o.model && !strcmp(o.model, "mlp") ? "epochs" : "trees";
 	o.progress = progress;
 	o.progress_ctx = &prog;
 	if (train_run(&o, &r, &err) < 0)
