@@ -7,9 +7,13 @@ string columns).
 usage: bench-peer.py TASK TRAIN.csv LABEL [--test CSV] [--columns A,B,..]
                      [--skip-rows N] [--test-skip-rows N] [--label-suffix S]
                      [--n-estimators N] [--max-depth D] [--jobs J]
-  TASK: validate | logistic | ridge | linear | forest
+                     [--hidden H] [--batch B] [--epochs E]
+  TASK: validate | logistic | ridge | linear | forest | mlp
   (forest: RandomForestClassifier(n_estimators, max_depth, n_jobs=J,
-  random_state=0) on the dense encoding)
+  random_state=0) on the dense encoding; mlp: MLPClassifier with one
+  hidden layer of H ReLU units, adam, batch_size B, E epochs with tol=0
+  and n_iter_no_change=E so it runs them all, random_state=0; its fit is
+  timed alone, after the preprocessing, as epoch_s = fit seconds / E)
 Prints one JSON object: wall seconds for import, read, fit, predict, the
 process total, and the quality figures (accuracy and log loss, or rmse and r2)."""
 import json, sys, time
@@ -26,6 +30,9 @@ p.add_argument("--label-suffix", default="")
 p.add_argument("--n-estimators", type=int, default=100)
 p.add_argument("--max-depth", type=int, default=None)
 p.add_argument("--jobs", type=int, default=1)
+p.add_argument("--hidden", type=int, default=64)
+p.add_argument("--batch", type=int, default=200)
+p.add_argument("--epochs", type=int, default=10)
 a = p.parse_args()
 NA = ["", "NA", "N/A", "NaN", "null", "?"]
 
@@ -49,6 +56,7 @@ from sklearn.compose import ColumnTransformer
 from sklearn.ensemble import RandomForestClassifier
 from sklearn.impute import SimpleImputer
 from sklearn.linear_model import LinearRegression, LogisticRegression, Ridge
+from sklearn.neural_network import MLPClassifier
 from sklearn.metrics import accuracy_score, log_loss, mean_squared_error, r2_score
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
@@ -68,18 +76,31 @@ pre = ColumnTransformer([
     ("num", make_pipeline(SimpleImputer(strategy="mean"), StandardScaler()), num),
     ("cat", make_pipeline(SimpleImputer(strategy="most_frequent"),
                           OneHotEncoder(handle_unknown="ignore")), cat)],
-    sparse_threshold=0 if a.task == "forest" else 0.3)
+    sparse_threshold=0 if a.task in ("forest", "mlp") else 0.3)
 model = {"logistic": lambda: LogisticRegression(C=1.0, max_iter=1000),
          "ridge": lambda: Ridge(alpha=1.0),
          "linear": lambda: LinearRegression(),
          "forest": lambda: RandomForestClassifier(
              n_estimators=a.n_estimators, max_depth=a.max_depth,
-             n_jobs=a.jobs, random_state=0)}[a.task]()
+             n_jobs=a.jobs, random_state=0),
+         "mlp": lambda: MLPClassifier(
+             hidden_layer_sizes=(a.hidden,), batch_size=a.batch,
+             max_iter=a.epochs, tol=0, n_iter_no_change=a.epochs,
+             random_state=0)}[a.task]()
 m = make_pipeline(pre, model)
-t = time.perf_counter(); m.fit(df, y); t_fit = time.perf_counter() - t
+if a.task == "mlp":
+    import warnings
+    from sklearn.exceptions import ConvergenceWarning
+    warnings.simplefilter("ignore", ConvergenceWarning)
+    Z = pre.fit_transform(df, y)
+    t = time.perf_counter(); model.fit(Z, y); t_fit = time.perf_counter() - t
+    out["epochs"] = int(model.n_iter_)
+    out["epoch_s"] = t_fit / model.n_iter_
+else:
+    t = time.perf_counter(); m.fit(df, y); t_fit = time.perf_counter() - t
 t = time.perf_counter(); pred = m.predict(dt); t_pred = time.perf_counter() - t
 out.update(import_s=t_imp, read_s=t_read, fit_s=t_fit, predict_s=t_pred, rows=len(df))
-if a.task in ("logistic", "forest"):
+if a.task in ("logistic", "forest", "mlp"):
     out["accuracy"] = float(accuracy_score(yt, pred))
     out["log_loss"] = float(log_loss(yt, m.predict_proba(dt), labels=m.classes_))
 else:
