@@ -96,6 +96,37 @@ static double sigmoid(double t)
 	return e / (1 + e);
 }
 
+/* ReLU and its derivative on the sign and zero bits, without branches:
+ * the signs are random, and a mispredicted branch per unit costs more
+ * than the products. */
+static void relu(double *v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		uint64_t b;
+
+		memcpy(&b, &v[i], sizeof(b));
+		b &= ~(uint64_t)((int64_t)b >> 63);	/* negative -> +0 */
+		memcpy(&v[i], &b, sizeof(b));
+	}
+}
+
+/* d[i] = 0 where the ReLU output a[i] is zero (a[i] is >= 0 or NaN). */
+static void relu_mask(double *d, const double *a, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		uint64_t ab, db;
+
+		memcpy(&ab, &a[i], sizeof(ab));
+		memcpy(&db, &d[i], sizeof(db));
+		db &= -(uint64_t)((ab << 1) != 0);
+		memcpy(&d[i], &db, sizeof(db));
+	}
+}
+
 const double *mlp_forward(const struct mlp_net *net, struct mlp_work *w,
 			  const double *X, size_t B)
 {
@@ -114,9 +145,7 @@ const double *mlp_forward(const struct mlp_net *net, struct mlp_work *w,
 			    (int)u1, (int)u0, 1.0, in, (int)u0, W, (int)u1, 1.0,
 			    out, (int)u1);
 		if (l + 1 < L) {
-			for (i = 0; i < B * u1; i++)
-				if (!(out[i] > 0))
-					out[i] = 0;
+			relu(out, B * u1);
 		} else if (net->out == MLP_LOGISTIC) {
 			for (i = 0; i < B; i++)
 				out[i] = sigmoid(out[i]);
@@ -206,9 +235,7 @@ double mlp_loss_grad(const struct mlp_net *net, struct mlp_work *w,
 			cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans,
 				    (int)B, (int)u0, (int)u1, 1.0, D, (int)u1, W,
 				    (int)u1, 0.0, Dn, (int)u0);
-			for (k = 0; k < B * u0; k++)
-				if (!(A[k] > 0))
-					Dn[k] = 0;
+			relu_mask(Dn, A, B * u0);
 			D = Dn;
 		}
 	}
@@ -584,9 +611,9 @@ static int mlp_fit(struct model *m, const void *hp, const struct fit_data *d,
 	int rc = -1, converged = 0;
 	const char *stop = "max_iter";
 
+	m->body = net;
 	if (!net || !curve || (h->early && !vals))
 		goto oom;
-	m->body = net;
 	L = net->nlayers = h->nhidden + 1;
 	net->units[0] = d->p;
 	for (l = 0; l < h->nhidden; l++)
@@ -707,9 +734,11 @@ static int mlp_fit(struct model *m, const void *hp, const struct fit_data *d,
 	for (i = 0; i < d->n; i++)
 		rows[i] = i;
 	score_rows(net, w, d, rows, d->n, &score, &tr_loss);
-	if (!isfinite(tr_loss)) {
+	for (k = 0; k < net->nparams && isfinite(net->theta[k]); k++)
+		;
+	if (!isfinite(tr_loss) || k < net->nparams) {
 		err_set(err, MLCI_EXIT_DATAERR, NULL,
-			"the network's outputs are not finite; lower --param learning_rate_init (now %g)",
+			"the network's weights or outputs are not finite; lower --param learning_rate_init (now %g)",
 			h->lr);
 		goto out;
 	}
@@ -768,6 +797,7 @@ static int mlp_predict(const struct model *m, const double *X, size_t n,
 
 	if (!w)
 		return err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
+	openblas_set_num_threads(1);	/* the same bits as in training */
 	for (r = 0; r < n; r += B) {
 		const double *P;
 
@@ -885,8 +915,11 @@ static int mlp_from_json(struct model *m, const json_t *mod, const char *file,
 		    json_get_int(o, "n_out", &b, file, err) < 0)
 			return -1;
 		if (a < 1 || b < 1 || (size_t)a > MLP_MAX_UNITS ||
-		    (size_t)b > MLP_MAX_UNITS ||
-		    (l == 0 && (size_t)a != m->prep.nout) ||
+		    (size_t)b > MLP_MAX_UNITS)
+			return err_set(err, MLCI_EXIT_DATAERR, file,
+				       "model.layers[%zu]: n_in and n_out must be from 1 to %zu",
+				       l, MLP_MAX_UNITS);
+		if ((l == 0 && (size_t)a != m->prep.nout) ||
 		    (l > 0 && (size_t)a != net->units[l]))
 			return err_set(err, MLCI_EXIT_DATAERR, file,
 				       "model.layers[%zu]: n_in %ld does not follow the %s (%zu)",
