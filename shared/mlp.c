@@ -702,6 +702,8 @@ static int mlp_fit(struct model *m, const void *hp, const struct fit_data *d,
 		}
 		if (json_array_append_new(curve, json_real(loss)) < 0)
 			goto oom;
+		if (d->progress_loss)
+			d->progress_loss(d->progress_ctx, loss);
 		if (d->progress)
 			d->progress(d->progress_ctx, (size_t)n_iter,
 				    (size_t)h->max_iter);

@@ -95,6 +95,9 @@ struct fit_data {
 	/* called now and then during long fits: done of total units */
 	void (*progress)(void *ctx, size_t done, size_t total);
 	void *progress_ctx;
+	/* fits by epochs (mlp), just before each progress call: the epoch's
+	 * training loss (NULL: not wanted) */
+	void (*progress_loss)(void *ctx, double loss);
 };
 
 /* What a fit reports, for the step's summary line. */
@@ -218,6 +221,7 @@ struct train_opts {
 	int threads;			/* worker threads; 0: online CPUs */
 	void (*progress)(void *ctx, size_t done, size_t total);
 	void *progress_ctx;
+	void (*progress_loss)(void *ctx, double loss);	/* fit_data's */
 	const char *out;		/* model.json */
 	const char *const *params;	/* "k=v" strings */
 	size_t nparams;

@@ -82,10 +82,11 @@ static const char more[] =
 	"--seed drives the random draws of tree, forest and mlp (recorded for every\n"
 	"model; the other fits are deterministic). With SOURCE_DATE_EPOCH set\n"
 	"reruns give byte-identical model.json.\n"
-	"Long fits report progress on stderr: trees (epochs) done, elapsed and\n"
-	"the estimate left, rewritten in place on a terminal, else a plain line\n"
-	"every --progress-interval seconds (fits quicker than that say nothing),\n"
-	"inside a collapsed GitLab log section when GITLAB_CI is set.\n";
+	"Long fits report progress on stderr: trees (or epochs, with the loss)\n"
+	"done, elapsed and the estimate left, rewritten in place on a terminal,\n"
+	"else a plain line every --progress-interval seconds (fits quicker than\n"
+	"that say nothing), inside a collapsed GitLab log section when GITLAB_CI\n"
+	"is set.\n";
 
 struct progress {
 	struct timespec start;
@@ -94,7 +95,13 @@ struct progress {
 	int printed;
 	int gitlab;		/* GITLAB_CI: lines in a collapsible section */
 	const char *unit;	/* "trees", or "epochs" (mlp) */
+	double loss;		/* the last epoch's loss (NaN: none) */
 };
+
+static void progress_loss(void *ctx, double loss)
+{
+	((struct progress *)ctx)->loss = loss;
+}
 
 static double since(const struct timespec *t0)
 {
@@ -123,8 +130,11 @@ static void progress(void *ctx, size_t done, size_t total)
 			(long long)time(NULL), total, p->unit);
 	p->printed = 1;
 	left = done ? el / (double)done * (double)(total - done) : NAN;
-	fprintf(stderr, "%smlci-train: %zu/%zu %s, %.1f s elapsed, ~%.0f s left%s",
-		p->tty ? "\r" : "", done, total, p->unit, el, left,
+	fprintf(stderr, "%smlci-train: %zu/%zu %s, %.1f s elapsed, ~%.0f s left",
+		p->tty ? "\r" : "", done, total, p->unit, el, left);
+	if (!isnan(p->loss))
+		fprintf(stderr, ", loss %.6g", p->loss);
+	fprintf(stderr, "%s",
 		p->tty && done < total ? "" : "\n");
 	if (done == total && p->gitlab && !p->tty)
 		fprintf(stderr, "\033[0Ksection_end:%lld:mlci_train_progress\r\033[0K\n",
@@ -205,6 +215,8 @@ int main(int argc, char **argv)
 	prog.unit = o.model && !strcmp(o.model, "mlp") ? "epochs" : "trees";
 	o.progress = progress;
 	o.progress_ctx = &prog;
+	o.progress_loss = progress_loss;
+	prog.loss = NAN;
 	if (train_run(&o, &r, &err) < 0)
 		goto fail;
 

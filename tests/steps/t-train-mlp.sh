@@ -160,7 +160,8 @@ json_is wine-tol0.json 'j["training"]["n_iter"], j["model"]["params"]["tol"]' "(
 # progress: epochs on stderr
 expect_exit 0 "progress" "$TR" --data wine-train.csv --label cultivar --model mlp --param max_iter=5 \
 	--param tol=0 --progress-interval 0 --out wine-prog.json
-check "progress lines count epochs" grep -Eq '^mlci-train: 5/5 epochs, [0-9.]+ s elapsed' "$T/err"
+check "progress lines count epochs, with the loss" grep -Eq '^mlci-train: 5/5 epochs, [0-9.]+ s elapsed, ~[0-9]+ s left, loss [0-9.e+-]+$' "$T/err"
+check "... one per epoch" sh -c '[ "$(grep -c " epochs, " "$1")" -eq 5 ]' _ "$T/err"
 
 # bad parameters: 64, one line, no model
 for p in hidden_layer_sizes=0 hidden_layer_sizes=64, hidden_layer_sizes=abc hidden_layer_sizes=1.5 \
