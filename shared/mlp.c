@@ -442,7 +442,8 @@ static void mlp_free(void *body)
 	free(net);
 }
 
-/* The targets of B rows into Y (units[L] per row). */
+/* B training rows (indexes rows) into X, their targets into Y (units[L]
+ * per row: one-hot, 0/1 or the value). */
 static void gather(const struct mlp_net *net, const struct fit_data *d,
 		   const size_t *rows, size_t B, double *X, double *Y)
 {
