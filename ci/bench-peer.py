@@ -7,14 +7,17 @@ string columns).
 usage: bench-peer.py TASK TRAIN.csv LABEL [--test CSV] [--columns A,B,..]
                      [--skip-rows N] [--test-skip-rows N] [--label-suffix S]
                      [--n-estimators N] [--max-depth D] [--jobs J]
-                     [--cv K] [--perm-repeats R]
-  TASK: validate | logistic | ridge | linear | lasso | elasticnet | forest
+                     [--cv K] [--perm-repeats R] [--hidden H] [--batch B] [--epochs E]
+  TASK: validate | logistic | ridge | linear | lasso | elasticnet | forest | mlp
   (forest: RandomForestClassifier(n_estimators, max_depth, n_jobs=J,
   random_state=0) on the dense encoding; lasso, elasticnet: Lasso(alpha=1),
   ElasticNet(alpha=1, l1_ratio=0.5). --cv K: cross_validate over
   (Stratified)KFold(K) with the same metrics as mlci-train --cv before the
   fit; --perm-repeats R: permutation_importance on the training data after
-  it)
+  it; mlp: MLPClassifier with one hidden layer of H ReLU units, adam,
+  batch_size B, E epochs with tol=0 and n_iter_no_change=E so it runs them
+  all, random_state=0; its fit is timed alone, after the preprocessing, as
+  epoch_s = fit seconds / E)
 Prints one JSON object: wall seconds for import, read, fit, predict, the
 process total, and the quality figures (accuracy and log loss, or rmse and r2)."""
 import json, sys, time
@@ -33,6 +36,9 @@ p.add_argument("--max-depth", type=int, default=None)
 p.add_argument("--jobs", type=int, default=1)
 p.add_argument("--cv", type=int, default=0)
 p.add_argument("--perm-repeats", type=int, default=0)
+p.add_argument("--hidden", type=int, default=64)
+p.add_argument("--batch", type=int, default=200)
+p.add_argument("--epochs", type=int, default=10)
 a = p.parse_args()
 NA = ["", "NA", "N/A", "NaN", "null", "?"]
 
@@ -58,6 +64,7 @@ from sklearn.impute import SimpleImputer
 from sklearn.inspection import permutation_importance
 from sklearn.linear_model import ElasticNet, Lasso, LinearRegression, LogisticRegression, Ridge
 from sklearn.model_selection import KFold, StratifiedKFold, cross_validate
+from sklearn.neural_network import MLPClassifier
 from sklearn.metrics import accuracy_score, log_loss, mean_squared_error, r2_score
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
@@ -77,7 +84,7 @@ pre = ColumnTransformer([
     ("num", make_pipeline(SimpleImputer(strategy="mean"), StandardScaler()), num),
     ("cat", make_pipeline(SimpleImputer(strategy="most_frequent"),
                           OneHotEncoder(handle_unknown="ignore")), cat)],
-    sparse_threshold=0 if a.task == "forest" else 0.3)
+    sparse_threshold=0 if a.task in ("forest", "mlp") else 0.3)
 model = {"logistic": lambda: LogisticRegression(C=1.0, max_iter=1000),
          "ridge": lambda: Ridge(alpha=1.0),
          "linear": lambda: LinearRegression(),
@@ -85,9 +92,13 @@ model = {"logistic": lambda: LogisticRegression(C=1.0, max_iter=1000),
          "elasticnet": lambda: ElasticNet(alpha=1.0, l1_ratio=0.5),
          "forest": lambda: RandomForestClassifier(
              n_estimators=a.n_estimators, max_depth=a.max_depth,
-             n_jobs=a.jobs, random_state=0)}[a.task]()
+             n_jobs=a.jobs, random_state=0),
+         "mlp": lambda: MLPClassifier(
+             hidden_layer_sizes=(a.hidden,), batch_size=a.batch,
+             max_iter=a.epochs, tol=0, n_iter_no_change=a.epochs,
+             random_state=0)}[a.task]()
 m = make_pipeline(pre, model)
-classify = a.task in ("logistic", "forest")
+classify = a.task in ("logistic", "forest", "mlp")
 if a.cv:
     t = time.perf_counter()
     sc = ["accuracy", "f1_macro", "neg_log_loss"] + (["roc_auc"] if y.nunique() == 2 else []) \
@@ -97,7 +108,16 @@ if a.cv:
                         cv=(StratifiedKFold if classify else KFold)(n_splits=a.cv))
     out["cv_s"] = time.perf_counter() - t
     out["cv_mean"] = {k: float(np.mean(v)) for k, v in cv.items() if k.startswith("test_")}
-t = time.perf_counter(); m.fit(df, y); t_fit = time.perf_counter() - t
+if a.task == "mlp":
+    import warnings
+    from sklearn.exceptions import ConvergenceWarning
+    warnings.simplefilter("ignore", ConvergenceWarning)
+    Z = pre.fit_transform(df, y)
+    t = time.perf_counter(); model.fit(Z, y); t_fit = time.perf_counter() - t
+    out["epochs"] = int(model.n_iter_)
+    out["epoch_s"] = t_fit / model.n_iter_
+else:
+    t = time.perf_counter(); m.fit(df, y); t_fit = time.perf_counter() - t
 if a.perm_repeats:
     t = time.perf_counter()
     permutation_importance(m, df, y, n_repeats=a.perm_repeats, random_state=0)

@@ -7,6 +7,7 @@
 #include "artifact.h"
 #include "forest.h"
 #include "linmodel.h"
+#include "mlp.h"
 #include "tree.h"
 
 /* Rows encoded at a time for prediction. */
@@ -16,6 +17,7 @@ static const struct model_family *const families[] = {
 	&logistic_family, &linear_family, &ridge_family, &lasso_family,
 	&elasticnet_family, &tree_family,
 	&forest_family,
+	&mlp_family,
 };
 
 const struct model_family *model_family_find(const char *name)
@@ -30,7 +32,7 @@ const struct model_family *model_family_find(const char *name)
 
 const char *model_family_names(void)
 {
-	return "logistic, linear, ridge, lasso, elasticnet, tree, forest";
+	return "logistic, linear, ridge, lasso, elasticnet, tree, forest, mlp";
 }
 
 void model_free(struct model *m)

@@ -15,7 +15,9 @@
  *                  1, or K for multinomial), intercepts;
  *                  tree: tree {n_nodes, feature, threshold, left, right,
  *                  value} (tree.h), feature_importances (per feature);
- *                  forest: trees [...], feature_importances (forest.h)}
+ *                  forest: trees [...], feature_importances (forest.h);
+ *                  mlp: layers [{n_in, n_out, weights, biases}],
+ *                  out_activation (mlp.h)}
  *   training       {accuracy | r2, n_rows, n_features_in, n_features_out,
  *                  seed; linear families: iterations, evaluations,
  *                  converged, stop, loss {objective, log_loss | mse};
@@ -26,7 +28,11 @@
  *                  dual_gap_tol, n_nonzero (no evaluations);
  *                  warnings [...] when the fit warned;
  *                  trees: n_nodes, n_leaves, depth, max_features; forests
- *                  also n_trees, oob_score, oob_rows}
+ *                  also n_trees, oob_score, oob_rows; mlp: n_iter,
+ *                  converged, stop, batch_size, loss_curve, loss
+ *                  {objective, log_loss | mse}, warning (not converged),
+ *                  early stopping: validation_scores,
+ *                  best_validation_score, n_validation}
  *                  --importance permutation: permutation_importance
  *                  {feature: {mean, std}}, permutation {data, metric,
  *                  repeats, baseline} (cv.h)
@@ -51,11 +57,18 @@
  *             fraction, a count]
  *   forest    the tree's keys (max_features [sqrt for classes, all for
  *             values]), n_estimators [100], bootstrap [true]
- * tree and forest take the task from train_opts.task, or (auto) from the
+ *   mlp       either task: hidden_layer_sizes [100; "64,32"],
+ *             learning_rate_init [0.001], alpha [0.0001], batch_size
+ *             [auto: min(200, rows)], max_iter [200 epochs], tol [1e-4],
+ *             n_iter_no_change [10], early_stopping [false],
+ *             validation_fraction [0.1], beta_1 [0.9], beta_2 [0.999],
+ *             epsilon [1e-8] (scikit-learn's names and defaults)
+ * tree, forest and mlp take the task from train_opts.task, or (auto) from the
  * label: classification when a value is not a number, or all are integers
  * with at most 10 distinct values; else regression. train_opts.seed
  * drives their random draws, train_opts.threads the forest's threads
- * (0: online CPUs); model.json does not depend on the thread count.
+ * (0: online CPUs; an mlp runs on one BLAS thread); model.json does not
+ * depend on the thread count.
  */
 #ifndef MLCI_MODEL_H
 #define MLCI_MODEL_H
@@ -101,6 +114,9 @@ struct fit_data {
 	/* called now and then during long fits: done of total units */
 	void (*progress)(void *ctx, size_t done, size_t total);
 	void *progress_ctx;
+	/* fits by epochs (mlp), just before each progress call: the epoch's
+	 * training loss (NULL: not wanted) */
+	void (*progress_loss)(void *ctx, double loss);
 };
 
 /* What a fit reports, for the step's summary line. */
@@ -197,7 +213,7 @@ size_t model_nfeatures(const struct model *m);
 const char *model_feature_name(const struct model *m, size_t j);
 
 /* The model family's name: "logistic", "linear", "ridge", "lasso",
- * "elasticnet", "tree" or "forest" (owned by m). */
+ * "elasticnet", "tree", "forest" or "mlp" (owned by m). */
 const char *model_type(const struct model *m);
 
 /*
@@ -225,6 +241,7 @@ struct train_opts {
 	int threads;			/* worker threads; 0: online CPUs */
 	void (*progress)(void *ctx, size_t done, size_t total);
 	void *progress_ctx;
+	void (*progress_loss)(void *ctx, double loss);	/* fit_data's */
 	const char *out;		/* model.json */
 	const char *const *params;	/* "k=v" strings */
 	size_t nparams;

@@ -1006,6 +1006,7 @@ int train_run(const struct train_opts *o, struct train_result *res,
 	d.seed = o->seed;
 	d.threads = o->threads ? o->threads : online_cpus();
 	d.progress = o->progress, d.progress_ctx = o->progress_ctx;
+	d.progress_loss = o->progress_loss;
 	if (fam->fit(m, hp, &d, &res->fit, training, err) < 0)
 		goto out;
 	if (o->importance && !strcmp(o->importance, "permutation") &&

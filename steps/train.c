@@ -57,12 +57,27 @@ static const char more[] =
 	"            feature draws depend on --seed and i only, so model.json is\n"
 	"            the same whatever --threads. The out-of-bag score (accuracy\n"
 	"            or r2) is recorded in training.oob_score.\n"
+	"  mlp       a multilayer perceptron (MLPClassifier/Regressor, solver adam):\n"
+	"            ReLU hidden layers; a logistic output for two classes, softmax\n"
+	"            for more, linear for values (loss: log loss, or half the mean\n"
+	"            squared error, + 0.5*alpha*||W||^2/batch rows). Glorot-uniform\n"
+	"            start and the shuffled minibatches are drawn from --seed; one\n"
+	"            BLAS thread, so model.json is the same whatever --threads.\n"
+	"            hidden_layer_sizes (100; or e.g. 64,32), learning_rate_init\n"
+	"            (0.001), alpha (0.0001), batch_size (auto: min(200, rows)),\n"
+	"            max_iter (200 epochs), tol (1e-4), n_iter_no_change (10): stop\n"
+	"            when the epoch's loss has not fallen by tol for more than that\n"
+	"            many epochs; early_stopping (false: with true, the validation\n"
+	"            accuracy or r2 on validation_fraction (0.1) of the rows,\n"
+	"            stratified, instead, keeping the best epoch's weights), beta_1\n"
+	"            (0.9), beta_2 (0.999), epsilon (1e-8). training.loss_curve holds\n"
+	"            each epoch's loss; a loss that is not finite stops with 65.\n"
 	"Trees and forests store model.feature_importances: impurity importance\n"
 	"per input feature (one-hot outputs summed), normalised to sum to 1.\n"
 	"\n"
 	"The task: logistic is classification, linear, ridge, lasso and\n"
-	"elasticnet regression. For\n"
-	"tree and forest, --task auto (the default) chooses classification when\n"
+	"elasticnet regression. For tree, forest and mlp, --task auto (the\n"
+	"default) chooses classification when\n"
 	"some label value is not a number, or when all are integers with at most\n"
 	"10 distinct values; regression otherwise. --task classification or\n"
 	"regression overrides it.\n"
@@ -76,7 +91,7 @@ static const char more[] =
 	"column, so the splits are those on raw values (thresholds are in\n"
 	"standardised units: raw = threshold*scale + mean).\n"
 	"Classes sort as strings, or numerically when every label is a number.\n"
-	"--seed drives the random draws of tree and forest, --cv-shuffle and\n"
+	"--seed drives the random draws of tree, forest and mlp, --cv-shuffle and\n"
 	"--importance (recorded for every model; the other fits are\n"
 	"deterministic). With SOURCE_DATE_EPOCH set\n"
 	"reruns give byte-identical model.json.\n"
@@ -116,10 +131,11 @@ static const char more[] =
 	"(as sklearn's permutation_importance on the data given), in\n"
 	"training.permutation_importance; the same whatever --threads.\n"
 	"\n"
-	"Long fits (forests) report progress on stderr: trees done, elapsed and\n"
-	"the estimate left, rewritten in place on a terminal, else a plain line\n"
-	"every --progress-interval seconds (fits quicker than that say nothing),\n"
-	"inside a collapsed GitLab log section when GITLAB_CI is set.\n";
+	"Long fits report progress on stderr: trees (or epochs, with the loss)\n"
+	"done, elapsed and the estimate left, rewritten in place on a terminal,\n"
+	"else a plain line every --progress-interval seconds (fits quicker than\n"
+	"that say nothing), inside a collapsed GitLab log section when GITLAB_CI\n"
+	"is set.\n";
 
 struct progress {
 	struct timespec start;
@@ -127,7 +143,14 @@ struct progress {
 	int tty;
 	int printed;
 	int gitlab;		/* GITLAB_CI: lines in a collapsible section */
+	const char *unit;	/* "trees", or "epochs" (mlp) */
+	double loss;		/* the last epoch's loss (NaN: none) */
 };
+
+static void progress_loss(void *ctx, double loss)
+{
+	((struct progress *)ctx)->loss = loss;
+}
 
 static double since(const struct timespec *t0)
 {
@@ -152,12 +175,15 @@ static void progress(void *ctx, size_t done, size_t total)
 		return;
 	p->last = el;
 	if (!p->printed && p->gitlab && !p->tty)
-		fprintf(stderr, "\033[0Ksection_start:%lld:mlci_train_progress[collapsed=true]\r\033[0Kmlci-train: growing %zu trees\n",
-			(long long)time(NULL), total);
+		fprintf(stderr, "\033[0Ksection_start:%lld:mlci_train_progress[collapsed=true]\r\033[0Kmlci-train: %zu %s\n",
+			(long long)time(NULL), total, p->unit);
 	p->printed = 1;
 	left = done ? el / (double)done * (double)(total - done) : NAN;
-	fprintf(stderr, "%smlci-train: %zu/%zu trees, %.1f s elapsed, ~%.0f s left%s",
-		p->tty ? "\r" : "", done, total, el, left,
+	fprintf(stderr, "%smlci-train: %zu/%zu %s, %.1f s elapsed, ~%.0f s left",
+		p->tty ? "\r" : "", done, total, p->unit, el, left);
+	if (!isnan(p->loss))
+		fprintf(stderr, ", loss %.6g", p->loss);
+	fprintf(stderr, "%s",
 		p->tty && done < total ? "" : "\n");
 	if (done == total && p->gitlab && !p->tty)
 		fprintf(stderr, "\033[0Ksection_end:%lld:mlci_train_progress\r\033[0K\n",
@@ -205,11 +231,11 @@ int main(int argc, char **argv)
 	const struct cli_opt opts[] = {
 		{ "data", CLI_STR, &o.data, "FILE", "CSV to train on" },
 		{ "label", CLI_STR, &o.label, "COL", "the column to predict" },
-		{ "model", CLI_STR, &o.model, "NAME", "logistic, linear, ridge, lasso, elasticnet, tree or forest" },
-		{ "task", CLI_STR, &o.task, "TASK", "auto (default), classification or regression (tree, forest)" },
+		{ "model", CLI_STR, &o.model, "NAME", "logistic, linear, ridge, lasso, elasticnet, tree, forest or mlp" },
+		{ "task", CLI_STR, &o.task, "TASK", "auto (default), classification or regression (tree, forest, mlp)" },
 		{ "out", CLI_STR, &o.out, "FILE", "where to write model.json" },
 		{ "param", CLI_LIST, &params, "K=V", "a hyperparameter (repeatable; see below)" },
-		{ "seed", CLI_LONG, &o.seed, "N", "random seed for tree and forest draws, --cv-shuffle and --importance, recorded in model.json (default 0)" },
+		{ "seed", CLI_LONG, &o.seed, "N", "random seed for tree, forest and mlp draws, --cv-shuffle and --importance, recorded in model.json (default 0)" },
 		{ "threads", CLI_LONG, &threads, "N", "threads growing a forest, and for --importance (default 0: online CPUs)" },
 		{ "progress-interval", CLI_DOUBLE, &every, "S", "seconds between progress lines when stderr is not a terminal (default 5; 0: every tree)" },
 		{ "tensorboard", CLI_STR, &o.tensorboard, "DIR", "also write the training curves as a TensorBoard event file in DIR" },
@@ -323,12 +349,15 @@ int main(int argc, char **argv)
 	clock_gettime(CLOCK_MONOTONIC, &prog.start);
 	prog.tty = isatty(2);
 	prog.gitlab = getenv("GITLAB_CI") != NULL;
+	prog.unit = o.model && !strcmp(o.model, "mlp") ? "epochs" : "trees";
 	o.progress = progress;
 	o.progress_ctx = &prog;
 	o.cv_progress = cv_progress;
 	o.cv_progress_ctx = &prog;
 	o.trial_progress = trial_progress;
 	o.trial_progress_ctx = &prog;
+	o.progress_loss = progress_loss;
+	prog.loss = NAN;
 	if (train_run(&o, &r, &err) < 0)
 		goto fail;
 	if (r.wrote_trials) {
