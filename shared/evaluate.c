@@ -16,6 +16,7 @@
 #include "metrics.h"
 #include "model.h"
 #include "scored.h"
+#include "slices.h"
 #include "util.h"
 
 /* unseen label values listed one by one in warnings; the rest summed up */
@@ -802,6 +803,16 @@ int evaluate_run(const struct evaluate_opts *o, struct evaluate_result *r,
 	if (metrics_json(&e, art, met, &report, err) < 0 ||
 	    render_predictions(&e, err) < 0)
 		goto out;
+	if (o->nslice_by) {
+		struct slices_opts so = {
+			o->slice_by, o->nslice_by,
+			o->min_slice_size ? o->min_slice_size : SLICES_DEFAULT_MIN_SIZE,
+			(size_t)o->bootstrap, (uint64_t)o->seed, o->confidence,
+		};
+
+		if (slices_json(&e.s, &e.f, e.rows, &so, art, err) < 0)
+			goto out;
+	}
 	if (o->predictions) {
 		json_t *pj = json_pack("{s:s, s:s, s:I, s:s}", "path", o->predictions,
 				       "sha256", e.pred_sha, "rows", (json_int_t)e.n,

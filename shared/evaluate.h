@@ -36,6 +36,12 @@
  *   per_class         class -> {precision, recall, f1, support}
  *   confusion_matrix  {labels, matrix}: matrix[true][predicted]
  *   warnings          strings (zero division, skipped rows, unseen labels)
+ *   slicing, slices   with --slice-by: every metric per slice, as
+ *                     slices.h describes (the slice columns are read from
+ *                     --data, or from the --scored file; they need not be
+ *                     features of the model); with --bootstrap each
+ *                     slice has its intervals (the same seed, resampling
+ *                     the slice's rows)
  *
  * The label set (per_class, confusion_matrix, the macro and weighted
  * averages) is scikit-learn's default: the labels occurring in the true
@@ -91,6 +97,10 @@ struct evaluate_opts {
 	long bootstrap;			/* resamples, 0: no intervals */
 	long seed;			/* of the resampling generator */
 	double confidence;		/* interval level, e.g. 0.95 */
+	/* --slice-by (repeatable): "col" or "col1,col2" per slicing */
+	const char *const *slice_by;
+	size_t nslice_by;
+	long min_slice_size;		/* 0: SLICES_DEFAULT_MIN_SIZE */
 };
 
 #define EVALUATE_MAX_BOOTSTRAP 100000

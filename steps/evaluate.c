@@ -43,7 +43,16 @@ static const char more[] =
 	"records its sha256. mlci-gate compares two of them row by row.\n"
 	"--bootstrap N --seed S: percentile intervals at --confidence (0.95) for\n"
 	"every metric, from N resamples of the rows; the same seed gives the same\n"
-	"intervals.\n";
+	"intervals.\n"
+	"\n"
+	"--slice-by COL[,COL] computes every metric again on each slice: each\n"
+	"combination of the columns' values among the scored rows (read from\n"
+	"--data, or the --scored file; not necessarily model features). Missing\n"
+	"values form a slice of their own (null in metrics.json). A slice with\n"
+	"fewer than --min-slice-size rows (30) is listed with its size only, and\n"
+	"a gate rule over it is inconclusive. Repeat --slice-by for several\n"
+	"slicings (--slice-by sex --slice-by sex,race). With --bootstrap, each\n"
+	"slice's metrics get intervals too.\n";
 
 static void print_warnings(const char *prog, const json_t *art)
 {
@@ -60,6 +69,7 @@ int main(int argc, char **argv)
 	struct evaluate_opts o = {0};
 	struct evaluate_result r = {0};
 	struct csv_cli csv = {0};
+	struct cli_list slice_by = {0};
 	int as_json = 0, rc;
 	const struct cli_opt opts[] = {
 		{ "model", CLI_STR, &o.model, "FILE", "model.json written by mlci-train" },
@@ -76,6 +86,8 @@ int main(int argc, char **argv)
 		{ "bootstrap", CLI_LONG, &o.bootstrap, "N", "percentile intervals from N resamples (default 0: none)" },
 		{ "seed", CLI_LONG, &o.seed, "S", "seed of the resampling (default 0)" },
 		{ "confidence", CLI_DOUBLE, &o.confidence, "LEVEL", "interval level (default 0.95)" },
+		{ "slice-by", CLI_LIST, &slice_by, "COL[,COL]", "also every metric per slice of these columns (repeatable)" },
+		{ "min-slice-size", CLI_LONG, &o.min_slice_size, "N", "slices with fewer rows get no metrics (default 30)" },
 		{ "json", CLI_FLAG, &as_json, NULL, "print metrics.json on stdout instead of the report" },
 		CSV_CLI_OPTIONS(&csv),
 		{ 0 }
@@ -104,6 +116,8 @@ int main(int argc, char **argv)
 		return rc;
 	}
 	o.label_suffix = csv.label_suffix;
+	o.slice_by = slice_by.v;
+	o.nslice_by = slice_by.n;
 	o.producer = spec.prog;
 	if (evaluate_run(&o, &r, &err) < 0) {
 		rc = cli_report(spec.prog, &err);
