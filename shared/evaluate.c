@@ -806,7 +806,7 @@ int evaluate_run(const struct evaluate_opts *o, struct evaluate_result *r,
 	if (o->nslice_by) {
 		struct slices_opts so = {
 			o->slice_by, o->nslice_by,
-			o->min_slice_size ? o->min_slice_size : SLICES_DEFAULT_MIN_SIZE,
+			o->min_slice_size,
 			(size_t)o->bootstrap, (uint64_t)o->seed, o->confidence,
 		};
 

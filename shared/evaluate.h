@@ -100,7 +100,8 @@ struct evaluate_opts {
 	/* --slice-by (repeatable): "col" or "col1,col2" per slicing */
 	const char *const *slice_by;
 	size_t nslice_by;
-	long min_slice_size;		/* 0: SLICES_DEFAULT_MIN_SIZE */
+	long min_slice_size;		/* at least 1 (the step's default:
+					 * SLICES_DEFAULT_MIN_SIZE) */
 };
 
 #define EVALUATE_MAX_BOOTSTRAP 100000

@@ -16,6 +16,7 @@
 #include "cli.h"
 #include "csv.h"
 #include "evaluate.h"
+#include "slices.h"
 #include "util.h"
 
 static const char more[] =
@@ -102,6 +103,7 @@ int main(int argc, char **argv)
 	};
 
 	o.confidence = 0.95;
+	o.min_slice_size = SLICES_DEFAULT_MIN_SIZE;
 	rc = cli_parse(&spec, argc, argv, NULL, &err);
 	if (rc == CLI_DONE) {
 		cli_release(&spec, NULL);
