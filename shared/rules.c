@@ -463,6 +463,7 @@ static int parse_selector(struct parser *p, int many)
 	for (;;) {
 		struct rule_slice_key *nk;
 		char *col = NULL, *val = NULL;
+		size_t at = skip_blanks(s, len, pos);
 		int quoted;
 
 		if (sel_item(p, &pos, many ? ",)" : "=,]", "a column name", &col, &quoted) < 0)
@@ -470,7 +471,7 @@ static int parse_selector(struct parser *p, int many)
 		for (i = 0; i < r->nkeys; i++)
 			if (!strcmp(r->keys[i].col, col)) {
 				free(col);
-				return p_fail(p, (long)pos, "column '%.100s' is named twice in %s",
+				return p_fail(p, (long)at + 1, "column '%.100s' is named twice in %s",
 					      r->keys[i].col, what);
 			}
 		if (!many) {
@@ -532,7 +533,8 @@ static int parse_subject(struct parser *p)
 	if (tok_is(&p->cur, "slices") && q < p->lx.len && s[q] == '(')
 		return parse_selector(p, 1);
 	if (tok_is(&p->cur, "operational") && q < p->lx.len && s[q] == '.') {
-		if (p_next(p) < 0 || p_next(p) < 0)
+		p->lx.pos = p->lx.last_end = q + 1;	/* past the '.' */
+		if (p_next(p) < 0)
 			return -1;
 		if (p->cur.kind != RT_IDENT)
 			return p_fail(p, p->cur.col,
@@ -550,7 +552,7 @@ static int needs_quotes(const char *v)
 	if (!*v || !strcmp(v, "null") || v[0] == ' ' || v[strlen(v) - 1] == ' ')
 		return 1;
 	for (c = v; *c; c++)
-		if (strchr(",[]()=\"\\#\t\n", *c))
+		if (strchr(" ,[]()=\"\\#\t\n", *c))
 			return 1;
 	return 0;
 }
