@@ -159,7 +159,7 @@ static int number_in(const struct metrics_in *m, json_t *obj, const char *name,
 	if (!names)
 		return err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
 	json_object_foreach(obj, k, x)
-		if (json_is_number(x) || json_is_null(x))
+		if (json_is_number(x))
 			names[n++] = k;
 	qsort(names, n, sizeof(*names), cmp_str);
 	for (i = 0; i < n; i++) {
