@@ -53,7 +53,16 @@ static const char more[] =
 	"fewer than --min-slice-size rows (30) is listed with its size only, and\n"
 	"a gate rule over it is inconclusive. Repeat --slice-by for several\n"
 	"slicings (--slice-by sex --slice-by sex,race). With --bootstrap, each\n"
-	"slice's metrics get intervals too.\n";
+	"slice's metrics get intervals too.\n"
+	"\n"
+	"--operational adds an 'operational' section (not metrics): model_bytes,\n"
+	"latency_p50_ms and latency_p95_ms per row, batch_latency_p50_ms and\n"
+	"batch_latency_p95_ms, rows_per_second, peak_rss_mb. The rows are predicted\n"
+	"again in batches of --latency-batch rows (preprocessing included), each\n"
+	"batch timed; a row's latency is its batch's time over its rows; p50 and\n"
+	"p95 are over the batches. Timings vary from run to run: metrics.json is\n"
+	"then not byte-reproducible. mlci-gate bounds them with rules such as\n"
+	"'operational.latency_p95_ms <= 5'.\n";
 
 static void print_warnings(const char *prog, const json_t *art)
 {
@@ -89,6 +98,8 @@ int main(int argc, char **argv)
 		{ "confidence", CLI_DOUBLE, &o.confidence, "LEVEL", "interval level (default 0.95)" },
 		{ "slice-by", CLI_LIST, &slice_by, "COL[,COL]", "also every metric per slice of these columns (repeatable)" },
 		{ "min-slice-size", CLI_LONG, &o.min_slice_size, "N", "slices with fewer rows get no metrics (default 30)" },
+		{ "operational", CLI_FLAG, &o.operational, NULL, "also measure model size, prediction latency and peak memory" },
+		{ "latency-batch", CLI_LONG, &o.latency_batch, "N", "rows per timed batch for --operational (default 100)" },
 		{ "json", CLI_FLAG, &as_json, NULL, "print metrics.json on stdout instead of the report" },
 		CSV_CLI_OPTIONS(&csv),
 		{ 0 }
