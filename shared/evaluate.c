@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "artifact.h"
+#include "evalhtml.h"
 #include "io.h"
 #include "metrics.h"
 #include "model.h"
@@ -625,7 +626,7 @@ static int load_inputs(struct eval *e, struct mlci_err *err)
 {
 	const struct evaluate_opts *o = e->o;
 	const struct path_role outs[] = {
-		{ "--out", o->out }, { "--predictions", o->predictions },
+		{ "--out", o->out }, { "--predictions", o->predictions }, { "--html", o->html },
 	};
 	const struct path_role ins[] = {
 		{ "--model", o->model }, { "--data", o->data }, { "--scored", o->scored },
@@ -634,7 +635,7 @@ static int load_inputs(struct eval *e, struct mlci_err *err)
 	size_t i;
 	int c;
 
-	if (check_output_paths(outs, 2, ins, 3, err) < 0)
+	if (check_output_paths(outs, 3, ins, 3, err) < 0)
 		return -1;
 	if (o->scored) {
 		if (o->model || o->data)
@@ -803,11 +804,22 @@ static int write_outputs(const struct eval *e, const json_t *art,
 			 struct mlci_err *err)
 {
 	const struct evaluate_opts *o = e->o;
-	struct afile pf = { 0 }, mf = { 0 };
+	struct afile pf = { 0 }, mf = { 0 }, hf = { 0 };
 	char *text = artifact_dumps(art);
+	struct buf page;
 
+	buf_init(&page);
 	if (!text)
 		return oom(err);
+	if (o->html) {
+		if (evalhtml_render(art, &e->s, &page, err) < 0 ||
+		    afile_open(&hf, o->html, err) < 0)
+			goto fail;
+		if (fwrite(page.data, 1, page.len, hf.fp) != page.len) {
+			err_set(err, MLCI_EXIT_IOERR, o->html, "cannot write");
+			goto fail;
+		}
+	}
 	if (o->predictions) {
 		if (afile_open(&pf, o->predictions, err) < 0)
 			goto fail;
@@ -823,16 +835,26 @@ static int write_outputs(const struct eval *e, const json_t *art,
 	text = NULL;
 	if (o->predictions && afile_commit(&pf, err) < 0)
 		goto fail;
-	if (afile_commit(&mf, err) < 0) {
+	if (o->html && afile_commit(&hf, err) < 0) {
 		if (o->predictions)
 			unlink(o->predictions);
 		goto fail;
 	}
+	if (afile_commit(&mf, err) < 0) {
+		if (o->predictions)
+			unlink(o->predictions);
+		if (o->html)
+			unlink(o->html);
+		goto fail;
+	}
+	buf_release(&page);
 	return 0;
 fail:
 	free(text);
+	buf_release(&page);
 	afile_abort(&pf);
 	afile_abort(&mf);
+	afile_abort(&hf);
 	return -1;
 }
 

@@ -58,6 +58,8 @@
  *                     process's peak resident set, KiB / 1024) at the end
  *                     of the evaluation. Timed figures differ from run to
  *                     run, so metrics.json is then not byte-reproducible.
+ *   (with --html FILE the report page of evalhtml.h is written too, with
+ *   the other outputs: all of them or none)
  *   slicing, slices   with --slice-by: every metric per slice, as
  *                     slices.h describes (the slice columns are read from
  *                     --data, or from the --scored file; they need not be
@@ -125,6 +127,7 @@ struct evaluate_opts {
 	long min_slice_size;		/* at least 1 (the step's default:
 					 * SLICES_DEFAULT_MIN_SIZE) */
 	int operational;		/* measure size, latency, memory */
+	const char *html;		/* the HTML report (evalhtml.h), or NULL */
 	long latency_batch;		/* rows per timed batch (0: the default) */
 };
 

@@ -62,7 +62,14 @@ static const char more[] =
 	"batch timed; a row's latency is its batch's time over its rows; p50 and\n"
 	"p95 are over the batches. Timings vary from run to run: metrics.json is\n"
 	"then not byte-reproducible. mlci-gate bounds them with rules such as\n"
-	"'operational.latency_p95_ms <= 5'.\n";
+	"'operational.latency_p95_ms <= 5'.\n"
+	"\n"
+	"--html FILE writes one self-contained page (inline SVG, no script): the\n"
+	"metrics (with intervals), ROC and precision-recall curves and a\n"
+	"reliability diagram (one-vs-rest per class for multiclass), the confusion\n"
+	"matrix as a heat map, or for regression predicted against actual values\n"
+	"(every k-th row, at most 2000) and a residual histogram; the slice table.\n"
+	"The plotted points are embedded as JSON (script id mlci-curves).\n";
 
 static void print_warnings(const char *prog, const json_t *art)
 {
@@ -98,6 +105,7 @@ int main(int argc, char **argv)
 		{ "confidence", CLI_DOUBLE, &o.confidence, "LEVEL", "interval level (default 0.95)" },
 		{ "slice-by", CLI_LIST, &slice_by, "COL[,COL]", "also every metric per slice of these columns (repeatable)" },
 		{ "min-slice-size", CLI_LONG, &o.min_slice_size, "N", "slices with fewer rows get no metrics (default 30)" },
+		{ "html", CLI_STR, &o.html, "FILE", "also write a self-contained HTML report (curves, confusion matrix, slices)" },
 		{ "operational", CLI_FLAG, &o.operational, NULL, "also measure model size, prediction latency and peak memory" },
 		{ "latency-batch", CLI_LONG, &o.latency_batch, "N", "rows per timed batch for --operational (default 100)" },
 		{ "json", CLI_FLAG, &as_json, NULL, "print metrics.json on stdout instead of the report" },
