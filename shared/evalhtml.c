@@ -22,7 +22,7 @@ static const char STYLE[] =
 	"h1{font-size:22px}h2{font-size:18px;margin-top:28px;border-bottom:1px solid #ddd}"
 	"table{border-collapse:collapse;margin:8px 0}td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}"
 	"th{background:#f3f3f3}td.l,th.l{text-align:left}.muted{color:#777}"
-	".figs{display:flex;flex-wrap:wrap;gap:16px}.fig{border:1px solid #ddd;padding:6px}"
+	".figs{display:flex;flex-wrap:wrap;gap:16px}.fig{display:inline-block;border:1px solid #ddd;padding:6px}"
 	".fig h3{font-size:14px;margin:2px 0 4px}.scroll{overflow-x:auto}"
 	"tr.small td{color:#999}svg text{font:11px system-ui,sans-serif}";
 
