@@ -15,7 +15,9 @@
 #include "scored.h"
 
 /* columns a slice rule may name */
-#define SLICE_KEYS_MAX 16
+#define SLICE_KEYS_MAX RULE_MAX_SLICE_KEYS
+/* rules once slices(...) rules are expanded over their slices */
+#define GATE_MAX_RULES 100000
 
 /* ---- inputs ---- */
 
@@ -704,6 +706,12 @@ static int judge(const struct rule *r, json_t *sl, const struct metrics_in *cur,
 static struct report_rule *add_rule(struct report *rep, json_t ***slices,
 				    size_t *cap, struct mlci_err *err)
 {
+	if (rep->nrules >= GATE_MAX_RULES) {
+		err_set(err, MLCI_EXIT_DATAERR, NULL,
+			"more than %d rules once slices(...) rules are expanded over their slices",
+			GATE_MAX_RULES);
+		return NULL;
+	}
 	if (rep->nrules == *cap) {
 		size_t nc = *cap ? 2 * *cap : 16;
 		struct report_rule *nv = realloc(rep->rules, nc * sizeof(*nv));

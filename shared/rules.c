@@ -466,6 +466,10 @@ static int parse_selector(struct parser *p, int many)
 		size_t at = skip_blanks(s, len, pos);
 		int quoted;
 
+		if (r->nkeys == RULE_MAX_SLICE_KEYS)
+			return p_fail(p, (long)at + 1, "more than %d columns in %s",
+				      RULE_MAX_SLICE_KEYS, what);
+
 		if (sel_item(p, &pos, many ? ",)" : "=,]", "a column name", &col, &quoted) < 0)
 			return -1;
 		for (i = 0; i < r->nkeys; i++)

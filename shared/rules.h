@@ -72,6 +72,8 @@
  * file (at the line), 64 for --rule. */
 #define RULE_MAX_TEXT 65536
 #define RULES_MAX 10000
+/* A slice selector names at most this many columns (a parse error). */
+#define RULE_MAX_SLICE_KEYS 16
 
 /* ---- lexer ---- */
 
