@@ -65,6 +65,20 @@ PY
 		"values with blanks slice as they are"
 fi
 
+# The committed reference (tests/ref/slices_adult.py): per-slice metrics
+# that scikit-learn computes for a fixed scoring rule on the test split.
+if [ $have_sk = 1 ]; then
+	mkdir -p ref
+	check "slices_adult.py runs" $PY "$TOP/tests/ref/slices_adult.py" ref
+	check "the committed slices_adult.json is the script's output" cmp -s ref/slices_adult.json "$TOP/tests/ref/slices_adult.json"
+	expect_exit 0 "evaluate --scored the fixed predictions, four slicings" "$BIN/mlci-evaluate" \
+		--scored ref/slices_adult_scored.csv --label-column income --prediction-column pred --score-columns score \
+		--slice-by sex --slice-by sex,race --slice-by workclass --slice-by native_country --out ref.json
+	if out=$($PY "$TOP/tests/ref/slices_adult.py" --check ref.json "$TOP/tests/ref/slices_adult.json" 2>&1); then
+		ok "all 62 slices agree with the committed scikit-learn reference (1e-9)"
+	else not_ok "all 62 slices agree with the committed scikit-learn reference (1e-9)" "$out"; fi
+fi
+
 # --bootstrap: intervals per slice; the slice of every row gets the
 # whole set's intervals, and the same seed gives the same bytes
 if [ $have_sk = 1 ]; then

@@ -525,6 +525,7 @@ static void test_rules__slice_and_operational_selectors(void **state)
 	parse_bad("slice[sex=F].>= 1", 14, "expected a metric name");
 	parse_bad("slices(sex).recall >= baseline paired", 32, "'paired' compares two models");
 	parse_bad("operational.3 <= 1", 13, "expected an operational figure");
+	parse_bad("slices(a,b,c,d,e,f,g,h,i,j,k,l,m,n,o,p,q).x >= 1", 40, "more than 16 columns");
 
 	buf_init(&b);
 	assert_int_equal(rule_slice_format(&b, cols, vals, 3, "recall"), 0);
