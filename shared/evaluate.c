@@ -999,8 +999,18 @@ int evaluate_summary(const struct evaluate_opts *o,
 		rc |= buf_printf(out, "%s%s %.4f", sep, keys[i], json_number_value(v));
 		sep = ", ";
 	}
+	if (json_is_array(json_object_get(r->artifact, "slices"))) {
+		json_t *sl, *list = json_object_get(r->artifact, "slices");
+		size_t small = 0;
+
+		json_array_foreach(list, i, sl)
+			small += json_is_true(json_object_get(sl, "small"));
+		rc |= buf_printf(out, "; %zu slices (%zu small)", json_array_size(list), small);
+	}
 	rc |= buf_printf(out, "; wrote %s", o->out);
 	if (o->predictions)
 		rc |= buf_printf(out, " and %s", o->predictions);
+	if (o->html)
+		rc |= buf_printf(out, " and %s", o->html);
 	return rc ? -1 : 0;
 }

@@ -162,7 +162,7 @@ int evaluate_run(const struct evaluate_opts *o, struct evaluate_result *r,
 void evaluate_result_free(struct evaluate_result *r);
 
 /* Append the one-line summary ("569 rows of FILE: accuracy 0.9649, ...;
- * wrote OUT") to out, no newline. -1 out of memory. */
+ * 21 slices (2 small); wrote OUT") to out, no newline. -1 out of memory. */
 int evaluate_summary(const struct evaluate_opts *o,
 		     const struct evaluate_result *r, struct buf *out);
 

@@ -101,6 +101,16 @@ PY
 	else not_ok "16281 rows: every 9th row plotted (1810 points), as numpy picks them" "$out"; fi
 fi
 
+# classification without scores: the confusion matrix, no curves
+expect_exit 0 "no scores: evaluate --scored --html" "$BIN/mlci-evaluate" --scored "$TOP/tests/ref/scored_labels.csv" \
+	--label-column y --prediction-column yhat --out nos.json --html nos.html
+check "no scores: no curves, the confusion matrix" sh -c 'grep -q "No scores: no curves" nos.html && grep -q "id=\"col-confusion\"" nos.html && ! grep -q "id=\"col-roc\"" nos.html'
+if [ $have_chrome = 1 ]; then
+	# shellcheck disable=SC2046
+	if out=$(sh "$TOP/tests/html_check.sh" nos.html $(ids nos.json confusion) 2>&1); then ok "no scores: renders"
+	else not_ok "no scores: renders" "$out"; fi
+fi
+
 # the page is written with the other outputs, or none of them
 expect_exit 64 "--html on --out's path: 64" "$BIN/mlci-evaluate" --model iris.model.json --data "$DATA/iris.csv" \
 	--out same.json --html same.json
