@@ -409,7 +409,7 @@ static int sel_item(struct parser *p, size_t *pos, const char *stop,
 		    const char *what, char **out, int *quoted)
 {
 	const char *s = p->lx.text;
-	size_t len = p->lx.len, q = skip_blanks(s, len, *pos), start = q, end;
+	size_t len = p->lx.len, q = skip_blanks(s, len, *pos), start = q, end, n;
 	struct buf b;
 
 	buf_init(&b);
@@ -443,6 +443,22 @@ static int sel_item(struct parser *p, size_t *pos, const char *stop,
 	*out = buf_detach(&b, NULL);
 	if (!*out)
 		return err_set(p->err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
+	/* what the lexer would refuse outside quotes is refused here too:
+	 * control characters and bytes that are not UTF-8 */
+	for (end = start; end < q; end += n) {
+		unsigned char c = (unsigned char)s[end], ch[5] = { 0 };
+		size_t n0;
+
+		/* decode from a bounded copy: the text need not end in a NUL */
+		memcpy(ch, s + end, q - end < 4 ? q - end : 4);
+		n0 = utf8_decode(ch, NULL);
+		n = n0 ? n0 : 1;
+		if (!n0 || (c < 0x20 && c != '\t')) {
+			free(*out);
+			*out = NULL;
+			return p_fail(p, (long)end + 1, "unexpected byte 0x%02X in %s", c, what);
+		}
+	}
 	*pos = skip_blanks(s, len, q);
 	return 0;
 }

@@ -526,6 +526,11 @@ static void test_rules__slice_and_operational_selectors(void **state)
 	parse_bad("slices(sex).recall >= baseline paired", 32, "'paired' compares two models");
 	parse_bad("operational.3 <= 1", 13, "expected an operational figure");
 	parse_bad("slices(a,b,c,d,e,f,g,h,i,j,k,l,m,n,o,p,q).x >= 1", 40, "more than 16 columns");
+	parse_bad("slice[sex=F\xff].recall >= 1", 12, "unexpected byte 0xFF in a value");
+	parse_bad("slice[\"s\x01\"=F].recall >= 1", 9, "unexpected byte 0x01 in a column name");
+	parse_ok(&r, "slice[pays=\"C\xc3\xb4te d'Ivoire\"].recall >= 0.5");
+	assert_string_equal(r.keys[0].value, "C\xc3\xb4te d'Ivoire");
+	rule_free(&r);
 
 	buf_init(&b);
 	assert_int_equal(rule_slice_format(&b, cols, vals, 3, "recall"), 0);
