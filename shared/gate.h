@@ -6,7 +6,8 @@
  * "metrics", "baseline" when given, and with paired rules "predictions"
  * and "baseline_predictions") and
  *   verdict    "pass" | "fail" | "inconclusive": fail when a rule failed,
- *              else inconclusive when a paired rule is, else pass
+ *              else inconclusive when a rule is (paired, or over a small
+ *              slice), else pass
  *   decision   the verdict with inconclusive mapped by --inconclusive
  *              (pass, fail, or kept); the step's exit code follows it:
  *              0 pass, 1 fail, 3 inconclusive
