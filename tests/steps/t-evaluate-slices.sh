@@ -135,11 +135,26 @@ json_is g5.json '[(r["rule"], r["status"]) for r in j["rules"]][3:5], j["counts"
 expect_exit 0 "a slice rule over the baseline" "$BIN/mlci-gate" --metrics m.json --baseline m800.json --out g6.json \
 	--rule 'slice[sex=Male,race=White].f1_macro >= baseline - 0.001'
 json_is g6.json 'j["rules"][0]["value"] == j["rules"][0]["baseline"]' True "the baseline's value is the same slice's"
+expect_exit 3 "a slice small in the baseline only: inconclusive" "$BIN/mlci-gate" --metrics m.json --baseline m800.json \
+	--out g8.json --rule 'slice[sex=Female,race=Black].accuracy >= baseline - 0.1'
+json_is g8.json '(lambda r: (r["note"], "threshold" in r, r["value"] > 0))(j["rules"][0])' \
+	"('in the baseline, the slice has 753 rows, fewer than the minimum slice size 800: no metrics', False, True)" \
+	"the note says the baseline's slice is too small; no threshold"
+if [ $have_sk = 1 ]; then
+	# slicing by the label: each slice holds one class, so its roc_auc is null
+	expect_exit 0 "slices by the label" "$BIN/mlci-evaluate" --scored scored.csv --label-column y \
+		--prediction-column yhat --score-columns score --out byy.json --slice-by y
+	json_is byy.json '[s["metrics"]["roc_auc"] for s in j["slices"]]' "[None, None]" "a metric undefined on a slice is null"
+	expect_exit 3 "a rule over a metric null on its slice: inconclusive" "$BIN/mlci-gate" --metrics byy.json --out g9.json \
+		--rule 'slice[y=">50K"].roc_auc >= 0.5' --rule 'slice[y=">50K"].recall_macro >= 0.1'
+	json_is g9.json '[(r["status"], r.get("note")) for r in j["rules"]]' \
+		"[('inconclusive', 'roc_auc is undefined on this slice of 3846 rows (null)'), ('pass', None)]" "with the reason"
+fi
 if [ $have_sk = 1 ]; then
 	expect_exit 0 "a quoted value with a blank" "$BIN/mlci-gate" --metrics s.json --out g7.json \
 		--rule 'slice[country="United States"].accuracy >= 0.5' --rule 'slice[ "country" = "Puerto Rico" ].accuracy >= 0.5'
 	json_is g7.json '[r["slice"]["country"] for r in j["rules"]]' "['United States', 'Puerto Rico']" "quoted values name their slices"
-	check "gate.json with slice rules validates" $PY "$TOP/tests/check_schema.py" g1.json g3.json g4.json g5.json g6.json g7.json
+	check "gate.json with slice rules validates" $PY "$TOP/tests/check_schema.py" g1.json g3.json g4.json g5.json g6.json g7.json g8.json g9.json
 fi
 
 expect_exit 65 "unknown slice: 65" "$BIN/mlci-gate" --metrics m.json --out badg.json --rule 'slice[sex=Femal].accuracy >= 0.5'
