@@ -8,14 +8,18 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "artifact.h"
+#include "evalhtml.h"
 #include "io.h"
 #include "metrics.h"
 #include "model.h"
 #include "scored.h"
+#include "slices.h"
 #include "util.h"
 
 /* unseen label values listed one by one in warnings; the rest summed up */
@@ -622,7 +626,7 @@ static int load_inputs(struct eval *e, struct mlci_err *err)
 {
 	const struct evaluate_opts *o = e->o;
 	const struct path_role outs[] = {
-		{ "--out", o->out }, { "--predictions", o->predictions },
+		{ "--out", o->out }, { "--predictions", o->predictions }, { "--html", o->html },
 	};
 	const struct path_role ins[] = {
 		{ "--model", o->model }, { "--data", o->data }, { "--scored", o->scored },
@@ -631,7 +635,7 @@ static int load_inputs(struct eval *e, struct mlci_err *err)
 	size_t i;
 	int c;
 
-	if (check_output_paths(outs, 2, ins, 3, err) < 0)
+	if (check_output_paths(outs, 3, ins, 3, err) < 0)
 		return -1;
 	if (o->scored) {
 		if (o->model || o->data)
@@ -714,16 +718,108 @@ static int render_predictions(struct eval *e, struct mlci_err *err)
 	return 0;
 }
 
+/* ---- operational figures ---- */
+
+static double now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Size, latency and memory of the model in use (see evaluate.h). */
+static int operational_json(struct eval *e, json_t *art, struct mlci_err *err)
+{
+	const struct evaluate_opts *o = e->o;
+	size_t B = o->latency_batch ? (size_t)o->latency_batch : EVALUATE_DEFAULT_LATENCY_BATCH;
+	size_t nb, b, nrows = e->f.nrows;
+	double *per_row = NULL, *per_batch = NULL, *out = NULL, total = 0;
+	struct rusage ru;
+	struct stat st;
+	json_t *op;
+	int rc = -1;
+
+	if (stat(o->model, &st) != 0)
+		return err_set(err, MLCI_EXIT_NOINPUT, o->model, "cannot stat");
+	if (B > nrows)
+		B = nrows;
+	nb = nrows / B;
+	per_row = malloc((nb + 1) * sizeof(*per_row));
+	per_batch = malloc((nb + 1) * sizeof(*per_batch));
+	out = malloc((B * e->width + 1) * sizeof(*out));
+	if (!per_row || !per_batch || !out) {
+		oom(err);
+		goto done;
+	}
+	for (b = 0; b < nb; b++) {
+		struct frame v = e->f;
+		size_t at = b * B * e->f.ncols;
+		double t0, t1;
+
+		v.nrows = B;
+		v.cells = e->f.cells + at;
+		v.line = e->f.line + at;
+		v.col = e->f.col + at;
+		t0 = now_ms();
+		if (model_predict(e->m, &v, out, err) < 0)
+			goto done;
+		t1 = now_ms();
+		per_batch[b] = t1 - t0;
+		per_row[b] = (t1 - t0) / (double)B;
+		total += t1 - t0;
+	}
+	qsort(per_row, nb, sizeof(*per_row), cmp_double);
+	qsort(per_batch, nb, sizeof(*per_batch), cmp_double);
+	getrusage(RUSAGE_SELF, &ru);
+	op = json_pack("{s:I, s:f, s:f, s:f, s:f, s:I, s:I, s:f, s:f, s:s}",
+		       "model_bytes", (json_int_t)st.st_size,
+		       "latency_p50_ms", scored_quantile(per_row, nb, 0.5),
+		       "latency_p95_ms", scored_quantile(per_row, nb, 0.95),
+		       "batch_latency_p50_ms", scored_quantile(per_batch, nb, 0.5),
+		       "batch_latency_p95_ms", scored_quantile(per_batch, nb, 0.95),
+		       "batch_rows", (json_int_t)B, "batches", (json_int_t)nb,
+		       "rows_per_second", total > 0 ? (double)(nb * B) / (total / 1e3) : 0.0,
+		       "peak_rss_mb", (double)ru.ru_maxrss / 1024.0,
+		       "method", "each batch of batch_rows consecutive rows predicted again from the parsed cells (preprocessing included), timed with CLOCK_MONOTONIC; per-row latency = batch time / batch_rows; p50/p95 over the batches; peak_rss_mb = ru_maxrss / 1024");
+	if (!op || json_object_set_new(art, "operational", op)) {
+		oom(err);
+		goto done;
+	}
+	rc = 0;
+done:
+	free(per_row), free(per_batch), free(out);
+	return rc;
+}
+
 /* Write both outputs to temporaries, then commit them together. */
 static int write_outputs(const struct eval *e, const json_t *art,
 			 struct mlci_err *err)
 {
 	const struct evaluate_opts *o = e->o;
-	struct afile pf = { 0 }, mf = { 0 };
+	struct afile pf = { 0 }, mf = { 0 }, hf = { 0 };
 	char *text = artifact_dumps(art);
+	struct buf page;
 
+	buf_init(&page);
 	if (!text)
 		return oom(err);
+	if (o->html) {
+		if (evalhtml_render(art, &e->s, &page, err) < 0 ||
+		    afile_open(&hf, o->html, err) < 0)
+			goto fail;
+		if (fwrite(page.data, 1, page.len, hf.fp) != page.len) {
+			err_set(err, MLCI_EXIT_IOERR, o->html, "cannot write");
+			goto fail;
+		}
+	}
 	if (o->predictions) {
 		if (afile_open(&pf, o->predictions, err) < 0)
 			goto fail;
@@ -739,16 +835,26 @@ static int write_outputs(const struct eval *e, const json_t *art,
 	text = NULL;
 	if (o->predictions && afile_commit(&pf, err) < 0)
 		goto fail;
-	if (afile_commit(&mf, err) < 0) {
+	if (o->html && afile_commit(&hf, err) < 0) {
 		if (o->predictions)
 			unlink(o->predictions);
 		goto fail;
 	}
+	if (afile_commit(&mf, err) < 0) {
+		if (o->predictions)
+			unlink(o->predictions);
+		if (o->html)
+			unlink(o->html);
+		goto fail;
+	}
+	buf_release(&page);
 	return 0;
 fail:
 	free(text);
+	buf_release(&page);
 	afile_abort(&pf);
 	afile_abort(&mf);
+	afile_abort(&hf);
 	return -1;
 }
 
@@ -774,6 +880,15 @@ int evaluate_run(const struct evaluate_opts *o, struct evaluate_result *r,
 	}
 	if (o->seed < 0) {
 		err_set(err, MLCI_EXIT_USAGE, NULL, "--seed is a non-negative integer");
+		goto out0;
+	}
+	if (o->operational && o->scored) {
+		err_set(err, MLCI_EXIT_USAGE, NULL,
+			"--operational measures a model: give --model and --data, not --scored");
+		goto out0;
+	}
+	if (o->latency_batch < 0 || o->latency_batch > 1000000) {
+		err_set(err, MLCI_EXIT_USAGE, NULL, "--latency-batch is 1 to 1000000 rows");
 		goto out0;
 	}
 	e.warnings = json_array();
@@ -802,6 +917,16 @@ int evaluate_run(const struct evaluate_opts *o, struct evaluate_result *r,
 	if (metrics_json(&e, art, met, &report, err) < 0 ||
 	    render_predictions(&e, err) < 0)
 		goto out;
+	if (o->nslice_by) {
+		struct slices_opts so = {
+			o->slice_by, o->nslice_by,
+			o->min_slice_size,
+			(size_t)o->bootstrap, (uint64_t)o->seed, o->confidence,
+		};
+
+		if (slices_json(&e.s, &e.f, e.rows, &so, art, err) < 0)
+			goto out;
+	}
 	if (o->predictions) {
 		json_t *pj = json_pack("{s:s, s:s, s:I, s:s}", "path", o->predictions,
 				       "sha256", e.pred_sha, "rows", (json_int_t)e.n,
@@ -824,6 +949,8 @@ int evaluate_run(const struct evaluate_opts *o, struct evaluate_result *r,
 		oom(err);
 		goto out;
 	}
+	if (o->operational && operational_json(&e, art, err) < 0)
+		goto out;
 	if (write_outputs(&e, art, err) < 0)
 		goto out;
 	r->classifier = e.classifier;
@@ -872,8 +999,18 @@ int evaluate_summary(const struct evaluate_opts *o,
 		rc |= buf_printf(out, "%s%s %.4f", sep, keys[i], json_number_value(v));
 		sep = ", ";
 	}
+	if (json_is_array(json_object_get(r->artifact, "slices"))) {
+		json_t *sl, *list = json_object_get(r->artifact, "slices");
+		size_t small = 0;
+
+		json_array_foreach(list, i, sl)
+			small += json_is_true(json_object_get(sl, "small"));
+		rc |= buf_printf(out, "; %zu slices (%zu small)", json_array_size(list), small);
+	}
 	rc |= buf_printf(out, "; wrote %s", o->out);
 	if (o->predictions)
 		rc |= buf_printf(out, " and %s", o->predictions);
+	if (o->html)
+		rc |= buf_printf(out, " and %s", o->html);
 	return rc ? -1 : 0;
 }

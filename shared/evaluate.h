@@ -36,6 +36,36 @@
  *   per_class         class -> {precision, recall, f1, support}
  *   confusion_matrix  {labels, matrix}: matrix[true][predicted]
  *   warnings          strings (zero division, skipped rows, unseen labels)
+ *   operational       with --operational (model path only): figures of
+ *                     the model in use, kept apart from metrics so that
+ *                     the gate's baseline, interval and paired logic
+ *                     never treats them as quality metrics:
+ *                     model_bytes (model.json's size), latency_p50_ms and
+ *                     latency_p95_ms (per row), batch_latency_p50_ms and
+ *                     batch_latency_p95_ms, batch_rows, batches,
+ *                     rows_per_second, peak_rss_mb, method. Method: after
+ *                     the evaluation's own prediction of every row (which
+ *                     also warms caches), the rows are split into
+ *                     consecutive batches of batch_rows (a last, shorter
+ *                     batch is left out unless it is the only one), each
+ *                     predicted again from the parsed CSV cells
+ *                     (preprocessing included, reading the file not) and
+ *                     timed with CLOCK_MONOTONIC; a batch's per-row
+ *                     latency is its time over its rows; p50 and p95 are
+ *                     numpy's linear quantiles over the batches;
+ *                     rows_per_second is the timed rows over their total
+ *                     time. peak_rss_mb is getrusage's ru_maxrss (the
+ *                     process's peak resident set, KiB / 1024) at the end
+ *                     of the evaluation. Timed figures differ from run to
+ *                     run, so metrics.json is then not byte-reproducible.
+ *   (with --html FILE the report page of evalhtml.h is written too, with
+ *   the other outputs: all of them or none)
+ *   slicing, slices   with --slice-by: every metric per slice, as
+ *                     slices.h describes (the slice columns are read from
+ *                     --data, or from the --scored file; they need not be
+ *                     features of the model); with --bootstrap each
+ *                     slice has its intervals (the same seed, resampling
+ *                     the slice's rows)
  *
  * The label set (per_class, confusion_matrix, the macro and weighted
  * averages) is scikit-learn's default: the labels occurring in the true
@@ -91,7 +121,17 @@ struct evaluate_opts {
 	long bootstrap;			/* resamples, 0: no intervals */
 	long seed;			/* of the resampling generator */
 	double confidence;		/* interval level, e.g. 0.95 */
+	/* --slice-by (repeatable): "col" or "col1,col2" per slicing */
+	const char *const *slice_by;
+	size_t nslice_by;
+	long min_slice_size;		/* at least 1 (the step's default:
+					 * SLICES_DEFAULT_MIN_SIZE) */
+	int operational;		/* measure size, latency, memory */
+	const char *html;		/* the HTML report (evalhtml.h), or NULL */
+	long latency_batch;		/* rows per timed batch (0: the default) */
 };
+
+#define EVALUATE_DEFAULT_LATENCY_BATCH 100
 
 #define EVALUATE_MAX_BOOTSTRAP 100000
 
@@ -122,7 +162,7 @@ int evaluate_run(const struct evaluate_opts *o, struct evaluate_result *r,
 void evaluate_result_free(struct evaluate_result *r);
 
 /* Append the one-line summary ("569 rows of FILE: accuracy 0.9649, ...;
- * wrote OUT") to out, no newline. -1 out of memory. */
+ * 21 slices (2 small); wrote OUT") to out, no newline. -1 out of memory. */
 int evaluate_summary(const struct evaluate_opts *o,
 		     const struct evaluate_result *r, struct buf *out);
 

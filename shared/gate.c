@@ -15,6 +15,11 @@
 #include "rules.h"
 #include "scored.h"
 
+/* columns a slice rule may name */
+#define SLICE_KEYS_MAX RULE_MAX_SLICE_KEYS
+/* rules once slices(...) rules are expanded over their slices */
+#define GATE_MAX_RULES 100000
+
 /* ---- inputs ---- */
 
 struct metrics_in {
@@ -211,11 +216,15 @@ static void rule_where(const struct rule *r, char *out, size_t n)
 		snprintf(out, n, "%s:%ld", r->file, r->line);
 }
 
-/* The value of r's metric in m, or a 65 error naming m's file. */
-static int metric_value(const struct metrics_in *m, const struct rule *r,
-			double *out, struct mlci_err *err)
+/* The number called name in obj (metrics.json's metrics, a slice's
+ * metrics or its operational figures), or a 65 error naming m's file:
+ * unknown (with the known names), not a number, or null. Returns 0, 1
+ * when it is null and null_ok (undefined: the caller says why), -1. */
+static int number_in(const struct metrics_in *m, json_t *obj, const char *name,
+		     const char *what, const struct rule *r, int null_ok,
+		     double *out, struct mlci_err *err)
 {
-	json_t *v = json_object_get(m->metrics, r->metric);
+	json_t *v = json_object_get(obj, name);
 	char where[600], hint[128] = "";
 	struct buf known;
 	const char *k, *best = NULL, **names;
@@ -226,25 +235,26 @@ static int metric_value(const struct metrics_in *m, const struct rule *r,
 		*out = json_number_value(v);
 		return 0;
 	}
+	if (json_is_null(v) && null_ok)
+		return 1;
 	rule_where(r, where, sizeof(where));
 	if (json_is_null(v))
 		return err_set(err, MLCI_EXIT_DATAERR, m->path,
-			       "metric '%s' (named in %s) is undefined here (null; see the warnings in this file), so no rule can judge it",
-			       r->metric, where);
+			       "%s '%s' (named in %s) is undefined here (null; see the warnings in this file), so no rule can judge it",
+			       what, name, where);
 	if (v)
 		return err_set(err, MLCI_EXIT_DATAERR, m->path,
-			       "metric '%s' (named in %s) is not a number",
-			       r->metric, where);
+			       "%s '%s' (named in %s) is not a number", what, name, where);
 	buf_init(&known);
-	names = calloc(json_object_size(m->metrics) + 1, sizeof(*names));
+	names = calloc(json_object_size(obj) + 1, sizeof(*names));
 	if (!names)
 		return err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
-	json_object_foreach(m->metrics, k, x)
+	json_object_foreach(obj, k, x)
 		if (json_is_number(x))
 			names[n++] = k;
 	qsort(names, n, sizeof(*names), cmp_str);
 	for (i = 0; i < n; i++) {
-		size_t d = edit_distance(names[i], r->metric);
+		size_t d = edit_distance(names[i], name);
 
 		if (d < bestd) {
 			bestd = d;
@@ -258,11 +268,161 @@ static int metric_value(const struct metrics_in *m, const struct rule *r,
 	if (best)
 		snprintf(hint, sizeof(hint), "did you mean '%s'? ", best);
 	err_set(err, MLCI_EXIT_DATAERR, m->path,
-		"unknown metric '%s' in %s (%sknown: %s)", r->metric, where, hint,
+		"unknown %s '%s' in %s (%sknown: %s)", what, name, where, hint,
 		known.len ? known.data : "none");
 	buf_release(&known);
 	free(names);
 	return -1;
+}
+
+/* A rule for messages: "--rule 'TEXT'" or "rule 'TEXT' (rules.txt:3)". */
+static void rule_named(const struct rule *r, char *out, size_t n)
+{
+	if (r->code == MLCI_EXIT_USAGE)
+		snprintf(out, n, "%s", r->file);
+	else
+		snprintf(out, n, "rule '%.200s' (%s:%ld)", r->text, r->file, r->line);
+}
+
+/* The value of r's metric in m, or a 65 error naming m's file. */
+static int metric_value(const struct metrics_in *m, const struct rule *r,
+			double *out, struct mlci_err *err)
+{
+	return number_in(m, m->metrics, r->metric, "metric", r, 0, out, err);
+}
+
+/* ---- slices and operational figures ---- */
+
+/* Whether slice sl's key is exactly the n columns cols (any order), and,
+ * with vals, those values (NULL: missing). */
+static int slice_matches(json_t *sl, const char *const *cols,
+			 const char *const *vals, size_t n)
+{
+	json_t *by = json_object_get(sl, "by");
+	size_t i;
+
+	if (!json_is_object(by) || json_object_size(by) != n)
+		return 0;
+	for (i = 0; i < n; i++) {
+		json_t *v = json_object_get(by, cols[i]);
+
+		if (!v)
+			return 0;
+		if (vals && (vals[i] ? !json_is_string(v) || strcmp(json_string_value(v), vals[i]) :
+			     !json_is_null(v)))
+			return 0;
+	}
+	return 1;
+}
+
+/* The slice of m with r's key (cols, and vals for RULE_SLICE), or NULL
+ * with a 65 error naming r: m has no slices, no slicing by these
+ * columns, or no slice with these values. */
+static json_t *find_slice(const struct metrics_in *m, const struct rule *r,
+			  const char *const *cols, const char *const *vals,
+			  size_t n, struct mlci_err *err)
+{
+	json_t *list = json_object_get(m->art, "slices"), *sl;
+	char where[600];
+	struct buf known;
+	size_t i, j;
+	int sliced = 0;
+
+	rule_named(r, where, sizeof(where));
+	if (!json_is_array(list))
+		return err_set(err, MLCI_EXIT_DATAERR, m->path,
+			       "%s names a slice, but this file has none (mlci-evaluate --slice-by %s)",
+			       where, cols[0]), NULL;
+	json_array_foreach(list, i, sl) {
+		if (!slice_matches(sl, cols, NULL, n))
+			continue;
+		sliced = 1;
+		if (slice_matches(sl, cols, vals, n))
+			return sl;
+	}
+	buf_init(&known);
+	if (sliced) {
+		json_array_foreach(list, i, sl) {
+			json_t *by = json_object_get(sl, "by"), *v;
+			const char *k;
+
+			if (!slice_matches(sl, cols, NULL, n))
+				continue;
+			if (known.len > 200) {
+				buf_addstr(&known, "; ...");
+				break;
+			}
+			buf_addstr(&known, known.len ? "; " : "");
+			j = 0;
+			json_object_foreach(by, k, v)
+				buf_printf(&known, "%s%s=%s", j++ ? "," : "", k,
+					   json_is_string(v) ? json_string_value(v) : "null");
+		}
+	} else {
+		json_t *bys = json_object_get(json_object_get(m->art, "slicing"), "by"), *cl, *c;
+
+		json_array_foreach(bys, i, cl) {
+			buf_addstr(&known, known.len ? "; " : "");
+			json_array_foreach(cl, j, c)
+				buf_printf(&known, "%s%s", j ? "," : "", json_string_value(c));
+		}
+	}
+	if (sliced)
+		err_set(err, MLCI_EXIT_DATAERR, m->path,
+			"unknown slice in %s: no rows have these values (slices: %s)",
+			where, known.data ? known.data : "");
+	else
+		err_set(err, MLCI_EXIT_DATAERR, m->path,
+			"%s names slice columns this file is not sliced by (sliced by: %s)",
+			where, known.data ? known.data : "none");
+	buf_release(&known);
+	return NULL;
+}
+
+/* r's metric in slice sl of m: 0 with *out, 1 inconclusive (*note set,
+ * malloc'd), -1 error. */
+static int slice_value(const struct metrics_in *m, json_t *sl,
+		       const struct rule *r, const char *side, double *out,
+		       char **note, struct mlci_err *err)
+{
+	json_t *met = json_object_get(sl, "metrics");
+	long long n = json_integer_value(json_object_get(sl, "n"));
+	int rc;
+
+	if (json_is_true(json_object_get(sl, "small")) || !json_is_object(met)) {
+		long long min = json_integer_value(json_object_get(
+			json_object_get(m->art, "slicing"), "min_size"));
+
+		if (asprintf(note, "%sthe slice has %lld rows, fewer than the minimum slice size %lld: no metrics",
+			     side, n, min) < 0)
+			*note = NULL;
+		return *note ? 1 : err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
+	}
+	rc = number_in(m, met, r->metric, "metric", r, 1, out, err);
+	if (rc == 1) {
+		if (asprintf(note, "%s%s is undefined on this slice of %lld rows (null)",
+			     side, r->metric, n) < 0)
+			*note = NULL;
+		if (!*note)
+			return err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
+	}
+	return rc;
+}
+
+/* An operational figure of m (mlci-evaluate --operational). */
+static int operational_value(const struct metrics_in *m, const struct rule *r,
+			     double *out, struct mlci_err *err)
+{
+	json_t *op = json_object_get(m->art, "operational");
+	char where[600];
+
+	if (!json_is_object(op)) {
+		rule_named(r, where, sizeof(where));
+		return err_set(err, MLCI_EXIT_DATAERR, m->path,
+			       "%s bounds an operational figure, but this file has none (mlci-evaluate --operational measures them)",
+			       where);
+	}
+	return number_in(m, op, r->metric, "operational figure", r, 0, out, err);
 }
 
 /* ---- paired rules: the predictions of both models ---- */
@@ -654,81 +814,229 @@ static int judge_reason(const struct report *rep, const struct rule *r,
 	return rr->reason ? 0 : err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
 }
 
-static int evaluate(const struct gate_opts *o, const struct ruleset *rs,
-		    const struct metrics_in *cur, const struct metrics_in *base,
-		    struct pairs *P, struct report *rep, struct mlci_err *err)
+/* Judge one rule (for a slice rule, over slice sl of cur) into rr. A
+ * rule judge_reason settles (no baseline recorded, a new or lost metric,
+ * no noise band) keeps its reason and no threshold. */
+static int judge(const struct report *rep, const struct rule *r, json_t *sl,
+		 const struct metrics_in *cur, const struct metrics_in *base,
+		 struct report_rule *rr, struct mlci_err *err)
 {
+	int rc = 0;
+
+	rr->op = rule_op_str(r->op);
+	if (r->scope == RULE_METRIC && (r->uses_baseline || r->uses_band)) {
+		if (judge_reason(rep, r, cur, base, rr, err) < 0)
+			return -1;
+		if (rr->reason)
+			goto reasoned;
+	}
+	if (r->scope == RULE_METRIC)
+		rc = metric_value(cur, r, &rr->value, err);
+	else if (r->scope == RULE_OPERATIONAL)
+		rc = operational_value(cur, r, &rr->value, err);
+	else
+		rc = slice_value(cur, sl, r, "", &rr->value, &rr->note, err);
+	if (rc < 0)
+		return -1;
+	rr->no_value = rc == 1;
+	if (r->uses_baseline && base->missing && !rr->note) {
+		rr->reason = strdup(base->reason);
+		if (!rr->reason)
+			return err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
+		rr->status = REPORT_INCONCLUSIVE;
+		goto reasoned;
+	}
+	if (r->uses_baseline && !rr->note) {
+		if (r->scope == RULE_METRIC) {
+			rc = metric_value(base, r, &rr->baseline, err);
+		} else if (r->scope == RULE_OPERATIONAL) {
+			rc = operational_value(base, r, &rr->baseline, err);
+		} else {
+			const char *cols[SLICE_KEYS_MAX], *vals[SLICE_KEYS_MAX];
+			json_t *by = json_object_get(sl, "by"), *bsl;
+			size_t i;
+
+			for (i = 0; i < r->nkeys && i < SLICE_KEYS_MAX; i++) {
+				cols[i] = r->keys[i].col;
+				vals[i] = json_string_value(json_object_get(by, cols[i]));
+			}
+			bsl = find_slice(base, r, cols, vals, i, err);
+			rc = bsl ? slice_value(base, bsl, r, "in the baseline, ", &rr->baseline,
+					       &rr->note, err) : -1;
+		}
+		if (rc < 0)
+			return -1;
+		rr->has_baseline = rc == 0;
+	}
+	if (r->uses_baseline && !rr->has_baseline) {
+		rr->no_threshold = 1;
+	} else {
+		double band[RULE_BAND_PARTS] = { 0 };
+		const struct report_metric *m = find_metric(rep, r->metric);
+
+		if (r->uses_band && m) {
+			band[RULE_BAND_LOW] = m->band_low;
+			band[RULE_BAND_HIGH] = m->band_high;
+			band[RULE_BAND_MEAN] = m->band_mean;
+			band[RULE_BAND_SD] = m->band_sd;
+			band[RULE_BAND_N] = (double)m->band_n;
+		}
+		if (rule_threshold_band(r, rr->baseline, r->uses_band ? band : NULL,
+					&rr->threshold, err) < 0)
+			return -1;
+	}
+	if (rr->note) {
+		rr->status = REPORT_INCONCLUSIVE;
+		return 0;
+	}
+	rr->pass = rule_compare(r->op, rr->value, rr->threshold);
+	rr->status = rr->pass ? REPORT_PASS : REPORT_FAIL;
+	rr->delta = rr->value - (rr->has_baseline ? rr->baseline : rr->threshold);
+	return 0;
+reasoned:
+	/* judged without a threshold: value (NaN when the candidate lacks
+	 * it), threshold and delta go out as null */
+	rr->threshold = rr->delta = NAN;
+	rr->pass = rr->status == REPORT_PASS;
+	return 0;
+}
+
+/* A new zeroed rule at the end of rep->rules (and of *slices). */
+static struct report_rule *add_rule(struct report *rep, json_t ***slices,
+				    size_t *cap, struct mlci_err *err)
+{
+	if (rep->nrules >= GATE_MAX_RULES) {
+		err_set(err, MLCI_EXIT_DATAERR, NULL,
+			"more than %d rules once slices(...) rules are expanded over their slices",
+			GATE_MAX_RULES);
+		return NULL;
+	}
+	if (rep->nrules == *cap) {
+		size_t nc = *cap ? 2 * *cap : 16;
+		struct report_rule *nv = realloc(rep->rules, nc * sizeof(*nv));
+		json_t **ns;
+
+		if (!nv) {
+			err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
+			return NULL;
+		}
+		rep->rules = nv;
+		ns = realloc(*slices, nc * sizeof(*ns));
+		if (!ns) {
+			err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
+			return NULL;
+		}
+		*slices = ns;
+		*cap = nc;
+	}
+	memset(&rep->rules[rep->nrules], 0, sizeof(rep->rules[0]));
+	(*slices)[rep->nrules] = NULL;
+	return &rep->rules[rep->nrules++];
+}
+
+/* One slice's name for a slices(...) rule: slice[k=v,...].metric. */
+static char *slice_name(const struct rule *r, json_t *sl)
+{
+	const char *cols[SLICE_KEYS_MAX], *vals[SLICE_KEYS_MAX];
+	json_t *by = json_object_get(sl, "by");
+	struct buf b;
 	size_t i;
 
-	rep->rules = calloc(rs->n + 1, sizeof(*rep->rules));
-	if (!rep->rules)
-		return err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
+	for (i = 0; i < r->nkeys && i < SLICE_KEYS_MAX; i++) {
+		cols[i] = r->keys[i].col;
+		vals[i] = json_string_value(json_object_get(by, cols[i]));
+	}
+	buf_init(&b);
+	if (rule_slice_format(&b, cols, vals, i, r->metric) < 0) {
+		buf_release(&b);
+		return NULL;
+	}
+	return buf_detach(&b, NULL);
+}
+
+static int evaluate(const struct gate_opts *o, const struct ruleset *rs,
+		    const struct metrics_in *cur, const struct metrics_in *base,
+		    struct pairs *P, struct report *rep, json_t ***slices,
+		    struct mlci_err *err)
+{
+	size_t i, cap = 0;
+
 	for (i = 0; i < rs->n; i++) {
 		const struct rule *r = &rs->v[i];
-		struct report_rule *rr = &rep->rules[i];
+		const char *cols[SLICE_KEYS_MAX], *vals[SLICE_KEYS_MAX];
+		json_t *targets = json_array(), *sl;
 		char where[600];
+		size_t j;
 
-		rep->nrules = i + 1;
-		rr->op = rule_op_str(r->op);
-		if (r->uses_baseline || r->uses_band) {
-			if (judge_reason(rep, r, cur, base, rr, err) < 0)
-				return -1;
+		if (!targets)
+			return err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
+		if (r->nkeys > SLICE_KEYS_MAX) {
+			json_decref(targets);
+			rule_where(r, where, sizeof(where));
+			return err_set(err, r->code, NULL, "rule '%s' (%s) names more than %d slice columns",
+				       r->text, where, SLICE_KEYS_MAX);
 		}
-		if (!rr->reason && metric_value(cur, r, &rr->value, err) < 0)
-			return -1;
-		if (!rr->reason && r->uses_baseline) {
-			if (metric_value(base, r, &rr->baseline, err) < 0)
-				return -1;
-			rr->has_baseline = 1;
+		for (j = 0; j < r->nkeys; j++) {
+			cols[j] = r->keys[j].col;
+			vals[j] = r->keys[j].value;
 		}
-		if (rr->reason) {
-			rr->threshold = rr->delta = NAN;
+		if (r->scope == RULE_SLICE) {
+			if (!(sl = find_slice(cur, r, cols, vals, r->nkeys, err))) {
+				json_decref(targets);
+				return -1;
+			}
+			json_array_append(targets, sl);
+		} else if (r->scope == RULE_SLICES) {
+			json_t *list = json_object_get(cur->art, "slices");
+
+			json_array_foreach(list, j, sl)
+				if (slice_matches(sl, cols, NULL, r->nkeys))
+					json_array_append(targets, sl);
+			if (!json_array_size(targets) &&
+			    !find_slice(cur, r, cols, NULL, r->nkeys, err)) {
+				json_decref(targets);
+				return -1;
+			}
+		} else {
+			json_array_append_new(targets, json_null());
+		}
+		json_array_foreach(targets, j, sl) {
+			struct report_rule *rr = add_rule(rep, slices, &cap, err);
+			const char *rest = r->text + strlen(r->subject);
+
+			if (!rr || judge(rep, r, json_is_null(sl) ? NULL : sl, cur, base, rr, err) < 0) {
+				json_decref(targets);
+				return -1;
+			}
 			if (r->code == MLCI_EXIT_USAGE)
 				snprintf(where, sizeof(where), "--rule");
 			else
 				rule_where(r, where, sizeof(where));
-			rr->rule = strdup(r->text);
-			rr->metric = strdup(r->metric);
-			rr->source = strdup(where);
-			if (!rr->rule || !rr->metric || !rr->source)
-				return err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
-			continue;
-		}
-		{
-			double band[RULE_BAND_PARTS] = { 0 };
-			const struct report_metric *m = find_metric(rep, r->metric);
-
-			if (r->uses_band && m) {
-				band[RULE_BAND_LOW] = m->band_low;
-				band[RULE_BAND_HIGH] = m->band_high;
-				band[RULE_BAND_MEAN] = m->band_mean;
-				band[RULE_BAND_SD] = m->band_sd;
-				band[RULE_BAND_N] = (double)m->band_n;
+			if (r->scope == RULE_SLICES) {
+				rr->metric = slice_name(r, sl);
+				if (rr->metric && asprintf(&rr->rule, "%s%s", rr->metric, rest) < 0)
+					rr->rule = NULL;
+			} else {
+				rr->metric = strdup(r->scope == RULE_METRIC ? r->metric : r->subject);
+				rr->rule = strdup(r->text);
 			}
-			if (rule_threshold_band(r, rr->baseline, r->uses_band ? band : NULL,
-						&rr->threshold, err) < 0)
-				return -1;
+			if (!json_is_null(sl))
+				(*slices)[rep->nrules - 1] = json_object_get(sl, "by");
+			rr->source = strdup(where);
+			if (!rr->rule || !rr->metric || !rr->source) {
+				json_decref(targets);
+				return err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
+			}
+			if (r->paired && !rr->reason) {	/* a reason settles it */
+				rr->paired = 1;
+				if ((!P->loaded && pairs_load(P, o, cur, base, r, err) < 0) ||
+				    paired_test(o, P, rr, r->op, err) < 0) {
+					json_decref(targets);
+					return -1;
+				}
+			}
 		}
-		rr->pass = rule_compare(r->op, rr->value, rr->threshold);
-		rr->status = rr->pass ? REPORT_PASS : REPORT_FAIL;
-
-		rr->delta = rr->value - (rr->has_baseline ? rr->baseline : rr->threshold);
-		if (r->code == MLCI_EXIT_USAGE)
-			snprintf(where, sizeof(where), "--rule");
-		else
-			rule_where(r, where, sizeof(where));
-		rr->rule = strdup(r->text);
-		rr->metric = strdup(r->metric);
-		rr->source = strdup(where);
-		if (!rr->rule || !rr->metric || !rr->source)
-			return err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
-		if (r->paired) {
-			rr->paired = 1;
-			if (!P->loaded && pairs_load(P, o, cur, base, r, err) < 0)
-				return -1;
-			if (paired_test(o, P, rr, r->op, err) < 0)
-				return -1;
-		}
+		json_decref(targets);
 	}
 	if (paired_verdicts(o, rep, err) < 0)
 		return -1;
@@ -773,7 +1081,7 @@ static json_t *num_or_null(double v)
 static json_t *gate_json(const struct gate_opts *o, const struct report *rep,
 			 const struct metrics_in *cur,
 			 const struct metrics_in *base, const struct pairs *P,
-			 struct mlci_err *err)
+			 json_t *const *slices, struct mlci_err *err)
 {
 	json_t *art = artifact_new(KIND_GATE, SCHEMA_GATE, o->producer, err);
 	json_t *rules, *counts, *tol;
@@ -800,14 +1108,27 @@ static json_t *gate_json(const struct gate_opts *o, const struct report *rep,
 	}
 	for (i = 0; i < rep->nrules; i++) {
 		const struct report_rule *rr = &rep->rules[i];
-		json_t *j = json_pack("{s:s, s:s, s:s, s:o, s:o, s:o, s:s}",
+		json_t *j = json_pack("{s:s, s:s, s:s, s:s}",
 				      "rule", rr->rule, "metric", rr->metric,
-				      "op", rr->op, "threshold", num_or_null(rr->threshold),
-				      "value", num_or_null(rr->value), "delta", num_or_null(rr->delta),
-				      "status", report_status_str(rr->status));
+				      "op", rr->op, "status", report_status_str(rr->status));
 
-		if (j && rr->reason)
+		if (j && rr->reason) {	/* settled by its reason: null numbers */
+			json_object_set_new(j, "threshold", json_null());
+			json_object_set_new(j, "value", num_or_null(rr->value));
+			json_object_set_new(j, "delta", json_null());
 			json_object_set_new(j, "reason", json_string(rr->reason));
+		} else if (j) {
+			if (!rr->no_threshold)
+				json_object_set_new(j, "threshold", json_real(rr->threshold));
+			if (!rr->no_value)
+				json_object_set_new(j, "value", json_real(rr->value));
+			if (!rr->note)
+				json_object_set_new(j, "delta", json_real(rr->delta));
+			if (rr->note)
+				json_object_set_new(j, "note", json_string(rr->note));
+		}
+		if (j && slices[i])
+			json_object_set(j, "slice", slices[i]);
 		if (j && rr->has_baseline)
 			json_object_set_new(j, "baseline", json_real(rr->baseline));
 		if (j && rr->paired && json_object_set_new(j, "paired", paired_json(rr, o->alpha)) < 0) {
@@ -1048,7 +1369,7 @@ int gate_run(const struct gate_opts *o, struct gate_result *res,
 	};
 	const size_t nout = sizeof(out) / sizeof(out[0]);
 	struct report *rep = &res->rep;
-	json_t *art = NULL, *history = NULL;
+	json_t *art = NULL, *history = NULL, **slices = NULL;
 	char when[32];
 	size_t i;
 	int rc = -1;
@@ -1177,7 +1498,7 @@ int gate_run(const struct gate_opts *o, struct gate_result *res,
 		goto done;
 	if (o->history && load_bands(o, rep, &history, err) < 0)
 		goto done;
-	if (evaluate(o, &rs, &cur, &base, &P, rep, err) < 0)
+	if (evaluate(o, &rs, &cur, &base, &P, rep, &slices, err) < 0)
 		goto done;
 	if (artifact_time(when, NULL, err) < 0)
 		goto done;
@@ -1186,7 +1507,7 @@ int gate_run(const struct gate_opts *o, struct gate_result *res,
 		rep->hostname[0] = '\0';
 	rep->hostname[sizeof(rep->hostname) - 1] = '\0';
 
-	art = gate_json(o, rep, &cur, &base, &P, err);
+	art = gate_json(o, rep, &cur, &base, &P, slices, err);
 	if (!art)
 		goto done;
 	if (base.info)
@@ -1207,6 +1528,7 @@ done:
 	for (i = 0; i < nout; i++)
 		buf_release(&out[i].data);
 	json_decref(art);
+	free(slices);
 	json_decref(cur.art);
 	metrics_in_free(&base);
 	json_decref(history);

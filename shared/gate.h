@@ -6,12 +6,14 @@
  * "metrics", "baseline" when given, and with paired rules "predictions"
  * and "baseline_predictions") and
  *   verdict    "pass" | "fail" | "inconclusive": fail when a rule failed,
- *              else inconclusive when a paired rule is, else pass
+ *              else inconclusive when a rule is (paired, or over a small
+ *              slice), else pass
  *   decision   the verdict with inconclusive mapped by --inconclusive
  *              (pass, fail, or kept); the step's exit code follows it:
  *              0 pass, 1 fail, 3 inconclusive
  *   rules      [{rule, metric, op, threshold, value, baseline?, delta,
- *               status "pass"|"fail"|"inconclusive", paired?}] in the
+ *               status "pass"|"fail"|"inconclusive", paired?, slice?,
+ *               note?}] in the
  *              order given (rules file first, then each --rule); delta is
  *              value - baseline for a rule over `baseline`, value -
  *              threshold otherwise. A point rule passes or fails on the
@@ -55,6 +57,21 @@
  * its margin at most alpha over all the paired rules together. Point
  * rules are not part of it. The fail side is not adjusted: it needs
  * one-sided evidence at alpha that the candidate is worse, per rule.
+ *
+ * Slice and operational rules (rules.h): a slice rule reads the metric
+ * from metrics.json's slice with exactly its columns and values
+ * (slices.h), a slices(...) rule becomes one rule per slice of those
+ * columns (rule and metric written slice[k=v,...].metric), an
+ * operational rule reads the figure from "operational". With baseline,
+ * the baseline's same slice or figure. Their gate.json rules carry
+ * "slice" (the slice's key: column -> value or null) and metric is the
+ * left-hand side as written. A slice under the minimum size, or a metric
+ * null on the slice (in either file), makes the rule inconclusive, with
+ * "note" saying why and no value (nor delta; no threshold when the
+ * baseline's value is the one missing). Errors (65, naming the rule):
+ * metrics.json without slices, not sliced by the rule's columns, no
+ * slice with its values, no operational section or figure; more than
+ * 100000 rules after expansion.
  *
  * The predictions: --predictions and --baseline-predictions, or by
  * default the file each metrics.json records (mlci-evaluate

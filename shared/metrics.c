@@ -709,3 +709,173 @@ static int regression_extra(const double *y, const double *p, size_t n,
 	free(a), free(d);
 	return 0;
 }
+
+/* ---- curves ---- */
+
+void metrics_curve_free(struct metrics_curve *c)
+{
+	free(c->x), free(c->y), free(c->thr), free(c->n);
+	memset(c, 0, sizeof(*c));
+}
+
+/* sklearn's _binary_clf_curve: per distinct score, high to low, the
+ * cumulated true and false positives. tps, fps, thr get *m entries. */
+static int binary_clf_curve(const unsigned char *positive, const double *score,
+			    size_t n, double **tps, double **fps, double **thr,
+			    size_t *m)
+{
+	struct scored *v = malloc((n + 1) * sizeof(*v));
+	size_t i, k = 0, tp = 0, fp = 0;
+
+	*tps = malloc((n + 1) * sizeof(**tps));
+	*fps = malloc((n + 1) * sizeof(**fps));
+	*thr = malloc((n + 1) * sizeof(**thr));
+	if (!v || !*tps || !*fps || !*thr) {
+		free(v);
+		return -1;
+	}
+	for (i = 0; i < n; i++) {
+		v[i].s = score[i];
+		v[i].pos = positive[i] != 0;
+	}
+	qsort(v, n, sizeof(*v), by_score_desc);
+	for (i = 0; i < n; i++) {
+		if (v[i].pos)
+			tp++;
+		else
+			fp++;
+		if (i + 1 == n || v[i + 1].s != v[i].s) {
+			(*tps)[k] = (double)tp;
+			(*fps)[k] = (double)fp;
+			(*thr)[k++] = v[i].s;
+		}
+	}
+	free(v);
+	*m = k;
+	return 0;
+}
+
+static int curve_alloc(struct metrics_curve *c, size_t m, int thr, int counts)
+{
+	memset(c, 0, sizeof(*c));
+	c->x = malloc((m + 1) * sizeof(*c->x));
+	c->y = malloc((m + 1) * sizeof(*c->y));
+	c->thr = thr ? malloc((m + 1) * sizeof(*c->thr)) : NULL;
+	c->n = counts ? malloc((m + 1) * sizeof(*c->n)) : NULL;
+	if (!c->x || !c->y || (thr && !c->thr) || (counts && !c->n)) {
+		metrics_curve_free(c);
+		return -1;
+	}
+	return 0;
+}
+
+int metrics_roc_curve(const unsigned char *positive, const double *score,
+		      size_t n, struct metrics_curve *c, struct mlci_err *err)
+{
+	double *tps = NULL, *fps = NULL, *thr = NULL;
+	size_t m = 0, i, k = 0, npos = 0;
+	int rc = -1;
+
+	memset(c, 0, sizeof(*c));
+	for (i = 0; i < n; i++)
+		npos += positive[i] != 0;
+	if (!npos || npos == n)
+		return 1;
+	if (binary_clf_curve(positive, score, n, &tps, &fps, &thr, &m) < 0 ||
+	    curve_alloc(c, m + 1, 1, 0) < 0) {
+		err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
+		goto out;
+	}
+	c->x[0] = c->y[0] = 0;
+	c->thr[0] = thr[0] + 1;
+	k = 1;
+	for (i = 0; i < m; i++) {
+		/* drop_intermediate: keep the ends and the points where the
+		 * curve turns (a nonzero second difference) */
+		if (m > 2 && i > 0 && i + 1 < m &&
+		    fps[i + 1] - 2 * fps[i] + fps[i - 1] == 0 &&
+		    tps[i + 1] - 2 * tps[i] + tps[i - 1] == 0)
+			continue;
+		c->x[k] = fps[i];
+		c->y[k] = tps[i];
+		c->thr[k++] = thr[i];
+	}
+	c->m = k;
+	for (i = 0; i < k; i++) {
+		c->x[i] /= fps[m - 1];
+		c->y[i] /= tps[m - 1];
+	}
+	rc = 0;
+out:
+	free(tps), free(fps), free(thr);
+	return rc;
+}
+
+int metrics_pr_curve(const unsigned char *positive, const double *score,
+		     size_t n, struct metrics_curve *c, struct mlci_err *err)
+{
+	double *tps = NULL, *fps = NULL, *thr = NULL;
+	size_t m = 0, i, npos = 0;
+	int rc = -1;
+
+	memset(c, 0, sizeof(*c));
+	for (i = 0; i < n; i++)
+		npos += positive[i] != 0;
+	if (!npos)
+		return 1;
+	if (binary_clf_curve(positive, score, n, &tps, &fps, &thr, &m) < 0 ||
+	    curve_alloc(c, m + 1, 1, 0) < 0) {
+		err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
+		goto out;
+	}
+	/* reversed, so that recall decreases; then the point (0, 1) */
+	for (i = 0; i < m; i++) {
+		size_t j = m - 1 - i;
+
+		c->y[i] = tps[j] / (tps[j] + fps[j]);
+		c->x[i] = tps[j] / tps[m - 1];
+		c->thr[i] = thr[j];
+	}
+	c->x[m] = 0;
+	c->y[m] = 1;
+	c->m = m + 1;
+	rc = 0;
+out:
+	free(tps), free(fps), free(thr);
+	return rc;
+}
+
+int metrics_calibration_curve(const unsigned char *positive,
+			      const double *prob, size_t n, size_t bins,
+			      struct metrics_curve *c, struct mlci_err *err)
+{
+	double *sum = calloc(bins + 1, sizeof(*sum)), *tru = calloc(bins + 1, sizeof(*tru));
+	size_t *cnt = calloc(bins + 1, sizeof(*cnt)), i, b, k = 0;
+	int rc = -1;
+
+	memset(c, 0, sizeof(*c));
+	if (!sum || !tru || !cnt || curve_alloc(c, bins, 0, 1) < 0) {
+		err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		/* the inner edges below p, as np.linspace(0, 1, bins + 1) has them */
+		for (b = 0; b + 1 < bins && (double)(b + 1) * (1.0 / (double)bins) < prob[i]; b++)
+			;
+		sum[b] += prob[i];
+		tru[b] += positive[i] != 0;
+		cnt[b]++;
+	}
+	for (b = 0; b < bins; b++) {
+		if (!cnt[b])
+			continue;
+		c->x[k] = sum[b] / (double)cnt[b];
+		c->y[k] = tru[b] / (double)cnt[b];
+		c->n[k++] = cnt[b];
+	}
+	c->m = k;
+	rc = 0;
+out:
+	free(sum), free(tru), free(cnt);
+	return rc;
+}

@@ -183,6 +183,42 @@ struct reg_metrics {
 int metrics_regression(const double *y, const double *p, size_t n,
 		       struct reg_metrics *m, struct mlci_err *err);
 
+/* ---- curves (for the HTML report) ---- */
+
+/* A curve of m points (x[i], y[i]); thr[i] the threshold of point i
+ * (NULL for the calibration curve, whose n[i] is the bin's rows). */
+struct metrics_curve {
+	size_t m;
+	double *x, *y, *thr;
+	size_t *n;
+};
+
+void metrics_curve_free(struct metrics_curve *c);
+
+/*
+ * sklearn.metrics.roc_curve(positive, score) (drop_intermediate=True;
+ * sklearn 1.2's first threshold, the highest score + 1): x = fpr, y =
+ * tpr. Returns 0, 1 when only one class is present (no curve), -1 (70
+ * memory). Scores must be finite.
+ */
+int metrics_roc_curve(const unsigned char *positive, const double *score,
+		      size_t n, struct metrics_curve *c, struct mlci_err *err);
+
+/* sklearn.metrics.precision_recall_curve: x = recall, y = precision,
+ * m points of which the last is (0, 1) without a threshold (thr has m - 1
+ * entries). 1 when no sample is positive; -1 memory. */
+int metrics_pr_curve(const unsigned char *positive, const double *score,
+		     size_t n, struct metrics_curve *c, struct mlci_err *err);
+
+/* sklearn.calibration.calibration_curve(positive, prob, n_bins=bins,
+ * strategy="uniform"): over the non-empty bins, x = mean predicted
+ * probability, y = fraction of positives, n = rows. A probability p goes
+ * to the bin of the inner edges i / bins (i = 1..bins-1) below it
+ * (np.searchsorted, side left). -1 memory. */
+int metrics_calibration_curve(const unsigned char *positive,
+			      const double *prob, size_t n, size_t bins,
+			      struct metrics_curve *c, struct mlci_err *err);
+
 /* numpy's pairwise sum of x[0..n-1] (np.add.reduce on a contiguous
  * float64 array), so means match numpy's bit for bit. */
 double metrics_sum(const double *x, size_t n);

@@ -311,6 +311,7 @@ void report_free(struct report *r)
 		free(r->rules[i].source);
 		free(r->rules[i].metric);
 		free(r->rules[i].reason);
+		free(r->rules[i].note);
 	}
 	free(r->rules);
 	for (i = 0; i < r->nmetrics; i++)
@@ -361,6 +362,9 @@ static int rule_message(struct buf *b, const struct report_rule *rr)
 {
 	char v[40], t[40];
 
+	if (rr->note && !rr->paired)
+		return buf_printf(b, "%s: %s; %s", report_status_str(rr->status), rr->metric,
+				  rr->note);
 	fmt_pair(v, t, sizeof(v), rr->value, rr->threshold);
 	if (rr->reason)
 		return buf_printf(b, "%s: %s", report_status_str(rr->status), rr->reason);
@@ -378,6 +382,9 @@ static int rule_explain(struct buf *b, const struct report_rule *rr)
 	rc = rule_message(b, rr) ||
 	     buf_printf(b, "\nrule:      %s (%s)\nmetric:    %s\n", rr->rule,
 			rr->source ? rr->source : "", rr->metric);
+	if (rr->note && !rr->paired)
+		return rc || buf_printf(b, "verdict:   %s\nreason:    %s\n",
+					report_status_str(rr->status), rr->note) ? -1 : 0;
 	fmt_pair(v, t, sizeof(v), rr->value, rr->threshold);
 	rc = rc || buf_printf(b, "value:     %s\nthreshold: %s\n", v, t);
 	if (rr->has_baseline) {
@@ -489,7 +496,10 @@ int report_junit(struct buf *b, const struct report *r)
 	for (i = 0; !rc && i < r->nrules; i++) {
 		const struct report_rule *rr = &r->rules[i];
 
-		fmt_human(num, sizeof(num), rr->value);
+		if (rr->no_value)
+			snprintf(num, sizeof(num), "%s", "none");
+		else
+			fmt_human(num, sizeof(num), rr->value);
 		buf_reset(&tmp);
 		rc = buf_printf(&tmp, "%s %s (%s = %s", rr->status == REPORT_PASS ? "PASS" :
 				rr->status == REPORT_FAIL ? "FAIL" : "INCONCLUSIVE",
@@ -593,12 +603,20 @@ int report_markdown(struct buf *b, const struct report *r)
 		else
 			snprintf(base, sizeof(base), "%s", "");
 		fmt_delta(d, sizeof(d), rr->delta);
+		if (rr->no_value)
+			v[0] = '\0';
+		if (rr->no_threshold)
+			t[0] = '\0';
+		if (rr->note)
+			d[0] = '\0';
 		buf_init(&ev);
 		if (rr->reason) {
 			rc = buf_addstr(&ev, rr->reason);
 		} else if (rr->paired) {
 			npaired++;
 			rc = paired_evidence(&ev, rr);
+		} else if (rr->note) {
+			rc = buf_addstr(&ev, rr->note);
 		} else {
 			rc = buf_addstr(&ev, "point estimate");
 		}
@@ -818,7 +836,7 @@ int report_dotenv(struct buf *b, const struct report *r)
 	snprintf(num, sizeof(num), "%zu", r->ninconclusive);
 	rc = rc || dotenv_add(&e, "MLCI_GATE_INCONCLUSIVE", num);
 	for (i = 0; !rc && i < r->nrules; i++)
-		if (!isnan(r->rules[i].value))	/* NaN: the candidate lacks it */
+		if (!r->rules[i].no_value && !isnan(r->rules[i].value))	/* NaN: the candidate lacks it */
 			rc = dotenv_metric(&e, r->rules[i].metric, r->rules[i].value);
 	for (i = 0; !rc && i < r->nmetrics; i++)
 		rc = dotenv_metric(&e, r->metrics[i].name, r->metrics[i].value);

@@ -105,6 +105,10 @@ struct report_rule {
 	int pass;		/* status == REPORT_PASS */
 	int status;		/* enum report_status; a point rule is pass or fail */
 	int paired;		/* a paired rule: pt holds the evidence */
+	char *note;		/* why a point rule is inconclusive (a slice too
+				 * small, a metric undefined on it), or NULL */
+	int no_value;		/* value unknown (with note) */
+	int no_threshold;	/* threshold unknown: no baseline value (note) */
 	struct report_paired pt;
 	char *reason;		/* why a rule is inconclusive or failed without a
 				 * comparison (no baseline, a new or removed

@@ -417,6 +417,219 @@ static int parse_expr(struct parser *p, int depth)
 	return a;
 }
 
+/* ---- slice and operational selectors ---- */
+
+static size_t skip_blanks(const char *s, size_t len, size_t p)
+{
+	while (p < len && (s[p] == ' ' || s[p] == '\t'))
+		p++;
+	return p;
+}
+
+/* One key or value of a selector at *pos: a "quoted" string or a bare run
+ * up to a byte of stop (blanks trimmed). *out is malloc'd; *quoted says
+ * which. 0, or -1 with the error at its column. */
+static int sel_item(struct parser *p, size_t *pos, const char *stop,
+		    const char *what, char **out, int *quoted)
+{
+	const char *s = p->lx.text;
+	size_t len = p->lx.len, q = skip_blanks(s, len, *pos), start = q, end, n;
+	struct buf b;
+
+	buf_init(&b);
+	*quoted = 0;
+	if (q < len && s[q] == '"') {
+		for (q++; q < len && s[q] != '"'; q++) {
+			if (s[q] == '\\' && q + 1 < len && (s[q + 1] == '"' || s[q + 1] == '\\'))
+				q++;
+			if (s[q] == '\n' || s[q] == '\0' || buf_addch(&b, s[q]) < 0)
+				break;
+		}
+		if (q >= len || s[q] != '"') {
+			buf_release(&b);
+			return p_fail(p, (long)start + 1, "unterminated string in %s", what);
+		}
+		*quoted = 1;
+		q++;
+	} else {
+		while (q < len && !strchr(stop, s[q]) && s[q] != '"' && s[q] != '\n' &&
+		       s[q] != '\0' && s[q] != '#')
+			q++;
+		for (end = q; end > start && (s[end - 1] == ' ' || s[end - 1] == '\t'); end--)
+			;
+		if (end == start)
+			return p_fail(p, (long)start + 1, "expected %s", what);
+		if (buf_add(&b, s + start, end - start) < 0) {
+			buf_release(&b);
+			return err_set(p->err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
+		}
+	}
+	*out = buf_detach(&b, NULL);
+	if (!*out)
+		return err_set(p->err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
+	/* what the lexer would refuse outside quotes is refused here too:
+	 * control characters and bytes that are not UTF-8 */
+	for (end = start; end < q; end += n) {
+		unsigned char c = (unsigned char)s[end], ch[5] = { 0 };
+		size_t n0;
+
+		/* decode from a bounded copy: the text need not end in a NUL */
+		memcpy(ch, s + end, q - end < 4 ? q - end : 4);
+		n0 = utf8_decode(ch, NULL);
+		n = n0 ? n0 : 1;
+		if (!n0 || (c < 0x20 && c != '\t')) {
+			free(*out);
+			*out = NULL;
+			return p_fail(p, (long)end + 1, "unexpected byte 0x%02X in %s", c, what);
+		}
+	}
+	*pos = skip_blanks(s, len, q);
+	return 0;
+}
+
+/*
+ * After `slice` or `slices` (p->cur), with the raw text at p->lx.pos
+ * being '[' or '(': read the keys (and values) and the ".metric" that
+ * follows; p->cur is then the token after the metric.
+ */
+static int parse_selector(struct parser *p, int many)
+{
+	struct rule *r = p->r;
+	const char *s = p->lx.text, *what = many ? "slices(COL).METRIC" : "slice[COL=VALUE].METRIC";
+	size_t len = p->lx.len, pos = skip_blanks(s, len, p->lx.pos) + 1, i;
+	char close = many ? ')' : ']';
+	char b[80];
+
+	for (;;) {
+		struct rule_slice_key *nk;
+		char *col = NULL, *val = NULL;
+		size_t at = skip_blanks(s, len, pos);
+		int quoted;
+
+		if (r->nkeys == RULE_MAX_SLICE_KEYS)
+			return p_fail(p, (long)at + 1, "more than %d columns in %s",
+				      RULE_MAX_SLICE_KEYS, what);
+
+		if (sel_item(p, &pos, many ? ",)" : "=,]", "a column name", &col, &quoted) < 0)
+			return -1;
+		for (i = 0; i < r->nkeys; i++)
+			if (!strcmp(r->keys[i].col, col)) {
+				free(col);
+				return p_fail(p, (long)at + 1, "column '%.100s' is named twice in %s",
+					      r->keys[i].col, what);
+			}
+		if (!many) {
+			if (pos >= len || s[pos] != '=') {
+				free(col);
+				return p_fail(p, (long)pos + 1, "expected '=' after the column name in %s", what);
+			}
+			pos++;
+			if (sel_item(p, &pos, ",]", "a value", &val, &quoted) < 0) {
+				free(col);
+				return -1;
+			}
+			if (!quoted && !strcmp(val, "null")) {
+				free(val);
+				val = NULL;
+			}
+		}
+		nk = realloc(r->keys, (r->nkeys + 1) * sizeof(*nk));
+		if (!nk) {
+			free(col), free(val);
+			return err_set(p->err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
+		}
+		r->keys = nk;
+		r->keys[r->nkeys].col = col;
+		r->keys[r->nkeys++].value = val;
+		if (pos < len && s[pos] == ',') {
+			pos++;
+			continue;
+		}
+		if (pos < len && s[pos] == close)
+			break;
+		return p_fail(p, (long)pos + 1, "expected ',' or '%c' in %s", close, what);
+	}
+	p->lx.pos = p->lx.last_end = pos + 1;
+	if (p_next(p) < 0)
+		return -1;
+	if (p->cur.kind != RT_DOT)
+		return p_fail(p, p->cur.col, "expected '.' and a metric after '%c' in %s%s",
+			      close, what, found(&p->cur, b, sizeof(b)));
+	if (p_next(p) < 0)
+		return -1;
+	if (p->cur.kind != RT_IDENT || tok_is(&p->cur, "baseline"))
+		return p_fail(p, p->cur.col, "expected a metric name after '.'%s",
+			      found(&p->cur, b, sizeof(b)));
+	r->scope = many ? RULE_SLICES : RULE_SLICE;
+	return 0;
+}
+
+/* The left-hand side: a metric, a slice selector or operational.figure;
+ * p->cur is its last token (the metric's name). */
+static int parse_subject(struct parser *p)
+{
+	const char *s = p->lx.text;
+	size_t q = skip_blanks(s, p->lx.len, p->lx.pos);
+	char b[80];
+
+	if (tok_is(&p->cur, "slice") && q < p->lx.len && s[q] == '[')
+		return parse_selector(p, 0);
+	if (tok_is(&p->cur, "slices") && q < p->lx.len && s[q] == '(')
+		return parse_selector(p, 1);
+	if (tok_is(&p->cur, "operational") && q < p->lx.len && s[q] == '.') {
+		p->lx.pos = p->lx.last_end = q + 1;	/* past the '.' */
+		if (p_next(p) < 0)
+			return -1;
+		if (p->cur.kind != RT_IDENT)
+			return p_fail(p, p->cur.col,
+				      "expected an operational figure after 'operational.' (e.g. latency_p95_ms)%s",
+				      found(&p->cur, b, sizeof(b)));
+		p->r->scope = RULE_OPERATIONAL;
+	}
+	return 0;
+}
+
+static int needs_quotes(const char *v)
+{
+	const char *c;
+
+	if (!*v || !strcmp(v, "null") || v[0] == ' ' || v[strlen(v) - 1] == ' ')
+		return 1;
+	for (c = v; *c; c++)
+		if (strchr(" ,[]()=\"\\#\t\n", *c))
+			return 1;
+	return 0;
+}
+
+static int add_quoted(struct buf *b, const char *v)
+{
+	int rc = 0;
+
+	if (!needs_quotes(v))
+		return buf_addstr(b, v);
+	rc |= buf_addch(b, '"');
+	for (; *v; v++) {
+		if (*v == '"' || *v == '\\')
+			rc |= buf_addch(b, '\\');
+		rc |= buf_addch(b, *v);
+	}
+	rc |= buf_addch(b, '"');
+	return rc ? -1 : 0;
+}
+
+int rule_slice_format(struct buf *b, const char *const *cols,
+		      const char *const *values, size_t n, const char *metric)
+{
+	size_t i;
+	int rc = buf_addstr(b, "slice[");
+
+	for (i = 0; !rc && i < n; i++) {
+		rc = (i && buf_addch(b, ',')) || add_quoted(b, cols[i]) || buf_addch(b, '=') ||
+		     (values[i] ? add_quoted(b, values[i]) : buf_addstr(b, "null"));
+	}
+	return rc || buf_printf(b, "].%s", metric) ? -1 : 0;
+}
+
 const char *rule_op_str(enum rule_op op)
 {
 	switch (op) {
@@ -432,6 +645,12 @@ const char *rule_op_str(enum rule_op op)
 
 void rule_free(struct rule *r)
 {
+	size_t i;
+
+	for (i = 0; i < r->nkeys; i++)
+		free(r->keys[i].col), free(r->keys[i].value);
+	free(r->keys);
+	free(r->subject);
 	free(r->text);
 	free(r->metric);
 	free(r->nodes);
@@ -474,8 +693,11 @@ int rule_parse(struct rule *r, const char *text, size_t len, const char *file,
 		       tok_show(&p.cur, b, sizeof(b)));
 		goto fail;
 	}
+	if (parse_subject(&p) < 0)
+		goto fail;
 	r->metric = strndup(p.cur.s, p.cur.n);
-	if (!r->metric) {
+	r->subject = strndup(text + start, p.lx.last_end - start);
+	if (!r->metric || !r->subject) {
 		err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
 		goto fail;
 	}
@@ -496,6 +718,10 @@ int rule_parse(struct rule *r, const char *text, size_t len, const char *file,
 
 		if (!r->uses_baseline) {
 			p_fail(&p, col, "'paired' compares with the baseline: the right-hand side must use 'baseline' (e.g. 'accuracy >= baseline - 0.01 paired')");
+			goto fail;
+		}
+		if (r->scope != RULE_METRIC) {
+			p_fail(&p, col, "'paired' compares two models over the whole evaluation set, not a slice or an operational figure");
 			goto fail;
 		}
 		if (r->op == RULE_EQ || r->op == RULE_NE) {

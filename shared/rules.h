@@ -30,9 +30,23 @@
  * `baseline` and one of >=, >, <=, < (parse errors otherwise, at the
  * column of `paired`).
  *
- * The lexer already knows the tokens later rule forms need ("[", "]",
- * ".", ",", "=", strings), so `slice[sex=Female].recall` grows the
- * parser, not the lexer.
+ * The left-hand side may also name a slice or an operational figure
+ * (mlci-evaluate --slice-by, --operational):
+ *
+ *     subject := metric
+ *              | "slice[" key "=" value ("," key "=" value)* "]." metric
+ *              | "slices(" key ("," key)* ")." metric
+ *              | "operational." metric
+ *     key, value := a run of bytes up to the next '=', ',', ']' or ')'
+ *              (blanks around it dropped), or a "quoted" string in which
+ *              \" and \\ stand for " and \ (for values holding blanks,
+ *              commas, brackets or '=': slice[native_country="United States"])
+ *
+ * An unquoted value `null` names the slice of missing values ("null"
+ * quoted is the text). `slice[sex=Female,race=White].accuracy` is one
+ * slice (the keys in any order); `slices(sex).recall >= 0.8` stands for
+ * the rule over every slice of that column (or combination of columns).
+ * Rules over slices and operational figures cannot be `paired`.
  *
  * Comparisons allow for floating-point noise: with
  *     tol = RULE_TOL_ABS + RULE_TOL_REL * max(|value|, |threshold|)
@@ -52,6 +66,7 @@
 #include <stddef.h>
 
 #include "error.h"
+#include "util.h"
 
 #define RULE_TOL_REL 1e-9
 #define RULE_TOL_ABS 1e-12
@@ -62,6 +77,8 @@
  * file (at the line), 64 for --rule. */
 #define RULE_MAX_TEXT 65536
 #define RULES_MAX 10000
+/* A slice selector names at most this many columns (a parse error). */
+#define RULE_MAX_SLICE_KEYS 16
 
 /* ---- lexer ---- */
 
@@ -120,9 +137,28 @@ struct rule_node {
 	int a, b;		/* operands (RN_NEG uses a) */
 };
 
+/* What the left-hand side names. */
+enum rule_scope {
+	RULE_METRIC,		/* a metric over the whole evaluation set */
+	RULE_SLICE,		/* slice[k=v,...].metric */
+	RULE_SLICES,		/* slices(k,...).metric: every slice */
+	RULE_OPERATIONAL,	/* operational.figure */
+};
+
+/* One key of a slice selector; value NULL for `null` (missing values)
+ * and for the keys of slices(...). */
+struct rule_slice_key {
+	char *col;
+	char *value;
+};
+
 struct rule {
 	char *text;		/* the rule as written, trimmed, no comment */
-	char *metric;		/* the metric on the left */
+	char *metric;		/* the metric (or figure) on the left */
+	char *subject;		/* the whole left-hand side as written */
+	enum rule_scope scope;
+	struct rule_slice_key *keys;	/* RULE_SLICE, RULE_SLICES */
+	size_t nkeys;
 	enum rule_op op;
 	struct rule_node *nodes;	/* the right-hand side */
 	size_t nnodes;
@@ -147,6 +183,12 @@ int rule_parse(struct rule *r, const char *text, size_t len, const char *file,
 
 /* Free what rule_parse allocated; leaves *r zeroed. */
 void rule_free(struct rule *r);
+
+/* Append a slice's selector "slice[k=v,...].metric" to b, quoting a value
+ * (or key) only when it needs it; a NULL value is written null. Returns 0,
+ * or -1 out of memory. */
+int rule_slice_format(struct buf *b, const char *const *cols,
+		      const char *const *values, size_t n, const char *metric);
 
 /* The operator's spelling, e.g. ">=". */
 const char *rule_op_str(enum rule_op op);

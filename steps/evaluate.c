@@ -16,6 +16,7 @@
 #include "cli.h"
 #include "csv.h"
 #include "evaluate.h"
+#include "slices.h"
 #include "util.h"
 
 static const char more[] =
@@ -43,7 +44,32 @@ static const char more[] =
 	"records its sha256. mlci-gate compares two of them row by row.\n"
 	"--bootstrap N --seed S: percentile intervals at --confidence (0.95) for\n"
 	"every metric, from N resamples of the rows; the same seed gives the same\n"
-	"intervals.\n";
+	"intervals.\n"
+	"\n"
+	"--slice-by COL[,COL] computes every metric again on each slice: each\n"
+	"combination of the columns' values among the scored rows (read from\n"
+	"--data, or the --scored file; not necessarily model features). Missing\n"
+	"values form a slice of their own (null in metrics.json). A slice with\n"
+	"fewer than --min-slice-size rows (30) is listed with its size only, and\n"
+	"a gate rule over it is inconclusive. Repeat --slice-by for several\n"
+	"slicings (--slice-by sex --slice-by sex,race). With --bootstrap, each\n"
+	"slice's metrics get intervals too.\n"
+	"\n"
+	"--operational adds an 'operational' section (not metrics): model_bytes,\n"
+	"latency_p50_ms and latency_p95_ms per row, batch_latency_p50_ms and\n"
+	"batch_latency_p95_ms, rows_per_second, peak_rss_mb. The rows are predicted\n"
+	"again in batches of --latency-batch rows (preprocessing included), each\n"
+	"batch timed; a row's latency is its batch's time over its rows; p50 and\n"
+	"p95 are over the batches. Timings vary from run to run: metrics.json is\n"
+	"then not byte-reproducible. mlci-gate bounds them with rules such as\n"
+	"'operational.latency_p95_ms <= 5'.\n"
+	"\n"
+	"--html FILE writes one self-contained page (inline SVG, no script): the\n"
+	"metrics (with intervals), ROC and precision-recall curves and a\n"
+	"reliability diagram (one-vs-rest per class for multiclass), the confusion\n"
+	"matrix as a heat map, or for regression predicted against actual values\n"
+	"(every k-th row, at most 2000) and a residual histogram; the slice table.\n"
+	"The plotted points are embedded as JSON (script id mlci-curves).\n";
 
 static void print_warnings(const char *prog, const json_t *art)
 {
@@ -60,6 +86,7 @@ int main(int argc, char **argv)
 	struct evaluate_opts o = {0};
 	struct evaluate_result r = {0};
 	struct csv_cli csv = {0};
+	struct cli_list slice_by = {0};
 	int as_json = 0, rc;
 	const struct cli_opt opts[] = {
 		{ "model", CLI_STR, &o.model, "FILE", "model.json written by mlci-train" },
@@ -76,6 +103,11 @@ int main(int argc, char **argv)
 		{ "bootstrap", CLI_LONG, &o.bootstrap, "N", "percentile intervals from N resamples (default 0: none)" },
 		{ "seed", CLI_LONG, &o.seed, "S", "seed of the resampling (default 0)" },
 		{ "confidence", CLI_DOUBLE, &o.confidence, "LEVEL", "interval level (default 0.95)" },
+		{ "slice-by", CLI_LIST, &slice_by, "COL[,COL]", "also every metric per slice of these columns (repeatable)" },
+		{ "min-slice-size", CLI_LONG, &o.min_slice_size, "N", "slices with fewer rows get no metrics (default 30)" },
+		{ "html", CLI_STR, &o.html, "FILE", "also write a self-contained HTML report (curves, confusion matrix, slices)" },
+		{ "operational", CLI_FLAG, &o.operational, NULL, "also measure model size, prediction latency and peak memory" },
+		{ "latency-batch", CLI_LONG, &o.latency_batch, "N", "rows per timed batch for --operational (default 100)" },
 		{ "json", CLI_FLAG, &as_json, NULL, "print metrics.json on stdout instead of the report" },
 		CSV_CLI_OPTIONS(&csv),
 		{ 0 }
@@ -90,6 +122,7 @@ int main(int argc, char **argv)
 	};
 
 	o.confidence = 0.95;
+	o.min_slice_size = SLICES_DEFAULT_MIN_SIZE;
 	rc = cli_parse(&spec, argc, argv, NULL, &err);
 	if (rc == CLI_DONE) {
 		cli_release(&spec, NULL);
@@ -104,6 +137,8 @@ int main(int argc, char **argv)
 		return rc;
 	}
 	o.label_suffix = csv.label_suffix;
+	o.slice_by = slice_by.v;
+	o.nslice_by = slice_by.n;
 	o.producer = spec.prog;
 	if (evaluate_run(&o, &r, &err) < 0) {
 		rc = cli_report(spec.prog, &err);

@@ -2,7 +2,8 @@
  * mlci-gate: evaluate gate rules over an mlci.metrics artifact and write
  * gate.json plus optional JUnit, Markdown, OpenMetrics and dotenv reports.
  * Exit 0 when every rule passes, 1 when one fails, 3 when none fails and
- * a paired rule is inconclusive (--inconclusive maps that to 0 or 1).
+ * a rule is inconclusive (a paired rule without evidence either way, a
+ * rule over a small slice; --inconclusive maps that to 0 or 1).
  */
 #include <stdio.h>
 #include <string.h>
@@ -26,6 +27,19 @@ static const char more[] =
 	"(or holds as null: undefined) is an error (65), not a pass. MLCI_RULE\n"
 	"takes one rule per line.\n"
 	"\n"
+	"METRIC may name a slice (mlci-evaluate --slice-by) or an operational\n"
+	"figure (mlci-evaluate --operational):\n"
+	"  slice[sex=Female].recall_macro >= 0.8\n"
+	"  slice[sex=Female,race=White].accuracy >= 0.7\n"
+	"  slice[native_country=\"United States\"].accuracy >= 0.7\n"
+	"  slices(sex).recall_macro >= 0.8      (every slice of sex)\n"
+	"  slice[workclass=null].accuracy >= 0.7 (the rows missing workclass)\n"
+	"  operational.latency_p95_ms <= 5\n"
+	"  operational.model_bytes <= 10000000\n"
+	"Quote a value holding blanks, commas, brackets or '='. An unknown slice,\n"
+	"slice column or figure is an error (65); a rule over a slice under the\n"
+	"minimum slice size, or a metric null on its slice, is inconclusive.\n"
+	"\n"
 	"A rule ending in 'paired' asks for evidence on the per-example results:\n"
 	"  accuracy >= baseline - 0.01 paired\n"
 	"  log_loss <= baseline + 0.02 paired\n"
@@ -44,7 +58,8 @@ static const char more[] =
 	"the p-value and the minimum detectable effect at this sample size\n"
 	"((z_{1-alpha} + z_{0.8}) x standard error).\n"
 	"Exit 0 pass, 1 fail (any rule failed), 3 inconclusive (none failed, one\n"
-	"inconclusive); --inconclusive pass|fail turns 3 into 0 or 1.\n"
+	"inconclusive: paired, over a small slice, or without a baseline);\n"
+	"--inconclusive pass|fail turns 3 into 0 or 1.\n"
 	"\n"
 	"GitLab: --baseline gitlab downloads the baseline metrics.json (and, for\n"
 	"paired rules, the predictions it records, from beside it) from the latest\n"

@@ -488,6 +488,85 @@ static void test_rules__long_rule_is_refused(void **state)
 }
 
 /* At most RULES_MAX rules, from a file (65 at the line) or --rule (64). */
+static void test_rules__slice_and_operational_selectors(void **state)
+{
+	struct rule r;
+	struct buf b;
+	const char *cols[] = { "native_country", "sex", "x" };
+	const char *vals[] = { "United States", "Female", NULL };
+
+	(void)state;
+	parse_ok(&r, "accuracy >= 0.8");
+	assert_int_equal(r.scope, RULE_METRIC);
+	assert_string_equal(r.subject, "accuracy");
+	rule_free(&r);
+
+	parse_ok(&r, "slice[sex=Female].recall >= 0.80");
+	assert_int_equal(r.scope, RULE_SLICE);
+	assert_string_equal(r.metric, "recall");
+	assert_string_equal(r.subject, "slice[sex=Female].recall");
+	assert_int_equal(r.nkeys, 1);
+	assert_string_equal(r.keys[0].col, "sex");
+	assert_string_equal(r.keys[0].value, "Female");
+	rule_free(&r);
+
+	/* bare values run to ',' or ']' (blanks around dropped), so
+	 * hyphens and dots need no quotes; quotes for blanks, commas,
+	 * brackets; null is the missing value, "null" the text */
+	parse_ok(&r, "slice[ workclass = Self-emp-not-inc , native_country=\"United States\",b=\"a,]\\\"\\\\\", c=null, d=\"null\"] . accuracy >= baseline - 0.1");
+	assert_int_equal(r.scope, RULE_SLICE);
+	assert_int_equal(r.nkeys, 5);
+	assert_string_equal(r.keys[0].col, "workclass");
+	assert_string_equal(r.keys[0].value, "Self-emp-not-inc");
+	assert_string_equal(r.keys[1].value, "United States");
+	assert_string_equal(r.keys[2].value, "a,]\"\\");
+	assert_null(r.keys[3].value);
+	assert_string_equal(r.keys[4].value, "null");
+	assert_string_equal(r.metric, "accuracy");
+	assert_true(r.uses_baseline);
+	rule_free(&r);
+
+	parse_ok(&r, "slices(sex, race).f1_macro >= 0.7 # every slice");
+	assert_int_equal(r.scope, RULE_SLICES);
+	assert_int_equal(r.nkeys, 2);
+	assert_string_equal(r.keys[1].col, "race");
+	assert_null(r.keys[1].value);
+	assert_string_equal(r.text, "slices(sex, race).f1_macro >= 0.7");
+	rule_free(&r);
+
+	parse_ok(&r, "operational.latency_p95_ms <= 5");
+	assert_int_equal(r.scope, RULE_OPERATIONAL);
+	assert_string_equal(r.metric, "latency_p95_ms");
+	assert_string_equal(r.subject, "operational.latency_p95_ms");
+	rule_free(&r);
+
+	/* plain metrics called slice or operational still work */
+	parse_ok(&r, "slice >= 1");
+	assert_int_equal(r.scope, RULE_METRIC);
+	rule_free(&r);
+
+	parse_bad("slice[sex=Female.recall >= 1", 29, "expected ',' or ']'");
+	parse_bad("slice[sex].recall >= 1", 10, "expected '=' after the column name");
+	parse_bad("slice[sex=].recall >= 1", 11, "expected a value");
+	parse_bad("slice[sex=\"F].recall >= 1", 11, "unterminated string");
+	parse_bad("slice[sex=F,sex=M].recall >= 1", 13, "named twice");
+	parse_bad("slice[sex=F]recall >= 1", 13, "expected '.' and a metric");
+	parse_bad("slice[sex=F].>= 1", 14, "expected a metric name");
+	parse_bad("slices(sex).recall >= baseline paired", 32, "'paired' compares two models");
+	parse_bad("operational.3 <= 1", 13, "expected an operational figure");
+	parse_bad("slices(a,b,c,d,e,f,g,h,i,j,k,l,m,n,o,p,q).x >= 1", 40, "more than 16 columns");
+	parse_bad("slice[sex=F\xff].recall >= 1", 12, "unexpected byte 0xFF in a value");
+	parse_bad("slice[\"s\x01\"=F].recall >= 1", 9, "unexpected byte 0x01 in a column name");
+	parse_ok(&r, "slice[pays=\"C\xc3\xb4te d'Ivoire\"].recall >= 0.5");
+	assert_string_equal(r.keys[0].value, "C\xc3\xb4te d'Ivoire");
+	rule_free(&r);
+
+	buf_init(&b);
+	assert_int_equal(rule_slice_format(&b, cols, vals, 3, "recall"), 0);
+	assert_string_equal(b.data, "slice[native_country=\"United States\",sex=Female,x=null].recall");
+	buf_release(&b);
+}
+
 static void test_rules__rule_count_is_bounded(void **state)
 {
 	static const char line[] = "accuracy >= 0.5\n";
@@ -525,6 +604,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_rules__lexer_tokens_and_columns),
 		cmocka_unit_test(test_rules__lexer_numbers),
+		cmocka_unit_test(test_rules__slice_and_operational_selectors),
 		cmocka_unit_test(test_rules__every_operator),
 		cmocka_unit_test(test_rules__numbers_and_baseline_forms),
 		cmocka_unit_test(test_rules__blank_and_comment_lines_hold_no_rule),
