@@ -55,4 +55,28 @@ json_is() {
 	if [ "$got" = "$want" ]; then ok "$name"; else not_ok "$name" "$expr = $got, expected $want"; fi
 }
 
+# no_nan NAME FILE...: every FILE is JSON without NaN or Infinity, as a
+# literal or as a string value ("nan", "-inf"); a path or a git branch
+# name that merely contains "nan" does not count.
+no_nan() {
+	name=$1; shift
+	if /usr/bin/python3 - "$@" <<'PYEOF' >/dev/null 2>&1
+import json, re, sys
+def bad(c):
+    raise ValueError(c)
+def walk(v):
+    if isinstance(v, dict):
+        for x in v.values():
+            walk(x)
+    elif isinstance(v, list):
+        for x in v:
+            walk(x)
+    elif isinstance(v, str) and re.fullmatch(r"[-+]?(nan|inf(inity)?)", v, re.I):
+        raise ValueError(v)
+for p in sys.argv[1:]:
+    walk(json.load(open(p), parse_constant=bad))
+PYEOF
+	then ok "$name"; else not_ok "$name" "NaN or Infinity in $*"; fi
+}
+
 tally() { printf '%d passed, %d failed\n' "$PASS" "$FAIL"; }

@@ -61,7 +61,7 @@ expect_exit 0 "evaluate on benign rows only" \
 cp "$T/out" stdout3.txt
 json_is m3.json 'j["metrics"]["roc_auc"], any(w.startswith("roc_auc is undefined: only one class") for w in j["warnings"])' "(None, True)" "one class present: roc_auc null, warned"
 if grep -q "warning: roc_auc is undefined" "$T/err"; then ok "the warning is printed on stderr"; else not_ok "the warning is printed on stderr" "$(cat "$T/err")"; fi
-if ! grep -qi nan m3.json; then ok "no NaN anywhere"; else not_ok "no NaN anywhere"; fi
+no_nan "no NaN anywhere" m3.json
 if out=$($PY "$CHECK" m3.json p3.csv stdout3.txt 2>&1); then ok "single-class metrics agree with scikit-learn"
 else not_ok "single-class metrics agree with scikit-learn" "$out"; fi
 

@@ -35,7 +35,7 @@ check "one class: the warning on stderr" grep -q "warning: roc_auc is undefined"
 json_is scored_labels.json 'sorted(j["metrics"]), j["confusion_matrix"]["labels"]' \
 	"(['accuracy', 'balanced_accuracy', 'cohen_kappa', 'f1_macro', 'f1_micro', 'f1_weighted', 'mcc', 'precision_macro', 'precision_micro', 'precision_weighted', 'recall_macro', 'recall_micro', 'recall_weighted'], ['2', '10', '33'])" \
 	"no scores: no score metrics; numeric classes sort as numbers"
-if ! grep -qi nan ./*.json; then ok "no NaN in any metrics.json"; else not_ok "no NaN in any metrics.json"; fi
+no_nan "no NaN in any metrics.json" ./*.json
 
 # --bootstrap: intervals beside every metric, as numpy computes them from
 # the same resamples; deterministic for a seed
