@@ -6,6 +6,7 @@
 
 #include "artifact.h"
 #include "forest.h"
+#include "hgb.h"
 #include "linmodel.h"
 #include "tree.h"
 
@@ -14,7 +15,7 @@
 
 static const struct model_family *const families[] = {
 	&logistic_family, &linear_family, &ridge_family, &tree_family,
-	&forest_family,
+	&forest_family, &hgb_family,
 };
 
 const struct model_family *model_family_find(const char *name)
@@ -29,7 +30,7 @@ const struct model_family *model_family_find(const char *name)
 
 const char *model_family_names(void)
 {
-	return "logistic, linear, ridge, tree, forest";
+	return "logistic, linear, ridge, tree, forest, hgb";
 }
 
 void model_free(struct model *m)

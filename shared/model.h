@@ -129,6 +129,8 @@ struct model_family {
 	int (*from_json)(struct model *m, const json_t *mod, const char *file,
 			 struct mlci_err *err);
 	void (*free_body)(void *body);
+	int nan_missing;	/* 1: missing numeric values reach fit and
+				 * predict as NaN (preprocess.h) */
 };
 
 /* The family called name, or NULL. model_family_names: "a, b, c". */

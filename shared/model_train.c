@@ -360,6 +360,7 @@ int train_run(const struct train_opts *o, struct train_result *res,
 		goto out;
 	if (prep_fit(&m->prep, &f, cols, ncols, err) < 0)
 		goto out;
+	m->prep.nan_missing = fam->nan_missing;
 	if (m->prep.nout && f.nrows > TRAIN_MAX_CELLS / m->prep.nout) {
 		err_set(err, MLCI_EXIT_DATAERR, o->data,
 			"%zu rows by %zu encoded features is too large to train on",

@@ -207,8 +207,11 @@ int prep_row(const struct prep *p, const struct frame *f, const size_t *map,
 
 			if (rc < 0)
 				return -1;
-			if (rc)
-				continue;	/* imputed: the mean, encoded as 0 */
+			if (rc) {	/* imputed: the mean, encoded as 0 */
+				if (p->nan_missing)
+					x[c->offset] = NAN;
+				continue;
+			}
 			x[c->offset] = (v - c->mean) / c->scale;
 			if (!isfinite(x[c->offset]))	/* v - mean overflowed */
 				x[c->offset] = v / c->scale - c->mean / c->scale;
@@ -291,6 +294,8 @@ json_t *prep_to_json(const struct prep *p)
 	json_object_set_new(j, "columns", cols);
 	json_object_set_new(j, "outputs", outs);
 	json_object_set_new(j, "n_outputs", json_integer((json_int_t)p->nout));
+	if (p->nan_missing)
+		json_object_set_new(j, "missing", json_string("nan"));
 	buf_release(&b);
 	return j;
 fail:
@@ -401,7 +406,7 @@ static int check_outputs(const struct prep *p, const json_t *outs,
 int prep_from_json(struct prep *p, const json_t *j, const char *file,
 		   struct mlci_err *err)
 {
-	json_t *cols, *outs, *o;
+	json_t *cols, *outs, *o, *miss;
 	char **names = NULL;
 	long nout;
 	size_t i;
@@ -417,6 +422,13 @@ int prep_from_json(struct prep *p, const json_t *j, const char *file,
 	if (json_array_size(cols) > PREP_MAX_COLS)
 		return err_set(err, MLCI_EXIT_DATAERR, file,
 			       "preprocessing: more than %zu columns", PREP_MAX_COLS);
+	miss = json_object_get(j, "missing");
+	if (miss && (!json_is_string(miss) ||
+		     (strcmp(json_string_value(miss), "nan") &&
+		      strcmp(json_string_value(miss), "impute"))))
+		return err_set(err, MLCI_EXIT_DATAERR, file,
+			       "preprocessing.missing must be 'nan' or 'impute'");
+	p->nan_missing = miss && !strcmp(json_string_value(miss), "nan");
 	p->cols = calloc(json_array_size(cols) + 1, sizeof(*p->cols));
 	names = calloc(json_array_size(cols) + 1, sizeof(*names));
 	if (!p->cols || !names) {
