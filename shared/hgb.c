@@ -488,55 +488,63 @@ static void node_item(void *arg, size_t j)
 	struct gnode *a = gr->build, *s = gr->sub;
 	struct hgb_bin *H = a->hist + j * gr->nb;
 	const uint8_t *col = gr->Xb + j * gr->n;
-	size_t i, b, nb = gr->nb;
+	size_t i, b, nb = gr->nb, used = gr->nbins[j], mb = gr->mbin;
 
-	memset(H, 0, nb * sizeof(*H));
-	if (gr->root) {
-		const double *g = gr->g, *h = gr->h;
+	/* only bins 0 .. used-1 and the missing bin can be hit; four
+	 * partial histograms break the chains of updates to one bin */
+	{
+		struct hgb_bin acc[4][256];
+		const uint32_t *idx = gr->root ? NULL : gr->idx + a->start;
+		const double *gv = gr->root ? gr->g : gr->og;
+		const double *hv = gr->root ? gr->h : gr->oh;
+		size_t cnt = a->count, q;
 
-		if (gr->const_h)
-			for (i = 0; i < gr->n; i++) {
-				H[col[i]].g += g[i];
-				H[col[i]].c += 1;
-			}
-		else
-			for (i = 0; i < gr->n; i++) {
-				H[col[i]].g += g[i];
-				H[col[i]].h += h[i];
-				H[col[i]].c += 1;
-			}
-	} else {
-		const uint32_t *idx = gr->idx + a->start;
-		const double *og = gr->og, *oh = gr->oh;
-
-		if (gr->const_h)
-			for (i = 0; i < a->count; i++) {
-				struct hgb_bin *e = &H[col[idx[i]]];
-
-				e->g += og[i];
-				e->c += 1;
-			}
-		else
-			for (i = 0; i < a->count; i++) {
-				struct hgb_bin *e = &H[col[idx[i]]];
-
-				e->g += og[i];
-				e->h += oh[i];
-				e->c += 1;
-			}
+		for (q = 0; q < 4; q++) {
+			memset(acc[q], 0, used * sizeof(acc[q][0]));
+			memset(&acc[q][mb], 0, sizeof(acc[q][0]));
+		}
+#define ROW(q, r) do { \
+		struct hgb_bin *e_ = &acc[q][col[idx ? idx[r] : (r)]]; \
+		e_->g += gv[r]; \
+		if (!gr->const_h) \
+			e_->h += hv[r]; \
+		e_->c += 1; \
+	} while (0)
+		for (i = 0; i + 4 <= cnt; i += 4) {
+			ROW(0, i);
+			ROW(1, i + 1);
+			ROW(2, i + 2);
+			ROW(3, i + 3);
+		}
+		for (; i < cnt; i++)
+			ROW(0, i);
+#undef ROW
+		for (b = 0; b < used; b++) {
+			H[b].g = (acc[0][b].g + acc[1][b].g) + (acc[2][b].g + acc[3][b].g);
+			H[b].h = (acc[0][b].h + acc[1][b].h) + (acc[2][b].h + acc[3][b].h);
+			H[b].c = (acc[0][b].c + acc[1][b].c) + (acc[2][b].c + acc[3][b].c);
+		}
+		H[mb].g = (acc[0][mb].g + acc[1][mb].g) + (acc[2][mb].g + acc[3][mb].g);
+		H[mb].h = (acc[0][mb].h + acc[1][mb].h) + (acc[2][mb].h + acc[3][mb].h);
+		H[mb].c = (acc[0][mb].c + acc[1][mb].c) + (acc[2][mb].c + acc[3][mb].c);
 	}
-	if (gr->const_h)
-		for (b = 0; b < nb; b++)
+	if (gr->const_h) {
+		for (b = 0; b < used; b++)
 			H[b].h = H[b].c;
+		H[mb].h = H[mb].c;
+	}
 	if (s) {
 		const struct hgb_bin *P = gr->parent->hist + j * nb;
 		struct hgb_bin *S = s->hist + j * nb;
 
-		for (b = 0; b < nb; b++) {
+		for (b = 0; b < used; b++) {
 			S[b].g = P[b].g - H[b].g;
 			S[b].h = P[b].h - H[b].h;
 			S[b].c = P[b].c - H[b].c;
 		}
+		S[mb].g = P[mb].g - H[mb].g;
+		S[mb].h = P[mb].h - H[mb].h;
+		S[mb].c = P[mb].c - H[mb].c;
 	}
 	if (gr->find[0])
 		hgb_find_split(H, gr->nbins[j], gr->mbin, gr->has_missing[j],
