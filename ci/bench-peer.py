@@ -7,9 +7,14 @@ string columns).
 usage: bench-peer.py TASK TRAIN.csv LABEL [--test CSV] [--columns A,B,..]
                      [--skip-rows N] [--test-skip-rows N] [--label-suffix S]
                      [--n-estimators N] [--max-depth D] [--jobs J]
-  TASK: validate | logistic | ridge | linear | forest
+  TASK: validate | logistic | ridge | linear | forest | hgb | xgb
   (forest: RandomForestClassifier(n_estimators, max_depth, n_jobs=J,
-  random_state=0) on the dense encoding)
+  random_state=0) on the dense encoding; hgb: HistGradientBoostingClassifier
+  with max_iter N (--n-estimators), learning_rate 0.1, max_leaf_nodes 31,
+  early stopping off, on J OpenMP threads, numeric columns
+  standardised with missing values left NaN; xgb: xgboost's
+  XGBClassifier, tree_method hist, the same number of trees, learning rate
+  0.1, 31 leaves grown loss-guided without a depth limit, 255 bins)
 Prints one JSON object: wall seconds for import, read, fit, predict, the
 process total, and the quality figures (accuracy and log loss, or rmse and r2)."""
 import json, sys, time
@@ -46,12 +51,17 @@ if a.task == "validate":
     print(json.dumps(out)); sys.exit(0)
 
 from sklearn.compose import ColumnTransformer
-from sklearn.ensemble import RandomForestClassifier
+from sklearn.ensemble import HistGradientBoostingClassifier, RandomForestClassifier
 from sklearn.impute import SimpleImputer
 from sklearn.linear_model import LinearRegression, LogisticRegression, Ridge
 from sklearn.metrics import accuracy_score, log_loss, mean_squared_error, r2_score
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
+if a.task in ("hgb", "xgb"):
+    from threadpoolctl import threadpool_limits
+    threadpool_limits(a.jobs, "openmp")
+if a.task == "xgb":
+    import xgboost
 t_imp = time.perf_counter() - t0
 
 t = time.perf_counter()
@@ -65,21 +75,33 @@ y = df.pop(a.label); yt = dt.pop(a.label) if dt is not df else y
 num = [c for c in df.columns if df[c].dtype != object]
 cat = [c for c in df.columns if df[c].dtype == object]
 pre = ColumnTransformer([
-    ("num", make_pipeline(SimpleImputer(strategy="mean"), StandardScaler()), num),
+    ("num", make_pipeline(StandardScaler()) if a.task in ("hgb", "xgb") else
+     make_pipeline(SimpleImputer(strategy="mean"), StandardScaler()), num),
     ("cat", make_pipeline(SimpleImputer(strategy="most_frequent"),
                           OneHotEncoder(handle_unknown="ignore")), cat)],
-    sparse_threshold=0 if a.task == "forest" else 0.3)
+    sparse_threshold=0 if a.task in ("forest", "hgb", "xgb") else 0.3)
 model = {"logistic": lambda: LogisticRegression(C=1.0, max_iter=1000),
          "ridge": lambda: Ridge(alpha=1.0),
          "linear": lambda: LinearRegression(),
          "forest": lambda: RandomForestClassifier(
              n_estimators=a.n_estimators, max_depth=a.max_depth,
+             n_jobs=a.jobs, random_state=0),
+         "hgb": lambda: HistGradientBoostingClassifier(
+             max_iter=a.n_estimators, learning_rate=0.1, max_leaf_nodes=31,
+             early_stopping=False, random_state=0),
+         "xgb": lambda: xgboost.XGBClassifier(
+             tree_method="hist", n_estimators=a.n_estimators, learning_rate=0.1,
+             max_leaves=31, grow_policy="lossguide", max_depth=0, max_bin=255,
              n_jobs=a.jobs, random_state=0)}[a.task]()
 m = make_pipeline(pre, model)
+if a.task == "xgb":    # xgboost wants class indexes
+    classes = sorted(set(y.astype(str)))
+    y = y.astype(str).map({c: i for i, c in enumerate(classes)})
+    yt = yt.astype(str).map({c: i for i, c in enumerate(classes)})
 t = time.perf_counter(); m.fit(df, y); t_fit = time.perf_counter() - t
 t = time.perf_counter(); pred = m.predict(dt); t_pred = time.perf_counter() - t
 out.update(import_s=t_imp, read_s=t_read, fit_s=t_fit, predict_s=t_pred, rows=len(df))
-if a.task in ("logistic", "forest"):
+if a.task in ("logistic", "forest", "hgb", "xgb"):
     out["accuracy"] = float(accuracy_score(yt, pred))
     out["log_loss"] = float(log_loss(yt, m.predict_proba(dt), labels=m.classes_))
 else:
