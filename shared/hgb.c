@@ -260,6 +260,54 @@ static void pool_run(struct pool *pl, void (*fn)(void *, size_t), void *arg,
 
 /* --- binning --- */
 
+/* Sort n numbers (no NaN) ascending: least significant digit first radix
+ * sort of their bits made order-preserving as unsigned integers. */
+static int sort_doubles(double *v, size_t n)
+{
+	uint64_t *a = malloc((n + 1) * sizeof(*a)), *b = malloc((n + 1) * sizeof(*b));
+	size_t *cnt = malloc(2048 * sizeof(*cnt)), i, pass;
+
+	if (!a || !b || !cnt) {
+		free(a), free(b), free(cnt);
+		return -1;
+	}
+	for (i = 0; i < n; i++) {
+		uint64_t u;
+
+		memcpy(&u, &v[i], sizeof(u));
+		a[i] = u >> 63 ? ~u : u ^ 0x8000000000000000ULL;
+	}
+	for (pass = 0; pass < 6; pass++) {
+		unsigned sh = (unsigned)(11 * pass);
+		size_t sum = 0, c;
+		uint64_t *t;
+		int same = 0;
+
+		memset(cnt, 0, 2048 * sizeof(*cnt));
+		for (i = 0; i < n; i++)
+			cnt[a[i] >> sh & 2047]++;
+		for (c = 0; c < 2048; c++) {
+			size_t k = cnt[c];
+
+			same |= k == n;
+			cnt[c] = sum;
+			sum += k;
+		}
+		if (same)	/* one digit value: the order stands */
+			continue;
+		for (i = 0; i < n; i++)
+			b[cnt[a[i] >> sh & 2047]++] = a[i];
+		t = a, a = b, b = t;
+	}
+	for (i = 0; i < n; i++) {
+		uint64_t u = a[i] >> 63 ? a[i] ^ 0x8000000000000000ULL : ~a[i];
+
+		memcpy(&v[i], &u, sizeof(u));
+	}
+	free(a), free(b), free(cnt);
+	return 0;
+}
+
 static int cmp_double(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;
@@ -280,7 +328,8 @@ size_t hgb_bin_thresholds(double *v, size_t n, size_t max_bins, double *thr)
 	for (i = 0; i < n; i++)
 		if (!isnan(v[i]))
 			v[m++] = v[i];
-	qsort(v, m, sizeof(*v), cmp_double);
+	if (m < 256 || sort_doubles(v, m) < 0)
+		qsort(v, m, sizeof(*v), cmp_double);
 	for (i = 0; i < m; i++)
 		distinct += !i || v[i] != v[i - 1];
 	if (distinct <= max_bins) {
@@ -1043,6 +1092,46 @@ static json_t *curve_json(const double *v, size_t n)
 	return tree_reals_json(v, n);
 }
 
+/* Binning, one feature per item: thresholds from the subsample, then
+ * every training row's bin and whether the feature has NaN. */
+struct bjob {
+	const double *Xc;	/* column-major training rows */
+	size_t ntr, nsub, cap, max_bins;
+	const size_t *sub;	/* nsub positions, or NULL: all rows */
+	double *thr;
+	size_t *nthr;
+	unsigned *nbins;
+	unsigned char *hasm;
+	uint8_t *Xb;
+	int failed;
+};
+
+static void bin_item(void *arg, size_t j)
+{
+	struct bjob *bj = arg;
+	const double *col = bj->Xc + j * bj->ntr;
+	double *v = malloc((bj->nsub + 1) * sizeof(*v)), *thr = bj->thr + j * bj->cap;
+	size_t i, nt;
+	uint8_t *out = bj->Xb + j * bj->ntr;
+	unsigned char miss = 0;
+
+	if (!v) {
+		__atomic_store_n(&bj->failed, 1, __ATOMIC_RELAXED);
+		return;
+	}
+	for (i = 0; i < bj->nsub; i++)
+		v[i] = col[bj->sub ? bj->sub[i] : i];
+	nt = hgb_bin_thresholds(v, bj->nsub, bj->max_bins, thr);
+	free(v);
+	bj->nthr[j] = nt;
+	bj->nbins[j] = (unsigned)nt + 1;
+	for (i = 0; i < bj->ntr; i++) {
+		out[i] = (uint8_t)hgb_bin(col[i], thr, nt, (unsigned)bj->max_bins);
+		miss |= isnan(col[i]);
+	}
+	bj->hasm[j] = miss;
+}
+
 static int hgb_fit(struct model *m, const void *hpv, const struct fit_data *d,
 		   struct fit_report *rep, json_t *training,
 		   struct mlci_err *err)
@@ -1053,9 +1142,10 @@ static int hgb_fit(struct model *m, const void *hpv, const struct fit_data *d,
 	size_t T = K > 2 ? K : 1, width = m->classifier ? K : 1;
 	size_t nva = 0, ntr, i, j, k, it, nb = (size_t)hp->max_bins + 1;
 	size_t *tr = NULL, *va = NULL, *ytr = NULL, *yva = NULL, nsub, cap;
-	double *yrt = NULL, *yrv = NULL, *thr = NULL, *vals = NULL;
+	double *yrt = NULL, *yrv = NULL, *thr = NULL;
 	double *raw = NULL, *rawv = NULL, *g = NULL, *h = NULL, *part = NULL;
 	double *tl = NULL, *vl = NULL, *imp = NULL, *pred = NULL, *rowraw = NULL;
+	double *Xc = NULL;
 	size_t *nthr = NULL;
 	unsigned *nbins = NULL;
 	unsigned char *hasm = NULL, *isva = NULL;
@@ -1127,11 +1217,11 @@ static int hgb_fit(struct model *m, const void *hpv, const struct fit_data *d,
 	nthr = calloc(p + 1, sizeof(*nthr));
 	nbins = calloc(p + 1, sizeof(*nbins));
 	hasm = calloc(p + 1, 1);
-	vals = malloc((nsub + 1) * sizeof(*vals));
 	Xb = malloc(ntr * p + 1);
-	if (!thr || !nthr || !nbins || !hasm || !vals || !Xb)
+	if (!thr || !nthr || !nbins || !hasm || !Xb)
 		goto oom;
 	{
+		struct bjob bj;
 		size_t *sub = NULL;
 
 		if (nsub < ntr) {
@@ -1139,7 +1229,7 @@ static int hgb_fit(struct model *m, const void *hpv, const struct fit_data *d,
 			if (!sub)
 				goto oom;
 			for (i = 0; i < ntr; i++)
-				sub[i] = tr[i];
+				sub[i] = i;
 			for (i = 0; i < nsub; i++) {	/* partial Fisher-Yates */
 				size_t r = i + tree_rng_below(&st, ntr - i), x = sub[i];
 
@@ -1147,25 +1237,30 @@ static int hgb_fit(struct model *m, const void *hpv, const struct fit_data *d,
 			}
 			qsort(sub, nsub, sizeof(*sub), cmp_size);
 		}
-		for (j = 0; j < p; j++) {
-			for (i = 0; i < nsub; i++)
-				vals[i] = d->X[(sub ? sub[i] : tr[i]) * p + j];
-			nthr[j] = hgb_bin_thresholds(vals, nsub, (size_t)hp->max_bins,
-						     thr + j * cap);
-			nbins[j] = (unsigned)nthr[j] + 1;
+		Xc = malloc((ntr * p + 1) * sizeof(*Xc));
+		if (!Xc) {
+			free(sub);
+			goto oom;
 		}
-		free(sub);
-	}
-	for (j = 0; j < p; j++)
 		for (i = 0; i < ntr; i++) {
-			double x = d->X[tr[i] * p + j];
-			unsigned bb = hgb_bin(x, thr + j * cap, nthr[j],
-					      (unsigned)hp->max_bins);
+			const double *row = d->X + tr[i] * p;
 
-			Xb[j * ntr + i] = (uint8_t)bb;
-			if (isnan(x))
-				hasm[j] = 1;
+			for (j = 0; j < p; j++)
+				Xc[j * ntr + i] = row[j];
 		}
+		memset(&bj, 0, sizeof(bj));
+		bj.Xc = Xc, bj.ntr = ntr, bj.nsub = nsub, bj.sub = sub;
+		bj.thr = thr, bj.cap = cap, bj.nthr = nthr, bj.nbins = nbins;
+		bj.hasm = hasm, bj.Xb = Xb, bj.max_bins = (size_t)hp->max_bins;
+		pool_start(&pool, d->threads);
+		pool_up = 1;
+		pool_run(&pool, bin_item, &bj, p, 1);
+		free(sub);
+		free(Xc);
+		Xc = NULL;
+		if (bj.failed)
+			goto oom;
+	}
 
 	/* baseline */
 	b->baseline = calloc(T, sizeof(*b->baseline));
@@ -1230,8 +1325,6 @@ static int hgb_fit(struct model *m, const void *hpv, const struct fit_data *d,
 	gr.Xb = Xb, gr.n = ntr, gr.p = p, gr.nb = nb, gr.mbin = (unsigned)hp->max_bins;
 	gr.nbins = nbins, gr.has_missing = hasm, gr.thr = thr, gr.nthr = nthr;
 	gr.hp = hp, gr.pool = &pool;
-	pool_start(&pool, d->threads);
-	pool_up = 1;
 	for (it = 0;; it++) {
 		struct lpass lp = { m->classifier, 1, T, ntr, raw, ytr, yrt, g, h, part };
 
@@ -1356,9 +1449,9 @@ out:
 	free(gr.freeh), free(gr.nodes), free(gr.idx), free(gr.tmp), free(gr.og);
 	free(gr.oh), free(gr.fs[0]), free(gr.fs[1]);
 	free(tr), free(va), free(ytr), free(yva), free(yrt), free(yrv), free(thr);
-	free(vals), free(raw), free(rawv), free(g), free(h), free(part), free(tl);
+	free(raw), free(rawv), free(g), free(h), free(part), free(tl);
 	free(vl), free(imp), free(pred), free(rowraw), free(nthr), free(nbins);
-	free(hasm), free(isva), free(Xb);
+	free(hasm), free(isva), free(Xb), free(Xc);
 	return rc;
 }
 

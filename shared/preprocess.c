@@ -43,26 +43,26 @@ static int is_constant(double var, double mean, size_t n)
  * multiplied by 2^-e first (e = 0: as read), and their largest |x| (big,
  * may be NULL). Imputed cells sit at the mean: they add nothing to ss,
  * but count in n, as StandardScaler after SimpleImputer sees them. */
-static void moments(const struct frame *f, size_t col, int e, double *mean,
-		    double *var, double *big)
+static void moments(const double *x, const unsigned char *have, size_t nrows,
+		    int e, double *mean, double *var, double *big)
 {
 	size_t r, cnt = 0;
 	double sum = 0, ss = 0, v, m = 0;
 
-	for (r = 0; r < f->nrows; r++)
-		if (frame_number(f, r, col, &v, NULL) == 0) {
-			v = ldexp(v, -e);
+	for (r = 0; r < nrows; r++)
+		if (have[r]) {
+			v = ldexp(x[r], -e);
 			sum += v, cnt++;
 			if (fabs(v) > m)
 				m = fabs(v);
 		}
 	*mean = cnt ? sum / (double)cnt : 0;
-	for (r = 0; r < f->nrows; r++)
-		if (frame_number(f, r, col, &v, NULL) == 0) {
-			v = ldexp(v, -e);
+	for (r = 0; r < nrows; r++)
+		if (have[r]) {
+			v = ldexp(x[r], -e);
 			ss += (v - *mean) * (v - *mean);
 		}
-	*var = f->nrows ? ss / (double)f->nrows : 0;
+	*var = nrows ? ss / (double)nrows : 0;
 	if (big)
 		*big = m;
 }
@@ -70,12 +70,14 @@ static void moments(const struct frame *f, size_t col, int e, double *mean,
 /* Below this max |x| squared deviations may underflow (ulp(x)^2). */
 #define TINY 0x1p-400
 
-static void fit_numeric(struct prep_col *c, const struct frame *f, size_t col)
+/* The column's values parsed once (x; have[r] = 0 for a missing one). */
+static void fit_numeric(struct prep_col *c, const struct frame *f,
+			const double *x, const unsigned char *have)
 {
 	double mean, var, big;
 	int e = 0;
 
-	moments(f, col, 0, &mean, &var, &big);
+	moments(x, have, f->nrows, 0, &mean, &var, &big);
 	if (!isfinite(mean) || !isfinite(var) || (big > 0 && big < TINY)) {
 		/* huge finite values overflowed the sums (or tiny ones
 		 * underflowed the squares): redo them on the values divided
@@ -84,7 +86,7 @@ static void fit_numeric(struct prep_col *c, const struct frame *f, size_t col)
 		 * plain sums would give without a limited exponent range;
 		 * data in between takes the plain sums, exactly as before */
 		frexp(big, &e);
-		moments(f, col, e, &mean, &var, NULL);
+		moments(x, have, f->nrows, e, &mean, &var, NULL);
 	}
 	c->mean = ldexp(mean, e);
 	c->scale = is_constant(var, mean, f->nrows) ? 1 : ldexp(sqrt(var), e);
@@ -128,14 +130,20 @@ static int fit_categorical(struct prep_col *c, const struct frame *f,
 	return 0;
 }
 
-static int column_is_numeric(const struct frame *f, size_t col)
+/* Parse column col into x and have (1: a number, 0: missing); 1 when
+ * every non-missing cell is a number, else 0. */
+static int column_is_numeric(const struct frame *f, size_t col, double *x,
+			     unsigned char *have)
 {
 	size_t r;
-	double v;
+	int rc;
 
-	for (r = 0; r < f->nrows; r++)
-		if (frame_number(f, r, col, &v, NULL) < 0)
+	for (r = 0; r < f->nrows; r++) {
+		rc = frame_number(f, r, col, &x[r], NULL);
+		if (rc < 0)
 			return 0;
+		have[r] = rc == 0;
+	}
 	return 1;
 }
 
@@ -143,11 +151,16 @@ int prep_fit(struct prep *p, const struct frame *f, const size_t *cols,
 	     size_t ncols, struct mlci_err *err)
 {
 	size_t i;
+	double *x = malloc((f->nrows + 1) * sizeof(*x));
+	unsigned char *have = malloc(f->nrows + 1);
 
 	memset(p, 0, sizeof(*p));
 	p->cols = calloc(ncols + 1, sizeof(*p->cols));
-	if (!p->cols)
+	if (!p->cols || !x || !have) {
+		free(p->cols), free(x), free(have);
+		p->cols = NULL;
 		return err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
+	}
 	for (i = 0; i < ncols; i++) {
 		struct prep_col *c = &p->cols[i];
 
@@ -155,8 +168,8 @@ int prep_fit(struct prep *p, const struct frame *f, const size_t *cols,
 		c->name = strdup(f->names[cols[i]]);
 		if (!c->name)
 			goto oom;
-		if (column_is_numeric(f, cols[i]))
-			fit_numeric(c, f, cols[i]);
+		if (column_is_numeric(f, cols[i], x, have))
+			fit_numeric(c, f, x, have);
 		else if (fit_categorical(c, f, cols[i]) < 0)
 			goto oom;
 		c->offset = p->nout;
@@ -166,12 +179,15 @@ int prep_fit(struct prep *p, const struct frame *f, const size_t *cols,
 				"more than %zu encoded features (column '%.100s' has %zu categories): exclude high-cardinality columns",
 				PREP_MAX_OUT, c->name, c->ncats);
 			prep_free(p);
+			free(x), free(have);
 			return -1;
 		}
 	}
+	free(x), free(have);
 	return 0;
 oom:
 	prep_free(p);
+	free(x), free(have);
 	return err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
 }
 
