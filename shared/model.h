@@ -14,12 +14,18 @@
  *                  1, or K for multinomial), intercepts;
  *                  tree: tree {n_nodes, feature, threshold, left, right,
  *                  value} (tree.h), feature_importances (per feature);
- *                  forest: trees [...], feature_importances (forest.h)}
+ *                  forest: trees [...], feature_importances (forest.h);
+ *                  hgb: trees [...] (with missing_left), baseline,
+ *                  learning_rate, n_iter, n_trees_per_iteration,
+ *                  feature_importances (hgb.h)}
  *   training       {accuracy | r2, n_rows, n_features_in, n_features_out,
  *                  seed; linear families: iterations, evaluations,
  *                  converged, stop, loss {objective, log_loss | mse};
  *                  trees: n_nodes, n_leaves, depth, max_features; forests
- *                  also n_trees, oob_score, oob_rows}
+ *                  also n_trees, oob_score, oob_rows; hgb: n_iter,
+ *                  n_iter_run, early_stopping, n_validation, loss_name,
+ *                  train_loss, validation_loss, n_trees, n_nodes,
+ *                  n_leaves, depth}
  *   data_sha256    sha256 of the training CSV (also inputs[role=data])
  *
  * Families and their --param keys (defaults in brackets):
@@ -32,11 +38,17 @@
  *             fraction, a count]
  *   forest    the tree's keys (max_features [sqrt for classes, all for
  *             values]), n_estimators [100], bootstrap [true]
- * tree and forest take the task from train_opts.task, or (auto) from the
+ *   hgb       either task: learning_rate [0.1], max_iter [100],
+ *             max_leaf_nodes [31], max_depth [none], min_samples_leaf [20],
+ *             l2_regularization [0], max_bins [255], early_stopping
+ *             [auto], validation_fraction [0.1], n_iter_no_change [10],
+ *             tol [1e-7]; missing numeric values reach it as NaN
+ *             (model_family.nan_missing, preprocess.h)
+ * tree, forest and hgb take the task from train_opts.task, or (auto) from the
  * label: classification when a value is not a number, or all are integers
  * with at most 10 distinct values; else regression. train_opts.seed
- * drives their random draws, train_opts.threads the forest's threads
- * (0: online CPUs); model.json does not depend on the thread count.
+ * drives their random draws, train_opts.threads the forest's and hgb's
+ * threads (0: online CPUs); model.json does not depend on the thread count.
  */
 #ifndef MLCI_MODEL_H
 #define MLCI_MODEL_H
@@ -178,8 +190,8 @@ const char *model_label(const struct model *m);
 size_t model_nfeatures(const struct model *m);
 const char *model_feature_name(const struct model *m, size_t j);
 
-/* The model family's name: "logistic", "linear", "ridge", "tree" or
- * "forest" (owned by m). */
+/* The model family's name: "logistic", "linear", "ridge", "tree",
+ * "forest" or "hgb" (owned by m). */
 const char *model_type(const struct model *m);
 
 /*

@@ -45,6 +45,21 @@ static const char more[] =
 	"            feature draws depend on --seed and i only, so model.json is\n"
 	"            the same whatever --threads. The out-of-bag score (accuracy\n"
 	"            or r2) is recorded in training.oob_score.\n"
+	"  hgb       histogram gradient boosting (scikit-learn's\n"
+	"            HistGradientBoostingClassifier/Regressor, xgboost's hist):\n"
+	"            log loss, softmax (a tree per class) or squared error; at\n"
+	"            most max_bins quantile bins per feature plus one for missing\n"
+	"            values, which stay NaN (preprocessing.missing \"nan\") and go\n"
+	"            to the side each split learnt; best-first trees.\n"
+	"            learning_rate (0.1), max_iter (100), max_leaf_nodes (31 or\n"
+	"            none), max_depth (none), min_samples_leaf (20),\n"
+	"            l2_regularization (0), max_bins (255), early_stopping (auto:\n"
+	"            on above 10000 rows; true, false), validation_fraction (0.1),\n"
+	"            n_iter_no_change (10), tol (1e-7). Early stopping holds out\n"
+	"            validation rows drawn with --seed (per class) and keeps the\n"
+	"            iterations up to the best validation loss; the loss curves go\n"
+	"            to training.train_loss and validation_loss. Histograms are\n"
+	"            built on --threads threads; model.json does not depend on it.\n"
 	"Trees and forests store model.feature_importances: impurity importance\n"
 	"per input feature (one-hot outputs summed), normalised to sum to 1.\n"
 	"\n"
@@ -66,7 +81,8 @@ static const char more[] =
 	"--seed drives the random draws of tree and forest (recorded for every\n"
 	"model; the other fits are deterministic). With SOURCE_DATE_EPOCH set\n"
 	"reruns give byte-identical model.json.\n"
-	"Long fits (forests) report progress on stderr: trees done, elapsed and\n"
+	"Long fits (forests, hgb) report progress on stderr: trees (hgb:\n"
+	"iterations) done, elapsed and\n"
 	"the estimate left, rewritten in place on a terminal, else a plain line\n"
 	"every --progress-interval seconds (fits quicker than that say nothing),\n"
 	"inside a collapsed GitLab log section when GITLAB_CI is set.\n";
@@ -129,12 +145,12 @@ int main(int argc, char **argv)
 	const struct cli_opt opts[] = {
 		{ "data", CLI_STR, &o.data, "FILE", "CSV to train on" },
 		{ "label", CLI_STR, &o.label, "COL", "the column to predict" },
-		{ "model", CLI_STR, &o.model, "NAME", "logistic, linear, ridge, tree or forest" },
-		{ "task", CLI_STR, &o.task, "TASK", "auto (default), classification or regression (tree, forest)" },
+		{ "model", CLI_STR, &o.model, "NAME", "logistic, linear, ridge, tree, forest or hgb" },
+		{ "task", CLI_STR, &o.task, "TASK", "auto (default), classification or regression (tree, forest, hgb)" },
 		{ "out", CLI_STR, &o.out, "FILE", "where to write model.json" },
 		{ "param", CLI_LIST, &params, "K=V", "a hyperparameter (repeatable; see below)" },
-		{ "seed", CLI_LONG, &o.seed, "N", "random seed for tree and forest draws, recorded in model.json (default 0)" },
-		{ "threads", CLI_LONG, &threads, "N", "threads growing a forest (default 0: online CPUs)" },
+		{ "seed", CLI_LONG, &o.seed, "N", "random seed for tree and forest draws and hgb's validation rows, recorded in model.json (default 0)" },
+		{ "threads", CLI_LONG, &threads, "N", "threads growing a forest or building hgb histograms (default 0: online CPUs)" },
 		{ "progress-interval", CLI_DOUBLE, &every, "S", "seconds between progress lines when stderr is not a terminal (default 5; 0: every tree)" },
 		{ "features", CLI_STR, &o.features, "A,B,...", "use only these columns as features" },
 		{ "exclude", CLI_STR, &o.exclude, "A,B,...", "use every column but these (and the label)" },
