@@ -361,19 +361,22 @@ size_t hgb_bin_thresholds(double *v, size_t n, size_t max_bins, double *thr)
 
 unsigned hgb_bin(double x, const double *thr, size_t nthr, unsigned missing_bin)
 {
-	size_t lo = 0, hi = nthr;
+	const double *base = thr;
+	size_t len = nthr;
 
 	if (isnan(x))
 		return missing_bin;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
+	if (!len)
+		return 0;
+	/* branch-free lower bound: base ends on the last threshold < x, or
+	 * on the first one */
+	while (len > 1) {
+		size_t half = len / 2;
 
-		if (x <= thr[mid])
-			hi = mid;
-		else
-			lo = mid + 1;
+		base = base[half - 1] < x ? base + half : base;
+		len -= half;
 	}
-	return (unsigned)lo;
+	return (unsigned)(base - thr) + (*base < x);
 }
 
 /* --- split finding --- */

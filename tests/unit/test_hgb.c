@@ -32,6 +32,28 @@ static void test_thresholds_few_values(void **state)
 	assert_int_equal(hgb_bin(NAN, thr, n, 255), 255);
 }
 
+static void test_bin_brute_force(void **state)
+{
+	double thr[40];
+	size_t n, k, t;
+	unsigned seed = 1;
+
+	(void)state;
+	/* the bin is the number of thresholds below x, duplicates included */
+	for (n = 0; n < 40; n++) {
+		for (k = 0; k < n; k++)
+			thr[k] = (double)(k / 3);
+		for (t = 0; t < 200; t++) {
+			double x = (double)(rand_r(&seed) % 60) / 4 - 1;
+			unsigned want = 0;
+
+			for (k = 0; k < n; k++)
+				want += thr[k] < x;
+			assert_int_equal(hgb_bin(x, thr, n, 255), want);
+		}
+	}
+}
+
 static void test_thresholds_quantiles(void **state)
 {
 	double *v = malloc(1000 * sizeof(*v)), thr[8];
@@ -147,6 +169,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_thresholds_few_values),
+		cmocka_unit_test(test_bin_brute_force),
 		cmocka_unit_test(test_thresholds_quantiles),
 		cmocka_unit_test(test_split_missing_right),
 		cmocka_unit_test(test_split_missing_left),
