@@ -1635,6 +1635,10 @@ static int htree_from_json(struct htree *t, const json_t *j, size_t p,
 		}
 	rc = 0;
 out:
+	if (rc < 0) {	/* not counted in the model yet: freed here */
+		free(t->nodes);
+		t->nodes = NULL;
+	}
 	free(parents);
 	return rc;
 }
