@@ -14,7 +14,7 @@ for o in data label model out; do
 done
 absent m.json "missing options: no model.json"
 expect_exit 64 "unknown --model" "$TR" --data "$BC" --label diagnosis --model svm --out m.json
-err_is "^mlci-train: unknown --model 'svm' \(known: logistic, linear, ridge, tree, forest\)$" "unknown model: one line"
+err_is "^mlci-train: unknown --model 'svm' \(known: logistic, linear, ridge, tree, forest, hgb\)$" "unknown model: one line"
 expect_exit 64 "unknown --model is found before reading the data" "$TR" --data nope.csv --label y --model svm --out m.json
 for p in C=abc C=-1 C=0 tol=0 max_iter=1.5 max_iter=0 alpha=1 nokey =1 C=; do
 	expect_exit 64 "logistic --param $p" "$TR" --data "$BC" --label diagnosis --model logistic --param "$p" --out m.json
