@@ -1412,7 +1412,7 @@ static int hgb_fit(struct model *m, const void *hpv, const struct fit_data *d,
 	memset(rep, 0, sizeof(*rep));
 	rep->oob_score = NAN;
 	rep->score = tree_score(m->classifier, width, pred, d->yc, d->yr, n, NULL);
-	rep->loss = tl[n_run];
+	rep->loss = tl[keep];	/* the kept iterations' training loss */
 	rep->iterative = 0;
 	rep->n_trees = b->ntrees;
 	for (i = 0; i < b->ntrees; i++) {
