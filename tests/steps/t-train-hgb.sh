@@ -44,28 +44,28 @@ import json, sys
 ref = json.load(open(sys.argv[1]))
 for name, c in sorted(ref["cases"].items()):
     ps = " ".join("--param %s=%s" % (k, v) for k, v in sorted(c["params"].items()))
-    print(name, c["seeds"], ps)
+    print(name, c["data"], c["seeds"], ps)
 PYEOF
 check "the reference lists the cases" test -s cases.txt
 : >scores.txt
-while read -r ds seeds params; do
+while read -r cn ds seeds params; do
 	a=$(args "$ds"); trargs=${a%%|*}; teargs=${a#*|}
 	s=0; fail=
 	while [ $s -lt "$seeds" ]; do
 		# shellcheck disable=SC2086
-		if ! "$TR" $trargs --model hgb $params --seed $s --out "$ds-$s.json" >/dev/null 2>"$ds.err" ||
-		   ! "$EV" --model "$ds-$s.json" $teargs --out "$ds-$s-met.json" >/dev/null 2>>"$ds.err"; then
+		if ! "$TR" $trargs --model hgb $params --seed $s --out "$cn-$s.json" >/dev/null 2>"$cn.err" ||
+		   ! "$EV" --model "$cn-$s.json" $teargs --out "$cn-$s-met.json" >/dev/null 2>>"$cn.err"; then
 			fail=1
 			break
 		fi
 		s=$((s + 1))
 	done
 	if [ -n "$fail" ]; then
-		not_ok "$ds: train and evaluate" "$(head -c 400 "$ds.err")"
+		not_ok "$cn: train and evaluate" "$(head -c 400 "$cn.err")"
 		continue
 	fi
-	ok "$ds: trained and evaluated ($seeds seeds)"
-	echo "$ds $seeds" >>scores.txt
+	ok "$cn: trained and evaluated ($seeds seeds)"
+	echo "$cn $seeds" >>scores.txt
 done <cases.txt
 
 $PY - "$REF" >compare.txt 2>&1 <<'PYEOF'
