@@ -501,6 +501,8 @@ struct grower {
 	const double *g, *h;
 	int const_h;
 	uint32_t *idx, *tmp;
+	uint8_t *dir;		/* partition: per row of the node */
+	size_t *cl, *cr;	/* partition: per chunk */
 	double *og, *oh;
 	struct gnode *nodes;
 	size_t nn, capn;
@@ -656,38 +658,106 @@ static int node_add(struct grower *gr, size_t start, size_t count, double G,
 	return 0;
 }
 
+/* Rows per chunk of the gather and partition passes (fixed, so the
+ * result does not depend on the thread count). */
+#define ROW_CHUNK ((size_t)16384)
+
+struct rjob {
+	struct grower *gr;
+	const struct gnode *nd;
+	uint8_t *dir;		/* 1: the row goes left */
+	size_t *nleft;		/* per chunk: left rows, then their offset */
+	size_t *nright;
+	size_t nl;
+};
+
+static void gather_item(void *arg, size_t c)
+{
+	struct rjob *rj = arg;
+	struct grower *gr = rj->gr;
+	const uint32_t *idx = gr->idx + rj->nd->start;
+	size_t i = c * ROW_CHUNK, end = i + ROW_CHUNK;
+
+	if (end > rj->nd->count)
+		end = rj->nd->count;
+	for (; i < end; i++)
+		gr->og[i] = gr->g[idx[i]];
+	if (!gr->const_h)
+		for (i = c * ROW_CHUNK; i < end; i++)
+			gr->oh[i] = gr->h[idx[i]];
+}
+
 /* Rows of nd with their gradients gathered in partition order. */
 static void gather(struct grower *gr, const struct gnode *nd)
 {
-	const uint32_t *idx = gr->idx + nd->start;
-	size_t i;
+	struct rjob rj;
 
-	for (i = 0; i < nd->count; i++)
-		gr->og[i] = gr->g[idx[i]];
-	if (!gr->const_h)
-		for (i = 0; i < nd->count; i++)
-			gr->oh[i] = gr->h[idx[i]];
+	rj.gr = gr, rj.nd = nd;
+	pool_run(gr->pool, gather_item, &rj, (nd->count + ROW_CHUNK - 1) / ROW_CHUNK,
+		 nd->count >= 4 * ROW_CHUNK);
+}
+
+static void side_item(void *arg, size_t c)
+{
+	struct rjob *rj = arg;
+	struct grower *gr = rj->gr;
+	const struct gnode *nd = rj->nd;
+	const uint8_t *col = gr->Xb + (size_t)nd->feat * gr->n;
+	const uint32_t *idx = gr->idx + nd->start;
+	unsigned bin = nd->sp.bin, mbin = gr->mbin;
+	int ml = nd->sp.missing_left;
+	size_t i = c * ROW_CHUNK, end = i + ROW_CHUNK, l = 0;
+
+	if (end > nd->count)
+		end = nd->count;
+	for (; i < end; i++) {
+		unsigned b = col[idx[i]];
+		uint8_t left = (uint8_t)(b == mbin ? ml : b <= bin);
+
+		rj->dir[i] = left;
+		l += left;
+	}
+	rj->nleft[c] = l;
+	rj->nright[c] = (end - c * ROW_CHUNK) - l;
+}
+
+static void scatter_item(void *arg, size_t c)
+{
+	struct rjob *rj = arg;
+	struct grower *gr = rj->gr;
+	const uint32_t *idx = gr->idx + rj->nd->start;
+	size_t i = c * ROW_CHUNK, end = i + ROW_CHUNK, l = rj->nleft[c];
+	size_t r = rj->nl + rj->nright[c];
+
+	if (end > rj->nd->count)
+		end = rj->nd->count;
+	for (; i < end; i++) {
+		if (rj->dir[i])
+			gr->tmp[l++] = idx[i];
+		else
+			gr->tmp[r++] = idx[i];
+	}
 }
 
 /* Split nd's rows stably: left ones first. */
 static void partition(struct grower *gr, const struct gnode *nd, size_t *nl)
 {
-	const uint8_t *col = gr->Xb + (size_t)nd->feat * gr->n;
-	uint32_t *idx = gr->idx + nd->start;
-	unsigned bin = nd->sp.bin, mbin = gr->mbin;
-	int ml = nd->sp.missing_left;
-	size_t i, l = 0, r = 0;
+	size_t nc = (nd->count + ROW_CHUNK - 1) / ROW_CHUNK, c, l = 0, r = 0;
+	int par = nd->count >= 4 * ROW_CHUNK;
+	struct rjob rj;
 
-	for (i = 0; i < nd->count; i++) {
-		unsigned b = col[idx[i]];
-		int left = b == mbin ? ml : b <= bin;
+	rj.gr = gr, rj.nd = nd, rj.dir = gr->dir;
+	rj.nleft = gr->cl, rj.nright = gr->cr;
+	pool_run(gr->pool, side_item, &rj, nc, par);
+	for (c = 0; c < nc; c++) {	/* offsets, in chunk order */
+		size_t a = rj.nleft[c], b = rj.nright[c];
 
-		if (left)
-			idx[l++] = idx[i];
-		else
-			gr->tmp[r++] = idx[i];
+		rj.nleft[c] = l, rj.nright[c] = r;
+		l += a, r += b;
 	}
-	memcpy(idx + l, gr->tmp, r * sizeof(*idx));
+	rj.nl = l;
+	pool_run(gr->pool, scatter_item, &rj, nc, par);
+	memcpy(gr->idx + nd->start, gr->tmp, nd->count * sizeof(*gr->idx));
 	*nl = l;
 }
 
@@ -1309,6 +1379,9 @@ static int hgb_fit(struct model *m, const void *hpv, const struct fit_data *d,
 	b->trees = calloc((size_t)hp->max_iter * T, sizeof(*b->trees));
 	gr.idx = malloc((ntr + 1) * sizeof(*gr.idx));
 	gr.tmp = malloc((ntr + 1) * sizeof(*gr.tmp));
+	gr.dir = malloc(ntr + 1);
+	gr.cl = malloc((ntr / ROW_CHUNK + 2) * sizeof(*gr.cl));
+	gr.cr = malloc((ntr / ROW_CHUNK + 2) * sizeof(*gr.cr));
 	gr.og = malloc((ntr + 1) * sizeof(*gr.og));
 	gr.oh = malloc((ntr + 1) * sizeof(*gr.oh));
 	gr.fs[0] = calloc(p + 1, sizeof(*gr.fs[0]));
@@ -1316,7 +1389,7 @@ static int hgb_fit(struct model *m, const void *hpv, const struct fit_data *d,
 	cap = hp->max_leaf_nodes ? 2 * (size_t)hp->max_leaf_nodes + 4 : 2 * ntr + 4;
 	gr.freeh = calloc(cap, sizeof(*gr.freeh));
 	if (!raw || !rawv || !g || !h || !part || !tl || !vl || !imp || !b->trees ||
-	    !gr.idx || !gr.tmp || !gr.og || !gr.oh || !gr.fs[0] || !gr.fs[1] ||
+	    !gr.idx || !gr.tmp || !gr.dir || !gr.cl || !gr.cr || !gr.og || !gr.oh || !gr.fs[0] || !gr.fs[1] ||
 	    !gr.freeh)
 		goto oom;
 	for (i = 0; i < ntr; i++)
@@ -1450,7 +1523,7 @@ out:
 	for (i = 0; gr.freeh && i < gr.nfree; i++)
 		free(gr.freeh[i]);
 	free(gr.freeh), free(gr.nodes), free(gr.idx), free(gr.tmp), free(gr.og);
-	free(gr.oh), free(gr.fs[0]), free(gr.fs[1]);
+	free(gr.oh), free(gr.fs[0]), free(gr.fs[1]), free(gr.dir), free(gr.cl), free(gr.cr);
 	free(tr), free(va), free(ytr), free(yva), free(yrt), free(yrv), free(thr);
 	free(raw), free(rawv), free(g), free(h), free(part), free(tl);
 	free(vl), free(imp), free(pred), free(rowraw), free(nthr), free(nbins);
