@@ -42,9 +42,13 @@
  * baseline counts as iteration 0), and keeps the iterations up to the
  * one of lowest validation loss (at least 1).
  *
- * Threads split each node's histogram work by feature, and the loss and
- * gradient passes by fixed row chunks summed in chunk order, so
- * model.json is byte-identical whatever the thread count.
+ * Threads split the binning and each node's histogram work by feature,
+ * and the loss and gradient passes, the gathering of a node's gradients
+ * and its partition by fixed row chunks (losses summed in chunk order),
+ * so model.json is byte-identical whatever the thread count.
+ *
+ * Not done: native categorical splits (categorical columns are one-hot
+ * encoded as for every family).
  *
  * In model.json, model holds baseline (one number per tree of an
  * iteration), learning_rate, n_iter, n_trees_per_iteration, trees
