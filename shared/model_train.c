@@ -430,7 +430,8 @@ int train_run(const struct train_opts *o, struct train_result *res,
 	if (cls ? class_labels(m, &f, (size_t)lc, yc, err) :
 	    numeric_labels(&f, (size_t)lc, yr, err))
 		goto out;
-	if (prep_fit(&m->prep, &f, cols, ncols, err) < 0)
+	if (prep_fit_threads(&m->prep, &f, cols, ncols,
+			     o->threads ? o->threads : online_cpus(), err) < 0)
 		goto out;
 	m->prep.nan_missing = fam->nan_missing;
 	if (m->prep.nout && f.nrows > TRAIN_MAX_CELLS / m->prep.nout) {

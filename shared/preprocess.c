@@ -2,6 +2,7 @@
 
 #include <float.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -147,31 +148,91 @@ static int column_is_numeric(const struct frame *f, size_t col, double *x,
 	return 1;
 }
 
+/* Fitting columns on threads: each takes the next column. */
+struct fitjob {
+	struct prep *p;
+	const struct frame *f;
+	const size_t *cols;
+	size_t ncols, next;
+	pthread_mutex_t lock;
+	int failed;
+};
+
+static void *fit_worker(void *arg)
+{
+	struct fitjob *fj = arg;
+	double *x = malloc((fj->f->nrows + 1) * sizeof(*x));
+	unsigned char *have = malloc(fj->f->nrows + 1);
+
+	for (;;) {
+		struct prep_col *c;
+		size_t i;
+
+		pthread_mutex_lock(&fj->lock);
+		if (!x || !have)
+			fj->failed = 1;
+		i = fj->failed ? fj->ncols : fj->next++;
+		pthread_mutex_unlock(&fj->lock);
+		if (i >= fj->ncols)
+			break;
+		c = &fj->p->cols[i];
+		c->name = strdup(fj->f->names[fj->cols[i]]);
+		if (!c->name)
+			goto fail;
+		if (column_is_numeric(fj->f, fj->cols[i], x, have))
+			fit_numeric(c, fj->f, x, have);
+		else if (fit_categorical(c, fj->f, fj->cols[i]) < 0)
+			goto fail;
+		continue;
+fail:
+		pthread_mutex_lock(&fj->lock);
+		fj->failed = 1;
+		pthread_mutex_unlock(&fj->lock);
+	}
+	free(x), free(have);
+	return NULL;
+}
+
 int prep_fit(struct prep *p, const struct frame *f, const size_t *cols,
 	     size_t ncols, struct mlci_err *err)
 {
+	return prep_fit_threads(p, f, cols, ncols, 1, err);
+}
+
+int prep_fit_threads(struct prep *p, const struct frame *f, const size_t *cols,
+		     size_t ncols, int nthreads, struct mlci_err *err)
+{
+	struct fitjob fj;
+	pthread_t tid[64];
 	size_t i;
-	double *x = malloc((f->nrows + 1) * sizeof(*x));
-	unsigned char *have = malloc(f->nrows + 1);
+	int k, started = 0;
 
 	memset(p, 0, sizeof(*p));
 	p->cols = calloc(ncols + 1, sizeof(*p->cols));
-	if (!p->cols || !x || !have) {
-		free(p->cols), free(x), free(have);
-		p->cols = NULL;
+	if (!p->cols)
+		return err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
+	p->ncols = ncols;
+	memset(&fj, 0, sizeof(fj));
+	fj.p = p, fj.f = f, fj.cols = cols, fj.ncols = ncols;
+	pthread_mutex_init(&fj.lock, NULL);
+	if (nthreads > 64)
+		nthreads = 64;
+	if (nthreads > 1 && (size_t)nthreads > ncols)
+		nthreads = (int)ncols;
+	for (k = 1; k < nthreads; k++)
+		if (pthread_create(&tid[started], NULL, fit_worker, &fj) == 0)
+			started++;
+	fit_worker(&fj);
+	for (k = 0; k < started; k++)
+		pthread_join(tid[k], NULL);
+	pthread_mutex_destroy(&fj.lock);
+	if (fj.failed) {
+		prep_free(p);
 		return err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
 	}
-	for (i = 0; i < ncols; i++) {
+	for (i = 0; i < ncols; i++) {	/* offsets, in column order */
 		struct prep_col *c = &p->cols[i];
 
-		p->ncols++;
-		c->name = strdup(f->names[cols[i]]);
-		if (!c->name)
-			goto oom;
-		if (column_is_numeric(f, cols[i], x, have))
-			fit_numeric(c, f, x, have);
-		else if (fit_categorical(c, f, cols[i]) < 0)
-			goto oom;
 		c->offset = p->nout;
 		p->nout += c->kind == PREP_NUMERIC ? 1 : c->ncats;
 		if (p->nout > PREP_MAX_OUT) {
@@ -179,16 +240,10 @@ int prep_fit(struct prep *p, const struct frame *f, const size_t *cols,
 				"more than %zu encoded features (column '%.100s' has %zu categories): exclude high-cardinality columns",
 				PREP_MAX_OUT, c->name, c->ncats);
 			prep_free(p);
-			free(x), free(have);
 			return -1;
 		}
 	}
-	free(x), free(have);
 	return 0;
-oom:
-	prep_free(p);
-	free(x), free(have);
-	return err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
 }
 
 int prep_bind(const struct prep *p, const struct frame *f, size_t *map,

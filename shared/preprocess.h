@@ -66,6 +66,11 @@ struct prep {
 int prep_fit(struct prep *p, const struct frame *f, const size_t *cols,
 	     size_t ncols, struct mlci_err *err);
 
+/* prep_fit with the columns fitted on up to nthreads threads (the result
+ * is the same whatever their number). */
+int prep_fit_threads(struct prep *p, const struct frame *f, const size_t *cols,
+		     size_t ncols, int nthreads, struct mlci_err *err);
+
 /* Free what p holds; safe on a zeroed prep. */
 void prep_free(struct prep *p);
 
