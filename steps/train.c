@@ -150,7 +150,7 @@ int main(int argc, char **argv)
 		{ "out", CLI_STR, &o.out, "FILE", "where to write model.json" },
 		{ "param", CLI_LIST, &params, "K=V", "a hyperparameter (repeatable; see below)" },
 		{ "seed", CLI_LONG, &o.seed, "N", "random seed for tree and forest draws and hgb's validation rows, recorded in model.json (default 0)" },
-		{ "threads", CLI_LONG, &threads, "N", "threads growing a forest or building hgb histograms (default 0: online CPUs)" },
+		{ "threads", CLI_LONG, &threads, "N", "threads for encoding the data, growing a forest and building hgb histograms (default 0: online CPUs)" },
 		{ "progress-interval", CLI_DOUBLE, &every, "S", "seconds between progress lines when stderr is not a terminal (default 5; 0: every tree)" },
 		{ "features", CLI_STR, &o.features, "A,B,...", "use only these columns as features" },
 		{ "exclude", CLI_STR, &o.exclude, "A,B,...", "use every column but these (and the label)" },
