@@ -8,7 +8,7 @@ usage: bench-peer.py TASK TRAIN.csv LABEL [--test CSV] [--columns A,B,..]
                      [--skip-rows N] [--test-skip-rows N] [--label-suffix S]
                      [--n-estimators N] [--max-depth D] [--jobs J]
                      [--cv K] [--perm-repeats R] [--hidden H] [--batch B] [--epochs E]
-  TASK: validate | logistic | ridge | linear | lasso | elasticnet | forest | mlp
+  TASK: validate | logistic | ridge | linear | lasso | elasticnet | forest | mlp | hgb | xgb
   (forest: RandomForestClassifier(n_estimators, max_depth, n_jobs=J,
   random_state=0) on the dense encoding; lasso, elasticnet: Lasso(alpha=1),
   ElasticNet(alpha=1, l1_ratio=0.5). --cv K: cross_validate over
@@ -17,7 +17,13 @@ usage: bench-peer.py TASK TRAIN.csv LABEL [--test CSV] [--columns A,B,..]
   it; mlp: MLPClassifier with one hidden layer of H ReLU units, adam,
   batch_size B, E epochs with tol=0 and n_iter_no_change=E so it runs them
   all, random_state=0; its fit is timed alone, after the preprocessing, as
-  epoch_s = fit seconds / E)
+  epoch_s = fit seconds / E;
+  hgb: HistGradientBoostingClassifier with max_iter N (--n-estimators),
+  learning_rate 0.1, max_leaf_nodes 31, early stopping off, on J OpenMP
+  threads, numeric columns standardised with missing values left NaN; xgb:
+  xgboost's XGBClassifier, tree_method hist, the same number of trees,
+  learning rate 0.1, 31 leaves grown loss-guided without a depth limit,
+  255 bins)
 Prints one JSON object: wall seconds for import, read, fit, predict, the
 process total, and the quality figures (accuracy and log loss, or rmse and r2)."""
 import json, sys, time
@@ -59,7 +65,7 @@ if a.task == "validate":
     print(json.dumps(out)); sys.exit(0)
 
 from sklearn.compose import ColumnTransformer
-from sklearn.ensemble import RandomForestClassifier
+from sklearn.ensemble import HistGradientBoostingClassifier, RandomForestClassifier
 from sklearn.impute import SimpleImputer
 from sklearn.inspection import permutation_importance
 from sklearn.linear_model import ElasticNet, Lasso, LinearRegression, LogisticRegression, Ridge
@@ -68,6 +74,11 @@ from sklearn.neural_network import MLPClassifier
 from sklearn.metrics import accuracy_score, log_loss, mean_squared_error, r2_score
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
+if a.task in ("hgb", "xgb"):
+    from threadpoolctl import threadpool_limits
+    threadpool_limits(a.jobs, "openmp")
+if a.task == "xgb":
+    import xgboost
 t_imp = time.perf_counter() - t0
 
 t = time.perf_counter()
@@ -81,10 +92,11 @@ y = df.pop(a.label); yt = dt.pop(a.label) if dt is not df else y
 num = [c for c in df.columns if df[c].dtype != object]
 cat = [c for c in df.columns if df[c].dtype == object]
 pre = ColumnTransformer([
-    ("num", make_pipeline(SimpleImputer(strategy="mean"), StandardScaler()), num),
+    ("num", make_pipeline(StandardScaler()) if a.task in ("hgb", "xgb") else
+     make_pipeline(SimpleImputer(strategy="mean"), StandardScaler()), num),
     ("cat", make_pipeline(SimpleImputer(strategy="most_frequent"),
                           OneHotEncoder(handle_unknown="ignore")), cat)],
-    sparse_threshold=0 if a.task in ("forest", "mlp") else 0.3)
+    sparse_threshold=0 if a.task in ("forest", "mlp", "hgb", "xgb") else 0.3)
 model = {"logistic": lambda: LogisticRegression(C=1.0, max_iter=1000),
          "ridge": lambda: Ridge(alpha=1.0),
          "linear": lambda: LinearRegression(),
@@ -96,9 +108,20 @@ model = {"logistic": lambda: LogisticRegression(C=1.0, max_iter=1000),
          "mlp": lambda: MLPClassifier(
              hidden_layer_sizes=(a.hidden,), batch_size=a.batch,
              max_iter=a.epochs, tol=0, n_iter_no_change=a.epochs,
-             random_state=0)}[a.task]()
+             random_state=0),
+         "hgb": lambda: HistGradientBoostingClassifier(
+             max_iter=a.n_estimators, learning_rate=0.1, max_leaf_nodes=31,
+             early_stopping=False, random_state=0),
+         "xgb": lambda: xgboost.XGBClassifier(
+             tree_method="hist", n_estimators=a.n_estimators, learning_rate=0.1,
+             max_leaves=31, grow_policy="lossguide", max_depth=0, max_bin=255,
+             n_jobs=a.jobs, random_state=0)}[a.task]()
 m = make_pipeline(pre, model)
-classify = a.task in ("logistic", "forest", "mlp")
+if a.task == "xgb":    # xgboost wants class indexes
+    classes = sorted(set(y.astype(str)))
+    y = y.astype(str).map({c: i for i, c in enumerate(classes)})
+    yt = yt.astype(str).map({c: i for i, c in enumerate(classes)})
+classify = a.task in ("logistic", "forest", "mlp", "hgb", "xgb")
 if a.cv:
     t = time.perf_counter()
     sc = ["accuracy", "f1_macro", "neg_log_loss"] + (["roc_auc"] if y.nunique() == 2 else []) \

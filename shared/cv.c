@@ -331,6 +331,8 @@ static int one_fold(const struct cv_input *in, const size_t *fold, size_t i,
 	fm.fam = in->fam;
 	if (prep_fit(&fm.prep, &sub, in->cols, in->ncols, err) < 0)
 		goto out;
+	/* as train_run: a family that handles missing values gets them as NaN */
+	fm.prep.nan_missing = in->fam->nan_missing;
 	p = fm.prep.nout;
 	X = malloc(((ntr > nte ? ntr : nte) * p + 1) * sizeof(*X));
 	pred = malloc((nte * width + 1) * sizeof(*pred));

@@ -6,6 +6,7 @@
 
 #include "artifact.h"
 #include "forest.h"
+#include "hgb.h"
 #include "linmodel.h"
 #include "mlp.h"
 #include "tree.h"
@@ -16,7 +17,7 @@
 static const struct model_family *const families[] = {
 	&logistic_family, &linear_family, &ridge_family, &lasso_family,
 	&elasticnet_family, &tree_family,
-	&forest_family,
+	&forest_family, &hgb_family,
 	&mlp_family,
 };
 
@@ -32,7 +33,7 @@ const struct model_family *model_family_find(const char *name)
 
 const char *model_family_names(void)
 {
-	return "logistic, linear, ridge, lasso, elasticnet, tree, forest, mlp";
+	return "logistic, linear, ridge, lasso, elasticnet, tree, forest, hgb, mlp";
 }
 
 void model_free(struct model *m)

@@ -18,6 +18,9 @@
  *                  forest: trees [...], feature_importances (forest.h);
  *                  mlp: layers [{n_in, n_out, weights, biases}],
  *                  out_activation (mlp.h)}
+ *                  hgb: trees [...] (with missing_left), baseline,
+ *                  learning_rate, n_iter, n_trees_per_iteration,
+ *                  feature_importances (hgb.h)}
  *   training       {accuracy | r2, n_rows, n_features_in, n_features_out,
  *                  seed; linear families: iterations, evaluations,
  *                  converged, stop, loss {objective, log_loss | mse};
@@ -32,7 +35,10 @@
  *                  converged, stop, batch_size, loss_curve, loss
  *                  {objective, log_loss | mse}, warning (not converged),
  *                  early stopping: validation_scores,
- *                  best_validation_score, n_validation}
+ *                  best_validation_score, n_validation; hgb: n_iter,
+ *                  n_iter_run, early_stopping, n_validation, loss_name,
+ *                  train_loss, validation_loss, n_trees, n_nodes,
+ *                  n_leaves, depth}
  *                  --importance permutation: permutation_importance
  *                  {feature: {mean, std}}, permutation {data, metric,
  *                  repeats, baseline} (cv.h)
@@ -63,12 +69,18 @@
  *             n_iter_no_change [10], early_stopping [false],
  *             validation_fraction [0.1], beta_1 [0.9], beta_2 [0.999],
  *             epsilon [1e-8] (scikit-learn's names and defaults)
- * tree, forest and mlp take the task from train_opts.task, or (auto) from the
- * label: classification when a value is not a number, or all are integers
- * with at most 10 distinct values; else regression. train_opts.seed
- * drives their random draws, train_opts.threads the forest's threads
- * (0: online CPUs; an mlp runs on one BLAS thread); model.json does not
- * depend on the thread count.
+ *   hgb       either task: learning_rate [0.1], max_iter [100],
+ *             max_leaf_nodes [31], max_depth [none], min_samples_leaf [20],
+ *             l2_regularization [0], max_bins [255], early_stopping
+ *             [auto], validation_fraction [0.1], n_iter_no_change [10],
+ *             tol [1e-7]; missing numeric values reach it as NaN
+ *             (model_family.nan_missing, preprocess.h)
+ * tree, forest, hgb and mlp take the task from train_opts.task, or (auto)
+ * from the label: classification when a value is not a number, or all are
+ * integers with at most 10 distinct values; else regression.
+ * train_opts.seed drives their random draws, train_opts.threads the
+ * forest's and hgb's threads (0: online CPUs; an mlp runs on one BLAS
+ * thread); model.json does not depend on the thread count.
  */
 #ifndef MLCI_MODEL_H
 #define MLCI_MODEL_H
@@ -165,6 +177,8 @@ struct model_family {
 	int (*from_json)(struct model *m, const json_t *mod, const char *file,
 			 struct mlci_err *err);
 	void (*free_body)(void *body);
+	int nan_missing;	/* 1: missing numeric values reach fit and
+				 * predict as NaN (preprocess.h) */
 };
 
 /* The family called name, or NULL. model_family_names: "a, b, c". */
@@ -213,7 +227,7 @@ size_t model_nfeatures(const struct model *m);
 const char *model_feature_name(const struct model *m, size_t j);
 
 /* The model family's name: "logistic", "linear", "ridge", "lasso",
- * "elasticnet", "tree", "forest" or "mlp" (owned by m). */
+ * "elasticnet", "tree", "forest", "hgb" or "mlp" (owned by m). */
 const char *model_type(const struct model *m);
 
 /*

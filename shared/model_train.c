@@ -2,6 +2,7 @@
 #include "model.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -318,6 +319,77 @@ static int check_validation_opts(const struct train_opts *o,
 		return err_set(err, MLCI_EXIT_USAGE, NULL,
 			       "--importance-repeats %ld: expected 1 to 10000",
 			       o->importance_repeats);
+	return 0;
+}
+
+/* Encoding the design matrix: row chunks on threads (rows are
+ * independent; the first failing row in row order reports). */
+#define ENCODE_CHUNK ((size_t)4096)
+
+struct encode {
+	const struct prep *p;
+	const struct frame *f;
+	const size_t *cols;
+	double *X;
+	pthread_mutex_t lock;
+	size_t next, bad_row;
+	struct mlci_err err;	/* of the first bad row */
+};
+
+static void *encode_worker(void *arg)
+{
+	struct encode *e = arg;
+	struct mlci_err err;
+
+	for (;;) {
+		size_t r0, r1, r;
+
+		pthread_mutex_lock(&e->lock);
+		r0 = e->next;
+		e->next += ENCODE_CHUNK;
+		pthread_mutex_unlock(&e->lock);
+		if (r0 >= e->f->nrows)
+			return NULL;
+		r1 = r0 + ENCODE_CHUNK < e->f->nrows ? r0 + ENCODE_CHUNK : e->f->nrows;
+		for (r = r0; r < r1; r++) {
+			memset(&err, 0, sizeof(err));
+			if (prep_row(e->p, e->f, e->cols, r, e->X + r * e->p->nout, &err) < 0) {
+				pthread_mutex_lock(&e->lock);
+				if (r < e->bad_row)
+					e->bad_row = r, e->err = err;
+				pthread_mutex_unlock(&e->lock);
+				break;
+			}
+		}
+	}
+}
+
+static int encode_rows(const struct prep *p, const struct frame *f,
+		       const size_t *cols, double *X, int nthreads,
+		       struct mlci_err *err)
+{
+	struct encode e;
+	pthread_t tid[64];
+	int i, started = 0;
+
+	memset(&e, 0, sizeof(e));
+	e.p = p, e.f = f, e.cols = cols, e.X = X, e.bad_row = (size_t)-1;
+	pthread_mutex_init(&e.lock, NULL);
+	if (nthreads > 64)
+		nthreads = 64;
+	if ((size_t)nthreads > f->nrows / ENCODE_CHUNK + 1)
+		nthreads = (int)(f->nrows / ENCODE_CHUNK + 1);
+	for (i = 1; i < nthreads; i++)
+		if (pthread_create(&tid[started], NULL, encode_worker, &e) == 0)
+			started++;
+	encode_worker(&e);
+	for (i = 0; i < started; i++)
+		pthread_join(tid[i], NULL);
+	pthread_mutex_destroy(&e.lock);
+	if (e.bad_row != (size_t)-1) {
+		*err = e.err;
+		return -1;
+	}
 	return 0;
 }
 
@@ -898,7 +970,7 @@ int train_run(const struct train_opts *o, struct train_result *res,
 	void *hp = NULL;
 	struct model *m = NULL;
 	struct fit_data d;
-	size_t *cols = NULL, ncols, *yc = NULL, r;
+	size_t *cols = NULL, ncols, *yc = NULL;
 	double *yr = NULL, *X = NULL;
 	json_t *art = NULL, *mod, *training = NULL, *cv = NULL, *search = NULL;
 	char **best_kv = NULL;
@@ -967,8 +1039,10 @@ int train_run(const struct train_opts *o, struct train_result *res,
 	if (cls ? class_labels(m, &f, (size_t)lc, yc, err) :
 	    numeric_labels(&f, (size_t)lc, yr, err))
 		goto out;
-	if (prep_fit(&m->prep, &f, cols, ncols, err) < 0)
+	if (prep_fit_threads(&m->prep, &f, cols, ncols,
+			     o->threads ? o->threads : online_cpus(), err) < 0)
 		goto out;
+	m->prep.nan_missing = fam->nan_missing;
 	if (m->prep.nout && f.nrows > TRAIN_MAX_CELLS / m->prep.nout) {
 		err_set(err, MLCI_EXIT_DATAERR, o->data,
 			"%zu rows by %zu encoded features is too large to train on",
@@ -995,9 +1069,9 @@ int train_run(const struct train_opts *o, struct train_result *res,
 	X = malloc((f.nrows * m->prep.nout + 1) * sizeof(*X));
 	if (!X)
 		goto oom;
-	for (r = 0; r < f.nrows; r++)
-		if (prep_row(&m->prep, &f, cols, r, X + r * m->prep.nout, err) < 0)
-			goto out;
+	if (encode_rows(&m->prep, &f, cols, X, o->threads ? o->threads : online_cpus(),
+			err) < 0)
+		goto out;
 	training = json_object();
 	if (!training)
 		goto oom;
@@ -1035,8 +1109,8 @@ int train_run(const struct train_opts *o, struct train_result *res,
 	art = artifact_new(KIND_MODEL, SCHEMA_MODEL, "mlci-train", err);
 	if (!art)
 		goto out;
-	for (r = 0; r < o->nselect; r++)
-		if (artifact_add_input_file(art, "trials", o->select[r], err) < 0)
+	for (size_t k = 0; k < o->nselect; k++)
+		if (artifact_add_input_file(art, "trials", o->select[k], err) < 0)
 			goto out;
 	if (artifact_add_input(art, "data", o->data, f.sha256) < 0 ||
 	    model_to_json(m, art) < 0 ||

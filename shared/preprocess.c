@@ -2,6 +2,7 @@
 
 #include <float.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -43,26 +44,26 @@ static int is_constant(double var, double mean, size_t n)
  * multiplied by 2^-e first (e = 0: as read), and their largest |x| (big,
  * may be NULL). Imputed cells sit at the mean: they add nothing to ss,
  * but count in n, as StandardScaler after SimpleImputer sees them. */
-static void moments(const struct frame *f, size_t col, int e, double *mean,
-		    double *var, double *big)
+static void moments(const double *x, const unsigned char *have, size_t nrows,
+		    int e, double *mean, double *var, double *big)
 {
 	size_t r, cnt = 0;
 	double sum = 0, ss = 0, v, m = 0;
 
-	for (r = 0; r < f->nrows; r++)
-		if (frame_number(f, r, col, &v, NULL) == 0) {
-			v = ldexp(v, -e);
+	for (r = 0; r < nrows; r++)
+		if (have[r]) {
+			v = ldexp(x[r], -e);
 			sum += v, cnt++;
 			if (fabs(v) > m)
 				m = fabs(v);
 		}
 	*mean = cnt ? sum / (double)cnt : 0;
-	for (r = 0; r < f->nrows; r++)
-		if (frame_number(f, r, col, &v, NULL) == 0) {
-			v = ldexp(v, -e);
+	for (r = 0; r < nrows; r++)
+		if (have[r]) {
+			v = ldexp(x[r], -e);
 			ss += (v - *mean) * (v - *mean);
 		}
-	*var = f->nrows ? ss / (double)f->nrows : 0;
+	*var = nrows ? ss / (double)nrows : 0;
 	if (big)
 		*big = m;
 }
@@ -70,12 +71,14 @@ static void moments(const struct frame *f, size_t col, int e, double *mean,
 /* Below this max |x| squared deviations may underflow (ulp(x)^2). */
 #define TINY 0x1p-400
 
-static void fit_numeric(struct prep_col *c, const struct frame *f, size_t col)
+/* The column's values parsed once (x; have[r] = 0 for a missing one). */
+static void fit_numeric(struct prep_col *c, const struct frame *f,
+			const double *x, const unsigned char *have)
 {
 	double mean, var, big;
 	int e = 0;
 
-	moments(f, col, 0, &mean, &var, &big);
+	moments(x, have, f->nrows, 0, &mean, &var, &big);
 	if (!isfinite(mean) || !isfinite(var) || (big > 0 && big < TINY)) {
 		/* huge finite values overflowed the sums (or tiny ones
 		 * underflowed the squares): redo them on the values divided
@@ -84,7 +87,7 @@ static void fit_numeric(struct prep_col *c, const struct frame *f, size_t col)
 		 * plain sums would give without a limited exponent range;
 		 * data in between takes the plain sums, exactly as before */
 		frexp(big, &e);
-		moments(f, col, e, &mean, &var, NULL);
+		moments(x, have, f->nrows, e, &mean, &var, NULL);
 	}
 	c->mean = ldexp(mean, e);
 	c->scale = is_constant(var, mean, f->nrows) ? 1 : ldexp(sqrt(var), e);
@@ -128,37 +131,108 @@ static int fit_categorical(struct prep_col *c, const struct frame *f,
 	return 0;
 }
 
-static int column_is_numeric(const struct frame *f, size_t col)
+/* Parse column col into x and have (1: a number, 0: missing); 1 when
+ * every non-missing cell is a number, else 0. */
+static int column_is_numeric(const struct frame *f, size_t col, double *x,
+			     unsigned char *have)
 {
 	size_t r;
-	double v;
+	int rc;
 
-	for (r = 0; r < f->nrows; r++)
-		if (frame_number(f, r, col, &v, NULL) < 0)
+	for (r = 0; r < f->nrows; r++) {
+		rc = frame_number(f, r, col, &x[r], NULL);
+		if (rc < 0)
 			return 0;
+		have[r] = rc == 0;
+	}
 	return 1;
+}
+
+/* Fitting columns on threads: each takes the next column. */
+struct fitjob {
+	struct prep *p;
+	const struct frame *f;
+	const size_t *cols;
+	size_t ncols, next;
+	pthread_mutex_t lock;
+	int failed;
+};
+
+static void *fit_worker(void *arg)
+{
+	struct fitjob *fj = arg;
+	double *x = malloc((fj->f->nrows + 1) * sizeof(*x));
+	unsigned char *have = malloc(fj->f->nrows + 1);
+
+	for (;;) {
+		struct prep_col *c;
+		size_t i;
+
+		pthread_mutex_lock(&fj->lock);
+		if (!x || !have)
+			fj->failed = 1;
+		i = fj->failed ? fj->ncols : fj->next++;
+		pthread_mutex_unlock(&fj->lock);
+		if (i >= fj->ncols)
+			break;
+		c = &fj->p->cols[i];
+		c->name = strdup(fj->f->names[fj->cols[i]]);
+		if (!c->name)
+			goto fail;
+		if (column_is_numeric(fj->f, fj->cols[i], x, have))
+			fit_numeric(c, fj->f, x, have);
+		else if (fit_categorical(c, fj->f, fj->cols[i]) < 0)
+			goto fail;
+		continue;
+fail:
+		pthread_mutex_lock(&fj->lock);
+		fj->failed = 1;
+		pthread_mutex_unlock(&fj->lock);
+	}
+	free(x), free(have);
+	return NULL;
 }
 
 int prep_fit(struct prep *p, const struct frame *f, const size_t *cols,
 	     size_t ncols, struct mlci_err *err)
 {
+	return prep_fit_threads(p, f, cols, ncols, 1, err);
+}
+
+int prep_fit_threads(struct prep *p, const struct frame *f, const size_t *cols,
+		     size_t ncols, int nthreads, struct mlci_err *err)
+{
+	struct fitjob fj;
+	pthread_t tid[64];
 	size_t i;
+	int k, started = 0;
 
 	memset(p, 0, sizeof(*p));
 	p->cols = calloc(ncols + 1, sizeof(*p->cols));
 	if (!p->cols)
 		return err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
-	for (i = 0; i < ncols; i++) {
+	p->ncols = ncols;
+	memset(&fj, 0, sizeof(fj));
+	fj.p = p, fj.f = f, fj.cols = cols, fj.ncols = ncols;
+	pthread_mutex_init(&fj.lock, NULL);
+	if (nthreads > 64)
+		nthreads = 64;
+	if (nthreads > 1 && (size_t)nthreads > ncols)
+		nthreads = (int)ncols;
+	for (k = 1; k < nthreads; k++)
+		if (pthread_create(&tid[started], NULL, fit_worker, &fj) == 0)
+			started++;
+	fit_worker(&fj);
+	for (k = 0; k < started; k++)
+		pthread_join(tid[k], NULL);
+	pthread_mutex_destroy(&fj.lock);
+	if (fj.failed) {
+		prep_free(p);
+		return err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
+	}
+	for (i = 0; i < ncols; i++) {	/* offsets, in column order */
 		struct prep_col *c = &p->cols[i];
 
-		p->ncols++;
-		c->name = strdup(f->names[cols[i]]);
-		if (!c->name)
-			goto oom;
-		if (column_is_numeric(f, cols[i]))
-			fit_numeric(c, f, cols[i]);
-		else if (fit_categorical(c, f, cols[i]) < 0)
-			goto oom;
 		c->offset = p->nout;
 		p->nout += c->kind == PREP_NUMERIC ? 1 : c->ncats;
 		if (p->nout > PREP_MAX_OUT) {
@@ -170,9 +244,6 @@ int prep_fit(struct prep *p, const struct frame *f, const size_t *cols,
 		}
 	}
 	return 0;
-oom:
-	prep_free(p);
-	return err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
 }
 
 int prep_bind(const struct prep *p, const struct frame *f, size_t *map,
@@ -207,8 +278,11 @@ int prep_row(const struct prep *p, const struct frame *f, const size_t *map,
 
 			if (rc < 0)
 				return -1;
-			if (rc)
-				continue;	/* imputed: the mean, encoded as 0 */
+			if (rc) {	/* imputed: the mean, encoded as 0 */
+				if (p->nan_missing)
+					x[c->offset] = NAN;
+				continue;
+			}
 			x[c->offset] = (v - c->mean) / c->scale;
 			if (!isfinite(x[c->offset]))	/* v - mean overflowed */
 				x[c->offset] = v / c->scale - c->mean / c->scale;
@@ -291,6 +365,8 @@ json_t *prep_to_json(const struct prep *p)
 	json_object_set_new(j, "columns", cols);
 	json_object_set_new(j, "outputs", outs);
 	json_object_set_new(j, "n_outputs", json_integer((json_int_t)p->nout));
+	if (p->nan_missing)
+		json_object_set_new(j, "missing", json_string("nan"));
 	buf_release(&b);
 	return j;
 fail:
@@ -401,7 +477,7 @@ static int check_outputs(const struct prep *p, const json_t *outs,
 int prep_from_json(struct prep *p, const json_t *j, const char *file,
 		   struct mlci_err *err)
 {
-	json_t *cols, *outs, *o;
+	json_t *cols, *outs, *o, *miss;
 	char **names = NULL;
 	long nout;
 	size_t i;
@@ -417,6 +493,13 @@ int prep_from_json(struct prep *p, const json_t *j, const char *file,
 	if (json_array_size(cols) > PREP_MAX_COLS)
 		return err_set(err, MLCI_EXIT_DATAERR, file,
 			       "preprocessing: more than %zu columns", PREP_MAX_COLS);
+	miss = json_object_get(j, "missing");
+	if (miss && (!json_is_string(miss) ||
+		     (strcmp(json_string_value(miss), "nan") &&
+		      strcmp(json_string_value(miss), "impute"))))
+		return err_set(err, MLCI_EXIT_DATAERR, file,
+			       "preprocessing.missing must be 'nan' or 'impute'");
+	p->nan_missing = miss && !strcmp(json_string_value(miss), "nan");
 	p->cols = calloc(json_array_size(cols) + 1, sizeof(*p->cols));
 	names = calloc(json_array_size(cols) + 1, sizeof(*names));
 	if (!p->cols || !names) {

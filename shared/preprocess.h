@@ -15,6 +15,12 @@
  *                training encodes as all zeros. One output per category.
  * Outputs are laid out column by column in input order; a categorical
  * column's outputs are named "NAME=CATEGORY".
+ *
+ * With nan_missing set (families that handle missing values themselves:
+ * hgb), a missing numeric value encodes as NaN instead of the mean (the
+ * mean and scale are fitted as above). It is recorded in model.json as
+ * preprocessing.missing "nan" (absent: "impute"), so prediction encodes
+ * the same way.
  */
 #ifndef MLCI_PREPROCESS_H
 #define MLCI_PREPROCESS_H
@@ -45,6 +51,7 @@ struct prep {
 	struct prep_col *cols;
 	size_t ncols;
 	size_t nout;		/* total outputs (encoded features) */
+	int nan_missing;	/* 1: missing numeric values encode as NaN */
 };
 
 /* Largest sizes a model may declare: bounds checked before allocating. */
@@ -58,6 +65,11 @@ struct prep {
  */
 int prep_fit(struct prep *p, const struct frame *f, const size_t *cols,
 	     size_t ncols, struct mlci_err *err);
+
+/* prep_fit with the columns fitted on up to nthreads threads (the result
+ * is the same whatever their number). */
+int prep_fit_threads(struct prep *p, const struct frame *f, const size_t *cols,
+		     size_t ncols, int nthreads, struct mlci_err *err);
 
 /* Free what p holds; safe on a zeroed prep. */
 void prep_free(struct prep *p);
@@ -81,7 +93,8 @@ int prep_row(const struct prep *p, const struct frame *f, const size_t *map,
 void prep_out_name(const struct prep *p, size_t j, char *out, size_t n);
 
 /*
- * Serialise as {"columns": [...], "n_outputs": N, "outputs": [names]}.
+ * Serialise as {"columns": [...], "n_outputs": N, "outputs": [names]}
+ * (and "missing": "nan" when nan_missing).
  * Returns a new reference, or NULL when memory runs out.
  */
 json_t *prep_to_json(const struct prep *p);

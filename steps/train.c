@@ -57,6 +57,21 @@ static const char more[] =
 	"            feature draws depend on --seed and i only, so model.json is\n"
 	"            the same whatever --threads. The out-of-bag score (accuracy\n"
 	"            or r2) is recorded in training.oob_score.\n"
+	"  hgb       histogram gradient boosting (scikit-learn's\n"
+	"            HistGradientBoostingClassifier/Regressor, xgboost's hist):\n"
+	"            log loss, softmax (a tree per class) or squared error; at\n"
+	"            most max_bins quantile bins per feature plus one for missing\n"
+	"            values, which stay NaN (preprocessing.missing \"nan\") and go\n"
+	"            to the side each split learnt; best-first trees.\n"
+	"            learning_rate (0.1), max_iter (100), max_leaf_nodes (31 or\n"
+	"            none), max_depth (none), min_samples_leaf (20),\n"
+	"            l2_regularization (0), max_bins (255), early_stopping (auto:\n"
+	"            on above 10000 rows; true, false), validation_fraction (0.1),\n"
+	"            n_iter_no_change (10), tol (1e-7). Early stopping holds out\n"
+	"            validation rows drawn with --seed (per class) and keeps the\n"
+	"            iterations up to the best validation loss; the loss curves go\n"
+	"            to training.train_loss and validation_loss. Histograms are\n"
+	"            built on --threads threads; model.json does not depend on it.\n"
 	"  mlp       a multilayer perceptron (MLPClassifier/Regressor, solver adam):\n"
 	"            ReLU hidden layers; a logistic output for two classes, softmax\n"
 	"            for more, linear for values (loss: log loss, or half the mean\n"
@@ -131,8 +146,8 @@ static const char more[] =
 	"(as sklearn's permutation_importance on the data given), in\n"
 	"training.permutation_importance; the same whatever --threads.\n"
 	"\n"
-	"Long fits report progress on stderr: trees (or epochs, with the loss)\n"
-	"done, elapsed and the estimate left, rewritten in place on a terminal,\n"
+	"Long fits report progress on stderr: trees (hgb: iterations; mlp:\n"
+	"epochs, with the loss) done, elapsed and the estimate left, rewritten in place on a terminal,\n"
 	"else a plain line every --progress-interval seconds (fits quicker than\n"
 	"that say nothing), inside a collapsed GitLab log section when GITLAB_CI\n"
 	"is set.\n";
@@ -231,12 +246,12 @@ int main(int argc, char **argv)
 	const struct cli_opt opts[] = {
 		{ "data", CLI_STR, &o.data, "FILE", "CSV to train on" },
 		{ "label", CLI_STR, &o.label, "COL", "the column to predict" },
-		{ "model", CLI_STR, &o.model, "NAME", "logistic, linear, ridge, lasso, elasticnet, tree, forest or mlp" },
-		{ "task", CLI_STR, &o.task, "TASK", "auto (default), classification or regression (tree, forest, mlp)" },
+		{ "model", CLI_STR, &o.model, "NAME", "logistic, linear, ridge, lasso, elasticnet, tree, forest, hgb or mlp" },
+		{ "task", CLI_STR, &o.task, "TASK", "auto (default), classification or regression (tree, forest, hgb, mlp)" },
 		{ "out", CLI_STR, &o.out, "FILE", "where to write model.json" },
 		{ "param", CLI_LIST, &params, "K=V", "a hyperparameter (repeatable; see below)" },
-		{ "seed", CLI_LONG, &o.seed, "N", "random seed for tree, forest and mlp draws, --cv-shuffle and --importance, recorded in model.json (default 0)" },
-		{ "threads", CLI_LONG, &threads, "N", "threads growing a forest, and for --importance (default 0: online CPUs)" },
+		{ "seed", CLI_LONG, &o.seed, "N", "random seed for tree, forest and mlp draws, hgb's validation rows, --cv-shuffle and --importance, recorded in model.json (default 0)" },
+		{ "threads", CLI_LONG, &threads, "N", "threads for encoding the data, growing a forest, building hgb histograms, cross-validation folds and --importance (default 0: online CPUs)" },
 		{ "progress-interval", CLI_DOUBLE, &every, "S", "seconds between progress lines when stderr is not a terminal (default 5; 0: every tree)" },
 		{ "tensorboard", CLI_STR, &o.tensorboard, "DIR", "also write the training curves as a TensorBoard event file in DIR" },
 		{ "features", CLI_STR, &o.features, "A,B,...", "use only these columns as features" },

@@ -190,3 +190,10 @@ for n in 1 2; do
 		--threads $n --out "$T/thr$n.json" >/dev/null 2>&1
 done
 check "a Bayesian search over a forest gives the same model.json on 1 and 2 threads" cmp "$T/thr1.json" "$T/thr2.json"
+
+# a search over hgb on data with missing values: the folds hand them to
+# the family as NaN, as the final fit does (titanic's Age has gaps)
+expect_exit 0 "a grid over hgb on titanic (missing ages) cross-validates" "$BIN/mlci-train" \
+	--data "$DATA/titanic.csv" --label Survived --exclude PassengerId,Name,Ticket,Cabin \
+	--model hgb --search max_leaf_nodes=4,8 --search-method grid --cv 3 --out "$T/hgbs.json"
+json_is "$T/hgbs.json" '(j["preprocessing"].get("missing"), len(j["search"]["results"]), all(t["score"] > 0.7 for t in j["search"]["results"]))' "('nan', 2, True)" "... both trials scored, the model keeps missing values as NaN"

@@ -69,3 +69,11 @@ expect_exit 73 "--out in a missing directory: exit 73" \
 	"$BIN/mlci-train" --data "$BC" --label diagnosis --model logistic \
 	--out "$T/nodir/m.json" --tensorboard "$T/tb4"
 check "no event file is left behind" sh -c "! ls '$T/tb4'/events.* >/dev/null 2>&1"
+
+# hgb's curves (training and validation loss per iteration) and mlp's
+SOURCE_DATE_EPOCH=1700000000 expect_exit 0 "hgb with early stopping and --tensorboard" \
+	"$BIN/mlci-train" --data "$BC" --label diagnosis --model hgb --param max_iter=20 \
+	--param early_stopping=true --out "$T/h.json" --tensorboard "$T/tbh"
+"$PY" "$RD" "$T/tbh/events.out.tfevents.1700000000.mlci-train" >"$T/evh.json" 2>/dev/null
+json_is "$T/evh.json" 'sorted(j["series"])' "['train/train_loss', 'train/validation_loss']" "hgb: its training and validation loss"
+json_is "$T/evh.json" 'len(j["series"]["train/train_loss"]) == len(json.load(open("'"$T/h.json"'"))["training"]["train_loss"])' "True" "hgb: one point per recorded value"
