@@ -8,8 +8,10 @@ usage: bench-peer.py TASK TRAIN.csv LABEL [--test CSV] [--columns A,B,..]
                      [--skip-rows N] [--test-skip-rows N] [--label-suffix S]
                      [--n-estimators N] [--max-depth D] [--jobs J]
                      [--cv K] [--perm-repeats R] [--hidden H] [--batch B] [--epochs E]
-  TASK: validate | logistic | ridge | linear | lasso | elasticnet | forest | mlp | hgb | xgb
-  (forest: RandomForestClassifier(n_estimators, max_depth, n_jobs=J,
+  TASK: validate | logistic | ridge | linear | lasso | elasticnet | tree | forest | mlp
+        | hgb | xgb
+  (tree: DecisionTreeClassifier(max_depth, random_state=0) on the dense encoding;
+   forest: RandomForestClassifier(n_estimators, max_depth, n_jobs=J,
   random_state=0) on the dense encoding; lasso, elasticnet: Lasso(alpha=1),
   ElasticNet(alpha=1, l1_ratio=0.5). --cv K: cross_validate over
   (Stratified)KFold(K) with the same metrics as mlci-train --cv before the
@@ -66,6 +68,7 @@ if a.task == "validate":
 
 from sklearn.compose import ColumnTransformer
 from sklearn.ensemble import HistGradientBoostingClassifier, RandomForestClassifier
+from sklearn.tree import DecisionTreeClassifier
 from sklearn.impute import SimpleImputer
 from sklearn.inspection import permutation_importance
 from sklearn.linear_model import ElasticNet, Lasso, LinearRegression, LogisticRegression, Ridge
@@ -96,12 +99,13 @@ pre = ColumnTransformer([
      make_pipeline(SimpleImputer(strategy="mean"), StandardScaler()), num),
     ("cat", make_pipeline(SimpleImputer(strategy="most_frequent"),
                           OneHotEncoder(handle_unknown="ignore")), cat)],
-    sparse_threshold=0 if a.task in ("forest", "mlp", "hgb", "xgb") else 0.3)
+    sparse_threshold=0 if a.task in ("tree", "forest", "mlp", "hgb", "xgb") else 0.3)
 model = {"logistic": lambda: LogisticRegression(C=1.0, max_iter=1000),
          "ridge": lambda: Ridge(alpha=1.0),
          "linear": lambda: LinearRegression(),
          "lasso": lambda: Lasso(alpha=1.0),
          "elasticnet": lambda: ElasticNet(alpha=1.0, l1_ratio=0.5),
+         "tree": lambda: DecisionTreeClassifier(max_depth=a.max_depth, random_state=0),
          "forest": lambda: RandomForestClassifier(
              n_estimators=a.n_estimators, max_depth=a.max_depth,
              n_jobs=a.jobs, random_state=0),
@@ -121,7 +125,7 @@ if a.task == "xgb":    # xgboost wants class indexes
     classes = sorted(set(y.astype(str)))
     y = y.astype(str).map({c: i for i, c in enumerate(classes)})
     yt = yt.astype(str).map({c: i for i, c in enumerate(classes)})
-classify = a.task in ("logistic", "forest", "mlp", "hgb", "xgb")
+classify = a.task in ("logistic", "tree", "forest", "mlp", "hgb", "xgb")
 if a.cv:
     t = time.perf_counter()
     sc = ["accuracy", "f1_macro", "neg_log_loss"] + (["roc_auc"] if y.nunique() == 2 else []) \
