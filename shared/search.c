@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sketch.h"
+#include "tree.h"
 #include "util.h"
 
 #define BAYES_CANDIDATES 1024
@@ -15,24 +17,10 @@
 #define BAYES_NOISE 1e-4
 #define BAYES_XI 0.01
 
-static uint64_t mix64(uint64_t x)
-{
-	x += 0x9e3779b97f4a7c15ULL;
-	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-	return x ^ (x >> 31);
-}
-
-static uint64_t rng_next(uint64_t *s)
-{
-	*s += 0x9e3779b97f4a7c15ULL;
-	return mix64(*s);
-}
-
 /* Uniform in [0, 1). */
 static double rng_unit(uint64_t *s)
 {
-	return (double)(rng_next(s) >> 11) * 0x1.0p-53;
+	return (double)(tree_rng_next(s) >> 11) * 0x1.0p-53;
 }
 
 static double rng_normal(uint64_t *s)
@@ -45,7 +33,7 @@ static double rng_normal(uint64_t *s)
 /* The generator of trial t (random draws), or of trial t's proposal. */
 static uint64_t trial_seed(long seed, size_t t, uint64_t what)
 {
-	return mix64(mix64((uint64_t)seed ^ what) + (uint64_t)t);
+	return sketch_mix(sketch_mix((uint64_t)seed ^ what) + (uint64_t)t);
 }
 
 /* ---- the space ---- */
