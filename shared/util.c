@@ -257,18 +257,46 @@ void buf_reset(struct buf *b)
 		b->data[0] = '\0';
 }
 
+/* Print v with prec significant digits; does it read back exactly? */
+static int round_trips(char *out, size_t n, double v, int prec)
+{
+	double back;
+	int len = snprintf(out, n, "%.*g", prec, v);
+
+	return len > 0 && (size_t)len < n &&
+	       parse_double_n(out, (size_t)len, &back) == 0 && back == v;
+}
+
 void fmt_double(char *out, size_t n, double v)
 {
-	int prec;
+	int prec = 0, lo, hi;
 
 	/* whole numbers print as such: 20, not the shorter 2e+01 */
 	if (v == floor(v) && fabs(v) < 1e15) {
 		snprintf(out, n, "%.0f", v == 0 ? 0.0 : v);
 		return;
 	}
-	for (prec = 1; prec <= 17; prec++) {
-		snprintf(out, n, "%.*g", prec, v);
-		if (strtod(out, NULL) == v)
-			return;
+	/*
+	 * The shortest precision that reads back as v. Reading back is
+	 * monotone in the precision (more correctly rounded digits are never
+	 * farther from v), so a search finds the same precision as trying
+	 * 1, 2, ... 17 in turn: computed values (most need 16 or 17 digits)
+	 * are settled by the first one or two tries, short ones by a binary
+	 * search below 15.
+	 */
+	if (!round_trips(out, n, v, 15)) {
+		if (!round_trips(out, n, v, 16))
+			snprintf(out, n, "%.17g", v);
+		return;
 	}
+	lo = 1, hi = 15;	/* hi reads back; find the least that does */
+	while (lo < hi) {
+		prec = lo + (hi - lo) / 2;
+		if (round_trips(out, n, v, prec))
+			hi = prec;
+		else
+			lo = prec + 1;
+	}
+	if (prec != hi)
+		snprintf(out, n, "%.*g", hi, v);
 }

@@ -108,6 +108,54 @@ static void test_util__fmt_double_is_shortest_round_trip(void **state)
 	assert_string_equal(s, "1234.5");
 }
 
+/* The plain definition: the first precision, from 1 up, that reads back. */
+static void shortest_by_scan(char *out, size_t n, double v)
+{
+	int prec;
+
+	if (v == floor(v) && fabs(v) < 1e15) {
+		snprintf(out, n, "%.0f", v == 0 ? 0.0 : v);
+		return;
+	}
+	for (prec = 1; prec <= 17; prec++) {
+		snprintf(out, n, "%.*g", prec, v);
+		if (strtod(out, NULL) == v)
+			return;
+	}
+}
+
+static void test_util__fmt_double_equals_the_scan_on_random_doubles(void **state)
+{
+	uint64_t x = 0x9e3779b97f4a7c15u;
+	char got[40], want[40];
+	size_t i;
+
+	for (i = 0; i < 300000; i++) {
+		uint64_t bits;
+		double v;
+
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		switch (i % 3) {
+		case 0:		/* any finite bit pattern */
+			bits = x;
+			memcpy(&v, &bits, sizeof(v));
+			if (!isfinite(v))
+				continue;
+			break;
+		case 1:		/* a probability */
+			v = (double)(x >> 11) / 9007199254740992.0;
+			break;
+		default:	/* a short decimal: d / 10^k */
+			v = (double)(x % 100000) / pow(10, (double)(x >> 60));
+			break;
+		}
+		fmt_double(got, sizeof(got), v);
+		shortest_by_scan(want, sizeof(want), v);
+		if (strcmp(got, want) != 0)
+			fail_msg("%a: fmt_double %s, scan %s", v, got, want);
+	}
+}
+
 static void test_util__utf8_decode_refuses_malformed_sequences(void **state)
 {
 	unsigned cp;
@@ -210,6 +258,7 @@ int main(void)
 		cmocka_unit_test(test_util__buf_grows_and_detaches),
 		cmocka_unit_test(test_util__buf_respects_max),
 		cmocka_unit_test(test_util__fmt_double_is_shortest_round_trip),
+		cmocka_unit_test(test_util__fmt_double_equals_the_scan_on_random_doubles),
 		cmocka_unit_test(test_util__utf8_decode_refuses_malformed_sequences),
 		cmocka_unit_test(test_util__parse_double_is_bit_identical_to_strtod),
 	};
