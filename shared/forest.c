@@ -220,6 +220,7 @@ static int ffam_fit(struct model *m, const void *hp, const struct fit_data *d,
 	unsigned char *use = NULL, *isbin = NULL;
 	uint8_t *bin = NULL;
 	double *lohi = NULL;
+	uint32_t *order = NULL;
 	size_t width = m->classifier ? m->nclasses : 1, i, t, k, p = d->p;
 	size_t oob_rows = 0, used_trees = 0;
 	int rc = -1;
@@ -243,8 +244,11 @@ static int ffam_fit(struct model *m, const void *hp, const struct fit_data *d,
 		goto oom;
 	if (tree_binary(Xc, d->n, p, &bin, &isbin, &lohi) < 0)
 		goto oom;
+	order = tree_presort(Xc, d->n, p, isbin);
+	if (!order)
+		goto oom;
 	td = (struct tree_data){ Xc, bin, isbin, lohi, lohi + p, d->yc, d->yr,
-				 d->n, p, m->classifier ? m->nclasses : 0 };
+				 d->n, p, m->classifier ? m->nclasses : 0, order };
 	pl.td = &td, pl.h = h, pl.ntrees = b->n, pl.seed = d->seed;
 	pl.mf = tree_max_features(h, m->classifier, p);
 	pl.trees = b->trees, pl.fd = d;
@@ -336,7 +340,7 @@ oom:
 	rc = err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
 out:
 	free(Xc), free(pl.imp), free(pl.inbag), free(avg), free(pred), free(oob), free(w);
-	free(use), free(bin), free(isbin), free(lohi);
+	free(use), free(bin), free(isbin), free(lohi), free(order);
 	return rc;
 }
 

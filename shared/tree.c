@@ -143,6 +143,11 @@ struct tree_work {
 	double *nw, *ny;
 	uint32_t *nc;
 	size_t *nconsts, levels;
+	/* with d->order: per feature j, sorted[j*n + s .. j*n + e) holds the
+	 * rows of node idx[s..e) in ascending order of feature j; goes_left
+	 * marks the rows of a node being split */
+	uint32_t *sorted, *rank;	/* rank: of the value among the column's */
+	uint8_t *goes_left;
 };
 
 void tree_work_free(struct tree_work *w)
@@ -154,6 +159,7 @@ void tree_work_free(struct tree_work *w)
 	free(w->imp), free(w->wn);
 	free(w->consts), free(w->stamp), free(w->nconsts);
 	free(w->nw), free(w->ny), free(w->nc);
+	free(w->sorted), free(w->rank), free(w->goes_left);
 	free(w);
 }
 
@@ -180,8 +186,14 @@ struct tree_work *tree_work_new(const struct tree_data *d)
 	w->nw = malloc(n * sizeof(*w->nw));
 	w->ny = malloc(n * sizeof(*w->ny));
 	w->nc = malloc(n * sizeof(*w->nc));
+	if (d->order) {
+		w->sorted = malloc((d->n * d->p + 1) * sizeof(*w->sorted));
+		w->rank = malloc((d->n * d->p + 1) * sizeof(*w->rank));
+		w->goes_left = malloc(n);
+	}
 	if (!w->nw || !w->ny || !w->nc || !w->stamp || !w->w || !w->vals || !w->vrow || !w->feats || !w->ct ||
-	    !w->cl || !w->stack || !w->imp || !w->wn) {
+	    !w->cl || !w->stack || !w->imp || !w->wn ||
+	    (d->order && (!w->sorted || !w->rank || !w->goes_left))) {
 		tree_work_free(w);
 		return NULL;
 	}
@@ -262,12 +274,12 @@ struct split {
  * values a < b of feature f, the left side holding weight wl with class
  * weights w->cl (sum of squares sql, dot product with w->ct cross) or
  * weighted sum sl. */
-static inline void consider(const struct tree_data *d, struct tree_work *w,
-			    enum tree_criterion crit, double wn, double sq,
-			    double wl, double sl, double sql, double cross,
-			    double a, double b, size_t f, struct split *best)
+static inline double split_proxy(const struct tree_data *d,
+				 const struct tree_work *w,
+				 enum tree_criterion crit, double wn, double sq,
+				 double wl, double sl, double sql, double cross)
 {
-	double wr = wn - wl, proxy, t;
+	double wr = wn - wl, proxy;
 	size_t k;
 
 	if (!d->K) {
@@ -279,14 +291,31 @@ static inline void consider(const struct tree_data *d, struct tree_work *w,
 		for (k = 0; k < d->K; k++)
 			proxy += xlogx(w->cl[k]) + xlogx(w->ct[k] - w->cl[k]);
 	}
-	if (!(proxy > best->proxy))
-		return;
-	t = a / 2.0 + b / 2.0;
+	return proxy;
+}
+
+/* Take the split between values a < b of feature f, proxy its score. */
+static inline void take(struct split *best, double proxy, double a, double b,
+			size_t f)
+{
+	double t = a / 2.0 + b / 2.0;
+
 	if (t == b || isinf(t))
 		t = a;
 	best->proxy = proxy;
 	best->feature = (long)f;
 	best->threshold = t;
+}
+
+static inline void consider(const struct tree_data *d, struct tree_work *w,
+			    enum tree_criterion crit, double wn, double sq,
+			    double wl, double sl, double sql, double cross,
+			    double a, double b, size_t f, struct split *best)
+{
+	double proxy = split_proxy(d, w, crit, wn, sq, wl, sl, sql, cross);
+
+	if (proxy > best->proxy)
+		take(best, proxy, a, b, f);
 }
 
 /* Room for the known-constant lists of levels 0..depth. */
@@ -427,6 +456,48 @@ static void best_split(const struct tree_data *d, struct tree_work *w,
 			continue;
 		}
 		col = d->Xc + f * d->n;
+		if (w->sorted) {
+			/* the node's rows already in order of f: constant
+			 * when its least and greatest values agree; else the
+			 * scan below, whose ties come in row order as in the
+			 * two-value case */
+			const uint32_t *L = w->sorted + f * d->n + s;
+			const uint32_t *R = w->rank + f * d->n + s;
+
+			if (R[0] == R[m - 1]) {
+				mine[(*nmine)++] = (uint32_t)f;
+				continue;	/* constant in this node */
+			}
+			nonconst++;
+			if (d->K)
+				memset(w->cl, 0, d->K * sizeof(*w->cl));
+			for (i = 0; i + 1 < m; i++) {
+				uint32_t r = L[i];
+				double wi = w->w[r], proxy;
+
+				if (d->K) {
+					size_t y = d->yc[r];
+
+					sql += wi * (2 * w->cl[y] + wi);
+					cross += wi * w->ct[y];
+					w->cl[y] += wi;
+				} else {
+					sl += wi * d->yr[r];
+				}
+				wl += wi;
+				if (i + 1 < msl)
+					continue;
+				if (m - (i + 1) < msl)
+					break;
+				if (R[i + 1] == R[i])
+					continue;	/* the same value */
+				proxy = split_proxy(d, w, crit, wn, sq, wl, sl,
+						    sql, cross);
+				if (proxy > best->proxy)
+					take(best, proxy, col[r], col[L[i + 1]], f);
+			}
+			continue;
+		}
 		{
 			double a = col[w->idx[s]], b = a, lo, hi;
 			int two = 1;
@@ -521,6 +592,112 @@ static int tree_pack(struct tree *t)
 	return 0;
 }
 
+/*
+ * After node idx[s..e) split into idx[s..a) and idx[a..e): every
+ * feature's sorted rows of the node, split the same way, each side
+ * keeping its order.
+ */
+static void split_sorted(const struct tree_data *d, struct tree_work *w,
+			 size_t s, size_t a, size_t e)
+{
+	size_t f, q;
+
+	for (q = s; q < e; q++)
+		w->goes_left[w->idx[q]] = q < a;
+	for (f = 0; f < d->p; f++) {
+		uint32_t *L = w->sorted + f * d->n, *R = w->rank + f * d->n;
+		uint32_t *tl = w->vrow, *tr = (uint32_t *)w->vals;
+		size_t l = s, r = 0;
+
+		if (d->isbin && d->isbin[f])
+			continue;
+		/* branch-free: each entry is written to both sides and the
+		 * side it belongs to advances */
+		for (q = s; q < e; q++) {
+			uint32_t u = L[q], k = R[q];
+			size_t g = w->goes_left[u];
+
+			L[l] = u, R[l] = k;
+			tl[r] = u, tr[r] = k;
+			l += g, r += 1 - g;
+		}
+		memcpy(L + l, tl, r * sizeof(*L));
+		memcpy(R + l, tr, r * sizeof(*R));
+	}
+}
+
+/* An unsigned key in the order of the doubles (-0 and 0 alike). */
+static uint64_t order_key(double v)
+{
+	uint64_t u;
+
+	if (v == 0)
+		v = 0;
+	memcpy(&u, &v, sizeof(u));
+	return u >> 63 ? ~u : u | (UINT64_C(1) << 63);
+}
+
+uint32_t *tree_presort(const double *Xc, size_t n, size_t p,
+		       const unsigned char *isbin)
+{
+	uint32_t *order = malloc((2 * n * p + 1) * sizeof(*order));
+	uint32_t *tmp = malloc((n + 1) * sizeof(*tmp));
+	uint64_t *key = malloc((n + 1) * sizeof(*key));
+	size_t *cnt = malloc(2048 * sizeof(*cnt));
+	size_t f, i, pass;
+
+	if (!order || !tmp || !key || !cnt) {
+		free(order), free(tmp), free(key), free(cnt);
+		return NULL;
+	}
+	for (f = 0; f < p; f++) {
+		uint32_t *o = order + f * n, *src = o, *dst = tmp;
+
+		if (isbin && isbin[f])
+			continue;
+		for (i = 0; i < n; i++) {
+			key[i] = order_key(Xc[f * n + i]);
+			o[i] = (uint32_t)i;
+		}
+		/* least significant digit first, 11 bits a pass, stable: ties
+		 * stay in row order; passes where every key shares the digit
+		 * are skipped */
+		for (pass = 0; pass < 6; pass++) {
+			unsigned sh = (unsigned)(11 * pass);
+			size_t sum = 0, c;
+			uint32_t *t;
+
+			memset(cnt, 0, 2048 * sizeof(*cnt));
+			for (i = 0; i < n; i++)
+				cnt[(key[i] >> sh) & 2047]++;
+			if (n && cnt[(key[0] >> sh) & 2047] == n)
+				continue;
+			for (c = 0; c < 2048; c++) {
+				size_t k = cnt[c];
+
+				cnt[c] = sum;
+				sum += k;
+			}
+			for (i = 0; i < n; i++)
+				dst[cnt[(key[src[i]] >> sh) & 2047]++] = src[i];
+			t = src, src = dst, dst = t;
+		}
+		if (src != o)
+			memcpy(o, src, n * sizeof(*o));
+		{
+			uint32_t *rk = order + n * p + f * n, k = 0;
+
+			for (i = 0; i < n; i++) {
+				if (i && key[o[i]] != key[o[i - 1]])
+					k++;
+				rk[i] = k;
+			}
+		}
+	}
+	free(tmp), free(key), free(cnt);
+	return order;
+}
+
 int tree_grow(struct tree *t, const struct tree_data *d,
 	      const struct tree_params *h, enum tree_criterion crit,
 	      size_t max_features, const double *weight, uint64_t seed,
@@ -536,6 +713,23 @@ int tree_grow(struct tree *t, const struct tree_data *d,
 		w->w[i] = weight ? weight[i] : 1;
 		if (w->w[i] > 0)
 			w->idx[m++] = (uint32_t)i;
+	}
+	if (w->sorted) {
+		size_t f, q;
+
+		for (f = 0; f < d->p; f++) {
+			const uint32_t *o = d->order + f * d->n;
+			uint32_t *L = w->sorted + f * d->n;
+
+			if (d->isbin && d->isbin[f])
+				continue;
+			const uint32_t *rk = d->order + d->n * d->p + f * d->n;
+			uint32_t *R = w->rank + f * d->n;
+
+			for (i = 0, q = 0; i < d->n; i++)
+				if (w->w[o[i]] > 0)
+					L[q] = o[i], R[q++] = rk[i];
+		}
 	}
 	if (mss < 2 * msl)
 		mss = 2 * msl;
@@ -605,6 +799,8 @@ int tree_grow(struct tree *t, const struct tree_data *d,
 					w->vrow[nr++] = u;
 			}
 			memcpy(w->idx + a, w->vrow, nr * sizeof(*w->idx));
+			if (w->sorted)
+				split_sorted(d, w, it.start, a, it.end);
 			t->feature[id] = (int32_t)sp.feature;
 			t->threshold[id] = sp.threshold;
 			w->stack[top++] = (struct item){ a, it.end, it.depth + 1, (long)id, 0 };
@@ -1170,6 +1366,7 @@ static int tfam_fit(struct model *m, const void *hp, const struct fit_data *d,
 	uint8_t *bin = NULL;
 	unsigned char *isbin = NULL;
 	double *lohi = NULL;
+	uint32_t *order = NULL;
 	size_t width = m->classifier ? m->nclasses : 1, i, mf;
 	uint64_t seed = (uint64_t)d->seed;
 	int rc = -1;
@@ -1189,8 +1386,12 @@ static int tfam_fit(struct model *m, const void *hp, const struct fit_data *d,
 		goto oom;
 	if (tree_binary(Xc, d->n, d->p, &bin, &isbin, &lohi) < 0)
 		goto oom;
+	order = tree_presort(Xc, d->n, d->p, isbin);
+	if (!order)
+		goto oom;
 	td = (struct tree_data){ Xc, bin, isbin, lohi, lohi + d->p, d->yc,
-				 d->yr, d->n, d->p, m->classifier ? m->nclasses : 0 };
+				 d->yr, d->n, d->p, m->classifier ? m->nclasses : 0,
+				 order };
 	w = tree_work_new(&td);
 	if (!w)
 		goto oom;
@@ -1221,6 +1422,7 @@ oom:
 out:
 	tree_work_free(w);
 	free(Xc), free(imp), free(pred), free(bin), free(isbin), free(lohi);
+	free(order);
 	return rc;
 }
 

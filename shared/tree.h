@@ -101,7 +101,21 @@ struct tree_data {
 	const size_t *yc;	/* classes (K > 0), or */
 	const double *yr;	/* values (K == 0) */
 	size_t n, p, K;
+	/* from tree_presort: per feature j not in bin, the rows in ascending
+	 * order of their value, ties in row order (order[j*n .. j*n+n)),
+	 * then at order[p*n + j*n + i] the rank of row order[j*n + i]'s
+	 * value among the column's distinct values; NULL: every node sorts
+	 * its values instead (same tree, slower) */
+	const uint32_t *order;
 };
+
+/*
+ * The order and rank arrays of tree_data.order for columns Xc (n rows, p
+ * features), skipping the features isbin flags (may be NULL). Returns a
+ * malloc()ed 2*p*n array the caller frees, or NULL when memory runs out.
+ */
+uint32_t *tree_presort(const double *Xc, size_t n, size_t p,
+		       const unsigned char *isbin);
 
 /* Per-thread scratch space for tree_grow; tree_work_free releases it. */
 struct tree_work;

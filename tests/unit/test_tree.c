@@ -52,7 +52,7 @@ static void grow(struct tree *t, const double *Xc, const size_t *yc,
 		 const struct tree_params *h, enum tree_criterion crit,
 		 const double *weight, double *imp)
 {
-	struct tree_data d = { Xc, NULL, NULL, NULL, NULL, yc, yr, n, p, K };
+	struct tree_data d = { Xc, NULL, NULL, NULL, NULL, yc, yr, n, p, K, NULL };
 	struct tree_work *w = tree_work_new(&d);
 
 	assert_non_null(w);
@@ -293,8 +293,8 @@ static void test_tree__binary_columns_same_trees(void **state)
 	assert_true(lohi[3] == -1 && lohi[P + 3] == 2.25);
 	for (K = 0; K <= 3; K++) {
 		const size_t *yc = K == 2 ? y2 : y3;
-		struct tree_data a = { X, NULL, NULL, NULL, NULL, yc, yr, N, P, K };
-		struct tree_data b = { X, bin, isbin, lohi, lohi + P, yc, yr, N, P, K };
+		struct tree_data a = { X, NULL, NULL, NULL, NULL, yc, yr, N, P, K, NULL };
+		struct tree_data b = { X, bin, isbin, lohi, lohi + P, yc, yr, N, P, K, NULL };
 		struct tree_params h = params();
 		struct tree ta, tb;
 		struct tree_work *wa, *wb;
@@ -315,6 +315,78 @@ static void test_tree__binary_columns_same_trees(void **state)
 		assert_memory_equal(ta.value, tb.value, ta.n_nodes * width * sizeof(*ta.value));
 		tree_free(&ta), tree_free(&tb);
 		tree_work_free(wa), tree_work_free(wb);
+	}
+	free(bin), free(isbin), free(lohi), free(X);
+}
+
+/* Rows presorted once (tree_presort) grow the trees sorting every node
+ * does: ties, signed zeros, zero weights, binary columns, feature draws. */
+static void test_tree__presorted_same_trees(void **state)
+{
+	enum { N = 700, P = 6 };
+	double *X = malloc(N * P * sizeof(*X)), yr[N], wt[N], *lohi;
+	size_t y2[N], y3[N], i, j, K, pass;
+	uint64_t rng = 7;
+	uint8_t *bin;
+	unsigned char *isbin;
+	uint32_t *order;
+
+	for (i = 0; i < N; i++) {
+		for (j = 0; j < P; j++) {
+			double u = (double)tree_rng_below(&rng, 1000);
+
+			X[j * N + i] = j == 0 ? u / 7 - 70 :		/* few ties */
+				j == 1 ? (double)tree_rng_below(&rng, 6) - 2.5 :
+				j == 2 ? (tree_rng_below(&rng, 2) ? 0.0 : -0.0) +
+					(double)tree_rng_below(&rng, 3) :
+				j == 3 ? (double)(tree_rng_below(&rng, 3) == 0) :
+				j == 4 ? 5.0 : u * 1e-3;
+		}
+		y2[i] = (X[i] > 0) ^ (tree_rng_below(&rng, 6) == 0);
+		y3[i] = (size_t)(X[N + i] > 0) + (tree_rng_below(&rng, 4) == 0);
+		/* whole values and weights: every sum exact in any order */
+		yr[i] = X[N + i] * 2 + (double)tree_rng_below(&rng, 9);
+		wt[i] = (double)tree_rng_below(&rng, 3);
+	}
+	assert_int_equal(tree_binary(X, N, P, &bin, &isbin, &lohi), 0);
+	assert_true(isbin[3] && !isbin[0] && !isbin[4]);
+	for (pass = 0; pass < 2; pass++) {
+		order = tree_presort(X, N, P, pass ? isbin : NULL);
+		assert_non_null(order);
+		for (K = 0; K <= 3; K++) {
+			const size_t *yc = K == 2 ? y2 : y3;
+			struct tree_data a = { X, NULL, NULL, NULL, NULL, yc, yr, N, P, K, NULL };
+			struct tree_data b = { X, NULL, NULL, NULL, NULL, yc, yr, N, P, K, order };
+			struct tree_params h = params();
+			struct tree ta, tb;
+			struct tree_work *wa, *wb;
+			size_t width = K ? K : 1, mf;
+
+			if (K == 1)
+				continue;
+			if (pass)
+				a.bin = b.bin = bin, a.isbin = b.isbin = isbin,
+				a.binlo = b.binlo = lohi, a.binhi = b.binhi = lohi + P;
+			h.min_samples_leaf = 2;
+			for (mf = 2; mf <= P; mf += P - 2) {
+				enum tree_criterion c = K ? (mf == P ? CRIT_ENTROPY : CRIT_GINI) : CRIT_MSE;
+
+				wa = tree_work_new(&a), wb = tree_work_new(&b);
+				assert_non_null(wa), assert_non_null(wb);
+				assert_int_equal(tree_grow(&ta, &a, &h, c, mf, pass ? wt : NULL,
+							   11, NULL, wa), 0);
+				assert_int_equal(tree_grow(&tb, &b, &h, c, mf, pass ? wt : NULL,
+							   11, NULL, wb), 0);
+				assert_true(ta.n_nodes > 15);
+				assert_int_equal(ta.n_nodes, tb.n_nodes);
+				assert_memory_equal(ta.feature, tb.feature, ta.n_nodes * sizeof(*ta.feature));
+				assert_memory_equal(ta.threshold, tb.threshold, ta.n_nodes * sizeof(*ta.threshold));
+				assert_memory_equal(ta.value, tb.value, ta.n_nodes * width * sizeof(*ta.value));
+				tree_free(&ta), tree_free(&tb);
+				tree_work_free(wa), tree_work_free(wb);
+			}
+		}
+		free(order);
 	}
 	free(bin), free(isbin), free(lohi), free(X);
 }
@@ -594,6 +666,7 @@ int main(void)
 		cmocka_unit_test(test_tree__stopping_rules),
 		cmocka_unit_test(test_tree__regression_weights),
 		cmocka_unit_test(test_tree__binary_columns_same_trees),
+		cmocka_unit_test(test_tree__presorted_same_trees),
 		cmocka_unit_test(test_tree__max_features),
 		cmocka_unit_test(test_tree__json_validation),
 		cmocka_unit_test(test_tree__forest_threads_and_predict),
