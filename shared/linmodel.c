@@ -22,11 +22,6 @@ extern void dgelsd_(const int *m, const int *n, const int *nrhs, double *a,
 		    const int *lwork, int *iwork, int *info);
 
 /* log(1 + exp(t)) without overflow */
-static double softplus(double t)
-{
-	return t > 0 ? t + log1p(exp(-t)) : log1p(exp(t));
-}
-
 static double sigmoid(double t)
 {
 	double e;
@@ -95,11 +90,14 @@ static double logit_eval(void *ctx, const double *w, double *g)
 			z[k] = s;
 		}
 		if (R == 1) {
-			double yi = L->y[i] == 1;
+			double yi = L->y[i] == 1, t = yi ? -z[0] : z[0];
+			double e = exp(-fabs(z[0]));
 
-			/* loss = log(1 + exp(-m)), m = (2y - 1) z */
-			loss += softplus(yi ? -z[0] : z[0]);
-			z[0] = sigmoid(z[0]) - yi;
+			/* loss = log(1 + exp(-m)), m = (2y - 1) z; softplus
+			 * and sigmoid share exp(-|z|), so one exp a row gives
+			 * the same bits as the two */
+			loss += t > 0 ? t + log1p(e) : log1p(e);
+			z[0] = (z[0] >= 0 ? 1 / (1 + e) : e / (1 + e)) - yi;
 		} else {
 			double mx = z[0], sum = 0;
 
