@@ -701,8 +701,9 @@ static int load_trials(const struct train_opts *o, const json_t *spec,
 				"these trials were evaluated on other data (data_sha256 differs from --data's)");
 			goto done;
 		}
+		/* a search never has more runners than trials */
 		if (!json_is_array(tr) || idx < 1 || tot < 1 || idx > tot ||
-		    (total && tot != total)) {
+		    tot > T || (total && tot != total)) {
 			json_decref(art);
 			err_set(err, MLCI_EXIT_DATAERR, path,
 				total ? "shard total differs from the other trials files'" :

@@ -107,6 +107,14 @@ head -400 "$BC" >"$T/bc-part.csv"
 expect_exit 65 "trials of other data" "$BIN/mlci-train" --data "$T/bc-part.csv" --label diagnosis \
 	--model tree $SPACE --trials 12 --seed 7 --select "$T/tr1.json" "$T/tr2.json" "$T/tr3.json" --out "$T/x.json"
 err_is "evaluated on other data" "the data's digest is checked"
+for tot in 99999999999999 13 0; do
+	$PY -c 'import json,sys; a=json.load(open(sys.argv[1])); a["shard"]["total"]=int(sys.argv[3]); json.dump(a,open(sys.argv[2],"w"))' \
+		"$T/tr1.json" "$T/tr-bad.json" "$tot"
+	# shellcheck disable=SC2086
+	expect_exit 65 "a shard total of $tot (12 trials)" "$BIN/mlci-train" --data "$BC" --label diagnosis \
+		--model tree $SPACE --trials 12 --seed 7 --select "$T/tr-bad.json" --out "$T/x.json"
+	err_is "tr-bad.json: bad shard {index, total}" "it names the file and the field"
+done
 expect_exit 65 "a model.json is not a trials file" "$BIN/mlci-train" --data "$BC" --label diagnosis \
 	--model tree $SPACE --trials 12 --seed 7 --select "$T/rt.json" --out "$T/x.json"
 absent "$T/x.json" "still no model.json"
