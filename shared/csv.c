@@ -6,6 +6,7 @@
  */
 #include "csv.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -304,6 +305,7 @@ static int grow_cells(struct frame *f, size_t *cap, size_t need,
 	size_t ncap;
 	char **nc;
 	uint32_t *nl, *ncol;
+	double *nn;
 
 	if (need <= *cap)
 		return 0;
@@ -327,8 +329,20 @@ static int grow_cells(struct frame *f, size_t *cap, size_t need,
 	if (!ncol)
 		return err_set(err, MLCI_EXIT_SOFTWARE, f->path, "out of memory");
 	f->col = ncol;
+	nn = realloc(f->num, ncap * sizeof(*nn));
+	if (!nn)
+		return err_set(err, MLCI_EXIT_SOFTWARE, f->path, "out of memory");
+	f->num = nn;
 	*cap = ncap;
 	return 0;
+}
+
+/* A cell's entry in frame.num. */
+static double cell_number(const char *s, size_t len)
+{
+	double v;
+
+	return s && parse_double_n(s, len, &v) == 0 ? v : NAN;
 }
 
 static int cmp_name_idx(const void *a, const void *b, void *arg)
@@ -588,6 +602,9 @@ static int load(struct frame *f, struct csv_store *st, const char *path,
 
 			f->cells[base + i] = na_match(na, fd->s, fd->len) ?
 				NULL : fd->s;
+			/* parsed once here, in file order, for every later
+			 * reader of numbers */
+			f->num[base + i] = cell_number(f->cells[base + i], fd->len);
 			f->line[base + i] = fd->line;
 			f->col[base + i] = fd->col;
 		}
@@ -654,6 +671,7 @@ void frame_free(struct frame *f)
 	free(f->cells);
 	free(f->line);
 	free(f->col);
+	free(f->num);
 	memset(f, 0, sizeof(*f));
 }
 
@@ -675,8 +693,14 @@ int frame_number(const struct frame *f, size_t r, size_t c, double *out,
 
 	if (!s)
 		return 1;
-	if (parse_double(s, out) == 0)
+	if (f->num) {
+		if (!isnan(f->num[i])) {
+			*out = f->num[i];
+			return 0;
+		}
+	} else if (parse_double(s, out) == 0) {
 		return 0;
+	}
 	return err_set_at(err, MLCI_EXIT_DATAERR, f->path, (long)f->line[i],
 			  (long)f->col[i],
 			  "expected a number in column '%.100s', found '%.60s%s'",
@@ -696,7 +720,10 @@ void frame_strip_suffix(struct frame *f, size_t c, const char *suffix)
 		if (!s)
 			continue;
 		len = strlen(s);
-		if (len >= n && !memcmp(s + len - n, suffix, n))
+		if (len >= n && !memcmp(s + len - n, suffix, n)) {
 			s[len - n] = '\0';
+			if (f->num)
+				f->num[r * f->ncols + c] = cell_number(s, len - n);
+		}
 	}
 }

@@ -68,6 +68,11 @@ struct frame {
 	char **cells;			/* nrows * ncols; NULL = missing */
 	uint32_t *line;			/* per cell: 1-based line it starts on */
 	uint32_t *col;			/* per cell: 1-based byte column */
+	/* per cell: its value when it is a number (parse_double), else NaN,
+	 * missing cells too; NULL: not known, frame_number parses the text.
+	 * A frame made by hand from another's cells must set it to match
+	 * (or NULL). */
+	double *num;
 	void *priv;			/* the reader's storage */
 };
 

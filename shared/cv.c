@@ -152,19 +152,22 @@ static int subframe(struct frame *s, const struct frame *f,
 	s->cells = malloc((n * w + 1) * sizeof(*s->cells));
 	s->line = malloc((n * w + 1) * sizeof(*s->line));
 	s->col = malloc((n * w + 1) * sizeof(*s->col));
-	if (!s->cells || !s->line || !s->col)
+	s->num = f->num ? malloc((n * w + 1) * sizeof(*s->num)) : NULL;
+	if (!s->cells || !s->line || !s->col || (f->num && !s->num))
 		return -1;
 	for (i = 0; i < n; i++) {
 		memcpy(s->cells + i * w, f->cells + rows[i] * w, w * sizeof(*s->cells));
 		memcpy(s->line + i * w, f->line + rows[i] * w, w * sizeof(*s->line));
 		memcpy(s->col + i * w, f->col + rows[i] * w, w * sizeof(*s->col));
+		if (s->num)
+			memcpy(s->num + i * w, f->num + rows[i] * w, w * sizeof(*s->num));
 	}
 	return 0;
 }
 
 static void subframe_free(struct frame *s)
 {
-	free(s->cells), free(s->line), free(s->col);
+	free(s->cells), free(s->line), free(s->col), free(s->num);
 }
 
 static size_t argmax(const double *p, size_t k)

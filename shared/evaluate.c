@@ -768,6 +768,7 @@ static int operational_json(struct eval *e, json_t *art, struct mlci_err *err)
 		v.cells = e->f.cells + at;
 		v.line = e->f.line + at;
 		v.col = e->f.col + at;
+		v.num = e->f.num ? e->f.num + at : NULL;
 		t0 = now_ms();
 		if (model_predict(e->m, &v, out, err) < 0)
 			goto done;

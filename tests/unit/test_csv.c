@@ -2,6 +2,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +11,7 @@
 #include <cmocka.h>
 
 #include "csv.h"
+#include "util.h"
 #include "hash.h"
 
 #define ADULT_COLUMNS "age,workclass,fnlwgt,education,education_num," \
@@ -393,6 +395,43 @@ static void test_csv__strip_suffix(void **state)
 	frame_free(&f);
 }
 
+/* The numbers parsed at load agree with parsing each cell's text, and a
+ * stripped suffix is parsed again. */
+static void test_csv__numbers_parsed_at_load(void **state)
+{
+	struct frame f;
+	struct mlci_err err = {0};
+	size_t r, c;
+	double v, w;
+
+	assert_int_equal(load_text(&f, "a,b,y\n1e3, 2.50 ,1k\n-0,x,2k\nNA,\"7\",?\n"
+				   "0.1,1e999,3\n", NULL, &err), 0);
+	assert_non_null(f.num);
+	for (r = 0; r < f.nrows; r++)
+		for (c = 0; c < f.ncols; c++) {
+			const char *s = frame_cell(&f, r, c);
+
+			if (s && parse_double(s, &w) == 0)
+				assert_true(f.num[r * f.ncols + c] == w);
+			else
+				assert_true(isnan(f.num[r * f.ncols + c]));
+		}
+	assert_true(f.num[0] == 1000 && f.num[4 * 0 + 3] == 0 &&
+		    signbit(f.num[3]) && f.num[7] == 7);
+	assert_true(isnan(f.num[1]));		/* untrimmed blanks */
+	assert_true(isnan(f.num[10]));		/* out of range */
+	assert_int_equal(frame_number(&f, 3, 0, &v, &err), 0);
+	assert_true(v == 0.1);
+	assert_int_equal(frame_number(&f, 0, 2, &v, &err), -1);	/* "1k" */
+	frame_strip_suffix(&f, 2, "k");
+	assert_int_equal(frame_number(&f, 0, 2, &v, &err), 0);
+	assert_true(v == 1);
+	assert_int_equal(frame_number(&f, 1, 2, &v, &err), 0);
+	assert_true(v == 2);
+	assert_int_equal(frame_number(&f, 2, 2, &v, &err), 1);	/* missing */
+	frame_free(&f);
+}
+
 static void test_csv__real_adult(void **state)
 {
 	struct frame f;
@@ -451,6 +490,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_csv__reads_header_and_rows),
+		cmocka_unit_test(test_csv__numbers_parsed_at_load),
 		cmocka_unit_test(test_csv__quoting_rfc4180),
 		cmocka_unit_test(test_csv__crlf_and_bom),
 		cmocka_unit_test(test_csv__delimiter_and_tab),
