@@ -688,19 +688,19 @@ int frame_find(const struct frame *f, const char *name)
 int frame_number(const struct frame *f, size_t r, size_t c, double *out,
 		 struct mlci_err *err)
 {
-	const char *s = frame_cell(f, r, c);
 	size_t i = r * f->ncols + c;
+	const char *s;
 
-	if (!s)
-		return 1;
-	if (f->num) {
-		if (!isnan(f->num[i])) {
-			*out = f->num[i];
-			return 0;
-		}
-	} else if (parse_double(s, out) == 0) {
+	/* a number needs no look at its text */
+	if (f->num && !isnan(f->num[i])) {
+		*out = f->num[i];
 		return 0;
 	}
+	s = frame_cell(f, r, c);
+	if (!s)
+		return 1;
+	if (!f->num && parse_double(s, out) == 0)
+		return 0;
 	return err_set_at(err, MLCI_EXIT_DATAERR, f->path, (long)f->line[i],
 			  (long)f->col[i],
 			  "expected a number in column '%.100s', found '%.60s%s'",
