@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "artifact.h"
+#include "tree.h"
 #include "util.h"
 
 /* Rows scored at a time (validation, training score, prediction). */
@@ -242,16 +243,10 @@ double mlp_loss_grad(const struct mlp_net *net, struct mlp_work *w,
 	return loss + 0.5 * alpha * pen * scale;
 }
 
-/* --- random draws (splitmix64), one stream per use --- */
+/* --- random draws (the trees' splitmix64), one stream per use --- */
 
-static uint64_t rng_next(uint64_t *s)
-{
-	uint64_t z = (*s += 0x9e3779b97f4a7c15ULL);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
-}
+#define rng_next tree_rng_next
+#define rng_below tree_rng_below
 
 static uint64_t rng_stream(long seed, uint64_t salt)
 {
@@ -264,11 +259,6 @@ static uint64_t rng_stream(long seed, uint64_t salt)
 static double rng_unit(uint64_t *s)
 {
 	return (double)(rng_next(s) >> 11) * 0x1p-53;
-}
-
-static size_t rng_below(uint64_t *s, size_t m)
-{
-	return (size_t)(((unsigned __int128)rng_next(s) * m) >> 64);
 }
 
 static void shuffle(size_t *v, size_t n, uint64_t *s)
