@@ -30,6 +30,9 @@ struct registry_backend {
 		       const char *channel, struct registry_result *res,
 		       struct mlci_err *err);
 	void (*close)(struct registry *r);
+	/* NULL: channel moves are not supported by this backend */
+	int (*move)(struct registry *r, const struct registry_move *mv,
+		    struct registry_result *res, struct mlci_err *err);
 };
 
 struct registry {
@@ -400,10 +403,25 @@ static int history_repair(const char *ndir, const char *event, const char *when,
 	return has;
 }
 
-/* Point channels/CHANNEL.json at the item; fill res's previous fields. */
+/* Point channels/CHANNEL.json at the item; fill res's previous fields.
+ * keep (may be NULL) is the new file's previous instead of the version
+ * the channel pointed at (a rollback's). */
+static int move_channel_keep(struct registry *r, const char *ndir,
+			     const struct registry_item *it, const char *channel,
+			     const json_t *keep, struct registry_result *res,
+			     struct mlci_err *err);
+
 static int move_channel(struct registry *r, const char *ndir,
 			const struct registry_item *it, const char *channel,
 			struct registry_result *res, struct mlci_err *err)
+{
+	return move_channel_keep(r, ndir, it, channel, NULL, res, err);
+}
+
+static int move_channel_keep(struct registry *r, const char *ndir,
+			     const struct registry_item *it, const char *channel,
+			     const json_t *keep, struct registry_result *res,
+			     struct mlci_err *err)
 {
 	char *cdir = path_join(ndir, "channels"), *cpath = NULL;
 	struct buf file;
@@ -446,6 +464,10 @@ static int move_channel(struct registry *r, const char *ndir,
 		prev = json_object();
 		json_object_set_new(prev, "version", json_string(v));
 		json_object_set_new(prev, "sha256", json_string(s));
+	}
+	if (keep) {
+		json_decref(prev);
+		prev = json_deep_copy(keep);
 	}
 	if (artifact_time(when, NULL, err) < 0 ||
 	    !(next = artifact_new(KIND_CHANNEL, SCHEMA_CHANNEL,
@@ -587,14 +609,216 @@ done:
 	return rc;
 }
 
+/* channels/CHANNEL.json's version and sha256 into v, sh (and its
+ * previous object, a new reference, into prev when not NULL). 1 when
+ * there is no such channel. */
+static int read_channel(const char *ndir, const char *channel, char *v,
+			size_t vn, char sh[SHA256_HEX_LEN + 1], json_t **prev,
+			struct mlci_err *err)
+{
+	struct buf file;
+	char *cpath = NULL;
+	json_t *cur = NULL;
+	const char *cv, *cs;
+	int rc = -1;
+
+	buf_init(&file);
+	if (buf_printf(&file, "channels/%s.json", channel) < 0 ||
+	    !(cpath = path_join(ndir, file.data))) {
+		err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
+		goto done;
+	}
+	if (access(cpath, F_OK) != 0) {
+		rc = 1;
+		goto done;
+	}
+	if (artifact_load(cpath, KIND_CHANNEL, SCHEMA_CHANNEL, &cur, NULL, err) < 0 ||
+	    json_get_str(cur, "version", &cv, cpath, err) < 0 ||
+	    json_get_str(cur, "sha256", &cs, cpath, err) < 0)
+		goto done;
+	snprintf(v, vn, "%s", cv);
+	snprintf(sh, SHA256_HEX_LEN + 1, "%s", cs);
+	if (prev) {
+		json_t *p = json_object_get(cur, "previous");
+
+		*prev = json_is_object(p) ? json_incref(p) : NULL;
+	}
+	rc = 0;
+done:
+	json_decref(cur);
+	buf_release(&file);
+	free(cpath);
+	return rc;
+}
+
+/*
+ * What the last forward move of channel to version (a "channel" or
+ * "promote" event, not a rollback) recorded as its previous version, as
+ * {version, sha256} (a new reference; the sha256 from that version's
+ * publish line), or NULL when there is none. -1 on error.
+ */
+static int forward_previous(const char *ndir, const char *channel,
+			    const char *version, json_t **out,
+			    struct mlci_err *err)
+{
+	char *p = path_join(ndir, "history.jsonl"), *data = NULL, *line, *next;
+	json_t *lines = json_array();
+	const char *want = NULL;
+	size_t n, i;
+
+	*out = NULL;
+	if (!p || !lines) {
+		free(p), json_decref(lines);
+		return err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
+	}
+	if (access(p, F_OK) == 0 && read_file(p, &data, &n, HISTORY_MAX, err) < 0) {
+		free(p), json_decref(lines);
+		return -1;
+	}
+	for (line = data; line && *line; line = next) {
+		json_t *l;
+
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		if ((l = json_loads(line, 0, NULL)))	/* unparsable: skipped */
+			json_array_append_new(lines, l);
+	}
+	for (i = 0; i < json_array_size(lines); i++) {
+		const json_t *l = json_array_get(lines, i);
+		const char *e = json_string_value(json_object_get(l, "event"));
+		const char *v = json_string_value(json_object_get(l, "version"));
+		const char *c = json_string_value(json_object_get(l, "channel"));
+
+		if (e && v && c && !strcmp(c, channel) && !strcmp(v, version) &&
+		    (!strcmp(e, "channel") || !strcmp(e, "promote")))
+			want = json_string_value(json_object_get(l, "previous"));
+	}
+	for (i = 0; want && i < json_array_size(lines); i++) {
+		const json_t *l = json_array_get(lines, i);
+		const char *e = json_string_value(json_object_get(l, "event"));
+		const char *v = json_string_value(json_object_get(l, "version"));
+		const char *sh = json_string_value(json_object_get(l, "sha256"));
+
+		if (e && v && sh && !strcmp(e, "publish") && !strcmp(v, want)) {
+			*out = json_pack("{s:s, s:s}", "version", v, "sha256", sh);
+			break;
+		}
+	}
+	json_decref(lines);
+	free(data);
+	free(p);
+	return 0;
+}
+
+static int dir_move(struct registry *r, const struct registry_move *mv,
+		    struct registry_result *res, struct mlci_err *err)
+{
+	struct dir_state *s = r->state;
+	char *ndir = NULL, *lock = NULL, *vdir = NULL, when[32];
+	char ver[160], sha[SHA256_HEX_LEN + 1];
+	const char *src = mv->op == REGISTRY_PROMOTE ? mv->from : mv->channel;
+	json_t *prev = NULL, *keep = NULL;
+	struct registry_item it;
+	struct stat st;
+	int fd = -1, rc = -1, got;
+	double timeout = r->opts.lock_timeout > 0 ? r->opts.lock_timeout : DEFAULT_LOCK_TIMEOUT;
+
+	if (!(ndir = path_join(s->root, mv->name)) ||
+	    !(lock = path_join(ndir, ".lock"))) {
+		err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
+		goto done;
+	}
+	if (lstat(ndir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+		err_set(err, MLCI_EXIT_NOINPUT, ndir, "no package '%s' in this registry",
+			mv->name);
+		goto done;
+	}
+	if (artifact_time(when, NULL, err) < 0 ||
+	    (fd = take_lock(lock, timeout, err)) < 0)
+		goto done;
+	got = read_channel(ndir, src, ver, sizeof(ver), sha,
+			   mv->op == REGISTRY_ROLLBACK ? &prev : NULL, err);
+	if (got < 0)
+		goto done;
+	if (got) {
+		err_set(err, MLCI_EXIT_NOINPUT, ndir, "package '%s' has no channel '%s'",
+			mv->name, src);
+		goto done;
+	}
+	if (mv->op == REGISTRY_ROLLBACK) {
+		const char *pv = json_string_value(json_object_get(prev, "version"));
+		const char *ps = json_string_value(json_object_get(prev, "sha256"));
+
+		if (!pv || !ps) {
+			err_set(err, MLCI_EXIT_VERDICT, ndir,
+				"channel '%s' of '%s' has no earlier version to roll back to (it points at %s)",
+				mv->channel, mv->name, ver);
+			goto done;
+		}
+		snprintf(ver, sizeof(ver), "%s", pv);
+		snprintf(sha, sizeof(sha), "%s", ps);
+		if (forward_previous(ndir, mv->channel, ver, &keep, err) < 0)
+			goto done;
+		if (!keep)
+			keep = json_null();
+	}
+	if (!(vdir = path_join(ndir, ver))) {
+		err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
+		goto done;
+	}
+	if (lstat(vdir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+		err_set(err, MLCI_EXIT_DATAERR, vdir,
+			"channel '%s' names version %s, which is not in the registry", src, ver);
+		goto done;
+	}
+	memset(&it, 0, sizeof(it));
+	it.name = mv->name;
+	it.version = ver;
+	it.sha256 = sha;
+	snprintf(res->action, sizeof(res->action), "%s",
+		 mv->op == REGISTRY_PROMOTE ? "promoted" : "rolled-back");
+	snprintf(res->location, sizeof(res->location), "%s", vdir);
+	snprintf(res->version, sizeof(res->version), "%s", ver);
+	snprintf(res->sha256, sizeof(res->sha256), "%s", sha);
+	if (move_channel_keep(r, ndir, &it, mv->channel, keep, res, err) < 0)
+		goto done;
+	if (!strcmp(res->channel_action, "moved")) {
+		json_t *line = history_line(mv->op == REGISTRY_PROMOTE ? "promote" : "rollback",
+					    when, &it, mv->channel, res);
+		int hrc;
+
+		if (!line) {
+			err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
+			goto done;
+		}
+		if (mv->op == REGISTRY_PROMOTE)
+			json_object_set_new(line, "from_channel", json_string(mv->from));
+		hrc = history_add(ndir, line, err);
+		json_decref(line);
+		if (hrc < 0)
+			goto done;
+	}
+	rc = 0;
+done:
+	if (fd >= 0)
+		close(fd);
+	json_decref(prev);
+	json_decref(keep);
+	free(vdir);
+	free(lock);
+	free(ndir);
+	return rc;
+}
+
 /* ---- the interface -------------------------------------------------- */
 
 static const struct registry_backend backends[] = {
-	{ "dir", dir_open, dir_publish, dir_close },
-	{ "s3", NULL, NULL, NULL },
-	{ "http", NULL, NULL, NULL },
-	{ "https", NULL, NULL, NULL },
-	{ "gitlab", NULL, NULL, NULL },
+	{ "dir", dir_open, dir_publish, dir_close, dir_move },
+	{ "s3", NULL, NULL, NULL, NULL },
+	{ "http", NULL, NULL, NULL, NULL },
+	{ "https", NULL, NULL, NULL, NULL },
+	{ "gitlab", NULL, NULL, NULL, NULL },
 };
 
 int registry_open(struct registry **out, const char *url,
@@ -658,6 +882,27 @@ int registry_publish(struct registry *r, const struct registry_item *item,
 	    (channel && package_check_name(channel, "--channel", err) < 0))
 		return -1;
 	return r->backend->publish(r, item, channel, res, err);
+}
+
+int registry_move(struct registry *r, const struct registry_move *mv,
+		  struct registry_result *res, struct mlci_err *err)
+{
+	memset(res, 0, sizeof(*res));
+	if (package_check_name(mv->name, "--name", err) < 0 ||
+	    package_check_name(mv->channel, mv->op == REGISTRY_PROMOTE ?
+			       "--to-channel" : "--rollback", err) < 0 ||
+	    (mv->op == REGISTRY_PROMOTE &&
+	     package_check_name(mv->from, "--promote", err) < 0))
+		return -1;
+	if (mv->op == REGISTRY_PROMOTE && !strcmp(mv->from, mv->channel))
+		return err_set(err, MLCI_EXIT_USAGE, NULL,
+			       "--promote and --to-channel name the same channel '%s'",
+			       mv->channel);
+	if (!r->backend->move)
+		return err_set(err, MLCI_EXIT_USAGE, NULL,
+			       "--to %s: %s:// registries cannot move channels yet (dir:// can)",
+			       r->url, r->backend->scheme);
+	return r->backend->move(r, mv, res, err);
 }
 
 const char *registry_url(const struct registry *r)
@@ -729,6 +974,82 @@ static json_t *deploy_json(const struct deploy_opts *o, const struct package_inf
 	return d;
 }
 
+/* deploy.json of a channel move. */
+static json_t *move_json(const struct deploy_opts *o, const struct registry_result *res,
+			 struct mlci_err *err)
+{
+	json_t *d = artifact_new(KIND_DEPLOY, SCHEMA_DEPLOY,
+				 o->producer ? o->producer : "mlci-deploy", err);
+	char *shown = url_redact(o->to);
+
+	if (!d || !shown) {
+		json_decref(d);
+		free(shown);
+		if (d)
+			err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
+		return NULL;
+	}
+	json_object_set_new(d, "target", json_string(shown));
+	free(shown);
+	json_object_set_new(d, "name", json_string(o->name));
+	json_object_set_new(d, "version", json_string(res->version));
+	json_object_set_new(d, "sha256", json_string(res->sha256));
+	json_object_set_new(d, "action", json_string(res->action));
+	json_object_set_new(d, "location", json_string(res->location));
+	json_object_set_new(d, "channel", json_string(o->promote ? o->to_channel : o->rollback));
+	json_object_set_new(d, "channel_action", json_string(res->channel_action));
+	if (o->promote)
+		json_object_set_new(d, "from_channel", json_string(o->promote));
+	json_object_set_new(d, "previous", res->previous_version[0] ?
+			    json_pack("{s:s, s:s}", "version", res->previous_version,
+				      "sha256", res->previous_sha256) : json_null());
+	json_object_set_new(d, "signature", json_null());
+	return d;
+}
+
+/* deploy_run for --promote / --rollback. */
+static int move_run(const struct deploy_opts *o, struct deploy_result *r,
+		    struct mlci_err *err)
+{
+	struct registry_opts ropts = { o->lock_timeout, o->producer };
+	struct registry_move mv = { o->promote ? REGISTRY_PROMOTE : REGISTRY_ROLLBACK,
+				    o->name, o->promote ? o->to_channel : o->rollback,
+				    o->promote };
+	struct registry *reg = NULL;
+	struct afile out;
+	char *text = NULL;
+	int rc = -1;
+
+	memset(&out, 0, sizeof(out));
+	if (registry_open(&reg, o->to, &ropts, err) < 0)
+		return -1;
+	if (afile_open(&out, o->out, err) < 0 ||
+	    registry_move(reg, &mv, &r->reg, err) < 0 ||
+	    !(r->deploy = move_json(o, &r->reg, err)))
+		goto done;
+	if (!(text = artifact_dumps(r->deploy))) {
+		err_set(err, MLCI_EXIT_SOFTWARE, NULL, "cannot serialise deploy.json");
+		goto done;
+	}
+	if (fputs(text, out.fp) == EOF) {
+		err_set(err, MLCI_EXIT_IOERR, o->out, "cannot write");
+		goto done;
+	}
+	if (afile_commit(&out, err) < 0)
+		goto done;
+	if (!(r->name = strdup(o->name)) || !(r->version = strdup(r->reg.version))) {
+		err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
+		goto done;
+	}
+	memcpy(r->sha256, r->reg.sha256, sizeof(r->sha256));
+	rc = 0;
+done:
+	afile_abort(&out);
+	free(text);
+	registry_close(reg);
+	return rc;
+}
+
 int deploy_run(const struct deploy_opts *o, struct deploy_result *r,
 	       struct mlci_err *err)
 {
@@ -742,6 +1063,8 @@ int deploy_run(const struct deploy_opts *o, struct deploy_result *r,
 	int rc = -1;
 
 	memset(r, 0, sizeof(*r));
+	if (o->promote || o->rollback)
+		return move_run(o, r, err);
 	memset(&p, 0, sizeof(p));
 	memset(&out, 0, sizeof(out));
 	if (registry_open(&reg, o->to, &ropts, err) < 0)

@@ -63,11 +63,15 @@ struct registry_item {
 };
 
 struct registry_result {
-	char action[16];		/* "created" or "unchanged" */
+	char action[16];		/* "created" or "unchanged"; a channel
+					 * move: "promoted" or "rolled-back" */
 	char channel_action[16];	/* "moved", "unchanged" or "" (no channel) */
 	char previous_version[160];	/* channel's previous version, "" if none */
 	char previous_sha256[SHA256_HEX_LEN + 1];
 	char location[4096];		/* where the version lives (path or URL) */
+	/* a channel move: the version the channel points at now */
+	char version[160];
+	char sha256[SHA256_HEX_LEN + 1];
 };
 
 /*
@@ -89,6 +93,39 @@ int registry_publish(struct registry *r, const struct registry_item *item,
 		     const char *channel, struct registry_result *res,
 		     struct mlci_err *err);
 
+/* Moving a channel without publishing anything. */
+enum registry_move_op {
+	REGISTRY_PROMOTE,	/* channel := what from points at */
+	REGISTRY_ROLLBACK,	/* channel := its previous version */
+};
+
+struct registry_move {
+	enum registry_move_op op;
+	const char *name;	/* the package */
+	const char *channel;	/* the channel moved */
+	const char *from;	/* REGISTRY_PROMOTE: the channel promoted from */
+};
+
+/*
+ * Move a channel of an already published package, under the lock, and
+ * append the move to the history (event "promote", with from_channel, or
+ * "rollback"; previous: the version the channel pointed at before).
+ * Promote points mv->channel at the version mv->from points at; the same
+ * version already there is "unchanged". Rollback points mv->channel at
+ * its previous version, and the channel's new previous is what that
+ * version's own forward move (a publish --channel or a promote, never a
+ * rollback) recorded, so rollbacks step back one release at a time.
+ * res gets action ("promoted" or "rolled-back"), channel_action
+ * ("moved" or "unchanged"), version and sha256 (now), previous_* (before)
+ * and location. Errors: 64 bad names or a backend without channel moves;
+ * 66 no such package, or the channel to read is absent; 1 nothing to
+ * roll back to; 65 a channel or history file that does not parse, or a
+ * version the channel names that is not in the registry; 73, 74, 75 as
+ * for registry_publish.
+ */
+int registry_move(struct registry *r, const struct registry_move *mv,
+		  struct registry_result *res, struct mlci_err *err);
+
 /* The URL the registry was opened with, credentials redacted (redact.h;
  * owned by r): what messages show. */
 const char *registry_url(const struct registry *r);
@@ -106,6 +143,11 @@ struct deploy_opts {
 				 * signed by it (NULL: not required) */
 	double lock_timeout;
 	const char *producer;	/* "mlci-deploy" */
+	/* instead of a package: move a channel of package name */
+	const char *name;
+	const char *promote;	/* from this channel to to_channel */
+	const char *to_channel;
+	const char *rollback;	/* this channel to its previous version */
 };
 
 struct deploy_result {
@@ -117,6 +159,10 @@ struct deploy_result {
 };
 
 /*
+ * With promote or rollback set (and name; no package): registry_move,
+ * then deploy.json as below with action "promoted" or "rolled-back", the
+ * version the channel points at now, and "from_channel" for a promote.
+ * Otherwise:
  * Verify the package (package_open_key, with verify_key's key when set:
  * an unsigned package, another key's signature or a tampered one is 65;
  * a bad key file 64, a missing one 66) before touching anything, open the

@@ -30,7 +30,15 @@ static const char more[] =
 	"--verify-key, the package's DSSE signature (NAME-VER/provenance.intoto.jsonl)\n"
 	"must verify with that key: an unsigned package, another key's signature or\n"
 	"any altered byte of the signed files is refused (65). s3://, http(s):// and\n"
-	"gitlab:// targets are not supported yet.\n";
+	"gitlab:// targets are not supported yet.\n"
+	"\n"
+	"Channel moves, nothing uploaded (each appended to history.jsonl):\n"
+	"  --promote FROM --to-channel TO  TO points at FROM's version (\"promote\")\n"
+	"  --rollback CHANNEL              CHANNEL points at its previous version, and\n"
+	"                                  its previous becomes the one before that\n"
+	"                                  (\"rollback\"): rollbacks step back one\n"
+	"                                  release at a time; with none left: exit 1\n"
+	"A package or channel that is not in the registry: exit 66.\n";
 
 int main(int argc, char **argv)
 {
@@ -46,6 +54,12 @@ int main(int argc, char **argv)
 		{ "out", CLI_STR, &o.out, "FILE", "where to write deploy.json" },
 		{ "verify-key", CLI_STR, &o.verify_key, "PUB.pem",
 		  "refuse a package not signed by this Ed25519 public key" },
+		{ "name", CLI_STR, &o.name, "NAME", "with --promote or --rollback: the package whose channel moves" },
+		{ "promote", CLI_STR, &o.promote, "FROM",
+		  "point --to-channel at the version channel FROM points at (no --package)" },
+		{ "to-channel", CLI_STR, &o.to_channel, "TO", "the channel --promote moves" },
+		{ "rollback", CLI_STR, &o.rollback, "CHANNEL",
+		  "point CHANNEL back at its previous version (no --package)" },
 		{ "lock-timeout", CLI_DOUBLE, &lock_timeout, "SECONDS",
 		  "how long to wait for the registry lock (default 60)" },
 		{ "json", CLI_FLAG, &as_json, NULL, "print deploy.json on stdout" },
@@ -54,7 +68,9 @@ int main(int argc, char **argv)
 	const struct cli_spec spec = {
 		"mlci-deploy",
 		"--package FILE --to dir:///path/registry [--channel NAME] --out FILE\n"
-		"       [--verify-key PUB.pem] [options]",
+		"       [--verify-key PUB.pem] [options]\n"
+		"       mlci-deploy --to URL --name NAME --promote FROM --to-channel TO --out FILE\n"
+		"       mlci-deploy --to URL --name NAME --rollback CHANNEL --out FILE",
 		"Verify a package's checksums and lineage, store it under NAME/VERSION in\n"
 		"the registry (a no-op when the same bytes are already there) and move the\n"
 		"channel to it, recording the version it pointed at before.",
@@ -66,8 +82,26 @@ int main(int argc, char **argv)
 		cli_release(&spec, NULL);
 		return 0;
 	}
-	if (rc < 0 || cli_require("package", o.package, &err) < 0 ||
-	    cli_require("to", o.to, &err) < 0 ||
+	if (rc >= 0 && (o.promote || o.rollback)) {
+		if (o.promote && o.rollback)
+			rc = err_set(&err, MLCI_EXIT_USAGE, NULL,
+				     "--promote and --rollback are two runs, not one");
+		else if (o.package || o.channel || o.verify_key)
+			rc = err_set(&err, MLCI_EXIT_USAGE, NULL,
+				     "--%s moves a channel of a published package: no --package, --channel or --verify-key",
+				     o.promote ? "promote" : "rollback");
+		else if (o.promote && !o.to_channel)
+			rc = err_set(&err, MLCI_EXIT_USAGE, NULL,
+				     "--promote FROM needs --to-channel TO");
+		else if (cli_require("name", o.name, &err) < 0)
+			rc = -1;
+	} else if (rc >= 0 && (o.to_channel || o.name)) {
+		rc = err_set(&err, MLCI_EXIT_USAGE, NULL, "--%s goes with --promote or --rollback",
+			     o.to_channel ? "to-channel" : "name");
+	} else if (rc >= 0 && cli_require("package", o.package, &err) < 0) {
+		rc = -1;
+	}
+	if (rc < 0 || cli_require("to", o.to, &err) < 0 ||
 	    cli_require("out", o.out, &err) < 0) {
 		rc = cli_report(spec.prog, &err);
 		cli_release(&spec, NULL);
@@ -104,7 +138,14 @@ int main(int argc, char **argv)
 		} else {
 			printf("%s %s %s at %s", r.reg.action, r.name, r.version,
 			       r.reg.location);
-			if (o.channel)
+			if (o.promote || o.rollback)
+				printf("; channel %s %s%s%s%s",
+				       o.promote ? o.to_channel : o.rollback,
+				       r.reg.channel_action,
+				       r.reg.previous_version[0] ? " (previous " : "",
+				       r.reg.previous_version,
+				       r.reg.previous_version[0] ? ")" : "");
+			else if (o.channel)
 				printf("; channel %s %s%s%s%s", o.channel,
 				       r.reg.channel_action,
 				       r.reg.previous_version[0] ? " (previous " : "",
