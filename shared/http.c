@@ -104,9 +104,11 @@ static void sleep_s(double s)
 /* ---- one attempt ----------------------------------------------------- */
 
 struct sink {
+	CURL *h;
 	struct buf *body;
 	size_t max;
 	int too_large;
+	int oom;
 };
 
 static size_t on_body(char *p, size_t sz, size_t n, void *u)
@@ -114,8 +116,20 @@ static size_t on_body(char *p, size_t sz, size_t n, void *u)
 	struct sink *s = u;
 	size_t k = sz * n;
 
-	if (s->body->len + k > s->max || buf_add(s->body, p, k) < 0) {
+	if (s->body->len + k > s->max) {
+		long status = 0;
+
+		/* an error page's body is cut at the cap, not refused */
+		curl_easy_getinfo(s->h, CURLINFO_RESPONSE_CODE, &status);
+		if (status >= 300) {
+			buf_add(s->body, p, s->max - s->body->len);
+			return k;
+		}
 		s->too_large = 1;
+		return 0;
+	}
+	if (buf_add(s->body, p, k) < 0) {
+		s->oom = 1;
 		return 0;
 	}
 	return k;
@@ -145,6 +159,7 @@ static CURLcode attempt(const struct http_request *rq, double timeout,
 	*status = 0;
 	if (!h)
 		return CURLE_OUT_OF_MEMORY;
+	sink->h = h;
 	if (ms < 1)
 		ms = 1;
 	for (l = rq->headers; l && *l; l++) {
@@ -297,6 +312,24 @@ int http_check_url(const char *url, struct mlci_err *err)
 	return rc;
 }
 
+char *http_url_without_credentials(const char *url)
+{
+	CURLU *u;
+	char *got = NULL, *out = NULL;
+
+	pthread_once(&curl_once, curl_init);
+	if (!(u = curl_url()))
+		return NULL;
+	if (curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+	    curl_url_set(u, CURLUPART_USER, NULL, 0) == CURLUE_OK &&
+	    curl_url_set(u, CURLUPART_PASSWORD, NULL, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_URL, &got, 0) == CURLUE_OK)
+		out = strdup(got);
+	curl_free(got);
+	curl_url_cleanup(u);
+	return out;
+}
+
 int http_request(const struct http_request *rq, const struct http_policy *pol,
 		 struct http_response *resp, struct http_stats *stats,
 		 struct mlci_err *err)
@@ -331,7 +364,7 @@ int http_request(const struct http_request *rq, const struct http_policy *pol,
 		enum http_class k;
 
 		buf_reset(&resp->body);
-		sink.too_large = 0;
+		sink.too_large = sink.oom = 0;
 		resp->attempts++;
 		if (stats) {
 			stats->requests++;
@@ -339,14 +372,11 @@ int http_request(const struct http_request *rq, const struct http_policy *pol,
 				stats->retries++;
 		}
 		cc = attempt(rq, timeout, &sink, &resp->status, errbuf);
-		if (sink.too_large) {
-			if (resp->body.len + 1 > sink.max)
-				return url_err(err, MLCI_EXIT_DATAERR, rq->url,
-					       "%s: the response is larger than %zu bytes",
-					       rq->method, sink.max);
-			return err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
-		}
-		if (cc == CURLE_OUT_OF_MEMORY)
+		if (sink.too_large)
+			return url_err(err, MLCI_EXIT_DATAERR, rq->url,
+				       "%s: the response is larger than %zu bytes",
+				       rq->method, sink.max);
+		if (sink.oom || cc == CURLE_OUT_OF_MEMORY)
 			return err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
 		k = http_classify((int)cc, resp->status);
 		if (k == HTTP_ANSWER)

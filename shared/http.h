@@ -92,6 +92,10 @@ void http_response_release(struct http_response *resp);
  * naming the redacted URL otherwise. */
 int http_check_url(const char *url, struct mlci_err *err);
 
+/* A malloc'd copy of url without its userinfo (for a WebDAV Destination
+ * header, say); NULL when url does not parse or out of memory. */
+char *http_url_without_credentials(const char *url);
+
 /* An error for an unexpected status of method on url (see above for the
  * codes); what (may be NULL) says what was being done. Returns -1. */
 int http_status_err(const char *method, const char *url, long status,

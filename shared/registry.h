@@ -37,12 +37,15 @@
 
 #include "error.h"
 #include "hash.h"
+#include "http.h"
 
 struct registry;
 
 struct registry_opts {
 	double lock_timeout;	/* seconds to wait for the lock; <= 0: 60 */
 	const char *producer;	/* names the writer in channel files */
+	struct http_policy http;	/* retries, timeout, backoff of an
+					 * http(s):// registry (zeros: defaults) */
 };
 
 /* What to publish: the package's bytes and identity (see package_open). */
@@ -67,7 +70,10 @@ struct registry_result {
 	char channel_action[16];	/* "moved", "unchanged" or "" (no channel) */
 	char previous_version[160];	/* channel's previous version, "" if none */
 	char previous_sha256[SHA256_HEX_LEN + 1];
-	char location[4096];		/* where the version lives (path or URL) */
+	char location[4096];		/* where the version lives (path or URL,
+					 * credentials redacted) */
+	struct http_stats http;		/* requests made, of which retries
+					 * (http(s):// only; zeros otherwise) */
 };
 
 /*
@@ -106,6 +112,7 @@ struct deploy_opts {
 				 * signed by it (NULL: not required) */
 	double lock_timeout;
 	const char *producer;	/* "mlci-deploy" */
+	struct http_policy http;	/* for an http(s):// registry */
 };
 
 struct deploy_result {
