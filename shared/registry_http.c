@@ -7,7 +7,9 @@
  *   BASE/NAME/VER/NAME-VER.tar.gz       (+ manifest.json, provenance files)
  *   BASE/NAME/channels/CHANNEL.json     kind mlci.channel, as dir://
  *   BASE/NAME/history/NNNNNNNN/event.json  one history record per event
+ *                                       (the same object as a history.jsonl line)
  *   BASE/NAME/history/next              a hint: where the next claim starts
+ *   BASE/NAME/history/published/VER     VER's publish record's number
  *   BASE/NAME/.staging/VER-RANDOM/      a version being uploaded
  *
  * There is no lock. What keeps two writers apart:
@@ -19,16 +21,21 @@
  *  - A history record claims its sequence number with MKCOL, which fails
  *    (405) when the collection exists: two writers never get the same
  *    number, so a record is never overwritten, and it is written once,
- *    whole, inside its claim. A writer killed between the claim and the
- *    record leaves an empty claim: readers skip it and read on until a
- *    number that was never claimed.
+ *    whole, inside its claim, and read back. A writer killed between the
+ *    claim and the record leaves an empty claim: a reader walks 1, 2, ...
+ *    and skips a claim without event.json, stopping at the first number
+ *    never claimed (a 404 for NNNNNNNN/ itself).
  *  - The channel pointer is written last, after its history record: every
  *    state a channel is seen in has a record. Two racing moves leave the
  *    pointer at one of them (last writer wins), never a torn file: the
  *    server writes a PUT to a temporary and renames it.
  * As for dir://, a publish whose record was not written (the run failed
  * after the MOVE) gets its record, marked "recovered", when the same
- * package is deployed again.
+ * package is deployed again: history/published/VER, written after the
+ * record, says whether it was. (Two deploys racing on a version whose
+ * creator has not written its record yet may both write one: the later,
+ * marked recovered, is a duplicate, never a loss.) An unchanged channel
+ * needs no such repair: every pointer was written after its record.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -240,7 +247,8 @@ static int put_verified(struct registry *r, const char *path, const void *data,
 	return 0;
 }
 
-/* MKCOL path (ending in '/'): 1 created, 0 there already (405), -1. */
+/* MKCOL path (ending in '/'): 1 created, 0 there already (405), 2 its
+ * parent is missing (409), -1. */
 static int mkcol(struct registry *r, const char *path, struct mlci_err *err)
 {
 	struct http_response resp;
@@ -252,6 +260,8 @@ static int mkcol(struct registry *r, const char *path, struct mlci_err *err)
 		rc = 1;
 	else if (resp.status == 405)
 		rc = 0;
+	else if (resp.status == 409)
+		rc = 2;
 	else
 		rc = status_err(r, "MKCOL", path, resp.status, NULL, err);
 	http_response_release(&resp);
@@ -413,29 +423,17 @@ done:
 
 /* ---- history --------------------------------------------------------- */
 
-/* Record line as the next history entry of name. */
-static int history_add(struct registry *r, const char *name, json_t *line,
-		       struct mlci_err *err)
+/* Claim the next free sequence number of name's history (MKCOL): *n. */
+static int history_claim(struct registry *r, const char *name, long *n,
+			 struct mlci_err *err)
 {
-	struct buf p, body, hint;
-	char *text = json_dumps(line, JSON_SORT_KEYS | JSON_COMPACT);
-	long n = 1, stop;
-	int rc = -1, got;
+	struct buf p, hint;
+	long stop;
+	int rc = -1, got, made_parents = 0;
 
 	buf_init(&p);
-	buf_init(&body);
 	buf_init(&hint);
-	if (!text || buf_printf(&body, "%s\n", text) < 0 ||
-	    buf_printf(&p, "%s/", name) < 0)
-		goto oom;
-	if (mkcol(r, p.data, err) < 0)
-		goto done;
-	buf_reset(&p);
-	if (buf_printf(&p, "%s/history/", name) < 0)
-		goto oom;
-	if (mkcol(r, p.data, err) < 0)
-		goto done;
-	buf_reset(&p);
+	*n = 1;
 	if (buf_printf(&p, "%s/history/next", name) < 0)
 		goto oom;
 	if ((got = fetch(r, p.data, &hint, 64, err)) < 0)
@@ -445,106 +443,97 @@ static int history_add(struct registry *r, const char *name, json_t *line,
 
 		if (buf_addch(&hint, '\0') < 0)
 			goto oom;
-		n = strtol(hint.data, &end, 10);
-		if (end == hint.data || n < 1 || n > HISTORY_SCAN_MAX)
-			n = 1;
+		*n = strtol(hint.data, &end, 10);
+		if (end == hint.data || *n < 1 || *n > HISTORY_SCAN_MAX)
+			*n = 1;
 	}
-	for (stop = n + HISTORY_SCAN_MAX;; n++) {
-		if (n >= stop) {
-			err_set(err, MLCI_EXIT_IOERR, ((struct http_state *)r->state)->shown,
-				"%s/history: no free sequence number", name);
-			goto done;
-		}
+	for (stop = *n + HISTORY_SCAN_MAX; *n < stop; ++*n) {
 		buf_reset(&p);
-		if (buf_printf(&p, "%s/history/%08ld/", name, n) < 0)
+		if (buf_printf(&p, "%s/history/%08ld/", name, *n) < 0)
 			goto oom;
 		if ((got = mkcol(r, p.data, err)) < 0)
 			goto done;
-		if (got)
-			break;
+		if (got == 2 && !made_parents) {
+			/* no NAME/history/ yet: make it, then claim again */
+			made_parents = 1;
+			buf_reset(&p);
+			if (buf_printf(&p, "%s/", name) < 0)
+				goto oom;
+			if (mkcol(r, p.data, err) < 0)
+				goto done;
+			if (buf_addstr(&p, "history/") < 0)
+				goto oom;
+			if (mkcol(r, p.data, err) < 0)
+				goto done;
+			--*n;
+			continue;
+		}
+		if (got == 2) {
+			status_err(r, "MKCOL", p.data, 409, "claiming a history record", err);
+			goto done;
+		}
+		if (got == 1) {
+			rc = 0;
+			goto done;
+		}
 	}
-	if (buf_addstr(&p, "event.json") < 0)
+	err_set(err, MLCI_EXIT_IOERR, ((struct http_state *)r->state)->shown,
+		"%s/history: no free sequence number", name);
+	goto done;
+oom:
+	err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
+done:
+	buf_release(&hint);
+	buf_release(&p);
+	return rc;
+}
+
+/*
+ * Record line as the next history record of name: claim a number, write
+ * the record into it (read back), move the hint on. marker (may be NULL):
+ * a path written last with the record's number, so that "is this
+ * recorded?" is one request.
+ */
+static int history_add(struct registry *r, const char *name, json_t *line,
+		       const char *marker, struct mlci_err *err)
+{
+	struct buf p, body, num;
+	char *text = json_dumps(line, JSON_SORT_KEYS | JSON_COMPACT);
+	long n;
+	int rc = -1;
+
+	buf_init(&p);
+	buf_init(&body);
+	buf_init(&num);
+	if (!text || buf_printf(&body, "%s\n", text) < 0)
+		goto oom;
+	if (history_claim(r, name, &n, err) < 0)
+		goto done;
+	if (buf_printf(&p, "%s/history/%08ld/event.json", name, n) < 0)
 		goto oom;
 	if (put_verified(r, p.data, body.data, body.len, err) < 0)
 		goto done;
 	/* the hint only speeds the next claim up: its failure is no error */
 	buf_reset(&p);
-	buf_reset(&hint);
-	if (buf_printf(&p, "%s/history/next", name) == 0 &&
-	    buf_printf(&hint, "%ld\n", n + 1) == 0) {
+	if (buf_printf(&p, "%s/history/next", name) < 0 ||
+	    buf_printf(&num, "%ld\n", n + 1) < 0)
+		goto oom;
+	{
 		struct mlci_err ignored = {0};
 
-		put_once(r, p.data, hint.data, hint.len, &ignored);
+		put_once(r, p.data, num.data, num.len, &ignored);
 	}
+	buf_reset(&num);
+	if (marker && (buf_printf(&num, "%08ld\n", n) < 0 ||
+		       put_once(r, marker, num.data, num.len, err) < 0))
+		goto done;
 	rc = 0;
 	goto done;
 oom:
 	err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
 done:
 	free(text);
-	buf_release(&hint);
-	buf_release(&body);
-	buf_release(&p);
-	return rc;
-}
-
-/*
- * Walk name's history: *published when a publish record names version,
- * *on_channel when channel's last record names version (channel may be
- * NULL). Empty claims and records that do not parse are skipped.
- */
-static int history_scan(struct registry *r, const struct registry_item *it,
-			const char *channel, int *published, int *on_channel,
-			struct mlci_err *err)
-{
-	struct buf p, body;
-	long n;
-	int rc = -1, got;
-
-	*published = *on_channel = 0;
-	buf_init(&p);
-	buf_init(&body);
-	for (n = 1; n <= HISTORY_SCAN_MAX; n++) {
-		json_t *l;
-		const char *e, *v, *c;
-
-		buf_reset(&p);
-		if (buf_printf(&p, "%s/history/%08ld/event.json", it->name, n) < 0)
-			goto oom;
-		if ((got = fetch(r, p.data, &body, SMALL_MAX, err)) < 0)
-			goto done;
-		if (!got) {
-			struct http_response resp;
-
-			/* an empty claim, or the end */
-			p.data[p.len - strlen("event.json")] = '\0';
-			long status;
-
-			if (req(r, "HEAD", p.data, NULL, NULL, 0, 0, &resp, err) < 0) {
-				http_response_release(&resp);
-				goto done;
-			}
-			status = resp.status;
-			http_response_release(&resp);
-			if (status == 404)
-				break;
-			continue;
-		}
-		l = json_loadb(body.data ? body.data : "", body.len, 0, NULL);
-		e = json_string_value(json_object_get(l, "event"));
-		v = json_string_value(json_object_get(l, "version"));
-		c = json_string_value(json_object_get(l, "channel"));
-		if (e && v && !strcmp(e, "publish") && !strcmp(v, it->version))
-			*published = 1;
-		if (e && v && c && channel && !strcmp(e, "channel") && !strcmp(c, channel))
-			*on_channel = !strcmp(v, it->version);
-		json_decref(l);
-	}
-	rc = 0;
-	goto done;
-oom:
-	err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
-done:
+	buf_release(&num);
 	buf_release(&body);
 	buf_release(&p);
 	return rc;
@@ -553,7 +542,7 @@ done:
 static int add_event(struct registry *r, const char *event, const char *when,
 		     const struct registry_item *it, const char *channel,
 		     const struct registry_result *res, int recovered,
-		     struct mlci_err *err)
+		     const char *marker, struct mlci_err *err)
 {
 	json_t *line = registry_history_line(event, when, it, channel, res);
 	int rc;
@@ -562,7 +551,7 @@ static int add_event(struct registry *r, const char *event, const char *when,
 		return err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
 	if (recovered)
 		json_object_set_new(line, "recovered", json_true());
-	rc = history_add(r, it->name, line, err);
+	rc = history_add(r, it->name, line, marker, err);
 	json_decref(line);
 	return rc;
 }
@@ -635,13 +624,16 @@ int registry_http_publish(struct registry *r, const struct registry_item *it,
 	struct buf tarname, cpath;
 	json_t *cur = NULL, *next = NULL;
 	char when[32];
-	int rc = -1, created = 0, same, published = 1, on_channel = 1, moving = 0;
+	struct buf marker;
+	int rc = -1, created = 0, same, published = 0, moving = 0;
 
 	s->stats = &res->http;
 	buf_init(&tarname);
 	buf_init(&cpath);
+	buf_init(&marker);
 	if (buf_printf(&tarname, "%s-%s%s", it->name, it->version,
 		       it->suffix ? it->suffix : ".tar.gz") < 0 ||
+	    buf_printf(&marker, "%s/history/published/%s", it->name, it->version) < 0 ||
 	    (channel && buf_printf(&cpath, "%s/channels/%s.json", it->name, channel) < 0)) {
 		err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
 		goto done;
@@ -693,29 +685,30 @@ int registry_http_publish(struct registry *r, const struct registry_item *it,
 			snprintf(res->previous_sha256, sizeof(res->previous_sha256), "%s", h);
 		}
 	}
-	if ((!created || (channel && !moving)) &&
-	    history_scan(r, it, channel, &published, &on_channel, err) < 0)
+	/* the publish record: written by the run whose MOVE stored the
+	 * version, or, when that run failed before writing it, by the next
+	 * run that finds the version there (marked recovered) */
+	if (!created && (published = fetch(r, marker.data, NULL, 0, err)) < 0)
 		goto done;
-	if (created || !published) {
-		if (add_event(r, "publish", when, it, NULL, res, !created, err) < 0)
-			goto done;
-	}
+	if (!published &&
+	    add_event(r, "publish", when, it, NULL, res, !created, marker.data, err) < 0)
+		goto done;
+	/* every pointer a channel ever held was written after its record:
+	 * an unchanged channel needs none */
 	if (channel && !moving) {
 		snprintf(res->channel_action, sizeof(res->channel_action), "unchanged");
-		if (!on_channel && add_event(r, "channel", when, it, channel, res, 1, err) < 0)
-			goto done;
 	} else if (channel) {
 		json_t *prev = NULL;
 		char *text;
 		int prc;
 
+		if (add_event(r, "channel", when, it, channel, res, 0, NULL, err) < 0)
+			goto done;
 		if (cur) {
 			prev = json_object();
 			json_object_set_new(prev, "version", json_string(res->previous_version));
 			json_object_set_new(prev, "sha256", json_string(res->previous_sha256));
 		}
-		if (add_event(r, "channel", when, it, channel, res, 0, err) < 0)
-			goto done;
 		if (!(next = channel_doc(r, it, channel, when, prev, err)))
 			goto done;
 		if (!(text = artifact_dumps(next))) {
@@ -732,6 +725,7 @@ int registry_http_publish(struct registry *r, const struct registry_item *it,
 done:
 	json_decref(next);
 	json_decref(cur);
+	buf_release(&marker);
 	buf_release(&cpath);
 	buf_release(&tarname);
 	s->stats = NULL;
