@@ -89,6 +89,9 @@ int registry_http_open(struct registry *r, const char *rest, struct mlci_err *er
 		return err_set(err, MLCI_EXIT_USAGE, NULL,
 			       "--to %s: an http(s):// registry takes no query (?...) or fragment (#...)",
 			       r->url);
+	if (!rest[0] || rest[0] == '/' || rest[0] == '@')
+		return err_set(err, MLCI_EXIT_USAGE, NULL,
+			       "--to %s: no host (expected http(s)://host[:port]/path)", r->url);
 	if (http_check_url(r->raw_url, err) < 0) {
 		char why[sizeof(err->msg)];
 
