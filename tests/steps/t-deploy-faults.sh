@@ -17,7 +17,7 @@ rm -f pk/package.json
 TRIALS=${MLCI_FAULT_TRIALS:-1000}
 if dav_start "$T/dav"; then
 	$PY "$TOP/tests/faultproxy.py" --upstream "127.0.0.1:$DAV_PORT" --port-file proxy.port \
-		--stats proxy.json --seed 7 --fault-rate 0.3 --max-delay 0.5 &
+		--stats proxy.json --seed 7 --fault-rate 0.3 --max-delay 0.4 &
 	proxy=$!
 	trap 'kill $proxy 2>/dev/null; dav_stop' EXIT
 	for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
@@ -27,7 +27,7 @@ if dav_start "$T/dav"; then
 	PURL=http://127.0.0.1:$(cat proxy.port)
 	$PY "$TOP/tests/deploy_faults.py" --deploy "$BIN/mlci-deploy" --packages pk \
 		--proxy "$PURL" --direct "$DAV_URL" --root "$DAV_ROOT" --out figures.json \
-		--trials "$TRIALS" --parallel 8 --seed 11 \
+		--trials "$TRIALS" --parallel 16 --seed 11 \
 		--deploy-args "--retries 3 --timeout 0.3 --retry-wait 0.02" >faults.out 2>&1
 	frc=$?
 	kill $proxy; wait $proxy 2>/dev/null
