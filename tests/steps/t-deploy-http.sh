@@ -157,13 +157,13 @@ s = http.server.HTTPServer(("127.0.0.1", 0), H)
 open(log + ".port", "w").write(str(s.server_address[1]))
 s.serve_forever()
 PY
-for code in 503 401; do
+for code in 503 401 404; do
 	$PY status_server.py $code s$code.log & spid=$!
 	for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do [ -s s$code.log.port ] && break; sleep 0.1; done
 	eval "P$code=\$(cat s$code.log.port)"
 	eval "SP$code=$spid"
 done
-trap 'kill $SP503 $SP401 2>/dev/null; dav_stop' EXIT
+trap 'kill $SP503 $SP401 $SP404 2>/dev/null; dav_stop' EXIT
 expect_exit 75 "503 every time: 75 after the retries" "$D" --package p1/demo-1.0.tar.gz --to "http://u:$SECRET@127.0.0.1:$P503/r" --out de.json --retries 3 --retry-wait 0.01
 cat "$T/out" "$T/err" >>seen
 err_is "^mlci-deploy: http://u:\*\*\*@127\.0\.0\.1:$P503/r/demo/1\.0/demo-1\.0\.tar\.gz: HEAD: HTTP 503, after 4 attempts$" "says what and how often"
@@ -177,8 +177,13 @@ cat "$T/out" "$T/err" >>seen
 err_is "^mlci-deploy: http://u:\*\*\*@127\.0\.0\.1:$P401/r/demo/1\.0/demo-1\.0\.tar\.gz: HEAD: HTTP 401: the credentials were refused or are missing$" "says the credentials were refused"
 check "401 is not retried" sh -c "[ \$(wc -l < s401.log) = 1 ]"
 absent de.json "no deploy.json"
+# 404 to a GET or HEAD means "not there yet"; to an upload it is an error
+expect_exit 66 "a server that answers 404 to the upload: 66" "$D" --package p1/demo-1.0.tar.gz --to "http://u:$SECRET@127.0.0.1:$P404/r" --out de.json
+cat "$T/out" "$T/err" >>seen
+err_is "^mlci-deploy: http://u:\*\*\*@127\.0\.0\.1:$P404/r/demo/\.staging/1\.0-[0-9a-f]{16}/demo-1\.0\.tar\.gz: PUT: HTTP 404: not found$" "names the upload"
+check "HEAD, then one PUT, then the staging clean-up" sh -c "[ \"\$(cut -d' ' -f1 s404.log | tr '\n' ' ')\" = 'HEAD PUT DELETE ' ]"
 check "the secret appears in no output" sh -c "! grep -q '$SECRET' seen"
-kill $SP503 $SP401 2>/dev/null
+kill $SP503 $SP401 $SP404 2>/dev/null
 
 expect_exit 64 "no host" "$D" --package p1/demo-1.0.tar.gz --to "http:///x" --out db.json
 err_is "^mlci-deploy: --to http:///x: " "names the URL"
