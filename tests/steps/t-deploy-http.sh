@@ -185,6 +185,51 @@ check "HEAD, then one PUT, then the staging clean-up" sh -c "[ \"\$(cut -d' ' -f
 check "the secret appears in no output" sh -c "! grep -q '$SECRET' seen"
 kill $SP503 $SP401 $SP404 2>/dev/null
 
+# a server that stores uploads but hands back other bytes: every upload is
+# read back, compared, and sent again, then 75
+cat >liar_server.py <<'PY'
+import http.server, sys
+log = sys.argv[1]
+store = {}
+class H(http.server.BaseHTTPRequestHandler):
+    def note(self):
+        with open(log, "a") as f:
+            f.write("%s %s\n" % (self.command, self.path))
+    def reply(self, code, body=b""):
+        self.send_response(code)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+    def do_PUT(self):
+        self.note()
+        store[self.path] = self.rfile.read(int(self.headers["Content-Length"]))
+        self.reply(201)
+    def do_GET(self):
+        self.note()
+        b = store.get(self.path)
+        self.reply(404) if b is None else self.reply(200, b[:-1] + bytes([b[-1] ^ 1]))
+    def do_HEAD(self):
+        self.note()
+        self.reply(404 if self.path not in store else 200)
+    def do_DELETE(self):
+        self.note()
+        self.reply(204)
+    def log_message(self, *a):
+        pass
+s = http.server.HTTPServer(("127.0.0.1", 0), H)
+open(log + ".port", "w").write(str(s.server_address[1]))
+s.serve_forever()
+PY
+$PY liar_server.py liar.log & SPL=$!
+for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do [ -s liar.log.port ] && break; sleep 0.1; done
+trap 'kill $SPL 2>/dev/null; dav_stop' EXIT
+expect_exit 75 "uploads read back with other bytes: 75" "$D" --package p1/demo-1.0.tar.gz --to "http://127.0.0.1:$(cat liar.log.port)/r" --out dl.json --retries 2 --retry-wait 0.01
+err_is "^mlci-deploy: http://127\.0\.0\.1:[0-9]+/r: demo/\.staging/1\.0-[0-9a-f]{16}/demo-1\.0\.tar\.gz: read back with another sha256 after 3 uploads$" "says so"
+check "uploaded and read back three times, nothing moved into place" sh -c "[ \$(grep -c '^PUT ' liar.log) = 3 ] && [ \$(grep -c '^GET ' liar.log) = 3 ] && ! grep -q '^MOVE' liar.log"
+absent dl.json "no deploy.json"
+kill $SPL 2>/dev/null
+
 expect_exit 64 "no host" "$D" --package p1/demo-1.0.tar.gz --to "http:///x" --out db.json
 err_is "^mlci-deploy: --to http:///x: " "names the URL"
 expect_exit 64 "a port out of range" "$D" --package p1/demo-1.0.tar.gz --to "http://127.0.0.1:99999/x" --out db.json
