@@ -8,7 +8,8 @@ every file the WebDAV registry holds, read back directly from the server.
 
 --packages holds NAME-VER.tar.gz files; each trial deploys one of them,
 chosen by a seeded generator, to --proxy (the registry through the fault
-proxy), with a channel or none. --root is the server's document root (only
+proxy), with a channel or none; --kills more runs are killed (SIGKILL)
+at a random moment, among the others. --root is the server's document root (only
 listed, to find every file; each file's bytes are fetched from --direct).
 
 Checked, and counted in FIGURES.json:
@@ -83,13 +84,16 @@ def main():
     ap.add_argument("--parallel", type=int, default=8)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--deploy-args", default="")
+    ap.add_argument("--kills", type=int, default=0,
+                    help="more runs, each killed (SIGKILL) after a random 0-0.5 s")
     a = ap.parse_args()
 
     known = package_index(a.packages)
     keys = sorted(known)
     rng = random.Random(a.seed)
     plan = [(i, rng.choice(keys), rng.choice([None, None, "prod", "staging"]))
-            for i in range(a.trials)]
+            for i in range(a.trials + a.kills)]
+    kill_at = {i: rng.random() * 0.5 for i in range(a.trials, a.trials + a.kills)}
     os.makedirs(a.work, exist_ok=True)
     extra = shlex.split(a.deploy_args)
 
@@ -98,21 +102,36 @@ def main():
         out = os.path.join(a.work, "d%04d.json" % i)
         cmd = [a.deploy, "--package", known[key]["file"], "--to", a.proxy + "/reg",
                "--out", out] + extra + (["--channel", chan] if chan else [])
+        if i in kill_at:
+            p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            try:
+                rc = p.wait(kill_at[i])
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait()
+                rc = "killed"
+            return i, key, chan, rc, "", out
         p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         return i, key, chan, p.returncode, p.stderr.decode(errors="replace"), out
 
     start = time.time()
+    # the killed runs are spread among the others
+    order = plan[:]
+    random.Random(a.seed + 1).shuffle(order)
     with concurrent.futures.ThreadPoolExecutor(a.parallel) as ex:
-        results = list(ex.map(run, plan))
+        results = sorted(ex.map(run, order))
     wall = time.time() - start
 
     problems = []
-    fig = {"trials": len(results), "exit_0": 0, "exit_75": 0, "exit_other": 0,
+    fig = {"trials": a.trials, "killed": 0, "exit_0": 0, "exit_75": 0, "exit_other": 0,
            "retries_in_successful_runs": 0, "requests_in_successful_runs": 0,
            "corrupt_entries": 0, "half_written_versions": 0, "staging_leftovers": 0,
            "unexpected_files": 0, "history_records": 0, "recovered_records": 0,
            "versions": 0, "channels": 0, "files_checked": 0, "wall_seconds": round(wall, 1)}
     for i, key, chan, rc, err, out in results:
+        if i in kill_at:
+            fig["killed"] += rc == "killed"
+            continue
         if rc == 0:
             fig["exit_0"] += 1
             d = json.load(open(out))
@@ -249,7 +268,7 @@ def main():
     fig["problem_count"] = len(problems)
     with open(a.out, "w") as f:
         json.dump(fig, f, indent=1, sort_keys=True)
-    for k in ("trials", "exit_0", "exit_75", "exit_other", "retries_in_successful_runs",
+    for k in ("trials", "killed", "exit_0", "exit_75", "exit_other", "retries_in_successful_runs",
               "requests_in_successful_runs", "versions", "channels", "history_records",
               "recovered_records", "files_checked", "corrupt_entries",
               "half_written_versions", "unexpected_files", "staging_leftovers",

@@ -1,8 +1,9 @@
 # mlci-deploy to an http:// registry through tests/faultproxy.py, which
 # drops, delays or cuts connections and answers 500/503 (seeded, one
-# decision per connection): 1000 runs, each ending in 0 or 75, and every
-# file the server holds afterwards (fetched from nginx directly) whole and
-# the package's bytes, every history record and channel file sound.
+# decision per connection): 1000 runs, each ending in 0 or 75, and 100
+# more killed (SIGKILL) at random moments among them. Afterwards every file
+# the server holds (fetched from nginx directly) is whole and the package's
+# bytes, and every history record and channel file is sound.
 PY=/usr/bin/python3
 . "$TOP/tests/steps/dav_server.sh"
 /usr/bin/python3 "$TOP/tests/steps/package_fixtures.py" fx >/dev/null
@@ -27,7 +28,7 @@ if dav_start "$T/dav"; then
 	PURL=http://127.0.0.1:$(cat proxy.port)
 	$PY "$TOP/tests/deploy_faults.py" --deploy "$BIN/mlci-deploy" --packages pk \
 		--proxy "$PURL" --direct "$DAV_URL" --root "$DAV_ROOT" --out figures.json \
-		--trials "$TRIALS" --parallel 16 --seed 11 \
+		--trials "$TRIALS" --kills $((TRIALS / 10)) --parallel 16 --seed 11 \
 		--deploy-args "--retries 3 --timeout 0.3 --retry-wait 0.02" >faults.out 2>&1
 	frc=$?
 	kill $proxy; wait $proxy 2>/dev/null
@@ -39,6 +40,7 @@ if dav_start "$T/dav"; then
 	json_is figures.json 'j["corrupt_entries"], j["half_written_versions"], j["unexpected_files"]' "(0, 0, 0)" "no corrupt or half-written entry"
 	json_is figures.json 'j["exit_0"] > 0 and j["retries_in_successful_runs"] > 0' "True" "runs succeed through faults, retrying"
 	json_is figures.json 'j["versions"]' "15" "every version got stored"
+	json_is figures.json 'j["killed"] > 0' "True" "some runs were killed mid-deploy"
 	json_is proxy.json 'all(j[k] > 0 for k in ("drop", "delay", "cut_request", "cut_response", "status_500", "status_503"))' "True" "every kind of fault was injected"
 else
 	not_ok "nginx did not start" "$(cat "$T/dav/logs/"* 2>/dev/null | head -c 400)"
