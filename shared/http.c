@@ -214,11 +214,11 @@ out:
 static void scrub(char *s, size_t cap, const char *secret)
 {
 	size_t k = secret ? strlen(secret) : 0, r = strlen(REDACTED);
-	char *p;
+	char *p, *from = s;
 
 	if (k < 3)
 		return;
-	while ((p = strstr(s, secret)) != NULL) {
+	while ((p = strstr(from, secret)) != NULL) {
 		size_t tail = strlen(p + k);
 
 		if ((size_t)(p - s) + r + tail + 1 > cap)
@@ -226,6 +226,7 @@ static void scrub(char *s, size_t cap, const char *secret)
 		memmove(p + r, p + k, tail);
 		memcpy(p, REDACTED, r);
 		p[r + tail] = '\0';
+		from = p + r;	/* a secret holding REDACTED must not loop */
 	}
 }
 
