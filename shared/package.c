@@ -87,7 +87,7 @@ int package_check_version(const char *s, const char *what,
 	if (strstr(s, ".."))
 		return err_set(err, MLCI_EXIT_USAGE, NULL,
 			       "%s '%s' must not contain '..'", what, s);
-	if (!strcmp(s, "channels") || !strcmp(s, "history.jsonl"))
+	if (!strcmp(s, "channels") || !strcmp(s, "history.jsonl") || !strcmp(s, "history"))
 		return err_set(err, MLCI_EXIT_USAGE, NULL,
 			       "%s '%s' is reserved by the registry layout", what, s);
 	return 0;

@@ -1,4 +1,5 @@
 #include "registry.h"
+#include "registry_impl.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -17,30 +18,6 @@
 #include "util.h"
 
 #define DEFAULT_LOCK_TIMEOUT 60.0
-
-/*
- * A backend: open parses the rest of the URL (after "scheme://") into
- * r->state; publish does the work; close frees r->state. A NULL open
- * marks a scheme we know of but do not support yet.
- */
-struct registry_backend {
-	const char *scheme;
-	int (*open)(struct registry *r, const char *rest, struct mlci_err *err);
-	int (*publish)(struct registry *r, const struct registry_item *item,
-		       const char *channel, struct registry_result *res,
-		       struct mlci_err *err);
-	void (*close)(struct registry *r);
-	/* NULL: channel moves are not supported by this backend */
-	int (*move)(struct registry *r, const struct registry_move *mv,
-		    struct registry_result *res, struct mlci_err *err);
-};
-
-struct registry {
-	const struct registry_backend *backend;
-	char *url;
-	struct registry_opts opts;
-	void *state;
-};
 
 /* ---- helpers -------------------------------------------------------- */
 
@@ -366,7 +343,7 @@ static int history_repair(const char *ndir, const char *event, const char *when,
 			  const struct registry_item *it, const char *channel,
 			  const struct registry_result *res, struct mlci_err *err);
 
-static json_t *history_line(const char *event, const char *when,
+json_t *registry_history_line(const char *event, const char *when,
 			    const struct registry_item *it, const char *channel,
 			    const struct registry_result *res)
 {
@@ -394,7 +371,7 @@ static int history_repair(const char *ndir, const char *event, const char *when,
 
 	if (has != 0)
 		return has < 0 ? -1 : 0;
-	line = history_line(event, when, it, channel, res);
+	line = registry_history_line(event, when, it, channel, res);
 	if (!line)
 		return err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
 	json_object_set_new(line, "recovered", json_true());
@@ -576,7 +553,7 @@ static int dir_publish(struct registry *r, const struct registry_item *it,
 		if (put_version(ndir, vdir, it, tarname.data, err) < 0)
 			goto done;
 		snprintf(res->action, sizeof(res->action), "created");
-		json_t *line = history_line("publish", when, it, NULL, res);
+		json_t *line = registry_history_line("publish", when, it, NULL, res);
 		int hrc = history_add(ndir, line, err);
 
 		json_decref(line);
@@ -587,7 +564,7 @@ static int dir_publish(struct registry *r, const struct registry_item *it,
 		if (move_channel(r, ndir, it, channel, res, err) < 0)
 			goto done;
 		if (!strcmp(res->channel_action, "moved")) {
-			json_t *line = history_line("channel", when, it, channel, res);
+			json_t *line = registry_history_line("channel", when, it, channel, res);
 			int hrc = history_add(ndir, line, err);
 
 			json_decref(line);
@@ -784,7 +761,7 @@ static int dir_move(struct registry *r, const struct registry_move *mv,
 	if (move_channel_keep(r, ndir, &it, mv->channel, keep, res, err) < 0)
 		goto done;
 	if (!strcmp(res->channel_action, "moved")) {
-		json_t *line = history_line(mv->op == REGISTRY_PROMOTE ? "promote" : "rollback",
+		json_t *line = registry_history_line(mv->op == REGISTRY_PROMOTE ? "promote" : "rollback",
 					    when, &it, mv->channel, res);
 		int hrc;
 
@@ -816,8 +793,8 @@ done:
 static const struct registry_backend backends[] = {
 	{ "dir", dir_open, dir_publish, dir_close, dir_move },
 	{ "s3", NULL, NULL, NULL, NULL },
-	{ "http", NULL, NULL, NULL, NULL },
-	{ "https", NULL, NULL, NULL, NULL },
+	{ "http", registry_http_open, registry_http_publish, registry_http_close, NULL },
+	{ "https", registry_http_open, registry_http_publish, registry_http_close, NULL },
 	{ "gitlab", NULL, NULL, NULL, NULL },
 };
 
@@ -834,7 +811,7 @@ int registry_open(struct registry **out, const char *url,
 		return err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
 	if (!sep) {
 		err_set(err, MLCI_EXIT_USAGE, NULL,
-			"--to '%s' is not a registry URL (expected dir:///path/to/registry)",
+			"--to '%s' is not a registry URL (expected dir:///path/to/registry or https://host/path)",
 			shown);
 		free(shown);
 		return -1;
@@ -846,11 +823,11 @@ int registry_open(struct registry **out, const char *url,
 	if (i == sizeof(backends) / sizeof(backends[0]) || !backends[i].open) {
 		if (i == sizeof(backends) / sizeof(backends[0]))
 			err_set(err, MLCI_EXIT_USAGE, NULL,
-				"--to %s: unknown registry scheme '%.*s' (supported: dir://)",
+				"--to %s: unknown registry scheme '%.*s' (supported: dir://, http://, https://)",
 				shown, (int)n, url);
 		else
 			err_set(err, MLCI_EXIT_USAGE, NULL,
-				"--to %s: %s:// registries are not supported yet (supported: dir://)",
+				"--to %s: %s:// registries are not supported yet (supported: dir://, http://, https://)",
 				shown, backends[i].scheme);
 		free(shown);
 		return -1;
@@ -862,6 +839,10 @@ int registry_open(struct registry **out, const char *url,
 	}
 	r->url = shown;
 	r->backend = &backends[i];
+	if (!(r->raw_url = strdup(url))) {
+		registry_close(r);
+		return err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
+	}
 	if (opts)
 		r->opts = *opts;
 	if (r->backend->open(r, sep + 3, err) < 0) {
@@ -917,6 +898,7 @@ void registry_close(struct registry *r)
 	if (r->backend && r->backend->close)
 		r->backend->close(r);
 	free(r->url);
+	free(r->raw_url);
 	free(r);
 }
 
@@ -971,6 +953,13 @@ static json_t *deploy_json(const struct deploy_opts *o, const struct package_inf
 	} else {
 		json_object_set_new(d, "signature", json_null());
 	}
+	if (res->http.requests > 0) {
+		json_t *t = json_object();
+
+		json_object_set_new(t, "requests", json_integer(res->http.requests));
+		json_object_set_new(t, "retries", json_integer(res->http.retries));
+		json_object_set_new(d, "transport", t);
+	}
 	return d;
 }
 
@@ -1011,7 +1000,7 @@ static json_t *move_json(const struct deploy_opts *o, const struct registry_resu
 static int move_run(const struct deploy_opts *o, struct deploy_result *r,
 		    struct mlci_err *err)
 {
-	struct registry_opts ropts = { o->lock_timeout, o->producer };
+	struct registry_opts ropts = { o->lock_timeout, o->producer, o->http };
 	struct registry_move mv = { o->promote ? REGISTRY_PROMOTE : REGISTRY_ROLLBACK,
 				    o->name, o->promote ? o->to_channel : o->rollback,
 				    o->promote };
@@ -1053,7 +1042,7 @@ done:
 int deploy_run(const struct deploy_opts *o, struct deploy_result *r,
 	       struct mlci_err *err)
 {
-	struct registry_opts ropts = { o->lock_timeout, o->producer };
+	struct registry_opts ropts = { o->lock_timeout, o->producer, o->http };
 	struct registry *reg = NULL;
 	struct sign_key *key = NULL;
 	struct package_info p;

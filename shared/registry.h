@@ -1,11 +1,13 @@
 /*
  * registry.h - where mlci-deploy puts packages, behind one interface.
  *
- * A registry is opened from a URL; the scheme picks a backend. Today only
- * dir:///absolute/path (a filesystem registry) is implemented; s3://,
- * http(s):// and gitlab:// are recognised and refused with a usage error
- * (64) saying they are not supported yet. A new backend fills in a
- * struct registry_backend in registry.c; callers do not change.
+ * A registry is opened from a URL; the scheme picks a backend:
+ * dir:///absolute/path (a filesystem registry, below) and http(s)://host/path
+ * (a WebDAV server, registry_http.c: the same files with a lock-free
+ * history, over the retrying transport of http.h). s3:// and gitlab:// are
+ * recognised and refused with a usage error (64) saying they are not
+ * supported yet. A new backend fills in a struct registry_backend
+ * (registry_impl.h); callers do not change.
  *
  * Filesystem layout under REG (created on the first deploy):
  *   REG/NAME/VER/NAME-VER.tar.gz   immutable once written (.tar.zst for
@@ -28,6 +30,16 @@
  * ("unchanged"); different bytes are refused with exit code 1 (a negative
  * verdict: the registry refuses the deploy, and retrying cannot help).
  * A lock still held after the timeout is a temporary failure (75).
+ *
+ * http(s)://HOST/BASE holds BASE/NAME/VER/... and BASE/NAME/channels/ as
+ * above; instead of history.jsonl and .lock, one record per event at
+ * BASE/NAME/history/NNNNNNNN/event.json (the same JSON object as a
+ * history.jsonl line), each number claimed with MKCOL, and versions staged
+ * under BASE/NAME/.staging/ and moved into place with MOVE (Overwrite: F).
+ * Requests that fail temporarily (connection, timeout, 408, 429, 5xx) are
+ * retried as opts->http says, then 75; 401/403 are 66; a bad URL is 64.
+ * registry_http.c says why racing or interrupted deploys leave the
+ * registry consistent.
  */
 #ifndef MLCI_REGISTRY_H
 #define MLCI_REGISTRY_H
@@ -37,12 +49,15 @@
 
 #include "error.h"
 #include "hash.h"
+#include "http.h"
 
 struct registry;
 
 struct registry_opts {
 	double lock_timeout;	/* seconds to wait for the lock; <= 0: 60 */
 	const char *producer;	/* names the writer in channel files */
+	struct http_policy http;	/* retries, timeout, backoff of an
+					 * http(s):// registry (zeros: defaults) */
 };
 
 /* What to publish: the package's bytes and identity (see package_open). */
@@ -68,7 +83,10 @@ struct registry_result {
 	char channel_action[16];	/* "moved", "unchanged" or "" (no channel) */
 	char previous_version[160];	/* channel's previous version, "" if none */
 	char previous_sha256[SHA256_HEX_LEN + 1];
-	char location[4096];		/* where the version lives (path or URL) */
+	char location[4096];		/* where the version lives (path or URL,
+					 * credentials redacted) */
+	struct http_stats http;		/* requests made, of which retries
+					 * (http(s):// only; zeros otherwise) */
 	/* a channel move: the version the channel points at now */
 	char version[160];
 	char sha256[SHA256_HEX_LEN + 1];
@@ -85,9 +103,11 @@ int registry_open(struct registry **out, const char *url,
 /*
  * Store item under NAME/VER (or confirm identical bytes are there) and,
  * when channel is not NULL, point NAME/channels/CHANNEL at it recording
- * the version it pointed at before. Everything under the lock. Errors:
- * 1 different bytes under an existing version, 64 bad channel name,
- * 73 cannot create, 74 I/O, 75 lock held past the timeout.
+ * the version it pointed at before. Everything under the lock (dir://).
+ * Errors: 1 different bytes under an existing version, 64 bad channel
+ * name, 65 a damaged entry or channel, 66 (http) credentials refused,
+ * 73 cannot create, 74 I/O, 75 lock held past the timeout or (http)
+ * requests still failing after the retries.
  */
 int registry_publish(struct registry *r, const struct registry_item *item,
 		     const char *channel, struct registry_result *res,
@@ -148,6 +168,7 @@ struct deploy_opts {
 	const char *promote;	/* from this channel to to_channel */
 	const char *to_channel;
 	const char *rollback;	/* this channel to its previous version */
+	struct http_policy http;	/* for an http(s):// registry */
 };
 
 struct deploy_result {

@@ -8,8 +8,10 @@
  * --verify-key that is not an Ed25519 public key; 65 the package is
  * malformed, fails its checksums or (with --verify-key) its signature;
  * 66 the package or key is missing;
+ * 66 also: an http(s):// registry refused the credentials (401, 403);
  * 73 an output cannot be created; 74 I/O error; 75 the registry lock is
- * held by another deploy past --lock-timeout.
+ * held by another deploy past --lock-timeout, or an http(s):// registry
+ * kept failing (connection, timeout, 5xx) past --retries.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,10 +31,22 @@ static const char more[] =
 	"provenance statement's subjects) before anything is written. With\n"
 	"--verify-key, the package's DSSE signature (NAME-VER/provenance.intoto.jsonl)\n"
 	"must verify with that key: an unsigned package, another key's signature or\n"
-	"any altered byte of the signed files is refused (65). s3://, http(s):// and\n"
-	"gitlab:// targets are not supported yet.\n"
+	"any altered byte of the signed files is refused (65).\n"
 	"\n"
-	"Channel moves, nothing uploaded (each appended to history.jsonl):\n"
+	"An http(s)://HOST/PATH registry is a WebDAV server (PUT, GET, HEAD, DELETE,\n"
+	"MKCOL, MOVE; e.g. nginx with dav_methods and create_full_put_path on) with\n"
+	"the same files, except that the history is one record per event,\n"
+	"NAME/history/NNNNNNNN/event.json, each claimed with MKCOL so concurrent\n"
+	"deploys never overwrite one another's. A version is uploaded to\n"
+	"NAME/.staging/, every file read back and compared by sha256, then moved into\n"
+	"place with MOVE (Overwrite: F); the channel file is written last.\n"
+	"Connection errors, timeouts, 408, 429 and 5xx are retried --retries times,\n"
+	"waiting --retry-wait seconds, doubling each time (at most 30 s), with random\n"
+	"jitter (half to all of each wait); then 75. 401/403 give 66. Credentials in\n"
+	"the URL (https://user:token@host/...) are sent as HTTP Basic auth and never\n"
+	"printed. s3:// and gitlab:// targets are not supported yet.\n"
+	"\n"
+	"Channel moves, nothing uploaded (each appended to history.jsonl; dir://):\n"
 	"  --promote FROM --to-channel TO  TO points at FROM's version (\"promote\")\n"
 	"  --rollback CHANNEL              CHANNEL points at its previous version, and\n"
 	"                                  its previous becomes the one before that\n"
@@ -46,10 +60,13 @@ int main(int argc, char **argv)
 	struct deploy_opts o = {0};
 	struct deploy_result r = {0};
 	int as_json = 0, rc;
-	double lock_timeout = 60;
+	double lock_timeout = 60, timeout = HTTP_DEFAULT_TIMEOUT,
+	       retry_wait = HTTP_DEFAULT_BACKOFF;
+	long retries = HTTP_DEFAULT_RETRIES;
 	const struct cli_opt opts[] = {
 		{ "package", CLI_STR, &o.package, "FILE", "NAME-VER.tar.gz (or its package.json)" },
-		{ "to", CLI_STR, &o.to, "URL", "registry, dir:///path/to/registry" },
+		{ "to", CLI_STR, &o.to, "URL",
+		  "registry, dir:///path/to/registry or http(s)://host/path" },
 		{ "channel", CLI_STR, &o.channel, "NAME", "channel to point at this version" },
 		{ "out", CLI_STR, &o.out, "FILE", "where to write deploy.json" },
 		{ "verify-key", CLI_STR, &o.verify_key, "PUB.pem",
@@ -62,13 +79,19 @@ int main(int argc, char **argv)
 		  "point CHANNEL back at its previous version (no --package)" },
 		{ "lock-timeout", CLI_DOUBLE, &lock_timeout, "SECONDS",
 		  "how long to wait for the registry lock (default 60)" },
+		{ "retries", CLI_LONG, &retries, "N",
+		  "http(s)://: retries of a failed request (default 3)" },
+		{ "timeout", CLI_DOUBLE, &timeout, "SECONDS",
+		  "http(s)://: time limit of one request (default 30)" },
+		{ "retry-wait", CLI_DOUBLE, &retry_wait, "SECONDS",
+		  "http(s)://: first wait before a retry, doubled after (default 1)" },
 		{ "json", CLI_FLAG, &as_json, NULL, "print deploy.json on stdout" },
 		{ 0 }
 	};
 	const struct cli_spec spec = {
 		"mlci-deploy",
-		"--package FILE --to dir:///path/registry [--channel NAME] --out FILE\n"
-		"       [--verify-key PUB.pem] [options]\n"
+		"--package FILE --to dir:///path/registry|https://host/path [--channel NAME]\n"
+		"       --out FILE [--verify-key PUB.pem] [options]\n"
 		"       mlci-deploy --to URL --name NAME --promote FROM --to-channel TO --out FILE\n"
 		"       mlci-deploy --to URL --name NAME --rollback CHANNEL --out FILE",
 		"Verify a package's checksums and lineage, store it under NAME/VERSION in\n"
@@ -118,13 +141,21 @@ int main(int argc, char **argv)
 			return rc;
 		}
 	}
-	if (!(lock_timeout > 0)) {
-		err_set(&err, MLCI_EXIT_USAGE, NULL, "--lock-timeout must be positive");
+	if (!(lock_timeout > 0) || !(timeout > 0) || !(retry_wait > 0) ||
+	    retries < 0 || retries > 100) {
+		err_set(&err, MLCI_EXIT_USAGE, NULL, "%s",
+			!(lock_timeout > 0) ? "--lock-timeout must be positive" :
+			!(timeout > 0) ? "--timeout must be positive" :
+			!(retry_wait > 0) ? "--retry-wait must be positive" :
+			"--retries must be between 0 and 100");
 		rc = cli_report(spec.prog, &err);
 		cli_release(&spec, NULL);
 		return rc;
 	}
 	o.lock_timeout = lock_timeout;
+	o.http.retries = retries ? (int)retries : -1;
+	o.http.timeout = timeout;
+	o.http.backoff = retry_wait;
 	o.producer = spec.prog;
 	if (deploy_run(&o, &r, &err) < 0) {
 		rc = cli_report(spec.prog, &err);

@@ -42,9 +42,12 @@ run package "$BIN/mlci-package" --model model.json --metrics metrics.json --gate
 	--data-report data-report.json --schema schema.json --name adult --version 1.0.0 --out-dir dist
 run deploy "$BIN/mlci-deploy" --package dist/adult-1.0.0.tar.gz --to "dir://$T/registry" \
 	--channel staging --out deploy.json
-# credentials typed into registry URLs, and runs that fail
-run deploy-https "$BIN/mlci-deploy" --package dist/adult-1.0.0.tar.gz \
-	--to "https://deploy:$TOKEN@registry.example.com/models" --out d2.json
+# credentials typed into registry URLs, and runs that fail (the https one
+# on a loopback port nothing listens on: refused, no retry, 75)
+DEAD=$(/usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
+run deploy-https env -u https_proxy -u HTTPS_PROXY -u all_proxy -u ALL_PROXY "$BIN/mlci-deploy" \
+	--package dist/adult-1.0.0.tar.gz --retries 0 \
+	--to "https://deploy:$TOKEN@127.0.0.1:$DEAD/models" --out d2.json
 run deploy-user "$BIN/mlci-deploy" --package dist/adult-1.0.0.tar.gz \
 	--to "https://$TOKEN@registry.example.com/models?private_token=$TOKEN" --out d3.json
 run deploy-query "$BIN/mlci-deploy" --package dist/adult-1.0.0.tar.gz \
@@ -59,10 +62,10 @@ rc_of() { cat "$LOG/$1.rc"; }
 [ "$(rc_of 1)$(rc_of 3)$(rc_of 4)$(rc_of 5)$(rc_of 6)$(rc_of 7)" = 000000 ] \
 	&& ok "the pipeline ran (validate, train, evaluate, gate, package, deploy)" \
 	|| not_ok "the pipeline ran" "exit codes: $(cat "$LOG"/*.rc | tr '\n' ' ')"
-[ "$(rc_of 8)$(rc_of 9)$(rc_of 10)$(rc_of 11)$(rc_of 12)$(rc_of 13)" = 64646464641 ] \
-	&& ok "the bad registry URLs failed (64), the failing gate failed (1)" \
+[ "$(rc_of 8)$(rc_of 9)$(rc_of 10)$(rc_of 11)$(rc_of 12)$(rc_of 13)" = 75646464641 ] \
+	&& ok "the unreachable registry failed (75), the bad URLs (64), the failing gate (1)" \
 	|| not_ok "the bad registry URLs failed" "$(for i in $(seq 1 "$n"); do printf '%s ' "$(rc_of "$i")"; done)"
-grep -q "deploy:\*\*\*@registry.example.com" "$LOG/8.err" && ok "the URL in the message keeps its host, not its password" \
+grep -q "deploy:\*\*\*@127.0.0.1:$DEAD" "$LOG/8.err" && ok "the URL in the message keeps its host, not its password" \
 	|| not_ok "the URL in the message keeps its host, not its password" "$(cat "$LOG/8.err")"
 json_is repo/deploy.json 'j["kind"], j["git"]["dirty"] is not None' "('mlci.deploy', True)" "deploy.json written, with the git provenance"
 

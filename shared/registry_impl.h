@@ -1,0 +1,51 @@
+/*
+ * registry_impl.h - what a registry backend sees (registry.c and the
+ * backends in registry_*.c); callers use registry.h only.
+ */
+#ifndef MLCI_REGISTRY_IMPL_H
+#define MLCI_REGISTRY_IMPL_H
+
+#include <jansson.h>
+
+#include "registry.h"
+
+/*
+ * A backend: open parses the rest of the URL (after "scheme://") into
+ * r->state; publish does the work; close frees r->state. A NULL open
+ * marks a scheme we know of but do not support yet.
+ */
+struct registry_backend {
+	const char *scheme;
+	int (*open)(struct registry *r, const char *rest, struct mlci_err *err);
+	int (*publish)(struct registry *r, const struct registry_item *item,
+		       const char *channel, struct registry_result *res,
+		       struct mlci_err *err);
+	void (*close)(struct registry *r);
+	/* NULL: channel moves are not supported by this backend */
+	int (*move)(struct registry *r, const struct registry_move *mv,
+		    struct registry_result *res, struct mlci_err *err);
+};
+
+struct registry {
+	const struct registry_backend *backend;
+	char *url;		/* redacted: what messages show */
+	char *raw_url;		/* as given (may hold credentials: never shown) */
+	struct registry_opts opts;
+	void *state;
+};
+
+/* One history record, the same object for every backend: event
+ * ("publish" or "channel"), time, name, version, sha256, and for a
+ * channel event channel and previous (version or null). New reference. */
+json_t *registry_history_line(const char *event, const char *when,
+			      const struct registry_item *it, const char *channel,
+			      const struct registry_result *res);
+
+/* The http:// and https:// backend (registry_http.c). */
+int registry_http_open(struct registry *r, const char *rest, struct mlci_err *err);
+int registry_http_publish(struct registry *r, const struct registry_item *item,
+			  const char *channel, struct registry_result *res,
+			  struct mlci_err *err);
+void registry_http_close(struct registry *r);
+
+#endif
