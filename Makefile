@@ -91,8 +91,9 @@ steps: all
 
 test: unit steps
 
+# (the fault-injection deploy test runs its 1000 trials plain; 300 here)
 asan:
-	@$(MAKE) --no-print-directory BUILD=build-asan BIN=build-asan/bin \
+	@MLCI_FAULT_TRIALS=$${MLCI_FAULT_TRIALS:-300} $(MAKE) --no-print-directory BUILD=build-asan BIN=build-asan/bin \
 		OPT="-O1 -g -fno-omit-frame-pointer" \
 		SAN="-fsanitize=address,undefined -fno-sanitize-recover=all" \
 		unit steps
