@@ -793,8 +793,10 @@ done:
 static const struct registry_backend backends[] = {
 	{ "dir", dir_open, dir_publish, dir_close, dir_move },
 	{ "s3", NULL, NULL, NULL, NULL },
-	{ "http", registry_http_open, registry_http_publish, registry_http_close, NULL },
-	{ "https", registry_http_open, registry_http_publish, registry_http_close, NULL },
+	{ "http", registry_http_open, registry_http_publish, registry_http_close,
+	  registry_http_move },
+	{ "https", registry_http_open, registry_http_publish, registry_http_close,
+	  registry_http_move },
 	{ "gitlab", NULL, NULL, NULL, NULL },
 };
 

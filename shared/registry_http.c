@@ -734,3 +734,237 @@ done:
 	s->stats = NULL;
 	return rc;
 }
+
+/* ---- channel moves ---------------------------------------------------- */
+
+/*
+ * What the last forward move of channel to version (a "channel" or
+ * "promote" record, not a rollback) recorded as previous, as {version,
+ * sha256} (the sha256 from that version's publish record), or NULL; the
+ * records are walked 1, 2, ... as the layout above says.
+ */
+static int http_forward_previous(struct registry *r, const char *name,
+				 const char *channel, const char *version,
+				 json_t **out, struct mlci_err *err)
+{
+	json_t *recs = json_array();
+	struct buf p, body;
+	const char *want = NULL;
+	long n;
+	size_t i;
+	int rc = -1, got;
+
+	*out = NULL;
+	buf_init(&p);
+	buf_init(&body);
+	if (!recs)
+		goto oom;
+	for (n = 1; n <= HISTORY_SCAN_MAX; n++) {
+		buf_reset(&p);
+		if (buf_printf(&p, "%s/history/%08ld/event.json", name, n) < 0)
+			goto oom;
+		if ((got = fetch(r, p.data, &body, SMALL_MAX, err)) < 0)
+			goto done;
+		if (got) {
+			json_t *l = json_loadb(body.data ? body.data : "", body.len, 0, NULL);
+
+			if (l)	/* unparsable: skipped, as dir:// skips a line */
+				json_array_append_new(recs, l);
+			continue;
+		}
+		/* no record: an empty claim (skipped) or the end, where the
+		 * collection itself is not found (a collection that exists
+		 * may answer 403, having no index to show) */
+		buf_reset(&p);
+		if (buf_printf(&p, "%s/history/%08ld/", name, n) < 0)
+			goto oom;
+		{
+			struct http_response resp;
+			long st;
+
+			if (req(r, "HEAD", p.data, NULL, NULL, 0, 0, &resp, err) < 0) {
+				http_response_release(&resp);
+				goto done;
+			}
+			st = resp.status;
+			http_response_release(&resp);
+			if (st == 404)
+				break;
+		}
+	}
+	for (i = 0; i < json_array_size(recs); i++) {
+		const json_t *l = json_array_get(recs, i);
+		const char *e = json_string_value(json_object_get(l, "event"));
+		const char *v = json_string_value(json_object_get(l, "version"));
+		const char *c = json_string_value(json_object_get(l, "channel"));
+
+		if (e && v && c && !strcmp(c, channel) && !strcmp(v, version) &&
+		    (!strcmp(e, "channel") || !strcmp(e, "promote")))
+			want = json_string_value(json_object_get(l, "previous"));
+	}
+	for (i = 0; want && i < json_array_size(recs); i++) {
+		const json_t *l = json_array_get(recs, i);
+		const char *e = json_string_value(json_object_get(l, "event"));
+		const char *v = json_string_value(json_object_get(l, "version"));
+		const char *sh = json_string_value(json_object_get(l, "sha256"));
+
+		if (e && v && sh && !strcmp(e, "publish") && !strcmp(v, want)) {
+			*out = json_pack("{s:s, s:s}", "version", v, "sha256", sh);
+			break;
+		}
+	}
+	rc = 0;
+	goto done;
+oom:
+	err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
+done:
+	json_decref(recs);
+	buf_release(&body);
+	buf_release(&p);
+	return rc;
+}
+
+int registry_http_move(struct registry *r, const struct registry_move *mv,
+		       struct registry_result *res, struct mlci_err *err)
+{
+	struct http_state *s = r->state;
+	const char *src = mv->op == REGISTRY_PROMOTE ? mv->from : mv->channel;
+	struct buf spath, cpath, probe;
+	json_t *from = NULL, *cur = NULL, *keep = NULL, *next = NULL;
+	struct registry_item it;
+	char when[32], ver[160], sha[SHA256_HEX_LEN + 1];
+	int rc = -1, got;
+
+	s->stats = &res->http;
+	buf_init(&spath);
+	buf_init(&cpath);
+	buf_init(&probe);
+	if (buf_printf(&spath, "%s/channels/%s.json", mv->name, src) < 0 ||
+	    buf_printf(&cpath, "%s/channels/%s.json", mv->name, mv->channel) < 0 ||
+	    buf_printf(&probe, "%s/history/%08d/event.json", mv->name, 1) < 0)
+		goto oom;
+	if (artifact_time(when, NULL, err) < 0)
+		goto done;
+	if (channel_get(r, spath.data, &from, err) < 0)
+		goto done;
+	if (!from) {
+		/* a package has its first history record from its first
+		 * publish on (collections cannot be probed: no listing) */
+		if ((got = fetch(r, probe.data, NULL, 0, err)) < 0)
+			goto done;
+		if (!got)
+			err_set(err, MLCI_EXIT_NOINPUT, s->shown,
+				"no package '%s' in this registry", mv->name);
+		else
+			err_set(err, MLCI_EXIT_NOINPUT, s->shown,
+				"package '%s' has no channel '%s'", mv->name, src);
+		goto done;
+	}
+	snprintf(ver, sizeof(ver), "%s", json_string_value(json_object_get(from, "version")));
+	snprintf(sha, sizeof(sha), "%s", json_string_value(json_object_get(from, "sha256")));
+	if (mv->op == REGISTRY_ROLLBACK) {
+		const json_t *p = json_object_get(from, "previous");
+		const char *pv = json_string_value(json_object_get(p, "version"));
+		const char *ps = json_string_value(json_object_get(p, "sha256"));
+
+		if (!pv || !ps) {
+			err_set(err, MLCI_EXIT_VERDICT, s->shown,
+				"channel '%s' of '%s' has no earlier version to roll back to (it points at %s)",
+				mv->channel, mv->name, ver);
+			goto done;
+		}
+		snprintf(res->previous_version, sizeof(res->previous_version), "%s", ver);
+		snprintf(res->previous_sha256, sizeof(res->previous_sha256), "%s", sha);
+		snprintf(ver, sizeof(ver), "%s", pv);
+		snprintf(sha, sizeof(sha), "%s", ps);
+		if (http_forward_previous(r, mv->name, mv->channel, ver, &keep, err) < 0)
+			goto done;
+	} else {
+		if (channel_get(r, cpath.data, &cur, err) < 0)
+			goto done;
+		if (cur) {
+			snprintf(res->previous_version, sizeof(res->previous_version), "%s",
+				 json_string_value(json_object_get(cur, "version")));
+			snprintf(res->previous_sha256, sizeof(res->previous_sha256), "%s",
+				 json_string_value(json_object_get(cur, "sha256")));
+			keep = json_pack("{s:s, s:s}", "version", res->previous_version,
+					 "sha256", res->previous_sha256);
+		}
+	}
+	buf_reset(&probe);
+	if (buf_printf(&probe, "%s/%s/manifest.json", mv->name, ver) < 0)
+		goto oom;
+	if ((got = fetch(r, probe.data, NULL, 0, err)) < 0)
+		goto done;
+	if (!got) {
+		err_set(err, MLCI_EXIT_DATAERR, s->shown,
+			"channel '%s' names version %s, which is not in the registry", src, ver);
+		goto done;
+	}
+	snprintf(res->action, sizeof(res->action), "%s",
+		 mv->op == REGISTRY_PROMOTE ? "promoted" : "rolled-back");
+	snprintf(res->location, sizeof(res->location), "%s/%s/%s", s->shown, mv->name, ver);
+	snprintf(res->version, sizeof(res->version), "%s", ver);
+	snprintf(res->sha256, sizeof(res->sha256), "%s", sha);
+	if (cur && !strcmp(res->previous_version, ver) && !strcmp(res->previous_sha256, sha)) {
+		/* a promote to where the channel already is */
+		const json_t *p = json_object_get(cur, "previous");
+
+		snprintf(res->previous_version, sizeof(res->previous_version), "%s",
+			 json_string_value(json_object_get(p, "version")) ?
+			 json_string_value(json_object_get(p, "version")) : "");
+		snprintf(res->previous_sha256, sizeof(res->previous_sha256), "%s",
+			 json_string_value(json_object_get(p, "sha256")) ?
+			 json_string_value(json_object_get(p, "sha256")) : "");
+		snprintf(res->channel_action, sizeof(res->channel_action), "unchanged");
+		rc = 0;
+		goto done;
+	}
+	memset(&it, 0, sizeof(it));
+	it.name = mv->name;
+	it.version = ver;
+	it.sha256 = sha;
+	{
+		json_t *line = registry_history_line(mv->op == REGISTRY_PROMOTE ?
+						     "promote" : "rollback",
+						     when, &it, mv->channel, res);
+		char *text;
+		int prc;
+
+		if (!line)
+			goto oom;
+		if (mv->op == REGISTRY_PROMOTE)
+			json_object_set_new(line, "from_channel", json_string(mv->from));
+		prc = history_add(r, mv->name, line, NULL, err);
+		json_decref(line);
+		if (prc < 0)
+			goto done;
+		/* the pointer last, after its record (as a publish does) */
+		if (!(next = channel_doc(r, &it, mv->channel, when, keep, err))) {
+			keep = NULL;
+			goto done;
+		}
+		keep = NULL;	/* owned by next now */
+		if (!(text = artifact_dumps(next)))
+			goto oom;
+		prc = put_once(r, cpath.data, text, strlen(text), err);
+		free(text);
+		if (prc < 0)
+			goto done;
+	}
+	snprintf(res->channel_action, sizeof(res->channel_action), "moved");
+	rc = 0;
+	goto done;
+oom:
+	err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
+done:
+	json_decref(next);
+	json_decref(keep);
+	json_decref(cur);
+	json_decref(from);
+	buf_release(&probe);
+	buf_release(&cpath);
+	buf_release(&spath);
+	s->stats = NULL;
+	return rc;
+}

@@ -47,5 +47,7 @@ int registry_http_publish(struct registry *r, const struct registry_item *item,
 			  const char *channel, struct registry_result *res,
 			  struct mlci_err *err);
 void registry_http_close(struct registry *r);
+int registry_http_move(struct registry *r, const struct registry_move *mv,
+		       struct registry_result *res, struct mlci_err *err);
 
 #endif

@@ -46,7 +46,7 @@ static const char more[] =
 	"the URL (https://user:token@host/...) are sent as HTTP Basic auth and never\n"
 	"printed. s3:// and gitlab:// targets are not supported yet.\n"
 	"\n"
-	"Channel moves, nothing uploaded (each appended to history.jsonl; dir://):\n"
+	"Channel moves, nothing uploaded (each appended to the history):\n"
 	"  --promote FROM --to-channel TO  TO points at FROM's version (\"promote\")\n"
 	"  --rollback CHANNEL              CHANNEL points at its previous version, and\n"
 	"                                  its previous becomes the one before that\n"
