@@ -10,7 +10,8 @@
  *   mlci_serve_prediction_value                   histogram (regressors)
  *   mlci_serve_feature_count_total{feature}       counter: non-missing values
  *   mlci_serve_feature_missing_total{feature}     counter
- *   mlci_serve_feature_sum{feature}               gauge (numeric features)
+ *   mlci_serve_feature_value{feature}             summary (_sum, _count; numeric
+ *                                                 features)
  *   mlci_serve_feature_mean{feature}              gauge (numeric features)
  *   mlci_serve_model_info{name,version,sha256}    gauge, 1
  *   mlci_serve_model_loaded                       gauge, 0 or 1
@@ -871,16 +872,18 @@ static int render_metrics(struct server *s, struct buf *b)
 		rc |= label_value(b, model_feature_name(h->m, j));
 		rc |= buf_printf(b, "} %llu\n", h->feat[j].missing);
 	}
-	rc |= head(b, "mlci_serve_feature_sum", "gauge",
-		   "Sum of the values received per numeric feature.");
+	rc |= head(b, "mlci_serve_feature_value", "summary",
+		   "Sum and count of the values received per numeric feature.");
 	for (j = 0; j < model_nfeatures(h->m); j++) {
 		if (h->m->prep.cols[j].kind != PREP_NUMERIC)
 			continue;
-		rc |= buf_addstr(b, "mlci_serve_feature_sum{feature=");
+		rc |= buf_addstr(b, "mlci_serve_feature_value_sum{feature=");
 		rc |= label_value(b, model_feature_name(h->m, j));
 		rc |= buf_addstr(b, "} ");
 		rc |= num(b, h->feat[j].sum);
-		rc |= buf_addch(b, '\n');
+		rc |= buf_addstr(b, "\nmlci_serve_feature_value_count{feature=");
+		rc |= label_value(b, model_feature_name(h->m, j));
+		rc |= buf_printf(b, "} %llu\n", h->feat[j].count);
 	}
 	rc |= head(b, "mlci_serve_feature_mean", "gauge",
 		   "Mean of the values received per numeric feature.");
