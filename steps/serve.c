@@ -47,6 +47,7 @@ static const char more[] =
 	"feature columns, then 'prediction' (the header is written once, when the\n"
 	"file is empty), flushed after every request: mlci-monitor reads it.\n"
 	"\n"
+	"An empty value (--package '' or MLCI_SERVE_PACKAGE=) counts as not given.\n"
 	"On start, one line on stdout: 'listening on HOST:PORT, serving NAME VERSION'\n"
 	"(--listen HOST:0 picks a free port).\n";
 
@@ -103,6 +104,16 @@ int main(int argc, char **argv)
 		rc = cli_report(spec.prog, &err);
 		cli_release(&spec, NULL);
 		return rc;
+	}
+	/* an empty value (MLCI_SERVE_PACKAGE= in the image) is no value */
+	{
+		const char **opt[] = { &o.package, &o.registry, &o.name, &o.channel,
+				       &o.verify_key, &o.log_requests };
+		size_t i;
+
+		for (i = 0; i < sizeof(opt) / sizeof(opt[0]); i++)
+			if (*opt[i] && !**opt[i])
+				*opt[i] = NULL;
 	}
 	/* signals are taken here, by sigwait: every server thread inherits
 	 * the mask */

@@ -140,3 +140,11 @@ check "the other log is untouched" sh -c "[ \"\$(cat other.csv)\" = \"\$(printf 
 expect_exit 66 "a registry channel that does not exist" "$BIN/mlci-serve" --registry "dir://$T/reg" --name pg --channel production --listen 127.0.0.1:0
 err_is 'channels/production.json' "one line naming the channel file"
 stop_serve
+
+# configured from the environment, as the container image does
+export MLCI_SERVE_PACKAGE=$PKG
+if start_serve envcfg; then ok "MLCI_SERVE_PACKAGE names the package"; else not_ok "MLCI_SERVE_PACKAGE names the package" "$(cat envcfg.err)"; fi
+unset MLCI_SERVE_PACKAGE
+req GET /ready; status_is 200 "ready from the environment's package"
+stop_serve
+expect_exit 66 "an empty MLCI_SERVE_PACKAGE counts as not given (--registry wins)" env MLCI_SERVE_PACKAGE= "$BIN/mlci-serve" --registry "dir://$T/reg" --name pg --channel production --listen 127.0.0.1:0
