@@ -14,6 +14,17 @@
 /* the most rows one request may hold (the body's size bounds it first) */
 #define REQ_MAX_ROWS ((size_t)1 << 22)
 
+/* v as text that reads back to v: "%.15g" when that is exact (what a
+ * person or a CSV file wrote usually is), else "%.17g", which always is;
+ * cheaper than fmt_double's shortest form, on every number of a request
+ * and its answer. */
+static void num_text(char *out, size_t n, double v)
+{
+	snprintf(out, n, "%.15g", v);
+	if (strtod(out, NULL) != v)
+		snprintf(out, n, "%.17g", v);
+}
+
 static int oom(struct mlci_err *err)
 {
 	return err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
@@ -85,7 +96,7 @@ static int add_text(struct buf *text, const json_t *v, size_t *off)
 			 json_integer_value(v));
 		s = num;
 	} else if (json_is_real(v)) {
-		fmt_double(num, sizeof(num), json_real_value(v));
+		num_text(num, sizeof(num), json_real_value(v));
 		s = num;
 	} else {
 		s = json_string_value(v);
@@ -364,7 +375,7 @@ static int add_number(struct buf *out, double v)
 
 	if (!isfinite(v))
 		return buf_addstr(out, "null");
-	fmt_double(num, sizeof(num), v);
+	num_text(num, sizeof(num), v);
 	return buf_addstr(out, num);
 }
 

@@ -58,8 +58,9 @@ void serve_rows_release(struct serve_rows *r);
  *    {CLASS: P, ...}}, ...]}
  * for a classifier (pred: nrows * nclasses probabilities, the predicted
  * class the first of the highest), or "predictions": [{"prediction": V}]
- * for a regressor (pred: nrows values). Numbers are printed to round-trip
- * (fmt_double). -1 when memory runs out.
+ * for a regressor (pred: nrows values). Numbers are printed to read back
+ * exactly ("%.15g" when that does, else "%.17g"; non-finite ones as
+ * null). -1 when memory runs out.
  */
 int serve_render(const struct model *m, const char *name, const char *version,
 		 const double *pred, size_t nrows, struct buf *out);
