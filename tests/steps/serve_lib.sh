@@ -14,7 +14,7 @@ start_serve() {
 	SERVE_PID=$!
 	i=0
 	while [ $i -lt 600 ]; do
-		PORT=$(sed -n 's/^listening on 127\.0\.0\.1:\([0-9][0-9]*\), serving .*/\1/p' "$tag.out")
+		PORT=$(sed -n 's/^listening on 127\.0\.0\.1:\([0-9][0-9]*\), serving .*/\1/p' "$tag.out" 2>/dev/null)
 		[ -n "$PORT" ] && return 0
 		kill -0 "$SERVE_PID" 2>/dev/null || { SERVE_PID=""; return 1; }
 		sleep 0.1
