@@ -1292,9 +1292,12 @@ static int listen_on(struct server *s, const char *addr, int *family,
 
 static int check_opts(const struct serve_opts *o, struct mlci_err *err)
 {
-	if (!!o->package == !!o->registry)
+	if (!o->package && !o->registry)
 		return err_set(err, MLCI_EXIT_USAGE, NULL,
-			       "give either --package or --registry");
+			       "--package or --registry is required");
+	if (o->package && o->registry)
+		return err_set(err, MLCI_EXIT_USAGE, NULL,
+			       "give --package or --registry, not both");
 	if (o->package && (o->name || o->channel))
 		return err_set(err, MLCI_EXIT_USAGE, NULL,
 			       "--name and --channel go with --registry, not --package");

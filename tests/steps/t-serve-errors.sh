@@ -94,8 +94,13 @@ P1=$PORT
 
 # options and inputs
 expect_exit 64 "neither --package nor --registry" "$BIN/mlci-serve"
-err_is '^mlci-serve: give either --package or --registry$' "one line for it"
+err_is '^mlci-serve: --package or --registry is required$' "one line for it"
 expect_exit 64 "both" "$BIN/mlci-serve" --package $PKG --registry dir:///x --name a --channel b
+err_is '^mlci-serve: give --package or --registry, not both$' "one line for that"
+expect_exit 0 "--version" "$BIN/mlci-serve" --version
+check "--version prints a version" grep -Eq '^mlci-serve [0-9]+\.[0-9]+\.[0-9]+$' "$T/out"
+expect_exit 64 "an unknown option" "$BIN/mlci-serve" --no-such-option
+err_is "^mlci-serve: unknown option '--no-such-option'" "one line for it"
 expect_exit 64 "--registry without --channel" "$BIN/mlci-serve" --registry "dir://$T/reg" --name a
 err_is 'needs --name and --channel' "one line naming what is missing"
 expect_exit 64 "an s3:// registry" "$BIN/mlci-serve" --registry s3://bucket/x --name a --channel b
