@@ -11,6 +11,9 @@ usage:
       one CSV request with --csv; or the first N rows one by one with
       --single) and check every answer against mlci-evaluate's
       predictions.csv for the same rows; print the number of rows checked
+  serve_client.py idle PORT
+      open a connection, send half a request's headers and wait (up to
+      60 s) for the server to close it; print "closed"
   serve_client.py hammer PORT STOPFILE THREADS ROW.json OUT.json
       POST ROW.json to /predict from THREADS threads, each on one
       keep-alive connection, until STOPFILE exists; write {total, failed,
@@ -221,6 +224,15 @@ def main():
             else:
                 sys.exit("unknown option " + a[i])
         compare(port, data, preds, batch, as_csv, single)
+    elif a[0] == "idle":
+        import socket
+        c = socket.create_connection(("127.0.0.1", int(a[1])), timeout=60)
+        c.sendall(b"POST /predict HTTP/1.1\r\nHost: x\r\n")
+        try:
+            got = c.recv(4096)
+        except ConnectionResetError:
+            got = b""
+        print("closed" if not got or got.startswith(b"HTTP/1.1 ") else repr(got))
     elif a[0] == "hammer":
         hammer(int(a[1]), a[2], int(a[3]), a[4], a[5])
     else:

@@ -9,7 +9,7 @@ PKG=p/pg-1.tar.gz
 row='"Island": "Biscoe", "Beak Length (mm)": 40.1, "Beak Depth (mm)": 18.0, "Flipper Length (mm)": 190, "Body Mass (g)": 3900'
 head1='Island,Beak Length (mm),Beak Depth (mm),Flipper Length (mm),Body Mass (g),Sex'
 
-start_serve s --package $PKG --max-body-bytes 8192 || not_ok "starts" "$(cat s.err)"
+start_serve s --package $PKG --max-body-bytes 8192 --timeout 2 || not_ok "starts" "$(cat s.err)"
 J="--type application/json"
 req POST /predict $J --data "{\"rows\": [{$row, \"Sex\": \"MALE\"}]}"; status_is 200 "a good row is 200"
 json_is "$T/body" 'j["classes"], sorted(j["predictions"][0]["probabilities"]) == j["classes"]' "(['Adelie', 'Chinstrap', 'Gentoo'], True)" "answer lists the classes and a probability for each"
@@ -90,6 +90,8 @@ check "400s counted" grep -qx 'mlci_serve_requests_total{path="/predict",status=
 check "404s counted under path other" grep -qx 'mlci_serve_requests_total{path="other",status="404"} 2' metrics.txt
 check "413s counted" grep -qx 'mlci_serve_requests_total{path="/predict",status="413"} 2' metrics.txt
 check "no crash: the server is still running" kill -0 "$SERVE_PID"
+check "a connection left half-way is closed after --timeout" sh -c "[ \"\$($CLIENT idle $PORT)\" = closed ]"
+req GET /health; status_is 200 "and the server answers the next one"
 P1=$PORT
 
 # options and inputs
