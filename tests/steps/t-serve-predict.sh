@@ -22,6 +22,7 @@ dlabel=$(head -1 $DI | tr ',' '\n' | tail -1)
 expect_exit 0 "--help" "$BIN/mlci-serve" --help
 check "--help lists the endpoints" grep -q 'GET  /metrics' "$T/out"
 check "--help names the reload signal" grep -q 'SIGHUP' "$T/out"
+check "--help lists the metrics and exit codes" sh -c "grep -q 'mlci_serve_requests_total{path,status}' '$T/out' && grep -q '^Exit codes: 0 stopped' '$T/out'"
 
 # breast cancer, logistic: every row, three ways
 if start_serve bc --package pbc/bc-1.0.tar.gz --log-requests req.csv --threads 2; then ok "starts and listens"; else not_ok "starts and listens" "$(cat bc.err)"; fi
