@@ -17,7 +17,7 @@ BIN ?= bin
 OPT ?= -O2 -g
 SAN ?=
 
-PKGS := libgit2 jansson libcurl libcrypto zlib libzstd openblas
+PKGS := libgit2 jansson libcurl libcrypto zlib libzstd openblas libmicrohttpd
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 

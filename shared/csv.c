@@ -519,7 +519,7 @@ static int check_utf8(const char *path, const char *d, size_t len,
 
 static int load(struct frame *f, struct csv_store *st, const char *path,
 		const struct csv_opts *o, struct parser *ps, struct na_set *na,
-		struct mlci_err *err)
+		const char *mem, size_t mem_len, struct mlci_err *err)
 {
 	size_t len, cap = 0, i;
 	long skipped;
@@ -536,8 +536,16 @@ static int load(struct frame *f, struct csv_store *st, const char *path,
 			return -1;
 		have_names = 1;
 	}
-	if (read_file(path, &st->data, &len, 0, err) < 0)
+	if (mem) {
+		st->data = malloc(mem_len + 1);
+		if (!st->data)
+			return err_set(err, MLCI_EXIT_SOFTWARE, path, "out of memory");
+		memcpy(st->data, mem, mem_len);
+		st->data[mem_len] = '\0';
+		len = mem_len;
+	} else if (read_file(path, &st->data, &len, 0, err) < 0) {
 		return -1;
+	}
 	sha256_buf(st->data, len, f->sha256);
 	if (memchr(st->data, '\0', len))
 		return nul_error(f->path, st->data, len, err);
@@ -624,8 +632,9 @@ static int load(struct frame *f, struct csv_store *st, const char *path,
 	return 0;
 }
 
-int frame_load(struct frame *f, const char *path, const struct csv_opts *o,
-	       struct mlci_err *err)
+static int frame_read(struct frame *f, const char *path, const char *mem,
+		      size_t mem_len, const struct csv_opts *o,
+		      struct mlci_err *err)
 {
 	struct csv_opts def;
 	struct csv_store *st;
@@ -644,7 +653,7 @@ int frame_load(struct frame *f, const char *path, const struct csv_opts *o,
 	if (!st)
 		return err_set(err, MLCI_EXIT_SOFTWARE, path, "out of memory");
 	f->priv = st;
-	rc = load(f, st, path, o, &ps, &na, err);
+	rc = load(f, st, path, o, &ps, &na, mem, mem_len, err);
 	free(ps.fld);
 	na_free(&na);
 	if (rc < 0) {
@@ -652,6 +661,18 @@ int frame_load(struct frame *f, const char *path, const struct csv_opts *o,
 		return -1;
 	}
 	return 0;
+}
+
+int frame_load(struct frame *f, const char *path, const struct csv_opts *o,
+	       struct mlci_err *err)
+{
+	return frame_read(f, path, NULL, 0, o, err);
+}
+
+int frame_load_mem(struct frame *f, const char *label, const char *data,
+		   size_t n, const struct csv_opts *o, struct mlci_err *err)
+{
+	return frame_read(f, label, data ? data : "", n, o, err);
 }
 
 void frame_free(struct frame *f)

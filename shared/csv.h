@@ -87,6 +87,14 @@ struct frame {
 int frame_load(struct frame *f, const char *path, const struct csv_opts *o,
 	       struct mlci_err *err);
 
+/*
+ * As frame_load, on the n bytes at data (copied; need not be
+ * NUL-terminated) instead of a file; label stands for the path in the
+ * frame and in errors (66 cannot happen).
+ */
+int frame_load_mem(struct frame *f, const char *label, const char *data,
+		   size_t n, const struct csv_opts *o, struct mlci_err *err);
+
 /* Free everything f holds; safe on a zeroed frame. */
 void frame_free(struct frame *f);
 
