@@ -86,30 +86,31 @@ int monitor_robust_z(const double *w, size_t n, double x, double *z,
 	return 0;
 }
 
-int monitor_ewma(const double *v, size_t n, size_t baseline, double lambda,
-		 double L, struct monitor_ewma *out)
+int monitor_ewma(const double *v, size_t n, double lambda, double L,
+		 struct monitor_ewma *out)
 {
-	double mu = 0, ss = 0, e, f;
-	size_t i;
+	double mu = 0, mr = 0, e, f;
+	size_t i, k;
 
 	memset(out, 0, sizeof(*out));
-	if (baseline < 2 || !(lambda > 0 && lambda <= 1) || !(L > 0))
+	if (!(lambda > 0 && lambda <= 1) || !(L > 0))
 		return -1;
-	if (n <= baseline)
+	if (n < 3)
 		return 1;
-	for (i = 0; i < baseline; i++)
+	k = n - 1;	/* the window; v[k] is the value judged */
+	for (i = 0; i < k; i++)
 		mu += v[i];
-	mu /= (double)baseline;
-	for (i = 0; i < baseline; i++)
-		ss += (v[i] - mu) * (v[i] - mu);
+	mu /= (double)k;
+	for (i = 1; i < k; i++)
+		mr += fabs(v[i] - v[i - 1]);
 	out->center = mu;
-	out->sigma = sqrt(ss / (double)(baseline - 1));
+	out->sigma = mr / (double)(k - 1) / 1.128;
 	e = mu;
-	for (i = baseline; i < n; i++)
+	for (i = 0; i < n; i++)
 		e = lambda * v[i] + (1 - lambda) * e;
 	out->ewma = e;
-	out->t = n - baseline;
-	f = pow(1 - lambda, 2.0 * (double)out->t);
+	out->t = n;
+	f = pow(1 - lambda, 2.0 * (double)n);
 	out->limit = L * out->sigma * sqrt(lambda / (2 - lambda) * (1 - f));
 	return out->sigma > 0 ? 0 : 1;
 }
@@ -469,7 +470,7 @@ static int track(const struct monitor_opts *o, const struct history *h,
 	double x, *v = NULL, z = 0, med = 0, scale = 0;
 	size_t i, n = 0, start;
 	struct monitor_ewma ew;
-	int zr = 1, er = 1, zf = 0, ef = 0, judged;
+	int zr = 1, er = 1, zf = 0, ef = 0, judged, have;
 	json_t *e;
 
 	if (!figure_of(cur, scope, feature, figure, &x))
@@ -483,19 +484,19 @@ static int track(const struct monitor_opts *o, const struct history *h,
 	start = n > MONITOR_WINDOW ? n - MONITOR_WINDOW : 0;
 	n -= start;
 	memmove(v, v + start, n * sizeof(*v));
-	judged = n >= (size_t)o->min_history;
+	have = judged = n >= (size_t)o->min_history;
 	memset(&ew, 0, sizeof(ew));
-	if (judged) {
+	if (have) {
 		zr = monitor_robust_z(v, n, x, &z, &med, &scale);
 		if (zr < 0) {
 			free(v);
 			return OOM(err);
 		}
 		v[n] = x;
-		er = monitor_ewma(v, n + 1, (size_t)o->min_history, o->ewma_lambda,
-				  o->ewma_l, &ew);
+		er = monitor_ewma(v, n + 1, o->ewma_lambda, o->ewma_l, &ew);
 		zf = zr == 0 && fabs(z) > o->z;
 		ef = er == 0 && fabs(ew.ewma - ew.center) > ew.limit;
+		judged = zr == 0 || er == 0;
 	}
 	free(v);
 	e = json_object();
@@ -508,14 +509,14 @@ static int track(const struct monitor_opts *o, const struct history *h,
 	json_object_set_new(e, "value", json_real(x));
 	json_object_set_new(e, "history", json_integer((json_int_t)n));
 	json_object_set_new(e, "judged", json_boolean(judged));
-	json_object_set_new(e, "median", real_or_null(med, judged));
-	json_object_set_new(e, "scale", real_or_null(scale, judged && zr == 0));
-	json_object_set_new(e, "z", real_or_null(z, judged && zr == 0));
+	json_object_set_new(e, "median", real_or_null(med, have));
+	json_object_set_new(e, "scale", real_or_null(scale, have && zr == 0));
+	json_object_set_new(e, "z", real_or_null(z, have && zr == 0));
 	json_object_set_new(e, "z_anomaly", json_boolean(zf));
-	json_object_set_new(e, "ewma", real_or_null(ew.ewma, judged && er == 0));
-	json_object_set_new(e, "center", real_or_null(ew.center, judged && er >= 0));
-	json_object_set_new(e, "sigma", real_or_null(ew.sigma, judged && er >= 0));
-	json_object_set_new(e, "limit", real_or_null(ew.limit, judged && er == 0));
+	json_object_set_new(e, "ewma", real_or_null(ew.ewma, have && er == 0));
+	json_object_set_new(e, "center", real_or_null(ew.center, have && er >= 0));
+	json_object_set_new(e, "sigma", real_or_null(ew.sigma, have && er >= 0));
+	json_object_set_new(e, "limit", real_or_null(ew.limit, have && er == 0));
 	json_object_set_new(e, "ewma_anomaly", json_boolean(ef));
 	json_object_set_new(e, "anomaly", json_boolean(zf || ef));
 	if (zf || ef) {

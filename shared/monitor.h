@@ -45,17 +45,21 @@
  *     (1.253314 meanAD) (meanAD the mean absolute deviation from the
  *     median); when that is 0 too (a constant window) not judged.
  *     Anomalous when |z| > z (3.5).
- *   EWMA control chart: the window's first min_history values are the
- *     baseline, mean mu and sample standard deviation sigma (n - 1); the
- *     EWMA E_0 = mu, E_t = lambda v_t + (1 - lambda) E_{t-1} runs over the
- *     rest of the window and x (t = 1..T); the limit at T is L sigma
- *     sqrt(lambda / (2 - lambda) (1 - (1 - lambda)^(2T))); anomalous when
- *     |E_T - mu| > limit. Not judged when sigma is 0.
- *   A figure is judged only when the window holds at least min_history
- *   (MONITOR_MIN_HISTORY, 10) values. A jump shows in z; a slow slide,
- *   which drags the window's median and MAD along, shows in the EWMA,
- *   whose baseline is the window's oldest runs. Anomaly: history_anomaly
- *   (error), one per figure flagged.
+ *   EWMA control chart (an individuals chart): center mu the window's
+ *     mean, sigma its average moving range / 1.128 (the mean |w_i -
+ *     w_{i-1}|, which a slow trend hardly inflates, unlike the standard
+ *     deviation); the EWMA E_0 = mu, E_t = lambda v_t + (1 - lambda)
+ *     E_{t-1} runs over the window then x (t = 1..T); the limit at T is
+ *     L sigma sqrt(lambda / (2 - lambda) (1 - (1 - lambda)^(2T)));
+ *     anomalous when |E_T - mu| > limit. Undefined when sigma is 0.
+ *   A figure is judged when the window holds at least min_history
+ *   (MONITOR_MIN_HISTORY, 10) values and one of the checks is defined. A
+ *   jump shows in z; a slow slide, which drags the window's median and
+ *   MAD along (|z| stays small), shows in the EWMA, which follows the
+ *   recent values away from the window's mean while the moving range
+ *   stays the noise's. On a stable series each check flags about 0.3% of
+ *   the runs of each figure (3 sigma). Anomaly: history_anomaly (error),
+ *   one per figure flagged.
  *
  * Alarm: any error-severity anomaly (dataset_drift, a drift at severity
  * error, prediction_drift, prediction_unseen_in_reference,
@@ -101,21 +105,20 @@ int monitor_robust_z(const double *w, size_t n, double x, double *z,
 		     double *med, double *scale);
 
 struct monitor_ewma {
-	double center;		/* the baseline mean mu */
-	double sigma;		/* the baseline's sample standard deviation */
+	double center;		/* mu: the window's mean */
+	double sigma;		/* average moving range / 1.128 */
 	double ewma;		/* E_T */
 	double limit;		/* the control limit's half width at T */
-	size_t t;		/* T: values after the baseline, x included */
+	size_t t;		/* T: the window's values and x */
 };
 
 /*
- * EWMA chart over v[0..n-1] (the window then x last): baseline the first
- * `baseline` values (2 <= baseline < n), lambda in (0, 1], L > 0.
- * 0 (filled), 1 when undefined (sigma 0, or n <= baseline), -1 on bad
- * arguments.
+ * EWMA chart of v[0..n-1]: the window, then the value judged last
+ * (see above); lambda in (0, 1], L > 0. 0 (filled), 1 when undefined
+ * (n < 3, or sigma 0), -1 on bad arguments.
  */
-int monitor_ewma(const double *v, size_t n, size_t baseline, double lambda,
-		 double L, struct monitor_ewma *out);
+int monitor_ewma(const double *v, size_t n, double lambda, double L,
+		 struct monitor_ewma *out);
 
 /* ---- the run ---- */
 

@@ -5,7 +5,8 @@ usage: monitor_live.py ADULT_TEST PREDICTIONS OUTDIR
 
 ADULT_TEST is tests/data/adult.test.csv (no header, a junk first line,
 spaces after commas); PREDICTIONS is mlci-evaluate --predictions on it
-(key = the 0-based data row). Writes, as mlci-serve --log-requests does
+(key = the 0-based data row), or '-' to take each row's true label
+(without adult.test's trailing '.') as its prediction. Writes, as mlci-serve --log-requests does
 (a header of the feature columns, then 'prediction'):
   live.csv     the test rows as they are, with the model's predictions
   shifted.csv  the same rows shifted: ages +15 years, hours x 1.5,
@@ -25,8 +26,11 @@ src, preds, out = sys.argv[1:4]
 with open(src) as f:
     lines = f.read().splitlines()[1:]
 rows = [[c.strip() for c in l.split(",")] for l in lines if l.strip()]
-with open(preds) as f:
-    pr = {int(r["key"]): r["prediction"] for r in csv.DictReader(f)}
+if preds == "-":
+    pr = {i: r[14].rstrip(".") for i, r in enumerate(rows)}
+else:
+    with open(preds) as f:
+        pr = {int(r["key"]): r["prediction"] for r in csv.DictReader(f)}
 assert len(pr) == len(rows), (len(pr), len(rows))
 
 def write(path, rs):

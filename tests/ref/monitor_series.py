@@ -8,8 +8,8 @@ usage: monitor_series.py > tests/ref/monitor_series.json
 The first form writes the unit tests' cases (tests/unit/test_monitor.c):
 series with the robust z-score (Iglewicz-Hoaglin, 0.6745 (x - median) /
 MAD; 1.253314 x the mean absolute deviation when MAD is 0) and the EWMA
-chart (baseline mean and sample standard deviation of the window's first
-min_history values; E_0 = mean, E_t = lam v_t + (1 - lam) E_{t-1}; limit
+chart (center the window's mean, sigma its average moving range / 1.128;
+E_0 = mean, E_t = lam v_t + (1 - lam) E_{t-1} over the window and x; limit
 L sigma sqrt(lam / (2 - lam) (1 - (1 - lam)^(2T)))), computed here with
 numpy and statistics, and the Pushgateway encodings (base64.urlsafe_b64encode,
 urllib.parse.quote).
@@ -50,14 +50,14 @@ def robust_z(w, x):
     return {"median": med, "scale": scale, "z": 0.6745 * (x - med) / scale}
 
 
-def ewma(v, baseline, lam, L):
-    base = v[:baseline]
-    mu = statistics.fmean(base)
-    sigma = statistics.stdev(base)
+def ewma(v, lam, L):
+    w = v[:-1]
+    mu = statistics.fmean(w)
+    sigma = float(np.mean(np.abs(np.diff(w)))) / 1.128
     e = mu
-    for y in v[baseline:]:
+    for y in v:
         e = lam * y + (1 - lam) * e
-    t = len(v) - baseline
+    t = len(v)
     limit = L * sigma * math.sqrt(lam / (2 - lam) * (1 - (1 - lam) ** (2 * t)))
     return {"center": mu, "sigma": sigma, "ewma": e, "limit": limit, "t": t}
 
@@ -73,11 +73,12 @@ def cases():
         "mad_zero": [1.0] * 8 + [1.5, 2.0, 3.0, 1.0, 1.0, 1.0, 1.0, 2.0],
         "constant": [0.25] * 20,
         "short_odd": [3.0, 1.0, 2.0, 10.0],
+        "two": [1.0, 2.0],
     }
     for name, s in series.items():
         w, x = s[:-1], s[-1]
         z = robust_z(w, x)
-        e = ewma(s, 10, 0.2, 3.0) if len(s) > 10 else None
+        e = ewma(s, 0.2, 3.0) if len(s) >= 3 else None
         out["series"].append({"name": name, "window": w, "x": x, "z": z,
                               "ewma": e})
     for b in [b"", b"a", b"ab", b"abc", b"abcd", b"a/b",
@@ -163,10 +164,11 @@ def check(mon, hist):
             ok = not f["judged"] and f["z"] is None
         else:
             z = robust_z(w, x)
-            e = ewma(w + [x], h["min_history"], h["ewma_lambda"], h["ewma_l"])
+            e = ewma(w + [x], h["ewma_lambda"], h["ewma_l"])
             zflag = z["z"] is not None and abs(z["z"]) > h["z"]
             eflag = e["sigma"] > 0 and abs(e["ewma"] - e["center"]) > e["limit"]
-            ok = (f["judged"] and close(f["z"], z["z"]) and
+            judged = z["z"] is not None or e["sigma"] > 0
+            ok = (f["judged"] == judged and close(f["z"], z["z"]) and
                   close(f["median"], z["median"]) and close(f["scale"], z["scale"]) and
                   close(f["center"], e["center"]) and close(f["sigma"], e["sigma"]) and
                   (e["sigma"] == 0 or (close(f["ewma"], e["ewma"]) and

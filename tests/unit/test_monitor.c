@@ -114,10 +114,10 @@ static void test_monitor__ewma_matches_statistics(void **state)
 		int rc;
 
 		v[n++] = json_number_value(json_object_get(s, "x"));
-		rc = monitor_ewma(v, n, 10, 0.2, 3.0, &e);
+		rc = monitor_ewma(v, n, 0.2, 3.0, &e);
 		free(v);
 		if (json_is_null(er)) {
-			assert_int_equal(rc, 1);	/* no values after the baseline */
+			assert_int_equal(rc, 1);	/* too short */
 			continue;
 		}
 		near(e.center, json_number_value(json_object_get(er, "center")), "center", name);
@@ -151,7 +151,7 @@ static void test_monitor__jump_and_slide_are_told_apart(void **state)
 
 		assert_int_equal(monitor_robust_z(v, n, x, &z, &med, &scale) >= 0, 1);
 		v[n] = x;
-		monitor_ewma(v, n + 1, 10, 0.2, 3.0, &e);
+		monitor_ewma(v, n + 1, 0.2, 3.0, &e);
 		free(v);
 		if (!strcmp(name, "jump"))
 			assert_true(fabs(z) > MONITOR_Z);
@@ -168,12 +168,11 @@ static void test_monitor__ewma_bad_arguments(void **state)
 	struct monitor_ewma e;
 
 	(void)state;
-	assert_int_equal(monitor_ewma(v, 12, 1, 0.2, 3, &e), -1);
-	assert_int_equal(monitor_ewma(v, 12, 10, 0, 3, &e), -1);
-	assert_int_equal(monitor_ewma(v, 12, 10, 1.5, 3, &e), -1);
-	assert_int_equal(monitor_ewma(v, 12, 10, 0.2, 0, &e), -1);
-	assert_int_equal(monitor_ewma(v, 10, 10, 0.2, 3, &e), 1);
-	assert_int_equal(monitor_ewma(v, 12, 10, 0.2, 3, &e), 1);	/* sigma 0 */
+	assert_int_equal(monitor_ewma(v, 12, 0, 3, &e), -1);
+	assert_int_equal(monitor_ewma(v, 12, 1.5, 3, &e), -1);
+	assert_int_equal(monitor_ewma(v, 12, 0.2, 0, &e), -1);
+	assert_int_equal(monitor_ewma(v, 2, 0.2, 3, &e), 1);
+	assert_int_equal(monitor_ewma(v, 12, 0.2, 3, &e), 1);	/* sigma 0 */
 	assert_true(monitor_median(v, 0) == 0);
 }
 
