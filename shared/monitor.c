@@ -832,7 +832,7 @@ int monitor_run(const struct monitor_opts *o, struct monitor_result *res,
 	struct refdrift_opts popts;
 	struct history h;
 	json_t *live = NULL, *preds = NULL, *art = NULL, *anoms = NULL;
-	json_t *pred = NULL, *hline = NULL, *hist = NULL, *src;
+	json_t *pred = NULL, *hline = NULL, *hist = NULL;
 	const json_t *lcol, *la;
 	struct refdrift_summary ds;
 	struct anomalies a;
@@ -924,17 +924,11 @@ int monitor_run(const struct monitor_opts *o, struct monitor_result *res,
 			    json_string(MONITOR_PREDICTION) :
 			    ref.label ? json_string(ref.label) : json_null());
 	/* the inputs */
-	src = json_object_get(live, "inputs");
-	for (i = 0; i < json_array_size(src); i++) {
-		const json_t *in = json_array_get(src, i);
-		const char *role = json_string_value(json_object_get(in, "role"));
-
-		if (role && !strcmp(role, "reference"))
-			artifact_add_input(art, "reference", o->drift->reference,
-					   ref.sha);
-		else if (role && !strcmp(role, "data"))
-			artifact_add_input(art, "live", o->live,
-					   json_string_value(json_object_get(in, "sha256")));
+	if (artifact_add_input(art, "reference", o->drift->reference, ref.sha) < 0 ||
+	    artifact_add_input(art, "live", o->live,
+			       artifact_input_sha(live, "data")) < 0) {
+		OOM(err);
+		goto out;
 	}
 	if (have_pref)
 		artifact_add_input(art, "reference_predictions",
