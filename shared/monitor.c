@@ -621,20 +621,41 @@ static int history_judge(const struct monitor_opts *o, const struct history *h,
 static int history_append(const char *path, const json_t *line,
 			  struct mlci_err *err)
 {
-	char *text = json_dumps(line, JSON_COMPACT | JSON_SORT_KEYS | JSON_REAL_PRECISION(17));
+	char *dump = json_dumps(line, JSON_COMPACT | JSON_SORT_KEYS | JSON_REAL_PRECISION(17));
+	char *text;
 	size_t len;
 	ssize_t w;
 	int fd;
 
-	if (!text)
+	if (!dump)
 		return OOM(err);
-	len = strlen(text);
-	text[len] = '\n';	/* replaces the NUL: written by length */
+	len = strlen(dump);
+	text = malloc(len + 3);	/* room for a leading newline */
+	if (!text) {
+		free(dump);
+		return OOM(err);
+	}
+	memcpy(text, dump, len);
+	free(dump);
+	text[len] = '\n';	/* written by length */
+	text[len + 1] = '\0';
 	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
 	if (fd < 0) {
 		free(text);
 		return err_set(err, MLCI_EXIT_CANTCREAT, path, "cannot open for "
 			       "appending: %s", strerror(errno));
+	}
+	{
+		/* a last line left without its newline gets one first */
+		struct stat st;
+		char last = '\n';
+
+		if (fstat(fd, &st) == 0 && st.st_size > 0 &&
+		    pread(fd, &last, 1, st.st_size - 1) == 1 && last != '\n') {
+			memmove(text + 1, text, len + 1);
+			text[0] = '\n';
+			len++;
+		}
 	}
 	w = write(fd, text, len + 1);
 	free(text);

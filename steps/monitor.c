@@ -85,7 +85,7 @@ int main(int argc, char **argv)
 		{ "min-history", CLI_LONG, &mo.min_history, "N", "earlier values a figure needs before it is judged (10)" },
 		{ "pushgateway", CLI_STR, &mo.push.url, "URL", "push the figures to this Prometheus Pushgateway" },
 		{ "job", CLI_STR, &mo.push.job, "NAME", "the Pushgateway job (mlci-monitor)" },
-		{ "label", CLI_LIST, &labels, "NAME=VALUE", "a grouping label for the push (repeatable)" },
+		{ "label", CLI_LIST, &labels, "NAME=VALUE", "a grouping label for the push (repeatable; from the environment only as MLCI_MONITOR_LABEL)" },
 		{ "print-metrics", CLI_FLAG, &print_metrics, NULL, "print the metrics text (Prometheus exposition) instead of the summary" },
 		{ "drift-alpha", CLI_DOUBLE, &drift.alpha, "Q", "false discovery rate for the drift tests' q-values (0.05)" },
 		{ "drift-psi", CLI_DOUBLE, &drift.psi, "X", "PSI at or above which a large column drifted (0.25)" },
@@ -107,6 +107,9 @@ int main(int argc, char **argv)
 		opts, more, 0
 	};
 
+	/* MLCI_LABEL is the label column to the other steps: never a
+	 * grouping label here (MLCI_MONITOR_LABEL still is) */
+	unsetenv("MLCI_LABEL");
 	monitor_opts_init(&mo);
 	refdrift_opts_init(&drift);
 	buf_init(&text);
