@@ -639,7 +639,7 @@ static int history_append(const char *path, const json_t *line,
 	free(dump);
 	text[len] = '\n';	/* written by length */
 	text[len + 1] = '\0';
-	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+	fd = open(path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
 	if (fd < 0) {
 		free(text);
 		return err_set(err, MLCI_EXIT_CANTCREAT, path, "cannot open for "
