@@ -282,6 +282,7 @@ static int compare_prediction(const struct refdrift_ref *ref, const char *rname,
 		goto out;
 	}
 	json_object_del(p, "column");
+	json_object_del(p, "name");	/* a target's: reference_column says */
 	json_object_del(p, "max_shift");
 	if (json_is_true(json_object_get(p, "compared"))) {
 		const char *kind = json_string_value(json_object_get(p, "kind"));

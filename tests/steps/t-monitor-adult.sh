@@ -114,6 +114,42 @@ else not_ok "promtool check metrics" "$(head -3 pt.out)"; fi
 grep -q '^mlci_monitor_feature_psi{feature="age"} ' "$T/out" && grep -q '^mlci_monitor_last_run_timestamp_seconds 1700000000$' "$T/out" \
 	&& ok "metrics: per-feature gauges and the run's time" || not_ok "metrics: per-feature gauges" "$(head -5 "$T/out")"
 
-schema_ok live.json shifted.json head.json rp.json rp2.json sev.json >schema.out 2>&1 \
+# ---- a regression model: numeric predictions, the numeric test ----
+"$V" --data "$DATA/diabetes_progression.csv" --label progression --out dref.json >/dev/null
+"$BIN/mlci-train" --data "$DATA/diabetes_progression.csv" --label progression --model linear \
+	--out dmodel.json >/dev/null
+"$BIN/mlci-evaluate" --model dmodel.json --data "$DATA/diabetes_progression.csv" \
+	--out dmetrics.json --predictions dpreds.csv >/dev/null
+/usr/bin/python3 - "$DATA/diabetes_progression.csv" dpreds.csv <<'PYEOF'
+import csv, sys
+rows = list(csv.reader(open(sys.argv[1])))
+p = {int(r["key"]): r["prediction"] for r in csv.DictReader(open(sys.argv[2]))}
+w = csv.writer(open("dlive.csv", "w", newline=""), lineterminator="\n")
+w.writerow(rows[0][:-1] + ["prediction"])
+for i, r in enumerate(rows[1:]):
+    w.writerow(r[:-1] + [p[i]])
+PYEOF
+expect_exit 1 "regression predictions against the training target: drifted (a linear model's predictions are narrower)" \
+	"$M" --reference dref.json --live dlive.csv --out dlab.json
+if /usr/bin/python3 - "$DATA/diabetes_progression.csv" <<'PYEOF'
+import csv, json, sys
+from scipy.stats import ks_2samp, wasserstein_distance
+y = [float(r["progression"]) for r in csv.DictReader(open(sys.argv[1]))]
+p = [float(r["prediction"]) for r in csv.DictReader(open("dlive.csv"))]
+m = json.load(open("dlab.json"))["prediction"]
+ks = ks_2samp(y, p)
+w = wasserstein_distance(y, p)
+ok = (m["kind"] == "target" and m["test"] == "ks" and abs(m["statistic"] - ks.statistic) < 1e-12
+      and abs(m["wasserstein"] - w) <= 1e-9 * w and m["drifted"])
+sys.exit(0 if ok else 1)
+PYEOF
+then ok "the target's KS D and Wasserstein agree with scipy"
+else not_ok "the target's KS D and Wasserstein agree with scipy" "$(head -c 300 dlab.json)"; fi
+expect_exit 0 "regression predictions against --reference-predictions (the same model's): stable" \
+	"$M" --reference dref.json --live dlive.csv --out dpred.json --reference-predictions dpreds.csv
+json_is dpred.json '(j["prediction"]["kind"], j["prediction"]["statistic"], j["prediction"]["drifted"])' \
+	"('target', 0.0, False)" "the same predictions: KS D 0"
+
+schema_ok dlab.json dpred.json live.json shifted.json head.json rp.json rp2.json sev.json >schema.out 2>&1 \
 	&& ok "every monitor.json is a valid mlci.monitor" || not_ok "monitor.json schema" "$(head -3 schema.out)"
 no_nan "no NaN or Infinity" live.json shifted.json head.json rp.json rp2.json
