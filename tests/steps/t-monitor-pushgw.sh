@@ -19,7 +19,8 @@ PG=http://127.0.0.1:$PORT
 prometheus-pushgateway --web.listen-address=127.0.0.1:$PORT \
 	--persistence.file="$T/pg.db" >pg.log 2>&1 &
 PGPID=$!
-trap 'kill $PGPID 2>/dev/null; wait $PGPID 2>/dev/null' EXIT
+FPID=
+trap 'kill $PGPID $FPID 2>/dev/null; wait $PGPID 2>/dev/null' EXIT
 i=0
 until curl -fs "$PG/-/ready" >/dev/null 2>&1; do
 	i=$((i + 1))
@@ -123,6 +124,53 @@ json_is dead.json '(j["push"]["ok"], j["push"]["tries"], j["alarm"])' "(False, 3
 	|| not_ok "history appended on push failure" "$(wc -l <h.jsonl) lines"
 grep -q "^mlci-monitor: live.csv: 16281 rows.*push failed: ok$" "$T/out" && ok "summary says the push failed" \
 	|| not_ok "summary says the push failed" "$(cat "$T/out")"
+# a gateway that answers 503 then 500 then 200: retried; 400: not retried
+cat >fake.py <<'PYEOF'
+import http.server, sys
+codes = [int(c) for c in sys.argv[2].split(",")]
+seen = []
+class H(http.server.BaseHTTPRequestHandler):
+    def do_PUT(self):
+        n = int(self.headers.get("Content-Length", 0))
+        body = self.rfile.read(n)
+        seen.append(self.path)
+        with open("fake.log", "a") as f:
+            f.write("%s %s %d\n" % (self.path, self.headers.get("Content-Type"), len(body)))
+        code = codes[min(len(seen), len(codes)) - 1]
+        self.send_response(code)
+        msg = b"pushed\n" if code < 300 else b"text format parsing error in line 3\nmore\n"
+        self.send_header("Content-Length", str(len(msg)))
+        self.end_headers()
+        self.wfile.write(msg)
+    def log_message(self, *a):
+        pass
+srv = http.server.HTTPServer(("127.0.0.1", int(sys.argv[1])), H)
+srv.serve_forever()
+PYEOF
+fake() {
+	FPORT=$(free_port)
+	rm -f fake.log
+	/usr/bin/python3 fake.py "$FPORT" "$1" &
+	FPID=$!
+	i=0
+	until /usr/bin/python3 -c 'import socket,sys; socket.create_connection(("127.0.0.1", int(sys.argv[1])), 1)' "$FPORT" 2>/dev/null; do
+		i=$((i + 1)); [ $i -gt 100 ] && break; sleep 0.1
+	done
+}
+fake 503,500,200
+expect_exit 0 "5xx answers are retried: the third try lands, exit 0" \
+	"$M" --reference ref.json --live live.csv --out r5.json --pushgateway "http://127.0.0.1:$FPORT" --label env=x
+kill $FPID; wait $FPID 2>/dev/null
+json_is r5.json '(j["push"]["ok"], j["push"]["tries"])' "(True, 3)" "three tries recorded"
+[ "$(wc -l <fake.log)" -eq 3 ] && grep -q "^/metrics/job/mlci-monitor/env/x text/plain; version=0.0.4 " fake.log \
+	&& ok "each try a PUT of the text format to the group's path" || not_ok "PUT path and type" "$(cat fake.log)"
+fake 400
+expect_exit 75 "a 400 is not retried: exit 75" \
+	"$M" --reference ref.json --live live.csv --out r4.json --pushgateway "http://127.0.0.1:$FPORT"
+kill $FPID; wait $FPID 2>/dev/null
+err_is "failed after 1 try: HTTP 400: text format parsing error in line 3$" "the answer's first line in the error"
+json_is r4.json '(j["push"]["ok"], j["push"]["tries"], j["push"]["error"].endswith("HTTP 400: text format parsing error in line 3"))' \
+	"(False, 1, True)" "monitor.json records the refused push"
 expect_exit 64 "--label without --pushgateway: 64" \
 	"$M" --reference ref.json --live live.csv --out x.json --label env=prod
 expect_exit 64 "--label job=x: 64" \
