@@ -36,7 +36,7 @@ static int cmp_double(const void *a, const void *b)
 static double median_sorted(double *x, size_t n)
 {
 	qsort(x, n, sizeof(*x), cmp_double);
-	return n % 2 ? x[n / 2] : (x[n / 2 - 1] + x[n / 2]) / 2;
+	return n % 2 ? x[n / 2] : x[n / 2 - 1] / 2 + x[n / 2] / 2;
 }
 
 double monitor_median(const double *x, size_t n)
@@ -112,6 +112,9 @@ int monitor_ewma(const double *v, size_t n, double lambda, double L,
 	out->t = n;
 	f = pow(1 - lambda, 2.0 * (double)n);
 	out->limit = L * out->sigma * sqrt(lambda / (2 - lambda) * (1 - f));
+	if (!isfinite(out->center) || !isfinite(out->sigma) ||
+	    !isfinite(out->ewma) || !isfinite(out->limit))
+		return 1;	/* values near DBL_MAX: sums overflow */
 	return out->sigma > 0 ? 0 : 1;
 }
 
@@ -356,12 +359,7 @@ out:
 
 /* ---- history ---- */
 
-struct history {
-	json_t **lines;
-	size_t n;
-};
-
-static void history_free(struct history *h)
+void monitor_history_free(struct monitor_history *h)
 {
 	size_t i;
 
@@ -371,19 +369,32 @@ static void history_free(struct history *h)
 	memset(h, 0, sizeof(*h));
 }
 
-static int history_read(const char *path, struct history *h,
+static int history_read(const char *path, struct monitor_history *h,
 			struct mlci_err *err)
 {
 	struct stat st;
-	char *data = NULL, *p, *nl;
-	size_t len, cap = 0;
-	long line = 0;
+	char *data = NULL;
+	size_t len;
+	int rc;
 
 	memset(h, 0, sizeof(*h));
 	if (stat(path, &st) < 0 && errno == ENOENT)
 		return 0;	/* the first run */
 	if (read_file(path, &data, &len, 0, err) < 0)
 		return -1;
+	rc = monitor_history_parse(data, len, path, h, err);
+	free(data);
+	return rc;
+}
+
+int monitor_history_parse(const char *data, size_t len, const char *path,
+			  struct monitor_history *h, struct mlci_err *err)
+{
+	const char *p, *nl;
+	size_t cap = 0;
+	long line = 0;
+
+	memset(h, 0, sizeof(*h));
 	for (p = data; p < data + len; p = nl + 1) {
 		json_error_t je;
 		json_t *j;
@@ -429,11 +440,9 @@ static int history_read(const char *path, struct history *h,
 		if (nl == data + len)
 			break;
 	}
-	free(data);
 	return 0;
 fail:
-	free(data);
-	history_free(h);
+	monitor_history_free(h);
 	return -1;
 }
 
@@ -463,7 +472,7 @@ static json_t *real_or_null(double v, int have)
 
 /* Judge one figure over the history; appends its entry to figs and an
  * anomaly when flagged. */
-static int track(const struct monitor_opts *o, const struct history *h,
+static int track(const struct monitor_opts *o, const struct monitor_history *h,
 		 const json_t *cur, const char *scope, const char *feature,
 		 const char *figure, json_t *figs, json_t *anoms, size_t *flagged,
 		 struct mlci_err *err)
@@ -590,9 +599,10 @@ static json_t *history_line(const char *created, size_t rows, const json_t *drif
 	return l;
 }
 
-static int history_judge(const struct monitor_opts *o, const struct history *h,
-			 const json_t *cur, json_t *out, json_t *anoms,
-			 size_t *flagged, struct mlci_err *err)
+int monitor_history_judge(const struct monitor_opts *o,
+			  const struct monitor_history *h, const json_t *cur,
+			  json_t *out, json_t *anoms, size_t *flagged,
+			  struct mlci_err *err)
 {
 	static const char *const figs2[] = { "psi", "effect" };
 	json_t *figs = json_array();
@@ -852,7 +862,7 @@ int monitor_run(const struct monitor_opts *o, struct monitor_result *res,
 {
 	struct refdrift_ref ref, pref;
 	struct refdrift_opts popts;
-	struct history h;
+	struct monitor_history h;
 	json_t *live = NULL, *preds = NULL, *art = NULL, *anoms = NULL;
 	json_t *pred = NULL, *hline = NULL, *hist = NULL;
 	const json_t *lcol, *la;
@@ -986,7 +996,7 @@ int monitor_run(const struct monitor_opts *o, struct monitor_result *res,
 		json_object_set_new(hist, "z", json_real(o->z));
 		json_object_set_new(hist, "ewma_lambda", json_real(o->ewma_lambda));
 		json_object_set_new(hist, "ewma_l", json_real(o->ewma_l));
-		if (history_judge(o, &h, hline, hist, anoms, &res->history_anomalies,
+		if (monitor_history_judge(o, &h, hline, hist, anoms, &res->history_anomalies,
 				  err) < 0)
 			goto out;
 		json_object_set_new(hist, "anomalies",
@@ -1066,7 +1076,7 @@ out:
 	json_decref(hist);
 	json_decref(live);
 	json_decref(preds);
-	history_free(&h);
+	monitor_history_free(&h);
 	refdrift_ref_free(&ref);
 	refdrift_ref_free(&pref);
 	return rc;

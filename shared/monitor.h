@@ -120,6 +120,38 @@ struct monitor_ewma {
 int monitor_ewma(const double *v, size_t n, double lambda, double L,
 		 struct monitor_ewma *out);
 
+/* ---- the history ---- */
+
+struct monitor_history {
+	json_t **lines;		/* each line's object (owned) */
+	size_t n;
+};
+
+/*
+ * Parse a history's JSON Lines (len bytes of data; blank lines skipped,
+ * a last line without its newline read): each line an object with
+ * "version" 1, a number "drift_share" and an object "features". 65
+ * naming path and the line otherwise. Free with monitor_history_free.
+ */
+int monitor_history_parse(const char *data, size_t len, const char *path,
+			  struct monitor_history *h, struct mlci_err *err);
+
+void monitor_history_free(struct monitor_history *h);
+
+struct monitor_opts;
+
+/*
+ * Judge every figure of cur (a history line: this run's) against h: its
+ * entries go into out's "figures" array, an anomaly per flagged figure
+ * into anoms (a JSON array), and *flagged counts them. No figure is ever
+ * NaN or infinite (values whose sums overflow leave the check
+ * undefined). 0, or -1 (70, out of memory).
+ */
+int monitor_history_judge(const struct monitor_opts *o,
+			  const struct monitor_history *h, const json_t *cur,
+			  json_t *out, json_t *anoms, size_t *flagged,
+			  struct mlci_err *err);
+
 /* ---- the run ---- */
 
 struct monitor_opts {
