@@ -628,6 +628,38 @@ int monitor_history_judge(const struct monitor_opts *o,
 	return 0;
 }
 
+/* Whether the history can be appended to (checked before anything is
+ * pushed or written, so a run that cannot record itself leaves nothing):
+ * an existing file writable, or a new one's directory. 73 otherwise. */
+static int history_writable(const char *path, struct mlci_err *err)
+{
+	char *dir, *slash;
+	int ok;
+
+	if (access(path, F_OK) == 0) {
+		if (access(path, W_OK) == 0)
+			return 0;
+		return err_set(err, MLCI_EXIT_CANTCREAT, path,
+			       "cannot append to the history: %s", strerror(errno));
+	}
+	if (!(dir = strdup(path)))
+		return OOM(err);
+	slash = strrchr(dir, '/');
+	if (!slash)
+		ok = access(".", W_OK | X_OK) == 0;
+	else if (slash == dir)
+		ok = access("/", W_OK | X_OK) == 0;
+	else {
+		*slash = '\0';
+		ok = access(dir, W_OK | X_OK) == 0;
+	}
+	free(dir);
+	if (!ok)
+		return err_set(err, MLCI_EXIT_CANTCREAT, path,
+			       "cannot create the history: %s", strerror(errno));
+	return 0;
+}
+
 /* Append one line to the history with a single write. */
 static int history_append(const char *path, const json_t *line,
 			  struct mlci_err *err)
@@ -900,7 +932,8 @@ int monitor_run(const struct monitor_opts *o, struct monitor_result *res,
 			goto out;
 		have_pref = 1;
 	}
-	if (o->history && history_read(o->history, &h, err) < 0)
+	if (o->history && (history_read(o->history, &h, err) < 0 ||
+			   history_writable(o->history, err) < 0))
 		goto out;
 	if (read_report(o->live, o->threads, &live, err) < 0)
 		goto out;

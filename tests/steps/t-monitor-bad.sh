@@ -64,6 +64,9 @@ expect_exit 66 "a missing --reference-predictions: 66" \
 err_is "nope\.csv" "the missing predictions file is named"
 expect_exit 73 "an output in a missing directory: 73" \
 	"$M" --reference ref.json --live live50.csv --out no/such/dir/m.json
+expect_exit 73 "a history in a missing directory: 73 before anything is written" \
+	"$M" --reference ref.json --live live50.csv --out m.json --history no/such/h.jsonl
+err_is "^mlci-monitor: no/such/h\.jsonl: cannot create the history" "the history named"
 absent m.json "no monitor.json after missing inputs"
 
 # ---- malformed inputs ----
