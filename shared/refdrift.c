@@ -574,12 +574,12 @@ static int column_error(const char *name, const char *path,
 
 /* ---- the reference ---- */
 
+static int ref_read(const struct refdrift_opts *o, struct refdrift_ref *ref,
+		    struct mlci_err *err);
+
 int refdrift_load(const struct refdrift_opts *o, struct refdrift_ref *ref,
 		  struct mlci_err *err)
 {
-	const json_t *part;
-	size_t i;
-
 	memset(ref, 0, sizeof(*ref));
 	ref->opts = o;
 	if (refdrift_check_opts(o, err) < 0)
@@ -587,6 +587,29 @@ int refdrift_load(const struct refdrift_opts *o, struct refdrift_ref *ref,
 	if (artifact_load(o->reference, KIND_DATA_REPORT, SCHEMA_DATA_REPORT,
 			  &ref->art, ref->sha, err) < 0)
 		return -1;
+	return ref_read(o, ref, err);
+}
+
+int refdrift_load_report(const struct refdrift_opts *o, json_t *report,
+			 const char *sha, struct refdrift_ref *ref,
+			 struct mlci_err *err)
+{
+	memset(ref, 0, sizeof(*ref));
+	ref->opts = o;
+	if (refdrift_check_opts(o, err) < 0)
+		return -1;
+	ref->art = json_incref(report);
+	snprintf(ref->sha, sizeof(ref->sha), "%s", sha ? sha : "");
+	return ref_read(o, ref, err);
+}
+
+/* The loaded reference report's columns, checked. */
+static int ref_read(const struct refdrift_opts *o, struct refdrift_ref *ref,
+		    struct mlci_err *err)
+{
+	const json_t *part;
+	size_t i;
+
 	part = json_object_get(ref->art, "partial");
 	if (part)
 		return err_set(err, MLCI_EXIT_DATAERR, o->reference,

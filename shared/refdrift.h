@@ -125,6 +125,14 @@ struct refdrift_ref {
 int refdrift_load(const struct refdrift_opts *o, struct refdrift_ref *ref,
 		  struct mlci_err *err);
 
+/* As refdrift_load, from a data report already in memory (one just
+ * built, with its data file's sha256 or NULL): the ref takes a reference
+ * of its own to report; o->reference names it in errors and in the
+ * comparison's "reference". */
+int refdrift_load_report(const struct refdrift_opts *o, json_t *report,
+			 const char *sha, struct refdrift_ref *ref,
+			 struct mlci_err *err);
+
 void refdrift_ref_free(struct refdrift_ref *ref);
 
 /* What refdrift_apply found, for the summary line. */

@@ -1303,7 +1303,7 @@ static int check_opts(const struct serve_opts *o, struct mlci_err *err)
 			       "--name and --channel go with --registry, not --package");
 	if (o->registry) {
 		struct registry *reg = NULL;
-		struct registry_opts ro = { 0, "mlci-serve" };
+		struct registry_opts ro = { .producer = "mlci-serve" };
 
 		if (!o->name || !o->channel)
 			return err_set(err, MLCI_EXIT_USAGE, NULL,

@@ -1925,7 +1925,7 @@ static int finish(const struct validate_opts *o, struct pass *p,
 	res->infos = a.infos;
 	res->pass = a.errors == 0;
 	data_stats_free(&s);
-	if (out_write(&w, o->out, res->report, err) < 0 ||
+	if ((o->out && out_write(&w, o->out, res->report, err) < 0) ||
 	    lc_write_outputs(o, res->report, w.af, &w.n, err) < 0 ||
 	    out_commit(&w, err) < 0)
 		goto out;

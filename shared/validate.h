@@ -318,7 +318,9 @@ struct validate_opts {
 	const char *label;		/* or NULL (then the schema's, if any) */
 	const char *schema;		/* check against this mlci.schema, or NULL */
 	const char *infer_schema;	/* write the inferred schema here, or NULL */
-	const char *out;		/* the data report */
+	const char *out;		/* the data report; NULL: not written, only
+					 * kept in res->report (a caller in the
+					 * library; not with shards or merges) */
 	double max_missing;		/* < 0: not given */
 	const char *producer;		/* "mlci-validate-data" */
 	enum stream_format format;	/* csv, jsonl, or auto (by name) */

@@ -8,6 +8,7 @@ a contract without run fields, and an mlci.baseline-note, against its
 kind's schema alone. Prints one line
 per problem and exits 1 if any artifact is invalid."""
 import json, os, sys
+from urllib.parse import urljoin
 from jsonschema import Draft202012Validator
 from jsonschema.validators import RefResolver
 
@@ -19,6 +20,10 @@ for name in os.listdir(sdir):
         with open(os.path.join(sdir, name)) as f:
             s = json.load(f)
         store[s["$id"]] = s
+        # a $ref into another schema's document ("data-report.schema.json#/...")
+        # makes RefResolver join that document's relative $id onto itself for
+        # the refs inside it: register that spelling too
+        store[urljoin(s["$id"], s["$id"])] = s
 
 bad = 0
 for path in sys.argv[1:]:
