@@ -6,6 +6,8 @@
 # search. Every job's PASS/FAIL/WARN line is checked (gitlab-ci-local's own
 # exit status is not trusted with allow_failure: exit_codes), then the
 # artifacts and reports, and the package deployed to the registry.
+# (gitlab-ci-local does not implement retry:, so retry on exit 75 is only
+# checked in the YAML, by t-templates-flags.sh.)
 # gitlab-ci-local and Node 22 come from the npm registry
 # (ci/install-gitlab-ci-local); without it this test fails.
 
@@ -56,7 +58,7 @@ glci() {
 # jobs_are LOG EXPECTED WHAT: the job results of the pipeline's summary,
 # "job=STATUS ..." in order, are EXPECTED
 jobs_are() {
-	got=$(sed -nE 's/^ (PASS|FAIL|WARN) +(.*)$/\2=\1/p' "$1" | sed -E 's/ +pre_script=/=/; s/ //g' | tr '\n' ' ' | sed 's/ $//')
+	got=$(sed -nE 's/^ (PASS|FAIL|WARN) +(mlci-.*)$/\2=\1/p' "$1" | sed -E 's/ +pre_script=/=/; s/ //g' | tr '\n' ' ' | sed 's/ $//')
 	if [ "$got" = "$2" ]; then ok "$3"; else not_ok "$3" "jobs: $got; log: $(grep -Ei '(FAIL|error)' "$1" | head -n 5)"; fi
 }
 
@@ -149,6 +151,23 @@ jobs_are "$T/fail.log" "mlci-validate=PASS mlci-search:[1/2]=PASS mlci-search:[2
 	"failing gate: the gate job fails, nothing is packaged"
 json_is "$T/fail/.gitlab-ci-local/artifacts/mlci-gate/mlci-out/gate.json" 'j["verdict"]' "fail" "failing gate: its artifacts are kept (when: always)"
 check "failing gate: nothing deployed" test ! -e "$T/registry-fail"
+
+# ---- a merge request pipeline from a branch, without a search: one
+# fit, no search jobs, no deploy; a plain branch pipeline runs nothing ----
+fixture "$T/mr" "include:
+  - local: templates/mlci/template.yml
+    inputs:
+      label: diagnosis
+      package_name: bc
+      registry: dir://$T/registry-mr"
+(cd "$T/mr" && git checkout -q -b feature)
+glci "$T/mr" "$T/mr.log" --variable CI_PIPELINE_SOURCE=merge_request_event
+jobs_are "$T/mr.log" "mlci-validate=PASS mlci-train=PASS mlci-evaluate=PASS mlci-gate=PASS mlci-package=PASS" \
+	"merge request pipeline without a search: no fan-out, no deploy"
+json_is "$T/mr/.gitlab-ci-local/artifacts/mlci-train/mlci-out/model.json" '"search" in j' "False" "... the model is one fit"
+check "... nothing deployed" test ! -e "$T/registry-mr"
+glci "$T/mr" "$T/branch.log"
+jobs_are "$T/branch.log" "" "a branch pipeline (no merge request) runs no mlci job"
 
 # ---- the include templates, with the search template on 4 runners ----
 fixture "$T/inc-tpl" "include:
