@@ -10,7 +10,8 @@
 // options (ignored), and the steps sh (-xe; returnStatus, returnStdout),
 // echo, error, unstable, catchError, warnError, retry, sleep (not slept,
 // logged), timeout, withEnv, withCredentials (no bindings), dir,
-// fileExists, readFile, writeFile, junit (counts the failures: any makes
+// fileExists, readFile, writeFile, parallel (branches run one after the
+// other), junit (counts the failures: any makes
 // the stage UNSTABLE, as the JUnit plugin does; no files is an error unless
 // allowEmptyResults), archiveArtifacts, stash and unstash (logged).
 // Global variables (shared library steps) are loaded from VARS_DIR/*.groovy
@@ -344,6 +345,26 @@ abstract class Dsl extends Script {
         Emu.log("[archive] ${files.size()} file(s)")
     }
     def archiveArtifacts(String p) { archiveArtifacts(artifacts: p) }
+    // the branches one after the other (they share the workspace, as on
+    // one agent); a failed branch fails the step once all have run
+    def parallel(Map branches) {
+        StepError first = null
+        branches.each { String n, Closure c ->
+            if (n == 'failFast') {
+                return
+            }
+            Emu.log("[parallel] ${n}")
+            try {
+                c.call()
+            } catch (StepError e) {
+                Emu.log("ERROR: branch ${n}: ${e.message}")
+                first = first ?: e
+            }
+        }
+        if (first != null) {
+            throw first
+        }
+    }
     def stash(Map m) { Emu.log("[stash] ${m.name}") }
     def unstash(String n) { Emu.log("[unstash] ${n}") }
     def file(Map m) { m }
