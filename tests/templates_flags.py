@@ -11,8 +11,8 @@ parsed and their shell (script, before_script, after_script, run,
 command) read as shell: lines joined at a trailing backslash, commands
 split at ; && || | and newlines. Jenkins files (Jenkinsfile*, vars/*.groovy)
 are read line by line: a flag belongs to the last mlci step named on its
-line, or, on a line that only adds options (cmd += " --x"), to the last
-step named before it in the file.
+line, or, on a line that only adds options in a string (cmd += " --x",
+"${common} --shard ..."), to the last step named before it in the file.
 """
 import os
 import re
@@ -71,7 +71,7 @@ def from_groovy(text):
                 for f in FLAG.findall(line[m.end():end]):
                     yield "mlci-" + m.group(1), f
             last = "mlci-" + steps[-1].group(1)
-        elif last and re.match(r"\s*(cmd\s*\+=|\")", line) and FLAG.search(line):
+        elif last and not line.lstrip().startswith("//") and re.search(r"[\"'][^\"']*--[a-z]", line):
             for f in FLAG.findall(line):
                 yield last, f
 
