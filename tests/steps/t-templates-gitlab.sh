@@ -44,13 +44,14 @@ fixture() {
 }
 
 # glci DIR LOG ARGS...: run the pipeline in DIR, its output in LOG; only
-# what a runner would have in its environment gets through
+# what a runner would have in its environment gets through (and the
+# settings of the machine's BLAS, the sanitizers and valgrind)
+KEEP=$(env | grep -E '^(OPENBLAS_[A-Z0-9_]*|[AUL]SAN_OPTIONS|VG_LOGDIR|MLCI_VALGRIND)=' | tr '\n' ' ')
 glci() {
 	d=$1; log=$2; shift 2
+	# shellcheck disable=SC2086
 	(cd "$d" && env -i PATH="$GLCI:$BIN:/usr/local/bin:/usr/bin:/bin" HOME="$T/home" \
-		LANG=C.UTF-8 TMPDIR="${TMPDIR:-/tmp}" SOURCE_DATE_EPOCH=1700000000 \
-		${ASAN_OPTIONS:+ASAN_OPTIONS="$ASAN_OPTIONS"} ${UBSAN_OPTIONS:+UBSAN_OPTIONS="$UBSAN_OPTIONS"} \
-		${LSAN_OPTIONS:+LSAN_OPTIONS="$LSAN_OPTIONS"} \
+		LANG=C.UTF-8 TMPDIR="${TMPDIR:-/tmp}" SOURCE_DATE_EPOCH=1700000000 $KEEP \
 		gitlab-ci-local --home "$T/home" --shell-isolation --force-shell-executor \
 		--no-artifacts-to-source --no-color --concurrency 2 "$@") >"$log" 2>&1
 }
