@@ -122,13 +122,14 @@ static int apply_env(const struct cli_spec *spec, const unsigned char *seen,
 		if (seen[i])
 			continue;
 		/* the step's own variable beats the shared one */
+		/* an empty variable is not set (a CI template's empty input) */
 		env_name(spec->prog, o->name, name, sizeof(name));
 		v = getenv(name);
-		if (!v) {
+		if (!v || !*v) {
 			env_name(NULL, o->name, name, sizeof(name));
 			v = getenv(name);
 		}
-		if (!v)
+		if (!v || !*v)
 			continue;
 		snprintf(from, sizeof(from), "environment %s for", name);
 		if (o->type == CLI_LIST) {
@@ -276,7 +277,8 @@ void cli_help(const struct cli_spec *spec, FILE *fp)
 	fprintf(fp, "  %-26s %s\n", "--version", "print the version and exit");
 	env_name(spec->prog, "NAME", env, sizeof(env));
 	fprintf(fp, "\nEvery option can also be set as MLCI_NAME (shown in brackets), or as\n"
-		    "%s for this step only, which wins; a flag beats both.\n", env);
+		    "%s for this step only, which wins; a flag beats both.\n"
+		    "An empty variable counts as not set.\n", env);
 	if (spec->more)
 		fprintf(fp, "\n%s", spec->more);
 	fprintf(fp, "\nexit codes: 0 ok, 1 negative verdict, 3 inconclusive, 64 usage,\n"

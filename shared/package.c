@@ -155,7 +155,9 @@ static int check_lineage(const struct input *in, const char *errfile,
 	return 0;
 }
 
-/* "pass" is fine; "fail"/"inconclusive" refused with 1 unless allowed. */
+/* "pass" is fine, and so is an inconclusive verdict the gate's own
+ * decision passed (mlci-gate --inconclusive pass); "fail"/"inconclusive"
+ * refused with 1 unless allowed. */
 static int check_verdict(const struct input *gate, int allow,
 			 const char **verdict, int *overridden,
 			 struct mlci_err *err)
@@ -174,6 +176,12 @@ static int check_verdict(const struct input *gate, int allow,
 	if (strcmp(v, "fail") && strcmp(v, "inconclusive"))
 		return err_set(err, MLCI_EXIT_DATAERR, gate->label,
 			       "unknown gate verdict '%s'", v);
+	{
+		const char *d = json_string_value(json_object_get(gate->json, "decision"));
+
+		if (!strcmp(v, "inconclusive") && d && !strcmp(d, "pass"))
+			return 0;
+	}
 	if (!allow)
 		return err_set(err, MLCI_EXIT_VERDICT, gate->label,
 			       "gate verdict is '%s': refusing to package (--allow-failed-gate overrides)",

@@ -7,7 +7,7 @@ sha256 lineage chains (data.csv -> model.json -> metrics.json -> gate.json,
 data-report.json on the same data.csv), so packaging can be tested without
 depending on mlci-train/evaluate/gate.
 
-usage: package_fixtures.py OUTDIR [--verdict pass|fail] [--seed N]
+usage: package_fixtures.py OUTDIR [--verdict pass|fail] [--decision D] [--seed N]
        [--break metrics|gate|data-report] [--git COMMIT] [--intervals]
   --break X     writes X with a wrong upstream sha256 (a broken lineage)
   --seed N      changes the model's contents (a different model, same shape)
@@ -50,6 +50,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("out")
     ap.add_argument("--verdict", default="pass")
+    ap.add_argument("--decision", help="gate.json's decision (absent unless given)")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--break", dest="broken", default=None,
                     choices=["metrics", "gate", "data-report"])
@@ -107,6 +108,7 @@ def main():
         envelope("mlci.gate", [{"role": "metrics", "path": "metrics.json",
                                 "sha256": g_metrics}]),
         verdict=a.verdict,
+        **({"decision": a.decision} if a.decision else {}),
         rules=[{"rule": "accuracy >= 0.7", "metric": "accuracy", "op": ">=",
                 "threshold": 0.7, "value": 0.75,
                 "status": "pass" if a.verdict == "pass" else "fail"}]))

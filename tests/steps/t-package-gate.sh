@@ -22,6 +22,12 @@ expect_exit 1 "MLCI_ALLOW_FAILED_GATE=0 does not" env MLCI_ALLOW_FAILED_GATE=0 "
 
 /usr/bin/python3 "$TOP/tests/steps/package_fixtures.py" inc --verdict inconclusive
 expect_exit 1 "an inconclusive gate is not a pass" "$BIN/mlci-package" --model inc/model.json --metrics inc/metrics.json --gate inc/gate.json --name demo --version 1 --out-dir dist
+/usr/bin/python3 "$TOP/tests/steps/package_fixtures.py" incp --verdict inconclusive --decision pass
+expect_exit 0 "an inconclusive gate its decision passed (--inconclusive pass) is packaged" "$BIN/mlci-package" \
+	--model incp/model.json --metrics incp/metrics.json --gate incp/gate.json --name demo --version 1 --out-dir dist-incp
+json_is dist-incp/package.json 'j["manifest"]["lineage"]["gate_verdict"], j["manifest"]["lineage"]["allow_failed_gate"]' "('inconclusive', False)" "the manifest keeps the verdict, no override"
+/usr/bin/python3 "$TOP/tests/steps/package_fixtures.py" incf --verdict inconclusive --decision inconclusive
+expect_exit 1 "an inconclusive decision is still refused" "$BIN/mlci-package" --model incf/model.json --metrics incf/metrics.json --gate incf/gate.json --name demo --version 1 --out-dir dist
 /usr/bin/python3 "$TOP/tests/steps/package_fixtures.py" weird --verdict maybe
 expect_exit 65 "an unknown verdict is malformed input" "$BIN/mlci-package" --model weird/model.json --metrics weird/metrics.json --gate weird/gate.json --name demo --version 1 --out-dir dist --allow-failed-gate
 err_is "weird/gate\.json: unknown gate verdict 'maybe'" "verdict named"

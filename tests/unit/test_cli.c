@@ -83,6 +83,30 @@ static void test_cli__environment_fills_unset_options(void **state)
 	release(&fx);
 }
 
+static void test_cli__empty_variables_are_not_set(void **state)
+{
+	struct fixture fx = { 0 };
+	struct mlci_err err = { 0 };
+	char *argv[] = { "x", NULL };
+
+	setenv("MLCI_DATA", "", 1);
+	setenv("MLCI_SKIP_ROWS", "", 1);
+	setenv("MLCI_TRIM", "", 1);
+	assert_int_equal(run(&fx, 1, argv, &err), CLI_RUN);
+	assert_null(fx.data);
+	assert_int_equal(fx.rows, 0);
+	assert_int_equal(fx.trim, 0);
+	setenv("MLCI_DATA", "shared.csv", 1);
+	setenv("MLCI_TEST_DATA", "", 1);	/* the step's own, empty */
+	assert_int_equal(run(&fx, 1, argv, &err), CLI_RUN);
+	assert_string_equal(fx.data, "shared.csv");
+	unsetenv("MLCI_DATA");
+	unsetenv("MLCI_TEST_DATA");
+	unsetenv("MLCI_SKIP_ROWS");
+	unsetenv("MLCI_TRIM");
+	release(&fx);
+}
+
 static void test_cli__step_variable_beats_shared_one(void **state)
 {
 	struct fixture fx = { 0 };
@@ -164,6 +188,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_cli__parses_every_type),
 		cmocka_unit_test(test_cli__environment_fills_unset_options),
+		cmocka_unit_test(test_cli__empty_variables_are_not_set),
 		cmocka_unit_test(test_cli__step_variable_beats_shared_one),
 		cmocka_unit_test(test_cli__usage_errors),
 		cmocka_unit_test(test_cli__bad_environment_value_names_the_variable),
