@@ -13,6 +13,7 @@
 #include "io.h"
 #include "package.h"
 #include "redact.h"
+#include "registry_store.h"
 #include "sign.h"
 #include "util.h"
 
@@ -363,9 +364,9 @@ static int history_repair(const char *ndir, const char *event, const char *when,
 			  const struct registry_item *it, const char *channel,
 			  const struct registry_result *res, struct mlci_err *err);
 
-static json_t *history_line(const char *event, const char *when,
-			    const struct registry_item *it, const char *channel,
-			    const struct registry_result *res)
+json_t *history_line(const char *event, const char *when,
+		     const struct registry_item *it, const char *channel,
+		     const struct registry_result *res)
 {
 	json_t *l = json_object();
 
@@ -591,11 +592,21 @@ done:
 
 static const struct registry_backend backends[] = {
 	{ "dir", dir_open, dir_publish, dir_close },
-	{ "s3", NULL, NULL, NULL },
+	{ "s3", s3_open, s3_publish, s3_close },
 	{ "http", NULL, NULL, NULL },
 	{ "https", NULL, NULL, NULL },
-	{ "gitlab", NULL, NULL, NULL },
+	{ "gitlab", gitlab_reg_open, gitlab_reg_publish, gitlab_reg_close },
 };
+
+const struct registry_opts *registry_opts_of(const struct registry *r)
+{
+	return &r->opts;
+}
+
+void **registry_state(struct registry *r)
+{
+	return &r->state;
+}
 
 int registry_open(struct registry **out, const char *url,
 		  const struct registry_opts *opts, struct mlci_err *err)
@@ -610,7 +621,7 @@ int registry_open(struct registry **out, const char *url,
 		return err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
 	if (!sep) {
 		err_set(err, MLCI_EXIT_USAGE, NULL,
-			"--to '%s' is not a registry URL (expected dir:///path/to/registry)",
+			"--to '%s' is not a registry URL (expected dir:///path/to/registry, s3://bucket/prefix or gitlab://PROJECT)",
 			shown);
 		free(shown);
 		return -1;
@@ -622,11 +633,11 @@ int registry_open(struct registry **out, const char *url,
 	if (i == sizeof(backends) / sizeof(backends[0]) || !backends[i].open) {
 		if (i == sizeof(backends) / sizeof(backends[0]))
 			err_set(err, MLCI_EXIT_USAGE, NULL,
-				"--to %s: unknown registry scheme '%.*s' (supported: dir://)",
+				"--to %s: unknown registry scheme '%.*s' (supported: dir://, s3://, gitlab://)",
 				shown, (int)n, url);
 		else
 			err_set(err, MLCI_EXIT_USAGE, NULL,
-				"--to %s: %s:// registries are not supported yet (supported: dir://)",
+				"--to %s: %s:// registries are not supported yet (supported: dir://, s3://, gitlab://)",
 				shown, backends[i].scheme);
 		free(shown);
 		return -1;
@@ -732,7 +743,7 @@ static json_t *deploy_json(const struct deploy_opts *o, const struct package_inf
 int deploy_run(const struct deploy_opts *o, struct deploy_result *r,
 	       struct mlci_err *err)
 {
-	struct registry_opts ropts = { o->lock_timeout, o->producer };
+	struct registry_opts ropts = { o->lock_timeout, o->producer, o->s3_endpoint };
 	struct registry *reg = NULL;
 	struct sign_key *key = NULL;
 	struct package_info p;

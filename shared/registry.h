@@ -43,6 +43,7 @@ struct registry;
 struct registry_opts {
 	double lock_timeout;	/* seconds to wait for the lock; <= 0: 60 */
 	const char *producer;	/* names the writer in channel files */
+	const char *s3_endpoint;	/* s3://: endpoint URL (path-style), or NULL */
 };
 
 /* What to publish: the package's bytes and identity (see package_open). */
@@ -106,6 +107,7 @@ struct deploy_opts {
 				 * signed by it (NULL: not required) */
 	double lock_timeout;
 	const char *producer;	/* "mlci-deploy" */
+	const char *s3_endpoint;	/* --s3-endpoint, or NULL */
 };
 
 struct deploy_result {

@@ -7,9 +7,11 @@
  * immutable); 64 usage, unknown or unsupported registry scheme, a
  * --verify-key that is not an Ed25519 public key; 65 the package is
  * malformed, fails its checksums or (with --verify-key) its signature;
- * 66 the package or key is missing;
+ * 66 the package or key is missing, or a network registry refused the
+ * credentials (HTTP 401/403);
  * 73 an output cannot be created; 74 I/O error; 75 the registry lock is
- * held by another deploy past --lock-timeout.
+ * held by another deploy past --lock-timeout, or a network registry did
+ * not answer (or answered 5xx) after the retries.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,8 +31,27 @@ static const char more[] =
 	"provenance statement's subjects) before anything is written. With\n"
 	"--verify-key, the package's DSSE signature (NAME-VER/provenance.intoto.jsonl)\n"
 	"must verify with that key: an unsigned package, another key's signature or\n"
-	"any altered byte of the signed files is refused (65). s3://, http(s):// and\n"
-	"gitlab:// targets are not supported yet.\n";
+	"any altered byte of the signed files is refused (65).\n"
+	"\n"
+	"s3://BUCKET/PREFIX: the same layout as objects under PREFIX/, over the S3\n"
+	"API signed with AWS Signature Version 4. Credentials AWS_ACCESS_KEY_ID,\n"
+	"AWS_SECRET_ACCESS_KEY (AWS_SESSION_TOKEN for temporary ones); region\n"
+	"AWS_REGION, else AWS_DEFAULT_REGION, else us-east-1; endpoint --s3-endpoint,\n"
+	"else AWS_ENDPOINT_URL_S3 or AWS_ENDPOINT_URL (path-style: ENDPOINT/BUCKET/KEY),\n"
+	"else https://BUCKET.s3.REGION.amazonaws.com. A new version is written with\n"
+	"If-None-Match: * and read back; channels and history.jsonl with If-Match.\n"
+	"\n"
+	"gitlab://PROJECT (an id or group/name; gitlab:// alone: $CI_PROJECT_ID): the\n"
+	"project's generic package registry, API from CI_API_V4_URL or CI_SERVER_URL,\n"
+	"token CI_JOB_TOKEN, else MLCI_GITLAB_TOKEN. NAME/VER/FILE is package NAME,\n"
+	"version VER, file FILE; channels and history.jsonl are files of the version\n"
+	"\"channels\", uploaded again on each change (the project must allow duplicate\n"
+	"generic packages). Each upload's file_sha256 must match the bytes sent.\n"
+	"GitLab has no conditional upload: deploy to one project in sequence.\n"
+	"\n"
+	"Network targets: 401/403 exit 66 (the credentials were refused); no answer,\n"
+	"HTTP 408, 429 or 5xx are tried 3 times (MLCI_HTTP_RETRY_DELAY_MS between,\n"
+	"doubling), then exit 75. http(s):// targets are not supported yet.\n";
 
 int main(int argc, char **argv)
 {
@@ -41,11 +62,14 @@ int main(int argc, char **argv)
 	double lock_timeout = 60;
 	const struct cli_opt opts[] = {
 		{ "package", CLI_STR, &o.package, "FILE", "NAME-VER.tar.gz (or its package.json)" },
-		{ "to", CLI_STR, &o.to, "URL", "registry, dir:///path/to/registry" },
+		{ "to", CLI_STR, &o.to, "URL",
+		  "registry: dir:///path, s3://bucket/prefix or gitlab://PROJECT" },
 		{ "channel", CLI_STR, &o.channel, "NAME", "channel to point at this version" },
 		{ "out", CLI_STR, &o.out, "FILE", "where to write deploy.json" },
 		{ "verify-key", CLI_STR, &o.verify_key, "PUB.pem",
 		  "refuse a package not signed by this Ed25519 public key" },
+		{ "s3-endpoint", CLI_STR, &o.s3_endpoint, "URL",
+		  "S3-compatible endpoint for s3:// (path-style addressing)" },
 		{ "lock-timeout", CLI_DOUBLE, &lock_timeout, "SECONDS",
 		  "how long to wait for the registry lock (default 60)" },
 		{ "json", CLI_FLAG, &as_json, NULL, "print deploy.json on stdout" },
@@ -53,7 +77,7 @@ int main(int argc, char **argv)
 	};
 	const struct cli_spec spec = {
 		"mlci-deploy",
-		"--package FILE --to dir:///path/registry [--channel NAME] --out FILE\n"
+		"--package FILE --to URL [--channel NAME] --out FILE\n"
 		"       [--verify-key PUB.pem] [options]",
 		"Verify a package's checksums and lineage, store it under NAME/VERSION in\n"
 		"the registry (a no-op when the same bytes are already there) and move the\n"
