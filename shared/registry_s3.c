@@ -168,7 +168,7 @@ int s3_open(struct registry *r, const char *rest, struct mlci_err *err)
 	if (!(s = calloc(1, sizeof(*s))))
 		return err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
 	*registry_state(r) = s;
-	s->timeout_ms = 60000;
+	s->timeout_ms = 30000;
 	if (slash)
 		slash++;
 	else
@@ -318,8 +318,7 @@ static int s3_request(const struct s3 *s, const char *method, const char *key,
 	nr.max_body = STORE_MAX_OBJECT;
 	nr.timeout_ms = s->timeout_ms;
 	if (store_http(&nr, resp, err) < 0) {
-		if (!err->file[0])
-			s3_where((void *)s, key, err->file, sizeof(err->file));
+		s3_where((void *)s, key, err->file, sizeof(err->file));
 		goto done;
 	}
 	rc = 0;
