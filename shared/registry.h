@@ -1,11 +1,17 @@
 /*
  * registry.h - where mlci-deploy puts packages, behind one interface.
  *
- * A registry is opened from a URL; the scheme picks a backend. Today only
- * dir:///absolute/path (a filesystem registry) is implemented; s3://,
- * http(s):// and gitlab:// are recognised and refused with a usage error
- * (64) saying they are not supported yet. A new backend fills in a
- * struct registry_backend in registry.c; callers do not change.
+ * A registry is opened from a URL; the scheme picks a backend:
+ *   dir:///absolute/path  a filesystem registry (below)
+ *   s3://BUCKET/PREFIX    the same files as S3 objects under PREFIX/
+ *                         (registry_s3.c: SigV4, conditional writes)
+ *   gitlab://PROJECT      a GitLab project's generic package registry
+ *                         (registry_gitlab.c; gitlab:// is $CI_PROJECT_ID)
+ * The network backends share the publish rules of registry_store.c (the
+ * same versions, channel files and history lines as dir://, over get and
+ * put of named objects). http(s):// is recognised and refused with a
+ * usage error (64) saying it is not supported yet. A new backend fills in
+ * a struct registry_backend in registry.c; callers do not change.
  *
  * Filesystem layout under REG (created on the first deploy):
  *   REG/NAME/VER/NAME-VER.tar.gz   immutable once written (.tar.zst for
@@ -23,6 +29,11 @@
  * is one line short until the same package is deployed again, which
  * appends the missing line marked "recovered": true. (A staging
  * directory of a killed run stays behind, hidden, under its .tmp name.)
+ *
+ * On s3:// and gitlab:// there is no lock: see registry_s3.c and
+ * registry_gitlab.c for what guards a version, a channel and the history,
+ * and for their errors (401/403: 66; no answer or 5xx after the retries:
+ * 75).
  *
  * Publishing the same bytes under an existing version is a no-op
  * ("unchanged"); different bytes are refused with exit code 1 (a negative
@@ -84,7 +95,9 @@ int registry_open(struct registry **out, const char *url,
  * when channel is not NULL, point NAME/channels/CHANNEL at it recording
  * the version it pointed at before. Everything under the lock. Errors:
  * 1 different bytes under an existing version, 64 bad channel name,
- * 73 cannot create, 74 I/O, 75 lock held past the timeout.
+ * 73 cannot create, 74 I/O (or stored bytes that do not read back the
+ * same), 75 lock held past the timeout or a network store that did not
+ * answer; 66 credentials refused, 65 an answer that makes no sense.
  */
 int registry_publish(struct registry *r, const struct registry_item *item,
 		     const char *channel, struct registry_result *res,
