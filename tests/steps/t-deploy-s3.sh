@@ -22,7 +22,8 @@ SECRET=mlciS3secretKEYnotForPrinting0123456789
 mkdir -p s3/models
 S3_SERVER_ACCESS_KEY=$KEY S3_SERVER_SECRET_KEY=$SECRET /usr/bin/python3 "$S3" --root s3 \
 	--port-file port --log log --region eu-west-1 & srv=$!
-trap 'kill $srv 2>/dev/null' EXIT
+srv2=
+trap 'kill $srv $srv2 2>/dev/null' EXIT
 for i in $(seq 1 50); do [ -s port ] && break; sleep 0.1; done
 EP=http://127.0.0.1:$(cat port)
 control() { /usr/bin/python3 -c 'import sys, urllib.request
@@ -106,6 +107,23 @@ control '{"status": 503}'
 expect_exit 75 "a server that keeps answering 503" "$D" --package p1/demo-1.0.tar.gz --to $TO --s3-endpoint "$EP" --out d6.json
 err_is "HTTP 503, after 3 attempts$" "tried 3 times"
 control '{}'
+
+TOK=FQoGZXIvYXdzEXAMPLEsessionTOKEN/abc+def==
+mkdir -p s3t/models
+S3_SERVER_ACCESS_KEY=$KEY S3_SERVER_SECRET_KEY=$SECRET S3_SERVER_SESSION_TOKEN=$TOK /usr/bin/python3 "$S3" \
+	--root s3t --port-file port2 --log log2 --region eu-west-1 & srv2=$!
+for i in $(seq 1 50); do [ -s port2 ] && break; sleep 0.1; done
+EP2=http://127.0.0.1:$(cat port2)
+expect_exit 0 "temporary credentials: AWS_SESSION_TOKEN" env AWS_SESSION_TOKEN=$TOK "$D" --package p1/demo-1.0.tar.gz --to s3://models --s3-endpoint "$EP2" --out d7.json
+check "stored at the bucket's root without a prefix" cmp p1/demo-1.0.tar.gz s3t/models/demo/1.0/demo-1.0.tar.gz
+check "the token is sent as a signed x-amz-security-token" /usr/bin/python3 -c '
+import json, sys
+for l in open("log2"):
+    h = dict((k.lower(), v) for k, v in json.loads(l)["headers"].items())
+    assert h["x-amz-security-token"] == sys.argv[1] and "x-amz-security-token" in h["authorization"], h' "$TOK"
+expect_exit 66 "the same without the session token" "$D" --package p1/demo-1.0.tar.gz --to s3://models --s3-endpoint "$EP2" --out d8.json
+err_is "HTTP 403 InvalidToken: the credentials were refused" "named"
+kill $srv2; wait $srv2 2>/dev/null
 kill $srv; wait $srv 2>/dev/null
 expect_exit 75 "the server is down" "$D" --package p1/demo-1.0.tar.gz --to $TO --s3-endpoint "$EP" --out d6.json
 err_is "^mlci-deploy: s3://models/reg/demo/1\.0/demo-1\.0\.tar\.gz: .*after 3 attempts$" "a temporary failure"
