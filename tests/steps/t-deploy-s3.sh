@@ -29,7 +29,8 @@ EP=http://127.0.0.1:$(cat port)
 control() { /usr/bin/python3 -c 'import sys, urllib.request
 urllib.request.urlopen(urllib.request.Request(sys.argv[1] + "/_control", data=sys.argv[2].encode(), method="POST"))' "$EP" "$1"; }
 export AWS_ACCESS_KEY_ID=$KEY AWS_SECRET_ACCESS_KEY=$SECRET AWS_REGION=eu-west-1 MLCI_HTTP_RETRY_DELAY_MS=10
-unset AWS_SESSION_TOKEN AWS_DEFAULT_REGION AWS_ENDPOINT_URL AWS_ENDPOINT_URL_S3
+unset AWS_SESSION_TOKEN AWS_DEFAULT_REGION AWS_ENDPOINT_URL AWS_ENDPOINT_URL_S3 MLCI_S3_ENDPOINT \
+	http_proxy https_proxy HTTP_PROXY HTTPS_PROXY all_proxy ALL_PROXY
 TO=s3://models/reg
 O=s3/models/reg/demo
 # requests logged since line $1 of the log, as "METHOD KEY STATUS"
