@@ -10,7 +10,7 @@
  * Temporary failures (no answer, HTTP 408, 429, 5xx) are tried again
  * STORE_ATTEMPTS times in all, waiting MLCI_HTTP_RETRY_DELAY_MS (1000 by
  * default), then twice that, ...; then the error is 75. Internal to the
- * registry: only registry*.c include it.
+ * registry: only registry*.c (and their unit tests) include it.
  */
 #ifndef MLCI_REGISTRY_STORE_H
 #define MLCI_REGISTRY_STORE_H
