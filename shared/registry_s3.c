@@ -12,7 +12,7 @@
  * path-style addressing (ENDPOINT/BUCKET/KEY); else AWS's
  * https://BUCKET.s3.REGION.amazonaws.com/KEY (path-style on
  * https://s3.REGION.amazonaws.com when the bucket name holds a '.').
- * Answers: 404 is "no such object"; 401 and 403 are 66 naming S3's error
+ * Answers: 404 is "no such object" (NoSuchBucket: 66); 401 and 403 are 66 naming S3's error
  * code (InvalidAccessKeyId, SignatureDoesNotMatch, AccessDenied, ...);
  * 412 (and 409, a conditional write that lost a race) is "someone else
  * wrote first"; other statuses 65; temporary failures as registry_store.h.
@@ -372,7 +372,14 @@ static int s3_get(void *ctx, const char *key, struct buf *out, int *found,
 		else
 			rc = 0;
 	} else if (resp.status == 404) {
-		rc = 0;
+		char code[64];
+
+		error_code(&resp.body, code, sizeof(code));
+		if (!strcmp(code, "NoSuchBucket"))
+			err_set(err, MLCI_EXIT_NOINPUT, NULL, "s3://%s: HTTP 404 NoSuchBucket: no such bucket",
+				s->bucket);
+		else
+			rc = 0;
 	} else {
 		status_err(s, key, &resp, err);
 	}

@@ -99,6 +99,8 @@ expect_exit 66 "an unknown access key" env AWS_ACCESS_KEY_ID=AKIDNOSUCHKEY "$D" 
 err_is "HTTP 403 InvalidAccessKeyId" "named"
 expect_exit 64 "no credentials" env -u AWS_SECRET_ACCESS_KEY "$D" --package p1/demo-1.0.tar.gz --to $TO --s3-endpoint "$EP" --out d4.json
 err_is "needs AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY$" "says which variables"
+expect_exit 66 "a bucket that does not exist" "$D" --package p1/demo-1.0.tar.gz --to s3://nosuchbucket/x --s3-endpoint "$EP" --out d4.json
+err_is "^mlci-deploy: s3://nosuchbucket: HTTP 404 NoSuchBucket: no such bucket$" "named"
 expect_exit 64 "not a bucket name" "$D" --package p1/demo-1.0.tar.gz --to s3://Bad_Bucket/x --s3-endpoint "$EP" --out d4.json
 expect_exit 64 "an endpoint that is not http(s)" "$D" --package p1/demo-1.0.tar.gz --to $TO --s3-endpoint ftp://x --out d4.json
 
