@@ -14,6 +14,7 @@
 #include "io.h"
 #include "package.h"
 #include "redact.h"
+#include "registry_store.h"
 #include "sign.h"
 #include "util.h"
 
@@ -792,13 +793,23 @@ done:
 
 static const struct registry_backend backends[] = {
 	{ "dir", dir_open, dir_publish, dir_close, dir_move },
-	{ "s3", NULL, NULL, NULL, NULL },
+	{ "s3", s3_open, s3_publish, s3_close, NULL },
 	{ "http", registry_http_open, registry_http_publish, registry_http_close,
 	  registry_http_move },
 	{ "https", registry_http_open, registry_http_publish, registry_http_close,
 	  registry_http_move },
-	{ "gitlab", NULL, NULL, NULL, NULL },
+	{ "gitlab", gitlab_reg_open, gitlab_reg_publish, gitlab_reg_close, NULL },
 };
+
+const struct registry_opts *registry_opts_of(const struct registry *r)
+{
+	return &r->opts;
+}
+
+void **registry_state(struct registry *r)
+{
+	return &r->state;
+}
 
 int registry_open(struct registry **out, const char *url,
 		  const struct registry_opts *opts, struct mlci_err *err)
@@ -813,7 +824,7 @@ int registry_open(struct registry **out, const char *url,
 		return err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
 	if (!sep) {
 		err_set(err, MLCI_EXIT_USAGE, NULL,
-			"--to '%s' is not a registry URL (expected dir:///path/to/registry or https://host/path)",
+			"--to '%s' is not a registry URL (expected dir:///path/to/registry, https://host/path, s3://bucket/prefix or gitlab://PROJECT)",
 			shown);
 		free(shown);
 		return -1;
@@ -825,11 +836,11 @@ int registry_open(struct registry **out, const char *url,
 	if (i == sizeof(backends) / sizeof(backends[0]) || !backends[i].open) {
 		if (i == sizeof(backends) / sizeof(backends[0]))
 			err_set(err, MLCI_EXIT_USAGE, NULL,
-				"--to %s: unknown registry scheme '%.*s' (supported: dir://, http://, https://)",
+				"--to %s: unknown registry scheme '%.*s' (supported: dir://, http://, https://, s3://, gitlab://)",
 				shown, (int)n, url);
 		else
 			err_set(err, MLCI_EXIT_USAGE, NULL,
-				"--to %s: %s:// registries are not supported yet (supported: dir://, http://, https://)",
+				"--to %s: %s:// registries are not supported yet (supported: dir://, http://, https://, s3://, gitlab://)",
 				shown, backends[i].scheme);
 		free(shown);
 		return -1;
@@ -1002,7 +1013,8 @@ static json_t *move_json(const struct deploy_opts *o, const struct registry_resu
 static int move_run(const struct deploy_opts *o, struct deploy_result *r,
 		    struct mlci_err *err)
 {
-	struct registry_opts ropts = { o->lock_timeout, o->producer, o->http };
+	struct registry_opts ropts = { .lock_timeout = o->lock_timeout, .producer = o->producer,
+				       .http = o->http, .s3_endpoint = o->s3_endpoint };
 	struct registry_move mv = { o->promote ? REGISTRY_PROMOTE : REGISTRY_ROLLBACK,
 				    o->name, o->promote ? o->to_channel : o->rollback,
 				    o->promote };
@@ -1044,7 +1056,8 @@ done:
 int deploy_run(const struct deploy_opts *o, struct deploy_result *r,
 	       struct mlci_err *err)
 {
-	struct registry_opts ropts = { o->lock_timeout, o->producer, o->http };
+	struct registry_opts ropts = { .lock_timeout = o->lock_timeout, .producer = o->producer,
+				       .http = o->http, .s3_endpoint = o->s3_endpoint };
 	struct registry *reg = NULL;
 	struct sign_key *key = NULL;
 	struct package_info p;

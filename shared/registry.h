@@ -2,11 +2,17 @@
  * registry.h - where mlci-deploy puts packages, behind one interface.
  *
  * A registry is opened from a URL; the scheme picks a backend:
- * dir:///absolute/path (a filesystem registry, below) and http(s)://host/path
- * (a WebDAV server, registry_http.c: the same files with a lock-free
- * history, over the retrying transport of http.h). s3:// and gitlab:// are
- * recognised and refused with a usage error (64) saying they are not
- * supported yet. A new backend fills in a struct registry_backend
+ *   dir:///absolute/path  a filesystem registry (below)
+ *   http(s)://HOST/PATH   a WebDAV server (registry_http.c: the same files
+ *                         with a lock-free history, over the retrying
+ *                         transport of http.h)
+ *   s3://BUCKET/PREFIX    the same files as S3 objects under PREFIX/
+ *                         (registry_s3.c: SigV4, conditional writes)
+ *   gitlab://PROJECT      a GitLab project's generic package registry
+ *                         (registry_gitlab.c; gitlab:// is $CI_PROJECT_ID)
+ * s3:// and gitlab:// share the publish rules of registry_store.c (the
+ * same versions, channel files and history lines as dir://, over get and
+ * put of named objects). A new backend fills in a struct registry_backend
  * (registry_impl.h); callers do not change.
  *
  * Filesystem layout under REG (created on the first deploy):
@@ -25,6 +31,11 @@
  * is one line short until the same package is deployed again, which
  * appends the missing line marked "recovered": true. (A staging
  * directory of a killed run stays behind, hidden, under its .tmp name.)
+ *
+ * On s3:// and gitlab:// there is no lock: see registry_s3.c and
+ * registry_gitlab.c for what guards a version, a channel and the history,
+ * and for their errors (401/403: 66; no answer or 5xx after the retries:
+ * 75).
  *
  * Publishing the same bytes under an existing version is a no-op
  * ("unchanged"); different bytes are refused with exit code 1 (a negative
@@ -58,6 +69,7 @@ struct registry_opts {
 	const char *producer;	/* names the writer in channel files */
 	struct http_policy http;	/* retries, timeout, backoff of an
 					 * http(s):// registry (zeros: defaults) */
+	const char *s3_endpoint;	/* s3://: endpoint URL (path-style), or NULL */
 };
 
 /* What to publish: the package's bytes and identity (see package_open). */
@@ -105,9 +117,10 @@ int registry_open(struct registry **out, const char *url,
  * when channel is not NULL, point NAME/channels/CHANNEL at it recording
  * the version it pointed at before. Everything under the lock (dir://).
  * Errors: 1 different bytes under an existing version, 64 bad channel
- * name, 65 a damaged entry or channel, 66 (http) credentials refused,
- * 73 cannot create, 74 I/O, 75 lock held past the timeout or (http)
- * requests still failing after the retries.
+ * name, 65 a damaged entry or channel (or an answer that makes no sense),
+ * 66 credentials refused, 73 cannot create, 74 I/O (or stored bytes that
+ * do not read back the same), 75 lock held past the timeout or a network
+ * registry still failing after the retries.
  */
 int registry_publish(struct registry *r, const struct registry_item *item,
 		     const char *channel, struct registry_result *res,
@@ -169,6 +182,7 @@ struct deploy_opts {
 	const char *to_channel;
 	const char *rollback;	/* this channel to its previous version */
 	struct http_policy http;	/* for an http(s):// registry */
+	const char *s3_endpoint;	/* --s3-endpoint, or NULL */
 };
 
 struct deploy_result {

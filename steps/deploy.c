@@ -7,11 +7,11 @@
  * immutable); 64 usage, unknown or unsupported registry scheme, a
  * --verify-key that is not an Ed25519 public key; 65 the package is
  * malformed, fails its checksums or (with --verify-key) its signature;
- * 66 the package or key is missing;
- * 66 also: an http(s):// registry refused the credentials (401, 403);
+ * 66 the package or key is missing, or a network registry refused the
+ * credentials (HTTP 401/403);
  * 73 an output cannot be created; 74 I/O error; 75 the registry lock is
- * held by another deploy past --lock-timeout, or an http(s):// registry
- * kept failing (connection, timeout, 5xx) past --retries.
+ * held by another deploy past --lock-timeout, or a network registry did
+ * not answer (or answered 5xx) after the retries.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,7 +44,26 @@ static const char more[] =
 	"waiting --retry-wait seconds, doubling each time (at most 30 s), with random\n"
 	"jitter (half to all of each wait); then 75. 401/403 give 66. Credentials in\n"
 	"the URL (https://user:token@host/...) are sent as HTTP Basic auth and never\n"
-	"printed. s3:// and gitlab:// targets are not supported yet.\n"
+	"printed.\n"
+	"\n"
+	"s3://BUCKET/PREFIX: the same layout as objects under PREFIX/, over the S3\n"
+	"API signed with AWS Signature Version 4. Credentials AWS_ACCESS_KEY_ID,\n"
+	"AWS_SECRET_ACCESS_KEY (AWS_SESSION_TOKEN for temporary ones); region\n"
+	"AWS_REGION, else AWS_DEFAULT_REGION, else us-east-1; endpoint --s3-endpoint,\n"
+	"else AWS_ENDPOINT_URL_S3 or AWS_ENDPOINT_URL (path-style: ENDPOINT/BUCKET/KEY),\n"
+	"else https://BUCKET.s3.REGION.amazonaws.com. A new version is written with\n"
+	"If-None-Match: * and read back; channels and history.jsonl with If-Match.\n"
+	"\n"
+	"gitlab://PROJECT (an id or group/name; gitlab:// alone: $CI_PROJECT_ID): the\n"
+	"project's generic package registry, API from CI_API_V4_URL or CI_SERVER_URL,\n"
+	"token CI_JOB_TOKEN, else MLCI_GITLAB_TOKEN. NAME/VER/FILE is package NAME,\n"
+	"version VER, file FILE; channels and history.jsonl are files of the version\n"
+	"\"channels\", uploaded again on each change (the project must allow duplicate\n"
+	"generic packages). Each upload's file_sha256 must match the bytes sent.\n"
+	"GitLab has no conditional upload: deploy to one project in sequence.\n"
+	"s3:// and gitlab://: 401/403 exit 66 (the credentials were refused); no\n"
+	"answer, HTTP 408, 429 or 5xx are tried 3 times (MLCI_HTTP_RETRY_DELAY_MS\n"
+	"between, doubling), then exit 75.\n"
 	"\n"
 	"Channel moves, nothing uploaded (each appended to the history):\n"
 	"  --promote FROM --to-channel TO  TO points at FROM's version (\"promote\")\n"
@@ -66,7 +85,7 @@ int main(int argc, char **argv)
 	const struct cli_opt opts[] = {
 		{ "package", CLI_STR, &o.package, "FILE", "NAME-VER.tar.gz (or its package.json)" },
 		{ "to", CLI_STR, &o.to, "URL",
-		  "registry, dir:///path/to/registry or http(s)://host/path" },
+		  "registry: dir:///path, http(s)://host/path, s3://bucket/prefix or gitlab://PROJECT" },
 		{ "channel", CLI_STR, &o.channel, "NAME", "channel to point at this version" },
 		{ "out", CLI_STR, &o.out, "FILE", "where to write deploy.json" },
 		{ "verify-key", CLI_STR, &o.verify_key, "PUB.pem",
@@ -77,6 +96,8 @@ int main(int argc, char **argv)
 		{ "to-channel", CLI_STR, &o.to_channel, "TO", "the channel --promote moves" },
 		{ "rollback", CLI_STR, &o.rollback, "CHANNEL",
 		  "point CHANNEL back at its previous version (no --package)" },
+		{ "s3-endpoint", CLI_STR, &o.s3_endpoint, "URL",
+		  "S3-compatible endpoint for s3:// (path-style addressing)" },
 		{ "lock-timeout", CLI_DOUBLE, &lock_timeout, "SECONDS",
 		  "how long to wait for the registry lock (default 60)" },
 		{ "retries", CLI_LONG, &retries, "N",
@@ -90,8 +111,8 @@ int main(int argc, char **argv)
 	};
 	const struct cli_spec spec = {
 		"mlci-deploy",
-		"--package FILE --to dir:///path/registry|https://host/path [--channel NAME]\n"
-		"       --out FILE [--verify-key PUB.pem] [options]\n"
+		"--package FILE --to URL [--channel NAME] --out FILE\n"
+		"       [--verify-key PUB.pem] [options]\n"
 		"       mlci-deploy --to URL --name NAME --promote FROM --to-channel TO --out FILE\n"
 		"       mlci-deploy --to URL --name NAME --rollback CHANNEL --out FILE",
 		"Verify a package's checksums and lineage, store it under NAME/VERSION in\n"

@@ -16,9 +16,17 @@ Binds 127.0.0.1 on a free port, writes the port to --port-file, and serves:
        the notes, oldest first, with X-Page, X-Total-Pages and X-Next-Page
   POST /api/v4/projects/:id/merge_requests/:iid/notes          {"body"}
   PUT  /api/v4/projects/:id/merge_requests/:iid/notes/:note_id {"body"}
+  PUT  /api/v4/projects/:id/packages/generic/:name/:version/:file
+       store the body as DIR/:id/packages/:name/:version/:file (a file
+       uploaded again replaces it: GitLab serves the newest); 201 with
+       {"message": "201 Created"}, or with ?select=package_file the
+       package file {id, package_id, file_name, size, file_sha256,
+       file_md5}; 400 for a name, version or file name GitLab refuses
+  GET  /api/v4/projects/:id/packages/generic/:name/:version/:file
+       the file, 404 {"message": "404 Package Not Found"} when none
 
-Artifacts need a JOB-TOKEN or PRIVATE-TOKEN header holding one of the
-tokens given; notes need the PRIVATE-TOKEN (a job token gets 403). No
+Artifacts and packages need a JOB-TOKEN or PRIVATE-TOKEN header holding
+one of the tokens given; notes need the PRIVATE-TOKEN (a job token gets 403). No
 accepted token: 401. Notes start from DIR/:id/notes/:iid.json when it
 exists (a JSON array of {id, body, system}).
 
@@ -35,13 +43,19 @@ posted):
                                the cut body: a well-formed, short answer)
   short true                   Content-Length of the whole body, half of
                                it sent, then the connection is closed
-  redirect true                artifacts answer 302 to the same file on
+  no_duplicates true           a package file uploaded again answers 400
+                               {"message": "Duplicate package is not allowed"}
+  wrong_sha true               uploads answer a file_sha256 of other bytes
+  redirect true                artifacts and package downloads answer 302
+                               to the same file on
                                http://localhost:PORT/_storage/... (another
                                origin than 127.0.0.1); that needs no token
 """
 import argparse
+import hashlib
 import json
 import os
+import re
 import sys
 import threading
 import time
@@ -117,7 +131,8 @@ class Handler(BaseHTTPRequestHandler):
             return
         rec = {"method": method, "path": path, "query": query,
                "headers": {k: v for k, v in self.headers.items()},
-               "body": body.decode("utf-8", "replace")}
+               "body": body.decode("utf-8", "replace") if len(body) < 65536 else
+               "(%d bytes, sha256 %s)" % (len(body), hashlib.sha256(body).hexdigest())}
         with LOCK:
             with open(self.server.args.log, "a") as f:
                 f.write(json.dumps(rec, sort_keys=True) + "\n")
@@ -151,11 +166,52 @@ class Handler(BaseHTTPRequestHandler):
                 loc = "http://localhost:%d/_storage/%s" % (port, urllib.parse.quote(rel))
                 return self.send(302, "", headers={"Location": loc})
             return self.serve_file(rel)
+        if rest[:2] == ["packages", "generic"] and len(rest) == 5:
+            if not self.authorised(notes=False):
+                return
+            return self.package(method, project, [urllib.parse.unquote(p) for p in rest[2:]],
+                                q, body, faults)
         if rest[:1] == ["merge_requests"] and len(rest) >= 3 and rest[2] == "notes":
             if not self.authorised(notes=True):
                 return
             return self.notes(method, project, urllib.parse.unquote(rest[1]), rest[3:], q, body)
         return self.error(404, "Not Found")
+
+    def package(self, method, project, parts, q, body, faults):
+        name, version, fname = parts
+        safe = re.compile(r"^[A-Za-z0-9._+-]+$")
+        if (not all(safe.match(x) for x in parts) or ".." in version or
+                fname.startswith(".")):
+            return self.error(400, "Bad Request")
+        rel = os.path.join(project, "packages", name, version, fname)
+        if method == "GET":
+            if faults.get("redirect"):
+                port = self.server.server_address[1]
+                loc = "http://localhost:%d/_storage/%s" % (port, urllib.parse.quote(rel))
+                return self.send(302, "", headers={"Location": loc})
+            p = os.path.join(self.server.args.root, rel)
+            if not os.path.isfile(p):
+                return self.send(404, json.dumps({"message": "404 Package Not Found"}))
+            return self.serve_file(rel)
+        if method != "PUT":
+            return self.error(405, "Method Not Allowed")
+        p = os.path.join(self.server.args.root, rel)
+        with LOCK:
+            if faults.get("no_duplicates") and os.path.exists(p):
+                return self.send(400, json.dumps({"message": "Duplicate package is not allowed"}))
+            os.makedirs(os.path.dirname(p), exist_ok=True)
+            with open(p + ".tmp", "wb") as f:
+                f.write(body)
+            os.replace(p + ".tmp", p)
+            STATE["next_id"] += 1
+            fid = STATE["next_id"]
+        if q.get("select", [""])[0] != "package_file":
+            return self.send(201, json.dumps({"message": "201 Created"}))
+        data = b"other bytes" if faults.get("wrong_sha") else body
+        return self.send(201, json.dumps({
+            "id": fid, "package_id": 1, "file_name": fname, "size": len(body),
+            "file_sha256": hashlib.sha256(data).hexdigest(),
+            "file_md5": hashlib.md5(data).hexdigest()}))
 
     def serve_file(self, rel):
         root = os.path.realpath(self.server.args.root)

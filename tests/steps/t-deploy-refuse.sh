@@ -80,9 +80,8 @@ expect_exit 66 "missing package" "$D" --package nope.tar.gz --to "dir://$REG" --
 err_is '^mlci-deploy: nope\.tar\.gz: cannot open' "names the file"
 untouched "all refusals"
 
-expect_exit 64 "s3:// is not supported yet" "$D" --package p/demo-1.0.tar.gz --to s3://bucket/models --out d.json
-err_is '^mlci-deploy: --to s3://bucket/models: s3:// registries are not supported yet \(supported: dir://, http://, https://\)$' "clear message"
-expect_exit 64 "gitlab:// is not supported yet" "$D" --package p/demo-1.0.tar.gz --to gitlab://example.com/r --out d.json
+expect_exit 64 "s3:// without credentials" env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY "$D" --package p/demo-1.0.tar.gz --to s3://bucket/models --out d.json
+err_is '^mlci-deploy: --to s3://bucket/models: an s3:// registry needs AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY$' "clear message"
 expect_exit 64 "unknown scheme" "$D" --package p/demo-1.0.tar.gz --to ftp://x/y --out d.json
 err_is "unknown registry scheme 'ftp'" "named"
 expect_exit 64 "a bare path" "$D" --package p/demo-1.0.tar.gz --to "$REG" --out d.json

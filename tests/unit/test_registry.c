@@ -283,14 +283,17 @@ static void test_registry__schemes(void **state)
 	size_t i;
 
 	(void)state;
+	/* s3:// and gitlab:// refuse to open without credentials or an API */
+	unsetenv("AWS_ACCESS_KEY_ID");
+	unsetenv("AWS_SECRET_ACCESS_KEY");
+	unsetenv("CI_API_V4_URL");
+	unsetenv("CI_SERVER_URL");
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		err_clear(&err);
 		assert_int_equal(registry_open(&r, bad[i], NULL, &err), -1);
 		assert_null(r);
 		assert_int_equal(err.code, MLCI_EXIT_USAGE);
 	}
-	assert_int_equal(registry_open(&r, "s3://bucket", NULL, &err), -1);
-	assert_non_null(strstr(err.msg, "not supported yet"));
 	assert_int_equal(registry_open(&r, "dir:///tmp/x/", NULL, &err), 0);
 	assert_string_equal(registry_url(r), "dir:///tmp/x/");
 	registry_close(r);

@@ -1,0 +1,44 @@
+/*
+ * registry_net.h - the one HTTP exchange the network registries (s3://,
+ * gitlab://) make: a method, a URL, request headers, a body from memory,
+ * the response body to memory (capped), its status, ETag and Location
+ * (redirects are not followed). No retry here: registry_store.c decides what to try again. libcurl stays inside
+ * registry_net.c.
+ */
+#ifndef MLCI_REGISTRY_NET_H
+#define MLCI_REGISTRY_NET_H
+
+#include <stddef.h>
+
+#include "error.h"
+#include "util.h"
+
+struct regnet_req {
+	const char *method;		/* "GET", "HEAD", "PUT" */
+	const char *url;
+	const char *const *headers;	/* "Name: value" lines (may hold secrets) */
+	size_t nheaders;
+	const void *body;		/* sent when method is PUT (may be empty) */
+	size_t body_len;
+	size_t max_body;		/* a longer response body is an error (65) */
+	long timeout_ms;		/* whole request and connect; <= 0: 30 s */
+};
+
+struct regnet_resp {
+	long status;		/* HTTP status; 0 when there was no answer */
+	struct buf body;	/* initialised by regnet_once; buf_release it */
+	char etag[160];		/* ETag header, "" when none */
+	char location[2048];	/* Location header (a redirect), "" when none */
+};
+
+/*
+ * One attempt. Returns 0 with resp->status set (any status), or -1 with
+ * err set: *temporary is 1 for a failure worth trying again (no
+ * connection, timeout, cut transfer; code 75), 0 otherwise (a bad URL:
+ * 64; a body over max_body: 65; out of memory: 70). Messages name the
+ * url as url_redact shows it, never a header.
+ */
+int regnet_once(const struct regnet_req *rq, struct regnet_resp *resp,
+		int *temporary, struct mlci_err *err);
+
+#endif

@@ -1,0 +1,91 @@
+/*
+ * registry_store.h - the registry's publish rules (immutable versions,
+ * channels, an append-only history: the same files and JSON as dir://)
+ * over a store of named objects, for the network backends. A backend
+ * (registry_s3.c, registry_gitlab.c) supplies get and put of one object
+ * by key; keys are the dir:// layout's paths below the registry root:
+ *   NAME/VER/NAME-VER.tar.gz (or .tar.zst), NAME/VER/manifest.json,
+ *   NAME/VER/provenance.json, NAME/VER/provenance.intoto.jsonl,
+ *   NAME/channels/CHANNEL.json, NAME/history.jsonl
+ * Temporary failures (no answer, HTTP 408, 429, 5xx) are tried again
+ * STORE_ATTEMPTS times in all, waiting MLCI_HTTP_RETRY_DELAY_MS (1000 by
+ * default), then twice that, ...; then the error is 75. Internal to the
+ * registry: only registry*.c (and their unit tests) include it.
+ */
+#ifndef MLCI_REGISTRY_STORE_H
+#define MLCI_REGISTRY_STORE_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+#include "error.h"
+#include "registry.h"
+#include "registry_impl.h"
+#include "registry_net.h"
+#include "util.h"
+
+#define STORE_ATTEMPTS 3
+#define STORE_MAX_OBJECT ((size_t)1 << 30)	/* bytes of one object read back */
+
+/* How a put is conditioned. */
+enum store_cond {
+	STORE_ANY = 0,		/* overwrite */
+	STORE_IF_ABSENT,	/* only when there is no such object */
+	STORE_IF_MATCH,		/* only when its ETag is still etag */
+};
+
+struct store_ops {
+	/* GET key: 0 with *found 1 and the bytes in *out (and etag, "" when
+	 * the store has none) or *found 0 (no such object); -1 with err. */
+	int (*get)(void *ctx, const char *key, struct buf *out, int *found,
+		   char etag[160], struct mlci_err *err);
+	/* PUT key: 0 stored, 1 the condition failed (someone else wrote
+	 * first), -1 with err. When the store reports the stored bytes'
+	 * SHA-256, it is copied to sha (else sha is left ""). */
+	int (*put)(void *ctx, const char *key, const void *data, size_t n,
+		   enum store_cond cond, const char *etag,
+		   char sha[SHA256_HEX_LEN + 1], struct mlci_err *err);
+	/* key as a location for messages and deploy.json (no secret): into out. */
+	void (*where)(void *ctx, const char *key, char *out, size_t n);
+	int conditional;	/* 1: put honours STORE_IF_ABSENT / STORE_IF_MATCH */
+	int read_back;		/* 1: a stored version is read back and hashed */
+};
+
+/* Publish it through ops (see registry_publish for the result and the
+ * errors; 75 also when another deploy changed a channel or the history
+ * under us STORE_ATTEMPTS times). */
+int store_publish(const struct store_ops *ops, void *ctx,
+		  const struct registry_opts *opts,
+		  const struct registry_item *it, const char *channel,
+		  struct registry_result *res, struct mlci_err *err);
+
+/* One HTTP exchange with the retry policy above: 0 with resp holding a
+ * final answer (status < 500 and not 408 or 429), -1 with err set. */
+int store_http(const struct regnet_req *rq, struct regnet_resp *resp,
+	       struct mlci_err *err);
+
+/* The retry delay in ms (MLCI_HTTP_RETRY_DELAY_MS); -1 with 64 when it
+ * is not a number from 0 to 600000. */
+long store_retry_delay(struct mlci_err *err);
+
+/* The history line is the one every backend writes: registry_impl.h's
+ * registry_history_line. */
+
+/* Backends (registry_s3.c, registry_gitlab.c), for registry.c's table. */
+struct registry;
+int s3_open(struct registry *r, const char *rest, struct mlci_err *err);
+int s3_publish(struct registry *r, const struct registry_item *item,
+	       const char *channel, struct registry_result *res,
+	       struct mlci_err *err);
+void s3_close(struct registry *r);
+int gitlab_reg_open(struct registry *r, const char *rest, struct mlci_err *err);
+int gitlab_reg_publish(struct registry *r, const struct registry_item *item,
+		       const char *channel, struct registry_result *res,
+		       struct mlci_err *err);
+void gitlab_reg_close(struct registry *r);
+
+/* What the backends need of struct registry (defined in registry.c). */
+const struct registry_opts *registry_opts_of(const struct registry *r);
+void **registry_state(struct registry *r);
+
+#endif
