@@ -793,12 +793,13 @@ done:
 
 static const struct registry_backend backends[] = {
 	{ "dir", dir_open, dir_publish, dir_close, dir_move },
-	{ "s3", s3_open, s3_publish, s3_close, NULL },
+	{ "s3", s3_open, s3_publish, s3_close, s3_move },
 	{ "http", registry_http_open, registry_http_publish, registry_http_close,
 	  registry_http_move },
 	{ "https", registry_http_open, registry_http_publish, registry_http_close,
 	  registry_http_move },
-	{ "gitlab", gitlab_reg_open, gitlab_reg_publish, gitlab_reg_close, NULL },
+	{ "gitlab", gitlab_reg_open, gitlab_reg_publish, gitlab_reg_close,
+	  gitlab_reg_move },
 };
 
 const struct registry_opts *registry_opts_of(const struct registry *r)

@@ -357,3 +357,9 @@ int gitlab_reg_publish(struct registry *r, const struct registry_item *item,
 	return store_publish(&gl_ops, *registry_state(r), registry_opts_of(r), item,
 			     channel, res, err);
 }
+
+int gitlab_reg_move(struct registry *r, const struct registry_move *mv,
+		    struct registry_result *res, struct mlci_err *err)
+{
+	return store_move(&gl_ops, *registry_state(r), registry_opts_of(r), mv, res, err);
+}

@@ -426,3 +426,9 @@ int s3_publish(struct registry *r, const struct registry_item *item,
 	return store_publish(&s3_ops, *registry_state(r), registry_opts_of(r), item,
 			     channel, res, err);
 }
+
+int s3_move(struct registry *r, const struct registry_move *mv,
+	    struct registry_result *res, struct mlci_err *err)
+{
+	return store_move(&s3_ops, *registry_state(r), registry_opts_of(r), mv, res, err);
+}

@@ -325,10 +325,25 @@ done:
 
 /* Point NAME/channels/CHANNEL.json at the item (as registry.c's
  * move_channel does, on the store). */
+static int move_channel_keep(const struct ctx *x, const struct registry_opts *o,
+			     const struct registry_item *it, const char *channel,
+			     const char *when, const json_t *keep,
+			     struct registry_result *res, struct mlci_err *err);
+
 static int move_channel(const struct ctx *x, const struct registry_opts *o,
 			const struct registry_item *it, const char *channel,
 			const char *when, struct registry_result *res,
 			struct mlci_err *err)
+{
+	return move_channel_keep(x, o, it, channel, when, NULL, res, err);
+}
+
+/* keep (may be NULL): the new channel file's previous instead of the
+ * version the channel pointed at (a rollback's). */
+static int move_channel_keep(const struct ctx *x, const struct registry_opts *o,
+			     const struct registry_item *it, const char *channel,
+			     const char *when, const json_t *keep,
+			     struct registry_result *res, struct mlci_err *err)
 {
 	struct buf file, cur;
 	char *key = NULL, *text = NULL, etag[160], where[1024], sha[SHA256_HEX_LEN + 1];
@@ -370,6 +385,10 @@ static int move_channel(const struct ctx *x, const struct registry_opts *o,
 		prev = json_object();
 		json_object_set_new(prev, "version", json_string(v));
 		json_object_set_new(prev, "sha256", json_string(s));
+	}
+	if (keep) {
+		json_decref(prev);
+		prev = json_deep_copy(keep);
 	}
 	if (!(next = artifact_new(KIND_CHANNEL, SCHEMA_CHANNEL,
 				  o->producer ? o->producer : "mlci-deploy", err)))
@@ -547,5 +566,173 @@ int store_publish(const struct store_ops *ops, void *ctx,
 done:
 	free(key);
 	buf_release(&tarname);
+	return rc;
+}
+
+/* ---- channel moves ---------------------------------------------------- */
+
+/* As registry.c's dir:// rollback: what the last forward move ("channel"
+ * or "promote") of channel to version recorded as previous, {version,
+ * sha256} from that version's publish line, or NULL. */
+static json_t *forward_previous(const struct buf *h, const char *channel,
+				const char *version)
+{
+	char *data = strndup(h->data ? h->data : "", h->len), *line, *next;
+	json_t *lines = json_array(), *out = NULL;
+	const char *want = NULL;
+	size_t i;
+
+	for (line = data; data && lines && *line; line = next) {
+		json_t *l;
+
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		else
+			next = line + strlen(line);
+		if ((l = json_loads(line, 0, NULL)))
+			json_array_append_new(lines, l);
+	}
+	for (i = 0; i < json_array_size(lines); i++) {
+		const json_t *l = json_array_get(lines, i);
+		const char *e = json_string_value(json_object_get(l, "event"));
+		const char *v = json_string_value(json_object_get(l, "version"));
+		const char *c = json_string_value(json_object_get(l, "channel"));
+
+		if (e && v && c && !strcmp(c, channel) && !strcmp(v, version) &&
+		    (!strcmp(e, "channel") || !strcmp(e, "promote")))
+			want = json_string_value(json_object_get(l, "previous"));
+	}
+	for (i = 0; want && i < json_array_size(lines); i++) {
+		const json_t *l = json_array_get(lines, i);
+		const char *e = json_string_value(json_object_get(l, "event"));
+		const char *v = json_string_value(json_object_get(l, "version"));
+		const char *sh = json_string_value(json_object_get(l, "sha256"));
+
+		if (e && v && sh && !strcmp(e, "publish") && !strcmp(v, want)) {
+			out = json_pack("{s:s, s:s}", "version", v, "sha256", sh);
+			break;
+		}
+	}
+	json_decref(lines);
+	free(data);
+	return out;
+}
+
+int store_move(const struct store_ops *ops, void *ctx,
+	       const struct registry_opts *opts, const struct registry_move *mv,
+	       struct registry_result *res, struct mlci_err *err)
+{
+	struct ctx x = { ops, ctx };
+	const char *src = mv->op == REGISTRY_PROMOTE ? mv->from : mv->channel;
+	char *ckey = NULL, *hkey = NULL, *vkey = NULL, etag[160], where[1024];
+	char when[32], ver[160], sha[SHA256_HEX_LEN + 1];
+	struct buf file, cur, hist;
+	json_t *ch = NULL, *keep = NULL, *line = NULL;
+	const char *v, *s;
+	struct registry_item it;
+	int found, rc = -1;
+
+	buf_init(&file);
+	buf_init(&cur);
+	buf_init(&hist);
+	if (buf_printf(&file, "%s.json", src) < 0 ||
+	    !(ckey = key_of(mv->name, "channels", file.data)) ||
+	    !(hkey = key_of(mv->name, "history.jsonl", NULL)))
+		goto oom;
+	if (artifact_time(when, NULL, err) < 0)
+		goto done;
+	ops->where(ctx, ckey, where, sizeof(where));
+	if (ops->get(ctx, ckey, &cur, &found, etag, err) < 0)
+		goto done;
+	if (!found) {
+		int hfound;
+
+		if (ops->get(ctx, hkey, &hist, &hfound, etag, err) < 0)
+			goto done;
+		if (!hfound)
+			err_set(err, MLCI_EXIT_NOINPUT, where, "no package '%s' in this registry",
+				mv->name);
+		else
+			err_set(err, MLCI_EXIT_NOINPUT, where, "package '%s' has no channel '%s'",
+				mv->name, src);
+		goto done;
+	}
+	if (channel_parse(&cur, where, &ch, &v, &s, err) < 0)
+		goto done;
+	snprintf(ver, sizeof(ver), "%s", v);
+	snprintf(sha, sizeof(sha), "%s", s);
+	if (mv->op == REGISTRY_ROLLBACK) {
+		const json_t *p = json_object_get(ch, "previous");
+		const char *pv = json_string_value(json_object_get(p, "version"));
+		const char *ps = json_string_value(json_object_get(p, "sha256"));
+
+		if (!pv || !ps) {
+			err_set(err, MLCI_EXIT_VERDICT, where,
+				"channel '%s' of '%s' has no earlier version to roll back to (it points at %s)",
+				mv->channel, mv->name, ver);
+			goto done;
+		}
+		snprintf(ver, sizeof(ver), "%s", pv);
+		snprintf(sha, sizeof(sha), "%s", ps);
+		if (ops->get(ctx, hkey, &hist, &found, etag, err) < 0)
+			goto done;
+		keep = forward_previous(&hist, mv->channel, ver);
+		if (!keep && !(keep = json_null()))
+			goto oom;
+	}
+	if (!(vkey = key_of(mv->name, ver, "manifest.json")))
+		goto oom;
+	buf_reset(&cur);
+	if (ops->get(ctx, vkey, &cur, &found, etag, err) < 0)
+		goto done;
+	if (!found) {
+		ops->where(ctx, vkey, where, sizeof(where));
+		err_set(err, MLCI_EXIT_DATAERR, where,
+			"channel '%s' names version %s, which is not in the registry", src, ver);
+		goto done;
+	}
+	ops->where(ctx, vkey, where, sizeof(where));
+	memset(&it, 0, sizeof(it));
+	it.name = mv->name;
+	it.version = ver;
+	it.sha256 = sha;
+	snprintf(res->action, sizeof(res->action), "%s",
+		 mv->op == REGISTRY_PROMOTE ? "promoted" : "rolled-back");
+	{
+		char *slash = strrchr(where, '/');	/* the version, not its manifest */
+
+		if (slash)
+			*slash = '\0';
+		snprintf(res->location, sizeof(res->location), "%s", where);
+	}
+	snprintf(res->version, sizeof(res->version), "%s", ver);
+	snprintf(res->sha256, sizeof(res->sha256), "%s", sha);
+	if (move_channel_keep(&x, opts, &it, mv->channel, when, keep, res, err) < 0)
+		goto done;
+	if (!strcmp(res->channel_action, "moved")) {
+		const char *event = mv->op == REGISTRY_PROMOTE ? "promote" : "rollback";
+
+		if (!(line = registry_history_line(event, when, &it, mv->channel, res)))
+			goto oom;
+		if (mv->op == REGISTRY_PROMOTE)
+			json_object_set_new(line, "from_channel", json_string(mv->from));
+		if (history_append(&x, mv->name, line, 0, event, mv->channel, ver, err) < 0)
+			goto done;
+	}
+	rc = 0;
+	goto done;
+oom:
+	err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
+done:
+	json_decref(line);
+	json_decref(keep);
+	json_decref(ch);
+	free(vkey);
+	free(hkey);
+	free(ckey);
+	buf_release(&hist);
+	buf_release(&cur);
+	buf_release(&file);
 	return rc;
 }

@@ -59,6 +59,12 @@ int store_publish(const struct store_ops *ops, void *ctx,
 		  const struct registry_item *it, const char *channel,
 		  struct registry_result *res, struct mlci_err *err);
 
+/* registry_move through ops (see registry.h: the same rules and history
+ * lines as dir://). */
+int store_move(const struct store_ops *ops, void *ctx,
+	       const struct registry_opts *opts, const struct registry_move *mv,
+	       struct registry_result *res, struct mlci_err *err);
+
 /* One HTTP exchange with the retry policy above: 0 with resp holding a
  * final answer (status < 500 and not 408 or 429), -1 with err set. */
 int store_http(const struct regnet_req *rq, struct regnet_resp *resp,
@@ -78,11 +84,15 @@ int s3_publish(struct registry *r, const struct registry_item *item,
 	       const char *channel, struct registry_result *res,
 	       struct mlci_err *err);
 void s3_close(struct registry *r);
+int s3_move(struct registry *r, const struct registry_move *mv,
+	    struct registry_result *res, struct mlci_err *err);
 int gitlab_reg_open(struct registry *r, const char *rest, struct mlci_err *err);
 int gitlab_reg_publish(struct registry *r, const struct registry_item *item,
 		       const char *channel, struct registry_result *res,
 		       struct mlci_err *err);
 void gitlab_reg_close(struct registry *r);
+int gitlab_reg_move(struct registry *r, const struct registry_move *mv,
+		    struct registry_result *res, struct mlci_err *err);
 
 /* What the backends need of struct registry (defined in registry.c). */
 const struct registry_opts *registry_opts_of(const struct registry *r);

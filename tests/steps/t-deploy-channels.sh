@@ -1,6 +1,7 @@
-# mlci-deploy --promote and --rollback on a dir:// registry and on an
-# http:// one (nginx WebDAV): channels move without uploading, every move
-# lands in the history, and rollbacks step back one release at a time.
+# mlci-deploy --promote and --rollback on every kind of registry (dir://,
+# http:// on nginx WebDAV, s3:// and gitlab:// on the tests' stand-ins):
+# channels move without uploading, every move lands in the history, and
+# rollbacks step back one release at a time.
 FX="$TOP/tests/steps/package_fixtures.py"
 PY=/usr/bin/python3
 export SOURCE_DATE_EPOCH=1700000000
@@ -22,6 +23,8 @@ import glob, json, os, sys
 d = sys.argv[1]
 if os.path.isfile(d + "/history.jsonl"):
     h = [json.loads(l) for l in open(d + "/history.jsonl")]
+elif os.path.isfile(d + "/channels/history.jsonl"):   # gitlab://
+    h = [json.loads(l) for l in open(d + "/channels/history.jsonl")]
 else:
     h = [json.load(open(f)) for f in sorted(glob.glob(d + "/history/[0-9]*/event.json"))]
 print(eval(sys.argv[2]))' "$H" "$1" 2>&1)
@@ -97,6 +100,32 @@ if dav_start "$T/dav"; then
 else
 	not_ok "nginx would not start"
 fi
+
+# s3:// against the SigV4-checking stand-in, which keeps objects as files
+for v in AWS_SESSION_TOKEN AWS_DEFAULT_REGION AWS_ENDPOINT_URL AWS_ENDPOINT_URL_S3 \
+	CI_API_V4_URL CI_SERVER_URL CI_PROJECT_ID CI_JOB_TOKEN MLCI_GITLAB_TOKEN \
+	http_proxy https_proxy HTTP_PROXY HTTPS_PROXY all_proxy ALL_PROXY; do
+	unset "$v"
+done
+export MLCI_HTTP_RETRY_DELAY_MS=10
+mkdir -p s3/models
+S3_SERVER_ACCESS_KEY=AKIDCHANNELS01 S3_SERVER_SECRET_KEY=channelsS3secret0123456789 \
+	$PY "$TOP/tests/s3_server.py" --root s3 --port-file s3.port --log s3.log & s3srv=$!
+JT="jt$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')"
+mkdir gl
+GITLAB_SERVER_JOB_TOKEN=$JT GITLAB_SERVER_PRIVATE_TOKEN=unused $PY "$TOP/tests/gitlab_server.py" \
+	--root gl --port-file gl.port --log gl.log & glsrv=$!
+trap 'kill $s3srv $glsrv 2>/dev/null' EXIT
+for i in $(seq 1 50); do [ -s s3.port ] && [ -s gl.port ] && break; sleep 0.1; done
+export AWS_ACCESS_KEY_ID=AKIDCHANNELS01 AWS_SECRET_ACCESS_KEY=channelsS3secret0123456789 \
+	AWS_REGION=us-east-1 MLCI_S3_ENDPOINT=http://127.0.0.1:$(cat s3.port)
+scenario "s3://models/reg" "$T/s3/models/reg" "s3://models/reg"
+unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_REGION MLCI_S3_ENDPOINT
+export CI_API_V4_URL=http://127.0.0.1:$(cat gl.port)/api/v4 CI_JOB_TOKEN=$JT
+scenario "gitlab://42" "$T/gl/42/packages" "$CI_API_V4_URL/projects/42/packages/generic"
+unset CI_API_V4_URL CI_JOB_TOKEN
+kill $s3srv $glsrv 2>/dev/null
+
 URL="dir://$REG"; LOC=$REG
 # what is refused
 expect_exit 66 "an unknown package" "$BIN/mlci-deploy" --to "$URL" --name nosuch --rollback prod --out x.json
@@ -112,5 +141,5 @@ expect_exit 64 "--promote and --rollback together" "$BIN/mlci-deploy" --to "$URL
 expect_exit 64 "--rollback without --name" "$BIN/mlci-deploy" --to "$URL" --rollback prod --out x.json
 expect_exit 64 "--to-channel alone" "$BIN/mlci-deploy" --package p1/demo-1.0.tar.gz --to "$URL" --to-channel prod --out x.json
 expect_exit 64 "a bad channel name" "$BIN/mlci-deploy" --to "$URL" --name demo --rollback '../x' --out x.json
-expect_exit 64 "a registry without channel moves" "$BIN/mlci-deploy" --to "s3://bucket/models" --name demo --rollback prod --out x.json
+expect_exit 64 "s3:// without credentials" env -u AWS_ACCESS_KEY_ID "$BIN/mlci-deploy" --to "s3://bucket/models" --name demo --rollback prod --out x.json
 absent x.json "no deploy.json from any refusal"
