@@ -629,41 +629,39 @@ done:
 	return rc;
 }
 
-/*
- * What the last forward move of channel to version (a "channel" or
- * "promote" event, not a rollback) recorded as its previous version, as
- * {version, sha256} (a new reference; the sha256 from that version's
- * publish line), or NULL when there is none. -1 on error.
- */
-static int forward_previous(const char *ndir, const char *channel,
-			    const char *version, json_t **out,
-			    struct mlci_err *err)
+json_t *registry_history_parse(const char *text, size_t len)
 {
-	char *p = path_join(ndir, "history.jsonl"), *data = NULL, *line, *next;
-	json_t *lines = json_array();
-	const char *want = NULL;
-	size_t n, i;
+	char *data = strndup(text ? text : "", len), *line, *next;
+	json_t *recs = json_array();
 
-	*out = NULL;
-	if (!p || !lines) {
-		free(p), json_decref(lines);
-		return err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
+	if (!data || !recs) {
+		free(data);
+		json_decref(recs);
+		return NULL;
 	}
-	if (access(p, F_OK) == 0 && read_file(p, &data, &n, HISTORY_MAX, err) < 0) {
-		free(p), json_decref(lines);
-		return -1;
-	}
-	for (line = data; line && *line; line = next) {
+	for (line = data; *line; line = next) {
 		json_t *l;
 
 		next = strchr(line, '\n');
 		if (next)
 			*next++ = '\0';
+		else
+			next = line + strlen(line);
 		if ((l = json_loads(line, 0, NULL)))	/* unparsable: skipped */
-			json_array_append_new(lines, l);
+			json_array_append_new(recs, l);
 	}
-	for (i = 0; i < json_array_size(lines); i++) {
-		const json_t *l = json_array_get(lines, i);
+	free(data);
+	return recs;
+}
+
+json_t *registry_forward_previous(const json_t *recs, const char *channel,
+				  const char *version)
+{
+	const char *want = NULL;
+	size_t i;
+
+	for (i = 0; i < json_array_size(recs); i++) {
+		const json_t *l = json_array_get(recs, i);
 		const char *e = json_string_value(json_object_get(l, "event"));
 		const char *v = json_string_value(json_object_get(l, "version"));
 		const char *c = json_string_value(json_object_get(l, "channel"));
@@ -672,20 +670,41 @@ static int forward_previous(const char *ndir, const char *channel,
 		    (!strcmp(e, "channel") || !strcmp(e, "promote")))
 			want = json_string_value(json_object_get(l, "previous"));
 	}
-	for (i = 0; want && i < json_array_size(lines); i++) {
-		const json_t *l = json_array_get(lines, i);
+	for (i = 0; want && i < json_array_size(recs); i++) {
+		const json_t *l = json_array_get(recs, i);
 		const char *e = json_string_value(json_object_get(l, "event"));
 		const char *v = json_string_value(json_object_get(l, "version"));
 		const char *sh = json_string_value(json_object_get(l, "sha256"));
 
-		if (e && v && sh && !strcmp(e, "publish") && !strcmp(v, want)) {
-			*out = json_pack("{s:s, s:s}", "version", v, "sha256", sh);
-			break;
-		}
+		if (e && v && sh && !strcmp(e, "publish") && !strcmp(v, want))
+			return json_pack("{s:s, s:s}", "version", v, "sha256", sh);
 	}
-	json_decref(lines);
+	return NULL;
+}
+
+/* registry_forward_previous over NAME's history.jsonl in ndir. */
+static int forward_previous(const char *ndir, const char *channel,
+			    const char *version, json_t **out,
+			    struct mlci_err *err)
+{
+	char *p = path_join(ndir, "history.jsonl"), *data = NULL;
+	json_t *recs;
+	size_t n = 0;
+
+	*out = NULL;
+	if (!p)
+		return err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
+	if (access(p, F_OK) == 0 && read_file(p, &data, &n, HISTORY_MAX, err) < 0) {
+		free(p);
+		return -1;
+	}
+	recs = registry_history_parse(data, n);
 	free(data);
 	free(p);
+	if (!recs)
+		return err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
+	*out = registry_forward_previous(recs, channel, version);
+	json_decref(recs);
 	return 0;
 }
 

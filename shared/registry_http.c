@@ -749,9 +749,7 @@ static int http_forward_previous(struct registry *r, const char *name,
 {
 	json_t *recs = json_array();
 	struct buf p, body;
-	const char *want = NULL;
 	long n;
-	size_t i;
 	int rc = -1, got;
 
 	*out = NULL;
@@ -792,27 +790,7 @@ static int http_forward_previous(struct registry *r, const char *name,
 				break;
 		}
 	}
-	for (i = 0; i < json_array_size(recs); i++) {
-		const json_t *l = json_array_get(recs, i);
-		const char *e = json_string_value(json_object_get(l, "event"));
-		const char *v = json_string_value(json_object_get(l, "version"));
-		const char *c = json_string_value(json_object_get(l, "channel"));
-
-		if (e && v && c && !strcmp(c, channel) && !strcmp(v, version) &&
-		    (!strcmp(e, "channel") || !strcmp(e, "promote")))
-			want = json_string_value(json_object_get(l, "previous"));
-	}
-	for (i = 0; want && i < json_array_size(recs); i++) {
-		const json_t *l = json_array_get(recs, i);
-		const char *e = json_string_value(json_object_get(l, "event"));
-		const char *v = json_string_value(json_object_get(l, "version"));
-		const char *sh = json_string_value(json_object_get(l, "sha256"));
-
-		if (e && v && sh && !strcmp(e, "publish") && !strcmp(v, want)) {
-			*out = json_pack("{s:s, s:s}", "version", v, "sha256", sh);
-			break;
-		}
-	}
+	*out = registry_forward_previous(recs, channel, version);
 	rc = 0;
 	goto done;
 oom:

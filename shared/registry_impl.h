@@ -41,6 +41,18 @@ json_t *registry_history_line(const char *event, const char *when,
 			      const struct registry_item *it, const char *channel,
 			      const struct registry_result *res);
 
+/* The lines of a history.jsonl text as an array (a line that does not
+ * parse is skipped); NULL when memory runs out. */
+json_t *registry_history_parse(const char *text, size_t len);
+
+/* For a rollback of channel to version: what that version's last forward
+ * move (a "channel" or "promote" record, never a "rollback") recorded as
+ * previous, as {version, sha256} (the sha256 from that version's
+ * "publish" record); NULL when there is none. recs: history records in
+ * order. New reference. */
+json_t *registry_forward_previous(const json_t *recs, const char *channel,
+				  const char *version);
+
 /* The http:// and https:// backend (registry_http.c). */
 int registry_http_open(struct registry *r, const char *rest, struct mlci_err *err);
 int registry_http_publish(struct registry *r, const struct registry_item *item,

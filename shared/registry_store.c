@@ -571,54 +571,6 @@ done:
 
 /* ---- channel moves ---------------------------------------------------- */
 
-/* As registry.c's dir:// rollback: what the last forward move ("channel"
- * or "promote") of channel to version recorded as previous, {version,
- * sha256} from that version's publish line, or NULL. */
-static json_t *forward_previous(const struct buf *h, const char *channel,
-				const char *version)
-{
-	char *data = strndup(h->data ? h->data : "", h->len), *line, *next;
-	json_t *lines = json_array(), *out = NULL;
-	const char *want = NULL;
-	size_t i;
-
-	for (line = data; data && lines && *line; line = next) {
-		json_t *l;
-
-		next = strchr(line, '\n');
-		if (next)
-			*next++ = '\0';
-		else
-			next = line + strlen(line);
-		if ((l = json_loads(line, 0, NULL)))
-			json_array_append_new(lines, l);
-	}
-	for (i = 0; i < json_array_size(lines); i++) {
-		const json_t *l = json_array_get(lines, i);
-		const char *e = json_string_value(json_object_get(l, "event"));
-		const char *v = json_string_value(json_object_get(l, "version"));
-		const char *c = json_string_value(json_object_get(l, "channel"));
-
-		if (e && v && c && !strcmp(c, channel) && !strcmp(v, version) &&
-		    (!strcmp(e, "channel") || !strcmp(e, "promote")))
-			want = json_string_value(json_object_get(l, "previous"));
-	}
-	for (i = 0; want && i < json_array_size(lines); i++) {
-		const json_t *l = json_array_get(lines, i);
-		const char *e = json_string_value(json_object_get(l, "event"));
-		const char *v = json_string_value(json_object_get(l, "version"));
-		const char *sh = json_string_value(json_object_get(l, "sha256"));
-
-		if (e && v && sh && !strcmp(e, "publish") && !strcmp(v, want)) {
-			out = json_pack("{s:s, s:s}", "version", v, "sha256", sh);
-			break;
-		}
-	}
-	json_decref(lines);
-	free(data);
-	return out;
-}
-
 int store_move(const struct store_ops *ops, void *ctx,
 	       const struct registry_opts *opts, const struct registry_move *mv,
 	       struct registry_result *res, struct mlci_err *err)
@@ -677,7 +629,14 @@ int store_move(const struct store_ops *ops, void *ctx,
 		snprintf(sha, sizeof(sha), "%s", ps);
 		if (ops->get(ctx, hkey, &hist, &found, etag, err) < 0)
 			goto done;
-		keep = forward_previous(&hist, mv->channel, ver);
+		{
+			json_t *recs = registry_history_parse(hist.data, hist.len);
+
+			if (!recs)
+				goto oom;
+			keep = registry_forward_previous(recs, mv->channel, ver);
+			json_decref(recs);
+		}
 		if (!keep && !(keep = json_null()))
 			goto oom;
 	}
