@@ -300,8 +300,8 @@ static int history_records(const char *ndir, const char *event,
 			   const char *channel, const char *version,
 			   struct mlci_err *err)
 {
-	char *p = path_join(ndir, "history.jsonl"), *data = NULL, *line, *next;
-	int found = 0;
+	char *p = path_join(ndir, "history.jsonl"), *data = NULL;
+	int found;
 	size_t n;
 
 	if (!p)
@@ -314,27 +314,35 @@ static int history_records(const char *ndir, const char *event,
 		free(p);
 		return -1;
 	}
-	for (line = data; line && *line; line = next) {
-		json_t *l;
-		const char *e, *v, *c;
+	found = registry_history_has(data, n, event, channel, version);
+	free(data);
+	free(p);
+	return found < 0 ? err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory") : found;
+}
 
-		next = strchr(line, '\n');
-		if (next)
-			*next++ = '\0';
-		l = json_loads(line, 0, NULL);
-		e = json_string_value(json_object_get(l, "event"));
-		v = json_string_value(json_object_get(l, "version"));
-		c = json_string_value(json_object_get(l, "channel"));
+int registry_history_has(const char *text, size_t len, const char *event,
+			 const char *channel, const char *version)
+{
+	json_t *recs = registry_history_parse(text, len);
+	size_t i;
+	int found = 0;
+
+	if (!recs)
+		return -1;
+	for (i = 0; i < json_array_size(recs); i++) {
+		const json_t *l = json_array_get(recs, i);
+		const char *e = json_string_value(json_object_get(l, "event"));
+		const char *v = json_string_value(json_object_get(l, "version"));
+		const char *c = json_string_value(json_object_get(l, "channel"));
+
 		if (e && v && !strcmp(e, event)) {
 			if (!channel && !strcmp(v, version))
 				found = 1;
 			else if (channel && c && !strcmp(c, channel))
 				found = !strcmp(v, version);
 		}
-		json_decref(l);
 	}
-	free(data);
-	free(p);
+	json_decref(recs);
 	return found;
 }
 

@@ -45,6 +45,12 @@ json_t *registry_history_line(const char *event, const char *when,
  * parse is skipped); NULL when memory runs out. */
 json_t *registry_history_parse(const char *text, size_t len);
 
+/* Does the history text record this event? For "publish": a line for
+ * version. With channel: the channel's last line of event names version.
+ * 1 yes, 0 no, -1 out of memory. */
+int registry_history_has(const char *text, size_t len, const char *event,
+			 const char *channel, const char *version);
+
 /* For a rollback of channel to version: what that version's last forward
  * move (a "channel" or "promote" record, never a "rollback") recorded as
  * previous, as {version, sha256} (the sha256 from that version's

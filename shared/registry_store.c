@@ -115,40 +115,6 @@ static int channel_parse(const struct buf *b, const char *where, json_t **out,
 	return 0;
 }
 
-/* Does the history text record this (see registry.c's history_records)? */
-static int history_has(const struct buf *h, const char *event, const char *channel,
-		       const char *version)
-{
-	char *data = strndup(h->data ? h->data : "", h->len), *line, *next;
-	int found = 0;
-
-	if (!data)
-		return -1;
-	for (line = data; *line; line = next) {
-		json_t *l;
-		const char *e, *v, *c;
-
-		next = strchr(line, '\n');
-		if (next)
-			*next++ = '\0';
-		else
-			next = line + strlen(line);
-		l = json_loads(line, 0, NULL);
-		e = json_string_value(json_object_get(l, "event"));
-		v = json_string_value(json_object_get(l, "version"));
-		c = json_string_value(json_object_get(l, "channel"));
-		if (e && v && !strcmp(e, event)) {
-			if (!channel && !strcmp(v, version))
-				found = 1;
-			else if (channel && c && !strcmp(c, channel))
-				found = !strcmp(v, version);
-		}
-		json_decref(l);
-	}
-	free(data);
-	return found;
-}
-
 struct ctx {
 	const struct store_ops *ops;
 	void *c;
@@ -178,7 +144,7 @@ static int history_append(const struct ctx *x, const char *name, json_t *line,
 		if (x->ops->get(x->c, key, &h, &found, etag, err) < 0)
 			goto done;
 		if (repair && found) {
-			int has = history_has(&h, event, channel, version);
+			int has = registry_history_has(h.data, h.len, event, channel, version);
 
 			if (has < 0) {
 				err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
