@@ -274,7 +274,7 @@ int json_load_path(const char *path, json_t **out, struct mlci_err *err)
 	free(text);
 	if (!*out)
 		return err_set_at(err, MLCI_EXIT_DATAERR, path, je.line,
-				  je.column, "invalid JSON: %s", je.text);
+				  (je.column > 0 ? je.column : 1), "invalid JSON: %s", je.text);
 	return 0;
 }
 

@@ -649,7 +649,7 @@ int baseline_parse_metrics(const char *text, size_t n, const char *where,
 	*art = NULL;
 	j = json_loadb(text, n, JSON_REJECT_DUPLICATES, &je);
 	if (!j)
-		return err_set_at(err, MLCI_EXIT_DATAERR, where, je.line, je.column,
+		return err_set_at(err, MLCI_EXIT_DATAERR, where, je.line, (je.column > 0 ? je.column : 1),
 				  "invalid JSON: %s", je.text);
 	k = json_is_object(j) ? json_string_value(json_object_get(j, "kind")) : NULL;
 	if (!k || strcmp(k, KIND_METRICS)) {
@@ -946,7 +946,7 @@ int baseline_note_decode(const char *text, size_t n, const char *where,
 		*pred = NULL, *npred = 0, *pred_path = NULL;
 	note = json_loadb(text, n, JSON_REJECT_DUPLICATES, &je);
 	if (!note)
-		return err_set_at(err, MLCI_EXIT_DATAERR, where, je.line, je.column,
+		return err_set_at(err, MLCI_EXIT_DATAERR, where, je.line, (je.column > 0 ? je.column : 1),
 				  "invalid JSON in the note: %s", je.text);
 	k = json_is_object(note) ? json_string_value(json_object_get(note, "kind")) : NULL;
 	v = json_object_get(note, "schema_version");

@@ -498,7 +498,7 @@ static json_t *parse_json(const struct resp *r, const char *url, struct mlci_err
 	if (!j) {
 		char *red = url_redact(url);
 
-		err_set_at(err, MLCI_EXIT_DATAERR, red ? red : "(url)", je.line, je.column,
+		err_set_at(err, MLCI_EXIT_DATAERR, red ? red : "(url)", je.line, (je.column > 0 ? je.column : 1),
 			   "not valid JSON: %s", je.text);
 		free(red);
 	}
@@ -758,7 +758,7 @@ int gitlab_notes_find(const char *json, size_t n, const char *marker,
 	int rc = 0;
 
 	if (!arr)
-		return err_set_at(err, MLCI_EXIT_DATAERR, src, je.line, je.column,
+		return err_set_at(err, MLCI_EXIT_DATAERR, src, je.line, (je.column > 0 ? je.column : 1),
 				  "not valid JSON: %s", je.text);
 	if (!json_is_array(arr)) {
 		json_decref(arr);

@@ -42,7 +42,7 @@ static int config_json(const char *path, const char *text, size_t n,
 	int rc = -1;
 
 	if (!j)
-		return err_set_at(err, MLCI_EXIT_DATAERR, path, je.line, je.column,
+		return err_set_at(err, MLCI_EXIT_DATAERR, path, je.line, (je.column > 0 ? je.column : 1),
 				  "invalid JSON: %s", je.text);
 	if (!json_is_object(j)) {
 		err_set(err, MLCI_EXIT_DATAERR, path, "a card config is a JSON object");

@@ -648,7 +648,7 @@ static int via_package_json(const char *path, const char *text, size_t n,
 		return err_set(err, MLCI_EXIT_DATAERR, path,
 			       "not a package (expected NAME-VER.tar.gz or its package.json)");
 	if (!j)
-		return err_set_at(err, MLCI_EXIT_DATAERR, path, je.line, je.column,
+		return err_set_at(err, MLCI_EXIT_DATAERR, path, je.line, (je.column > 0 ? je.column : 1),
 				  "not a package: invalid JSON: %s", je.text);
 	if (!json_is_object(j)) {
 		json_decref(j);
@@ -767,7 +767,7 @@ static int check_files(const struct archive *a, const char *top,
 		if (!in[k].json)
 			return err_set(err, MLCI_EXIT_DATAERR, path,
 				       "%s:%d:%d: invalid JSON: %s", member,
-				       je.line, je.column, je.text);
+				       je.line, (je.column > 0 ? je.column : 1), je.text);
 		if (!json_is_object(in[k].json))
 			return err_set(err, MLCI_EXIT_DATAERR, path,
 				       "%s is not a JSON object", member);
@@ -1003,7 +1003,7 @@ int package_open_key(const char *path, const struct sign_key *key,
 				      JSON_REJECT_DUPLICATES, &je);
 	if (!p->manifest_json) {
 		err_set(err, MLCI_EXIT_DATAERR, path, "%s:%d:%d: invalid JSON: %s",
-			member, je.line, je.column, je.text);
+			member, je.line, (je.column > 0 ? je.column : 1), je.text);
 		goto done;
 	}
 	if (!json_is_object(p->manifest_json) ||

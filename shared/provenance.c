@@ -245,7 +245,7 @@ int provenance_check(const char *text, size_t n,
 
 	if (!st)
 		return err_set(err, MLCI_EXIT_DATAERR, label, "%d:%d: invalid JSON: %s",
-			       je.line, je.column, je.text);
+			       je.line, (je.column > 0 ? je.column : 1), je.text);
 	t = json_string_value(json_object_get(st, "_type"));
 	if (!t || strcmp(t, INTOTO_STATEMENT_TYPE)) {
 		err_set(err, MLCI_EXIT_DATAERR, label, "not an in-toto statement (_type %s)",

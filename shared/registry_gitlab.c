@@ -45,6 +45,7 @@ struct glreg {
 	const char *auth_name;	/* "JOB-TOKEN" or "PRIVATE-TOKEN" */
 	const char *auth_value;	/* in g */
 	const char *auth_from;
+	struct http_policy policy;	/* --retries, --timeout, --retry-wait */
 };
 
 int gitlab_reg_open(struct registry *r, const char *rest, struct mlci_err *err)
@@ -55,6 +56,7 @@ int gitlab_reg_open(struct registry *r, const char *rest, struct mlci_err *err)
 	if (!s)
 		return err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
 	*registry_state(r) = s;
+	s->policy = registry_opts_of(r)->http;
 	if (gitlab_from_env(&s->g, err) < 0)
 		return -1;
 	if (strpbrk(rest, "?#@:"))
@@ -196,7 +198,9 @@ static int gl_request(const struct glreg *s, const char *method, const char *url
 		rq.body = body;
 		rq.body_len = n;
 		rq.max_body = STORE_MAX_OBJECT;
-		rq.timeout_ms = s->g.timeout_ms;
+		rq.timeout_ms = s->policy.timeout > 0 ? (long)(s->policy.timeout * 1000) :
+				s->g.timeout_ms;
+		rq.policy = &s->policy;
 		if (store_http(&rq, resp, err) < 0) {
 			if (!err->file[0]) {
 				char *red = url_redact(cur);

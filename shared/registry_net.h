@@ -11,6 +11,7 @@
 #include <stddef.h>
 
 #include "error.h"
+#include "http.h"
 #include "util.h"
 
 struct regnet_req {
@@ -22,6 +23,8 @@ struct regnet_req {
 	size_t body_len;
 	size_t max_body;		/* a longer response body is an error (65) */
 	long timeout_ms;		/* whole request and connect; <= 0: 30 s */
+	/* store_http's retries and waits (NULL: http.h's defaults) */
+	const struct http_policy *policy;
 };
 
 struct regnet_resp {

@@ -38,6 +38,7 @@ struct s3 {
 	char *host;		/* the Host header: host[:port] */
 	char *base_path;	/* "" or "/BUCKET" (path-style), after any endpoint path */
 	long timeout_ms;
+	struct http_policy policy;	/* --retries, --timeout, --retry-wait */
 };
 
 static void free_secret(char *s)
@@ -168,7 +169,8 @@ int s3_open(struct registry *r, const char *rest, struct mlci_err *err)
 	if (!(s = calloc(1, sizeof(*s))))
 		return err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
 	*registry_state(r) = s;
-	s->timeout_ms = 30000;
+	s->policy = o->http;
+	s->timeout_ms = o->http.timeout > 0 ? (long)(o->http.timeout * 1000) : 30000;
 	if (slash)
 		slash++;
 	else
@@ -317,6 +319,7 @@ static int s3_request(const struct s3 *s, const char *method, const char *key,
 	nr.body_len = body ? n : 0;
 	nr.max_body = STORE_MAX_OBJECT;
 	nr.timeout_ms = s->timeout_ms;
+	nr.policy = &s->policy;
 	if (store_http(&nr, resp, err) < 0) {
 		s3_where((void *)s, key, err->file, sizeof(err->file));
 		goto done;

@@ -4,6 +4,7 @@
 #include "registry_store.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -39,11 +40,21 @@ static void sleep_ms(long ms)
 int store_http(const struct regnet_req *rq, struct regnet_resp *resp,
 	       struct mlci_err *err)
 {
+	struct http_policy pol = {0};
 	long delay = store_retry_delay(err);
-	int attempt, temporary;
+	int attempt, temporary, attempts;
+	uint64_t rng;
 
 	if (delay < 0)
 		return -1;
+	if (rq->policy)
+		pol = *rq->policy;
+	/* --retries (0: none) and --retry-wait, as for http(s)://; the
+	 * variable, when set, fixes the first wait (tests keep it short) */
+	attempts = 1 + (pol.retries < 0 ? 0 : pol.retries ? pol.retries : HTTP_DEFAULT_RETRIES);
+	if (getenv("MLCI_HTTP_RETRY_DELAY_MS") && *getenv("MLCI_HTTP_RETRY_DELAY_MS"))
+		pol.backoff = (double)delay / 1000;
+	rng = pol.seed ? pol.seed : (uint64_t)time(NULL) ^ (uint64_t)(uintptr_t)resp;
 	for (attempt = 1;; attempt++) {
 		if (regnet_once(rq, resp, &temporary, err) < 0) {
 			if (!temporary)
@@ -53,18 +64,23 @@ int store_http(const struct regnet_req *rq, struct regnet_resp *resp,
 		} else {
 			err_set(err, MLCI_EXIT_TEMPFAIL, NULL, "HTTP %ld", resp->status);
 		}
-		if (attempt >= STORE_ATTEMPTS) {
+		if (attempt >= attempts) {
 			char why[sizeof(err->msg)];
 
 			snprintf(why, sizeof(why), "%s", err->msg);
 			if (resp->status >= 500 || resp->status == 408 || resp->status == 429)
 				buf_release(&resp->body);
 			err->code = MLCI_EXIT_TEMPFAIL;
-			snprintf(err->msg, sizeof(err->msg), "%.400s, after %d attempts", why, attempt);
+			snprintf(err->msg, sizeof(err->msg), "%.400s, after %d attempt%s", why,
+				 attempt, attempt == 1 ? "" : "s");
 			return -1;
 		}
 		buf_release(&resp->body);
-		sleep_ms(delay << (attempt - 1));
+		{
+			double w = http_backoff(&pol, attempt, &rng);
+
+			sleep_ms((long)(w * 1000));
+		}
 	}
 }
 
@@ -95,7 +111,7 @@ static int channel_parse(const struct buf *b, const char *where, json_t **out,
 
 	*out = NULL;
 	if (!j)
-		return err_set_at(err, MLCI_EXIT_DATAERR, where, je.line, je.column,
+		return err_set_at(err, MLCI_EXIT_DATAERR, where, je.line, (je.column > 0 ? je.column : 1),
 				  "invalid JSON: %s", je.text);
 	kind = json_string_value(json_object_get(j, "kind"));
 	sv = json_integer_value(json_object_get(j, "schema_version"));

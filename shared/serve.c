@@ -322,7 +322,7 @@ static int package_model(const struct package_info *p, struct model **m,
 	art = json_loadb((const char *)e->data, e->size, JSON_REJECT_DUPLICATES, &je);
 	if (!art) {
 		err_set(err, MLCI_EXIT_DATAERR, p->path, "%s:%d:%d: invalid JSON: %s",
-			member, je.line, je.column, je.text);
+			member, je.line, (je.column > 0 ? je.column : 1), je.text);
 		goto done;
 	}
 	rc = model_from_json(m, art, member, err);

@@ -119,7 +119,7 @@ static int parse_json(struct serve_rows *r, const struct model *m,
 	if (!doc)
 		return err_set(err, MLCI_EXIT_DATAERR, NULL,
 			       "invalid JSON at line %d, column %d (byte %d): %s",
-			       je.line, je.column, je.position, je.text);
+			       je.line, (je.column > 0 ? je.column : 1), je.position, je.text);
 	rows = doc;
 	if (json_is_object(doc)) {
 		json_object_foreach(doc, key, v)

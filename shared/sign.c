@@ -352,7 +352,7 @@ int dsse_parse(const char *text, size_t n, const char *label, struct dsse *d,
 	if (!env)
 		return err_set(err, MLCI_EXIT_DATAERR, label,
 			       "not a DSSE envelope: invalid JSON at %d:%d: %s",
-			       je.line, je.column, je.text);
+			       je.line, (je.column > 0 ? je.column : 1), je.text);
 	if (!json_is_object(env)) {
 		err_set(err, MLCI_EXIT_DATAERR, label, "not a DSSE envelope");
 		goto done;

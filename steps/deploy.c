@@ -62,8 +62,7 @@ static const char more[] =
 	"generic packages). Each upload's file_sha256 must match the bytes sent.\n"
 	"GitLab has no conditional upload: deploy to one project in sequence.\n"
 	"s3:// and gitlab://: 401/403 exit 66 (the credentials were refused); no\n"
-	"answer, HTTP 408, 429 or 5xx are tried 3 times (MLCI_HTTP_RETRY_DELAY_MS\n"
-	"between, doubling), then exit 75.\n"
+	"answer, HTTP 408, 429 or 5xx are retried as for http(s)://, then exit 75.\n"
 	"\n"
 	"Channel moves, nothing uploaded (each appended to the history):\n"
 	"  --promote FROM --to-channel TO  TO points at FROM's version (\"promote\")\n"
@@ -101,11 +100,11 @@ int main(int argc, char **argv)
 		{ "lock-timeout", CLI_DOUBLE, &lock_timeout, "SECONDS",
 		  "how long to wait for the registry lock (default 60)" },
 		{ "retries", CLI_LONG, &retries, "N",
-		  "http(s)://: retries of a failed request (default 3)" },
+		  "network registries: retries of a failed request (default 3)" },
 		{ "timeout", CLI_DOUBLE, &timeout, "SECONDS",
-		  "http(s)://: time limit of one request (default 30)" },
+		  "network registries: time limit of one request (default 30)" },
 		{ "retry-wait", CLI_DOUBLE, &retry_wait, "SECONDS",
-		  "http(s)://: first wait before a retry, doubled after (default 1)" },
+		  "network registries: first wait before a retry, doubled after (default 1)" },
 		{ "json", CLI_FLAG, &as_json, NULL, "print deploy.json on stdout" },
 		{ 0 }
 	};

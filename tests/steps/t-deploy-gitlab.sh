@@ -105,7 +105,7 @@ control '{"fail_first": 2, "fail_status": 502}'
 run 0 "two 502s are tried again" "$D" --package p1/demo-1.0.tar.gz --to gitlab:// --out d6.json
 control '{"status": 500}'
 run 75 "a server that keeps answering 500" "$D" --package p1/demo-1.0.tar.gz --to gitlab:// --out d7.json
-err_is "HTTP 500, after 3 attempts$" "tried 3 times"
+err_is "HTTP 500, after 4 attempts$" "tried 4 times (--retries 3, the default)"
 control '{}'
 run 64 "no token" env -u CI_JOB_TOKEN "$D" --package p1/demo-1.0.tar.gz --to gitlab:// --out d7.json
 err_is "needs a token: CI_JOB_TOKEN or MLCI_GITLAB_TOKEN$" "says which variables"
@@ -113,6 +113,6 @@ run 64 "no project" env -u CI_PROJECT_ID "$D" --package p1/demo-1.0.tar.gz --to 
 run 64 "credentials in the URL" "$D" --package p1/demo-1.0.tar.gz --to gitlab://user:pw@42 --out d7.json
 kill $srv; wait $srv 2>/dev/null
 run 75 "the server is down" "$D" --package p1/demo-1.0.tar.gz --to gitlab:// --out d7.json
-err_is "after 3 attempts$" "a temporary failure"
+err_is "after 4 attempts$" "a temporary failure"
 absent d7.json "no deploy.json"
 check "no token in any output" sh -c "! grep -qE '$JT|$PT|wrong-token' seen"

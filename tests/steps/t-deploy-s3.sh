@@ -108,7 +108,11 @@ control '{"fail_first": 2}'
 expect_exit 0 "two 503s are tried again" "$D" --package p1/demo-1.0.tar.gz --to $TO --s3-endpoint "$EP" --out d5.json
 control '{"status": 503}'
 expect_exit 75 "a server that keeps answering 503" "$D" --package p1/demo-1.0.tar.gz --to $TO --s3-endpoint "$EP" --out d6.json
-err_is "HTTP 503, after 3 attempts$" "tried 3 times"
+err_is "HTTP 503, after 4 attempts$" "tried 4 times (--retries 3, the default)"
+expect_exit 75 "--retries 1" "$D" --package p1/demo-1.0.tar.gz --to $TO --s3-endpoint "$EP" --retries 1 --out d6.json
+err_is "HTTP 503, after 2 attempts$" "tried twice"
+expect_exit 75 "--retries 0" "$D" --package p1/demo-1.0.tar.gz --to $TO --s3-endpoint "$EP" --retries 0 --out d6.json
+err_is "HTTP 503, after 1 attempt$" "tried once"
 control '{}'
 
 TOK=FQoGZXIvYXdzEXAMPLEsessionTOKEN/abc+def==
@@ -129,5 +133,5 @@ err_is "HTTP 403 InvalidToken: the credentials were refused" "named"
 kill $srv2; wait $srv2 2>/dev/null
 kill $srv; wait $srv 2>/dev/null
 expect_exit 75 "the server is down" "$D" --package p1/demo-1.0.tar.gz --to $TO --s3-endpoint "$EP" --out d6.json
-err_is "^mlci-deploy: s3://models/reg/demo/1\.0/demo-1\.0\.tar\.gz: .*after 3 attempts$" "a temporary failure"
+err_is "^mlci-deploy: s3://models/reg/demo/1\.0/demo-1\.0\.tar\.gz: .*after 4 attempts$" "a temporary failure"
 absent d6.json "no deploy.json"

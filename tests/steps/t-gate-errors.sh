@@ -174,3 +174,9 @@ MLCI_RULE='accuracy >= 0.99' expect_exit 0 "--rule beats MLCI_RULE" gate --metri
 json_is gate.json '[r["rule"] for r in j["rules"]]' "['accuracy >= 0.5']" "only the flag's rule"
 MLCI_RULE='accuracy >>= 1' expect_exit 64 "a bad rule in MLCI_RULE" gate --metrics metrics.json
 err_is "^mlci-gate: --rule 'accuracy >>= 1':1:10: " "a bad MLCI_RULE rule: one line"
+
+# JSON that ends right after a newline: the position is still line:column
+printf '{\n"kind": "mlci.metrics",\n' >cut.json
+expect_exit 65 "metrics cut after a newline" "$BIN/mlci-gate" --metrics cut.json --rule "accuracy >= 0.5" --out cut-gate.json
+err_is "^mlci-gate: cut\.json:3:1: invalid JSON: " "line and column even at the start of a line"
+absent cut-gate.json "no gate.json"
