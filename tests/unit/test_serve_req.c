@@ -146,7 +146,7 @@ static void test_serve_req__json_refused(void **state)
 	refused(clf, "[{\"size\": 1, \"size\": 2}]", 0,
 		"invalid JSON at line 1, column 19 (byte 19): duplicate object key near '\"size\"'");
 	refused(clf, "", 0,
-		"invalid JSON at line 1, column 0 (byte 0): '[' or '{' expected near end of file");
+		"invalid JSON at line 1, column 1 (byte 0): '[' or '{' expected near end of file");
 	refused(clf, "{\"rows\": {}}", 0,
 		"\"rows\" is an object, expected a list of row objects");
 	refused(clf, "{\"rows\": [], \"x\": 1}", 0,
