@@ -675,7 +675,7 @@ static void sort_doubles_radix(double *v, size_t n)
 
 /*
  * Sort finite doubles ascending, level 0's way: one distribution pass
- * into SORT_BUCKETS buckets by value (linear between the smallest and
+ * into SORT_BUCKETS (512) buckets by value (linear between the smallest and
  * the largest), then an insertion sort on the order-preserving keys,
  * which finishes the job whatever the buckets did (so the order is the
  * radix sort's, -0 before 0). Most data spreads over the buckets, which
@@ -683,13 +683,13 @@ static void sort_doubles_radix(double *v, size_t n)
  * (a far outlier, a narrow cluster), past a budget of moves the radix
  * sort takes the rest.
  */
-#define SORT_BUCKETS 256
+#define SORT_BUCKETS 512
 
 static void sort_doubles(double *v, size_t n)
 {
 	uint64_t keys[1024];
 	uint32_t cnt[SORT_BUCKETS];
-	unsigned char bk[1024];
+	uint16_t bk[1024];
 	double lo, hi, scale, range;
 	size_t i, j, moves = 0;
 	uint32_t sum = 0, c;
@@ -737,7 +737,7 @@ static void sort_doubles(double *v, size_t n)
 		double f = (v[i] - lo) * scale;	/* in [0, SORT_BUCKETS] */
 		uint32_t b = f < SORT_BUCKETS - 1 ? (uint32_t)f : SORT_BUCKETS - 1;
 
-		bk[i] = (unsigned char)b;
+		bk[i] = (uint16_t)b;
 		cnt[b]++;
 	}
 	for (c = 0; c < SORT_BUCKETS; c++) {
@@ -791,18 +791,35 @@ static int compact(struct kll *s, size_t h)
 	j = m;
 	k = s->len[h + 1] + m;
 	/* from the back, without a data-dependent branch while both sides
-	 * have values (ties take the promoted value, as before) */
-	while (j > 0 && i > 0) {
-		double x = v[keep + (size_t)off + 2 * (j - 1)], y = up[i - 1];
-		uint64_t bx, by;
-		size_t t = y > x;
+	 * have values (ties take the promoted value, as before); each
+	 * side's next value is loaded ahead, so that the comparisons wait
+	 * on one another, not on loads */
+	if (j > 0 && i > 0) {
+		const double *pv = v + keep + (size_t)off;
+		uint64_t bx, by, nx, ny, mk, o;
 
-		memcpy(&bx, &x, 8);
-		memcpy(&by, &y, 8);
-		bx = t ? by : bx;
-		memcpy(&up[--k], &bx, 8);
-		i -= t;
-		j -= 1 - t;
+		memcpy(&bx, &pv[2 * (j - 1)], 8);
+		memcpy(&by, &up[i - 1], 8);
+		for (;;) {
+			double x, y;
+			size_t t;
+
+			/* the next ones (index 0 again at the start: unused) */
+			memcpy(&nx, &pv[2 * (j >= 2 ? j - 2 : 0)], 8);
+			memcpy(&ny, &up[i >= 2 ? i - 2 : 0], 8);
+			memcpy(&x, &bx, 8);
+			memcpy(&y, &by, 8);
+			t = y > x;
+			mk = (uint64_t)0 - t;	/* masks: no branch to mispredict */
+			o = (by & mk) | (bx & ~mk);
+			memcpy(&up[--k], &o, 8);
+			i -= t;
+			j -= 1 - t;
+			if (!j || !i)
+				break;
+			bx = (bx & mk) | (nx & ~mk);
+			by = (ny & mk) | (by & ~mk);
+		}
 	}
 	while (j > 0) {
 		up[--k] = v[keep + (size_t)off + 2 * (j - 1)];
