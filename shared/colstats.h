@@ -51,10 +51,11 @@
 #define MOMENTS_BLOCK 64
 
 struct moments {
+	/* what every value touches, ahead of the long doubles */
 	uint64_t n;
-	long double sum, mean, m2;	/* of the n - npend folded values */
 	double min, max;
 	uint32_t npend;
+	long double sum, mean, m2;	/* of the n - npend folded values */
 	double pend[MOMENTS_BLOCK];
 };
 
@@ -76,14 +77,10 @@ struct first_bad {
 };
 
 struct colacc {
+	/* the fields every value reads come first, in one cache line (the
+	 * first type breaks, read once, go last) */
 	uint64_t count, missing;
 	int all_int, all_num, all_bool;	/* over the non-missing values */
-	struct first_bad not_int, not_num, not_bool;
-	struct moments mom;	/* while all_num */
-	struct kll kll;
-	struct dcount dnum;
-	struct dcount dstr;	/* distinct values as written */
-	struct freq freq;
 	int freq_state;		/* FREQ_COMPLETE, FREQ_DROPPED or FREQ_PARTIAL */
 	int live;		/* 0: the exact frequencies stand for the sketches */
 	int dstr_approx;	/* dstr began from distinct numbers (a live column
@@ -92,6 +89,12 @@ struct colacc {
 				 * adds to registers wait one value, so that
 				 * the register is in the cache by then */
 	int dpend_str;		/* dpend is for dstr */
+	struct moments mom;	/* while all_num */
+	struct kll kll;
+	struct dcount dnum;
+	struct dcount dstr;	/* distinct values as written */
+	struct freq freq;
+	struct first_bad not_int, not_num, not_bool;
 };
 
 enum { FREQ_COMPLETE, FREQ_DROPPED, FREQ_PARTIAL };

@@ -4,6 +4,7 @@
  */
 #include "sketch.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -609,7 +610,7 @@ static inline double dunkey(uint64_t k)
  * moves it hands the rest to the quicksort. The order is any exact
  * sort's (-0 comes before 0).
  */
-static void sort_doubles(double *v, size_t n)
+static void sort_doubles_radix(double *v, size_t n)
 {
 	uint64_t a[1024], b[1024], *src = a, *dst = b, *t, lo, hi, x;
 	uint32_t h[3][256];
@@ -672,6 +673,99 @@ static void sort_doubles(double *v, size_t n)
 		v[i] = dunkey(src[i]);
 }
 
+/*
+ * Sort finite doubles ascending, level 0's way: one distribution pass
+ * into SORT_BUCKETS (512) buckets by value (linear between the smallest and
+ * the largest), then an insertion sort on the order-preserving keys,
+ * which finishes the job whatever the buckets did (so the order is the
+ * radix sort's, -0 before 0). Most data spreads over the buckets, which
+ * leaves the insertion sort about one move a value; when it does not
+ * (a far outlier, a narrow cluster), past a budget of moves the radix
+ * sort takes the rest.
+ */
+#define SORT_BUCKETS 512
+
+static void sort_doubles(double *v, size_t n)
+{
+	uint64_t keys[1024];
+	uint32_t cnt[SORT_BUCKETS];
+	uint16_t bk[1024];
+	double lo, hi, scale, range;
+	size_t i, j, moves = 0;
+	uint32_t sum = 0, c;
+
+	if (n > 1024 || n < 32) {
+		sort_doubles_bq(v, n);
+		return;
+	}
+	{
+		/* four chains each way: min and max have a latency */
+		double l0 = v[0], l1 = v[1], l2 = v[2], l3 = v[3];
+		double h0 = l0, h1 = l1, h2 = l2, h3 = l3;
+
+		for (i = 4; i + 4 <= n; i += 4) {
+			l0 = v[i] < l0 ? v[i] : l0;
+			h0 = v[i] > h0 ? v[i] : h0;
+			l1 = v[i + 1] < l1 ? v[i + 1] : l1;
+			h1 = v[i + 1] > h1 ? v[i + 1] : h1;
+			l2 = v[i + 2] < l2 ? v[i + 2] : l2;
+			h2 = v[i + 2] > h2 ? v[i + 2] : h2;
+			l3 = v[i + 3] < l3 ? v[i + 3] : l3;
+			h3 = v[i + 3] > h3 ? v[i + 3] : h3;
+		}
+		for (; i < n; i++) {
+			l0 = v[i] < l0 ? v[i] : l0;
+			h0 = v[i] > h0 ? v[i] : h0;
+		}
+		l0 = l1 < l0 ? l1 : l0;
+		l2 = l3 < l2 ? l3 : l2;
+		lo = l2 < l0 ? l2 : l0;
+		h0 = h1 > h0 ? h1 : h0;
+		h2 = h3 > h2 ? h3 : h2;
+		hi = h2 > h0 ? h2 : h0;
+	}
+	range = hi - lo;
+	scale = (double)SORT_BUCKETS / range;
+	/* equal values (0 and -0 among them), a range beyond a double, or
+	 * one so narrow its reciprocal is: the radix sort */
+	if (!(range > 0) || !(range <= DBL_MAX) || !(scale <= DBL_MAX)) {
+		sort_doubles_radix(v, n);
+		return;
+	}
+	memset(cnt, 0, sizeof(cnt));
+	for (i = 0; i < n; i++) {
+		double f = (v[i] - lo) * scale;	/* in [0, SORT_BUCKETS] */
+		uint32_t b = f < SORT_BUCKETS - 1 ? (uint32_t)f : SORT_BUCKETS - 1;
+
+		bk[i] = (uint16_t)b;
+		cnt[b]++;
+	}
+	for (c = 0; c < SORT_BUCKETS; c++) {
+		uint32_t k = cnt[c];
+
+		cnt[c] = sum;
+		sum += k;
+	}
+	for (i = 0; i < n; i++)
+		keys[cnt[bk[i]]++] = dkey(v[i]);
+	for (i = 1; i < n; i++) {
+		uint64_t x = keys[i];
+
+		for (j = i; j > 0 && keys[j - 1] > x; j--)
+			keys[j] = keys[j - 1];
+		keys[j] = x;
+		moves += i - j;
+		if (moves > 2 * n) {	/* bunched up: the radix sort */
+			for (i = 0; i < n; i++)
+				v[i] = dunkey(keys[i]);
+			sort_doubles_radix(v, n);
+			return;
+		}
+	}
+	for (i = 0; i < n; i++)
+		v[i] = dunkey(keys[i]);
+}
+
 /* Halve level h: keep (when odd) its smallest value, promote every
  * other one of the rest, from a random offset, to level h + 1 (merged
  * in place, from the back). */
@@ -697,18 +791,35 @@ static int compact(struct kll *s, size_t h)
 	j = m;
 	k = s->len[h + 1] + m;
 	/* from the back, without a data-dependent branch while both sides
-	 * have values (ties take the promoted value, as before) */
-	while (j > 0 && i > 0) {
-		double x = v[keep + (size_t)off + 2 * (j - 1)], y = up[i - 1];
-		uint64_t bx, by;
-		size_t t = y > x;
+	 * have values (ties take the promoted value, as before); each
+	 * side's next value is loaded ahead, so that the comparisons wait
+	 * on one another, not on loads */
+	if (j > 0 && i > 0) {
+		const double *pv = v + keep + (size_t)off;
+		uint64_t bx, by, nx, ny, mk, o;
 
-		memcpy(&bx, &x, 8);
-		memcpy(&by, &y, 8);
-		bx = t ? by : bx;
-		memcpy(&up[--k], &bx, 8);
-		i -= t;
-		j -= 1 - t;
+		memcpy(&bx, &pv[2 * (j - 1)], 8);
+		memcpy(&by, &up[i - 1], 8);
+		for (;;) {
+			double x, y;
+			size_t t;
+
+			/* the next ones (index 0 again at the start: unused) */
+			memcpy(&nx, &pv[2 * (j >= 2 ? j - 2 : 0)], 8);
+			memcpy(&ny, &up[i >= 2 ? i - 2 : 0], 8);
+			memcpy(&x, &bx, 8);
+			memcpy(&y, &by, 8);
+			t = y > x;
+			mk = (uint64_t)0 - t;	/* masks: no branch to mispredict */
+			o = (by & mk) | (bx & ~mk);
+			memcpy(&up[--k], &o, 8);
+			i -= t;
+			j -= 1 - t;
+			if (!j || !i)
+				break;
+			bx = (bx & mk) | (nx & ~mk);
+			by = (ny & mk) | (by & ~mk);
+		}
 	}
 	while (j > 0) {
 		up[--k] = v[keep + (size_t)off + 2 * (j - 1)];
@@ -737,7 +848,7 @@ static int kll_compress(struct kll *s)
 	return 0;
 }
 
-int kll_add(struct kll *s, double x)
+int kll_add_slow(struct kll *s, double x)
 {
 	if (!s->nlev && add_level(s) < 0)
 		return -1;

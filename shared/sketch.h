@@ -86,7 +86,20 @@ struct kll {
 void kll_init(struct kll *s, uint32_t k);
 void kll_free(struct kll *s);
 /* Add a value (finite); 0, or -1 out of memory. */
-int kll_add(struct kll *s, double x);
+int kll_add_slow(struct kll *s, double x);
+static inline int kll_add(struct kll *s, double x)
+{
+	/* the common case inline: room in level 0 and no compaction due */
+	if (s->n && s->len[0] < s->cap[0] && s->retained < s->capacity) {
+		s->lv[0][s->len[0]++] = x;
+		s->min = x < s->min ? x : s->min;
+		s->max = x > s->max ? x : s->max;
+		s->n++;
+		s->retained++;
+		return 0;
+	}
+	return kll_add_slow(s, x);
+}
 /* Add w copies of x at once (as items of weight 2^h, no higher than
  * compaction would have carried them): exact, like w adds, until the
  * next compaction. 0, or -1 out of memory. */

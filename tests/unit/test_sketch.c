@@ -2,6 +2,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -190,6 +191,48 @@ static void test_sketch__kll_within_stated_error(void **state)
 			free(d);
 		}
 	assert_true(fabs(kll_rank_error(KLL_K) - KLL_RANK_ERROR) < 5e-4);
+}
+
+/* Values that defeat level 0's distribution sort (a far outlier, one
+ * so wide its range is beyond a double, a narrow cluster, subnormals,
+ * 0 and -0, few values): the sort hands them on, so the levels above 0
+ * stay sorted and the ranks stay within the stated error. */
+static void test_sketch__kll_awkward_values(void **state)
+{
+	enum { N = 60000 };
+	double *d = malloc(N * sizeof(*d));
+	int g;
+
+	for (g = 0; g < 7; g++) {
+		struct kll k;
+		size_t i, h;
+
+		for (i = 0; i < N; i++) {
+			double u = unif();
+
+			switch (g) {
+			case 0: d[i] = i % 997 ? u : 1e300; break;
+			case 1: d[i] = (i & 1 ? -DBL_MAX : DBL_MAX) * u; break;
+			case 2: d[i] = 1 + u * 1e-12; break;
+			case 3: d[i] = u * 4.9e-322; break;
+			case 4: d[i] = i % 3 ? 0.0 : -0.0; break;
+			case 5: d[i] = i % 7 ? u - 0.5 : (i % 2 ? 0.0 : -0.0); break;
+			default: d[i] = pow(u, -3.0); break;
+			}
+		}
+		kll_init(&k, KLL_K);
+		for (i = 0; i < N; i++)
+			assert_int_equal(kll_add(&k, d[i]), 0);
+		for (h = 1; h < k.nlev; h++)
+			for (i = 1; i < k.len[h]; i++)
+				if (!(k.lv[h][i - 1] <= k.lv[h][i]))
+					fail_msg("values %d: level %zu not sorted at %zu",
+						 g, h, i);
+		if (worst_error(&k, d, N) > KLL_RANK_ERROR)
+			fail_msg("values %d: rank error %g", g, worst_error(&k, d, N));
+		kll_free(&k);
+	}
+	free(d);
 }
 
 /* Histograms from the CDF: exact for an exact sketch; within twice the
@@ -644,6 +687,7 @@ int main(void)
 		cmocka_unit_test(test_sketch__hash_spreads_short_and_long_values),
 		cmocka_unit_test(test_sketch__kll_exact_while_small),
 		cmocka_unit_test(test_sketch__kll_within_stated_error),
+		cmocka_unit_test(test_sketch__kll_awkward_values),
 		cmocka_unit_test(test_sketch__kll_histogram),
 		cmocka_unit_test(test_sketch__kll_json_round_trip_and_determinism),
 		cmocka_unit_test(test_sketch__distinct_exact_then_hll),

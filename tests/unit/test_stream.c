@@ -494,6 +494,39 @@ static void test_stream__records_straddling_chunks(void **state)
 	}
 }
 
+/* Rows of 16 bytes and more, which the reader scans a vector at a time
+ * while they hold no quote and no CR: the same cells as frame_load's
+ * around every way out of that (a quote in or at the start of a field,
+ * a CR, a field count off, no final LF, delimiters at a vector's edge). */
+static void test_stream__long_plain_rows(void **state)
+{
+	struct csv_opts o;
+
+	same_as_frame("alpha,beta,gamma,delta\n"
+		      "-1.58185,-0.331552,0.581483,0.136178\n"
+		      ",,,\n"
+		      "123456789012345,x,,0.0532147\n"
+		      "abcdefghijklmno,p,q,r\n"
+		      "abcdefghijklmnop,q,r,s\n"
+		      "1.0,2.0,3.0,4.00000000000000000000\n"
+		      "with a\"quote inside,b,c,d\n"
+		      "x,y,z,\"quoted, with a comma and more text\"\n"
+		      "long first field here,b,c,ends with cr\r\n"
+		      "a cr\r inside a field,b,c,d\n"
+		      "1111111111111111,2222222222222222,3333333333333333,4\n"
+		      "the last row of plain fields,b,c,no final line end", NULL);
+	same_as_frame("a,b,c\n0123456789abcdef,0123456789abcdef,0123456789abcde\n"
+		      "too,many,fields,in this row of text\n", NULL);
+	same_as_frame("a,b,c\n0123456789abcdef,x\n", NULL);
+	csv_opts_init(&o);
+	o.delim = '\t';
+	same_as_frame("a\tb\tc\nthe first field\tsecond, with a comma\tthird\n"
+		      "NA\t\t-2.5e10 and some more\n", &o);
+	o.delim = ',';
+	o.trim = 1;
+	same_as_frame("a,b,c\n  padded field one  , two  ,three three three\n", &o);
+}
+
 static void test_stream__record_longer_than_the_limit(void **state)
 {
 	char text[4096];
@@ -1084,6 +1117,7 @@ int main(void)
 		cmocka_unit_test(test_stream__header_and_rows),
 		cmocka_unit_test(test_stream__blocks_chain_to_the_whole),
 		cmocka_unit_test(test_stream__quoting_rfc4180),
+		cmocka_unit_test(test_stream__long_plain_rows),
 		cmocka_unit_test(test_stream__crlf_and_bom),
 		cmocka_unit_test(test_stream__delimiter_and_tab),
 		cmocka_unit_test(test_stream__headerless_columns_skip_trim),
