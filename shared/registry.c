@@ -371,6 +371,28 @@ json_t *registry_history_line(const char *event, const char *when,
 	return l;
 }
 
+json_t *registry_channel_doc(const struct registry_opts *o,
+			     const struct registry_item *it, const char *channel,
+			     const char *when, json_t *prev, struct mlci_err *err)
+{
+	json_t *next = artifact_new(KIND_CHANNEL, SCHEMA_CHANNEL,
+				    o->producer ? o->producer : "mlci-deploy", err);
+
+	if (!next) {
+		json_decref(prev);
+		return NULL;
+	}
+	json_object_set_new(next, "name", json_string(it->name));
+	json_object_set_new(next, "channel", json_string(channel));
+	json_object_set_new(next, "version", json_string(it->version));
+	json_object_set_new(next, "sha256", json_string(it->sha256));
+	json_object_set_new(next, "previous", prev ? prev : json_null());
+	json_object_set_new(next, "updated", json_string(when));
+	if (it->source)
+		artifact_add_input(next, "package", it->source, it->sha256);
+	return next;
+}
+
 static int history_repair(const char *ndir, const char *event, const char *when,
 			  const struct registry_item *it, const char *channel,
 			  const struct registry_result *res, struct mlci_err *err)
@@ -455,20 +477,11 @@ static int move_channel_keep(struct registry *r, const char *ndir,
 		json_decref(prev);
 		prev = json_deep_copy(keep);
 	}
-	if (artifact_time(when, NULL, err) < 0 ||
-	    !(next = artifact_new(KIND_CHANNEL, SCHEMA_CHANNEL,
-				  r->opts.producer ? r->opts.producer : "mlci-deploy", err)))
+	if (artifact_time(when, NULL, err) < 0)
 		goto done;
-	json_object_set_new(next, "name", json_string(it->name));
-	json_object_set_new(next, "channel", json_string(channel));
-	json_object_set_new(next, "version", json_string(it->version));
-	json_object_set_new(next, "sha256", json_string(it->sha256));
-	json_object_set_new(next, "previous", prev ? prev : json_null());
-	prev = NULL;
-	json_object_set_new(next, "updated", json_string(when));
-	if (it->source)
-		artifact_add_input(next, "package", it->source, it->sha256);
-	if (artifact_write(cpath, next, err) < 0)
+	next = registry_channel_doc(&r->opts, it, channel, when, prev, err);
+	prev = NULL;	/* taken by registry_channel_doc */
+	if (!next || artifact_write(cpath, next, err) < 0)
 		goto done;
 	fsync_dir(cdir);
 	snprintf(res->channel_action, sizeof(res->channel_action), "moved");
@@ -1004,6 +1017,21 @@ static json_t *deploy_json(const struct deploy_opts *o, const struct package_inf
 	return d;
 }
 
+/* deploy.json d into out (opened on path), committed. */
+static int write_deploy(struct afile *out, const json_t *d, const char *path,
+			struct mlci_err *err)
+{
+	char *text = artifact_dumps(d);
+	int rc = 0;
+
+	if (!text)
+		return err_set(err, MLCI_EXIT_SOFTWARE, NULL, "cannot serialise deploy.json");
+	if (fputs(text, out->fp) == EOF)
+		rc = err_set(err, MLCI_EXIT_IOERR, path, "cannot write");
+	free(text);
+	return rc < 0 ? rc : afile_commit(out, err);
+}
+
 /* deploy.json of a channel move. */
 static json_t *move_json(const struct deploy_opts *o, const struct registry_result *res,
 			 struct mlci_err *err)
@@ -1048,7 +1076,6 @@ static int move_run(const struct deploy_opts *o, struct deploy_result *r,
 				    o->promote };
 	struct registry *reg = NULL;
 	struct afile out;
-	char *text = NULL;
 	int rc = -1;
 
 	memset(&out, 0, sizeof(out));
@@ -1058,15 +1085,7 @@ static int move_run(const struct deploy_opts *o, struct deploy_result *r,
 	    registry_move(reg, &mv, &r->reg, err) < 0 ||
 	    !(r->deploy = move_json(o, &r->reg, err)))
 		goto done;
-	if (!(text = artifact_dumps(r->deploy))) {
-		err_set(err, MLCI_EXIT_SOFTWARE, NULL, "cannot serialise deploy.json");
-		goto done;
-	}
-	if (fputs(text, out.fp) == EOF) {
-		err_set(err, MLCI_EXIT_IOERR, o->out, "cannot write");
-		goto done;
-	}
-	if (afile_commit(&out, err) < 0)
+	if (write_deploy(&out, r->deploy, o->out, err) < 0)
 		goto done;
 	if (!(r->name = strdup(o->name)) || !(r->version = strdup(r->reg.version))) {
 		err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
@@ -1076,7 +1095,6 @@ static int move_run(const struct deploy_opts *o, struct deploy_result *r,
 	rc = 0;
 done:
 	afile_abort(&out);
-	free(text);
 	registry_close(reg);
 	return rc;
 }
@@ -1091,7 +1109,6 @@ int deploy_run(const struct deploy_opts *o, struct deploy_result *r,
 	struct package_info p;
 	struct registry_item it;
 	struct afile out;
-	char *text = NULL;
 	int rc = -1;
 
 	memset(r, 0, sizeof(*r));
@@ -1125,15 +1142,7 @@ int deploy_run(const struct deploy_opts *o, struct deploy_result *r,
 		goto done;
 	if (!(r->deploy = deploy_json(o, &p, &r->reg, err)))
 		goto done;
-	if (!(text = artifact_dumps(r->deploy))) {
-		err_set(err, MLCI_EXIT_SOFTWARE, NULL, "cannot serialise deploy.json");
-		goto done;
-	}
-	if (fputs(text, out.fp) == EOF) {
-		err_set(err, MLCI_EXIT_IOERR, o->out, "cannot write");
-		goto done;
-	}
-	if (afile_commit(&out, err) < 0)
+	if (write_deploy(&out, r->deploy, o->out, err) < 0)
 		goto done;
 	r->name = p.name;
 	r->version = p.version;
@@ -1142,7 +1151,6 @@ int deploy_run(const struct deploy_opts *o, struct deploy_result *r,
 	rc = 0;
 done:
 	afile_abort(&out);
-	free(text);
 	package_info_release(&p);
 	sign_key_free(key);
 	registry_close(reg);

@@ -595,28 +595,6 @@ static int channel_get(struct registry *r, const char *path, json_t **cur,
 	return 0;
 }
 
-static json_t *channel_doc(struct registry *r, const struct registry_item *it,
-			   const char *channel, const char *when, json_t *prev,
-			   struct mlci_err *err)
-{
-	json_t *next = artifact_new(KIND_CHANNEL, SCHEMA_CHANNEL,
-				    r->opts.producer ? r->opts.producer : "mlci-deploy", err);
-
-	if (!next) {
-		json_decref(prev);
-		return NULL;
-	}
-	json_object_set_new(next, "name", json_string(it->name));
-	json_object_set_new(next, "channel", json_string(channel));
-	json_object_set_new(next, "version", json_string(it->version));
-	json_object_set_new(next, "sha256", json_string(it->sha256));
-	json_object_set_new(next, "previous", prev ? prev : json_null());
-	json_object_set_new(next, "updated", json_string(when));
-	if (it->source)
-		artifact_add_input(next, "package", it->source, it->sha256);
-	return next;
-}
-
 /* ---- publish --------------------------------------------------------- */
 
 int registry_http_publish(struct registry *r, const struct registry_item *it,
@@ -712,7 +690,7 @@ int registry_http_publish(struct registry *r, const struct registry_item *it,
 			json_object_set_new(prev, "version", json_string(res->previous_version));
 			json_object_set_new(prev, "sha256", json_string(res->previous_sha256));
 		}
-		if (!(next = channel_doc(r, it, channel, when, prev, err)))
+		if (!(next = registry_channel_doc(&r->opts, it, channel, when, prev, err)))
 			goto done;
 		if (!(text = artifact_dumps(next))) {
 			err_set(err, MLCI_EXIT_SOFTWARE, NULL, "cannot serialise the channel");
@@ -918,7 +896,7 @@ int registry_http_move(struct registry *r, const struct registry_move *mv,
 		if (prc < 0)
 			goto done;
 		/* the pointer last, after its record (as a publish does) */
-		if (!(next = channel_doc(r, &it, mv->channel, when, keep, err))) {
+		if (!(next = registry_channel_doc(&r->opts, &it, mv->channel, when, keep, err))) {
 			keep = NULL;
 			goto done;
 		}

@@ -41,6 +41,13 @@ json_t *registry_history_line(const char *event, const char *when,
 			      const struct registry_item *it, const char *channel,
 			      const struct registry_result *res);
 
+/* A channel file (kind mlci.channel) pointing channel at it, updated at
+ * when, with previous prev (taken: a {version, sha256} object, or NULL
+ * for null). New reference, or NULL with err set (prev freed). */
+json_t *registry_channel_doc(const struct registry_opts *o,
+			     const struct registry_item *it, const char *channel,
+			     const char *when, json_t *prev, struct mlci_err *err);
+
 /* The lines of a history.jsonl text as an array (a line that does not
  * parse is skipped); NULL when memory runs out. */
 json_t *registry_history_parse(const char *text, size_t len);

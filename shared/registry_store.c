@@ -372,18 +372,10 @@ static int move_channel_keep(const struct ctx *x, const struct registry_opts *o,
 		json_decref(prev);
 		prev = json_deep_copy(keep);
 	}
-	if (!(next = artifact_new(KIND_CHANNEL, SCHEMA_CHANNEL,
-				  o->producer ? o->producer : "mlci-deploy", err)))
+	next = registry_channel_doc(o, it, channel, when, prev, err);
+	prev = NULL;	/* taken by registry_channel_doc */
+	if (!next)
 		goto done;
-	json_object_set_new(next, "name", json_string(it->name));
-	json_object_set_new(next, "channel", json_string(channel));
-	json_object_set_new(next, "version", json_string(it->version));
-	json_object_set_new(next, "sha256", json_string(it->sha256));
-	json_object_set_new(next, "previous", prev ? prev : json_null());
-	prev = NULL;
-	json_object_set_new(next, "updated", json_string(when));
-	if (it->source)
-		artifact_add_input(next, "package", it->source, it->sha256);
 	if (!(text = artifact_dumps(next))) {
 		err_set(err, MLCI_EXIT_SOFTWARE, NULL, "cannot serialise the channel");
 		goto done;
