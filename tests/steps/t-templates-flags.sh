@@ -19,9 +19,9 @@ expect_exit 0 "every mlci-STEP --flag in every template is in that step's --help
 [ -s "$T/out" ] && not_ok "... none unknown" "$(head -n 5 "$T/out")"
 # each template runs every step
 for f in gitlab/mlci.gitlab-ci.yml mlci/template.yml github/action.yml circleci/config.yml \
-	jenkins/Jenkinsfile jenkins/Jenkinsfile.library; do
-	# Jenkinsfile.library runs some through the library's steps
-	steps=$($PY "$TF" "$TOP/templates" | awk -v f="$f" '$1 == f || (f ~ /library/ && $1 ~ /^jenkins\/vars\//) {print $2}' | sort -u | tr '\n' ' ')
+	jenkins/Jenkinsfile jenkins/Jenkinsfile-shared; do
+	# Jenkinsfile-shared runs some through the library's steps
+	steps=$($PY "$TF" "$TOP/templates" | awk -v f="$f" '$1 == f || (f ~ /-shared$/ && $1 ~ /^jenkins\/vars\//) {print $2}' | sort -u | tr '\n' ' ')
 	if [ "$steps" = "mlci-deploy mlci-evaluate mlci-gate mlci-package mlci-train mlci-validate-data " ]; then
 		ok "$f runs all six steps"; else not_ok "$f runs all six steps" "$steps"; fi
 done

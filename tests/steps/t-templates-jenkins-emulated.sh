@@ -115,24 +115,24 @@ rm -f "$T/shim/mlci-deploy"
 
 # ---- the pipeline with the shared library's steps, the training a
 # search over 2 parallel branches (mlciSearch) ----
-fixture "$T/lib" "$JT/Jenkinsfile.library"
+fixture "$T/lib" "$JT/Jenkinsfile-shared"
 emulate "$T/lib" "$T/lib.log" "$JT/vars" BRANCH_NAME=main BUILD_NUMBER=9 MLCI_TRAIN_SEARCH='C=0.01..100:log'
 results_are "$T/lib.log" "validate=SUCCESS train=SUCCESS evaluate=SUCCESS gate=SUCCESS package=SUCCESS deploy=SUCCESS build=SUCCESS" \
-	"Jenkinsfile.library on main: every stage succeeds"
+	"Jenkinsfile-shared on main: every stage succeeds"
 check "mlciSearch: two parallel branches, each its own shard" \
 	test "$(grep -cE '^\[sh\] train: mlci-train .*--shard [12]/2 --out .mlci-out/trials/trials-[12].json.$' "$T/lib.log")" -eq 2
 "$BIN/mlci-train" --data "$T/lib/data/train.csv" --label diagnosis --model logistic --search 'C=0.01..100:log' \
 	--trials 20 --out "$T/unsharded.json" >/dev/null 2>&1
 json_is "$T/lib/mlci-out/model.json" '(j["model"] == json.load(open("'"$T/unsharded.json"'"))["model"], len(j["search"]["results"]))' \
 	"(True, 20)" "mlciSearch: --select over both branches gives the unsharded search's model"
-check "Jenkinsfile.library: mlciValidate and mlciGate published their JUnit reports" \
+check "Jenkinsfile-shared: mlciValidate and mlciGate published their JUnit reports" \
 	test "$(grep -c '^\[junit\] 1 file(s), [1-9][0-9]* tests, 0 failed' "$T/lib.log")" -eq 2
-expect_exit 0 "Jenkinsfile.library: the deployed package verifies" "$BIN/mlci-package" --verify "$T/lib.registry/bc/9/bc-9.tar.gz"
-fixture "$T/libfail" "$JT/Jenkinsfile.library"
+expect_exit 0 "Jenkinsfile-shared: the deployed package verifies" "$BIN/mlci-package" --verify "$T/lib.registry/bc/9/bc-9.tar.gz"
+fixture "$T/libfail" "$JT/Jenkinsfile-shared"
 (cd "$T/libfail" && printf 'accuracy >= 0.999\n' >gate.rules)
 emulate "$T/libfail" "$T/libfail.log" "$JT/vars" BRANCH_NAME=main
 results_are "$T/libfail.log" "validate=SUCCESS train=SUCCESS evaluate=SUCCESS gate=FAILURE package=SKIPPED deploy=SKIPPED build=FAILURE" \
-	"Jenkinsfile.library: mlciGate fails the build on a failed rule"
+	"Jenkinsfile-shared: mlciGate fails the build on a failed rule"
 
 # ---- mlciRun's exit-code mapping, step by step ----
 mkdir -p "$T/codes"
