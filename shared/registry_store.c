@@ -14,19 +14,18 @@
 
 /* ---- HTTP with retries ---------------------------------------------- */
 
-long store_retry_delay(struct mlci_err *err)
+int store_retry_delay(double *seconds, struct mlci_err *err)
 {
 	const char *d = getenv("MLCI_HTTP_RETRY_DELAY_MS");
 	long ms;
 
 	if (!d || !*d)
-		return 1000;
-	if (parse_long(d, &ms) < 0 || ms < 0 || ms > 600000) {
-		err_set(err, MLCI_EXIT_USAGE, NULL,
-			"MLCI_HTTP_RETRY_DELAY_MS is a number of milliseconds (0 to 600000)");
-		return -1;
-	}
-	return ms;
+		return 0;
+	if (parse_long(d, &ms) < 0 || ms < 0 || ms > 600000)
+		return err_set(err, MLCI_EXIT_USAGE, NULL,
+			       "MLCI_HTTP_RETRY_DELAY_MS is a number of milliseconds (0 to 600000)");
+	*seconds = (double)ms / 1000;
+	return 0;
 }
 
 static void sleep_ms(long ms)
@@ -41,19 +40,16 @@ int store_http(const struct regnet_req *rq, struct regnet_resp *resp,
 	       struct mlci_err *err)
 {
 	struct http_policy pol = {0};
-	long delay = store_retry_delay(err);
 	int attempt, temporary, attempts;
 	uint64_t rng;
 
-	if (delay < 0)
-		return -1;
 	if (rq->policy)
 		pol = *rq->policy;
 	/* --retries (0: none) and --retry-wait, as for http(s)://; the
 	 * variable, when set, fixes the first wait (tests keep it short) */
+	if (store_retry_delay(&pol.backoff, err) < 0)
+		return -1;
 	attempts = 1 + (pol.retries < 0 ? 0 : pol.retries ? pol.retries : HTTP_DEFAULT_RETRIES);
-	if (getenv("MLCI_HTTP_RETRY_DELAY_MS") && *getenv("MLCI_HTTP_RETRY_DELAY_MS"))
-		pol.backoff = (double)delay / 1000;
 	rng = pol.seed ? pol.seed : (uint64_t)time(NULL) ^ (uint64_t)(uintptr_t)resp;
 	for (attempt = 1;; attempt++) {
 		if (regnet_once(rq, resp, &temporary, err) < 0) {

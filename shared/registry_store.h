@@ -7,9 +7,11 @@
  *   NAME/VER/NAME-VER.tar.gz (or .tar.zst), NAME/VER/manifest.json,
  *   NAME/VER/provenance.json, NAME/VER/provenance.intoto.jsonl,
  *   NAME/channels/CHANNEL.json, NAME/history.jsonl
- * Temporary failures (no answer, HTTP 408, 429, 5xx) are tried again
- * STORE_ATTEMPTS times in all, waiting MLCI_HTTP_RETRY_DELAY_MS (1000 by
- * default), then twice that, ...; then the error is 75. Internal to the
+ * Temporary failures (no answer, HTTP 408, 429, 5xx) are retried under
+ * the registry's http_policy (--retries, --retry-wait doubling with
+ * jitter, --timeout; MLCI_HTTP_RETRY_DELAY_MS, when set, fixes the first
+ * wait); then the error is 75. A conditional write another deploy beat
+ * is tried STORE_ATTEMPTS times. Internal to the
  * registry: only registry*.c (and their unit tests) include it.
  */
 #ifndef MLCI_REGISTRY_STORE_H
@@ -70,9 +72,9 @@ int store_move(const struct store_ops *ops, void *ctx,
 int store_http(const struct regnet_req *rq, struct regnet_resp *resp,
 	       struct mlci_err *err);
 
-/* The retry delay in ms (MLCI_HTTP_RETRY_DELAY_MS); -1 with 64 when it
- * is not a number from 0 to 600000. */
-long store_retry_delay(struct mlci_err *err);
+/* MLCI_HTTP_RETRY_DELAY_MS, when set, into *seconds (the first wait);
+ * 0, or -1 with 64 when it is not a number from 0 to 600000. */
+int store_retry_delay(double *seconds, struct mlci_err *err);
 
 /* The history line is the one every backend writes: registry_impl.h's
  * registry_history_line. */

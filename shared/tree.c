@@ -606,6 +606,8 @@ static void split_sorted(const struct tree_data *d, struct tree_work *w,
 		w->goes_left[w->idx[q]] = q < a;
 	for (f = 0; f < d->p; f++) {
 		uint32_t *L = w->sorted + f * d->n, *R = w->rank + f * d->n;
+		/* the right side's rows and ranks wait in vrow and in vals
+		 * (n doubles: room for n ranks) */
 		uint32_t *tl = w->vrow, *tr = (uint32_t *)w->vals;
 		size_t l = s, r = 0;
 
