@@ -144,9 +144,11 @@ struct tree_work {
 	uint32_t *nc;
 	size_t *nconsts, levels;
 	/* with d->order: per feature j, sorted[j*n + s .. j*n + e) holds the
-	 * rows of node idx[s..e) in ascending order of feature j; goes_left
+	 * rows of node idx[s..e) in ascending order of feature j, each entry
+	 * the row in its low 32 bits and the rank of its value among the
+	 * column's in the high 32 (one load and store moves both); goes_left
 	 * marks the rows of a node being split */
-	uint32_t *sorted, *rank;	/* rank: of the value among the column's */
+	uint64_t *sorted;
 	uint8_t *goes_left;
 };
 
@@ -159,7 +161,7 @@ void tree_work_free(struct tree_work *w)
 	free(w->imp), free(w->wn);
 	free(w->consts), free(w->stamp), free(w->nconsts);
 	free(w->nw), free(w->ny), free(w->nc);
-	free(w->sorted), free(w->rank), free(w->goes_left);
+	free(w->sorted), free(w->goes_left);
 	free(w);
 }
 
@@ -188,12 +190,11 @@ struct tree_work *tree_work_new(const struct tree_data *d)
 	w->nc = malloc(n * sizeof(*w->nc));
 	if (d->order) {
 		w->sorted = malloc((d->n * d->p + 1) * sizeof(*w->sorted));
-		w->rank = malloc((d->n * d->p + 1) * sizeof(*w->rank));
 		w->goes_left = malloc(n);
 	}
 	if (!w->nw || !w->ny || !w->nc || !w->stamp || !w->w || !w->vals || !w->vrow || !w->feats || !w->ct ||
 	    !w->cl || !w->stack || !w->imp || !w->wn ||
-	    (d->order && (!w->sorted || !w->rank || !w->goes_left))) {
+	    (d->order && (!w->sorted || !w->goes_left))) {
 		tree_work_free(w);
 		return NULL;
 	}
@@ -461,10 +462,9 @@ static void best_split(const struct tree_data *d, struct tree_work *w,
 			 * when its least and greatest values agree; else the
 			 * scan below, whose ties come in row order as in the
 			 * two-value case */
-			const uint32_t *L = w->sorted + f * d->n + s;
-			const uint32_t *R = w->rank + f * d->n + s;
+			const uint64_t *L = w->sorted + f * d->n + s;
 
-			if (R[0] == R[m - 1]) {
+			if (L[0] >> 32 == L[m - 1] >> 32) {
 				mine[(*nmine)++] = (uint32_t)f;
 				continue;	/* constant in this node */
 			}
@@ -472,7 +472,7 @@ static void best_split(const struct tree_data *d, struct tree_work *w,
 			if (d->K)
 				memset(w->cl, 0, d->K * sizeof(*w->cl));
 			for (i = 0; i + 1 < m; i++) {
-				uint32_t r = L[i];
+				uint32_t r = (uint32_t)L[i];
 				double wi = w->w[r], proxy;
 
 				if (d->K) {
@@ -489,12 +489,13 @@ static void best_split(const struct tree_data *d, struct tree_work *w,
 					continue;
 				if (m - (i + 1) < msl)
 					break;
-				if (R[i + 1] == R[i])
+				if (L[i + 1] >> 32 == L[i] >> 32)
 					continue;	/* the same value */
 				proxy = split_proxy(d, w, crit, wn, sq, wl, sl,
 						    sql, cross);
 				if (proxy > best->proxy)
-					take(best, proxy, col[r], col[L[i + 1]], f);
+					take(best, proxy, col[r],
+					     col[(uint32_t)L[i + 1]], f);
 			}
 			continue;
 		}
@@ -605,10 +606,10 @@ static void split_sorted(const struct tree_data *d, struct tree_work *w,
 	for (q = s; q < e; q++)
 		w->goes_left[w->idx[q]] = q < a;
 	for (f = 0; f < d->p; f++) {
-		uint32_t *L = w->sorted + f * d->n, *R = w->rank + f * d->n;
-		/* the right side's rows and ranks wait in vrow and in vals
-		 * (n doubles: room for n ranks) */
-		uint32_t *tl = w->vrow, *tr = (uint32_t *)w->vals;
+		uint64_t *L = w->sorted + f * d->n;
+		/* the right side's entries wait in vals (n doubles: room for
+		 * n entries) */
+		uint64_t *tr = (uint64_t *)(void *)w->vals;
 		size_t l = s, r = 0;
 
 		if (d->isbin && d->isbin[f])
@@ -616,15 +617,14 @@ static void split_sorted(const struct tree_data *d, struct tree_work *w,
 		/* branch-free: each entry is written to both sides and the
 		 * side it belongs to advances */
 		for (q = s; q < e; q++) {
-			uint32_t u = L[q], k = R[q];
-			size_t g = w->goes_left[u];
+			uint64_t u = L[q];
+			size_t g = w->goes_left[(uint32_t)u];
 
-			L[l] = u, R[l] = k;
-			tl[r] = u, tr[r] = k;
+			L[l] = u;
+			tr[r] = u;
 			l += g, r += 1 - g;
 		}
-		memcpy(L + l, tl, r * sizeof(*L));
-		memcpy(R + l, tr, r * sizeof(*R));
+		memcpy(L + l, tr, r * sizeof(*L));
 	}
 }
 
@@ -719,18 +719,25 @@ int tree_grow(struct tree *t, const struct tree_data *d,
 	if (w->sorted) {
 		size_t f, q;
 
+		/* the tree's rows (weight above 0) as bytes, gathered
+		 * branch-free: every entry is written and the rows kept
+		 * advance (L has room for n) */
+		for (i = 0; i < d->n; i++)
+			w->goes_left[i] = w->w[i] > 0;
 		for (f = 0; f < d->p; f++) {
 			const uint32_t *o = d->order + f * d->n;
-			uint32_t *L = w->sorted + f * d->n;
+			uint64_t *L = w->sorted + f * d->n;
 
 			if (d->isbin && d->isbin[f])
 				continue;
 			const uint32_t *rk = d->order + d->n * d->p + f * d->n;
-			uint32_t *R = w->rank + f * d->n;
 
-			for (i = 0, q = 0; i < d->n; i++)
-				if (w->w[o[i]] > 0)
-					L[q] = o[i], R[q++] = rk[i];
+			for (i = 0, q = 0; i < d->n; i++) {
+				uint32_t u = o[i];
+
+				L[q] = (uint64_t)rk[i] << 32 | u;
+				q += w->goes_left[u];
+			}
 		}
 	}
 	if (mss < 2 * msl)
@@ -801,7 +808,11 @@ int tree_grow(struct tree *t, const struct tree_data *d,
 					w->vrow[nr++] = u;
 			}
 			memcpy(w->idx + a, w->vrow, nr * sizeof(*w->idx));
-			if (w->sorted)
+			/* children that are leaves by depth or size never
+			 * read their sorted rows */
+			if (w->sorted &&
+			    !((h->max_depth && it.depth + 1 >= (size_t)h->max_depth) ||
+			      (a - it.start < mss && it.end - a < mss)))
 				split_sorted(d, w, it.start, a, it.end);
 			t->feature[id] = (int32_t)sp.feature;
 			t->threshold[id] = sp.threshold;
