@@ -124,6 +124,8 @@ struct item {
 	int is_left;
 };
 
+#define RANK_BITS UINT64_C(0x7fffffff00000000)
+
 struct tree_work {
 	size_t n, p, K;
 	uint32_t *idx;		/* rows of the tree, partitioned by node */
@@ -145,10 +147,12 @@ struct tree_work {
 	size_t *nconsts, levels;
 	/* with d->order: per feature j, sorted[j*n + s .. j*n + e) holds the
 	 * rows of node idx[s..e) in ascending order of feature j, each entry
-	 * the row in its low 32 bits and the rank of its value among the
-	 * column's in the high 32 (one load and store moves both); goes_left
-	 * marks the rows of a node being split */
+	 * the row in its low 32 bits, the rank of its value among the
+	 * column's in the next 31 (RANK_BITS), and with two classes the
+	 * row's class in the top bit (one load and store moves all three);
+	 * goes_left marks the rows of a node being split */
 	uint64_t *sorted;
+	int unit;		/* every weight is 1 */
 	uint8_t *goes_left;
 };
 
@@ -464,11 +468,43 @@ static void best_split(const struct tree_data *d, struct tree_work *w,
 			 * two-value case */
 			const uint64_t *L = w->sorted + f * d->n + s;
 
-			if (L[0] >> 32 == L[m - 1] >> 32) {
+			if (((L[0] ^ L[m - 1]) & RANK_BITS) == 0) {
 				mine[(*nmine)++] = (uint32_t)f;
 				continue;	/* constant in this node */
 			}
 			nonconst++;
+			if (d->K == 2) {
+				/* two classes: the left side's class-1 weight
+				 * and its whole weight carry everything, in
+				 * registers (weights are whole numbers, so the
+				 * sums equal the general loop's exactly) */
+				double c1 = 0, ct0 = w->ct[0], ct1 = w->ct[1];
+
+				for (i = 0; i + 1 < m; i++) {
+					uint64_t u = L[i];
+					uint32_t r = (uint32_t)u;
+					double wi = w->unit ? 1 : w->w[r], c0, proxy;
+
+					wl += wi;
+					c1 += wi * (double)(u >> 63);
+					if (i + 1 < msl)
+						continue;
+					if (m - (i + 1) < msl)
+						break;
+					if (((L[i + 1] ^ u) & RANK_BITS) == 0)
+						continue;	/* the same value */
+					c0 = wl - c1;
+					w->cl[0] = c0, w->cl[1] = c1;
+					sql = c0 * c0 + c1 * c1;
+					cross = c0 * ct0 + c1 * ct1;
+					proxy = split_proxy(d, w, crit, wn, sq, wl,
+							    sl, sql, cross);
+					if (proxy > best->proxy)
+						take(best, proxy, col[r],
+						     col[(uint32_t)L[i + 1]], f);
+				}
+				continue;
+			}
 			if (d->K)
 				memset(w->cl, 0, d->K * sizeof(*w->cl));
 			for (i = 0; i + 1 < m; i++) {
@@ -489,7 +525,7 @@ static void best_split(const struct tree_data *d, struct tree_work *w,
 					continue;
 				if (m - (i + 1) < msl)
 					break;
-				if (L[i + 1] >> 32 == L[i] >> 32)
+				if (((L[i + 1] ^ L[i]) & RANK_BITS) == 0)
 					continue;	/* the same value */
 				proxy = split_proxy(d, w, crit, wn, sq, wl, sl,
 						    sql, cross);
@@ -594,17 +630,15 @@ static int tree_pack(struct tree *t)
 }
 
 /*
- * After node idx[s..e) split into idx[s..a) and idx[a..e): every
- * feature's sorted rows of the node, split the same way, each side
- * keeping its order.
+ * After node idx[s..e) split, goes_left marking the side of each of its
+ * rows: every feature's sorted rows of the node, split the same way,
+ * each side keeping its order.
  */
 static void split_sorted(const struct tree_data *d, struct tree_work *w,
-			 size_t s, size_t a, size_t e)
+			 size_t s, size_t e)
 {
 	size_t f, q;
 
-	for (q = s; q < e; q++)
-		w->goes_left[w->idx[q]] = q < a;
 	for (f = 0; f < d->p; f++) {
 		uint64_t *L = w->sorted + f * d->n;
 		/* the right side's entries wait in vals (n doubles: room for
@@ -648,7 +682,8 @@ uint32_t *tree_presort(const double *Xc, size_t n, size_t p,
 	size_t *cnt = malloc(2048 * sizeof(*cnt));
 	size_t f, i, pass;
 
-	if (!order || !tmp || !key || !cnt) {
+	/* tree_grow packs a row (32 bits) and its rank (31) in one word */
+	if (n >= (size_t)1 << 31 || !order || !tmp || !key || !cnt) {
 		free(order), free(tmp), free(key), free(cnt);
 		return NULL;
 	}
@@ -711,10 +746,12 @@ int tree_grow(struct tree *t, const struct tree_data *d,
 
 	memset(t, 0, sizeof(*t));
 	t->width = width;
+	w->unit = 1;
 	for (i = 0; i < d->n; i++) {
 		w->w[i] = weight ? weight[i] : 1;
 		if (w->w[i] > 0)
 			w->idx[m++] = (uint32_t)i;
+		w->unit &= w->w[i] == 1;
 	}
 	if (w->sorted) {
 		size_t f, q;
@@ -734,8 +771,9 @@ int tree_grow(struct tree *t, const struct tree_data *d,
 
 			for (i = 0, q = 0; i < d->n; i++) {
 				uint32_t u = o[i];
+				uint64_t y = d->K == 2 && d->yc[u] == 1;
 
-				L[q] = (uint64_t)rk[i] << 32 | u;
+				L[q] = y << 63 | (uint64_t)rk[i] << 32 | u;
 				q += w->goes_left[u];
 			}
 		}
@@ -798,14 +836,18 @@ int tree_grow(struct tree *t, const struct tree_data *d,
 			size_t a = it.start, nr = 0, q;
 
 			/* stable: rows stay ascending in every node, so the
-			 * gathers of a feature's values read memory in order */
+			 * gathers of a feature's values read memory in order;
+			 * branch-free, marking each row's side for
+			 * split_sorted */
 			for (q = it.start; q < it.end; q++) {
 				uint32_t u = w->idx[q];
+				size_t g = col[u] <= sp.threshold;
 
-				if (col[u] <= sp.threshold)
-					w->idx[a++] = u;
-				else
-					w->vrow[nr++] = u;
+				w->idx[a] = u;
+				w->vrow[nr] = u;
+				a += g, nr += 1 - g;
+				if (w->sorted)
+					w->goes_left[u] = (uint8_t)g;
 			}
 			memcpy(w->idx + a, w->vrow, nr * sizeof(*w->idx));
 			/* children that are leaves by depth or size never
@@ -813,7 +855,7 @@ int tree_grow(struct tree *t, const struct tree_data *d,
 			if (w->sorted &&
 			    !((h->max_depth && it.depth + 1 >= (size_t)h->max_depth) ||
 			      (a - it.start < mss && it.end - a < mss)))
-				split_sorted(d, w, it.start, a, it.end);
+				split_sorted(d, w, it.start, it.end);
 			t->feature[id] = (int32_t)sp.feature;
 			t->threshold[id] = sp.threshold;
 			w->stack[top++] = (struct item){ a, it.end, it.depth + 1, (long)id, 0 };
