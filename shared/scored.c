@@ -509,11 +509,41 @@ static void csv_field(FILE *fp, const char *s)
 	fputc('"', fp);
 }
 
+/* The last numbers formatted, by their bits: a tree's or a forest's
+ * outputs repeat a few values, each costly to print shortest. */
+#define MEMO_SLOTS 1024
+struct memo {
+	uint64_t bits[MEMO_SLOTS];
+	unsigned char used[MEMO_SLOTS];
+	char text[MEMO_SLOTS][40];
+};
+
+/* v as fmt_double prints it, from m when it holds v (m may be NULL). */
+static const char *memo_fmt(struct memo *m, char *num, size_t n, double v)
+{
+	uint64_t b;
+	size_t k;
+
+	if (!m) {
+		fmt_double(num, n, v);
+		return num;
+	}
+	memcpy(&b, &v, sizeof(b));
+	k = (size_t)((b * UINT64_C(0x9e3779b97f4a7c15)) >> 54) % MEMO_SLOTS;
+	if (!m->used[k] || m->bits[k] != b) {
+		fmt_double(m->text[k], sizeof(m->text[k]), v);
+		m->bits[k] = b;
+		m->used[k] = 1;
+	}
+	return m->text[k];
+}
+
 void scored_write_predictions(FILE *fp, const struct scored *s,
 			      const size_t *rows)
 {
 	char num[40], name[600];
 	size_t i, j, K = s->classifier && s->proba ? s->K : 0;
+	struct memo *m = calloc(1, sizeof(*m));	/* NULL: no memo */
 
 	fputs("key,label,prediction", fp);
 	for (j = 0; j < K; j++) {
@@ -533,19 +563,17 @@ void scored_write_predictions(FILE *fp, const struct scored *s,
 			fputc(',', fp);
 			csv_field(fp, s->names[s->y_pred[i]]);
 		} else {
-			fmt_double(num, sizeof(num), s->y[i]);
-			fputs(num, fp);
+			fputs(memo_fmt(m, num, sizeof(num), s->y[i]), fp);
 			fputc(',', fp);
-			fmt_double(num, sizeof(num), s->p[i]);
-			fputs(num, fp);
+			fputs(memo_fmt(m, num, sizeof(num), s->p[i]), fp);
 		}
 		for (j = 0; j < K; j++) {
-			fmt_double(num, sizeof(num), s->proba[i * K + j]);
 			fputc(',', fp);
-			fputs(num, fp);
+			fputs(memo_fmt(m, num, sizeof(num), s->proba[i * K + j]), fp);
 		}
 		fputc('\n', fp);
 	}
+	free(m);
 }
 
 struct file_priv {
