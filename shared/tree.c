@@ -677,61 +677,68 @@ uint32_t *tree_presort(const double *Xc, size_t n, size_t p,
 		       const unsigned char *isbin)
 {
 	uint32_t *order = malloc((2 * n * p + 1) * sizeof(*order));
-	uint32_t *tmp = malloc((n + 1) * sizeof(*tmp));
-	uint64_t *key = malloc((n + 1) * sizeof(*key));
-	size_t *cnt = malloc(2048 * sizeof(*cnt));
+	uint32_t *rows = malloc((2 * n + 1) * sizeof(*rows));
+	uint64_t *keys = malloc((2 * n + 1) * sizeof(*keys));
+	uint32_t *cnt = malloc(6 * 2048 * sizeof(*cnt));
 	size_t f, i, pass;
 
 	/* tree_grow packs a row (32 bits) and its rank (31) in one word */
-	if (n >= (size_t)1 << 31 || !order || !tmp || !key || !cnt) {
-		free(order), free(tmp), free(key), free(cnt);
+	if (n >= (size_t)1 << 31 || !order || !rows || !keys || !cnt) {
+		free(order), free(rows), free(keys), free(cnt);
 		return NULL;
 	}
 	for (f = 0; f < p; f++) {
-		uint32_t *o = order + f * n, *src = o, *dst = tmp;
+		uint32_t *o = order + f * n, *rk = order + n * p + f * n;
+		uint32_t *rs = rows, *rd = rows + n, *rt;
+		uint64_t *ks = keys, *kd = keys + n, *kt;
+		uint32_t k = 0;
 
 		if (isbin && isbin[f])
 			continue;
+		/* least significant digit first, 11 bits a pass, each key
+		 * moving with its row (no gathers), stable: ties stay in row
+		 * order; the six digits' counts are taken in one read, and
+		 * passes where every key shares the digit are skipped */
+		memset(cnt, 0, 6 * 2048 * sizeof(*cnt));
 		for (i = 0; i < n; i++) {
-			key[i] = order_key(Xc[f * n + i]);
-			o[i] = (uint32_t)i;
+			uint64_t u = order_key(Xc[f * n + i]);
+
+			ks[i] = u;
+			rs[i] = (uint32_t)i;
+			for (pass = 0; pass < 6; pass++)
+				cnt[pass * 2048 + ((u >> (11 * pass)) & 2047)]++;
 		}
-		/* least significant digit first, 11 bits a pass, stable: ties
-		 * stay in row order; passes where every key shares the digit
-		 * are skipped */
-		for (pass = 0; pass < 6; pass++) {
+		for (pass = 0; pass < 6 && n; pass++) {
 			unsigned sh = (unsigned)(11 * pass);
-			size_t sum = 0, c;
-			uint32_t *t;
+			uint32_t *c = cnt + pass * 2048, sum = 0;
+			size_t d;
 
-			memset(cnt, 0, 2048 * sizeof(*cnt));
-			for (i = 0; i < n; i++)
-				cnt[(key[i] >> sh) & 2047]++;
-			if (n && cnt[(key[0] >> sh) & 2047] == n)
+			if (c[(ks[0] >> sh) & 2047] == n)
 				continue;
-			for (c = 0; c < 2048; c++) {
-				size_t k = cnt[c];
+			for (d = 0; d < 2048; d++) {
+				uint32_t t = c[d];
 
-				cnt[c] = sum;
-				sum += k;
+				c[d] = sum;
+				sum += t;
 			}
-			for (i = 0; i < n; i++)
-				dst[cnt[(key[src[i]] >> sh) & 2047]++] = src[i];
-			t = src, src = dst, dst = t;
-		}
-		if (src != o)
-			memcpy(o, src, n * sizeof(*o));
-		{
-			uint32_t *rk = order + n * p + f * n, k = 0;
-
 			for (i = 0; i < n; i++) {
-				if (i && key[o[i]] != key[o[i - 1]])
-					k++;
-				rk[i] = k;
+				uint64_t u = ks[i];
+				uint32_t at = c[(u >> sh) & 2047]++;
+
+				kd[at] = u;
+				rd[at] = rs[i];
 			}
+			kt = ks, ks = kd, kd = kt;
+			rt = rs, rs = rd, rd = rt;
+		}
+		memcpy(o, rs, n * sizeof(*o));
+		for (i = 0; i < n; i++) {
+			if (i && ks[i] != ks[i - 1])
+				k++;
+			rk[i] = k;
 		}
 	}
-	free(tmp), free(key), free(cnt);
+	free(rows), free(keys), free(cnt);
 	return order;
 }
 
