@@ -7,6 +7,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "artifact.h"
 #include "tree.h"
@@ -503,7 +506,10 @@ struct grower {
 	uint32_t *idx, *tmp;
 	uint8_t *dir;		/* partition: per row of the node */
 	size_t *cl, *cr;	/* partition: per chunk */
-	double *og, *oh;
+	/* the gradient and hessian of the rows being read, interleaved (one
+	 * load and one add move both; the hessian 0 when constant): of
+	 * every row at the root, else of the node's in partition order */
+	double *ogh;
 	struct gnode *nodes;
 	size_t nn, capn;
 	struct hgb_bin **freeh;
@@ -545,25 +551,40 @@ static void node_item(void *arg, size_t j)
 	size_t i, b, nb = gr->nb, used = gr->nbins[j], mb = gr->mbin;
 
 	/* only bins 0 .. used-1 and the missing bin can be hit; four
-	 * partial histograms break the chains of updates to one bin */
+	 * partial histograms break the chains of updates to one bin; a
+	 * row adds its (gradient, hessian) pair with one vector add, and
+	 * counts are whole numbers (the sums are the scalar ones, lane by
+	 * lane) */
 	{
-		struct hgb_bin acc[4][256];
+		struct gh {
+			double g, h;
+		} acc[4][256] __attribute__((aligned(16)));
+		uint32_t n[4][256];
 		const uint32_t *idx = gr->root ? NULL : gr->idx + a->start;
-		const double *gv = gr->root ? gr->g : gr->og;
-		const double *hv = gr->root ? gr->h : gr->oh;
+		const double *gh = gr->ogh;
 		size_t cnt = a->count, q;
 
 		for (q = 0; q < 4; q++) {
 			memset(acc[q], 0, used * sizeof(acc[q][0]));
 			memset(&acc[q][mb], 0, sizeof(acc[q][0]));
+			memset(n[q], 0, used * sizeof(n[q][0]));
+			n[q][mb] = 0;
 		}
+#ifdef __SSE2__
 #define ROW(q, r) do { \
-		struct hgb_bin *e_ = &acc[q][col[idx ? idx[r] : (r)]]; \
-		e_->g += gv[r]; \
-		if (!gr->const_h) \
-			e_->h += hv[r]; \
-		e_->c += 1; \
+		unsigned b_ = col[idx ? idx[r] : (r)]; \
+		__m128d *e_ = (__m128d *)(void *)&acc[q][b_]; \
+		*e_ = _mm_add_pd(*e_, _mm_loadu_pd(gh + 2 * (r))); \
+		n[q][b_]++; \
 	} while (0)
+#else
+#define ROW(q, r) do { \
+		unsigned b_ = col[idx ? idx[r] : (r)]; \
+		acc[q][b_].g += gh[2 * (r)]; \
+		acc[q][b_].h += gh[2 * (r) + 1]; \
+		n[q][b_]++; \
+	} while (0)
+#endif
 		for (i = 0; i + 4 <= cnt; i += 4) {
 			ROW(0, i);
 			ROW(1, i + 1);
@@ -576,11 +597,11 @@ static void node_item(void *arg, size_t j)
 		for (b = 0; b < used; b++) {
 			H[b].g = (acc[0][b].g + acc[1][b].g) + (acc[2][b].g + acc[3][b].g);
 			H[b].h = (acc[0][b].h + acc[1][b].h) + (acc[2][b].h + acc[3][b].h);
-			H[b].c = (acc[0][b].c + acc[1][b].c) + (acc[2][b].c + acc[3][b].c);
+			H[b].c = (double)((n[0][b] + n[1][b]) + (n[2][b] + n[3][b]));
 		}
 		H[mb].g = (acc[0][mb].g + acc[1][mb].g) + (acc[2][mb].g + acc[3][mb].g);
 		H[mb].h = (acc[0][mb].h + acc[1][mb].h) + (acc[2][mb].h + acc[3][mb].h);
-		H[mb].c = (acc[0][mb].c + acc[1][mb].c) + (acc[2][mb].c + acc[3][mb].c);
+		H[mb].c = (double)((n[0][mb] + n[1][mb]) + (n[2][mb] + n[3][mb]));
 	}
 	if (gr->const_h) {
 		for (b = 0; b < used; b++)
@@ -680,11 +701,10 @@ static void gather_item(void *arg, size_t c)
 
 	if (end > rj->nd->count)
 		end = rj->nd->count;
-	for (; i < end; i++)
-		gr->og[i] = gr->g[idx[i]];
-	if (!gr->const_h)
-		for (i = c * ROW_CHUNK; i < end; i++)
-			gr->oh[i] = gr->h[idx[i]];
+	for (; i < end; i++) {
+		gr->ogh[2 * i] = gr->g[idx[i]];
+		gr->ogh[2 * i + 1] = gr->const_h ? 0 : gr->h[idx[i]];
+	}
 }
 
 /* Rows of nd with their gradients gathered in partition order. */
@@ -779,6 +799,8 @@ static int grow(struct grower *gr, const double *g, const double *h,
 		gr->idx[i] = (uint32_t)i;
 		G += g[i];
 		H += const_h ? 1 : h[i];
+		gr->ogh[2 * i] = g[i];
+		gr->ogh[2 * i + 1] = const_h ? 0 : h[i];
 	}
 	memset(t, 0, sizeof(*t));
 	if (node_add(gr, 0, gr->n, G, H, 0) < 0)
@@ -1382,14 +1404,13 @@ static int hgb_fit(struct model *m, const void *hpv, const struct fit_data *d,
 	gr.dir = malloc(ntr + 1);
 	gr.cl = malloc((ntr / ROW_CHUNK + 2) * sizeof(*gr.cl));
 	gr.cr = malloc((ntr / ROW_CHUNK + 2) * sizeof(*gr.cr));
-	gr.og = malloc((ntr + 1) * sizeof(*gr.og));
-	gr.oh = malloc((ntr + 1) * sizeof(*gr.oh));
+	gr.ogh = malloc((2 * ntr + 2) * sizeof(*gr.ogh));
 	gr.fs[0] = calloc(p + 1, sizeof(*gr.fs[0]));
 	gr.fs[1] = calloc(p + 1, sizeof(*gr.fs[1]));
 	cap = hp->max_leaf_nodes ? 2 * (size_t)hp->max_leaf_nodes + 4 : 2 * ntr + 4;
 	gr.freeh = calloc(cap, sizeof(*gr.freeh));
 	if (!raw || !rawv || !g || !h || !part || !tl || !vl || !imp || !b->trees ||
-	    !gr.idx || !gr.tmp || !gr.dir || !gr.cl || !gr.cr || !gr.og || !gr.oh || !gr.fs[0] || !gr.fs[1] ||
+	    !gr.idx || !gr.tmp || !gr.dir || !gr.cl || !gr.cr || !gr.ogh || !gr.fs[0] || !gr.fs[1] ||
 	    !gr.freeh)
 		goto oom;
 	for (i = 0; i < ntr; i++)
@@ -1522,8 +1543,8 @@ out:
 		pool_stop(&pool);
 	for (i = 0; gr.freeh && i < gr.nfree; i++)
 		free(gr.freeh[i]);
-	free(gr.freeh), free(gr.nodes), free(gr.idx), free(gr.tmp), free(gr.og);
-	free(gr.oh), free(gr.fs[0]), free(gr.fs[1]), free(gr.dir), free(gr.cl), free(gr.cr);
+	free(gr.freeh), free(gr.nodes), free(gr.idx), free(gr.tmp), free(gr.ogh);
+	free(gr.fs[0]), free(gr.fs[1]), free(gr.dir), free(gr.cl), free(gr.cr);
 	free(tr), free(va), free(ytr), free(yva), free(yrt), free(yrv), free(thr);
 	free(raw), free(rawv), free(g), free(h), free(part), free(tl);
 	free(vl), free(imp), free(pred), free(rowraw), free(nthr), free(nbins);
