@@ -595,7 +595,7 @@ static void *perm_worker(void *arg)
 			break;
 		col = &pp->cols[c];
 		off = col->offset;
-		w = col->kind == PREP_NUMERIC ? 1 : col->ncats;
+		w = prep_width(col);
 		for (r = 0; r < j->repeats; r++) {
 			uint64_t rng = stream(j->seed, 1 + c * j->repeats + r);
 

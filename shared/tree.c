@@ -1267,7 +1267,7 @@ void tree_importance_columns(const struct model *m, const double *imp,
 
 	for (i = 0; i < m->prep.ncols; i++) {
 		const struct prep_col *c = &m->prep.cols[i];
-		size_t n = c->kind == PREP_NUMERIC ? 1 : c->ncats;
+		size_t n = prep_width(c);
 
 		col[i] = 0;
 		for (k = 0; k < n; k++)
