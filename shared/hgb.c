@@ -489,8 +489,10 @@ void hgb_find_split_cat(const struct hgb_bin *hist, unsigned ncats,
 
 	memset(out, 0, sizeof(*out));
 	out->gain = -1;
-	if (ncats > 256)
+	if (ncats > 256)	/* the bitset's reach */
 		ncats = 256;
+	if (missing_bin > 255)
+		has_missing = 0;
 	for (b = 0; b < ncats + 1; b++) {
 		unsigned bin = b < ncats ? b : missing_bin;
 
