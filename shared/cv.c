@@ -336,6 +336,8 @@ static int one_fold(const struct cv_input *in, const size_t *fold, size_t i,
 		goto out;
 	/* as train_run: a family that handles missing values gets them as NaN */
 	fm.prep.nan_missing = in->fam->nan_missing;
+	if (in->fam->ordinal_cats)	/* hgb: native categorical columns */
+		prep_set_ordinal(&fm.prep, in->fam->ordinal_cats(in->hp));
 	p = fm.prep.nout;
 	X = malloc(((ntr > nte ? ntr : nte) * p + 1) * sizeof(*X));
 	pred = malloc((nte * width + 1) * sizeof(*pred));
@@ -595,7 +597,7 @@ static void *perm_worker(void *arg)
 			break;
 		col = &pp->cols[c];
 		off = col->offset;
-		w = col->kind == PREP_NUMERIC ? 1 : col->ncats;
+		w = prep_width(col);
 		for (r = 0; r < j->repeats; r++) {
 			uint64_t rng = stream(j->seed, 1 + c * j->repeats + r);
 

@@ -31,6 +31,7 @@ struct hgb_params {
 	double validation_fraction;
 	long n_iter_no_change;
 	double tol;
+	int onehot;		/* 1: categorical columns one-hot encoded */
 };
 
 static void hgb_params_init(void *hp, int classifier)
@@ -122,9 +123,16 @@ static int hgb_param(void *hp, int classifier, const char *kv, size_t klen,
 		if (!num || !(v >= 0))
 			return pbad(err, kv, "tol must be a number >= 0");
 		h->tol = v;
+	} else if (KEY("categorical")) {
+		if (!strcmp(val, "native"))
+			h->onehot = 0;
+		else if (!strcmp(val, "onehot"))
+			h->onehot = 1;
+		else
+			return pbad(err, kv, "categorical must be native or onehot");
 	} else {
 		return err_set(err, MLCI_EXIT_USAGE, NULL,
-			       "--param %.100s: model 'hgb' has no parameter '%.*s' (it takes: early_stopping, l2_regularization, learning_rate, max_bins, max_depth, max_iter, max_leaf_nodes, min_samples_leaf, n_iter_no_change, tol, validation_fraction)",
+			       "--param %.100s: model 'hgb' has no parameter '%.*s' (it takes: categorical, early_stopping, l2_regularization, learning_rate, max_bins, max_depth, max_iter, max_leaf_nodes, min_samples_leaf, n_iter_no_change, tol, validation_fraction)",
 			       kv, (int)(klen > 60 ? 60 : klen), kv);
 	}
 #undef KEY
@@ -153,7 +161,18 @@ static json_t *hgb_params_json(const void *hp, int classifier)
 	json_object_set_new(p, "validation_fraction", json_real(h->validation_fraction));
 	json_object_set_new(p, "n_iter_no_change", json_integer(h->n_iter_no_change));
 	json_object_set_new(p, "tol", json_real(h->tol));
+	if (h->onehot)	/* absent: native */
+		json_object_set_new(p, "categorical", json_string("onehot"));
 	return p;
+}
+
+/* Native: a categorical column with at most max_bins categories reaches
+ * the trees as its category's index, one bin per category. */
+static size_t hgb_ordinal_cats(const void *hp)
+{
+	const struct hgb_params *h = hp;
+
+	return h->onehot ? 0 : (size_t)h->max_bins;
 }
 
 /* --- a pool of worker threads running numbered items --- */
@@ -450,19 +469,114 @@ void hgb_find_split(const struct hgb_bin *hist, unsigned nbins,
 		out->missing_left = out->nl > n - out->nl;
 }
 
+static int cmp_catinfo(const void *a, const void *b)
+{
+	const double *x = a, *y = b;	/* {value, bin} */
+
+	if (x[0] != y[0])
+		return x[0] < y[0] ? -1 : 1;
+	return x[1] < y[1] ? -1 : x[1] > y[1];
+}
+
+void hgb_find_split_cat(const struct hgb_bin *hist, unsigned ncats,
+			unsigned missing_bin, int has_missing, double G,
+			double H, double n, double l2, double msl,
+			struct hgb_split *out)
+{
+	double ci[2 * 257];	/* {value, bin} of the categories taking part */
+	double parent = G * G / (H + l2), best = 0, support = H > 0 ? n / H : 0;
+	double bgl = 0, bhl = 0, bnl = 0;
+	unsigned nu = 0, b, i, k;
+	int dir, bdir = 0;
+	long bk = -1;
+
+	memset(out, 0, sizeof(*out));
+	out->gain = -1;
+	if (ncats > 256)	/* the bitset's reach */
+		ncats = 256;
+	if (missing_bin > 255)
+		has_missing = 0;
+	for (b = 0; b < ncats + 1; b++) {
+		unsigned bin = b < ncats ? b : missing_bin;
+
+		if (b == ncats && !has_missing)
+			break;
+		if (hist[bin].h * support >= HGB_CAT_SMOOTH) {
+			ci[2 * nu] = hist[bin].g / (hist[bin].h + HGB_CAT_SMOOTH);
+			ci[2 * nu + 1] = bin;
+			nu++;
+		}
+	}
+	if (nu <= 1)
+		return;
+	qsort(ci, nu, 2 * sizeof(*ci), cmp_catinfo);
+	for (dir = 1; dir >= -1; dir -= 2) {
+		unsigned middle = dir == 1 ? (nu + 1) / 2 : (nu + 1) / 2 - 1;
+		double gl = 0, hl = 0, nl = 0;
+
+		for (i = 0; i < middle; i++) {
+			double gr, hr, nr, gain;
+
+			k = dir == 1 ? i : nu - 1 - i;
+			b = (unsigned)ci[2 * k + 1];
+			nl += hist[b].c, hl += hist[b].h, gl += hist[b].g;
+			nr = n - nl, hr = H - hl, gr = G - gl;
+			if (nl < msl || hl < MIN_HESSIAN)
+				continue;
+			if (nr < msl || hr < MIN_HESSIAN)
+				break;
+			gain = gl * gl / (hl + l2) + gr * gr / (hr + l2) - parent;
+			if (gain > best) {
+				best = gain, bk = (long)k, bdir = dir;
+				bgl = gl, bhl = hl, bnl = nl;
+			}
+		}
+	}
+	if (bk < 0)
+		return;
+	out->gain = best;
+	out->categorical = 1;
+	out->gl = bgl, out->hl = bhl, out->nl = bnl;
+	for (i = bdir == 1 ? 0 : (unsigned)bk;
+	     i <= (bdir == 1 ? (unsigned)bk : nu - 1); i++) {
+		b = (unsigned)ci[2 * i + 1];
+		out->left_bins[b / 32] |= (uint32_t)1 << (b % 32);
+	}
+	out->missing_left = has_missing ?
+		(int)(out->left_bins[missing_bin / 32] >> (missing_bin % 32) & 1) :
+		bnl > n - bnl;
+}
+
 /* --- trees --- */
 
 /* A node as prediction walks it. */
 struct hnode {
 	double threshold, value;
 	int32_t feature, left, right, missing_left;
+	int32_t cat;		/* a categorical split's bitset in the tree's
+				 * bits, or -1 */
 };
 
 struct htree {
 	size_t n_nodes, n_leaves, depth;
 	struct hnode *nodes;
 	double *gain;		/* training only: each split's gain, or NULL */
+	uint32_t *bits;		/* HGB_BITSET_WORDS per categorical split:
+				 * the category indexes that go left */
+	size_t nbits;		/* categorical splits */
 };
+
+/* Does x (a category index, NaN: missing or unseen) go left at the
+ * categorical node nd? */
+static int cat_left(const struct htree *t, const struct hnode *nd, double v)
+{
+	unsigned c;
+
+	if (!(v >= 0 && v < 256))	/* NaN: missing or an unseen category */
+		return nd->missing_left;
+	c = (unsigned)v;
+	return (int)(t->bits[(size_t)nd->cat * HGB_BITSET_WORDS + c / 32] >> (c % 32) & 1);
+}
 
 static double tree_raw(const struct htree *t, const double *x)
 {
@@ -470,9 +584,13 @@ static double tree_raw(const struct htree *t, const double *x)
 
 	while (nd->feature >= 0) {
 		double v = x[nd->feature];
-		int32_t next = v <= nd->threshold ? nd->left :
-			       v != v && nd->missing_left ? nd->left : nd->right;
+		int32_t next;
 
+		if (nd->cat < 0)
+			next = v <= nd->threshold ? nd->left :
+			       v != v && nd->missing_left ? nd->left : nd->right;
+		else
+			next = cat_left(t, nd, v) ? nd->left : nd->right;
 		nd = t->nodes + next;
 	}
 	return nd->value;
@@ -496,6 +614,7 @@ struct grower {
 	unsigned mbin;
 	const unsigned *nbins;	/* non-missing bins per feature */
 	const unsigned char *has_missing;
+	const unsigned char *iscat;	/* per feature: categorical (native) */
 	const double *thr;	/* p * (nb - 2) thresholds */
 	const size_t *nthr;
 	const struct hgb_params *hp;
@@ -621,15 +740,22 @@ static void node_item(void *arg, size_t j)
 		S[mb].h = P[mb].h - H[mb].h;
 		S[mb].c = P[mb].c - H[mb].c;
 	}
-	if (gr->find[0])
-		hgb_find_split(H, gr->nbins[j], gr->mbin, gr->has_missing[j],
-			       a->G, a->H, (double)a->count, gr->hp->l2,
-			       (double)gr->hp->min_samples_leaf, &gr->fs[0][j]);
-	if (s && gr->find[1])
-		hgb_find_split(s->hist + j * nb, gr->nbins[j], gr->mbin,
-			       gr->has_missing[j], s->G, s->H, (double)s->count,
-			       gr->hp->l2, (double)gr->hp->min_samples_leaf,
-			       &gr->fs[1][j]);
+	{
+		void (*find)(const struct hgb_bin *, unsigned, unsigned, int,
+			     double, double, double, double, double,
+			     struct hgb_split *) =
+			gr->iscat[j] ? hgb_find_split_cat : hgb_find_split;
+
+		if (gr->find[0])
+			find(H, gr->nbins[j], gr->mbin, gr->has_missing[j],
+			     a->G, a->H, (double)a->count, gr->hp->l2,
+			     (double)gr->hp->min_samples_leaf, &gr->fs[0][j]);
+		if (s && gr->find[1])
+			find(s->hist + j * nb, gr->nbins[j], gr->mbin,
+			     gr->has_missing[j], s->G, s->H, (double)s->count,
+			     gr->hp->l2, (double)gr->hp->min_samples_leaf,
+			     &gr->fs[1][j]);
+	}
 }
 
 /* The best of the per-feature splits into nd (lowest feature on ties). */
@@ -730,6 +856,17 @@ static void side_item(void *arg, size_t c)
 
 	if (end > nd->count)
 		end = nd->count;
+	if (nd->sp.categorical) {	/* the bitset (missing bin included) */
+		const uint32_t *lb = nd->sp.left_bins;
+
+		for (; i < end; i++) {
+			unsigned b = col[idx[i]];
+			uint8_t left = (uint8_t)(lb[b / 32] >> (b % 32) & 1);
+
+			rj->dir[i] = left;
+			l += left;
+		}
+	}
 	for (; i < end; i++) {
 		unsigned b = col[idx[i]];
 		uint8_t left = (uint8_t)(b == mbin ? ml : b <= bin);
@@ -896,6 +1033,10 @@ static int grow(struct grower *gr, const double *g, const double *h,
 	t->gain = calloc(gr->nn, sizeof(*t->gain));
 	if (!t->nodes || !t->gain)
 		goto out;
+	for (i = 0, k = 0; i < gr->nn; i++)
+		k += gr->nodes[i].left >= 0 && gr->nodes[i].sp.categorical;
+	if (k && !(t->bits = calloc(k * HGB_BITSET_WORDS, sizeof(*t->bits))))
+		goto out;
 	t->n_nodes = gr->nn;
 	for (i = 0; i < gr->nn; i++) {
 		struct gnode *nd = &gr->nodes[i];
@@ -907,13 +1048,23 @@ static int grow(struct grower *gr, const double *g, const double *h,
 			size_t j = (size_t)nd->feat;
 
 			o->feature = (int32_t)j;
-			o->threshold = nd->sp.bin < gr->nthr[j] ?
-				       gr->thr[j * (gr->nb - 2) + nd->sp.bin] : DBL_MAX;
+			o->cat = -1;
 			o->missing_left = nd->sp.missing_left;
+			if (nd->sp.categorical) {	/* bins are the indexes */
+				uint32_t *w = t->bits + t->nbits * HGB_BITSET_WORDS;
+
+				memcpy(w, nd->sp.left_bins, HGB_BITSET_WORDS * sizeof(*w));
+				w[gr->mbin / 32] &= ~((uint32_t)1 << (gr->mbin % 32));
+				o->cat = (int32_t)t->nbits++;
+				o->threshold = 0;
+			} else {
+				o->threshold = nd->sp.bin < gr->nthr[j] ?
+					       gr->thr[j * (gr->nb - 2) + nd->sp.bin] : DBL_MAX;
+			}
 			o->left = nd->left, o->right = nd->right;
 			t->gain[i] = nd->sp.gain;
 		} else {
-			o->feature = -1, o->left = o->right = -1;
+			o->feature = -1, o->left = o->right = -1, o->cat = -1;
 			t->n_leaves++;
 			if (nd->depth > t->depth)
 				t->depth = nd->depth;
@@ -949,7 +1100,7 @@ static void hgb_free(void *body)
 	if (!b)
 		return;
 	for (i = 0; b->trees && i < b->ntrees; i++)
-		free(b->trees[i].nodes), free(b->trees[i].gain);
+		free(b->trees[i].nodes), free(b->trees[i].gain), free(b->trees[i].bits);
 	free(b->trees);
 	free(b->baseline);
 	free(b->importance);
@@ -1197,6 +1348,8 @@ struct bjob {
 	size_t *nthr;
 	unsigned *nbins;
 	unsigned char *hasm;
+	const unsigned char *iscat;
+	const unsigned *ncats;	/* per categorical feature */
 	uint8_t *Xb;
 	int failed;
 };
@@ -1205,11 +1358,25 @@ static void bin_item(void *arg, size_t j)
 {
 	struct bjob *bj = arg;
 	const double *col = bj->Xc + j * bj->ntr;
-	double *v = malloc((bj->nsub + 1) * sizeof(*v)), *thr = bj->thr + j * bj->cap;
+	double *v, *thr = bj->thr + j * bj->cap;
 	size_t i, nt;
 	uint8_t *out = bj->Xb + j * bj->ntr;
 	unsigned char miss = 0;
 
+	if (bj->iscat[j]) {	/* one bin per category: its index */
+		bj->nthr[j] = 0;
+		bj->nbins[j] = bj->ncats[j];
+		for (i = 0; i < bj->ntr; i++) {
+			double x = col[i];
+
+			out[i] = (uint8_t)(x >= 0 && x < (double)bj->ncats[j] ?
+					   (unsigned)x : (unsigned)bj->max_bins);
+			miss |= out[i] == bj->max_bins;
+		}
+		bj->hasm[j] = miss;
+		return;
+	}
+	v = malloc((bj->nsub + 1) * sizeof(*v));
 	if (!v) {
 		__atomic_store_n(&bj->failed, 1, __ATOMIC_RELAXED);
 		return;
@@ -1242,8 +1409,9 @@ static int hgb_fit(struct model *m, const void *hpv, const struct fit_data *d,
 	double *tl = NULL, *vl = NULL, *imp = NULL, *pred = NULL, *rowraw = NULL;
 	double *Xc = NULL;
 	size_t *nthr = NULL;
-	unsigned *nbins = NULL;
-	unsigned char *hasm = NULL, *isva = NULL;
+	unsigned *nbins = NULL, *ncats = NULL;
+	unsigned char *hasm = NULL, *isva = NULL, *iscat = NULL;
+	char warning[sizeof(rep->warning)] = "";
 	uint8_t *Xb = NULL;
 	struct grower gr;
 	struct pool pool;
@@ -1258,6 +1426,40 @@ static int hgb_fit(struct model *m, const void *hpv, const struct fit_data *d,
 	b->T = T, b->lr = hp->learning_rate;
 	if (n > (size_t)UINT32_MAX)
 		return err_set(err, MLCI_EXIT_DATAERR, NULL, "too many rows for hgb");
+
+	/* native categorical features: the ordinal columns */
+	iscat = calloc(p + 1, 1);
+	ncats = calloc(p + 1, sizeof(*ncats));
+	if (!iscat || !ncats)
+		goto oom;
+	{
+		size_t wide = 0, first = 0;
+
+		for (i = 0; i < m->prep.ncols; i++) {
+			const struct prep_col *c = &m->prep.cols[i];
+
+			if (c->kind != PREP_CATEGORICAL)
+				continue;
+			if (!c->ordinal) {
+				if (!hp->onehot && !wide++)
+					first = i;
+				continue;
+			}
+			if (c->offset >= p || c->ncats > (size_t)hp->max_bins) {
+				rc = err_set(err, MLCI_EXIT_SOFTWARE, NULL,
+					     "column '%.100s': %zu categories do not fit max_bins %ld",
+					     c->name, c->ncats, hp->max_bins);
+				goto out;
+			}
+			iscat[c->offset] = 1;
+			ncats[c->offset] = (unsigned)c->ncats;
+		}
+		if (wide)
+			snprintf(warning, sizeof(warning),
+				 "column '%.60s' has %zu categories, more than max_bins (%ld): one-hot encoded%s",
+				 m->prep.cols[first].name, m->prep.cols[first].ncats,
+				 hp->max_bins, wide > 1 ? " (and other columns likewise)" : "");
+	}
 	es = hp->early_stopping == ES_AUTO ? n > 10000 : hp->early_stopping;
 
 	/* the validation rows */
@@ -1347,6 +1549,7 @@ static int hgb_fit(struct model *m, const void *hpv, const struct fit_data *d,
 		bj.Xc = Xc, bj.ntr = ntr, bj.nsub = nsub, bj.sub = sub;
 		bj.thr = thr, bj.cap = cap, bj.nthr = nthr, bj.nbins = nbins;
 		bj.hasm = hasm, bj.Xb = Xb, bj.max_bins = (size_t)hp->max_bins;
+		bj.iscat = iscat, bj.ncats = ncats;
 		pool_start(&pool, d->threads);
 		pool_up = 1;
 		pool_run(&pool, bin_item, &bj, p, 1);
@@ -1421,6 +1624,7 @@ static int hgb_fit(struct model *m, const void *hpv, const struct fit_data *d,
 			rawv[i * T + k] = b->baseline[k];
 	gr.Xb = Xb, gr.n = ntr, gr.p = p, gr.nb = nb, gr.mbin = (unsigned)hp->max_bins;
 	gr.nbins = nbins, gr.has_missing = hasm, gr.thr = thr, gr.nthr = nthr;
+	gr.iscat = iscat;
 	gr.hp = hp, gr.pool = &pool;
 	for (it = 0;; it++) {
 		struct lpass lp = { m->classifier, 1, T, ntr, raw, ytr, yrt, g, h, part };
@@ -1473,8 +1677,8 @@ static int hgb_fit(struct model *m, const void *hpv, const struct fit_data *d,
 	}
 	b->n_iter = keep;
 	for (i = keep * T; i < b->ntrees; i++) {
-		free(b->trees[i].nodes), free(b->trees[i].gain);
-		b->trees[i].nodes = NULL, b->trees[i].gain = NULL;
+		free(b->trees[i].nodes), free(b->trees[i].gain), free(b->trees[i].bits);
+		b->trees[i].nodes = NULL, b->trees[i].gain = NULL, b->trees[i].bits = NULL;
 	}
 	b->ntrees = keep * T;
 	/* gain importances of the kept trees, in tree order */
@@ -1504,6 +1708,7 @@ static int hgb_fit(struct model *m, const void *hpv, const struct fit_data *d,
 		}
 	}
 	memset(rep, 0, sizeof(*rep));
+	memcpy(rep->warning, warning, sizeof(warning));
 	rep->oob_score = NAN;
 	rep->score = tree_score(m->classifier, width, pred, d->yc, d->yr, n, NULL);
 	rep->loss = tl[keep];	/* the kept iterations' training loss */
@@ -1548,7 +1753,7 @@ out:
 	free(tr), free(va), free(ytr), free(yva), free(yrt), free(yrv), free(thr);
 	free(raw), free(rawv), free(g), free(h), free(part), free(tl);
 	free(vl), free(imp), free(pred), free(rowraw), free(nthr), free(nbins);
-	free(hasm), free(isva), free(Xb), free(Xc);
+	free(hasm), free(isva), free(Xb), free(Xc), free(iscat), free(ncats);
 	return rc;
 }
 
@@ -1599,7 +1804,33 @@ static json_t *htree_json(const struct htree *t)
 	json_object_set_new(j, "left", a[3]);
 	json_object_set_new(j, "right", a[4]);
 	json_object_set_new(j, "value", a[5]);
+	if (t->nbits) {	/* categorical splits: the indexes sent left */
+		json_t *lc = json_array();
+
+		if (!lc || json_object_set_new(j, "left_categories", lc) < 0)
+			goto fail1;
+		for (i = 0; i < t->n_nodes; i++) {
+			const struct hnode *nd = &t->nodes[i];
+			json_t *e;
+			unsigned c;
+
+			if (nd->feature < 0 || nd->cat < 0) {
+				if (json_array_append_new(lc, json_null()) < 0)
+					goto fail1;
+				continue;
+			}
+			if (!(e = json_array()) || json_array_append_new(lc, e) < 0)
+				goto fail1;
+			for (c = 0; c < 256; c++)
+				if (t->bits[(size_t)nd->cat * HGB_BITSET_WORDS + c / 32] >> (c % 32) & 1 &&
+				    json_array_append_new(e, json_integer(c)) < 0)
+					goto fail1;
+		}
+	}
 	return j;
+fail1:
+	json_decref(j);
+	return NULL;
 fail:
 	json_decref(j);
 	for (k = 0; k < 6; k++)
@@ -1650,8 +1881,56 @@ static int get_int(const json_t *a, size_t i, long lo, long hi, long *out)
 	return 0;
 }
 
+/* A tree's optional left_categories (NULL: none) into t->bits, nodes
+ * cat; fcats[f]: the categories of feature f when it is an ordinal
+ * column, else 0. */
+static int htree_cats(struct htree *t, const json_t *lc, const unsigned *fcats,
+		      const char *file, const char *what, struct mlci_err *err)
+{
+	size_t i, k, n = t->n_nodes, nb = 0;
+	json_t *e, *v;
+
+	for (i = 0; i < n; i++)
+		t->nodes[i].cat = -1;
+	if (!lc)
+		return 0;
+	if (!json_is_array(lc) || json_array_size(lc) != n)
+		return err_set(err, MLCI_EXIT_DATAERR, file,
+			       "%s: left_categories must be an array of n_nodes (%zu) entries",
+			       what, n);
+	json_array_foreach(lc, i, e)
+		nb += !json_is_null(e);
+	if (nb && !(t->bits = calloc(nb * HGB_BITSET_WORDS, sizeof(*t->bits))))
+		return err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
+	json_array_foreach(lc, i, e) {
+		struct hnode *nd = &t->nodes[i];
+		uint32_t *w;
+		long prev = -1;
+
+		if (json_is_null(e))
+			continue;
+		if (nd->feature < 0 || !fcats[nd->feature] || !json_is_array(e))
+			return hbad(err, file, what, (long)i,
+				    "left_categories must be null but at a split on an ordinal categorical column");
+		w = t->bits + t->nbits * HGB_BITSET_WORDS;
+		json_array_foreach(e, k, v) {
+			long c;
+
+			if (!json_is_integer(v) || json_integer_value(v) <= prev ||
+			    json_integer_value(v) >= (json_int_t)fcats[nd->feature])
+				return hbad(err, file, what, (long)i,
+					    "left_categories must hold ascending indexes of the column's categories");
+			c = prev = (long)json_integer_value(v);
+			w[c / 32] |= (uint32_t)1 << (c % 32);
+		}
+		nd->cat = (int32_t)t->nbits++;
+	}
+	return 0;
+}
+
 static int htree_from_json(struct htree *t, const json_t *j, size_t p,
-			   size_t *budget, const char *file, const char *what,
+			   const unsigned *fcats, size_t *budget,
+			   const char *file, const char *what,
 			   struct mlci_err *err)
 {
 	static const char *const keys[] = { "feature", "threshold", "missing_left",
@@ -1727,28 +2006,57 @@ static int htree_from_json(struct htree *t, const json_t *j, size_t p,
 			hbad(err, file, what, (long)i, "not reachable from the root");
 			goto out;
 		}
+	if (htree_cats(t, json_object_get(j, "left_categories"), fcats, file,
+		       what, err) < 0)
+		goto out;
 	rc = 0;
 out:
 	if (rc < 0) {	/* not counted in the model yet: freed here */
-		free(t->nodes);
-		t->nodes = NULL;
+		free(t->nodes), free(t->bits);
+		t->nodes = NULL, t->bits = NULL;
 	}
 	free(parents);
 	return rc;
 }
 
+static int hgb_read_body(struct model *m, struct hgb_model *b, const json_t *mod,
+			 const unsigned *fcats, size_t *budgetp, const char *file,
+			 struct mlci_err *err);
+
 static int hgb_from_json(struct model *m, const json_t *mod, const char *file,
 			 struct mlci_err *err)
 {
 	struct hgb_model *b = calloc(1, sizeof(*b));
-	size_t budget = TREE_MAX_NODES, t, n, T, k;
-	long n_iter, tpi;
-	json_t *a, *base;
-	double lr;
+	size_t budget = TREE_MAX_NODES, k;
+	unsigned *fcats;
+	int rc;
 
 	if (!b)
 		return err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
 	m->body = b;
+	fcats = calloc(m->prep.nout + 1, sizeof(*fcats));
+	if (!fcats)
+		return err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
+	for (k = 0; k < m->prep.ncols; k++) {
+		const struct prep_col *c = &m->prep.cols[k];
+
+		if (c->kind == PREP_CATEGORICAL && c->ordinal)
+			fcats[c->offset] = c->ncats > 256 ? 256 : (unsigned)c->ncats;
+	}
+	rc = hgb_read_body(m, b, mod, fcats, &budget, file, err);
+	free(fcats);
+	return rc;
+}
+
+static int hgb_read_body(struct model *m, struct hgb_model *b, const json_t *mod,
+			 const unsigned *fcats, size_t *budgetp, const char *file,
+			 struct mlci_err *err)
+{
+	size_t t, n, T, k;
+	long n_iter, tpi;
+	json_t *a, *base;
+	double lr;
+
 	T = m->classifier && m->nclasses > 2 ? m->nclasses : 1;
 	if (json_get_array(mod, "trees", &a, file, err) < 0 ||
 	    json_get_array(mod, "baseline", &base, file, err) < 0 ||
@@ -1790,7 +2098,7 @@ static int hgb_from_json(struct model *m, const json_t *mod, const char *file,
 
 		snprintf(what, sizeof(what), "model.trees[%zu]", t);
 		if (htree_from_json(&b->trees[t], json_array_get(a, t),
-				    m->prep.nout, &budget, file, what, err) < 0)
+				    m->prep.nout, fcats, budgetp, file, what, err) < 0)
 			return -1;
 		b->ntrees++;
 	}
@@ -1800,5 +2108,5 @@ static int hgb_from_json(struct model *m, const json_t *mod, const char *file,
 const struct model_family hgb_family = {
 	"hgb", TASK_EITHER, sizeof(struct hgb_params), hgb_params_init,
 	hgb_param, hgb_params_json, hgb_fit, hgb_predict, hgb_to_json,
-	hgb_from_json, hgb_free, 1,
+	hgb_from_json, hgb_free, 1, hgb_ordinal_cats,
 };

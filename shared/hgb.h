@@ -2,7 +2,8 @@
  * hgb.h - histogram gradient boosting (scikit-learn's
  * HistGradientBoostingClassifier / HistGradientBoostingRegressor, the
  * "hist" method of xgboost) on the encoded design matrix of
- * preprocess.h, with missing numeric values kept as NaN.
+ * preprocess.h, with missing numeric values kept as NaN and, by default
+ * (--param categorical=native), native categorical splits.
  *
  * Losses: binary log loss (one tree per iteration on the log-odds of the
  * second class), multiclass softmax (one tree per class per iteration),
@@ -47,8 +48,25 @@
  * and its partition by fixed row chunks (losses summed in chunk order),
  * so model.json is byte-identical whatever the thread count.
  *
- * Not done: native categorical splits (categorical columns are one-hot
- * encoded as for every family).
+ * Native categorical splits (scikit-learn's categorical_features): a
+ * categorical column with at most max_bins categories reaches the model
+ * as one ordinal feature (preprocess.h, prep_set_ordinal: the category's
+ * index; NaN for a missing value and for a category unseen in training),
+ * binned as one bin per category and the missing bin. Its split
+ * (hgb_find_split_cat) treats the missing bin as a category when the
+ * feature had NaN in training, orders the categories of hessian sum at
+ * least HGB_CAT_SMOOTH * H / n by G / (H_c + HGB_CAT_SMOOTH) and scans
+ * that order from the left and from the right up to the middle
+ * (scikit-learn has no max_cat_threshold: the middle is the limit), the
+ * scanned categories going left; the others, low-support ones included,
+ * go right. NaN goes left when the missing bin did (without NaN in
+ * training: to the larger child), and an unseen category goes where NaN
+ * goes, as scikit-learn's predictor does. A categorical column with more
+ * than max_bins categories (an error in scikit-learn) is one-hot encoded
+ * instead, with a warning in training.warnings. --param
+ * categorical=onehot one-hot encodes every categorical column, as for the
+ * other families; data without categorical columns takes exactly the
+ * numeric path either way.
  *
  * In model.json, model holds baseline (one number per tree of an
  * iteration), learning_rate, n_iter, n_trees_per_iteration, trees
@@ -56,11 +74,16 @@
  * feature, threshold, missing_left, left, right, value} flat arrays
  * (a leaf has feature -1, children -1; x <= threshold goes left, NaN goes
  * left when missing_left is 1; value: the node's shrunk value, added to
- * the raw prediction at a leaf) and feature_importances (the split gains
+ * the raw prediction at a leaf), and when the tree has a categorical
+ * split, left_categories: per node null or, at a categorical split (its
+ * threshold 0), the ascending category indexes that go left (NaN and
+ * unseen categories following missing_left); files without it load as
+ * before. Then feature_importances (the split gains
  * per input column, normalised to sum 1). The training section holds
  * n_iter, early_stopping, n_validation, loss_name ("log_loss" or
  * "half_squared_error"), train_loss and (early stopping) validation_loss
  * per iteration from the baseline on, n_trees, n_nodes, n_leaves, depth.
+ * model.params holds categorical only when it is "onehot".
  */
 #ifndef MLCI_HGB_H
 #define MLCI_HGB_H
@@ -86,6 +109,14 @@ size_t hgb_bin_thresholds(double *v, size_t n, size_t max_bins, double *thr);
  * missing_bin for NaN. */
 unsigned hgb_bin(double x, const double *thr, size_t nthr, unsigned missing_bin);
 
+/* Words of a bitset over the 256 bins (bit b of word b / 32). */
+#define HGB_BITSET_WORDS 8
+
+/* cat_smooth: what a category's hessian sum is smoothed by when the
+ * categories are ordered, and the least hessian (in rows) a category
+ * needs to take part in a split (scikit-learn's MIN_CAT_SUPPORT). */
+#define HGB_CAT_SMOOTH 10.0
+
 /* One (gradient, hessian, count) histogram bin. */
 struct hgb_bin {
 	double g, h;
@@ -97,14 +128,30 @@ struct hgb_bin {
  * and n rows; has_missing: the feature had NaN in training. */
 struct hgb_split {
 	double gain;		/* <= 0: none found */
-	unsigned bin;		/* bins <= bin go left */
+	unsigned bin;		/* bins <= bin go left (not categorical) */
 	int missing_left;
 	double gl, hl, nl;
+	int categorical;	/* 1: the bins set in left_bins go left */
+	uint32_t left_bins[HGB_BITSET_WORDS];
 };
 void hgb_find_split(const struct hgb_bin *hist, unsigned nbins,
 		    unsigned missing_bin, int has_missing, double G, double H,
 		    double n, double l2, double min_samples_leaf,
 		    struct hgb_split *out);
+
+/* The best split of a categorical feature's histogram: bins 0 .. ncats-1
+ * are its categories, hist[missing_bin] its missing values (a category
+ * of its own when has_missing). The categories of hessian sum at least
+ * HGB_CAT_SMOOTH / (n / H) are ordered by G / (H + HGB_CAT_SMOOTH)
+ * (ties: the lower bin first) and scanned from either end up to the
+ * middle, the scanned ones going left: out->left_bins gets them (the
+ * missing bin's bit included), the others (and the ones of too little
+ * hessian) going right. missing_left: the missing bin went left, or
+ * without NaN in training, the left child has more rows. */
+void hgb_find_split_cat(const struct hgb_bin *hist, unsigned ncats,
+			unsigned missing_bin, int has_missing, double G,
+			double H, double n, double l2, double min_samples_leaf,
+			struct hgb_split *out);
 
 extern const struct model_family hgb_family;
 

@@ -854,19 +854,19 @@ static int lin_from_json(struct model *m, const json_t *mod, const char *file,
 const struct model_family logistic_family = {
 	"logistic", TASK_CLASSIFY, sizeof(struct lin_params), lin_params_init,
 	lin_param, lin_params_json, lin_fit, lin_predict, lin_to_json,
-	lin_from_json, lin_free, 0,
+	lin_from_json, lin_free, 0, NULL,
 };
 
 const struct model_family linear_family = {
 	"linear", TASK_REGRESS, sizeof(struct lin_params), lin_params_init,
 	lin_param, lin_params_json, lin_fit, lin_predict, lin_to_json,
-	lin_from_json, lin_free, 0,
+	lin_from_json, lin_free, 0, NULL,
 };
 
 const struct model_family ridge_family = {
 	"ridge", TASK_REGRESS, sizeof(struct lin_params), ridge_params_init,
 	lin_param, lin_params_json, lin_fit, lin_predict, lin_to_json,
-	lin_from_json, lin_free, 0,
+	lin_from_json, lin_free, 0, NULL,
 };
 
 /* --- lasso and elasticnet: coordinate descent (enet_fit) --- */
@@ -1001,11 +1001,11 @@ static int enet_model_fit(struct model *m, const void *hp,
 const struct model_family lasso_family = {
 	"lasso", TASK_REGRESS, sizeof(struct enet_params), enet_params_init,
 	enet_param, enet_params_json, enet_model_fit, lin_predict, lin_to_json,
-	lin_from_json, lin_free, 0,
+	lin_from_json, lin_free, 0, NULL,
 };
 
 const struct model_family elasticnet_family = {
 	"elasticnet", TASK_REGRESS, sizeof(struct enet_params),
 	elasticnet_params_init, enet_param, enet_params_json, enet_model_fit,
-	lin_predict, lin_to_json, lin_from_json, lin_free, 0,
+	lin_predict, lin_to_json, lin_from_json, lin_free, 0, NULL,
 };

@@ -73,8 +73,10 @@
  *             max_leaf_nodes [31], max_depth [none], min_samples_leaf [20],
  *             l2_regularization [0], max_bins [255], early_stopping
  *             [auto], validation_fraction [0.1], n_iter_no_change [10],
- *             tol [1e-7]; missing numeric values reach it as NaN
- *             (model_family.nan_missing, preprocess.h)
+ *             tol [1e-7], categorical [native; onehot]; missing
+ *             numeric values reach it as NaN (model_family.nan_missing,
+ *             preprocess.h), categorical columns as ordinal features
+ *             (model_family.ordinal_cats) unless onehot (hgb.h)
  * tree, forest, hgb and mlp take the task from train_opts.task, or (auto)
  * from the label: classification when a value is not a number, or all are
  * integers with at most 10 distinct values; else regression.
@@ -179,6 +181,11 @@ struct model_family {
 	void (*free_body)(void *body);
 	int nan_missing;	/* 1: missing numeric values reach fit and
 				 * predict as NaN (preprocess.h) */
+	/* the most categories a categorical column may have to reach fit
+	 * and predict as one ordinal output (prep_set_ordinal) under
+	 * hyperparameters hp; NULL, or 0 returned: every categorical column
+	 * one-hot */
+	size_t (*ordinal_cats)(const void *hp);
 };
 
 /* The family called name, or NULL. model_family_names: "a, b, c". */

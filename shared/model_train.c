@@ -1044,6 +1044,8 @@ int train_run(const struct train_opts *o, struct train_result *res,
 			     o->threads ? o->threads : online_cpus(), err) < 0)
 		goto out;
 	m->prep.nan_missing = fam->nan_missing;
+	if (fam->ordinal_cats)
+		prep_set_ordinal(&m->prep, fam->ordinal_cats(hp));
 	if (m->prep.nout && f.nrows > TRAIN_MAX_CELLS / m->prep.nout) {
 		err_set(err, MLCI_EXIT_DATAERR, o->data,
 			"%zu rows by %zu encoded features is too large to train on",
@@ -1063,6 +1065,14 @@ int train_run(const struct train_opts *o, struct train_result *res,
 		if (apply_params(fam, hp, cls, (const char *const *)best_kv, nbest,
 				 err) < 0)
 			goto out;
+		if (fam->ordinal_cats &&	/* the best trial's encoding */
+		    (prep_set_ordinal(&m->prep, fam->ordinal_cats(hp)),
+		     m->prep.nout && f.nrows > TRAIN_MAX_CELLS / m->prep.nout)) {
+			err_set(err, MLCI_EXIT_DATAERR, o->data,
+				"%zu rows by %zu encoded features is too large to train on",
+				f.nrows, m->prep.nout);
+			goto out;
+		}
 	} else if (o->cv && cross_validate(o, fam, hp, m, &f, cols, ncols, yc,
 					   yr, res, &cv, err) < 0) {
 		goto out;

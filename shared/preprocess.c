@@ -14,6 +14,30 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+size_t prep_width(const struct prep_col *c)
+{
+	return c->kind == PREP_NUMERIC || c->ordinal ? 1 : c->ncats;
+}
+
+size_t prep_set_ordinal(struct prep *p, size_t max_cats)
+{
+	size_t i, left = 0;
+
+	p->nout = 0;
+	for (i = 0; i < p->ncols; i++) {
+		struct prep_col *c = &p->cols[i];
+
+		c->ordinal = 0;
+		if (c->kind == PREP_CATEGORICAL && max_cats) {
+			c->ordinal = c->ncats <= max_cats;
+			left += !c->ordinal;
+		}
+		c->offset = p->nout;
+		p->nout += prep_width(c);
+	}
+	return left;
+}
+
 void prep_free(struct prep *p)
 {
 	size_t i, k;
@@ -290,6 +314,12 @@ int prep_row(const struct prep *p, const struct frame *f, const size_t *map,
 			const char *s = frame_cell(f, r, map[i]);
 			char **hit;
 
+			if (c->ordinal) {	/* the index; NaN: missing, unseen */
+				hit = s ? bsearch(&s, c->cats, c->ncats,
+						  sizeof(*c->cats), cmp_str) : NULL;
+				x[c->offset] = hit ? (double)(hit - c->cats) : NAN;
+				continue;
+			}
 			if (!s) {
 				x[c->offset + c->fill] = 1;
 				continue;
@@ -310,7 +340,7 @@ void prep_out_name(const struct prep *p, size_t j, char *out, size_t n)
 	for (i = 0; i < p->ncols; i++) {
 		const struct prep_col *c = &p->cols[i];
 
-		if (c->kind == PREP_NUMERIC && j == c->offset) {
+		if ((c->kind == PREP_NUMERIC || c->ordinal) && j == c->offset) {
 			snprintf(out, n, "%s", c->name);
 			return;
 		}
@@ -349,11 +379,17 @@ json_t *prep_to_json(const struct prep *p)
 		}
 		json_object_set_new(o, "type", json_string("categorical"));
 		json_object_set_new(o, "impute", json_string(c->cats[c->fill]));
+		if (c->ordinal)
+			json_object_set_new(o, "encoding", json_string("ordinal"));
 		cats = json_array();
 		if (!cats || json_object_set_new(o, "categories", cats) < 0)
 			goto fail;
+		if (c->ordinal)
+			json_array_append_new(outs, json_string(c->name));
 		for (k = 0; k < c->ncats; k++) {
 			json_array_append_new(cats, json_string(c->cats[k]));
+			if (c->ordinal)
+				continue;
 			buf_reset(&b);
 			if (buf_printf(&b, "%s=%s", c->name, c->cats[k]) < 0)
 				goto fail;
@@ -388,7 +424,7 @@ static int col_from_json(struct prep_col *c, const json_t *o, size_t i,
 			 const char *file, struct mlci_err *err)
 {
 	const char *name, *type, *imp;
-	json_t *cats, *v;
+	json_t *cats, *v, *enc;
 	double mean, scale, impute;
 	size_t k;
 
@@ -417,6 +453,12 @@ static int col_from_json(struct prep_col *c, const json_t *o, size_t i,
 	if (strcmp(type, "categorical"))
 		return bad(err, file, i, "type must be 'numeric' or 'categorical'");
 	c->kind = PREP_CATEGORICAL;
+	enc = json_object_get(o, "encoding");
+	if (enc && (!json_is_string(enc) ||
+		    (strcmp(json_string_value(enc), "ordinal") &&
+		     strcmp(json_string_value(enc), "onehot"))))
+		return bad(err, file, i, "encoding must be 'onehot' or 'ordinal'");
+	c->ordinal = enc && !strcmp(json_string_value(enc), "ordinal");
 	if (json_get_array(o, "categories", &cats, file, err) < 0 ||
 	    json_get_str(o, "impute", &imp, file, err) < 0)
 		return -1;
@@ -454,14 +496,15 @@ static int check_outputs(const struct prep *p, const json_t *outs,
 	buf_init(&b);
 	for (i = 0; i < p->ncols && !rc; i++) {
 		const struct prep_col *c = &p->cols[i];
-		size_t nk = c->kind == PREP_NUMERIC ? 1 : c->ncats;
+		size_t nk = prep_width(c);
 
 		for (k = 0; k < nk && !rc; k++) {
 			const char *got = json_string_value(
 				json_array_get(outs, c->offset + k));
 
 			buf_reset(&b);
-			if (c->kind == PREP_NUMERIC ? buf_addstr(&b, c->name) :
+			if (c->kind == PREP_NUMERIC || c->ordinal ?
+			    buf_addstr(&b, c->name) :
 			    buf_printf(&b, "%s=%s", c->name, c->cats[k]))
 				rc = err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
 			else if (!got || strcmp(got, b.data))
@@ -513,7 +556,7 @@ int prep_from_json(struct prep *p, const json_t *j, const char *file,
 		if (col_from_json(c, o, i, file, err) < 0)
 			goto fail;
 		c->offset = p->nout;
-		p->nout += c->kind == PREP_NUMERIC ? 1 : c->ncats;
+		p->nout += prep_width(c);
 		if (p->nout > PREP_MAX_OUT) {
 			err_set(err, MLCI_EXIT_DATAERR, file,
 				"preprocessing: more than %zu outputs", PREP_MAX_OUT);

@@ -16,6 +16,12 @@
  * Outputs are laid out column by column in input order; a categorical
  * column's outputs are named "NAME=CATEGORY".
  *
+ * A categorical column may instead be ordinal (prep_set_ordinal: hgb's
+ * native categorical splits): one output named "NAME" holding the
+ * category's index in the sorted categories, NaN for a missing value and
+ * for a category not seen in training. It is recorded in model.json as
+ * the column's "encoding": "ordinal" (absent: "onehot").
+ *
  * With nan_missing set (families that handle missing values themselves:
  * hgb), a missing numeric value encodes as NaN instead of the mean (the
  * mean and scale are fitted as above). It is recorded in model.json as
@@ -45,6 +51,8 @@ struct prep_col {
 	size_t ncats;
 	size_t fill;		/* categorical: index of the value for missing */
 	size_t offset;		/* index of this column's first output */
+	int ordinal;		/* categorical: one output, the category's
+				 * index (NaN: missing or unseen) */
 };
 
 struct prep {
@@ -70,6 +78,19 @@ int prep_fit(struct prep *p, const struct frame *f, const size_t *cols,
  * is the same whatever their number). */
 int prep_fit_threads(struct prep *p, const struct frame *f, const size_t *cols,
 		     size_t ncols, int nthreads, struct mlci_err *err);
+
+/* The number of outputs of column c: 1 for a numeric or an ordinal
+ * column, else one per category. */
+size_t prep_width(const struct prep_col *c);
+
+/*
+ * Make every categorical column of p with at most max_cats categories
+ * ordinal and every other one one-hot (max_cats 0: all one-hot, as
+ * prep_fit leaves them), recomputing the offsets and nout. Returns the
+ * number of categorical columns left one-hot for having more than
+ * max_cats categories (0 when max_cats is 0).
+ */
+size_t prep_set_ordinal(struct prep *p, size_t max_cats);
 
 /* Free what p holds; safe on a zeroed prep. */
 void prep_free(struct prep *p);

@@ -1327,7 +1327,7 @@ void tree_importance_columns(const struct model *m, const double *imp,
 
 	for (i = 0; i < m->prep.ncols; i++) {
 		const struct prep_col *c = &m->prep.cols[i];
-		size_t n = c->kind == PREP_NUMERIC ? 1 : c->ncats;
+		size_t n = prep_width(c);
 
 		col[i] = 0;
 		for (k = 0; k < n; k++)
@@ -1534,7 +1534,7 @@ static int tfam_from_json(struct model *m, const json_t *mod, const char *file,
 const struct model_family tree_family = {
 	"tree", TASK_EITHER, sizeof(struct tree_params), tree_params_init,
 	tree_param, tree_params_json, tfam_fit, tfam_predict, tfam_to_json,
-	tfam_from_json, tfam_free, 0,
+	tfam_from_json, tfam_free, 0, NULL,
 };
 
 void forest_params_init(void *hp, int classifier)

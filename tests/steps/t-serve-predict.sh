@@ -110,6 +110,21 @@ check "promtool accepts a classifier with categorical features" promtool check m
 check "missing values counted per feature" grep -q '^mlci_serve_feature_missing_total{feature="Sex"} [1-9]' pg-metrics.txt
 stop_serve
 
+# penguins, hgb with native categorical splits: rows with a missing and
+# an unseen category too
+awk -F, 'BEGIN { OFS = "," } NR == 1 { print; next } { print } NR % 40 == 0 { $2 = "Atlantis"; print; $7 = "ALIEN"; print }' $PG >pg-probe.csv
+"$BIN/mlci-train" --data $PG --label Species --model hgb --param max_iter=20 --out pgh.json >/dev/null
+"$BIN/mlci-evaluate" --model pgh.json --data pg-probe.csv --out pgh-m.json --predictions pgh-p.csv >/dev/null
+"$BIN/mlci-package" --model pgh.json --name pgh --version 1 --out-dir ppgh >/dev/null
+json_is pgh.json '[c.get("encoding") for c in j["preprocessing"]["columns"] if c["type"] == "categorical"], any("left_categories" in t for t in j["model"]["trees"])' \
+	"(['ordinal', 'ordinal'], True)" "hgb on penguins: native categorical splits"
+if start_serve pgh --package ppgh/pgh-1.tar.gz; then ok "serves the native hgb model"; else not_ok "serves the native hgb model" "$(cat pgh.err)"; fi
+n=$($CLIENT compare "$PORT" pg-probe.csv pgh-p.csv --batch 50 2>&1); rc=$?
+if [ $rc -eq 0 ] && [ "$n" = "$(($(wc -l <pgh-p.csv) - 1))" ]; then ok "hgb native: rows with unseen categories as JSON equal evaluate's"; else not_ok "hgb native as JSON" "$n"; fi
+n=$($CLIENT compare "$PORT" pg-probe.csv pgh-p.csv --csv 2>&1); rc=$?
+if [ $rc -eq 0 ]; then ok "hgb native: as CSV equal evaluate's"; else not_ok "hgb native as CSV" "$n"; fi
+stop_serve
+
 # regression
 start_serve di --package pdi/di-0.1.tar.gz
 n=$($CLIENT compare "$PORT" $DI di-p.csv --batch 64 2>&1); rc=$?

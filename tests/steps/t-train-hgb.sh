@@ -3,12 +3,17 @@
 # the split of sklearn_trees.py (data row i is a test row when i % 3 == 2;
 # adult tests on adult.test.csv), numeric columns standardised with missing
 # values left as NaN, scikit-learn's default hyperparameters (early
-# stopping on for adult). mlci's held-out accuracy must be within 1 point
-# of scikit-learn's, its RMSE within 2% (the mean over --seed 0..2, as the
-# reference is over random_state 0..2). Then: the root split of a two-leaf
-# tree on a tiny set is scikit-learn's; bad parameters (64), a single
-# class (65), an all-missing feature, NaN and inf cells, the same bytes
-# whatever --threads, early stopping stopping on noise, the schema.
+# stopping on for adult), string columns one-hot (--param
+# categorical=onehot) or, the "_native" cases, native categorical splits
+# against categorical_features (early stopping off). mlci's held-out
+# accuracy must be within 1 point of scikit-learn's, its RMSE within 2%
+# (the mean over --seed 0..2, as the reference is over random_state
+# 0..2). Then: the root split of a two-leaf tree on a tiny set is
+# scikit-learn's, numeric and categorical (the categories sent left,
+# missing and unseen categories); bad parameters (64), a single class
+# (65), an all-missing feature, NaN and inf cells, more categories than
+# max_bins, the same bytes whatever --threads, early stopping stopping on
+# noise, the schema, hostile categorical nodes.
 PY=/usr/bin/python3
 TR=$BIN/mlci-train
 EV=$BIN/mlci-evaluate
@@ -43,8 +48,9 @@ $PY - "$REF" >cases.txt <<'PYEOF'
 import json, sys
 ref = json.load(open(sys.argv[1]))
 for name, c in sorted(ref["cases"].items()):
-    ps = " ".join("--param %s=%s" % (k, v) for k, v in sorted(c["params"].items()))
-    print(name, c["data"], c["seeds"], ps)
+    ps = " ".join("--param %s=%s" % (k, str(v).lower() if isinstance(v, bool) else v)
+                  for k, v in sorted(c["params"].items()))
+    print(name, c["data"], c["seeds"], ps, "--param categorical=%s" % c["categorical"])
 PYEOF
 check "the reference lists the cases" test -s cases.txt
 : >scores.txt
@@ -87,7 +93,17 @@ for line in open("scores.txt"):
     print("%s %s: %s" % ("PASS" if good else "FAIL", ds, what) +
           ("" if good else ": mlci %.4f, sklearn %.4f" % (got, ref_v)))
     print("INFO %s: %s mlci %.4f sklearn %.4f" % (ds, r["metric"], got, ref_v))
+    if "log_loss" in r:
+        ll = [json.load(open("%s-%d-met.json" % (ds, s)))["metrics"]["log_loss"]
+              for s in range(int(seeds))]
+        print("INFO %s: log_loss mlci %.4f sklearn %.4f" % (ds, sum(ll) / len(ll), r["log_loss"]))
     m = json.load(open("%s-0.json" % ds))
+    cols = m["preprocessing"]["columns"]
+    native = [c["name"] for c in cols if c.get("encoding") == "ordinal"]
+    strs = [c["name"] for c in cols if c["type"] == "categorical"]
+    want = strs if r["categorical"] == "native" else []
+    print("%s %s: string columns %s" % ("PASS" if native == want else "FAIL", ds,
+          "native" if want else "one-hot") + ("" if native == want else ": %s" % native))
     es = m["training"]["early_stopping"]
     print("%s %s: early stopping %s, as sklearn's auto" % (
         "PASS" if es == r["early_stopping"] else "FAIL", ds, "on" if es else "off"))
@@ -130,6 +146,46 @@ if good:
     print("%s tiny: predictions are sklearn's" % ("PASS" if close else "FAIL") +
           ("" if close else ": %s vs %s" % (pred, r["predictions"])))
 PYEOF
+# the tiny categorical set: the root's categories, missing values, unseen
+# categories are sklearn's
+sc=$($PY -c 'import json,sys; s=json.load(open(sys.argv[1]))["stump_cat"]; print(" ".join("--param %s=%s" % (k, str(v).lower()) for k, v in sorted(s["params"].items())))' "$REF")
+# shellcheck disable=SC2086
+expect_exit 0 "the tiny categorical set trains" "$TR" --data "$TOP/tests/ref/hgb_tiny_cat.csv" --label y --model hgb $sc --out tinyc.json
+expect_exit 0 "... predicts its rows" "$EV" --model tinyc.json --data "$TOP/tests/ref/hgb_tiny_cat.csv" --out tinyc-met.json --predictions tinyc-pred.csv
+expect_exit 0 "... and rows with a missing and an unseen category" "$EV" --model tinyc.json \
+	--data "$TOP/tests/ref/hgb_tiny_cat_probe.csv" --out tinyc-pmet.json --predictions tinyc-probe.csv
+$PY - "$REF" >>compare.txt 2>&1 <<'PYEOF'
+import csv, json, sys
+r = json.load(open(sys.argv[1]))["stump_cat"]
+m = json.load(open("tinyc.json"))
+t = m["model"]["trees"][0]
+f = t["feature"][0]
+col = m["preprocessing"]["columns"][f] if f >= 0 else None
+good = (col is not None and col["name"] == r["feature"] and col.get("encoding") == "ordinal"
+        and t["n_nodes"] == 3 and "left_categories" in t and r["is_categorical"])
+print("%s tiny categorical: the root splits on sklearn's categorical feature" % ("PASS" if good else "FAIL") +
+      ("" if good else ": %r" % t))
+if good:
+    left = [col["categories"][k] for k in t["left_categories"][0]]
+    print("%s tiny categorical: categories %s go left, as sklearn's" % (
+        "PASS" if left == r["left_categories"] else "FAIL", left) +
+        ("" if left == r["left_categories"] else ": sklearn %s" % r["left_categories"]))
+    print("%s tiny categorical: missing values go %s, as sklearn's" % (
+        "PASS" if bool(t["missing_left"][0]) == r["missing_go_to_left"] else "FAIL",
+        "left" if t["missing_left"][0] else "right"))
+    print("%s tiny categorical: leaves have no categories" % (
+        "PASS" if t["left_categories"][1:] == [None, None] else "FAIL"))
+def preds(name):
+    rows = list(csv.DictReader(open(name)))
+    key = [k for k in rows[0] if k not in ("row",)][-1]
+    return [float(x[key]) for x in rows]
+for what, name, want in (("training rows", "tinyc-pred.csv", r["predictions"]),
+                         ("a missing and an unseen category", "tinyc-probe.csv", r["probe_predictions"])):
+    got = preds(name)
+    close = len(got) == len(want) and all(abs(a - b) < 1e-6 for a, b in zip(got, want))
+    print("%s tiny categorical: predictions on %s are sklearn's" % ("PASS" if close else "FAIL", what) +
+          ("" if close else ": %s vs %s" % (got, want)))
+PYEOF
 [ -s compare.txt ] || not_ok "the comparisons ran"
 while IFS= read -r line; do
 	case $line in
@@ -144,12 +200,12 @@ done <compare.txt
 for p in learning_rate=0 learning_rate=-1 learning_rate=abc max_iter=0 max_iter=1.5 \
 	max_leaf_nodes=1 max_depth=0 min_samples_leaf=0 l2_regularization=-1 max_bins=1 \
 	max_bins=256 early_stopping=maybe validation_fraction=0 validation_fraction=1 \
-	n_iter_no_change=0 tol=-1 n_estimators=10; do
+	n_iter_no_change=0 tol=-1 categorical=maybe categorical= n_estimators=10; do
 	expect_exit 64 "--param $p" "$TR" --data wine-train.csv --label cultivar --model hgb --param "$p" --out bad.json
 	err_is "^mlci-train: --param $p: " "--param $p: one line"
 done
 absent bad.json "no model left by a bad parameter"
-err_is "model 'hgb' has no parameter 'n_estimators' \(it takes: early_stopping, " "an unknown key names the keys"
+err_is "model 'hgb' has no parameter 'n_estimators' \(it takes: categorical, early_stopping, " "an unknown key names the keys"
 
 # a single class: 65
 awk -F, 'NR == 1 || $NF == 0' wine-train.csv >one-class.csv
@@ -184,6 +240,37 @@ for t in 1 2 3; do
 done
 check "adult: 1, 2 and 3 threads give the same bytes" sh -c 'cmp adult-t1.json adult-t2.json && cmp adult-t1.json adult-t3.json'
 check "penguins: 1, 2 and 3 threads give the same bytes" sh -c 'cmp pg-t1.json pg-t2.json && cmp pg-t1.json pg-t3.json'
+json_is adult-t1.json 'sum(c.get("encoding") == "ordinal" for c in j["preprocessing"]["columns"]), any("left_categories" in t for t in j["model"]["trees"])' \
+	"(8, True)" "adult: native by default, 8 categorical columns, categorical splits in the trees"
+for t in 1 2; do
+	expect_exit 0 "adult one-hot, --threads $t" "$TR" --data "$DATA/adult.data.csv" --columns "$ADULT_COLS" --trim \
+		--label income --model hgb --param max_iter=20 --param categorical=onehot --seed 4 --threads $t --out adult-oh-t$t.json
+done
+check "adult one-hot: 1 and 2 threads give the same bytes" cmp adult-oh-t1.json adult-oh-t2.json
+json_is adult-oh-t1.json '[c.get("encoding") for c in j["preprocessing"]["columns"]].count(None), j["model"]["params"]["categorical"], any("left_categories" in t for t in j["model"]["trees"])' \
+	"(14, 'onehot', False)" "... one-hot as before: no ordinal column, no categorical node"
+
+# more categories than max_bins: that column one-hot, with a warning (the
+# others native); scikit-learn refuses such a column
+$PY -c '
+import random
+r = random.Random(5)
+print("big,small,x,y")
+for i in range(3000):
+    print("k%d,%s,%.3f,%s" % (r.randrange(300), r.choice("pqr"), r.random(), r.choice("01")))' >wide.csv
+expect_exit 0 "300 categories train" "$TR" --data wide.csv --label y --model hgb --param max_iter=5 --out wide.json
+err_is "warning: column 'big' has 300 categories, more than max_bins \(255\): one-hot encoded" "... with a warning naming the column"
+json_is wide.json '[c.get("encoding") for c in j["preprocessing"]["columns"]], j["preprocessing"]["n_outputs"], j["training"]["warnings"][0][:20]' \
+	"([None, 'ordinal', None], 302, \"column 'big' has 300\")" "... that column one-hot, the other native; the warning recorded"
+expect_exit 0 "... predicts" "$EV" --model wide.json --data wide.csv --out wide-met.json
+expect_exit 0 "max_bins=3 sends a 3-category column native" "$TR" --data wide.csv --label y --model hgb \
+	--param max_iter=5 --param max_bins=3 --exclude big --out wide3.json
+json_is wide3.json '[c.get("encoding") for c in j["preprocessing"]["columns"]], "warnings" in j["training"]' \
+	"(['ordinal', None], False)" "... without a warning"
+expect_exit 0 "max_bins=2: one-hot, warned" "$TR" --data wide.csv --label y --model hgb \
+	--param max_iter=5 --param max_bins=2 --exclude big --out wide2.json
+json_is wide2.json '[c.get("encoding") for c in j["preprocessing"]["columns"]], j["preprocessing"]["n_outputs"], j["training"]["warnings"]' \
+	"([None, None], 4, [\"column 'small' has 3 categories, more than max_bins (2): one-hot encoded\"])" "... the 3 categories one-hot, said in training.warnings"
 expect_exit 0 "another seed" "$TR" --data "$DATA/adult.data.csv" --columns "$ADULT_COLS" --trim \
 	--label income --model hgb --param max_iter=30 --seed 5 --threads 2 --out adult-s5.json
 check "... draws other validation rows" sh -c '! cmp -s adult-t1.json adult-s5.json'
@@ -213,7 +300,7 @@ expect_exit 0 "package an hgb model" "$BIN/mlci-package" --model diabetes-0.json
 	--version 1 --out-dir dist
 check "every artifact validates against its JSON Schema" \
 	$PY "$TOP/tests/check_schema.py" adult-0.json penguins-0.json diabetes-0.json odd.json noise.json \
-	tiny.json dist/package.json
+	tiny.json tinyc.json wide.json adult-t1.json adult-oh-t1.json dist/package.json
 
 # hostile models: one 65 line naming the file
 $PY - <<'PYEOF'
@@ -227,8 +314,24 @@ w("h-count", lambda j: j["model"].__setitem__("n_iter", 7))
 w("h-baseline", lambda j: j["model"].__setitem__("baseline", [0.0]))
 w("h-missing", lambda j: j["model"]["trees"][1]["missing_left"].__setitem__(0, 2))
 w("h-prep", lambda j: j["preprocessing"].__setitem__("missing", "zero"))
+m = json.load(open("pg-t1.json"))
+ti = next(i for i, t in enumerate(m["model"]["trees"]) if "left_categories" in t)
+ni = next(i for i, c in enumerate(m["model"]["trees"][ti]["left_categories"]) if c is not None)
+def lc(f):
+    return lambda j: f(j["model"]["trees"][ti]["left_categories"])
+w("h-catlen", lc(lambda a: a.pop()))
+w("h-catrange", lc(lambda a: a[ni].append(99)))
+w("h-catorder", lc(lambda a: a.__setitem__(ni, a[ni][::-1] + a[ni][:1])))
+w("h-catleaf", lc(lambda a: a.__setitem__(len(a) - 1, [0])))
+w("h-catnum", lambda j: j["model"]["trees"][ti]["feature"].__setitem__(ni, 1))
+w("h-encoding", lambda j: j["preprocessing"]["columns"][0].__setitem__("encoding", "binary"))
+w("h-outname", lambda j: j["preprocessing"]["columns"][0].pop("encoding"))
 PYEOF
 for c in h-child h-feature h-count h-baseline h-missing h-prep; do
 	expect_exit 65 "evaluate refuses $c" "$EV" --model $c.json --data wine-test.csv --out hm.json
+	err_is "^mlci-evaluate: $c.json: " "$c: one line naming the model"
+done
+for c in h-catlen h-catrange h-catorder h-catleaf h-catnum h-encoding h-outname; do
+	expect_exit 65 "evaluate refuses $c" "$EV" --model $c.json --data penguins-test.csv --out hm.json
 	err_is "^mlci-evaluate: $c.json: " "$c: one line naming the model"
 done

@@ -165,6 +165,114 @@ static void test_split_no_missing_l2(void **state)
 	assert_true(s.gain <= 0);
 }
 
+/* Categorical histograms: hist[b] = (g, h = c, c) for constant
+ * hessians, so a category takes part with 10 rows or more. */
+static void cat_hist(struct hgb_bin *h, size_t nb, const double *g,
+		     const double *c)
+{
+	size_t b;
+
+	for (b = 0; b < nb; b++)
+		h[b].g = g[b], h[b].h = c[b], h[b].c = c[b];
+}
+
+static void test_cat_split_left_scan(void **state)
+{
+	const double g[5] = { -20, 10, -10, 20, 0 }, c[5] = { 10, 10, 10, 10, 0 };
+	struct hgb_bin h[5];
+	struct hgb_split s;
+
+	(void)state;
+	/* values g / (c + 10): -1, 0.5, -0.5, 1: sorted 0, 2, 1, 3. G = 0,
+	 * H = 40, parent 0. From the left up to the middle (2): {0}:
+	 * 400/10 + 400/30 = 53.3; {0, 2}: 900/20 + 900/20 = 90. From the
+	 * right (1): {3}: 53.3. Best {0, 2}; no NaN in training: NaN goes
+	 * to the larger child, none (20 | 20): right. */
+	cat_hist(h, 5, g, c);
+	hgb_find_split_cat(h, 4, 4, 0, 0, 40, 40, 0, 1, &s);
+	assert_int_equal(s.categorical, 1);
+	assert_true(fabs(s.gain - 90) < 1e-12);
+	assert_true(s.left_bins[0] == (1u << 0 | 1u << 2));
+	assert_true(s.gl == -30 && s.hl == 20 && s.nl == 20);
+	assert_int_equal(s.missing_left, 0);
+	/* 21 rows a side at least: nothing */
+	hgb_find_split_cat(h, 4, 4, 0, 0, 40, 40, 0, 21, &s);
+	assert_true(s.gain <= 0);
+}
+
+static void test_cat_split_right_scan(void **state)
+{
+	const double g[5] = { -5, -4, -3, 12, 0 }, c[5] = { 10, 10, 10, 10, 0 };
+	struct hgb_bin h[5];
+	struct hgb_split s;
+
+	(void)state;
+	/* values -0.25, -0.2, -0.15, 0.6. From the left (middle 2): {0}:
+	 * 25/10 + 25/30 = 3.33; {0, 1}: 81/20 + 81/20 = 8.1. From the right
+	 * (middle 1): {3}: 144/10 + 144/30 = 19.2, the best (its complement
+	 * is not scanned from the left). The missing bin (4) is empty: not a
+	 * category that takes part, NaN right. */
+	cat_hist(h, 5, g, c);
+	hgb_find_split_cat(h, 4, 4, 1, 0, 40, 40, 0, 1, &s);
+	assert_true(fabs(s.gain - 19.2) < 1e-12);
+	assert_true(s.left_bins[0] == 1u << 3);
+	assert_true(s.gl == 12 && s.hl == 10 && s.nl == 10);
+	assert_int_equal(s.missing_left, 0);
+}
+
+static void test_cat_split_missing_category(void **state)
+{
+	/* bins 0..2 categories, 3 the missing bin */
+	const double g[4] = { -10, 2, 5, 25 }, c[4] = { 10, 5, 10, 10 };
+	struct hgb_bin h[4];
+	struct hgb_split s;
+	double parent = 22.0 * 22 / 35;
+
+	(void)state;
+	/* category 1 has 5 rows (< 10): always right. Values: 0: -0.5, 2:
+	 * 0.25, missing: 1.25. G = 22, H = 35. From the left (middle 2):
+	 * {0}: 100/10 + 32^2/25 = 50.96; {0, 2}: 25/20 + 27^2/15 = 49.85.
+	 * From the right (middle 1): {missing}: 625/10 + 9/25 = 62.86, the
+	 * best: NaN left, its bit set. */
+	cat_hist(h, 4, g, c);
+	hgb_find_split_cat(h, 3, 3, 1, 22, 35, 35, 0, 1, &s);
+	assert_true(fabs(s.gain - (62.5 + 9.0 / 25 - parent)) < 1e-12);
+	assert_true(s.left_bins[0] == 1u << 3);
+	assert_int_equal(s.missing_left, 1);
+	assert_true(s.gl == 25 && s.hl == 10 && s.nl == 10);
+	/* l2 = 5: {missing}: 625/15 + 9/30 - 484/40 = 29.9 against {0}:
+	 * 100/15 + 1024/30 - 12.1 = 28.7: still the missing bin */
+	hgb_find_split_cat(h, 3, 3, 1, 22, 35, 35, 5, 1, &s);
+	assert_true(fabs(s.gain - (625.0 / 15 + 9.0 / 30 - 484.0 / 40)) < 1e-12);
+	assert_int_equal(s.missing_left, 1);
+	/* without the missing bin as a category (no NaN in training): the
+	 * rows of category 0 against the rest, 10 | 25: NaN right, with the
+	 * larger child. G, H of bins 0..2 only: -3, 25. */
+	hgb_find_split_cat(h, 3, 3, 0, -3, 25, 25, 0, 1, &s);
+	assert_true(s.left_bins[0] == 1u);
+	assert_int_equal(s.missing_left, 0);
+}
+
+static void test_cat_split_support(void **state)
+{
+	/* hessians 0.25 a row (a classifier): support n / H = 4, so a
+	 * category needs hessian 2.5 (10 rows): 40 rows and 2 rows */
+	struct hgb_bin h[3] = { { -3, 10, 40 }, { 1, 0.5, 2 }, { 0, 0, 0 } };
+	struct hgb_split s;
+
+	(void)state;
+	/* one category takes part: no split */
+	hgb_find_split_cat(h, 2, 2, 0, -2, 10.5, 42, 0, 1, &s);
+	assert_true(s.gain <= 0);
+	assert_int_equal(s.categorical, 0);
+	/* 12 rows of hessian 3 (support 52 / 13 = 4: 12 >= 10) take part */
+	h[1].h = 3, h[1].c = 12, h[1].g = 4;
+	hgb_find_split_cat(h, 2, 2, 0, 1, 13, 52, 0, 1, &s);
+	assert_true(s.gain > 0);
+	assert_true(s.left_bins[0] == 1u);	/* value -3/20 < 4/13 */
+	assert_int_equal(s.missing_left, 1);	/* 40 rows against 12 */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -175,6 +283,10 @@ int main(void)
 		cmocka_unit_test(test_split_missing_left),
 		cmocka_unit_test(test_split_min_samples_leaf),
 		cmocka_unit_test(test_split_no_missing_l2),
+		cmocka_unit_test(test_cat_split_left_scan),
+		cmocka_unit_test(test_cat_split_right_scan),
+		cmocka_unit_test(test_cat_split_missing_category),
+		cmocka_unit_test(test_cat_split_support),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -448,6 +448,59 @@ static void test_model__prep_json_round_trip(void **state)
 	frame_free(&f);
 }
 
+static void test_model__prep_ordinal(void **state)
+{
+	struct frame f = {0}, g = {0};
+	struct prep p, q;
+	struct mlci_err err = {0};
+	size_t map[3] = { 0, 1, 2 };
+	double x[5];
+	char name[64];
+	json_t *j;
+
+	fit_prep(&p, &f);
+	/* cat (a, b, c) fits 3 categories: one output, the index */
+	assert_int_equal(prep_set_ordinal(&p, 3), 0);
+	assert_int_equal(p.nout, 3);
+	assert_int_equal(prep_width(&p.cols[1]), 1);
+	assert_int_equal(p.cols[2].offset, 2);
+	prep_out_name(&p, 1, name, sizeof(name));
+	assert_string_equal(name, "cat");
+	assert_int_equal(prep_row(&p, &f, map, 0, x, &err), 0);
+	assert_true(x[1] == 1);			/* b */
+	assert_int_equal(prep_row(&p, &f, map, 3, x, &err), 0);
+	assert_true(isnan(x[1]));		/* missing: NaN, not the mode */
+	/* an unseen category: NaN, as missing */
+	load_csv(&g, "new.csv", "num,cat,const\n1,zzz,7\n1,c,7\n");
+	assert_int_equal(prep_bind(&p, &g, map, &err), 0);
+	assert_int_equal(prep_row(&p, &g, map, 0, x, &err), 0);
+	assert_true(isnan(x[1]));
+	assert_int_equal(prep_row(&p, &g, map, 1, x, &err), 0);
+	assert_true(x[1] == 2);
+	/* model.json keeps it */
+	j = prep_to_json(&p);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(
+		json_object_get(j, "columns"), 1), "encoding")), "ordinal");
+	assert_int_equal(prep_from_json(&q, j, "m.json", &err), 0);
+	assert_int_equal(q.nout, 3);
+	assert_int_equal(q.cols[1].ordinal, 1);
+	prep_free(&q);
+	json_decref(j);
+	/* 2 categories at most: cat stays one-hot (counted); 0: all one-hot */
+	assert_int_equal(prep_set_ordinal(&p, 2), 1);
+	assert_int_equal(p.nout, 5);
+	assert_int_equal(prep_set_ordinal(&p, 0), 0);
+	assert_int_equal(p.nout, 5);
+	assert_int_equal(p.cols[1].ordinal, 0);
+	j = prep_to_json(&p);
+	assert_null(json_object_get(json_array_get(json_object_get(j, "columns"), 1),
+				    "encoding"));
+	json_decref(j);
+	prep_free(&p);
+	frame_free(&f);
+	frame_free(&g);
+}
+
 static void test_model__prep_unseen_and_bad_values(void **state)
 {
 	struct frame f = {0}, g = {0};
@@ -898,6 +951,7 @@ int main(void)
 		cmocka_unit_test(test_model__logistic_proba),
 		cmocka_unit_test(test_model__prep_fit),
 		cmocka_unit_test(test_model__prep_json_round_trip),
+		cmocka_unit_test(test_model__prep_ordinal),
 		cmocka_unit_test(test_model__prep_unseen_and_bad_values),
 		cmocka_unit_test(test_model__train_load_predict),
 		cmocka_unit_test(test_model__train_regression),
