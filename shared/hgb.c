@@ -161,8 +161,7 @@ static json_t *hgb_params_json(const void *hp, int classifier)
 	json_object_set_new(p, "validation_fraction", json_real(h->validation_fraction));
 	json_object_set_new(p, "n_iter_no_change", json_integer(h->n_iter_no_change));
 	json_object_set_new(p, "tol", json_real(h->tol));
-	if (h->onehot)	/* absent: native */
-		json_object_set_new(p, "categorical", json_string("onehot"));
+	json_object_set_new(p, "categorical", json_string(h->onehot ? "onehot" : "native"));
 	return p;
 }
 

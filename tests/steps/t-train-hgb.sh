@@ -104,6 +104,9 @@ for line in open("scores.txt"):
     want = strs if r["categorical"] == "native" else []
     print("%s %s: string columns %s" % ("PASS" if native == want else "FAIL", ds,
           "native" if want else "one-hot") + ("" if native == want else ": %s" % native))
+    rec = m["model"]["params"].get("categorical")
+    print("%s %s: model.json records categorical=%s" % (
+        "PASS" if rec == r["categorical"] else "FAIL", ds, rec))
     es = m["training"]["early_stopping"]
     print("%s %s: early stopping %s, as sklearn's auto" % (
         "PASS" if es == r["early_stopping"] else "FAIL", ds, "on" if es else "off"))
