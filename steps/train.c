@@ -429,7 +429,7 @@ int main(int argc, char **argv)
 	free(r.tensorboard_path);
 	if (r.fit.warning[0])
 		cli_warn(spec.prog, "%s", r.fit.warning);
-	if (o.cv)
+	if (o.cv && !o.nsearch)	/* a search's folds score its trials */
 		printf("cross-validated over %zu %sfolds: mean %s %.6g\n", o.cv,
 		       r.cv_stratified ? "stratified " : "",
 		       r.nclasses ? "accuracy" : "r2", r.cv_mean);

@@ -205,3 +205,22 @@ expect_exit 0 "a grid over hgb on titanic (missing ages) cross-validates" "$BIN/
 	--data "$DATA/titanic.csv" --label Survived --exclude PassengerId,Name,Ticket,Cabin \
 	--model hgb --search max_leaf_nodes=4,8 --search-method grid --cv 3 --out "$T/hgbs.json"
 json_is "$T/hgbs.json" '(j["preprocessing"].get("missing"), len(j["search"]["results"]), all(t["score"] > 0.7 for t in j["search"]["results"]))' "('nan', 2, True)" "... both trials scored, the model keeps missing values as NaN"
+
+# the encoding of string columns as a searched hyperparameter of hgb: each
+# trial cross-validates with its own encoding, the refit takes the best
+# trial's, and two runners plus --select pick what one run picks
+PG="$DATA/penguins.csv"
+expect_exit 0 "a grid over hgb's categorical encoding on penguins" "$BIN/mlci-train" \
+	--data "$PG" --label Species --model hgb --search categorical=onehot,native \
+	--search-method grid --cv 3 --out "$T/pgc.json"
+json_is "$T/pgc.json" '(sorted(t["params"]["categorical"] for t in j["search"]["results"]), j["model"]["params"]["categorical"] == j["search"]["best"]["params"]["categorical"], [c.get("encoding", "onehot") for c in j["preprocessing"]["columns"] if c["type"] == "categorical"] == (["ordinal"] * 2 if j["search"]["best"]["params"]["categorical"] == "native" else ["onehot"] * 2))' \
+	"(['native', 'onehot'], True, True)" "... both encodings scored; the model is encoded as its best trial"
+for k in 1 2; do
+	"$BIN/mlci-train" --data "$PG" --label Species --model hgb --search categorical=onehot,native \
+		--search-method grid --cv 3 --shard $k/2 --out "$T/pgc-t$k.json" >/dev/null 2>&1
+done
+expect_exit 0 "... the two runners' trials select" "$BIN/mlci-train" --data "$PG" --label Species \
+	--model hgb --search categorical=onehot,native --search-method grid --cv 3 \
+	--select "$T/pgc-t1.json" "$T/pgc-t2.json" --out "$T/pgc-sel.json"
+json_is "$T/pgc-sel.json" 'j["model"] == json.load(open("'"$T/pgc.json"'"))["model"] and j["preprocessing"] == json.load(open("'"$T/pgc.json"'"))["preprocessing"]' \
+	"True" "... and give the unsharded run's model and encoding"
