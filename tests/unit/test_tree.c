@@ -320,7 +320,8 @@ static void test_tree__binary_columns_same_trees(void **state)
 }
 
 /* Rows presorted once (tree_presort) grow the trees sorting every node
- * does: ties, signed zeros, zero weights, binary columns, feature draws. */
+ * does: ties, signed zeros, zero weights, binary columns, feature draws,
+ * unit weights and a depth limit (the scans' shortcuts). */
 static void test_tree__presorted_same_trees(void **state)
 {
 	enum { N = 700, P = 6 };
@@ -371,6 +372,9 @@ static void test_tree__presorted_same_trees(void **state)
 			for (mf = 2; mf <= P; mf += P - 2) {
 				enum tree_criterion c = K ? (mf == P ? CRIT_ENTROPY : CRIT_GINI) : CRIT_MSE;
 
+				/* a depth limit: children at the limit are leaves,
+				 * and their sorted rows are not kept up */
+				h.max_depth = mf == P ? 5 : 0;
 				wa = tree_work_new(&a), wb = tree_work_new(&b);
 				assert_non_null(wa), assert_non_null(wb);
 				assert_int_equal(tree_grow(&ta, &a, &h, c, mf, pass ? wt : NULL,
@@ -378,6 +382,7 @@ static void test_tree__presorted_same_trees(void **state)
 				assert_int_equal(tree_grow(&tb, &b, &h, c, mf, pass ? wt : NULL,
 							   11, NULL, wb), 0);
 				assert_true(ta.n_nodes > 15);
+				assert_true(!h.max_depth || ta.depth == (size_t)h.max_depth);
 				assert_int_equal(ta.n_nodes, tb.n_nodes);
 				assert_memory_equal(ta.feature, tb.feature, ta.n_nodes * sizeof(*ta.feature));
 				assert_memory_equal(ta.threshold, tb.threshold, ta.n_nodes * sizeof(*ta.threshold));
