@@ -143,9 +143,11 @@ static void *pass_worker(void *arg)
 		for (t = 0; t < ps->b->n; t++) {
 			const struct tree *tr = &ps->b->trees[t];
 			const uint64_t *bits = ps->oob ? ps->pl->inbag + t * ps->pl->words : NULL;
+			uint32_t leaf[PASS_CHUNK];
 
+			tree_leaves(tr, ps->X + r0 * ps->p, r1 - r0, ps->p, leaf);
 			for (i = r0; i < r1; i++) {
-				const double *v = tree_leaf(tr, ps->X + i * ps->p);
+				const double *v = tr->value + (size_t)leaf[i - r0] * ps->width;
 				double *out = ps->pred + i * ps->width;
 
 				for (k = 0; k < ps->width; k++)
@@ -189,21 +191,34 @@ static int grow_all(struct pool *pl, int nthreads)
 	return pl->failed ? -1 : 0;
 }
 
+/* Rows a block of forest_rows: their features stay in cache while every
+ * tree walks them. */
+#define PREDICT_BLOCK 128
+
 /* Average of the trees' leaves for the n rows of X into out (n * width):
- * tree by tree, each row summing its trees in index order. */
+ * a block of rows at a time, tree by tree, each row summing its trees in
+ * index order. */
 static void forest_rows(const struct forest_model *b, size_t width, size_t p,
 			const double *X, size_t n, double *out)
 {
-	size_t t, k, i;
+	size_t t, k, i, i0, i1;
 
 	memset(out, 0, n * width * sizeof(*out));
-	for (t = 0; t < b->n; t++)
-		for (i = 0; i < n; i++) {
-			const double *v = tree_leaf(&b->trees[t], X + i * p);
+	for (i0 = 0; i0 < n; i0 = i1) {
+		i1 = n - i0 > PREDICT_BLOCK ? i0 + PREDICT_BLOCK : n;
+		for (t = 0; t < b->n; t++) {
+			const struct tree *tr = &b->trees[t];
+			uint32_t leaf[PREDICT_BLOCK];
 
-			for (k = 0; k < width; k++)
-				out[i * width + k] += v[k];
+			tree_leaves(tr, X + i0 * p, i1 - i0, p, leaf);
+			for (i = i0; i < i1; i++) {
+				const double *v = tr->value + (size_t)leaf[i - i0] * width;
+
+				for (k = 0; k < width; k++)
+					out[i * width + k] += v[k];
+			}
 		}
+	}
 	for (i = 0; i < n * width; i++)
 		out[i] /= (double)b->n;
 }

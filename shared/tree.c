@@ -623,9 +623,35 @@ static int tree_pack(struct tree *t)
 	t->nodes = malloc((t->n_nodes + 1) * sizeof(*t->nodes));
 	if (!t->nodes)
 		return -1;
-	for (i = 0; i < t->n_nodes; i++)
-		t->nodes[i] = (struct tree_node){ t->threshold[i], t->feature[i],
-						  t->left[i], t->right[i], 0 };
+	for (i = 0; i < t->n_nodes; i++) {
+		int leaf = t->feature[i] < 0;
+
+		t->nodes[i] = leaf ?
+			(struct tree_node){ 0, 0, (int32_t)i, (int32_t)i, 1 } :
+			(struct tree_node){ t->threshold[i], t->feature[i],
+					    t->left[i], t->right[i], 0 };
+	}
+	/* children come after their parents (tree_grow numbers in
+	 * preorder; tree_from_json checks it): depths in one pass */
+	{
+		uint32_t *dep = calloc(t->n_nodes + 1, sizeof(*dep));
+
+		if (!dep) {
+			free(t->nodes);
+			t->nodes = NULL;
+			return -1;
+		}
+		t->depth = 0;
+		for (i = 0; i < t->n_nodes; i++) {
+			if (t->feature[i] >= 0) {
+				dep[t->left[i]] = dep[i] + 1;
+				dep[t->right[i]] = dep[i] + 1;
+			} else if (dep[i] > t->depth) {
+				t->depth = dep[i];
+			}
+		}
+		free(dep);
+	}
 	return 0;
 }
 
@@ -890,9 +916,43 @@ const double *tree_leaf(const struct tree *t, const double *x)
 	const struct tree_node *nd = t->nodes;
 	int32_t i = 0;
 
-	while (nd[i].feature >= 0)
+	while (!nd[i].leaf)
 		i = x[nd[i].feature] <= nd[i].threshold ? nd[i].left : nd[i].right;
 	return t->value + (size_t)i * t->width;
+}
+
+/* Rows tree_leaves walks side by side: independent chains of loads that
+ * hide each other's latency. */
+#define WALK_ROWS 8
+
+void tree_leaves(const struct tree *t, const double *X, size_t n, size_t p,
+		 uint32_t *leaf)
+{
+	const struct tree_node *nd = t->nodes;
+	size_t i0, j, s;
+
+	for (i0 = 0; i0 + WALK_ROWS <= n; i0 += WALK_ROWS) {
+		const double *x = X + i0 * p;
+		uint32_t at[WALK_ROWS] = { 0 };
+
+		for (s = 0; s < t->depth; s++) {
+#pragma GCC unroll 8
+			for (j = 0; j < WALK_ROWS; j++) {
+				const struct tree_node *q = nd + at[j];
+				/* a mask, not a branch: the side is a coin
+				 * toss the predictor would lose */
+				uint32_t l = (uint32_t)q->left, r = (uint32_t)q->right;
+				uint32_t m = -(uint32_t)(x[j * p + (size_t)q->feature] <=
+							 q->threshold);
+
+				at[j] = r ^ ((l ^ r) & m);
+			}
+		}
+		memcpy(leaf + i0, at, sizeof(at));
+	}
+	for (; i0 < n; i0++)
+		leaf[i0] = (uint32_t)((tree_leaf(t, X + i0 * p) - t->value) /
+				      (ptrdiff_t)t->width);
 }
 
 /* --- model.json --- */
@@ -1492,11 +1552,17 @@ static int tfam_predict(const struct model *m, const double *X, size_t n,
 			double *out, struct mlci_err *err)
 {
 	const struct tree_model *b = m->body;
-	size_t i, p = m->prep.nout;
+	size_t i, i0, p = m->prep.nout, w = b->t.width;
+	uint32_t leaf[256];
 
-	for (i = 0; i < n; i++)
-		memcpy(out + i * b->t.width, tree_leaf(&b->t, X + i * p),
-		       b->t.width * sizeof(*out));
+	for (i0 = 0; i0 < n; i0 += 256) {
+		size_t k = n - i0 < 256 ? n - i0 : 256;
+
+		tree_leaves(&b->t, X + i0 * p, k, p, leaf);
+		for (i = 0; i < k; i++)
+			memcpy(out + (i0 + i) * w, b->t.value + (size_t)leaf[i] * w,
+			       w * sizeof(*out));
+	}
 	return 0;
 }
 

@@ -73,10 +73,12 @@ struct tree_params {
 	int forest;		/* 1 for the forest family */
 };
 
-/* A node as prediction walks it: one cache line holds it. */
+/* A node as prediction walks it: one cache line holds it. A leaf has
+ * leaf 1, feature 0 and itself as both children, so a walk may take
+ * more steps than its depth and stay on it. */
 struct tree_node {
 	double threshold;
-	int32_t feature, left, right, pad;
+	int32_t feature, left, right, leaf;
 };
 
 struct tree {
@@ -87,7 +89,7 @@ struct tree {
 	double *value;		/* n_nodes * width: probabilities, or the mean */
 	double *count;		/* classifiers: n_nodes * width class weights */
 	struct tree_node *nodes;	/* the arrays above, packed */
-	size_t depth, n_leaves;
+	size_t depth, n_leaves;	/* depth: of the deepest leaf (the root 0) */
 };
 
 /* The training set in the form the growth reads. */
@@ -136,6 +138,14 @@ int tree_grow(struct tree *t, const struct tree_data *d,
 
 /* The leaf value (width numbers) row x (p encoded values) falls in. */
 const double *tree_leaf(const struct tree *t, const double *x);
+
+/*
+ * The leaf node of each of the n rows of X (row-major, p encoded values
+ * a row) into leaf[0..n): as tree_leaf, several rows walked at once,
+ * without branches, for t->depth steps.
+ */
+void tree_leaves(const struct tree *t, const double *X, size_t n, size_t p,
+		 uint32_t *leaf);
 
 void tree_free(struct tree *t);
 

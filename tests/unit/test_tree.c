@@ -396,6 +396,45 @@ static void test_tree__presorted_same_trees(void **state)
 	free(bin), free(isbin), free(lohi), free(X);
 }
 
+/* tree_leaves walks rows to the leaves tree_leaf finds: any row count
+ * (not only whole groups of rows), unbalanced trees, a lone leaf. */
+static void test_tree__leaves_batch(void **state)
+{
+	enum { N = 203, P = 3 };
+	double *Xc = malloc(N * P * sizeof(*Xc)), *Xr = malloc(N * P * sizeof(*Xr));
+	size_t y[N], i, j, n, depth;
+	uint32_t leaf[N];
+	uint64_t rng = 3;
+
+	for (i = 0; i < N; i++) {
+		for (j = 0; j < P; j++)
+			Xc[j * N + i] = Xr[i * P + j] = (double)tree_rng_below(&rng, 50);
+		/* one corner of the space is deep, the rest shallow */
+		y[i] = Xc[i] < 5 ? tree_rng_below(&rng, 2) : Xc[N + i] > 25;
+	}
+	for (depth = 0; depth <= 12; depth += 6) {
+		struct tree_params h = params();
+		struct tree t;
+
+		h.max_depth = (long)depth;
+		if (!depth)
+			h.min_samples_split = 2 * N;	/* a single leaf */
+		grow(&t, Xc, y, NULL, N, P, 2, &h, CRIT_GINI, NULL, NULL);
+		assert_true(depth ? t.n_nodes > 3 : t.n_nodes == 1);
+		for (n = 0; n <= N; n += N / 2 + 1) {
+			tree_leaves(&t, Xr, n, P, leaf);
+			for (i = 0; i < n; i++)
+				assert_ptr_equal(t.value + leaf[i] * t.width,
+						 tree_leaf(&t, Xr + i * P));
+		}
+		tree_leaves(&t, Xr, N, P, leaf);
+		for (i = 0; i < N; i++)
+			assert_ptr_equal(t.value + leaf[i] * t.width, tree_leaf(&t, Xr + i * P));
+		tree_free(&t);
+	}
+	free(Xc), free(Xr);
+}
+
 static void test_tree__max_features(void **state)
 {
 	struct tree_params h = params();
@@ -672,6 +711,7 @@ int main(void)
 		cmocka_unit_test(test_tree__regression_weights),
 		cmocka_unit_test(test_tree__binary_columns_same_trees),
 		cmocka_unit_test(test_tree__presorted_same_trees),
+		cmocka_unit_test(test_tree__leaves_batch),
 		cmocka_unit_test(test_tree__max_features),
 		cmocka_unit_test(test_tree__json_validation),
 		cmocka_unit_test(test_tree__forest_threads_and_predict),
