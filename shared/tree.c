@@ -924,14 +924,19 @@ const double *tree_leaf(const struct tree *t, const double *x)
 /* Rows tree_leaves walks side by side: independent chains of loads that
  * hide each other's latency. */
 #define WALK_ROWS 8
+#define WALK_MAX_DEPTH 64
 
 void tree_leaves(const struct tree *t, const double *X, size_t n, size_t p,
 		 uint32_t *leaf)
 {
 	const struct tree_node *nd = t->nodes;
+	/* every row walks the deepest leaf's steps: in a deep, lopsided tree
+	 * most rows would idle for most of them, so such a tree is walked
+	 * row by row, like the rows after the last whole group */
+	size_t batched = t->depth <= WALK_MAX_DEPTH ? n - n % WALK_ROWS : 0;
 	size_t i0, j, s;
 
-	for (i0 = 0; i0 + WALK_ROWS <= n; i0 += WALK_ROWS) {
+	for (i0 = 0; i0 < batched; i0 += WALK_ROWS) {
 		const double *x = X + i0 * p;
 		uint32_t at[WALK_ROWS] = { 0 };
 
@@ -950,7 +955,7 @@ void tree_leaves(const struct tree *t, const double *X, size_t n, size_t p,
 		}
 		memcpy(leaf + i0, at, sizeof(at));
 	}
-	for (; i0 < n; i0++)
+	for (i0 = batched; i0 < n; i0++)
 		leaf[i0] = (uint32_t)((tree_leaf(t, X + i0 * p) - t->value) /
 				      (ptrdiff_t)t->width);
 }

@@ -412,7 +412,7 @@ static void test_tree__leaves_batch(void **state)
 		/* one corner of the space is deep, the rest shallow */
 		y[i] = Xc[i] < 5 ? tree_rng_below(&rng, 2) : Xc[N + i] > 25;
 	}
-	for (depth = 0; depth <= 12; depth += 6) {
+	for (depth = 0; depth <= 100; depth += depth < 12 ? 6 : 88) {
 		struct tree_params h = params();
 		struct tree t;
 
@@ -421,6 +421,7 @@ static void test_tree__leaves_batch(void **state)
 			h.min_samples_split = 2 * N;	/* a single leaf */
 		grow(&t, Xc, y, NULL, N, P, 2, &h, CRIT_GINI, NULL, NULL);
 		assert_true(depth ? t.n_nodes > 3 : t.n_nodes == 1);
+		assert_true(t.depth <= depth);
 		for (n = 0; n <= N; n += N / 2 + 1) {
 			tree_leaves(&t, Xr, n, P, leaf);
 			for (i = 0; i < n; i++)
@@ -431,6 +432,37 @@ static void test_tree__leaves_batch(void **state)
 		for (i = 0; i < N; i++)
 			assert_ptr_equal(t.value + leaf[i] * t.width, tree_leaf(&t, Xr + i * P));
 		tree_free(&t);
+	}
+	/* a chain 70 splits deep (read from model.json): past the depth
+	 * the rows are walked one by one, to the same leaves */
+	{
+		enum { D = 70, M = 2 * D + 1 };
+		json_t *f = json_array(), *th = json_array(), *l = json_array();
+		json_t *r = json_array(), *v = json_array(), *doc;
+		struct mlci_err err = {0};
+		size_t budget = TREE_MAX_NODES;
+		struct tree t;
+
+		for (i = 0; i < M; i++) {
+			int inner = i % 2 == 0 && i < 2 * D;
+
+			json_array_append_new(f, json_integer(inner ? 0 : -1));
+			json_array_append_new(th, json_real(inner ? (double)i / 4 + 0.1 : 0));
+			json_array_append_new(l, json_integer(inner ? (json_int_t)i + 1 : -1));
+			json_array_append_new(r, json_integer(inner ? (json_int_t)i + 2 : -1));
+			json_array_append_new(v, json_pack("[f,f]", (double)(i % 3), 1.0));
+		}
+		doc = json_pack("{s:i, s:o, s:o, s:o, s:o, s:o}", "n_nodes", M,
+			      "feature", f, "threshold", th, "left", l, "right", r,
+			      "value", v);
+		assert_int_equal(tree_from_json(&t, doc, P, 2, 1, &budget, "m.json",
+						"model.tree", &err), 0);
+		assert_int_equal(t.depth, D);
+		tree_leaves(&t, Xr, N, P, leaf);
+		for (i = 0; i < N; i++)
+			assert_ptr_equal(t.value + leaf[i] * t.width, tree_leaf(&t, Xr + i * P));
+		tree_free(&t);
+		json_decref(doc);
 	}
 	free(Xc), free(Xr);
 }
