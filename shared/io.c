@@ -7,31 +7,78 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* Open a character device or a FIFO path names for writing, as a shell's
+ * '>' does: nothing to rename over it (it is no file of ours). */
+static int open_direct(struct afile *f, const char *path, struct mlci_err *err)
+{
+	int fd = open(path, O_WRONLY | O_NOCTTY | O_CLOEXEC);
+
+	if (fd < 0)
+		return err_set(err, MLCI_EXIT_CANTCREAT, path, "cannot open: %s",
+			       strerror(errno));
+	f->path = strdup(path);
+	f->fp = f->path ? fdopen(fd, "w") : NULL;
+	if (!f->fp) {
+		close(fd);
+		free(f->path);
+		memset(f, 0, sizeof(*f));
+		return err_set(err, MLCI_EXIT_SOFTWARE, path, "out of memory");
+	}
+	f->direct = 1;
+	return 0;
+}
+
 int afile_open(struct afile *f, const char *path, struct mlci_err *err)
 {
 	const char *slash = strrchr(path, '/');
-	size_t dirlen = slash ? (size_t)(slash - path) + 1 : 0;
-	size_t n = strlen(path) + 32;
+	size_t dirlen, n;
+	char *real = NULL;
+	struct stat st, lst;
 	int fd;
 
 	memset(f, 0, sizeof(*f));
 	if (!*path || (slash && !slash[1]))
 		return err_set(err, MLCI_EXIT_CANTCREAT, path, "not a file name");
-	{
-		struct stat st;
-
-		if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+	if (stat(path, &st) == 0) {
+		if (S_ISDIR(st.st_mode))
 			return err_set(err, MLCI_EXIT_CANTCREAT, path,
 				       "cannot create: is a directory");
+		/* /dev/null, /dev/stdout, a FIFO: written through */
+		if (S_ISCHR(st.st_mode) || S_ISFIFO(st.st_mode))
+			return open_direct(f, path, err);
+		if (!S_ISREG(st.st_mode))
+			return err_set(err, MLCI_EXIT_CANTCREAT, path,
+				       "cannot create: not a regular file");
+		/* a symbolic link to a file: the file is replaced, in its
+		 * own directory, and the link stays */
+		if (lstat(path, &lst) == 0 && S_ISLNK(lst.st_mode)) {
+			real = realpath(path, NULL);
+			if (!real)
+				return err_set(err, MLCI_EXIT_CANTCREAT, path,
+					       "cannot resolve the link: %s",
+					       strerror(errno));
+		}
+	} else if (lstat(path, &lst) == 0 && S_ISLNK(lst.st_mode)) {
+		return err_set(err, MLCI_EXIT_CANTCREAT, path,
+			       "cannot create: a symbolic link to nothing");
 	}
-	f->tmp = malloc(n);
-	f->path = strdup(path);
-	if (!f->tmp || !f->path) {
+	f->path = real ? real : strdup(path);
+	if (!f->path) {
 		afile_abort(f);
 		return err_set(err, MLCI_EXIT_SOFTWARE, path, "out of memory");
 	}
-	snprintf(f->tmp, n, "%.*s.%s.tmp-XXXXXX", (int)dirlen, path,
-		 path + dirlen);
+	/* errors name the path as given; the temporary goes beside the
+	 * file replaced */
+	slash = strrchr(f->path, '/');
+	dirlen = slash ? (size_t)(slash - f->path) + 1 : 0;
+	n = strlen(f->path) + 32;
+	f->tmp = malloc(n);
+	if (!f->tmp) {
+		afile_abort(f);
+		return err_set(err, MLCI_EXIT_SOFTWARE, path, "out of memory");
+	}
+	snprintf(f->tmp, n, "%.*s.%s.tmp-XXXXXX", (int)dirlen, f->path,
+		 f->path + dirlen);
 	fd = mkstemp(f->tmp);
 	if (fd < 0) {
 		int e = errno;
@@ -59,6 +106,18 @@ int afile_commit(struct afile *f, struct mlci_err *err)
 
 	if (!f->fp)
 		return err_set(err, MLCI_EXIT_SOFTWARE, f->path, "file not open");
+	if (f->direct) {
+		bad = fflush(f->fp) != 0 || ferror(f->fp);
+		if (fclose(f->fp) != 0)
+			bad = 1;
+		f->fp = NULL;
+		if (bad)
+			err_set(err, MLCI_EXIT_IOERR, f->path, "cannot write: %s",
+				strerror(errno));
+		free(f->path);
+		memset(f, 0, sizeof(*f));
+		return bad ? -1 : 0;
+	}
 	bad = fflush(f->fp) != 0 || ferror(f->fp) || fsync(fileno(f->fp)) != 0;
 	if (fclose(f->fp) != 0)
 		bad = 1;

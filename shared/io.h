@@ -18,10 +18,15 @@ struct afile {
 	FILE *fp;	/* write here between open and commit */
 	char *tmp;	/* the temporary file's path (owned) */
 	char *path;	/* the final path (owned) */
+	int direct;	/* 1: fp writes path itself (no tmp) */
 };
 
 /* Create path's temporary file. On failure err has code 73 and names
- * path. The afile must then be committed or aborted. */
+ * path. The afile must then be committed or aborted. A path naming a
+ * symbolic link to a file is resolved: the file is replaced, not the
+ * link. A character device or a FIFO (/dev/null, /dev/stdout) is opened
+ * and written directly, as by a shell's '>': there is nothing to undo;
+ * anything else that is not a regular file is refused (73). */
 int afile_open(struct afile *f, const char *path, struct mlci_err *err);
 
 /* Flush, fsync and rename into place; frees f. On failure the temporary

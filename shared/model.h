@@ -290,7 +290,7 @@ struct train_opts {
 	const char *search_method;	/* "random" (NULL), "grid", "bayes" */
 	long trials;			/* random and bayes: T (0: 20) */
 	long grid_points;		/* grid: points per real dimension (0: 5) */
-	long search_batches;		/* bayes: B (0: 1, or the shards) */
+	long search_batches;		/* bayes: B (0: 1, the shards, or the --select files) */
 	const char *search_metric;	/* NULL: accuracy or r2 */
 	unsigned shard, nshards;	/* this runner of nshards (0/0: all):
 					 * writes its trials to o->out */

@@ -503,6 +503,56 @@ static int search_metric_ok(const char *mname, int cls, int *minimize)
 	return 0;
 }
 
+/*
+ * Every value the space can hand a trial, as far as a few probes tell,
+ * is a hyperparameter the family takes (on top of --param): each choice,
+ * each range's ends and, for a real range, a point inside it (a real
+ * range over an integer hyperparameter fails there). 64 naming the
+ * --search spec before any trial runs.
+ */
+static int check_space(const struct train_opts *o, const struct model_family *fam,
+		       int cls, const struct search_space *sp, struct mlci_err *err)
+{
+	void *hp = calloc(1, fam->params_size);
+	size_t i, j;
+	int rc = 0;
+
+	if (!hp)
+		return err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
+	for (i = 0; i < sp->ndims && !rc; i++) {
+		const struct search_dim *d = &sp->dim[i];
+		double probe[3];
+		size_t np = 0;
+
+		if (d->kind == SK_CHOICE) {
+			np = d->nchoices;
+		} else {
+			probe[np++] = search_decode(d, 0);
+			probe[np++] = search_decode(d, 1);
+			if (d->kind != SK_INT)
+				probe[np++] = search_decode(d, 0.3183098861837907);
+		}
+		for (j = 0; j < np && !rc; j++) {
+			char kv[512];
+			const char *one = kv;
+			struct mlci_err e = {0};
+
+			search_param_text(d, d->kind == SK_CHOICE ? (double)j : probe[j],
+					  kv, sizeof(kv));
+			fam->params_init(hp, cls);
+			if (apply_params(fam, hp, cls, o->params, o->nparams, &e) < 0 ||
+			    apply_params(fam, hp, cls, &one, 1, &e) < 0) {
+				err_set(err, MLCI_EXIT_USAGE, NULL, "--search %s: %s%s",
+					d->name, e.msg, d->kind == SK_FLOAT ||
+					d->kind == SK_LOG ? " (a real range; an integer one is NAME=LO..HI:int)" : "");
+				rc = -1;
+			}
+		}
+	}
+	free(hp);
+	return rc;
+}
+
 struct search_ctx {
 	const struct train_opts *o;
 	const struct search_space *space;
@@ -805,10 +855,18 @@ static int run_search(const struct train_opts *o, const struct model_family *fam
 	memset(&c, 0, sizeof(c));
 	c.best = NAN;
 	if (search_parse(&sp, o->search, o->nsearch, err) < 0 ||
-	    search_method_parse(o->search_method, &meth, err) < 0)
+	    search_method_parse(o->search_method, &meth, err) < 0 ||
+	    check_space(o, fam, m->classifier, &sp, err) < 0)
 		goto out;
 	res->search_metric = o->search_metric ? o->search_metric :
 		m->classifier ? "accuracy" : "r2";
+	if (search_metric_ok(res->search_metric, m->classifier, &minimize) &&
+	    !strcmp(res->search_metric, "roc_auc") && m->nclasses > 2) {
+		err_set(err, MLCI_EXIT_USAGE, NULL,
+			"--search-metric roc_auc: defined for two classes, and the label has %zu (roc_auc_ovr_macro averages over classes)",
+			m->nclasses);
+		goto out;
+	}
 	if (!search_metric_ok(res->search_metric, m->classifier, &minimize)) {
 		err_set(err, MLCI_EXIT_USAGE, NULL,
 			"--search-metric '%.40s': not one the folds compute (%s)",
@@ -829,8 +887,11 @@ static int run_search(const struct train_opts *o, const struct model_family *fam
 	} else {
 		T = o->trials > 0 ? (size_t)o->trials : SEARCH_DEFAULT_TRIALS;
 	}
+	/* a sharded Bayesian search runs one batch per runner, so the
+	 * runners' trials files, one per runner, say how many */
 	batches = o->search_batches > 0 ? (size_t)o->search_batches :
-		o->nshards && meth == SEARCH_BAYES ? o->nshards : 1;
+		meth != SEARCH_BAYES ? 1 : o->nshards ? o->nshards :
+		o->nselect ? o->nselect : 1;
 	if (batches > T)
 		batches = T;
 	c.strat = !strcmp(s, "on") || (!strcmp(s, "auto") && m->classifier);

@@ -271,7 +271,7 @@ int main(int argc, char **argv)
 		{ "search-method", CLI_STR, &o.search_method, "M", "random (default), grid or bayes" },
 		{ "trials", CLI_LONG, &o.trials, "N", "random and bayes: trials (default 20)" },
 		{ "grid-points", CLI_LONG, &o.grid_points, "N", "grid: values per real dimension (default 5)" },
-		{ "search-batches", CLI_LONG, &o.search_batches, "B", "bayes: independent batches (default 1, or the --shard total)" },
+		{ "search-batches", CLI_LONG, &o.search_batches, "B", "bayes: independent batches (default 1; the --shard total; with --select, one per trials file)" },
 		{ "search-metric", CLI_STR, &o.search_metric, "M", "what a trial's cross-validation scores (default accuracy or r2)" },
 		{ "shard", CLI_STR, &shard, "K/N", "evaluate runner K's share of the trials into --out (default $CI_NODE_INDEX/$CI_NODE_TOTAL with --search)" },
 		{ "select", CLI_FLAG, &selecting, NULL, "pick the best of the runners' trials files given as arguments, and refit" },
@@ -302,10 +302,22 @@ int main(int argc, char **argv)
 	    csv_opts_from_cli(&o.csv, &csv, &err) < 0)
 		goto fail;
 	{
+		/* the inputs: --data and any trials files --select reads */
 		const struct path_role out = { "--out", o.out };
-		const struct path_role in = { "--data", o.data };
+		struct path_role *in = calloc(select.n + 1, sizeof(*in));
+		size_t i;
+		int bad;
 
-		if (check_output_paths(&out, 1, &in, 1, &err) < 0)
+		if (!in) {
+			err_set(&err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
+			goto fail;
+		}
+		in[0] = (struct path_role){ "--data", o.data };
+		for (i = 0; i < select.n; i++)
+			in[i + 1] = (struct path_role){ "--select", select.v[i] };
+		bad = check_output_paths(&out, 1, in, select.n + 1, &err) < 0;
+		free(in);
+		if (bad)
 			goto fail;
 	}
 	o.params = params.v;

@@ -52,3 +52,37 @@ mkdir adir
 expect_exit 73 "an output that is a directory cannot be created (73)" \
 	"$BIN/mlci-gate" --metrics x.json --rule 'accuracy >= 0.5' --out adir
 err_is "^mlci-gate: adir: cannot create: is a directory$" "one line naming it"
+
+# outputs that are not regular files: a device or a FIFO is written
+# through (as a shell's '>' would), never replaced; a symbolic link's file
+# is replaced and the link kept; a link to nothing and other kinds refused
+if mknod -m 666 fakenull c 1 3 2>/dev/null; then
+	expect_exit 0 "train --out a character device" "$BIN/mlci-train" --data bc.csv --label diagnosis \
+		--model logistic --out fakenull
+	check "... which stays a character device" test -c fakenull
+	rm -f fakenull
+else
+	ok "train --out a character device (skipped: mknod needs root)"
+fi
+expect_exit 0 "evaluate --out /dev/null" "$BIN/mlci-evaluate" --model m.json --data bc.csv --out /dev/null
+check "... leaves /dev/null a device" test -c /dev/null
+"$BIN/mlci-train" --data bc.csv --label diagnosis --model logistic --out /dev/stdout 2>/dev/null >stdout.json
+json_is stdout.json 'j["kind"]' "mlci.model" "train --out /dev/stdout writes the model to standard output"
+mkfifo out.fifo
+cat out.fifo >fifo.json &
+expect_exit 0 "train --out a FIFO" "$BIN/mlci-train" --data bc.csv --label diagnosis --model logistic --out out.fifo
+wait
+check "... which stays a FIFO" test -p out.fifo
+json_is fifo.json 'j["kind"]' "mlci.model" "... and the reader gets the model"
+mkdir -p real
+ln -s real/model.json link.json
+expect_exit 73 "train --out a symbolic link to nothing" "$BIN/mlci-train" --data bc.csv --label diagnosis \
+	--model logistic --out link.json
+err_is "^mlci-train: link.json: cannot create: a symbolic link to nothing$" "... is refused"
+echo '{}' >real/model.json
+expect_exit 0 "train --out a symbolic link to a file" "$BIN/mlci-train" --data bc.csv --label diagnosis \
+	--model logistic --out link.json
+check "... keeps the link" test -L link.json
+json_is real/model.json 'j["kind"]' "mlci.model" "... and replaces the file it points at"
+if ls -a real | grep -q 'tmp-'; then not_ok "... with no temporary left beside it" "$(ls -a real)"
+else ok "... with no temporary left beside it"; fi

@@ -224,3 +224,45 @@ expect_exit 0 "... the two runners' trials select" "$BIN/mlci-train" --data "$PG
 	--select "$T/pgc-t1.json" "$T/pgc-t2.json" --out "$T/pgc-sel.json"
 json_is "$T/pgc-sel.json" 'j["model"] == json.load(open("'"$T/pgc.json"'"))["model"] and j["preprocessing"] == json.load(open("'"$T/pgc.json"'"))["preprocessing"]' \
 	"True" "... and give the unsharded run's model and encoding"
+
+# the space is checked before any trial runs: a value the family refuses,
+# a real range over an integer hyperparameter, a metric the label cannot
+# have; each a usage error with nothing written
+expect_exit 64 "a range reaching a value hgb refuses stops before the trials" "$BIN/mlci-train" \
+	--data "$PG" --label Species --model hgb --search max_bins=1..300:int --search-method grid \
+	--out "$T/early1.json"
+err_is "^mlci-train: --search max_bins: --param max_bins=1: max_bins must be an integer from 2 to 255$" "... naming the spec and the value, before any trial (stderr is that one line)"
+absent "$T/early1.json" "... and writes nothing"
+expect_exit 64 "a choice hgb does not know" "$BIN/mlci-train" --data "$PG" --label Species \
+	--model hgb --search categorical=native,bogus --out "$T/early2.json"
+err_is "^mlci-train: --search categorical: --param categorical=bogus: " "... names it"
+expect_exit 64 "a real range over an integer hyperparameter" "$BIN/mlci-train" --data "$PG" \
+	--label Species --model hgb --search max_bins=2..255:log --out "$T/early3.json"
+err_is "an integer one is NAME=LO..HI:int\)$" "... says how to spell an integer range"
+expect_exit 64 "roc_auc as the search metric of a three-class label, on a runner" "$BIN/mlci-train" \
+	--data "$PG" --label Species --model hgb --search max_leaf_nodes=4..8 --search-metric roc_auc \
+	--shard 1/2 --out "$T/early4.json"
+err_is "^mlci-train: --search-metric roc_auc: defined for two classes, and the label has 3" "... says why"
+absent "$T/early4.json" "... and writes no trials file"
+
+# a Bayesian search fanned out over runners (one batch per runner) and
+# selected without restating the batches, as the templates do; --select
+# never writes over a trials file it reads
+for k in 1 2; do
+	CI_NODE_INDEX=$k CI_NODE_TOTAL=2 "$BIN/mlci-train" --data "$BC" --label diagnosis --model tree \
+		--search max_depth=2..8:int --search-method bayes --trials 6 --cv 3 \
+		--out "$T/bay-$k.json" >/dev/null 2>&1
+done
+expect_exit 0 "a Bayesian search's runners select without --search-batches" "$BIN/mlci-train" \
+	--data "$BC" --label diagnosis --model tree --search max_depth=2..8:int --search-method bayes \
+	--trials 6 --cv 3 --select "$T/bay-1.json" "$T/bay-2.json" --out "$T/bay-sel.json"
+"$BIN/mlci-train" --data "$BC" --label diagnosis --model tree --search max_depth=2..8:int \
+	--search-method bayes --trials 6 --cv 3 --search-batches 2 --out "$T/bay-one.json" >/dev/null 2>&1
+json_is "$T/bay-sel.json" 'j["model"] == json.load(open("'"$T/bay-one.json"'"))["model"] and j["search"]["best"] == json.load(open("'"$T/bay-one.json"'"))["search"]["best"]' \
+	"True" "... and pick the model one run with a batch per runner picks"
+cp "$T/bay-1.json" "$T/bay-1.orig"
+expect_exit 64 "--select with --out over one of its trials files" "$BIN/mlci-train" \
+	--data "$BC" --label diagnosis --model tree --search max_depth=2..8:int --search-method bayes \
+	--trials 6 --cv 3 --select "$T/bay-1.json" "$T/bay-2.json" --out "$T/bay-1.json"
+err_is "would overwrite the --select input$" "... is refused"
+check "... and the trials file is intact" cmp "$T/bay-1.json" "$T/bay-1.orig"
