@@ -75,4 +75,19 @@ void registry_http_close(struct registry *r);
 int registry_http_move(struct registry *r, const struct registry_move *mv,
 		       struct registry_result *res, struct mlci_err *err);
 
+/* What the http(s):// backend makes of a server's bytes (no I/O: unit
+ * tests and fuzzing). */
+
+/* A channel file as GET answered it (n bytes, any bytes): 0 with *cur
+ * the object (new reference) when it is an mlci.channel of a schema
+ * version this build reads, with string version and sha256; else -1
+ * with a 65 error naming shown and path ("damaged channel file"). */
+int registry_http_channel_parse(const char *text, size_t n, const char *shown,
+				const char *path, json_t **cur, struct mlci_err *err);
+
+/* The sequence number NAME/history/next holds (n bytes, any bytes): a
+ * decimal number from 1 to the scan limit (1000000), else 1 (the hint
+ * only speeds the claim up: a bad one costs requests, never a record). */
+long registry_http_hint(const char *text, size_t n);
+
 #endif
