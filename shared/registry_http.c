@@ -802,7 +802,7 @@ int registry_http_move(struct registry *r, const struct registry_move *mv,
 	struct buf spath, cpath, probe;
 	json_t *from = NULL, *cur = NULL, *keep = NULL, *next = NULL;
 	struct registry_item it;
-	char when[32], ver[160], sha[SHA256_HEX_LEN + 1];
+	char when[32], ver[160], sha[SHA256_HEX_LEN + 1], what[200];
 	int rc = -1, got;
 
 	s->stats = &res->http;
@@ -830,6 +830,11 @@ int registry_http_move(struct registry *r, const struct registry_move *mv,
 				"package '%s' has no channel '%s'", mv->name, src);
 		goto done;
 	}
+	snprintf(what, sizeof(what), "channel '%s'", src);
+	if (registry_check_pointer(json_string_value(json_object_get(from, "version")),
+				   json_string_value(json_object_get(from, "sha256")), s->shown,
+				   what, err) < 0)
+		goto done;
 	snprintf(ver, sizeof(ver), "%s", json_string_value(json_object_get(from, "version")));
 	snprintf(sha, sizeof(sha), "%s", json_string_value(json_object_get(from, "sha256")));
 	if (mv->op == REGISTRY_ROLLBACK) {
@@ -843,6 +848,9 @@ int registry_http_move(struct registry *r, const struct registry_move *mv,
 				mv->channel, mv->name, ver);
 			goto done;
 		}
+		snprintf(what, sizeof(what), "the previous version of channel '%s'", mv->channel);
+		if (registry_check_pointer(pv, ps, s->shown, what, err) < 0)
+			goto done;
 		snprintf(res->previous_version, sizeof(res->previous_version), "%s", ver);
 		snprintf(res->previous_sha256, sizeof(res->previous_sha256), "%s", sha);
 		snprintf(ver, sizeof(ver), "%s", pv);

@@ -48,6 +48,14 @@ json_t *registry_channel_doc(const struct registry_opts *o,
 			     const struct registry_item *it, const char *channel,
 			     const char *when, json_t *prev, struct mlci_err *err);
 
+/* A version and sha256 read back from a registry (a channel file, its
+ * previous pointer) before they are used in a path, a URL or a new
+ * record: version must be a valid package version (package.h: no '/',
+ * no "..", at most 128 bytes) and sha256 a SHA-256 in hex. 0, or -1 with
+ * a 65 error naming where ("WHAT is damaged: ..."). */
+int registry_check_pointer(const char *version, const char *sha256, const char *where,
+			   const char *what, struct mlci_err *err);
+
 /* The lines of a history.jsonl text as an array (a line that does not
  * parse is skipped); NULL when memory runs out. */
 json_t *registry_history_parse(const char *text, size_t len);
