@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "io.h"
 #include "util.h"
@@ -17,6 +18,7 @@
 /* Guards against inputs that would exhaust memory rather than be read. */
 #define CSV_MAX_FIELDS 100000		/* per row */
 #define CSV_MAX_CELLS ((size_t)1 << 28)	/* rows * columns */
+#define CSV_MAX_BYTES ((size_t)1 << 30)	/* one file, read whole into memory */
 
 /* What frame->priv owns. */
 struct csv_store {
@@ -517,6 +519,44 @@ static int check_utf8(const char *path, const char *d, size_t len,
 	return 0;
 }
 
+/* The most bytes read_input takes: CSV_MAX_BYTES, or less when
+ * MLCI_CSV_MAX_BYTES (for tests: a pipe over the limit without a GiB of
+ * input) says so; it cannot raise the limit. */
+static size_t max_bytes(void)
+{
+	const char *e = getenv("MLCI_CSV_MAX_BYTES");
+	long v;
+
+	if (e && parse_long(e, &v) == 0 && v >= 1 && (unsigned long)v < CSV_MAX_BYTES)
+		return (size_t)v;
+	return CSV_MAX_BYTES;
+}
+
+/* All of path into *data (read_file: a regular file over the limit is
+ * refused by its size; a pipe is read in doubling steps, never more than
+ * the limit and one read, and dropped as soon as it passes the limit).
+ * Over the limit: one 65 naming path. */
+static int read_input(const char *path, char **data, size_t *len, struct mlci_err *err)
+{
+	size_t max = max_bytes();
+	struct stat sb = { 0 };
+	const char *gib;
+
+	if (read_file(path, data, len, max, err) == 0)
+		return 0;
+	if (err->code != MLCI_EXIT_DATAERR)
+		return -1;
+	gib = max == CSV_MAX_BYTES ? " (1 GiB)" : "";
+	if (stat(path, &sb) == 0 && S_ISREG(sb.st_mode))
+		return err_set(err, MLCI_EXIT_DATAERR, path,
+			       "larger than %zu bytes%s, the limit for a CSV read whole into memory",
+			       max, gib);
+	return err_set(err, MLCI_EXIT_DATAERR, path,
+		       "more than %zu bytes%s %s, the limit for a CSV read whole into memory (stopped reading there)",
+		       max, gib, S_ISCHR(sb.st_mode) || S_ISBLK(sb.st_mode) ?
+		       "from this device" : "from a pipe");
+}
+
 static int load(struct frame *f, struct csv_store *st, const char *path,
 		const struct csv_opts *o, struct parser *ps, struct na_set *na,
 		const char *mem, size_t mem_len, struct mlci_err *err)
@@ -543,7 +583,7 @@ static int load(struct frame *f, struct csv_store *st, const char *path,
 		memcpy(st->data, mem, mem_len);
 		st->data[mem_len] = '\0';
 		len = mem_len;
-	} else if (read_file(path, &st->data, &len, 0, err) < 0) {
+	} else if (read_input(path, &st->data, &len, err) < 0) {
 		return -1;
 	}
 	sha256_buf(st->data, len, f->sha256);

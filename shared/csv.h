@@ -81,7 +81,13 @@ struct frame {
  * a header but no rows, a ragged row (line and column), an unterminated
  * quote (where it opened), duplicate or empty column names, a NUL byte,
  * more than 100000 fields in a row or 2^28 cells in all: 65 (--columns
- * with an empty or repeated name: 64).
+ * with an empty or repeated name: 64). The file is read whole into
+ * memory, at most 1 GiB of it: a larger regular file is refused by its
+ * size before any of it is read, a pipe (/dev/stdin, a process
+ * substitution) is read in growing steps and refused one read past the
+ * limit, both 65 in one line naming path; memory never goes past the
+ * limit and one read. MLCI_CSV_MAX_BYTES, for tests only, lowers the
+ * limit (a number of bytes; it cannot raise it).
  * On failure f is left empty (frame_free is still safe).
  */
 int frame_load(struct frame *f, const char *path, const struct csv_opts *o,

@@ -202,26 +202,34 @@ static size_t on_body(char *p, size_t sz, size_t n, void *u)
 	return k;
 }
 
-static size_t on_header(char *p, size_t sz, size_t n, void *u)
+void gitlab_header_next_page(char *out, size_t cap, const char *p, size_t k)
 {
-	struct resp *r = u;
-	size_t k = sz * n, i, j;
 	static const char name[] = "x-next-page:";
+	size_t i, j;
 
+	if (!cap)
+		return;
 	if (k >= 5 && !memcmp(p, "HTTP/", 5)) {
-		r->next_page[0] = '\0';	/* a new response (after 100 Continue) */
+		out[0] = '\0';	/* a new response (after 100 Continue) */
 	} else if (k > sizeof(name) - 1 && !strncasecmp(p, name, sizeof(name) - 1)) {
 		i = sizeof(name) - 1;
 		while (i < k && (p[i] == ' ' || p[i] == '\t'))
 			i++;
-		for (j = 0; i < k && j + 1 < sizeof(r->next_page) &&
-			    p[i] != '\r' && p[i] != '\n'; i++)
-			r->next_page[j++] = p[i];
-		while (j && (r->next_page[j - 1] == ' ' || r->next_page[j - 1] == '\t'))
+		for (j = 0; i < k && j + 1 < cap && p[i] != '\r' && p[i] != '\n' &&
+			    p[i] != '\0'; i++)
+			out[j++] = p[i];
+		while (j && (out[j - 1] == ' ' || out[j - 1] == '\t'))
 			j--;
-		r->next_page[j] = '\0';
+		out[j] = '\0';
 	}
-	return k;
+}
+
+static size_t on_header(char *p, size_t sz, size_t n, void *u)
+{
+	struct resp *r = u;
+
+	gitlab_header_next_page(r->next_page, sizeof(r->next_page), p, sz * n);
+	return sz * n;
 }
 
 /* The "scheme://host:port" of url into out (lower-case host, default
@@ -488,20 +496,16 @@ static int status_err(const char *url, long status, const struct auth *a,
 		       MLCI_EXIT_NOINPUT : MLCI_EXIT_DATAERR, url, "%s", why);
 }
 
-/* Parse a body as JSON, strictly; 65 naming url on failure. */
-static json_t *parse_json(const struct resp *r, const char *url, struct mlci_err *err)
+/* Parse n bytes as JSON, strictly; 65 naming src on failure. */
+static json_t *parse_json_text(const char *text, size_t n, const char *src,
+			       struct mlci_err *err)
 {
 	json_error_t je;
-	json_t *j = json_loadb(r->body.data ? r->body.data : "", r->body.len,
-			       JSON_REJECT_DUPLICATES, &je);
+	json_t *j = json_loadb(text ? text : "", text ? n : 0, JSON_REJECT_DUPLICATES, &je);
 
-	if (!j) {
-		char *red = url_redact(url);
-
-		err_set_at(err, MLCI_EXIT_DATAERR, red ? red : "(url)", je.line, (je.column > 0 ? je.column : 1),
+	if (!j)
+		err_set_at(err, MLCI_EXIT_DATAERR, src, je.line, (je.column > 0 ? je.column : 1),
 			   "not valid JSON: %s", je.text);
-		free(red);
-	}
 	return j;
 }
 
@@ -582,6 +586,56 @@ static char *join(const char *dir, const char *name)
 	return buf_detach(&b, NULL);
 }
 
+int gitlab_baseline_parse(const char *json, size_t n, const char *src, const char *path,
+			  const char *ref, const char *job, int predictions,
+			  char **pred_path, char **pred_name, struct mlci_err *err)
+{
+	json_t *m = parse_json_text(json, n, src, err);
+	int rc = -1;
+
+	*pred_path = *pred_name = NULL;
+	if (!m)
+		return -1;
+	if (!json_is_object(m)) {
+		err_set(err, MLCI_EXIT_DATAERR, path,
+			"the baseline from GitLab ('%.100s', job '%.100s') is not a JSON object",
+			ref, job);
+		goto out;
+	}
+	if (predictions) {
+		const char *rec = json_string_value(json_object_get(
+			json_object_get(m, "predictions"), "path"));
+		const char *base, *slash = strrchr(path, '/');
+		struct buf pp;
+
+		if (!rec) {
+			err_set(err, MLCI_EXIT_USAGE, path,
+				"a paired rule needs the baseline's predictions, and the baseline metrics.json from GitLab records none (write them with mlci-evaluate --predictions, or give --baseline-predictions)");
+			goto out;
+		}
+		base = strrchr(rec, '/');
+		base = base ? base + 1 : rec;
+		if (!safe_name(base) || !strcmp(base, "metrics.json")) {
+			err_set(err, MLCI_EXIT_DATAERR, path,
+				"the baseline's recorded predictions file '%.200s' is not a plain file name",
+				base);
+			goto out;
+		}
+		buf_init(&pp);
+		if ((slash && buf_add(&pp, path, (size_t)(slash - path + 1)) < 0) ||
+		    buf_addstr(&pp, base) < 0 || !(*pred_name = strdup(base))) {
+			buf_release(&pp);
+			err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
+			goto out;
+		}
+		*pred_path = buf_detach(&pp, NULL);
+	}
+	rc = 0;
+out:
+	json_decref(m);
+	return rc;
+}
+
 int gitlab_fetch_baseline(const struct gitlab_baseline *b, int predictions,
 			  struct gitlab_fetched *out, struct mlci_err *err)
 {
@@ -592,8 +646,7 @@ int gitlab_fetch_baseline(const struct gitlab_baseline *b, int predictions,
 	struct resp rm = { 0 }, rp = { 0 };
 	struct buf url;
 	struct auth a;
-	json_t *m = NULL;
-	char *ppath = NULL;
+	char *ppath = NULL, *base = NULL;
 	int rc = -1;
 
 	memset(out, 0, sizeof(*out));
@@ -631,42 +684,17 @@ int gitlab_fetch_baseline(const struct gitlab_baseline *b, int predictions,
 		}
 		goto out;
 	}
-	m = parse_json(&rm, url.data, err);
-	if (!m)
-		goto out;
-	if (!json_is_object(m)) {
-		err_set(err, MLCI_EXIT_DATAERR, path,
-			"the baseline from GitLab ('%.100s', job '%.100s') is not a JSON object",
-			ref, job);
-		goto out;
+	{
+		char *red = url_redact(url.data);
+
+		rc = gitlab_baseline_parse(rm.body.data, rm.body.len, red ? red : "(url)", path,
+					   ref, job, predictions, &ppath, &base, err);
+		free(red);
+		if (rc < 0)
+			goto out;
+		rc = -1;
 	}
 	if (predictions) {
-		const char *rec = json_string_value(json_object_get(
-			json_object_get(m, "predictions"), "path"));
-		const char *base, *slash = strrchr(path, '/');
-		struct buf pp;
-
-		if (!rec) {
-			err_set(err, MLCI_EXIT_USAGE, path,
-				"a paired rule needs the baseline's predictions, and the baseline metrics.json from GitLab records none (write them with mlci-evaluate --predictions, or give --baseline-predictions)");
-			goto out;
-		}
-		base = strrchr(rec, '/');
-		base = base ? base + 1 : rec;
-		if (!safe_name(base) || !strcmp(base, "metrics.json")) {
-			err_set(err, MLCI_EXIT_DATAERR, path,
-				"the baseline's recorded predictions file '%.200s' is not a plain file name",
-				base);
-			goto out;
-		}
-		buf_init(&pp);
-		if ((slash && buf_add(&pp, path, (size_t)(slash - path + 1)) < 0) ||
-		    buf_addstr(&pp, base) < 0) {
-			buf_release(&pp);
-			err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
-			goto out;
-		}
-		ppath = buf_detach(&pp, NULL);
 		if (fetch_artifact(g, &a, ref, job, ppath, &rp, &url, err) < 0)
 			goto out;
 		out->predictions = join(b->dir, base);
@@ -694,8 +722,8 @@ int gitlab_fetch_baseline(const struct gitlab_baseline *b, int predictions,
 out:
 	if (rc < 0)
 		gitlab_fetched_free(out);
-	json_decref(m);
 	free(ppath);
+	free(base);
 	buf_release(&url);
 	resp_reset(&rm);
 	resp_reset(&rp);
@@ -824,6 +852,42 @@ static int note_footer(struct buf *b, const struct gitlab *gl)
 	return 0;
 }
 
+int gitlab_next_page(const char *page, const char *header, long *next)
+{
+	long cur;
+
+	*next = 0;
+	if (!header[0])
+		return 0;
+	if (parse_long(page, &cur) < 0 || !all_digits(header, 9) ||
+	    parse_long(header, next) < 0 || *next <= cur) {
+		*next = 0;
+		return -1;
+	}
+	return 1;
+}
+
+int gitlab_note_answer(const char *json, size_t n, long edited, long *id,
+		       const char *src, struct mlci_err *err)
+{
+	json_t *got = parse_json_text(json, n, src, err), *jid;
+
+	*id = 0;
+	if (!got)
+		return -1;
+	jid = json_object_get(got, "id");
+	if (!json_is_integer(jid) || json_integer_value(jid) <= 0 ||
+	    json_integer_value(jid) > 0x7fffffffffffLL ||
+	    (edited && json_integer_value(jid) != edited)) {
+		json_decref(got);
+		return err_set(err, MLCI_EXIT_DATAERR, src, "%s",
+			       "the answer is not the note (no id, or another one)");
+	}
+	*id = (long)json_integer_value(jid);
+	json_decref(got);
+	return 0;
+}
+
 /* GitLab keeps a note to 1,000,000 characters: cut a longer body at a
  * UTF-8 boundary, with a line saying so. */
 #define NOTE_MAX 1000000
@@ -836,7 +900,7 @@ int gitlab_note_upsert(const struct gitlab *gl, const char *key,
 	char marker[300], page[32] = "1";
 	struct buf base, url, text;
 	struct resp r = { 0 };
-	json_t *req = NULL, *got = NULL;
+	json_t *req = NULL;
 	char *payload = NULL;
 	long id = 0;
 	int found = 0, rc = -1;
@@ -867,7 +931,8 @@ int gitlab_note_upsert(const struct gitlab *gl, const char *key,
 	    url_enc(&base, gl->mr_iid, 0) < 0 || buf_addstr(&base, "/notes") < 0)
 		goto oom;
 	for (out->pages = 0; out->pages < GITLAB_MAX_NOTE_PAGES;) {
-		long cur, next;
+		long next;
+		int more;
 
 		buf_reset(&url);
 		if (buf_printf(&url, "%s?per_page=100&page=%s&sort=asc&order_by=created_at",
@@ -889,10 +954,12 @@ int gitlab_note_upsert(const struct gitlab *gl, const char *key,
 		}
 		if (found < 0)
 			goto out;
-		if (found || !r.next_page[0])
+		if (found)
 			break;
-		if (parse_long(page, &cur) < 0 || !all_digits(r.next_page, 9) ||
-		    parse_long(r.next_page, &next) < 0 || next <= cur) {
+		more = gitlab_next_page(page, r.next_page, &next);
+		if (more == 0)
+			break;
+		if (more < 0) {
 			url_err(err, MLCI_EXIT_DATAERR, url.data, "%s",
 				"X-Next-Page is not a page after this one");
 			goto out;
@@ -932,17 +999,15 @@ int gitlab_note_upsert(const struct gitlab *gl, const char *key,
 		status_err(url.data, r.status, &a, NULL, err);
 		goto out;
 	}
-	got = parse_json(&r, url.data, err);
-	if (!got)
-		goto out;
-	if (!json_is_integer(json_object_get(got, "id")) ||
-	    json_integer_value(json_object_get(got, "id")) <= 0 ||
-	    (found && json_integer_value(json_object_get(got, "id")) != id)) {
-		url_err(err, MLCI_EXIT_DATAERR, url.data, "%s",
-			"the answer is not the note (no id, or another one)");
-		goto out;
+	{
+		char *red = url_redact(url.data);
+
+		found = gitlab_note_answer(r.body.data, r.body.len, found ? id : 0, &out->id,
+					   red ? red : "(url)", err) < 0 ? -1 : found;
+		free(red);
 	}
-	out->id = (long)json_integer_value(json_object_get(got, "id"));
+	if (found < 0)
+		goto out;
 	out->created = !found;
 	rc = 0;
 	goto out;
@@ -950,7 +1015,6 @@ oom:
 	err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
 out:
 	json_decref(req);
-	json_decref(got);
 	free(payload);
 	resp_reset(&r);
 	buf_release(&base);

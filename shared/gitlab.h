@@ -153,6 +153,40 @@ int gitlab_note_upsert(const struct gitlab *gl, const char *key,
 		       const char *body, struct gitlab_note *out,
 		       struct mlci_err *err);
 
+/* ---- what the client makes of GitLab's answers: no I/O, so that unit
+ * tests and the fuzz target can hand them any bytes a server might ---- */
+
+/* One response header line (n bytes, not NUL-terminated, any bytes) as
+ * libcurl hands it over: X-Next-Page's value (name in any case, blanks
+ * around it dropped, cut at CR, LF or NUL and to fit out's cap bytes) goes
+ * into out; a status line ("HTTP/...") starts a new response and empties
+ * out; other lines leave it alone. */
+void gitlab_header_next_page(char *out, size_t cap, const char *line, size_t n);
+
+/* The page to ask for after page (the decimal number just asked for)
+ * given X-Next-Page header: 0 when header is empty (the last page), 1
+ * with *next when it is a number of at most 9 digits after page, -1 (a
+ * 65 for the caller) otherwise. */
+int gitlab_next_page(const char *page, const char *header, long *next);
+
+/* The answer to POST or PUT of a note (n bytes): 0 with *id the note's
+ * positive id, which must be edited when that is not 0 (a PUT of note
+ * edited); -1 with a 65 error naming src (not JSON, no id, another id). */
+int gitlab_note_answer(const char *json, size_t n, long edited, long *id,
+		       const char *src, struct mlci_err *err);
+
+/* The baseline metrics.json downloaded from artifact path of job on ref
+ * (n bytes; src names the URL for a JSON error): 0 when it is a JSON
+ * object; with predictions, also *pred_path, the artifact path of the
+ * predictions file it records (in path's directory), and *pred_name, the
+ * plain file name to save it under (both malloc'd, else NULL). -1 with
+ * err: not JSON or not an object (65), no predictions recorded (64: the
+ * paired rule cannot run), a recorded name that is not a plain file name
+ * or is metrics.json (65). */
+int gitlab_baseline_parse(const char *json, size_t n, const char *src, const char *path,
+			  const char *ref, const char *job, int predictions,
+			  char **pred_path, char **pred_name, struct mlci_err *err);
+
 /* 1 when gl has what a note needs (API URL, project, MR and an access
  * token), else 0. */
 int gitlab_note_possible(const struct gitlab *gl);

@@ -650,6 +650,20 @@ done:
 	return rc;
 }
 
+int registry_check_pointer(const char *version, const char *sha256, const char *where,
+			   const char *what, struct mlci_err *err)
+{
+	struct mlci_err why = { 0 };
+
+	if (!version || package_check_version(version, "its version", &why) < 0)
+		return err_set(err, MLCI_EXIT_DATAERR, where, "%s is damaged: %s", what,
+			       version ? why.msg : "it names no version");
+	if (!sha256 || !sha256_valid(sha256))
+		return err_set(err, MLCI_EXIT_DATAERR, where,
+			       "%s is damaged: its sha256 is not a SHA-256 in hex", what);
+	return 0;
+}
+
 json_t *registry_history_parse(const char *text, size_t len)
 {
 	char *data = strndup(text ? text : "", len), *line, *next;
@@ -734,7 +748,7 @@ static int dir_move(struct registry *r, const struct registry_move *mv,
 {
 	struct dir_state *s = r->state;
 	char *ndir = NULL, *lock = NULL, *vdir = NULL, when[32];
-	char ver[160], sha[SHA256_HEX_LEN + 1];
+	char ver[160], sha[SHA256_HEX_LEN + 1], what[200];
 	const char *src = mv->op == REGISTRY_PROMOTE ? mv->from : mv->channel;
 	json_t *prev = NULL, *keep = NULL;
 	struct registry_item it;
@@ -764,6 +778,9 @@ static int dir_move(struct registry *r, const struct registry_move *mv,
 			mv->name, src);
 		goto done;
 	}
+	snprintf(what, sizeof(what), "channel '%s'", src);
+	if (registry_check_pointer(ver, sha, ndir, what, err) < 0)
+		goto done;
 	if (mv->op == REGISTRY_ROLLBACK) {
 		const char *pv = json_string_value(json_object_get(prev, "version"));
 		const char *ps = json_string_value(json_object_get(prev, "sha256"));
@@ -774,6 +791,9 @@ static int dir_move(struct registry *r, const struct registry_move *mv,
 				mv->channel, mv->name, ver);
 			goto done;
 		}
+		snprintf(what, sizeof(what), "the previous version of channel '%s'", mv->channel);
+		if (registry_check_pointer(pv, ps, ndir, what, err) < 0)
+			goto done;
 		snprintf(ver, sizeof(ver), "%s", pv);
 		snprintf(sha, sizeof(sha), "%s", ps);
 		if (forward_previous(ndir, mv->channel, ver, &keep, err) < 0)

@@ -18,7 +18,8 @@
  * ?select=package_file, and the file_sha256 GitLab answers must be the
  * SHA-256 of the bytes sent; downloads are GET of the same path (a
  * redirect to another origin, object storage, is followed without the
- * token). A channel move or a history line uploads the file again under
+ * token; a relative Location is resolved against the URL that answered;
+ * a Location longer than 2047 bytes is refused, 65). A channel move or a history line uploads the file again under
  * the same name (GitLab serves the newest): the project must allow
  * duplicate generic packages for that (the default). GitLab has no
  * conditional upload: two deploys racing on one project can both
@@ -169,6 +170,45 @@ static int origin_of(const char *url, char *out, size_t n)
 	return rc;
 }
 
+int gitlab_reg_redirect(const char *api, const char *cur, const char *location,
+			char **next, int *send_token, struct mlci_err *err)
+{
+	CURLU *u = curl_url();
+	char *got = NULL, *scheme = NULL, api_origin[512], origin[512];
+	int rc = -1;
+
+	*next = NULL;
+	*send_token = 0;
+	if (!u)
+		return err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
+	/* a relative Location is resolved against the URL that answered it */
+	if (curl_url_set(u, CURLUPART_URL, cur, 0) != CURLUE_OK ||
+	    curl_url_set(u, CURLUPART_URL, location, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_URL, &got, 0) != CURLUE_OK) {
+		err_set(err, MLCI_EXIT_DATAERR, NULL, "a redirect to something that is not a URL");
+		goto done;
+	}
+	if (strcmp(scheme, "http") && strcmp(scheme, "https")) {
+		err_set(err, MLCI_EXIT_DATAERR, NULL, "a redirect to a %.20s:// URL, not http(s)",
+			scheme);
+		goto done;
+	}
+	if (!(*next = strdup(got))) {
+		err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
+		goto done;
+	}
+	*send_token = origin_of(api, api_origin, sizeof(api_origin)) == 0 &&
+		      origin_of(*next, origin, sizeof(origin)) == 0 &&
+		      !strcmp(origin, api_origin);
+	rc = 0;
+done:
+	curl_free(got);
+	curl_free(scheme);
+	curl_url_cleanup(u);
+	return rc;
+}
+
 /* One request to url with the token (dropped on a redirect to another
  * origin; GET follows at most 5). */
 static int gl_request(const struct glreg *s, const char *method, const char *url,
@@ -178,19 +218,20 @@ static int gl_request(const struct glreg *s, const char *method, const char *url
 	struct buf auth;
 	const char *hl[2];
 	struct regnet_req rq = {0};
-	char api_origin[512], origin[512];
 	char *cur = strdup(url);
 	int redirects = 0, send = 1, rc = -1;
 
 	buf_init(&auth);
-	if (!cur || buf_printf(&auth, "%s: %s", s->auth_name, s->auth_value) < 0 ||
-	    origin_of(s->g.api, api_origin, sizeof(api_origin)) < 0) {
+	if (!cur || buf_printf(&auth, "%s: %s", s->auth_name, s->auth_value) < 0) {
 		err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
 		goto done;
 	}
 	hl[0] = auth.data;
 	hl[1] = "Content-Type: application/octet-stream";
 	for (;;) {
+		char *next;
+		int keep;
+
 		rq.method = method;
 		rq.url = cur;
 		rq.headers = send ? hl : hl + 1;
@@ -212,26 +253,30 @@ static int gl_request(const struct glreg *s, const char *method, const char *url
 		}
 		if (resp->status < 300 || resp->status >= 400)
 			break;
-		if (!resp->location[0] || strcmp(method, "GET") || ++redirects > 5) {
+		if (!resp->location[0] || resp->location_cut || strcmp(method, "GET") ||
+		    ++redirects > 5) {
 			char *red = url_redact(cur);
 
 			err_set(err, MLCI_EXIT_DATAERR, red ? red : "(url)", "HTTP %ld: %s",
 				resp->status, !resp->location[0] ? "a redirect without a Location" :
+				resp->location_cut ? "a redirect with a Location too long to follow" :
 				strcmp(method, "GET") ? "a redirect of an upload" :
 				"more than 5 redirects");
 			free(red);
 			buf_release(&resp->body);
 			goto done;
 		}
-		if (origin_of(resp->location, origin, sizeof(origin)) < 0 ||
-		    strcmp(origin, api_origin))
-			send = 0;
-		free(cur);
-		if (!(cur = strdup(resp->location))) {
-			err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
+		if (gitlab_reg_redirect(s->g.api, cur, resp->location, &next, &keep, err) < 0) {
+			char *red = url_redact(cur);
+
+			snprintf(err->file, sizeof(err->file), "%s", red ? red : "(url)");
+			free(red);
 			buf_release(&resp->body);
 			goto done;
 		}
+		send = send && keep;
+		free(cur);
+		cur = next;
 		buf_release(&resp->body);
 	}
 	rc = 0;
@@ -243,29 +288,67 @@ done:
 	return rc;
 }
 
-static int status_err(const struct glreg *s, const char *key, const struct regnet_resp *resp,
-		      struct mlci_err *err)
+void gitlab_reg_message(const char *body, size_t n, char *out, size_t cap)
 {
-	char where[1024], msg[200] = "";
-	json_t *j = json_loadb(resp->body.data ? resp->body.data : "", resp->body.len, 0, NULL);
+	json_t *j = json_loadb(body ? body : "", body ? n : 0, 0, NULL);
 	const char *m = json_string_value(json_object_get(j, "message"));
 	size_t i, k = 0;
 
-	for (i = 0; m && m[i] && k + 1 < sizeof(msg); i++)
+	if (!cap) {
+		json_decref(j);
+		return;
+	}
+	for (i = 0; m && m[i] && k + 1 < cap; i++)
 		if ((unsigned char)m[i] >= ' ' && m[i] != 0x7f)
-			msg[k++] = m[i];
-	msg[k] = '\0';
+			out[k++] = m[i];
+	out[k] = '\0';
 	json_decref(j);
-	gl_where((void *)s, key, where, sizeof(where));
+}
+
+int gitlab_reg_status_err(const struct regnet_resp *resp, const char *where,
+			  const char *auth_name, const char *auth_from,
+			  struct mlci_err *err)
+{
+	char msg[200];
+
 	if (resp->status == 401 || resp->status == 403)
 		return err_set(err, MLCI_EXIT_NOINPUT, where, "HTTP %ld: %s (%s from %s)",
 			       resp->status, resp->status == 401 ? "the token was refused" :
-			       "the token is not allowed to do this", s->auth_name, s->auth_from);
+			       "the token is not allowed to do this", auth_name, auth_from);
+	gitlab_reg_message(resp->body.data, resp->body.len, msg, sizeof(msg));
 	if (resp->status == 400)
 		return err_set(err, MLCI_EXIT_CANTCREAT, where,
 			       "HTTP 400: GitLab refused the upload%s%s%s", msg[0] ? " (" : "",
 			       msg, msg[0] ? ")" : "");
 	return err_set(err, MLCI_EXIT_DATAERR, where, "unexpected HTTP status %ld", resp->status);
+}
+
+int gitlab_reg_put_answer(const struct regnet_resp *resp, const char *want,
+			  const char *where, const char *auth_name, const char *auth_from,
+			  char sha[SHA256_HEX_LEN + 1], struct mlci_err *err)
+{
+	json_t *j;
+	const char *got;
+	int rc = -1;
+
+	sha[0] = '\0';
+	if (resp->status != 200 && resp->status != 201)
+		return gitlab_reg_status_err(resp, where, auth_name, auth_from, err);
+	j = json_loadb(resp->body.data ? resp->body.data : "", resp->body.len, 0, NULL);
+	got = json_string_value(json_object_get(j, "file_sha256"));
+	if (!got || !sha256_valid(got)) {
+		err_set(err, MLCI_EXIT_DATAERR, where,
+			"the answer to the upload has no file_sha256");
+	} else if (strcmp(got, want)) {
+		err_set(err, MLCI_EXIT_IOERR, where,
+			"GitLab stored bytes with sha256 %.12s..., the upload had %.12s...",
+			got, want);
+	} else {
+		snprintf(sha, SHA256_HEX_LEN + 1, "%s", got);
+		rc = 0;
+	}
+	json_decref(j);
+	return rc;
 }
 
 static int gl_get(void *ctx, const char *key, struct buf *out, int *found,
@@ -295,7 +378,10 @@ static int gl_get(void *ctx, const char *key, struct buf *out, int *found,
 	} else if (resp.status == 404) {
 		rc = 0;
 	} else {
-		status_err(s, key, &resp, err);
+		char where[1024];
+
+		gl_where((void *)s, key, where, sizeof(where));
+		gitlab_reg_status_err(&resp, where, s->auth_name, s->auth_from, err);
 	}
 	buf_release(&resp.body);
 	buf_release(&url);
@@ -310,9 +396,7 @@ static int gl_put(void *ctx, const char *key, const void *data, size_t n,
 	struct regnet_resp resp;
 	struct buf url;
 	char want[SHA256_HEX_LEN + 1], where[1024];
-	json_t *j = NULL;
-	const char *got;
-	int rc = -1;
+	int rc;
 
 	sha[0] = '\0';
 	buf_init(&url);
@@ -325,28 +409,8 @@ static int gl_put(void *ctx, const char *key, const void *data, size_t n,
 		return -1;
 	}
 	gl_where((void *)s, key, where, sizeof(where));
-	if (resp.status != 200 && resp.status != 201) {
-		status_err(s, key, &resp, err);
-		goto done;
-	}
 	sha256_buf(data ? data : "", n, want);
-	j = json_loadb(resp.body.data ? resp.body.data : "", resp.body.len, 0, NULL);
-	got = json_string_value(json_object_get(j, "file_sha256"));
-	if (!got || !sha256_valid(got)) {
-		err_set(err, MLCI_EXIT_DATAERR, where,
-			"the answer to the upload has no file_sha256");
-		goto done;
-	}
-	if (strcmp(got, want)) {
-		err_set(err, MLCI_EXIT_IOERR, where,
-			"GitLab stored bytes with sha256 %.12s..., the upload had %.12s...",
-			got, want);
-		goto done;
-	}
-	snprintf(sha, SHA256_HEX_LEN + 1, "%s", got);
-	rc = 0;
-done:
-	json_decref(j);
+	rc = gitlab_reg_put_answer(&resp, want, where, s->auth_name, s->auth_from, sha, err);
 	buf_release(&resp.body);
 	buf_release(&url);
 	return rc;

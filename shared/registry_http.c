@@ -426,6 +426,20 @@ done:
 
 /* ---- history --------------------------------------------------------- */
 
+long registry_http_hint(const char *text, size_t n)
+{
+	char num[24], *end;
+	size_t i = 0, k = 0;
+	long v;
+
+	/* strtol's view of the text: blanks, a sign, digits */
+	while (i < n && k + 1 < sizeof(num) && text[i] != '\0')
+		num[k++] = text[i++];
+	num[k] = '\0';
+	v = strtol(num, &end, 10);
+	return end == num || v < 1 || v > HISTORY_SCAN_MAX ? 1 : v;
+}
+
 /* Claim the next free sequence number of name's history (MKCOL): *n. */
 static int history_claim(struct registry *r, const char *name, long *n,
 			 struct mlci_err *err)
@@ -441,15 +455,8 @@ static int history_claim(struct registry *r, const char *name, long *n,
 		goto oom;
 	if ((got = fetch(r, p.data, &hint, 64, err)) < 0)
 		goto done;
-	if (got) {
-		char *end;
-
-		if (buf_addch(&hint, '\0') < 0)
-			goto oom;
-		*n = strtol(hint.data, &end, 10);
-		if (end == hint.data || *n < 1 || *n > HISTORY_SCAN_MAX)
-			*n = 1;
-	}
+	if (got)
+		*n = registry_http_hint(hint.data, hint.len);
 	for (stop = *n + HISTORY_SCAN_MAX; *n < stop; ++*n) {
 		buf_reset(&p);
 		if (buf_printf(&p, "%s/history/%08ld/", name, *n) < 0)
@@ -561,15 +568,34 @@ static int add_event(struct registry *r, const char *event, const char *when,
 
 /* ---- channels -------------------------------------------------------- */
 
+int registry_http_channel_parse(const char *text, size_t n, const char *shown,
+				const char *path, json_t **cur, struct mlci_err *err)
+{
+	json_error_t je;
+	json_t *j = json_loadb(text ? text : "", text ? n : 0, JSON_REJECT_DUPLICATES, &je);
+	const char *k = json_string_value(json_object_get(j, "kind"));
+
+	*cur = NULL;
+	if (!j || !k || strcmp(k, KIND_CHANNEL) ||
+	    !json_is_integer(json_object_get(j, "schema_version")) ||
+	    json_integer_value(json_object_get(j, "schema_version")) > SCHEMA_CHANNEL ||
+	    !json_is_string(json_object_get(j, "version")) ||
+	    !json_is_string(json_object_get(j, "sha256"))) {
+		json_decref(j);
+		return err_set(err, MLCI_EXIT_DATAERR, shown,
+			       "%s: damaged channel file (not an mlci.channel with version and sha256)",
+			       path);
+	}
+	*cur = j;
+	return 0;
+}
+
 /* The channel pointer now: *cur NULL when there is none. */
 static int channel_get(struct registry *r, const char *path, json_t **cur,
 		       struct mlci_err *err)
 {
 	struct http_state *s = r->state;
 	struct buf body;
-	json_error_t je;
-	json_t *j;
-	const char *k;
 	int got;
 
 	*cur = NULL;
@@ -578,21 +604,9 @@ static int channel_get(struct registry *r, const char *path, json_t **cur,
 		buf_release(&body);
 		return got;
 	}
-	j = json_loadb(body.data ? body.data : "", body.len, JSON_REJECT_DUPLICATES, &je);
+	got = registry_http_channel_parse(body.data, body.len, s->shown, path, cur, err);
 	buf_release(&body);
-	k = json_string_value(json_object_get(j, "kind"));
-	if (!j || !k || strcmp(k, KIND_CHANNEL) ||
-	    !json_is_integer(json_object_get(j, "schema_version")) ||
-	    json_integer_value(json_object_get(j, "schema_version")) > SCHEMA_CHANNEL ||
-	    !json_is_string(json_object_get(j, "version")) ||
-	    !json_is_string(json_object_get(j, "sha256"))) {
-		json_decref(j);
-		return err_set(err, MLCI_EXIT_DATAERR, s->shown,
-			       "%s: damaged channel file (not an mlci.channel with version and sha256)",
-			       path);
-	}
-	*cur = j;
-	return 0;
+	return got;
 }
 
 /* ---- publish --------------------------------------------------------- */
@@ -788,7 +802,7 @@ int registry_http_move(struct registry *r, const struct registry_move *mv,
 	struct buf spath, cpath, probe;
 	json_t *from = NULL, *cur = NULL, *keep = NULL, *next = NULL;
 	struct registry_item it;
-	char when[32], ver[160], sha[SHA256_HEX_LEN + 1];
+	char when[32], ver[160], sha[SHA256_HEX_LEN + 1], what[200];
 	int rc = -1, got;
 
 	s->stats = &res->http;
@@ -816,6 +830,11 @@ int registry_http_move(struct registry *r, const struct registry_move *mv,
 				"package '%s' has no channel '%s'", mv->name, src);
 		goto done;
 	}
+	snprintf(what, sizeof(what), "channel '%s'", src);
+	if (registry_check_pointer(json_string_value(json_object_get(from, "version")),
+				   json_string_value(json_object_get(from, "sha256")), s->shown,
+				   what, err) < 0)
+		goto done;
 	snprintf(ver, sizeof(ver), "%s", json_string_value(json_object_get(from, "version")));
 	snprintf(sha, sizeof(sha), "%s", json_string_value(json_object_get(from, "sha256")));
 	if (mv->op == REGISTRY_ROLLBACK) {
@@ -829,6 +848,9 @@ int registry_http_move(struct registry *r, const struct registry_move *mv,
 				mv->channel, mv->name, ver);
 			goto done;
 		}
+		snprintf(what, sizeof(what), "the previous version of channel '%s'", mv->channel);
+		if (registry_check_pointer(pv, ps, s->shown, what, err) < 0)
+			goto done;
 		snprintf(res->previous_version, sizeof(res->previous_version), "%s", ver);
 		snprintf(res->previous_sha256, sizeof(res->previous_sha256), "%s", sha);
 		snprintf(ver, sizeof(ver), "%s", pv);

@@ -48,6 +48,14 @@ json_t *registry_channel_doc(const struct registry_opts *o,
 			     const struct registry_item *it, const char *channel,
 			     const char *when, json_t *prev, struct mlci_err *err);
 
+/* A version and sha256 read back from a registry (a channel file, its
+ * previous pointer) before they are used in a path, a URL or a new
+ * record: version must be a valid package version (package.h: no '/',
+ * no "..", at most 128 bytes) and sha256 a SHA-256 in hex. 0, or -1 with
+ * a 65 error naming where ("WHAT is damaged: ..."). */
+int registry_check_pointer(const char *version, const char *sha256, const char *where,
+			   const char *what, struct mlci_err *err);
+
 /* The lines of a history.jsonl text as an array (a line that does not
  * parse is skipped); NULL when memory runs out. */
 json_t *registry_history_parse(const char *text, size_t len);
@@ -74,5 +82,20 @@ int registry_http_publish(struct registry *r, const struct registry_item *item,
 void registry_http_close(struct registry *r);
 int registry_http_move(struct registry *r, const struct registry_move *mv,
 		       struct registry_result *res, struct mlci_err *err);
+
+/* What the http(s):// backend makes of a server's bytes (no I/O: unit
+ * tests and fuzzing). */
+
+/* A channel file as GET answered it (n bytes, any bytes): 0 with *cur
+ * the object (new reference) when it is an mlci.channel of a schema
+ * version this build reads, with string version and sha256; else -1
+ * with a 65 error naming shown and path ("damaged channel file"). */
+int registry_http_channel_parse(const char *text, size_t n, const char *shown,
+				const char *path, json_t **cur, struct mlci_err *err);
+
+/* The sequence number NAME/history/next holds (n bytes, any bytes): a
+ * decimal number from 1 to the scan limit (1000000), else 1 (the hint
+ * only speeds the claim up: a bad one costs requests, never a record). */
+long registry_http_hint(const char *text, size_t n);
 
 #endif

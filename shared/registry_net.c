@@ -38,31 +38,50 @@ static size_t on_body(char *p, size_t sz, size_t n, void *u)
 	return k;
 }
 
+/* The value of header line p (n bytes) from byte i (after the name), into
+ * dst (cap bytes): blanks around it dropped. 1 when it did not fit. */
+static int header_value(const char *p, size_t n, size_t i, char *dst, size_t cap)
+{
+	size_t j = 0, end;
+	int cut = 0;
+
+	for (; i < n && (p[i] == ' ' || p[i] == '\t'); i++)
+		;
+	for (end = i; end < n && p[end] != '\r' && p[end] != '\n' && p[end] != '\0'; end++)
+		;
+	while (end > i && (p[end - 1] == ' ' || p[end - 1] == '\t'))
+		end--;
+	for (; i < end; i++) {
+		if (j + 1 >= cap) {
+			cut = 1;
+			break;
+		}
+		dst[j++] = p[i];
+	}
+	dst[j] = '\0';
+	return cut;
+}
+
+void regnet_header(struct regnet_resp *resp, const char *p, size_t k)
+{
+	if (k >= 5 && !memcmp(p, "HTTP/", 5)) {
+		resp->etag[0] = '\0';
+		resp->location[0] = '\0';
+		resp->etag_cut = resp->location_cut = 0;
+	} else if (k >= 5 && !strncasecmp(p, "etag:", 5)) {
+		resp->etag_cut = header_value(p, k, 5, resp->etag, sizeof(resp->etag));
+	} else if (k >= 9 && !strncasecmp(p, "location:", 9)) {
+		resp->location_cut = header_value(p, k, 9, resp->location,
+						  sizeof(resp->location));
+	}
+}
+
 static size_t on_header(char *p, size_t sz, size_t n, void *u)
 {
 	struct sink *s = u;
-	size_t k = sz * n, i, j = 0;
 
-	char *dst = NULL;
-	size_t cap = 0;
-
-	if (k >= 5 && !strncasecmp(p, "etag:", 5)) {
-		dst = s->resp->etag;
-		cap = sizeof(s->resp->etag);
-		i = 5;
-	} else if (k >= 9 && !strncasecmp(p, "location:", 9)) {
-		dst = s->resp->location;
-		cap = sizeof(s->resp->location);
-		i = 9;
-	} else {
-		return k;
-	}
-	for (; i < k && (p[i] == ' ' || p[i] == '\t'); i++)
-		;
-	for (; i < k && p[i] != '\r' && p[i] != '\n' && j + 1 < cap; i++)
-		dst[j++] = p[i];
-	dst[j] = '\0';
-	return k;
+	regnet_header(s->resp, p, sz * n);
+	return sz * n;
 }
 
 static int fail(struct mlci_err *err, int code, const char *url, const char *why)
@@ -91,6 +110,7 @@ int regnet_once(const struct regnet_req *rq, struct regnet_resp *resp,
 	resp->status = 0;
 	resp->etag[0] = '\0';
 	resp->location[0] = '\0';
+	resp->etag_cut = resp->location_cut = 0;
 	pthread_once(&once, init);
 	if (init_rc != CURLE_OK || !(h = curl_easy_init()))
 		return err_set(err, MLCI_EXIT_SOFTWARE, NULL, "cannot initialise libcurl");

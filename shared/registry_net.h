@@ -32,7 +32,23 @@ struct regnet_resp {
 	struct buf body;	/* initialised by regnet_once; buf_release it */
 	char etag[160];		/* ETag header, "" when none */
 	char location[2048];	/* Location header (a redirect), "" when none */
+	int etag_cut;		/* 1: the ETag did not fit etag (it holds the start) */
+	int location_cut;	/* 1: the Location did not fit location */
 };
+
+/*
+ * One header line of a response as libcurl hands it over: the status
+ * line ("HTTP/1.1 200 OK\r\n"), a "Name: value\r\n" line, or the blank
+ * line ending the headers. n bytes, not NUL-terminated, may hold any
+ * byte. A status line starts a new response (after a 1xx): the ETag and
+ * Location seen so far are forgotten. ETag and Location (names in any
+ * case) go into resp with the blanks around the value dropped, cut at
+ * the first CR, LF or NUL; a value longer than its field sets etag_cut
+ * or location_cut (the caller refuses it, 65: a cut ETag would never
+ * match, a cut Location goes somewhere else). Other lines are ignored.
+ * No I/O: regnet_once's header callback, and the fuzz target.
+ */
+void regnet_header(struct regnet_resp *resp, const char *line, size_t n);
 
 /*
  * One attempt. Returns 0 with resp->status set (any status), or -1 with

@@ -238,17 +238,20 @@ static void s3_where(void *ctx, const char *key, char *out, size_t n)
 	snprintf(out, n, "s3://%s/%s%s%s", s->bucket, s->prefix, s->prefix[0] ? "/" : "", key);
 }
 
-/* S3's <Code> from an error body, or "". */
-static void error_code(const struct buf *b, char *out, size_t n)
+void s3_error_code(const char *body, size_t n, char *out, size_t cap)
 {
-	const char *p = b->data ? strstr(b->data, "<Code>") : NULL, *e;
-	size_t i, k;
+	const char *p = body && n ? memmem(body, n, "<Code>", 6) : NULL, *e;
+	size_t i, k = 0;
 
+	if (!cap)
+		return;
 	out[0] = '\0';
-	if (!p || !(e = strstr(p + 6, "</Code>")))
+	if (!p)
 		return;
 	p += 6;
-	for (i = 0, k = 0; p + i < e && k + 1 < n; i++)
+	if (!(e = memmem(p, n - (size_t)(p - body), "</Code>", 7)))
+		return;
+	for (i = 0; p + i < e && k + 1 < cap; i++)
 		if ((p[i] >= 'A' && p[i] <= 'Z') || (p[i] >= 'a' && p[i] <= 'z') ||
 		    (p[i] >= '0' && p[i] <= '9'))
 			out[k++] = p[i];
@@ -340,19 +343,50 @@ done:
 	return rc;
 }
 
-static int status_err(const struct s3 *s, const char *key, const struct regnet_resp *resp,
-		      struct mlci_err *err)
+static int status_err(const struct regnet_resp *resp, const char *where,
+		      const char *access_key, struct mlci_err *err)
 {
-	char where[1024], code[64];
+	char code[64];
 
-	s3_where((void *)s, key, where, sizeof(where));
-	error_code(&resp->body, code, sizeof(code));
+	s3_error_code(resp->body.data, resp->body.len, code, sizeof(code));
 	if (resp->status == 401 || resp->status == 403)
 		return err_set(err, MLCI_EXIT_NOINPUT, where,
 			       "HTTP %ld%s%s: the credentials were refused (AWS_ACCESS_KEY_ID %s)",
-			       resp->status, code[0] ? " " : "", code, s->access_key);
+			       resp->status, code[0] ? " " : "", code, access_key);
 	return err_set(err, MLCI_EXIT_DATAERR, where, "unexpected HTTP status %ld%s%s",
 		       resp->status, code[0] ? " " : "", code);
+}
+
+int s3_get_answer(const struct regnet_resp *resp, const char *bucket,
+		  const char *where, const char *access_key, struct mlci_err *err)
+{
+	if (resp->status == 200) {
+		if (resp->etag_cut)
+			return err_set(err, MLCI_EXIT_DATAERR, where,
+				       "the ETag header is longer than %zu bytes",
+				       sizeof(resp->etag) - 1);
+		return 1;
+	}
+	if (resp->status == 404) {
+		char code[64];
+
+		s3_error_code(resp->body.data, resp->body.len, code, sizeof(code));
+		if (!strcmp(code, "NoSuchBucket"))
+			return err_set(err, MLCI_EXIT_NOINPUT, NULL,
+				       "s3://%s: HTTP 404 NoSuchBucket: no such bucket", bucket);
+		return 0;
+	}
+	return status_err(resp, where, access_key, err);
+}
+
+int s3_put_answer(const struct regnet_resp *resp, const char *where,
+		  const char *access_key, struct mlci_err *err)
+{
+	if (resp->status == 200 || resp->status == 201 || resp->status == 204)
+		return 0;
+	if (resp->status == 412 || resp->status == 409)
+		return 1;
+	return status_err(resp, where, access_key, err);
 }
 
 static int s3_get(void *ctx, const char *key, struct buf *out, int *found,
@@ -360,13 +394,16 @@ static int s3_get(void *ctx, const char *key, struct buf *out, int *found,
 {
 	const struct s3 *s = ctx;
 	struct regnet_resp resp;
-	int rc = -1;
+	char where[1024];
+	int rc = -1, got;
 
 	*found = 0;
 	etag[0] = '\0';
 	if (s3_request(s, "GET", key, NULL, 0, NULL, &resp, err) < 0)
 		return -1;
-	if (resp.status == 200) {
+	s3_where((void *)s, key, where, sizeof(where));
+	got = s3_get_answer(&resp, s->bucket, where, s->access_key, err);
+	if (got == 1) {
 		*found = 1;
 		snprintf(etag, 160, "%s", resp.etag);
 		buf_reset(out);
@@ -374,17 +411,8 @@ static int s3_get(void *ctx, const char *key, struct buf *out, int *found,
 			err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
 		else
 			rc = 0;
-	} else if (resp.status == 404) {
-		char code[64];
-
-		error_code(&resp.body, code, sizeof(code));
-		if (!strcmp(code, "NoSuchBucket"))
-			err_set(err, MLCI_EXIT_NOINPUT, NULL, "s3://%s: HTTP 404 NoSuchBucket: no such bucket",
-				s->bucket);
-		else
-			rc = 0;
-	} else {
-		status_err(s, key, &resp, err);
+	} else if (got == 0) {
+		rc = 0;
 	}
 	buf_release(&resp.body);
 	return rc;
@@ -397,7 +425,8 @@ static int s3_put(void *ctx, const char *key, const void *data, size_t n,
 	const struct s3 *s = ctx;
 	struct regnet_resp resp;
 	struct buf c;
-	int rc = -1;
+	char where[1024];
+	int rc;
 
 	sha[0] = '\0';
 	buf_init(&c);
@@ -409,12 +438,8 @@ static int s3_put(void *ctx, const char *key, const void *data, size_t n,
 		buf_release(&c);
 		return -1;
 	}
-	if (resp.status == 200 || resp.status == 201 || resp.status == 204)
-		rc = 0;
-	else if (resp.status == 412 || resp.status == 409)
-		rc = 1;
-	else
-		status_err(s, key, &resp, err);
+	s3_where((void *)s, key, where, sizeof(where));
+	rc = s3_put_answer(&resp, where, s->access_key, err);
 	buf_release(&resp.body);
 	buf_release(&c);
 	return rc;

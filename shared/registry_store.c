@@ -548,7 +548,7 @@ int store_move(const struct store_ops *ops, void *ctx,
 	struct ctx x = { ops, ctx };
 	const char *src = mv->op == REGISTRY_PROMOTE ? mv->from : mv->channel;
 	char *ckey = NULL, *hkey = NULL, *vkey = NULL, etag[160], where[1024];
-	char when[32], ver[160], sha[SHA256_HEX_LEN + 1];
+	char when[32], ver[160], sha[SHA256_HEX_LEN + 1], what[200];
 	struct buf file, cur, hist;
 	json_t *ch = NULL, *keep = NULL, *line = NULL;
 	const char *v, *s;
@@ -582,6 +582,9 @@ int store_move(const struct store_ops *ops, void *ctx,
 	}
 	if (channel_parse(&cur, where, &ch, &v, &s, err) < 0)
 		goto done;
+	snprintf(what, sizeof(what), "channel '%s'", src);
+	if (registry_check_pointer(v, s, where, what, err) < 0)
+		goto done;
 	snprintf(ver, sizeof(ver), "%s", v);
 	snprintf(sha, sizeof(sha), "%s", s);
 	if (mv->op == REGISTRY_ROLLBACK) {
@@ -595,6 +598,9 @@ int store_move(const struct store_ops *ops, void *ctx,
 				mv->channel, mv->name, ver);
 			goto done;
 		}
+		snprintf(what, sizeof(what), "the previous version of channel '%s'", mv->channel);
+		if (registry_check_pointer(pv, ps, where, what, err) < 0)
+			goto done;
 		snprintf(ver, sizeof(ver), "%s", pv);
 		snprintf(sha, sizeof(sha), "%s", ps);
 		if (ops->get(ctx, hkey, &hist, &found, etag, err) < 0)

@@ -96,6 +96,57 @@ void gitlab_reg_close(struct registry *r);
 int gitlab_reg_move(struct registry *r, const struct registry_move *mv,
 		    struct registry_result *res, struct mlci_err *err);
 
+/* ---- what the backends make of an answer: no I/O, so that unit tests
+ * and the fuzz targets can hand them any bytes a server might ---- */
+
+/* S3's error code in an error body (n bytes, any bytes, may be NULL):
+ * the letters and digits between the first <Code> and the </Code> after
+ * it, cut to fit out (cap bytes); "" when there is none. */
+void s3_error_code(const char *body, size_t n, char *out, size_t cap);
+
+/* S3's answer to a GET: 1 the object is there (200), 0 no such object
+ * (a 404 other than NoSuchBucket), or -1 with err: a 404 NoSuchBucket
+ * (66 naming bucket), 401 and 403 (66 naming where, S3's error code and
+ * access_key, the key's id, never the secret), a 200 whose ETag did not
+ * fit (65), any other status (65 with S3's error code). */
+int s3_get_answer(const struct regnet_resp *resp, const char *bucket,
+		  const char *where, const char *access_key, struct mlci_err *err);
+
+/* S3's answer to a PUT: 0 stored (200, 201, 204), 1 a condition failed
+ * (412; 409, a conditional write that lost a race), -1 with err as for
+ * s3_get_answer. */
+int s3_put_answer(const struct regnet_resp *resp, const char *where,
+		  const char *access_key, struct mlci_err *err);
+
+/* Where a GitLab GET redirected to location (a Location header, maybe
+ * relative) from cur goes next: *next (malloc'd; location resolved
+ * against cur) and *send_token, 1 only when *next has the origin
+ * (scheme, host, port) of the API root api. 0, or -1 with err: 65 when
+ * location is no URL or not http(s), 70 out of memory. */
+int gitlab_reg_redirect(const char *api, const char *cur, const char *location,
+			char **next, int *send_token, struct mlci_err *err);
+
+/* GitLab's "message" in an error body (n bytes, any bytes): the string
+ * with control characters dropped, cut to fit out; "" when the body is
+ * no JSON object with a string message. */
+void gitlab_reg_message(const char *body, size_t n, char *out, size_t cap);
+
+/* The error for a GitLab status that is not the answer hoped for: 401
+ * and 403 are 66 naming the token's header auth_name and the variable
+ * auth_from (never its value), 400 is 73 (GitLab refused the upload,
+ * with its message), others 65. where names the file. Returns -1. */
+int gitlab_reg_status_err(const struct regnet_resp *resp, const char *where,
+			  const char *auth_name, const char *auth_from,
+			  struct mlci_err *err);
+
+/* GitLab's answer to an upload with ?select=package_file: 0 with sha
+ * the file_sha256 it answered, which must be want (the bytes sent); -1
+ * with err: a status other than 200 and 201 (gitlab_reg_status_err), no
+ * valid file_sha256 (65), another one (74: GitLab stored other bytes). */
+int gitlab_reg_put_answer(const struct regnet_resp *resp, const char *want,
+			  const char *where, const char *auth_name, const char *auth_from,
+			  char sha[SHA256_HEX_LEN + 1], struct mlci_err *err);
+
 /* What the backends need of struct registry (defined in registry.c). */
 const struct registry_opts *registry_opts_of(const struct registry *r);
 void **registry_state(struct registry *r);

@@ -50,6 +50,8 @@ posted):
                                to the same file on
                                http://localhost:PORT/_storage/... (another
                                origin than 127.0.0.1); that needs no token
+  redirect "relative"          the same with a relative Location,
+                               /_storage/... on this origin
 """
 import argparse
 import hashlib
@@ -164,6 +166,8 @@ class Handler(BaseHTTPRequestHandler):
             if faults.get("redirect"):
                 port = self.server.server_address[1]
                 loc = "http://localhost:%d/_storage/%s" % (port, urllib.parse.quote(rel))
+                if faults.get("redirect") == "relative":
+                    loc = "/_storage/%s" % urllib.parse.quote(rel)
                 return self.send(302, "", headers={"Location": loc})
             return self.serve_file(rel)
         if rest[:2] == ["packages", "generic"] and len(rest) == 5:
@@ -188,6 +192,8 @@ class Handler(BaseHTTPRequestHandler):
             if faults.get("redirect"):
                 port = self.server.server_address[1]
                 loc = "http://localhost:%d/_storage/%s" % (port, urllib.parse.quote(rel))
+                if faults.get("redirect") == "relative":
+                    loc = "/_storage/%s" % urllib.parse.quote(rel)
                 return self.send(302, "", headers={"Location": loc})
             p = os.path.join(self.server.args.root, rel)
             if not os.path.isfile(p):

@@ -6,7 +6,8 @@
  * picks the operation (publish with a channel, promote, rollback); the
  * rest is the channel file, then after a NUL byte the history. Every run
  * ends in success or a documented error with a message; a success leaves
- * a channel file that parses as one.
+ * a channel file that parses as one; no key outside the package is ever
+ * read or written (a version read back must be a version name).
  */
 #include <assert.h>
 #include <string.h>
@@ -58,10 +59,20 @@ static int put_obj(struct mem *m, const char *key, const void *p, size_t n)
 	return 0;
 }
 
+/* Every key asked for lies inside the package: a version read back from
+ * a channel file must not lead outside it ("demo/../x"). */
+static void key_inside(const char *key)
+{
+	assert(!strncmp(key, "demo/", 5));
+	assert(!strstr(key, "..") && !strstr(key, "//") && !strstr(key, "/./"));
+}
+
 static int mem_get(void *ctx, const char *key, struct buf *out, int *found,
 		   char etag[160], struct mlci_err *err)
 {
 	struct obj *o = find(ctx, key);
+
+	key_inside(key);
 
 	*found = o != NULL;
 	etag[0] = '\0';
@@ -82,6 +93,7 @@ static int mem_put(void *ctx, const char *key, const void *data, size_t n,
 	struct obj *o = find(m, key);
 	char cur[32];
 
+	key_inside(key);
 	sha[0] = '\0';
 	if (o)
 		snprintf(cur, sizeof(cur), "\"%d\"", o->gen);

@@ -176,6 +176,9 @@ for f in os.listdir(os.path.join(c, "package")):
     open(p, "w").write("\n--\n".join(parts))
 PY
 
+# the response targets: answers as the servers send them
+"$top/tests/fuzz/make-resp-seeds.sh"
+
 for t in "$C"/*; do
 	echo "$(basename "$t"): $(ls "$t" | wc -l) files, $(du -sk "$t" | cut -f1) KB"
 done

@@ -87,6 +87,18 @@ scenario() {
 	json_is $P 'j["version"], j["previous"] == {"version": "1.0", "sha256": "'$s1'"}' "('3.0', True)" "prod at 3.0, previous 1.0 (where it was)"
 	expect_exit 0 "and roll back" "$BIN/mlci-deploy" --to "$URL" --name demo --rollback prod --out r4.json
 	json_is $P 'j["version"]' "1.0" "back at 1.0"
+
+	# a channel file read back is checked before it is followed: a
+	# version that is no version name (it would reach outside the
+	# package) is a damaged channel, and nothing moves
+	cp $S staging-good.json; cp $P before.json
+	$PY -c 'import json, sys
+j = json.load(open(sys.argv[1])); j["version"] = "../../x"; json.dump(j, open(sys.argv[1], "w"))' $S
+	expect_exit 65 "a channel pointing outside the package" "$BIN/mlci-deploy" --to "$URL" --name demo --promote staging --to-channel prod --out x.json
+	err_is "channel 'staging' is damaged: its version '\.\./\.\./x' must not" "it says which channel and why"
+	check "prod is untouched" cmp before.json $P
+	absent x.json "no deploy.json"
+	cp staging-good.json $S
 }
 
 REG=$T/reg

@@ -88,6 +88,13 @@ check "deploy.json and channel files validate against their JSON Schemas" \
 control '{"redirect": true}'
 run 0 "downloads redirected to another origin" "$D" --package p1/demo-1.0.tar.gz --to gitlab:// --out d5.json
 check "object storage is asked without the token" sh -c "tail -n 3 log | grep -q '/_storage/' && ! tail -n 3 log | grep '/_storage/' | grep -q TOKEN"
+# a relative Location is resolved against the URL that answered it (it
+# was followed as it stood, a malformed URL: exit 64)
+control '{"redirect": "relative"}'
+n=$(wc -l < log)
+run 0 "downloads redirected to a relative Location" "$D" --package p1/demo-1.0.tar.gz --to gitlab:// --out d5.json
+since $n >r5
+check "the file is asked for there, on the API's origin, with the token" grep -q '^GET /_storage/.* JOB-TOKEN$' r5
 control '{"wrong_sha": true}'
 run 74 "an upload whose file_sha256 is not the bytes sent" "$D" --package p1/demo-1.0.tar.gz --to gitlab://7 --out d5.json
 err_is "^mlci-deploy: $API/projects/7/packages/generic/demo/1\.0/demo-1\.0\.tar\.gz: GitLab stored bytes with sha256 [0-9a-f]{12}\.\.\., the upload had [0-9a-f]{12}\.\.\.$" "refused"

@@ -135,3 +135,8 @@ kill $srv; wait $srv 2>/dev/null
 expect_exit 75 "the server is down" "$D" --package p1/demo-1.0.tar.gz --to $TO --s3-endpoint "$EP" --out d6.json
 err_is "^mlci-deploy: s3://models/reg/demo/1\.0/demo-1\.0\.tar\.gz: .*after 4 attempts$" "a temporary failure"
 absent d6.json "no deploy.json"
+# every file the runs left (deploy.json, the objects, the captured output),
+# but the servers' logs of the requests (a session token is sent, so
+# log2 holds it): neither the secret key nor the session token
+check "the secret key and the session token are in no file written" sh -c \
+	'! grep -rlF -e "$1" -e "$2" --exclude=log --exclude=log2 .' sh "$SECRET" "$TOK"

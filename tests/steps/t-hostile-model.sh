@@ -1,4 +1,4 @@
-# Hostile input: model.json files that claim enormous sizes (10^12
+# Hostile input: model.json files that claim enormous sizes (10^12 trees,
 # outputs, classes, coefficients) or carry huge arrays (10^5 to 10^6
 # classes, coefficient rows, columns, categories). The loader must
 # check every declared size against what the file really holds, so each
@@ -89,6 +89,30 @@ rm -f huge.json
 # sizes the loader does not use are only recorded: the model still works
 bounded 0 "evaluate: training statistics claiming 10^12 are only reported" \
 	"$BIN/mlci-evaluate" --model training-claims.json --data "$DATA/iris.csv" --out m.json
+rm -f m.json
+
+# tree models claiming 10^12 trees: the loaders size everything by the
+# "trees" array the file really holds (hgb checks n_iter against it); a
+# claim only recorded (the forest's n_estimators, training.n_trees) is
+# not used to allocate
+"$BIN/mlci-train" --data "$DATA/iris.csv" --label species --model forest --param n_estimators=3 --out forest.json >/dev/null
+"$BIN/mlci-train" --data "$DATA/iris.csv" --label species --model hgb --param max_iter=3 --out hgb.json >/dev/null
+/usr/bin/python3 - <<'EOF'
+import json
+h = json.load(open('hgb.json'))
+h['model']['n_iter'] = 10**12
+json.dump(h, open('hgb-iter-1e12.json', 'w'))
+f = json.load(open('forest.json'))
+f['model']['params']['n_estimators'] = 10**12
+f['training']['n_trees'] = 10**12
+json.dump(f, open('forest-claims-1e12.json', 'w'))
+EOF
+bounded 65 "evaluate: a boosted model claiming 10^12 iterations" \
+	"$BIN/mlci-evaluate" --model hgb-iter-1e12.json --data "$DATA/iris.csv" --out m.json
+err_is "^mlci-evaluate: hgb-iter-1e12.json: model.trees must hold n_iter " "evaluate: hgb n_iter: one line naming the model"
+absent m.json "evaluate: hgb n_iter: no metrics left"
+bounded 0 "evaluate: a forest claiming 10^12 trees it does not hold runs its 3" \
+	"$BIN/mlci-evaluate" --model forest-claims-1e12.json --data "$DATA/iris.csv" --out m.json
 rm -f m.json
 
 # a package carrying a hostile model (sums in the manifest right)

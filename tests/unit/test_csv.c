@@ -486,6 +486,47 @@ static void test_csv__real_titanic_and_student(void **state)
 	frame_free(&f);
 }
 
+/* A pipe is read up to the limit (MLCI_CSV_MAX_BYTES lowers it for
+ * tests) and refused one byte past it, 65 naming the path; the variable
+ * cannot raise the limit. */
+static void pipe_load(const char *text, const char *limit, int want)
+{
+	struct frame f;
+	struct mlci_err err = { 0 };
+	char path[64];
+	int fd[2];
+
+	assert_int_equal(pipe(fd), 0);
+	assert_int_equal(write(fd[1], text, strlen(text)), (ssize_t)strlen(text));
+	close(fd[1]);
+	snprintf(path, sizeof(path), "/dev/fd/%d", fd[0]);
+	setenv("MLCI_CSV_MAX_BYTES", limit, 1);
+	assert_int_equal(frame_load(&f, path, NULL, &err), want);
+	unsetenv("MLCI_CSV_MAX_BYTES");
+	if (want < 0) {
+		assert_int_equal(err.code, MLCI_EXIT_DATAERR);
+		assert_string_equal(err.file, path);
+		assert_non_null(strstr(err.msg, "from a pipe"));
+	} else {
+		assert_int_equal(f.nrows, 2);
+	}
+	frame_free(&f);
+	close(fd[0]);
+}
+
+static void test_csv__pipe_limit(void **state)
+{
+	static const char text[] = "a,b\n1,2\n3,4\n";	/* 12 bytes */
+
+	pipe_load(text, "12", 0);
+	pipe_load(text, "11", -1);
+	pipe_load(text, "1", -1);
+	pipe_load(text, "0", 0);		/* not a limit: the default */
+	pipe_load(text, "2000000000", 0);	/* above the default: ignored */
+	pipe_load(text, "soon", 0);
+	(void)state;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -511,6 +552,7 @@ int main(void)
 		cmocka_unit_test(test_csv__strip_suffix),
 		cmocka_unit_test(test_csv__real_adult),
 		cmocka_unit_test(test_csv__real_titanic_and_student),
+		cmocka_unit_test(test_csv__pipe_limit),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -294,6 +294,61 @@ static void test_registry_store__broken_channel_and_repair(void **state)
 	mem_free(&m);
 }
 
+/* A channel file read back names the version a move goes to: it must be a
+ * version name and a SHA-256 before it is used in a key (a server's
+ * "../.." would reach outside the package) or written into a record. */
+static void chan(struct mem *m, const char *key, const char *version, const char *sha,
+		 const char *prev)
+{
+	char text[1024];
+
+	snprintf(text, sizeof(text),
+		 "{\"kind\":\"mlci.channel\",\"schema_version\":1,\"name\":\"demo\",\"version\":\"%s\",\"sha256\":\"%s\",\"previous\":%s}",
+		 version, sha, prev);
+	store(m, key, text, strlen(text));
+}
+
+static void test_registry_store__damaged_pointer(void **state)
+{
+	struct mem m = {0};
+	struct registry_result res = {0};
+	struct mlci_err err = {0};
+	struct registry_move promote = { REGISTRY_PROMOTE, "demo", "prod", "staging" };
+	struct registry_move rollback = { REGISTRY_ROLLBACK, "demo", "prod", NULL };
+	char sha[SHA256_HEX_LEN + 1], prev[256];
+	int before;
+
+	(void)state;
+	sha256_buf("bytes one", 9, sha);
+	store(&m, "demo/1/manifest.json", "{}", 2);
+	store(&m, "../etc/manifest.json", "{}", 2);
+	chan(&m, "demo/channels/staging.json", "../../etc", sha, "null");
+	before = m.puts;
+	assert_int_equal(store_move(&ops, &m, &ropts, &promote, &res, &err), -1);
+	assert_int_equal(err.code, MLCI_EXIT_DATAERR);
+	assert_string_equal(err.file, "mem://demo/channels/staging.json");
+	assert_non_null(strstr(err.msg, "channel 'staging' is damaged: its version '../../etc' must not"));
+	assert_int_equal(m.puts, before);	/* nothing written */
+
+	chan(&m, "demo/channels/staging.json", "1", "not-a-sha", "null");
+	assert_int_equal(store_move(&ops, &m, &ropts, &promote, &res, &err), -1);
+	assert_non_null(strstr(err.msg, "its sha256 is not a SHA-256"));
+
+	/* a rollback to a previous pointer that is no version */
+	snprintf(prev, sizeof(prev), "{\"version\":\"1/../..\",\"sha256\":\"%s\"}", sha);
+	chan(&m, "demo/channels/prod.json", "1", sha, prev);
+	assert_int_equal(store_move(&ops, &m, &ropts, &rollback, &res, &err), -1);
+	assert_int_equal(err.code, MLCI_EXIT_DATAERR);
+	assert_non_null(strstr(err.msg, "the previous version of channel 'prod' is damaged"));
+
+	/* a sound pointer still moves */
+	chan(&m, "demo/channels/staging.json", "1", sha, "null");
+	memset(&res, 0, sizeof(res));
+	assert_int_equal(store_move(&ops, &m, &ropts, &promote, &res, &err), 0);
+	assert_string_equal(res.version, "1");
+	mem_free(&m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -302,6 +357,7 @@ int main(void)
 		cmocka_unit_test(test_registry_store__history_race_keeps_both_lines),
 		cmocka_unit_test(test_registry_store__read_back),
 		cmocka_unit_test(test_registry_store__broken_channel_and_repair),
+		cmocka_unit_test(test_registry_store__damaged_pointer),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
