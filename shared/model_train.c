@@ -183,6 +183,10 @@ out:
 	return rc;
 }
 
+/* The largest regression label magnitude: its square fits a double with
+ * room for sums over 2^28 rows. */
+#define LABEL_MAX 1e150
+
 static int missing_label(const struct frame *f, size_t r, size_t lc,
 			 struct mlci_err *err)
 {
@@ -294,6 +298,15 @@ static int numeric_labels(const struct frame *f, size_t lc, double *y,
 			return -1;
 		if (rc)
 			return missing_label(f, r, lc, err);
+		/* sums of squares (means, variances, losses) must stay finite */
+		if (!(fabs(y[r]) <= LABEL_MAX)) {
+			size_t i = r * f->ncols + lc;
+
+			return err_set_at(err, MLCI_EXIT_DATAERR, f->path, (long)f->line[i],
+					  (long)f->col[i],
+					  "label column '%.100s': %g is too large to regress on (beyond +-1e150 squares overflow); rescale the label",
+					  f->names[lc], y[r]);
+		}
 	}
 	return 0;
 }

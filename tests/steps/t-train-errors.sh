@@ -101,3 +101,13 @@ expect_exit 65 "a failing retrain over it" "$TR" --data "$BC" --label nope --mod
 after=$(sha256sum keep.json)
 [ "$before" = "$after" ] && ok "a failed run leaves the old model.json untouched" || not_ok "a failed run leaves the old model.json untouched"
 ls -a | grep -q '\.tmp-' && not_ok "no temporary files left" "$(ls -a)" || ok "no temporary files left"
+
+# regression labels so large their squares overflow: a clear 65 naming the
+# row, for every family (was 70, "out of memory", from a model of infinities)
+printf 'x,y\n1,1e308\n2,1.7e308\n3,1.5e308\n4,1e308\n' >lab-huge.csv
+for fam in linear ridge lasso tree forest hgb mlp; do
+	expect_exit 65 "$fam: regression labels beyond 1e150" "$BIN/mlci-train" --data lab-huge.csv \
+		--label y --model $fam --task regression --out lab-huge.json
+	err_is "^mlci-train: lab-huge.csv:2:3: label column 'y': 1e\+308 is too large to regress on" "... names the cell"
+	absent lab-huge.json "... and writes no model"
+done
