@@ -295,9 +295,13 @@ int cli_require(const char *name, const char *value, struct mlci_err *err)
 
 int cli_report(const char *prog, const struct mlci_err *err)
 {
-	char line[1200];
+	char line[1200], *c;
 
 	err_format(err, line, sizeof(line));
+	/* one line, whatever a file name holds */
+	for (c = line; *c; c++)
+		if ((unsigned char)*c < 0x20 || *c == 0x7f)
+			*c = '?';
 	fprintf(stderr, "%s: %s\n", prog, line);
 	return err->code ? err->code : MLCI_EXIT_SOFTWARE;
 }

@@ -166,7 +166,7 @@ struct progress {
 	int tty;
 	int printed;
 	int gitlab;		/* GITLAB_CI: lines in a collapsible section */
-	const char *unit;	/* "trees", or "epochs" (mlp) */
+	const char *unit;	/* "trees", "iterations" (hgb) or "epochs" (mlp) */
 	double loss;		/* the last epoch's loss (NaN: none) */
 };
 
@@ -384,7 +384,8 @@ int main(int argc, char **argv)
 	clock_gettime(CLOCK_MONOTONIC, &prog.start);
 	prog.tty = isatty(2);
 	prog.gitlab = getenv("GITLAB_CI") != NULL;
-	prog.unit = o.model && !strcmp(o.model, "mlp") ? "epochs" : "trees";
+	prog.unit = !o.model ? "trees" : !strcmp(o.model, "mlp") ? "epochs" :
+		!strcmp(o.model, "hgb") ? "iterations" : "trees";
 	o.progress = progress;
 	o.progress_ctx = &prog;
 	o.cv_progress = cv_progress;

@@ -32,3 +32,9 @@ err_is "no-model\.json" "the step's variable is the one used"
 MLCI_MODEL=logistic MLCI_EVALUATE_MODEL=$T/no-model.json expect_exit 0 \
 	"while mlci-train still reads MLCI_MODEL" \
 	"$BIN/mlci-train" --data "$DATA/iris.csv" --label species --out "$T/m.json"
+
+# a control character in a file name cannot split the error line
+nl_name=$(printf 'no\nsuch.csv')
+expect_exit 66 "a missing file whose name holds a newline" "$BIN/mlci-train" --data "$nl_name" \
+	--label y --model tree --out nl.json
+err_is "^mlci-train: no\?such\.csv: cannot open: " "... is still one line"

@@ -290,7 +290,7 @@ for i in range(12000):
 expect_exit 0 "noise trains" "$TR" --data noise.csv --label y --model hgb --progress-interval 0 --out noise.json
 json_is noise.json 'j["training"]["early_stopping"], j["training"]["n_iter_run"] < 100, j["model"]["n_iter"] <= j["training"]["n_iter_run"], len(j["model"]["trees"]) == j["model"]["n_iter"]' \
 	"(True, True, True, True)" "early stopping (auto: 12000 rows) stops before max_iter and keeps the best iteration"
-check "progress on stderr: iterations done" grep -Eq '^mlci-train: [0-9]+/100 trees, ' "$T/err"
+check "progress on stderr: iterations done" grep -Eq '^mlci-train: [0-9]+/100 iterations, ' "$T/err"
 expect_exit 0 "early_stopping=false runs every iteration" "$TR" --data noise.csv --label y --model hgb \
 	--param early_stopping=false --param max_iter=15 --out noise-all.json
 json_is noise-all.json 'j["model"]["n_iter"], "validation_loss" in j["training"], len(j["training"]["train_loss"])' \
