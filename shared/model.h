@@ -311,6 +311,7 @@ struct train_result {
 					 * the caller frees it), or NULL */
 	long tensorboard_points;	/* points in it (0: no curve, no file) */
 	char cv_warning[256];		/* a cross-validation warning, or "" */
+	char prep_warning[256];		/* a preprocessing warning, or "" */
 	int cv_stratified;
 	double cv_mean;			/* mean accuracy or r2 over the folds */
 	/* a search: trials evaluated here (or selected from), the best */

@@ -183,6 +183,46 @@ out:
 	return rc;
 }
 
+/*
+ * The first categorical column (in order) whose values are mostly
+ * numbers: a stray 'inf' or '1e999' made it one, which a user would want
+ * to know (mlci-evaluate refuses such a value in a numeric column). The
+ * warning, or "", into buf.
+ */
+static void mostly_numbers(const struct frame *f, const size_t *cols,
+			   const struct prep *p, char *buf, size_t n)
+{
+	size_t i, r;
+
+	buf[0] = '\0';
+	for (i = 0; i < p->ncols; i++) {
+		size_t nums = 0, vals = 0, first = SIZE_MAX;
+
+		if (p->cols[i].kind != PREP_CATEGORICAL)
+			continue;
+		for (r = 0; r < f->nrows; r++) {
+			double v;
+			int rc = frame_number(f, r, cols[i], &v, NULL);
+
+			if (rc == 1)
+				continue;	/* missing */
+			vals++;
+			if (rc == 0)
+				nums++;
+			else if (first == SIZE_MAX)
+				first = r;
+		}
+		if (first != SIZE_MAX && nums * 2 > vals) {
+			size_t k = first * f->ncols + cols[i];
+
+			snprintf(buf, n, "column '%.60s' is categorical: %zu of its %zu values are numbers, but '%.30s' (line %lu) is not a finite number",
+				 p->cols[i].name, nums, vals, frame_cell(f, first, cols[i]),
+				 (unsigned long)f->line[k]);
+			return;
+		}
+	}
+}
+
 /* The largest regression label magnitude: its square fits a double with
  * room for sums over 2^28 rows. */
 #define LABEL_MAX 1e150
@@ -1117,6 +1157,8 @@ int train_run(const struct train_opts *o, struct train_result *res,
 	if (prep_fit_threads(&m->prep, &f, cols, ncols,
 			     o->threads ? o->threads : online_cpus(), err) < 0)
 		goto out;
+	mostly_numbers(&f, cols, &m->prep, res->prep_warning,
+		       sizeof(res->prep_warning));
 	m->prep.nan_missing = fam->nan_missing;
 	if (fam->ordinal_cats)
 		prep_set_ordinal(&m->prep, fam->ordinal_cats(hp));
@@ -1185,10 +1227,16 @@ int train_run(const struct train_opts *o, struct train_result *res,
 	json_object_set_new(training, "n_features_out",
 			    json_integer((json_int_t)m->prep.nout));
 	json_object_set_new(training, "seed", json_integer(o->seed));
+	if ((res->fit.warning[0] || res->prep_warning[0]) &&
+	    json_object_set_new(training, "warnings", json_array()) < 0)
+		goto oom;
+	if (res->prep_warning[0] &&
+	    json_array_append_new(json_object_get(training, "warnings"),
+				  json_string(res->prep_warning)) < 0)
+		goto oom;
 	if (res->fit.warning[0] &&
-	    (json_object_set_new(training, "warnings", json_array()) < 0 ||
-	     json_array_append_new(json_object_get(training, "warnings"),
-				   json_string(res->fit.warning)) < 0))
+	    json_array_append_new(json_object_get(training, "warnings"),
+				  json_string(res->fit.warning)) < 0)
 		goto oom;
 
 	art = artifact_new(KIND_MODEL, SCHEMA_MODEL, "mlci-train", err);

@@ -448,6 +448,8 @@ int main(int argc, char **argv)
 		       r.nclasses ? "accuracy" : "r2", r.cv_mean);
 	if (r.cv_warning[0])
 		cli_warn(spec.prog, "--cv: %s", r.cv_warning);
+	if (r.prep_warning[0])
+		cli_warn(spec.prog, "%s", r.prep_warning);
 	cli_release(&spec, &select);
 	return MLCI_EXIT_OK;
 fail:

@@ -92,3 +92,12 @@ if [ -e "$TOP/shared/schemas/model.schema.json" ]; then
 	check "model.json validates against model.schema.json" \
 		$PY "$TOP/tests/check_schema.py" bc.json iris.json linear.json ridge.json ti.json adult.json
 fi
+
+# a numeric column that one value ('inf') makes categorical is trained
+# on as categories, with a warning on stderr and in training.warnings
+printf 'x,y\n1,0\ninf,1\n3,0\n4,1\n' >inf.csv
+expect_exit 0 "a column of numbers and one 'inf' trains" "$BIN/mlci-train" --data inf.csv --label y \
+	--model tree --out inf.json
+err_is "^mlci-train: warning: column 'x' is categorical: 3 of its 4 values are numbers, but 'inf' \(line 3\) is not a finite number$" "... with a warning naming the value and its line"
+json_is inf.json 'j["training"]["warnings"]' \
+	"[\"column 'x' is categorical: 3 of its 4 values are numbers, but 'inf' (line 3) is not a finite number\"]" "... kept in model.json"
