@@ -78,7 +78,7 @@ static int hgb_param(void *hp, int classifier, const char *kv, size_t klen,
 #define KEY(s) (klen == strlen(s) && !strncmp(kv, s, klen))
 	if (KEY("learning_rate")) {
 		if (!num || !(v > 0) || v > 1e6)
-			return pbad(err, kv, "learning_rate must be a number > 0");
+			return pbad(err, kv, "learning_rate must be a number > 0 and at most 1e6");
 		h->learning_rate = v;
 	} else if (KEY("max_iter")) {
 		if (int_in(val, 1, HGB_MAX_ITER, &h->max_iter) < 0)
@@ -87,7 +87,7 @@ static int hgb_param(void *hp, int classifier, const char *kv, size_t klen,
 		if (!strcmp(val, "none"))
 			h->max_leaf_nodes = 0;
 		else if (int_in(val, 2, 1L << 30, &h->max_leaf_nodes) < 0)
-			return pbad(err, kv, "max_leaf_nodes must be an integer >= 2, or none");
+			return pbad(err, kv, "max_leaf_nodes must be an integer from 2 to 1073741824, or none");
 	} else if (KEY("max_depth")) {
 		if (!strcmp(val, "none"))
 			h->max_depth = 0;
@@ -95,10 +95,10 @@ static int hgb_param(void *hp, int classifier, const char *kv, size_t klen,
 			return pbad(err, kv, "max_depth must be an integer from 1 to 100000, or none");
 	} else if (KEY("min_samples_leaf")) {
 		if (int_in(val, 1, 1L << 40, &h->min_samples_leaf) < 0)
-			return pbad(err, kv, "min_samples_leaf must be an integer >= 1");
+			return pbad(err, kv, "min_samples_leaf must be an integer from 1 to 1099511627776");
 	} else if (KEY("l2_regularization")) {
 		if (!num || !(v >= 0) || v > 1e300)
-			return pbad(err, kv, "l2_regularization must be a number >= 0");
+			return pbad(err, kv, "l2_regularization must be a number from 0 to 1e300");
 		h->l2 = v;
 	} else if (KEY("max_bins")) {
 		if (int_in(val, 2, 255, &h->max_bins) < 0)
