@@ -622,6 +622,41 @@ static int warn_rows(struct eval *e)
 	return rc;
 }
 
+/* Categorical columns holding values the model was not trained on: they
+ * encode as none of its categories, which can cost much accuracy
+ * unnoticed (a leading blank, another spelling). -1 out of memory. */
+static int warn_categories(struct eval *e)
+{
+	const struct prep *p = &e->m->prep;
+	size_t *map = malloc((p->ncols + 1) * sizeof(*map));
+	size_t *un = malloc((p->ncols + 1) * sizeof(*un));
+	size_t *first = malloc((p->ncols + 1) * sizeof(*first));
+	size_t i, shown = 0;
+	int rc = 0;
+
+	if (!map || !un || !first) {
+		free(map), free(un), free(first);
+		return -1;
+	}
+	if (prep_bind(p, &e->f, map, NULL) == 0) {
+		prep_unseen(p, &e->f, map, un, first);
+		for (i = 0; i < p->ncols; i++) {
+			if (!un[i])
+				continue;
+			if (shown++ == MAX_UNSEEN_WARNINGS) {
+				rc |= warn(e, "... and more columns with categories the model was not trained on");
+				break;
+			}
+			rc |= warn(e, "column '%.100s': %zu %s a category the model was not trained on (the first '%.100s', line %lu), encoded as none of its categories",
+				   p->cols[i].name, un[i], un[i] == 1 ? "row holds" : "rows hold",
+				   frame_cell(&e->f, first[i], map[i]),
+				   (unsigned long)e->f.line[first[i] * e->f.ncols + map[i]]);
+		}
+	}
+	free(map), free(un), free(first);
+	return rc;
+}
+
 static int load_inputs(struct eval *e, struct mlci_err *err)
 {
 	const struct evaluate_opts *o = e->o;
@@ -938,7 +973,7 @@ int evaluate_run(const struct evaluate_opts *o, struct evaluate_result *r,
 			goto out;
 		}
 	}
-	if (warn_rows(&e) ||
+	if (warn_rows(&e) || (e.m && warn_categories(&e)) ||
 	    json_object_set_new(art, "task", json_string(e.classifier ?
 				"classification" : "regression")) ||
 	    json_object_set_new(art, "label", json_string(o->scored ? o->label_column :

@@ -287,6 +287,34 @@ int prep_bind(const struct prep *p, const struct frame *f, size_t *map,
 	return 0;
 }
 
+static int cmp_cat(const void *key, const void *elem)
+{
+	return strcmp(key, *(const char *const *)elem);
+}
+
+void prep_unseen(const struct prep *p, const struct frame *f, const size_t *map,
+		 size_t *unseen, size_t *first)
+{
+	size_t i, r;
+
+	for (i = 0; i < p->ncols; i++) {
+		const struct prep_col *c = &p->cols[i];
+
+		unseen[i] = 0;
+		first[i] = SIZE_MAX;
+		if (c->kind != PREP_CATEGORICAL)
+			continue;
+		for (r = 0; r < f->nrows; r++) {
+			const char *s = frame_cell(f, r, map[i]);
+
+			if (s && !bsearch(s, c->cats, c->ncats, sizeof(*c->cats), cmp_cat)) {
+				if (!unseen[i]++)
+					first[i] = r;
+			}
+		}
+	}
+}
+
 int prep_row(const struct prep *p, const struct frame *f, const size_t *map,
 	     size_t r, double *x, struct mlci_err *err)
 {

@@ -110,6 +110,15 @@ int prep_bind(const struct prep *p, const struct frame *f, size_t *map,
 int prep_row(const struct prep *p, const struct frame *f, const size_t *map,
 	     size_t r, double *x, struct mlci_err *err);
 
+/*
+ * Per column i of p, the rows of f (columns through map) holding a value
+ * none of the column's categories: their count into unseen[i] and the
+ * first one into first[i] (SIZE_MAX when none). Missing values and
+ * numeric columns count 0.
+ */
+void prep_unseen(const struct prep *p, const struct frame *f, const size_t *map,
+		 size_t *unseen, size_t *first);
+
 /* The name of output j ("NAME" or "NAME=CATEGORY") into out. */
 void prep_out_name(const struct prep *p, size_t j, char *out, size_t n);
 

@@ -67,3 +67,13 @@ agree adult.metrics.json adult.pred.csv adult.stdout "adult.test: metrics and re
 
 check "metrics.json with unseen labels validates against mlci/metrics.schema.json" \
 	$PY "$TOP/tests/check_schema.py" odd.json d.json adult.metrics.json
+
+# feature categories the model never saw (a leading blank) are named in a
+# warning, counted, with the first value and its line
+"$BIN/mlci-train" --data "$DATA/penguins.csv" --label Species --model tree --out pt.json >/dev/null 2>&1
+sed 's/,MALE$/, MALE/' "$DATA/penguins.csv" >pshift.csv
+want_n=$(grep -c ', MALE$' pshift.csv)
+expect_exit 0 "evaluate data whose Sex values gained a leading blank" "$BIN/mlci-evaluate" \
+	--model pt.json --data pshift.csv --out pe.json
+err_is "^mlci-evaluate: warning: column 'Sex': $want_n rows hold a category the model was not trained on \(the first ' MALE', line [0-9]+\), encoded as none of its categories$" "... warns once, with the count"
+json_is pe.json 'sum("category the model was not trained on" in w for w in j["warnings"])' "1" "... and keeps the warning in metrics.json"
