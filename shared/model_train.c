@@ -190,11 +190,11 @@ out:
 static int missing_label(const struct frame *f, size_t r, size_t lc,
 			 struct mlci_err *err)
 {
-	size_t i = r * f->ncols + lc;
+	long line, col;
 
-	return err_set_at(err, MLCI_EXIT_DATAERR, f->path, (long)f->line[i],
-			  (long)f->col[i], "missing value in label column '%.100s'",
-			  f->names[lc]);
+	frame_pos(f, r, lc, &line, &col);
+	return err_set_at(err, MLCI_EXIT_DATAERR, f->path, line, col,
+			  "missing value in label column '%.100s'", f->names[lc]);
 }
 
 struct uniq {
@@ -300,10 +300,10 @@ static int numeric_labels(const struct frame *f, size_t lc, double *y,
 			return missing_label(f, r, lc, err);
 		/* sums of squares (means, variances, losses) must stay finite */
 		if (!(fabs(y[r]) <= LABEL_MAX)) {
-			size_t i = r * f->ncols + lc;
+			long line, col;
 
-			return err_set_at(err, MLCI_EXIT_DATAERR, f->path, (long)f->line[i],
-					  (long)f->col[i],
+			frame_pos(f, r, lc, &line, &col);
+			return err_set_at(err, MLCI_EXIT_DATAERR, f->path, line, col,
 					  "label column '%.100s': %g is too large to regress on (beyond +-1e150 squares overflow); rescale the label",
 					  f->names[lc], y[r]);
 		}
@@ -1082,7 +1082,8 @@ int train_run(const struct train_opts *o, struct train_result *res,
 	}
 	if (check_validation_opts(o, err) < 0)
 		goto out;
-	if (frame_load(&f, o->data, &o->csv, err) < 0)
+	/* only the label and the columns holding text keep their text */
+	if (frame_load_compact(&f, o->data, &o->csv, &o->label, 1, err) < 0)
 		goto out;
 	lc = frame_find(&f, o->label);
 	if (lc < 0) {
