@@ -956,6 +956,21 @@ void frame_free(struct frame *f)
 	memset(f, 0, sizeof(*f));
 }
 
+void frame_view_rows(struct frame *v, const struct frame *f, size_t r0,
+		     size_t n)
+{
+	size_t t = f->tidx ? f->ntext : f->ncols;
+
+	*v = *f;
+	v->priv = NULL;
+	v->nrows = n;
+	v->cells = f->cells + r0 * t;
+	v->line = f->line + r0 * t;
+	v->col = f->col + r0 * t;
+	v->num = f->num ? f->num + r0 * f->ncols : NULL;
+	v->rowline = f->rowline ? f->rowline + r0 : NULL;
+}
+
 int frame_find(const struct frame *f, const char *name)
 {
 	size_t i;

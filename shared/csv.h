@@ -7,7 +7,8 @@
  * delimiter, headerless files (names given by --columns), leading junk
  * lines (--skip-rows), blank-trimming of unquoted fields (--trim), and
  * missing-value tokens (--na). Blank lines are skipped. Every cell keeps
- * the line and column it started at, so later errors can point at it.
+ * the line and column it started at, so later errors can point at it
+ * (in a compact frame, every cell of the columns that keep their text).
  */
 #ifndef MLCI_CSV_H
 #define MLCI_CSV_H
@@ -125,6 +126,11 @@ int frame_load_mem(struct frame *f, const char *label, const char *data,
 
 /* Free everything f holds; safe on a zeroed frame. */
 void frame_free(struct frame *f);
+
+/* Rows r0 .. r0 + n of f as the frame v, sharing f's storage: v is
+ * valid while f is, and is not freed. */
+void frame_view_rows(struct frame *v, const struct frame *f, size_t r0,
+		     size_t n);
 
 /* Index of the column called name, or -1. */
 int frame_find(const struct frame *f, const char *name);

@@ -1,4 +1,5 @@
-# mlci-train's peak memory grows with the data at a bounded rate: on a
+# mlci-train's (and mlci-evaluate's) peak memory grows with the data at a
+# bounded rate: on a
 # generated numeric file (60000 rows, 40 features and a label) the peak
 # RSS above that of a run on a tiny file stays under 9 times the float32
 # feature matrix (rows x features x 4 bytes). A frame that kept every
@@ -54,6 +55,18 @@ for m in logistic tree hgb; do
 	json_is big-$m.json 'j["training"]["n_rows"], j["training"]["n_features_in"]' "($ROWS, $COLS)" \
 		"$m: trained on every row and feature"
 done
+
+# mlci-evaluate reads its data the same way: under 6x (now about 4x; a
+# full frame took about 9x)
+base=$(peak "$BIN/mlci-evaluate" --model tiny-logistic.json --data tiny.csv --out tiny-metrics.json)
+got=$(peak "$BIN/mlci-evaluate" --model big-logistic.json --data big.csv --out big-metrics.json)
+grow=$(((got - base) * 1024))
+if [ "$got" -ge 0 ] && [ "$base" -ge 0 ] && [ "$grow" -le $((6 * F32)) ]; then
+	ok "evaluate: peak RSS grows by $((grow / F32)).x the float32 matrix (at most 6)"
+else
+	not_ok "evaluate: peak RSS grows by $((grow / F32)).x the float32 matrix, more than 6 (or failed)" \
+		"peak $got KiB, tiny run $base KiB, float32 matrix $((F32 / 1024)) KiB"
+fi
 
 # text columns keep their text exactly, whatever the numbers in them
 printf 'c,n,y\n1,0.5,a\n1.0,1.5,b\na,2.5,a\n1,3.5,b\n1.0,0.1,a\n' >mixed.csv

@@ -639,6 +639,40 @@ static void test_csv__compact_keeps_text_columns(void **state)
 	frame_free(&b);
 }
 
+/* A view of some rows reads as those rows of the frame, compact or not. */
+static void test_csv__view_rows(void **state)
+{
+	struct frame a, b, va, vb;
+	struct mlci_err e1 = {0}, e2 = {0};
+	int r1, r2;
+	size_t r, c;
+
+	load_both(&a, &b, "a,b,y\n1,x,3\n2,,4\n\n3,z,\n4,w,6\n", NULL, "y",
+		  &r1, &r2, &e1, &e2);
+	assert_int_equal(r1, 0);
+	assert_int_equal(r2, 0);
+	frame_view_rows(&va, &a, 1, 2);
+	frame_view_rows(&vb, &b, 1, 2);
+	assert_int_equal(vb.nrows, 2);
+	assert_same_frames(&va, &vb);
+	for (r = 0; r < 2; r++)
+		for (c = 0; c < 3; c++) {
+			long l1, c1, l2, c2;
+
+			frame_pos(&vb, r, c, &l1, &c1);
+			frame_pos(&b, r + 1, c, &l2, &c2);
+			assert_int_equal(l1, l2);
+			assert_int_equal(c1, c2);
+			assert_true(vb.num[r * 3 + c] == b.num[(r + 1) * 3 + c] ||
+				    isnan(vb.num[r * 3 + c]));
+		}
+	assert_string_equal(frame_cell(&vb, 1, 1), "z");
+	assert_null(frame_cell(&vb, 1, 2));
+	assert_int_equal(vb.rowline[1], 5);
+	frame_free(&a);
+	frame_free(&b);
+}
+
 /* A compact read fails as a full one does: same code, place and words. */
 static void test_csv__compact_errors_as_full(void **state)
 {
@@ -738,6 +772,7 @@ int main(void)
 		cmocka_unit_test(test_csv__pipe_limit),
 		cmocka_unit_test(test_csv__compact_keeps_text_columns),
 		cmocka_unit_test(test_csv__compact_errors_as_full),
+		cmocka_unit_test(test_csv__view_rows),
 		cmocka_unit_test(test_csv__compact_real_files),
 	};
 
