@@ -3,6 +3,13 @@
  * in place. Each cell points into that buffer, NUL-terminated, with its
  * quotes unescaped (an unescaped field is never longer than its source,
  * so writing behind the read position is safe).
+ *
+ * A compact frame is read in two passes. The first parses without
+ * writing to the buffer (quoted fields are unescaped into a scratch
+ * buffer), checks everything a full read checks, keeps each cell's
+ * number and notes which columns hold text. The second parses the
+ * records again, in place, and keeps only those columns' cells, which
+ * are then copied out so the file's bytes can be freed.
  */
 #include "csv.h"
 
@@ -24,6 +31,9 @@
 struct csv_store {
 	char *data;	/* the file's bytes, parsed in place */
 	char *names;	/* the --columns copy the names point into */
+	char *pool;	/* compact: the names and kept cells, copied out */
+	unsigned char *text;	/* compact, while reading: per column, 1 when
+				 * a cell is neither missing nor a number */
 };
 
 /* The NA tokens, split out of a comma-separated list. */
@@ -38,7 +48,15 @@ struct na_set {
 struct field {
 	char *s;
 	size_t len;
+	size_t soff;	/* dry: where in the scratch buffer (s is NULL) */
+	int scr;	/* dry: unescaped into the scratch buffer */
 	uint32_t line, col;
+};
+
+/* A compact read: the names of the columns that keep their text. */
+struct compact {
+	const char *const *keep;
+	size_t nkeep;
 };
 
 struct parser {
@@ -50,6 +68,9 @@ struct parser {
 	int trim;
 	struct field *fld;	/* the current record's fields */
 	size_t nfld, cap;
+	int dry;		/* 1: do not write to the buffer */
+	char *scratch;		/* dry: the record's unescaped quoted fields */
+	size_t sn, scap;
 };
 
 void csv_opts_init(struct csv_opts *o)
@@ -146,8 +167,9 @@ static int na_match(const struct na_set *na, const char *s, size_t len)
 	return 0;
 }
 
-static int add_field(struct parser *ps, char *s, size_t len, uint32_t line,
-		     uint32_t col, struct mlci_err *err)
+static int add_field(struct parser *ps, char *s, size_t len, int scr,
+		     size_t soff, uint32_t line, uint32_t col,
+		     struct mlci_err *err)
 {
 	if (ps->nfld >= CSV_MAX_FIELDS)
 		return err_set_at(err, MLCI_EXIT_DATAERR, ps->path, line, col,
@@ -165,10 +187,47 @@ static int add_field(struct parser *ps, char *s, size_t len, uint32_t line,
 	}
 	ps->fld[ps->nfld].s = s;
 	ps->fld[ps->nfld].len = len;
+	ps->fld[ps->nfld].scr = scr;
+	ps->fld[ps->nfld].soff = soff;
 	ps->fld[ps->nfld].line = line;
 	ps->fld[ps->nfld].col = col;
 	ps->nfld++;
 	return 0;
+}
+
+/* One unescaped byte of a quoted field: in place at *w, or (dry) onto
+ * the scratch buffer. */
+static int put_byte(struct parser *ps, char **w, char c, struct mlci_err *err)
+{
+	if (!ps->dry) {
+		*(*w)++ = c;
+		return 0;
+	}
+	if (ps->sn == ps->scap) {
+		size_t ncap = ps->scap ? ps->scap * 2 : 256;
+		char *ns = realloc(ps->scratch, ncap);
+
+		if (!ns)
+			return err_set(err, MLCI_EXIT_SOFTWARE, ps->path,
+				       "out of memory");
+		ps->scratch = ns;
+		ps->scap = ncap;
+	}
+	ps->scratch[ps->sn++] = c;
+	return 0;
+}
+
+/* Dry: point the scratch-held fields at their bytes, now that the
+ * record is whole and the scratch buffer will not move. */
+static void fix_scratch(struct parser *ps)
+{
+	size_t i;
+
+	if (!ps->dry)
+		return;
+	for (i = 0; i < ps->nfld; i++)
+		if (ps->fld[i].scr)
+			ps->fld[i].s = ps->scratch + ps->fld[i].soff;
 }
 
 /* Skip a line that holds nothing (or, with trim, only blanks). */
@@ -204,6 +263,7 @@ static int parse_record(struct parser *ps, uint32_t *end_line,
 	char *end = ps->end;
 
 	ps->nfld = 0;
+	ps->sn = 0;
 	while (ps->p < end && skip_blank_line(ps))
 		;
 	if (ps->p >= end)
@@ -211,6 +271,8 @@ static int parse_record(struct parser *ps, uint32_t *end_line,
 	for (;;) {
 		char *p = ps->p, *w, *cell;
 		uint32_t fline, fcol;
+		size_t soff = ps->sn;
+		int scr = 0;
 		char c;
 
 		if (ps->trim)
@@ -222,6 +284,7 @@ static int parse_record(struct parser *ps, uint32_t *end_line,
 			uint32_t qline = ps->line, qcol = fcol;
 
 			cell = w = p;
+			scr = ps->dry;
 			p++;
 			for (;;) {
 				if (p >= end)
@@ -230,7 +293,8 @@ static int parse_record(struct parser *ps, uint32_t *end_line,
 							  "unterminated quoted field");
 				if (*p == '"') {
 					if (p + 1 < end && p[1] == '"') {
-						*w++ = '"';
+						if (put_byte(ps, &w, '"', err) < 0)
+							return -1;
 						p += 2;
 						continue;
 					}
@@ -241,7 +305,8 @@ static int parse_record(struct parser *ps, uint32_t *end_line,
 					ps->line++;
 					ps->line_start = p + 1;
 				}
-				*w++ = *p++;
+				if (put_byte(ps, &w, *p++, err) < 0)
+					return -1;
 			}
 			while (p < end && (*p == ' ' || *p == '\t') &&
 			       *p != ps->delim)
@@ -279,14 +344,17 @@ static int parse_record(struct parser *ps, uint32_t *end_line,
 					e--;
 			w = e;
 		}
-		if (add_field(ps, cell, (size_t)(w - cell), fline, fcol,
-			      err) < 0)
+		if (add_field(ps, scr ? NULL : cell,
+			      scr ? ps->sn - soff : (size_t)(w - cell), scr, soff,
+			      fline, fcol, err) < 0)
 			return -1;
-		*w = '\0';
+		if (!ps->dry)
+			*w = '\0';
 		if (p >= end) {
 			*end_line = ps->line;
 			*end_col = col_of(ps, p);
 			ps->p = p;
+			fix_scratch(ps);
 			return 1;
 		}
 		if (c == '\n') {
@@ -295,13 +363,15 @@ static int parse_record(struct parser *ps, uint32_t *end_line,
 			ps->p = p + 1;
 			ps->line++;
 			ps->line_start = ps->p;
+			fix_scratch(ps);
 			return 1;
 		}
 		ps->p = p + 1;	/* past the delimiter */
 	}
 }
 
-static int grow_cells(struct frame *f, size_t *cap, size_t need,
+/* Room for need cells: every array, or (only_num) just the numbers. */
+static int grow_cells(struct frame *f, size_t *cap, size_t need, int only_num,
 		      struct mlci_err *err)
 {
 	size_t ncap;
@@ -319,6 +389,8 @@ static int grow_cells(struct frame *f, size_t *cap, size_t need,
 		ncap *= 2;
 	if (ncap > CSV_MAX_CELLS)
 		ncap = CSV_MAX_CELLS;
+	if (only_num)
+		goto num;
 	nc = realloc(f->cells, ncap * sizeof(*nc));
 	if (!nc)
 		return err_set(err, MLCI_EXIT_SOFTWARE, f->path, "out of memory");
@@ -331,6 +403,7 @@ static int grow_cells(struct frame *f, size_t *cap, size_t need,
 	if (!ncol)
 		return err_set(err, MLCI_EXIT_SOFTWARE, f->path, "out of memory");
 	f->col = ncol;
+num:
 	nn = realloc(f->num, ncap * sizeof(*nn));
 	if (!nn)
 		return err_set(err, MLCI_EXIT_SOFTWARE, f->path, "out of memory");
@@ -557,14 +630,135 @@ static int read_input(const char *path, char **data, size_t *len, struct mlci_er
 		       "from this device" : "from a pipe");
 }
 
+/* The parser's place, to read the records again from there. */
+struct mark {
+	char *p, *line_start;
+	uint32_t line;
+};
+
+static void mark_save(struct mark *m, const struct parser *ps)
+{
+	m->p = ps->p;
+	m->line_start = ps->line_start;
+	m->line = ps->line;
+}
+
+/* A compact frame's first pass over one record: its numbers, and which
+ * columns hold text. */
+static int compact_record(struct frame *f, struct csv_store *st,
+			  const struct parser *ps, const struct na_set *na,
+			  size_t *cap, struct mlci_err *err)
+{
+	size_t base = f->nrows * f->ncols, i;
+
+	if (grow_cells(f, cap, base + f->ncols, 1, err) < 0)
+		return -1;
+	if (!st->text && !(st->text = calloc(f->ncols + 1, 1)))
+		return err_set(err, MLCI_EXIT_SOFTWARE, f->path, "out of memory");
+	for (i = 0; i < f->ncols; i++) {
+		const struct field *fd = &ps->fld[i];
+		int miss = na_match(na, fd->s, fd->len);
+		double v = miss ? NAN : cell_number(fd->s, fd->len);
+
+		f->num[base + i] = v;
+		if (!miss && isnan(v))
+			st->text[i] = 1;
+	}
+	return 0;
+}
+
+/* A compact frame's second pass, from m: the kept columns' cells and
+ * positions, then those cells and the names copied out of the file's
+ * bytes, which are freed. */
+static int compact_cells(struct frame *f, struct csv_store *st,
+			 const struct compact *o, struct parser *ps,
+			 const struct na_set *na, const struct mark *m,
+			 struct mlci_err *err)
+{
+	size_t c, r, k, i, n, bytes = 1;
+	uint32_t end_line, end_col;
+	char *q;
+
+	f->tidx = malloc((f->ncols + 1) * sizeof(*f->tidx));
+	f->rowline = malloc((f->nrows + 1) * sizeof(*f->rowline));
+	if (!f->tidx || !f->rowline)
+		return err_set(err, MLCI_EXIT_SOFTWARE, f->path, "out of memory");
+	for (c = 0; c < f->ncols; c++) {
+		int keep = st->text && st->text[c];
+
+		for (k = 0; !keep && k < o->nkeep; k++)
+			keep = o->keep[k] && !strcmp(o->keep[k], f->names[c]);
+		f->tidx[c] = keep ? (int)f->ntext++ : -1;
+	}
+	n = f->nrows * f->ntext;
+	f->cells = malloc((n + 1) * sizeof(*f->cells));
+	f->line = malloc((n + 1) * sizeof(*f->line));
+	f->col = malloc((n + 1) * sizeof(*f->col));
+	if (!f->cells || !f->line || !f->col)
+		return err_set(err, MLCI_EXIT_SOFTWARE, f->path, "out of memory");
+	ps->p = m->p;
+	ps->line_start = m->line_start;
+	ps->line = m->line;
+	ps->dry = 0;
+	for (r = 0; r < f->nrows; r++) {
+		int rc = parse_record(ps, &end_line, &end_col, err);
+
+		if (rc < 0)
+			return -1;
+		if (rc == 0 || ps->nfld != f->ncols)
+			return err_set(err, MLCI_EXIT_SOFTWARE, f->path,
+				       "row %zu read differently the second time",
+				       r + 1);
+		f->rowline[r] = ps->fld[0].line;
+		for (c = 0; c < f->ncols; c++) {
+			const struct field *fd = &ps->fld[c];
+			size_t at;
+
+			if (f->tidx[c] < 0)
+				continue;
+			at = r * f->ntext + (size_t)f->tidx[c];
+			f->cells[at] = na_match(na, fd->s, fd->len) ? NULL : fd->s;
+			f->line[at] = fd->line;
+			f->col[at] = fd->col;
+			if (f->cells[at])
+				bytes += fd->len + 1;
+		}
+	}
+	for (c = 0; c < f->ncols; c++)
+		bytes += strlen(f->names[c]) + 1;
+	st->pool = q = malloc(bytes);
+	if (!q)
+		return err_set(err, MLCI_EXIT_SOFTWARE, f->path, "out of memory");
+	for (c = 0; c < f->ncols; c++) {
+		k = strlen(f->names[c]) + 1;
+		memcpy(q, f->names[c], k);
+		f->names[c] = q;
+		q += k;
+	}
+	for (i = 0; i < n; i++)
+		if (f->cells[i]) {
+			k = strlen(f->cells[i]) + 1;
+			memcpy(q, f->cells[i], k);
+			f->cells[i] = q;
+			q += k;
+		}
+	free(st->data);
+	st->data = NULL;
+	free(st->text);
+	st->text = NULL;
+	return 0;
+}
+
 static int load(struct frame *f, struct csv_store *st, const char *path,
-		const struct csv_opts *o, struct parser *ps, struct na_set *na,
+		const struct csv_opts *o, const struct compact *cp,
+		struct parser *ps, struct na_set *na,
 		const char *mem, size_t mem_len, struct mlci_err *err)
 {
 	size_t len, cap = 0, i;
 	long skipped;
 	int have_names = 0, rc;
 	uint32_t end_line = 0, end_col = 0;
+	struct mark first;	/* where the data records start */
 
 	f->path = strdup(path);
 	if (!f->path)
@@ -615,6 +809,8 @@ static int load(struct frame *f, struct csv_store *st, const char *path,
 		ps->line++;
 		ps->line_start = ps->p;
 	}
+	mark_save(&first, ps);
+	ps->dry = cp && have_names;
 
 	while ((rc = parse_record(ps, &end_line, &end_col, err)) > 0) {
 		size_t base;
@@ -623,6 +819,8 @@ static int load(struct frame *f, struct csv_store *st, const char *path,
 			if (names_from_header(f, ps, err) < 0)
 				return -1;
 			have_names = 2;
+			mark_save(&first, ps);
+			ps->dry = cp != NULL;
 			continue;
 		}
 		if (ps->nfld != f->ncols) {
@@ -642,8 +840,14 @@ static int load(struct frame *f, struct csv_store *st, const char *path,
 					  "row has %zu fields, expected %zu",
 					  ps->nfld, f->ncols);
 		}
+		if (cp) {
+			if (compact_record(f, st, ps, na, &cap, err) < 0)
+				return -1;
+			f->nrows++;
+			continue;
+		}
 		base = f->nrows * f->ncols;
-		if (grow_cells(f, &cap, base + f->ncols, err) < 0)
+		if (grow_cells(f, &cap, base + f->ncols, 0, err) < 0)
 			return -1;
 		for (i = 0; i < f->ncols; i++) {
 			struct field *fd = &ps->fld[i];
@@ -669,12 +873,14 @@ static int load(struct frame *f, struct csv_store *st, const char *path,
 	if (f->nrows == 0)
 		return err_set(err, MLCI_EXIT_DATAERR, f->path,
 			       "a header row but no data rows");
+	if (cp)
+		return compact_cells(f, st, cp, ps, na, &first, err);
 	return 0;
 }
 
 static int frame_read(struct frame *f, const char *path, const char *mem,
 		      size_t mem_len, const struct csv_opts *o,
-		      struct mlci_err *err)
+		      const struct compact *cp, struct mlci_err *err)
 {
 	struct csv_opts def;
 	struct csv_store *st;
@@ -693,8 +899,9 @@ static int frame_read(struct frame *f, const char *path, const char *mem,
 	if (!st)
 		return err_set(err, MLCI_EXIT_SOFTWARE, path, "out of memory");
 	f->priv = st;
-	rc = load(f, st, path, o, &ps, &na, mem, mem_len, err);
+	rc = load(f, st, path, o, cp, &ps, &na, mem, mem_len, err);
 	free(ps.fld);
+	free(ps.scratch);
 	na_free(&na);
 	if (rc < 0) {
 		frame_free(f);
@@ -706,13 +913,22 @@ static int frame_read(struct frame *f, const char *path, const char *mem,
 int frame_load(struct frame *f, const char *path, const struct csv_opts *o,
 	       struct mlci_err *err)
 {
-	return frame_read(f, path, NULL, 0, o, err);
+	return frame_read(f, path, NULL, 0, o, NULL, err);
+}
+
+int frame_load_compact(struct frame *f, const char *path,
+		       const struct csv_opts *o, const char *const *keep,
+		       size_t nkeep, struct mlci_err *err)
+{
+	struct compact cp = { keep, nkeep };
+
+	return frame_read(f, path, NULL, 0, o, &cp, err);
 }
 
 int frame_load_mem(struct frame *f, const char *label, const char *data,
 		   size_t n, const struct csv_opts *o, struct mlci_err *err)
 {
-	return frame_read(f, label, data ? data : "", n, o, err);
+	return frame_read(f, label, data ? data : "", n, o, NULL, err);
 }
 
 void frame_free(struct frame *f)
@@ -725,6 +941,8 @@ void frame_free(struct frame *f)
 	if (st) {
 		free(st->data);
 		free(st->names);
+		free(st->pool);
+		free(st->text);
 		free(st);
 	}
 	free(f->path);
@@ -733,7 +951,24 @@ void frame_free(struct frame *f)
 	free(f->line);
 	free(f->col);
 	free(f->num);
+	free(f->tidx);
+	free(f->rowline);
 	memset(f, 0, sizeof(*f));
+}
+
+void frame_view_rows(struct frame *v, const struct frame *f, size_t r0,
+		     size_t n)
+{
+	size_t t = f->tidx ? f->ntext : f->ncols;
+
+	*v = *f;
+	v->priv = NULL;
+	v->nrows = n;
+	v->cells = f->cells + r0 * t;
+	v->line = f->line + r0 * t;
+	v->col = f->col + r0 * t;
+	v->num = f->num ? f->num + r0 * f->ncols : NULL;
+	v->rowline = f->rowline ? f->rowline + r0 : NULL;
 }
 
 int frame_find(const struct frame *f, const char *name)
@@ -746,11 +981,27 @@ int frame_find(const struct frame *f, const char *name)
 	return -1;
 }
 
+void frame_pos(const struct frame *f, size_t r, size_t c, long *line,
+	       long *col)
+{
+	size_t i;
+
+	if (f->tidx && f->tidx[c] < 0) {
+		*line = f->rowline ? (long)f->rowline[r] : 0;
+		*col = 0;
+		return;
+	}
+	i = f->tidx ? r * f->ntext + (size_t)f->tidx[c] : r * f->ncols + c;
+	*line = (long)f->line[i];
+	*col = (long)f->col[i];
+}
+
 int frame_number(const struct frame *f, size_t r, size_t c, double *out,
 		 struct mlci_err *err)
 {
 	size_t i = r * f->ncols + c;
 	const char *s;
+	long line, col;
 
 	/* a number needs no look at its text */
 	if (f->num && !isnan(f->num[i])) {
@@ -762,8 +1013,8 @@ int frame_number(const struct frame *f, size_t r, size_t c, double *out,
 		return 1;
 	if (!f->num && parse_double(s, out) == 0)
 		return 0;
-	return err_set_at(err, MLCI_EXIT_DATAERR, f->path, (long)f->line[i],
-			  (long)f->col[i],
+	frame_pos(f, r, c, &line, &col);
+	return err_set_at(err, MLCI_EXIT_DATAERR, f->path, line, col,
 			  "expected a number in column '%.100s', found '%.60s%s'",
 			  f->names[c], s, strlen(s) > 60 ? "..." : "");
 }
@@ -772,10 +1023,10 @@ void frame_strip_suffix(struct frame *f, size_t c, const char *suffix)
 {
 	size_t r, n = suffix ? strlen(suffix) : 0;
 
-	if (!n || c >= f->ncols)
+	if (!n || c >= f->ncols || !frame_has_text(f, c))
 		return;
 	for (r = 0; r < f->nrows; r++) {
-		char *s = f->cells[r * f->ncols + c];
+		char *s = (char *)frame_cell(f, r, c);
 		size_t len;
 
 		if (!s)

@@ -7,7 +7,8 @@
  * delimiter, headerless files (names given by --columns), leading junk
  * lines (--skip-rows), blank-trimming of unquoted fields (--trim), and
  * missing-value tokens (--na). Blank lines are skipped. Every cell keeps
- * the line and column it started at, so later errors can point at it.
+ * the line and column it started at, so later errors can point at it
+ * (in a compact frame, every cell of the columns that keep their text).
  */
 #ifndef MLCI_CSV_H
 #define MLCI_CSV_H
@@ -59,13 +60,20 @@ void csv_opts_init(struct csv_opts *o);
 /*
  * A table of strings, row-major. A cell is NULL when it was missing (an
  * NA token, or empty). Everything is owned by the frame.
+ *
+ * A frame read by frame_load_compact keeps text only for some columns:
+ * tidx[c] is column c's index among them (-1: its text was dropped; every
+ * cell of it is a number or missing), and cells, line and col are
+ * nrows * ntext over those columns. With tidx NULL (any other frame)
+ * they are nrows * ncols. Read cells and positions through frame_cell
+ * and frame_pos, which work for both.
  */
 struct frame {
 	char *path;			/* as given to frame_load */
 	char sha256[SHA256_HEX_LEN + 1];	/* of the file's bytes */
 	size_t nrows, ncols;
 	char **names;			/* ncols column names */
-	char **cells;			/* nrows * ncols; NULL = missing */
+	char **cells;			/* nrows * ncols (or ntext); NULL = missing */
 	uint32_t *line;			/* per cell: 1-based line it starts on */
 	uint32_t *col;			/* per cell: 1-based byte column */
 	/* per cell: its value when it is a number (parse_double), else NaN,
@@ -73,6 +81,9 @@ struct frame {
 	 * A frame made by hand from another's cells must set it to match
 	 * (or NULL). */
 	double *num;
+	int *tidx;			/* compact: ncols text indexes, else NULL */
+	size_t ntext;			/* compact: columns with text */
+	uint32_t *rowline;		/* compact: per row, the line it starts on */
 	void *priv;			/* the reader's storage */
 };
 
@@ -94,6 +105,18 @@ int frame_load(struct frame *f, const char *path, const struct csv_opts *o,
 	       struct mlci_err *err);
 
 /*
+ * As frame_load, into a compact frame: text (and each cell's line and
+ * column) is kept only for the columns holding a cell that is neither
+ * missing nor a number, and for those named in keep[0..nkeep) (names
+ * not in the file are ignored; keep is not retained). Every cell's
+ * number is kept in f->num, and the file's bytes are freed once read.
+ * The errors are frame_load's, at the same places.
+ */
+int frame_load_compact(struct frame *f, const char *path,
+		       const struct csv_opts *o, const char *const *keep,
+		       size_t nkeep, struct mlci_err *err);
+
+/*
  * As frame_load, on the n bytes at data (copied; need not be
  * NUL-terminated) instead of a file; label stands for the path in the
  * frame and in errors (66 cannot happen).
@@ -104,14 +127,35 @@ int frame_load_mem(struct frame *f, const char *label, const char *data,
 /* Free everything f holds; safe on a zeroed frame. */
 void frame_free(struct frame *f);
 
+/* Rows r0 .. r0 + n of f as the frame v, sharing f's storage: v is
+ * valid while f is, and is not freed. */
+void frame_view_rows(struct frame *v, const struct frame *f, size_t r0,
+		     size_t n);
+
 /* Index of the column called name, or -1. */
 int frame_find(const struct frame *f, const char *name);
 
-/* The cell at row r, column c, or NULL when missing. */
+/* The cell at row r, column c, or NULL when missing (or, in a compact
+ * frame, when column c kept no text: see frame_has_text). */
 static inline const char *frame_cell(const struct frame *f, size_t r, size_t c)
 {
+	if (f->tidx)
+		return f->tidx[c] < 0 ? NULL :
+			f->cells[r * f->ntext + (size_t)f->tidx[c]];
 	return f->cells[r * f->ncols + c];
 }
+
+/* 1 when column c's cells kept their text (always, unless compact). */
+static inline int frame_has_text(const struct frame *f, size_t c)
+{
+	return !f->tidx || f->tidx[c] >= 0;
+}
+
+/* The 1-based line and byte column cell (r, c) starts at. In a compact
+ * frame, for a column without text: the line its row starts on, and
+ * column 0 (unknown). */
+void frame_pos(const struct frame *f, size_t r, size_t c, long *line,
+	       long *col);
 
 /*
  * Parse cell (r, c) as a number: 0 and *out set; 1 when the cell is

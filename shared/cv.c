@@ -144,23 +144,27 @@ out:
 static int subframe(struct frame *s, const struct frame *f,
 		    const size_t *rows, size_t n)
 {
-	size_t i, w = f->ncols;
+	size_t i, w = f->ncols, t = f->tidx ? f->ntext : f->ncols;
 
 	*s = *f;
 	s->priv = NULL;
 	s->nrows = n;
-	s->cells = malloc((n * w + 1) * sizeof(*s->cells));
-	s->line = malloc((n * w + 1) * sizeof(*s->line));
-	s->col = malloc((n * w + 1) * sizeof(*s->col));
+	s->cells = malloc((n * t + 1) * sizeof(*s->cells));
+	s->line = malloc((n * t + 1) * sizeof(*s->line));
+	s->col = malloc((n * t + 1) * sizeof(*s->col));
 	s->num = f->num ? malloc((n * w + 1) * sizeof(*s->num)) : NULL;
-	if (!s->cells || !s->line || !s->col || (f->num && !s->num))
+	s->rowline = f->rowline ? malloc((n + 1) * sizeof(*s->rowline)) : NULL;
+	if (!s->cells || !s->line || !s->col || (f->num && !s->num) ||
+	    (f->rowline && !s->rowline))
 		return -1;
 	for (i = 0; i < n; i++) {
-		memcpy(s->cells + i * w, f->cells + rows[i] * w, w * sizeof(*s->cells));
-		memcpy(s->line + i * w, f->line + rows[i] * w, w * sizeof(*s->line));
-		memcpy(s->col + i * w, f->col + rows[i] * w, w * sizeof(*s->col));
+		memcpy(s->cells + i * t, f->cells + rows[i] * t, t * sizeof(*s->cells));
+		memcpy(s->line + i * t, f->line + rows[i] * t, t * sizeof(*s->line));
+		memcpy(s->col + i * t, f->col + rows[i] * t, t * sizeof(*s->col));
 		if (s->num)
 			memcpy(s->num + i * w, f->num + rows[i] * w, w * sizeof(*s->num));
+		if (s->rowline)
+			s->rowline[i] = f->rowline[rows[i]];
 	}
 	return 0;
 }
@@ -168,6 +172,7 @@ static int subframe(struct frame *s, const struct frame *f,
 static void subframe_free(struct frame *s)
 {
 	free(s->cells), free(s->line), free(s->col), free(s->num);
+	free(s->rowline);
 }
 
 static size_t argmax(const double *p, size_t k)

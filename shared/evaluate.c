@@ -463,14 +463,16 @@ static int check_keys(struct eval *e, struct mlci_err *err)
 		if (!e->keys)
 			return oom(err);
 		for (i = 0; i < e->n; i++) {
-			size_t at = e->rows[i] * e->f.ncols + (size_t)kc;
+			long line, col;
 
 			e->keys[i] = frame_cell(&e->f, e->rows[i], (size_t)kc);
-			if (!e->keys[i])
+			if (!e->keys[i]) {
+				frame_pos(&e->f, e->rows[i], (size_t)kc, &line, &col);
 				return err_set_at(err, MLCI_EXIT_DATAERR, e->f.path,
-						  e->f.line[at], e->f.col[at],
+						  line, col,
 						  "missing key in column '%.200s'",
 						  e->o->key_column);
+			}
 		}
 	}
 	e->s.keys = e->keys;
@@ -632,6 +634,7 @@ static int warn_categories(struct eval *e)
 	size_t *un = malloc((p->ncols + 1) * sizeof(*un));
 	size_t *first = malloc((p->ncols + 1) * sizeof(*first));
 	size_t i, shown = 0;
+	long line, col;
 	int rc = 0;
 
 	if (!map || !un || !first) {
@@ -647,13 +650,59 @@ static int warn_categories(struct eval *e)
 				rc |= warn(e, "... and more columns with categories the model was not trained on");
 				break;
 			}
-			rc |= warn(e, "column '%.100s': %zu %s a category the model was not trained on (the first '%.100s', line %lu), encoded as none of its categories",
+			frame_pos(&e->f, first[i], map[i], &line, &col);
+			rc |= warn(e, "column '%.100s': %zu %s a category the model was not trained on (the first '%.100s', line %ld), encoded as none of its categories",
 				   p->cols[i].name, un[i], un[i] == 1 ? "row holds" : "rows hold",
-				   frame_cell(&e->f, first[i], map[i]),
-				   (unsigned long)e->f.line[first[i] * e->f.ncols + map[i]]);
+				   frame_cell(&e->f, first[i], map[i]), line);
 		}
 	}
 	free(map), free(un), free(first);
+	return rc;
+}
+
+/* Read --data as a compact frame: the model's numeric features keep only
+ * their numbers (and their text when some cell is not a number), every
+ * other column its text, as does any column an option names. */
+static int load_data(struct eval *e, const struct evaluate_opts *o,
+		     struct mlci_err *err)
+{
+	const struct prep *p = &e->m->prep;
+	size_t n = 0, cap = p->ncols + 2, i, k;
+	const char **keep;
+	char **copies;
+	int rc = -1;
+
+	for (i = 0; i < o->nslice_by; i++)
+		cap += strlen(o->slice_by[i]) / 2 + 1;	/* names, one a comma at most */
+	keep = calloc(cap, sizeof(*keep));
+	copies = calloc(o->nslice_by + 1, sizeof(*copies));
+	if (!keep || !copies) {
+		oom(err);
+		goto out;
+	}
+	keep[n++] = model_label(e->m);
+	if (o->key_column)
+		keep[n++] = o->key_column;
+	for (i = 0; i < p->ncols; i++)
+		if (p->cols[i].kind != PREP_NUMERIC)
+			keep[n++] = p->cols[i].name;
+	for (i = 0; i < o->nslice_by; i++) {
+		char *tok, *save = NULL;
+
+		if (!(copies[i] = strdup(o->slice_by[i]))) {
+			oom(err);
+			goto out;
+		}
+		for (tok = strtok_r(copies[i], ",", &save); tok && n < cap;
+		     tok = strtok_r(NULL, ",", &save))
+			keep[n++] = tok;
+	}
+	rc = frame_load_compact(&e->f, o->data, &o->csv, keep, n, err);
+out:
+	for (k = 0; copies && k < o->nslice_by; k++)
+		free(copies[k]);
+	free(copies);
+	free(keep);
 	return rc;
 }
 
@@ -694,7 +743,7 @@ static int load_inputs(struct eval *e, struct mlci_err *err)
 			return err_set(err, MLCI_EXIT_USAGE, NULL,
 				       "--label-column, --prediction-column, --score-columns and --task go with --scored");
 		if (model_load(&e->m, o->model, e->model_sha, err) < 0 ||
-		    frame_load(&e->f, o->data, &o->csv, err) < 0)
+		    load_data(e, o, err) < 0)
 			return -1;
 		e->classifier = model_is_classifier(e->m);
 		label = model_label(e->m);
@@ -795,15 +844,10 @@ static int operational_json(struct eval *e, json_t *art, struct mlci_err *err)
 		goto done;
 	}
 	for (b = 0; b < nb; b++) {
-		struct frame v = e->f;
-		size_t at = b * B * e->f.ncols;
+		struct frame v;
 		double t0, t1;
 
-		v.nrows = B;
-		v.cells = e->f.cells + at;
-		v.line = e->f.line + at;
-		v.col = e->f.col + at;
-		v.num = e->f.num ? e->f.num + at : NULL;
+		frame_view_rows(&v, &e->f, b * B, B);
 		t0 = now_ms();
 		if (model_predict(e->m, &v, out, err) < 0)
 			goto done;

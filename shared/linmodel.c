@@ -55,10 +55,12 @@ void logistic_proba(const double *z, size_t K, double *prob)
 }
 
 /* The objective scaled by 1 / (C n): mean log loss + ||W||^2 / (2 C n).
- * X is kept as compressed rows (one-hot columns are mostly zeros). */
+ * X is kept as compressed rows (one-hot columns are mostly zeros), or,
+ * when it has no zeros at all, used as it is (idx NULL: val is X, row i
+ * at i * p): the same products summed in the same order. */
 struct logit {
 	const size_t *rowp;	/* n + 1 offsets into idx/val */
-	const unsigned *idx;
+	const unsigned *idx;	/* NULL: val is the dense X */
 	const double *val;
 	const size_t *y;
 	size_t n, p, K, rows;	/* rows: 1 (binary) or K */
@@ -76,17 +78,21 @@ static double logit_eval(void *ctx, const double *w, double *g)
 
 	memset(g, 0, (R * p + R) * sizeof(*g));
 	for (i = 0; i < n; i++) {
-		const unsigned *ix = L->idx + L->rowp[i];
-		const double *xv = L->val + L->rowp[i];
-		size_t nz = L->rowp[i + 1] - L->rowp[i];
+		const unsigned *ix = L->idx ? L->idx + L->rowp[i] : NULL;
+		const double *xv = L->val + (L->idx ? L->rowp[i] : i * p);
+		size_t nz = L->idx ? L->rowp[i + 1] - L->rowp[i] : p;
 		double *z = L->z;
 
 		for (k = 0; k < R; k++) {
 			const double *wk = w + k * p;
 			double s = b[k];
 
-			for (j = 0; j < nz; j++)
-				s += wk[ix[j]] * xv[j];
+			if (ix)
+				for (j = 0; j < nz; j++)
+					s += wk[ix[j]] * xv[j];
+			else
+				for (j = 0; j < nz; j++)
+					s += wk[j] * xv[j];
 			z[k] = s;
 		}
 		if (R == 1) {
@@ -116,8 +122,12 @@ static double logit_eval(void *ctx, const double *w, double *g)
 
 			if (r == 0)
 				continue;
-			for (j = 0; j < nz; j++)
-				gk[ix[j]] += r * xv[j];
+			if (ix)
+				for (j = 0; j < nz; j++)
+					gk[ix[j]] += r * xv[j];
+			else
+				for (j = 0; j < nz; j++)
+					gk[j] += r * xv[j];
 			gb[k] += r;
 		}
 	}
@@ -131,7 +141,8 @@ static double logit_eval(void *ctx, const double *w, double *g)
 	return L->last_loss + 0.5 * L->lam * pen;
 }
 
-/* X's non-zero entries as compressed rows; 0 or -1 (out of memory). */
+/* X's non-zero entries as compressed rows; 0 or -1 (out of memory).
+ * When every entry is non-zero, nothing is made: all three stay NULL. */
 static int compress(const double *X, size_t n, size_t p, size_t **rowp,
 		    unsigned **idx, double **val)
 {
@@ -139,6 +150,8 @@ static int compress(const double *X, size_t n, size_t p, size_t **rowp,
 
 	for (i = 0; i < n * p; i++)
 		nnz += X[i] != 0;
+	if (nnz == n * p)
+		return 0;
 	*rowp = malloc((n + 1) * sizeof(**rowp));
 	*idx = malloc((nnz + 1) * sizeof(**idx));
 	*val = malloc((nnz + 1) * sizeof(**val));
@@ -182,7 +195,7 @@ int logistic_fit(const double *X, const size_t *y, size_t n, size_t p,
 		err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
 		goto out;
 	}
-	L.rowp = rowp, L.idx = idx, L.val = val;
+	L.rowp = rowp, L.idx = idx, L.val = idx ? val : X;
 	if (lbfgs_minimize(nv, w, logit_eval, &L, lp, &r) < 0) {
 		err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory in L-BFGS");
 		goto out;

@@ -213,11 +213,12 @@ static void mostly_numbers(const struct frame *f, const size_t *cols,
 				first = r;
 		}
 		if (first != SIZE_MAX && nums * 2 > vals) {
-			size_t k = first * f->ncols + cols[i];
+			long line, col;
 
-			snprintf(buf, n, "column '%.60s' is categorical: %zu of its %zu values are numbers, but '%.30s' (line %lu) is not a finite number",
+			frame_pos(f, first, cols[i], &line, &col);
+			snprintf(buf, n, "column '%.60s' is categorical: %zu of its %zu values are numbers, but '%.30s' (line %ld) is not a finite number",
 				 p->cols[i].name, nums, vals, frame_cell(f, first, cols[i]),
-				 (unsigned long)f->line[k]);
+				 line);
 			return;
 		}
 	}
@@ -230,11 +231,11 @@ static void mostly_numbers(const struct frame *f, const size_t *cols,
 static int missing_label(const struct frame *f, size_t r, size_t lc,
 			 struct mlci_err *err)
 {
-	size_t i = r * f->ncols + lc;
+	long line, col;
 
-	return err_set_at(err, MLCI_EXIT_DATAERR, f->path, (long)f->line[i],
-			  (long)f->col[i], "missing value in label column '%.100s'",
-			  f->names[lc]);
+	frame_pos(f, r, lc, &line, &col);
+	return err_set_at(err, MLCI_EXIT_DATAERR, f->path, line, col,
+			  "missing value in label column '%.100s'", f->names[lc]);
 }
 
 struct uniq {
@@ -340,10 +341,10 @@ static int numeric_labels(const struct frame *f, size_t lc, double *y,
 			return missing_label(f, r, lc, err);
 		/* sums of squares (means, variances, losses) must stay finite */
 		if (!(fabs(y[r]) <= LABEL_MAX)) {
-			size_t i = r * f->ncols + lc;
+			long line, col;
 
-			return err_set_at(err, MLCI_EXIT_DATAERR, f->path, (long)f->line[i],
-					  (long)f->col[i],
+			frame_pos(f, r, lc, &line, &col);
+			return err_set_at(err, MLCI_EXIT_DATAERR, f->path, line, col,
 					  "label column '%.100s': %g is too large to regress on (beyond +-1e150 squares overflow); rescale the label",
 					  f->names[lc], y[r]);
 		}
@@ -1081,6 +1082,8 @@ int train_run(const struct train_opts *o, struct train_result *res,
 	      struct mlci_err *err)
 {
 	struct frame f = {0};
+	char sha[SHA256_HEX_LEN + 1];
+	size_t nrows;
 	const struct model_family *fam = model_family_find(o->model);
 	void *hp = NULL;
 	struct model *m = NULL;
@@ -1122,7 +1125,8 @@ int train_run(const struct train_opts *o, struct train_result *res,
 	}
 	if (check_validation_opts(o, err) < 0)
 		goto out;
-	if (frame_load(&f, o->data, &o->csv, err) < 0)
+	/* only the label and the columns holding text keep their text */
+	if (frame_load_compact(&f, o->data, &o->csv, &o->label, 1, err) < 0)
 		goto out;
 	lc = frame_find(&f, o->label);
 	if (lc < 0) {
@@ -1199,11 +1203,15 @@ int train_run(const struct train_opts *o, struct train_result *res,
 	if (encode_rows(&m->prep, &f, cols, X, o->threads ? o->threads : online_cpus(),
 			err) < 0)
 		goto out;
+	/* from here on the design matrix stands for the data */
+	nrows = f.nrows;
+	memcpy(sha, f.sha256, sizeof(sha));
+	frame_free(&f);
 	training = json_object();
 	if (!training)
 		goto oom;
 	memset(&d, 0, sizeof(d));
-	d.X = X, d.yc = yc, d.yr = yr, d.n = f.nrows, d.p = m->prep.nout;
+	d.X = X, d.yc = yc, d.yr = yr, d.n = nrows, d.p = m->prep.nout;
 	d.seed = o->seed;
 	d.threads = o->threads ? o->threads : online_cpus();
 	d.progress = o->progress, d.progress_ctx = o->progress_ctx;
@@ -1211,18 +1219,18 @@ int train_run(const struct train_opts *o, struct train_result *res,
 	if (fam->fit(m, hp, &d, &res->fit, training, err) < 0)
 		goto out;
 	if (o->importance && !strcmp(o->importance, "permutation") &&
-	    add_perm_importance(o, m, X, f.nrows, yc, yr, d.threads, training,
+	    add_perm_importance(o, m, X, nrows, yc, yr, d.threads, training,
 				err) < 0)
 		goto out;
 
 	res->task = cls ? "classification" : "regression";
-	res->n_rows = f.nrows;
+	res->n_rows = nrows;
 	res->n_features_in = ncols;
 	res->n_features_out = m->prep.nout;
 	res->nclasses = m->nclasses;
 	json_object_set_new(training, cls ? "accuracy" : "r2",
 			    json_real(res->fit.score));
-	json_object_set_new(training, "n_rows", json_integer((json_int_t)f.nrows));
+	json_object_set_new(training, "n_rows", json_integer((json_int_t)nrows));
 	json_object_set_new(training, "n_features_in", json_integer((json_int_t)ncols));
 	json_object_set_new(training, "n_features_out",
 			    json_integer((json_int_t)m->prep.nout));
@@ -1245,14 +1253,14 @@ int train_run(const struct train_opts *o, struct train_result *res,
 	for (size_t k = 0; k < o->nselect; k++)
 		if (artifact_add_input_file(art, "trials", o->select[k], err) < 0)
 			goto out;
-	if (artifact_add_input(art, "data", o->data, f.sha256) < 0 ||
+	if (artifact_add_input(art, "data", o->data, sha) < 0 ||
 	    model_to_json(m, art) < 0 ||
 	    !(mod = json_object_get(art, "model")) ||
 	    json_object_set_new(mod, "params", fam->params_json(hp, cls)) < 0 ||
 	    json_object_set(art, "training", training) < 0 ||
 	    (cv && json_object_set(art, "cv", cv) < 0) ||
 	    (search && json_object_set(art, "search", search) < 0) ||
-	    json_object_set_new(art, "data_sha256", json_string(f.sha256)) < 0)
+	    json_object_set_new(art, "data_sha256", json_string(sha)) < 0)
 		goto oom;
 	if (o->tensorboard) {
 		char when[32];

@@ -152,6 +152,7 @@ struct tree_work {
 	 * row's class in the top bit (one load and store moves all three);
 	 * goes_left marks the rows of a node being split */
 	uint64_t *sorted;
+	int presorted;		/* sorted made by tree_work_new_presorted */
 	int unit;		/* every weight is 1 */
 	uint8_t *goes_left;
 };
@@ -699,6 +700,57 @@ static uint64_t order_key(double v)
 	return u >> 63 ? ~u : u | (UINT64_C(1) << 63);
 }
 
+/* Sort column col (n rows) by value: on return *rows holds the rows in
+ * ascending order (ties in row order) and *keys their order keys, both
+ * pointing into the scratch rows (2n) and keys (2n); cnt is 6 * 2048. */
+static void sort_column(const double *col, size_t n, uint32_t *rows,
+			uint64_t *keys, uint32_t *cnt, uint32_t **rows_out,
+			uint64_t **keys_out)
+{
+	uint32_t *rs = rows, *rd = rows + n, *rt;
+	uint64_t *ks = keys, *kd = keys + n, *kt;
+	size_t i, pass;
+
+	/* least significant digit first, 11 bits a pass, each key
+	 * moving with its row (no gathers), stable: ties stay in row
+	 * order; the six digits' counts are taken in one read, and
+	 * passes where every key shares the digit are skipped */
+	memset(cnt, 0, 6 * 2048 * sizeof(*cnt));
+	for (i = 0; i < n; i++) {
+		uint64_t u = order_key(col[i]);
+
+		ks[i] = u;
+		rs[i] = (uint32_t)i;
+		for (pass = 0; pass < 6; pass++)
+			cnt[pass * 2048 + ((u >> (11 * pass)) & 2047)]++;
+	}
+	for (pass = 0; pass < 6 && n; pass++) {
+		unsigned sh = (unsigned)(11 * pass);
+		uint32_t *c = cnt + pass * 2048, sum = 0;
+		size_t d;
+
+		if (c[(ks[0] >> sh) & 2047] == n)
+			continue;
+		for (d = 0; d < 2048; d++) {
+			uint32_t t = c[d];
+
+			c[d] = sum;
+			sum += t;
+		}
+		for (i = 0; i < n; i++) {
+			uint64_t u = ks[i];
+			uint32_t at = c[(u >> sh) & 2047]++;
+
+			kd[at] = u;
+			rd[at] = rs[i];
+		}
+		kt = ks, ks = kd, kd = kt;
+		rt = rs, rs = rd, rd = rt;
+	}
+	*rows_out = rs;
+	*keys_out = ks;
+}
+
 uint32_t *tree_presort(const double *Xc, size_t n, size_t p,
 		       const unsigned char *isbin)
 {
@@ -706,7 +758,7 @@ uint32_t *tree_presort(const double *Xc, size_t n, size_t p,
 	uint32_t *rows = malloc((2 * n + 1) * sizeof(*rows));
 	uint64_t *keys = malloc((2 * n + 1) * sizeof(*keys));
 	uint32_t *cnt = malloc(6 * 2048 * sizeof(*cnt));
-	size_t f, i, pass;
+	size_t f, i;
 
 	/* tree_grow packs a row (32 bits) and its rank (31) in one word */
 	if (n >= (size_t)1 << 31 || !order || !rows || !keys || !cnt) {
@@ -714,49 +766,13 @@ uint32_t *tree_presort(const double *Xc, size_t n, size_t p,
 		return NULL;
 	}
 	for (f = 0; f < p; f++) {
-		uint32_t *o = order + f * n, *rk = order + n * p + f * n;
-		uint32_t *rs = rows, *rd = rows + n, *rt;
-		uint64_t *ks = keys, *kd = keys + n, *kt;
+		uint32_t *o = order + f * n, *rk = order + n * p + f * n, *rs;
+		uint64_t *ks;
 		uint32_t k = 0;
 
 		if (isbin && isbin[f])
 			continue;
-		/* least significant digit first, 11 bits a pass, each key
-		 * moving with its row (no gathers), stable: ties stay in row
-		 * order; the six digits' counts are taken in one read, and
-		 * passes where every key shares the digit are skipped */
-		memset(cnt, 0, 6 * 2048 * sizeof(*cnt));
-		for (i = 0; i < n; i++) {
-			uint64_t u = order_key(Xc[f * n + i]);
-
-			ks[i] = u;
-			rs[i] = (uint32_t)i;
-			for (pass = 0; pass < 6; pass++)
-				cnt[pass * 2048 + ((u >> (11 * pass)) & 2047)]++;
-		}
-		for (pass = 0; pass < 6 && n; pass++) {
-			unsigned sh = (unsigned)(11 * pass);
-			uint32_t *c = cnt + pass * 2048, sum = 0;
-			size_t d;
-
-			if (c[(ks[0] >> sh) & 2047] == n)
-				continue;
-			for (d = 0; d < 2048; d++) {
-				uint32_t t = c[d];
-
-				c[d] = sum;
-				sum += t;
-			}
-			for (i = 0; i < n; i++) {
-				uint64_t u = ks[i];
-				uint32_t at = c[(u >> sh) & 2047]++;
-
-				kd[at] = u;
-				rd[at] = rs[i];
-			}
-			kt = ks, ks = kd, kd = kt;
-			rt = rs, rs = rd, rd = rt;
-		}
+		sort_column(Xc + f * n, n, rows, keys, cnt, &rs, &ks);
 		memcpy(o, rs, n * sizeof(*o));
 		for (i = 0; i < n; i++) {
 			if (i && ks[i] != ks[i - 1])
@@ -766,6 +782,47 @@ uint32_t *tree_presort(const double *Xc, size_t n, size_t p,
 	}
 	free(rows), free(keys), free(cnt);
 	return order;
+}
+
+struct tree_work *tree_work_new_presorted(const struct tree_data *d)
+{
+	struct tree_data dd = *d;
+	struct tree_work *w;
+	uint32_t *rows, *rs, dummy = 0;
+	uint64_t *keys, *ks;
+	uint32_t *cnt;
+	size_t f, i, n = d->n;
+
+	if (n >= (size_t)1 << 31)
+		return NULL;
+	dd.order = &dummy;	/* room for sorted, as with an order */
+	w = tree_work_new(&dd);
+	rows = malloc((2 * n + 1) * sizeof(*rows));
+	keys = malloc((2 * n + 1) * sizeof(*keys));
+	cnt = malloc(6 * 2048 * sizeof(*cnt));
+	if (!w || !rows || !keys || !cnt) {
+		tree_work_free(w);
+		free(rows), free(keys), free(cnt);
+		return NULL;
+	}
+	/* the entries tree_grow would pack from tree_presort's order, less
+	 * the class bit, which it adds */
+	for (f = 0; f < d->p; f++) {
+		uint64_t *L = w->sorted + f * n;
+		uint32_t k = 0;
+
+		if (d->isbin && d->isbin[f])
+			continue;
+		sort_column(d->Xc + f * n, n, rows, keys, cnt, &rs, &ks);
+		for (i = 0; i < n; i++) {
+			if (i && ks[i] != ks[i - 1])
+				k++;
+			L[i] = (uint64_t)k << 32 | rs[i];
+		}
+	}
+	free(rows), free(keys), free(cnt);
+	w->presorted = 1;
+	return w;
 }
 
 int tree_grow(struct tree *t, const struct tree_data *d,
@@ -794,7 +851,22 @@ int tree_grow(struct tree *t, const struct tree_data *d,
 		 * advance (L has room for n) */
 		for (i = 0; i < d->n; i++)
 			w->goes_left[i] = w->w[i] > 0;
-		for (f = 0; f < d->p; f++) {
+		for (f = 0; f < d->p && w->presorted; f++) {
+			/* in place (q <= i): the class bit and the filter */
+			uint64_t *L = w->sorted + f * d->n;
+
+			if (d->isbin && d->isbin[f])
+				continue;
+			for (i = 0, q = 0; i < d->n; i++) {
+				uint64_t e = L[i];
+				uint32_t u = (uint32_t)e;
+				uint64_t y = d->K == 2 && d->yc[u] == 1;
+
+				L[q] = y << 63 | e;
+				q += w->goes_left[u];
+			}
+		}
+		for (f = 0; f < d->p && !w->presorted; f++) {
 			const uint32_t *o = d->order + f * d->n;
 			uint64_t *L = w->sorted + f * d->n;
 
@@ -1493,7 +1565,6 @@ static int tfam_fit(struct model *m, const void *hp, const struct fit_data *d,
 	uint8_t *bin = NULL;
 	unsigned char *isbin = NULL;
 	double *lohi = NULL;
-	uint32_t *order = NULL;
 	size_t width = m->classifier ? m->nclasses : 1, i, mf;
 	uint64_t seed = (uint64_t)d->seed;
 	int rc = -1;
@@ -1513,13 +1584,11 @@ static int tfam_fit(struct model *m, const void *hp, const struct fit_data *d,
 		goto oom;
 	if (tree_binary(Xc, d->n, d->p, &bin, &isbin, &lohi) < 0)
 		goto oom;
-	order = tree_presort(Xc, d->n, d->p, isbin);
-	if (!order)
-		goto oom;
 	td = (struct tree_data){ Xc, bin, isbin, lohi, lohi + d->p, d->yc,
 				 d->yr, d->n, d->p, m->classifier ? m->nclasses : 0,
-				 order };
-	w = tree_work_new(&td);
+				 NULL };
+	/* one tree: presorted straight into its work, no order to copy */
+	w = tree_work_new_presorted(&td);
 	if (!w)
 		goto oom;
 	mf = tree_max_features(h, m->classifier, d->p);
@@ -1549,7 +1618,6 @@ oom:
 out:
 	tree_work_free(w);
 	free(Xc), free(imp), free(pred), free(bin), free(isbin), free(lohi);
-	free(order);
 	return rc;
 }
 

@@ -125,6 +125,15 @@ struct tree_work *tree_work_new(const struct tree_data *d);
 void tree_work_free(struct tree_work *w);
 
 /*
+ * A work for one tree_grow on d without d->order (NULL): the rows are
+ * presorted as tree_presort would, straight into the work, so no second
+ * copy of them exists. The tree grown is the one tree_presort's order
+ * gives. NULL when memory runs out. The grow reorders them: do not reuse
+ * the work for another tree.
+ */
+struct tree_work *tree_work_new_presorted(const struct tree_data *d);
+
+/*
  * Grow t on the rows of d with weight[i] > 0 (weight NULL: every row,
  * weight 1). crit is the criterion, max_features the number of candidate
  * features per node (1..p), seed the random stream for feature draws.

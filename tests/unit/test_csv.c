@@ -527,6 +527,223 @@ static void test_csv__pipe_limit(void **state)
 	(void)state;
 }
 
+/* Load text both ways, full and compact (keeping keep), on the same file. */
+static void load_both(struct frame *full, struct frame *cpt, const char *text,
+		      const struct csv_opts *o, const char *keep,
+		      int *rc_full, int *rc_cpt, struct mlci_err *e_full,
+		      struct mlci_err *e_cpt)
+{
+	const char *p = write_tmp(text, strlen(text));
+
+	*rc_full = frame_load(full, p, o, e_full);
+	*rc_cpt = frame_load_compact(cpt, p, o, &keep, 1, e_cpt);
+	unlink(p);
+}
+
+/* Every cell of a compact frame: its number as in the full frame; its
+ * text and position too wherever the text was kept. */
+static void assert_same_frames(const struct frame *a, const struct frame *b)
+{
+	size_t r, c;
+	long l1, c1, l2, c2;
+
+	assert_int_equal(a->nrows, b->nrows);
+	assert_int_equal(a->ncols, b->ncols);
+	assert_string_equal(a->sha256, b->sha256);
+	for (c = 0; c < a->ncols; c++)
+		assert_string_equal(a->names[c], b->names[c]);
+	for (r = 0; r < a->nrows; r++)
+		for (c = 0; c < a->ncols; c++) {
+			double x = a->num[r * a->ncols + c], y = b->num[r * b->ncols + c];
+
+			assert_true(x == y || (isnan(x) && isnan(y)));
+			frame_pos(a, r, c, &l1, &c1);
+			frame_pos(b, r, c, &l2, &c2);
+			if (!frame_has_text(b, c)) {
+				assert_true(!frame_cell(a, r, c) || !isnan(x));
+				assert_null(frame_cell(b, r, c));
+				assert_int_equal(l2, a->line[r * a->ncols]);
+				assert_int_equal(c2, 0);
+				continue;
+			}
+			assert_int_equal(l1, l2);
+			assert_int_equal(c1, c2);
+			if (!frame_cell(a, r, c))
+				assert_null(frame_cell(b, r, c));
+			else
+				assert_string_equal(frame_cell(a, r, c), frame_cell(b, r, c));
+		}
+}
+
+/* A compact frame keeps the text of the columns holding text and of the
+ * kept ones, and agrees with a full read everywhere else. */
+static void test_csv__compact_keeps_text_columns(void **state)
+{
+	struct frame a, b;
+	struct mlci_err e1 = {0}, e2 = {0};
+	struct csv_opts o;
+	int r1, r2;
+	double v;
+
+	load_both(&a, &b, "a,b,y,d\n1,x,3,1e3\n\"2\",NA,4,\n-0,\"q\"\"\nr\",5,7\n"
+		  "\n3,\"7\",6,2\n", NULL, "y", &r1, &r2, &e1, &e2);
+	assert_int_equal(r1, 0);
+	assert_int_equal(r2, 0);
+	assert_false(frame_has_text(&b, 0));	/* numbers and missing only */
+	assert_true(frame_has_text(&b, 1));	/* x */
+	assert_true(frame_has_text(&b, 2));	/* kept */
+	assert_false(frame_has_text(&b, 3));
+	assert_int_equal(b.ntext, 2);
+	assert_string_equal(frame_cell(&b, 2, 1), "q\"\nr");
+	assert_string_equal(frame_cell(&b, 3, 1), "7");
+	assert_string_equal(frame_cell(&b, 3, 2), "6");
+	assert_same_frames(&a, &b);
+	assert_int_equal(frame_number(&b, 1, 0, &v, &e2), 0);
+	assert_true(v == 2);
+	assert_int_equal(frame_number(&b, 1, 3, &v, &e2), 1);	/* missing */
+	assert_int_equal(frame_number(&b, 0, 1, &v, &e2), -1);
+	assert_int_equal(frame_number(&a, 0, 1, &v, &e1), -1);
+	assert_string_equal(e1.msg, e2.msg);
+	assert_int_equal(e1.line, e2.line);
+	assert_int_equal(e1.col, e2.col);
+	/* the kept label is stripped as in a full frame */
+	frame_strip_suffix(&b, 2, "5");
+	assert_string_equal(frame_cell(&b, 2, 2), "");
+	assert_true(isnan(b.num[2 * 4 + 2]));
+	frame_free(&a);
+	frame_free(&b);
+	frame_free(&b);	/* safe twice */
+
+	/* headerless, trimmed, CRLF, a BOM, other NA tokens */
+	csv_opts_init(&o);
+	o.columns = "p, q ,r";
+	o.trim = 1;
+	o.na = "-,";
+	o.skip_rows = 1;
+	load_both(&a, &b, "\xef\xbb\xbfjunk\r\n 1 , a ,-\r\n2,\" b \",3\r\n  \r\n-,-,4",
+		  &o, "nope", &r1, &r2, &e1, &e2);
+	assert_int_equal(r1, 0);
+	assert_int_equal(r2, 0);
+	assert_int_equal(b.ntext, 1);
+	assert_string_equal(b.names[1], "q");
+	assert_same_frames(&a, &b);
+	frame_free(&a);
+	frame_free(&b);
+
+	/* classic Mac line ends */
+	load_both(&a, &b, "a,b\r1,x\r2,y\r", NULL, "a", &r1, &r2, &e1, &e2);
+	assert_int_equal(r2, 0);
+	assert_int_equal(b.ntext, 2);
+	assert_same_frames(&a, &b);
+	frame_free(&a);
+	frame_free(&b);
+}
+
+/* A view of some rows reads as those rows of the frame, compact or not. */
+static void test_csv__view_rows(void **state)
+{
+	struct frame a, b, va, vb;
+	struct mlci_err e1 = {0}, e2 = {0};
+	int r1, r2;
+	size_t r, c;
+
+	load_both(&a, &b, "a,b,y\n1,x,3\n2,,4\n\n3,z,\n4,w,6\n", NULL, "y",
+		  &r1, &r2, &e1, &e2);
+	assert_int_equal(r1, 0);
+	assert_int_equal(r2, 0);
+	frame_view_rows(&va, &a, 1, 2);
+	frame_view_rows(&vb, &b, 1, 2);
+	assert_int_equal(vb.nrows, 2);
+	assert_same_frames(&va, &vb);
+	for (r = 0; r < 2; r++)
+		for (c = 0; c < 3; c++) {
+			long l1, c1, l2, c2;
+
+			frame_pos(&vb, r, c, &l1, &c1);
+			frame_pos(&b, r + 1, c, &l2, &c2);
+			assert_int_equal(l1, l2);
+			assert_int_equal(c1, c2);
+			assert_true(vb.num[r * 3 + c] == b.num[(r + 1) * 3 + c] ||
+				    isnan(vb.num[r * 3 + c]));
+		}
+	assert_string_equal(frame_cell(&vb, 1, 1), "z");
+	assert_null(frame_cell(&vb, 1, 2));
+	assert_int_equal(vb.rowline[1], 5);
+	frame_free(&a);
+	frame_free(&b);
+}
+
+/* A compact read fails as a full one does: same code, place and words. */
+static void test_csv__compact_errors_as_full(void **state)
+{
+	static const char *bad[] = {
+		"a,b,c\n1,2,3\n4,5\n",
+		"a,b\n1,2\n\"x\ny\",2,3\n",
+		"a,b\n1,2\n3,\"abc\n4,5\n",
+		"a,b\n\"x\"y,2\n",
+		"a,b\n\"x\"\x01,2\n",
+		"",
+		"\n\n",
+		"a,b,c\n",
+		"a,b,a\n1,2,3\n",
+		"a,,c\n1,2,3\n",
+		"a,b\n1,caf\xe9\n",
+		"a,b\n1,\"x\0y\"\n",
+	};
+	static const size_t len[] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 12 };
+	size_t i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
+		struct frame a, b;
+		struct mlci_err e1 = {0}, e2 = {0};
+		const char *keep = "a";
+		const char *p = write_tmp(bad[i], len[i] ? len[i] : strlen(bad[i]));
+
+		assert_int_equal(frame_load(&a, p, NULL, &e1), -1);
+		assert_int_equal(frame_load_compact(&b, p, NULL, &keep, 1, &e2), -1);
+		unlink(p);
+		assert_int_equal(e1.code, e2.code);
+		assert_int_equal(e1.line, e2.line);
+		assert_int_equal(e1.col, e2.col);
+		assert_string_equal(e1.msg, e2.msg);
+		assert_int_equal(b.nrows, 0);
+		assert_null(b.cells);
+		assert_null(b.tidx);
+		frame_free(&a);
+		frame_free(&b);
+	}
+}
+
+/* The real files: compact frames agree with full ones. */
+static void test_csv__compact_real_files(void **state)
+{
+	struct frame a, b;
+	struct mlci_err e1 = {0}, e2 = {0};
+	struct csv_opts o;
+	const char *keep = "Survived";
+	char p[512];
+
+	data_path(p, sizeof(p), "titanic.csv");
+	assert_int_equal(frame_load(&a, p, NULL, &e1), 0);
+	assert_int_equal(frame_load_compact(&b, p, NULL, &keep, 1, &e2), 0);
+	assert_same_frames(&a, &b);
+	assert_true(frame_has_text(&b, 3));	/* Name */
+	assert_false(frame_has_text(&b, 0));	/* PassengerId */
+	frame_free(&a);
+	frame_free(&b);
+	csv_opts_init(&o);
+	o.columns = ADULT_COLUMNS;
+	o.trim = 1;
+	o.skip_rows = 1;
+	keep = "income";
+	data_path(p, sizeof(p), "adult.test.csv");
+	assert_int_equal(frame_load(&a, p, &o, &e1), 0);
+	assert_int_equal(frame_load_compact(&b, p, &o, &keep, 1, &e2), 0);
+	assert_same_frames(&a, &b);
+	frame_free(&a);
+	frame_free(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -553,6 +770,10 @@ int main(void)
 		cmocka_unit_test(test_csv__real_adult),
 		cmocka_unit_test(test_csv__real_titanic_and_student),
 		cmocka_unit_test(test_csv__pipe_limit),
+		cmocka_unit_test(test_csv__compact_keeps_text_columns),
+		cmocka_unit_test(test_csv__compact_errors_as_full),
+		cmocka_unit_test(test_csv__view_rows),
+		cmocka_unit_test(test_csv__compact_real_files),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

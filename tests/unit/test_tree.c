@@ -467,6 +467,62 @@ static void test_tree__leaves_batch(void **state)
 	free(Xc), free(Xr);
 }
 
+/* A work presorted by tree_work_new_presorted grows the tree that
+ * tree_presort's order gives: weighted or not, binary columns or not. */
+static void test_tree__work_presorted_same_trees(void **state)
+{
+	enum { N = 500, P = 5 };
+	double *X = malloc(N * P * sizeof(*X)), yr[N], wt[N], *lohi;
+	size_t y2[N], i, j, K, pass;
+	uint64_t rng = 3;
+	uint8_t *bin;
+	unsigned char *isbin;
+
+	for (i = 0; i < N; i++) {
+		for (j = 0; j < P; j++)
+			X[j * N + i] = j == 1 ? (double)tree_rng_below(&rng, 5) - 2 :
+				j == 2 ? (double)(tree_rng_below(&rng, 2)) :
+				j == 3 ? (tree_rng_below(&rng, 2) ? 0.0 : -0.0) :
+				(double)tree_rng_below(&rng, 1000) / 9 - 50;
+		y2[i] = (X[i] > 0) ^ (tree_rng_below(&rng, 5) == 0);
+		yr[i] = X[N + i] * 3 + (double)tree_rng_below(&rng, 7);
+		wt[i] = (double)tree_rng_below(&rng, 3);
+	}
+	assert_int_equal(tree_binary(X, N, P, &bin, &isbin, &lohi), 0);
+	for (pass = 0; pass < 2; pass++) {
+		uint32_t *order = tree_presort(X, N, P, pass ? isbin : NULL);
+
+		assert_non_null(order);
+		for (K = 0; K <= 2; K += 2) {
+			struct tree_data a = { X, NULL, NULL, NULL, NULL, y2, yr, N, P, K, order };
+			struct tree_data b = { X, NULL, NULL, NULL, NULL, y2, yr, N, P, K, NULL };
+			struct tree_params h = params();
+			struct tree ta, tb;
+			struct tree_work *wa, *wb;
+			size_t width = K ? K : 1;
+
+			if (pass)
+				a.bin = b.bin = bin, a.isbin = b.isbin = isbin,
+				a.binlo = b.binlo = lohi, a.binhi = b.binhi = lohi + P;
+			wa = tree_work_new(&a), wb = tree_work_new_presorted(&b);
+			assert_non_null(wa), assert_non_null(wb);
+			assert_int_equal(tree_grow(&ta, &a, &h, K ? CRIT_GINI : CRIT_MSE, P,
+						   pass ? wt : NULL, 5, NULL, wa), 0);
+			assert_int_equal(tree_grow(&tb, &b, &h, K ? CRIT_GINI : CRIT_MSE, P,
+						   pass ? wt : NULL, 5, NULL, wb), 0);
+			assert_true(ta.n_nodes > 15);
+			assert_int_equal(ta.n_nodes, tb.n_nodes);
+			assert_memory_equal(ta.feature, tb.feature, ta.n_nodes * sizeof(*ta.feature));
+			assert_memory_equal(ta.threshold, tb.threshold, ta.n_nodes * sizeof(*ta.threshold));
+			assert_memory_equal(ta.value, tb.value, ta.n_nodes * width * sizeof(*ta.value));
+			tree_free(&ta), tree_free(&tb);
+			tree_work_free(wa), tree_work_free(wb);
+		}
+		free(order);
+	}
+	free(bin), free(isbin), free(lohi), free(X);
+}
+
 static void test_tree__max_features(void **state)
 {
 	struct tree_params h = params();
@@ -748,6 +804,7 @@ int main(void)
 		cmocka_unit_test(test_tree__json_validation),
 		cmocka_unit_test(test_tree__forest_threads_and_predict),
 		cmocka_unit_test(test_tree__train_tree),
+		cmocka_unit_test(test_tree__work_presorted_same_trees),
 	};
 
 	return cmocka_run_group_tests(tests, setup_dir, teardown_dir);
