@@ -12,6 +12,10 @@ PY=/usr/bin/python3
 ROWS=60000
 COLS=40
 F32=$((ROWS * COLS * 4))
+# AddressSanitizer's shadow memory and quarantine inflate the peak several
+# times over: there the bounds are four times as loose
+SLACK=1
+if ldd "$BIN/mlci-train" 2>/dev/null | grep -q libasan; then SLACK=4; fi
 
 awk -v rows=$ROWS -v cols=$COLS 'BEGIN {
 	srand(11)
@@ -46,10 +50,10 @@ for m in logistic tree hgb; do
 		continue
 	fi
 	grow=$(((got - base) * 1024))
-	if [ "$grow" -le $((9 * F32)) ]; then
-		ok "$m: peak RSS grows by $((grow / F32)).x the float32 matrix (at most 9)"
+	if [ "$grow" -le $((9 * SLACK * F32)) ]; then
+		ok "$m: peak RSS grows by $((grow / F32)).x the float32 matrix (at most $((9 * SLACK)))"
 	else
-		not_ok "$m: peak RSS grows by $((grow / F32)).x the float32 matrix, more than 9" \
+		not_ok "$m: peak RSS grows by $((grow / F32)).x the float32 matrix, more than $((9 * SLACK))" \
 			"peak $got KiB, tiny run $base KiB, float32 matrix $((F32 / 1024)) KiB"
 	fi
 	json_is big-$m.json 'j["training"]["n_rows"], j["training"]["n_features_in"]' "($ROWS, $COLS)" \
@@ -61,10 +65,10 @@ done
 base=$(peak "$BIN/mlci-evaluate" --model tiny-logistic.json --data tiny.csv --out tiny-metrics.json)
 got=$(peak "$BIN/mlci-evaluate" --model big-logistic.json --data big.csv --out big-metrics.json)
 grow=$(((got - base) * 1024))
-if [ "$got" -ge 0 ] && [ "$base" -ge 0 ] && [ "$grow" -le $((6 * F32)) ]; then
-	ok "evaluate: peak RSS grows by $((grow / F32)).x the float32 matrix (at most 6)"
+if [ "$got" -ge 0 ] && [ "$base" -ge 0 ] && [ "$grow" -le $((6 * SLACK * F32)) ]; then
+	ok "evaluate: peak RSS grows by $((grow / F32)).x the float32 matrix (at most $((6 * SLACK)))"
 else
-	not_ok "evaluate: peak RSS grows by $((grow / F32)).x the float32 matrix, more than 6 (or failed)" \
+	not_ok "evaluate: peak RSS grows by $((grow / F32)).x the float32 matrix, more than $((6 * SLACK)) (or failed)" \
 		"peak $got KiB, tiny run $base KiB, float32 matrix $((F32 / 1024)) KiB"
 fi
 
