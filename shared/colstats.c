@@ -210,55 +210,6 @@ static int copy_bad(struct first_bad *to, const struct first_bad *from)
 	return 0;
 }
 
-static const double pow10_exact[] = {
-	1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
-	1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
-};
-
-static const uint64_t pow10_u64[] = {
-	1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000,
-};
-
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-/* The n (1 to 8) bytes at s as a decimal number, when all are digits:
- * one word, shifted so that the digits lead with zeros, converted with
- * three multiplications. 1, or 0 when a byte is not a digit. */
-static int digits8(const char *s, size_t n, uint64_t *out)
-{
-	uint64_t w = 0;
-
-	if (n >= 4) {
-		uint32_t lo, hi;
-
-		memcpy(&lo, s, 4);
-		memcpy(&hi, s + n - 4, 4);
-		w = lo | (uint64_t)hi << (8 * (n - 4));
-	} else if (n >= 2) {
-		uint16_t lo, hi;
-
-		memcpy(&lo, s, 2);
-		memcpy(&hi, s + n - 2, 2);
-		w = lo | (uint64_t)hi << (8 * (n - 2));
-	} else {
-		w = (unsigned char)s[0];
-	}
-	/* leading '0's in the low bytes: the first digit is the low byte */
-	if (n < 8)
-		w = w << (8 * (8 - n)) | (0x3030303030303030ULL >> (8 * n));
-	/* every byte 0x30..0x39 */
-	if ((w & 0xf0f0f0f0f0f0f0f0ULL) != 0x3030303030303030ULL ||
-	    ((w + 0x0606060606060606ULL) & 0xf0f0f0f0f0f0f0f0ULL) !=
-	    0x3030303030303030ULL)
-		return 0;
-	w -= 0x3030303030303030ULL;
-	w = w * 10 + (w >> 8);
-	w = (((w & 0x000000ff000000ffULL) * (100 + (1000000ULL << 32))) +
-	     (((w >> 16) & 0x000000ff000000ffULL) * (1 + (10000ULL << 32)))) >> 32;
-	*out = w;
-	return 1;
-}
-#endif
-
 int colacc_number(const char *s, size_t len, double *out, int *is_int)
 {
 	size_t i = len && (s[0] == '-' || s[0] == '+'), j;
@@ -283,33 +234,7 @@ int colacc_number(const char *s, size_t len, double *out, int *is_int)
 		return 0;
 	}
 	*is_int = 0;
-	/* digits, a point, digits (at most 19 in all, at most 22 after the
-	 * point): exactly what parse_double_n computes for it, Clinger's
-	 * fast path (the mantissa and the power of ten exact doubles) */
-	if (j > i && j < len && s[j] == '.' && j - i < 19) {
-		size_t k = j + 1;
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-		size_t nf = len - k;
-		uint64_t f;
-
-		/* 1 to 8 fraction digits at once (not past the string) */
-		if (nf >= 1 && nf <= 8 && j - i + nf <= 18 &&
-		    digits8(s + k, nf, &f)) {
-			v = v * pow10_u64[nf] + f;
-			k = len;
-		}
-#endif
-		for (; k < len && k - i <= 19 && s[k] >= '0' && s[k] <= '9'; k++)
-			v = v * 10 + (uint64_t)(s[k] - '0');
-		if (k == len && k - i <= 19 && k - j - 1 <= 22 &&
-		    v <= (uint64_t)1 << 53) {
-			double d = (double)v / pow10_exact[k - j - 1];
-
-			*out = s[0] == '-' ? -d : d;
-			return 0;
-		}
-	}
-	return parse_double_n(s, len, out);
+	return parse_double_n(s, len, out);	/* its fast path first */
 }
 
 static int is_bool(const char *s, size_t len)
