@@ -109,6 +109,11 @@ size_t hgb_bin_thresholds(double *v, size_t n, size_t max_bins, double *thr);
  * missing_bin for NaN. */
 unsigned hgb_bin(double x, const double *thr, size_t nthr, unsigned missing_bin);
 
+/* hgb_bin of each of x[0..n) into out (eight values searched side by
+ * side, their chains of loads independent). */
+void hgb_bin_many(const double *x, size_t n, const double *thr, size_t nthr,
+		  unsigned missing_bin, uint8_t *out);
+
 /* Words of a bitset over the 256 bins (bit b of word b / 32). */
 #define HGB_BITSET_WORDS 8
 

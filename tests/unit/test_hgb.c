@@ -54,6 +54,32 @@ static void test_bin_brute_force(void **state)
 	}
 }
 
+/* hgb_bin_many bins as hgb_bin does: any count of values (not only whole
+ * groups of eight), NaN, values on and between thresholds, none or one
+ * threshold. */
+static void test_bin_many(void **state)
+{
+	double thr[40], x[203];
+	uint8_t out[203];
+	size_t nthr, n, i;
+	uint64_t rng = 5;
+
+	for (i = 0; i < 40; i++)
+		thr[i] = (double)i * 0.5 - 7;
+	for (i = 0; i < 203; i++) {
+		rng = rng * 6364136223846793005ULL + 1442695040888963407ULL;
+		x[i] = i % 17 == 0 ? NAN : (double)(rng >> 40) / (double)(1 << 24) * 26 - 13;
+		if (i % 5 == 0 && i % 17)
+			x[i] = thr[i % 40];	/* exactly on a threshold */
+	}
+	for (nthr = 0; nthr <= 40; nthr += nthr < 2 ? 1 : 19)
+		for (n = 0; n <= 203; n += 29) {
+			hgb_bin_many(x, n, thr, nthr, 255, out);
+			for (i = 0; i < n; i++)
+				assert_int_equal(out[i], hgb_bin(x[i], thr, nthr, 255));
+		}
+}
+
 static void test_thresholds_quantiles(void **state)
 {
 	double *v = malloc(1000 * sizeof(*v)), thr[8];
@@ -278,6 +304,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_thresholds_few_values),
 		cmocka_unit_test(test_bin_brute_force),
+		cmocka_unit_test(test_bin_many),
 		cmocka_unit_test(test_thresholds_quantiles),
 		cmocka_unit_test(test_split_missing_right),
 		cmocka_unit_test(test_split_missing_left),
