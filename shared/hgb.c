@@ -914,9 +914,26 @@ static void scatter_item(void *arg, size_t c)
 	size_t i = c * ROW_CHUNK, end = i + ROW_CHUNK, l = rj->nleft[c];
 	size_t r = rj->nl + rj->nright[c];
 
+	size_t nc = (rj->nd->count + ROW_CHUNK - 1) / ROW_CHUNK;
+	/* where the chunk's left and right rows end (the next chunk's
+	 * starts, or the sides' ends) */
+	size_t lend = c + 1 < nc ? rj->nleft[c + 1] : rj->nl;
+	size_t rend = rj->nl + (c + 1 < nc ? rj->nright[c + 1] : rj->nd->count - rj->nl);
+
 	if (end > rj->nd->count)
 		end = rj->nd->count;
-	for (; i < end; i++) {
+	/* branch-free while both sides have rows to come: each row is
+	 * written to both, and its side advances (the other write lands on
+	 * a slot of this chunk a later row fills) */
+	for (; i < end && l < lend && r < rend; i++) {
+		size_t d = rj->dir[i];
+		uint32_t u = idx[i];
+
+		gr->tmp[l] = u;
+		gr->tmp[r] = u;
+		l += d, r += 1 - d;
+	}
+	for (; i < end; i++) {	/* the rest go one way */
 		if (rj->dir[i])
 			gr->tmp[l++] = idx[i];
 		else
