@@ -17,6 +17,8 @@
 #include <emmintrin.h>
 #endif
 
+#include "util.h"
+
 #define KLL_MIN_WIDTH 8
 #define HUGE_PAGE ((size_t)2 << 20)
 #define HLL_M (1u << HLL_P)
@@ -27,34 +29,6 @@ static int bad(struct mlci_err *err, const char *path, const char *what)
 }
 
 /* ---- hashing ---- */
-
-/* The n < 8 bytes at s as memcpy into a zeroed word puts them: on a
- * little-endian machine two overlapping loads, no call. */
-static inline uint64_t load_tail(const unsigned char *s, size_t n)
-{
-	uint64_t w = 0;
-
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-	if (n >= 4) {
-		uint32_t lo, hi;
-
-		memcpy(&lo, s, 4);
-		memcpy(&hi, s + n - 4, 4);
-		w = lo | (uint64_t)hi << (8 * (n - 4));
-	} else if (n >= 2) {
-		uint16_t lo, hi;
-
-		memcpy(&lo, s, 2);
-		memcpy(&hi, s + n - 2, 2);
-		w = lo | (uint64_t)hi << (8 * (n - 2));
-	} else if (n) {
-		w = s[0];
-	}
-#else
-	memcpy(&w, s, n);
-#endif
-	return w;
-}
 
 /* The 128-bit product of a and b, its halves xored. */
 static inline uint64_t fold_mul(uint64_t a, uint64_t b)
@@ -89,7 +63,7 @@ uint64_t sketch_hash(const void *p, size_t n)
 			x = load8(s);
 			y = load8(s + n - 8);
 		} else {
-			x = load_tail(s, n);
+			x = load_upto8(s, n);
 			y = 0;
 		}
 		x ^= 0xa0761d6478bd642fULL ^ ((uint64_t)n << 56);
@@ -105,7 +79,7 @@ uint64_t sketch_hash(const void *p, size_t n)
 		s += 8;
 		n -= 8;
 	}
-	w = load_tail(s, n);
+	w = load_upto8(s, n);
 	h = (h ^ sketch_mix(w ^ ((uint64_t)n << 59))) * 0x9fb21c651e98df25ULL;
 	return sketch_mix(h);
 }
@@ -1514,8 +1488,8 @@ static inline int same_bytes(const char *a, const char *b, size_t n)
 		memcpy(&y2, b + n - 8, 8);
 		return ((x ^ y) | (x2 ^ y2)) == 0;
 	}
-	return load_tail((const unsigned char *)a, n) ==
-		load_tail((const unsigned char *)b, n);
+	return load_upto8((const unsigned char *)a, n) ==
+		load_upto8((const unsigned char *)b, n);
 }
 
 /* The index slot holding the value, or the empty one where it goes. */

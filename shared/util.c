@@ -49,23 +49,8 @@ static const uint64_t pow10_u64[] = {
  * three multiplications. 1, or 0 when a byte is not a digit. */
 static int digits8(const char *s, size_t n, uint64_t *out)
 {
-	uint64_t w = 0;
+	uint64_t w = load_upto8((const unsigned char *)s, n);
 
-	if (n >= 4) {
-		uint32_t lo, hi;
-
-		memcpy(&lo, s, 4);
-		memcpy(&hi, s + n - 4, 4);
-		w = lo | (uint64_t)hi << (8 * (n - 4));
-	} else if (n >= 2) {
-		uint16_t lo, hi;
-
-		memcpy(&lo, s, 2);
-		memcpy(&hi, s + n - 2, 2);
-		w = lo | (uint64_t)hi << (8 * (n - 2));
-	} else {
-		w = (unsigned char)s[0];
-	}
 	/* leading '0's in the low bytes: the first digit is the low byte */
 	if (n < 8)
 		w = w << (8 * (8 - n)) | (0x3030303030303030ULL >> (8 * n));

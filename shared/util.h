@@ -10,6 +10,38 @@
 #define MLCI_UTIL_H
 
 #include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+/* The n <= 8 bytes at s as memcpy into a zeroed word puts them: on a
+ * little-endian machine two overlapping loads, no call. */
+static inline uint64_t load_upto8(const unsigned char *s, size_t n)
+{
+	uint64_t w = 0;
+
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	if (n >= 8) {
+		memcpy(&w, s, 8);
+	} else if (n >= 4) {
+		uint32_t lo, hi;
+
+		memcpy(&lo, s, 4);
+		memcpy(&hi, s + n - 4, 4);
+		w = lo | (uint64_t)hi << (8 * (n - 4));
+	} else if (n >= 2) {
+		uint16_t lo, hi;
+
+		memcpy(&lo, s, 2);
+		memcpy(&hi, s + n - 2, 2);
+		w = lo | (uint64_t)hi << (8 * (n - 2));
+	} else if (n) {
+		w = s[0];
+	}
+#else
+	memcpy(&w, s, n);
+#endif
+	return w;
+}
 
 /* Parse a whole decimal integer; 0 on success, -1 on anything else. */
 int parse_long(const char *s, long *out);
