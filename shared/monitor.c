@@ -660,6 +660,38 @@ static int history_writable(const char *path, struct mlci_err *err)
 	return 0;
 }
 
+/* Create the history at path holding the n bytes at text: 0 done, 1 it
+ * exists already (append instead), -1 with err set. */
+static int history_create(const char *path, const char *text, size_t n,
+			  struct mlci_err *err)
+{
+	struct afile f;
+	int rc;
+
+	if (afile_open(&f, path, err) < 0)
+		return -1;
+	if (f.direct) {		/* a FIFO or a device: write through */
+		afile_abort(&f);
+		return 1;
+	}
+	if (fwrite(text, 1, n, f.fp) != n || fflush(f.fp) != 0 ||
+	    fsync(fileno(f.fp)) != 0) {
+		afile_abort(&f);
+		return err_set(err, MLCI_EXIT_IOERR, path, "cannot write the history");
+	}
+	fclose(f.fp);
+	f.fp = NULL;
+	if (link(f.tmp, f.path) == 0)
+		rc = 0;
+	else if (errno == EEXIST)
+		rc = 1;
+	else
+		rc = err_set(err, MLCI_EXIT_CANTCREAT, path, "cannot create the history: %s",
+			     strerror(errno));
+	afile_abort(&f);	/* removes the temporary name */
+	return rc;
+}
+
 /* Append one line to the history with a single write. */
 static int history_append(const char *path, const json_t *line,
 			  struct mlci_err *err)
@@ -682,6 +714,17 @@ static int history_append(const char *path, const json_t *line,
 	free(dump);
 	text[len] = '\n';	/* written by length */
 	text[len + 1] = '\0';
+	/* a new history appears whole, never empty: written beside it and
+	 * linked into place (link, unlike rename, never replaces a history
+	 * another run created meanwhile; then that one is appended to) */
+	if (access(path, F_OK) != 0) {
+		int rc = history_create(path, text, len + 1, err);
+
+		if (rc <= 0) {
+			free(text);
+			return rc;
+		}
+	}
 	fd = open(path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
 	if (fd < 0) {
 		free(text);

@@ -28,6 +28,7 @@ step() {
 	gate) echo "$BIN/mlci-gate --metrics metrics.json --rules gate.rules --out gate.json --junit junit.xml --markdown gate.md --openmetrics metrics.txt --dotenv gate.env" ;;
 	package) echo "$BIN/mlci-package --model model.json --metrics metrics.json --gate gate.json --name adult --version 1.0.0 --out-dir dist" ;;
 	deploy) echo "$BIN/mlci-deploy --package dist/adult-1.0.0.tar.gz --to dir://\$PWD/registry --channel staging --out deploy.json" ;;
+	monitor) echo "$BIN/mlci-monitor --reference adult-report.json --live live.csv --out monitor.json --history monitor-history.jsonl" ;;
 	esac
 }
 outputs() {
@@ -38,9 +39,10 @@ outputs() {
 	gate) echo gate.json junit.xml gate.md metrics.txt gate.env ;;
 	package) echo dist/adult-1.0.0.tar.gz dist/package.json dist/provenance.json ;;
 	deploy) echo deploy.json ;;
+	monitor) echo monitor.json monitor-history.jsonl ;;
 	esac
 }
-STEPS="validate train evaluate gate package deploy"
+STEPS="validate train evaluate gate package deploy monitor"
 # run_in DIR NAME: run step NAME in DIR (argv split on blanks: the paths
 # here have none; the COLS list has no blanks)
 run_in() { ( cd "$1" && eval "exec $(step "$2")" ) >/dev/null 2>&1; }
@@ -49,6 +51,13 @@ run_in() { ( cd "$1" && eval "exec $(step "$2")" ) >/dev/null 2>&1; }
 cp -r base ref
 declare -A MS
 for s in $STEPS; do
+	# the monitor's inputs, made once: the training data's report, and
+	# adult.test with the model's predictions as live data
+	if [ "$s" = monitor ]; then
+		( cd ref && "$BIN/mlci-validate-data" --data adult.data.csv "${R[@]}" --label income \
+			--out adult-report.json && $PY "$TOP/tests/ref/monitor_live.py" adult.test.csv \
+			predictions.csv . ) >/dev/null 2>&1 || not_ok "the monitor's inputs" "validate or monitor_live.py failed"
+	fi
 	t0=$(date +%s%N)
 	run_in ref "$s"; rc=$?
 	MS[$s]=$(( ($(date +%s%N) - t0) / 1000000 ))
