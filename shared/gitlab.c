@@ -360,24 +360,6 @@ static void sleep_ms(long ms)
 		;
 }
 
-/* The redacted url as an error's "file". */
-static int url_err(struct mlci_err *err, int code, const char *url,
-		   const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-
-static int url_err(struct mlci_err *err, int code, const char *url,
-		   const char *fmt, ...)
-{
-	char *red = url_redact(url), msg[512];
-	va_list ap;
-	int rc;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	rc = err_set(err, code, red ? red : "(url)", "%s", msg);
-	free(red);
-	return rc;
-}
 
 /*
  * method url: retry temporary failures, follow redirects (GET only; the
@@ -401,7 +383,7 @@ static int http_request(const struct gitlab *g, const char *method,
 	if (!cur)
 		return err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
 	if (url_origin(g->api, api_origin, sizeof(api_origin)) < 0) {
-		url_err(err, MLCI_EXIT_USAGE, g->api, "%s", "not an http(s) URL (the GitLab API root)");
+		err_set_url(err, MLCI_EXIT_USAGE, g->api, "%s", "not an http(s) URL (the GitLab API root)");
 		goto out;
 	}
 	if (!r->max || r->max > g->max_body)
@@ -416,7 +398,7 @@ static int http_request(const struct gitlab *g, const char *method,
 				char lim[64];
 
 				snprintf(lim, sizeof(lim), "%zu", r->max);
-				url_err(err, MLCI_EXIT_DATAERR, cur,
+				err_set_url(err, MLCI_EXIT_DATAERR, cur,
 					"the response is larger than %s bytes", lim);
 				goto out;
 			}
@@ -428,7 +410,7 @@ static int http_request(const struct gitlab *g, const char *method,
 				    r->status == 408 || r->status == 429 || r->status >= 500;
 			if (cc != CURLE_OK && !temporary) {
 				snprintf(why, sizeof(why), "%s", errbuf[0] ? errbuf : curl_easy_strerror(cc));
-				url_err(err, cc == CURLE_UNSUPPORTED_PROTOCOL ||
+				err_set_url(err, cc == CURLE_UNSUPPORTED_PROTOCOL ||
 					     cc == CURLE_URL_MALFORMAT ? MLCI_EXIT_USAGE :
 					     MLCI_EXIT_IOERR, cur, "%s", why);
 				goto out;
@@ -443,7 +425,7 @@ static int http_request(const struct gitlab *g, const char *method,
 				else
 					snprintf(why, sizeof(why), "HTTP %ld, after %d attempts",
 						 r->status, attempt);
-				url_err(err, MLCI_EXIT_TEMPFAIL, cur, "%s", why);
+				err_set_url(err, MLCI_EXIT_TEMPFAIL, cur, "%s", why);
 				goto out;
 			}
 			sleep_ms(g->retry_delay_ms << (attempt - 1));
@@ -455,7 +437,7 @@ static int http_request(const struct gitlab *g, const char *method,
 				 !r->location ? "a redirect without a Location" :
 				 strcmp(method, "GET") ? "a redirect of a write" :
 				 "more than 5 redirects");
-			url_err(err, MLCI_EXIT_DATAERR, cur, "%s", why);
+			err_set_url(err, MLCI_EXIT_DATAERR, cur, "%s", why);
 			goto out;
 		}
 		if (url_origin(r->location, origin, sizeof(origin)) < 0 ||
@@ -492,7 +474,7 @@ static int status_err(const char *url, long status, const struct auth *a,
 
 		snprintf(why + n, sizeof(why) - n, " (%s from %s)", a->header, a->from);
 	}
-	return url_err(err, status == 404 || status == 401 || status == 403 ?
+	return err_set_url(err, status == 404 || status == 401 || status == 403 ?
 		       MLCI_EXIT_NOINPUT : MLCI_EXIT_DATAERR, url, "%s", why);
 }
 
@@ -960,7 +942,7 @@ int gitlab_note_upsert(const struct gitlab *gl, const char *key,
 		if (more == 0)
 			break;
 		if (more < 0) {
-			url_err(err, MLCI_EXIT_DATAERR, url.data, "%s",
+			err_set_url(err, MLCI_EXIT_DATAERR, url.data, "%s",
 				"X-Next-Page is not a page after this one");
 			goto out;
 		}

@@ -249,23 +249,6 @@ static void curl_why(CURLcode cc, const char *errbuf, const char *url,
 	curl_url_cleanup(u);
 }
 
-static int url_err(struct mlci_err *err, int code, const char *url,
-		   const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-
-static int url_err(struct mlci_err *err, int code, const char *url,
-		   const char *fmt, ...)
-{
-	char *red = url_redact(url), msg[512];
-	va_list ap;
-	int rc;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	rc = err_set(err, code, red ? red : "(url)", "%s", msg);
-	free(red);
-	return rc;
-}
 
 int http_status_err(const char *method, const char *url, long status,
 		    const char *what, struct mlci_err *err)
@@ -281,7 +264,7 @@ int http_status_err(const char *method, const char *url, long status,
 	case 413: why = "the server refuses a body this large"; break;
 	default: why = "unexpected status"; break;
 	}
-	return url_err(err, status == 401 || status == 403 || status == 404 ?
+	return err_set_url(err, status == 401 || status == 403 || status == 404 ?
 		       MLCI_EXIT_NOINPUT : MLCI_EXIT_DATAERR, url,
 		       "%s%s%s: HTTP %ld: %s", what ? what : "", what ? ": " : "",
 		       method, status, why);
@@ -303,9 +286,9 @@ int http_check_url(const char *url, struct mlci_err *err)
 	if (curl_url_set(u, CURLUPART_URL, url, CURLU_NON_SUPPORT_SCHEME) != CURLUE_OK ||
 	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
 	    curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK || !host[0])
-		rc = url_err(err, MLCI_EXIT_USAGE, url, "%s", "not a valid URL");
+		rc = err_set_url(err, MLCI_EXIT_USAGE, url, "%s", "not a valid URL");
 	else if (strcasecmp(scheme, "http") && strcasecmp(scheme, "https"))
-		rc = url_err(err, MLCI_EXIT_USAGE, url, "only http:// and https:// URLs are supported, not %s://",
+		rc = err_set_url(err, MLCI_EXIT_USAGE, url, "only http:// and https:// URLs are supported, not %s://",
 			     scheme);
 	curl_free(scheme);
 	curl_free(host);
@@ -374,7 +357,7 @@ int http_request(const struct http_request *rq, const struct http_policy *pol,
 		}
 		cc = attempt(rq, timeout, &sink, &resp->status, errbuf);
 		if (sink.too_large)
-			return url_err(err, MLCI_EXIT_DATAERR, rq->url,
+			return err_set_url(err, MLCI_EXIT_DATAERR, rq->url,
 				       "%s: the response is larger than %zu bytes",
 				       rq->method, sink.max);
 		if (sink.oom || cc == CURLE_OUT_OF_MEMORY)
@@ -387,10 +370,10 @@ int http_request(const struct http_request *rq, const struct http_policy *pol,
 		else
 			snprintf(why, sizeof(why), "HTTP %ld", resp->status);
 		if (k == HTTP_FAIL_USAGE || k == HTTP_FAIL_IO)
-			return url_err(err, k == HTTP_FAIL_USAGE ? MLCI_EXIT_USAGE : MLCI_EXIT_IOERR,
+			return err_set_url(err, k == HTTP_FAIL_USAGE ? MLCI_EXIT_USAGE : MLCI_EXIT_IOERR,
 				       rq->url, "%s: %s", rq->method, why);
 		if (resp->attempts > retries)
-			return url_err(err, MLCI_EXIT_TEMPFAIL, rq->url,
+			return err_set_url(err, MLCI_EXIT_TEMPFAIL, rq->url,
 				       "%s: %s, after %d attempt%s", rq->method, why,
 				       resp->attempts, resp->attempts == 1 ? "" : "s");
 		sleep_s(http_backoff(pol, resp->attempts, &rng));

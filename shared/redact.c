@@ -3,9 +3,12 @@
  */
 #include "redact.h"
 
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "error.h"
 #include "util.h"
 
 char *url_redact(const char *url)
@@ -80,4 +83,19 @@ int url_has_secret(const char *url)
 
 	free(r);
 	return changed;
+}
+
+int err_set_url(struct mlci_err *err, int code, const char *url,
+		const char *fmt, ...)
+{
+	char *red = url_redact(url), msg[512];
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	rc = err_set(err, code, red ? red : "(url)", "%s", msg);
+	free(red);
+	return rc;
 }

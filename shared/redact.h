@@ -24,4 +24,10 @@ char *url_redact(const char *url);
 /* 1 when url_redact would change url. */
 int url_has_secret(const char *url);
 
+struct mlci_err;
+
+/* err_set with url, redacted, as the error's "file"; returns -1. */
+int err_set_url(struct mlci_err *err, int code, const char *url,
+		const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
 #endif

@@ -650,6 +650,22 @@ done:
 	return rc;
 }
 
+int registry_rollback_to(const json_t *previous, const struct registry_move *mv,
+			 const char *cur, const char *where, const char **version,
+			 const char **sha256, struct mlci_err *err)
+{
+	char what[200];
+
+	*version = json_string_value(json_object_get(previous, "version"));
+	*sha256 = json_string_value(json_object_get(previous, "sha256"));
+	if (!*version || !*sha256)
+		return err_set(err, MLCI_EXIT_VERDICT, where,
+			       "channel '%s' of '%s' has no earlier version to roll back to (it points at %s)",
+			       mv->channel, mv->name, cur);
+	snprintf(what, sizeof(what), "the previous version of channel '%s'", mv->channel);
+	return registry_check_pointer(*version, *sha256, where, what, err);
+}
+
 int registry_check_pointer(const char *version, const char *sha256, const char *where,
 			   const char *what, struct mlci_err *err)
 {
@@ -782,17 +798,9 @@ static int dir_move(struct registry *r, const struct registry_move *mv,
 	if (registry_check_pointer(ver, sha, ndir, what, err) < 0)
 		goto done;
 	if (mv->op == REGISTRY_ROLLBACK) {
-		const char *pv = json_string_value(json_object_get(prev, "version"));
-		const char *ps = json_string_value(json_object_get(prev, "sha256"));
+		const char *pv, *ps;
 
-		if (!pv || !ps) {
-			err_set(err, MLCI_EXIT_VERDICT, ndir,
-				"channel '%s' of '%s' has no earlier version to roll back to (it points at %s)",
-				mv->channel, mv->name, ver);
-			goto done;
-		}
-		snprintf(what, sizeof(what), "the previous version of channel '%s'", mv->channel);
-		if (registry_check_pointer(pv, ps, ndir, what, err) < 0)
+		if (registry_rollback_to(prev, mv, ver, ndir, &pv, &ps, err) < 0)
 			goto done;
 		snprintf(ver, sizeof(ver), "%s", pv);
 		snprintf(sha, sizeof(sha), "%s", ps);

@@ -838,18 +838,10 @@ int registry_http_move(struct registry *r, const struct registry_move *mv,
 	snprintf(ver, sizeof(ver), "%s", json_string_value(json_object_get(from, "version")));
 	snprintf(sha, sizeof(sha), "%s", json_string_value(json_object_get(from, "sha256")));
 	if (mv->op == REGISTRY_ROLLBACK) {
-		const json_t *p = json_object_get(from, "previous");
-		const char *pv = json_string_value(json_object_get(p, "version"));
-		const char *ps = json_string_value(json_object_get(p, "sha256"));
+		const char *pv, *ps;
 
-		if (!pv || !ps) {
-			err_set(err, MLCI_EXIT_VERDICT, s->shown,
-				"channel '%s' of '%s' has no earlier version to roll back to (it points at %s)",
-				mv->channel, mv->name, ver);
-			goto done;
-		}
-		snprintf(what, sizeof(what), "the previous version of channel '%s'", mv->channel);
-		if (registry_check_pointer(pv, ps, s->shown, what, err) < 0)
+		if (registry_rollback_to(json_object_get(from, "previous"), mv, ver,
+					 s->shown, &pv, &ps, err) < 0)
 			goto done;
 		snprintf(res->previous_version, sizeof(res->previous_version), "%s", ver);
 		snprintf(res->previous_sha256, sizeof(res->previous_sha256), "%s", sha);

@@ -56,6 +56,15 @@ json_t *registry_channel_doc(const struct registry_opts *o,
 int registry_check_pointer(const char *version, const char *sha256, const char *where,
 			   const char *what, struct mlci_err *err);
 
+/* Where a rollback of mv's channel (at version cur) goes: the version
+ * and sha256 of its previous pointer (borrowed from previous, which may
+ * be NULL), checked as registry_check_pointer checks them. 0; or -1 with
+ * 1 when the channel has nothing to roll back to, 65 when it is damaged
+ * (errors naming where). */
+int registry_rollback_to(const json_t *previous, const struct registry_move *mv,
+			 const char *cur, const char *where, const char **version,
+			 const char **sha256, struct mlci_err *err);
+
 /* The lines of a history.jsonl text as an array (a line that does not
  * parse is skipped); NULL when memory runs out. */
 json_t *registry_history_parse(const char *text, size_t len);

@@ -588,18 +588,10 @@ int store_move(const struct store_ops *ops, void *ctx,
 	snprintf(ver, sizeof(ver), "%s", v);
 	snprintf(sha, sizeof(sha), "%s", s);
 	if (mv->op == REGISTRY_ROLLBACK) {
-		const json_t *p = json_object_get(ch, "previous");
-		const char *pv = json_string_value(json_object_get(p, "version"));
-		const char *ps = json_string_value(json_object_get(p, "sha256"));
+		const char *pv, *ps;
 
-		if (!pv || !ps) {
-			err_set(err, MLCI_EXIT_VERDICT, where,
-				"channel '%s' of '%s' has no earlier version to roll back to (it points at %s)",
-				mv->channel, mv->name, ver);
-			goto done;
-		}
-		snprintf(what, sizeof(what), "the previous version of channel '%s'", mv->channel);
-		if (registry_check_pointer(pv, ps, where, what, err) < 0)
+		if (registry_rollback_to(json_object_get(ch, "previous"), mv, ver, where,
+					 &pv, &ps, err) < 0)
 			goto done;
 		snprintf(ver, sizeof(ver), "%s", pv);
 		snprintf(sha, sizeof(sha), "%s", ps);
