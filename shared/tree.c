@@ -324,6 +324,27 @@ static inline void consider(const struct tree_data *d, struct tree_work *w,
 		take(best, proxy, a, b, f);
 }
 
+/* Row r joins the left side of a scan: its weight into wl, and its class
+ * weight into w->cl with the sums split_proxy reads (sql, cross), or its
+ * weighted value into sl. */
+static inline void to_left(const struct tree_data *d, struct tree_work *w,
+			   uint32_t r, double *wl, double *sl, double *sql,
+			   double *cross)
+{
+	double wi = w->w[r];
+
+	if (d->K) {
+		size_t y = d->yc[r];
+
+		*sql += wi * (2 * w->cl[y] + wi);
+		*cross += wi * w->ct[y];
+		w->cl[y] += wi;
+	} else {
+		*sl += wi * d->yr[r];
+	}
+	*wl += wi;
+}
+
 /* Room for the known-constant lists of levels 0..depth. */
 static int consts_room(struct tree_work *w, size_t depth)
 {
@@ -510,18 +531,9 @@ static void best_split(const struct tree_data *d, struct tree_work *w,
 				memset(w->cl, 0, d->K * sizeof(*w->cl));
 			for (i = 0; i + 1 < m; i++) {
 				uint32_t r = (uint32_t)L[i];
-				double wi = w->w[r], proxy;
+				double proxy;
 
-				if (d->K) {
-					size_t y = d->yc[r];
-
-					sql += wi * (2 * w->cl[y] + wi);
-					cross += wi * w->ct[y];
-					w->cl[y] += wi;
-				} else {
-					sl += wi * d->yr[r];
-				}
-				wl += wi;
+				to_left(d, w, r, &wl, &sl, &sql, &cross);
 				if (i + 1 < msl)
 					continue;
 				if (m - (i + 1) < msl)
@@ -591,19 +603,7 @@ static void best_split(const struct tree_data *d, struct tree_work *w,
 		if (d->K)
 			memset(w->cl, 0, d->K * sizeof(*w->cl));
 		for (i = 0; i + 1 < m; i++) {
-			uint32_t r = w->vrow[i];
-			double wi = w->w[r];
-
-			if (d->K) {
-				size_t y = d->yc[r];
-
-				sql += wi * (2 * w->cl[y] + wi);
-				cross += wi * w->ct[y];
-				w->cl[y] += wi;
-			} else {
-				sl += wi * d->yr[r];
-			}
-			wl += wi;
+			to_left(d, w, w->vrow[i], &wl, &sl, &sql, &cross);
 			if (i + 1 < msl)
 				continue;
 			if (m - (i + 1) < msl)
