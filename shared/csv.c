@@ -977,6 +977,10 @@ void frame_free(struct frame *f)
 	free(f->num);
 	free(f->tidx);
 	free(f->rowline);
+	free(f->dev);
+	free(f->didx);
+	free(f->mom);
+	free(f->store);
 	memset(f, 0, sizeof(*f));
 }
 
@@ -993,6 +997,7 @@ void frame_view_rows(struct frame *v, const struct frame *f, size_t r0,
 	v->col = f->col + r0 * t;
 	v->num = f->num ? f->num + r0 * f->ncols : NULL;
 	v->rowline = f->rowline ? f->rowline + r0 : NULL;
+	v->dev = f->dev ? f->dev + r0 * f->ndev : NULL;
 }
 
 int frame_find(const struct frame *f, const char *name)
@@ -1027,6 +1032,14 @@ int frame_number(const struct frame *f, size_t r, size_t c, double *out,
 	const char *s;
 	long line, col;
 
+	if (f->dev && f->didx[c] >= 0) {
+		double d = f->dev[r * f->ndev + (size_t)f->didx[c]];
+
+		if (isnan(d))
+			return 1;
+		*out = f->mom[c].mean + d;
+		return 0;
+	}
 	/* a number needs no look at its text */
 	if (f->num && !isnan(f->num[i])) {
 		*out = f->num[i];

@@ -84,7 +84,26 @@ struct frame {
 	int *tidx;			/* compact: ncols text indexes, else NULL */
 	size_t ntext;			/* compact: columns with text */
 	uint32_t *rowline;		/* compact: per row, the line it starts on */
+	/* streamed (frame_stream.h): the columns without text keep neither
+	 * text nor position, but nrows * ndev doubles, each value minus its
+	 * column's mean (NaN: missing); didx[c] is column c's index in a row
+	 * of them (-1: a column with text), mom[c] its exact moments.
+	 * NULL in any other frame. */
+	double *dev;
+	int *didx;
+	size_t ndev;
+	struct frame_moments *mom;
+	char *store;			/* streamed: the names' and kept cells' text */
 	void *priv;			/* the reader's storage */
+};
+
+/* A numeric column's moments over every row, exactly as a pass over
+ * the parsed doubles in file order gives them: count of numbers, their
+ * mean (sum / count), the population variance with missing values at
+ * the mean (sum of squared deviations / nrows), and the largest |x|. */
+struct frame_moments {
+	size_t count;
+	double mean, var, big;
 };
 
 /*
@@ -160,7 +179,9 @@ void frame_pos(const struct frame *f, size_t r, size_t c, long *line,
 /*
  * Parse cell (r, c) as a number: 0 and *out set; 1 when the cell is
  * missing; -1 with a 65 error "PATH:LINE:COL: expected a number in
- * column 'NAME', found 'TEXT'".
+ * column 'NAME', found 'TEXT'". In a streamed frame, a column without
+ * text gives its mean plus the stored deviation (the value, up to the
+ * rounding of that sum).
  */
 int frame_number(const struct frame *f, size_t r, size_t c, double *out,
 		 struct mlci_err *err);

@@ -285,11 +285,12 @@ static void pool_run(struct pool *pl, void (*fn)(void *, size_t), void *arg,
  * sort of their bits made order-preserving as unsigned integers. */
 static int sort_doubles(double *v, size_t n)
 {
-	uint64_t *a = malloc((n + 1) * sizeof(*a)), *b = malloc((n + 1) * sizeof(*b));
+	/* the keys take v's own place (a), with one more array (b) */
+	uint64_t *a = (uint64_t *)(void *)v, *b = malloc((n + 1) * sizeof(*b));
 	size_t *cnt = malloc(2048 * sizeof(*cnt)), i, pass;
 
-	if (!a || !b || !cnt) {
-		free(a), free(b), free(cnt);
+	if (!b || !cnt) {
+		free(b), free(cnt);
 		return -1;
 	}
 	for (i = 0; i < n; i++) {
@@ -325,7 +326,9 @@ static int sort_doubles(double *v, size_t n)
 
 		memcpy(&v[i], &u, sizeof(u));
 	}
-	free(a), free(b), free(cnt);
+	/* the last pass may have left the keys in the other array */
+	free(a == (uint64_t *)(void *)v ? b : a);
+	free(cnt);
 	return 0;
 }
 
@@ -1386,8 +1389,9 @@ static json_t *curve_json(const double *v, size_t n)
 /* Binning, one feature per item: thresholds from the subsample, then
  * every training row's bin and whether the feature has NaN. */
 struct bjob {
-	const double *Xc;	/* column-major training rows */
-	size_t ntr, nsub, cap, max_bins;
+	const double *X;	/* the design matrix (p wide) */
+	const size_t *tr;	/* ntr training rows */
+	size_t p, ntr, nsub, cap, max_bins;
 	const size_t *sub;	/* nsub positions, or NULL: all rows */
 	double *thr;
 	size_t *nthr;
@@ -1402,12 +1406,20 @@ struct bjob {
 static void bin_item(void *arg, size_t j)
 {
 	struct bjob *bj = arg;
-	const double *col = bj->Xc + j * bj->ntr;
-	double *v, *thr = bj->thr + j * bj->cap;
-	size_t i, nt;
+	double *col, *v = NULL, *thr = bj->thr + j * bj->cap;
+	size_t i, nt, p = bj->p;
 	uint8_t *out = bj->Xb + j * bj->ntr;
 	unsigned char miss = 0;
 
+	/* the feature's training values, gathered from the rows */
+	col = malloc((bj->ntr + 1) * sizeof(*col));
+	if (!col || (!bj->iscat[j] && !(v = malloc((bj->nsub + 1) * sizeof(*v))))) {
+		free(col);
+		__atomic_store_n(&bj->failed, 1, __ATOMIC_RELAXED);
+		return;
+	}
+	for (i = 0; i < bj->ntr; i++)
+		col[i] = bj->X[bj->tr[i] * p + j];
 	if (bj->iscat[j]) {	/* one bin per category: its index */
 		bj->nthr[j] = 0;
 		bj->nbins[j] = bj->ncats[j];
@@ -1419,11 +1431,7 @@ static void bin_item(void *arg, size_t j)
 			miss |= out[i] == bj->max_bins;
 		}
 		bj->hasm[j] = miss;
-		return;
-	}
-	v = malloc((bj->nsub + 1) * sizeof(*v));
-	if (!v) {
-		__atomic_store_n(&bj->failed, 1, __ATOMIC_RELAXED);
+		free(col);
 		return;
 	}
 	for (i = 0; i < bj->nsub; i++)
@@ -1436,6 +1444,7 @@ static void bin_item(void *arg, size_t j)
 	for (i = 0; i < bj->ntr; i++)
 		miss |= isnan(col[i]);
 	bj->hasm[j] = miss;
+	free(col);
 }
 
 static int hgb_fit(struct model *m, const void *hpv, const struct fit_data *d,
@@ -1450,9 +1459,9 @@ static int hgb_fit(struct model *m, const void *hpv, const struct fit_data *d,
 	size_t *tr = NULL, *va = NULL, *ytr = NULL, *yva = NULL, nsub, cap;
 	double *yrt = NULL, *yrv = NULL, *thr = NULL;
 	double *raw = NULL, *rawv = NULL, *g = NULL, *h = NULL, *part = NULL;
-	double *tl = NULL, *vl = NULL, *imp = NULL, *pred = NULL, *rowraw = NULL;
-	double *Xc = NULL;
-	size_t *nthr = NULL;
+	double *tl = NULL, *vl = NULL, *imp = NULL, *pred = NULL;
+	double *Xva = NULL, *best_raw = NULL, *best_rawv = NULL;
+	size_t *nthr = NULL, best = 0;
 	unsigned *nbins = NULL, *ncats = NULL;
 	unsigned char *hasm = NULL, *isva = NULL, *iscat = NULL;
 	char warning[sizeof(rep->warning)] = "";
@@ -1527,10 +1536,10 @@ static int hgb_fit(struct model *m, const void *hpv, const struct fit_data *d,
 	ntr = n - nva;
 	tr = malloc((ntr + 1) * sizeof(*tr));
 	va = malloc((nva + 1) * sizeof(*va));
-	ytr = calloc(ntr + 1, sizeof(*ytr));
-	yva = calloc(nva + 1, sizeof(*yva));
-	yrt = calloc(ntr + 1, sizeof(*yrt));
-	yrv = calloc(nva + 1, sizeof(*yrv));
+	ytr = calloc(m->classifier ? ntr + 1 : 1, sizeof(*ytr));
+	yva = calloc(m->classifier ? nva + 1 : 1, sizeof(*yva));
+	yrt = calloc(m->classifier ? 1 : ntr + 1, sizeof(*yrt));
+	yrv = calloc(m->classifier ? 1 : nva + 1, sizeof(*yrv));
 	if (!tr || !va || !ytr || !yva || !yrt || !yrv)
 		goto oom;
 	for (i = 0, j = 0, k = 0; i < n; i++) {
@@ -1578,19 +1587,9 @@ static int hgb_fit(struct model *m, const void *hpv, const struct fit_data *d,
 			}
 			qsort(sub, nsub, sizeof(*sub), cmp_size);
 		}
-		Xc = malloc((ntr * p + 1) * sizeof(*Xc));
-		if (!Xc) {
-			free(sub);
-			goto oom;
-		}
-		for (i = 0; i < ntr; i++) {
-			const double *row = d->X + tr[i] * p;
-
-			for (j = 0; j < p; j++)
-				Xc[j * ntr + i] = row[j];
-		}
 		memset(&bj, 0, sizeof(bj));
-		bj.Xc = Xc, bj.ntr = ntr, bj.nsub = nsub, bj.sub = sub;
+		bj.X = d->X, bj.tr = tr, bj.p = p;
+		bj.ntr = ntr, bj.nsub = nsub, bj.sub = sub;
 		bj.thr = thr, bj.cap = cap, bj.nthr = nthr, bj.nbins = nbins;
 		bj.hasm = hasm, bj.Xb = Xb, bj.max_bins = (size_t)hp->max_bins;
 		bj.iscat = iscat, bj.ncats = ncats;
@@ -1598,11 +1597,19 @@ static int hgb_fit(struct model *m, const void *hpv, const struct fit_data *d,
 		pool_up = 1;
 		pool_run(&pool, bin_item, &bj, p, 1);
 		free(sub);
-		free(Xc);
-		Xc = NULL;
 		if (bj.failed)
 			goto oom;
 	}
+	/* the validation rows, the last use of the matrix: its memory may
+	 * go back now */
+	Xva = malloc((nva * p + 1) * sizeof(*Xva));
+	if (!Xva)
+		goto oom;
+	for (i = 0; i < nva; i++)
+		for (j = 0; j < p; j++)
+			Xva[i * p + j] = d->X[va[i] * p + j];
+	if (d->release)
+		d->release(d->release_ctx);
 
 	/* baseline */
 	b->baseline = calloc(T, sizeof(*b->baseline));
@@ -1639,6 +1646,12 @@ static int hgb_fit(struct model *m, const void *hpv, const struct fit_data *d,
 	/* boosting */
 	raw = malloc((ntr * T + 1) * sizeof(*raw));
 	rawv = malloc((nva * T + 1) * sizeof(*rawv));
+	if (es) {
+		best_raw = malloc((ntr * T + 1) * sizeof(*best_raw));
+		best_rawv = malloc((nva * T + 1) * sizeof(*best_rawv));
+		if (!best_raw || !best_rawv)
+			goto oom;
+	}
 	g = malloc((ntr * T + 1) * sizeof(*g));
 	h = malloc((ntr * T + 1) * sizeof(*h));
 	part = malloc(((ntr + PASS_ROWS - 1) / PASS_ROWS + 1) * sizeof(*part));
@@ -1685,6 +1698,13 @@ static int hgb_fit(struct model *m, const void *hpv, const struct fit_data *d,
 				s += row_loss(m->classifier, T, rawv + i * T,
 					      yva[i], yrv[i]);
 			vl[it] = s / (double)nva;
+			/* the raw predictions of the best iterations so far
+			 * (the ones kept, should the fit stop after more) */
+			if (it == 1 || (it > 1 && vl[it] < vl[best])) {
+				best = it;
+				memcpy(best_raw, raw, ntr * T * sizeof(*raw));
+				memcpy(best_rawv, rawv, nva * T * sizeof(*rawv));
+			}
 			if (should_stop(vl, it, (size_t)hp->n_iter_no_change, hp->tol))
 				break;
 		}
@@ -1698,7 +1718,7 @@ static int hgb_fit(struct model *m, const void *hpv, const struct fit_data *d,
 				goto oom;
 			b->ntrees++;
 			for (i = 0; i < nva; i++)
-				rawv[i * T + k] += tree_raw(t, d->X + va[i] * p);
+				rawv[i * T + k] += tree_raw(t, Xva + i * p);
 		}
 		n_run = it + 1;
 		if (d->progress)
@@ -1737,20 +1757,23 @@ static int hgb_fit(struct model *m, const void *hpv, const struct fit_data *d,
 
 	/* training score on every row with the kept trees */
 	pred = malloc((n * width + 1) * sizeof(*pred));
-	rowraw = malloc((T + 1) * sizeof(*rowraw));
-	if (!pred || !rowraw)
+	if (!pred)
 		goto oom;
-	if (keep == n_run) {
-		for (i = 0; i < ntr; i++)
-			raw_out(m->classifier, K, T, raw + i * T, pred + tr[i] * width);
-		for (i = 0; i < nva; i++)
-			raw_out(m->classifier, K, T, rawv + i * T, pred + va[i] * width);
-	} else {
-		for (i = 0; i < n; i++) {
-			raw_row(b, keep, d->X + i * p, rowraw);
-			raw_out(m->classifier, K, T, rowraw, pred + i * width);
+	if (keep != n_run) {	/* the kept iterations' raw predictions */
+		if (keep != best) {
+			rc = err_set(err, MLCI_EXIT_SOFTWARE, NULL,
+				     "hgb: iteration %zu kept, %zu the best seen",
+				     keep, best);
+			goto out;
 		}
+		free(raw), free(rawv);
+		raw = best_raw, best_raw = NULL;
+		rawv = best_rawv, best_rawv = NULL;
 	}
+	for (i = 0; i < ntr; i++)
+		raw_out(m->classifier, K, T, raw + i * T, pred + tr[i] * width);
+	for (i = 0; i < nva; i++)
+		raw_out(m->classifier, K, T, rawv + i * T, pred + va[i] * width);
 	memset(rep, 0, sizeof(*rep));
 	memcpy(rep->warning, warning, sizeof(warning));
 	rep->oob_score = NAN;
@@ -1796,8 +1819,9 @@ out:
 	free(gr.fs[0]), free(gr.fs[1]), free(gr.dir), free(gr.cl), free(gr.cr);
 	free(tr), free(va), free(ytr), free(yva), free(yrt), free(yrv), free(thr);
 	free(raw), free(rawv), free(g), free(h), free(part), free(tl);
-	free(vl), free(imp), free(pred), free(rowraw), free(nthr), free(nbins);
-	free(hasm), free(isva), free(Xb), free(Xc), free(iscat), free(ncats);
+	free(vl), free(imp), free(pred), free(nthr), free(nbins);
+	free(hasm), free(isva), free(Xb), free(Xva), free(iscat), free(ncats);
+	free(best_raw), free(best_rawv);
 	return rc;
 }
 

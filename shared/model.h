@@ -120,6 +120,10 @@ struct model {
 /* What a family's fit sees: the encoded training matrix and its labels. */
 struct fit_data {
 	const double *X;	/* n rows by p encoded features, row-major */
+	/* NULL, or: the fit is done with X, its memory may be freed now
+	 * (X is not to be read after the call) */
+	void (*release)(void *ctx);
+	void *release_ctx;
 	const size_t *yc;	/* class index of each row (classifiers) */
 	const double *yr;	/* value of each row (regressors) */
 	size_t n, p;

@@ -1,4 +1,5 @@
 /* train_run: mlci-train's core (see model.h). */
+#include "frame_stream.h"
 #include "model.h"
 
 #include <math.h>
@@ -259,30 +260,81 @@ static int cmp_uniq_num(const void *a, const void *b)
 	return strcmp(x->s, y->s);
 }
 
+static int cmp_str_ptr(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* The number of distinct labels of column lc (too many to be classes:
+ * they are counted for the message), 0 when a row holds none (*r gets
+ * it), SIZE_MAX out of memory. */
+static size_t count_distinct(const struct frame *f, size_t lc, size_t *r)
+{
+	const char **v = malloc((f->nrows + 1) * sizeof(*v));
+	size_t i, n = 0;
+
+	if (!v)
+		return SIZE_MAX;
+	for (i = 0; i < f->nrows; i++)
+		if (!(v[i] = frame_cell(f, i, lc))) {
+			free(v);
+			*r = i;
+			return 0;
+		}
+	qsort(v, f->nrows, sizeof(*v), cmp_str_ptr);
+	for (i = 0; i < f->nrows; i++)
+		n += !i || strcmp(v[i - 1], v[i]);
+	free(v);
+	return n;
+}
+
 /* Class names (sorted: as numbers when all are numbers, else as
  * strings) into m->classes, and each row's class index into y. */
 static int class_labels(struct model *m, const struct frame *f, size_t lc,
 			size_t *y, struct mlci_err *err)
 {
-	struct uniq *u = malloc((f->nrows + 1) * sizeof(*u)), key, *hit;
+	/* the distinct labels, kept sorted as they come: memory for the
+	 * classes only, not for every row */
+	struct uniq *u = malloc((MODEL_MAX_CLASSES + 1) * sizeof(*u)), key, *hit;
 	struct uniq **order = NULL;
 	size_t r, n = 0, k;
 	int numeric = 1, rc = -1;
 
 	if (!u)
 		return err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
-	for (r = 0; r < f->nrows; r++) {
-		if (!frame_cell(f, r, lc)) {
+	for (r = 0; r < f->nrows && n <= MODEL_MAX_CLASSES; r++) {
+		const char *s = frame_cell(f, r, lc);
+		size_t lo = 0, hi = n;
+
+		if (!s) {
 			missing_label(f, r, lc, err);
 			goto out;
 		}
-		u[r].s = frame_cell(f, r, lc);
+		while (lo < hi) {
+			size_t mid = lo + (hi - lo) / 2;
+			int c = strcmp(u[mid].s, s);
+
+			if (c == 0)
+				lo = hi = mid + n + 1;	/* seen */
+			else if (c < 0)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		if (lo > n)
+			continue;
+		memmove(u + lo + 1, u + lo, (n - lo) * sizeof(*u));
+		u[lo].s = s;
+		n++;
 	}
-	qsort(u, f->nrows, sizeof(*u), cmp_uniq_str);
-	for (r = 0; r < f->nrows; r++)
-		if (!n || strcmp(u[n - 1].s, u[r].s))
-			u[n++] = u[r];
 	if (n > MODEL_MAX_CLASSES) {
+		n = count_distinct(f, lc, &r);
+		if (n == SIZE_MAX)
+			goto oom;
+		if (n == 0) {	/* a missing label further down */
+			missing_label(f, r, lc, err);
+			goto out;
+		}
 		err_set(err, MLCI_EXIT_DATAERR, f->path,
 			"label column '%.100s' has %zu distinct values, more than the %zu classes a classifier may have",
 			f->names[lc], n, MODEL_MAX_CLASSES);
@@ -384,7 +436,7 @@ struct encode {
 	const struct prep *p;
 	const struct frame *f;
 	const size_t *cols;
-	double *X;
+	double *X;	/* f->dev: encoded in place (prep_rows_in_place) */
 	pthread_mutex_t lock;
 	size_t next, bad_row;
 	struct mlci_err err;	/* of the first bad row */
@@ -405,6 +457,10 @@ static void *encode_worker(void *arg)
 		if (r0 >= e->f->nrows)
 			return NULL;
 		r1 = r0 + ENCODE_CHUNK < e->f->nrows ? r0 + ENCODE_CHUNK : e->f->nrows;
+		if (e->X == e->f->dev) {
+			prep_rows_in_place(e->p, e->X, r0, r1);
+			continue;
+		}
 		for (r = r0; r < r1; r++) {
 			memset(&err, 0, sizeof(err));
 			if (prep_row(e->p, e->f, e->cols, r, e->X + r * e->p->nout, &err) < 0) {
@@ -445,6 +501,15 @@ static int encode_rows(const struct prep *p, const struct frame *f,
 		return -1;
 	}
 	return 0;
+}
+
+/* fit_data.release: the design matrix train_run holds. */
+static void release_matrix(void *ctx)
+{
+	double **X = ctx;
+
+	free(*X);
+	*X = NULL;
 }
 
 static int online_cpus(void)
@@ -1093,7 +1158,7 @@ int train_run(const struct train_opts *o, struct train_result *res,
 	json_t *art = NULL, *mod, *training = NULL, *cv = NULL, *search = NULL;
 	char **best_kv = NULL;
 	size_t nbest = 0;
-	int lc, rc = -1, cls;
+	int lc, rc = -1, cls, streamed;
 
 	memset(res, 0, sizeof(*res));
 	res->search_best = -1;
@@ -1125,9 +1190,18 @@ int train_run(const struct train_opts *o, struct train_result *res,
 	}
 	if (check_validation_opts(o, err) < 0)
 		goto out;
-	/* only the label and the columns holding text keep their text */
-	if (frame_load_compact(&f, o->data, &o->csv, &o->label, 1, err) < 0)
+	/* a plain fit streams the file (twice) into the deviations that
+	 * become its design matrix (frame_stream.h); --cv and --search fit
+	 * transforms on some rows, so they read it whole, as does a file
+	 * that cannot be streamed: only the label and the columns holding
+	 * text keep their text */
+	streamed = !o->nsearch && !o->cv;
+	rc = streamed ? frame_load_streamed(&f, o->data, &o->csv, &o->label, 1, err) : 1;
+	if (rc == 1)
+		rc = frame_load_compact(&f, o->data, &o->csv, &o->label, 1, err);
+	if (rc < 0)
 		goto out;
+	rc = -1;
 	lc = frame_find(&f, o->label);
 	if (lc < 0) {
 		err_set(err, MLCI_EXIT_DATAERR, o->data,
@@ -1143,8 +1217,9 @@ int train_run(const struct train_opts *o, struct train_result *res,
 		goto out;
 	m = calloc(1, sizeof(*m));
 	cols = calloc(f.ncols + 1, sizeof(*cols));
-	yc = calloc(f.nrows + 1, sizeof(*yc));
-	yr = calloc(f.nrows + 1, sizeof(*yr));
+	/* the labels a classifier or a regressor reads (the other: none) */
+	yc = calloc(cls ? f.nrows + 1 : 1, sizeof(*yc));
+	yr = calloc(cls ? 1 : f.nrows + 1, sizeof(*yr));
 	if (!m || !cols || !yc || !yr)
 		goto oom;
 	m->classifier = cls;
@@ -1197,12 +1272,20 @@ int train_run(const struct train_opts *o, struct train_result *res,
 					   yr, res, &cv, err) < 0) {
 		goto out;
 	}
-	X = malloc((f.nrows * m->prep.nout + 1) * sizeof(*X));
+	if (prep_in_place(&m->prep, &f, cols))
+		X = f.dev;	/* the deviations, encoded where they lie */
+	else
+		X = malloc((f.nrows * m->prep.nout + 1) * sizeof(*X));
 	if (!X)
 		goto oom;
-	if (encode_rows(&m->prep, &f, cols, X, o->threads ? o->threads : online_cpus(),
-			err) < 0)
+	if (encode_rows(&m->prep, &f, cols, X,
+			o->threads ? o->threads : online_cpus(), err) < 0) {
+		if (X == f.dev)
+			X = NULL;
 		goto out;
+	}
+	if (X == f.dev)
+		f.dev = NULL;	/* now the design matrix's */
 	/* from here on the design matrix stands for the data */
 	nrows = f.nrows;
 	memcpy(sha, f.sha256, sizeof(sha));
@@ -1212,6 +1295,10 @@ int train_run(const struct train_opts *o, struct train_result *res,
 		goto oom;
 	memset(&d, 0, sizeof(d));
 	d.X = X, d.yc = yc, d.yr = yr, d.n = nrows, d.p = m->prep.nout;
+	/* the matrix goes back as soon as the fit says, unless permutation
+	 * importance reads it afterwards */
+	if (!(o->importance && !strcmp(o->importance, "permutation")))
+		d.release = release_matrix, d.release_ctx = &X;
 	d.seed = o->seed;
 	d.threads = o->threads ? o->threads : online_cpus();
 	d.progress = o->progress, d.progress_ctx = o->progress_ctx;

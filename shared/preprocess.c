@@ -95,13 +95,19 @@ static void moments(const double *x, const unsigned char *have, size_t nrows,
 /* Below this max |x| squared deviations may underflow (ulp(x)^2). */
 #define TINY 0x1p-400
 
-/* The column's values parsed once (x; have[r] = 0 for a missing one). */
-static void fit_numeric(struct prep_col *c, const struct frame *f,
+/* The column's values parsed once (x; have[r] = 0 for a missing one),
+ * or (x NULL) a streamed frame's moments of column col. */
+static void fit_numeric(struct prep_col *c, const struct frame *f, size_t col,
 			const double *x, const unsigned char *have)
 {
 	double mean, var, big;
 	int e = 0;
 
+	if (!x) {	/* the streamed reader takes the plain sums only */
+		mean = f->mom[col].mean;
+		var = f->mom[col].var;
+		goto scale;
+	}
 	moments(x, have, f->nrows, 0, &mean, &var, &big);
 	if (!isfinite(mean) || !isfinite(var) || (big > 0 && big < TINY)) {
 		/* huge finite values overflowed the sums (or tiny ones
@@ -113,6 +119,7 @@ static void fit_numeric(struct prep_col *c, const struct frame *f,
 		frexp(big, &e);
 		moments(x, have, f->nrows, e, &mean, &var, NULL);
 	}
+scale:
 	c->mean = ldexp(mean, e);
 	c->scale = is_constant(var, mean, f->nrows) ? 1 : ldexp(sqrt(var), e);
 	if (!isfinite(c->scale))	/* std <= max |x|: only by rounding */
@@ -203,8 +210,10 @@ static void *fit_worker(void *arg)
 		c->name = strdup(fj->f->names[fj->cols[i]]);
 		if (!c->name)
 			goto fail;
-		if (column_is_numeric(fj->f, fj->cols[i], x, have))
-			fit_numeric(c, fj->f, x, have);
+		if (fj->f->dev && fj->f->didx[fj->cols[i]] >= 0)
+			fit_numeric(c, fj->f, fj->cols[i], NULL, NULL);
+		else if (column_is_numeric(fj->f, fj->cols[i], x, have))
+			fit_numeric(c, fj->f, fj->cols[i], x, have);
 		else if (fit_categorical(c, fj->f, fj->cols[i]) < 0)
 			goto fail;
 		continue;
@@ -315,6 +324,31 @@ void prep_unseen(const struct prep *p, const struct frame *f, const size_t *map,
 	}
 }
 
+static int dev_column(const struct frame *f, const struct prep_col *c,
+		      size_t col);
+static double dev_code(const struct prep *p, const struct prep_col *c, double d);
+
+/* A categorical column's outputs for the cell s (NULL: missing), into
+ * x (zeroed). */
+static void encode_cat(const struct prep_col *c, const char *s, double *x)
+{
+	char **hit;
+
+	if (c->ordinal) {	/* the index; NaN: missing, unseen */
+		hit = s ? bsearch(&s, c->cats, c->ncats, sizeof(*c->cats),
+				  cmp_str) : NULL;
+		x[c->offset] = hit ? (double)(hit - c->cats) : NAN;
+		return;
+	}
+	if (!s) {
+		x[c->offset + c->fill] = 1;
+		return;
+	}
+	hit = bsearch(&s, c->cats, c->ncats, sizeof(*c->cats), cmp_str);
+	if (hit)
+		x[c->offset + (size_t)(hit - c->cats)] = 1;
+}
+
 int prep_row(const struct prep *p, const struct frame *f, const size_t *map,
 	     size_t r, double *x, struct mlci_err *err)
 {
@@ -325,6 +359,11 @@ int prep_row(const struct prep *p, const struct frame *f, const size_t *map,
 		const struct prep_col *c = &p->cols[i];
 		double v;
 
+		if (dev_column(f, c, map[i])) {	/* (x - mean) stored */
+			x[c->offset] = dev_code(p, c,
+				f->dev[r * f->ndev + (size_t)f->didx[map[i]]]);
+			continue;
+		}
 		if (c->kind == PREP_NUMERIC) {
 			int rc = frame_number(f, r, map[i], &v, err);
 
@@ -339,26 +378,49 @@ int prep_row(const struct prep *p, const struct frame *f, const size_t *map,
 			if (!isfinite(x[c->offset]))	/* v - mean overflowed */
 				x[c->offset] = v / c->scale - c->mean / c->scale;
 		} else {
-			const char *s = frame_cell(f, r, map[i]);
-			char **hit;
-
-			if (c->ordinal) {	/* the index; NaN: missing, unseen */
-				hit = s ? bsearch(&s, c->cats, c->ncats,
-						  sizeof(*c->cats), cmp_str) : NULL;
-				x[c->offset] = hit ? (double)(hit - c->cats) : NAN;
-				continue;
-			}
-			if (!s) {
-				x[c->offset + c->fill] = 1;
-				continue;
-			}
-			hit = bsearch(&s, c->cats, c->ncats, sizeof(*c->cats),
-				      cmp_str);
-			if (hit)
-				x[c->offset + (size_t)(hit - c->cats)] = 1;
+			encode_cat(c, frame_cell(f, r, map[i]), x);
 		}
 	}
 	return 0;
+}
+
+/* A streamed frame's column in dev order (see prep_in_place). */
+static int dev_column(const struct frame *f, const struct prep_col *c,
+		      size_t col)
+{
+	return f->dev && f->didx[col] >= 0 && c->kind == PREP_NUMERIC;
+}
+
+int prep_in_place(const struct prep *p, const struct frame *f,
+		  const size_t *map)
+{
+	size_t i;
+
+	if (!f->dev || p->nout != f->ndev)
+		return 0;
+	for (i = 0; i < p->ncols; i++)
+		if (!dev_column(f, &p->cols[i], map[i]) ||
+		    (size_t)f->didx[map[i]] != p->cols[i].offset)
+			return 0;
+	return 1;
+}
+
+/* A deviation, encoded: scaled, or the imputed mean (0) or NaN. */
+static double dev_code(const struct prep *p, const struct prep_col *c, double d)
+{
+	if (isnan(d))
+		return p->nan_missing ? NAN : 0;
+	return d / c->scale;
+}
+
+void prep_rows_in_place(const struct prep *p, double *dev, size_t r0,
+			size_t r1)
+{
+	size_t r, i, w = p->nout;
+
+	for (r = r0; r < r1; r++)
+		for (i = 0; i < p->ncols; i++)
+			dev[r * w + i] = dev_code(p, &p->cols[i], dev[r * w + i]);
 }
 
 void prep_out_name(const struct prep *p, size_t j, char *out, size_t n)

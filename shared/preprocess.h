@@ -105,10 +105,22 @@ int prep_bind(const struct prep *p, const struct frame *f, size_t *map,
 /*
  * Encode row r of f into x (p->nout values), columns found through map
  * (from prep_bind). A non-number in a numeric column is a 65 error with
- * f->path:line:col.
+ * f->path:line:col. A streamed frame's numeric column encodes its stored
+ * deviation d as d / scale (the same bits as (x - mean) / scale).
  */
 int prep_row(const struct prep *p, const struct frame *f, const size_t *map,
 	     size_t r, double *x, struct mlci_err *err);
+
+/* 1 when every column of p is a numeric column of the streamed frame f
+ * (frame_stream.h), output j coming from the j-th deviation of a row:
+ * then f->dev can be encoded where it lies (prep_rows_in_place). */
+int prep_in_place(const struct prep *p, const struct frame *f,
+		  const size_t *map);
+
+/* Encode rows [r0, r1) of such a frame's deviations (dev: f->dev, p->nout
+ * a row) in place, to what prep_row gives for them. */
+void prep_rows_in_place(const struct prep *p, double *dev, size_t r0,
+			size_t r1);
 
 /*
  * Per column i of p, the rows of f (columns through map) holding a value

@@ -45,10 +45,16 @@ err_is "^mlci-train: /dev/stdin: more than $((size - 1)) bytes from a pipe, the 
 	"train: one line naming /dev/stdin and the limit"
 absent m1.json "train: no model"
 # a regular file over the limit is refused by its size, before reading
+# (by a fit that reads its data whole: cross-validation)
 expect_exit 65 "train: a file one byte over the limit" env MLCI_CSV_MAX_BYTES=$((size - 1)) \
-	"$BIN/mlci-train" --data "$IRIS" --label species --model logistic --out m1.json
+	"$BIN/mlci-train" --data "$IRIS" --label species --model logistic --cv 3 --out m1.json
 err_is "^mlci-train: [^:]*iris\.csv: larger than $((size - 1)) bytes, the limit for a CSV read whole into memory$" \
 	"train: file: one line naming it"
+# a plain fit streams a regular file (twice): no such limit
+expect_exit 0 "train: a plain fit streams a file over the whole-read limit" \
+	env MLCI_CSV_MAX_BYTES=$((size - 1)) \
+	"$BIN/mlci-train" --data "$IRIS" --label species --model logistic --out streamed.json
+check "train: the same model as with no limit" cmp -s streamed.json model.json
 # the variable lowers the limit, nothing else: nonsense leaves the 1 GiB
 for v in 0 -5 lots 99999999999999999999; do
 	expect_exit 0 "train: MLCI_CSV_MAX_BYTES=$v keeps the 1 GiB limit" sh -c \

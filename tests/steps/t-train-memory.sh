@@ -6,6 +6,9 @@
 # cell's text, position and number next to the file's bytes took about
 # 13 (logistic) to 17 (tree) times; the bound is loose on purpose, so it
 # guards against that kind of regression without timing anything.
+# logistic and hgb stream the file into single floats (frame_stream.h):
+# their bounds are 2 and 3 times (now about 1.2 and 1.6; reading the file
+# whole into doubles took about 4).
 # Also: the columns holding text keep it exactly ("1" and "1.0" stay two
 # categories), and errors in a numeric label still name line and column.
 PY=/usr/bin/python3
@@ -43,6 +46,7 @@ print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss if r.returncode == 
 }
 
 for m in logistic tree hgb; do
+	case $m in logistic) lim=2 ;; hgb) lim=3 ;; *) lim=9 ;; esac
 	base=$(peak "$BIN/mlci-train" --data tiny.csv --label y --model $m --out tiny-$m.json)
 	got=$(peak "$BIN/mlci-train" --data big.csv --label y --model $m --threads 2 --out big-$m.json)
 	if [ "$got" -lt 0 ] || [ "$base" -lt 0 ]; then
@@ -50,10 +54,10 @@ for m in logistic tree hgb; do
 		continue
 	fi
 	grow=$(((got - base) * 1024))
-	if [ "$grow" -le $((9 * SLACK * F32)) ]; then
-		ok "$m: peak RSS grows by $((grow / F32)).x the float32 matrix (at most $((9 * SLACK)))"
+	if [ "$grow" -le $((lim * SLACK * F32)) ]; then
+		ok "$m: peak RSS grows by $((grow * 10 / F32 / 10)).$((grow * 10 / F32 % 10))x the float32 matrix (at most $((lim * SLACK)))"
 	else
-		not_ok "$m: peak RSS grows by $((grow / F32)).x the float32 matrix, more than $((9 * SLACK))" \
+		not_ok "$m: peak RSS grows by $((grow * 10 / F32 / 10)).$((grow * 10 / F32 % 10))x the float32 matrix, more than $((lim * SLACK))" \
 			"peak $got KiB, tiny run $base KiB, float32 matrix $((F32 / 1024)) KiB"
 	fi
 	json_is big-$m.json 'j["training"]["n_rows"], j["training"]["n_features_in"]' "($ROWS, $COLS)" \
@@ -66,9 +70,9 @@ base=$(peak "$BIN/mlci-evaluate" --model tiny-logistic.json --data tiny.csv --ou
 got=$(peak "$BIN/mlci-evaluate" --model big-logistic.json --data big.csv --out big-metrics.json)
 grow=$(((got - base) * 1024))
 if [ "$got" -ge 0 ] && [ "$base" -ge 0 ] && [ "$grow" -le $((6 * SLACK * F32)) ]; then
-	ok "evaluate: peak RSS grows by $((grow / F32)).x the float32 matrix (at most $((6 * SLACK)))"
+	ok "evaluate: peak RSS grows by $((grow * 10 / F32 / 10)).$((grow * 10 / F32 % 10))x the float32 matrix (at most $((6 * SLACK)))"
 else
-	not_ok "evaluate: peak RSS grows by $((grow / F32)).x the float32 matrix, more than $((6 * SLACK)) (or failed)" \
+	not_ok "evaluate: peak RSS grows by $((grow * 10 / F32 / 10)).$((grow * 10 / F32 % 10))x the float32 matrix, more than $((6 * SLACK)) (or failed)" \
 		"peak $got KiB, tiny run $base KiB, float32 matrix $((F32 / 1024)) KiB"
 fi
 

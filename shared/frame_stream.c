@@ -1,0 +1,312 @@
+/*
+ * frame_stream.c - the two-pass streamed read of a training file (see
+ * frame_stream.h).
+ */
+#include "frame_stream.h"
+
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "stream.h"
+#include "util.h"
+
+/* Limits kept from csv.c: a frame of more cells is refused. */
+#define MAX_CELLS ((size_t)1 << 28)
+/* Below this largest |x|, squared deviations may underflow: preprocess.c
+ * then sums rescaled values, which needs the values themselves. */
+#define TINY 0x1p-400
+
+/* What the first pass learns of each column. */
+struct colsum {
+	double sum, big;
+	size_t count;
+	unsigned char text;	/* a cell neither missing nor a number */
+	unsigned char keep;	/* named in keep[]: its text is kept */
+};
+
+/* The text kept by the second pass, before it stops moving. */
+struct pool {
+	char *buf;
+	size_t len, cap;
+};
+
+static int pool_add(struct pool *p, const char *s, size_t n, size_t *off)
+{
+	if (p->len + n + 1 > p->cap) {
+		size_t nc = p->cap ? p->cap : (size_t)1 << 16;
+		char *nb;
+
+		while (nc < p->len + n + 1)
+			nc *= 2;
+		if (!(nb = realloc(p->buf, nc)))
+			return -1;
+		p->buf = nb;
+		p->cap = nc;
+	}
+	memcpy(p->buf + p->len, s, n);
+	p->buf[p->len + n] = '\0';
+	*off = p->len;
+	p->len += n + 1;
+	return 0;
+}
+
+static int oom(struct mlci_err *err, const char *path)
+{
+	return err_set(err, MLCI_EXIT_SOFTWARE, path, "out of memory");
+}
+
+static int changed(struct mlci_err *err, const char *path)
+{
+	return err_set(err, MLCI_EXIT_IOERR, path,
+		       "changed while it was being read: read it again once it stays the same");
+}
+
+/* Pass 1: names, rows, hash, and per column its sums. 1: do not stream. */
+static int first_pass(struct frame *f, const char *path,
+		      const struct stream_opts *so, const char *const *keep,
+		      size_t nkeep, struct colsum **out, struct pool *pool,
+		      struct mlci_err *err)
+{
+	struct stream *s = NULL;
+	struct colsum *cs;
+	size_t c, k;
+	int rc;
+
+	if (stream_open(&s, path, so, err) < 0)
+		return -1;
+	if (s->gzip) {
+		stream_close(s);
+		return 1;
+	}
+	f->ncols = s->ncols;
+	cs = calloc(f->ncols + 1, sizeof(*cs));
+	if (!cs) {
+		stream_close(s);
+		return oom(err, path);
+	}
+	*out = cs;
+	for (c = 0; c < f->ncols; c++)
+		for (k = 0; k < nkeep; k++)
+			if (keep[k] && !strcmp(keep[k], s->names[c]))
+				cs[c].keep = 1;
+	while ((rc = stream_next(s, err)) > 0) {
+		const struct stream_field *fd = s->fields;
+
+		if (f->nrows + 1 > MAX_CELLS / (f->ncols ? f->ncols : 1)) {
+			stream_close(s);
+			return err_set(err, MLCI_EXIT_DATAERR, path,
+				       "too large: more than %zu cells", MAX_CELLS);
+		}
+		for (c = 0; c < f->ncols; c++) {
+			struct colsum *x = &cs[c];
+			double v;
+
+			if (!fd[c].s || x->keep || x->text)
+				continue;
+			if (parse_double_n(fd[c].s, fd[c].len, &v) < 0) {
+				x->text = 1;
+				continue;
+			}
+			x->sum += v;
+			x->count++;
+			if (fabs(v) > x->big)
+				x->big = fabs(v);
+		}
+		f->nrows++;
+	}
+	if (rc < 0) {
+		stream_close(s);
+		return -1;
+	}
+	memcpy(f->sha256, s->sha256, sizeof(f->sha256));
+	/* the names, at the start of what becomes f->store: offsets into
+	 * the pool until it stops moving */
+	f->names = calloc(f->ncols + 1, sizeof(*f->names));
+	for (c = 0; f->names && c < f->ncols; c++) {
+		size_t off;
+
+		if (pool_add(pool, s->names[c], strlen(s->names[c]), &off) < 0)
+			break;
+		f->names[c] = (char *)(uintptr_t)off;
+	}
+	stream_close(s);
+	if (!f->names || c < f->ncols)
+		return oom(err, path);
+	for (c = 0; c < f->ncols; c++) {
+		const struct colsum *x = &cs[c];
+
+		if (x->keep || x->text)
+			continue;
+		if (x->count && !isfinite(x->sum / (double)x->count))
+			return 1;
+		if (x->big > 0 && x->big < TINY)
+			return 1;
+	}
+	return 0;
+}
+
+/* Pass 2: the kept cells into a pool (as offsets), the rest as
+ * deviations; the squared deviations summed into ss. */
+static int second_pass(struct frame *f, const char *path,
+		       const struct stream_opts *so, size_t **offs,
+		       struct pool *pool, double *ss, struct mlci_err *err)
+{
+	struct stream *s = NULL;
+	size_t r = 0, c, n = f->nrows;
+	int rc;
+
+	if (stream_open(&s, path, so, err) < 0)
+		return -1;
+	if (s->gzip || s->ncols != f->ncols) {
+		stream_close(s);
+		return changed(err, path);
+	}
+	while ((rc = stream_next(s, err)) > 0) {
+		const struct stream_field *fd = s->fields;
+		double *drow = f->dev + r * f->ndev;
+		size_t *orow = *offs + r * f->ntext;
+
+		if (r == n) {
+			stream_close(s);
+			return changed(err, path);
+		}
+		f->rowline[r] = fd[0].line;
+		for (c = 0; c < f->ncols; c++) {
+			if (f->didx[c] >= 0) {
+				double v, d;
+
+				if (!fd[c].s) {
+					drow[f->didx[c]] = NAN;
+					continue;
+				}
+				if (parse_double_n(fd[c].s, fd[c].len, &v) < 0) {
+					stream_close(s);
+					return changed(err, path);
+				}
+				d = v - f->mom[c].mean;
+				if (!isfinite(d)) {	/* overflowed: read it whole */
+					stream_close(s);
+					return 1;
+				}
+				ss[c] += d * d;
+				drow[f->didx[c]] = d;
+			} else {
+				size_t at = (size_t)f->tidx[c];
+
+				f->line[r * f->ntext + at] = fd[c].line;
+				f->col[r * f->ntext + at] = fd[c].col;
+				if (!fd[c].s)
+					orow[at] = SIZE_MAX;
+				else if (pool_add(pool, fd[c].s, fd[c].len,
+						  &orow[at]) < 0) {
+					stream_close(s);
+					return oom(err, path);
+				}
+			}
+		}
+		r++;
+	}
+	if (rc < 0) {
+		stream_close(s);
+		return -1;
+	}
+	rc = r != n || strcmp(s->sha256, f->sha256) ? changed(err, path) : 0;
+	stream_close(s);
+	return rc;
+}
+
+static int load(struct frame *f, const char *path, const struct csv_opts *o,
+		const char *const *keep, size_t nkeep, struct colsum **csp,
+		size_t **offs, struct pool *pool, double **ssp,
+		struct mlci_err *err)
+{
+	struct stream_opts so;
+	struct colsum *cs;
+	struct stat sb;
+	size_t c, i, n;
+	double *ss;
+	int rc;
+
+	if (stat(path, &sb) < 0 || !S_ISREG(sb.st_mode))
+		return 1;
+	stream_opts_init(&so);
+	if (o)
+		so.csv = *o;
+	so.format = STREAM_CSV;
+	f->path = strdup(path);
+	if (!f->path)
+		return oom(err, path);
+	rc = first_pass(f, path, &so, keep, nkeep, csp, pool, err);
+	if (rc)
+		return rc;
+	cs = *csp;
+	n = f->nrows;
+	f->tidx = malloc((f->ncols + 1) * sizeof(*f->tidx));
+	f->didx = malloc((f->ncols + 1) * sizeof(*f->didx));
+	f->mom = calloc(f->ncols + 1, sizeof(*f->mom));
+	*ssp = ss = calloc(f->ncols + 1, sizeof(*ss));
+	if (!f->tidx || !f->didx || !f->mom || !ss)
+		return oom(err, path);
+	for (c = 0; c < f->ncols; c++) {
+		int text = cs[c].keep || cs[c].text;
+
+		f->tidx[c] = text ? (int)f->ntext++ : -1;
+		f->didx[c] = text ? -1 : (int)f->ndev++;
+		if (!text) {
+			f->mom[c].count = cs[c].count;
+			f->mom[c].mean = cs[c].count ?
+				cs[c].sum / (double)cs[c].count : 0;
+			f->mom[c].big = cs[c].big;
+		}
+	}
+	f->dev = malloc((n * f->ndev + 1) * sizeof(*f->dev));
+	f->rowline = malloc((n + 1) * sizeof(*f->rowline));
+	*offs = malloc((n * f->ntext + 1) * sizeof(**offs));
+	f->line = malloc((n * f->ntext + 1) * sizeof(*f->line));
+	f->col = malloc((n * f->ntext + 1) * sizeof(*f->col));
+	if (!f->dev || !f->rowline || !*offs || !f->line || !f->col)
+		return oom(err, path);
+	if ((rc = second_pass(f, path, &so, offs, pool, ss, err)) != 0)
+		return rc;
+	for (c = 0; c < f->ncols; c++) {
+		if (f->didx[c] < 0)
+			continue;
+		f->mom[c].var = n ? ss[c] / (double)n : 0;
+		if (!isfinite(f->mom[c].var))
+			return 1;
+	}
+	/* the pool stops moving: offsets become pointers */
+	f->store = pool->buf;
+	pool->buf = NULL;
+	for (c = 0; c < f->ncols; c++)
+		f->names[c] = f->store + (uintptr_t)f->names[c];
+	f->cells = malloc((n * f->ntext + 1) * sizeof(*f->cells));
+	if (!f->cells)
+		return oom(err, path);
+	for (i = 0; i < n * f->ntext; i++)
+		f->cells[i] = (*offs)[i] == SIZE_MAX ? NULL : f->store + (*offs)[i];
+	return 0;
+}
+
+int frame_load_streamed(struct frame *f, const char *path,
+			const struct csv_opts *o, const char *const *keep,
+			size_t nkeep, struct mlci_err *err)
+{
+	struct colsum *cs = NULL;
+	struct pool pool = { NULL, 0, 0 };
+	size_t *offs = NULL;
+	double *ss = NULL;
+	int rc;
+
+	memset(f, 0, sizeof(*f));
+	/* until it succeeds, f->names holds offsets (only the array is
+	 * freed) */
+	rc = load(f, path, o, keep, nkeep, &cs, &offs, &pool, &ss, err);
+	free(cs), free(offs), free(pool.buf), free(ss);
+	if (rc != 0)
+		frame_free(f);
+	return rc;
+}

@@ -1,0 +1,52 @@
+/*
+ * frame_stream.h - a training file read in two streamed passes, so that
+ * neither its bytes nor a double per cell are ever held at once.
+ *
+ * The first pass (stream.h's reader: csv.h's dialect, checks and
+ * messages) counts the rows, hashes the bytes, finds the columns that
+ * hold text (a cell neither missing nor a number) and sums each other
+ * column's numbers. The second reads the file again and keeps
+ *   - for the columns with text and those named in keep[0..nkeep): their
+ *     cells and positions, as a compact frame does (csv.h);
+ *   - for every other column: each value minus the column's mean
+ *     (f->dev, f->didx), and the column's moments (f->mom): count, mean,
+ *     variance and largest |x| come out bit for bit as a pass over the
+ *     parsed doubles in file order gives them.
+ * prep_row encodes a deviation d as d / scale, which is bit for bit the
+ * (x - mean) / scale of a frame read whole, so a streamed fit is the
+ * same fit. The deviations can be encoded where they lie (prep_in_place),
+ * the frame's storage becoming the design matrix. frame_number reads
+ * such a column as mean + deviation (csv.h).
+ *
+ * A streamed frame's moments are of all its rows: prep_fit on a view of
+ * some of them (frame_view_rows) would use them too, so a streamed frame
+ * is for fits on every row only.
+ *
+ * Memory: nrows * ndev doubles, the kept cells and 4 bytes a row (the
+ * line each row starts on), besides the reader's buffer; never the
+ * file's bytes.
+ */
+#ifndef MLCI_FRAME_STREAM_H
+#define MLCI_FRAME_STREAM_H
+
+#include <stddef.h>
+
+#include "csv.h"
+#include "error.h"
+
+/*
+ * Read path into f as above. Returns 0; 1 when the file cannot be
+ * streamed this way and nothing was reported (not a regular file,
+ * gzip-compressed, or a numeric column whose sums overflow or whose
+ * values are all below 2^-400 in size, which preprocess.c sums
+ * rescaled): read it with frame_load_compact, which reports every error
+ * of the file the same way; -1 with err set: the reader's errors (csv.c's
+ * messages, naming path), too many cells (65), out of memory (70), the
+ * file changed between the passes (74).
+ * On any return but 0, f is left empty (frame_free is still safe).
+ */
+int frame_load_streamed(struct frame *f, const char *path,
+			const struct csv_opts *o, const char *const *keep,
+			size_t nkeep, struct mlci_err *err);
+
+#endif

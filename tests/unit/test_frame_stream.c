@@ -1,0 +1,205 @@
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <float.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "csv.h"
+#include "frame_stream.h"
+#include "preprocess.h"
+
+static char tmp_path[256];
+
+static const char *write_tmp(const char *text, size_t n)
+{
+	const char *dir = getenv("TMPDIR");
+	int fd;
+
+	snprintf(tmp_path, sizeof(tmp_path), "%s/test_fs.XXXXXX",
+		 dir && *dir ? dir : "/tmp");
+	fd = mkstemp(tmp_path);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, n), (ssize_t)n);
+	close(fd);
+	return tmp_path;
+}
+
+static const char *const label[] = { "y" };
+
+/* Both readers on the same file: same names, rows, hash, kept text and
+ * positions; numbers as mean + deviation; the fitted transform and the
+ * encoded rows bit for bit (in place too). */
+static void compare_readers(const char *text)
+{
+	const char *p = write_tmp(text, strlen(text));
+	struct frame s, c;
+	struct mlci_err err = {0};
+	struct prep ps, pc;
+	size_t cols[16], n = 0, r, j;
+	double *xs, *xc;
+
+	assert_int_equal(frame_load_streamed(&s, p, NULL, label, 1, &err), 0);
+	assert_int_equal(frame_load_compact(&c, p, NULL, label, 1, &err), 0);
+	unlink(p);
+	assert_int_equal(s.ncols, c.ncols);
+	assert_int_equal(s.nrows, c.nrows);
+	assert_string_equal(s.sha256, c.sha256);
+	for (j = 0; j < s.ncols; j++) {
+		assert_string_equal(s.names[j], c.names[j]);
+		assert_int_equal(frame_has_text(&s, j), frame_has_text(&c, j));
+		for (r = 0; r < s.nrows; r++) {
+			long l1, c1, l2, c2;
+			double a, b;
+			int ra = frame_number(&s, r, j, &a, NULL);
+			int rb = frame_number(&c, r, j, &b, NULL);
+
+			frame_pos(&s, r, j, &l1, &c1);
+			frame_pos(&c, r, j, &l2, &c2);
+			assert_int_equal(l1, l2);
+			assert_int_equal(c1, c2);
+			if (frame_has_text(&s, j)) {
+				const char *x = frame_cell(&s, r, j), *y = frame_cell(&c, r, j);
+
+				assert_true((x == NULL) == (y == NULL));
+				if (x)
+					assert_string_equal(x, y);
+				continue;
+			}
+			assert_int_equal(ra, rb);
+			if (ra == 0)
+				assert_true(fabs(a - b) <= 1e-15 * (fabs(b) + fabs(s.mom[j].mean)));
+		}
+		if (strcmp(s.names[j], "y"))
+			cols[n++] = j;
+	}
+	assert_int_equal(prep_fit(&ps, &s, cols, n, &err), 0);
+	assert_int_equal(prep_fit(&pc, &c, cols, n, &err), 0);
+	assert_int_equal(ps.nout, pc.nout);
+	for (j = 0; j < ps.ncols; j++) {
+		assert_int_equal(ps.cols[j].kind, pc.cols[j].kind);
+		assert_memory_equal(&ps.cols[j].mean, &pc.cols[j].mean, sizeof(double));
+		assert_memory_equal(&ps.cols[j].scale, &pc.cols[j].scale, sizeof(double));
+	}
+	xs = calloc(s.nrows * ps.nout + 1, sizeof(*xs));
+	xc = calloc(c.nrows * pc.nout + 1, sizeof(*xc));
+	assert_non_null(xs);
+	assert_non_null(xc);
+	for (r = 0; r < s.nrows; r++) {
+		assert_int_equal(prep_row(&ps, &s, cols, r, xs + r * ps.nout, &err), 0);
+		assert_int_equal(prep_row(&pc, &c, cols, r, xc + r * pc.nout, &err), 0);
+	}
+	assert_memory_equal(xs, xc, s.nrows * ps.nout * sizeof(*xs));
+	if (prep_in_place(&ps, &s, cols)) {	/* in place: the same again */
+		prep_rows_in_place(&ps, s.dev, 0, s.nrows);
+		assert_memory_equal(s.dev, xc, s.nrows * ps.nout * sizeof(*xs));
+	}
+	free(xs), free(xc);
+	prep_free(&ps), prep_free(&pc);
+	frame_free(&s), frame_free(&c);
+}
+
+static void test_same_as_compact(void **state)
+{
+	(void)state;
+	compare_readers("a,b,y\n1.5,2,x\n2.25,,y\n-3,4e3,x\n");
+	/* a text column, quotes across lines, NA tokens, CRLF */
+	compare_readers("a,\"b c\",t,y\r\n1,2,red,0\r\n3,NA,\"two\nlines\",1\r\n"
+			"1e6,5,,0\r\n1000000.125,6,blue,1\r\n");
+	/* an all-missing column, a constant one, big offsets */
+	compare_readers("m,k,ts,y\n,7,1700000000.5,a\n,7,1700000001.25,b\n"
+			",7,1700000003,a\n");
+}
+
+static void test_in_place(void **state)
+{
+	const char *p = write_tmp("a,b,y\n1,2,0\n3,5,1\n4,9,0\n", 24);
+	struct frame s;
+	struct mlci_err err = {0};
+	struct prep ps;
+	size_t cols[2] = { 0, 1 };
+
+	(void)state;
+	assert_int_equal(frame_load_streamed(&s, p, NULL, label, 1, &err), 0);
+	unlink(p);
+	assert_int_equal(s.ndev, 2);
+	assert_int_equal(s.ntext, 1);
+	assert_int_equal(prep_fit(&ps, &s, cols, 2, &err), 0);
+	assert_true(prep_in_place(&ps, &s, cols));
+	prep_rows_in_place(&ps, s.dev, 0, 3);
+	/* column a: mean 8/3, population std sqrt(14/9) */
+	assert_true(fabs(s.dev[0] - (1 - 8.0 / 3) / sqrt(14.0 / 9)) < 1e-12);
+	prep_free(&ps);
+	frame_free(&s);
+}
+
+/* Inputs streamed reading leaves to the whole-file reader: 1, f empty. */
+static void test_falls_back(void **state)
+{
+	static const unsigned char gz[] = {	/* "a,y\n1,0\n" gzipped */
+		0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x03,
+		0x4b, 0xd4, 0xa9, 0xe4, 0x32, 0xd4, 0x31, 0xe0, 0x02, 0x00,
+		0xa1, 0x97, 0xb0, 0x51, 0x08, 0x00, 0x00, 0x00 };
+	const char *cases[] = {
+		"a,y\n1e308,0\n1e308,1\n",	/* sums overflow */
+		"a,y\n1e-300,0\n2e-300,1\n",	/* squares underflow */
+		"a,y\n1.7e308,0\n-1.7e308,1\n",	/* deviations overflow */
+	};
+	struct frame f;
+	struct mlci_err err = {0};
+	size_t i;
+	const char *p;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		p = write_tmp(cases[i], strlen(cases[i]));
+		assert_int_equal(frame_load_streamed(&f, p, NULL, label, 1, &err), 1);
+		assert_null(f.names);
+		assert_int_equal(f.nrows, 0);
+		frame_free(&f);
+		unlink(p);
+	}
+	p = write_tmp((const char *)gz, sizeof(gz));
+	assert_int_equal(frame_load_streamed(&f, p, NULL, label, 1, &err), 1);
+	unlink(p);
+	assert_int_equal(frame_load_streamed(&f, "/dev/null", NULL, label, 1, &err), 1);
+	assert_int_equal(frame_load_streamed(&f, "/nonexistent/x.csv", NULL, label, 1, &err), 1);
+}
+
+/* Errors are the reader's, with the place, and leave f empty. */
+static void test_errors(void **state)
+{
+	const char *p = write_tmp("a,b,y\n1,2,0\n3,4\n", 17);
+	struct frame f;
+	struct mlci_err err = {0}, err2 = {0};
+
+	(void)state;
+	assert_int_equal(frame_load_streamed(&f, p, NULL, label, 1, &err), -1);
+	assert_int_equal(frame_load_compact(&f, p, NULL, label, 1, &err2), -1);
+	unlink(p);
+	assert_int_equal(err.code, 65);
+	assert_int_equal(err.code, err2.code);
+	assert_int_equal(err.line, err2.line);
+	assert_int_equal(err.col, err2.col);
+	assert_string_equal(err.msg, err2.msg);
+	assert_null(f.names);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_same_as_compact),
+		cmocka_unit_test(test_in_place),
+		cmocka_unit_test(test_falls_back),
+		cmocka_unit_test(test_errors),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
