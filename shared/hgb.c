@@ -1696,7 +1696,8 @@ static int hgb_fit(struct model *m, const void *hpv, const struct fit_data *d,
 
 			for (i = 0; i < nva; i++)
 				s += row_loss(m->classifier, T, rawv + i * T,
-					      yva[i], yrv[i]);
+					      m->classifier ? yva[i] : 0,
+					      m->classifier ? 0 : yrv[i]);
 			vl[it] = s / (double)nva;
 			/* the raw predictions of the best iterations so far
 			 * (the ones kept, should the fit stop after more) */

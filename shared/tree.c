@@ -1564,7 +1564,7 @@ static int tfam_fit(struct model *m, const void *hp, const struct fit_data *d,
 	double *Xc = NULL, *imp = NULL, *pred = NULL;
 	uint8_t *bin = NULL;
 	unsigned char *isbin = NULL;
-	double *lohi = NULL;
+	double *lohi = NULL, *row = NULL;
 	size_t width = m->classifier ? m->nclasses : 1, i, mf;
 	uint64_t seed = (uint64_t)d->seed;
 	int rc = -1;
@@ -1580,8 +1580,12 @@ static int tfam_fit(struct model *m, const void *hp, const struct fit_data *d,
 	imp = calloc(d->p + 1, sizeof(*imp));
 	b->importance = calloc(m->prep.ncols + 1, sizeof(*b->importance));
 	pred = malloc((d->n * width + 1) * sizeof(*pred));
-	if (!Xc || !imp || !b->importance || !pred)
+	row = malloc((d->p + 1) * sizeof(*row));
+	if (!Xc || !imp || !b->importance || !pred || !row)
 		goto oom;
+	/* the columns stand for the rows from here on */
+	if (d->release)
+		d->release(d->release_ctx);
 	if (tree_binary(Xc, d->n, d->p, &bin, &isbin, &lohi) < 0)
 		goto oom;
 	td = (struct tree_data){ Xc, bin, isbin, lohi, lohi + d->p, d->yc,
@@ -1596,9 +1600,14 @@ static int tfam_fit(struct model *m, const void *hp, const struct fit_data *d,
 	if (tree_grow(&b->t, &td, h, crit, mf, NULL, seed, imp, w) < 0)
 		goto oom;
 	tree_importance_columns(m, imp, b->importance);
-	for (i = 0; i < d->n; i++)
-		memcpy(pred + i * width, tree_leaf(&b->t, d->X + i * d->p),
+	for (i = 0; i < d->n; i++) {
+		size_t j;
+
+		for (j = 0; j < d->p; j++)
+			row[j] = Xc[j * d->n + i];
+		memcpy(pred + i * width, tree_leaf(&b->t, row),
 		       width * sizeof(*pred));
+	}
 	memset(rep, 0, sizeof(*rep));
 	rep->score = tree_score(m->classifier, width, pred, d->yc, d->yr, d->n, NULL);
 	rep->loss = NAN;
@@ -1617,7 +1626,8 @@ oom:
 	rc = err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
 out:
 	tree_work_free(w);
-	free(Xc), free(imp), free(pred), free(bin), free(isbin), free(lohi);
+	free(Xc), free(imp), free(pred), free(row), free(bin), free(isbin),
+		free(lohi);
 	return rc;
 }
 

@@ -6,9 +6,9 @@
 # cell's text, position and number next to the file's bytes took about
 # 13 (logistic) to 17 (tree) times; the bound is loose on purpose, so it
 # guards against that kind of regression without timing anything.
-# logistic and hgb stream the file into single floats (frame_stream.h):
-# their bounds are 2 and 3 times (now about 1.2 and 1.6; reading the file
-# whole into doubles took about 4).
+# A plain fit streams the file into the design matrix of doubles
+# (frame_stream.h): logistic's and hgb's bounds are 3 and 4 times (a
+# matrix of doubles is 2; reading the file whole took about 4 and 4.5).
 # Also: the columns holding text keep it exactly ("1" and "1.0" stay two
 # categories), and errors in a numeric label still name line and column.
 PY=/usr/bin/python3
@@ -46,7 +46,7 @@ print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss if r.returncode == 
 }
 
 for m in logistic tree hgb; do
-	case $m in logistic) lim=2 ;; hgb) lim=3 ;; *) lim=9 ;; esac
+	case $m in logistic) lim=3 ;; hgb) lim=4 ;; *) lim=9 ;; esac
 	base=$(peak "$BIN/mlci-train" --data tiny.csv --label y --model $m --out tiny-$m.json)
 	got=$(peak "$BIN/mlci-train" --data big.csv --label y --model $m --threads 2 --out big-$m.json)
 	if [ "$got" -lt 0 ] || [ "$base" -lt 0 ]; then
