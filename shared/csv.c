@@ -978,6 +978,7 @@ void frame_free(struct frame *f)
 	free(f->tidx);
 	free(f->rowline);
 	free(f->dev);
+	free(f->devf);
 	free(f->didx);
 	free(f->mom);
 	free(f->store);
@@ -998,6 +999,7 @@ void frame_view_rows(struct frame *v, const struct frame *f, size_t r0,
 	v->num = f->num ? f->num + r0 * f->ncols : NULL;
 	v->rowline = f->rowline ? f->rowline + r0 : NULL;
 	v->dev = f->dev ? f->dev + r0 * f->ndev : NULL;
+	v->devf = f->devf ? f->devf + r0 * f->ndev : NULL;
 }
 
 int frame_find(const struct frame *f, const char *name)
@@ -1032,8 +1034,9 @@ int frame_number(const struct frame *f, size_t r, size_t c, double *out,
 	const char *s;
 	long line, col;
 
-	if (f->dev && f->didx[c] >= 0) {
-		double d = f->dev[r * f->ndev + (size_t)f->didx[c]];
+	if ((f->dev || f->devf) && f->didx[c] >= 0) {
+		size_t k = r * f->ndev + (size_t)f->didx[c];
+		double d = f->dev ? f->dev[k] : (double)f->devf[k];
 
 		if (isnan(d))
 			return 1;

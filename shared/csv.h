@@ -90,6 +90,7 @@ struct frame {
 	 * of them (-1: a column with text), mom[c] its exact moments.
 	 * NULL in any other frame. */
 	double *dev;
+	float *devf;			/* or (a float32 read) as single floats */
 	int *didx;
 	size_t ndev;
 	struct frame_moments *mom;
@@ -181,7 +182,8 @@ void frame_pos(const struct frame *f, size_t r, size_t c, long *line,
  * missing; -1 with a 65 error "PATH:LINE:COL: expected a number in
  * column 'NAME', found 'TEXT'". In a streamed frame, a column without
  * text gives its mean plus the stored deviation (the value, up to the
- * rounding of that sum).
+ * rounding of that sum; of a single float's, about 7 significant digits
+ * of the value's distance from the mean).
  */
 int frame_number(const struct frame *f, size_t r, size_t c, double *out,
 		 struct mlci_err *err);

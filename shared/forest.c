@@ -422,5 +422,5 @@ static int ffam_from_json(struct model *m, const json_t *mod, const char *file,
 const struct model_family forest_family = {
 	"forest", TASK_EITHER, sizeof(struct tree_params), forest_params_init,
 	tree_param, tree_params_json, ffam_fit, ffam_predict, ffam_to_json,
-	ffam_from_json, ffam_free, 0, NULL,
+	ffam_from_json, ffam_free, 0, NULL, 0,
 };

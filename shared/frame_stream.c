@@ -4,6 +4,7 @@
  */
 #include "frame_stream.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -18,6 +19,11 @@
 /* Below this largest |x|, squared deviations may underflow: preprocess.c
  * then sums rescaled values, which needs the values themselves. */
 #define TINY 0x1p-400
+/* Single floats: the largest |x| whose deviations (at most twice it)
+ * stay finite, and the smallest whose nonzero deviations (at least
+ * 2^-53 of it, the doubles' spacing) stay normal. */
+#define SINGLE_BIG 1e38
+#define SINGLE_SMALL 1e-20
 
 /* What the first pass learns of each column. */
 struct colsum {
@@ -67,8 +73,8 @@ static int changed(struct mlci_err *err, const char *path)
 /* Pass 1: names, rows, hash, and per column its sums. 1: do not stream. */
 static int first_pass(struct frame *f, const char *path,
 		      const struct stream_opts *so, const char *const *keep,
-		      size_t nkeep, struct colsum **out, struct pool *pool,
-		      struct mlci_err *err)
+		      size_t nkeep, int single, struct colsum **out,
+		      struct pool *pool, struct mlci_err *err)
 {
 	struct stream *s = NULL;
 	struct colsum *cs;
@@ -144,6 +150,9 @@ static int first_pass(struct frame *f, const char *path,
 			return 1;
 		if (x->big > 0 && x->big < TINY)
 			return 1;
+		if (single && (x->big > SINGLE_BIG ||
+			       (x->big > 0 && x->big < SINGLE_SMALL)))
+			return 1;
 	}
 	return 0;
 }
@@ -166,7 +175,8 @@ static int second_pass(struct frame *f, const char *path,
 	}
 	while ((rc = stream_next(s, err)) > 0) {
 		const struct stream_field *fd = s->fields;
-		double *drow = f->dev + r * f->ndev;
+		double *drow = f->dev ? f->dev + r * f->ndev : NULL;
+		float *frow = f->devf ? f->devf + r * f->ndev : NULL;
 		size_t *orow = *offs + r * f->ntext;
 
 		if (r == n) {
@@ -179,7 +189,10 @@ static int second_pass(struct frame *f, const char *path,
 				double v, d;
 
 				if (!fd[c].s) {
-					drow[f->didx[c]] = NAN;
+					if (drow)
+						drow[f->didx[c]] = NAN;
+					else
+						frow[f->didx[c]] = NAN;
 					continue;
 				}
 				if (parse_double_n(fd[c].s, fd[c].len, &v) < 0) {
@@ -192,7 +205,14 @@ static int second_pass(struct frame *f, const char *path,
 					return 1;
 				}
 				ss[c] += d * d;
-				drow[f->didx[c]] = d;
+				if (drow) {
+					drow[f->didx[c]] = d;
+				} else if (d == 0 || (fabs(d) >= FLT_MIN && fabs(d) <= FLT_MAX)) {
+					frow[f->didx[c]] = (float)d;
+				} else {	/* not a normal float: read it whole */
+					stream_close(s);
+					return 1;
+				}
 			} else {
 				size_t at = (size_t)f->tidx[c];
 
@@ -219,7 +239,8 @@ static int second_pass(struct frame *f, const char *path,
 }
 
 static int load(struct frame *f, const char *path, const struct csv_opts *o,
-		const char *const *keep, size_t nkeep, struct colsum **csp,
+		const char *const *keep, size_t nkeep, int single,
+		struct colsum **csp,
 		size_t **offs, struct pool *pool, double **ssp,
 		struct mlci_err *err)
 {
@@ -239,7 +260,7 @@ static int load(struct frame *f, const char *path, const struct csv_opts *o,
 	f->path = strdup(path);
 	if (!f->path)
 		return oom(err, path);
-	rc = first_pass(f, path, &so, keep, nkeep, csp, pool, err);
+	rc = first_pass(f, path, &so, keep, nkeep, single, csp, pool, err);
 	if (rc)
 		return rc;
 	cs = *csp;
@@ -262,12 +283,15 @@ static int load(struct frame *f, const char *path, const struct csv_opts *o,
 			f->mom[c].big = cs[c].big;
 		}
 	}
-	f->dev = malloc((n * f->ndev + 1) * sizeof(*f->dev));
+	if (single)
+		f->devf = malloc((n * f->ndev + 1) * sizeof(*f->devf));
+	else
+		f->dev = malloc((n * f->ndev + 1) * sizeof(*f->dev));
 	f->rowline = malloc((n + 1) * sizeof(*f->rowline));
 	*offs = malloc((n * f->ntext + 1) * sizeof(**offs));
 	f->line = malloc((n * f->ntext + 1) * sizeof(*f->line));
 	f->col = malloc((n * f->ntext + 1) * sizeof(*f->col));
-	if (!f->dev || !f->rowline || !*offs || !f->line || !f->col)
+	if ((!f->dev && !f->devf) || !f->rowline || !*offs || !f->line || !f->col)
 		return oom(err, path);
 	if ((rc = second_pass(f, path, &so, offs, pool, ss, err)) != 0)
 		return rc;
@@ -293,7 +317,7 @@ static int load(struct frame *f, const char *path, const struct csv_opts *o,
 
 int frame_load_streamed(struct frame *f, const char *path,
 			const struct csv_opts *o, const char *const *keep,
-			size_t nkeep, struct mlci_err *err)
+			size_t nkeep, int single, struct mlci_err *err)
 {
 	struct colsum *cs = NULL;
 	struct pool pool = { NULL, 0, 0 };
@@ -304,7 +328,7 @@ int frame_load_streamed(struct frame *f, const char *path,
 	memset(f, 0, sizeof(*f));
 	/* until it succeeds, f->names holds offsets (only the array is
 	 * freed) */
-	rc = load(f, path, o, keep, nkeep, &cs, &offs, &pool, &ss, err);
+	rc = load(f, path, o, keep, nkeep, single, &cs, &offs, &pool, &ss, err);
 	free(cs), free(offs), free(pool.buf), free(ss);
 	if (rc != 0)
 		frame_free(f);

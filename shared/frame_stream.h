@@ -35,11 +35,15 @@
 #include "error.h"
 
 /*
- * Read path into f as above. Returns 0; 1 when the file cannot be
+ * Read path into f as above; with single set, the deviations are kept
+ * as single floats (f->devf instead of f->dev), for a float32 design
+ * matrix (prep_rows_f32). Returns 0; 1 when the file cannot be
  * streamed this way and nothing was reported (not a regular file,
  * gzip-compressed, or a numeric column whose sums overflow or whose
  * values are all below 2^-400 in size, which preprocess.c sums
- * rescaled): read it with frame_load_compact, which reports every error
+ * rescaled; with single, also a column whose largest |x| is above 1e38
+ * or below 1e-20, or a deviation neither zero nor a normal float): read
+ * it with frame_load_compact, which reports every error
  * of the file the same way; -1 with err set: the reader's errors (csv.c's
  * messages, naming path), too many cells (65), out of memory (70), the
  * file changed between the passes (74).
@@ -47,6 +51,6 @@
  */
 int frame_load_streamed(struct frame *f, const char *path,
 			const struct csv_opts *o, const char *const *keep,
-			size_t nkeep, struct mlci_err *err);
+			size_t nkeep, int single, struct mlci_err *err);
 
 #endif

@@ -1389,7 +1389,8 @@ static json_t *curve_json(const double *v, size_t n)
 /* Binning, one feature per item: thresholds from the subsample, then
  * every training row's bin and whether the feature has NaN. */
 struct bjob {
-	const double *X;	/* the design matrix (p wide) */
+	const double *X;	/* the design matrix (p wide), or NULL and */
+	const float *Xf;	/* the same as single floats */
 	const size_t *tr;	/* ntr training rows */
 	size_t p, ntr, nsub, cap, max_bins;
 	const size_t *sub;	/* nsub positions, or NULL: all rows */
@@ -1418,8 +1419,12 @@ static void bin_item(void *arg, size_t j)
 		__atomic_store_n(&bj->failed, 1, __ATOMIC_RELAXED);
 		return;
 	}
-	for (i = 0; i < bj->ntr; i++)
-		col[i] = bj->X[bj->tr[i] * p + j];
+	if (bj->X)
+		for (i = 0; i < bj->ntr; i++)
+			col[i] = bj->X[bj->tr[i] * p + j];
+	else
+		for (i = 0; i < bj->ntr; i++)
+			col[i] = bj->Xf[bj->tr[i] * p + j];
 	if (bj->iscat[j]) {	/* one bin per category: its index */
 		bj->nthr[j] = 0;
 		bj->nbins[j] = bj->ncats[j];
@@ -1588,7 +1593,7 @@ static int hgb_fit(struct model *m, const void *hpv, const struct fit_data *d,
 			qsort(sub, nsub, sizeof(*sub), cmp_size);
 		}
 		memset(&bj, 0, sizeof(bj));
-		bj.X = d->X, bj.tr = tr, bj.p = p;
+		bj.X = d->X, bj.Xf = d->Xf, bj.tr = tr, bj.p = p;
 		bj.ntr = ntr, bj.nsub = nsub, bj.sub = sub;
 		bj.thr = thr, bj.cap = cap, bj.nthr = nthr, bj.nbins = nbins;
 		bj.hasm = hasm, bj.Xb = Xb, bj.max_bins = (size_t)hp->max_bins;
@@ -1607,7 +1612,8 @@ static int hgb_fit(struct model *m, const void *hpv, const struct fit_data *d,
 		goto oom;
 	for (i = 0; i < nva; i++)
 		for (j = 0; j < p; j++)
-			Xva[i * p + j] = d->X[va[i] * p + j];
+			Xva[i * p + j] = d->X ? d->X[va[i] * p + j] :
+				d->Xf[va[i] * p + j];
 	if (d->release)
 		d->release(d->release_ctx);
 
@@ -2177,5 +2183,5 @@ static int hgb_read_body(struct model *m, struct hgb_model *b, const json_t *mod
 const struct model_family hgb_family = {
 	"hgb", TASK_EITHER, sizeof(struct hgb_params), hgb_params_init,
 	hgb_param, hgb_params_json, hgb_fit, hgb_predict, hgb_to_json,
-	hgb_from_json, hgb_free, 1, hgb_ordinal_cats,
+	hgb_from_json, hgb_free, 1, hgb_ordinal_cats, 1,
 };

@@ -54,6 +54,20 @@ void logistic_proba(const double *z, size_t K, double *prob)
 		prob[k] /= sum;
 }
 
+/* Row i of the design matrix as doubles: in X, or (X NULL) Xf's single
+ * floats widened into buf (p values). */
+static inline const double *xrow(const double *X, const float *Xf, size_t i,
+				 size_t p, double *buf)
+{
+	size_t j;
+
+	if (X)
+		return X + i * p;
+	for (j = 0; j < p; j++)
+		buf[j] = Xf[i * p + j];
+	return buf;
+}
+
 /* The objective scaled by 1 / (C n): mean log loss + ||W||^2 / (2 C n).
  * X is kept as compressed rows (one-hot columns are mostly zeros), or,
  * when it has no zeros at all, used as it is (idx NULL: val is X, row i
@@ -62,6 +76,8 @@ struct logit {
 	const size_t *rowp;	/* n + 1 offsets into idx/val */
 	const unsigned *idx;	/* NULL: val is the dense X */
 	const double *val;
+	const float *valf;	/* or (val NULL) the dense X as single floats */
+	double *row;		/* p: a row of valf widened */
 	const size_t *y;
 	size_t n, p, K, rows;	/* rows: 1 (binary) or K */
 	double lam;		/* 1 / (C n) */
@@ -79,7 +95,8 @@ static double logit_eval(void *ctx, const double *w, double *g)
 	memset(g, 0, (R * p + R) * sizeof(*g));
 	for (i = 0; i < n; i++) {
 		const unsigned *ix = L->idx ? L->idx + L->rowp[i] : NULL;
-		const double *xv = L->val + (L->idx ? L->rowp[i] : i * p);
+		const double *xv = L->idx ? L->val + L->rowp[i] :
+			xrow(L->val, L->valf, i, p, L->row);
 		size_t nz = L->idx ? L->rowp[i + 1] - L->rowp[i] : p;
 		double *z = L->z;
 
@@ -143,13 +160,13 @@ static double logit_eval(void *ctx, const double *w, double *g)
 
 /* X's non-zero entries as compressed rows; 0 or -1 (out of memory).
  * When every entry is non-zero, nothing is made: all three stay NULL. */
-static int compress(const double *X, size_t n, size_t p, size_t **rowp,
-		    unsigned **idx, double **val)
+static int compress(const double *X, const float *Xf, size_t n, size_t p,
+		    size_t **rowp, unsigned **idx, double **val)
 {
 	size_t i, j, nnz = 0;
 
 	for (i = 0; i < n * p; i++)
-		nnz += X[i] != 0;
+		nnz += X ? X[i] != 0 : Xf[i] != 0;
 	if (nnz == n * p)
 		return 0;
 	*rowp = malloc((n + 1) * sizeof(**rowp));
@@ -160,23 +177,26 @@ static int compress(const double *X, size_t n, size_t p, size_t **rowp,
 	nnz = 0;
 	for (i = 0; i < n; i++) {
 		(*rowp)[i] = nnz;
-		for (j = 0; j < p; j++)
-			if (X[i * p + j] != 0) {
+		for (j = 0; j < p; j++) {
+			double v = X ? X[i * p + j] : Xf[i * p + j];
+
+			if (v != 0) {
 				(*idx)[nnz] = (unsigned)j;
-				(*val)[nnz++] = X[i * p + j];
+				(*val)[nnz++] = v;
 			}
+		}
 	}
 	(*rowp)[n] = nnz;
 	return 0;
 }
 
-int logistic_fit(const double *X, const size_t *y, size_t n, size_t p,
-		 size_t K, double C, const struct lbfgs_params *lp,
+int logistic_fit(const double *X, const float *Xf, const size_t *y, size_t n,
+		 size_t p, size_t K, double C, const struct lbfgs_params *lp,
 		 double *coef, double *intercept, struct fit_summary *s,
 		 struct mlci_err *err)
 {
-	struct logit L = { NULL, NULL, NULL, y, n, p, K, K == 2 ? 1 : K, 0,
-			   NULL, 0 };
+	struct logit L = { NULL, NULL, NULL, NULL, NULL, y, n, p, K,
+			   K == 2 ? 1 : K, 0, NULL, 0 };
 	size_t R = L.rows, nv = R * p + R, k, *rowp = NULL;
 	unsigned *idx = NULL;
 	double *w = NULL, *g = NULL, *val = NULL, pen = 0, f;
@@ -191,11 +211,14 @@ int logistic_fit(const double *X, const size_t *y, size_t n, size_t p,
 	w = calloc(nv, sizeof(*w));
 	g = calloc(nv, sizeof(*g));
 	L.z = calloc(R, sizeof(*L.z));
-	if (!w || !g || !L.z || compress(X, n, p, &rowp, &idx, &val) < 0) {
+	L.row = calloc(p + 1, sizeof(*L.row));
+	if (!w || !g || !L.z || !L.row ||
+	    compress(X, Xf, n, p, &rowp, &idx, &val) < 0) {
 		err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
 		goto out;
 	}
 	L.rowp = rowp, L.idx = idx, L.val = idx ? val : X;
+	L.valf = idx ? NULL : Xf;
 	if (lbfgs_minimize(nv, w, logit_eval, &L, lp, &r) < 0) {
 		err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory in L-BFGS");
 		goto out;
@@ -229,7 +252,8 @@ int logistic_fit(const double *X, const size_t *y, size_t n, size_t p,
 	s->grad_max = r.gmax;
 	rc = 0;
 out:
-	free(w), free(g), free(L.z), free(rowp), free(idx), free(val);
+	free(w), free(g), free(L.z), free(L.row), free(rowp), free(idx),
+		free(val);
 	return rc;
 }
 
@@ -273,11 +297,12 @@ static int lstsq(double *A, int m, int k, double *b, int *rank,
 	return 0;
 }
 
-int ridge_fit(const double *X, const double *y, size_t n, size_t p,
-	      double alpha, double *coef, double *intercept,
+int ridge_fit(const double *X, const float *Xf, const double *y, size_t n,
+	      size_t p, double alpha, double *coef, double *intercept,
 	      struct fit_summary *s, struct mlci_err *err)
 {
-	double *xm = NULL, *A = NULL, *b = NULL, ym = 0, rss = 0, pen = 0;
+	double *xm = NULL, *A = NULL, *b = NULL, *buf = NULL, ym = 0, rss = 0,
+		pen = 0;
 	size_t i, j, k;
 	int rc = -1;
 
@@ -288,12 +313,15 @@ int ridge_fit(const double *X, const double *y, size_t n, size_t p,
 			       "%zu rows by %zu features is too large to solve",
 			       n, p);
 	xm = calloc(p + 1, sizeof(*xm));
-	if (!xm)
+	buf = calloc(p + 1, sizeof(*buf));
+	if (!xm || !buf)
 		goto oom;
 	for (i = 0; i < n; i++) {
+		const double *x = xrow(X, Xf, i, p, buf);
+
 		ym += y[i];
 		for (j = 0; j < p; j++)
-			xm[j] += X[i * p + j];
+			xm[j] += x[j];
 	}
 	ym /= (double)n;
 	for (j = 0; j < p; j++)
@@ -308,7 +336,7 @@ int ridge_fit(const double *X, const double *y, size_t n, size_t p,
 		if (!A || !b)
 			goto oom;
 		for (i = 0; i < n; i++) {
-			const double *x = X + i * p;
+			const double *x = xrow(X, Xf, i, p, buf);
 			double yc = y[i] - ym;
 
 			for (j = 0; j < p; j++) {
@@ -338,8 +366,10 @@ int ridge_fit(const double *X, const double *y, size_t n, size_t p,
 		if (!A || !b)
 			goto oom;
 		for (i = 0; i < n; i++) {
+			const double *x = xrow(X, Xf, i, p, buf);
+
 			for (j = 0; j < p; j++)
-				A[j * n + i] = X[i * p + j] - xm[j];
+				A[j * n + i] = x[j] - xm[j];
 			b[i] = y[i] - ym;
 		}
 		s->rank = (long)p;
@@ -356,10 +386,11 @@ int ridge_fit(const double *X, const double *y, size_t n, size_t p,
 	for (j = 0; j < p; j++)
 		*intercept -= xm[j] * coef[j];
 	for (i = 0; i < n; i++) {
+		const double *x = xrow(X, Xf, i, p, buf);
 		double r = y[i] - *intercept;
 
 		for (j = 0; j < p; j++)
-			r -= X[i * p + j] * coef[j];
+			r -= x[j] * coef[j];
 		rss += r * r;
 	}
 	for (j = 0; j < p; j++)
@@ -375,7 +406,7 @@ int ridge_fit(const double *X, const double *y, size_t n, size_t p,
 oom:
 	rc = err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
 out:
-	free(xm), free(A), free(b);
+	free(xm), free(A), free(b), free(buf);
 	return rc;
 }
 
@@ -627,12 +658,14 @@ static double lin_score(const struct model *m, const struct lin_body *b,
 			const struct fit_data *d)
 {
 	size_t p = m->prep.nout, n = d->n, i, j, k, hits = 0;
-	const double *X = d->X;
-	double rss = 0, tss = 0, mean = 0;
+	double rss = 0, tss = 0, mean = 0, *buf = calloc(p + 1, sizeof(*buf));
 
+	if (!buf)
+		return NAN;
 	for (i = 0; !m->classifier && i < n; i++)
 		mean += d->yr[i] / (double)n;
 	for (i = 0; i < n; i++) {
+		const double *x = xrow(d->X, d->Xf, i, p, buf);
 		size_t best = 0;
 		double bz = 0;
 
@@ -640,7 +673,7 @@ static double lin_score(const struct model *m, const struct lin_body *b,
 			double z = b->intercept[k];
 
 			for (j = 0; j < p; j++)
-				z += b->coef[k * p + j] * X[i * p + j];
+				z += b->coef[k * p + j] * x[j];
 			if (!m->classifier)
 				rss += (d->yr[i] - z) * (d->yr[i] - z);
 			else if (b->rows == 1)
@@ -653,6 +686,7 @@ static double lin_score(const struct model *m, const struct lin_body *b,
 		else
 			tss += (d->yr[i] - mean) * (d->yr[i] - mean);
 	}
+	free(buf);
 	if (m->classifier)
 		return (double)hits / (double)n;
 	return tss > 0 ? 1 - rss / tss : (rss == 0 ? 1 : 0);
@@ -686,7 +720,7 @@ static int lin_fit(struct model *m, const void *hp, const struct fit_data *d,
 	if (!b->coef || !b->intercept)
 		return err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
 	if (!m->classifier) {
-		rc = ridge_fit(d->X, d->yr, d->n, p, h->ridge ? h->alpha : 0,
+		rc = ridge_fit(d->X, d->Xf, d->yr, d->n, p, h->ridge ? h->alpha : 0,
 			       b->coef, b->intercept, &s, err);
 	} else {
 		lbfgs_defaults(&lp);
@@ -697,7 +731,7 @@ static int lin_fit(struct model *m, const void *hp, const struct fit_data *d,
 			return err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
 		lp.on_iter = curve_add;
 		lp.on_iter_ctx = curve;
-		rc = logistic_fit(d->X, d->yc, d->n, p, m->nclasses, h->C, &lp,
+		rc = logistic_fit(d->X, d->Xf, d->yc, d->n, p, m->nclasses, h->C, &lp,
 				  b->coef, b->intercept, &s, err);
 		if (rc == 0 && json_array_size(curve) != (size_t)s.iterations)
 			rc = err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
@@ -867,19 +901,19 @@ static int lin_from_json(struct model *m, const json_t *mod, const char *file,
 const struct model_family logistic_family = {
 	"logistic", TASK_CLASSIFY, sizeof(struct lin_params), lin_params_init,
 	lin_param, lin_params_json, lin_fit, lin_predict, lin_to_json,
-	lin_from_json, lin_free, 0, NULL,
+	lin_from_json, lin_free, 0, NULL, 1,
 };
 
 const struct model_family linear_family = {
 	"linear", TASK_REGRESS, sizeof(struct lin_params), lin_params_init,
 	lin_param, lin_params_json, lin_fit, lin_predict, lin_to_json,
-	lin_from_json, lin_free, 0, NULL,
+	lin_from_json, lin_free, 0, NULL, 1,
 };
 
 const struct model_family ridge_family = {
 	"ridge", TASK_REGRESS, sizeof(struct lin_params), ridge_params_init,
 	lin_param, lin_params_json, lin_fit, lin_predict, lin_to_json,
-	lin_from_json, lin_free, 0, NULL,
+	lin_from_json, lin_free, 0, NULL, 1,
 };
 
 /* --- lasso and elasticnet: coordinate descent (enet_fit) --- */
@@ -1014,11 +1048,11 @@ static int enet_model_fit(struct model *m, const void *hp,
 const struct model_family lasso_family = {
 	"lasso", TASK_REGRESS, sizeof(struct enet_params), enet_params_init,
 	enet_param, enet_params_json, enet_model_fit, lin_predict, lin_to_json,
-	lin_from_json, lin_free, 0, NULL,
+	lin_from_json, lin_free, 0, NULL, 0,
 };
 
 const struct model_family elasticnet_family = {
 	"elasticnet", TASK_REGRESS, sizeof(struct enet_params),
 	elasticnet_params_init, enet_param, enet_params_json, enet_model_fit,
-	lin_predict, lin_to_json, lin_from_json, lin_free, 0, NULL,
+	lin_predict, lin_to_json, lin_from_json, lin_free, 0, NULL, 0,
 };

@@ -39,15 +39,16 @@ struct fit_summary {
 };
 
 /*
- * Fit logistic regression: y[i] in 0..K-1 (K >= 2). coef gets
+ * Fit logistic regression on X (n rows by p, row-major; or, X NULL, the
+ * same as single floats in Xf): y[i] in 0..K-1 (K >= 2). coef gets
  * (K == 2 ? 1 : K) * p values and intercept (K == 2 ? 1 : K). L-BFGS
  * starts from zero and minimises the objective divided by C * n (the
  * same optimum; lp->gtol applies to that scaled gradient). Multinomial
  * intercepts are shifted to sum to zero (predictions are unchanged).
  * Returns 0, or -1 with err set (out of memory: 70; diverged: 65).
  */
-int logistic_fit(const double *X, const size_t *y, size_t n, size_t p,
-		 size_t K, double C, const struct lbfgs_params *lp,
+int logistic_fit(const double *X, const float *Xf, const size_t *y, size_t n,
+		 size_t p, size_t K, double C, const struct lbfgs_params *lp,
 		 double *coef, double *intercept, struct fit_summary *s,
 		 struct mlci_err *err);
 
@@ -60,12 +61,12 @@ void logistic_proba(const double *z, size_t K, double *prob);
 
 /*
  * Fit ridge regression (alpha > 0) or, with alpha == 0, ordinary least
- * squares; coef gets p values. Returns 0, or -1 with err set (70 when
+ * squares, on X or Xf as logistic_fit's; coef gets p values. Returns 0, or -1 with err set (70 when
  * memory runs out or LAPACK fails, 65 when the problem is too large for
  * LAPACK's 32-bit sizes).
  */
-int ridge_fit(const double *X, const double *y, size_t n, size_t p,
-	      double alpha, double *coef, double *intercept,
+int ridge_fit(const double *X, const float *Xf, const double *y, size_t n,
+	      size_t p, double alpha, double *coef, double *intercept,
 	      struct fit_summary *s, struct mlci_err *err);
 
 /* What an elastic-net fit reports. */

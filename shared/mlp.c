@@ -949,5 +949,5 @@ static int mlp_from_json(struct model *m, const json_t *mod, const char *file,
 const struct model_family mlp_family = {
 	"mlp", TASK_EITHER, sizeof(struct mlp_params), mlp_params_init,
 	mlp_param, mlp_params_json, mlp_fit, mlp_predict, mlp_to_json,
-	mlp_from_json, mlp_free, 0, NULL,
+	mlp_from_json, mlp_free, 0, NULL, 0,
 };

@@ -120,8 +120,11 @@ struct model {
 /* What a family's fit sees: the encoded training matrix and its labels. */
 struct fit_data {
 	const double *X;	/* n rows by p encoded features, row-major */
-	/* NULL, or: the fit is done with X, its memory may be freed now
-	 * (X is not to be read after the call) */
+	/* or (X NULL: --dtype float32, families with f32 set) the same as
+	 * single floats */
+	const float *Xf;
+	/* NULL, or: the fit is done with X (Xf), its memory may be freed
+	 * now (it is not to be read after the call) */
 	void (*release)(void *ctx);
 	void *release_ctx;
 	const size_t *yc;	/* class index of each row (classifiers) */
@@ -190,6 +193,9 @@ struct model_family {
 	 * hyperparameters hp; NULL, or 0 returned: every categorical column
 	 * one-hot */
 	size_t (*ordinal_cats)(const void *hp);
+	/* 1: fit also takes the design matrix as single floats (fit_data.Xf,
+	 * --dtype float32) */
+	int f32;
 };
 
 /* The family called name, or NULL. model_family_names: "a, b, c". */
@@ -287,6 +293,9 @@ struct train_opts {
 	/* after the fit: "permutation" importance on the training data */
 	const char *importance;		/* NULL, "none" or "permutation" */
 	long importance_repeats;	/* 0: 5 */
+	/* the design matrix: "float64" (NULL) or "float32" (families with
+	 * f32 set, plain fits: streamed into single floats) */
+	const char *dtype;
 	/* hyperparameter search (search.h): each trial scored by k-fold
 	 * cross-validation (o->cv folds, 5 when 0) on search_metric */
 	const char *const *search;	/* the space's specs */

@@ -405,6 +405,30 @@ static int numeric_labels(const struct frame *f, size_t lc, double *y,
 }
 
 /* --cv, --cv-stratify, --importance and their companions: 64 when bad. */
+/* --dtype: 1 for float32, 0 for float64; -1 (64) when bad or not for
+ * this fit. */
+static int single_floats(const struct train_opts *o,
+			 const struct model_family *fam, struct mlci_err *err)
+{
+	if (!o->dtype || !strcmp(o->dtype, "float64"))
+		return 0;
+	if (strcmp(o->dtype, "float32"))
+		return err_set(err, MLCI_EXIT_USAGE, NULL,
+			       "--dtype '%.40s': expected float64 or float32",
+			       o->dtype);
+	if (!fam->f32)
+		return err_set(err, MLCI_EXIT_USAGE, NULL,
+			       "--dtype float32 is for logistic, linear, ridge and hgb, not %s",
+			       fam->name);
+	if (o->cv || o->nsearch ||
+	    (o->importance && !strcmp(o->importance, "permutation")))
+		return err_set(err, MLCI_EXIT_USAGE, NULL,
+			       "--dtype float32 is for a plain fit: not with --%s",
+			       o->cv ? "cv" : o->nsearch ? "search" :
+			       "importance permutation");
+	return 1;
+}
+
 static int check_validation_opts(const struct train_opts *o,
 				 struct mlci_err *err)
 {
@@ -437,6 +461,7 @@ struct encode {
 	const struct frame *f;
 	const size_t *cols;
 	double *X;	/* f->dev: encoded in place (prep_rows_in_place) */
+	float *Xf;	/* instead of X: single floats (f->devf: in place) */
 	pthread_mutex_t lock;
 	size_t next, bad_row;
 	struct mlci_err err;	/* of the first bad row */
@@ -457,8 +482,20 @@ static void *encode_worker(void *arg)
 		if (r0 >= e->f->nrows)
 			return NULL;
 		r1 = r0 + ENCODE_CHUNK < e->f->nrows ? r0 + ENCODE_CHUNK : e->f->nrows;
-		if (e->X == e->f->dev) {
+		if (e->X && e->X == e->f->dev) {
 			prep_rows_in_place(e->p, e->X, r0, r1);
+			continue;
+		}
+		if (e->Xf) {
+			memset(&err, 0, sizeof(err));
+			if (prep_rows_f32(e->p, e->f, e->cols, r0, r1,
+					  e->Xf == e->f->devf ? e->Xf :
+					  e->Xf + r0 * e->p->nout, &err) < 0) {
+				pthread_mutex_lock(&e->lock);
+				if (r0 < e->bad_row)
+					e->bad_row = r0, e->err = err;
+				pthread_mutex_unlock(&e->lock);
+			}
 			continue;
 		}
 		for (r = r0; r < r1; r++) {
@@ -474,8 +511,9 @@ static void *encode_worker(void *arg)
 	}
 }
 
+/* Encode f's rows into X (doubles) or Xf (single floats). */
 static int encode_rows(const struct prep *p, const struct frame *f,
-		       const size_t *cols, double *X, int nthreads,
+		       const size_t *cols, double *X, float *Xf, int nthreads,
 		       struct mlci_err *err)
 {
 	struct encode e;
@@ -483,7 +521,8 @@ static int encode_rows(const struct prep *p, const struct frame *f,
 	int i, started = 0;
 
 	memset(&e, 0, sizeof(e));
-	e.p = p, e.f = f, e.cols = cols, e.X = X, e.bad_row = (size_t)-1;
+	e.p = p, e.f = f, e.cols = cols, e.X = X, e.Xf = Xf;
+	e.bad_row = (size_t)-1;
 	pthread_mutex_init(&e.lock, NULL);
 	if (nthreads > 64)
 		nthreads = 64;
@@ -504,12 +543,17 @@ static int encode_rows(const struct prep *p, const struct frame *f,
 }
 
 /* fit_data.release: the design matrix train_run holds. */
+struct matrices {
+	double **X;
+	float **Xf;
+};
+
 static void release_matrix(void *ctx)
 {
-	double **X = ctx;
+	struct matrices *mx = ctx;
 
-	free(*X);
-	*X = NULL;
+	free(*mx->X), free(*mx->Xf);
+	*mx->X = NULL, *mx->Xf = NULL;
 }
 
 static int online_cpus(void)
@@ -1155,10 +1199,12 @@ int train_run(const struct train_opts *o, struct train_result *res,
 	struct fit_data d;
 	size_t *cols = NULL, ncols, *yc = NULL;
 	double *yr = NULL, *X = NULL;
+	float *Xf = NULL;
+	struct matrices mx;
 	json_t *art = NULL, *mod, *training = NULL, *cv = NULL, *search = NULL;
 	char **best_kv = NULL;
 	size_t nbest = 0;
-	int lc, rc = -1, cls, streamed;
+	int lc, rc = -1, cls, streamed, single;
 
 	memset(res, 0, sizeof(*res));
 	res->search_best = -1;
@@ -1188,7 +1234,8 @@ int train_run(const struct train_opts *o, struct train_result *res,
 			"give --features or --exclude, not both");
 		goto out;
 	}
-	if (check_validation_opts(o, err) < 0)
+	if (check_validation_opts(o, err) < 0 ||
+	    (single = single_floats(o, fam, err)) < 0)
 		goto out;
 	/* a plain fit streams the file (twice) into the deviations that
 	 * become its design matrix (frame_stream.h); --cv and --search fit
@@ -1196,7 +1243,8 @@ int train_run(const struct train_opts *o, struct train_result *res,
 	 * that cannot be streamed: only the label and the columns holding
 	 * text keep their text */
 	streamed = !o->nsearch && !o->cv;
-	rc = streamed ? frame_load_streamed(&f, o->data, &o->csv, &o->label, 1, err) : 1;
+	rc = streamed ? frame_load_streamed(&f, o->data, &o->csv, &o->label, 1,
+					    single, err) : 1;
 	if (rc == 1)
 		rc = frame_load_compact(&f, o->data, &o->csv, &o->label, 1, err);
 	if (rc < 0)
@@ -1272,20 +1320,25 @@ int train_run(const struct train_opts *o, struct train_result *res,
 					   yr, res, &cv, err) < 0) {
 		goto out;
 	}
-	if (prep_in_place(&m->prep, &f, cols))
-		X = f.dev;	/* the deviations, encoded where they lie */
-	else
+	if (prep_in_place(&m->prep, &f, cols) && (f.dev || f.devf)) {
+		/* the deviations, encoded where they lie */
+		X = f.dev, Xf = f.devf;
+	} else if (single) {
+		Xf = malloc((f.nrows * m->prep.nout + 1) * sizeof(*Xf));
+	} else {
 		X = malloc((f.nrows * m->prep.nout + 1) * sizeof(*X));
-	if (!X)
-		goto oom;
-	if (encode_rows(&m->prep, &f, cols, X,
-			o->threads ? o->threads : online_cpus(), err) < 0) {
-		if (X == f.dev)
-			X = NULL;
-		goto out;
 	}
-	if (X == f.dev)
+	if (!X && !Xf)
+		goto oom;
+	rc = encode_rows(&m->prep, &f, cols, X, Xf,
+			 o->threads ? o->threads : online_cpus(), err);
+	if (X && X == f.dev)
 		f.dev = NULL;	/* now the design matrix's */
+	if (Xf && Xf == f.devf)
+		f.devf = NULL;
+	if (rc < 0)
+		goto out;
+	rc = -1;
 	/* from here on the design matrix stands for the data */
 	nrows = f.nrows;
 	memcpy(sha, f.sha256, sizeof(sha));
@@ -1294,11 +1347,13 @@ int train_run(const struct train_opts *o, struct train_result *res,
 	if (!training)
 		goto oom;
 	memset(&d, 0, sizeof(d));
-	d.X = X, d.yc = yc, d.yr = yr, d.n = nrows, d.p = m->prep.nout;
+	d.X = X, d.Xf = Xf, d.yc = yc, d.yr = yr, d.n = nrows, d.p = m->prep.nout;
 	/* the matrix goes back as soon as the fit says, unless permutation
 	 * importance reads it afterwards */
-	if (!(o->importance && !strcmp(o->importance, "permutation")))
-		d.release = release_matrix, d.release_ctx = &X;
+	if (!(o->importance && !strcmp(o->importance, "permutation"))) {
+		mx.X = &X, mx.Xf = &Xf;
+		d.release = release_matrix, d.release_ctx = &mx;
+	}
 	d.seed = o->seed;
 	d.threads = o->threads ? o->threads : online_cpus();
 	d.progress = o->progress, d.progress_ctx = o->progress_ctx;
@@ -1322,6 +1377,8 @@ int train_run(const struct train_opts *o, struct train_result *res,
 	json_object_set_new(training, "n_features_out",
 			    json_integer((json_int_t)m->prep.nout));
 	json_object_set_new(training, "seed", json_integer(o->seed));
+	if (single)
+		json_object_set_new(training, "dtype", json_string("float32"));
 	if ((res->fit.warning[0] || res->prep_warning[0]) &&
 	    json_object_set_new(training, "warnings", json_array()) < 0)
 		goto oom;
@@ -1378,7 +1435,7 @@ out:
 	json_decref(search);
 	if (best_kv)
 		free_trial_params(o, best_kv, nbest);
-	free(X), free(cols), free(yc), free(yr), free(hp);
+	free(X), free(Xf), free(cols), free(yc), free(yr), free(hp);
 	model_free(m);
 	frame_free(&f);
 	return rc;

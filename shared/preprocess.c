@@ -210,7 +210,7 @@ static void *fit_worker(void *arg)
 		c->name = strdup(fj->f->names[fj->cols[i]]);
 		if (!c->name)
 			goto fail;
-		if (fj->f->dev && fj->f->didx[fj->cols[i]] >= 0)
+		if ((fj->f->dev || fj->f->devf) && fj->f->didx[fj->cols[i]] >= 0)
 			fit_numeric(c, fj->f, fj->cols[i], NULL, NULL);
 		else if (column_is_numeric(fj->f, fj->cols[i], x, have))
 			fit_numeric(c, fj->f, fj->cols[i], x, have);
@@ -326,6 +326,7 @@ void prep_unseen(const struct prep *p, const struct frame *f, const size_t *map,
 
 static int dev_column(const struct frame *f, const struct prep_col *c,
 		      size_t col);
+static double dev_at(const struct frame *f, size_t r, size_t col);
 static double dev_code(const struct prep *p, const struct prep_col *c, double d);
 
 /* A categorical column's outputs for the cell s (NULL: missing), into
@@ -360,8 +361,7 @@ int prep_row(const struct prep *p, const struct frame *f, const size_t *map,
 		double v;
 
 		if (dev_column(f, c, map[i])) {	/* (x - mean) stored */
-			x[c->offset] = dev_code(p, c,
-				f->dev[r * f->ndev + (size_t)f->didx[map[i]]]);
+			x[c->offset] = dev_code(p, c, dev_at(f, r, map[i]));
 			continue;
 		}
 		if (c->kind == PREP_NUMERIC) {
@@ -388,7 +388,16 @@ int prep_row(const struct prep *p, const struct frame *f, const size_t *map,
 static int dev_column(const struct frame *f, const struct prep_col *c,
 		      size_t col)
 {
-	return f->dev && f->didx[col] >= 0 && c->kind == PREP_NUMERIC;
+	return (f->dev || f->devf) && f->didx[col] >= 0 &&
+		c->kind == PREP_NUMERIC;
+}
+
+/* The deviation of a streamed frame's cell (r, col). */
+static double dev_at(const struct frame *f, size_t r, size_t col)
+{
+	size_t k = r * f->ndev + (size_t)f->didx[col];
+
+	return f->dev ? f->dev[k] : (double)f->devf[k];
 }
 
 int prep_in_place(const struct prep *p, const struct frame *f,
@@ -396,7 +405,7 @@ int prep_in_place(const struct prep *p, const struct frame *f,
 {
 	size_t i;
 
-	if (!f->dev || p->nout != f->ndev)
+	if ((!f->dev && !f->devf) || p->nout != f->ndev)
 		return 0;
 	for (i = 0; i < p->ncols; i++)
 		if (!dev_column(f, &p->cols[i], map[i]) ||
@@ -421,6 +430,79 @@ void prep_rows_in_place(const struct prep *p, double *dev, size_t r0,
 	for (r = r0; r < r1; r++)
 		for (i = 0; i < p->ncols; i++)
 			dev[r * w + i] = dev_code(p, &p->cols[i], dev[r * w + i]);
+}
+
+/* A single float's deviation, encoded: rounded again after scaling. */
+static float devf_code(const struct prep *p, const struct prep_col *c, float d)
+{
+	if (isnan(d))
+		return p->nan_missing ? NAN : 0;
+	return (float)((double)d / c->scale);
+}
+
+/* The value v of numeric column c as a single float, as a float32
+ * streamed read encodes it (the deviation rounded to a float, scaled,
+ * rounded again) whenever the deviation is zero or a normal float (the
+ * streamed reader reads any other file whole), so a file gives the same
+ * matrix read either way; else (v - mean) / scale rounded. */
+static float num_code_f32(const struct prep_col *c, double v)
+{
+	double d = v - c->mean, z;
+
+	if (d == 0 || (fabs(d) >= FLT_MIN && fabs(d) <= FLT_MAX))
+		return (float)((double)(float)d / c->scale);
+	z = d / c->scale;
+	if (!isfinite(z))	/* v - mean overflowed */
+		z = v / c->scale - c->mean / c->scale;
+	return (float)z;
+}
+
+int prep_rows_f32(const struct prep *p, const struct frame *f,
+		  const size_t *map, size_t r0, size_t r1, float *X,
+		  struct mlci_err *err)
+{
+	size_t r, i, j, w = p->nout;
+	double *x;
+
+	if (X == f->devf) {	/* prep_in_place: element by element */
+		for (r = r0; r < r1; r++)
+			for (i = 0; i < p->ncols; i++)
+				X[r * w + i] = devf_code(p, &p->cols[i], X[r * w + i]);
+		return 0;
+	}
+	if (!(x = malloc((w + 1) * sizeof(*x))))
+		return err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
+	for (r = r0; r < r1; r++) {
+		float *out = X + (r - r0) * w;
+
+		memset(x, 0, w * sizeof(*x));
+		for (i = 0; i < p->ncols; i++) {
+			const struct prep_col *c = &p->cols[i];
+			double v;
+			int rc;
+
+			if (c->kind != PREP_NUMERIC) {
+				encode_cat(c, frame_cell(f, r, map[i]), x);
+				continue;
+			}
+			if (f->devf && f->didx[map[i]] >= 0) {
+				x[c->offset] = devf_code(p, c,
+					f->devf[r * f->ndev + (size_t)f->didx[map[i]]]);
+				continue;
+			}
+			rc = frame_number(f, r, map[i], &v, err);
+			if (rc < 0) {
+				free(x);
+				return -1;
+			}
+			x[c->offset] = rc ? (p->nan_missing ? NAN : 0) :
+				num_code_f32(c, v);
+		}
+		for (j = 0; j < w; j++)
+			out[j] = (float)x[j];
+	}
+	free(x);
+	return 0;
 }
 
 void prep_out_name(const struct prep *p, size_t j, char *out, size_t n)

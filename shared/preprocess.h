@@ -113,7 +113,8 @@ int prep_row(const struct prep *p, const struct frame *f, const size_t *map,
 
 /* 1 when every column of p is a numeric column of the streamed frame f
  * (frame_stream.h), output j coming from the j-th deviation of a row:
- * then f->dev can be encoded where it lies (prep_rows_in_place). */
+ * then f->dev can be encoded where it lies (prep_rows_in_place), or
+ * f->devf (prep_rows_f32). */
 int prep_in_place(const struct prep *p, const struct frame *f,
 		  const size_t *map);
 
@@ -121,6 +122,19 @@ int prep_in_place(const struct prep *p, const struct frame *f,
  * a row) in place, to what prep_row gives for them. */
 void prep_rows_in_place(const struct prep *p, double *dev, size_t r0,
 			size_t r1);
+
+/*
+ * Rows [r0, r1) of f encoded as single floats into X (row r at
+ * (r - r0) * p->nout): a numeric value's deviation from the mean is
+ * rounded to a float, scaled and rounded again (so a file read whole
+ * and a float32 streamed read of it give the same bits; see
+ * frame_stream.h), the rest as prep_row. With X == f->devf (only when
+ * prep_in_place says so) the deviations are encoded where they lie,
+ * row r staying at r * p->nout. Errors as prep_row's, or 70.
+ */
+int prep_rows_f32(const struct prep *p, const struct frame *f,
+		  const size_t *map, size_t r0, size_t r1, float *X,
+		  struct mlci_err *err);
 
 /*
  * Per column i of p, the rows of f (columns through map) holding a value

@@ -1683,7 +1683,7 @@ static int tfam_from_json(struct model *m, const json_t *mod, const char *file,
 const struct model_family tree_family = {
 	"tree", TASK_EITHER, sizeof(struct tree_params), tree_params_init,
 	tree_param, tree_params_json, tfam_fit, tfam_predict, tfam_to_json,
-	tfam_from_json, tfam_free, 0, NULL,
+	tfam_from_json, tfam_free, 0, NULL, 0,
 };
 
 void forest_params_init(void *hp, int classifier)

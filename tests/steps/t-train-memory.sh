@@ -64,6 +64,17 @@ for m in logistic tree hgb; do
 		"$m: trained on every row and feature"
 done
 
+# --dtype float32: single floats, under 1.5 times (about 1.1)
+base=$(peak "$BIN/mlci-train" --data tiny.csv --label y --model logistic --dtype float32 --out tiny-32.json)
+got=$(peak "$BIN/mlci-train" --data big.csv --label y --model logistic --dtype float32 --out big-32.json)
+grow=$(((got - base) * 1024))
+if [ "$got" -ge 0 ] && [ "$base" -ge 0 ] && [ $((grow * 10)) -le $((15 * SLACK * F32)) ]; then
+	ok "logistic float32: peak RSS grows by $((grow * 10 / F32 / 10)).$((grow * 10 / F32 % 10))x the float32 matrix (at most 1.5 x $SLACK)"
+else
+	not_ok "logistic float32: peak RSS grows by $((grow * 10 / F32 / 10)).$((grow * 10 / F32 % 10))x the float32 matrix, more than 1.5 x $SLACK (or failed)" \
+		"peak $got KiB, tiny run $base KiB, float32 matrix $((F32 / 1024)) KiB"
+fi
+
 # mlci-evaluate reads its data the same way: under 6x (now about 4x; a
 # full frame took about 9x)
 base=$(peak "$BIN/mlci-evaluate" --model tiny-logistic.json --data tiny.csv --out tiny-metrics.json)

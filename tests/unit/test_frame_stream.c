@@ -46,7 +46,7 @@ static void compare_readers(const char *text)
 	size_t cols[16], n = 0, r, j;
 	double *xs, *xc;
 
-	assert_int_equal(frame_load_streamed(&s, p, NULL, label, 1, &err), 0);
+	assert_int_equal(frame_load_streamed(&s, p, NULL, label, 1, 0, &err), 0);
 	assert_int_equal(frame_load_compact(&c, p, NULL, label, 1, &err), 0);
 	unlink(p);
 	assert_int_equal(s.ncols, c.ncols);
@@ -127,7 +127,7 @@ static void test_in_place(void **state)
 	size_t cols[2] = { 0, 1 };
 
 	(void)state;
-	assert_int_equal(frame_load_streamed(&s, p, NULL, label, 1, &err), 0);
+	assert_int_equal(frame_load_streamed(&s, p, NULL, label, 1, 0, &err), 0);
 	unlink(p);
 	assert_int_equal(s.ndev, 2);
 	assert_int_equal(s.ntext, 1);
@@ -160,17 +160,17 @@ static void test_falls_back(void **state)
 	(void)state;
 	for (i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
 		p = write_tmp(cases[i], strlen(cases[i]));
-		assert_int_equal(frame_load_streamed(&f, p, NULL, label, 1, &err), 1);
+		assert_int_equal(frame_load_streamed(&f, p, NULL, label, 1, 0, &err), 1);
 		assert_null(f.names);
 		assert_int_equal(f.nrows, 0);
 		frame_free(&f);
 		unlink(p);
 	}
 	p = write_tmp((const char *)gz, sizeof(gz));
-	assert_int_equal(frame_load_streamed(&f, p, NULL, label, 1, &err), 1);
+	assert_int_equal(frame_load_streamed(&f, p, NULL, label, 1, 0, &err), 1);
 	unlink(p);
-	assert_int_equal(frame_load_streamed(&f, "/dev/null", NULL, label, 1, &err), 1);
-	assert_int_equal(frame_load_streamed(&f, "/nonexistent/x.csv", NULL, label, 1, &err), 1);
+	assert_int_equal(frame_load_streamed(&f, "/dev/null", NULL, label, 1, 0, &err), 1);
+	assert_int_equal(frame_load_streamed(&f, "/nonexistent/x.csv", NULL, label, 1, 0, &err), 1);
 }
 
 /* Errors are the reader's, with the place, and leave f empty. */
@@ -181,7 +181,7 @@ static void test_errors(void **state)
 	struct mlci_err err = {0}, err2 = {0};
 
 	(void)state;
-	assert_int_equal(frame_load_streamed(&f, p, NULL, label, 1, &err), -1);
+	assert_int_equal(frame_load_streamed(&f, p, NULL, label, 1, 0, &err), -1);
 	assert_int_equal(frame_load_compact(&f, p, NULL, label, 1, &err2), -1);
 	unlink(p);
 	assert_int_equal(err.code, 65);

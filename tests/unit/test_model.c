@@ -185,12 +185,12 @@ static void test_model__ridge_closed_form_one_feature(void **state)
 		sxy += (X[i] - xm) * (y[i] - ym);
 		sxx += (X[i] - xm) * (X[i] - xm);
 	}
-	assert_int_equal(ridge_fit(X, y, 5, 1, alpha, &w, &b, &s, &err), 0);
+	assert_int_equal(ridge_fit(X, NULL, y, 5, 1, alpha, &w, &b, &s, &err), 0);
 	assert_true(fabs(w - sxy / (sxx + alpha)) < 1e-14);
 	assert_true(fabs(b - (ym - xm * sxy / (sxx + alpha))) < 1e-14);
 	assert_string_equal(s.stop, "direct");
 	assert_true(s.converged);
-	assert_int_equal(ridge_fit(X, y, 5, 1, 0, &w, &b, &s, &err), 0);
+	assert_int_equal(ridge_fit(X, NULL, y, 5, 1, 0, &w, &b, &s, &err), 0);
 	assert_true(fabs(w - sxy / sxx) < 1e-14);
 }
 
@@ -216,7 +216,7 @@ static void test_model__ridge_closed_form_two_features(void **state)
 	det = A00 * A11 - A01 * A01;
 	w0 = (A11 * c0 - A01 * c1) / det;
 	w1 = (A00 * c1 - A01 * c0) / det;
-	assert_int_equal(ridge_fit(X, y, 6, 2, a, w, &b, &s, &err), 0);
+	assert_int_equal(ridge_fit(X, NULL, y, 6, 2, a, w, &b, &s, &err), 0);
 	assert_true(fabs(w[0] - w0) < 1e-12);
 	assert_true(fabs(w[1] - w1) < 1e-12);
 	assert_true(fabs(b - (ym - m0 * w0 - m1 * w1)) < 1e-12);
@@ -242,11 +242,11 @@ static void test_model__ols_exact_and_rank_deficient(void **state)
 
 	for (i = 0; i < 5; i++)
 		y[i] = 5 + 2 * X[2 * i] - 3 * X[2 * i + 1];
-	assert_int_equal(ridge_fit(X, y, 5, 2, 0, w, &b, &s, &err), 0);
+	assert_int_equal(ridge_fit(X, NULL, y, 5, 2, 0, w, &b, &s, &err), 0);
 	assert_true(fabs(w[0] - 2) < 1e-12 && fabs(w[1] + 3) < 1e-12);
 	assert_true(fabs(b - 5) < 1e-12);
 	assert_true(s.loss < 1e-24);
-	assert_int_equal(ridge_fit(D, yd, 4, 2, 0, w, &b, &s, &err), 0);
+	assert_int_equal(ridge_fit(D, NULL, yd, 4, 2, 0, w, &b, &s, &err), 0);
 	assert_true(fabs(w[0] - 1) < 1e-12 && fabs(w[1] - 1) < 1e-12);
 	assert_true(fabs(b) < 1e-12);
 }
@@ -307,7 +307,7 @@ static void test_model__logistic_binary_optimal(void **state)
 
 	logit_data(X, y, 200, 2);
 	lbfgs_defaults(&lp);
-	assert_int_equal(logistic_fit(X, y, 200, 2, 2, C, &lp, W, b, &s, &err), 0);
+	assert_int_equal(logistic_fit(X, NULL, y, 200, 2, 2, C, &lp, W, b, &s, &err), 0);
 	assert_true(s.converged);
 	/* the scaled gradient is <= 1e-8, so the raw one <= 1e-8 * C n */
 	assert_true(logit_grad_max(X, y, 200, 2, C, W, b) < 1e-8 * C * 200);
@@ -326,7 +326,7 @@ static void test_model__logistic_multinomial_optimal(void **state)
 
 	logit_data(X, y, 150, 3);
 	lbfgs_defaults(&lp);
-	assert_int_equal(logistic_fit(X, y, 150, 2, 3, C, &lp, W, b, &s, &err), 0);
+	assert_int_equal(logistic_fit(X, NULL, y, 150, 2, 3, C, &lp, W, b, &s, &err), 0);
 	assert_true(s.converged);
 	assert_true(logit_grad_max(X, y, 150, 3, C, W, b) < 1e-8 * C * 150);
 	assert_true(fabs(b[0] + b[1] + b[2]) < 1e-12);

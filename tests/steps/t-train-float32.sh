@@ -1,0 +1,111 @@
+# mlci-train --dtype float32: a plain fit of logistic, linear, ridge or
+# hgb streams its numbers into single floats (half the memory of the
+# default doubles). The fit agrees with the float64 one (itself checked
+# against scikit-learn in t-train-sklearn.sh and t-train-hgb.sh) to
+# float precision: the convex models' training loss within 1e-6
+# relative, hgb's held-out accuracy within 1 point. The same file read
+# through a pipe (read whole) gives the same model; the option is refused
+# where it does not apply.
+export SOURCE_DATE_EPOCH=1700000000
+PY=/usr/bin/python3
+TR=$BIN/mlci-train
+ADULT_COLS=age,workclass,fnlwgt,education,education_num,marital_status,occupation,relationship,race,sex,capital_gain,capital_loss,hours_per_week,native_country,income
+
+# fit MODEL DATA LABEL NAME [ARGS...]: float64 and float32 fits
+fit() {
+	m=$1 d=$2 l=$3 n=$4
+	shift 4
+	expect_exit 0 "$n: float64 $m" "$TR" --data "$d" --label "$l" --model "$m" "$@" --out "$n-64.json"
+	expect_exit 0 "$n: float32 $m" "$TR" --data "$d" --label "$l" --model "$m" "$@" \
+		--dtype float32 --out "$n-32.json"
+}
+
+# relative difference of the training losses (objective, log loss or mse)
+close() {
+	n=$1 key=$2 tol=$3
+	got=$($PY - "$n-64.json" "$n-32.json" "$key" <<'EOF'
+import json, sys
+a, b = (json.load(open(p)) for p in sys.argv[1:3])
+ka = a["training"]["loss"][sys.argv[3]]
+kb = b["training"]["loss"][sys.argv[3]]
+print("%.3g" % (abs(ka - kb) / abs(ka)), b["training"].get("dtype"), "dtype" in a["training"])
+EOF
+)
+	set -- $got
+	if [ "$2" = float32 ] && [ "$3" = False ] && $PY -c "import sys; sys.exit(not float('$1') <= $tol)"; then
+		ok "$n: $key within $tol relative of float64's ($1); training.dtype float32"
+	else
+		not_ok "$n: $key within $tol relative of float64's" "got $got"
+	fi
+}
+
+fit logistic "$DATA/breast_cancer.csv" diagnosis bc
+close bc log_loss 1e-6
+fit logistic "$DATA/iris.csv" species iris
+close iris log_loss 1e-6
+fit ridge "$DATA/diabetes_progression.csv" progression dia --param alpha=1
+close dia mse 1e-6
+fit linear "$DATA/diabetes_progression.csv" progression lin
+close lin mse 1e-6
+fit logistic "$DATA/adult.data.csv" income adult --columns $ADULT_COLS --trim
+close adult log_loss 1e-6
+
+# hgb: held-out accuracy on adult.test within a point of float64's
+fit hgb "$DATA/adult.data.csv" income ah --columns $ADULT_COLS --trim
+for b in 64 32; do
+	expect_exit 0 "adult hgb float$b: evaluate" "$BIN/mlci-evaluate" --model "ah-$b.json" \
+		--data "$DATA/adult.test.csv" --columns $ADULT_COLS --skip-rows 1 --trim \
+		--label-suffix . --out "ah-$b-m.json"
+done
+got=$($PY -c '
+import json
+a = json.load(open("ah-64-m.json"))["metrics"]["accuracy"]
+b = json.load(open("ah-32-m.json"))["metrics"]["accuracy"]
+print(a, b, abs(a - b) <= 0.01)')
+case $got in
+*True) ok "adult hgb: float32 accuracy within 1 point of float64's ($got)" ;;
+*) not_ok "adult hgb: float32 accuracy within 1 point of float64's" "$got" ;;
+esac
+fit hgb "$DATA/diabetes_progression.csv" progression dh
+json_is dh-32.json 'j["training"]["dtype"], j["model"]["type"]' "('float32', 'hgb')" "hgb regression in float32"
+
+# the same numbers, read whole through a pipe: the same model
+expect_exit 0 "float32 from a pipe" sh -c 'cat "$1" | "$2" --data /dev/stdin --label diagnosis \
+	--model logistic --dtype float32 --out pipe-32.json' sh "$DATA/breast_cancer.csv" "$TR"
+check "the pipe's model is the file's (but for the path)" sh -c \
+	'grep -v "\"path\":" pipe-32.json >a && grep -v "\"path\":" bc-32.json >b && cmp -s a b'
+expect_exit 0 "hgb float32 from a pipe" sh -c 'cat "$1" | "$2" --data /dev/stdin --label progression \
+	--model hgb --dtype float32 --out pipe-h32.json' sh "$DATA/diabetes_progression.csv" "$TR"
+check "hgb: the pipe's model is the file's" sh -c \
+	'grep -v "\"path\":" pipe-h32.json >a && grep -v "\"path\":" dh-32.json >b && cmp -s a b'
+# values a single float cannot hold as deviations: read whole, same fit
+printf 'a,b,y\n1e39,1,0\n2e39,2,1\n3e39,2,0\n5e39,1,1\n' >huge.csv
+expect_exit 0 "values past float range train" "$TR" --data huge.csv --label y \
+	--model logistic --dtype float32 --out huge.json
+expect_exit 0 "... and through a pipe" sh -c 'cat huge.csv | "$1" --data /dev/stdin --label y \
+	--model logistic --dtype float32 --out huge-p.json' sh "$TR"
+check "... the same model both ways" sh -c \
+	'grep -v "\"path\":" huge.json >a && grep -v "\"path\":" huge-p.json >b && cmp -s a b'
+no_nan "... no NaN in it" huge.json
+
+# refused where it does not apply: 64, one line, no model
+expect_exit 64 "--dtype float16" "$TR" --data "$DATA/iris.csv" --label species \
+	--model logistic --dtype float16 --out x.json
+err_is "^mlci-train: --dtype 'float16': expected float64 or float32$" "names the bad dtype"
+expect_exit 64 "--dtype float32 for a tree" "$TR" --data "$DATA/iris.csv" --label species \
+	--model tree --dtype float32 --out x.json
+err_is "^mlci-train: --dtype float32 is for logistic, linear, ridge and hgb, not tree$" "names the families"
+expect_exit 64 "--dtype float32 with --cv" "$TR" --data "$DATA/iris.csv" --label species \
+	--model logistic --dtype float32 --cv 3 --out x.json
+err_is "^mlci-train: --dtype float32 is for a plain fit: not with --cv$" "not with --cv"
+expect_exit 64 "--dtype float32 with permutation importance" "$TR" --data "$DATA/iris.csv" \
+	--label species --model logistic --dtype float32 --importance permutation --out x.json
+err_is "^mlci-train: --dtype float32 is for a plain fit: not with --importance permutation$" \
+	"not with permutation importance"
+absent x.json "no model after the refusals"
+expect_exit 0 "--dtype float64 is the default" "$TR" --data "$DATA/breast_cancer.csv" \
+	--label diagnosis --model logistic --dtype float64 --out bc-64b.json
+check "... byte for byte" cmp -s bc-64.json bc-64b.json
+
+check "every model validates against its JSON Schema" $PY "$TOP/tests/check_schema.py" \
+	bc-32.json iris-32.json dia-32.json lin-32.json adult-32.json ah-32.json dh-32.json huge.json
