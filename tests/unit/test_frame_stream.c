@@ -102,8 +102,40 @@ static void compare_readers(const char *text)
 		assert_memory_equal(s.dev, xc, s.nrows * ps.nout * sizeof(*xs));
 	}
 	free(xs), free(xc);
-	prep_free(&ps), prep_free(&pc);
-	frame_free(&s), frame_free(&c);
+	prep_free(&ps);
+	frame_free(&s);
+
+	/* single floats: the streamed and the whole-file encodings agree */
+	{
+		float *fs, *fc;
+
+		p = write_tmp(text, strlen(text));
+		assert_int_equal(frame_load_streamed(&s, p, NULL, label, 1, 1, &err), 0);
+		unlink(p);
+		assert_non_null(s.devf);
+		assert_null(s.dev);
+		assert_int_equal(prep_fit(&ps, &s, cols, n, &err), 0);
+		for (j = 0; j < ps.ncols; j++)
+			assert_memory_equal(&ps.cols[j].scale, &pc.cols[j].scale,
+					    sizeof(double));
+		fs = calloc(s.nrows * ps.nout + 1, sizeof(*fs));
+		fc = calloc(c.nrows * pc.nout + 1, sizeof(*fc));
+		assert_non_null(fs);
+		assert_non_null(fc);
+		assert_int_equal(prep_rows_f32(&ps, &s, cols, 0, s.nrows, fs, &err), 0);
+		assert_int_equal(prep_rows_f32(&pc, &c, cols, 0, c.nrows, fc, &err), 0);
+		assert_memory_equal(fs, fc, s.nrows * ps.nout * sizeof(*fs));
+		if (prep_in_place(&ps, &s, cols)) {
+			assert_int_equal(prep_rows_f32(&ps, &s, cols, 0, s.nrows,
+						       s.devf, &err), 0);
+			assert_memory_equal(s.devf, fc, s.nrows * ps.nout * sizeof(*fs));
+		}
+		free(fs), free(fc);
+		prep_free(&ps);
+		frame_free(&s);
+	}
+	prep_free(&pc);
+	frame_free(&c);
 }
 
 static void test_same_as_compact(void **state)
@@ -158,6 +190,15 @@ static void test_falls_back(void **state)
 	const char *p;
 
 	(void)state;
+	/* single floats: beyond their range either way */
+	p = write_tmp("a,y\n1e39,0\n2e39,1\n", 18);
+	assert_int_equal(frame_load_streamed(&f, p, NULL, label, 1, 1, &err), 1);
+	assert_int_equal(frame_load_streamed(&f, p, NULL, label, 1, 0, &err), 0);
+	frame_free(&f);
+	unlink(p);
+	p = write_tmp("a,y\n1e-25,0\n2e-25,1\n", 20);
+	assert_int_equal(frame_load_streamed(&f, p, NULL, label, 1, 1, &err), 1);
+	unlink(p);
 	for (i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
 		p = write_tmp(cases[i], strlen(cases[i]));
 		assert_int_equal(frame_load_streamed(&f, p, NULL, label, 1, 0, &err), 1);
