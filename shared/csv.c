@@ -1040,7 +1040,7 @@ int frame_number(const struct frame *f, size_t r, size_t c, double *out,
 
 		if (isnan(d))
 			return 1;
-		*out = f->mom[c].mean + d;
+		*out = f->mom && f->mom[c].mean != 0 ? f->mom[c].mean + d : d;
 		return 0;
 	}
 	/* a number needs no look at its text */

@@ -87,8 +87,9 @@ struct frame {
 	/* streamed (frame_stream.h): the columns without text keep neither
 	 * text nor position, but nrows * ndev doubles, each value minus its
 	 * column's mean (NaN: missing); didx[c] is column c's index in a row
-	 * of them (-1: a column with text), mom[c] its exact moments.
-	 * NULL in any other frame. */
+	 * of them (-1: a column with text), mom[c] its exact moments (mom
+	 * NULL: a raw read, the values themselves). NULL in any other
+	 * frame. */
 	double *dev;
 	float *devf;			/* or (a float32 read) as single floats */
 	int *didx;

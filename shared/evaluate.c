@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "frame_stream.h"
 #include "artifact.h"
 #include "evalhtml.h"
 #include "io.h"
@@ -662,7 +663,9 @@ static int warn_categories(struct eval *e)
 
 /* Read --data as a compact frame: the model's numeric features keep only
  * their numbers (and their text when some cell is not a number), every
- * other column its text, as does any column an option names. */
+ * other column its text, as does any column an option names. A regular
+ * file is streamed (frame_stream.h, raw values), anything else read
+ * whole. */
 static int load_data(struct eval *e, const struct evaluate_opts *o,
 		     struct mlci_err *err)
 {
@@ -697,7 +700,11 @@ static int load_data(struct eval *e, const struct evaluate_opts *o,
 		     tok = strtok_r(NULL, ",", &save))
 			keep[n++] = tok;
 	}
-	rc = frame_load_compact(&e->f, o->data, &o->csv, keep, n, err);
+	/* streamed when it can be: the numbers as doubles, never the file */
+	rc = frame_load_streamed(&e->f, o->data, &o->csv, keep, n,
+				 FRAME_STREAM_RAW, err);
+	if (rc == 1)
+		rc = frame_load_compact(&e->f, o->data, &o->csv, keep, n, err);
 out:
 	for (k = 0; copies && k < o->nslice_by; k++)
 		free(copies[k]);

@@ -73,7 +73,7 @@ static int changed(struct mlci_err *err, const char *path)
 /* Pass 1: names, rows, hash, and per column its sums. 1: do not stream. */
 static int first_pass(struct frame *f, const char *path,
 		      const struct stream_opts *so, const char *const *keep,
-		      size_t nkeep, int single, struct colsum **out,
+		      size_t nkeep, int mode, struct colsum **out,
 		      struct pool *pool, struct mlci_err *err)
 {
 	struct stream *s = NULL;
@@ -144,13 +144,13 @@ static int first_pass(struct frame *f, const char *path,
 	for (c = 0; c < f->ncols; c++) {
 		const struct colsum *x = &cs[c];
 
-		if (x->keep || x->text)
+		if (x->keep || x->text || mode == FRAME_STREAM_RAW)
 			continue;
 		if (x->count && !isfinite(x->sum / (double)x->count))
 			return 1;
 		if (x->big > 0 && x->big < TINY)
 			return 1;
-		if (single && (x->big > SINGLE_BIG ||
+		if (mode == FRAME_STREAM_SINGLE && (x->big > SINGLE_BIG ||
 			       (x->big > 0 && x->big < SINGLE_SMALL)))
 			return 1;
 	}
@@ -199,6 +199,10 @@ static int second_pass(struct frame *f, const char *path,
 					stream_close(s);
 					return changed(err, path);
 				}
+				if (!f->mom) {	/* raw: the value itself */
+					drow[f->didx[c]] = v;
+					continue;
+				}
 				d = v - f->mom[c].mean;
 				if (!isfinite(d)) {	/* overflowed: read it whole */
 					stream_close(s);
@@ -238,8 +242,10 @@ static int second_pass(struct frame *f, const char *path,
 	return rc;
 }
 
+void (*frame_stream_between)(const char *path);
+
 static int load(struct frame *f, const char *path, const struct csv_opts *o,
-		const char *const *keep, size_t nkeep, int single,
+		const char *const *keep, size_t nkeep, int mode,
 		struct colsum **csp,
 		size_t **offs, struct pool *pool, double **ssp,
 		struct mlci_err *err)
@@ -260,30 +266,31 @@ static int load(struct frame *f, const char *path, const struct csv_opts *o,
 	f->path = strdup(path);
 	if (!f->path)
 		return oom(err, path);
-	rc = first_pass(f, path, &so, keep, nkeep, single, csp, pool, err);
+	rc = first_pass(f, path, &so, keep, nkeep, mode, csp, pool, err);
 	if (rc)
 		return rc;
 	cs = *csp;
 	n = f->nrows;
 	f->tidx = malloc((f->ncols + 1) * sizeof(*f->tidx));
 	f->didx = malloc((f->ncols + 1) * sizeof(*f->didx));
-	f->mom = calloc(f->ncols + 1, sizeof(*f->mom));
+	f->mom = mode == FRAME_STREAM_RAW ? NULL :
+		calloc(f->ncols + 1, sizeof(*f->mom));
 	*ssp = ss = calloc(f->ncols + 1, sizeof(*ss));
-	if (!f->tidx || !f->didx || !f->mom || !ss)
+	if (!f->tidx || !f->didx || (!f->mom && mode != FRAME_STREAM_RAW) || !ss)
 		return oom(err, path);
 	for (c = 0; c < f->ncols; c++) {
 		int text = cs[c].keep || cs[c].text;
 
 		f->tidx[c] = text ? (int)f->ntext++ : -1;
 		f->didx[c] = text ? -1 : (int)f->ndev++;
-		if (!text) {
+		if (!text && f->mom) {
 			f->mom[c].count = cs[c].count;
 			f->mom[c].mean = cs[c].count ?
 				cs[c].sum / (double)cs[c].count : 0;
 			f->mom[c].big = cs[c].big;
 		}
 	}
-	if (single)
+	if (mode == FRAME_STREAM_SINGLE)
 		f->devf = malloc((n * f->ndev + 1) * sizeof(*f->devf));
 	else
 		f->dev = malloc((n * f->ndev + 1) * sizeof(*f->dev));
@@ -293,9 +300,11 @@ static int load(struct frame *f, const char *path, const struct csv_opts *o,
 	f->col = malloc((n * f->ntext + 1) * sizeof(*f->col));
 	if ((!f->dev && !f->devf) || !f->rowline || !*offs || !f->line || !f->col)
 		return oom(err, path);
+	if (frame_stream_between)
+		frame_stream_between(path);
 	if ((rc = second_pass(f, path, &so, offs, pool, ss, err)) != 0)
 		return rc;
-	for (c = 0; c < f->ncols; c++) {
+	for (c = 0; f->mom && c < f->ncols; c++) {
 		if (f->didx[c] < 0)
 			continue;
 		f->mom[c].var = n ? ss[c] / (double)n : 0;
@@ -317,7 +326,7 @@ static int load(struct frame *f, const char *path, const struct csv_opts *o,
 
 int frame_load_streamed(struct frame *f, const char *path,
 			const struct csv_opts *o, const char *const *keep,
-			size_t nkeep, int single, struct mlci_err *err)
+			size_t nkeep, int mode, struct mlci_err *err)
 {
 	struct colsum *cs = NULL;
 	struct pool pool = { NULL, 0, 0 };
@@ -328,7 +337,7 @@ int frame_load_streamed(struct frame *f, const char *path,
 	memset(f, 0, sizeof(*f));
 	/* until it succeeds, f->names holds offsets (only the array is
 	 * freed) */
-	rc = load(f, path, o, keep, nkeep, single, &cs, &offs, &pool, &ss, err);
+	rc = load(f, path, o, keep, nkeep, mode, &cs, &offs, &pool, &ss, err);
 	free(cs), free(offs), free(pool.buf), free(ss);
 	if (rc != 0)
 		frame_free(f);

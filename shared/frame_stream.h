@@ -34,14 +34,22 @@
 #include "csv.h"
 #include "error.h"
 
+/* What the second pass keeps of a numeric column. */
+#define FRAME_STREAM_DOUBLE 0	/* deviations from the mean, as doubles */
+#define FRAME_STREAM_SINGLE 1	/* the same as single floats (f->devf),
+				 * for a float32 design matrix (prep_rows_f32) */
+#define FRAME_STREAM_RAW 2	/* the values themselves as doubles, for a
+				 * transform fitted elsewhere: no moments
+				 * (f->mom NULL), frame_number gives the
+				 * values exactly */
+
 /*
- * Read path into f as above; with single set, the deviations are kept
- * as single floats (f->devf instead of f->dev), for a float32 design
- * matrix (prep_rows_f32). Returns 0; 1 when the file cannot be
+ * Read path into f as above, keeping numeric columns as mode says.
+ * Returns 0; 1 when the file cannot be
  * streamed this way and nothing was reported (not a regular file,
  * gzip-compressed, or a numeric column whose sums overflow or whose
  * values are all below 2^-400 in size, which preprocess.c sums
- * rescaled; with single, also a column whose largest |x| is above 1e38
+ * rescaled, not in raw mode; single floats: also a column whose largest |x| is above 1e38
  * or below 1e-20, or a deviation neither zero nor a normal float): read
  * it with frame_load_compact, which reports every error
  * of the file the same way; -1 with err set: the reader's errors (csv.c's
@@ -51,6 +59,9 @@
  */
 int frame_load_streamed(struct frame *f, const char *path,
 			const struct csv_opts *o, const char *const *keep,
-			size_t nkeep, int single, struct mlci_err *err);
+			size_t nkeep, int mode, struct mlci_err *err);
+
+/* Tests only: called between the two passes with the path (NULL: not). */
+extern void (*frame_stream_between)(const char *path);
 
 #endif

@@ -1244,7 +1244,8 @@ int train_run(const struct train_opts *o, struct train_result *res,
 	 * text keep their text */
 	streamed = !o->nsearch && !o->cv;
 	rc = streamed ? frame_load_streamed(&f, o->data, &o->csv, &o->label, 1,
-					    single, err) : 1;
+					    single ? FRAME_STREAM_SINGLE :
+					    FRAME_STREAM_DOUBLE, err) : 1;
 	if (rc == 1)
 		rc = frame_load_compact(&f, o->data, &o->csv, &o->label, 1, err);
 	if (rc < 0)

@@ -210,7 +210,8 @@ static void *fit_worker(void *arg)
 		c->name = strdup(fj->f->names[fj->cols[i]]);
 		if (!c->name)
 			goto fail;
-		if ((fj->f->dev || fj->f->devf) && fj->f->didx[fj->cols[i]] >= 0)
+		if ((fj->f->dev || fj->f->devf) && fj->f->mom &&
+		    fj->f->didx[fj->cols[i]] >= 0)
 			fit_numeric(c, fj->f, fj->cols[i], NULL, NULL);
 		else if (column_is_numeric(fj->f, fj->cols[i], x, have))
 			fit_numeric(c, fj->f, fj->cols[i], x, have);
@@ -388,8 +389,10 @@ int prep_row(const struct prep *p, const struct frame *f, const size_t *map,
 static int dev_column(const struct frame *f, const struct prep_col *c,
 		      size_t col)
 {
-	return (f->dev || f->devf) && f->didx[col] >= 0 &&
-		c->kind == PREP_NUMERIC;
+	/* deviations from this very mean (the frame the transform was
+	 * fitted on), not a raw read's values */
+	return (f->dev || f->devf) && f->mom && f->didx[col] >= 0 &&
+		c->kind == PREP_NUMERIC && f->mom[col].mean == c->mean;
 }
 
 /* The deviation of a streamed frame's cell (r, col). */
@@ -485,7 +488,7 @@ int prep_rows_f32(const struct prep *p, const struct frame *f,
 				encode_cat(c, frame_cell(f, r, map[i]), x);
 				continue;
 			}
-			if (f->devf && f->didx[map[i]] >= 0) {
+			if (f->devf && dev_column(f, c, map[i])) {
 				x[c->offset] = devf_code(p, c,
 					f->devf[r * f->ndev + (size_t)f->didx[map[i]]]);
 				continue;

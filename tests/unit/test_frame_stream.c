@@ -46,7 +46,7 @@ static void compare_readers(const char *text)
 	size_t cols[16], n = 0, r, j;
 	double *xs, *xc;
 
-	assert_int_equal(frame_load_streamed(&s, p, NULL, label, 1, 0, &err), 0);
+	assert_int_equal(frame_load_streamed(&s, p, NULL, label, 1, FRAME_STREAM_DOUBLE, &err), 0);
 	assert_int_equal(frame_load_compact(&c, p, NULL, label, 1, &err), 0);
 	unlink(p);
 	assert_int_equal(s.ncols, c.ncols);
@@ -110,7 +110,7 @@ static void compare_readers(const char *text)
 		float *fs, *fc;
 
 		p = write_tmp(text, strlen(text));
-		assert_int_equal(frame_load_streamed(&s, p, NULL, label, 1, 1, &err), 0);
+		assert_int_equal(frame_load_streamed(&s, p, NULL, label, 1, FRAME_STREAM_SINGLE, &err), 0);
 		unlink(p);
 		assert_non_null(s.devf);
 		assert_null(s.dev);
@@ -138,6 +138,51 @@ static void compare_readers(const char *text)
 	frame_free(&c);
 }
 
+/* A raw read: every number exactly, and a transform fitted on another
+ * file encodes it as it encodes the file read whole. */
+static void test_raw(void **state)
+{
+	const char *train = "a,b,t,y\n1.5,2,u,0\n-2.25,7,v,1\n3,,u,0\n";
+	const char *text = "a,b,t,y\n0.1,-0,w,1\n1e300,3.5,u,0\n-0.3,1e-300,,1\n";
+	struct frame tr, s, c;
+	struct mlci_err err = {0};
+	struct prep p;
+	size_t cols[3] = { 0, 1, 2 }, map[3], r, j;
+	const char *path = write_tmp(train, strlen(train));
+	double xs[8], xc[8];
+
+	(void)state;
+	assert_int_equal(frame_load_streamed(&tr, path, NULL, label, 1,
+					     FRAME_STREAM_DOUBLE, &err), 0);
+	unlink(path);
+	assert_int_equal(prep_fit(&p, &tr, cols, 3, &err), 0);
+	path = write_tmp(text, strlen(text));
+	assert_int_equal(frame_load_streamed(&s, path, NULL, label, 1,
+					     FRAME_STREAM_RAW, &err), 0);
+	assert_int_equal(frame_load_compact(&c, path, NULL, label, 1, &err), 0);
+	unlink(path);
+	assert_null(s.mom);
+	for (r = 0; r < s.nrows; r++)
+		for (j = 0; j < 2; j++) {
+			double a, b;
+
+			assert_int_equal(frame_number(&s, r, j, &a, NULL),
+					 frame_number(&c, r, j, &b, NULL));
+			if (frame_number(&c, r, j, &b, NULL) == 0)
+				assert_memory_equal(&a, &b, sizeof(a));
+		}
+	assert_int_equal(prep_bind(&p, &s, map, &err), 0);
+	assert_false(prep_in_place(&p, &s, map));
+	for (r = 0; r < s.nrows; r++) {
+		assert_true(p.nout <= 8);
+		assert_int_equal(prep_row(&p, &s, map, r, xs, &err), 0);
+		assert_int_equal(prep_row(&p, &c, map, r, xc, &err), 0);
+		assert_memory_equal(xs, xc, p.nout * sizeof(*xs));
+	}
+	prep_free(&p);
+	frame_free(&tr), frame_free(&s), frame_free(&c);
+}
+
 static void test_same_as_compact(void **state)
 {
 	(void)state;
@@ -159,7 +204,7 @@ static void test_in_place(void **state)
 	size_t cols[2] = { 0, 1 };
 
 	(void)state;
-	assert_int_equal(frame_load_streamed(&s, p, NULL, label, 1, 0, &err), 0);
+	assert_int_equal(frame_load_streamed(&s, p, NULL, label, 1, FRAME_STREAM_DOUBLE, &err), 0);
 	unlink(p);
 	assert_int_equal(s.ndev, 2);
 	assert_int_equal(s.ntext, 1);
@@ -192,26 +237,26 @@ static void test_falls_back(void **state)
 	(void)state;
 	/* single floats: beyond their range either way */
 	p = write_tmp("a,y\n1e39,0\n2e39,1\n", 18);
-	assert_int_equal(frame_load_streamed(&f, p, NULL, label, 1, 1, &err), 1);
-	assert_int_equal(frame_load_streamed(&f, p, NULL, label, 1, 0, &err), 0);
+	assert_int_equal(frame_load_streamed(&f, p, NULL, label, 1, FRAME_STREAM_SINGLE, &err), 1);
+	assert_int_equal(frame_load_streamed(&f, p, NULL, label, 1, FRAME_STREAM_DOUBLE, &err), 0);
 	frame_free(&f);
 	unlink(p);
 	p = write_tmp("a,y\n1e-25,0\n2e-25,1\n", 20);
-	assert_int_equal(frame_load_streamed(&f, p, NULL, label, 1, 1, &err), 1);
+	assert_int_equal(frame_load_streamed(&f, p, NULL, label, 1, FRAME_STREAM_SINGLE, &err), 1);
 	unlink(p);
 	for (i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
 		p = write_tmp(cases[i], strlen(cases[i]));
-		assert_int_equal(frame_load_streamed(&f, p, NULL, label, 1, 0, &err), 1);
+		assert_int_equal(frame_load_streamed(&f, p, NULL, label, 1, FRAME_STREAM_DOUBLE, &err), 1);
 		assert_null(f.names);
 		assert_int_equal(f.nrows, 0);
 		frame_free(&f);
 		unlink(p);
 	}
 	p = write_tmp((const char *)gz, sizeof(gz));
-	assert_int_equal(frame_load_streamed(&f, p, NULL, label, 1, 0, &err), 1);
+	assert_int_equal(frame_load_streamed(&f, p, NULL, label, 1, FRAME_STREAM_DOUBLE, &err), 1);
 	unlink(p);
-	assert_int_equal(frame_load_streamed(&f, "/dev/null", NULL, label, 1, 0, &err), 1);
-	assert_int_equal(frame_load_streamed(&f, "/nonexistent/x.csv", NULL, label, 1, 0, &err), 1);
+	assert_int_equal(frame_load_streamed(&f, "/dev/null", NULL, label, 1, FRAME_STREAM_DOUBLE, &err), 1);
+	assert_int_equal(frame_load_streamed(&f, "/nonexistent/x.csv", NULL, label, 1, FRAME_STREAM_DOUBLE, &err), 1);
 }
 
 /* Errors are the reader's, with the place, and leave f empty. */
@@ -222,7 +267,7 @@ static void test_errors(void **state)
 	struct mlci_err err = {0}, err2 = {0};
 
 	(void)state;
-	assert_int_equal(frame_load_streamed(&f, p, NULL, label, 1, 0, &err), -1);
+	assert_int_equal(frame_load_streamed(&f, p, NULL, label, 1, FRAME_STREAM_DOUBLE, &err), -1);
 	assert_int_equal(frame_load_compact(&f, p, NULL, label, 1, &err2), -1);
 	unlink(p);
 	assert_int_equal(err.code, 65);
@@ -233,13 +278,56 @@ static void test_errors(void **state)
 	assert_null(f.names);
 }
 
+static const char *rewrite_with;
+
+static void rewrite(const char *path)
+{
+	FILE *fp = fopen(path, "w");
+
+	assert_non_null(fp);
+	fputs(rewrite_with, fp);
+	fclose(fp);
+}
+
+/* A file that changes between the passes: 74, nothing kept. */
+static void test_changed(void **state)
+{
+	const char *after[] = {
+		"a,y\n1,0\n2,1\n3,0\n",	/* a row more */
+		"a,y\n1,0\n",		/* a row less */
+		"a,y\n1,0\n5,1\n",	/* the same rows, other bytes */
+		"a,y\n1,0\nx,1\n",	/* a number turned text */
+	};
+	struct frame f;
+	struct mlci_err err = {0};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(after) / sizeof(*after); i++) {
+		const char *p = write_tmp("a,y\n1,0\n2,1\n", 12);
+
+		rewrite_with = after[i];
+		frame_stream_between = rewrite;
+		assert_int_equal(frame_load_streamed(&f, p, NULL, label, 1,
+						     FRAME_STREAM_DOUBLE, &err), -1);
+		frame_stream_between = NULL;
+		unlink(p);
+		assert_int_equal(err.code, 74);
+		assert_non_null(strstr(err.msg, "changed while it was being read"));
+		assert_null(f.names);
+		assert_null(f.dev);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_same_as_compact),
 		cmocka_unit_test(test_in_place),
+		cmocka_unit_test(test_raw),
 		cmocka_unit_test(test_falls_back),
 		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_changed),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
