@@ -2549,68 +2549,95 @@ oom:
 	OOM(&b->err);
 }
 
-/* Feed block b's columns [c0, c1) to the accumulators. */
+/* Feed one cell of block b (row r, column c; cl its cell) to the
+ * accumulator, the personal-data tally and the checks. */
+static int blk_cell(struct par *x, struct blk *b, size_t r, size_t c,
+		    const struct cell *cl, struct mlci_err *err)
+{
+	struct pass *p = x->p;
+	const struct rowpos *rp = &b->rows[r];
+	struct colacc_num pre;
+	const char *s = NULL;
+	size_t len = cl->len & CELL_LEN;
+	uint32_t line = 0, col = 0;
+	long base = b->base - 1;
+
+	if (cl->off != NO_CELL) {
+		s = b->text + cl->off;
+		if (rp->xpos == NO_CELL) {
+			line = (uint32_t)(base + rp->line);
+			col = rp->col + (cl->off - rp->text) -
+				(cl->len >> CELL_SHIFT) + 1;
+		} else {
+			line = (uint32_t)(base + b->xlc[rp->xpos + 2 * c]);
+			col = b->xlc[rp->xpos + 2 * c + 1];
+		}
+	}
+	pre.ok = (cl->len & CELL_NUM) != 0;
+	pre.is_int = (cl->len & CELL_INT) != 0;
+	pre.v = pre.ok ? cl->u.v : 0;
+	/* personal data: a tally per column, so columns may go on
+	 * different threads */
+	if (p->pii && pre.ok)
+		lc_pii_add_number(p->pii, c, s, len);
+	else if (p->pii)
+		lc_pii_add(p->pii, c, s);
+	if (colacc_add_parsed(&p->acc[c], s, len, pre.ok ? NULL : &cl->u.hash,
+			      line, col, &pre, err) < 0)
+		return -1;
+	if (s && p->chk && p->sidx[c] >= 0 &&
+	    check_cell(&p->chk[c], &x->sc->cols[p->sidx[c]], s, len, line,
+		       col) < 0)
+		return OOM(err);
+	return 0;
+}
+
+/* Feed block b's columns [c0, c1) to the accumulators: column by
+ * column (each accumulator sees its values in row order, as a single
+ * pass gives them), a column of numbers past its exact frequencies in
+ * runs (colacc_add_numbers: each summary's work in a loop of its own,
+ * its memory in the cache throughout), any other cell one at a time. */
 static int blk_acc(struct par *x, struct blk *b, size_t c0, size_t c1,
 		   struct mlci_err *err)
 {
 	struct pass *p = x->p;
-	size_t r, c;
-	long base = b->base - 1;
+	size_t w = c1 - c0, r, c;
 
-	/* row by row (each column's accumulator in turn, so that one's
-	 * latency hides behind the others'), reading each column's cells in
-	 * sequence (a stream the hardware prefetches: the cells come from
-	 * another core) */
-	for (r = 0; r < b->nrows; r++) {
-		const struct rowpos *rp = &b->rows[r];
-		const struct cell *row = b->cells + b->rcap * c0 + r * (c1 - c0);
+	for (c = c0; c < c1; c++) {
+		struct colacc *a = &p->acc[c];
+		const struct cell *cl = b->cells + b->rcap * c0 + (c - c0);
+		int checked = p->chk && p->sidx[c] >= 0;
+		double run[COLACC_RUN];
+		size_t nrun = 0;
 
-		/* the text, written by another core, a few rows ahead */
-		if (r + 8 < b->nrows) {
-			const struct cell *a = row + 8 * (c1 - c0);
-			const struct cell *z = a + (c1 - c0 - 1);
+		for (r = 0; r < b->nrows; r++, cl += w) {
+			uint32_t need = a->all_int ? CELL_NUM | CELL_INT : CELL_NUM;
 
-			if (a->off != NO_CELL)
-				__builtin_prefetch(b->text + a->off);
-			if (z->off != NO_CELL)
-				__builtin_prefetch(b->text + z->off);
-		}
-		for (c = c0; c < c1; c++) {
-			const struct cell *cl = row + (c - c0);
-			struct colacc_num pre;
-			const char *s = NULL;
-			size_t len = cl->len & CELL_LEN;
-			uint32_t line = 0, col = 0;
-
-			if (cl->off != NO_CELL) {
-				s = b->text + cl->off;
-				if (rp->xpos == NO_CELL) {
-					line = (uint32_t)(base + rp->line);
-					col = rp->col + (cl->off - rp->text) -
-						(cl->len >> CELL_SHIFT) + 1;
-				} else {
-					line = (uint32_t)(base + b->xlc[rp->xpos + 2 * c]);
-					col = b->xlc[rp->xpos + 2 * c + 1];
+			if (!checked && (cl->len & need) == need &&
+			    colacc_takes_numbers(a)) {
+				if (p->pii) {
+					/* its text, a row apart each: ahead */
+					if (r + 8 < b->nrows && cl[8 * w].off != NO_CELL)
+						__builtin_prefetch(b->text + cl[8 * w].off);
+					lc_pii_add_number(p->pii, c, b->text + cl->off,
+							  cl->len & CELL_LEN);
 				}
+				run[nrun++] = cl->u.v;
+				if (nrun == COLACC_RUN) {
+					if (colacc_add_numbers(a, run, nrun, err) < 0)
+						return -1;
+					nrun = 0;
+				}
+				continue;
 			}
-			pre.ok = (cl->len & CELL_NUM) != 0;
-			pre.is_int = (cl->len & CELL_INT) != 0;
-			pre.v = pre.ok ? cl->u.v : 0;
-			/* personal data: a tally per column, so columns
-			 * may go on different threads */
-			if (p->pii && pre.ok)
-				lc_pii_add_number(p->pii, c, s, len);
-			else if (p->pii)
-				lc_pii_add(p->pii, c, s);
-			if (colacc_add_parsed(&p->acc[c], s, len,
-					      pre.ok ? NULL : &cl->u.hash, line, col,
-					      &pre, err) < 0)
+			if (nrun && colacc_add_numbers(a, run, nrun, err) < 0)
 				return -1;
-			if (s && p->chk && p->sidx[c] >= 0 &&
-			    check_cell(&p->chk[c], &x->sc->cols[p->sidx[c]], s,
-				       len, line, col) < 0)
-				return OOM(err);
+			nrun = 0;
+			if (blk_cell(x, b, r, c, cl, err) < 0)
+				return -1;
 		}
+		if (nrun && colacc_add_numbers(a, run, nrun, err) < 0)
+			return -1;
 	}
 	return 0;
 }
