@@ -158,6 +158,12 @@ int colacc_merge(struct colacc *a, const struct colacc *b,
  * else a finite decimal number; 0 ok, -1 not a number; *is_int. */
 int colacc_number(const char *s, size_t len, double *out, int *is_int);
 
+/* colacc_number (the same result) for a cell NUL-terminated at len
+ * whose buffer may be read up to COLACC_PAD bytes from s whatever len
+ * is: the commonest decimal shape without a branch on its length. */
+#define COLACC_PAD 32
+int colacc_number_pad(const char *s, size_t len, double *out, int *is_int);
+
 /* Distinct values (numbers by value when numeric): exact (*exact = 1)
  * or estimated. */
 uint64_t colacc_distinct(const struct colacc *a, int numeric, int *exact);

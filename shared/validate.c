@@ -146,7 +146,14 @@ struct pass {
 	struct lc_leak *leak;
 	uint64_t pend[8];	/* row hashes not yet in rows (prefetched) */
 	unsigned npend;
+	/* per column, numbers waiting for colacc_add_numbers (PASS_RUN a
+	 * column, allocated at the first): a column's run is added before
+	 * any other value of it, and by pass_flush */
+	double *run;
+	uint32_t *nrun;
 };
+
+#define PASS_RUN 64
 
 static void colcheck_free(struct colcheck *k)
 {
@@ -176,6 +183,8 @@ static void pass_free(struct pass *p)
 			colcheck_free(&p->chk[c]);
 	}
 	free(p->names);
+	free(p->run);
+	free(p->nrun);
 	free(p->acc);
 	free(p->chk);
 	free(p->sidx);
@@ -286,6 +295,15 @@ static int check_cell(struct colcheck *k, const struct schema_col *col,
 	return 0;
 }
 
+/* Add column c's waiting numbers to its accumulator. */
+static int pass_run_flush(struct pass *p, size_t c, struct mlci_err *err)
+{
+	uint32_t n = p->nrun[c];
+
+	p->nrun[c] = 0;
+	return n ? colacc_add_numbers(&p->acc[c], p->run + c * PASS_RUN, n, err) : 0;
+}
+
 static int pass_flush_rows(struct pass *p)
 {
 	unsigned i;
@@ -342,9 +360,26 @@ static int pass_add(struct pass *p, const struct stream_field *f,
 			lc_pii_add(p->pii, c, s);
 		if (p->leak)
 			lc_leak_cell(p->leak, c, s, ch);
-		if (colacc_add_parsed(&p->acc[c], s, len, &ch, f[c].line, f[c].col,
-				      p->acc[c].all_num ? &pre : NULL, err) < 0)
+		/* a column of numbers past its exact frequencies: its numbers
+		 * wait in a run, added together */
+		if (pre.ok && (pre.is_int || !p->acc[c].all_int) &&
+		    colacc_takes_numbers(&p->acc[c])) {
+			if (!p->run &&
+			    (!(p->run = malloc(p->ncols * PASS_RUN * sizeof(*p->run))) ||
+			     !(p->nrun = calloc(p->ncols, sizeof(*p->nrun))))) {
+				free(p->run);
+				p->run = NULL;
+				return OOM(err);
+			}
+			p->run[c * PASS_RUN + p->nrun[c]++] = pre.v;
+			if (p->nrun[c] == PASS_RUN && pass_run_flush(p, c, err) < 0)
+				return -1;
+		} else if ((p->run && pass_run_flush(p, c, err) < 0) ||
+			   colacc_add_parsed(&p->acc[c], s, len, &ch, f[c].line,
+					     f[c].col, p->acc[c].all_num ? &pre : NULL,
+					     err) < 0) {
 			return -1;
+		}
 		if (s && p->chk && p->sidx[c] >= 0 &&
 		    check_cell(&p->chk[c], &sc->cols[p->sidx[c]], s, len,
 			       f[c].line, f[c].col) < 0)
@@ -363,16 +398,21 @@ static int pass_add(struct pass *p, const struct stream_field *f,
 	return 0;
 }
 
-/* Add the pending row hashes (in order) and distinct-count adds: 0, or
- * -1 out of memory. Before anything reads the pass. */
+/* Add the pending row hashes (in order), numbers and distinct-count
+ * adds: 0, or -1 out of memory. Before anything reads the pass. */
 static int pass_flush(struct pass *p)
 {
 	size_t c;
 
+	struct mlci_err e;
+
 	if (pass_flush_rows(p) < 0)
 		return -1;
-	for (c = 0; c < p->ncols; c++)
+	for (c = 0; c < p->ncols; c++) {
+		if (p->run && pass_run_flush(p, c, &e) < 0)
+			return -1;
 		colacc_flush(&p->acc[c]);
+	}
 	return 0;
 }
 
@@ -2479,11 +2519,12 @@ static void blk_parse(struct par *x, struct blk *b)
 		for (c = n; c > 0 && !f[c - 1].s; c--)
 			;
 		need = lo ? (size_t)(f[c - 1].s + f[c - 1].len + 1 - lo) : 0;
-		if (b->tlen + need > b->tcap) {
+		/* COLACC_PAD bytes to spare: colacc_number_pad reads ahead */
+		if (b->tlen + need + COLACC_PAD > b->tcap) {
 			size_t nc = b->tcap ? b->tcap : (size_t)1 << 16;
 			char *nt;
 
-			while (nc < b->tlen + need)
+			while (nc < b->tlen + need + COLACC_PAD)
 				nc *= 2;
 			if (!(nt = realloc(b->text, nc)))
 				goto oom;
@@ -2514,7 +2555,7 @@ static void blk_parse(struct par *x, struct blk *b)
 				cl->off = (uint32_t)off;
 				cl->len = (uint32_t)len;
 				ch = sketch_hash(s, len);
-				if (colacc_number(s, len, &nv, &isint) == 0) {
+				if (colacc_number_pad(b->text + off, len, &nv, &isint) == 0) {
 					cl->u.v = nv;
 					cl->len |= CELL_NUM | (isint ? CELL_INT : 0);
 				} else {

@@ -327,9 +327,10 @@ static void test_colstats__json_round_trip(void **state)
 	}
 }
 
-/* colacc_number reads a decimal exactly as parse_double_n (and so
- * strtod) does, whatever its shape: short decimals of every width
- * around its word-at-a-time path, with a stray character anywhere. */
+/* colacc_number (and colacc_number_pad, with whatever follows the
+ * value) reads a decimal exactly as parse_double_n (and so strtod)
+ * does, whatever its shape: short decimals of every width around the
+ * word-at-a-time paths, with a stray character anywhere. */
 static void test_colstats__number_is_parse_double_n(void **state)
 {
 	static const char *edge[] = {
@@ -345,8 +346,9 @@ static void test_colstats__number_is_parse_double_n(void **state)
 	(void)state;
 	for (i = 0; i < sizeof(edge) / sizeof(edge[0]) + 3000000; i++) {
 		const char *t = s;
-		double a = 0, b = 0;
-		int ia = 0, ra, rb;
+		char pad[40 + COLACC_PAD];
+		double a = 0, b = 0, p = 0;
+		int ia = 0, ip = 0, ra, rb, rp;
 
 		if (i < sizeof(edge) / sizeof(edge[0])) {
 			t = edge[i];
@@ -372,6 +374,15 @@ static void test_colstats__number_is_parse_double_n(void **state)
 		}
 		ra = colacc_number(t, strlen(t), &a, &ia);
 		rb = parse_double_n(t, strlen(t), &b);
+		/* the padded reader, with junk after the value's NUL */
+		memset(pad, (int)"9.-0"[i % 4], sizeof(pad));
+		memcpy(pad, t, strlen(t) + 1);
+		rp = colacc_number_pad(pad, strlen(t), &p, &ip);
+		assert_int_equal(rp, ra);
+		if (ip != ia)
+			fail_msg("%s: is_int %d != %d (rc %d)", t, ip, ia, ra);
+		if (ra == 0 && memcmp(&a, &p, sizeof(a)))
+			fail_msg("%s: padded %.17g != %.17g", t, p, a);
 		if (!ia) {
 			assert_int_equal(ra, rb);
 			if (ra == 0 && memcmp(&a, &b, sizeof(a)))
