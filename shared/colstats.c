@@ -355,61 +355,72 @@ int colacc_number(const char *s, size_t len, double *out, int *is_int)
 	return parse_double_n(s, len, out);	/* its fast path first */
 }
 
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+/* Eight bytes all '0'..'9'? */
+static inline int all_digits(uint64_t w)
+{
+	return !(((w & 0xf0f0f0f0f0f0f0f0ULL) ^ 0x3030303030303030ULL) |
+		 (((w + 0x0606060606060606ULL) & 0xf0f0f0f0f0f0f0f0ULL) ^
+		  0x3030303030303030ULL));
+}
+
+/* Eight digits (the first the most significant) as a number. */
+static inline uint64_t digits_value(uint64_t w)
+{
+	w -= 0x3030303030303030ULL;
+	w = w * 10 + (w >> 8);
+	return (((w & 0x000000ff000000ffULL) * (100 + (1000000ULL << 32))) +
+		(((w >> 16) & 0x000000ff000000ffULL) * (1 + (10000ULL << 32)))) >> 32;
+}
+
+/* The first n (1 to 8) bytes of w as the last of eight, '0's before. */
+static inline uint64_t digits_last(uint64_t w, unsigned n)
+{
+	return w << (8 * (8 - n)) | (0x3030303030303030ULL >> (8 * n - 1) >> 1);
+}
+#endif
+
 int colacc_number_pad(const char *s, size_t len, double *out, int *is_int)
 {
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ && \
-	defined(__SIZEOF_INT128__)
-	size_t i = s[0] == '-' || s[0] == '+', m = len - i, pt;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	size_t i = s[0] == '-' || s[0] == '+', m = len - i, pt, nf;
 	const unsigned char *b = (const unsigned char *)s + i;
-	uint64_t w0, w1, dots, lo, hi, v;
-	unsigned __int128 d, keep;
-	int sh;
+	uint64_t w0, f0, f1, dots, ip, v;
+	double x;
 
-	/* [+-] 1-7 digits, a point, digits: 3 to 16 bytes after the sign,
-	 * taken as two words whatever their length (no branch on it) */
-	if (len < i || m - 3 > 13)
+	/* [+-] 1-7 digits, a point, 1-15 digits (at most 16 digits): the
+	 * point found in the first word, each side's digits loaded as
+	 * words from where they start and shifted into place (no loop, no
+	 * branch on their length but whether the fraction has more than 8) */
+	if (len < i || m - 3 > 14)
 		return colacc_number(s, len, out, is_int);
 	memcpy(&w0, b, 8);
-	memcpy(&w1, b + 8, 8);
 	dots = w0 ^ 0x2e2e2e2e2e2e2e2eULL;
 	dots = (dots - 0x0101010101010101ULL) & ~dots & 0x8080808080808080ULL;
 	pt = dots ? (size_t)__builtin_ctzll(dots) >> 3 : 0;
 	if (pt - 1 > m - 3)	/* no point, or not 1 <= pt <= m - 2 */
 		return colacc_number(s, len, out, is_int);
-	/* the point taken out, the m - 1 digits moved to the top of 16
-	 * bytes below '0's: a 16-digit decimal, converted a word at a time */
-	d = (unsigned __int128)w1 << 64 | w0;
-	keep = ((unsigned __int128)1 << (8 * pt)) - 1;
-	d = (d & keep) | ((d >> 8) & ~keep);
-	sh = 8 * (int)(17 - m);
-	d = d << sh | ((((unsigned __int128)1 << sh) - 1) &
-		       ((unsigned __int128)0x3030303030303030ULL << 64 |
-			0x3030303030303030ULL));
-	lo = (uint64_t)d;
-	hi = (uint64_t)(d >> 64);
-	if ((lo & 0xf0f0f0f0f0f0f0f0ULL) != 0x3030303030303030ULL ||
-	    ((lo + 0x0606060606060606ULL) & 0xf0f0f0f0f0f0f0f0ULL) !=
-	    0x3030303030303030ULL ||
-	    (hi & 0xf0f0f0f0f0f0f0f0ULL) != 0x3030303030303030ULL ||
-	    ((hi + 0x0606060606060606ULL) & 0xf0f0f0f0f0f0f0f0ULL) !=
-	    0x3030303030303030ULL)
-		return colacc_number(s, len, out, is_int);
-	lo -= 0x3030303030303030ULL;
-	hi -= 0x3030303030303030ULL;
-	lo = lo * 10 + (lo >> 8);
-	hi = hi * 10 + (hi >> 8);
-	lo = (((lo & 0x000000ff000000ffULL) * (100 + (1000000ULL << 32))) +
-	      (((lo >> 16) & 0x000000ff000000ffULL) * (1 + (10000ULL << 32)))) >> 32;
-	hi = (((hi & 0x000000ff000000ffULL) * (100 + (1000000ULL << 32))) +
-	      (((hi >> 16) & 0x000000ff000000ffULL) * (1 + (10000ULL << 32)))) >> 32;
-	v = lo * 100000000ULL + hi;
+	nf = m - 1 - pt;
+	memcpy(&f0, b + pt + 1, 8);
+	ip = digits_last(w0, (unsigned)pt);
+	if (nf <= 8) {
+		f0 = digits_last(f0, (unsigned)nf);
+		if (!all_digits(ip) || !all_digits(f0))
+			return colacc_number(s, len, out, is_int);
+		v = digits_value(ip) * pow10_u[nf] + digits_value(f0);
+	} else {
+		memcpy(&f1, b + pt + 9, 8);
+		f1 = digits_last(f1, (unsigned)(nf - 8));
+		if (!all_digits(ip) || !all_digits(f0) || !all_digits(f1))
+			return colacc_number(s, len, out, is_int);
+		v = (digits_value(ip) * 100000000ULL + digits_value(f0)) *
+			pow10_u[nf - 8] + digits_value(f1);
+	}
+	/* Clinger's fast path, as colacc_number's: one rounding */
 	if (v > (uint64_t)1 << 53)
 		return colacc_number(s, len, out, is_int);
-	{
-		double x = (double)v / pow10_d[m - 1 - pt];
-
-		*out = s[0] == '-' ? -x : x;
-	}
+	x = (double)v / pow10_d[nf];
+	*out = s[0] == '-' ? -x : x;
 	*is_int = 0;
 	return 0;
 #else

@@ -151,6 +151,7 @@ struct pass {
 	 * any other value of it, and by pass_flush */
 	double *run;
 	uint32_t *nrun;
+	int padded;		/* the cells may be read STREAM_PAD bytes ahead */
 };
 
 #define PASS_RUN 64
@@ -353,7 +354,9 @@ static int pass_add(struct pass *p, const struct stream_field *f,
 		/* a column of numbers so far: the number read once, for the
 		 * accumulator and the personal-data tally */
 		if (s && p->acc[c].all_num)
-			pre.ok = colacc_number(s, len, &pre.v, &pre.is_int) == 0;
+			pre.ok = (p->padded && s == f[c].s ?
+				  colacc_number_pad(s, len, &pre.v, &pre.is_int) :
+				  colacc_number(s, len, &pre.v, &pre.is_int)) == 0;
 		if (p->pii && pre.ok)
 			lc_pii_add_number(p->pii, c, s, len);
 		else if (p->pii)
@@ -3089,6 +3092,8 @@ static int run_stream(const struct validate_opts *o, struct validate_result *res
 	    (o->against && lc_leak_new(&p->leak, o, st->names, st->ncols,
 				       label, err) < 0))
 		goto out;
+	/* a CSV record's cells: room to read a word past their ends */
+	p->padded = st->format == STREAM_CSV && STREAM_PAD >= COLACC_PAD;
 	/* leakage hashes whole rows in order: one thread */
 	rc = run_blocks(st, p, have_schema ? &sc : NULL,
 			p->leak ? 1 : thread_count(o), err);
