@@ -2595,27 +2595,34 @@ oom:
 
 /* Feed one cell of block b (row r, column c; cl its cell) to the
  * accumulator, the personal-data tally and the checks. */
+/* Where the (present) cell cl of row r, column c of block b is. */
+static void cell_place(const struct blk *b, size_t r, size_t c,
+		       const struct cell *cl, uint32_t *line, uint32_t *col)
+{
+	const struct rowpos *rp = &b->rows[r];
+	long base = b->base - 1;
+
+	if (rp->xpos == NO_CELL) {
+		*line = (uint32_t)(base + rp->line);
+		*col = rp->col + (cl->off - rp->text) - (cl->len >> CELL_SHIFT) + 1;
+	} else {
+		*line = (uint32_t)(base + b->xlc[rp->xpos + 2 * c]);
+		*col = b->xlc[rp->xpos + 2 * c + 1];
+	}
+}
+
 static int blk_cell(struct par *x, struct blk *b, size_t r, size_t c,
 		    const struct cell *cl, struct mlci_err *err)
 {
 	struct pass *p = x->p;
-	const struct rowpos *rp = &b->rows[r];
 	struct colacc_num pre;
 	const char *s = NULL;
 	size_t len = cl->len & CELL_LEN;
 	uint32_t line = 0, col = 0;
-	long base = b->base - 1;
 
 	if (cl->off != NO_CELL) {
 		s = b->text + cl->off;
-		if (rp->xpos == NO_CELL) {
-			line = (uint32_t)(base + rp->line);
-			col = rp->col + (cl->off - rp->text) -
-				(cl->len >> CELL_SHIFT) + 1;
-		} else {
-			line = (uint32_t)(base + b->xlc[rp->xpos + 2 * c]);
-			col = b->xlc[rp->xpos + 2 * c + 1];
-		}
+		cell_place(b, r, c, cl, &line, &col);
 	}
 	pre.ok = (cl->len & CELL_NUM) != 0;
 	pre.is_int = (cl->len & CELL_INT) != 0;
@@ -2657,8 +2664,16 @@ static int blk_acc(struct par *x, struct blk *b, size_t c0, size_t c1,
 		for (r = 0; r < b->nrows; r++, cl += w) {
 			uint32_t need = a->all_int ? CELL_NUM | CELL_INT : CELL_NUM;
 
-			if (!checked && (cl->len & need) == need &&
-			    colacc_takes_numbers(a)) {
+			if ((cl->len & need) == need && colacc_takes_numbers(a)) {
+				if (checked) {
+					uint32_t line, col;
+
+					cell_place(b, r, c, cl, &line, &col);
+					if (check_cell(&p->chk[c], &x->sc->cols[p->sidx[c]],
+						       b->text + cl->off, cl->len & CELL_LEN,
+						       line, col) < 0)
+						return OOM(err);
+				}
 				if (p->pii) {
 					/* its text, a row apart each: ahead */
 					if (r + 8 < b->nrows && cl[8 * w].off != NO_CELL)
