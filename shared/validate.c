@@ -405,9 +405,8 @@ static int pass_add(struct pass *p, const struct stream_field *f,
  * adds: 0, or -1 out of memory. Before anything reads the pass. */
 static int pass_flush(struct pass *p)
 {
-	size_t c;
-
 	struct mlci_err e;
+	size_t c;
 
 	if (pass_flush_rows(p) < 0)
 		return -1;
@@ -2593,8 +2592,6 @@ oom:
 	OOM(&b->err);
 }
 
-/* Feed one cell of block b (row r, column c; cl its cell) to the
- * accumulator, the personal-data tally and the checks. */
 /* Where the (present) cell cl of row r, column c of block b is. */
 static void cell_place(const struct blk *b, size_t r, size_t c,
 		       const struct cell *cl, uint32_t *line, uint32_t *col)
@@ -2611,6 +2608,8 @@ static void cell_place(const struct blk *b, size_t r, size_t c,
 	}
 }
 
+/* Feed one cell of block b (row r, column c; cl its cell) to the
+ * accumulator, the personal-data tally and the checks. */
 static int blk_cell(struct par *x, struct blk *b, size_t r, size_t c,
 		    const struct cell *cl, struct mlci_err *err)
 {
