@@ -61,6 +61,8 @@ struct moments {
 
 void moments_init(struct moments *m);
 void moments_add(struct moments *m, double x);
+/* moments_add of x[0..n) in order (the same result). */
+void moments_add_n(struct moments *m, const double *x, size_t n);
 /* Fold the waiting values into sum, mean and m2. */
 void moments_fold(struct moments *m);
 void moments_merge(struct moments *a, const struct moments *b);
@@ -124,6 +126,25 @@ int colacc_add_parsed(struct colacc *a, const char *s, size_t len,
 		      const uint64_t *hash, uint32_t line, uint32_t col,
 		      const struct colacc_num *pre, struct mlci_err *err);
 
+/* A column that takes its numbers in runs: live (past the exact
+ * frequencies), every value so far a number, no frequencies kept and
+ * not a boolean one. Its next values, while they are numbers (integers
+ * while all_int), may then go through colacc_add_numbers. */
+static inline int colacc_takes_numbers(const struct colacc *a)
+{
+	return a->live && a->all_num && a->freq_state == FREQ_DROPPED &&
+		!a->all_bool;
+}
+
+#define COLACC_RUN 256
+
+/* For a column colacc_takes_numbers says yes to: add n numbers (none
+ * missing, all integers if a->all_int), in order; the same as n
+ * colacc_add_parsed calls of them, with the work of each kind of
+ * summary done in a loop of its own. 0, or -1 (70). */
+int colacc_add_numbers(struct colacc *a, const double *v, size_t n,
+		       struct mlci_err *err);
+
 /* Complete the last distinct-count add, which colacc_add leaves
  * pending (colacc_merge, colacc_distinct and colacc_to_json do it
  * themselves, so calling it is never needed for correctness). */
@@ -136,6 +157,12 @@ int colacc_merge(struct colacc *a, const struct colacc *b,
 /* Parse a cell as validate.c always has: an integer (strtol) exactly,
  * else a finite decimal number; 0 ok, -1 not a number; *is_int. */
 int colacc_number(const char *s, size_t len, double *out, int *is_int);
+
+/* colacc_number (the same result) for a cell NUL-terminated at len
+ * whose buffer may be read up to COLACC_PAD bytes from s whatever len
+ * is: the commonest decimal shape without a branch on its length. */
+#define COLACC_PAD 32
+int colacc_number_pad(const char *s, size_t len, double *out, int *is_int);
 
 /* Distinct values (numbers by value when numeric): exact (*exact = 1)
  * or estimated. */

@@ -839,6 +839,46 @@ int kll_add_slow(struct kll *s, double x)
 	return 0;
 }
 
+int kll_add_n(struct kll *s, const double *x, size_t n)
+{
+	size_t i = 0;
+
+	while (i < n) {
+		size_t room, m, j;
+		double lo, hi;
+		double *dst;
+
+		/* what kll_add's inline path takes: room in level 0, no
+		 * compaction due; else one value the slow way */
+		if (!s->n || s->len[0] >= s->cap[0] || s->retained >= s->capacity) {
+			if (kll_add_slow(s, x[i++]) < 0)
+				return -1;
+			continue;
+		}
+		room = s->cap[0] - s->len[0];
+		if (s->capacity - s->retained < room)
+			room = s->capacity - s->retained;
+		m = n - i < room ? n - i : room;
+		dst = s->lv[0] + s->len[0];
+		lo = s->min;
+		hi = s->max;
+		for (j = 0; j < m; j++) {
+			double v = x[i + j];
+
+			dst[j] = v;
+			lo = v < lo ? v : lo;
+			hi = v > hi ? v : hi;
+		}
+		s->min = lo;
+		s->max = hi;
+		s->len[0] += m;
+		s->n += m;
+		s->retained += m;
+		i += m;
+	}
+	return 0;
+}
+
 int kll_add_weighted(struct kll *s, double x, uint64_t w)
 {
 	size_t top, h;
@@ -1255,6 +1295,24 @@ int dcount_add(struct dcount *d, uint64_t h)
 		return -1;
 	if (d->n > d->cap)
 		return densify(d);
+	return 0;
+}
+
+int dcount_add_n(struct dcount *d, const uint64_t *h, size_t n)
+{
+	size_t i = 0;
+
+	/* the exact set one at a time (it may turn into registers on the
+	 * way), then the registers in a loop of their own */
+	for (; i < n && !d->reg; i++)
+		if (dcount_add(d, h[i]) < 0)
+			return -1;
+	for (; i < n; i++) {
+		if (i + 8 < n)
+			__builtin_prefetch(&d->reg[(h[i + 8] ? h[i + 8] : 1) >>
+						   (64 - HLL_P)], 1);
+		hll_add(d->reg, h[i] ? h[i] : 1);
+	}
 	return 0;
 }
 

@@ -100,6 +100,9 @@ static inline int kll_add(struct kll *s, double x)
 	}
 	return kll_add_slow(s, x);
 }
+/* Add x[0..n) in order: the same sketch as n kll_add calls, level 0
+ * filled in runs. 0, or -1 out of memory. */
+int kll_add_n(struct kll *s, const double *x, size_t n);
 /* Add w copies of x at once (as items of weight 2^h, no higher than
  * compaction would have carried them): exact, like w adds, until the
  * next compaction. 0, or -1 out of memory. */
@@ -161,6 +164,9 @@ void dcount_free(struct dcount *d);
 /* Add a (well-mixed) 64-bit hash. 0, or -1 out of memory. */
 int dcount_add(struct dcount *d, uint64_t h);
 int dcount_merge(struct dcount *a, const struct dcount *b);
+/* Add h[0..n) in order: the same as n dcount_add calls. 0, or -1 out
+ * of memory. */
+int dcount_add_n(struct dcount *d, const uint64_t *h, size_t n);
 /* 1 once past the exact set (registers: an add never allocates). */
 static inline int dcount_is_sketch(const struct dcount *d)
 {

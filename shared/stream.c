@@ -347,7 +347,8 @@ struct span {
 
 struct stream_priv {
 	struct src src;
-	char *buf;		/* cap bytes; buf[len] is always NUL */
+	char *buf;		/* cap bytes (and STREAM_PAD to spare); buf[len]
+				 * is always NUL */
 	size_t cap, len, pos, valid;	/* [0, valid) checked; pos: parse position */
 	uint64_t off;		/* content offset of buf[0] */
 	size_t chunk, max_record;
@@ -527,7 +528,7 @@ static int refill(struct stream *s, struct mlci_err *err)
 					  p->max_record);
 		ncap = (p->cap - 1) * 2 < p->max_record ?
 			(p->cap - 1) * 2 : p->max_record;
-		nb = realloc(p->buf, ncap + 1);
+		nb = realloc(p->buf, ncap + 1 + STREAM_PAD);
 		if (!nb)
 			return OOM(err, s->path);
 		p->buf = nb;
@@ -1689,7 +1690,7 @@ static int open_stream(struct stream *s, const char *path,
 		return OOM(err, s->path);
 	p->src.sha_live = 1;
 	p->cap = p->chunk + 1;
-	p->buf = malloc(p->cap);
+	p->buf = malloc(p->cap + STREAM_PAD);
 	if (!p->buf)
 		return OOM(err, s->path);
 	p->buf[0] = '\0';
@@ -1905,7 +1906,7 @@ int stream_block_open(struct stream **out, const struct stream *parent,
 	p->line_start = p->v_ls = from;
 	p->cap = p->chunk + 1;
 	s->fields = calloc(s->ncols ? s->ncols : 1, sizeof(*s->fields));
-	if (!(p->buf = malloc(p->cap)) || !s->fields)
+	if (!(p->buf = malloc(p->cap + STREAM_PAD)) || !s->fields)
 		goto oom;
 	p->buf[0] = '\0';
 	s->data_start = from;

@@ -107,6 +107,12 @@ struct stream {
 	struct stream_priv *priv;
 };
 
+/* The fields of a CSV stream's record (format STREAM_CSV) lie in a
+ * buffer with STREAM_PAD bytes to spare past its end: from a field's
+ * start, at least that many bytes can be read (what follows its NUL is
+ * unspecified), for readers that take a word at a time. */
+#define STREAM_PAD 32
+
 /* Defaults: csv_opts_init, auto format, whole file. */
 void stream_opts_init(struct stream_opts *o);
 

@@ -146,7 +146,15 @@ struct pass {
 	struct lc_leak *leak;
 	uint64_t pend[8];	/* row hashes not yet in rows (prefetched) */
 	unsigned npend;
+	/* per column, numbers waiting for colacc_add_numbers (PASS_RUN a
+	 * column, allocated at the first): a column's run is added before
+	 * any other value of it, and by pass_flush */
+	double *run;
+	uint32_t *nrun;
+	int padded;		/* the cells may be read STREAM_PAD bytes ahead */
 };
+
+#define PASS_RUN 64
 
 static void colcheck_free(struct colcheck *k)
 {
@@ -176,6 +184,8 @@ static void pass_free(struct pass *p)
 			colcheck_free(&p->chk[c]);
 	}
 	free(p->names);
+	free(p->run);
+	free(p->nrun);
 	free(p->acc);
 	free(p->chk);
 	free(p->sidx);
@@ -286,6 +296,15 @@ static int check_cell(struct colcheck *k, const struct schema_col *col,
 	return 0;
 }
 
+/* Add column c's waiting numbers to its accumulator. */
+static int pass_run_flush(struct pass *p, size_t c, struct mlci_err *err)
+{
+	uint32_t n = p->nrun[c];
+
+	p->nrun[c] = 0;
+	return n ? colacc_add_numbers(&p->acc[c], p->run + c * PASS_RUN, n, err) : 0;
+}
+
 static int pass_flush_rows(struct pass *p)
 {
 	unsigned i;
@@ -335,16 +354,35 @@ static int pass_add(struct pass *p, const struct stream_field *f,
 		/* a column of numbers so far: the number read once, for the
 		 * accumulator and the personal-data tally */
 		if (s && p->acc[c].all_num)
-			pre.ok = colacc_number(s, len, &pre.v, &pre.is_int) == 0;
+			pre.ok = (p->padded && s == f[c].s ?
+				  colacc_number_pad(s, len, &pre.v, &pre.is_int) :
+				  colacc_number(s, len, &pre.v, &pre.is_int)) == 0;
 		if (p->pii && pre.ok)
 			lc_pii_add_number(p->pii, c, s, len);
 		else if (p->pii)
 			lc_pii_add(p->pii, c, s);
 		if (p->leak)
 			lc_leak_cell(p->leak, c, s, ch);
-		if (colacc_add_parsed(&p->acc[c], s, len, &ch, f[c].line, f[c].col,
-				      p->acc[c].all_num ? &pre : NULL, err) < 0)
+		/* a column of numbers past its exact frequencies: its numbers
+		 * wait in a run, added together */
+		if (pre.ok && (pre.is_int || !p->acc[c].all_int) &&
+		    colacc_takes_numbers(&p->acc[c])) {
+			if (!p->run &&
+			    (!(p->run = malloc(p->ncols * PASS_RUN * sizeof(*p->run))) ||
+			     !(p->nrun = calloc(p->ncols, sizeof(*p->nrun))))) {
+				free(p->run);
+				p->run = NULL;
+				return OOM(err);
+			}
+			p->run[c * PASS_RUN + p->nrun[c]++] = pre.v;
+			if (p->nrun[c] == PASS_RUN && pass_run_flush(p, c, err) < 0)
+				return -1;
+		} else if ((p->run && pass_run_flush(p, c, err) < 0) ||
+			   colacc_add_parsed(&p->acc[c], s, len, &ch, f[c].line,
+					     f[c].col, p->acc[c].all_num ? &pre : NULL,
+					     err) < 0) {
 			return -1;
+		}
 		if (s && p->chk && p->sidx[c] >= 0 &&
 		    check_cell(&p->chk[c], &sc->cols[p->sidx[c]], s, len,
 			       f[c].line, f[c].col) < 0)
@@ -363,16 +401,20 @@ static int pass_add(struct pass *p, const struct stream_field *f,
 	return 0;
 }
 
-/* Add the pending row hashes (in order) and distinct-count adds: 0, or
- * -1 out of memory. Before anything reads the pass. */
+/* Add the pending row hashes (in order), numbers and distinct-count
+ * adds: 0, or -1 out of memory. Before anything reads the pass. */
 static int pass_flush(struct pass *p)
 {
+	struct mlci_err e;
 	size_t c;
 
 	if (pass_flush_rows(p) < 0)
 		return -1;
-	for (c = 0; c < p->ncols; c++)
+	for (c = 0; c < p->ncols; c++) {
+		if (p->run && pass_run_flush(p, c, &e) < 0)
+			return -1;
 		colacc_flush(&p->acc[c]);
+	}
 	return 0;
 }
 
@@ -2479,11 +2521,12 @@ static void blk_parse(struct par *x, struct blk *b)
 		for (c = n; c > 0 && !f[c - 1].s; c--)
 			;
 		need = lo ? (size_t)(f[c - 1].s + f[c - 1].len + 1 - lo) : 0;
-		if (b->tlen + need > b->tcap) {
+		/* COLACC_PAD bytes to spare: colacc_number_pad reads ahead */
+		if (b->tlen + need + COLACC_PAD > b->tcap) {
 			size_t nc = b->tcap ? b->tcap : (size_t)1 << 16;
 			char *nt;
 
-			while (nc < b->tlen + need)
+			while (nc < b->tlen + need + COLACC_PAD)
 				nc *= 2;
 			if (!(nt = realloc(b->text, nc)))
 				goto oom;
@@ -2514,7 +2557,7 @@ static void blk_parse(struct par *x, struct blk *b)
 				cl->off = (uint32_t)off;
 				cl->len = (uint32_t)len;
 				ch = sketch_hash(s, len);
-				if (colacc_number(s, len, &nv, &isint) == 0) {
+				if (colacc_number_pad(b->text + off, len, &nv, &isint) == 0) {
 					cl->u.v = nv;
 					cl->len |= CELL_NUM | (isint ? CELL_INT : 0);
 				} else {
@@ -2549,68 +2592,110 @@ oom:
 	OOM(&b->err);
 }
 
-/* Feed block b's columns [c0, c1) to the accumulators. */
+/* Where the (present) cell cl of row r, column c of block b is. */
+static void cell_place(const struct blk *b, size_t r, size_t c,
+		       const struct cell *cl, uint32_t *line, uint32_t *col)
+{
+	const struct rowpos *rp = &b->rows[r];
+	long base = b->base - 1;
+
+	if (rp->xpos == NO_CELL) {
+		*line = (uint32_t)(base + rp->line);
+		*col = rp->col + (cl->off - rp->text) - (cl->len >> CELL_SHIFT) + 1;
+	} else {
+		*line = (uint32_t)(base + b->xlc[rp->xpos + 2 * c]);
+		*col = b->xlc[rp->xpos + 2 * c + 1];
+	}
+}
+
+/* Feed one cell of block b (row r, column c; cl its cell) to the
+ * accumulator, the personal-data tally and the checks. */
+static int blk_cell(struct par *x, struct blk *b, size_t r, size_t c,
+		    const struct cell *cl, struct mlci_err *err)
+{
+	struct pass *p = x->p;
+	struct colacc_num pre;
+	const char *s = NULL;
+	size_t len = cl->len & CELL_LEN;
+	uint32_t line = 0, col = 0;
+
+	if (cl->off != NO_CELL) {
+		s = b->text + cl->off;
+		cell_place(b, r, c, cl, &line, &col);
+	}
+	pre.ok = (cl->len & CELL_NUM) != 0;
+	pre.is_int = (cl->len & CELL_INT) != 0;
+	pre.v = pre.ok ? cl->u.v : 0;
+	/* personal data: a tally per column, so columns may go on
+	 * different threads */
+	if (p->pii && pre.ok)
+		lc_pii_add_number(p->pii, c, s, len);
+	else if (p->pii)
+		lc_pii_add(p->pii, c, s);
+	if (colacc_add_parsed(&p->acc[c], s, len, pre.ok ? NULL : &cl->u.hash,
+			      line, col, &pre, err) < 0)
+		return -1;
+	if (s && p->chk && p->sidx[c] >= 0 &&
+	    check_cell(&p->chk[c], &x->sc->cols[p->sidx[c]], s, len, line,
+		       col) < 0)
+		return OOM(err);
+	return 0;
+}
+
+/* Feed block b's columns [c0, c1) to the accumulators: column by
+ * column (each accumulator sees its values in row order, as a single
+ * pass gives them), a column of numbers past its exact frequencies in
+ * runs (colacc_add_numbers: each summary's work in a loop of its own,
+ * its memory in the cache throughout), any other cell one at a time. */
 static int blk_acc(struct par *x, struct blk *b, size_t c0, size_t c1,
 		   struct mlci_err *err)
 {
 	struct pass *p = x->p;
-	size_t r, c;
-	long base = b->base - 1;
+	size_t w = c1 - c0, r, c;
 
-	/* row by row (each column's accumulator in turn, so that one's
-	 * latency hides behind the others'), reading each column's cells in
-	 * sequence (a stream the hardware prefetches: the cells come from
-	 * another core) */
-	for (r = 0; r < b->nrows; r++) {
-		const struct rowpos *rp = &b->rows[r];
-		const struct cell *row = b->cells + b->rcap * c0 + r * (c1 - c0);
+	for (c = c0; c < c1; c++) {
+		struct colacc *a = &p->acc[c];
+		const struct cell *cl = b->cells + b->rcap * c0 + (c - c0);
+		int checked = p->chk && p->sidx[c] >= 0;
+		double run[COLACC_RUN];
+		size_t nrun = 0;
 
-		/* the text, written by another core, a few rows ahead */
-		if (r + 8 < b->nrows) {
-			const struct cell *a = row + 8 * (c1 - c0);
-			const struct cell *z = a + (c1 - c0 - 1);
+		for (r = 0; r < b->nrows; r++, cl += w) {
+			uint32_t need = a->all_int ? CELL_NUM | CELL_INT : CELL_NUM;
 
-			if (a->off != NO_CELL)
-				__builtin_prefetch(b->text + a->off);
-			if (z->off != NO_CELL)
-				__builtin_prefetch(b->text + z->off);
-		}
-		for (c = c0; c < c1; c++) {
-			const struct cell *cl = row + (c - c0);
-			struct colacc_num pre;
-			const char *s = NULL;
-			size_t len = cl->len & CELL_LEN;
-			uint32_t line = 0, col = 0;
+			if ((cl->len & need) == need && colacc_takes_numbers(a)) {
+				if (checked) {
+					uint32_t line, col;
 
-			if (cl->off != NO_CELL) {
-				s = b->text + cl->off;
-				if (rp->xpos == NO_CELL) {
-					line = (uint32_t)(base + rp->line);
-					col = rp->col + (cl->off - rp->text) -
-						(cl->len >> CELL_SHIFT) + 1;
-				} else {
-					line = (uint32_t)(base + b->xlc[rp->xpos + 2 * c]);
-					col = b->xlc[rp->xpos + 2 * c + 1];
+					cell_place(b, r, c, cl, &line, &col);
+					if (check_cell(&p->chk[c], &x->sc->cols[p->sidx[c]],
+						       b->text + cl->off, cl->len & CELL_LEN,
+						       line, col) < 0)
+						return OOM(err);
 				}
+				if (p->pii) {
+					/* its text, a row apart each: ahead */
+					if (r + 8 < b->nrows && cl[8 * w].off != NO_CELL)
+						__builtin_prefetch(b->text + cl[8 * w].off);
+					lc_pii_add_number(p->pii, c, b->text + cl->off,
+							  cl->len & CELL_LEN);
+				}
+				run[nrun++] = cl->u.v;
+				if (nrun == COLACC_RUN) {
+					if (colacc_add_numbers(a, run, nrun, err) < 0)
+						return -1;
+					nrun = 0;
+				}
+				continue;
 			}
-			pre.ok = (cl->len & CELL_NUM) != 0;
-			pre.is_int = (cl->len & CELL_INT) != 0;
-			pre.v = pre.ok ? cl->u.v : 0;
-			/* personal data: a tally per column, so columns
-			 * may go on different threads */
-			if (p->pii && pre.ok)
-				lc_pii_add_number(p->pii, c, s, len);
-			else if (p->pii)
-				lc_pii_add(p->pii, c, s);
-			if (colacc_add_parsed(&p->acc[c], s, len,
-					      pre.ok ? NULL : &cl->u.hash, line, col,
-					      &pre, err) < 0)
+			if (nrun && colacc_add_numbers(a, run, nrun, err) < 0)
 				return -1;
-			if (s && p->chk && p->sidx[c] >= 0 &&
-			    check_cell(&p->chk[c], &x->sc->cols[p->sidx[c]], s,
-				       len, line, col) < 0)
-				return OOM(err);
+			nrun = 0;
+			if (blk_cell(x, b, r, c, cl, err) < 0)
+				return -1;
 		}
+		if (nrun && colacc_add_numbers(a, run, nrun, err) < 0)
+			return -1;
 	}
 	return 0;
 }
@@ -3021,6 +3106,8 @@ static int run_stream(const struct validate_opts *o, struct validate_result *res
 	    (o->against && lc_leak_new(&p->leak, o, st->names, st->ncols,
 				       label, err) < 0))
 		goto out;
+	/* a CSV record's cells: room to read a word past their ends */
+	p->padded = st->format == STREAM_CSV && STREAM_PAD >= COLACC_PAD;
 	/* leakage hashes whole rows in order: one thread */
 	rc = run_blocks(st, p, have_schema ? &sc : NULL,
 			p->leak ? 1 : thread_count(o), err);

@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include "colstats.h"
+#include "util.h"
 
 #define REL(a, b) (fabs((double)(a) - (double)(b)) <= 1e-12 * fabs((double)(b)))
 
@@ -326,6 +327,75 @@ static void test_colstats__json_round_trip(void **state)
 	}
 }
 
+/* colacc_number (and colacc_number_pad, with whatever follows the
+ * value) reads a decimal exactly as parse_double_n (and so strtod)
+ * does, whatever its shape: short decimals of every width around the
+ * word-at-a-time paths, with a stray character anywhere. */
+static void test_colstats__number_is_parse_double_n(void **state)
+{
+	static const char *edge[] = {
+		"1.", ".5", "-.5", "+1.5", "-0.0", "0.0", "1.2.3", "1..2", "-",
+		"+", ".", "1.e5", "12345678.5", "1234567.12345678",
+		"1.234567890123456", "9.007199254740993", "9007199.254740993",
+		"00.5", "1.5 ", " 1.5", "1.5x", "1,5", "1.5e", "-1234567.123456789",
+	};
+	char s[40];
+	uint64_t x = 0x2545f4914f6cdd1dULL;
+	size_t i, j;
+
+	(void)state;
+	for (i = 0; i < sizeof(edge) / sizeof(edge[0]) + 3000000; i++) {
+		const char *t = s;
+		char pad[40 + COLACC_PAD];
+		double a = 0, b = 0, p = 0;
+		int ia = 0, ip = 0, ra, rb, rp;
+
+		if (i < sizeof(edge) / sizeof(edge[0])) {
+			t = edge[i];
+		} else {
+			size_t n = 0, ni, nf;
+
+			x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+			ni = x % 9;
+			nf = (x >> 4) % 18;
+			if ((x >> 9) % 3 == 0)
+				s[n++] = (x >> 11) % 2 ? '-' : '+';
+			for (j = 0; j < ni; j++)
+				s[n++] = (char)('0' + (x >> (12 + 3 * j)) % 10);
+			if ((x >> 40) % 8)
+				s[n++] = '.';
+			for (j = 0; j < nf; j++) {
+				x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+				s[n++] = (char)('0' + x % 10);
+			}
+			if (n && (x >> 50) % 16 == 0)
+				s[(x >> 20) % n] = "x.-e +"[(x >> 30) % 6];
+			s[n] = '\0';
+		}
+		ra = colacc_number(t, strlen(t), &a, &ia);
+		rb = parse_double_n(t, strlen(t), &b);
+		/* the padded reader, with junk after the value's NUL */
+		memset(pad, (int)"9.-0"[i % 4], sizeof(pad));
+		memcpy(pad, t, strlen(t) + 1);
+		rp = colacc_number_pad(pad, strlen(t), &p, &ip);
+		assert_int_equal(rp, ra);
+		if (ip != ia)
+			fail_msg("%s: is_int %d != %d (rc %d)", t, ip, ia, ra);
+		if (ra == 0 && memcmp(&a, &p, sizeof(a)))
+			fail_msg("%s: padded %.17g != %.17g", t, p, a);
+		if (!ia) {
+			assert_int_equal(ra, rb);
+			if (ra == 0 && memcmp(&a, &b, sizeof(a)))
+				fail_msg("%s: %.17g != %.17g", t, a, b);
+			if (ra == 0 && b != strtod(t, NULL))
+				fail_msg("%s: %.17g != strtod's", t, a);
+		} else {
+			assert_int_equal(ra, 0);
+			assert_true(a == strtod(t, NULL));
+		}
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -335,6 +405,7 @@ int main(void)
 		cmocka_unit_test(test_colstats__frequencies_then_sketches),
 		cmocka_unit_test(test_colstats__merge_of_splits_equals_whole),
 		cmocka_unit_test(test_colstats__json_round_trip),
+		cmocka_unit_test(test_colstats__number_is_parse_double_n),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
