@@ -979,6 +979,9 @@ void frame_free(struct frame *f)
 	free(f->rowline);
 	free(f->dev);
 	free(f->devf);
+	for (size_t k = 0; f->colf && k < f->ndev; k++)
+		free(f->colf[k]);
+	free(f->colf);
 	free(f->didx);
 	free(f->mom);
 	free(f->store);
@@ -1034,9 +1037,10 @@ int frame_number(const struct frame *f, size_t r, size_t c, double *out,
 	const char *s;
 	long line, col;
 
-	if ((f->dev || f->devf) && f->didx[c] >= 0) {
+	if ((f->dev || f->devf || f->colf) && f->didx[c] >= 0) {
 		size_t k = r * f->ndev + (size_t)f->didx[c];
-		double d = f->dev ? f->dev[k] : (double)f->devf[k];
+		double d = f->dev ? f->dev[k] : f->devf ? (double)f->devf[k] :
+			(double)f->colf[f->didx[c]][r];
 
 		if (isnan(d))
 			return 1;

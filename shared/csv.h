@@ -92,6 +92,9 @@ struct frame {
 	 * frame. */
 	double *dev;
 	float *devf;			/* or (a float32 read) as single floats */
+	float **colf;			/* or (a float32 read by columns) ndev
+					 * columns of nrows floats: not for
+					 * views (frame_view_rows) */
 	int *didx;
 	size_t ndev;
 	struct frame_moments *mom;

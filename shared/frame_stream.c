@@ -150,7 +150,8 @@ static int first_pass(struct frame *f, const char *path,
 			return 1;
 		if (x->big > 0 && x->big < TINY)
 			return 1;
-		if (mode == FRAME_STREAM_SINGLE && (x->big > SINGLE_BIG ||
+		if ((mode == FRAME_STREAM_SINGLE || mode == FRAME_STREAM_COLUMNS) &&
+		    (x->big > SINGLE_BIG ||
 			       (x->big > 0 && x->big < SINGLE_SMALL)))
 			return 1;
 	}
@@ -177,6 +178,7 @@ static int second_pass(struct frame *f, const char *path,
 		const struct stream_field *fd = s->fields;
 		double *drow = f->dev ? f->dev + r * f->ndev : NULL;
 		float *frow = f->devf ? f->devf + r * f->ndev : NULL;
+		float **cols = f->colf;
 		size_t *orow = *offs + r * f->ntext;
 
 		if (r == n) {
@@ -191,8 +193,10 @@ static int second_pass(struct frame *f, const char *path,
 				if (!fd[c].s) {
 					if (drow)
 						drow[f->didx[c]] = NAN;
-					else
+					else if (frow)
 						frow[f->didx[c]] = NAN;
+					else
+						cols[f->didx[c]][r] = NAN;
 					continue;
 				}
 				if (parse_double_n(fd[c].s, fd[c].len, &v) < 0) {
@@ -212,7 +216,10 @@ static int second_pass(struct frame *f, const char *path,
 				if (drow) {
 					drow[f->didx[c]] = d;
 				} else if (d == 0 || (fabs(d) >= FLT_MIN && fabs(d) <= FLT_MAX)) {
-					frow[f->didx[c]] = (float)d;
+					if (frow)
+						frow[f->didx[c]] = (float)d;
+					else
+						cols[f->didx[c]][r] = (float)d;
 				} else {	/* not a normal float: read it whole */
 					stream_close(s);
 					return 1;
@@ -290,15 +297,23 @@ static int load(struct frame *f, const char *path, const struct csv_opts *o,
 			f->mom[c].big = cs[c].big;
 		}
 	}
-	if (mode == FRAME_STREAM_SINGLE)
+	if (mode == FRAME_STREAM_COLUMNS) {
+		/* one block a column, so each can go back on its own */
+		f->colf = calloc(f->ndev + 1, sizeof(*f->colf));
+		for (c = 0; f->colf && c < f->ndev; c++)
+			if (!(f->colf[c] = malloc((n + 1) * sizeof(**f->colf))))
+				return oom(err, path);
+	} else if (mode == FRAME_STREAM_SINGLE) {
 		f->devf = malloc((n * f->ndev + 1) * sizeof(*f->devf));
-	else
+	} else {
 		f->dev = malloc((n * f->ndev + 1) * sizeof(*f->dev));
+	}
 	f->rowline = malloc((n + 1) * sizeof(*f->rowline));
 	*offs = malloc((n * f->ntext + 1) * sizeof(**offs));
 	f->line = malloc((n * f->ntext + 1) * sizeof(*f->line));
 	f->col = malloc((n * f->ntext + 1) * sizeof(*f->col));
-	if ((!f->dev && !f->devf) || !f->rowline || !*offs || !f->line || !f->col)
+	if ((!f->dev && !f->devf && !f->colf) || !f->rowline || !*offs ||
+	    !f->line || !f->col)
 		return oom(err, path);
 	if (frame_stream_between)
 		frame_stream_between(path);

@@ -38,6 +38,8 @@
 #define FRAME_STREAM_DOUBLE 0	/* deviations from the mean, as doubles */
 #define FRAME_STREAM_SINGLE 1	/* the same as single floats (f->devf),
 				 * for a float32 design matrix (prep_rows_f32) */
+#define FRAME_STREAM_COLUMNS 3	/* single floats by column (f->colf),
+				 * each column its own block */
 #define FRAME_STREAM_RAW 2	/* the values themselves as doubles, for a
 				 * transform fitted elsewhere: no moments
 				 * (f->mom NULL), frame_number gives the
@@ -49,7 +51,8 @@
  * streamed this way and nothing was reported (not a regular file,
  * gzip-compressed, or a numeric column whose sums overflow or whose
  * values are all below 2^-400 in size, which preprocess.c sums
- * rescaled, not in raw mode; single floats: also a column whose largest |x| is above 1e38
+ * rescaled, not in raw mode; single floats (by rows or by columns):
+ * also a column whose largest |x| is above 1e38
  * or below 1e-20, or a deviation neither zero nor a normal float): read
  * it with frame_load_compact, which reports every error
  * of the file the same way; -1 with err set: the reader's errors (csv.c's

@@ -627,6 +627,27 @@ static double tree_raw(const struct htree *t, const double *x)
 	return nd->value;
 }
 
+/* tree_raw for row i of columns of single floats (feature f's value at
+ * X[f * n + i]): the same walk on the same values. */
+static double tree_raw_cols(const struct htree *t, const float *X, size_t n,
+			    size_t i)
+{
+	const struct hnode *nd = t->nodes;
+
+	while (nd->feature >= 0) {
+		double v = X[(size_t)nd->feature * n + i];
+		int32_t next;
+
+		if (nd->cat < 0)
+			next = v <= nd->threshold ? nd->left :
+			       v != v && nd->missing_left ? nd->left : nd->right;
+		else
+			next = cat_left(t, nd, v) ? nd->left : nd->right;
+		nd = t->nodes + next;
+	}
+	return nd->value;
+}
+
 /* --- the grower --- */
 
 struct gnode {
@@ -1390,8 +1411,11 @@ static json_t *curve_json(const double *v, size_t n)
  * every training row's bin and whether the feature has NaN. */
 struct bjob {
 	const double *X;	/* the design matrix (p wide), or NULL and */
-	const float *Xf;	/* the same as single floats */
-	const size_t *tr;	/* ntr training rows */
+	const float *Xf;	/* the same as single floats, or NULL and */
+	const struct fit_data *d;	/* its columns (d->Xcols) */
+	const size_t *tr, *va;	/* ntr training rows, nva validation rows */
+	size_t nva;
+	float *Xvc;		/* columns: nva per feature, the validation rows */
 	size_t p, ntr, nsub, cap, max_bins;
 	const size_t *sub;	/* nsub positions, or NULL: all rows */
 	double *thr;
@@ -1404,27 +1428,14 @@ struct bjob {
 	int failed;
 };
 
-static void bin_item(void *arg, size_t j)
+/* Column j's bins from its training values col (thresholds nt, already
+ * in bj->thr, for a numeric feature). */
+static void bin_finish(struct bjob *bj, size_t j, const double *col, size_t nt)
 {
-	struct bjob *bj = arg;
-	double *col, *v = NULL, *thr = bj->thr + j * bj->cap;
-	size_t i, nt, p = bj->p;
 	uint8_t *out = bj->Xb + j * bj->ntr;
 	unsigned char miss = 0;
+	size_t i;
 
-	/* the feature's training values, gathered from the rows */
-	col = malloc((bj->ntr + 1) * sizeof(*col));
-	if (!col || (!bj->iscat[j] && !(v = malloc((bj->nsub + 1) * sizeof(*v))))) {
-		free(col);
-		__atomic_store_n(&bj->failed, 1, __ATOMIC_RELAXED);
-		return;
-	}
-	if (bj->X)
-		for (i = 0; i < bj->ntr; i++)
-			col[i] = bj->X[bj->tr[i] * p + j];
-	else
-		for (i = 0; i < bj->ntr; i++)
-			col[i] = bj->Xf[bj->tr[i] * p + j];
 	if (bj->iscat[j]) {	/* one bin per category: its index */
 		bj->nthr[j] = 0;
 		bj->nbins[j] = bj->ncats[j];
@@ -1436,19 +1447,83 @@ static void bin_item(void *arg, size_t j)
 			miss |= out[i] == bj->max_bins;
 		}
 		bj->hasm[j] = miss;
-		free(col);
 		return;
 	}
-	for (i = 0; i < bj->nsub; i++)
-		v[i] = col[bj->sub ? bj->sub[i] : i];
-	nt = hgb_bin_thresholds(v, bj->nsub, bj->max_bins, thr);
-	free(v);
 	bj->nthr[j] = nt;
 	bj->nbins[j] = (unsigned)nt + 1;
-	hgb_bin_many(col, bj->ntr, thr, nt, (unsigned)bj->max_bins, out);
+	hgb_bin_many(col, bj->ntr, bj->thr + j * bj->cap, nt,
+		     (unsigned)bj->max_bins, out);
 	for (i = 0; i < bj->ntr; i++)
 		miss |= isnan(col[i]);
 	bj->hasm[j] = miss;
+}
+
+static void bin_failed(struct bjob *bj)
+{
+	__atomic_store_n(&bj->failed, 1, __ATOMIC_RELAXED);
+}
+
+/* A feature held as its own column of single floats (d->Xcols): its
+ * validation rows go to Xvc, and one buffer serves the subsample (for
+ * the thresholds) and then every training row, before the column goes
+ * back: the matrix shrinks as the bins grow. */
+static void bin_column(struct bjob *bj, size_t j)
+{
+	const float *xc = bj->d->Xcols[j];
+	size_t i, nt = 0, cap = bj->ntr > bj->nsub ? bj->ntr : bj->nsub;
+	double *v = malloc((cap + 1) * sizeof(*v));
+
+	if (!v) {
+		bin_failed(bj);
+		return;
+	}
+	for (i = 0; i < bj->nva; i++)
+		bj->Xvc[j * bj->nva + i] = xc[bj->va[i]];
+	if (!bj->iscat[j]) {
+		for (i = 0; i < bj->nsub; i++)
+			v[i] = xc[bj->tr[bj->sub ? bj->sub[i] : i]];
+		nt = hgb_bin_thresholds(v, bj->nsub, bj->max_bins,
+					bj->thr + j * bj->cap);
+	}
+	for (i = 0; i < bj->ntr; i++)
+		v[i] = xc[bj->tr[i]];
+	if (bj->d->release_col)
+		bj->d->release_col(bj->d->release_ctx, j);
+	bin_finish(bj, j, v, nt);
+	free(v);
+}
+
+static void bin_item(void *arg, size_t j)
+{
+	struct bjob *bj = arg;
+	double *col, *v = NULL;
+	size_t i, nt = 0, p = bj->p;
+
+	if (!bj->X && !bj->Xf) {
+		bin_column(bj, j);
+		return;
+	}
+	/* the feature's training values, gathered from the rows */
+	col = malloc((bj->ntr + 1) * sizeof(*col));
+	if (!col || (!bj->iscat[j] && !(v = malloc((bj->nsub + 1) * sizeof(*v))))) {
+		free(col);
+		bin_failed(bj);
+		return;
+	}
+	if (bj->X)
+		for (i = 0; i < bj->ntr; i++)
+			col[i] = bj->X[bj->tr[i] * p + j];
+	else
+		for (i = 0; i < bj->ntr; i++)
+			col[i] = bj->Xf[bj->tr[i] * p + j];
+	if (!bj->iscat[j]) {
+		for (i = 0; i < bj->nsub; i++)
+			v[i] = col[bj->sub ? bj->sub[i] : i];
+		nt = hgb_bin_thresholds(v, bj->nsub, bj->max_bins,
+					bj->thr + j * bj->cap);
+		free(v);
+	}
+	bin_finish(bj, j, col, nt);
 	free(col);
 }
 
@@ -1466,6 +1541,7 @@ static int hgb_fit(struct model *m, const void *hpv, const struct fit_data *d,
 	double *raw = NULL, *rawv = NULL, *g = NULL, *h = NULL, *part = NULL;
 	double *tl = NULL, *vl = NULL, *imp = NULL, *pred = NULL;
 	double *Xva = NULL, *best_raw = NULL, *best_rawv = NULL;
+	float *Xvc = NULL;
 	size_t *nthr = NULL, best = 0;
 	unsigned *nbins = NULL, *ncats = NULL;
 	unsigned char *hasm = NULL, *isva = NULL, *iscat = NULL;
@@ -1573,7 +1649,12 @@ static int hgb_fit(struct model *m, const void *hpv, const struct fit_data *d,
 	nbins = calloc(p + 1, sizeof(*nbins));
 	hasm = calloc(p + 1, 1);
 	Xb = malloc(ntr * p + 1);
-	if (!thr || !nthr || !nbins || !hasm || !Xb)
+	/* the validation rows: by rows, or (from columns) by columns */
+	if (d->X || d->Xf)
+		Xva = malloc((nva * p + 1) * sizeof(*Xva));
+	else
+		Xvc = malloc((nva * p + 1) * sizeof(*Xvc));
+	if (!thr || !nthr || !nbins || !hasm || !Xb || (!Xva && !Xvc))
 		goto oom;
 	{
 		struct bjob bj;
@@ -1593,24 +1674,27 @@ static int hgb_fit(struct model *m, const void *hpv, const struct fit_data *d,
 			qsort(sub, nsub, sizeof(*sub), cmp_size);
 		}
 		memset(&bj, 0, sizeof(bj));
-		bj.X = d->X, bj.Xf = d->Xf, bj.tr = tr, bj.p = p;
+		bj.X = d->X, bj.Xf = d->Xf, bj.d = d, bj.tr = tr, bj.p = p;
+		bj.va = va, bj.nva = nva, bj.Xvc = Xvc;
 		bj.ntr = ntr, bj.nsub = nsub, bj.sub = sub;
 		bj.thr = thr, bj.cap = cap, bj.nthr = nthr, bj.nbins = nbins;
 		bj.hasm = hasm, bj.Xb = Xb, bj.max_bins = (size_t)hp->max_bins;
 		bj.iscat = iscat, bj.ncats = ncats;
 		pool_start(&pool, d->threads);
 		pool_up = 1;
-		pool_run(&pool, bin_item, &bj, p, 1);
+		if (d->Xcols)	/* one column's buffers at a time: the
+				 * memory-lean read stays lean */
+			for (j = 0; j < p && !bj.failed; j++)
+				bin_item(&bj, j);
+		else
+			pool_run(&pool, bin_item, &bj, p, 1);
 		free(sub);
 		if (bj.failed)
 			goto oom;
 	}
-	/* the validation rows, the last use of the matrix: its memory may
-	 * go back now */
-	Xva = malloc((nva * p + 1) * sizeof(*Xva));
-	if (!Xva)
-		goto oom;
-	for (i = 0; i < nva; i++)
+	/* the validation rows (from columns: gathered while binning), the
+	 * last use of the matrix: its memory may go back now */
+	for (i = 0; (d->X || d->Xf) && i < nva; i++)
 		for (j = 0; j < p; j++)
 			Xva[i * p + j] = d->X ? d->X[va[i] * p + j] :
 				d->Xf[va[i] * p + j];
@@ -1725,7 +1809,8 @@ static int hgb_fit(struct model *m, const void *hpv, const struct fit_data *d,
 				goto oom;
 			b->ntrees++;
 			for (i = 0; i < nva; i++)
-				rawv[i * T + k] += tree_raw(t, Xva + i * p);
+				rawv[i * T + k] += Xva ? tree_raw(t, Xva + i * p) :
+					tree_raw_cols(t, Xvc, nva, i);
 		}
 		n_run = it + 1;
 		if (d->progress)
@@ -1827,7 +1912,8 @@ out:
 	free(tr), free(va), free(ytr), free(yva), free(yrt), free(yrv), free(thr);
 	free(raw), free(rawv), free(g), free(h), free(part), free(tl);
 	free(vl), free(imp), free(pred), free(nthr), free(nbins);
-	free(hasm), free(isva), free(Xb), free(Xva), free(iscat), free(ncats);
+	free(hasm), free(isva), free(Xb), free(Xva), free(Xvc), free(iscat);
+	free(ncats);
 	free(best_raw), free(best_rawv);
 	return rc;
 }
@@ -2183,5 +2269,5 @@ static int hgb_read_body(struct model *m, struct hgb_model *b, const json_t *mod
 const struct model_family hgb_family = {
 	"hgb", TASK_EITHER, sizeof(struct hgb_params), hgb_params_init,
 	hgb_param, hgb_params_json, hgb_fit, hgb_predict, hgb_to_json,
-	hgb_from_json, hgb_free, 1, hgb_ordinal_cats, 1,
+	hgb_from_json, hgb_free, 1, hgb_ordinal_cats, 2,
 };

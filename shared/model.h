@@ -123,10 +123,17 @@ struct fit_data {
 	/* or (X NULL: --dtype float32, families with f32 set) the same as
 	 * single floats */
 	const float *Xf;
+	/* or (X and Xf NULL: --dtype float32 for families with f32 == 2)
+	 * p columns of n single floats, each its own block */
+	float **Xcols;
 	/* NULL, or: the fit is done with X (Xf), its memory may be freed
 	 * now (it is not to be read after the call) */
 	void (*release)(void *ctx);
 	void *release_ctx;
+	/* with Xcols: the fit is done with column j, which is freed (and
+	 * Xcols[j] set to NULL); safe from several threads on different
+	 * columns */
+	void (*release_col)(void *ctx, size_t j);
 	const size_t *yc;	/* class index of each row (classifiers) */
 	const double *yr;	/* value of each row (regressors) */
 	size_t n, p;
@@ -194,7 +201,8 @@ struct model_family {
 	 * one-hot */
 	size_t (*ordinal_cats)(const void *hp);
 	/* 1: fit also takes the design matrix as single floats (fit_data.Xf,
-	 * --dtype float32) */
+	 * --dtype float32); 2: as single floats by columns (fit_data.Xcols),
+	 * which it gives back one by one */
 	int f32;
 };
 

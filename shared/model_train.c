@@ -3,6 +3,9 @@
 #include "model.h"
 
 #include <math.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -546,6 +549,7 @@ static int encode_rows(const struct prep *p, const struct frame *f,
 struct matrices {
 	double **X;
 	float **Xf;
+	float **Xcols;
 };
 
 static void release_matrix(void *ctx)
@@ -554,6 +558,14 @@ static void release_matrix(void *ctx)
 
 	free(*mx->X), free(*mx->Xf);
 	*mx->X = NULL, *mx->Xf = NULL;
+}
+
+static void release_column(void *ctx, size_t j)
+{
+	struct matrices *mx = ctx;
+
+	free(mx->Xcols[j]);
+	mx->Xcols[j] = NULL;
 }
 
 static int online_cpus(void)
@@ -1199,7 +1211,7 @@ int train_run(const struct train_opts *o, struct train_result *res,
 	struct fit_data d;
 	size_t *cols = NULL, ncols, *yc = NULL;
 	double *yr = NULL, *X = NULL;
-	float *Xf = NULL;
+	float *Xf = NULL, **Xcols = NULL;
 	struct matrices mx;
 	json_t *art = NULL, *mod, *training = NULL, *cv = NULL, *search = NULL;
 	char **best_kv = NULL;
@@ -1243,9 +1255,17 @@ int train_run(const struct train_opts *o, struct train_result *res,
 	 * that cannot be streamed: only the label and the columns holding
 	 * text keep their text */
 	streamed = !o->nsearch && !o->cv;
+#ifdef __GLIBC__
+	/* columns read one by one go back one by one: a fixed mmap
+	 * threshold keeps each in its own mapping (a freed buffer would
+	 * otherwise raise the threshold past a column's size) */
+	if (single && fam->f32 == 2 && !getenv("MALLOC_MMAP_THRESHOLD_"))
+		mallopt(M_MMAP_THRESHOLD, 128 * 1024);
+#endif
 	rc = streamed ? frame_load_streamed(&f, o->data, &o->csv, &o->label, 1,
-					    single ? FRAME_STREAM_SINGLE :
-					    FRAME_STREAM_DOUBLE, err) : 1;
+					    !single ? FRAME_STREAM_DOUBLE :
+					    fam->f32 == 2 ? FRAME_STREAM_COLUMNS :
+					    FRAME_STREAM_SINGLE, err) : 1;
 	if (rc == 1)
 		rc = frame_load_compact(&f, o->data, &o->csv, &o->label, 1, err);
 	if (rc < 0)
@@ -1321,7 +1341,14 @@ int train_run(const struct train_opts *o, struct train_result *res,
 					   yr, res, &cv, err) < 0) {
 		goto out;
 	}
-	if (prep_in_place(&m->prep, &f, cols) && (f.dev || f.devf)) {
+	if (single && fam->f32 == 2) {
+		/* by columns, each handed back to the fit as it is done */
+		Xcols = calloc(m->prep.nout + 1, sizeof(*Xcols));
+		if (!Xcols)
+			goto oom;
+		if (prep_columns_f32(&m->prep, &f, cols, Xcols, err) < 0)
+			goto out;
+	} else if (prep_in_place(&m->prep, &f, cols) && (f.dev || f.devf)) {
 		/* the deviations, encoded where they lie */
 		X = f.dev, Xf = f.devf;
 	} else if (single) {
@@ -1329,10 +1356,10 @@ int train_run(const struct train_opts *o, struct train_result *res,
 	} else {
 		X = malloc((f.nrows * m->prep.nout + 1) * sizeof(*X));
 	}
-	if (!X && !Xf)
+	if (!X && !Xf && !Xcols)
 		goto oom;
-	rc = encode_rows(&m->prep, &f, cols, X, Xf,
-			 o->threads ? o->threads : online_cpus(), err);
+	rc = Xcols ? 0 : encode_rows(&m->prep, &f, cols, X, Xf,
+				     o->threads ? o->threads : online_cpus(), err);
 	if (X && X == f.dev)
 		f.dev = NULL;	/* now the design matrix's */
 	if (Xf && Xf == f.devf)
@@ -1348,12 +1375,14 @@ int train_run(const struct train_opts *o, struct train_result *res,
 	if (!training)
 		goto oom;
 	memset(&d, 0, sizeof(d));
-	d.X = X, d.Xf = Xf, d.yc = yc, d.yr = yr, d.n = nrows, d.p = m->prep.nout;
+	d.X = X, d.Xf = Xf, d.Xcols = Xcols, d.yc = yc, d.yr = yr, d.n = nrows;
+	d.p = m->prep.nout;
 	/* the matrix goes back as soon as the fit says, unless permutation
 	 * importance reads it afterwards */
 	if (!(o->importance && !strcmp(o->importance, "permutation"))) {
-		mx.X = &X, mx.Xf = &Xf;
+		mx.X = &X, mx.Xf = &Xf, mx.Xcols = Xcols;
 		d.release = release_matrix, d.release_ctx = &mx;
+		d.release_col = Xcols ? release_column : NULL;
 	}
 	d.seed = o->seed;
 	d.threads = o->threads ? o->threads : online_cpus();
@@ -1436,6 +1465,9 @@ out:
 	json_decref(search);
 	if (best_kv)
 		free_trial_params(o, best_kv, nbest);
+	for (size_t j = 0; Xcols && j < m->prep.nout; j++)
+		free(Xcols[j]);
+	free(Xcols);
 	free(X), free(Xf), free(cols), free(yc), free(yr), free(hp);
 	model_free(m);
 	frame_free(&f);

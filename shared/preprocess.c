@@ -210,7 +210,7 @@ static void *fit_worker(void *arg)
 		c->name = strdup(fj->f->names[fj->cols[i]]);
 		if (!c->name)
 			goto fail;
-		if ((fj->f->dev || fj->f->devf) && fj->f->mom &&
+		if ((fj->f->dev || fj->f->devf || fj->f->colf) && fj->f->mom &&
 		    fj->f->didx[fj->cols[i]] >= 0)
 			fit_numeric(c, fj->f, fj->cols[i], NULL, NULL);
 		else if (column_is_numeric(fj->f, fj->cols[i], x, have))
@@ -328,6 +328,8 @@ void prep_unseen(const struct prep *p, const struct frame *f, const size_t *map,
 static int dev_column(const struct frame *f, const struct prep_col *c,
 		      size_t col);
 static double dev_at(const struct frame *f, size_t r, size_t col);
+static float devf_code(const struct prep *p, const struct prep_col *c, float d);
+static float num_code_f32(const struct prep_col *c, double v);
 static double dev_code(const struct prep *p, const struct prep_col *c, double d);
 
 /* A categorical column's outputs for the cell s (NULL: missing), into
@@ -391,7 +393,7 @@ static int dev_column(const struct frame *f, const struct prep_col *c,
 {
 	/* deviations from this very mean (the frame the transform was
 	 * fitted on), not a raw read's values */
-	return (f->dev || f->devf) && f->mom && f->didx[col] >= 0 &&
+	return (f->dev || f->devf || f->colf) && f->mom && f->didx[col] >= 0 &&
 		c->kind == PREP_NUMERIC && f->mom[col].mean == c->mean;
 }
 
@@ -400,7 +402,8 @@ static double dev_at(const struct frame *f, size_t r, size_t col)
 {
 	size_t k = r * f->ndev + (size_t)f->didx[col];
 
-	return f->dev ? f->dev[k] : (double)f->devf[k];
+	return f->dev ? f->dev[k] : f->devf ? (double)f->devf[k] :
+		(double)f->colf[f->didx[col]][r];
 }
 
 int prep_in_place(const struct prep *p, const struct frame *f,
@@ -433,6 +436,58 @@ void prep_rows_in_place(const struct prep *p, double *dev, size_t r0,
 	for (r = r0; r < r1; r++)
 		for (i = 0; i < p->ncols; i++)
 			dev[r * w + i] = dev_code(p, &p->cols[i], dev[r * w + i]);
+}
+
+int prep_columns_f32(const struct prep *p, struct frame *f, const size_t *map,
+		     float **X, struct mlci_err *err)
+{
+	size_t i, j, r, n = f->nrows;
+	double *x = malloc((p->nout + 1) * sizeof(*x));
+
+	if (!x)
+		return err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
+	for (i = 0; i < p->ncols; i++) {
+		const struct prep_col *c = &p->cols[i];
+		size_t w = prep_width(c);
+
+		if (f->colf && dev_column(f, c, map[i])) {
+			/* the frame's own column, encoded where it lies */
+			float *v = f->colf[f->didx[map[i]]];
+
+			for (r = 0; r < n; r++)
+				v[r] = devf_code(p, c, v[r]);
+			X[c->offset] = v;
+			f->colf[f->didx[map[i]]] = NULL;
+			continue;
+		}
+		for (j = 0; j < w; j++)
+			if (!(X[c->offset + j] = malloc((n + 1) * sizeof(**X)))) {
+				free(x);
+				return err_set(err, MLCI_EXIT_SOFTWARE, NULL,
+					       "out of memory");
+			}
+		for (r = 0; r < n; r++) {
+			double v;
+			int rc;
+
+			if (c->kind != PREP_NUMERIC) {
+				memset(x + c->offset, 0, w * sizeof(*x));
+				encode_cat(c, frame_cell(f, r, map[i]), x);
+			} else if (dev_column(f, c, map[i])) {
+				x[c->offset] = devf_code(p, c, (float)dev_at(f, r, map[i]));
+			} else if ((rc = frame_number(f, r, map[i], &v, err)) < 0) {
+				free(x);
+				return -1;
+			} else {
+				x[c->offset] = rc ? (p->nan_missing ? NAN : 0) :
+					num_code_f32(c, v);
+			}
+			for (j = 0; j < w; j++)
+				X[c->offset + j][r] = (float)x[c->offset + j];
+		}
+	}
+	free(x);
+	return 0;
 }
 
 /* A single float's deviation, encoded: rounded again after scaling. */
@@ -488,9 +543,9 @@ int prep_rows_f32(const struct prep *p, const struct frame *f,
 				encode_cat(c, frame_cell(f, r, map[i]), x);
 				continue;
 			}
-			if (f->devf && dev_column(f, c, map[i])) {
+			if ((f->devf || f->colf) && dev_column(f, c, map[i])) {
 				x[c->offset] = devf_code(p, c,
-					f->devf[r * f->ndev + (size_t)f->didx[map[i]]]);
+					(float)dev_at(f, r, map[i]));
 				continue;
 			}
 			rc = frame_number(f, r, map[i], &v, err);

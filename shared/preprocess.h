@@ -124,6 +124,17 @@ void prep_rows_in_place(const struct prep *p, double *dev, size_t r0,
 			size_t r1);
 
 /*
+ * Every row of f encoded as prep_rows_f32 does, by columns: X gets
+ * p->nout columns of f->nrows floats, each its own block (free each).
+ * A numeric column of a frame read by columns (FRAME_STREAM_COLUMNS) is
+ * encoded where it lies and handed over (f->colf's entry becomes NULL).
+ * On failure the columns made so far are in X (NULL past them; the
+ * caller frees). Errors as prep_row's, or 70.
+ */
+int prep_columns_f32(const struct prep *p, struct frame *f, const size_t *map,
+		     float **X, struct mlci_err *err);
+
+/*
  * Rows [r0, r1) of f encoded as single floats into X (row r at
  * (r - r0) * p->nout): a numeric value's deviation from the mean is
  * rounded to a float, scaled and rounded again (so a file read whole

@@ -64,16 +64,21 @@ for m in logistic tree hgb; do
 		"$m: trained on every row and feature"
 done
 
-# --dtype float32: single floats, under 1.5 times (about 1.1)
-base=$(peak "$BIN/mlci-train" --data tiny.csv --label y --model logistic --dtype float32 --out tiny-32.json)
-got=$(peak "$BIN/mlci-train" --data big.csv --label y --model logistic --dtype float32 --out big-32.json)
-grow=$(((got - base) * 1024))
-if [ "$got" -ge 0 ] && [ "$base" -ge 0 ] && [ $((grow * 10)) -le $((15 * SLACK * F32)) ]; then
-	ok "logistic float32: peak RSS grows by $((grow * 10 / F32 / 10)).$((grow * 10 / F32 % 10))x the float32 matrix (at most 1.5 x $SLACK)"
-else
-	not_ok "logistic float32: peak RSS grows by $((grow * 10 / F32 / 10)).$((grow * 10 / F32 % 10))x the float32 matrix, more than 1.5 x $SLACK (or failed)" \
-		"peak $got KiB, tiny run $base KiB, float32 matrix $((F32 / 1024)) KiB"
-fi
+# --dtype float32: single floats, logistic under 1.5 times (about 1.1),
+# hgb under 2 (about 1.55 on this narrower file: it bins its columns one
+# by one and lets each go; its row arrays weigh more against 40 features)
+for m in logistic hgb; do
+	case $m in logistic) lim=15 ;; *) lim=20 ;; esac
+	base=$(peak "$BIN/mlci-train" --data tiny.csv --label y --model $m --dtype float32 --out tiny-32.json)
+	got=$(peak "$BIN/mlci-train" --data big.csv --label y --model $m --dtype float32 --out big-32.json)
+	grow=$(((got - base) * 1024))
+	if [ "$got" -ge 0 ] && [ "$base" -ge 0 ] && [ $((grow * 10)) -le $((lim * SLACK * F32)) ]; then
+		ok "$m float32: peak RSS grows by $((grow * 10 / F32 / 10)).$((grow * 10 / F32 % 10))x the float32 matrix (at most $((lim / 10)).$((lim % 10)) x $SLACK)"
+	else
+		not_ok "$m float32: peak RSS grows by $((grow * 10 / F32 / 10)).$((grow * 10 / F32 % 10))x the float32 matrix, more than $((lim / 10)).$((lim % 10)) x $SLACK (or failed)" \
+			"peak $got KiB, tiny run $base KiB, float32 matrix $((F32 / 1024)) KiB"
+	fi
+done
 
 # mlci-evaluate streams its data too (the values themselves, as doubles):
 # under 4x (now about 3x; read whole, about 4.3x; a full frame took 9x)

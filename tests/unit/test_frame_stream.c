@@ -130,6 +130,33 @@ static void compare_readers(const char *text)
 						       s.devf, &err), 0);
 			assert_memory_equal(s.devf, fc, s.nrows * ps.nout * sizeof(*fs));
 		}
+		/* by columns: the rows' encoding, transposed */
+		{
+			float **cs = calloc(pc.nout + 1, sizeof(*cs));
+			float **cc = calloc(pc.nout + 1, sizeof(*cc));
+			struct frame k;
+
+			assert_non_null(cs);
+			assert_non_null(cc);
+			p = write_tmp(text, strlen(text));
+			assert_int_equal(frame_load_streamed(&k, p, NULL, label, 1,
+							     FRAME_STREAM_COLUMNS, &err), 0);
+			unlink(p);
+			assert_non_null(k.colf);
+			assert_int_equal(prep_columns_f32(&ps, &k, cols, cs, &err), 0);
+			assert_int_equal(prep_columns_f32(&pc, &c, cols, cc, &err), 0);
+			for (j = 0; j < pc.nout; j++)
+				for (r = 0; r < c.nrows; r++) {
+					assert_memory_equal(&cs[j][r], &fc[r * pc.nout + j],
+							    sizeof(float));
+					assert_memory_equal(&cc[j][r], &fc[r * pc.nout + j],
+							    sizeof(float));
+				}
+			for (j = 0; j < pc.nout; j++)
+				free(cs[j]), free(cc[j]);
+			free(cs), free(cc);
+			frame_free(&k);
+		}
 		free(fs), free(fc);
 		prep_free(&ps);
 		frame_free(&s);
