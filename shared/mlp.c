@@ -442,7 +442,14 @@ static void gather(const struct mlp_net *net, const struct fit_data *d,
 	for (i = 0; i < B; i++) {
 		size_t r = rows[i];
 
-		memcpy(X + i * p, d->X + r * p, p * sizeof(*X));
+		if (d->X) {
+			memcpy(X + i * p, d->X + r * p, p * sizeof(*X));
+		} else {	/* --dtype float32 */
+			size_t j;
+
+			for (j = 0; j < p; j++)
+				X[i * p + j] = d->Xf[r * p + j];
+		}
 		if (net->out == MLP_SOFTMAX) {
 			memset(Y + i * uL, 0, uL * sizeof(*Y));
 			Y[i * uL + d->yc[r]] = 1;
@@ -949,5 +956,5 @@ static int mlp_from_json(struct model *m, const json_t *mod, const char *file,
 const struct model_family mlp_family = {
 	"mlp", TASK_EITHER, sizeof(struct mlp_params), mlp_params_init,
 	mlp_param, mlp_params_json, mlp_fit, mlp_predict, mlp_to_json,
-	mlp_from_json, mlp_free, 0, NULL, 0,
+	mlp_from_json, mlp_free, 0, NULL, 1,
 };

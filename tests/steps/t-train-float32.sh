@@ -1,9 +1,9 @@
-# mlci-train --dtype float32: a plain fit of logistic, linear, ridge or
-# hgb streams its numbers into single floats (half the memory of the
+# mlci-train --dtype float32: a plain fit of logistic, linear, ridge,
+# hgb or mlp streams its numbers into single floats (half the memory of the
 # default doubles). The fit agrees with the float64 one (itself checked
 # against scikit-learn in t-train-sklearn.sh and t-train-hgb.sh) to
 # float precision: the convex models' training loss within 1e-6
-# relative, hgb's held-out accuracy within 1 point. The same file read
+# relative, mlp's within 1e-3, hgb's held-out accuracy within 1 point. The same file read
 # through a pipe (read whole) gives the same model; the option is refused
 # where it does not apply.
 export SOURCE_DATE_EPOCH=1700000000
@@ -66,6 +66,15 @@ case $got in
 *True) ok "adult hgb: float32 accuracy within 1 point of float64's ($got)" ;;
 *) not_ok "adult hgb: float32 accuracy within 1 point of float64's" "$got" ;;
 esac
+# mlp (the reference configuration, fewer epochs): Adam follows the
+# same path to within float precision
+fit mlp "$DATA/breast_cancer.csv" diagnosis mbc --param hidden_layer_sizes=64 \
+	--param learning_rate_init=0.01 --param max_iter=50
+close mbc log_loss 1e-3
+fit mlp "$DATA/diabetes_progression.csv" progression mdi --param hidden_layer_sizes=64 \
+	--param learning_rate_init=0.01 --param max_iter=50
+close mdi mse 1e-3
+
 fit hgb "$DATA/diabetes_progression.csv" progression dh
 json_is dh-32.json 'j["training"]["dtype"], j["model"]["type"]' "('float32', 'hgb')" "hgb regression in float32"
 
@@ -94,7 +103,7 @@ expect_exit 64 "--dtype float16" "$TR" --data "$DATA/iris.csv" --label species \
 err_is "^mlci-train: --dtype 'float16': expected float64 or float32$" "names the bad dtype"
 expect_exit 64 "--dtype float32 for a tree" "$TR" --data "$DATA/iris.csv" --label species \
 	--model tree --dtype float32 --out x.json
-err_is "^mlci-train: --dtype float32 is for logistic, linear, ridge and hgb, not tree$" "names the families"
+err_is "^mlci-train: --dtype float32 is for logistic, linear, ridge, hgb and mlp, not tree$" "names the families"
 expect_exit 64 "--dtype float32 with --cv" "$TR" --data "$DATA/iris.csv" --label species \
 	--model logistic --dtype float32 --cv 3 --out x.json
 err_is "^mlci-train: --dtype float32 is for a plain fit: not with --cv$" "not with --cv"
@@ -108,4 +117,5 @@ expect_exit 0 "--dtype float64 is the default" "$TR" --data "$DATA/breast_cancer
 check "... byte for byte" cmp -s bc-64.json bc-64b.json
 
 check "every model validates against its JSON Schema" $PY "$TOP/tests/check_schema.py" \
-	bc-32.json iris-32.json dia-32.json lin-32.json adult-32.json ah-32.json dh-32.json huge.json
+	bc-32.json iris-32.json dia-32.json lin-32.json adult-32.json ah-32.json dh-32.json huge.json \
+	mbc-32.json mdi-32.json
