@@ -69,6 +69,8 @@ done
 # by one and lets each go; its row arrays weigh more against 40 features)
 for m in logistic hgb; do
 	case $m in logistic) lim=15 ;; *) lim=20 ;; esac
+	# AddressSanitizer quarantines freed memory: hgb's columns stay
+	[ "$SLACK" -gt 1 ] && [ $m = hgb ] && lim=30
 	base=$(peak "$BIN/mlci-train" --data tiny.csv --label y --model $m --dtype float32 --out tiny-32.json)
 	got=$(peak "$BIN/mlci-train" --data big.csv --label y --model $m --dtype float32 --out big-32.json)
 	grow=$(((got - base) * 1024))
