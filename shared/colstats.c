@@ -251,26 +251,6 @@ static const double pow10_d[] = {
 	1e13, 1e14, 1e15, 1e16,
 };
 
-/* The n (1 to 8) bytes at s as a decimal number when all are digits
- * (one word, three multiplications): 1, else 0. */
-static inline int digits_word(const unsigned char *s, size_t n, uint64_t *out)
-{
-	uint64_t w = load_upto8(s, n);
-
-	if (n < 8)
-		w = w << (8 * (8 - n)) | (0x3030303030303030ULL >> (8 * n));
-	if ((w & 0xf0f0f0f0f0f0f0f0ULL) != 0x3030303030303030ULL ||
-	    ((w + 0x0606060606060606ULL) & 0xf0f0f0f0f0f0f0f0ULL) !=
-	    0x3030303030303030ULL)
-		return 0;
-	w -= 0x3030303030303030ULL;
-	w = w * 10 + (w >> 8);
-	w = (((w & 0x000000ff000000ffULL) * (100 + (1000000ULL << 32))) +
-	     (((w >> 16) & 0x000000ff000000ffULL) * (1 + (10000ULL << 32)))) >> 32;
-	*out = w;
-	return 1;
-}
-
 /* The commonest shape of a number in a data file, [+-] 1-7 digits, a
  * point, 1-15 digits (16 bytes at most after the sign), without a loop
  * over the characters: the point found in one word, each side's digits
@@ -296,15 +276,15 @@ static inline int quick_decimal(const char *s, size_t len, double *out)
 		return 0;
 	pt = (size_t)__builtin_ctzll(dots) >> 3;
 	nf = m - pt - 1;
-	if (pt < 1 || pt >= m - 1 || !digits_word(b, pt, &ip))
+	if (pt < 1 || pt >= m - 1 || !digits_upto8(b, pt, &ip))
 		return 0;
 	if (nf <= 8) {
-		if (!digits_word(b + pt + 1, nf, &fp))
+		if (!digits_upto8(b + pt + 1, nf, &fp))
 			return 0;
 		w = ip * pow10_u[nf] + fp;
 	} else {
-		if (!digits_word(b + pt + 1, 8, &fp) ||
-		    !digits_word(b + pt + 9, nf - 8, &fp2))
+		if (!digits_upto8(b + pt + 1, 8, &fp) ||
+		    !digits_upto8(b + pt + 9, nf - 8, &fp2))
 			return 0;
 		w = (ip * 100000000ULL + fp) * pow10_u[nf - 8] + fp2;
 	}

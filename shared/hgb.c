@@ -609,21 +609,22 @@ static int cat_left(const struct htree *t, const struct hnode *nd, double v)
 	return (int)(t->bits[(size_t)nd->cat * HGB_BITSET_WORDS + c / 32] >> (c % 32) & 1);
 }
 
+/* Where value v goes from the split node nd. */
+static inline int32_t node_next(const struct htree *t, const struct hnode *nd,
+				double v)
+{
+	if (nd->cat >= 0)
+		return cat_left(t, nd, v) ? nd->left : nd->right;
+	return v <= nd->threshold ? nd->left :
+	       v != v && nd->missing_left ? nd->left : nd->right;
+}
+
 static double tree_raw(const struct htree *t, const double *x)
 {
 	const struct hnode *nd = t->nodes;
 
-	while (nd->feature >= 0) {
-		double v = x[nd->feature];
-		int32_t next;
-
-		if (nd->cat < 0)
-			next = v <= nd->threshold ? nd->left :
-			       v != v && nd->missing_left ? nd->left : nd->right;
-		else
-			next = cat_left(t, nd, v) ? nd->left : nd->right;
-		nd = t->nodes + next;
-	}
+	while (nd->feature >= 0)
+		nd = t->nodes + node_next(t, nd, x[nd->feature]);
 	return nd->value;
 }
 
@@ -634,17 +635,8 @@ static double tree_raw_cols(const struct htree *t, const float *X, size_t n,
 {
 	const struct hnode *nd = t->nodes;
 
-	while (nd->feature >= 0) {
-		double v = X[(size_t)nd->feature * n + i];
-		int32_t next;
-
-		if (nd->cat < 0)
-			next = v <= nd->threshold ? nd->left :
-			       v != v && nd->missing_left ? nd->left : nd->right;
-		else
-			next = cat_left(t, nd, v) ? nd->left : nd->right;
-		nd = t->nodes + next;
-	}
+	while (nd->feature >= 0)
+		nd = t->nodes + node_next(t, nd, X[(size_t)nd->feature * n + i]);
 	return nd->value;
 }
 

@@ -43,31 +43,6 @@ static const uint64_t pow10_u64[] = {
 	1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000,
 };
 
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-/* The n (1 to 8) bytes at s as a decimal number, when all are digits:
- * one word, shifted so that the digits lead with zeros, converted with
- * three multiplications. 1, or 0 when a byte is not a digit. */
-static int digits8(const char *s, size_t n, uint64_t *out)
-{
-	uint64_t w = load_upto8((const unsigned char *)s, n);
-
-	/* leading '0's in the low bytes: the first digit is the low byte */
-	if (n < 8)
-		w = w << (8 * (8 - n)) | (0x3030303030303030ULL >> (8 * n));
-	/* every byte 0x30..0x39 */
-	if ((w & 0xf0f0f0f0f0f0f0f0ULL) != 0x3030303030303030ULL ||
-	    ((w + 0x0606060606060606ULL) & 0xf0f0f0f0f0f0f0f0ULL) !=
-	    0x3030303030303030ULL)
-		return 0;
-	w -= 0x3030303030303030ULL;
-	w = w * 10 + (w >> 8);
-	w = (((w & 0x000000ff000000ffULL) * (100 + (1000000ULL << 32))) +
-	     (((w >> 16) & 0x000000ff000000ffULL) * (1 + (10000ULL << 32)))) >> 32;
-	*out = w;
-	return 1;
-}
-#endif
-
 /* The common shape, [+-] digits . digits (at most 18 digits in all, at
  * most 22 after the point), without the general loop: exactly what the
  * general path computes (Clinger's fast path, the mantissa and the power
@@ -88,7 +63,7 @@ static int fast_decimal(const char *s, size_t n, double *out)
 		uint64_t f;
 
 		/* 1 to 8 fraction digits at once (not past the string) */
-		if (nf >= 1 && nf <= 8 && j - i + nf <= 18 && digits8(s + k, nf, &f)) {
+		if (nf >= 1 && nf <= 8 && j - i + nf <= 18 && digits_upto8((const unsigned char *)s + k, nf, &f)) {
 			v = v * pow10_u64[nf] + f;
 			k = n;
 		}
