@@ -116,7 +116,11 @@ for line in open("scores.txt"):
 PYEOF
 
 # the tiny set: one iteration of a two-leaf tree is sklearn's
-st=$($PY -c 'import json,sys; s=json.load(open(sys.argv[1]))["stump"]; print(" ".join("--param %s=%s" % (k, str(v).lower()) for k, v in sorted(s["params"].items())))' "$REF")
+# ref_params CASE: the reference case's hyperparameters as --param flags
+ref_params() {
+	$PY -c 'import json,sys; s=json.load(open(sys.argv[1]))[sys.argv[2]]; print(" ".join("--param %s=%s" % (k, str(v).lower()) for k, v in sorted(s["params"].items())))' "$REF" "$1"
+}
+st=$(ref_params stump)
 # shellcheck disable=SC2086
 expect_exit 0 "the tiny set trains" "$TR" --data "$TOP/tests/ref/hgb_tiny.csv" --label y --model hgb $st --out tiny.json
 expect_exit 0 "... and predicts" "$EV" --model tiny.json --data "$TOP/tests/ref/hgb_tiny.csv" --out tiny-met.json --predictions tiny-pred.csv
@@ -151,7 +155,7 @@ if good:
 PYEOF
 # the tiny categorical set: the root's categories, missing values, unseen
 # categories are sklearn's
-sc=$($PY -c 'import json,sys; s=json.load(open(sys.argv[1]))["stump_cat"]; print(" ".join("--param %s=%s" % (k, str(v).lower()) for k, v in sorted(s["params"].items())))' "$REF")
+sc=$(ref_params stump_cat)
 # shellcheck disable=SC2086
 expect_exit 0 "the tiny categorical set trains" "$TR" --data "$TOP/tests/ref/hgb_tiny_cat.csv" --label y --model hgb $sc --out tinyc.json
 expect_exit 0 "... predicts its rows" "$EV" --model tinyc.json --data "$TOP/tests/ref/hgb_tiny_cat.csv" --out tinyc-met.json --predictions tinyc-pred.csv

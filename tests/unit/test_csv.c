@@ -10,6 +10,8 @@
 
 #include <cmocka.h>
 
+#include "tmpfile.h"
+
 #include "csv.h"
 #include "util.h"
 #include "hash.h"
@@ -18,22 +20,6 @@
 	"marital_status,occupation,relationship,race,sex,capital_gain," \
 	"capital_loss,hours_per_week,native_country,income"
 
-static char tmp_path[256];
-
-/* Write text (n bytes) to a fresh temporary file; return its path. */
-static const char *write_tmp(const char *text, size_t n)
-{
-	const char *dir = getenv("TMPDIR");
-	int fd;
-
-	snprintf(tmp_path, sizeof(tmp_path), "%s/test_csv.XXXXXX",
-		 dir && *dir ? dir : "/tmp");
-	fd = mkstemp(tmp_path);
-	assert_true(fd >= 0);
-	assert_int_equal(write(fd, text, n), (ssize_t)n);
-	close(fd);
-	return tmp_path;
-}
 
 static int load_text(struct frame *f, const char *text,
 		     const struct csv_opts *o, struct mlci_err *err)

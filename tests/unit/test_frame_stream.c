@@ -12,25 +12,12 @@
 
 #include <cmocka.h>
 
+#include "tmpfile.h"
+
 #include "csv.h"
 #include "frame_stream.h"
 #include "preprocess.h"
 
-static char tmp_path[256];
-
-static const char *write_tmp(const char *text, size_t n)
-{
-	const char *dir = getenv("TMPDIR");
-	int fd;
-
-	snprintf(tmp_path, sizeof(tmp_path), "%s/test_fs.XXXXXX",
-		 dir && *dir ? dir : "/tmp");
-	fd = mkstemp(tmp_path);
-	assert_true(fd >= 0);
-	assert_int_equal(write(fd, text, n), (ssize_t)n);
-	close(fd);
-	return tmp_path;
-}
 
 static const char *const label[] = { "y" };
 

@@ -19,6 +19,15 @@
 #include "model.h"
 #include "tree.h"
 
+/* Two trees node for node: features, thresholds and values. */
+static void same_tree(const struct tree *a, const struct tree *b, size_t width)
+{
+	assert_int_equal(a->n_nodes, b->n_nodes);
+	assert_memory_equal(a->feature, b->feature, a->n_nodes * sizeof(*a->feature));
+	assert_memory_equal(a->threshold, b->threshold, a->n_nodes * sizeof(*a->threshold));
+	assert_memory_equal(a->value, b->value, a->n_nodes * width * sizeof(*a->value));
+}
+
 static char tmp_dir[256];
 
 static int setup_dir(void **state)
@@ -309,10 +318,7 @@ static void test_tree__binary_columns_same_trees(void **state)
 		assert_int_equal(tree_grow(&tb, &b, &h, K ? CRIT_GINI : CRIT_MSE, 3,
 					   wt, 5, NULL, wb), 0);
 		assert_true(ta.n_nodes > 7);
-		assert_int_equal(ta.n_nodes, tb.n_nodes);
-		assert_memory_equal(ta.feature, tb.feature, ta.n_nodes * sizeof(*ta.feature));
-		assert_memory_equal(ta.threshold, tb.threshold, ta.n_nodes * sizeof(*ta.threshold));
-		assert_memory_equal(ta.value, tb.value, ta.n_nodes * width * sizeof(*ta.value));
+		same_tree(&ta, &tb, width);
 		tree_free(&ta), tree_free(&tb);
 		tree_work_free(wa), tree_work_free(wb);
 	}
@@ -383,10 +389,7 @@ static void test_tree__presorted_same_trees(void **state)
 							   11, NULL, wb), 0);
 				assert_true(ta.n_nodes > 15);
 				assert_true(!h.max_depth || ta.depth == (size_t)h.max_depth);
-				assert_int_equal(ta.n_nodes, tb.n_nodes);
-				assert_memory_equal(ta.feature, tb.feature, ta.n_nodes * sizeof(*ta.feature));
-				assert_memory_equal(ta.threshold, tb.threshold, ta.n_nodes * sizeof(*ta.threshold));
-				assert_memory_equal(ta.value, tb.value, ta.n_nodes * width * sizeof(*ta.value));
+				same_tree(&ta, &tb, width);
 				tree_free(&ta), tree_free(&tb);
 				tree_work_free(wa), tree_work_free(wb);
 			}
@@ -511,10 +514,7 @@ static void test_tree__work_presorted_same_trees(void **state)
 			assert_int_equal(tree_grow(&tb, &b, &h, K ? CRIT_GINI : CRIT_MSE, P,
 						   pass ? wt : NULL, 5, NULL, wb), 0);
 			assert_true(ta.n_nodes > 15);
-			assert_int_equal(ta.n_nodes, tb.n_nodes);
-			assert_memory_equal(ta.feature, tb.feature, ta.n_nodes * sizeof(*ta.feature));
-			assert_memory_equal(ta.threshold, tb.threshold, ta.n_nodes * sizeof(*ta.threshold));
-			assert_memory_equal(ta.value, tb.value, ta.n_nodes * width * sizeof(*ta.value));
+			same_tree(&ta, &tb, width);
 			tree_free(&ta), tree_free(&tb);
 			tree_work_free(wa), tree_work_free(wb);
 		}
