@@ -249,6 +249,181 @@ static int second_pass(struct frame *f, const char *path,
 	return rc;
 }
 
+/* Grow the single pass's per-row arrays to hold cap rows. */
+static int grow(struct frame *f, size_t **offs, size_t cap)
+{
+	double *dev = realloc(f->dev, (cap * f->ndev + 1) * sizeof(*dev));
+	uint32_t *rl, *ln, *cl;
+	size_t *of;
+
+	if (dev)
+		f->dev = dev;
+	rl = realloc(f->rowline, (cap + 1) * sizeof(*rl));
+	if (rl)
+		f->rowline = rl;
+	of = realloc(*offs, (cap * f->ntext + 1) * sizeof(*of));
+	if (of)
+		*offs = of;
+	ln = realloc(f->line, (cap * f->ntext + 1) * sizeof(*ln));
+	if (ln)
+		f->line = ln;
+	cl = realloc(f->col, (cap * f->ntext + 1) * sizeof(*cl));
+	if (cl)
+		f->col = cl;
+	return dev && rl && of && ln && cl ? 0 : -1;
+}
+
+/*
+ * Doubles (deviations or, raw, values) need no second pass: the values
+ * are kept as read, and turned into deviations once the means are
+ * known. The first row settles which columns hold text; a later text
+ * cell in a column of numbers returns 2: read it in two passes. Growing
+ * arrays move their pages (realloc), so the peak stays the frame's size.
+ */
+static int one_pass(struct frame *f, const char *path,
+		    const struct stream_opts *so, const char *const *keep,
+		    size_t nkeep, int mode, struct colsum **out,
+		    size_t **offs, struct pool *pool, double **ssp,
+		    struct mlci_err *err)
+{
+	struct stream *s = NULL;
+	struct colsum *cs;
+	size_t c, k, r = 0, cap = 0, n;
+	double *ss;
+	int rc;
+
+	if (stream_open(&s, path, so, err) < 0)
+		return -1;
+	if (s->gzip) {
+		stream_close(s);
+		return 1;
+	}
+	f->ncols = s->ncols;
+	cs = *out = calloc(f->ncols + 1, sizeof(*cs));
+	f->names = calloc(f->ncols + 1, sizeof(*f->names));
+	f->tidx = malloc((f->ncols + 1) * sizeof(*f->tidx));
+	f->didx = malloc((f->ncols + 1) * sizeof(*f->didx));
+	*ssp = ss = calloc(f->ncols + 1, sizeof(*ss));
+	if (!cs || !f->names || !f->tidx || !f->didx || !ss)
+		goto oom;
+	for (c = 0; c < f->ncols; c++) {
+		size_t off;
+
+		for (k = 0; k < nkeep; k++)
+			if (keep[k] && !strcmp(keep[k], s->names[c]))
+				cs[c].keep = 1;
+		if (pool_add(pool, s->names[c], strlen(s->names[c]), &off) < 0)
+			goto oom;
+		f->names[c] = (char *)(uintptr_t)off;
+	}
+	while ((rc = stream_next(s, err)) > 0) {
+		const struct stream_field *fd = s->fields;
+		double *drow;
+		size_t *orow;
+
+		if (r == 0) {	/* the layout, from the first row */
+			for (c = 0; c < f->ncols; c++) {
+				double v;
+				int text = cs[c].keep || (fd[c].s &&
+					parse_double_n(fd[c].s, fd[c].len, &v) < 0);
+
+				cs[c].text = (unsigned char)text;
+				f->tidx[c] = text ? (int)f->ntext++ : -1;
+				f->didx[c] = text ? -1 : (int)f->ndev++;
+			}
+		}
+		if (r + 1 > MAX_CELLS / (f->ncols ? f->ncols : 1)) {
+			stream_close(s);
+			return err_set(err, MLCI_EXIT_DATAERR, path,
+				       "too large: more than %zu cells", MAX_CELLS);
+		}
+		if (r == cap && grow(f, offs, cap = cap ? cap * 2 : 4096) < 0)
+			goto oom;
+		drow = f->dev + r * f->ndev;
+		orow = *offs + r * f->ntext;
+		f->rowline[r] = fd[0].line;
+		for (c = 0; c < f->ncols; c++) {
+			struct colsum *x = &cs[c];
+			double v;
+
+			if (!x->text) {
+				if (!fd[c].s) {
+					drow[f->didx[c]] = NAN;
+					continue;
+				}
+				if (parse_double_n(fd[c].s, fd[c].len, &v) < 0) {
+					stream_close(s);
+					return 2;
+				}
+				drow[f->didx[c]] = v;
+				x->sum += v;
+				x->count++;
+				if (fabs(v) > x->big)
+					x->big = fabs(v);
+			} else {
+				size_t at = (size_t)f->tidx[c];
+
+				f->line[r * f->ntext + at] = fd[c].line;
+				f->col[r * f->ntext + at] = fd[c].col;
+				if (!fd[c].s)
+					orow[at] = SIZE_MAX;
+				else if (pool_add(pool, fd[c].s, fd[c].len,
+						  &orow[at]) < 0)
+					goto oom;
+			}
+		}
+		r++;
+	}
+	if (rc < 0) {
+		stream_close(s);
+		return -1;
+	}
+	memcpy(f->sha256, s->sha256, sizeof(f->sha256));
+	stream_close(s);
+	s = NULL;
+	n = f->nrows = r;
+	if (mode == FRAME_STREAM_RAW)
+		return 0;
+	f->mom = calloc(f->ncols + 1, sizeof(*f->mom));
+	if (!f->mom)
+		goto oom;
+	for (c = 0; c < f->ncols; c++) {
+		const struct colsum *x = &cs[c];
+
+		if (x->text)
+			continue;
+		if (x->count && !isfinite(x->sum / (double)x->count))
+			return 1;
+		if (x->big > 0 && x->big < TINY)
+			return 1;
+		f->mom[c].count = x->count;
+		f->mom[c].mean = x->count ? x->sum / (double)x->count : 0;
+		f->mom[c].big = x->big;
+	}
+	for (r = 0; r < n; r++) {
+		double *drow = f->dev + r * f->ndev;
+
+		for (c = 0; c < f->ncols; c++) {
+			double d, *v;
+
+			if (f->didx[c] < 0)
+				continue;
+			v = &drow[f->didx[c]];
+			if (isnan(*v))
+				continue;
+			d = *v - f->mom[c].mean;
+			if (!isfinite(d))	/* overflowed: read it whole */
+				return 1;
+			ss[c] += d * d;
+			*v = d;
+		}
+	}
+	return 0;
+oom:
+	stream_close(s);
+	return oom(err, path);
+}
+
 void (*frame_stream_between)(const char *path);
 
 static int load(struct frame *f, const char *path, const struct csv_opts *o,
@@ -273,6 +448,27 @@ static int load(struct frame *f, const char *path, const struct csv_opts *o,
 	f->path = strdup(path);
 	if (!f->path)
 		return oom(err, path);
+	if (mode == FRAME_STREAM_DOUBLE || mode == FRAME_STREAM_RAW) {
+		rc = one_pass(f, path, &so, keep, nkeep, mode, csp, offs, pool,
+			      ssp, err);
+		if (rc == 0) {
+			n = f->nrows;
+			ss = *ssp;
+			goto kept;
+		}
+		if (rc != 2)
+			return rc;
+		/* a late text cell: start again, in two passes */
+		free(f->path);
+		free(f->dev), free(f->rowline), free(f->line), free(f->col);
+		free(f->names), free(f->tidx), free(f->didx), free(f->mom);
+		free(*csp), free(*offs), free(*ssp);
+		memset(f, 0, sizeof(*f));
+		*csp = NULL, *offs = NULL, *ssp = NULL;
+		pool->len = 0;
+		if (!(f->path = strdup(path)))
+			return oom(err, path);
+	}
 	rc = first_pass(f, path, &so, keep, nkeep, mode, csp, pool, err);
 	if (rc)
 		return rc;
@@ -319,6 +515,7 @@ static int load(struct frame *f, const char *path, const struct csv_opts *o,
 		frame_stream_between(path);
 	if ((rc = second_pass(f, path, &so, offs, pool, ss, err)) != 0)
 		return rc;
+kept:
 	for (c = 0; f->mom && c < f->ncols; c++) {
 		if (f->didx[c] < 0)
 			continue;

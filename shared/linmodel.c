@@ -1,5 +1,6 @@
 #include "linmodel.h"
 
+#include <cblas.h>
 #include <float.h>
 #include <limits.h>
 #include <math.h>
@@ -13,9 +14,17 @@
 
 /* LAPACK (Fortran, 32-bit integers; the trailing size_t is gfortran's
  * hidden length of a character argument). */
-extern void dposv_(const char *uplo, const int *n, const int *nrhs, double *a,
-		   const int *lda, double *b, const int *ldb, int *info,
-		   size_t uplo_len);
+extern double dlansy_(const char *norm, const char *uplo, const int *n,
+		      const double *a, const int *lda, double *work,
+		      size_t norm_len, size_t uplo_len);
+extern void dpotrf_(const char *uplo, const int *n, double *a, const int *lda,
+		    int *info, size_t uplo_len);
+extern void dpotrs_(const char *uplo, const int *n, const int *nrhs,
+		    const double *a, const int *lda, double *b, const int *ldb,
+		    int *info, size_t uplo_len);
+extern void dpocon_(const char *uplo, const int *n, const double *a,
+		    const int *lda, const double *anorm, double *rcond,
+		    double *work, int *iwork, int *info, size_t uplo_len);
 extern void dgelsd_(const int *m, const int *n, const int *nrhs, double *a,
 		    const int *lda, double *b, const int *ldb, double *s,
 		    const double *rcond, int *rank, double *work,
@@ -297,13 +306,94 @@ static int lstsq(double *A, int m, int k, double *b, int *rank,
 	return 0;
 }
 
+/* Rows centred into a block for the Gram products: at most this many. */
+#define GRAM_ROWS 256
+
+/* Over every row of Xc (X less the column means xm) and r (y - ym, or
+ * with w the residual y - ym - Xc w): G += Q'Q (lower triangle,
+ * column-major) and g += Q'r, where Q is Xc, or with L (lower, p x p)
+ * Xc L^-T. BLAS on one thread, so the sums run in one order whatever the
+ * machine. G may be NULL. */
+static int gram(const double *X, const float *Xf, const double *y, size_t n,
+		size_t p, const double *xm, double ym, const double *w,
+		const double *L, double *G, double *g)
+{
+	double *T = malloc((GRAM_ROWS * p + 1) * sizeof(*T));
+	double *r = malloc(GRAM_ROWS * sizeof(*r));
+	size_t i0, i, j;
+
+	if (!T || !r) {
+		free(T), free(r);
+		return -1;
+	}
+	for (i0 = 0; i0 < n; i0 += GRAM_ROWS) {
+		size_t rows = n - i0 < GRAM_ROWS ? n - i0 : GRAM_ROWS;
+
+		/* T is column-major p x rows: the block's rows, transposed */
+		for (i = 0; i < rows; i++) {
+			double *t = T + i * p, s = y[i0 + i] - ym;
+
+			if (X) {
+				const double *x = X + (i0 + i) * p;
+
+				for (j = 0; j < p; j++)
+					t[j] = x[j] - xm[j];
+			} else {
+				const float *x = Xf + (i0 + i) * p;
+
+				for (j = 0; j < p; j++)
+					t[j] = (double)x[j] - xm[j];
+			}
+			if (w)
+				for (j = 0; j < p; j++)
+					s -= t[j] * w[j];
+			r[i] = s;
+		}
+		if (L)
+			cblas_dtrsm(CblasColMajor, CblasLeft, CblasLower,
+				    CblasNoTrans, CblasNonUnit, (int)p,
+				    (int)rows, 1.0, L, (int)p, T, (int)p);
+		if (G)
+			cblas_dsyrk(CblasColMajor, CblasLower, CblasNoTrans,
+				    (int)p, (int)rows, 1.0, T, (int)p, 1.0, G,
+				    (int)p);
+		cblas_dgemv(CblasColMajor, CblasNoTrans, (int)p, (int)rows, 1.0,
+			    T, (int)p, r, 1, 1.0, g, 1);
+	}
+	free(T), free(r);
+	return 0;
+}
+
+/* Least squares on Xc (alpha 0) leaves the Cholesky QR below for
+ * dgelsd on Xc itself when the reciprocal condition of Xc'Xc is below
+ * this: Xc's condition above about 1e7, where CholeskyQR2 is no longer
+ * as accurate as Householder QR. */
+#define CHOLQR_RCOND 1e-14
+
+/* Solve G x = b in place, G = L2 L2' (dpotrf's lower factor) or, with
+ * L, G = L L2 L2' L'. */
+static void chol_solve(const double *L, const double *L2, int p, double *b)
+{
+	int one = 1, info = 0;
+
+	if (L)
+		cblas_dtrsv(CblasColMajor, CblasLower, CblasNoTrans,
+			    CblasNonUnit, p, L, p, b, 1);
+	dpotrs_("L", &p, &one, L2, &p, b, &p, &info, 1);
+	if (L)
+		cblas_dtrsv(CblasColMajor, CblasLower, CblasTrans,
+			    CblasNonUnit, p, L, p, b, 1);
+}
+
 int ridge_fit(const double *X, const float *Xf, const double *y, size_t n,
 	      size_t p, double alpha, double *coef, double *intercept,
 	      struct fit_summary *s, struct mlci_err *err)
 {
-	double *xm = NULL, *A = NULL, *b = NULL, *buf = NULL, ym = 0, rss = 0,
-		pen = 0;
-	size_t i, j, k;
+	double *xm = NULL, *A = NULL, *b = NULL, *buf = NULL, *G = NULL,
+		*G2 = NULL, *work = NULL, *L = NULL, ym = 0, rss = 0, pen = 0,
+		anorm, rcond = 0;
+	int *iwork = NULL, pn = (int)p, info = 0;
+	size_t i, j;
 	int rc = -1;
 
 	memset(s, 0, sizeof(*s));
@@ -314,7 +404,11 @@ int ridge_fit(const double *X, const float *Xf, const double *y, size_t n,
 			       n, p);
 	xm = calloc(p + 1, sizeof(*xm));
 	buf = calloc(p + 1, sizeof(*buf));
-	if (!xm || !buf)
+	G = calloc(p * p + 1, sizeof(*G));
+	b = calloc(p + 1, sizeof(*b));
+	work = malloc((3 * p + 1) * sizeof(*work));
+	iwork = malloc((p + 1) * sizeof(*iwork));
+	if (!xm || !buf || !G || !b || !work || !iwork)
 		goto oom;
 	for (i = 0; i < n; i++) {
 		const double *x = xrow(X, Xf, i, p, buf);
@@ -326,41 +420,68 @@ int ridge_fit(const double *X, const float *Xf, const double *y, size_t n,
 	ym /= (double)n;
 	for (j = 0; j < p; j++)
 		xm[j] /= (double)n;
+	s->rank = (long)p;
+	if (p == 0)
+		goto solved;
 
-	if (alpha > 0) {
-		int pn = (int)p, one = 1, info = 0;
-
-		/* (Xc'Xc + alpha I) w = Xc'yc, lower triangle, column-major */
-		A = calloc(p * p + 1, sizeof(*A));
-		b = calloc(p + 1, sizeof(*b));
-		if (!A || !b)
+	/*
+	 * Ridge: (Xc'Xc + alpha I) w = Xc'yc by Cholesky. Least squares:
+	 * CholeskyQR2, Xc = Q R with R = L2' L' from the Cholesky factors
+	 * of Xc'Xc = L L' and of Q'Q = L2 L2', Q = Xc L^-T formed a block
+	 * of rows at a time and never kept; then R'R w = Xc'yc. Either way
+	 * one step of iterative refinement on the residuals follows.
+	 */
+	openblas_set_num_threads(1);
+	if (gram(X, Xf, y, n, p, xm, ym, NULL, NULL, G, b) < 0)
+		goto oom;
+	for (j = 0; j < p; j++)
+		G[j * p + j] += alpha;
+	anorm = dlansy_("1", "L", &pn, G, &pn, work, 1, 1);
+	dpotrf_("L", &pn, G, &pn, &info, 1);
+	if (info == 0)
+		dpocon_("L", &pn, G, &pn, &anorm, &rcond, work, iwork, &info, 1);
+	if (alpha > 0 && info != 0) {
+		rc = err_set(err, MLCI_EXIT_SOFTWARE, NULL,
+			     "ridge normal equations are not positive definite (dpotrf info %d)",
+			     info);
+		goto out;
+	}
+	if (alpha == 0 && info == 0 && rcond >= CHOLQR_RCOND) {
+		L = G;
+		G2 = calloc(p * p + 1, sizeof(*G2));
+		if (!G2)
 			goto oom;
-		for (i = 0; i < n; i++) {
-			const double *x = xrow(X, Xf, i, p, buf);
-			double yc = y[i] - ym;
+		memset(b, 0, p * sizeof(*b));
+		if (gram(X, Xf, y, n, p, xm, ym, NULL, L, G2, b) < 0)
+			goto oom;
+		dpotrf_("L", &pn, G2, &pn, &info, 1);
+		if (info != 0)	/* Q'Q lost its definiteness: leave it */
+			L = NULL, info = 1;
+		else
+			chol_solve(NULL, G2, pn, b),
+			cblas_dtrsv(CblasColMajor, CblasLower, CblasTrans,
+				    CblasNonUnit, pn, L, pn, b, 1);
+	}
+	if (info == 0 && (alpha > 0 || L)) {
+		double *d = buf;
 
-			for (j = 0; j < p; j++) {
-				double xj = x[j] - xm[j];
-
-				b[j] += xj * yc;
-				for (k = j; k < p; k++)
-					A[j * p + k] += xj * (x[k] - xm[k]);
-			}
-		}
+		if (!L)
+			chol_solve(NULL, G, pn, b);
+		memset(d, 0, p * sizeof(*d));
+		if (gram(X, Xf, y, n, p, xm, ym, b, NULL, NULL, d) < 0)
+			goto oom;
 		for (j = 0; j < p; j++)
-			A[j * p + j] += alpha;
-		if (p)
-			dposv_("L", &pn, &one, A, &pn, b, &pn, &info, 1);
-		if (info != 0) {
-			rc = err_set(err, MLCI_EXIT_SOFTWARE, NULL,
-				     "ridge normal equations are not positive definite (dposv info %d)",
-				     info);
-			goto out;
-		}
-		memcpy(coef, b, p * sizeof(*coef));
+			d[j] -= alpha * b[j];
+		chol_solve(L, L ? G2 : G, pn, d);
+		for (j = 0; j < p; j++)
+			coef[j] = b[j] + d[j];
 	} else {
+		/* ill-conditioned or rank-deficient: the minimum-norm
+		 * solution from Xc's singular values */
 		size_t ldb = n > p ? n : p;
+		int rank = 0;
 
+		free(b);
 		A = malloc((n * p + 1) * sizeof(*A));
 		b = calloc(ldb + 1, sizeof(*b));
 		if (!A || !b)
@@ -372,16 +493,12 @@ int ridge_fit(const double *X, const float *Xf, const double *y, size_t n,
 				A[j * n + i] = x[j] - xm[j];
 			b[i] = y[i] - ym;
 		}
-		s->rank = (long)p;
-		if (p) {
-			int rank = 0;
-
-			if (lstsq(A, (int)n, (int)p, b, &rank, err) < 0)
-				goto out;
-			s->rank = rank;
-		}
+		if (lstsq(A, (int)n, (int)p, b, &rank, err) < 0)
+			goto out;
+		s->rank = rank;
 		memcpy(coef, b, p * sizeof(*coef));
 	}
+solved:
 	*intercept = ym;
 	for (j = 0; j < p; j++)
 		*intercept -= xm[j] * coef[j];
@@ -406,7 +523,8 @@ int ridge_fit(const double *X, const float *Xf, const double *y, size_t n,
 oom:
 	rc = err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
 out:
-	free(xm), free(A), free(b), free(buf);
+	free(xm), free(A), free(b), free(buf), free(G), free(G2), free(work),
+		free(iwork);
 	return rc;
 }
 

@@ -22,7 +22,11 @@ defaults):
   linear:   LinearRegression()
   ridge:    Ridge(alpha=1.0)
   (on diabetes, label progression, and on breast_cancer with diagnosis
-  recoded 1 = malignant, 0 = benign)
+  recoded 1 = malignant, 0 = benign); linear also on two ill-conditioned
+  variants of diabetes (near()): a last column "near" = bmi + bp + eps * k,
+  k = (37 r) mod 11 - 5 for data row r from 0, written with %.10g, for eps
+  1e-5 and 1e-6 (condition numbers about 1.5e6 and 1.5e7 once scaled);
+  t-train-sklearn.sh writes the same files with awk
 For each case the output records the preprocessing (means, scales,
 categories, imputed values), coefficients, intercepts, the training loss
 (mean log loss or mse) and objective, training accuracy or r2,
@@ -92,6 +96,13 @@ def describe(ct, X):
             cols.append({"name": name, "type": "categorical",
                          "categories": cats, "impute": str(imp)})
     return cols
+
+
+def near(df, eps):
+    out = df.copy()
+    k = (np.arange(len(df)) * 37) % 11 - 5
+    out["near"] = [float("%.10g" % v) for v in (df["bmi"] + df["bp"]) + eps * k]
+    return out
 
 
 def fit_case(name, df, label, kind, drop=(), test=None):
@@ -174,6 +185,12 @@ def main():
                                   "logistic"),
         "diabetes_linear": fit_case("diabetes_progression.csv", diabetes,
                                     "progression", "linear"),
+        "diabetes_near5_linear": fit_case("diabetes_progression.csv + near (1e-5)",
+                                          near(diabetes, 1e-5), "progression",
+                                          "linear"),
+        "diabetes_near6_linear": fit_case("diabetes_progression.csv + near (1e-6)",
+                                          near(diabetes, 1e-6), "progression",
+                                          "linear"),
         "diabetes_ridge": fit_case("diabetes_progression.csv", diabetes,
                                    "progression", "ridge"),
         "breast_cancer_linear": fit_case("breast_cancer.csv (diagnosis 1/0)",

@@ -207,6 +207,9 @@ static void test_same_as_compact(void **state)
 	/* an all-missing column, a constant one, big offsets */
 	compare_readers("m,k,ts,y\n,7,1700000000.5,a\n,7,1700000001.25,b\n"
 			",7,1700000003,a\n");
+	/* columns that turn text after the first row, missing at first
+	 * or a number */
+	compare_readers("a,t,u,y\n1,2,,0\n3,red,5,1\n,4,blue,0\n");
 }
 
 static void test_in_place(void **state)
@@ -317,20 +320,60 @@ static void test_changed(void **state)
 	size_t i;
 
 	(void)state;
-	for (i = 0; i < sizeof(after) / sizeof(*after); i++) {
+	for (i = 0; i < 2 * sizeof(after) / sizeof(*after); i++) {
 		const char *p = write_tmp("a,y\n1,0\n2,1\n", 12);
 
-		rewrite_with = after[i];
+		rewrite_with = after[i / 2];
 		frame_stream_between = rewrite;
 		assert_int_equal(frame_load_streamed(&f, p, NULL, label, 1,
-						     FRAME_STREAM_DOUBLE, &err), -1);
+						     i % 2 ? FRAME_STREAM_COLUMNS :
+						     FRAME_STREAM_SINGLE, &err), -1);
 		frame_stream_between = NULL;
 		unlink(p);
 		assert_int_equal(err.code, 74);
 		assert_non_null(strstr(err.msg, "changed while it was being read"));
 		assert_null(f.names);
-		assert_null(f.dev);
+		assert_null(f.devf);
+		assert_null(f.colf);
 	}
+}
+
+static int between_calls;
+
+static void count_between(const char *path)
+{
+	(void)path;
+	between_calls++;
+}
+
+/* Doubles take one pass (a column turning text after the first row, two),
+ * and give what two passes give. */
+static void test_one_pass(void **state)
+{
+	const char *p = write_tmp("a,y\n1,0\n2,1\n", 12);
+	struct frame f;
+	struct mlci_err err = {0};
+
+	(void)state;
+	frame_stream_between = count_between;
+	assert_int_equal(frame_load_streamed(&f, p, NULL, label, 1,
+					     FRAME_STREAM_DOUBLE, &err), 0);
+	frame_free(&f);
+	assert_int_equal(frame_load_streamed(&f, p, NULL, label, 1,
+					     FRAME_STREAM_RAW, &err), 0);
+	frame_free(&f);
+	assert_int_equal(between_calls, 0);
+	unlink(p);
+	p = write_tmp("a,t,y\n1,2,0\n3,red,1\n", 20);
+	assert_int_equal(frame_load_streamed(&f, p, NULL, label, 1,
+					     FRAME_STREAM_DOUBLE, &err), 0);
+	unlink(p);
+	frame_stream_between = NULL;
+	assert_int_equal(between_calls, 1);
+	assert_int_equal(f.ndev, 1);
+	assert_int_equal(f.ntext, 2);
+	assert_string_equal(frame_cell(&f, 1, 1), "red");
+	frame_free(&f);
 }
 
 int main(void)
@@ -342,6 +385,7 @@ int main(void)
 		cmocka_unit_test(test_falls_back),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_changed),
+		cmocka_unit_test(test_one_pass),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
