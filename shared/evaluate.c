@@ -702,7 +702,7 @@ static int load_data(struct eval *e, const struct evaluate_opts *o,
 	}
 	/* streamed when it can be: the numbers as doubles, never the file */
 	rc = frame_load_streamed(&e->f, o->data, &o->csv, keep, n,
-				 FRAME_STREAM_RAW, err);
+				 FRAME_STREAM_RAW, online_cpus(), err);
 	if (rc == 1)
 		rc = frame_load_compact(&e->f, o->data, &o->csv, keep, n, err);
 out:

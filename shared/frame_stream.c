@@ -4,12 +4,16 @@
  */
 #include "frame_stream.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <float.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "stream.h"
 #include "util.h"
@@ -249,144 +253,161 @@ static int second_pass(struct frame *f, const char *path,
 	return rc;
 }
 
-/* Grow the single pass's per-row arrays to hold cap rows. */
-static int grow(struct frame *f, size_t **offs, size_t cap)
+/*
+ * Doubles (deviations or, raw, values) need no second pass: the values
+ * are kept as read and turned into deviations once the means are known.
+ * The first row settles which columns hold text; a later text cell in a
+ * column of numbers returns 2: read it in two passes.
+ *
+ * The rows are parsed into chunks: one for a sequential read, which
+ * becomes the frame's storage as it is; or, on several threads, one per
+ * block of the file (as validate.c splits it: a block begins at the first
+ * line start at or after its nominal offset, a guess checked against
+ * where the block before it stopped), appended to the frame in file
+ * order, its lines made absolute. Each column is summed as the rows are
+ * appended, in file order, so the moments are bit for bit the same
+ * whatever the thread count. Growing arrays move their pages (realloc),
+ * so the peak stays the frame's size and a few blocks.
+ */
+struct chunk {
+	int state;		/* CK_* */
+	uint64_t k, from, end_limit;
+	int exact;		/* from is a known record start */
+	uint64_t first, stop, end_rec;
+	uint32_t line_first, line_stop;
+	int failed;		/* err set (or late: a text cell, 2) */
+	int late;
+	struct mlci_err err;
+	size_t nrows, cap;
+	double *dev;
+	uint32_t *rowline, *line, *col;
+	size_t *offs;
+	struct pool own;	/* a block's text */
+	struct pool *pool;	/* where its text goes: own, or the frame's */
+};
+
+enum { CK_FREE, CK_TODO, CK_BUSY, CK_PARSED };
+
+static void chunk_free(struct chunk *ck)
 {
-	double *dev = realloc(f->dev, (cap * f->ndev + 1) * sizeof(*dev));
+	free(ck->dev), free(ck->rowline), free(ck->line), free(ck->col);
+	free(ck->offs), free(ck->own.buf);
+}
+
+static int chunk_grow(const struct frame *f, struct chunk *ck, size_t cap)
+{
+	double *dev = realloc(ck->dev, (cap * f->ndev + 1) * sizeof(*dev));
 	uint32_t *rl, *ln, *cl;
 	size_t *of;
 
 	if (dev)
-		f->dev = dev;
-	rl = realloc(f->rowline, (cap + 1) * sizeof(*rl));
+		ck->dev = dev;
+	rl = realloc(ck->rowline, (cap + 1) * sizeof(*rl));
 	if (rl)
-		f->rowline = rl;
-	of = realloc(*offs, (cap * f->ntext + 1) * sizeof(*of));
+		ck->rowline = rl;
+	of = realloc(ck->offs, (cap * f->ntext + 1) * sizeof(*of));
 	if (of)
-		*offs = of;
-	ln = realloc(f->line, (cap * f->ntext + 1) * sizeof(*ln));
+		ck->offs = of;
+	ln = realloc(ck->line, (cap * f->ntext + 1) * sizeof(*ln));
 	if (ln)
-		f->line = ln;
-	cl = realloc(f->col, (cap * f->ntext + 1) * sizeof(*cl));
+		ck->line = ln;
+	cl = realloc(ck->col, (cap * f->ntext + 1) * sizeof(*cl));
 	if (cl)
-		f->col = cl;
-	return dev && rl && of && ln && cl ? 0 : -1;
+		ck->col = cl;
+	if (!dev || !rl || !of || !ln || !cl)
+		return -1;
+	ck->cap = cap;
+	return 0;
 }
 
-/*
- * Doubles (deviations or, raw, values) need no second pass: the values
- * are kept as read, and turned into deviations once the means are
- * known. The first row settles which columns hold text; a later text
- * cell in a column of numbers returns 2: read it in two passes. Growing
- * arrays move their pages (realloc), so the peak stays the frame's size.
- */
-static int one_pass(struct frame *f, const char *path,
-		    const struct stream_opts *so, const char *const *keep,
-		    size_t nkeep, int mode, struct colsum **out,
-		    size_t **offs, struct pool *pool, double **ssp,
-		    struct mlci_err *err)
+/* The layout from the first row's fields (cs[].keep set). */
+static void layout(struct frame *f, struct colsum *cs,
+		   const struct stream_field *fd)
 {
-	struct stream *s = NULL;
-	struct colsum *cs;
-	size_t c, k, r = 0, cap = 0, n;
-	double *ss;
-	int rc;
+	size_t c;
 
-	if (stream_open(&s, path, so, err) < 0)
-		return -1;
-	if (s->gzip) {
-		stream_close(s);
-		return 1;
-	}
-	f->ncols = s->ncols;
-	cs = *out = calloc(f->ncols + 1, sizeof(*cs));
-	f->names = calloc(f->ncols + 1, sizeof(*f->names));
-	f->tidx = malloc((f->ncols + 1) * sizeof(*f->tidx));
-	f->didx = malloc((f->ncols + 1) * sizeof(*f->didx));
-	*ssp = ss = calloc(f->ncols + 1, sizeof(*ss));
-	if (!cs || !f->names || !f->tidx || !f->didx || !ss)
-		goto oom;
 	for (c = 0; c < f->ncols; c++) {
-		size_t off;
+		double v;
+		int text = cs[c].keep || (fd[c].s &&
+			parse_double_n(fd[c].s, fd[c].len, &v) < 0);
 
-		for (k = 0; k < nkeep; k++)
-			if (keep[k] && !strcmp(keep[k], s->names[c]))
-				cs[c].keep = 1;
-		if (pool_add(pool, s->names[c], strlen(s->names[c]), &off) < 0)
-			goto oom;
-		f->names[c] = (char *)(uintptr_t)off;
+		cs[c].text = (unsigned char)text;
+		f->tidx[c] = text ? (int)f->ntext++ : -1;
+		f->didx[c] = text ? -1 : (int)f->ndev++;
 	}
-	while ((rc = stream_next(s, err)) > 0) {
-		const struct stream_field *fd = s->fields;
-		double *drow;
-		size_t *orow;
+}
 
-		if (r == 0) {	/* the layout, from the first row */
-			for (c = 0; c < f->ncols; c++) {
-				double v;
-				int text = cs[c].keep || (fd[c].s &&
-					parse_double_n(fd[c].s, fd[c].len, &v) < 0);
+/* One record into ck. 0; -1 out of memory; 2 a text cell in a column of
+ * numbers. */
+static int chunk_row(const struct frame *f, const struct colsum *cs,
+		     struct chunk *ck, const struct stream_field *fd)
+{
+	size_t c, r = ck->nrows;
+	double *drow;
+	size_t *orow;
 
-				cs[c].text = (unsigned char)text;
-				f->tidx[c] = text ? (int)f->ntext++ : -1;
-				f->didx[c] = text ? -1 : (int)f->ndev++;
-			}
+	if (r == ck->cap && chunk_grow(f, ck, ck->cap ? ck->cap * 2 : 4096) < 0)
+		return -1;
+	drow = ck->dev + r * f->ndev;
+	orow = ck->offs + r * f->ntext;
+	ck->rowline[r] = fd[0].line;
+	for (c = 0; c < f->ncols; c++) {
+		if (!cs[c].text) {
+			double v;
+
+			if (!fd[c].s)
+				v = NAN;
+			else if (parse_double_n(fd[c].s, fd[c].len, &v) < 0)
+				return 2;
+			drow[f->didx[c]] = v;
+		} else {
+			size_t at = (size_t)f->tidx[c];
+
+			ck->line[r * f->ntext + at] = fd[c].line;
+			ck->col[r * f->ntext + at] = fd[c].col;
+			if (!fd[c].s)
+				orow[at] = SIZE_MAX;
+			else if (pool_add(ck->pool, fd[c].s, fd[c].len,
+					  &orow[at]) < 0)
+				return -1;
 		}
-		if (r + 1 > MAX_CELLS / (f->ncols ? f->ncols : 1)) {
-			stream_close(s);
-			return err_set(err, MLCI_EXIT_DATAERR, path,
-				       "too large: more than %zu cells", MAX_CELLS);
-		}
-		if (r == cap && grow(f, offs, cap = cap ? cap * 2 : 4096) < 0)
-			goto oom;
-		drow = f->dev + r * f->ndev;
-		orow = *offs + r * f->ntext;
-		f->rowline[r] = fd[0].line;
+	}
+	ck->nrows++;
+	return 0;
+}
+
+/* Sum rows [r0, r1) of dev (ndev a row) into cs in order. */
+static void sum_rows(const struct frame *f, struct colsum *cs,
+		     const double *dev, size_t r0, size_t r1)
+{
+	size_t r, c;
+
+	for (r = r0; r < r1; r++) {
+		const double *drow = dev + r * f->ndev;
+
 		for (c = 0; c < f->ncols; c++) {
 			struct colsum *x = &cs[c];
 			double v;
 
-			if (!x->text) {
-				if (!fd[c].s) {
-					drow[f->didx[c]] = NAN;
-					continue;
-				}
-				if (parse_double_n(fd[c].s, fd[c].len, &v) < 0) {
-					stream_close(s);
-					return 2;
-				}
-				drow[f->didx[c]] = v;
-				x->sum += v;
-				x->count++;
-				if (fabs(v) > x->big)
-					x->big = fabs(v);
-			} else {
-				size_t at = (size_t)f->tidx[c];
-
-				f->line[r * f->ntext + at] = fd[c].line;
-				f->col[r * f->ntext + at] = fd[c].col;
-				if (!fd[c].s)
-					orow[at] = SIZE_MAX;
-				else if (pool_add(pool, fd[c].s, fd[c].len,
-						  &orow[at]) < 0)
-					goto oom;
-			}
+			if (f->didx[c] < 0 || isnan(v = drow[f->didx[c]]))
+				continue;
+			x->sum += v;
+			x->count++;
+			if (fabs(v) > x->big)
+				x->big = fabs(v);
 		}
-		r++;
 	}
-	if (rc < 0) {
-		stream_close(s);
-		return -1;
-	}
-	memcpy(f->sha256, s->sha256, sizeof(f->sha256));
-	stream_close(s);
-	s = NULL;
-	n = f->nrows = r;
-	if (mode == FRAME_STREAM_RAW)
-		return 0;
+}
+
+/* The moments from the sums, and each value turned into its deviation;
+ * 1 when the sums or deviations leave the doubles' range. */
+static int deviations(struct frame *f, const struct colsum *cs, double *ss)
+{
+	size_t c, r;
+
 	f->mom = calloc(f->ncols + 1, sizeof(*f->mom));
 	if (!f->mom)
-		goto oom;
+		return -1;
 	for (c = 0; c < f->ncols; c++) {
 		const struct colsum *x = &cs[c];
 
@@ -400,7 +421,7 @@ static int one_pass(struct frame *f, const char *path,
 		f->mom[c].mean = x->count ? x->sum / (double)x->count : 0;
 		f->mom[c].big = x->big;
 	}
-	for (r = 0; r < n; r++) {
+	for (r = 0; r < f->nrows; r++) {
 		double *drow = f->dev + r * f->ndev;
 
 		for (c = 0; c < f->ncols; c++) {
@@ -419,6 +440,420 @@ static int one_pass(struct frame *f, const char *path,
 		}
 	}
 	return 0;
+}
+
+/* The block size of a parallel read (MLCI_FRAME_BLOCK_SIZE, bytes, for
+ * tests: many blocks from a small file). */
+static uint64_t frame_block_size(void)
+{
+	const char *e = getenv("MLCI_FRAME_BLOCK_SIZE");
+	long v;
+
+	if (e && parse_long(e, &v) == 0 && v >= 1)
+		return (uint64_t)v;
+	return (uint64_t)1 << 20;
+}
+
+#define PAR_WINDOW_MAX 8
+#define PAR_HASH_STEP ((size_t)1 << 20)
+
+struct fpar {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	struct frame *f;
+	struct colsum *cs;
+	struct stream *st;
+	struct pool *pool;
+	size_t **offs;
+	uint64_t R, B, end_limit, nblocks, next_new, ak;
+	uint32_t L0;
+	int at_data_start;
+	unsigned window;
+	struct chunk *slot;
+	int arun, sha_run, sha_done, failed, late;
+	struct mlci_err err;
+	/* the appended blocks so far */
+	uint64_t prev_stop, first_record, end_record;
+	uint32_t prev_line_stop;
+	long prev_base;
+	int have_rows;
+	size_t cap;
+};
+
+/* The first line start at or after ck->from (a guess). */
+static int guess_from(const char *path, struct chunk *ck)
+{
+	char tmp[4096];
+	uint64_t at = ck->from - 1;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return err_set(&ck->err, MLCI_EXIT_NOINPUT, path,
+			       "cannot open: %s", strerror(errno));
+	for (;;) {
+		ssize_t got = pread(fd, tmp, sizeof(tmp), (off_t)at);
+		const char *nl;
+
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got <= 0) {
+			ck->from = at;
+			break;
+		}
+		nl = memchr(tmp, '\n', (size_t)got);
+		if (nl) {
+			ck->from = at + (uint64_t)(nl - tmp) + 1;
+			break;
+		}
+		at += (uint64_t)got;
+	}
+	close(fd);
+	return 0;
+}
+
+static void chunk_parse(struct fpar *x, struct chunk *ck)
+{
+	struct stream *bs = NULL;
+	int rc;
+
+	ck->nrows = 0;
+	ck->own.len = 0;
+	ck->failed = ck->late = 0;
+	err_clear(&ck->err);
+	if ((!ck->exact && guess_from(x->st->path, ck) < 0) ||
+	    stream_block_open(&bs, x->st, ck->from, ck->end_limit,
+			      ck->k == 0 && x->at_data_start, &ck->err) < 0) {
+		ck->failed = 1;
+		return;
+	}
+	while ((rc = stream_next(bs, &ck->err)) > 0) {
+		if (ck->nrows == 0)
+			ck->line_first = bs->fields[0].line;
+		if ((rc = chunk_row(x->f, x->cs, ck, bs->fields)) != 0)
+			break;
+	}
+	if (rc == 2) {
+		ck->failed = ck->late = 1;
+	} else if (rc != 0) {
+		if (rc > 0)
+			oom(&ck->err, x->st->path);
+		ck->failed = 1;
+	} else {
+		stream_block_state(bs, &ck->stop, &ck->line_stop);
+		ck->first = ck->nrows ? bs->first_record : ck->stop;
+		ck->end_rec = ck->nrows ? bs->end_record : ck->stop;
+		if (!ck->nrows)
+			ck->line_first = ck->line_stop;
+	}
+	stream_close(bs);
+}
+
+/* Append block ck (checked, base its first line) to the frame. */
+static int chunk_append(struct fpar *x, struct chunk *ck, long base)
+{
+	struct frame *f = x->f;
+	size_t n = f->nrows, m = ck->nrows, nt = f->ntext, i, shift;
+
+	if (n + m > MAX_CELLS / (f->ncols ? f->ncols : 1))
+		return err_set(&x->err, MLCI_EXIT_DATAERR, f->path,
+			       "too large: more than %zu cells", MAX_CELLS);
+	if (n + m > x->cap) {
+		size_t cap = x->cap ? x->cap : 4096;
+		struct chunk g;
+		int bad;
+
+		while (cap < n + m)
+			cap *= 2;
+		memset(&g, 0, sizeof(g));
+		g.dev = f->dev, g.rowline = f->rowline, g.line = f->line;
+		g.col = f->col, g.offs = *x->offs;
+		bad = chunk_grow(f, &g, cap) < 0;
+		f->dev = g.dev, f->rowline = g.rowline, f->line = g.line;
+		f->col = g.col, *x->offs = g.offs;
+		if (bad)
+			return oom(&x->err, f->path);
+		x->cap = cap;
+	}
+	shift = x->pool->len;
+	if (ck->own.len) {
+		size_t off;
+
+		/* the block's strings, NUL-separated, as one */
+		if (pool_add(x->pool, ck->own.buf, ck->own.len - 1, &off) < 0)
+			return oom(&x->err, f->path);
+	}
+	if (m == 0)	/* a block holding no record start */
+		return 0;
+	memcpy(f->dev + n * f->ndev, ck->dev, m * f->ndev * sizeof(*f->dev));
+	sum_rows(f, x->cs, f->dev, n, n + m);
+	for (i = 0; i < m; i++)
+		f->rowline[n + i] = (uint32_t)(base - 1 + (long)ck->rowline[i]);
+	for (i = 0; i < m * nt; i++) {
+		f->line[n * nt + i] = (uint32_t)(base - 1 + (long)ck->line[i]);
+		f->col[n * nt + i] = ck->col[i];
+		(*x->offs)[n * nt + i] = ck->offs[i] == SIZE_MAX ? SIZE_MAX :
+			ck->offs[i] + shift;
+	}
+	f->nrows = n + m;
+	return 0;
+}
+
+/* Check and append the parsed blocks in order, one thread at a time
+ * (called under the lock; unlocks around each append). */
+static void par_append(struct fpar *x)
+{
+	while (!x->failed && !x->arun && x->ak < x->next_new) {
+		struct chunk *ck = &x->slot[x->ak % x->window];
+		long base;
+		int rc;
+
+		if (ck->state != CK_PARSED)
+			return;
+		if (!ck->exact && (ck->failed || ck->first != x->prev_stop)) {
+			/* a wrong guess: parse it again from the right place */
+			ck->from = x->prev_stop;
+			ck->exact = 1;
+			ck->state = CK_TODO;
+			pthread_cond_broadcast(&x->cv);
+			return;
+		}
+		base = x->ak == 0 ? (long)x->L0 : x->prev_base +
+			(long)x->prev_line_stop - (long)(ck->failed ? 1 : ck->line_first);
+		if (ck->failed) {
+			x->failed = 1;
+			x->late = ck->late;
+			x->err = ck->err;
+			if (x->err.line > 0)
+				x->err.line += base - 1;
+			return;
+		}
+		x->arun = 1;
+		pthread_mutex_unlock(&x->mu);
+		rc = chunk_append(x, ck, base);
+		pthread_mutex_lock(&x->mu);
+		x->arun = 0;
+		if (rc < 0) {
+			x->failed = 1;
+			return;
+		}
+		x->prev_stop = ck->stop;
+		x->prev_line_stop = ck->line_stop;
+		x->prev_base = base;
+		if (ck->nrows) {
+			if (!x->have_rows)
+				x->first_record = ck->first;
+			x->have_rows = 1;
+			x->end_record = ck->end_rec;
+		}
+		ck->state = CK_FREE;
+		x->ak++;
+		pthread_cond_broadcast(&x->cv);
+	}
+}
+
+static void *par_run(void *arg)
+{
+	struct fpar *x = arg;
+
+	pthread_mutex_lock(&x->mu);
+	for (;;) {
+		struct chunk *ck = NULL;
+		struct mlci_err e;
+		int done = 0, rc;
+
+		par_append(x);
+		if (x->failed)
+			break;
+		if (x->ak < x->next_new &&
+		    x->slot[x->ak % x->window].state == CK_TODO) {
+			ck = &x->slot[x->ak % x->window];
+		} else if (!x->sha_run && !x->sha_done) {
+			x->sha_run = 1;
+			pthread_mutex_unlock(&x->mu);
+			err_clear(&e);
+			rc = stream_hash_step(x->st, PAR_HASH_STEP, &done, &e);
+			pthread_mutex_lock(&x->mu);
+			x->sha_run = 0;
+			x->sha_done = done;
+			if (rc < 0 && !x->failed)
+				x->failed = 1, x->err = e;
+			pthread_cond_broadcast(&x->cv);
+			continue;
+		} else if (x->next_new < x->nblocks &&
+			   x->next_new < x->ak + x->window) {
+			uint64_t k = x->next_new++;
+
+			ck = &x->slot[k % x->window];
+			ck->k = k;
+			ck->from = x->R + k * x->B;
+			ck->end_limit = k + 1 == x->nblocks ? x->end_limit :
+				x->R + (k + 1) * x->B;
+			ck->exact = k == 0;
+		}
+		if (ck) {
+			ck->state = CK_BUSY;
+			pthread_mutex_unlock(&x->mu);
+			chunk_parse(x, ck);
+			pthread_mutex_lock(&x->mu);
+			ck->state = CK_PARSED;
+			pthread_cond_broadcast(&x->cv);
+			continue;
+		}
+		if (x->ak == x->nblocks && x->sha_done)
+			break;
+		pthread_cond_wait(&x->cv, &x->mu);
+	}
+	pthread_cond_broadcast(&x->cv);
+	pthread_mutex_unlock(&x->mu);
+	return NULL;
+}
+
+#define PAR_MAX_THREADS 64
+
+/* The rows of st (opened, not read from; layout known) on nthreads
+ * threads into f. 0, 2 (late text), -1 error; 3: cannot split. */
+static int par_read(struct frame *f, struct colsum *cs, struct stream *st,
+		    struct pool *pool, size_t **offs, int nthreads,
+		    struct mlci_err *err)
+{
+	struct fpar x;
+	pthread_t tid[PAR_MAX_THREADS];
+	uint64_t region_end;
+	int i, started = 0, rc = -1;
+	unsigned k;
+
+	memset(&x, 0, sizeof(x));
+	x.f = f, x.cs = cs, x.st = st, x.pool = pool, x.offs = offs;
+	x.B = frame_block_size();
+	stream_position(st, &x.R, &x.L0, &x.end_limit);
+	region_end = x.end_limit < st->file_size ? x.end_limit : st->file_size;
+	if (region_end <= x.R || region_end - x.R < 2 * x.B)
+		return 3;
+	x.nblocks = (region_end - x.R + x.B - 1) / x.B;
+	x.at_data_start = x.R == st->data_start;
+	if (nthreads > PAR_MAX_THREADS)
+		nthreads = PAR_MAX_THREADS;
+	x.window = (unsigned)nthreads + 2 < PAR_WINDOW_MAX ?
+		(unsigned)nthreads + 2 : PAR_WINDOW_MAX;
+	x.slot = calloc(x.window, sizeof(*x.slot));
+	if (!x.slot)
+		return oom(err, f->path);
+	for (k = 0; k < x.window; k++)
+		x.slot[k].pool = &x.slot[k].own;
+	pthread_mutex_init(&x.mu, NULL);
+	pthread_cond_init(&x.cv, NULL);
+	for (i = 1; i < nthreads; i++) {
+		if (pthread_create(&tid[started], NULL, par_run, &x) != 0)
+			break;
+		started++;
+	}
+	par_run(&x);
+	for (i = 0; i < started; i++)
+		pthread_join(tid[i], NULL);
+	if (x.failed && x.late)
+		rc = 2;
+	else if (x.failed)
+		*err = x.err;
+	else if (stream_blocks_end(st, f->nrows, x.have_rows ? x.first_record :
+				   x.prev_stop, x.have_rows ? x.end_record :
+				   x.prev_stop, err) == 0)
+		rc = 0;
+	for (k = 0; k < x.window; k++)
+		chunk_free(&x.slot[k]);
+	free(x.slot);
+	pthread_mutex_destroy(&x.mu);
+	pthread_cond_destroy(&x.cv);
+	return rc;
+}
+
+static int one_pass(struct frame *f, const char *path,
+		    const struct stream_opts *so, const char *const *keep,
+		    size_t nkeep, int mode, int nthreads, struct colsum **out,
+		    size_t **offs, struct pool *pool, double **ssp,
+		    struct mlci_err *err)
+{
+	struct stream *s = NULL, *first = NULL;
+	struct chunk ck;
+	struct colsum *cs;
+	size_t c, k;
+	int rc;
+
+	memset(&ck, 0, sizeof(ck));
+	ck.pool = pool;
+	if (stream_open(&s, path, so, err) < 0)
+		return -1;
+	if (s->gzip) {
+		stream_close(s);
+		return 1;
+	}
+	f->ncols = s->ncols;
+	cs = *out = calloc(f->ncols + 1, sizeof(*cs));
+	f->names = calloc(f->ncols + 1, sizeof(*f->names));
+	f->tidx = malloc((f->ncols + 1) * sizeof(*f->tidx));
+	f->didx = malloc((f->ncols + 1) * sizeof(*f->didx));
+	*ssp = calloc(f->ncols + 1, sizeof(**ssp));
+	if (!cs || !f->names || !f->tidx || !f->didx || !*ssp)
+		goto oom;
+	for (c = 0; c < f->ncols; c++) {
+		size_t off;
+
+		for (k = 0; k < nkeep; k++)
+			if (keep[k] && !strcmp(keep[k], s->names[c]))
+				cs[c].keep = 1;
+		if (pool_add(pool, s->names[c], strlen(s->names[c]), &off) < 0)
+			goto oom;
+		f->names[c] = (char *)(uintptr_t)off;
+	}
+	rc = 3;
+	if (nthreads > 1 && stream_can_split(s)) {
+		/* the layout from the first row, read on its own */
+		if (stream_open(&first, path, so, err) < 0) {
+			stream_close(s);
+			return -1;
+		}
+		rc = stream_next(first, err);
+		if (rc > 0)
+			layout(f, cs, first->fields);
+		stream_close(first);
+		rc = rc > 0 ? par_read(f, cs, s, pool, offs, nthreads, err) : 3;
+		if (rc == 3)	/* back to one stream, from the start */
+			f->ntext = f->ndev = 0;
+	}
+	if (rc == 3) {
+		stream_close(s);
+		s = NULL;
+		if (stream_open(&s, path, so, err) < 0)
+			return -1;
+		while ((rc = stream_next(s, err)) > 0) {
+			if (ck.nrows == 0)
+				layout(f, cs, s->fields);
+			if (ck.nrows + 1 > MAX_CELLS / (f->ncols ? f->ncols : 1)) {
+				rc = err_set(err, MLCI_EXIT_DATAERR, path,
+					     "too large: more than %zu cells",
+					     MAX_CELLS);
+				break;
+			}
+			if ((rc = chunk_row(f, cs, &ck, s->fields)) != 0)
+				break;
+		}
+		/* the chunk becomes the frame's storage */
+		f->dev = ck.dev, f->rowline = ck.rowline, f->line = ck.line;
+		f->col = ck.col, *offs = ck.offs;
+		f->nrows = ck.nrows;
+		if (rc > 0 && rc != 2)
+			goto oom;
+		if (rc == 0)
+			sum_rows(f, cs, f->dev, 0, f->nrows);
+	}
+	if (rc == 0)
+		memcpy(f->sha256, s->sha256, sizeof(f->sha256));
+	stream_close(s);
+	if (rc != 0)
+		return rc;
+	if (mode == FRAME_STREAM_RAW)
+		return 0;
+	rc = deviations(f, cs, *ssp);
+	return rc < 0 ? oom(err, path) : rc;
 oom:
 	stream_close(s);
 	return oom(err, path);
@@ -427,7 +862,7 @@ oom:
 void (*frame_stream_between)(const char *path);
 
 static int load(struct frame *f, const char *path, const struct csv_opts *o,
-		const char *const *keep, size_t nkeep, int mode,
+		const char *const *keep, size_t nkeep, int mode, int nthreads,
 		struct colsum **csp,
 		size_t **offs, struct pool *pool, double **ssp,
 		struct mlci_err *err)
@@ -449,8 +884,8 @@ static int load(struct frame *f, const char *path, const struct csv_opts *o,
 	if (!f->path)
 		return oom(err, path);
 	if (mode == FRAME_STREAM_DOUBLE || mode == FRAME_STREAM_RAW) {
-		rc = one_pass(f, path, &so, keep, nkeep, mode, csp, offs, pool,
-			      ssp, err);
+		rc = one_pass(f, path, &so, keep, nkeep, mode, nthreads, csp,
+			      offs, pool, ssp, err);
 		if (rc == 0) {
 			n = f->nrows;
 			ss = *ssp;
@@ -538,7 +973,8 @@ kept:
 
 int frame_load_streamed(struct frame *f, const char *path,
 			const struct csv_opts *o, const char *const *keep,
-			size_t nkeep, int mode, struct mlci_err *err)
+			size_t nkeep, int mode, int nthreads,
+			struct mlci_err *err)
 {
 	struct colsum *cs = NULL;
 	struct pool pool = { NULL, 0, 0 };
@@ -549,7 +985,8 @@ int frame_load_streamed(struct frame *f, const char *path,
 	memset(f, 0, sizeof(*f));
 	/* until it succeeds, f->names holds offsets (only the array is
 	 * freed) */
-	rc = load(f, path, o, keep, nkeep, mode, &cs, &offs, &pool, &ss, err);
+	rc = load(f, path, o, keep, nkeep, mode, nthreads, &cs, &offs, &pool,
+		  &ss, err);
 	free(cs), free(offs), free(pool.buf), free(ss);
 	if (rc != 0)
 		frame_free(f);

@@ -62,7 +62,8 @@
  */
 int frame_load_streamed(struct frame *f, const char *path,
 			const struct csv_opts *o, const char *const *keep,
-			size_t nkeep, int mode, struct mlci_err *err);
+			size_t nkeep, int mode, int nthreads,
+			struct mlci_err *err);
 
 /* Tests only: called between the two passes with the path (NULL: not). */
 extern void (*frame_stream_between)(const char *path);

@@ -25,6 +25,9 @@ extern void dpotrs_(const char *uplo, const int *n, const int *nrhs,
 extern void dpocon_(const char *uplo, const int *n, const double *a,
 		    const int *lda, const double *anorm, double *rcond,
 		    double *work, int *iwork, int *info, size_t uplo_len);
+extern void dtrtri_(const char *uplo, const char *diag, const int *n,
+		    double *a, const int *lda, int *info, size_t uplo_len,
+		    size_t diag_len);
 extern void dgelsd_(const int *m, const int *n, const int *nrhs, double *a,
 		    const int *lda, double *b, const int *ldb, double *s,
 		    const double *rcond, int *rank, double *work,
@@ -309,30 +312,44 @@ static int lstsq(double *A, int m, int k, double *b, int *rank,
 /* Rows centred into a block for the Gram products: at most this many. */
 #define GRAM_ROWS 256
 
-/* Over every row of Xc (X less the column means xm) and r (y - ym, or
+/*
+ * Over every row of Xc (X less the column means xm) and r (y - ym, or
  * with w the residual y - ym - Xc w): G += Q'Q (lower triangle,
- * column-major) and g += Q'r, where Q is Xc, or with L (lower, p x p)
- * Xc L^-T. BLAS on one thread, so the sums run in one order whatever the
- * machine. G may be NULL. */
+ * column-major), g += Q'r and *rr += r'r, where Q is Xc, or with Li
+ * (lower, p x p) Li Xc' rows. BLAS on one thread, so the sums run in one
+ * order whatever the machine. G and rr may be NULL. Doubles with neither
+ * w nor Li go to BLAS where they lie: X'X less n xm xm' is Xc'Xc but for
+ * the rounding of the means, which the steps after G correct.
+ */
 static int gram(const double *X, const float *Xf, const double *y, size_t n,
 		size_t p, const double *xm, double ym, const double *w,
-		const double *L, double *G, double *g)
+		const double *Li, double *G, double *g, double *rr)
 {
 	double *T = malloc((GRAM_ROWS * p + 1) * sizeof(*T));
-	double *r = malloc(GRAM_ROWS * sizeof(*r));
-	size_t i0, i, j;
+	double *Q = Li ? malloc((GRAM_ROWS * p + 1) * sizeof(*Q)) : T;
+	double *r = malloc(GRAM_ROWS * sizeof(*r)), rsum = 0;
+	int direct = X && !w && !Li;
+	size_t i0, i, j, k;
 
-	if (!T || !r) {
+	if (!T || !Q || !r) {
 		free(T), free(r);
+		if (Li)
+			free(Q);
 		return -1;
 	}
 	for (i0 = 0; i0 < n; i0 += GRAM_ROWS) {
 		size_t rows = n - i0 < GRAM_ROWS ? n - i0 : GRAM_ROWS;
+		const double *B = direct ? X + i0 * p : T;
 
-		/* T is column-major p x rows: the block's rows, transposed */
+		/* B is column-major p x rows: the block's rows, transposed */
 		for (i = 0; i < rows; i++) {
-			double *t = T + i * p, s = y[i0 + i] - ym;
+			double *t = T + i * p, v = y[i0 + i] - ym;
 
+			if (direct) {
+				r[i] = v;
+				rsum += v;
+				continue;
+			}
 			if (X) {
 				const double *x = X + (i0 + i) * p;
 
@@ -346,21 +363,35 @@ static int gram(const double *X, const float *Xf, const double *y, size_t n,
 			}
 			if (w)
 				for (j = 0; j < p; j++)
-					s -= t[j] * w[j];
-			r[i] = s;
+					v -= t[j] * w[j];
+			r[i] = v;
 		}
-		if (L)
-			cblas_dtrsm(CblasColMajor, CblasLeft, CblasLower,
-				    CblasNoTrans, CblasNonUnit, (int)p,
-				    (int)rows, 1.0, L, (int)p, T, (int)p);
+		if (Li)
+			cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans,
+				    (int)p, (int)rows, (int)p, 1.0, Li, (int)p,
+				    T, (int)p, 0.0, Q, (int)p);
+		else
+			Q = (double *)B;
 		if (G)
 			cblas_dsyrk(CblasColMajor, CblasLower, CblasNoTrans,
-				    (int)p, (int)rows, 1.0, T, (int)p, 1.0, G,
+				    (int)p, (int)rows, 1.0, Q, (int)p, 1.0, G,
 				    (int)p);
 		cblas_dgemv(CblasColMajor, CblasNoTrans, (int)p, (int)rows, 1.0,
-			    T, (int)p, r, 1, 1.0, g, 1);
+			    Q, (int)p, r, 1, 1.0, g, 1);
+		if (rr)
+			for (i = 0; i < rows; i++)
+				*rr += r[i] * r[i];
+	}
+	if (direct) {	/* from X to Xc */
+		for (k = 0; k < p; k++) {
+			for (j = k; G && j < p; j++)
+				G[k * p + j] -= (double)n * xm[j] * xm[k];
+			g[k] -= xm[k] * rsum;
+		}
 	}
 	free(T), free(r);
+	if (Li)
+		free(Q);
 	return 0;
 }
 
@@ -390,9 +421,9 @@ int ridge_fit(const double *X, const float *Xf, const double *y, size_t n,
 	      struct fit_summary *s, struct mlci_err *err)
 {
 	double *xm = NULL, *A = NULL, *b = NULL, *buf = NULL, *G = NULL,
-		*G2 = NULL, *work = NULL, *L = NULL, ym = 0, rss = 0, pen = 0,
-		anorm, rcond = 0;
-	int *iwork = NULL, pn = (int)p, info = 0;
+		*G2 = NULL, *work = NULL, *L = NULL, *Li = NULL, ym = 0,
+		rss = 0, pen = 0, anorm, rcond = 0;
+	int *iwork = NULL, pn = (int)p, info = 0, have_rss = 0;
 	size_t i, j;
 	int rc = -1;
 
@@ -432,7 +463,7 @@ int ridge_fit(const double *X, const float *Xf, const double *y, size_t n,
 	 * one step of iterative refinement on the residuals follows.
 	 */
 	openblas_set_num_threads(1);
-	if (gram(X, Xf, y, n, p, xm, ym, NULL, NULL, G, b) < 0)
+	if (gram(X, Xf, y, n, p, xm, ym, NULL, NULL, G, b, NULL) < 0)
 		goto oom;
 	for (j = 0; j < p; j++)
 		G[j * p + j] += alpha;
@@ -449,32 +480,56 @@ int ridge_fit(const double *X, const float *Xf, const double *y, size_t n,
 	if (alpha == 0 && info == 0 && rcond >= CHOLQR_RCOND) {
 		L = G;
 		G2 = calloc(p * p + 1, sizeof(*G2));
-		if (!G2)
+		Li = malloc((p * p + 1) * sizeof(*Li));
+		if (!G2 || !Li)
 			goto oom;
+		/* L's inverse (lower; G's upper triangle stayed zero) */
+		memcpy(Li, L, p * p * sizeof(*Li));
+		dtrtri_("L", "N", &pn, Li, &pn, &info, 1, 1);
 		memset(b, 0, p * sizeof(*b));
-		if (gram(X, Xf, y, n, p, xm, ym, NULL, L, G2, b) < 0)
+		if (info != 0 || gram(X, Xf, y, n, p, xm, ym, NULL, Li, G2, b, NULL) < 0)
 			goto oom;
 		dpotrf_("L", &pn, G2, &pn, &info, 1);
-		if (info != 0)	/* Q'Q lost its definiteness: leave it */
+		if (info != 0) {	/* Q'Q lost its definiteness: leave it */
 			L = NULL, info = 1;
-		else
-			chol_solve(NULL, G2, pn, b),
+		} else {
+			chol_solve(NULL, G2, pn, b);
 			cblas_dtrsv(CblasColMajor, CblasLower, CblasTrans,
 				    CblasNonUnit, pn, L, pn, b, 1);
+		}
 	}
 	if (info == 0 && (alpha > 0 || L)) {
-		double *d = buf;
+		double *d = buf, *v = Li, rr = 0, quad = 0;
 
 		if (!L)
 			chol_solve(NULL, G, pn, b);
-		memset(d, 0, p * sizeof(*d));
-		if (gram(X, Xf, y, n, p, xm, ym, b, NULL, NULL, d) < 0)
+		if (!v && !(v = Li = malloc((2 * p + 1) * sizeof(*v))))
 			goto oom;
+		memset(d, 0, p * sizeof(*d));
+		if (gram(X, Xf, y, n, p, xm, ym, b, NULL, NULL, d, &rr) < 0)
+			goto oom;
+		memcpy(v + p, d, p * sizeof(*v));	/* Xc'r */
 		for (j = 0; j < p; j++)
 			d[j] -= alpha * b[j];
 		chol_solve(L, L ? G2 : G, pn, d);
-		for (j = 0; j < p; j++)
+		/* the refined residuals' squares: r'r - 2 d'Xc'r + d'Xc'Xc d */
+		memcpy(v, d, p * sizeof(*v));
+		if (L) {
+			cblas_dtrmv(CblasColMajor, CblasLower, CblasTrans,
+				    CblasNonUnit, pn, L, pn, v, 1);
+			cblas_dtrmv(CblasColMajor, CblasLower, CblasTrans,
+				    CblasNonUnit, pn, G2, pn, v, 1);
+		} else {
+			cblas_dtrmv(CblasColMajor, CblasLower, CblasTrans,
+				    CblasNonUnit, pn, G, pn, v, 1);
+		}
+		for (j = 0; j < p; j++) {
+			quad += v[j] * v[j] - alpha * d[j] * d[j];
+			rr -= 2 * d[j] * v[p + j];
 			coef[j] = b[j] + d[j];
+		}
+		rss = fmax(rr + quad, 0);
+		have_rss = 1;
 	} else {
 		/* ill-conditioned or rank-deficient: the minimum-norm
 		 * solution from Xc's singular values */
@@ -502,7 +557,7 @@ solved:
 	*intercept = ym;
 	for (j = 0; j < p; j++)
 		*intercept -= xm[j] * coef[j];
-	for (i = 0; i < n; i++) {
+	for (i = 0; !have_rss && i < n; i++) {
 		const double *x = xrow(X, Xf, i, p, buf);
 		double r = y[i] - *intercept;
 
@@ -523,8 +578,8 @@ solved:
 oom:
 	rc = err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
 out:
-	free(xm), free(A), free(b), free(buf), free(G), free(G2), free(work),
-		free(iwork);
+	free(xm), free(A), free(b), free(buf), free(G), free(G2), free(Li),
+		free(work), free(iwork);
 	return rc;
 }
 
@@ -771,9 +826,10 @@ static void lin_free(void *body)
 	free(b);
 }
 
-/* Training accuracy or r2 of the fitted model on its design matrix. */
+/* Training accuracy or r2 of the fitted model on its design matrix (a
+ * regressor whose training mse is known: from it). */
 static double lin_score(const struct model *m, const struct lin_body *b,
-			const struct fit_data *d)
+			const struct fit_data *d, double mse)
 {
 	size_t p = m->prep.nout, n = d->n, i, j, k, hits = 0;
 	double rss = 0, tss = 0, mean = 0, *buf = calloc(p + 1, sizeof(*buf));
@@ -782,6 +838,12 @@ static double lin_score(const struct model *m, const struct lin_body *b,
 		return NAN;
 	for (i = 0; !m->classifier && i < n; i++)
 		mean += d->yr[i] / (double)n;
+	if (!m->classifier && !isnan(mse)) {	/* the fit's own residuals */
+		for (i = 0; i < n; i++)
+			tss += (d->yr[i] - mean) * (d->yr[i] - mean);
+		rss = mse * (double)n;
+		n = 0;
+	}
 	for (i = 0; i < n; i++) {
 		const double *x = xrow(d->X, d->Xf, i, p, buf);
 		size_t best = 0;
@@ -865,7 +927,7 @@ static int lin_fit(struct model *m, const void *hp, const struct fit_data *d,
 	rep->converged = s.converged;
 	rep->stop = s.stop;
 	rep->loss = s.loss;
-	rep->score = lin_score(m, b, d);
+	rep->score = lin_score(m, b, d, m->classifier ? NAN : s.loss);
 	rep->oob_score = NAN;
 	loss = json_object();
 	if (!loss)
@@ -1137,7 +1199,7 @@ static int enet_model_fit(struct model *m, const void *hp,
 	rep->converged = s.converged;
 	rep->stop = s.converged ? "dual_gap" : "max_iter";
 	rep->loss = s.mse;
-	rep->score = lin_score(m, b, d);
+	rep->score = lin_score(m, b, d, NAN);
 	rep->oob_score = NAN;
 	if (!s.converged)
 		snprintf(rep->warning, sizeof(rep->warning),

@@ -568,13 +568,6 @@ static void release_column(void *ctx, size_t j)
 	mx->Xcols[j] = NULL;
 }
 
-static int online_cpus(void)
-{
-	long n = sysconf(_SC_NPROCESSORS_ONLN);
-
-	return n < 1 ? 1 : n > 256 ? 256 : (int)n;
-}
-
 /* k-fold cross-validation of the family on f (cv.h) into *cv. */
 static int cross_validate(const struct train_opts *o,
 			  const struct model_family *fam, const void *hp,
@@ -1265,7 +1258,9 @@ int train_run(const struct train_opts *o, struct train_result *res,
 	rc = streamed ? frame_load_streamed(&f, o->data, &o->csv, &o->label, 1,
 					    !single ? FRAME_STREAM_DOUBLE :
 					    fam->f32 == 2 ? FRAME_STREAM_COLUMNS :
-					    FRAME_STREAM_SINGLE, err) : 1;
+					    FRAME_STREAM_SINGLE,
+					    o->threads ? o->threads : online_cpus(),
+					    err) : 1;
 	if (rc == 1)
 		rc = frame_load_compact(&f, o->data, &o->csv, &o->label, 1, err);
 	if (rc < 0)

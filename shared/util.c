@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 int parse_long(const char *s, long *out)
 {
@@ -342,4 +343,11 @@ void fmt_double(char *out, size_t n, double v)
 	}
 	if (prec != hi)
 		snprintf(out, n, "%.*g", hi, v);
+}
+
+int online_cpus(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	return n < 1 ? 1 : n > 256 ? 256 : (int)n;
 }

@@ -112,4 +112,7 @@ int utf8_valid(const char *s);
  * "%.*g" that reads back to the same value. */
 void fmt_double(char *out, size_t n, double v);
 
+/* The online CPUs, 1 to 256. */
+int online_cpus(void);
+
 #endif

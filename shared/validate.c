@@ -3045,13 +3045,10 @@ static int run_blocks(struct stream *st, struct pass *p, const struct schema *sc
  * online CPUs (at most VALIDATE_DEFAULT_THREADS). */
 static unsigned thread_count(const struct validate_opts *o)
 {
-	long n;
+	int n = online_cpus();
 
 	if (o->threads)
 		return o->threads;
-	n = sysconf(_SC_NPROCESSORS_ONLN);
-	if (n < 1)
-		n = 1;
 	return n > VALIDATE_DEFAULT_THREADS ? VALIDATE_DEFAULT_THREADS : (unsigned)n;
 }
 

@@ -33,7 +33,7 @@ static void compare_readers(const char *text)
 	size_t cols[16], n = 0, r, j;
 	double *xs, *xc;
 
-	assert_int_equal(frame_load_streamed(&s, p, NULL, label, 1, FRAME_STREAM_DOUBLE, &err), 0);
+	assert_int_equal(frame_load_streamed(&s, p, NULL, label, 1, FRAME_STREAM_DOUBLE, 2, &err), 0);
 	assert_int_equal(frame_load_compact(&c, p, NULL, label, 1, &err), 0);
 	unlink(p);
 	assert_int_equal(s.ncols, c.ncols);
@@ -97,7 +97,7 @@ static void compare_readers(const char *text)
 		float *fs, *fc;
 
 		p = write_tmp(text, strlen(text));
-		assert_int_equal(frame_load_streamed(&s, p, NULL, label, 1, FRAME_STREAM_SINGLE, &err), 0);
+		assert_int_equal(frame_load_streamed(&s, p, NULL, label, 1, FRAME_STREAM_SINGLE, 2, &err), 0);
 		unlink(p);
 		assert_non_null(s.devf);
 		assert_null(s.dev);
@@ -127,7 +127,7 @@ static void compare_readers(const char *text)
 			assert_non_null(cc);
 			p = write_tmp(text, strlen(text));
 			assert_int_equal(frame_load_streamed(&k, p, NULL, label, 1,
-							     FRAME_STREAM_COLUMNS, &err), 0);
+							     FRAME_STREAM_COLUMNS, 2, &err), 0);
 			unlink(p);
 			assert_non_null(k.colf);
 			assert_int_equal(prep_columns_f32(&ps, &k, cols, cs, &err), 0);
@@ -167,12 +167,12 @@ static void test_raw(void **state)
 
 	(void)state;
 	assert_int_equal(frame_load_streamed(&tr, path, NULL, label, 1,
-					     FRAME_STREAM_DOUBLE, &err), 0);
+					     FRAME_STREAM_DOUBLE, 2, &err), 0);
 	unlink(path);
 	assert_int_equal(prep_fit(&p, &tr, cols, 3, &err), 0);
 	path = write_tmp(text, strlen(text));
 	assert_int_equal(frame_load_streamed(&s, path, NULL, label, 1,
-					     FRAME_STREAM_RAW, &err), 0);
+					     FRAME_STREAM_RAW, 2, &err), 0);
 	assert_int_equal(frame_load_compact(&c, path, NULL, label, 1, &err), 0);
 	unlink(path);
 	assert_null(s.mom);
@@ -197,9 +197,8 @@ static void test_raw(void **state)
 	frame_free(&tr), frame_free(&s), frame_free(&c);
 }
 
-static void test_same_as_compact(void **state)
+static void same_as_compact(void)
 {
-	(void)state;
 	compare_readers("a,b,y\n1.5,2,x\n2.25,,y\n-3,4e3,x\n");
 	/* a text column, quotes across lines, NA tokens, CRLF */
 	compare_readers("a,\"b c\",t,y\r\n1,2,red,0\r\n3,NA,\"two\nlines\",1\r\n"
@@ -210,6 +209,38 @@ static void test_same_as_compact(void **state)
 	/* columns that turn text after the first row, missing at first
 	 * or a number */
 	compare_readers("a,t,u,y\n1,2,,0\n3,red,5,1\n,4,blue,0\n");
+	/* enough rows for many blocks: quoted fields across lines, missing
+	 * cells, a text column */
+	{
+		char buf[8192];
+		size_t len = 0;
+		int r;
+
+		len += (size_t)snprintf(buf, sizeof(buf), "a,b,t,y\n");
+		for (r = 0; r < 120; r++)
+			if (r % 7 == 3)
+				len += (size_t)snprintf(buf + len, sizeof(buf) - len,
+							"%d.5,,\"x\n%d\",%d\n", r,
+							r * 3 % 11, r % 2);
+			else
+				len += (size_t)snprintf(buf + len, sizeof(buf) - len,
+							"%d.25,%d,t%d,%d\n", r,
+							r * 3 % 11, r, r % 2);
+		compare_readers(buf);
+	}
+}
+
+/* Read whole, streamed on one thread, and on two in blocks of a few
+ * bytes (every guess at a record start checked, some wrong). */
+static void test_same_as_compact(void **state)
+{
+	(void)state;
+	same_as_compact();
+	setenv("MLCI_FRAME_BLOCK_SIZE", "7", 1);
+	same_as_compact();
+	setenv("MLCI_FRAME_BLOCK_SIZE", "64", 1);
+	same_as_compact();
+	unsetenv("MLCI_FRAME_BLOCK_SIZE");
 }
 
 static void test_in_place(void **state)
@@ -221,7 +252,7 @@ static void test_in_place(void **state)
 	size_t cols[2] = { 0, 1 };
 
 	(void)state;
-	assert_int_equal(frame_load_streamed(&s, p, NULL, label, 1, FRAME_STREAM_DOUBLE, &err), 0);
+	assert_int_equal(frame_load_streamed(&s, p, NULL, label, 1, FRAME_STREAM_DOUBLE, 2, &err), 0);
 	unlink(p);
 	assert_int_equal(s.ndev, 2);
 	assert_int_equal(s.ntext, 1);
@@ -254,26 +285,26 @@ static void test_falls_back(void **state)
 	(void)state;
 	/* single floats: beyond their range either way */
 	p = write_tmp("a,y\n1e39,0\n2e39,1\n", 18);
-	assert_int_equal(frame_load_streamed(&f, p, NULL, label, 1, FRAME_STREAM_SINGLE, &err), 1);
-	assert_int_equal(frame_load_streamed(&f, p, NULL, label, 1, FRAME_STREAM_DOUBLE, &err), 0);
+	assert_int_equal(frame_load_streamed(&f, p, NULL, label, 1, FRAME_STREAM_SINGLE, 2, &err), 1);
+	assert_int_equal(frame_load_streamed(&f, p, NULL, label, 1, FRAME_STREAM_DOUBLE, 2, &err), 0);
 	frame_free(&f);
 	unlink(p);
 	p = write_tmp("a,y\n1e-25,0\n2e-25,1\n", 20);
-	assert_int_equal(frame_load_streamed(&f, p, NULL, label, 1, FRAME_STREAM_SINGLE, &err), 1);
+	assert_int_equal(frame_load_streamed(&f, p, NULL, label, 1, FRAME_STREAM_SINGLE, 2, &err), 1);
 	unlink(p);
 	for (i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
 		p = write_tmp(cases[i], strlen(cases[i]));
-		assert_int_equal(frame_load_streamed(&f, p, NULL, label, 1, FRAME_STREAM_DOUBLE, &err), 1);
+		assert_int_equal(frame_load_streamed(&f, p, NULL, label, 1, FRAME_STREAM_DOUBLE, 2, &err), 1);
 		assert_null(f.names);
 		assert_int_equal(f.nrows, 0);
 		frame_free(&f);
 		unlink(p);
 	}
 	p = write_tmp((const char *)gz, sizeof(gz));
-	assert_int_equal(frame_load_streamed(&f, p, NULL, label, 1, FRAME_STREAM_DOUBLE, &err), 1);
+	assert_int_equal(frame_load_streamed(&f, p, NULL, label, 1, FRAME_STREAM_DOUBLE, 2, &err), 1);
 	unlink(p);
-	assert_int_equal(frame_load_streamed(&f, "/dev/null", NULL, label, 1, FRAME_STREAM_DOUBLE, &err), 1);
-	assert_int_equal(frame_load_streamed(&f, "/nonexistent/x.csv", NULL, label, 1, FRAME_STREAM_DOUBLE, &err), 1);
+	assert_int_equal(frame_load_streamed(&f, "/dev/null", NULL, label, 1, FRAME_STREAM_DOUBLE, 2, &err), 1);
+	assert_int_equal(frame_load_streamed(&f, "/nonexistent/x.csv", NULL, label, 1, FRAME_STREAM_DOUBLE, 2, &err), 1);
 }
 
 /* Errors are the reader's, with the place, and leave f empty. */
@@ -284,7 +315,7 @@ static void test_errors(void **state)
 	struct mlci_err err = {0}, err2 = {0};
 
 	(void)state;
-	assert_int_equal(frame_load_streamed(&f, p, NULL, label, 1, FRAME_STREAM_DOUBLE, &err), -1);
+	assert_int_equal(frame_load_streamed(&f, p, NULL, label, 1, FRAME_STREAM_DOUBLE, 2, &err), -1);
 	assert_int_equal(frame_load_compact(&f, p, NULL, label, 1, &err2), -1);
 	unlink(p);
 	assert_int_equal(err.code, 65);
@@ -293,6 +324,55 @@ static void test_errors(void **state)
 	assert_int_equal(err.col, err2.col);
 	assert_string_equal(err.msg, err2.msg);
 	assert_null(f.names);
+}
+
+/* In blocks: the first error in file order, at its own line and column;
+ * a column turning text in a later block reads in two passes. */
+static void test_errors_in_blocks(void **state)
+{
+	const char *bad[] = {
+		"a,b,y\n1,2,0\n3,4,1\n5,6,0\n7,8,1\n9,\"1\n0\",0\n11,12\n13,14,1\n",
+		"a,b,y\n1,2,0\n3,4,1\n5,6,0\n7,8,1\n9,10,0\n11,12,1\n13,\"14,1\n",
+	};
+	const char *late = "a,b,y\n1,2,0\n3,4,1\n5,6,0\n7,8,1\n9,ten,0\n11,12,1\n";
+	struct frame f, c;
+	struct mlci_err err = {0}, err2 = {0};
+	size_t i;
+	int bs;
+
+	(void)state;
+	for (bs = 3; bs <= 12; bs += 3) {
+		char v[16];
+
+		snprintf(v, sizeof(v), "%d", bs);
+		setenv("MLCI_FRAME_BLOCK_SIZE", v, 1);
+		for (i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
+			const char *p = write_tmp(bad[i], strlen(bad[i]));
+
+			assert_int_equal(frame_load_streamed(&f, p, NULL, label, 1,
+							     FRAME_STREAM_DOUBLE, 2, &err), -1);
+			assert_int_equal(frame_load_compact(&c, p, NULL, label, 1, &err2), -1);
+			unlink(p);
+			assert_int_equal(err.code, err2.code);
+			assert_int_equal(err.line, err2.line);
+			assert_int_equal(err.col, err2.col);
+			assert_string_equal(err.msg, err2.msg);
+			assert_null(f.names);
+			assert_null(f.dev);
+		}
+		{
+			const char *p = write_tmp(late, strlen(late));
+
+			assert_int_equal(frame_load_streamed(&f, p, NULL, label, 1,
+							     FRAME_STREAM_DOUBLE, 2, &err), 0);
+			unlink(p);
+			assert_int_equal(f.nrows, 6);
+			assert_int_equal(f.ndev, 1);
+			assert_string_equal(frame_cell(&f, 4, 1), "ten");
+			frame_free(&f);
+		}
+	}
+	unsetenv("MLCI_FRAME_BLOCK_SIZE");
 }
 
 static const char *rewrite_with;
@@ -327,7 +407,7 @@ static void test_changed(void **state)
 		frame_stream_between = rewrite;
 		assert_int_equal(frame_load_streamed(&f, p, NULL, label, 1,
 						     i % 2 ? FRAME_STREAM_COLUMNS :
-						     FRAME_STREAM_SINGLE, &err), -1);
+						     FRAME_STREAM_SINGLE, 2, &err), -1);
 		frame_stream_between = NULL;
 		unlink(p);
 		assert_int_equal(err.code, 74);
@@ -357,16 +437,16 @@ static void test_one_pass(void **state)
 	(void)state;
 	frame_stream_between = count_between;
 	assert_int_equal(frame_load_streamed(&f, p, NULL, label, 1,
-					     FRAME_STREAM_DOUBLE, &err), 0);
+					     FRAME_STREAM_DOUBLE, 2, &err), 0);
 	frame_free(&f);
 	assert_int_equal(frame_load_streamed(&f, p, NULL, label, 1,
-					     FRAME_STREAM_RAW, &err), 0);
+					     FRAME_STREAM_RAW, 2, &err), 0);
 	frame_free(&f);
 	assert_int_equal(between_calls, 0);
 	unlink(p);
 	p = write_tmp("a,t,y\n1,2,0\n3,red,1\n", 20);
 	assert_int_equal(frame_load_streamed(&f, p, NULL, label, 1,
-					     FRAME_STREAM_DOUBLE, &err), 0);
+					     FRAME_STREAM_DOUBLE, 2, &err), 0);
 	unlink(p);
 	frame_stream_between = NULL;
 	assert_int_equal(between_calls, 1);
@@ -384,6 +464,7 @@ int main(void)
 		cmocka_unit_test(test_raw),
 		cmocka_unit_test(test_falls_back),
 		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_errors_in_blocks),
 		cmocka_unit_test(test_changed),
 		cmocka_unit_test(test_one_pass),
 	};
