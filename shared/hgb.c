@@ -1594,8 +1594,12 @@ static int hgb_fit(struct model *m, const void *hpv, const struct fit_data *d,
 		goto oom;
 	if (es) {
 		nva = (size_t)ceil(hp->validation_fraction * (double)n);
-		if (nva >= n)
-			nva = n - 1;
+		if (nva >= n) {
+			rc = err_set(err, MLCI_EXIT_DATAERR, NULL,
+				     "validation_fraction %g of %zu rows leaves none to train on",
+				     hp->validation_fraction, n);
+			goto out;
+		}
 		if (nva < 1) {
 			rc = err_set(err, MLCI_EXIT_DATAERR, NULL,
 				     "%zu rows are too few for early stopping (set --param early_stopping=false)", n);

@@ -1296,12 +1296,12 @@ int tree_param(void *hp, int classifier, const char *kv, size_t klen,
 	if (KEY("criterion")) {
 		if (!strcmp(val, "gini"))
 			h->criterion = CRIT_GINI;
-		else if (!strcmp(val, "entropy"))
-			h->criterion = CRIT_ENTROPY;
+		else if (!strcmp(val, "entropy") || !strcmp(val, "log_loss"))
+			h->criterion = CRIT_ENTROPY;	/* scikit-learn's alias */
 		else if (!strcmp(val, "squared_error"))
 			h->criterion = CRIT_MSE;
 		else
-			return tparam_bad(err, kv, "criterion must be gini, entropy or squared_error");
+			return tparam_bad(err, kv, "criterion must be gini, entropy (or log_loss, the same) or squared_error");
 	} else if (KEY("max_depth")) {
 		if (!strcmp(val, "none"))
 			h->max_depth = 0;

@@ -214,6 +214,13 @@ done
 absent bad.json "no model left by a bad parameter"
 err_is "model 'hgb' has no parameter 'n_estimators' \(it takes: categorical, early_stopping, " "an unknown key names the keys"
 
+# a validation fraction that leaves no training rows: 65, as scikit-learn
+# refuses it (ceil(0.999 * n) is every row)
+expect_exit 65 "validation_fraction 0.999 of a small file" "$TR" --data wine-train.csv --label cultivar \
+	--model hgb --param early_stopping=true --param validation_fraction=0.999 --out vf.json
+err_is "^mlci-train: validation_fraction 0.999 of [0-9]+ rows leaves none to train on" "... says so in one line"
+absent vf.json "... and leaves no model"
+
 # a single class: 65
 awk -F, 'NR == 1 || $NF == 0' wine-train.csv >one-class.csv
 expect_exit 65 "a single class" "$TR" --data one-class.csv --label cultivar --model hgb --task classification --out one.json

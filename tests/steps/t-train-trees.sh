@@ -222,6 +222,10 @@ absent x.json "no model left by a usage error"
 expect_exit 0 "entropy" "$TR" --data wine-train.csv --label cultivar --model tree \
 	--param criterion=entropy --param max_features=sqrt --seed 1 --out wine-ent.json
 json_is wine-ent.json 'j["model"]["params"]["criterion"], j["training"]["max_features"]' "('entropy', 3)" "criterion and sqrt(13) recorded"
+# scikit-learn's name for entropy: the same model
+expect_exit 0 "criterion=log_loss" "$TR" --data wine-train.csv --label cultivar --model tree \
+	--param criterion=log_loss --param max_features=sqrt --seed 1 --out wine-ll.json
+check "log_loss is entropy: the same model" cmp <(grep -v '"created"' wine-ent.json) <(grep -v '"created"' wine-ll.json)
 
 # progress: stderr only, plain lines when stderr is not a terminal
 DEPTH=16
