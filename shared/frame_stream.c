@@ -320,6 +320,14 @@ static int chunk_grow(const struct frame *f, struct chunk *ck, size_t cap)
 	return 0;
 }
 
+/* Rows to make room for at first: 64K cells, whatever the width. */
+static size_t first_rows(const struct frame *f)
+{
+	size_t w = f->ndev + f->ntext + 1;
+
+	return w < 4096 ? 65536 / w + 1 : 16;
+}
+
 /* The layout from the first row's fields (cs[].keep set). */
 static void layout(struct frame *f, struct colsum *cs,
 		   const struct stream_field *fd)
@@ -346,7 +354,8 @@ static int chunk_row(const struct frame *f, const struct colsum *cs,
 	double *drow;
 	size_t *orow;
 
-	if (r == ck->cap && chunk_grow(f, ck, ck->cap ? ck->cap * 2 : 4096) < 0)
+	if (r == ck->cap && chunk_grow(f, ck, ck->cap ? ck->cap * 2 :
+				       first_rows(f)) < 0)
 		return -1;
 	drow = ck->dev + r * f->ndev;
 	orow = ck->offs + r * f->ntext;
@@ -558,7 +567,7 @@ static int chunk_append(struct fpar *x, struct chunk *ck, long base)
 		return err_set(&x->err, MLCI_EXIT_DATAERR, f->path,
 			       "too large: more than %zu cells", MAX_CELLS);
 	if (n + m > x->cap) {
-		size_t cap = x->cap ? x->cap : 4096;
+		size_t cap = x->cap ? x->cap : first_rows(f);
 		struct chunk g;
 		int bad;
 

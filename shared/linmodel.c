@@ -435,11 +435,10 @@ int ridge_fit(const double *X, const float *Xf, const double *y, size_t n,
 			       n, p);
 	xm = calloc(p + 1, sizeof(*xm));
 	buf = calloc(p + 1, sizeof(*buf));
-	G = calloc(p * p + 1, sizeof(*G));
 	b = calloc(p + 1, sizeof(*b));
 	work = malloc((3 * p + 1) * sizeof(*work));
 	iwork = malloc((p + 1) * sizeof(*iwork));
-	if (!xm || !buf || !G || !b || !work || !iwork)
+	if (!xm || !buf || !b || !work || !iwork)
 		goto oom;
 	for (i = 0; i < n; i++) {
 		const double *x = xrow(X, Xf, i, p, buf);
@@ -460,8 +459,17 @@ int ridge_fit(const double *X, const float *Xf, const double *y, size_t n,
 	 * CholeskyQR2, Xc = Q R with R = L2' L' from the Cholesky factors
 	 * of Xc'Xc = L L' and of Q'Q = L2 L2', Q = Xc L^-T formed a block
 	 * of rows at a time and never kept; then R'R w = Xc'yc. Either way
-	 * one step of iterative refinement on the residuals follows.
+	 * one step of iterative refinement on the residuals follows. Least
+	 * squares on more features than rows (whose Gram matrix would be the
+	 * larger) goes to dgelsd directly.
 	 */
+	if (alpha == 0 && p > n) {
+		info = 1;
+		goto singular;
+	}
+	G = calloc(p * p + 1, sizeof(*G));
+	if (!G)
+		goto oom;
 	openblas_set_num_threads(1);
 	if (gram(X, Xf, y, n, p, xm, ym, NULL, NULL, G, b, NULL) < 0)
 		goto oom;
@@ -498,6 +506,7 @@ int ridge_fit(const double *X, const float *Xf, const double *y, size_t n,
 				    CblasNonUnit, pn, L, pn, b, 1);
 		}
 	}
+singular:
 	if (info == 0 && (alpha > 0 || L)) {
 		double *d = buf, *v = Li, rr = 0, quad = 0;
 
@@ -531,7 +540,7 @@ int ridge_fit(const double *X, const float *Xf, const double *y, size_t n,
 		rss = fmax(rr + quad, 0);
 		have_rss = 1;
 	} else {
-		/* ill-conditioned or rank-deficient: the minimum-norm
+		/* ill-conditioned, rank-deficient or wide: the minimum-norm
 		 * solution from Xc's singular values */
 		size_t ldb = n > p ? n : p;
 		int rank = 0;

@@ -251,6 +251,28 @@ static void test_model__ols_exact_and_rank_deficient(void **state)
 	assert_true(fabs(b) < 1e-12);
 }
 
+static void test_model__ols_wide(void **state)
+{
+	/* more features than rows: the fit goes through every row, and the
+	 * centred design has rank n - 1 */
+	const double X[] = { 1, 0, 2, 5, 3, 1, 0, 2, 4, 4, 1, 0 };
+	const double y[] = { 1, 7, -2 };
+	double w[4], b, r;
+	struct fit_summary s;
+	struct mlci_err err = {0};
+	int i, j;
+
+	assert_int_equal(ridge_fit(X, NULL, y, 3, 4, 0, w, &b, &s, &err), 0);
+	assert_int_equal(s.rank, 2);
+	for (i = 0; i < 3; i++) {
+		r = y[i] - b;
+		for (j = 0; j < 4; j++)
+			r -= w[j] * X[4 * i + j];
+		assert_true(fabs(r) < 1e-12);
+	}
+	assert_true(s.loss < 1e-24);
+}
+
 /* --- logistic --- */
 
 /* A small, overlapping two-feature data set. */
@@ -946,6 +968,7 @@ int main(void)
 		cmocka_unit_test(test_model__ridge_closed_form_one_feature),
 		cmocka_unit_test(test_model__ridge_closed_form_two_features),
 		cmocka_unit_test(test_model__ols_exact_and_rank_deficient),
+		cmocka_unit_test(test_model__ols_wide),
 		cmocka_unit_test(test_model__logistic_binary_optimal),
 		cmocka_unit_test(test_model__logistic_multinomial_optimal),
 		cmocka_unit_test(test_model__logistic_proba),
