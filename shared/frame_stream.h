@@ -1,11 +1,26 @@
 /*
- * frame_stream.h - a training file read in two streamed passes, so that
- * neither its bytes nor a double per cell are ever held at once.
+ * frame_stream.h - a training file read streamed, so that its bytes are
+ * never held at once (and, for single floats, never a double per cell).
  *
- * The first pass (stream.h's reader: csv.h's dialect, checks and
- * messages) counts the rows, hashes the bytes, finds the columns that
- * hold text (a cell neither missing nor a number) and sums each other
- * column's numbers. The second reads the file again and keeps
+ * Doubles (FRAME_STREAM_DOUBLE, FRAME_STREAM_RAW) take one pass (stream.h's
+ * reader: csv.h's dialect, checks and messages): the first row settles
+ * which columns hold text (a cell neither missing nor a number; a later
+ * text cell in a column of numbers sends the read to the two passes
+ * below); the values are kept as read, then turned into deviations once
+ * the means are known. On nthreads > 1 threads a plain regular file is
+ * parsed in 1 MB blocks (split as validate.c splits it, each block's
+ * guessed start checked against where the block before stopped) that are
+ * appended in file order, lines made absolute and columns summed as they
+ * are appended: the frame and its moments are the same bits whatever the
+ * thread count, and an error is the first in file order, where a single
+ * pass finds it.
+ *
+ * Single floats take two passes. The first counts the rows, hashes the
+ * bytes, finds the columns that hold text and sums each other column's
+ * numbers. The second reads the file again (a file changed in between
+ * is refused) and keeps each value less its column's mean.
+ *
+ * Either way the frame keeps
  *   - for the columns with text and those named in keep[0..nkeep): their
  *     cells and positions, as a compact frame does (csv.h);
  *   - for every other column: each value minus the column's mean
@@ -22,9 +37,9 @@
  * some of them (frame_view_rows) would use them too, so a streamed frame
  * is for fits on every row only.
  *
- * Memory: nrows * ndev doubles, the kept cells and 4 bytes a row (the
- * line each row starts on), besides the reader's buffer; never the
- * file's bytes.
+ * Memory: nrows * ndev doubles (or floats), the kept cells and 4 bytes a
+ * row (the line each row starts on), besides the readers' buffers and,
+ * on threads, a few blocks' rows; never the file's bytes.
  */
 #ifndef MLCI_FRAME_STREAM_H
 #define MLCI_FRAME_STREAM_H
@@ -46,7 +61,8 @@
 				 * values exactly */
 
 /*
- * Read path into f as above, keeping numeric columns as mode says.
+ * Read path into f as above, keeping numeric columns as mode says, on
+ * nthreads threads (doubles; 1 or less: one).
  * Returns 0; 1 when the file cannot be
  * streamed this way and nothing was reported (not a regular file,
  * gzip-compressed, or a numeric column whose sums overflow or whose
@@ -65,7 +81,9 @@ int frame_load_streamed(struct frame *f, const char *path,
 			size_t nkeep, int mode, int nthreads,
 			struct mlci_err *err);
 
-/* Tests only: called between the two passes with the path (NULL: not). */
+/* Tests only: called between the two passes with the path (NULL: not).
+ * MLCI_FRAME_BLOCK_SIZE (bytes), for tests too, sets the block size of a
+ * read on threads. */
 extern void (*frame_stream_between)(const char *path);
 
 #endif
