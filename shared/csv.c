@@ -224,13 +224,15 @@ static int put_byte(struct parser *ps, char **w, char c, struct mlci_err *err)
  * record is whole and the scratch buffer will not move. */
 static void fix_scratch(struct parser *ps)
 {
+	static char empty[1];	/* an empty quoted field before any other */
 	size_t i;
 
 	if (!ps->dry)
 		return;
 	for (i = 0; i < ps->nfld; i++)
 		if (ps->fld[i].scr)
-			ps->fld[i].s = ps->scratch + ps->fld[i].soff;
+			ps->fld[i].s = ps->scratch ? ps->scratch + ps->fld[i].soff :
+				empty;
 }
 
 /* Skip a line that holds nothing (or, with trim, only blanks). */
