@@ -15,7 +15,7 @@ trap 'rm -rf "$work"' EXIT
 export SOURCE_DATE_EPOCH=1700000000
 cd "$work"
 
-for t in csv stream artifact schema model rules gate archive tar package; do
+for t in csv stream frame_stream artifact schema model rules gate archive tar package; do
 	rm -rf "${C:?}/$t"; mkdir -p "$C/$t"
 done
 
@@ -55,6 +55,16 @@ r = csv.DictReader(sys.stdin)
 for row in r:
     print(json.dumps(row))'; printf '{"a": 1, "b": null, "c": [1, {"d": true}], "e": 1.0}\n\n{"a": "x"}\n'; } >"$C/stream/jsonl"
 { printf '\000\307'; printf '{"a": 1}\n{"a": 2.5e3}\n'; } >"$C/stream/jsonl_gzip"
+
+# ---- frame_stream: byte 0 the block size (bits 0-5, plus one) and the
+# label column (bit 6: the last), then the file (see fuzz_frame_stream.c) ----
+FS=$C/frame_stream
+{ printf '\007'; head -n 12 "$DATA/iris.csv"; } >"$FS/iris"
+{ printf '\103'; head -n 10 "$DATA/titanic.csv"; } >"$FS/titanic"
+{ printf '\012'; head -n 12 "$DATA/penguins.csv"; } >"$FS/penguins"
+{ printf '\105'; head -n 8 "$DATA/diabetes_progression.csv"; } >"$FS/diabetes"
+{ printf '\003'; printf 'a,"b\nc",y\n1,"x\ny",0\n2,,1\n3,"q""r",0\n4,5,1\n'; } >"$FS/quoted"
+{ printf '\102'; printf 'a,b,y\n1,2,0\n3,4,1\n5,x,0\n7,8\n'; } >"$FS/late_ragged"
 
 # ---- a small pipeline for real artifacts ----
 # small slices keep each seed a few KB (a data report grows with the data)
