@@ -10,6 +10,7 @@
 #include "linmodel.h"
 #include "mlp.h"
 #include "tree.h"
+#include "util.h"
 
 /* Rows encoded at a time for prediction. */
 #define PREDICT_CHUNK ((size_t)256)
@@ -70,10 +71,20 @@ const char *model_class_name(const struct model *m, size_t k)
 
 long model_class_index(const struct model *m, const char *name)
 {
-	size_t k;
+	size_t k, K = model_nclasses(m);
+	double v, c;
 
-	for (k = 0; name && k < model_nclasses(m); k++)
+	for (k = 0; name && k < K; k++)
 		if (!strcmp(m->classes[k], name))
+			return (long)k;
+	/* classes that are all numbers match by value (1.0 is class 1) */
+	if (!name || !K || parse_double(name, &v) < 0 || isnan(v))
+		return -1;
+	for (k = 0; k < K; k++)
+		if (parse_double(m->classes[k], &c) < 0 || isnan(c))
+			return -1;
+	for (k = 0; k < K; k++)
+		if (parse_double(m->classes[k], &c) == 0 && c == v)
 			return (long)k;
 	return -1;
 }

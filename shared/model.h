@@ -241,7 +241,8 @@ size_t model_nclasses(const struct model *m);
 /* Name of class k (owned by m), or NULL when k is out of range. */
 const char *model_class_name(const struct model *m, size_t k);
 
-/* Index of the class called name, or -1 when the model has no such class. */
+/* Index of the class called name, or -1 when the model has no such class
+ * (classes that are all numbers match by value: 1.0 is class 1). */
 long model_class_index(const struct model *m, const char *name);
 
 /* The label column's name (owned by m). */
@@ -333,6 +334,7 @@ struct train_result {
 	long tensorboard_points;	/* points in it (0: no curve, no file) */
 	char cv_warning[256];		/* a cross-validation warning, or "" */
 	char prep_warning[256];		/* a preprocessing warning, or "" */
+	char label_warning[256];	/* a warning about the labels, or "" */
 	int cv_stratified;
 	double cv_mean;			/* mean accuracy or r2 over the folds */
 	/* a search: trials evaluated here (or selected from), the best */

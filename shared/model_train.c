@@ -258,8 +258,13 @@ static int cmp_uniq_num(const void *a, const void *b)
 	const struct uniq *x = *(struct uniq *const *)a;
 	const struct uniq *y = *(struct uniq *const *)b;
 
+	size_t lx = strlen(x->s), ly = strlen(y->s);
+
 	if (x->v != y->v)
 		return x->v < y->v ? -1 : 1;
+	/* one number written two ways: the shorter first, which names the class */
+	if (lx != ly)
+		return lx < ly ? -1 : 1;
 	return strcmp(x->s, y->s);
 }
 
@@ -293,8 +298,14 @@ static size_t count_distinct(const struct frame *f, size_t lc, size_t *r)
 
 /* Class names (sorted: as numbers when all are numbers, else as
  * strings) into m->classes, and each row's class index into y. */
+/* The classes of a classifier's label column, and each row's class. When
+ * every label is a number, the classes are the distinct numbers, in
+ * order (as a reader of numbers sees them: 1 and 1.0 are one class, named
+ * by the shorter text, with a warning into warn); else the distinct
+ * texts in byte order. */
 static int class_labels(struct model *m, const struct frame *f, size_t lc,
-			size_t *y, struct mlci_err *err)
+			size_t *y, char *warn, size_t wlen,
+			struct mlci_err *err)
 {
 	/* the distinct labels, kept sorted as they come: memory for the
 	 * classes only, not for every row */
@@ -343,29 +354,38 @@ static int class_labels(struct model *m, const struct frame *f, size_t lc,
 			f->names[lc], n, MODEL_MAX_CLASSES);
 		goto out;
 	}
-	if (n < 2) {
-		err_set(err, MLCI_EXIT_DATAERR, f->path,
-			"label column '%.100s' has a single class '%.100s'",
-			f->names[lc], u[0].s);
-		goto out;
-	}
-	order = malloc(n * sizeof(*order));
-	m->classes = calloc(n, sizeof(*m->classes));
+	order = malloc((n + 1) * sizeof(*order));
+	m->classes = calloc(n + 1, sizeof(*m->classes));
 	if (!order || !m->classes)
 		goto oom;
 	for (k = 0; k < n; k++) {
 		order[k] = &u[k];
-		if (parse_double(u[k].s, &u[k].v) < 0)
+		if (parse_double(u[k].s, &u[k].v) < 0 || isnan(u[k].v))
 			numeric = 0;
 	}
 	if (numeric)
 		qsort(order, n, sizeof(*order), cmp_uniq_num);
 	for (k = 0; k < n; k++) {
-		order[k]->k = k;
-		m->classes[k] = strdup(order[k]->s);
-		if (!m->classes[k])
+		if (numeric && k > 0 && order[k]->v == order[k - 1]->v) {
+			order[k]->k = m->nclasses - 1;	/* the same number */
+			if (!warn[0])
+				snprintf(warn, wlen,
+					 "label values '%.60s' and '%.60s' are the same number: one class, '%.60s'",
+					 order[k - 1]->s, order[k]->s,
+					 m->classes[m->nclasses - 1]);
+			continue;
+		}
+		order[k]->k = m->nclasses;
+		m->classes[m->nclasses] = strdup(order[k]->s);
+		if (!m->classes[m->nclasses])
 			goto oom;
 		m->nclasses++;
+	}
+	if (m->nclasses < 2) {
+		err_set(err, MLCI_EXIT_DATAERR, f->path,
+			"label column '%.100s' has a single class '%.100s'",
+			f->names[lc], m->classes[0]);
+		goto out;
 	}
 	for (r = 0; r < f->nrows; r++) {
 		key.s = frame_cell(f, r, lc);
@@ -1294,7 +1314,8 @@ int train_run(const struct train_opts *o, struct train_result *res,
 		goto oom;
 	if (select_columns(o, &f, (size_t)lc, cols, &ncols, err) < 0)
 		goto out;
-	if (cls ? class_labels(m, &f, (size_t)lc, yc, err) :
+	if (cls ? class_labels(m, &f, (size_t)lc, yc, res->label_warning,
+			       sizeof(res->label_warning), err) :
 	    numeric_labels(&f, (size_t)lc, yr, err))
 		goto out;
 	if (prep_fit_threads(&m->prep, &f, cols, ncols,
@@ -1404,8 +1425,13 @@ int train_run(const struct train_opts *o, struct train_result *res,
 	json_object_set_new(training, "seed", json_integer(o->seed));
 	if (single)
 		json_object_set_new(training, "dtype", json_string("float32"));
-	if ((res->fit.warning[0] || res->prep_warning[0]) &&
+	if ((res->fit.warning[0] || res->prep_warning[0] ||
+	     res->label_warning[0]) &&
 	    json_object_set_new(training, "warnings", json_array()) < 0)
+		goto oom;
+	if (res->label_warning[0] &&
+	    json_array_append_new(json_object_get(training, "warnings"),
+				  json_string(res->label_warning)) < 0)
 		goto oom;
 	if (res->prep_warning[0] &&
 	    json_array_append_new(json_object_get(training, "warnings"),

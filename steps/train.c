@@ -451,6 +451,8 @@ int main(int argc, char **argv)
 		cli_warn(spec.prog, "--cv: %s", r.cv_warning);
 	if (r.prep_warning[0])
 		cli_warn(spec.prog, "%s", r.prep_warning);
+	if (r.label_warning[0])
+		cli_warn(spec.prog, "%s", r.label_warning);
 	cli_release(&spec, &select);
 	return MLCI_EXIT_OK;
 fail:
