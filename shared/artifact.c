@@ -1,6 +1,8 @@
 #include "artifact.h"
 
 #include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -165,7 +167,75 @@ static int dump_indent(struct buf *b, int depth)
 	return 0;
 }
 
-static int dump_value(struct buf *b, const json_t *v, int depth)
+/* A lazy array (artifact_lazy_array): an object of these three keys,
+ * which no real key can be (dump_string escapes control characters). */
+#define LAZY_N "\001n"
+#define LAZY_GEN "\001gen"
+#define LAZY_CTX "\001ctx"
+/* Past this many bytes, a dump going to a file is written out. */
+#define DUMP_FLUSH ((size_t)1 << 20)
+
+typedef json_t *(*lazy_gen)(void *ctx, size_t i);
+
+json_t *artifact_lazy_array(size_t n, json_t *(*gen)(void *ctx, size_t i),
+			    void *ctx)
+{
+	json_t *o = json_object();
+
+	if (!o || json_object_set_new(o, LAZY_N, json_integer((json_int_t)n)) < 0 ||
+	    json_object_set_new(o, LAZY_GEN,
+				json_integer((json_int_t)(intptr_t)gen)) < 0 ||
+	    json_object_set_new(o, LAZY_CTX,
+				json_integer((json_int_t)(intptr_t)ctx)) < 0) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
+/* Write out what b holds to fp (NULL: keep it all). */
+static int dump_flush(struct buf *b, FILE *fp)
+{
+	if (!fp || b->len < DUMP_FLUSH)
+		return 0;
+	if (fwrite(b->data, 1, b->len, fp) != b->len)
+		return -1;
+	b->len = 0;
+	return 0;
+}
+
+static int dump_value(struct buf *b, FILE *fp, const json_t *v, int depth);
+
+/* A lazy array's elements, each made, dumped and let go in turn. */
+static int dump_lazy(struct buf *b, FILE *fp, const json_t *v, int depth)
+{
+	size_t n = (size_t)json_integer_value(json_object_get(v, LAZY_N)), i;
+	lazy_gen gen = (lazy_gen)(intptr_t)
+		json_integer_value(json_object_get(v, LAZY_GEN));
+	void *ctx = (void *)(intptr_t)
+		json_integer_value(json_object_get(v, LAZY_CTX));
+
+	if (!n)
+		return buf_addstr(b, "[]");
+	if (buf_addch(b, '[') < 0)
+		return -1;
+	for (i = 0; i < n; i++) {
+		json_t *x = gen(ctx, i);
+		int rc = !x || (i && buf_addch(b, ',') < 0) ||
+			dump_indent(b, depth + 1) < 0 ||
+			dump_value(b, fp, x, depth + 1) < 0 ||
+			dump_flush(b, fp) < 0;
+
+		json_decref(x);
+		if (rc)
+			return -1;
+	}
+	if (dump_indent(b, depth) < 0)
+		return -1;
+	return buf_addch(b, ']');
+}
+
+static int dump_value(struct buf *b, FILE *fp, const json_t *v, int depth)
 {
 	char num[40];
 	size_t i, n;
@@ -178,6 +248,8 @@ static int dump_value(struct buf *b, const json_t *v, int depth)
 		const char *k;
 		json_t *x;
 
+		if (json_object_get(v, LAZY_GEN))
+			return dump_lazy(b, fp, v, depth);
 		n = json_object_size(v);
 		if (!n)
 			return buf_addstr(b, "{}");
@@ -194,7 +266,8 @@ static int dump_value(struct buf *b, const json_t *v, int depth)
 			if ((i && buf_addch(b, ',') < 0) || dump_indent(b, depth + 1) < 0 ||
 			    dump_string(b, keys[i], strlen(keys[i])) < 0 ||
 			    buf_addstr(b, ": ") < 0 ||
-			    dump_value(b, json_object_get(v, keys[i]), depth + 1) < 0)
+			    dump_value(b, fp, json_object_get(v, keys[i]), depth + 1) < 0 ||
+			    dump_flush(b, fp) < 0)
 				goto obj_fail;
 		}
 		free(keys);
@@ -213,7 +286,8 @@ obj_fail:
 			return -1;
 		for (i = 0; i < n; i++)
 			if ((i && buf_addch(b, ',') < 0) || dump_indent(b, depth + 1) < 0 ||
-			    dump_value(b, json_array_get(v, i), depth + 1) < 0)
+			    dump_value(b, fp, json_array_get(v, i), depth + 1) < 0 ||
+			    dump_flush(b, fp) < 0)
 				return -1;
 		if (dump_indent(b, depth) < 0)
 			return -1;
@@ -242,7 +316,7 @@ char *artifact_dumps(const json_t *art)
 	struct buf b;
 
 	buf_init(&b);
-	if (dump_value(&b, art, 0) < 0 || buf_addch(&b, '\n') < 0) {
+	if (dump_value(&b, NULL, art, 0) < 0 || buf_addch(&b, '\n') < 0) {
 		buf_release(&b);
 		return NULL;
 	}
@@ -251,14 +325,26 @@ char *artifact_dumps(const json_t *art)
 
 int artifact_write(const char *path, const json_t *art, struct mlci_err *err)
 {
-	char *s = artifact_dumps(art);
-	int rc;
+	struct afile f;
+	struct buf b;
+	int bad;
 
-	if (!s)
-		return err_set(err, MLCI_EXIT_SOFTWARE, path, "cannot serialise");
-	rc = write_file_atomic(path, s, strlen(s), err);
-	free(s);
-	return rc;
+	if (afile_open(&f, path, err) < 0)
+		return -1;
+	buf_init(&b);
+	/* written as it is serialised: a megabyte at a time */
+	bad = dump_value(&b, f.fp, art, 0) < 0 || buf_addch(&b, '\n') < 0;
+	if (!bad && b.len && fwrite(b.data, 1, b.len, f.fp) != b.len)
+		bad = 1;
+	buf_release(&b);
+	if (bad) {
+		int io = ferror(f.fp);
+
+		afile_abort(&f);
+		return io ? err_set(err, MLCI_EXIT_IOERR, path, "cannot write") :
+			err_set(err, MLCI_EXIT_SOFTWARE, path, "cannot serialise");
+	}
+	return afile_commit(&f, err);
 }
 
 int json_load_path(const char *path, json_t **out, struct mlci_err *err)

@@ -66,8 +66,19 @@ const char *artifact_input_sha(const json_t *art, const char *role);
 /* Serialise: sorted keys, indent 2, trailing newline. Caller frees. */
 char *artifact_dumps(const json_t *art);
 
-/* Serialise and write atomically to path. */
+/* Serialise and write atomically to path, a megabyte at a time. */
 int artifact_write(const char *path, const json_t *art, struct mlci_err *err);
+
+/*
+ * A JSON array of n elements made only when the document is serialised
+ * (artifact_dumps, artifact_write), one at a time: gen(ctx, i) returns a
+ * new reference to element i (NULL: out of memory), which is dumped and
+ * let go before the next is made. For arrays too large to hold as JSON
+ * values at once (a forest's trees). ctx must outlive the serialising;
+ * nothing else reads such an array (serialise it, then load the text).
+ */
+json_t *artifact_lazy_array(size_t n, json_t *(*gen)(void *ctx, size_t i),
+			    void *ctx);
 
 /*
  * Read an artifact, check kind and schema_version (a version newer than

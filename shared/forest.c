@@ -369,17 +369,23 @@ static int ffam_predict(const struct model *m, const double *X, size_t n,
 	return 0;
 }
 
+static json_t *tree_json_at(void *ctx, size_t i)
+{
+	const struct forest_model *b = ctx;
+
+	return tree_to_json(&b->trees[i]);
+}
+
+/* The trees as a lazy array: each becomes JSON only as it is written
+ * (an unpruned forest's JSON values would weigh several times its
+ * nodes). */
 static int ffam_to_json(const struct model *m, json_t *mod)
 {
 	const struct forest_model *b = m->body;
-	json_t *a = json_array();
-	size_t t;
+	json_t *a = artifact_lazy_array(b->n, tree_json_at, (void *)b);
 
 	if (!a || json_object_set_new(mod, "trees", a) < 0)
 		return -1;
-	for (t = 0; t < b->n; t++)
-		if (json_array_append_new(a, tree_to_json(&b->trees[t])) < 0)
-			return -1;
 	if (json_object_set_new(mod, "feature_importances",
 				tree_reals_json(b->importance, m->prep.ncols)) < 0)
 		return -1;

@@ -1,6 +1,6 @@
 /*
  * fuzz_model - model.json: model_load on arbitrary bytes; a model that
- * loads is written back (model_to_json, which must load again) and
+ * loads is written back (model_to_json, serialised, which must load again) and
  * predicts a tiny CSV whose columns are its features: a number, a known
  * category, a missing value and an unseen category / huge number.
  * Probabilities must lie in [0, 1] (or be NaN, which the callers refuse).
@@ -97,17 +97,26 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	fuzz_file_open(&ff, data, size);
 	if (model_load(&m, ff.path, sha, &err) == 0) {
-		json_t *art = json_object();
+		json_t *art = json_object(), *back;
+		char *text;
 
 		assert(m);
 		json_object_set_new(art, "kind", json_string(KIND_MODEL));
 		json_object_set_new(art, "schema_version", json_integer(SCHEMA_MODEL));
 		assert(model_to_json(m, art) == 0);
+		/* through its text, as a model is read back (a forest's
+		 * trees are a lazy array until serialised) */
+		text = artifact_dumps(art);
+		assert(text);
+		back = json_loads(text, 0, NULL);
+		free(text);
+		assert(back);
 		memset(&err, 0, sizeof(err));
-		if (model_from_json(&m2, art, "back.json", &err) != 0) {
+		if (model_from_json(&m2, back, "back.json", &err) != 0) {
 			fprintf(stderr, "written model does not read back: %s\n", err.msg);
 			abort();
 		}
+		json_decref(back);
 		assert(model_nfeatures(m2) == model_nfeatures(m));
 		assert(model_nclasses(m2) == model_nclasses(m));
 		model_free(m2);

@@ -131,6 +131,54 @@ static void test_artifact__bad_json_reports_line_and_column(void **state)
 	assert_int_equal(err.code, MLCI_EXIT_NOINPUT);
 }
 
+/* Element i of the lazy array below: an object big enough that a few
+ * thousand pass the writer's flush size; *made counts the calls. */
+static json_t *lazy_elem(void *ctx, size_t i)
+{
+	size_t *made = ctx;
+	json_t *o = json_object(), *a = json_array();
+	size_t k;
+
+	(*made)++;
+	for (k = 0; k < 40; k++)
+		json_array_append_new(a, json_real((double)i / 7 + (double)k));
+	json_object_set_new(o, "i", json_integer((json_int_t)i));
+	json_object_set_new(o, "v", a);
+	return o;
+}
+
+/* A lazy array serialises as the same array made up front, whether
+ * dumped to a string or written to a file in flushes; an empty one is []. */
+static void test_artifact__lazy_array_writes_as_the_array(void **state)
+{
+	struct mlci_err err = { 0 };
+	size_t made = 0, i, n = 3000, len;
+	json_t *lazy = json_object(), *eager = json_object(), *arr = json_array();
+	char p[128], *a, *b, *text;
+
+	for (i = 0; i < n; i++)
+		json_array_append_new(arr, lazy_elem(&made, i));
+	json_object_set_new(eager, "items", arr);
+	json_object_set_new(eager, "none", json_array());
+	json_object_set_new(lazy, "items", artifact_lazy_array(n, lazy_elem, &made));
+	json_object_set_new(lazy, "none", artifact_lazy_array(0, lazy_elem, &made));
+	made = 0;
+	a = artifact_dumps(eager);
+	b = artifact_dumps(lazy);
+	assert_non_null(a);
+	assert_non_null(b);
+	assert_string_equal(a, b);
+	assert_int_equal(made, n);
+	assert_true(strlen(a) > ((size_t)2 << 20));	/* several flushes */
+	path_in(p, sizeof(p), "lazy.json");
+	assert_int_equal(artifact_write(p, lazy, &err), 0);
+	assert_int_equal(read_file(p, &text, &len, 0, &err), 0);
+	assert_int_equal(len, strlen(a));
+	assert_memory_equal(text, a, len);
+	free(a), free(b), free(text);
+	json_decref(lazy), json_decref(eager);
+}
+
 static void test_io__abort_leaves_nothing_and_commit_replaces(void **state)
 {
 	struct mlci_err err = { 0 };
@@ -177,6 +225,7 @@ int main(void)
 		cmocka_unit_test(test_artifact__inputs_record_sha256),
 		cmocka_unit_test(test_artifact__write_is_sorted_and_loads_back),
 		cmocka_unit_test(test_artifact__bad_json_reports_line_and_column),
+		cmocka_unit_test(test_artifact__lazy_array_writes_as_the_array),
 		cmocka_unit_test(test_io__abort_leaves_nothing_and_commit_replaces),
 		cmocka_unit_test(test_io__missing_directory_is_cantcreat),
 	};
