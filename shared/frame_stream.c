@@ -279,6 +279,7 @@ struct chunk {
 	int late;
 	struct mlci_err err;
 	size_t nrows, cap;
+	size_t hint;		/* rows expected in all (0: not known) */
 	double *dev;
 	uint32_t *rowline, *line, *col;
 	size_t *offs;
@@ -320,6 +321,18 @@ static int chunk_grow(const struct frame *f, struct chunk *ck, size_t cap)
 	return 0;
 }
 
+/* The rows a file of `bytes` bytes of records holds, judged from `rows`
+ * of them in `span` bytes, and a little more (the room is only address
+ * space until it is written, and growing it again would copy it where
+ * realloc cannot move pages). */
+static size_t rows_hint(uint64_t bytes, size_t rows, uint64_t span)
+{
+	double est = span ? (double)bytes / (double)span * (double)rows : 0;
+
+	est = est * 1.05 + 64;
+	return est < (double)MAX_CELLS ? (size_t)est : MAX_CELLS;
+}
+
 /* Rows to make room for at first: 64K cells, whatever the width. */
 static size_t first_rows(const struct frame *f)
 {
@@ -354,8 +367,8 @@ static int chunk_row(const struct frame *f, const struct colsum *cs,
 	double *drow;
 	size_t *orow;
 
-	if (r == ck->cap && chunk_grow(f, ck, ck->cap ? ck->cap * 2 :
-				       first_rows(f)) < 0)
+	if (r == ck->cap && chunk_grow(f, ck, ck->hint > 2 * ck->cap ? ck->hint :
+				       ck->cap ? ck->cap * 2 : first_rows(f)) < 0)
 		return -1;
 	drow = ck->dev + r * f->ndev;
 	orow = ck->offs + r * f->ntext;
@@ -474,7 +487,7 @@ struct fpar {
 	struct stream *st;
 	struct pool *pool;
 	size_t **offs;
-	uint64_t R, B, end_limit, nblocks, next_new, ak;
+	uint64_t R, B, end_limit, region_end, nblocks, next_new, ak;
 	uint32_t L0;
 	int at_data_start;
 	unsigned window;
@@ -571,6 +584,9 @@ static int chunk_append(struct fpar *x, struct chunk *ck, long base)
 		struct chunk g;
 		int bad;
 
+		/* from the first block with rows, the rows to expect */
+		if (!x->cap && m && ck->stop > ck->first)
+			cap = rows_hint(x->region_end - x->R, m, ck->stop - ck->first);
 		while (cap < n + m)
 			cap *= 2;
 		memset(&g, 0, sizeof(g));
@@ -727,7 +743,6 @@ static int par_read(struct frame *f, struct colsum *cs, struct stream *st,
 {
 	struct fpar x;
 	pthread_t tid[PAR_MAX_THREADS];
-	uint64_t region_end;
 	int i, started = 0, rc = -1;
 	unsigned k;
 
@@ -735,10 +750,10 @@ static int par_read(struct frame *f, struct colsum *cs, struct stream *st,
 	x.f = f, x.cs = cs, x.st = st, x.pool = pool, x.offs = offs;
 	x.B = frame_block_size();
 	stream_position(st, &x.R, &x.L0, &x.end_limit);
-	region_end = x.end_limit < st->file_size ? x.end_limit : st->file_size;
-	if (region_end <= x.R || region_end - x.R < 2 * x.B)
+	x.region_end = x.end_limit < st->file_size ? x.end_limit : st->file_size;
+	if (x.region_end <= x.R || x.region_end - x.R < 2 * x.B)
 		return 3;
-	x.nblocks = (region_end - x.R + x.B - 1) / x.B;
+	x.nblocks = (x.region_end - x.R + x.B - 1) / x.B;
 	x.at_data_start = x.R == st->data_start;
 	if (nthreads > PAR_MAX_THREADS)
 		nthreads = PAR_MAX_THREADS;
@@ -836,6 +851,16 @@ static int one_pass(struct frame *f, const char *path,
 		while ((rc = stream_next(s, err)) > 0) {
 			if (ck.nrows == 0)
 				layout(f, cs, s->fields);
+			if (ck.nrows == 255 && s->file_size > s->data_start) {
+				uint64_t at, lim;
+				uint32_t ln;
+
+				/* 256 records in: the rows to expect */
+				stream_position(s, &at, &ln, &lim);
+				if (at > s->data_start)
+					ck.hint = rows_hint(s->file_size - s->data_start,
+							    256, at - s->data_start);
+			}
 			if (ck.nrows + 1 > MAX_CELLS / (f->ncols ? f->ncols : 1)) {
 				rc = err_set(err, MLCI_EXIT_DATAERR, path,
 					     "too large: more than %zu cells",
