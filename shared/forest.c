@@ -9,6 +9,7 @@
 
 #include "artifact.h"
 #include "tree.h"
+#include "util.h"
 
 struct forest_model {
 	size_t n;
@@ -197,30 +198,71 @@ static int grow_all(struct pool *pl, int nthreads)
 
 /* Average of the trees' leaves for the n rows of X into out (n * width):
  * a block of rows at a time, tree by tree, each row summing its trees in
- * index order. */
+ * index order; the blocks are shared among threads (each row's sum is
+ * the same whichever thread makes it). */
+struct rows_job {
+	const struct forest_model *b;
+	size_t width, p, n, next;
+	const double *X;
+	double *out;
+	pthread_mutex_t lock;
+};
+
+static void rows_block(const struct rows_job *j, size_t i0, size_t i1)
+{
+	size_t t, k, i, width = j->width;
+	uint32_t leaf[PREDICT_BLOCK];
+
+	for (t = 0; t < j->b->n; t++) {
+		const struct tree *tr = &j->b->trees[t];
+
+		tree_leaves(tr, j->X + i0 * j->p, i1 - i0, j->p, leaf);
+		for (i = i0; i < i1; i++) {
+			const double *v = tr->value + (size_t)leaf[i - i0] * width;
+
+			for (k = 0; k < width; k++)
+				j->out[i * width + k] += v[k];
+		}
+	}
+	for (i = i0 * width; i < i1 * width; i++)
+		j->out[i] /= (double)j->b->n;
+}
+
+static void *rows_worker(void *arg)
+{
+	struct rows_job *j = arg;
+
+	for (;;) {
+		size_t i0, i1;
+
+		pthread_mutex_lock(&j->lock);
+		i0 = j->next;
+		i1 = j->n - i0 > PREDICT_BLOCK ? i0 + PREDICT_BLOCK : j->n;
+		j->next = i1;
+		pthread_mutex_unlock(&j->lock);
+		if (i0 >= j->n)
+			return NULL;
+		rows_block(j, i0, i1);
+	}
+}
+
+/* Rows below which prediction stays on one thread. */
+#define PREDICT_THREADED_ROWS 4096
+
 static void forest_rows(const struct forest_model *b, size_t width, size_t p,
 			const double *X, size_t n, double *out)
 {
-	size_t t, k, i, i0, i1;
+	struct rows_job j;
+	int nthreads = online_cpus();
 
 	memset(out, 0, n * width * sizeof(*out));
-	for (i0 = 0; i0 < n; i0 = i1) {
-		i1 = n - i0 > PREDICT_BLOCK ? i0 + PREDICT_BLOCK : n;
-		for (t = 0; t < b->n; t++) {
-			const struct tree *tr = &b->trees[t];
-			uint32_t leaf[PREDICT_BLOCK];
-
-			tree_leaves(tr, X + i0 * p, i1 - i0, p, leaf);
-			for (i = i0; i < i1; i++) {
-				const double *v = tr->value + (size_t)leaf[i - i0] * width;
-
-				for (k = 0; k < width; k++)
-					out[i * width + k] += v[k];
-			}
-		}
-	}
-	for (i = 0; i < n * width; i++)
-		out[i] /= (double)b->n;
+	j.b = b, j.width = width, j.p = p, j.n = n, j.next = 0, j.X = X;
+	j.out = out;
+	if (n < PREDICT_THREADED_ROWS)
+		nthreads = 1;
+	pthread_mutex_init(&j.lock, NULL);
+	run_threads(rows_worker, &j, nthreads);
+	pthread_mutex_destroy(&j.lock);
 }
 
 static int ffam_fit(struct model *m, const void *hp, const struct fit_data *d,
