@@ -13,7 +13,6 @@
 #include "util.h"
 
 /* Artifacts are small; anything bigger than this is not one of ours. */
-#define ARTIFACT_MAX_BYTES ((size_t)512 << 20)
 
 int artifact_time(char out[32], long long *epoch, struct mlci_err *err)
 {
@@ -364,40 +363,200 @@ int json_load_path(const char *path, json_t **out, struct mlci_err *err)
 	return 0;
 }
 
+/* ---- an array's elements found in the text (artifact.h) ---- */
+
+/* Past a JSON string opening at t[i] ('"'): the index after its close,
+ * or n when it does not close. */
+static size_t skip_string(const char *t, size_t n, size_t i)
+{
+	for (i++; i < n; i++) {
+		if (t[i] == '\\')
+			i++;
+		else if (t[i] == '"')
+			return i + 1;
+	}
+	return n;
+}
+
+static size_t skip_ws(const char *t, size_t n, size_t i)
+{
+	while (i < n && (t[i] == ' ' || t[i] == '\t' || t[i] == '\n' ||
+			 t[i] == '\r'))
+		i++;
+	return i;
+}
+
+/* Past the JSON value starting at t[i] (brackets and strings matched,
+ * nothing else checked): its end, or n. */
+static size_t skip_value(const char *t, size_t n, size_t i)
+{
+	size_t depth = 0;
+
+	while (i < n) {
+		char c = t[i];
+
+		if (c == '"') {
+			i = skip_string(t, n, i);
+			if (!depth)
+				return i;
+			continue;
+		}
+		if (c == '{' || c == '[') {
+			depth++;
+		} else if (c == '}' || c == ']') {
+			if (!depth)
+				return i;	/* the end of the container holding it */
+			if (!--depth)
+				return i + 1;
+		} else if (!depth && (c == ',' || c == ' ' || c == '\n' ||
+				      c == '\t' || c == '\r')) {
+			return i;
+		}
+		i++;
+	}
+	return n;
+}
+
+/* In the object at t[i] ('{'), the value of key k: its start, or n. */
+static size_t member(const char *t, size_t n, size_t i, const char *k)
+{
+	size_t kl = strlen(k);
+
+	i = skip_ws(t, n, i + 1);
+	while (i < n && t[i] == '"') {
+		size_t ke = skip_string(t, n, i);
+		int hit = ke - i == kl + 2 && !memcmp(t + i + 1, k, kl);
+
+		i = skip_ws(t, n, ke);
+		if (i >= n || t[i] != ':')
+			return n;
+		i = skip_ws(t, n, i + 1);
+		if (hit)
+			return i;
+		i = skip_ws(t, n, skip_value(t, n, i));
+		if (i >= n || t[i] != ',')
+			return n;
+		i = skip_ws(t, n, i + 1);
+	}
+	return n;
+}
+
+int json_array_spans(const char *text, size_t n, const char *k1,
+		     const char *k2, struct json_span *arr,
+		     struct json_span **elems, size_t *nelems)
+{
+	struct json_span *e = NULL;
+	size_t i = skip_ws(text, n, 0), cap = 0, ne = 0;
+
+	*elems = NULL;
+	*nelems = 0;
+	if (i >= n || text[i] != '{' ||
+	    (i = member(text, n, i, k1)) >= n || text[i] != '{' ||
+	    (i = member(text, n, i, k2)) >= n || text[i] != '[')
+		return -1;
+	arr->off = i;
+	i = skip_ws(text, n, i + 1);
+	while (i < n && text[i] != ']') {
+		size_t end = skip_value(text, n, i);
+
+		if (end >= n || end == i)
+			goto fail;
+		if (ne == cap) {
+			struct json_span *x;
+
+			cap = cap ? cap * 2 : 64;
+			if (!(x = realloc(e, cap * sizeof(*e))))
+				goto fail;
+			e = x;
+		}
+		e[ne].off = i;
+		e[ne++].len = end - i;
+		i = skip_ws(text, n, end);
+		if (i < n && text[i] == ',')
+			i = skip_ws(text, n, i + 1);
+		else if (i >= n || text[i] != ']')
+			goto fail;
+	}
+	if (i >= n)
+		goto fail;
+	arr->len = i + 1 - arr->off;
+	*elems = e;
+	*nelems = ne;
+	return 0;
+fail:
+	free(e);
+	return -1;
+}
+
+char *json_blank_span(const char *text, size_t n, const struct json_span *sp,
+		      size_t *outlen)
+{
+	size_t i, nl = 0, last = sp->off, k = 0, tail;
+	char *o;
+
+	for (i = sp->off; i < sp->off + sp->len; i++)
+		if (text[i] == '\n')
+			nl++, last = i;
+	/* the closing bracket's column: spaces from its line's start (or
+	 * from the opening bracket on the same line) */
+	tail = sp->off + sp->len - 1 - last - (nl ? 1 : 0);
+	if (!nl)
+		tail = sp->len - 2;
+	o = malloc(sp->off + 2 + nl + tail + (n - sp->off - sp->len) + 1);
+	if (!o)
+		return NULL;
+	memcpy(o, text, sp->off);
+	k = sp->off;
+	o[k++] = '[';
+	memset(o + k, '\n', nl);
+	k += nl;
+	memset(o + k, ' ', tail);
+	k += tail;
+	o[k++] = ']';
+	memcpy(o + k, text + sp->off + sp->len, n - sp->off - sp->len);
+	k += n - sp->off - sp->len;
+	o[k] = '\0';
+	*outlen = k;
+	return o;
+}
+
+int artifact_check(const json_t *j, const char *path, const char *kind,
+		   int max_version, struct mlci_err *err)
+{
+	const char *k;
+	json_t *v;
+
+	if (!json_is_object(j))
+		return err_set(err, MLCI_EXIT_DATAERR, path,
+			       "not an mlci artifact (expected a JSON object)");
+	k = json_string_value(json_object_get(j, "kind"));
+	if (!k || strcmp(k, kind))
+		return err_set(err, MLCI_EXIT_DATAERR, path,
+			       "expected an artifact of kind '%s', found %s%s%s", kind,
+			       k ? "'" : "", k ? k : "none", k ? "'" : "");
+	v = json_object_get(j, "schema_version");
+	if (!json_is_integer(v) || json_integer_value(v) < 1 ||
+	    json_integer_value(v) > max_version) {
+		if (json_is_integer(v))
+			return err_set(err, MLCI_EXIT_DATAERR, path,
+				       "%s schema_version %lld is not supported (this mlci reads up to %d)",
+				       kind, (long long)json_integer_value(v), max_version);
+		return err_set(err, MLCI_EXIT_DATAERR, path,
+			       "schema_version missing or not an integer");
+	}
+	return 0;
+}
+
 int artifact_load(const char *path, const char *kind, int max_version,
 		  json_t **out, char sha[SHA256_HEX_LEN + 1],
 		  struct mlci_err *err)
 {
 	json_t *j;
-	const char *k;
-	json_t *v;
 
 	*out = NULL;
 	if (json_load_path(path, &j, err) < 0)
 		return -1;
-	if (!json_is_object(j)) {
-		json_decref(j);
-		return err_set(err, MLCI_EXIT_DATAERR, path,
-			       "not an mlci artifact (expected a JSON object)");
-	}
-	k = json_string_value(json_object_get(j, "kind"));
-	if (!k || strcmp(k, kind)) {
-		err_set(err, MLCI_EXIT_DATAERR, path,
-			"expected an artifact of kind '%s', found %s%s%s", kind,
-			k ? "'" : "", k ? k : "none", k ? "'" : "");
-		json_decref(j);
-		return -1;
-	}
-	v = json_object_get(j, "schema_version");
-	if (!json_is_integer(v) || json_integer_value(v) < 1 ||
-	    json_integer_value(v) > max_version) {
-		if (json_is_integer(v))
-			err_set(err, MLCI_EXIT_DATAERR, path,
-				"%s schema_version %lld is not supported (this mlci reads up to %d)",
-				kind, (long long)json_integer_value(v), max_version);
-		else
-			err_set(err, MLCI_EXIT_DATAERR, path,
-				"schema_version missing or not an integer");
+	if (artifact_check(j, path, kind, max_version, err) < 0) {
 		json_decref(j);
 		return -1;
 	}

@@ -80,6 +80,37 @@ int artifact_write(const char *path, const json_t *art, struct mlci_err *err);
 json_t *artifact_lazy_array(size_t n, json_t *(*gen)(void *ctx, size_t i),
 			    void *ctx);
 
+/* The largest artifact read (bytes). */
+#define ARTIFACT_MAX_BYTES ((size_t)512 << 20)
+
+/* artifact_load's checks of a parsed document: an object of this kind
+ * and a schema_version from 1 to max_version (65 otherwise, naming path). */
+int artifact_check(const json_t *j, const char *path, const char *kind,
+		   int max_version, struct mlci_err *err);
+
+/*
+ * The elements of the array at text's top-level object's key k1, then
+ * that object's key k2 (as "model", "trees"), found by matching brackets
+ * and strings only: arr gets the array's own span, *elems (malloc'd) each
+ * element's. For parsing a large array an element at a time; whatever
+ * the spans hold is still to be parsed (json_loadb) and checked. -1 when
+ * there is no such array or it does not scan (parse the text whole to
+ * find out why); -1 too when out of memory.
+ */
+struct json_span {
+	size_t off, len;
+};
+int json_array_spans(const char *text, size_t n, const char *k1,
+		     const char *k2, struct json_span *arr,
+		     struct json_span **elems, size_t *nelems);
+
+/* text with span sp (an array) made an empty one, its lines and the
+ * columns after it where they were (so a parse error names the same
+ * place); malloc'd, NUL-terminated, *outlen bytes; NULL when out of
+ * memory. */
+char *json_blank_span(const char *text, size_t n, const struct json_span *sp,
+		      size_t *outlen);
+
 /*
  * Read an artifact, check kind and schema_version (a version newer than
  * max_version is refused), and return a new reference in *out; sha (may

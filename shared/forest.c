@@ -446,7 +446,8 @@ static int ffam_from_json(struct model *m, const json_t *mod, const char *file,
 	m->body = b;
 	if (json_get_array(mod, "trees", &a, file, err) < 0)
 		return -1;
-	n = json_array_size(a);
+	/* (model_load's lean read leaves the trees in the text) */
+	n = m->src && !json_array_size(a) ? m->src->n : json_array_size(a);
 	if (n < 1 || n > FOREST_MAX_TREES)
 		return err_set(err, MLCI_EXIT_DATAERR, file,
 			       "model.trees must hold 1 to %zu trees", FOREST_MAX_TREES);
@@ -456,11 +457,18 @@ static int ffam_from_json(struct model *m, const json_t *mod, const char *file,
 		return err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
 	for (t = 0; t < n; t++) {
 		char what[48];
+		json_t *tj = json_array_size(a) ? json_incref(json_array_get(a, t)) :
+			model_src_element(m->src, t, file, err);
+		int rc;
 
+		if (!tj)
+			return -1;
 		snprintf(what, sizeof(what), "model.trees[%zu]", t);
-		if (tree_from_json(&b->trees[t], json_array_get(a, t),
-				   m->prep.nout, m->classifier ? m->nclasses : 1,
-				   m->classifier, &budget, file, what, err) < 0)
+		rc = tree_from_json(&b->trees[t], tj, m->prep.nout,
+				    m->classifier ? m->nclasses : 1,
+				    m->classifier, &budget, file, what, err);
+		json_decref(tj);
+		if (rc < 0)
 			return -1;
 		b->n++;
 	}

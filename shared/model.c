@@ -5,6 +5,8 @@
 #include <string.h>
 
 #include "artifact.h"
+#include "hash.h"
+#include "io.h"
 #include "forest.h"
 #include "hgb.h"
 #include "linmodel.h"
@@ -259,6 +261,13 @@ static int load_body(struct model *m, const json_t *j, const char *file,
 int model_from_json(struct model **out, const json_t *art, const char *file,
 		    struct mlci_err *err)
 {
+	return model_from_json_src(out, art, NULL, file, err);
+}
+
+int model_from_json_src(struct model **out, const json_t *art,
+			const struct model_src *src, const char *file,
+			struct mlci_err *err)
+{
 	const char *kind = json_string_value(json_object_get(art, "kind"));
 	json_t *v = json_object_get(art, "schema_version");
 	struct model *m;
@@ -277,24 +286,124 @@ int model_from_json(struct model **out, const json_t *art, const char *file,
 	m = calloc(1, sizeof(*m));
 	if (!m)
 		return err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
+	m->src = src;
 	if (load_body(m, art, file, err) < 0) {
 		model_free(m);
 		return -1;
 	}
+	m->src = NULL;
 	*out = m;
 	return 0;
+}
+
+json_t *model_src_element(const struct model_src *src, size_t i,
+			  const char *file, struct mlci_err *err)
+{
+	const struct json_span *e = &src->elems[i];
+	json_error_t je;
+	json_t *j = json_loadb(src->text + e->off, e->len,
+			       JSON_REJECT_DUPLICATES, &je);
+	long line = 1, col;
+	size_t k, ls = 0;
+
+	if (j)
+		return j;
+	/* where the element begins, for a place in the file */
+	for (k = 0; k < e->off; k++)
+		if (src->text[k] == '\n')
+			line++, ls = k + 1;
+	col = je.line <= 1 ? (long)(e->off - ls) + (je.column > 0 ? je.column : 1) :
+		(je.column > 0 ? je.column : 1);
+	err_set_at(err, MLCI_EXIT_DATAERR, file, line + (je.line > 1 ? je.line - 1 : 0),
+		   col, "invalid JSON: %s", je.text);
+	return NULL;
+}
+
+/* Forests of this size and more are read with their trees left out of
+ * the JSON, each parsed on its own (the JSON values of them all would
+ * weigh several times their nodes). */
+#define LEAN_BYTES ((size_t)8 << 20)
+
+/* LEAN_BYTES, or MLCI_MODEL_LEAN_BYTES (bytes, for tests). */
+static size_t lean_bytes(void)
+{
+	const char *e = getenv("MLCI_MODEL_LEAN_BYTES");
+	long v;
+
+	if (e && parse_long(e, &v) == 0 && v >= 0)
+		return (size_t)v;
+	return LEAN_BYTES;
+}
+
+/* The lean read: 0 done (or failed, err set: -1), 1 not for this text. */
+static int load_lean(struct model **out, const char *path, const char *text,
+		     size_t n, struct mlci_err *err)
+{
+	struct json_span arr, *el = NULL;
+	struct model_src src;
+	json_error_t je;
+	size_t nel, slen;
+	const char *type;
+	char *skel;
+	json_t *j;
+	int rc = -1;
+
+	if (n < lean_bytes() ||
+	    json_array_spans(text, n, "model", "trees", &arr, &el, &nel) < 0)
+		return 1;
+	skel = json_blank_span(text, n, &arr, &slen);
+	if (!skel) {
+		free(el);
+		return err_set(err, MLCI_EXIT_SOFTWARE, path, "out of memory");
+	}
+	j = json_loadb(skel, slen, JSON_REJECT_DUPLICATES, &je);
+	free(skel);
+	if (!j) {	/* the whole text's parse reports it */
+		free(el);
+		return 1;
+	}
+	type = json_string_value(json_object_get(json_object_get(j, "model"), "type"));
+	if (!type || strcmp(type, "forest")) {
+		rc = 1;	/* only a forest reads its trees from the text */
+	} else if (artifact_check(j, path, KIND_MODEL, SCHEMA_MODEL, err) == 0) {
+		src.text = text, src.elems = el, src.n = nel;
+		rc = model_from_json_src(out, j, &src, path, err);
+	}
+	json_decref(j);
+	free(el);
+	return rc;
 }
 
 int model_load(struct model **out, const char *path,
 	       char sha[SHA256_HEX_LEN + 1], struct mlci_err *err)
 {
 	json_t *j;
+	json_error_t je;
+	char *text;
+	size_t n;
 	int rc;
 
 	*out = NULL;
-	if (artifact_load(path, KIND_MODEL, SCHEMA_MODEL, &j, sha, err) < 0)
+	if (read_file(path, &text, &n, ARTIFACT_MAX_BYTES, err) < 0)
 		return -1;
-	rc = model_from_json(out, j, path, err);
-	json_decref(j);
+	rc = load_lean(out, path, text, n, err);
+	if (rc == 1) {	/* the whole text as JSON */
+		j = json_loadb(text, n, JSON_REJECT_DUPLICATES, &je);
+		if (!j)
+			rc = err_set_at(err, MLCI_EXIT_DATAERR, path, je.line,
+					je.column > 0 ? je.column : 1,
+					"invalid JSON: %s", je.text);
+		else if ((rc = artifact_check(j, path, KIND_MODEL, SCHEMA_MODEL,
+					      err)) == 0)
+			rc = model_from_json(out, j, path, err);
+		json_decref(j);
+	}
+	if (rc == 0 && sha)
+		sha256_buf(text, n, sha);
+	free(text);
+	if (rc != 0 && *out) {
+		model_free(*out);
+		*out = NULL;
+	}
 	return rc;
 }

@@ -106,6 +106,9 @@ enum model_task {
 
 struct model_family;
 
+struct model_src;
+struct json_span;
+
 struct model {
 	char *label;
 	char *type;		/* the family's name: "logistic", "tree", ... */
@@ -115,7 +118,22 @@ struct model {
 	struct prep prep;
 	const struct model_family *fam;
 	void *body;		/* the family's fitted state */
+	/* while model_load reads a large model: the elements of an array
+	 * it left out of the JSON (model.trees), for the family's from_json
+	 * to parse one at a time; NULL otherwise */
+	const struct model_src *src;
 };
+
+struct model_src {
+	const char *text;		/* the file's bytes */
+	const struct json_span *elems;	/* artifact.h */
+	size_t n;
+};
+
+/* Parse element i of src into a new reference; NULL with err set (65
+ * with its line and column in file, or 70). */
+json_t *model_src_element(const struct model_src *src, size_t i,
+			  const char *file, struct mlci_err *err);
 
 /* What a family's fit sees: the encoded training matrix and its labels. */
 struct fit_data {
@@ -215,7 +233,10 @@ const char *model_family_names(void);
  * SCHEMA_MODEL, every field's type and every array's length against the
  * declared sizes. *out is a new model (model_free it); sha (may be NULL)
  * gets the file's sha256. Errors: 66 missing file; 65 naming the file for
- * anything malformed.
+ * anything malformed. A forest of 8 MB or more is read with its trees
+ * left out of the JSON and parsed one at a time (errors at the same line
+ * and column; MLCI_MODEL_LEAN_BYTES, for tests, sets the size): its
+ * memory is the text and the nodes, not their JSON values.
  */
 int model_load(struct model **out, const char *path,
 	       char sha[SHA256_HEX_LEN + 1], struct mlci_err *err);
@@ -228,6 +249,12 @@ int model_load(struct model **out, const char *path,
  */
 int model_from_json(struct model **out, const json_t *art, const char *file,
 		    struct mlci_err *err);
+
+/* As model_from_json, the elements of model.trees (left out of art) in
+ * src (model_load's lean read; NULL: none left out). */
+int model_from_json_src(struct model **out, const json_t *art,
+			const struct model_src *src, const char *file,
+			struct mlci_err *err);
 
 /* Free m and everything it holds; NULL is fine. */
 void model_free(struct model *m);

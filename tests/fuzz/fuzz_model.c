@@ -4,6 +4,8 @@
  * predicts a tiny CSV whose columns are its features: a number, a known
  * category, a missing value and an unseen category / huge number.
  * Probabilities must lie in [0, 1] (or be NaN, which the callers refuse).
+ * The lean read of a large forest (MLCI_MODEL_LEAN_BYTES=0 makes every
+ * model large) must give the whole-file read's verdict and exit code.
  */
 #include <assert.h>
 #include <math.h>
@@ -96,6 +98,24 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char sha[SHA256_HEX_LEN + 1];
 
 	fuzz_file_open(&ff, data, size);
+	/* the lean read (a forest's trees parsed one at a time) against the
+	 * whole-file read: the same verdict, the same error */
+	{
+		struct mlci_err e1 = { 0 }, e2 = { 0 };
+		struct model *a = NULL, *b = NULL;
+		int r1, r2;
+
+		setenv("MLCI_MODEL_LEAN_BYTES", "0", 1);
+		r1 = model_load(&a, ff.path, NULL, &e1);
+		setenv("MLCI_MODEL_LEAN_BYTES", "4294967296", 1);
+		r2 = model_load(&b, ff.path, NULL, &e2);
+		unsetenv("MLCI_MODEL_LEAN_BYTES");
+		/* (with several faults, which is reported may differ: the
+		 * lean read parses a tree's text when it reaches that tree) */
+		assert(r1 == r2);
+		assert(!r1 || e1.code == e2.code);
+		model_free(a), model_free(b);
+	}
 	if (model_load(&m, ff.path, sha, &err) == 0) {
 		json_t *art = json_object(), *back;
 		char *text;
