@@ -4,6 +4,7 @@
 #include <float.h>
 #include <limits.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -89,28 +90,39 @@ struct logit {
 	const unsigned *idx;	/* NULL: val is the dense X */
 	const double *val;
 	const float *valf;	/* or (val NULL) the dense X as single floats */
-	double *row;		/* p: a row of valf widened */
+	double *row;		/* p: a row of valf widened (a set a thread) */
 	const size_t *y;
 	size_t n, p, K, rows;	/* rows: 1 (binary) or K */
 	double lam;		/* 1 / (C n) */
-	double *z;		/* rows scratch values */
+	double *z;		/* rows scratch values (a set a thread) */
 	double last_loss;	/* mean log loss at the last evaluation */
+	size_t groups;		/* row groups (1: one pass, no threads) */
+	int threads;
+	double *part;		/* a group's sums (rows * p + rows + 1), each
+				 * group on its own lines */
 };
 
-static double logit_eval(void *ctx, const double *w, double *g)
-{
-	struct logit *L = ctx;
-	size_t n = L->n, p = L->p, R = L->rows, i, j, k;
-	const double *b = w + R * p;
-	double *gb = g + R * p, loss = 0, pen = 0;
+/* Rows a group holds at least, and the most groups: enough groups to
+ * share among threads, few enough that their sums stay small. */
+#define LOGIT_GROUP_ROWS 2048
+#define LOGIT_MAX_GROUPS 64
+#define LOGIT_MAX_THREADS 64
 
-	memset(g, 0, (R * p + R) * sizeof(*g));
-	for (i = 0; i < n; i++) {
+/* Rows [i0, i1) of the objective: their log loss summed (returned) and
+ * their gradient added into g (R * p + R, zeroed by the caller); z (R)
+ * and row (p) are scratch. */
+static double logit_rows(const struct logit *L, const double *w, size_t i0,
+			 size_t i1, double *g, double *z, double *row)
+{
+	size_t p = L->p, R = L->rows, i, j, k;
+	const double *b = w + R * p;
+	double *gb = g + R * p, loss = 0;
+
+	for (i = i0; i < i1; i++) {
 		const unsigned *ix = L->idx ? L->idx + L->rowp[i] : NULL;
 		const double *xv = L->idx ? L->val + L->rowp[i] :
-			xrow(L->val, L->valf, i, p, L->row);
+			xrow(L->val, L->valf, i, p, row);
 		size_t nz = L->idx ? L->rowp[i + 1] - L->rowp[i] : p;
-		double *z = L->z;
 
 		for (k = 0; k < R; k++) {
 			const double *wk = w + k * p;
@@ -160,6 +172,86 @@ static double logit_eval(void *ctx, const double *w, double *g)
 			gb[k] += r;
 		}
 	}
+	return loss;
+}
+
+/* n doubles rounded up to a 64-byte line: each thread's scratch on its
+ * own lines. */
+static size_t pad8(size_t n)
+{
+	return (n + 7) / 8 * 8;
+}
+
+/* The rows of a group: n rows in `groups` groups, fixed by n alone. */
+static size_t group_start(size_t n, size_t groups, size_t gi)
+{
+	return (size_t)((unsigned long long)n * gi / groups);
+}
+
+struct logit_job {
+	const struct logit *L;
+	const double *w;
+	size_t next;		/* the next group to take (atomically) */
+	int id;			/* the next thread's scratch (atomically) */
+};
+
+static void *logit_worker(void *arg)
+{
+	struct logit_job *j = arg;
+	const struct logit *L = j->L;
+	size_t nv = L->rows * L->p + L->rows;
+	int t = __atomic_fetch_add(&j->id, 1, __ATOMIC_RELAXED);
+	double *z = L->z + (size_t)t * pad8(L->rows);
+	double *row = L->row + (size_t)t * pad8(L->p);
+
+	for (;;) {
+		size_t gi = __atomic_fetch_add(&j->next, 1, __ATOMIC_RELAXED);
+		double *part;
+
+		if (gi >= L->groups)
+			return NULL;
+		part = L->part + gi * pad8(nv + 1);
+		memset(part, 0, nv * sizeof(*part));
+		part[nv] = logit_rows(L, j->w, group_start(L->n, L->groups, gi),
+				      group_start(L->n, L->groups, gi + 1), part,
+				      z, row);
+	}
+}
+
+/*
+ * The objective and its gradient. Rows are summed in groups fixed by n
+ * (one for small data), each group's sums added in group order, so the
+ * bits are the same whatever the thread count; the groups are shared
+ * among L->threads threads.
+ */
+static double logit_eval(void *ctx, const double *w, double *g)
+{
+	struct logit *L = ctx;
+	size_t n = L->n, p = L->p, R = L->rows, nv = R * p + R, k, gi;
+	double loss = 0, pen = 0;
+
+	memset(g, 0, nv * sizeof(*g));
+	if (L->groups <= 1) {
+		loss = logit_rows(L, w, 0, n, g, L->z, L->row);
+	} else {
+		struct logit_job job = { L, w, 0, 0 };
+		pthread_t tid[LOGIT_MAX_THREADS];
+		int t, started = 0;
+
+		for (t = 1; t < L->threads; t++)
+			if (pthread_create(&tid[started], NULL, logit_worker, &job) == 0)
+				started++;
+		logit_worker(&job);
+		for (t = 0; t < started; t++)
+			pthread_join(tid[t], NULL);
+		for (gi = 0; gi < L->groups; gi++) {
+			const double *part = L->part + gi * pad8(nv + 1);
+
+			for (k = 0; k < nv; k++)
+				g[k] += part[k];
+			loss += part[nv];
+		}
+	}
 	for (k = 0; k < R * p + R; k++)
 		g[k] /= (double)n;
 	for (k = 0; k < R * p; k++) {
@@ -204,11 +296,11 @@ static int compress(const double *X, const float *Xf, size_t n, size_t p,
 
 int logistic_fit(const double *X, const float *Xf, const size_t *y, size_t n,
 		 size_t p, size_t K, double C, const struct lbfgs_params *lp,
-		 double *coef, double *intercept, struct fit_summary *s,
-		 struct mlci_err *err)
+		 int threads, double *coef, double *intercept,
+		 struct fit_summary *s, struct mlci_err *err)
 {
 	struct logit L = { NULL, NULL, NULL, NULL, NULL, y, n, p, K,
-			   K == 2 ? 1 : K, 0, NULL, 0 };
+			   K == 2 ? 1 : K, 0, NULL, 0, 1, 1, NULL };
 	size_t R = L.rows, nv = R * p + R, k, *rowp = NULL;
 	unsigned *idx = NULL;
 	double *w = NULL, *g = NULL, *val = NULL, pen = 0, f;
@@ -220,11 +312,22 @@ int logistic_fit(const double *X, const float *Xf, const size_t *y, size_t n,
 		return err_set(err, MLCI_EXIT_SOFTWARE, NULL,
 			       "logistic_fit: bad arguments");
 	L.lam = 1 / (C * (double)n);
+	L.groups = n / LOGIT_GROUP_ROWS;
+	if (L.groups > LOGIT_MAX_GROUPS)
+		L.groups = LOGIT_MAX_GROUPS;
+	if (L.groups < 2)
+		L.groups = 1;
+	L.threads = threads < 1 ? 1 : threads > LOGIT_MAX_THREADS ?
+		LOGIT_MAX_THREADS : threads;
+	if ((size_t)L.threads > L.groups)
+		L.threads = (int)L.groups;
 	w = calloc(nv, sizeof(*w));
 	g = calloc(nv, sizeof(*g));
-	L.z = calloc(R, sizeof(*L.z));
-	L.row = calloc(p + 1, sizeof(*L.row));
-	if (!w || !g || !L.z || !L.row ||
+	L.z = calloc(pad8(R) * (size_t)L.threads, sizeof(*L.z));
+	L.row = calloc(pad8(p) * (size_t)L.threads + 1, sizeof(*L.row));
+	if (L.groups > 1)
+		L.part = malloc(L.groups * pad8(nv + 1) * sizeof(*L.part));
+	if (!w || !g || !L.z || !L.row || (L.groups > 1 && !L.part) ||
 	    compress(X, Xf, n, p, &rowp, &idx, &val) < 0) {
 		err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
 		goto out;
@@ -264,8 +367,8 @@ int logistic_fit(const double *X, const float *Xf, const size_t *y, size_t n,
 	s->grad_max = r.gmax;
 	rc = 0;
 out:
-	free(w), free(g), free(L.z), free(L.row), free(rowp), free(idx),
-		free(val);
+	free(w), free(g), free(L.z), free(L.row), free(L.part), free(rowp),
+		free(idx), free(val);
 	return rc;
 }
 
@@ -921,7 +1024,7 @@ static int lin_fit(struct model *m, const void *hp, const struct fit_data *d,
 		lp.on_iter = curve_add;
 		lp.on_iter_ctx = curve;
 		rc = logistic_fit(d->X, d->Xf, d->yc, d->n, p, m->nclasses, h->C, &lp,
-				  b->coef, b->intercept, &s, err);
+				  d->threads, b->coef, b->intercept, &s, err);
 		if (rc == 0 && json_array_size(curve) != (size_t)s.iterations)
 			rc = err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
 		if (rc == 0)

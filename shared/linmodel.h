@@ -45,12 +45,15 @@ struct fit_summary {
  * starts from zero and minimises the objective divided by C * n (the
  * same optimum; lp->gtol applies to that scaled gradient). Multinomial
  * intercepts are shifted to sum to zero (predictions are unchanged).
+ * The rows are summed in groups fixed by n (a group of 2048 rows or more,
+ * at most 64), shared among `threads` threads: the fit is the same bits
+ * whatever the thread count.
  * Returns 0, or -1 with err set (out of memory: 70; diverged: 65).
  */
 int logistic_fit(const double *X, const float *Xf, const size_t *y, size_t n,
 		 size_t p, size_t K, double C, const struct lbfgs_params *lp,
-		 double *coef, double *intercept, struct fit_summary *s,
-		 struct mlci_err *err);
+		 int threads, double *coef, double *intercept,
+		 struct fit_summary *s, struct mlci_err *err);
 
 /*
  * Turn decision values into class probabilities: for K == 2, z holds the

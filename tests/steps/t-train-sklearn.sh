@@ -22,6 +22,15 @@ train titanic_logistic --data "$DATA/titanic.csv" --label Survived --model logis
 	--exclude PassengerId,Name,Ticket,Cabin
 train adult_logistic --data "$DATA/adult.data.csv" --columns "$ADULT_COLS" --trim \
 	--label income --model logistic
+# its rows are summed in groups fixed by the row count, shared among the
+# threads: the same model bits on 1 and 3 threads (and a streamed read in
+# small blocks)
+for th in 1 3; do
+	SOURCE_DATE_EPOCH=1700000000 MLCI_FRAME_BLOCK_SIZE=65536 "$TR" --data "$DATA/adult.data.csv" \
+		--columns "$ADULT_COLS" --trim --label income --model logistic --threads $th \
+		--out adult-t$th.json >/dev/null 2>&1
+done
+check "adult logistic: the same model.json on 1 and 3 threads" cmp adult-t1.json adult-t3.json
 train diabetes_linear --data "$DATA/diabetes_progression.csv" --label progression --model linear
 train diabetes_ridge --data "$DATA/diabetes_progression.csv" --label progression --model ridge
 sed 's/,malignant$/,1/; s/,benign$/,0/' "$DATA/breast_cancer.csv" >bc01.csv

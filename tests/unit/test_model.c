@@ -329,7 +329,7 @@ static void test_model__logistic_binary_optimal(void **state)
 
 	logit_data(X, y, 200, 2);
 	lbfgs_defaults(&lp);
-	assert_int_equal(logistic_fit(X, NULL, y, 200, 2, 2, C, &lp, W, b, &s, &err), 0);
+	assert_int_equal(logistic_fit(X, NULL, y, 200, 2, 2, C, &lp, 1, W, b, &s, &err), 0);
 	assert_true(s.converged);
 	/* the scaled gradient is <= 1e-8, so the raw one <= 1e-8 * C n */
 	assert_true(logit_grad_max(X, y, 200, 2, C, W, b) < 1e-8 * C * 200);
@@ -348,7 +348,7 @@ static void test_model__logistic_multinomial_optimal(void **state)
 
 	logit_data(X, y, 150, 3);
 	lbfgs_defaults(&lp);
-	assert_int_equal(logistic_fit(X, NULL, y, 150, 2, 3, C, &lp, W, b, &s, &err), 0);
+	assert_int_equal(logistic_fit(X, NULL, y, 150, 2, 3, C, &lp, 1, W, b, &s, &err), 0);
 	assert_true(s.converged);
 	assert_true(logit_grad_max(X, y, 150, 3, C, W, b) < 1e-8 * C * 150);
 	assert_true(fabs(b[0] + b[1] + b[2]) < 1e-12);
