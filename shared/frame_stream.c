@@ -4,8 +4,6 @@
  */
 #include "frame_stream.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <float.h>
 #include <math.h>
 #include <pthread.h>
@@ -13,7 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include "stream.h"
 #include "util.h"
@@ -63,6 +60,24 @@ static int pool_add(struct pool *p, const char *s, size_t n, size_t *off)
 	return 0;
 }
 
+/* Row r's cell c, of a column with text: its place into line and col,
+ * its text into pool (its offset into orow[]; SIZE_MAX: missing). 0, or
+ * -1 out of memory. */
+static int keep_text(const struct frame *f, uint32_t *line, uint32_t *col,
+		     size_t *orow, struct pool *pool, size_t r,
+		     const struct stream_field *fd, size_t c)
+{
+	size_t at = (size_t)f->tidx[c];
+
+	line[r * f->ntext + at] = fd[c].line;
+	col[r * f->ntext + at] = fd[c].col;
+	if (!fd[c].s) {
+		orow[at] = SIZE_MAX;
+		return 0;
+	}
+	return pool_add(pool, fd[c].s, fd[c].len, &orow[at]);
+}
+
 static int oom(struct mlci_err *err, const char *path)
 {
 	return err_set(err, MLCI_EXIT_SOFTWARE, path, "out of memory");
@@ -72,6 +87,21 @@ static int changed(struct mlci_err *err, const char *path)
 {
 	return err_set(err, MLCI_EXIT_IOERR, path,
 		       "changed while it was being read: read it again once it stays the same");
+}
+
+/* A stream over path: 0; 1 gzip-compressed (not streamed: read whole);
+ * -1 with err set. */
+static int open_plain(struct stream **s, const char *path,
+		      const struct stream_opts *so, struct mlci_err *err)
+{
+	if (stream_open(s, path, so, err) < 0)
+		return -1;
+	if ((*s)->gzip) {
+		stream_close(*s);
+		*s = NULL;
+		return 1;
+	}
+	return 0;
 }
 
 /* Pass 1: names, rows, hash, and per column its sums. 1: do not stream. */
@@ -85,12 +115,8 @@ static int first_pass(struct frame *f, const char *path,
 	size_t c, k;
 	int rc;
 
-	if (stream_open(&s, path, so, err) < 0)
-		return -1;
-	if (s->gzip) {
-		stream_close(s);
-		return 1;
-	}
+	if ((rc = open_plain(&s, path, so, err)) != 0)
+		return rc;
 	f->ncols = s->ncols;
 	cs = calloc(f->ncols + 1, sizeof(*cs));
 	if (!cs) {
@@ -228,18 +254,10 @@ static int second_pass(struct frame *f, const char *path,
 					stream_close(s);
 					return 1;
 				}
-			} else {
-				size_t at = (size_t)f->tidx[c];
-
-				f->line[r * f->ntext + at] = fd[c].line;
-				f->col[r * f->ntext + at] = fd[c].col;
-				if (!fd[c].s)
-					orow[at] = SIZE_MAX;
-				else if (pool_add(pool, fd[c].s, fd[c].len,
-						  &orow[at]) < 0) {
-					stream_close(s);
-					return oom(err, path);
-				}
+			} else if (keep_text(f, f->line, f->col, orow, pool, r,
+					     fd, c) < 0) {
+				stream_close(s);
+				return oom(err, path);
 			}
 		}
 		r++;
@@ -382,16 +400,9 @@ static int chunk_row(const struct frame *f, const struct colsum *cs,
 			else if (parse_double_n(fd[c].s, fd[c].len, &v) < 0)
 				return 2;
 			drow[f->didx[c]] = v;
-		} else {
-			size_t at = (size_t)f->tidx[c];
-
-			ck->line[r * f->ntext + at] = fd[c].line;
-			ck->col[r * f->ntext + at] = fd[c].col;
-			if (!fd[c].s)
-				orow[at] = SIZE_MAX;
-			else if (pool_add(ck->pool, fd[c].s, fd[c].len,
-					  &orow[at]) < 0)
-				return -1;
+		} else if (keep_text(f, ck->line, ck->col, orow, ck->pool, r, fd,
+				     c) < 0) {
+			return -1;
 		}
 	}
 	ck->nrows++;
@@ -502,36 +513,6 @@ struct fpar {
 	size_t cap;
 };
 
-/* The first line start at or after ck->from (a guess). */
-static int guess_from(const char *path, struct chunk *ck)
-{
-	char tmp[4096];
-	uint64_t at = ck->from - 1;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-
-	if (fd < 0)
-		return err_set(&ck->err, MLCI_EXIT_NOINPUT, path,
-			       "cannot open: %s", strerror(errno));
-	for (;;) {
-		ssize_t got = pread(fd, tmp, sizeof(tmp), (off_t)at);
-		const char *nl;
-
-		if (got < 0 && errno == EINTR)
-			continue;
-		if (got <= 0) {
-			ck->from = at;
-			break;
-		}
-		nl = memchr(tmp, '\n', (size_t)got);
-		if (nl) {
-			ck->from = at + (uint64_t)(nl - tmp) + 1;
-			break;
-		}
-		at += (uint64_t)got;
-	}
-	close(fd);
-	return 0;
-}
 
 static void chunk_parse(struct fpar *x, struct chunk *ck)
 {
@@ -542,7 +523,8 @@ static void chunk_parse(struct fpar *x, struct chunk *ck)
 	ck->own.len = 0;
 	ck->failed = ck->late = 0;
 	err_clear(&ck->err);
-	if ((!ck->exact && guess_from(x->st->path, ck) < 0) ||
+	if ((!ck->exact &&
+	     stream_line_start(x->st->path, ck->from, &ck->from, &ck->err) < 0) ||
 	    stream_block_open(&bs, x->st, ck->from, ck->end_limit,
 			      ck->k == 0 && x->at_data_start, &ck->err) < 0) {
 		ck->failed = 1;
@@ -804,12 +786,8 @@ static int one_pass(struct frame *f, const char *path,
 
 	memset(&ck, 0, sizeof(ck));
 	ck.pool = pool;
-	if (stream_open(&s, path, so, err) < 0)
-		return -1;
-	if (s->gzip) {
-		stream_close(s);
-		return 1;
-	}
+	if ((rc = open_plain(&s, path, so, err)) != 0)
+		return rc;
 	f->ncols = s->ncols;
 	cs = *out = calloc(f->ncols + 1, sizeof(*cs));
 	f->names = calloc(f->ncols + 1, sizeof(*f->names));

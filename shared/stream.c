@@ -1917,6 +1917,37 @@ oom:
 	return OOM(err, parent->path);
 }
 
+int stream_line_start(const char *path, uint64_t from, uint64_t *out,
+		      struct mlci_err *err)
+{
+	char tmp[4096];
+	uint64_t at = from - 1;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return err_set(err, MLCI_EXIT_NOINPUT, path, "cannot open: %s",
+			       strerror(errno));
+	for (;;) {
+		ssize_t got = pread(fd, tmp, sizeof(tmp), (off_t)at);
+		const char *nl;
+
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got <= 0) {
+			*out = at;
+			break;
+		}
+		nl = memchr(tmp, '\n', (size_t)got);
+		if (nl) {
+			*out = at + (uint64_t)(nl - tmp) + 1;
+			break;
+		}
+		at += (uint64_t)got;
+	}
+	close(fd);
+	return 0;
+}
+
 void stream_block_state(const struct stream *s, uint64_t *stop, uint32_t *line)
 {
 	const struct stream_priv *p = s->priv;

@@ -173,6 +173,11 @@ void stream_position(const struct stream *s, uint64_t *off, uint32_t *line,
 int stream_block_open(struct stream **out, const struct stream *parent,
 		      uint64_t from, uint64_t end_limit, int at_data_start,
 		      struct mlci_err *err);
+/* The first line start at or after offset from (>= 1) of path, or the
+ * file's end: a guess at a block's first record (it may be inside a
+ * quoted field). 0, or -1 with err set (66). */
+int stream_line_start(const char *path, uint64_t from, uint64_t *out,
+		      struct mlci_err *err);
 /* After stream_next returned 0: the offset where the stream stopped
  * (the next record's start, or the end) and the line there. */
 void stream_block_state(const struct stream *s, uint64_t *stop, uint32_t *line);

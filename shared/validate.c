@@ -14,7 +14,6 @@
 
 #include <errno.h>
 #include <regex.h>
-#include <fcntl.h>
 #include <limits.h>
 #ifdef __GLIBC__
 #include <malloc.h>
@@ -2782,36 +2781,11 @@ static void blk_start(struct par *x, uint64_t k)
 	b->state = B_TODO;
 }
 
-/* The first line start at or after b->from (a guess: it may be inside a
- * quoted field); the end of the file if none. */
+/* b->from moved to the first line start at or after it (a guess: it may
+ * be inside a quoted field); the end of the file if none. */
 static int guess_start(struct par *x, struct blk *b)
 {
-	char tmp[4096];
-	uint64_t at = b->from - 1;
-	int fd = open(x->st->path, O_RDONLY | O_CLOEXEC);
-
-	if (fd < 0)
-		return err_set(&b->err, MLCI_EXIT_NOINPUT, x->st->path,
-			       "cannot open: %s", strerror(errno));
-	for (;;) {
-		ssize_t got = pread(fd, tmp, sizeof(tmp), (off_t)at);
-		const char *nl;
-
-		if (got < 0 && errno == EINTR)
-			continue;
-		if (got <= 0) {
-			b->from = at;
-			break;
-		}
-		nl = memchr(tmp, '\n', (size_t)got);
-		if (nl) {
-			b->from = at + (uint64_t)(nl - tmp) + 1;
-			break;
-		}
-		at += (uint64_t)got;
-	}
-	close(fd);
-	return 0;
+	return stream_line_start(x->st->path, b->from, &b->from, &b->err);
 }
 
 /* A group of columns ready for its next block: the one furthest behind,
