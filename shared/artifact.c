@@ -332,16 +332,21 @@ int artifact_write(const char *path, const json_t *art, struct mlci_err *err)
 		return -1;
 	buf_init(&b);
 	/* written as it is serialised: a megabyte at a time */
+	errno = 0;
 	bad = dump_value(&b, f.fp, art, 0) < 0 || buf_addch(&b, '\n') < 0;
 	if (!bad && b.len && fwrite(b.data, 1, b.len, f.fp) != b.len)
 		bad = 1;
 	buf_release(&b);
 	if (bad) {
-		int io = ferror(f.fp);
+		int io = ferror(f.fp), e = errno;
 
 		afile_abort(&f);
-		return io ? err_set(err, MLCI_EXIT_IOERR, path, "cannot write") :
-			err_set(err, MLCI_EXIT_SOFTWARE, path, "cannot serialise");
+		if (!io)
+			return err_set(err, MLCI_EXIT_SOFTWARE, path,
+				       "cannot serialise");
+		return e ? err_set(err, MLCI_EXIT_IOERR, path,
+				   "cannot write: %s", strerror(e)) :
+			err_set(err, MLCI_EXIT_IOERR, path, "cannot write");
 	}
 	return afile_commit(&f, err);
 }

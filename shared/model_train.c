@@ -298,6 +298,38 @@ static size_t count_distinct(const struct frame *f, size_t lc, size_t *r)
 
 /* Class names (sorted: as numbers when all are numbers, else as
  * strings) into m->classes, and each row's class index into y. */
+/* Add "'a' = 'b'" to the warning of label values merged into one class
+ * (the first call starts it; what does not fit is counted at the end). */
+static void note_merge(char *warn, size_t wlen, const char *cls,
+		       const char *other, size_t *merged)
+{
+	static const char head[] =
+		"label values that are the same number are one class: ";
+	size_t len = strlen(warn);
+	char item[160];
+
+	snprintf(item, sizeof(item), "%s'%.60s' = '%.60s'", *merged ? ", " : "",
+		 cls, other);
+	(*merged)++;
+	if (*merged == 1) {
+		snprintf(warn, wlen, "%s%s", head, item);
+		return;
+	}
+	/* room for the item and a closing " and N more" */
+	if (len + strlen(item) + 24 < wlen && !strstr(warn, " more"))
+		memcpy(warn + len, item, strlen(item) + 1);
+	else if (len + 24 < wlen || strstr(warn, " more")) {
+		char *more = strstr(warn, " and ");
+		size_t n = 1;
+
+		if (more && sscanf(more, " and %zu more", &n) == 1)
+			n++;
+		else
+			more = warn + len;
+		snprintf(more, wlen - (size_t)(more - warn), " and %zu more", n);
+	}
+}
+
 /* The classes of a classifier's label column, and each row's class. When
  * every label is a number, the classes are the distinct numbers, in
  * order (as a reader of numbers sees them: 1 and 1.0 are one class, named
@@ -311,7 +343,7 @@ static int class_labels(struct model *m, const struct frame *f, size_t lc,
 	 * classes only, not for every row */
 	struct uniq *u = malloc((MODEL_MAX_CLASSES + 1) * sizeof(*u)), key, *hit;
 	struct uniq **order = NULL;
-	size_t r, n = 0, k;
+	size_t r, n = 0, k, merged = 0;
 	int numeric = 1, rc = -1;
 
 	if (!u)
@@ -368,11 +400,8 @@ static int class_labels(struct model *m, const struct frame *f, size_t lc,
 	for (k = 0; k < n; k++) {
 		if (numeric && k > 0 && order[k]->v == order[k - 1]->v) {
 			order[k]->k = m->nclasses - 1;	/* the same number */
-			if (!warn[0])
-				snprintf(warn, wlen,
-					 "label values '%.60s' and '%.60s' are the same number: one class, '%.60s'",
-					 order[k - 1]->s, order[k]->s,
-					 m->classes[m->nclasses - 1]);
+			note_merge(warn, wlen, m->classes[m->nclasses - 1],
+				   order[k]->s, &merged);
 			continue;
 		}
 		order[k]->k = m->nclasses;

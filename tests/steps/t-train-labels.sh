@@ -1,7 +1,9 @@
 # A label column of numbers is read as numbers, as scikit-learn (through
 # pandas) reads it: 1 and 1.0 are one class, named by the shorter text,
-# with a warning; mlci-evaluate matches 1.0 to class 1 the same way. A
-# label column with any text keeps its texts apart. The reference log
+# with a warning naming each merge; mlci-evaluate matches 1.0 to class 1
+# the same way. A label column with any text keeps its texts apart (inf,
+# nan and numbers beyond the doubles' range are text, as in a feature
+# column). The reference log
 # loss and accuracy come from scikit-learn on the same file.
 PY=/usr/bin/python3
 TR=$BIN/mlci-train
@@ -15,9 +17,10 @@ awk -F, -v OFS=, 'NR == 1 { print; next }
 expect_exit 0 "labels 1, 1.0, 0 and 0.0 train" "$TR" --data bc-mixed.csv --label diagnosis \
 	--model logistic --out mixed.json
 json_is mixed.json 'j["classes"]' "['0', '1']" "two classes, named by the shorter texts"
-err_is "warning: label values '0' and '0.0' are the same number: one class, '0'" "a warning on stderr"
+err_is "warning: label values that are the same number are one class: '0' = '0.0', '1' = '1.0'$" \
+	"a warning on stderr naming every merge"
 json_is mixed.json 'j["training"]["warnings"]' \
-	"[\"label values '0' and '0.0' are the same number: one class, '0'\"]" "... and in training.warnings"
+	"[\"label values that are the same number are one class: '0' = '0.0', '1' = '1.0'\"]" "... and in training.warnings"
 
 # scikit-learn on the same file (pandas reads the column as floats)
 $PY - bc-mixed.csv >ref.txt <<'PYEOF'
@@ -41,6 +44,14 @@ json_is mixed.json "abs(j['training']['loss']['log_loss'] - $ll) <= 1e-6" True \
 expect_exit 0 "evaluate on the mixed file" "$EV" --model mixed.json --data bc-mixed.csv --out m.json
 json_is m.json "abs(j['metrics']['accuracy'] - $acc) < 1e-12" True \
 	"every 1.0 and 0.0 is matched to its class: accuracy as scikit-learn's ($acc)"
+
+# many spellings: as many merges as fit, then a count of the rest
+for v in 1 1.0 1.00 1.000 01 001 0001 +1 1e0 10e-1 0.1e1 1.0000 1.00000 00001 1e00 1E0 0 0.0 -0 00; do
+	echo "$v"
+done | awk 'BEGIN { print "x,y" } { print NR "," $0 }' >many.csv
+expect_exit 0 "twenty spellings of 0 and 1 train" "$TR" --data many.csv --label y --model logistic --out many.json
+json_is many.json 'j["classes"]' "['0', '1']" "... into two classes"
+err_is "one class: '0' = '-0', .* and [0-9]+ more$" "... and the warning counts the merges it has no room for"
 
 # one number written two ways is one class: a single class is an error
 printf 'x,y\n1,1\n2,1.0\n3,1.00\n' >one.csv
