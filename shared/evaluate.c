@@ -255,7 +255,29 @@ static int scored_from_model(struct eval *e, struct mlci_err *err)
  * number, else by bytes. */
 static int all_numbers;
 
+/* --scored classes: in order of value when every label and prediction
+ * is a number (1 and 1.0 then one class, named by the shorter text, as
+ * mlci-train reads labels), else of their text. */
 static int cmp_class(const void *a, const void *b)
+{
+	const char *x = *(const char *const *)a, *y = *(const char *const *)b;
+
+	if (all_numbers) {
+		double u, v;
+		size_t lx = strlen(x), ly = strlen(y);
+
+		parse_double(x, &u);
+		parse_double(y, &v);
+		if (u != v)
+			return u < v ? -1 : 1;
+		if (lx != ly)
+			return lx < ly ? -1 : 1;
+	}
+	return strcmp(x, y);
+}
+
+/* The class a value is: the same number, or (not all numbers) text. */
+static int cmp_class_key(const void *a, const void *b)
 {
 	const char *x = *(const char *const *)a, *y = *(const char *const *)b;
 
@@ -264,8 +286,7 @@ static int cmp_class(const void *a, const void *b)
 
 		parse_double(x, &u);
 		parse_double(y, &v);
-		if (u != v)
-			return u < v ? -1 : 1;
+		return u < v ? -1 : u > v;
 	}
 	return strcmp(x, y);
 }
@@ -360,18 +381,19 @@ static int scored_from_file(struct eval *e, struct mlci_err *err)
 
 			e->classes[2 * i] = a;
 			e->classes[2 * i + 1] = b;
-			if (parse_double(a, &v) < 0 || parse_double(b, &v) < 0)
+			if (parse_double(a, &v) < 0 || isnan(v) ||
+			    parse_double(b, &v) < 0 || isnan(v))
 				all_numbers = 0;
 		}
 		qsort(e->classes, 2 * e->n, sizeof(*e->classes), cmp_class);
 		for (i = 0; i < 2 * e->n; i++)
-			if (!L || strcmp(e->classes[L - 1], e->classes[i]))
+			if (!L || cmp_class_key(&e->classes[L - 1], &e->classes[i]))
 				e->classes[L++] = e->classes[i];
 		for (i = 0; i < e->n; i++) {
 			const char *a = frame_cell(&e->f, e->rows[i], e->lc);
 			const char *b = frame_cell(&e->f, e->rows[i], (size_t)pc);
-			const char **ha = bsearch(&a, e->classes, L, sizeof(*e->classes), cmp_class);
-			const char **hb = bsearch(&b, e->classes, L, sizeof(*e->classes), cmp_class);
+			const char **ha = bsearch(&a, e->classes, L, sizeof(*e->classes), cmp_class_key);
+			const char **hb = bsearch(&b, e->classes, L, sizeof(*e->classes), cmp_class_key);
 
 			e->y_true[i] = (size_t)(ha - e->classes);
 			e->y_pred[i] = (size_t)(hb - e->classes);

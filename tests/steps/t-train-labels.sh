@@ -65,3 +65,17 @@ absent one.json "... and no model"
 printf 'x,y\n1,1\n2,1.0\n3,a\n4,1\n5,a\n6,1.0\n' >text.csv
 expect_exit 0 "labels 1, 1.0 and a" "$TR" --data text.csv --label y --model logistic --out text.json
 json_is text.json 'j["classes"]' "['1', '1.0', 'a']" "three classes: texts are not numbers"
+
+# predictions made elsewhere (--scored): a label written 1.0 and a
+# prediction written 1 are the same class, as scikit-learn scores the
+# columns pandas reads as numbers
+awk -F, 'NR == 1 { print "truth,pred"; next }
+	{ t = (NR % 3 == 0) ? "1.0" : "0.0"; p = (NR % 4 == 0) ? "1" : "0"; print t "," p }' \
+	"$DATA/iris.csv" >scored.csv
+expect_exit 0 "--scored with 1.0 against 1" "$EV" --scored scored.csv --label-column truth \
+	--prediction-column pred --out s.json
+sacc=$($PY -c 'import sys, pandas as pd
+from sklearn.metrics import accuracy_score
+d = pd.read_csv(sys.argv[1]); print(repr(accuracy_score(d["truth"], d["pred"])))' scored.csv)
+json_is s.json "abs(j['metrics']['accuracy'] - $sacc) < 1e-12" True "accuracy as scikit-learn's ($sacc)"
+json_is s.json 'sorted(j["per_class"])' "['0', '1']" "two classes, named by the shorter texts"
