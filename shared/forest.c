@@ -253,13 +253,11 @@ static void forest_rows(const struct forest_model *b, size_t width, size_t p,
 			const double *X, size_t n, double *out)
 {
 	struct rows_job j;
-	int nthreads = online_cpus();
+	int nthreads = n < PREDICT_THREADED_ROWS ? 1 : online_cpus();
 
 	memset(out, 0, n * width * sizeof(*out));
 	j.b = b, j.width = width, j.p = p, j.n = n, j.next = 0, j.X = X;
 	j.out = out;
-	if (n < PREDICT_THREADED_ROWS)
-		nthreads = 1;
 	pthread_mutex_init(&j.lock, NULL);
 	run_threads(rows_worker, &j, nthreads);
 	pthread_mutex_destroy(&j.lock);

@@ -104,6 +104,50 @@ static int open_plain(struct stream **s, const char *path,
 	return 0;
 }
 
+/* The header: each column's name into the pool (an offset in f->names
+ * until the pool stops moving), and whether it is named in keep[]. */
+static int header(struct frame *f, const struct stream *s, struct colsum *cs,
+		  const char *const *keep, size_t nkeep, struct pool *pool)
+{
+	size_t c, k;
+
+	f->names = calloc(f->ncols + 1, sizeof(*f->names));
+	if (!f->names)
+		return -1;
+	for (c = 0; c < f->ncols; c++) {
+		size_t off;
+
+		for (k = 0; k < nkeep; k++)
+			if (keep[k] && !strcmp(keep[k], s->names[c]))
+				cs[c].keep = 1;
+		if (pool_add(pool, s->names[c], strlen(s->names[c]), &off) < 0)
+			return -1;
+		f->names[c] = (char *)(uintptr_t)off;
+	}
+	return 0;
+}
+
+/* 1 when a numeric column's sums leave what a streamed read holds
+ * (preprocess.c sums such a column rescaled; single floats: beyond
+ * their range). */
+static int out_of_range(const struct colsum *x, int mode)
+{
+	if (x->count && !isfinite(x->sum / (double)x->count))
+		return 1;
+	if (x->big > 0 && x->big < TINY)
+		return 1;
+	return (mode == FRAME_STREAM_SINGLE || mode == FRAME_STREAM_COLUMNS) &&
+		(x->big > SINGLE_BIG || (x->big > 0 && x->big < SINGLE_SMALL));
+}
+
+/* A numeric column's moments from its sums (the variance comes later). */
+static void set_moments(struct frame_moments *m, const struct colsum *x)
+{
+	m->count = x->count;
+	m->mean = x->count ? x->sum / (double)x->count : 0;
+	m->big = x->big;
+}
+
 /* Pass 1: names, rows, hash, and per column its sums. 1: do not stream. */
 static int first_pass(struct frame *f, const char *path,
 		      const struct stream_opts *so, const char *const *keep,
@@ -112,7 +156,7 @@ static int first_pass(struct frame *f, const char *path,
 {
 	struct stream *s = NULL;
 	struct colsum *cs;
-	size_t c, k;
+	size_t c;
 	int rc;
 
 	if ((rc = open_plain(&s, path, so, err)) != 0)
@@ -124,10 +168,10 @@ static int first_pass(struct frame *f, const char *path,
 		return oom(err, path);
 	}
 	*out = cs;
-	for (c = 0; c < f->ncols; c++)
-		for (k = 0; k < nkeep; k++)
-			if (keep[k] && !strcmp(keep[k], s->names[c]))
-				cs[c].keep = 1;
+	if (header(f, s, cs, keep, nkeep, pool) < 0) {
+		stream_close(s);
+		return oom(err, path);
+	}
 	while ((rc = stream_next(s, err)) > 0) {
 		const struct stream_field *fd = s->fields;
 
@@ -158,33 +202,11 @@ static int first_pass(struct frame *f, const char *path,
 		return -1;
 	}
 	memcpy(f->sha256, s->sha256, sizeof(f->sha256));
-	/* the names, at the start of what becomes f->store: offsets into
-	 * the pool until it stops moving */
-	f->names = calloc(f->ncols + 1, sizeof(*f->names));
-	for (c = 0; f->names && c < f->ncols; c++) {
-		size_t off;
-
-		if (pool_add(pool, s->names[c], strlen(s->names[c]), &off) < 0)
-			break;
-		f->names[c] = (char *)(uintptr_t)off;
-	}
 	stream_close(s);
-	if (!f->names || c < f->ncols)
-		return oom(err, path);
-	for (c = 0; c < f->ncols; c++) {
-		const struct colsum *x = &cs[c];
-
-		if (x->keep || x->text || mode == FRAME_STREAM_RAW)
-			continue;
-		if (x->count && !isfinite(x->sum / (double)x->count))
+	for (c = 0; c < f->ncols; c++)
+		if (!cs[c].keep && !cs[c].text && mode != FRAME_STREAM_RAW &&
+		    out_of_range(&cs[c], mode))
 			return 1;
-		if (x->big > 0 && x->big < TINY)
-			return 1;
-		if ((mode == FRAME_STREAM_SINGLE || mode == FRAME_STREAM_COLUMNS) &&
-		    (x->big > SINGLE_BIG ||
-			       (x->big > 0 && x->big < SINGLE_SMALL)))
-			return 1;
-	}
 	return 0;
 }
 
@@ -442,17 +464,11 @@ static int deviations(struct frame *f, const struct colsum *cs, double *ss)
 	if (!f->mom)
 		return -1;
 	for (c = 0; c < f->ncols; c++) {
-		const struct colsum *x = &cs[c];
-
-		if (x->text)
+		if (cs[c].text)
 			continue;
-		if (x->count && !isfinite(x->sum / (double)x->count))
+		if (out_of_range(&cs[c], FRAME_STREAM_DOUBLE))
 			return 1;
-		if (x->big > 0 && x->big < TINY)
-			return 1;
-		f->mom[c].count = x->count;
-		f->mom[c].mean = x->count ? x->sum / (double)x->count : 0;
-		f->mom[c].big = x->big;
+		set_moments(&f->mom[c], &cs[c]);
 	}
 	for (r = 0; r < f->nrows; r++) {
 		double *drow = f->dev + r * f->ndev;
@@ -781,7 +797,6 @@ static int one_pass(struct frame *f, const char *path,
 	struct stream *s = NULL, *first = NULL;
 	struct chunk ck;
 	struct colsum *cs;
-	size_t c, k;
 	int rc;
 
 	memset(&ck, 0, sizeof(ck));
@@ -790,22 +805,12 @@ static int one_pass(struct frame *f, const char *path,
 		return rc;
 	f->ncols = s->ncols;
 	cs = *out = calloc(f->ncols + 1, sizeof(*cs));
-	f->names = calloc(f->ncols + 1, sizeof(*f->names));
 	f->tidx = malloc((f->ncols + 1) * sizeof(*f->tidx));
 	f->didx = malloc((f->ncols + 1) * sizeof(*f->didx));
 	*ssp = calloc(f->ncols + 1, sizeof(**ssp));
-	if (!cs || !f->names || !f->tidx || !f->didx || !*ssp)
+	if (!cs || !f->tidx || !f->didx || !*ssp ||
+	    header(f, s, cs, keep, nkeep, pool) < 0)
 		goto oom;
-	for (c = 0; c < f->ncols; c++) {
-		size_t off;
-
-		for (k = 0; k < nkeep; k++)
-			if (keep[k] && !strcmp(keep[k], s->names[c]))
-				cs[c].keep = 1;
-		if (pool_add(pool, s->names[c], strlen(s->names[c]), &off) < 0)
-			goto oom;
-		f->names[c] = (char *)(uintptr_t)off;
-	}
 	rc = 3;
 	if (nthreads > 1 && stream_can_split(s)) {
 		/* the layout from the first row, read on its own */
@@ -933,12 +938,8 @@ static int load(struct frame *f, const char *path, const struct csv_opts *o,
 
 		f->tidx[c] = text ? (int)f->ntext++ : -1;
 		f->didx[c] = text ? -1 : (int)f->ndev++;
-		if (!text && f->mom) {
-			f->mom[c].count = cs[c].count;
-			f->mom[c].mean = cs[c].count ?
-				cs[c].sum / (double)cs[c].count : 0;
-			f->mom[c].big = cs[c].big;
-		}
+		if (!text && f->mom)
+			set_moments(&f->mom[c], &cs[c]);
 	}
 	if (mode == FRAME_STREAM_COLUMNS) {
 		/* one block a column, so each can go back on its own */

@@ -524,8 +524,8 @@ int ridge_fit(const double *X, const float *Xf, const double *y, size_t n,
 	      struct fit_summary *s, struct mlci_err *err)
 {
 	double *xm = NULL, *A = NULL, *b = NULL, *buf = NULL, *G = NULL,
-		*G2 = NULL, *work = NULL, *L = NULL, *Li = NULL, ym = 0,
-		rss = 0, pen = 0, anorm, rcond = 0;
+		*G2 = NULL, *work = NULL, *L = NULL, *Li = NULL, *V = NULL,
+		ym = 0, rss = 0, pen = 0, anorm, rcond = 0;
 	int *iwork = NULL, pn = (int)p, info = 0, have_rss = 0;
 	size_t i, j;
 	int rc = -1;
@@ -598,10 +598,12 @@ int ridge_fit(const double *X, const float *Xf, const double *y, size_t n,
 		memcpy(Li, L, p * p * sizeof(*Li));
 		dtrtri_("L", "N", &pn, Li, &pn, &info, 1, 1);
 		memset(b, 0, p * sizeof(*b));
-		if (info != 0 || gram(X, Xf, y, n, p, xm, ym, NULL, Li, G2, b, NULL) < 0)
+		if (info == 0 &&
+		    gram(X, Xf, y, n, p, xm, ym, NULL, Li, G2, b, NULL) < 0)
 			goto oom;
-		dpotrf_("L", &pn, G2, &pn, &info, 1);
-		if (info != 0) {	/* Q'Q lost its definiteness: leave it */
+		if (info == 0)
+			dpotrf_("L", &pn, G2, &pn, &info, 1);
+		if (info != 0) {	/* L or Q'Q not invertible: leave them */
 			L = NULL, info = 1;
 		} else {
 			chol_solve(NULL, G2, pn, b);
@@ -611,11 +613,12 @@ int ridge_fit(const double *X, const float *Xf, const double *y, size_t n,
 	}
 singular:
 	if (info == 0 && (alpha > 0 || L)) {
-		double *d = buf, *v = Li, rr = 0, quad = 0;
+		double *d = buf, *v, rr = 0, quad = 0;
 
 		if (!L)
 			chol_solve(NULL, G, pn, b);
-		if (!v && !(v = Li = malloc((2 * p + 1) * sizeof(*v))))
+		/* v: R d, then Xc'r */
+		if (!(v = V = malloc((2 * p + 1) * sizeof(*v))))
 			goto oom;
 		memset(d, 0, p * sizeof(*d));
 		if (gram(X, Xf, y, n, p, xm, ym, b, NULL, NULL, d, &rr) < 0)
@@ -691,7 +694,7 @@ oom:
 	rc = err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
 out:
 	free(xm), free(A), free(b), free(buf), free(G), free(G2), free(Li),
-		free(work), free(iwork);
+		free(V), free(work), free(iwork);
 	return rc;
 }
 

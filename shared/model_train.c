@@ -298,35 +298,23 @@ static size_t count_distinct(const struct frame *f, size_t lc, size_t *r)
 
 /* Class names (sorted: as numbers when all are numbers, else as
  * strings) into m->classes, and each row's class index into y. */
-/* Add "'a' = 'b'" to the warning of label values merged into one class
- * (the first call starts it; what does not fit is counted at the end). */
+/* Label values merged into one class: "'a' = 'b'" added to the warning
+ * while it fits (with room left for " and N more"), counted in *merged,
+ * the ones shown in *shown. */
 static void note_merge(char *warn, size_t wlen, const char *cls,
-		       const char *other, size_t *merged)
+		       const char *other, size_t *merged, size_t *shown)
 {
-	static const char head[] =
-		"label values that are the same number are one class: ";
 	size_t len = strlen(warn);
 	char item[160];
 
-	snprintf(item, sizeof(item), "%s'%.60s' = '%.60s'", *merged ? ", " : "",
+	if (!(*merged)++)
+		len = (size_t)snprintf(warn, wlen,
+				       "label values that are the same number are one class: ");
+	snprintf(item, sizeof(item), "%s'%.60s' = '%.60s'", *shown ? ", " : "",
 		 cls, other);
-	(*merged)++;
-	if (*merged == 1) {
-		snprintf(warn, wlen, "%s%s", head, item);
-		return;
-	}
-	/* room for the item and a closing " and N more" */
-	if (len + strlen(item) + 24 < wlen && !strstr(warn, " more"))
+	if (*merged == *shown + 1 && len + strlen(item) + 24 < wlen) {
 		memcpy(warn + len, item, strlen(item) + 1);
-	else if (len + 24 < wlen || strstr(warn, " more")) {
-		char *more = strstr(warn, " and ");
-		size_t n = 1;
-
-		if (more && sscanf(more, " and %zu more", &n) == 1)
-			n++;
-		else
-			more = warn + len;
-		snprintf(more, wlen - (size_t)(more - warn), " and %zu more", n);
+		(*shown)++;
 	}
 }
 
@@ -343,7 +331,7 @@ static int class_labels(struct model *m, const struct frame *f, size_t lc,
 	 * classes only, not for every row */
 	struct uniq *u = malloc((MODEL_MAX_CLASSES + 1) * sizeof(*u)), key, *hit;
 	struct uniq **order = NULL;
-	size_t r, n = 0, k, merged = 0;
+	size_t r, n = 0, k, merged = 0, shown = 0;
 	int numeric = 1, rc = -1;
 
 	if (!u)
@@ -401,7 +389,7 @@ static int class_labels(struct model *m, const struct frame *f, size_t lc,
 		if (numeric && k > 0 && order[k]->v == order[k - 1]->v) {
 			order[k]->k = m->nclasses - 1;	/* the same number */
 			note_merge(warn, wlen, m->classes[m->nclasses - 1],
-				   order[k]->s, &merged);
+				   order[k]->s, &merged, &shown);
 			continue;
 		}
 		order[k]->k = m->nclasses;
@@ -410,6 +398,9 @@ static int class_labels(struct model *m, const struct frame *f, size_t lc,
 			goto oom;
 		m->nclasses++;
 	}
+	if (merged > shown)
+		snprintf(warn + strlen(warn), wlen - strlen(warn), " and %zu more",
+			 merged - shown);
 	if (m->nclasses < 2) {
 		err_set(err, MLCI_EXIT_DATAERR, f->path,
 			"label column '%.100s' has a single class '%.100s'",
