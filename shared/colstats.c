@@ -365,42 +365,64 @@ int colacc_number_pad(const char *s, size_t len, double *out, int *is_int)
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
 	size_t i = s[0] == '-' || s[0] == '+', m = len - i, pt, nf;
 	const unsigned char *b = (const unsigned char *)s + i;
-	uint64_t w0, f0, f1, dots, ip, v;
+	uint64_t w0, f0, f1, dots, v, bits;
 	double x;
 
 	/* [+-] 1-7 digits, a point, 1-15 digits (at most 16 digits): the
-	 * point found in the first word, each side's digits loaded as
-	 * words from where they start and shifted into place (no loop, no
-	 * branch on their length but whether the fraction has more than 8) */
+	 * point found in the first word, the digits loaded as words and
+	 * shifted into place (no loop; no branch on their length but
+	 * whether all fit one word) */
 	if (len < i || m - 3 > 14)
 		return colacc_number(s, len, out, is_int);
 	memcpy(&w0, b, 8);
-	dots = w0 ^ 0x2e2e2e2e2e2e2e2eULL;
-	dots = (dots - 0x0101010101010101ULL) & ~dots & 0x8080808080808080ULL;
-	pt = dots ? (size_t)__builtin_ctzll(dots) >> 3 : 0;
-	if (pt - 1 > m - 3)	/* no point, or not 1 <= pt <= m - 2 */
-		return colacc_number(s, len, out, is_int);
-	nf = m - 1 - pt;
-	memcpy(&f0, b + pt + 1, 8);
-	ip = digits_last(w0, (unsigned)pt);
-	if (nf <= 8) {
-		f0 = digits_last(f0, (unsigned)nf);
-		if (!all_digits(ip) || !all_digits(f0))
+	if (m <= 8) {
+		/* all in one word: the point taken out, the m - 1 digits
+		 * read as one number (under 10^7: exact) */
+		w0 &= ~0ULL >> (64 - 8 * m);
+		dots = w0 ^ 0x2e2e2e2e2e2e2e2eULL;
+		dots = (dots - 0x0101010101010101ULL) & ~dots & 0x8080808080808080ULL;
+		pt = dots ? (size_t)__builtin_ctzll(dots) >> 3 : 0;
+		if (pt - 1 > m - 3)	/* no point, or not 1 <= pt <= m - 2 */
 			return colacc_number(s, len, out, is_int);
-		v = digits_value(ip) * pow10_u[nf] + digits_value(f0);
+		nf = m - 1 - pt;
+		v = (w0 & ((1ULL << (8 * pt)) - 1)) | (w0 >> (8 * pt + 8) << (8 * pt));
+		v = digits_last(v, (unsigned)(m - 1));
+		if (!all_digits(v))
+			return colacc_number(s, len, out, is_int);
+		v = digits_value(v);
 	} else {
-		memcpy(&f1, b + pt + 9, 8);
-		f1 = digits_last(f1, (unsigned)(nf - 8));
-		if (!all_digits(ip) || !all_digits(f0) || !all_digits(f1))
+		uint64_t ip;
+
+		dots = w0 ^ 0x2e2e2e2e2e2e2e2eULL;
+		dots = (dots - 0x0101010101010101ULL) & ~dots & 0x8080808080808080ULL;
+		pt = dots ? (size_t)__builtin_ctzll(dots) >> 3 : 0;
+		if (pt - 1 > m - 3)
 			return colacc_number(s, len, out, is_int);
-		v = (digits_value(ip) * 100000000ULL + digits_value(f0)) *
-			pow10_u[nf - 8] + digits_value(f1);
+		nf = m - 1 - pt;
+		memcpy(&f0, b + pt + 1, 8);
+		ip = digits_last(w0, (unsigned)pt);
+		if (nf <= 8) {
+			f0 = digits_last(f0, (unsigned)nf);
+			if (!all_digits(ip) || !all_digits(f0))
+				return colacc_number(s, len, out, is_int);
+			v = digits_value(ip) * pow10_u[nf] + digits_value(f0);
+		} else {
+			memcpy(&f1, b + pt + 9, 8);
+			f1 = digits_last(f1, (unsigned)(nf - 8));
+			if (!all_digits(ip) || !all_digits(f0) || !all_digits(f1))
+				return colacc_number(s, len, out, is_int);
+			v = (digits_value(ip) * 100000000ULL + digits_value(f0)) *
+				pow10_u[nf - 8] + digits_value(f1);
+		}
+		if (v > (uint64_t)1 << 53)
+			return colacc_number(s, len, out, is_int);
 	}
-	/* Clinger's fast path, as colacc_number's: one rounding */
-	if (v > (uint64_t)1 << 53)
-		return colacc_number(s, len, out, is_int);
+	/* Clinger's fast path, as colacc_number's: one rounding; the sign
+	 * set without a branch (random signs mispredict) */
 	x = (double)v / pow10_d[nf];
-	*out = s[0] == '-' ? -x : x;
+	memcpy(&bits, &x, 8);
+	bits ^= (uint64_t)(s[0] == '-') << 63;
+	memcpy(out, &bits, 8);
 	*is_int = 0;
 	return 0;
 #else

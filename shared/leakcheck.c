@@ -131,10 +131,16 @@ void lc_pii_add(struct lc_pii *p, size_t col, const char *s)
 void lc_pii_add_number(struct lc_pii *p, size_t col, const char *s,
 		       size_t len)
 {
-	if (col < p->ncols && len < 13 && s[0] != '+')
+	if (col < p->ncols && lc_pii_plain_number(s, len))
 		p->col[col].values++;
 	else
 		lc_pii_add(p, col, s);
+}
+
+void lc_pii_add_plain(struct lc_pii *p, size_t col, size_t n)
+{
+	if (col < p->ncols)
+		p->col[col].values += n;
 }
 
 int lc_pii_merge(struct lc_pii *a, const struct lc_pii *b,

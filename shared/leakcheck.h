@@ -115,6 +115,17 @@ void lc_pii_add(struct lc_pii *p, size_t col, const char *s);
 void lc_pii_add_number(struct lc_pii *p, size_t col, const char *s,
 		       size_t len);
 
+/* That test: 1 when a number of len bytes at s is counted unscanned. */
+static inline int lc_pii_plain_number(const char *s, size_t len)
+{
+	return len < 13 && s[0] != '+';
+}
+
+/* n values of column col that lc_pii_plain_number passed, counted at
+ * once (the tally is a count: where they fall in the column does not
+ * matter). */
+void lc_pii_add_plain(struct lc_pii *p, size_t col, size_t n);
+
 /* b's counts into a's (shards of one run: same mode, same columns). */
 int lc_pii_merge(struct lc_pii *a, const struct lc_pii *b,
 		 struct mlci_err *err);

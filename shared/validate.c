@@ -150,6 +150,9 @@ struct pass {
 	 * any other value of it, and by pass_flush */
 	double *run;
 	uint32_t *nrun;
+	/* per column, numbers the personal-data tally counts unread, not
+	 * yet added to it (by pass_flush) */
+	uint64_t *plain;
 	int padded;		/* the cells may be read STREAM_PAD bytes ahead */
 };
 
@@ -185,6 +188,7 @@ static void pass_free(struct pass *p)
 	free(p->names);
 	free(p->run);
 	free(p->nrun);
+	free(p->plain);
 	free(p->acc);
 	free(p->chk);
 	free(p->sidx);
@@ -356,10 +360,14 @@ static int pass_add(struct pass *p, const struct stream_field *f,
 			pre.ok = (p->padded && s == f[c].s ?
 				  colacc_number_pad(s, len, &pre.v, &pre.is_int) :
 				  colacc_number(s, len, &pre.v, &pre.is_int)) == 0;
-		if (p->pii && pre.ok)
-			lc_pii_add_number(p->pii, c, s, len);
-		else if (p->pii)
+		if (p->pii && pre.ok && lc_pii_plain_number(s, len)) {
+			if (!p->plain &&
+			    !(p->plain = calloc(p->ncols, sizeof(*p->plain))))
+				return OOM(err);
+			p->plain[c]++;
+		} else if (p->pii) {
 			lc_pii_add(p->pii, c, s);
+		}
 		if (p->leak)
 			lc_leak_cell(p->leak, c, s, ch);
 		/* a column of numbers past its exact frequencies: its numbers
@@ -413,6 +421,10 @@ static int pass_flush(struct pass *p)
 		if (p->run && pass_run_flush(p, c, &e) < 0)
 			return -1;
 		colacc_flush(&p->acc[c]);
+		if (p->plain && p->plain[c]) {
+			lc_pii_add_plain(p->pii, c, p->plain[c]);
+			p->plain[c] = 0;
+		}
 	}
 	return 0;
 }
@@ -2335,7 +2347,8 @@ struct cell {
 	uint32_t len;		/* low CELL_LEN bits; the flags and shift above */
 };
 
-#define CELL_LEN 0x0fffffffu
+#define CELL_LEN 0x07ffffffu	/* records are shorter (STREAM_MAX_RECORD) */
+#define CELL_PLAIN (1u << 27)	/* a number lc_pii_plain_number passes */
 #define CELL_NUM (1u << 28)	/* colacc_number read a number */
 #define CELL_INT (1u << 29)	/* an integer */
 #define CELL_SHIFT 30
@@ -2558,7 +2571,8 @@ static void blk_parse(struct par *x, struct blk *b)
 				ch = sketch_hash(s, len);
 				if (colacc_number_pad(b->text + off, len, &nv, &isint) == 0) {
 					cl->u.v = nv;
-					cl->len |= CELL_NUM | (isint ? CELL_INT : 0);
+					cl->len |= CELL_NUM | (isint ? CELL_INT : 0) |
+						(lc_pii_plain_number(s, len) ? CELL_PLAIN : 0);
 				} else {
 					cl->u.hash = ch;
 				}
@@ -2657,7 +2671,7 @@ static int blk_acc(struct par *x, struct blk *b, size_t c0, size_t c1,
 		const struct cell *cl = b->cells + b->rcap * c0 + (c - c0);
 		int checked = p->chk && p->sidx[c] >= 0;
 		double run[COLACC_RUN];
-		size_t nrun = 0;
+		size_t nrun = 0, nplain = 0;
 
 		for (r = 0; r < b->nrows; r++, cl += w) {
 			uint32_t need = a->all_int ? CELL_NUM | CELL_INT : CELL_NUM;
@@ -2672,13 +2686,12 @@ static int blk_acc(struct par *x, struct blk *b, size_t c0, size_t c1,
 						       line, col) < 0)
 						return OOM(err);
 				}
-				if (p->pii) {
-					/* its text, a row apart each: ahead */
-					if (r + 8 < b->nrows && cl[8 * w].off != NO_CELL)
-						__builtin_prefetch(b->text + cl[8 * w].off);
-					lc_pii_add_number(p->pii, c, b->text + cl->off,
-							  cl->len & CELL_LEN);
-				}
+				/* personal data: most numbers are counted, not
+				 * read again */
+				if (p->pii && (cl->len & CELL_PLAIN))
+					nplain++;
+				else if (p->pii)
+					lc_pii_add(p->pii, c, b->text + cl->off);
 				run[nrun++] = cl->u.v;
 				if (nrun == COLACC_RUN) {
 					if (colacc_add_numbers(a, run, nrun, err) < 0)
@@ -2695,6 +2708,8 @@ static int blk_acc(struct par *x, struct blk *b, size_t c0, size_t c1,
 		}
 		if (nrun && colacc_add_numbers(a, run, nrun, err) < 0)
 			return -1;
+		if (nplain)
+			lc_pii_add_plain(p->pii, c, nplain);
 	}
 	return 0;
 }
