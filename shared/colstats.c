@@ -353,10 +353,28 @@ static inline uint64_t digits_value(uint64_t w)
 		(((w >> 16) & 0x000000ff000000ffULL) * (1 + (10000ULL << 32)))) >> 32;
 }
 
+/* Shifts by a number of bytes from tables and multiplications: a shift
+ * by a variable count also waits on the flags of the instruction before
+ * it, which makes a chain of them slow. */
+static const uint64_t low_bytes[9] = {	/* the low n bytes' mask */
+	0, 0xff, 0xffff, 0xffffff, 0xffffffff, 0xffffffffffULL,
+	0xffffffffffffULL, 0xffffffffffffffULL, ~0ULL,
+};
+
+static const uint64_t byte_shift[8] = {	/* << 8 n, as a factor */
+	1, 1ULL << 8, 1ULL << 16, 1ULL << 24, 1ULL << 32, 1ULL << 40,
+	1ULL << 48, 1ULL << 56,
+};
+
+static const uint64_t zero_fill[9] = {	/* '0' in the low 8 - n bytes */
+	0x3030303030303030ULL, 0x30303030303030ULL, 0x303030303030ULL,
+	0x3030303030ULL, 0x30303030ULL, 0x303030ULL, 0x3030ULL, 0x30ULL, 0,
+};
+
 /* The first n (1 to 8) bytes of w as the last of eight, '0's before. */
 static inline uint64_t digits_last(uint64_t w, unsigned n)
 {
-	return w << (8 * (8 - n)) | (0x3030303030303030ULL >> (8 * n - 1) >> 1);
+	return w * byte_shift[8 - n] | zero_fill[n];
 }
 #endif
 
@@ -378,14 +396,15 @@ int colacc_number_pad(const char *s, size_t len, double *out, int *is_int)
 	if (m <= 8) {
 		/* all in one word: the point taken out, the m - 1 digits
 		 * read as one number (under 10^7: exact) */
-		w0 &= ~0ULL >> (64 - 8 * m);
+		w0 &= low_bytes[m];
 		dots = w0 ^ 0x2e2e2e2e2e2e2e2eULL;
 		dots = (dots - 0x0101010101010101ULL) & ~dots & 0x8080808080808080ULL;
 		pt = dots ? (size_t)__builtin_ctzll(dots) >> 3 : 0;
 		if (pt - 1 > m - 3)	/* no point, or not 1 <= pt <= m - 2 */
 			return colacc_number(s, len, out, is_int);
 		nf = m - 1 - pt;
-		v = (w0 & ((1ULL << (8 * pt)) - 1)) | (w0 >> (8 * pt + 8) << (8 * pt));
+		memcpy(&f0, b + pt + 1, 8);
+		v = (w0 & low_bytes[pt]) | (f0 & low_bytes[nf]) * byte_shift[pt];
 		v = digits_last(v, (unsigned)(m - 1));
 		if (!all_digits(v))
 			return colacc_number(s, len, out, is_int);

@@ -454,6 +454,25 @@ static int check_text(struct stream *s, struct mlci_err *err)
 		unsigned char c;
 		size_t n, want;
 
+#ifdef __SSE2__
+		/* 32 ASCII bytes at a time, counting the line ends */
+		while (i + 32 <= end) {
+			const __m128i vn = _mm_set1_epi8('\n');
+			__m128i x = _mm_loadu_si128((const __m128i *)(const void *)(b + i));
+			__m128i y = _mm_loadu_si128((const __m128i *)(const void *)(b + i + 16));
+			uint32_t nl;
+
+			if (_mm_movemask_epi8(_mm_or_si128(x, y)))
+				break;
+			nl = (uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(x, vn)) |
+				(uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(y, vn)) << 16;
+			if (nl) {
+				p->v_line += (uint32_t)__builtin_popcount(nl);
+				p->v_ls = p->off + i + (size_t)(31 - __builtin_clz(nl)) + 1;
+			}
+			i += 32;
+		}
+#endif
 #if SWAR
 		/* eight ASCII bytes at a time, counting the line ends */
 		while (i + 8 <= end) {
