@@ -341,6 +341,22 @@ void kll_init(struct kll *s, uint32_t k)
 	s->k = k ? k : KLL_K;
 	s->rng = 0x6d6c63692d6b6c6cULL;	/* "mlci-kll" */
 	s->min = s->max = NAN;
+	s->raise_at = (uint64_t)KLL_SAMPLE_N << 1;
+}
+
+/* The sampler's height for n values (see sketch.h). */
+static size_t sample_height(uint64_t n)
+{
+	size_t h = 0;
+
+	while (h < KLL_SAMPLE_MAX && ((uint64_t)KLL_SAMPLE_N << (h + 1)) <= n)
+		h++;
+	return h;
+}
+
+static uint64_t raise_at(size_t h)
+{
+	return h < KLL_SAMPLE_MAX ? (uint64_t)KLL_SAMPLE_N << (h + 1) : UINT64_MAX;
 }
 
 void kll_free(struct kll *s)
@@ -752,8 +768,8 @@ static int compact(struct kll *s, size_t h)
 	if (h + 1 == s->nlev && add_level(s) < 0)
 		return -1;
 	n = s->len[h];
-	if (h == 0)
-		sort_doubles(s->lv[0], n);
+	if (h == 0 || h == s->entry)
+		sort_doubles(s->lv[h], n);	/* the unsorted ones */
 	keep = n & 1;
 	m = (n - keep) / 2;
 	off = (int)(rng_next(&s->rng) & 1);
@@ -761,6 +777,16 @@ static int compact(struct kll *s, size_t h)
 		return -1;
 	v = s->lv[h];
 	up = s->lv[h + 1];
+	if (s->entry && h + 1 == s->entry) {
+		/* the sampler's level is unsorted: the promoted go at its end */
+		for (j = 0; j < m; j++)
+			up[s->len[h + 1] + j] = v[keep + (size_t)off + 2 * j];
+		s->len[h + 1] += m;
+		s->len[h] = keep;
+		s->retained -= m;
+		s->compacted = 1;
+		return 0;
+	}
 	i = s->len[h + 1];
 	j = m;
 	k = s->len[h + 1] + m;
@@ -822,9 +848,53 @@ static int kll_compress(struct kll *s)
 	return 0;
 }
 
+/* The sampler's draw from the first 2^entry values of level 0 (the
+ * rest, if any, move up): one of them at random joins the sampler's
+ * level with weight 2^entry. */
+static int draw(struct kll *s)
+{
+	size_t b = (size_t)1 << s->entry, h = s->entry;
+	double x = s->lv[0][rng_next(&s->rng) & (b - 1)];
+
+	if (lv_reserve(s, h, s->len[h] + 1) < 0)
+		return -1;
+	s->lv[h][s->len[h]++] = x;
+	memmove(s->lv[0], s->lv[0] + b, (s->len[0] - b) * sizeof(double));
+	s->len[0] -= b;
+	s->retained -= b - 1;
+	s->compacted = 1;
+	return 0;
+}
+
+/* The sampler as high as n calls for, level 0 shorter than its run:
+ * after n grew, a merge, or a sketch read back (a report of an older
+ * release may hold many values in level 0). */
+static int settle(struct kll *s)
+{
+	size_t h = sample_height(s->n);
+
+	if (h > s->entry) {
+		/* the old sampler's level joins the sorted ones */
+		if (s->entry)
+			sort_doubles(s->lv[s->entry], s->len[s->entry]);
+		while (s->nlev <= h)
+			if (add_level(s) < 0)
+				return -1;
+		s->entry = h;
+	}
+	s->raise_at = raise_at(s->entry);
+	while (s->entry && s->len[0] >= (size_t)1 << s->entry)
+		if (draw(s) < 0)
+			return -1;
+	return kll_compress(s);
+}
+
 int kll_add_slow(struct kll *s, double x)
 {
 	if (!s->nlev && add_level(s) < 0)
+		return -1;
+	if ((s->n >= s->raise_at ||
+	     (s->entry && s->len[0] >= (size_t)1 << s->entry)) && settle(s) < 0)
 		return -1;
 	if (lv_reserve(s, 0, s->len[0] + 1) < 0)
 		return -1;
@@ -834,8 +904,63 @@ int kll_add_slow(struct kll *s, double x)
 	if (!s->n || x > s->max)
 		s->max = x;
 	s->n++;
-	if (++s->retained > s->capacity)
+	s->retained++;
+	if (s->entry) {
+		/* with a sampler the levels are compressed after draws only
+		 * (a run waiting in level 0 is at most 2^KLL_SAMPLE_MAX) */
+		if (s->len[0] < (size_t)1 << s->entry)
+			return 0;
+		if (draw(s) < 0)
+			return -1;
+	}
+	if (s->retained > s->capacity)
 		return kll_compress(s);
+	return 0;
+}
+
+/* Add x[0..n) to a sketch with a sampler, its run not full and its
+ * height standing for all of them, as n kll_add_slow calls would: level
+ * 0's run filled and drawn from when full (a whole run in x drawn from
+ * in place), the levels compressed after each draw. */
+static int add_sampled(struct kll *s, const double *x, size_t n)
+{
+	size_t b = (size_t)1 << s->entry, h = s->entry, i = 0, j;
+	double lo = s->min, hi = s->max;
+
+	for (j = 0; j < n; j++) {
+		lo = x[j] < lo ? x[j] : lo;
+		hi = x[j] > hi ? x[j] : hi;
+	}
+	s->min = lo;
+	s->max = hi;
+	s->n += n;
+	while (i < n) {
+		if (s->len[0] == 0 && n - i >= b) {
+			if (lv_reserve(s, h, s->len[h] + 1) < 0)
+				return -1;
+			s->lv[h][s->len[h]++] = x[i + (rng_next(&s->rng) & (b - 1))];
+			s->retained++;
+			s->compacted = 1;
+			i += b;
+		} else {
+			size_t m = b - s->len[0];
+
+			if (m > n - i)
+				m = n - i;
+			if (lv_reserve(s, 0, b) < 0)
+				return -1;
+			memcpy(s->lv[0] + s->len[0], x + i, m * sizeof(double));
+			s->len[0] += m;
+			s->retained += m;
+			i += m;
+			if (s->len[0] < b)
+				break;	/* x ends inside the run */
+			if (draw(s) < 0)
+				return -1;
+		}
+		if (s->retained > s->capacity && kll_compress(s) < 0)
+			return -1;
+	}
 	return 0;
 }
 
@@ -848,14 +973,29 @@ int kll_add_n(struct kll *s, const double *x, size_t n)
 		double lo, hi;
 		double *dst;
 
+		/* the sampler's height settled and its run not full: the
+		 * sampled path, up to where the height may change */
+		if (s->n && s->entry && s->n < s->raise_at &&
+		    s->len[0] < (size_t)1 << s->entry) {
+			m = n - i;
+			if (s->raise_at - s->n < m)
+				m = (size_t)(s->raise_at - s->n);
+			if (add_sampled(s, x + i, m) < 0)
+				return -1;
+			i += m;
+			continue;
+		}
 		/* what kll_add's inline path takes: room in level 0, no
 		 * compaction due; else one value the slow way */
-		if (!s->n || s->len[0] >= s->cap[0] || s->retained >= s->capacity) {
+		if (!s->n || s->entry || s->n >= s->raise_at ||
+		    s->len[0] >= s->cap[0] || s->retained >= s->capacity) {
 			if (kll_add_slow(s, x[i++]) < 0)
 				return -1;
 			continue;
 		}
 		room = s->cap[0] - s->len[0];
+		if (s->raise_at - s->n < room)
+			room = (size_t)(s->raise_at - s->n);
 		if (s->capacity - s->retained < room)
 			room = s->capacity - s->retained;
 		m = n - i < room ? n - i : room;
@@ -935,10 +1075,29 @@ int kll_merge(struct kll *a, const struct kll *b)
 	while (a->nlev < b->nlev)
 		if (add_level(a) < 0)
 			return -1;
+	/* a's sampler level sorted like the others (it stays the entry) */
+	if (a->entry)
+		sort_doubles(a->lv[a->entry], a->len[a->entry]);
 	for (h = 0; h < b->nlev; h++) {
 		if (!b->len[h])
 			continue;
-		if (h == 0) {
+		if (h && h == b->entry) {
+			/* b's, unsorted: merged from a sorted copy */
+			double *t = malloc(b->len[h] * sizeof(*t)), *m;
+
+			if (!t)
+				return -1;
+			memcpy(t, b->lv[h], b->len[h] * sizeof(*t));
+			sort_doubles(t, b->len[h]);
+			m = merge_sorted(a->lv[h], a->len[h], t, b->len[h]);
+			free(t);
+			if (!m)
+				return -1;
+			free(a->lv[h]);
+			a->lv[h] = m;
+			a->len[h] += b->len[h];
+			a->cap[h] = a->len[h];
+		} else if (h == 0) {
 			if (lv_reserve(a, 0, a->len[0] + b->len[0]) < 0)
 				return -1;
 			memcpy(a->lv[0] + a->len[0], b->lv[0],
@@ -963,7 +1122,7 @@ int kll_merge(struct kll *a, const struct kll *b)
 		a->max = b->max;
 	a->n += b->n;
 	a->compacted |= b->compacted;
-	return kll_compress(a);
+	return settle(a);
 }
 
 struct wv {
@@ -1171,9 +1330,24 @@ json_t *kll_to_json(const struct kll *s)
 	json_object_set_new(o, "exact", json_boolean(!s->compacted));
 	for (h = 0; h < s->nlev; h++) {
 		json_t *l = json_array();
+		const double *v = s->lv[h];
+		double *t = NULL;
 
+		if (h && h == s->entry && s->len[h]) {
+			/* the sampler's level, sorted as every level above 0 */
+			if (!(t = malloc(s->len[h] * sizeof(*t)))) {
+				json_decref(l);
+				json_decref(levels);
+				json_decref(o);
+				return NULL;
+			}
+			memcpy(t, v, s->len[h] * sizeof(*t));
+			sort_doubles(t, s->len[h]);
+			v = t;
+		}
 		for (i = 0; l && i < s->len[h]; i++)
-			json_array_append_new(l, json_real(s->lv[h][i]));
+			json_array_append_new(l, json_real(v[i]));
+		free(t);
 		json_array_append_new(levels, l);
 	}
 	json_object_set_new(o, "levels", levels);
@@ -1220,6 +1394,13 @@ int kll_from_json(struct kll *s, const json_t *j, const char *path,
 	}
 	if (weight != s->n)
 		goto fail;
+	/* the sampler's height follows from n; level 0 is settled by the
+	 * next add or merge (a sketch only read is left as written) */
+	s->entry = sample_height(s->n);
+	while (s->nlev <= s->entry)
+		if (add_level(s) < 0)
+			goto fail;
+	s->raise_at = raise_at(s->entry);
 	if (s->n) {
 		json_t *mn = json_object_get(j, "min"), *mx = json_object_get(j, "max");
 

@@ -19,7 +19,17 @@
  *    (1.65%) of n of the true rank with 99% confidence (the bound
  *    Apache DataSketches gives for this design, 2.446 / k^0.9433, for
  *    ranks and histograms alike); exact - every value kept - until the
- *    first compaction (n <= k). Merging keeps the bound.
+ *    first compaction (n <= k). Merging keeps the bound. Past
+ *    2 KLL_SAMPLE_N values, values enter through a sampler, as in
+ *    Karnin, Lang and Liberty's sketch: of each run of 2^h values (h
+ *    the largest with 2^h KLL_SAMPLE_N <= n, at most KLL_SAMPLE_MAX),
+ *    one drawn at random goes on as a value of weight 2^h - the same,
+ *    in distribution, as h compactors of width 2 below the others. Its
+ *    own rank error has a variance of at most n^2 / 320000 (a standard
+ *    deviation under 0.18% of n), most values then cost a copy, and
+ *    level 0 no longer takes the capacity the others use better: the
+ *    worst rank errors measured on 10^5 to 3 10^6 values stayed those
+ *    of the sketch without it (0.5-0.9%).
  *  - Distinct counts: exact (a set of 64-bit hashes; numbers by value)
  *    up to DCOUNT_EXACT distinct values, then HyperLogLog with 2^14
  *    registers (Ertl's improved estimator, no bias tables): relative
@@ -49,6 +59,8 @@
 
 #define KLL_K 200
 #define KLL_RANK_ERROR 0.0165
+#define KLL_SAMPLE_N 40000
+#define KLL_SAMPLE_MAX 7
 #define HLL_P 14
 #define HLL_REL_ERROR 0.008125
 #define DCOUNT_EXACT 24576
@@ -81,6 +93,10 @@ struct kll {
 	size_t nlev;
 	double **lv;		/* level h holds values of weight 2^h; 0 unsorted */
 	size_t *len, *cap;
+	/* the sampler: 0, or its height h; level 0 then holds the current
+	 * run (fewer than 2^h values) and level h, unsorted, the draws */
+	size_t entry;
+	uint64_t raise_at;	/* n at which the sampler may rise next */
 };
 
 void kll_init(struct kll *s, uint32_t k);
@@ -89,8 +105,10 @@ void kll_free(struct kll *s);
 int kll_add_slow(struct kll *s, double x);
 static inline int kll_add(struct kll *s, double x)
 {
-	/* the common case inline: room in level 0 and no compaction due */
-	if (s->n && s->len[0] < s->cap[0] && s->retained < s->capacity) {
+	/* the common case inline: no sampler, room in level 0 and no
+	 * compaction due */
+	if (s->n && !s->entry && s->n < s->raise_at && s->len[0] < s->cap[0] &&
+	    s->retained < s->capacity) {
 		s->lv[0][s->len[0]++] = x;
 		s->min = x < s->min ? x : s->min;
 		s->max = x > s->max ? x : s->max;
