@@ -291,6 +291,69 @@ static void test_sketch__kll_histogram(void **state)
 	free(d);
 }
 
+/* Past 2 KLL_SAMPLE_N values the sampler takes over, its height rising
+ * with n; the sketch is the same whether the values come one by one, in
+ * runs of any length, or through a JSON round trip on the way (which is
+ * what makes reports identical at any thread count), and stays within
+ * the stated error. */
+static void test_sketch__kll_sampler_batching(void **state)
+{
+	size_t n = 700000, i, m;
+	double *d = malloc(n * sizeof(*d));
+	struct kll a, b, c, e;
+	struct mlci_err err = {0};
+	char *ta, *tb, *tc, *te;
+	json_t *j;
+
+	(void)state;
+	for (i = 0; i < n; i++)
+		d[i] = i % 3 ? normal() : unif() * 10;
+	kll_init(&a, KLL_K);
+	kll_init(&b, KLL_K);
+	kll_init(&c, KLL_K);
+	for (i = 0; i < n; i++)
+		assert_int_equal(kll_add(&a, d[i]), 0);
+	for (i = 0; i < n; i += 64)
+		assert_int_equal(kll_add_n(&b, d + i, n - i < 64 ? n - i : 64), 0);
+	for (i = 0; i < n; i += m) {
+		m = 1 + rnd() % 300;
+		if (m > n - i)
+			m = n - i;
+		assert_int_equal(kll_add_n(&c, d + i, m), 0);
+		if (i < 200000 && i + m >= 200000) {
+			/* a partial report's sketch, read back, goes on */
+			j = kll_to_json(&c);
+			kll_free(&c);
+			assert_int_equal(kll_from_json(&c, j, "p.json", &err), 0);
+			json_decref(j);
+		}
+	}
+	assert_int_equal(a.entry, 4);	/* 640,000 <= n < 1,280,000 */
+	ta = dumps(kll_to_json(&a));
+	tb = dumps(kll_to_json(&b));
+	tc = dumps(kll_to_json(&c));
+	assert_string_equal(ta, tb);
+	assert_string_equal(ta, tc);
+	if (worst_error(&a, d, n) > KLL_RANK_ERROR)
+		fail_msg("sampled sketch: rank error %g", worst_error(&a, d, n));
+	assert_true(a.retained < 4 * KLL_K);
+	/* the JSON of a sampled sketch reads back to the same sketch */
+	j = kll_to_json(&a);
+	assert_int_equal(kll_from_json(&e, j, "p.json", &err), 0);
+	json_decref(j);
+	te = dumps(kll_to_json(&e));
+	assert_string_equal(ta, te);
+	free(ta);
+	free(tb);
+	free(tc);
+	free(te);
+	kll_free(&a);
+	kll_free(&b);
+	kll_free(&c);
+	kll_free(&e);
+	free(d);
+}
+
 static void test_sketch__kll_json_round_trip_and_determinism(void **state)
 {
 	struct kll a, b, c;
@@ -690,6 +753,7 @@ int main(void)
 		cmocka_unit_test(test_sketch__kll_awkward_values),
 		cmocka_unit_test(test_sketch__kll_histogram),
 		cmocka_unit_test(test_sketch__kll_json_round_trip_and_determinism),
+		cmocka_unit_test(test_sketch__kll_sampler_batching),
 		cmocka_unit_test(test_sketch__distinct_exact_then_hll),
 		cmocka_unit_test(test_sketch__distinct_json),
 		cmocka_unit_test(test_sketch__frequencies_exact_then_spacesaving),
