@@ -3605,10 +3605,13 @@ int validate_summary(const struct validate_opts *o,
 		return rc;
 	}
 	if (res->partial)
-		return buf_printf(out, "%s: %s: shard %u/%u: %zu rows, %zu columns: "
+		return buf_printf(out, "%s: %s: shard %u/%u%s: %zu rows, %zu columns: "
 				  "partial report written (merge the shards for "
-				  "the verdict)\n", prog, o->data, o->shard,
-				  o->nshards, res->rows, res->cols);
+				  "the verdict%s)\n", prog, o->data, o->shard,
+				  o->nshards, o->shard_from_ci ?
+				  " (CI_NODE_INDEX/CI_NODE_TOTAL)" : "",
+				  res->rows, res->cols, o->shard_from_ci ?
+				  "; --shard none checks the whole file here" : "");
 	if (res->shards)
 		snprintf(what, sizeof(what), "%zu merged shards", res->shards);
 	else

@@ -325,6 +325,7 @@ struct validate_opts {
 	const char *producer;		/* "mlci-validate-data" */
 	enum stream_format format;	/* csv, jsonl, or auto (by name) */
 	unsigned shard, nshards;	/* write shard K of N's partial report; 0: whole */
+	int shard_from_ci;	/* the shard came from CI_NODE_INDEX/CI_NODE_TOTAL */
 	const char *const *merge;	/* merge these partial reports instead */
 	size_t nmerge;
 	/* drift against a reference report (refdrift.h), or NULL */

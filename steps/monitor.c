@@ -95,7 +95,7 @@ int main(int argc, char **argv)
 		{ "max-label-shift", CLI_DOUBLE, &drift.max_label_shift, "D", "largest change of a predicted class's share before prediction_shift (0.1)" },
 		{ "drift-severity", CLI_STR, &drift_sev, "SEV", "severity of a drifted column: error (an alarm), warning (default) or info" },
 		{ "drift-threshold", CLI_LIST, &drift_thr, "COL:K=V,...", "one column's alpha, psi, wasserstein, js, severity, or COL:off" },
-		{ "threads", CLI_LONG, &threads, "N", "threads reading the live file (default: the online CPUs, at most 8)" },
+		{ "threads", CLI_LONG, &threads, "N", "threads reading the live file (default 0: the online CPUs, at most 8; above 64 counts as 64)" },
 		{ 0 }
 	};
 	const struct cli_spec spec = {
@@ -127,10 +127,13 @@ int main(int argc, char **argv)
 	if (refdrift_opts_finish(&drift, drift_sev, (const char *const *)drift_thr.v,
 				 drift_thr.n, &err) < 0)
 		goto fail;
-	if (threads != -1 && (threads < 1 || threads > 64)) {
-		err_set(&err, MLCI_EXIT_USAGE, NULL, "--threads: expected 1 to 64");
+	if (threads != -1 && (threads < 0 || threads > 1024)) {
+		err_set(&err, MLCI_EXIT_USAGE, NULL,
+			"--threads %ld: expected 0 (online CPUs) to 1024", threads);
 		goto fail;
 	}
+	if (threads > 64)
+		threads = 64;	/* as mlci-validate-data: no more blocks at once */
 	mo.threads = threads > 0 ? (unsigned)threads : 0;
 	if (labels.n && !mo.push.url) {
 		err_set(&err, MLCI_EXIT_USAGE, NULL, "--label needs --pushgateway");

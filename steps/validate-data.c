@@ -47,9 +47,11 @@ static const char more[] =
 	"threads (default: the online CPUs, at most 8); the report is the same\n"
 	"byte for byte whatever the thread count.\n"
 	"\n"
-	"--shard K/N (default: $CI_NODE_INDEX/$CI_NODE_TOTAL when both are set;\n"
-	"'none' to read the whole file) reads the records that begin in the K-th\n"
-	"of N byte ranges and writes a partial report, with no verdict;\n"
+	"--shard K/N (default: $CI_NODE_INDEX/$CI_NODE_TOTAL when both are set,\n"
+	"the total is not 1 and none of --against, --infer-schema, --html,\n"
+	"--codequality, --junit is given; 'none' to read the whole file) reads\n"
+	"the records that begin in the K-th of N byte ranges and writes a\n"
+	"partial report, with no verdict (exit 0);\n"
 	"--merge PART... --out REPORT combines the N partial reports into the\n"
 	"report of the whole file (its verdict and exit code). The merge hashes\n"
 	"the data file when it is at the shards' --data path (or --data), to\n"
@@ -190,7 +192,7 @@ int main(int argc, char **argv)
 		{ "html", CLI_STR, &html, "FILE", "also write an HTML profile of the report" },
 		{ "codequality", CLI_STR, &cq, "FILE", "also write the anomalies as a GitLab Code Quality report" },
 		{ "junit", CLI_STR, &junit, "FILE", "also write the checks as JUnit XML" },
-		{ "threads", CLI_LONG, &threads, "N", "threads reading the file (default: the online CPUs, at most 8)" },
+		{ "threads", CLI_LONG, &threads, "N", "threads reading the file (default 0: the online CPUs, at most 8; above 64 counts as 64)" },
 		CSV_CLI_OPTIONS(&csv),
 		{ 0 }
 	};
@@ -245,21 +247,29 @@ int main(int argc, char **argv)
 			"--merge needs the partial reports as arguments");
 		goto fail;
 	}
-	if (!merge && !shard && getenv("CI_NODE_INDEX") && getenv("CI_NODE_TOTAL")) {
+	/* a parallel CI job's node is its shard, unless it is the only
+	 * node or the run asks for what needs every row (a matrix job sets
+	 * the same variables) */
+	if (!merge && !shard && getenv("CI_NODE_INDEX") && getenv("CI_NODE_TOTAL") &&
+	    strcmp(getenv("CI_NODE_TOTAL"), "1") && !against && !infer &&
+	    !html && !cq && !junit) {
 		static char ci[64];
 
 		snprintf(ci, sizeof(ci), "%.30s/%.30s", getenv("CI_NODE_INDEX"),
 			 getenv("CI_NODE_TOTAL"));
 		shard = ci;
+		vo.shard_from_ci = 1;
 	}
 	if (shard && strcmp(shard, "none") &&
 	    shard_spec_parse(shard, &vo.shard, &vo.nshards, &err) < 0)
 		goto fail;
-	if (threads != -1 && (threads < 1 || threads > VALIDATE_MAX_THREADS)) {
-		err_set(&err, MLCI_EXIT_USAGE, NULL, "--threads: expected 1 to %d",
-			VALIDATE_MAX_THREADS);
+	if (threads != -1 && (threads < 0 || threads > 1024)) {
+		err_set(&err, MLCI_EXIT_USAGE, NULL,
+			"--threads %ld: expected 0 (online CPUs) to 1024", threads);
 		goto fail;
 	}
+	if (threads > VALIDATE_MAX_THREADS)
+		threads = VALIDATE_MAX_THREADS;	/* no more blocks at once */
 	if (max_missing != -1 && (max_missing < 0 || max_missing > 1)) {
 		err_set(&err, MLCI_EXIT_USAGE, NULL,
 			"--max-missing: expected a rate between 0 and 1");

@@ -43,7 +43,7 @@ expect_exit 64 "--drift-alpha 2: 64" "$M" --reference ref.json --live live50.csv
 expect_exit 64 "--drift-severity fatal: 64" "$M" --reference ref.json --live live50.csv --out m.json --drift-severity fatal
 expect_exit 64 "--drift-threshold for a column the reference lacks: 64" \
 	"$M" --reference ref.json --live live50.csv --out m.json --drift-threshold nosuch:off
-expect_exit 64 "--threads 0: 64" "$M" --reference ref.json --live live50.csv --out m.json --threads 0
+expect_exit 64 "--threads -2: 64" "$M" --reference ref.json --live live50.csv --out m.json --threads -2
 expect_exit 64 "--out naming the live file: 64" "$M" --reference ref.json --live live50.csv --out live50.csv
 err_is "would overwrite" "--out over an input: one line"
 expect_exit 64 "--history naming the reference: 64" "$M" --reference ref.json --live live50.csv --out m.json --history ref.json

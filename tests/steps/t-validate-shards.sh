@@ -134,6 +134,18 @@ json_is ci.json 'j["partial"]["shard"], j["partial"]["of"]' "(2, 3)" "the CI nod
 CI_NODE_INDEX=3 CI_NODE_TOTAL=2 expect_exit 64 "CI_NODE_INDEX above CI_NODE_TOTAL: 64" "$V" --data "$DATA/iris.csv" --out ci2.json
 CI_NODE_INDEX=2 CI_NODE_TOTAL=3 expect_exit 0 "--shard none: the whole file" "$V" --data "$DATA/iris.csv" --shard none --out ci3.json
 json_is ci3.json '"partial" in j, j["rows"]' "(False, 150)" "--shard none: a full report"
+CI_NODE_INDEX=2 CI_NODE_TOTAL=3 "$V" --data "$DATA/iris.csv" --out ci.json >"$T/out" 2>&1
+if grep -q "shard 2/3 (CI_NODE_INDEX/CI_NODE_TOTAL).*--shard none" "$T/out"; then ok "a CI node's shard says where it came from"
+else not_ok "a CI node's shard says where it came from" "$(cat "$T/out")"; fi
+# a job of one node, or one asking for what needs every row, is not
+# sharded by the variables: the verdict stands (setosa as missing fails)
+CI_NODE_INDEX=1 CI_NODE_TOTAL=1 expect_exit 1 "CI_NODE_TOTAL=1: the whole file's verdict" "$V" --data "$DATA/iris.csv" --na setosa --label species --out ci4.json
+json_is ci4.json '"partial" in j, j["rows"]' "(False, 150)" "CI_NODE_TOTAL=1: a full report"
+CI_NODE_INDEX=1 CI_NODE_TOTAL=2 expect_exit 1 "CI variables with --against: the whole file's verdict (every row shared)" "$V" --data "$DATA/iris.csv" --against "$DATA/iris.csv" --pii off --out ci5.json
+json_is ci5.json '"partial" in j, j["rows"]' "(False, 150)" "CI variables with --against: a full report"
+CI_NODE_INDEX=1 CI_NODE_TOTAL=2 expect_exit 0 "CI variables with --infer-schema: the whole file" "$V" --data "$DATA/iris.csv" --infer-schema ci6s.json --out ci6.json
+json_is ci6.json '"partial" in j' "False" "CI variables with --infer-schema: a full report"
+expect_exit 64 "an explicit shard with --against: 64" "$V" --data "$DATA/iris.csv" --against "$DATA/iris.csv" --shard 1/2 --out ci7.json
 
 # gzip: streamed; its sha256 is of the compressed bytes; no shards
 gzip -c "$DATA/adult.data.csv" >adult.csv.gz

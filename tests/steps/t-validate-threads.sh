@@ -128,8 +128,17 @@ print(([("duplicate_values", "id", len(ids) - len(set(ids))), ("pattern_mismatch
 	"threaded: the repeated id, the pattern mismatches and the e-mail tally, as counted in Python"
 
 # the option
-expect_exit 64 "--threads 0: 64" "$V" --data t.csv --threads 0 --out r.json
-err_is "^mlci-validate-data: --threads: expected 1 to 64" "--threads 0: one line"
+expect_exit 64 "--threads -2: 64" "$V" --data t.csv --threads -2 --out r.json
+err_is "^mlci-validate-data: --threads -2: expected 0 \(online CPUs\) to 1024" "--threads -2: one line"
+expect_exit 64 "--threads 1025: 64" "$V" --data t.csv --threads 1025 --out r.json
+# 0 is the default (online CPUs), as for mlci-train: MLCI_THREADS=0 works
+# for every step; above 64 counts as 64
+MLCI_THREADS=0 expect_exit 0 "MLCI_THREADS=0: the online CPUs" "$V" --data t.csv --out r0.json
+"$V" --data t.csv --threads 1 --out r1.json >/dev/null 2>&1
+expect_exit 0 "--threads 200: as 64" "$V" --data t.csv --threads 200 --out r200.json
+if cmp -s <(grep -v '"created"' r0.json) <(grep -v '"created"' r1.json) &&
+   cmp -s <(grep -v '"created"' r200.json) <(grep -v '"created"' r1.json); then ok "--threads 0 and 200: the one-thread report"
+else not_ok "--threads 0 and 200: the one-thread report"; fi
 MLCI_THREADS=2 MLCI_VALIDATE_BLOCK_SIZE=5000 "$V" --data t.csv --label y --out env.json >/dev/null 2>&1
 cmp -s one.json env.json && ok "MLCI_THREADS: the same report" || not_ok "MLCI_THREADS: the same report"
 
