@@ -17,7 +17,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
+
+#include <zlib.h>
 #ifdef __SSE2__
 #include <emmintrin.h>
 #endif
@@ -79,7 +82,29 @@ struct parser {
 void csv_opts_init(struct csv_opts *o)
 {
 	memset(o, 0, sizeof(*o));
-	o->delim = ',';
+	o->delim = 0;	/* csv_default_delim of the file's name */
+}
+
+int csv_is_jsonl_name(const char *path)
+{
+	size_t n = strlen(path);
+
+	if (n > 3 && !strcasecmp(path + n - 3, ".gz"))
+		n -= 3;
+	return (n > 6 && !strncasecmp(path + n - 6, ".jsonl", 6)) ||
+		(n > 7 && !strncasecmp(path + n - 7, ".ndjson", 7));
+}
+
+char csv_default_delim(const char *path)
+{
+	size_t n = path ? strlen(path) : 0;
+
+	if (n > 3 && !strcasecmp(path + n - 3, ".gz"))
+		n -= 3;
+	if ((n > 4 && !strncasecmp(path + n - 4, ".tsv", 4)) ||
+	    (n > 4 && !strncasecmp(path + n - 4, ".tab", 4)))
+		return '\t';
+	return ',';
 }
 
 int csv_opts_from_cli(struct csv_opts *o, const struct csv_cli *c,
@@ -656,6 +681,86 @@ static int read_input(const char *path, char **data, size_t *len, struct mlci_er
 		       "from this device" : "from a pipe");
 }
 
+/* *data (len bytes) inflated in place of itself when it is gzip (the
+ * magic bytes 1f 8b), every member of it; the limit on what is read
+ * whole applies to the text. 0, or -1 and a 65 naming path. */
+static int gunzip_input(const char *path, char **data, size_t *len,
+			struct mlci_err *err)
+{
+	const unsigned char *in = (const unsigned char *)*data;
+	size_t max = max_bytes(), cap, used = 0;
+	z_stream z;
+	char *out;
+	int rc;
+
+	if (*len < 2 || in[0] != 0x1f || in[1] != 0x8b)
+		return 0;
+	cap = *len < max / 4 ? *len * 4 + 4096 : max;
+	if (cap > max)
+		cap = max;
+	memset(&z, 0, sizeof(z));
+	if (!(out = malloc(cap + 1)) || inflateInit2(&z, 16 + MAX_WBITS) != Z_OK) {
+		free(out);
+		return err_set(err, MLCI_EXIT_SOFTWARE, path, "out of memory");
+	}
+	z.next_in = (unsigned char *)*data;
+	z.avail_in = (uInt)*len;	/* read whole: at most 1 GiB */
+	for (;;) {
+		if (used == cap) {
+			char *nb;
+
+			if (cap >= max) {
+				rc = err_set(err, MLCI_EXIT_DATAERR, path,
+					     "more than %zu bytes%s of text in the gzip data, "
+					     "the limit for a CSV read whole into memory",
+					     max, max == CSV_MAX_BYTES ? " (1 GiB)" : "");
+				goto done;
+			}
+			cap = cap > max / 2 ? max : cap * 2;
+			if (!(nb = realloc(out, cap + 1))) {
+				rc = err_set(err, MLCI_EXIT_SOFTWARE, path, "out of memory");
+				goto done;
+			}
+			out = nb;
+		}
+		z.next_out = (unsigned char *)out + used;
+		z.avail_out = (uInt)(cap - used);
+		rc = inflate(&z, Z_NO_FLUSH);
+		used = cap - z.avail_out;
+		if (rc == Z_STREAM_END) {
+			if (!z.avail_in)
+				break;
+			/* another member, or bytes that are not gzip */
+			if (z.avail_in < 2 || z.next_in[0] != 0x1f || z.next_in[1] != 0x8b) {
+				rc = err_set(err, MLCI_EXIT_DATAERR, path,
+					     "bytes after the end of the gzip data");
+				goto done;
+			}
+			inflateReset(&z);
+		} else if (rc == Z_BUF_ERROR && !z.avail_in) {
+			rc = err_set(err, MLCI_EXIT_DATAERR, path,
+				     "truncated gzip data: the file ends inside the "
+				     "compressed stream");
+			goto done;
+		} else if (rc != Z_OK && rc != Z_BUF_ERROR) {
+			rc = err_set(err, MLCI_EXIT_DATAERR, path,
+				     "not valid gzip data (%s)",
+				     z.msg ? z.msg : "corrupt stream");
+			goto done;
+		}
+	}
+	out[used] = '\0';
+	free(*data);
+	*data = out;
+	*len = used;
+	out = NULL;
+	rc = 0;
+done:
+	inflateEnd(&z);
+	free(out);
+	return rc;
+}
+
 /* The parser's place, to read the records again from there. */
 struct mark {
 	char *p, *line_start;
@@ -796,6 +901,10 @@ static int load(struct frame *f, struct csv_store *st, const char *path,
 			return -1;
 		have_names = 1;
 	}
+	if (!mem && path && csv_is_jsonl_name(path))
+		return err_set(err, MLCI_EXIT_DATAERR, path,
+			       "a JSON Lines file (by its name): this step reads CSV "
+			       "(mlci-validate-data reads JSON Lines)");
 	if (mem) {
 		st->data = malloc(mem_len + 1);
 		if (!st->data)
@@ -806,7 +915,10 @@ static int load(struct frame *f, struct csv_store *st, const char *path,
 	} else if (read_input(path, &st->data, &len, err) < 0) {
 		return -1;
 	}
+	/* the file's hash is of its bytes as stored (as mlci-validate-data's) */
 	sha256_buf(st->data, len, f->sha256);
+	if (!mem && gunzip_input(f->path, &st->data, &len, err) < 0)
+		return -1;
 	if (memchr(st->data, '\0', len))
 		return nul_error(f->path, st->data, len, err);
 	if (check_utf8(f->path, st->data, len, err) < 0)
@@ -823,7 +935,7 @@ static int load(struct frame *f, struct csv_store *st, const char *path,
 	ps->p = st->data;
 	ps->end = st->data + len;
 	ps->line = 1;
-	ps->delim = o->delim ? o->delim : ',';
+	ps->delim = o->delim ? o->delim : csv_default_delim(path);
 	ps->trim = o->trim;
 	if (len >= 3 && !memcmp(ps->p, "\xef\xbb\xbf", 3))
 		ps->p += 3;

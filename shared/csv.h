@@ -23,7 +23,7 @@
 #define CSV_DEFAULT_NA ",NA,N/A,NaN,null,?"
 
 struct csv_opts {
-	char delim;		/* field separator, default ',' */
+	char delim;		/* field separator; 0: csv_default_delim */
 	const char *columns;	/* comma-separated names: the file has no header; NULL: it has one */
 	long skip_rows;		/* lines skipped before the header (or first record) */
 	int trim;		/* strip spaces and tabs around unquoted fields */
@@ -42,12 +42,19 @@ struct csv_cli {
 };
 
 #define CSV_CLI_OPTIONS(c) \
-	{ "delimiter", CLI_STR, &(c)->delimiter, "C", "field separator: one character or 'tab' (default ',')" }, \
+	{ "delimiter", CLI_STR, &(c)->delimiter, "C", "field separator: one character or 'tab' (default ',', a tab for .tsv and .tab files)" }, \
 	{ "columns", CLI_STR, &(c)->columns, "A,B,...", "column names, for a file without a header row" }, \
 	{ "skip-rows", CLI_LONG, &(c)->skip_rows, "N", "skip N leading lines (junk before the header or data)" }, \
 	{ "trim", CLI_FLAG, &(c)->trim, NULL, "strip blanks around unquoted fields" }, \
 	{ "na", CLI_STR, &(c)->na, "LIST", "missing-value tokens, comma-separated (default: empty,NA,N/A,NaN,null,?)" }, \
 	{ "label-suffix", CLI_STR, &(c)->label_suffix, "S", "drop a trailing S from label values (adult.test writes '<=50K.')" }
+
+/* The separator of a file read without --delimiter: a tab for a name
+ * ending in .tsv or .tab (before any .gz), else a comma. */
+char csv_default_delim(const char *path);
+
+/* 1 when the name says JSON Lines (.jsonl, .ndjson, before any .gz). */
+int csv_is_jsonl_name(const char *path);
 
 /* Turn the step's reader options into csv_opts (64 on a bad delimiter or
  * negative skip-rows). The strings stay owned by the caller. */

@@ -996,6 +996,10 @@ int frame_load_streamed(struct frame *f, const char *path,
 	int rc;
 
 	memset(f, 0, sizeof(*f));
+	if (csv_is_jsonl_name(path))
+		return err_set(err, MLCI_EXIT_DATAERR, path,
+			       "a JSON Lines file (by its name): this step reads CSV "
+			       "(mlci-validate-data reads JSON Lines)");
 	/* until it succeeds, f->names holds offsets (only the array is
 	 * freed) */
 	rc = load(f, path, o, keep, nkeep, mode, nthreads, &cs, &offs, &pool,

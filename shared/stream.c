@@ -201,7 +201,13 @@ static ssize_t src_read(struct src *r, char *d, size_t n, struct mlci_err *err)
 				return 0;
 			if (r->z.avail_in == 0)
 				continue;
-			/* another member follows */
+			/* another member follows, or bytes that are not gzip */
+			if (r->z.next_in[0] != 0x1f ||
+			    (r->z.avail_in > 1 && r->z.next_in[1] != 0x8b)) {
+				err_set(err, MLCI_EXIT_DATAERR, r->path,
+					"bytes after the end of the gzip data");
+				return -1;
+			}
 			inflateReset(&r->z);
 			r->z_end = 0;
 		}
@@ -1660,7 +1666,7 @@ static int open_stream(struct stream *s, const char *path,
 	p->max_record = o->max_record ? o->max_record : STREAM_MAX_RECORD;
 	if (p->max_record < p->chunk)
 		p->max_record = p->chunk;
-	p->delim = o->csv.delim ? o->csv.delim : ',';
+	p->delim = o->csv.delim ? o->csv.delim : csv_default_delim(path);
 	p->trim = o->csv.trim;
 	p->skip_rows = o->csv.skip_rows;
 	p->end_limit = UINT64_MAX;

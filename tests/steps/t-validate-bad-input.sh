@@ -118,3 +118,16 @@ printf 'a,b\n1,2\n3,\000\n' >nul.csv
 expect_exit 65 "a NUL byte (binary file): 65" "$V" --data nul.csv --out r.json
 err_is "^$P: nul\.csv:3:3: a NUL byte: not a text file$" "NUL byte: line:col"
 absent r.json "NUL byte: no report"
+
+# a .tsv (or .tab) file without --delimiter is read with tabs, by every
+# step; --delimiter still decides when given
+tr ',' '\t' <"$DATA/iris.csv" >iris.tsv
+expect_exit 0 "a .tsv file" "$V" --data iris.tsv --out tsv.json
+json_is tsv.json 'len(j["columns"]), j["rows"]' "(5, 150)" ".tsv: five columns, not one"
+gzip -c iris.tsv >iris.tsv.gz
+expect_exit 0 "a .tsv.gz file" "$V" --data iris.tsv.gz --out tsvgz.json
+json_is tsvgz.json 'len(j["columns"])' "5" ".tsv.gz: tabs too"
+expect_exit 0 "--delimiter , on a .tsv file" "$V" --data iris.tsv --delimiter , --out tsv1.json
+json_is tsv1.json 'len(j["columns"])' "1" "--delimiter given: it decides"
+expect_exit 0 "mlci-train on a .tsv file" "$BIN/mlci-train" --data iris.tsv --label species --model tree --out tsv-model.json
+json_is tsv-model.json 'len(j["features"]) if "features" in j else len(j["model"]["features"])' "4" "mlci-train: four features from the .tsv"
