@@ -730,7 +730,8 @@ uint64_t colacc_distinct(const struct colacc *a, int numeric, int *exact)
 
 		if (!numeric && a->dstr_approx)
 			*exact = 0;
-		return est;
+		/* an estimate, never more than the values counted */
+		return est > a->count ? a->count : est;
 	}
 	if (!numeric)
 		return a->freq.n;

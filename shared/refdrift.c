@@ -1224,6 +1224,17 @@ int refdrift_apply(const struct refdrift_ref *ref, json_t *report,
 		if (!(lab && !strcmp(ref->cols[i].name, lab)) &&
 		    !side_find(cs, nc, ref->cols[i].name))
 			json_array_append_new(only_ref, json_string(ref->cols[i].name));
+	/* nothing to compare is not "no drift": the reference is another
+	 * data set's (as --against refuses a file with no column in common) */
+	if (!nk && json_array_size(only_ref) && json_array_size(only_here)) {
+		err_set(err, MLCI_EXIT_DATAERR, o->reference,
+			"no feature column in common with the data (the "
+			"reference has '%s', the data '%s'): the report of "
+			"another data set?",
+			json_string_value(json_array_get(only_ref, 0)),
+			json_string_value(json_array_get(only_here, 0)));
+		goto out;
+	}
 	if (m && drift_bh(p, m, p, err) < 0)
 		goto out;
 	for (i = 0, m = 0; i < nk; i++) {

@@ -292,3 +292,10 @@ if command -v chromium >/dev/null 2>&1; then
 else
 	echo "# SKIP HTML render check: chromium is not installed (ci/install-deps installs it)"
 fi
+
+# a reference with no feature column in common is another data set's:
+# 65 naming it, no report (not "drift 0 of 0 columns: pass")
+"$V" --data "$DATA/iris.csv" --out iris-ref.json >/dev/null 2>&1
+expect_exit 65 "a reference with no column in common: 65" "$V" --data "$DATA/penguins.csv" --reference iris-ref.json --out pg.json
+err_is "^mlci-validate-data: iris-ref\.json: no feature column in common with the data" "no column in common: one line naming the reference"
+absent pg.json "no column in common: no report"
