@@ -7,6 +7,75 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* An afile's stream writes through its descriptor and keeps the first
+ * failed write's errno: stdio keeps only an error flag, and by the time
+ * the file is committed errno says something else. */
+struct afile_sink {
+	int fd;
+	int err;
+};
+
+static ssize_t sink_write(void *c, const char *buf, size_t n)
+{
+	struct afile_sink *k = c;
+	size_t done = 0;
+
+	while (done < n) {
+		ssize_t w = write(k->fd, buf + done, n - done);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			if (!k->err)
+				k->err = w < 0 ? errno : EIO;
+			break;
+		}
+		done += (size_t)w;
+	}
+	return (ssize_t)done;	/* short: stdio sets its error flag */
+}
+
+static int sink_close(void *c)
+{
+	struct afile_sink *k = c;
+	int rc = close(k->fd);
+
+	if (rc != 0 && !k->err)
+		k->err = errno;
+	k->fd = -1;
+	return rc;
+}
+
+/* f->fp over fd (which it owns from here, even on failure). */
+static int sink_open(struct afile *f, int fd)
+{
+	cookie_io_functions_t io = { NULL, sink_write, NULL, sink_close };
+
+	f->sink = malloc(sizeof(*f->sink));
+	if (f->sink) {
+		f->sink->fd = fd;
+		f->sink->err = 0;
+		f->fp = fopencookie(f->sink, "w", io);
+	}
+	if (!f->fp) {
+		close(fd);
+		free(f->sink);
+		f->sink = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+const char *afile_error(const struct afile *f)
+{
+	return strerror(f->sink && f->sink->err ? f->sink->err : errno);
+}
+
+int afile_fd(const struct afile *f)
+{
+	return f->sink ? f->sink->fd : -1;
+}
+
 /* Open a character device or a FIFO path names for writing, as a shell's
  * '>' does: nothing to rename over it (it is no file of ours). */
 static int open_direct(struct afile *f, const char *path, struct mlci_err *err)
@@ -17,9 +86,9 @@ static int open_direct(struct afile *f, const char *path, struct mlci_err *err)
 		return err_set(err, MLCI_EXIT_CANTCREAT, path, "cannot open: %s",
 			       strerror(errno));
 	f->path = strdup(path);
-	f->fp = f->path ? fdopen(fd, "w") : NULL;
-	if (!f->fp) {
-		close(fd);
+	if (!f->path || sink_open(f, fd) < 0) {
+		if (!f->path)
+			close(fd);
 		free(f->path);
 		memset(f, 0, sizeof(*f));
 		return err_set(err, MLCI_EXIT_SOFTWARE, path, "out of memory");
@@ -91,13 +160,31 @@ int afile_open(struct afile *f, const char *path, struct mlci_err *err)
 	}
 	/* artifacts are shared with the CI job's other steps: 0644 */
 	fchmod(fd, 0644);
-	f->fp = fdopen(fd, "w");
-	if (!f->fp) {
-		close(fd);
+	if (sink_open(f, fd) < 0) {
 		afile_abort(f);
 		return err_set(err, MLCI_EXIT_CANTCREAT, path, "cannot open");
 	}
 	return 0;
+}
+
+/* Flush and close f->fp (fsync first unless direct): 0, or the errno of
+ * the first thing that failed (a write before this one included). */
+static int close_stream(struct afile *f)
+{
+	int e = 0;
+
+	if (fflush(f->fp) != 0 || ferror(f->fp))
+		e = errno ? errno : EIO;
+	if (!e && !f->direct && fsync(f->sink->fd) != 0)
+		e = errno;
+	if (fclose(f->fp) != 0 && !e)
+		e = errno ? errno : EIO;
+	f->fp = NULL;
+	if (f->sink->err)
+		e = f->sink->err;
+	free(f->sink);
+	f->sink = NULL;
+	return e;
 }
 
 int afile_commit(struct afile *f, struct mlci_err *err)
@@ -106,27 +193,21 @@ int afile_commit(struct afile *f, struct mlci_err *err)
 
 	if (!f->fp)
 		return err_set(err, MLCI_EXIT_SOFTWARE, f->path, "file not open");
+	errno = 0;
+	bad = close_stream(f);
 	if (f->direct) {
-		bad = fflush(f->fp) != 0 || ferror(f->fp);
-		if (fclose(f->fp) != 0)
-			bad = 1;
-		f->fp = NULL;
 		if (bad)
 			err_set(err, MLCI_EXIT_IOERR, f->path, "cannot write: %s",
-				strerror(errno));
+				strerror(bad));
 		free(f->path);
 		memset(f, 0, sizeof(*f));
 		return bad ? -1 : 0;
 	}
-	bad = fflush(f->fp) != 0 || ferror(f->fp) || fsync(fileno(f->fp)) != 0;
-	if (fclose(f->fp) != 0)
-		bad = 1;
-	f->fp = NULL;
-	if (bad || rename(f->tmp, f->path) != 0) {
-		int e = errno;
-
+	if (!bad && rename(f->tmp, f->path) != 0)
+		bad = errno;
+	if (bad) {
 		err_set(err, MLCI_EXIT_IOERR, f->path, "cannot write: %s",
-			strerror(e));
+			strerror(bad));
 		afile_abort(f);
 		return -1;
 	}
@@ -140,6 +221,9 @@ void afile_abort(struct afile *f)
 {
 	if (f->fp)
 		fclose(f->fp);
+	else if (f->sink && f->sink->fd >= 0)
+		close(f->sink->fd);
+	free(f->sink);
 	if (f->tmp)
 		unlink(f->tmp);
 	free(f->tmp);
@@ -155,8 +239,10 @@ int write_file_atomic(const char *path, const void *data, size_t n,
 	if (afile_open(&f, path, err) < 0)
 		return -1;
 	if (n && fwrite(data, 1, n, f.fp) != n) {
+		err_set(err, MLCI_EXIT_IOERR, path, "cannot write: %s",
+			afile_error(&f));
 		afile_abort(&f);
-		return err_set(err, MLCI_EXIT_IOERR, path, "cannot write");
+		return -1;
 	}
 	return afile_commit(&f, err);
 }

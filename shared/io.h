@@ -14,11 +14,14 @@
 
 #include "error.h"
 
+struct afile_sink;
+
 struct afile {
 	FILE *fp;	/* write here between open and commit */
 	char *tmp;	/* the temporary file's path (owned) */
 	char *path;	/* the final path (owned) */
 	int direct;	/* 1: fp writes path itself (no tmp) */
+	struct afile_sink *sink;	/* what fp writes through (owned) */
 };
 
 /* Create path's temporary file. On failure err has code 73 and names
@@ -35,6 +38,14 @@ int afile_commit(struct afile *f, struct mlci_err *err);
 
 /* Remove the temporary and free f; harmless on a zeroed or committed f. */
 void afile_abort(struct afile *f);
+
+/* Why a write to f failed: the first failed write's strerror (stdio
+ * keeps only a flag, and errno has moved on by the time a step reports
+ * it), else errno's. For "cannot write: %s" before afile_abort. */
+const char *afile_error(const struct afile *f);
+
+/* f's file descriptor (to fsync it), -1 when not open. */
+int afile_fd(const struct afile *f);
 
 /* Write n bytes to path atomically. */
 int write_file_atomic(const char *path, const void *data, size_t n,

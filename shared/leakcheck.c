@@ -1257,7 +1257,8 @@ static int put(struct afile *af, size_t *n, const char *path,
 		return -1;
 	(*n)++;
 	if (b->len && fwrite(b->data, 1, b->len, af[*n - 1].fp) != b->len)
-		return err_set(err, MLCI_EXIT_IOERR, path, "cannot write");
+		return err_set(err, MLCI_EXIT_IOERR, path, "cannot write: %s",
+			       afile_error(&af[*n - 1]));
 	return 0;
 }
 

@@ -675,7 +675,7 @@ static int history_create(const char *path, const char *text, size_t n,
 		return 1;
 	}
 	if (fwrite(text, 1, n, f.fp) != n || fflush(f.fp) != 0 ||
-	    fsync(fileno(f.fp)) != 0) {
+	    fsync(afile_fd(&f)) != 0) {
 		afile_abort(&f);
 		return err_set(err, MLCI_EXIT_IOERR, path, "cannot write the history");
 	}

@@ -144,3 +144,17 @@ for opt, key in (("--codequality", "codequality"), ("--junit", "junit")):
     assert ("%s %s" % (opt, rep[key])) in script, (opt, rep[key])
 assert "--html" in script and job["artifacts"].get("expose_as")
 PY
+
+# a write that fails says why (the first failed write's reason, whatever
+# happened after it), and the other outputs are not left behind
+if [ -w /dev/full ]; then
+	expect_exit 74 "--out /dev/full with other outputs: 74" "$V" --data "$DATA/iris.csv" --out /dev/full --junit full.xml --html full.html
+	err_is "^mlci-validate-data: /dev/full: cannot write: No space left on device$" "/dev/full: the reason is the write's"
+	absent full.xml "/dev/full: no JUnit file"
+	absent full.html "/dev/full: no HTML file"
+	expect_exit 74 "--html /dev/full: 74" "$V" --data "$DATA/iris.csv" --out full.json --html /dev/full
+	err_is "^mlci-validate-data: /dev/full: cannot write: No space left on device$" "--html /dev/full: the reason given"
+	absent full.json "--html /dev/full: no report"
+	expect_exit 74 "mlci-train --out /dev/full: 74" "$BIN/mlci-train" --data "$DATA/iris.csv" --label species --model tree --out /dev/full
+	err_is "^mlci-train: /dev/full: cannot write: No space left on device$" "mlci-train: the reason given"
+fi
