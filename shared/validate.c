@@ -125,6 +125,7 @@ struct colcheck {
 	struct first_bad pat_first;
 	int uniq_on;		/* a unique column: uniq holds its values' hashes */
 	struct rowset uniq;
+	struct first_bad uniq_first;	/* the first repeat found (line 0: none) */
 };
 
 /* Everything one pass over the rows accumulates (validate.h: "pass"). */
@@ -166,6 +167,7 @@ static void colcheck_free(struct colcheck *k)
 	for (i = 0; i < k->ncat; i++)
 		free(k->cat_vals[i]);
 	free(k->pat_first.value);
+	free(k->uniq_first.value);
 	if (k->uniq_on)
 		rowset_free(&k->uniq);
 	memset(k, 0, sizeof(*k));
@@ -293,7 +295,12 @@ static int check_cell(struct colcheck *k, const struct schema_col *col,
 			rowset_init(&k->uniq, ROWSET_CAP);
 			k->uniq_on = 1;
 		}
+		uint64_t before = k->uniq.dups;
+
 		if (rowset_add(&k->uniq, sketch_mix(sketch_hash(s, len))) < 0)
+			return -1;
+		if (k->uniq.dups > before && !k->uniq_first.line &&
+		    copy_first(&k->uniq_first, s, len, line, colno) < 0)
 			return -1;
 	}
 	return 0;
@@ -460,6 +467,13 @@ static int colcheck_merge(struct colcheck *a, const struct colcheck *b)
 		a->pat_first.col = b->pat_first.col;
 	}
 	a->pat_bad += b->pat_bad;
+	if (!a->uniq_first.line && b->uniq_first.line) {
+		a->uniq_first.value = strdup(b->uniq_first.value ? b->uniq_first.value : "");
+		if (!a->uniq_first.value)
+			return -1;
+		a->uniq_first.line = b->uniq_first.line;
+		a->uniq_first.col = b->uniq_first.col;
+	}
 	if (b->uniq_on) {
 		if (!a->uniq_on) {
 			rowset_init(&a->uniq, ROWSET_CAP);
@@ -857,11 +871,43 @@ json_t *data_stats_json(const struct data_stats *s)
 
 static const char *const sev_names[] = { "error", "warning", "info" };
 
+static int anomalies_vadd(struct anomalies *a, const char *code,
+			  enum severity sev, const char *column, long count,
+			  uint32_t line, uint32_t col, const char *fmt,
+			  va_list ap)
+	__attribute__((format(printf, 8, 0)));
+
 int anomalies_add(struct anomalies *a, const char *code, enum severity sev,
 		  const char *column, long count, const char *fmt, ...)
 {
-	struct anomaly *x;
 	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	rc = anomalies_vadd(a, code, sev, column, count, 0, 0, fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+int anomalies_add_at(struct anomalies *a, const char *code, enum severity sev,
+		     const char *column, long count, uint32_t line,
+		     uint32_t col, const char *fmt, ...)
+{
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	rc = anomalies_vadd(a, code, sev, column, count, line, col, fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+static int anomalies_vadd(struct anomalies *a, const char *code,
+			  enum severity sev, const char *column, long count,
+			  uint32_t line, uint32_t col, const char *fmt,
+			  va_list ap)
+{
+	struct anomaly *x;
 	char msg[1024];
 
 	if (a->n == a->cap) {
@@ -873,13 +919,13 @@ int anomalies_add(struct anomalies *a, const char *code, enum severity sev,
 		a->v = nv;
 		a->cap = ncap;
 	}
-	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
 	x = &a->v[a->n];
 	x->code = code;
 	x->severity = sev;
 	x->count = count;
+	x->line = line;
+	x->col = col;
 	x->column = column ? strdup(column) : NULL;
 	x->message = strdup(msg);
 	if (!x->message || (column && !x->column)) {
@@ -930,6 +976,10 @@ json_t *anomalies_json(const struct anomalies *a)
 			json_object_set_new(o, "column", json_string(x->column));
 		if (x->count >= 0)
 			json_object_set_new(o, "count", json_integer(x->count));
+		if (x->line) {
+			json_object_set_new(o, "line", json_integer(x->line));
+			json_object_set_new(o, "col", json_integer(x->col));
+		}
 	}
 	return arr;
 }
@@ -1480,8 +1530,9 @@ static int check_constraints(const struct col_stats *cs,
 	if (col->re && k->pat_bad) {
 		size_t bad = (size_t)k->pat_bad;
 
-		if (anomalies_add(a, "pattern_mismatch", SEV_ERROR, cs->name,
-				  (long)bad, "column '%s': %zu value%s not "
+		if (anomalies_add_at(a, "pattern_mismatch", SEV_ERROR, cs->name,
+				  (long)bad, k->pat_first.line, k->pat_first.col,
+				  "column '%s': %zu value%s not "
 				  "match the pattern '%.80s' (first '%.40s' at "
 				  "line %u, column %u)", cs->name, bad,
 				  bad == 1 ? " does" : "s do", col->pattern,
@@ -1493,15 +1544,25 @@ static int check_constraints(const struct col_stats *cs,
 		int exact;
 		uint64_t dups = rowset_dups(&k->uniq, &exact);
 
-		if (dups && anomalies_add(a, "duplicate_values", SEV_ERROR,
-					  cs->name, (long)dups, "column '%s' "
-					  "must be unique, but %s%llu value%s "
-					  "an earlier one%s", cs->name,
-					  exact ? "" : "about ",
-					  (unsigned long long)dups,
-					  dups == 1 ? " repeats" : "s repeat",
-					  exact ? "" : " (estimated from a "
-					  "sample of value hashes)") < 0)
+		char where[128] = "";
+
+		/* where: the first repeat a shard found, when one did (a value
+		 * repeated across shards is found by the merge only) */
+		if (k->uniq_first.line)
+			snprintf(where, sizeof(where), " (first '%.40s' at line %u, "
+				 "column %u)", k->uniq_first.value ?
+				 k->uniq_first.value : "", k->uniq_first.line,
+				 k->uniq_first.col);
+		if (dups && anomalies_add_at(a, "duplicate_values", SEV_ERROR,
+					     cs->name, (long)dups,
+					     k->uniq_first.line, k->uniq_first.col,
+					     "column '%s' must be unique, but %s%llu "
+					     "value%s an earlier one%s%s", cs->name,
+					     exact ? "" : "about ",
+					     (unsigned long long)dups,
+					     dups == 1 ? " repeats" : "s repeat",
+					     where, exact ? "" : " (estimated from a "
+					     "sample of value hashes)") < 0)
 			return -1;
 	}
 	return 0;
@@ -2033,6 +2094,10 @@ static json_t *colcheck_to_json(const struct colcheck *k)
 	}
 	if (k->uniq_on)
 		json_object_set_new(o, "unique", rowset_to_json(&k->uniq));
+	if (k->uniq_first.line)
+		json_object_set_new(o, "unique_first",
+			first_json(k->uniq_first.line, k->uniq_first.col,
+				   json_string(k->uniq_first.value ? k->uniq_first.value : "")));
 	return o;
 }
 
@@ -2098,6 +2163,14 @@ static int colcheck_from_json(struct colcheck *k, const json_t *o)
 		if (get_count(o, "pattern_bad", &k->pat_bad) < 0 || !k->pat_bad ||
 		    !v || get_pos(pf, &k->pat_first.line, &k->pat_first.col) < 0 ||
 		    !(k->pat_first.value = strdup(v)))
+			return -1;
+	}
+	if (json_object_get(o, "unique_first")) {
+		json_t *uf = json_object_get(o, "unique_first");
+		const char *v = json_string_value(json_object_get(uf, "value"));
+
+		if (!v || get_pos(uf, &k->uniq_first.line, &k->uniq_first.col) < 0 ||
+		    !k->uniq_first.line || !(k->uniq_first.value = strdup(v)))
 			return -1;
 	}
 	if (json_object_get(o, "unique")) {

@@ -236,6 +236,7 @@ struct anomaly {
 	char *column;		/* owned, or NULL for a dataset-level one */
 	char *message;		/* owned, one line */
 	long count;		/* how many values or rows; -1 when not counted */
+	uint32_t line, col;	/* where in the data (the first case); 0: nowhere */
 };
 
 struct anomalies {
@@ -248,6 +249,12 @@ struct anomalies {
 int anomalies_add(struct anomalies *a, const char *code, enum severity sev,
 		  const char *column, long count, const char *fmt, ...)
 	__attribute__((format(printf, 6, 7)));
+/* The same with the data's line and column (0, 0: none), which the
+ * report gives as "line" and "col" (and Code Quality points at). */
+int anomalies_add_at(struct anomalies *a, const char *code, enum severity sev,
+		     const char *column, long count, uint32_t line,
+		     uint32_t col, const char *fmt, ...)
+	__attribute__((format(printf, 8, 9)));
 
 void anomalies_free(struct anomalies *a);
 

@@ -90,6 +90,20 @@ json_is r.json "sorted((a['code'], a['count']) for a in j['anomalies'] if a['sev
 json_is r.json "[a['message'] for a in j['anomalies'] if a['code'] == 'pattern_mismatch'][0]" \
 	"column 'code': 1 value does not match the pattern '^[A-Z]{2}[0-9]{2}\$' (first 'ab1' at line 5, column 3)" \
 	"pattern_mismatch: the value, line and column"
+json_is r.json "[a['message'] for a in j['anomalies'] if a['code'] == 'duplicate_values'][0]" \
+	"column 'id' must be unique, but 1 value repeats an earlier one (first '3' at line 5, column 1)" \
+	"duplicate_values: the first repeat's value, line and column"
+json_is r.json "sorted((a['code'], a.get('line'), a.get('col')) for a in j['anomalies'] if a['severity'] == 'error')" \
+	"[('duplicate_values', 5, 1), ('pattern_mismatch', 5, 3)]" "both carry line and col (Code Quality's location)"
+check "the report with both is valid under data-report.schema.json" /usr/bin/python3 "$TOP/tests/check_schema.py" r.json
+"$V" --data d.csv --schema good.json --out r.json --codequality cq.json >/dev/null 2>&1
+json_is cq.json "sorted(f['location']['lines']['begin'] for f in j)" "[5, 5]" "Code Quality points at line 5 for both"
+# shards: the repeat within a shard is found there and kept by the merge
+"$V" --data d.csv --schema good.json --shard 1/2 --out s1.json >/dev/null 2>&1
+"$V" --data d.csv --schema good.json --shard 2/2 --out s2.json >/dev/null 2>&1
+expect_exit 1 "merged shards: exit 1" "$V" --merge s1.json s2.json --out m.json
+json_is m.json "sorted((a['code'], a['count']) for a in j['anomalies'] if a['severity'] == 'error')" \
+	"[('duplicate_values', 1), ('pattern_mismatch', 1)]" "merged shards: both found"
 
 # patterns that would make regcomp or regexec take too long are refused;
 # a long but ordinary one (a UUID) is not
