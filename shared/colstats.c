@@ -455,13 +455,6 @@ static int is_bool(const char *s, size_t len)
 		(len == 5 && !strcasecmp(s, "false"));
 }
 
-static int cmp_dbl(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 /* Numbers are distinct by value: one key for 0 and -0. */
 static uint64_t number_key(double v)
 {
@@ -471,6 +464,23 @@ static uint64_t number_key(double v)
 		v = 0;
 	memcpy(&bits, &v, sizeof(bits));
 	return sketch_mix(bits ^ 0x5bd1e9955bd1e995ULL);
+}
+
+uint64_t colacc_number_key(const char *s, double v, int is_int)
+{
+	long l;
+
+	/* an integer beyond 2^53 may have no double of its own: its own key
+	 * unless the double is exactly it (so 2^53 + 2 and 2^53 + 2.0 are
+	 * one, 2^53 + 1 and 2^53 two) */
+	if (is_int && fabs(v) >= COLACC_EXACT_INT && parse_long(s, &l) == 0) {
+		double d = (double)l;
+
+		if (!(d < 9223372036854775808.0 && d >= -9223372036854775808.0 &&
+		      (long)d == l))
+			return sketch_mix((uint64_t)l ^ 0x2127599bf4325c37ULL);
+	}
+	return number_key(v);
 }
 
 /* The exact frequencies stand for the sketches no longer: feed the
@@ -493,7 +503,7 @@ static int seed_sketches(struct kll *kll, struct dcount *dnum,
 		if (colacc_number(e->value, e->len, &v, &isint) < 0)
 			continue;	/* cannot happen: all numbers */
 		if (kll_add_weighted(kll, v, e->count) < 0 ||
-		    dcount_add(dnum, number_key(v)) < 0)
+		    dcount_add(dnum, colacc_number_key(e->value, v, isint)) < 0)
 			return -1;
 	}
 	return 0;
@@ -578,7 +588,8 @@ int colacc_add_parsed(struct colacc *a, const char *s, size_t len,
 			}
 			moments_add(&a->mom, v);
 			if (a->live && (kll_add(&a->kll, v) < 0 ||
-					distinct_add(a, &a->dnum, number_key(v)) < 0))
+					distinct_add(a, &a->dnum,
+						     colacc_number_key(s, v, isint)) < 0))
 				return OOM(err);
 		} else {
 			if (a->all_int && note(&a->not_int, s, len, line, col) < 0)
@@ -717,9 +728,16 @@ int colacc_merge(struct colacc *a, const struct colacc *b, struct mlci_err *err)
 	return 0;
 }
 
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
 uint64_t colacc_distinct(const struct colacc *a, int numeric, int *exact)
 {
-	double *v;
+	uint64_t *k;
 	uint32_t i, n = 0;
 	uint64_t d = 0;
 
@@ -735,20 +753,22 @@ uint64_t colacc_distinct(const struct colacc *a, int numeric, int *exact)
 	}
 	if (!numeric)
 		return a->freq.n;
-	/* numbers by value: 1 and 1.0 are one */
-	v = malloc((a->freq.n ? a->freq.n : 1) * sizeof(*v));
-	if (!v)
+	/* numbers by value: 1 and 1.0 are one (colacc_number_key: integers
+	 * beyond a double's exact ones apart) */
+	k = malloc((a->freq.n ? a->freq.n : 1) * sizeof(*k));
+	if (!k)
 		return a->freq.n;
 	for (i = 0; i < a->freq.n; i++) {
+		double x;
 		int isint;
 
-		if (colacc_number(a->freq.e[i].value, a->freq.e[i].len, &v[n], &isint) == 0)
-			n++;
+		if (colacc_number(a->freq.e[i].value, a->freq.e[i].len, &x, &isint) == 0)
+			k[n++] = colacc_number_key(a->freq.e[i].value, x, isint);
 	}
-	qsort(v, n, sizeof(*v), cmp_dbl);
+	qsort(k, n, sizeof(*k), cmp_u64);
 	for (i = 0; i < n; i++)
-		d += i == 0 || v[i] != v[i - 1];
-	free(v);
+		d += i == 0 || k[i] != k[i - 1];
+	free(k);
 	return d;
 }
 

@@ -154,6 +154,14 @@ void colacc_flush(struct colacc *a);
 int colacc_merge(struct colacc *a, const struct colacc *b,
 		 struct mlci_err *err);
 
+/* Integers from here up (in magnitude) may have no double of their own. */
+#define COLACC_EXACT_INT 9007199254740992.0	/* 2^53 */
+
+/* A number's identity for distinct counts and row hashes, from its cell
+ * (NUL-terminated s) and colacc_number's v and is_int: by value (0 and
+ * -0, 1 and 1.0 one), an integer beyond 2^53 by its exact value. */
+uint64_t colacc_number_key(const char *s, double v, int is_int);
+
 /* Parse a cell as validate.c always has: an integer (strtol) exactly,
  * else a finite decimal number; 0 ok, -1 not a number; *is_int. */
 int colacc_number(const char *s, size_t len, double *out, int *is_int);

@@ -380,7 +380,8 @@ static int pass_add(struct pass *p, const struct stream_field *f,
 		/* a column of numbers past its exact frequencies: its numbers
 		 * wait in a run, added together */
 		if (pre.ok && (pre.is_int || !p->acc[c].all_int) &&
-		    colacc_takes_numbers(&p->acc[c])) {
+		    colacc_takes_numbers(&p->acc[c]) &&
+		    !(pre.is_int && fabs(pre.v) >= COLACC_EXACT_INT)) {
 			if (!p->run &&
 			    (!(p->run = malloc(p->ncols * PASS_RUN * sizeof(*p->run))) ||
 			     !(p->nrun = calloc(p->ncols, sizeof(*p->nrun))))) {
@@ -2749,7 +2750,9 @@ static int blk_acc(struct par *x, struct blk *b, size_t c0, size_t c1,
 		for (r = 0; r < b->nrows; r++, cl += w) {
 			uint32_t need = a->all_int ? CELL_NUM | CELL_INT : CELL_NUM;
 
-			if ((cl->len & need) == need && colacc_takes_numbers(a)) {
+			/* (an integer beyond 2^53 needs its text for its key) */
+			if ((cl->len & need) == need && colacc_takes_numbers(a) &&
+			    !((cl->len & CELL_INT) && fabs(cl->u.v) >= COLACC_EXACT_INT)) {
 				if (checked) {
 					uint32_t line, col;
 

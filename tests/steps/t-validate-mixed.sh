@@ -59,3 +59,25 @@ json_is r3.json '[a["code"] for a in j["anomalies"] if a["code"] == "mixed_types
 /usr/bin/python3 -c 'print("x"); [print(i) for i in range(100000)]' >seq.csv
 expect_exit 0 "100,000 distinct integers" "$V" --data seq.csv --out seq.json
 json_is seq.json '[(c["count"], c["distinct"] <= c["count"], c["distinct"] > 99000) for c in j["columns"]]' "[(100000, True, True)]" "estimated distinct: at most the count, near it"
+
+# integers beyond 2^53 (snowflake IDs) are distinct by their exact value,
+# as pandas' int64 counts them; one whose double is exactly it is that
+# double's value (2^53 + 2 and 9007199254740994.0 are one)
+/usr/bin/python3 -c 'print("id,v"); [print(f"{1234567890123456000 + i},{i % 3}") for i in range(100)]' >snow.csv
+printf 'x\n9007199254740992\n9007199254740993\n9007199254740994\n9007199254740993\n' >big53.csv
+for f in snow.csv big53.csv; do
+	expect_exit 0 "$f: integers beyond 2^53" "$V" --data $f --out $f.json
+	want=$($PY -c 'import sys, pandas as pd; df = pd.read_csv(sys.argv[1]); print([int(df[c].nunique()) for c in df.columns])' $f)
+	json_is $f.json '[c["distinct"] for c in j["columns"]]' "$want" "$f: distinct counts as pandas' nunique ($want)"
+done
+json_is snow.csv.json '[a["code"] for a in j["anomalies"] if a["code"] == "constant_column"]' "[]" "snowflake IDs: not a constant column"
+# with a decimal among them pandas reads floats (2^53 + 1 rounds to 2^53);
+# mlci keeps the values apart: 2^53, 2^53 + 1 and 2^53 + 2 (= its .0)
+printf 'x\n9007199254740992\n9007199254740993\n9007199254740994\n9007199254740994.0\n' >big53f.csv
+expect_exit 0 "integers beyond 2^53 and a decimal" "$V" --data big53f.csv --out big53f.json
+json_is big53f.json '[c["distinct"] for c in j["columns"]]' "[3]" "2^53 + 2 and its .0 are one value, 2^53 + 1 another"
+/usr/bin/python3 -c 'print("id"); [print(2**60 + 3 * i) for i in range(100000)]' >snow2.csv
+"$V" --data snow2.csv --threads 1 --out snow2-1.json >/dev/null 2>&1
+"$V" --data snow2.csv --threads 2 --out snow2-2.json >/dev/null 2>&1
+json_is snow2-1.json '[c["distinct"] > 98000 for c in j["columns"]]' "[True]" "100,000 IDs beyond 2^60: estimated near 100,000"
+json_is snow2-1.json 'j["columns"] == json.load(open("snow2-2.json"))["columns"]' "True" "IDs beyond 2^53: the same on two threads"
