@@ -466,21 +466,57 @@ static uint64_t number_key(double v)
 	return sketch_mix(bits ^ 0x5bd1e9955bd1e995ULL);
 }
 
-uint64_t colacc_number_key(const char *s, double v, int is_int)
+/* The n bytes at s as [+-]digits fitting an int64: 1 and *out. */
+static int exact_int(const char *s, size_t n, int64_t *out)
 {
-	long l;
+	size_t i = n && (s[0] == '-' || s[0] == '+');
+	int neg = n && s[0] == '-';
+	uint64_t u = 0, lim = neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX;
+
+	if (i == n)
+		return 0;
+	for (; i < n; i++) {
+		unsigned d = (unsigned char)s[i] - '0';
+
+		if (d > 9 || u > (lim - d) / 10)
+			return 0;
+		u = u * 10 + d;
+	}
+	*out = neg ? (int64_t)(0 - u) : (int64_t)u;
+	return 1;
+}
+
+uint64_t colacc_number_key(const char *s, size_t len, double v, int is_int)
+{
+	int64_t l;
 
 	/* an integer beyond 2^53 may have no double of its own: its own key
 	 * unless the double is exactly it (so 2^53 + 2 and 2^53 + 2.0 are
 	 * one, 2^53 + 1 and 2^53 two) */
-	if (is_int && fabs(v) >= COLACC_EXACT_INT && parse_long(s, &l) == 0) {
+	if (is_int && fabs(v) >= COLACC_EXACT_INT && exact_int(s, len, &l)) {
 		double d = (double)l;
 
 		if (!(d < 9223372036854775808.0 && d >= -9223372036854775808.0 &&
-		      (long)d == l))
+		      (int64_t)d == l))
 			return sketch_mix((uint64_t)l ^ 0x2127599bf4325c37ULL);
 	}
 	return number_key(v);
+}
+
+uint64_t colacc_cell_key(const char *s, size_t len, int *is_text)
+{
+	unsigned char c = len ? (unsigned char)s[0] : 0;
+	double v;
+	int isint;
+
+	/* only these begin a number colacc_number reads */
+	if (((c >= '0' && c <= '9') || c == '-' || c == '+' || c == '.') &&
+	    colacc_number(s, len, &v, &isint) == 0) {
+		*is_text = 0;
+		return colacc_number_key(s, len, v, isint);
+	}
+	*is_text = 1;
+	return sketch_hash(s, len);
 }
 
 /* The exact frequencies stand for the sketches no longer: feed the
@@ -503,7 +539,7 @@ static int seed_sketches(struct kll *kll, struct dcount *dnum,
 		if (colacc_number(e->value, e->len, &v, &isint) < 0)
 			continue;	/* cannot happen: all numbers */
 		if (kll_add_weighted(kll, v, e->count) < 0 ||
-		    dcount_add(dnum, colacc_number_key(e->value, v, isint)) < 0)
+		    dcount_add(dnum, colacc_number_key(e->value, e->len, v, isint)) < 0)
 			return -1;
 	}
 	return 0;
@@ -589,7 +625,7 @@ int colacc_add_parsed(struct colacc *a, const char *s, size_t len,
 			moments_add(&a->mom, v);
 			if (a->live && (kll_add(&a->kll, v) < 0 ||
 					distinct_add(a, &a->dnum,
-						     colacc_number_key(s, v, isint)) < 0))
+						     colacc_number_key(s, len, v, isint)) < 0))
 				return OOM(err);
 		} else {
 			if (a->all_int && note(&a->not_int, s, len, line, col) < 0)
@@ -763,7 +799,7 @@ uint64_t colacc_distinct(const struct colacc *a, int numeric, int *exact)
 		int isint;
 
 		if (colacc_number(a->freq.e[i].value, a->freq.e[i].len, &x, &isint) == 0)
-			k[n++] = colacc_number_key(a->freq.e[i].value, x, isint);
+			k[n++] = colacc_number_key(a->freq.e[i].value, a->freq.e[i].len, x, isint);
 	}
 	qsort(k, n, sizeof(*k), cmp_u64);
 	for (i = 0; i < n; i++)

@@ -158,9 +158,16 @@ int colacc_merge(struct colacc *a, const struct colacc *b,
 #define COLACC_EXACT_INT 9007199254740992.0	/* 2^53 */
 
 /* A number's identity for distinct counts and row hashes, from its cell
- * (NUL-terminated s) and colacc_number's v and is_int: by value (0 and
- * -0, 1 and 1.0 one), an integer beyond 2^53 by its exact value. */
-uint64_t colacc_number_key(const char *s, double v, int is_int);
+ * (len bytes at s) and colacc_number's v and is_int: by value (0 and -0,
+ * 1 and 1.0 one), an integer beyond 2^53 by its exact value. */
+uint64_t colacc_number_key(const char *s, size_t len, double v, int is_int);
+
+/* A cell's identity in a row (duplicate rows, rows shared with
+ * --against, ID columns): colacc_number_key when colacc_number reads a
+ * number, as pandas compares a numeric column's values (1, 1.0 and 01
+ * one); else sketch_hash of its bytes (*is_text 1: the hash
+ * colacc_add_parsed takes). */
+uint64_t colacc_cell_key(const char *s, size_t len, int *is_text);
 
 /* Parse a cell as validate.c always has: an integer (strtol) exactly,
  * else a finite decimal number; 0 ok, -1 not a number; *is_int. */

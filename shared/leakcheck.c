@@ -458,11 +458,13 @@ void lc_leak_free(struct lc_leak *l)
 	free(l);
 }
 
-/* The cell hash of OTHER's field (its label suffix dropped). */
+/* The cell key of OTHER's field (its label suffix dropped), as the
+ * data's (colacc_cell_key: numbers by value). */
 static uint64_t other_cell(const struct lc_leak *l, const struct stream_field *f,
 			   int is_label)
 {
 	size_t len = f->len;
+	int is_text;
 
 	if (!f->s)
 		return LC_MISSING;
@@ -472,7 +474,7 @@ static uint64_t other_cell(const struct lc_leak *l, const struct stream_field *f
 		if (n && len >= n && !memcmp(f->s + len - n, l->suffix, n))
 			len -= n;
 	}
-	return sketch_hash(f->s, len);
+	return colacc_cell_key(f->s, len, &is_text);
 }
 
 /* The row hashes over the common columns (j in order), from hash(j). */
@@ -764,7 +766,11 @@ static int second_read(struct lc_leak *l, const int *idc, struct mlci_err *err)
 			f = &st->fields[idc[c]];
 			if (!f->s)
 				continue;
-			i = bottomk_find(b, sketch_hash(f->s, f->len));
+			{
+				int is_text;
+
+				i = bottomk_find(b, colacc_cell_key(f->s, f->len, &is_text));
+			}
 			if (i >= 0)
 				b->hit[i] = 1;
 		}

@@ -159,6 +159,9 @@ struct pass {
 
 #define PASS_RUN 64
 
+/* what a partial report's "row_keys" says (colacc_cell_key) */
+#define ROW_KEYS "numbers by value"
+
 static void colcheck_free(struct colcheck *k)
 {
 	size_t i;
@@ -358,15 +361,27 @@ static int pass_add(struct pass *p, const struct stream_field *f,
 			}
 		}
 		struct colacc_num pre = { 0 };
+		const uint64_t *text = NULL;	/* ch, when it is the text's hash */
 
-		if (s)
-			ch = sketch_hash(s, len);
 		/* a column of numbers so far: the number read once, for the
-		 * accumulator and the personal-data tally */
+		 * accumulator, the personal-data tally and the row's key */
 		if (s && p->acc[c].all_num)
 			pre.ok = (p->padded && s == f[c].s ?
 				  colacc_number_pad(s, len, &pre.v, &pre.is_int) :
 				  colacc_number(s, len, &pre.v, &pre.is_int)) == 0;
+		if (s) {
+			int is_text = 1;
+
+			/* the cell's key in the row: numbers by value */
+			if (pre.ok)
+				ch = colacc_number_key(s, len, pre.v, pre.is_int), is_text = 0;
+			else if (p->acc[c].all_num)
+				ch = sketch_hash(s, len);
+			else
+				ch = colacc_cell_key(s, len, &is_text);
+			if (is_text)
+				text = &ch;
+		}
 		if (p->pii && pre.ok && lc_pii_plain_number(s, len)) {
 			if (!p->plain &&
 			    !(p->plain = calloc(p->ncols, sizeof(*p->plain))))
@@ -393,7 +408,7 @@ static int pass_add(struct pass *p, const struct stream_field *f,
 			if (p->nrun[c] == PASS_RUN && pass_run_flush(p, c, err) < 0)
 				return -1;
 		} else if ((p->run && pass_run_flush(p, c, err) < 0) ||
-			   colacc_add_parsed(&p->acc[c], s, len, &ch, f[c].line,
+			   colacc_add_parsed(&p->acc[c], s, len, text, f[c].line,
 					     f[c].col, p->acc[c].all_num ? &pre : NULL,
 					     err) < 0) {
 			return -1;
@@ -2338,6 +2353,7 @@ static int write_partial(const struct validate_opts *o, const struct stream *st,
 	json_object_set_new(part, "records", recs);
 	range = recs = NULL;
 	json_object_set_new(part, "range_sha256", json_string(st->sha256));
+	json_object_set_new(part, "row_keys", json_string(ROW_KEYS));
 	json_object_set_new(part, "file_size", json_integer((json_int_t)st->file_size));
 	json_object_set_new(part, "format", json_string(
 		st->format == STREAM_JSONL ? "jsonl" : "csv"));
@@ -2642,12 +2658,15 @@ static void blk_parse(struct par *x, struct blk *b)
 				}
 				cl->off = (uint32_t)off;
 				cl->len = (uint32_t)len;
-				ch = sketch_hash(s, len);
+				/* the cell's key in the row: numbers by value
+				 * (colacc_cell_key), other text by its hash */
 				if (colacc_number_pad(b->text + off, len, &nv, &isint) == 0) {
+					ch = colacc_number_key(b->text + off, len, nv, isint);
 					cl->u.v = nv;
 					cl->len |= CELL_NUM | (isint ? CELL_INT : 0) |
 						(lc_pii_plain_number(s, len) ? CELL_PLAIN : 0);
 				} else {
+					ch = sketch_hash(s, len);
 					cl->u.hash = ch;
 				}
 				/* where it is, from its row's first cell */
@@ -3275,6 +3294,15 @@ static int load_parts(const struct validate_opts *o, struct part *parts,
 		ofv = json_object_get(pt->partial, "of");
 		pt->range_sha = json_string_value(json_object_get(pt->partial,
 								  "range_sha256"));
+		/* row hashes of an older release key cells by their text:
+		 * they cannot be counted with these */
+		if (!json_is_string(json_object_get(pt->partial, "row_keys")) ||
+		    strcmp(json_string_value(json_object_get(pt->partial, "row_keys")),
+			   ROW_KEYS))
+			return err_set(err, MLCI_EXIT_DATAERR, pt->path,
+				       "a partial report of an older release (its rows "
+				       "are keyed by their text, not their numbers' "
+				       "values): make every shard with this one");
 		if (!json_is_integer(sh) || !json_is_integer(ofv) ||
 		    json_integer_value(ofv) < 1 || json_integer_value(ofv) > 1000000 ||
 		    json_integer_value(sh) < 1 ||

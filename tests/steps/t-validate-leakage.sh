@@ -194,3 +194,28 @@ if /usr/bin/python3 -c 'import pandas' 2>/dev/null; then
 	check "reference regenerates identically" cmp ref/leakage.json "$REF"
 	check "constructed pair regenerates identically" cmp ref/leak_test.csv "$TE"
 fi
+
+# cells that read as numbers are compared by value, as pandas compares
+# a numeric column's values: the test split saved again by pandas with
+# SibSp as floats (0 -> 0.0) still shares its 100 rows with the training
+# split; the figures are pandas' merge on the default dtypes
+/usr/bin/python3 - "$DATA/titanic.csv" <<'PY'
+import sys, pandas as pd
+df = pd.read_csv(sys.argv[1])
+df.iloc[:600].to_csv("ti_tr.csv", index=False)
+te = df.iloc[500:].copy()
+te["SibSp"] = te["SibSp"].astype(float)
+te.to_csv("ti_te.csv", index=False)
+a, b = pd.read_csv("ti_tr.csv"), pd.read_csv("ti_te.csv")
+cols = list(a.columns)
+print(len(a.merge(b[cols].drop_duplicates(), how="inner", on=cols)), file=open("ti_want", "w"))
+PY
+grep -q '^1\.0,\|,1\.0,' ti_te.csv && ok "the test split holds floats where the training split has integers" ||
+	not_ok "the test split holds floats where the training split has integers"
+expect_exit 1 "titanic, floats saved by pandas: shared rows found" "$V" --data ti_tr.csv --against ti_te.csv --label Survived --out ti.json
+json_is ti.json 'j["leakage"]["rows"]["data_rows"]' "$(cat ti_want)" "the shared rows pandas' merge finds ($(cat ti_want))"
+# duplicate rows the same way (NA tokens as mlci's), on one and two threads
+printf 'a,b\n1,NA\n1,\n1,?\n1.0,x\n1,x\n"1",x\n01,x\n2,y\n' >d.csv
+dwant=$(/usr/bin/python3 -c 'import pandas as pd; print(int(pd.read_csv("d.csv", na_values=["", "NA", "N/A", "NaN", "null", "?"], keep_default_na=False).duplicated().sum()))')
+expect_exit 0 "duplicate rows by value" "$V" --data d.csv --out d.json
+json_is d.json 'j["duplicate_rows"]' "$dwant" "duplicate rows: pandas' duplicated() ($dwant)"

@@ -181,3 +181,13 @@ printf '{"a": 1}\n{"a": tru}\n' >badj.jsonl
 expect_exit 65 "JSON Lines: bad JSON: 65" "$V" --data badj.jsonl --out r.json
 err_is "^$P: badj\.jsonl:2:[0-9]+: not valid JSON" "bad JSON: line and column"
 absent r.json "JSON Lines errors: no report"
+
+# a partial report without "row_keys" comes from a release that keyed
+# rows by their text: its duplicate rows cannot be counted with these
+"$V" --data "$DATA/iris.csv" --shard 1/2 --out rk1.json >/dev/null 2>&1
+"$V" --data "$DATA/iris.csv" --shard 2/2 --out rk2.json >/dev/null 2>&1
+/usr/bin/python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); del j["partial"]["row_keys"]; json.dump(j, open(sys.argv[2], "w"))' rk2.json rk2old.json
+expect_exit 65 "a partial of an older release: 65" "$V" --merge rk1.json rk2old.json --out rk.json
+err_is "^$P: rk2old\.json: a partial report of an older release" "older partial: one line naming it"
+absent rk.json "older partial: no report"
+expect_exit 0 "the same shards of this release merge" "$V" --merge rk1.json rk2.json --out rk.json
