@@ -363,6 +363,10 @@ struct stream_priv {
 	int cr_decided;
 	uint32_t v_line;	/* the checker's line, and its start offset */
 	uint64_t v_ls;
+	/* a NUL byte or bad UTF-8 at valid: reported when the parser gets
+	 * there, so that an error earlier in the file comes first */
+	int text_bad;
+	struct mlci_err text_err;
 	char delim;
 	int trim;
 	uint32_t line;		/* the parser's line, and its start offset */
@@ -433,8 +437,19 @@ static int file_has_lf(const char *path, struct mlci_err *err)
 	return found;
 }
 
-/* Check the new bytes [valid, len): NUL bytes first, then UTF-8 (as
- * csv.c), stopping before a sequence the next read may complete. */
+/* The bad byte at i: the checked bytes end there, the error waits for
+ * the parser (refill gives it), and nothing past it counts as the end of
+ * the input. */
+static void text_bad_at(struct stream_priv *p, size_t i)
+{
+	p->valid = i;
+	p->text_bad = 1;
+	p->src_eof = 0;
+}
+
+/* Check the new bytes [valid, len) as csv.c does (no NUL byte, UTF-8),
+ * stopping before a sequence the next read may complete, or at the
+ * first bad byte (text_bad_at). */
 static int check_text(struct stream *s, struct mlci_err *err)
 {
 	struct stream_priv *p = s->priv;
@@ -442,20 +457,9 @@ static int check_text(struct stream *s, struct mlci_err *err)
 	size_t i = p->valid, end = p->len;
 	const char *nul = memchr(p->buf + i, '\0', end - i);
 
-	if (nul) {
-		uint32_t line = p->v_line;
-		uint64_t ls = p->v_ls;
-		size_t k;
-
-		for (k = i; p->buf + k < nul; k++)
-			if (b[k] == '\n') {
-				line++;
-				ls = p->off + k + 1;
-			}
-		return err_set_at(err, MLCI_EXIT_DATAERR, s->path, line,
-				  (long)(p->off + k - ls) + 1,
-				  "a NUL byte: not a text file");
-	}
+	(void)err;
+	if (nul)
+		end = (size_t)(nul - p->buf);	/* checked up to it */
 	while (i < end) {
 		unsigned char c;
 		size_t n, want;
@@ -507,7 +511,7 @@ static int check_text(struct stream *s, struct mlci_err *err)
 			continue;
 		}
 		want = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC2 ? 2 : 1;
-		if (want > 1 && i + want > end && !p->src_eof) {
+		if (want > 1 && i + want > end && !p->src_eof && !nul) {
 			size_t k;
 
 			for (k = i + 1; k < end && (b[k] & 0xC0) == 0x80; k++)
@@ -515,14 +519,24 @@ static int check_text(struct stream *s, struct mlci_err *err)
 			if (k == end)
 				break;	/* the rest may be in the next read */
 		}
-		/* buf[len] is NUL, so utf8_decode stops there */
+		/* buf[len] (or the NUL at end) stops utf8_decode */
 		n = utf8_decode(b + i, NULL);
-		if (!n)
-			return err_set_at(err, MLCI_EXIT_DATAERR, s->path,
-					  p->v_line, (long)(p->off + i - p->v_ls) + 1,
-					  "not valid UTF-8 (byte 0x%02x); convert the file, "
-					  "e.g. iconv -f latin1 -t utf-8", c);
+		if (!n || i + n > end) {
+			err_set_at(&p->text_err, MLCI_EXIT_DATAERR, s->path,
+				   p->v_line, (long)(p->off + i - p->v_ls) + 1,
+				   "not valid UTF-8 (byte 0x%02x); convert the file, "
+				   "e.g. iconv -f latin1 -t utf-8", c);
+			text_bad_at(p, i);
+			return 0;
+		}
 		i += n;
+	}
+	if (nul && i == end) {
+		err_set_at(&p->text_err, MLCI_EXIT_DATAERR, s->path, p->v_line,
+			   (long)(p->off + i - p->v_ls) + 1,
+			   "a NUL byte: not a text file");
+		text_bad_at(p, i);
+		return 0;
 	}
 	p->valid = i;
 	return 0;
@@ -535,6 +549,10 @@ static int refill(struct stream *s, struct mlci_err *err)
 	struct stream_priv *p = s->priv;
 	ssize_t got;
 
+	if (p->text_bad) {	/* the parser is at the bad byte */
+		*err = p->text_err;
+		return -1;
+	}
 	if (p->pos) {
 		memmove(p->buf, p->buf + p->pos, p->len - p->pos);
 		p->len -= p->pos;

@@ -160,3 +160,24 @@ case $BIN in
 	not_ok "peak RSS on 8 threads under 64 MB" "$((rss / 1024)) MB";;
 esac
 rm -f big.csv
+
+# the error reported is the first in the file, whatever the thread count,
+# the block size or the reader (a file, a pipe): a ragged row at line
+# 30000 comes before bad UTF-8 and a NUL byte further on, in the same read
+/usr/bin/python3 - <<'PY'
+rows = [b"a,b,c"] + [b"%d,x%d,%d.5" % (i, i % 7, i) for i in range(60000)]
+rows[30000] = b"ragged"
+rows[30500] = b"1,\xff,2"
+rows[31000] = b"1,\x00,2"
+open("order.csv", "wb").write(b"\n".join(rows) + b"\n")
+PY
+first="order\.csv:30001:7: row has 1 fields, expected 3"
+for t in 1 2 3; do
+	for b in 4096 65536 ""; do
+		MLCI_VALIDATE_BLOCK_SIZE=$b expect_exit 65 "order.csv, $t threads, blocks of ${b:-default}: 65" "$V" --data order.csv --threads $t --out ord.json
+		err_is "^mlci-validate-data: $first\$" "order.csv, $t threads, blocks of ${b:-default}: the ragged row first"
+	done
+done
+expect_exit 65 "order.csv through a pipe: 65" sh -c "cat order.csv | '$V' --data /dev/stdin --out ord.json"
+err_is "^mlci-validate-data: /dev/stdin:30001:7: row has 1 fields" "through a pipe: the ragged row first"
+absent ord.json "order.csv: no report"

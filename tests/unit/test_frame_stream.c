@@ -310,7 +310,7 @@ static void test_falls_back(void **state)
 /* Errors are the reader's, with the place, and leave f empty. */
 static void test_errors(void **state)
 {
-	const char *p = write_tmp("a,b,y\n1,2,0\n3,4\n", 17);
+	const char *p = write_tmp("a,b,y\n1,2,0\n3,4\n", 16);
 	struct frame f;
 	struct mlci_err err = {0}, err2 = {0};
 
