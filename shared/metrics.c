@@ -521,6 +521,10 @@ int metrics_average_precision(const unsigned char *positive,
 	*out = -metrics_sum(term, m);
 	if (*out == 0)
 		*out = 0.0;	/* no -0 */
+	/* a precision: rounding in the sum must not take it past 1 (a
+	 * perfect ranking's terms can add up to 1 + 2^-52) */
+	if (*out > 1)
+		*out = 1;
 	free(v), free(term), free(prec), free(rec);
 	return npos ? 0 : 1;
 }

@@ -592,6 +592,30 @@ static void test_metrics__regression_extras_match_sklearn(void **state)
 	assert_true(seen >= 8);
 }
 
+/* A perfect ranking's average precision is 1, never 1 + an ulp (its
+ * recall steps times a precision of 1 can sum past it), whatever the
+ * number of positives and negatives. */
+static void test_metrics__average_precision_at_most_one(void **state)
+{
+	unsigned char pos[400];
+	double score[400], ap;
+	struct mlci_err err = {0};
+	size_t np, n, i, over = 0;
+
+	(void)state;
+	for (np = 1; np <= 300; np++) {
+		n = np + 50;
+		for (i = 0; i < n; i++) {
+			pos[i] = i < np;
+			score[i] = 1.0 - (double)i / (double)n;	/* positives first */
+		}
+		assert_int_equal(metrics_average_precision(pos, score, n, &ap, &err), 0);
+		over += ap > 1;
+		assert_true(ap > 1 - 1e-12);
+	}
+	assert_int_equal(over, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -605,6 +629,7 @@ int main(void)
 		cmocka_unit_test(test_metrics__score_metrics_match_sklearn),
 		cmocka_unit_test(test_metrics__regression_extras_match_sklearn),
 		cmocka_unit_test(test_metrics__one_metric_equals_the_table),
+		cmocka_unit_test(test_metrics__average_precision_at_most_one),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
