@@ -369,12 +369,14 @@ static int parse_record(struct parser *ps, uint32_t *end_line,
 			{
 				const __m128i vd = _mm_set1_epi8(ps->delim);
 				const __m128i vn = _mm_set1_epi8('\n');
+				const __m128i vr = _mm_set1_epi8('\r');
 
 				while (end - e >= 16) {
 					__m128i v = _mm_loadu_si128((const __m128i *)(const void *)e);
 					unsigned m = (unsigned)_mm_movemask_epi8(
-						_mm_or_si128(_mm_cmpeq_epi8(v, vd),
-							     _mm_cmpeq_epi8(v, vn)));
+						_mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, vd),
+									  _mm_cmpeq_epi8(v, vn)),
+							     _mm_cmpeq_epi8(v, vr)));
 
 					if (m) {
 						e += __builtin_ctz(m);
@@ -384,12 +386,23 @@ static int parse_record(struct parser *ps, uint32_t *end_line,
 				}
 			}
 #endif
-			while (e < end && *e != ps->delim && *e != '\n')
+			while (e < end && *e != ps->delim && *e != '\n' && *e != '\r')
 				e++;
-			c = e < end ? *e : '\0';
-			p = e;
-			if (e > cell && e[-1] == '\r' && (c == '\n' || e == end))
-				e--;
+			if (e < end && *e == '\r') {
+				/* a CR ends a line with the LF after it (or the
+				 * file); alone in a field it is no text of ours */
+				if (e + 1 < end && e[1] != '\n')
+					return err_set_at(err, MLCI_EXIT_DATAERR, ps->path,
+							  ps->line, col_of(ps, e),
+							  "a carriage return (CR) inside an unquoted "
+							  "field: quote the field, or make the line "
+							  "ends all LF or all CRLF");
+				c = e + 1 < end ? '\n' : '\0';
+				p = e + 1;
+			} else {
+				c = e < end ? *e : '\0';
+				p = e;
+			}
 			if (ps->trim)
 				while (e > cell && is_blank(ps, e[-1]))
 					e--;

@@ -858,7 +858,8 @@ static int parse_record(struct stream *s, uint32_t *end_line,
 
 				memcpy(&word, e, 8);
 				hit = zero_bytes(word ^ (ONES * (unsigned char)d)) |
-					zero_bytes(word ^ (ONES * '\n'));
+					zero_bytes(word ^ (ONES * '\n')) |
+					zero_bytes(word ^ (ONES * '\r'));
 				if (hit) {
 					e += __builtin_ctzll(hit) / 8;
 					break;
@@ -866,14 +867,27 @@ static int parse_record(struct stream *s, uint32_t *end_line,
 				e += 8;
 			}
 #endif
-			while (e < end && *e != d && *e != '\n')
+			while (e < end && *e != d && *e != '\n' && *e != '\r')
 				e++;
-			if (e >= end && !fin)
-				return NEED;
-			c = e < end ? *e : '\0';
-			q = e;
-			if (e > cell && e[-1] == '\r' && (c == '\n' || e == end))
-				e--;
+			if (e < end && *e == '\r') {
+				/* a CR ends a line with the LF after it (or the
+				 * input); alone in a field it is no text of ours */
+				if (e + 1 >= end && !fin)
+					return NEED;
+				if (e + 1 < end && e[1] != '\n')
+					return err_set_at(err, MLCI_EXIT_DATAERR, s->path,
+							  p->line, col_of(p, e),
+							  "a carriage return (CR) inside an unquoted "
+							  "field: quote the field, or make the line "
+							  "ends all LF or all CRLF");
+				c = e + 1 < end ? '\n' : '\0';
+				q = e + 1;
+			} else {
+				if (e >= end && !fin)
+					return NEED;
+				c = e < end ? *e : '\0';
+				q = e;
+			}
 			if (p->trim)
 				while (e > cell && is_blank(p, e[-1]))
 					e--;

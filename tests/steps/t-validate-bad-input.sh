@@ -131,3 +131,19 @@ expect_exit 0 "--delimiter , on a .tsv file" "$V" --data iris.tsv --delimiter , 
 json_is tsv1.json 'len(j["columns"])' "1" "--delimiter given: it decides"
 expect_exit 0 "mlci-train on a .tsv file" "$BIN/mlci-train" --data iris.tsv --label species --model tree --out tsv-model.json
 json_is tsv-model.json 'len(j["features"]) if "features" in j else len(j["model"]["features"])' "4" "mlci-train: four features from the .tsv"
+
+# a carriage return alone inside an unquoted field is no text of ours:
+# a one-line 65 at its line and column, in every step (CRLF line ends, a
+# last CR and CR-only files still read)
+printf 'a,b,c\n1,x,2\n3,y,0.31\r7802\n4,z,5\n' >cr.csv
+expect_exit 65 "a lone CR in a field: 65" "$V" --data cr.csv --out r.json
+err_is "^$P: cr\.csv:3:9: a carriage return \(CR\) inside an unquoted field" "lone CR: line and column"
+expect_exit 65 "mlci-train: a lone CR in a field: 65" "$BIN/mlci-train" --data cr.csv --label c --model linear --out r.json
+err_is "^mlci-train: cr\.csv:3:9: a carriage return \(CR\) inside an unquoted field" "mlci-train: lone CR: line and column"
+absent r.json "lone CR: no output"
+printf 'a,b,c\r\n1,x,2\r\n3,y,0.31\r\n4,z,5\r' >crlf.csv
+expect_exit 0 "CRLF, a last lone CR: read" "$V" --data crlf.csv --out crlf.json
+json_is crlf.json 'j["rows"], [c["type"] for c in j["columns"]]' "(3, ['integer', 'string', 'number'])" "CRLF: three rows, c a number"
+printf 'a,b\r1,2\r3,4\r' >mac.csv
+expect_exit 0 "CR-only line ends: read" "$V" --data mac.csv --out mac.json
+json_is mac.json 'j["rows"]' "2" "CR-only: two rows"
