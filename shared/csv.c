@@ -394,9 +394,7 @@ static int parse_record(struct parser *ps, uint32_t *end_line,
 				if (e + 1 < end && e[1] != '\n')
 					return err_set_at(err, MLCI_EXIT_DATAERR, ps->path,
 							  ps->line, col_of(ps, e),
-							  "a carriage return (CR) inside an unquoted "
-							  "field: quote the field, or make the line "
-							  "ends all LF or all CRLF");
+							  CSV_LONE_CR);
 				c = e + 1 < end ? '\n' : '\0';
 				p = e + 1;
 			} else {
@@ -694,14 +692,18 @@ static int read_input(const char *path, char **data, size_t *len, struct mlci_er
 		       "from this device" : "from a pipe");
 }
 
+#define GUNZIP_STEP ((size_t)4 << 20)	/* inflated between the checks */
+#define GUNZIP_MAX_LINE ((size_t)16 << 20)	/* as the streaming reader's record cap */
+
 /* *data (len bytes) inflated in place of itself when it is gzip (the
  * magic bytes 1f 8b), every member of it; the limit on what is read
- * whole applies to the text. 0, or -1 and a 65 naming path. */
+ * whole applies to the text, and no line may pass 16 MiB (a record the
+ * streaming reader refuses too). 0, or -1 and a 65 naming path. */
 static int gunzip_input(const char *path, char **data, size_t *len,
 			struct mlci_err *err)
 {
 	const unsigned char *in = (const unsigned char *)*data;
-	size_t max = max_bytes(), cap, used = 0;
+	size_t max = max_bytes(), cap, used = 0, line = 0;
 	z_stream z;
 	char *out;
 	int rc;
@@ -736,10 +738,29 @@ static int gunzip_input(const char *path, char **data, size_t *len,
 			}
 			out = nb;
 		}
-		z.next_out = (unsigned char *)out + used;
-		z.avail_out = (uInt)(cap - used);
-		rc = inflate(&z, Z_NO_FLUSH);
-		used = cap - z.avail_out;
+		{
+			size_t room = cap - used < GUNZIP_STEP ? cap - used : GUNZIP_STEP;
+			const char *nl, *cr;
+
+			z.next_out = (unsigned char *)out + used;
+			z.avail_out = (uInt)room;
+			rc = inflate(&z, Z_NO_FLUSH);
+			/* the last line end (CR-only files end lines with CR) */
+			nl = memrchr(out + used, '\n', room - z.avail_out);
+			cr = memrchr(out + used, '\r', room - z.avail_out);
+			used += room - z.avail_out;
+			if (cr && (!nl || cr > nl))
+				nl = cr;
+			if (nl)
+				line = (size_t)(nl - out) + 1;
+		}
+		/* a line no CSV has: a bomb inflating to gigabytes stops here */
+		if (used - line > GUNZIP_MAX_LINE) {
+			rc = err_set(err, MLCI_EXIT_DATAERR, path,
+				     "a line longer than %zu bytes (16 MiB) in the gzip data",
+				     (size_t)GUNZIP_MAX_LINE);
+			goto done;
+		}
 		if (rc == Z_STREAM_END) {
 			if (!z.avail_in)
 				break;

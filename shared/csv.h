@@ -22,6 +22,10 @@
 
 #define CSV_DEFAULT_NA ",NA,N/A,NaN,null,?"
 
+/* Both readers' error for a CR alone in an unquoted field. */
+#define CSV_LONE_CR "a carriage return (CR) inside an unquoted field: " \
+	"quote the field, or make the line ends all LF or all CRLF"
+
 struct csv_opts {
 	char delim;		/* field separator; 0: csv_default_delim */
 	const char *columns;	/* comma-separated names: the file has no header; NULL: it has one */

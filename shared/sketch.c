@@ -1081,32 +1081,26 @@ int kll_merge(struct kll *a, const struct kll *b)
 	for (h = 0; h < b->nlev; h++) {
 		if (!b->len[h])
 			continue;
-		if (h && h == b->entry) {
-			/* b's, unsorted: merged from a sorted copy */
-			double *t = malloc(b->len[h] * sizeof(*t)), *m;
-
-			if (!t)
-				return -1;
-			memcpy(t, b->lv[h], b->len[h] * sizeof(*t));
-			sort_doubles(t, b->len[h]);
-			m = merge_sorted(a->lv[h], a->len[h], t, b->len[h]);
-			free(t);
-			if (!m)
-				return -1;
-			free(a->lv[h]);
-			a->lv[h] = m;
-			a->len[h] += b->len[h];
-			a->cap[h] = a->len[h];
-		} else if (h == 0) {
+		if (h == 0) {
 			if (lv_reserve(a, 0, a->len[0] + b->len[0]) < 0)
 				return -1;
 			memcpy(a->lv[0] + a->len[0], b->lv[0],
 			       b->len[0] * sizeof(double));
 			a->len[0] += b->len[0];
 		} else {
-			double *m = merge_sorted(a->lv[h], a->len[h], b->lv[h],
-						 b->len[h]);
+			const double *y = b->lv[h];
+			double *t = NULL, *m;
 
+			if (h == b->entry) {
+				/* b's sampler level, unsorted: a sorted copy */
+				if (!(t = malloc(b->len[h] * sizeof(*t))))
+					return -1;
+				memcpy(t, y, b->len[h] * sizeof(*t));
+				sort_doubles(t, b->len[h]);
+				y = t;
+			}
+			m = merge_sorted(a->lv[h], a->len[h], y, b->len[h]);
+			free(t);
 			if (!m)
 				return -1;
 			free(a->lv[h]);

@@ -877,9 +877,7 @@ static int parse_record(struct stream *s, uint32_t *end_line,
 				if (e + 1 < end && e[1] != '\n')
 					return err_set_at(err, MLCI_EXIT_DATAERR, s->path,
 							  p->line, col_of(p, e),
-							  "a carriage return (CR) inside an unquoted "
-							  "field: quote the field, or make the line "
-							  "ends all LF or all CRLF");
+							  CSV_LONE_CR);
 				c = e + 1 < end ? '\n' : '\0';
 				q = e + 1;
 			} else {

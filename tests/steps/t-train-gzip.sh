@@ -45,3 +45,25 @@ expect_exit 65 "train on JSON Lines: 65" "$BIN/mlci-train" --data t.jsonl --labe
 err_is "^$P: t\.jsonl: a JSON Lines file \(by its name\): this step reads CSV" "JSON Lines: one line saying so"
 expect_exit 65 "evaluate on JSON Lines: 65" "$BIN/mlci-evaluate" --model gz.json --data t.jsonl --out r.json
 absent r.json "JSON Lines: no output"
+
+# a gzip bomb (a line of gigabytes from a few MB) stops at 16 MiB of one
+# line, not at the 1 GiB limit; a CR-only file's lines count as lines
+/usr/bin/python3 -c '
+import zlib
+c = zlib.compressobj(9, zlib.DEFLATED, 31)
+with open("bomb.csv.gz", "wb") as f:
+    f.write(c.compress(b"a,b\n1,"))
+    for _ in range(64):
+        f.write(c.compress(b"x" * (1 << 20)))
+    f.write(c.flush())
+'
+expect_exit 65 "a 64 MiB line behind gzip: 65" /usr/bin/time -f %M -o rss.txt "$BIN/mlci-train" --data bomb.csv.gz --label b --model tree --out r.json
+err_is "^$P: bomb\.csv\.gz: a line longer than 16777216 bytes \(16 MiB\) in the gzip data" "the bomb: one line saying so"
+if [ "$(tail -n 1 rss.txt)" -lt 200000 ]; then ok "the bomb: stopped early (peak $(( $(tail -n 1 rss.txt) / 1024 )) MB)"; else not_ok "the bomb: peak RSS $(tail -n 1 rss.txt) KB"; fi
+/usr/bin/python3 -c '
+import gzip
+rows = ["a,b"] + ["%d,%d" % (i, 2 * i) for i in range(2000000)]
+open("mac.csv.gz", "wb").write(gzip.compress(("\r".join(rows) + "\r").encode()))
+'
+expect_exit 0 "a CR-only gzip file of 2,000,000 rows" "$BIN/mlci-train" --data mac.csv.gz --label b --model linear --out mac.json
+json_is mac.json 'j["training"]["n_rows"]' "2000000" "CR-only gzip: every row"
