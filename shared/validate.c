@@ -299,8 +299,10 @@ static int check_cell(struct colcheck *k, const struct schema_col *col,
 			k->uniq_on = 1;
 		}
 		uint64_t before = k->uniq.dups;
+		int is_text;
 
-		if (rowset_add(&k->uniq, sketch_mix(sketch_hash(s, len))) < 0)
+		/* values as everywhere: numbers by value (1 and 1.0 repeat) */
+		if (rowset_add(&k->uniq, sketch_mix(colacc_cell_key(s, len, &is_text))) < 0)
 			return -1;
 		if (k->uniq.dups > before && !k->uniq_first.line &&
 		    copy_first(&k->uniq_first, s, len, line, colno) < 0)

@@ -123,3 +123,9 @@ pat_schema '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' uuid
 expect_exit 1 "a UUID pattern is accepted (and the codes fail it)" "$V" --data d.csv --schema uuid.json --out r.json
 json_is r.json "[(a['code'], a['count']) for a in j['anomalies'] if a['severity'] == 'error']" \
 	"[('pattern_mismatch', 4)]" "a UUID pattern: every code fails it"
+
+# a unique column's values compare as everywhere: 7 and 7.0 repeat
+printf 'id,code\n7,AB12\n7.0,AB13\n8,AB14\n' >u.csv
+printf '%s' '{"kind": "mlci.schema", "schema_version": 1, "columns": [{"name": "id", "type": "number", "unique": true}, {"name": "code", "type": "string"}]}' >u.json
+expect_exit 1 "7 and 7.0 in a unique column: exit 1" "$V" --data u.csv --schema u.json --out u-r.json
+json_is u-r.json "[(a['code'], a['count'], a['line']) for a in j['anomalies'] if a['code'] == 'duplicate_values']" "[('duplicate_values', 1, 3)]" "7.0 repeats 7 (line 3)"
