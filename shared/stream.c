@@ -67,6 +67,9 @@ struct src {
 	struct sha256_ctx sha;
 	int sha_live;
 	uint64_t hash_pos, hash_end;	/* raw bytes [hash_pos, hash_end) still to hash */
+	int regular;		/* a regular file (a pipe cannot be read twice) */
+	unsigned char peek[2];	/* a pipe's first bytes, read to see if it is gzip */
+	size_t npeek;
 };
 
 static int src_open(struct src *r, const char *path, struct mlci_err *err)
@@ -82,7 +85,20 @@ static int src_open(struct src *r, const char *path, struct mlci_err *err)
 			       strerror(errno));
 	if (fstat(r->fd, &st) == 0 && S_ISDIR(st.st_mode))
 		return err_set(err, MLCI_EXIT_NOINPUT, path, "is a directory");
-	if (pread(r->fd, m, 2, 0) == 2 && m[0] == 0x1f && m[1] == 0x8b) {
+	r->regular = fstat(r->fd, &st) == 0 && S_ISREG(st.st_mode);
+	if (!r->regular) {
+		/* no pread on a pipe: its first bytes wait in peek */
+		ssize_t got;
+
+		while (r->npeek < 2 &&
+		       ((got = read(r->fd, r->peek + r->npeek, 2 - r->npeek)) > 0 ||
+			(got < 0 && errno == EINTR)))
+			if (got > 0)
+				r->npeek += (size_t)got;
+		memcpy(m, r->peek, 2);
+	}
+	if ((r->regular ? pread(r->fd, m, 2, 0) == 2 : r->npeek == 2) &&
+	    m[0] == 0x1f && m[1] == 0x8b) {
 		r->gz = 1;
 		r->zin = malloc(ZIN_SIZE);
 		if (!r->zin)
@@ -164,7 +180,17 @@ static int hash_raw(struct src *r, const void *d, size_t n, uint64_t at,
 
 static ssize_t raw_read(struct src *r, void *d, size_t n, struct mlci_err *err)
 {
-	ssize_t got = read_full(r->fd, d, n, -1);
+	ssize_t got;
+
+	if (r->npeek && n) {
+		/* the bytes src_open looked at first */
+		got = (ssize_t)(n < r->npeek ? n : r->npeek);
+		memcpy(d, r->peek, (size_t)got);
+		memmove(r->peek, r->peek + got, r->npeek - (size_t)got);
+		r->npeek -= (size_t)got;
+	} else {
+		got = read_full(r->fd, d, n, -1);
+	}
 
 	if (got < 0) {
 		err_set(err, MLCI_EXIT_IOERR, r->path, "read error: %s",
@@ -582,7 +608,7 @@ static int refill(struct stream *s, struct mlci_err *err)
 		return -1;
 	if (got == 0)
 		p->src_eof = 1;
-	if (!p->cr_decided) {
+	if (!p->cr_decided && p->src.regular) {
 		/* classic Mac files end lines with CR alone (no LF anywhere) */
 		p->cr_decided = 1;
 		if (!memchr(p->buf + p->len, '\n', (size_t)got)) {
@@ -594,6 +620,19 @@ static int refill(struct stream *s, struct mlci_err *err)
 					return -1;
 			}
 			p->crmode = !lf;
+		}
+	} else if (!p->cr_decided) {
+		/* a pipe cannot be read twice: the first line end decides (an
+		 * LF: LF or CRLF lines; a CR not at the end of what came, or
+		 * the end of the input: CR lines) */
+		const char *q = p->buf + p->len;
+		const char *cr = memchr(q, '\r', (size_t)got);
+
+		if (memchr(q, '\n', (size_t)got)) {
+			p->cr_decided = 1;
+		} else if ((cr && (cr + 1 < q + got || p->src_eof)) || p->src_eof) {
+			p->cr_decided = 1;
+			p->crmode = cr != NULL;
 		}
 	}
 	if (p->crmode) {

@@ -147,3 +147,15 @@ json_is crlf.json 'j["rows"], [c["type"] for c in j["columns"]]' "(3, ['integer'
 printf 'a,b\r1,2\r3,4\r' >mac.csv
 expect_exit 0 "CR-only line ends: read" "$V" --data mac.csv --out mac.json
 json_is mac.json 'j["rows"]' "2" "CR-only: two rows"
+
+# through a pipe (which cannot be read twice): CR-only line ends are
+# found from the first line end, and gzip from its first two bytes; the
+# reports equal the file's
+/usr/bin/python3 -c "import sys; sys.stdout.write('a,b,c\r' + ''.join('%d,xxxxxxxxxx,%d\r' % (i, i % 7) for i in range(100000)))" >crmac.csv
+"$V" --data crmac.csv --out crmac-file.json >/dev/null 2>&1
+expect_exit 0 "a CR-only file through a pipe" sh -c "cat crmac.csv | '$V' --data /dev/stdin --out crmac-pipe.json"
+json_is crmac-pipe.json 'j["rows"], j["columns"] == json.load(open("crmac-file.json"))["columns"]' "(100000, True)" "CR-only through a pipe: the file's report"
+gzip -c "$DATA/iris.csv" >iris-p.csv.gz
+"$V" --data "$DATA/iris.csv" --out iris-plain.json >/dev/null 2>&1
+expect_exit 0 "gzip through a pipe" sh -c "cat iris-p.csv.gz | '$V' --data /dev/stdin --out iris-pipe.json"
+json_is iris-pipe.json 'j["columns"] == json.load(open("iris-plain.json"))["columns"]' "True" "gzip through a pipe: the plain file's columns"
