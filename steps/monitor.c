@@ -9,6 +9,7 @@
  * after its retries (monitor.json and the history line are written all
  * the same, the verdict in monitor.json).
  */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,7 +70,7 @@ int main(int argc, char **argv)
 	const char *drift_sev = NULL, *reference = NULL;
 	struct prom_label *pl = NULL;
 	char **dups = NULL;
-	long threads = -1;
+	long threads = LONG_MIN;	/* not given */
 	int print_metrics = 0, rc;
 	size_t i;
 	struct buf text;
@@ -127,7 +128,7 @@ int main(int argc, char **argv)
 	if (refdrift_opts_finish(&drift, drift_sev, (const char *const *)drift_thr.v,
 				 drift_thr.n, &err) < 0)
 		goto fail;
-	if (threads != -1 && (threads < 0 || threads > 1024)) {
+	if (threads != LONG_MIN && (threads < 0 || threads > 1024)) {
 		err_set(&err, MLCI_EXIT_USAGE, NULL,
 			"--threads %ld: expected 0 (online CPUs) to 1024", threads);
 		goto fail;

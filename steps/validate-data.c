@@ -9,6 +9,7 @@
  * usage; 65 bad CSV, schema or partial report; 66 missing input; 73/74
  * cannot write an output.
  */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,8 +49,8 @@ static const char more[] =
 	"byte for byte whatever the thread count.\n"
 	"\n"
 	"--shard K/N (default: $CI_NODE_INDEX/$CI_NODE_TOTAL when both are set,\n"
-	"the total is not 1 and none of --against, --infer-schema, --html,\n"
-	"--codequality, --junit is given; 'none' to read the whole file) reads\n"
+	"the total is not 1 and none of --against, --reference, --infer-schema,\n"
+	"--html, --codequality, --junit is given; 'none' to read the whole file) reads\n"
 	"the records that begin in the K-th of N byte ranges and writes a\n"
 	"partial report, with no verdict (exit 0);\n"
 	"--merge PART... --out REPORT combines the N partial reports into the\n"
@@ -142,6 +143,9 @@ static int schema_diff_main(const char *prog, const struct cli_list *pos,
 	return rc;
 }
 
+/* --threads not given (any count a user gives is checked) */
+#define THREADS_UNSET LONG_MIN
+
 int main(int argc, char **argv)
 {
 	struct mlci_err err = {0};
@@ -151,8 +155,9 @@ int main(int argc, char **argv)
 	struct buf text;
 	const char *data = NULL, *out = NULL, *schema = NULL, *infer = NULL;
 	const char *label = NULL, *format = NULL, *shard = NULL;
+	const char *ci_index, *ci_total;
 	double max_missing = -1;
-	long threads = -1;
+	long threads = THREADS_UNSET;
 	int json = 0, merge = 0, sdiff = 0, rc;
 	struct cli_list parts = { 0 };
 	/* drift against a reference report */
@@ -250,20 +255,28 @@ int main(int argc, char **argv)
 	/* a parallel CI job's node is its shard, unless it is the only
 	 * node or the run asks for what needs every row (a matrix job sets
 	 * the same variables) */
-	if (!merge && !shard && getenv("CI_NODE_INDEX") && getenv("CI_NODE_TOTAL") &&
-	    strcmp(getenv("CI_NODE_TOTAL"), "1") && !against && !infer &&
-	    !html && !cq && !junit) {
+	ci_index = getenv("CI_NODE_INDEX");
+	ci_total = getenv("CI_NODE_TOTAL");
+	if (!merge && !shard && ci_index && *ci_index && ci_total && *ci_total &&
+	    strcmp(ci_total, "1") && !against && !infer && !html && !cq &&
+	    !junit && !drift.reference) {
 		static char ci[64];
 
-		snprintf(ci, sizeof(ci), "%.30s/%.30s", getenv("CI_NODE_INDEX"),
-			 getenv("CI_NODE_TOTAL"));
+		snprintf(ci, sizeof(ci), "%.30s/%.30s", ci_index, ci_total);
 		shard = ci;
 		vo.shard_from_ci = 1;
 	}
 	if (shard && strcmp(shard, "none") &&
-	    shard_spec_parse(shard, &vo.shard, &vo.nshards, &err) < 0)
+	    (shard_spec_parse(shard, &vo.shard, &vo.nshards, &err) < 0 ||
+	     (vo.shard_from_ci && (vo.shard < 1 || vo.shard > vo.nshards)))) {
+		if (vo.shard_from_ci)	/* not an option the user gave */
+			err_set(&err, MLCI_EXIT_USAGE, NULL,
+				"CI_NODE_INDEX=%.30s, CI_NODE_TOTAL=%.30s: not a shard "
+				"(1 <= index <= total); --shard none reads the whole file",
+				ci_index, ci_total);
 		goto fail;
-	if (threads != -1 && (threads < 0 || threads > 1024)) {
+	}
+	if (threads != THREADS_UNSET && (threads < 0 || threads > 1024)) {
 		err_set(&err, MLCI_EXIT_USAGE, NULL,
 			"--threads %ld: expected 0 (online CPUs) to 1024", threads);
 		goto fail;

@@ -191,3 +191,16 @@ expect_exit 65 "a partial of an older release: 65" "$V" --merge rk1.json rk2old.
 err_is "^$P: rk2old\.json: a partial report of an older release" "older partial: one line naming it"
 absent rk.json "older partial: no report"
 expect_exit 0 "the same shards of this release merge" "$V" --merge rk1.json rk2.json --out rk.json
+
+# a run with --reference needs every row too: not sharded by the CI
+# variables; variables that are empty count as unset, and bad ones are
+# named as the variables, not as a --shard the user never gave
+"$V" --data "$DATA/iris.csv" --out ref-iris.json >/dev/null 2>&1
+CI_NODE_INDEX=1 CI_NODE_TOTAL=2 expect_exit 0 "CI variables with --reference: the whole file" "$V" --data "$DATA/iris.csv" --reference ref-iris.json --out ci8.json
+json_is ci8.json '"partial" in j, j["rows"]' "(False, 150)" "CI variables with --reference: a full report"
+CI_NODE_INDEX= CI_NODE_TOTAL=2 expect_exit 0 "an empty CI_NODE_INDEX: unset" "$V" --data "$DATA/iris.csv" --out ci9.json
+json_is ci9.json '"partial" in j' "False" "an empty CI_NODE_INDEX: the whole file"
+CI_NODE_INDEX=0 CI_NODE_TOTAL=2 expect_exit 64 "CI_NODE_INDEX=0: 64" "$V" --data "$DATA/iris.csv" --out ci10.json
+err_is "^$P: CI_NODE_INDEX=0, CI_NODE_TOTAL=2: not a shard" "CI_NODE_INDEX=0: the variables named"
+expect_exit 64 "--threads -1: 64" "$V" --data "$DATA/iris.csv" --threads -1 --out ci11.json
+absent ci11.json "--threads -1: no report"
