@@ -625,14 +625,18 @@ static int bottomk_add(struct bottomk *b, uint64_t h)
 	return 0;
 }
 
-static void hit(struct hset *s, long i, uint32_t line, uint64_t h)
+/* Data row at line matched entry i (hash h); example: keep it as one of
+ * the set's examples if there is room. */
+static void hit(struct hset *s, long i, uint32_t line, uint64_t h, int example)
 {
 	s->data_rows++;
-	if (s->hit[i])
-		return;
-	s->hit[i] = 1;
-	s->distinct++;
-	if (s->nex < LC_EXAMPLES) {
+	if (!(s->hit[i] & 1)) {
+		s->hit[i] |= 1;
+		s->distinct++;
+	}
+	/* (bit 2: the entry has its example) */
+	if (example && !(s->hit[i] & 2) && s->nex < LC_EXAMPLES) {
+		s->hit[i] |= 2;
 		s->ex[s->nex].h = h;
 		s->ex[s->nex].data_line = line;
 		s->ex[s->nex++].other_line = 0;
@@ -649,10 +653,14 @@ int lc_leak_row(struct lc_leak *l, uint32_t line, struct mlci_err *err)
 		l->rowc[j] = l->cellh[l->dcol[j]];
 	row_hashes(l, l->rowc, &a, &b);
 	l->drows++;
-	if ((i = hset_find(&l->full, a)) >= 0)
-		hit(&l->full, i, line, a);
+	long full = hset_find(&l->full, a);
+
+	if (full >= 0)
+		hit(&l->full, full, line, a, 1);
+	/* the feature rows' examples are rows whose label differs (the
+	 * shared rows have their own) */
 	if (l->label_common && (i = hset_find(&l->feat, b)) >= 0)
-		hit(&l->feat, i, line, b);
+		hit(&l->feat, i, line, b, full < 0);
 	for (c = 0; c < l->ncols; c++) {
 		if (l->miss[c])
 			continue;

@@ -49,6 +49,21 @@ json_is a.json '[x["code"] for x in j["anomalies"] if x["code"] in ("id_column",
 json_is a.json 'j["leakage"]["perfect_predictors"], j["leakage"]["id_columns"]' "([], [])" "adult: leakage lists none"
 check "adult: the examples' line numbers hold equal rows" examples a.json \
 	"$DATA/adult.data.csv" "$DATA/adult.test.csv" 0 1
+# the feature rows' examples are rows whose label differs: same features,
+# other label (the anomaly for them says "but not the label")
+/usr/bin/python3 - a.json "$DATA/adult.data.csv" "$DATA/adult.test.csv" >fex.txt <<'PY'
+import json, sys
+rep, a, b = sys.argv[1:4]
+la, lb = open(a).read().split("\n"), open(b).read().split("\n")
+norm = lambda s: [f.strip().removesuffix(".") for f in s.split(",")]
+ex = json.load(open(rep))["leakage"]["feature_rows"]["examples"]
+ok = [norm(la[e["data_line"] - 1])[:-1] == norm(lb[e["against_line"] - 1])[:-1] and
+      norm(la[e["data_line"] - 1])[-1] != norm(lb[e["against_line"] - 1])[-1] for e in ex]
+print(len(ex), all(ok))
+PY
+if [ "$(cat fex.txt)" = "3 True" ]; then ok "adult: the 3 feature rows' examples share the features, not the label"
+else not_ok "adult: the 3 feature rows' examples share the features, not the label" "$(cat fex.txt)"; fi
+json_is a.json '[x["line"] for x in j["anomalies"] if x["code"] == "shared_feature_rows"] == [j["leakage"]["feature_rows"]["examples"][0]["data_line"]]' "True" "adult: Code Quality points at a label-differing row"
 json_is a.json '[i["role"] for i in j["inputs"]]' "['data', 'against']" "the other split is an input"
 json_is a.json 'j["leakage"]["rows"]["exact"], j["leakage"]["against_rows"]' "(True, 16281)" "exact, and every row of adult.test read"
 json_is a.json '[x for x in j["anomalies"] if x["code"] == "shared_rows"][0]["message"].split(":")[0]' \
