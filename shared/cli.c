@@ -293,6 +293,23 @@ int cli_require(const char *name, const char *value, struct mlci_err *err)
 	return err_set(err, MLCI_EXIT_USAGE, NULL, "--%s is required (see --help)", name);
 }
 
+int cli_finish_stdout(const char *prog, int rc)
+{
+	struct mlci_err err = {0};
+
+	errno = 0;
+	if (fflush(stdout) == 0 && !ferror(stdout))
+		return rc;
+	/* an earlier write failed when errno is 0 here: its reason is gone */
+	if (errno)
+		err_set(&err, MLCI_EXIT_IOERR, "standard output", "cannot write: %s",
+			strerror(errno));
+	else
+		err_set(&err, MLCI_EXIT_IOERR, "standard output",
+			"cannot write (a write to it failed)");
+	return cli_report(prog, &err);
+}
+
 int cli_report(const char *prog, const struct mlci_err *err)
 {
 	char line[1200], *c;

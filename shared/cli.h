@@ -85,6 +85,11 @@ int cli_require(const char *name, const char *value, struct mlci_err *err);
  * (70 if err carries none). */
 int cli_report(const char *prog, const struct mlci_err *err);
 
+/* A step's last word: stdout flushed; rc, or 74 with one line saying why
+ * standard output could not be written (a summary or a --json report
+ * lost to a full disk is an error, not a success). */
+int cli_finish_stdout(const char *prog, int rc);
+
 /* Print "prog: warning: <msg>" on stderr. */
 void cli_warn(const char *prog, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

@@ -925,7 +925,8 @@ static int write_outputs(const struct eval *e, const json_t *art,
 		    afile_open(&hf, o->html, err) < 0)
 			goto fail;
 		if (fwrite(page.data, 1, page.len, hf.fp) != page.len) {
-			err_set(err, MLCI_EXIT_IOERR, o->html, "cannot write");
+			err_set(err, MLCI_EXIT_IOERR, o->html, "cannot write: %s",
+				afile_error(&hf));
 			goto fail;
 		}
 	}
@@ -933,7 +934,8 @@ static int write_outputs(const struct eval *e, const json_t *art,
 		if (afile_open(&pf, o->predictions, err) < 0)
 			goto fail;
 		if (fwrite(e->pred_text, 1, e->pred_len, pf.fp) != e->pred_len) {
-			err_set(err, MLCI_EXIT_IOERR, o->predictions, "cannot write");
+			err_set(err, MLCI_EXIT_IOERR, o->predictions, "cannot write: %s",
+				afile_error(&pf));
 			goto fail;
 		}
 	}

@@ -1,5 +1,6 @@
 #include "gate.h"
 
+#include <errno.h>
 #include <jansson.h>
 #include <math.h>
 #include <stdio.h>
@@ -103,10 +104,14 @@ static int git_baseline_load(const struct gate_opts *o, int want_pred,
 			return err_set(err, MLCI_EXIT_CANTCREAT, NULL,
 				       "cannot create a temporary file for the baseline's predictions");
 		}
+		errno = 0;
 		if (write(fd, b.pred, b.npred) != (ssize_t)b.npred) {
+			int e = errno;	/* still 0 after a short write */
+
 			close(fd);
 			baseline_git_free(&b);
-			return err_set(err, MLCI_EXIT_IOERR, m->pred_file, "cannot write");
+			return err_set(err, MLCI_EXIT_IOERR, m->pred_file, "cannot write: %s",
+				       e ? strerror(e) : "a short write");
 		}
 		close(fd);
 	}
@@ -1295,7 +1300,8 @@ static int write_all(struct output *out, size_t n, struct mlci_err *err)
 		if (out[i].path && out[i].data.len &&
 		    fwrite(out[i].data.data, 1, out[i].data.len, out[i].f.fp) !=
 			    out[i].data.len) {
-			err_set(err, MLCI_EXIT_IOERR, out[i].path, "cannot write");
+			err_set(err, MLCI_EXIT_IOERR, out[i].path, "cannot write: %s",
+				afile_error(&out[i].f));
 			goto fail;
 		}
 	for (i = 0; i < n; i++) {

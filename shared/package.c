@@ -306,7 +306,8 @@ static int write_outputs(const char *dir, const struct out_file *f, size_t n,
 		if (afile_open(&fa[i], f[i].path, err) < 0)
 			goto fail;
 		if (fwrite(f[i].data, 1, f[i].len, fa[i].fp) != f[i].len) {
-			err_set(err, MLCI_EXIT_IOERR, f[i].path, "cannot write");
+			err_set(err, MLCI_EXIT_IOERR, f[i].path, "cannot write: %s",
+				afile_error(&fa[i]));
 			goto fail;
 		}
 	}

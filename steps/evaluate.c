@@ -157,7 +157,7 @@ int main(int argc, char **argv)
 			printf("%s\n%s\n", r.report, line.data);
 		}
 		buf_release(&line);
-		rc = fflush(stdout) == 0 ? MLCI_EXIT_OK : MLCI_EXIT_IOERR;
+		rc = cli_finish_stdout(spec.prog, MLCI_EXIT_OK);
 	}
 	evaluate_result_free(&r);
 	cli_release(&spec, NULL);

@@ -272,7 +272,5 @@ int main(int argc, char **argv)
 	gate_result_free(&res);
 	gitlab_free(&gl);
 	cli_release(&spec, NULL);
-	if (fflush(stdout) != 0)
-		return MLCI_EXIT_IOERR;
-	return rc;
+	return cli_finish_stdout(spec.prog, rc);
 }

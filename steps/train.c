@@ -453,8 +453,9 @@ int main(int argc, char **argv)
 		cli_warn(spec.prog, "%s", r.prep_warning);
 	if (r.label_warning[0])
 		cli_warn(spec.prog, "%s", r.label_warning);
+	rc = cli_finish_stdout(spec.prog, MLCI_EXIT_OK);
 	cli_release(&spec, &select);
-	return MLCI_EXIT_OK;
+	return rc;
 fail:
 	rc = cli_report(spec.prog, &err);
 	cli_release(&spec, &select);

@@ -138,9 +138,7 @@ static int schema_diff_main(const char *prog, const struct cli_list *pos,
 	}
 	buf_release(&text);
 	schema_diff_result_free(&res);
-	if (fflush(stdout) != 0 || ferror(stdout))
-		return MLCI_EXIT_IOERR;
-	return rc;
+	return cli_finish_stdout(prog, rc);
 }
 
 /* --threads not given (any count a user gives is checked) */
@@ -337,7 +335,7 @@ int main(int argc, char **argv)
 	validate_result_free(&res);
 	refdrift_opts_free(&drift);
 	cli_release(&spec, &parts);
-	return rc;
+	return cli_finish_stdout(spec.prog, rc);
 fail:
 	rc = cli_report(spec.prog, &err);
 	buf_release(&text);

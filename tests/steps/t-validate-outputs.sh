@@ -158,3 +158,15 @@ if [ -w /dev/full ]; then
 	expect_exit 74 "mlci-train --out /dev/full: 74" "$BIN/mlci-train" --data "$DATA/iris.csv" --label species --model tree --out /dev/full
 	err_is "^mlci-train: /dev/full: cannot write: No space left on device$" "mlci-train: the reason given"
 fi
+
+# what goes to standard output counts too: a --json report or a summary
+# lost to a full disk is 74 with one line, not a success
+if [ -w /dev/full ]; then
+	expect_exit 74 "--json to a full stdout: 74" sh -c "'$V' --data '$DATA/iris.csv' --json --out /dev/null >/dev/full"
+	err_is "^mlci-validate-data: standard output: cannot write" "full stdout: one line saying so"
+	expect_exit 74 "mlci-train's summary to a full stdout: 74" sh -c "'$BIN/mlci-train' --data '$DATA/iris.csv' --label species --model tree --out st.json >/dev/full"
+	err_is "^mlci-train: standard output: cannot write: No space left on device$" "mlci-train: full stdout, the reason"
+	expect_exit 74 "mlci-evaluate --predictions /dev/full: 74" "$BIN/mlci-evaluate" --model st.json --data "$DATA/iris.csv" --out ev.json --predictions /dev/full
+	err_is "^mlci-evaluate: /dev/full: cannot write: No space left on device$" "mlci-evaluate: the reason given"
+	absent ev.json "mlci-evaluate: no metrics left behind"
+fi
