@@ -764,13 +764,6 @@ int colacc_merge(struct colacc *a, const struct colacc *b, struct mlci_err *err)
 	return 0;
 }
 
-static int cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 uint64_t colacc_distinct(const struct colacc *a, int numeric, int *exact)
 {
 	uint64_t *k;

@@ -659,12 +659,9 @@ static int check_utf8(const char *path, const char *d, size_t len,
  * input) says so; it cannot raise the limit. */
 static size_t max_bytes(void)
 {
-	const char *e = getenv("MLCI_CSV_MAX_BYTES");
-	long v;
+	long v = env_knob("MLCI_CSV_MAX_BYTES", 1, (long)CSV_MAX_BYTES);
 
-	if (e && parse_long(e, &v) == 0 && v >= 1 && (unsigned long)v < CSV_MAX_BYTES)
-		return (size_t)v;
-	return CSV_MAX_BYTES;
+	return (unsigned long)v < CSV_MAX_BYTES ? (size_t)v : CSV_MAX_BYTES;
 }
 
 /* All of path into *data (read_file: a regular file over the limit is

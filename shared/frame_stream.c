@@ -495,12 +495,7 @@ static int deviations(struct frame *f, const struct colsum *cs, double *ss)
  * tests: many blocks from a small file). */
 static uint64_t frame_block_size(void)
 {
-	const char *e = getenv("MLCI_FRAME_BLOCK_SIZE");
-	long v;
-
-	if (e && parse_long(e, &v) == 0 && v >= 1)
-		return (uint64_t)v;
-	return (uint64_t)1 << 20;
+	return (uint64_t)env_knob("MLCI_FRAME_BLOCK_SIZE", 1, 1L << 20);
 }
 
 #define PAR_WINDOW_MAX 8

@@ -313,13 +313,6 @@ static int keep(const struct hset *s, uint64_t h)
 	return s->level == 0 || (h >> (64 - s->level)) == 0;
 }
 
-static int cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 static void compact(struct hset *s)
 {
 	size_t i, k = 0;

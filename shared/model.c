@@ -327,12 +327,7 @@ json_t *model_src_element(const struct model_src *src, size_t i,
 /* LEAN_BYTES, or MLCI_MODEL_LEAN_BYTES (bytes, for tests). */
 static size_t lean_bytes(void)
 {
-	const char *e = getenv("MLCI_MODEL_LEAN_BYTES");
-	long v;
-
-	if (e && parse_long(e, &v) == 0 && v >= 0)
-		return (size_t)v;
-	return LEAN_BYTES;
+	return (size_t)env_knob("MLCI_MODEL_LEAN_BYTES", 0, (long)LEAN_BYTES);
 }
 
 /* The lean read: 0 done (or failed, err set: -1), 1 not for this text. */

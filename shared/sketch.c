@@ -192,13 +192,6 @@ static int parse_hex64(const char *s, uint64_t *v)
 }
 
 /* Sorted 64-bit keys as base64 of little-endian words. */
-static int cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 static char *keys_b64(const uint64_t *set, uint32_t slots, uint32_t n)
 {
 	uint64_t *k = malloc((n ? n : 1) * sizeof(*k));

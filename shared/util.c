@@ -351,3 +351,18 @@ int online_cpus(void)
 
 	return n < 1 ? 1 : n > 256 ? 256 : (int)n;
 }
+
+int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+long env_knob(const char *name, long min, long dflt)
+{
+	const char *e = getenv(name);
+	long v;
+
+	return e && parse_long(e, &v) == 0 && v >= min ? v : dflt;
+}

@@ -115,4 +115,12 @@ void fmt_double(char *out, size_t n, double v);
 /* The online CPUs, 1 to 256. */
 int online_cpus(void);
 
+/* qsort's comparison of two uint64_t. */
+int cmp_u64(const void *a, const void *b);
+
+/* A test knob: the environment variable name as a whole number when it
+ * is set and at least min, else dflt (a bad value is ignored: a knob
+ * never makes a step refuse to run). */
+long env_knob(const char *name, long min, long dflt);
+
 #endif

@@ -3024,12 +3024,7 @@ after:
  * tests: many blocks from a small file). */
 static uint64_t block_size(void)
 {
-	const char *e = getenv("MLCI_VALIDATE_BLOCK_SIZE");
-	long v;
-
-	if (e && parse_long(e, &v) == 0 && v >= 1)
-		return (uint64_t)v;
-	return BLOCK_SIZE;
+	return (uint64_t)env_knob("MLCI_VALIDATE_BLOCK_SIZE", 1, (long)BLOCK_SIZE);
 }
 
 /* Read st's records into p on nthreads threads. 1: done; 0: the file
