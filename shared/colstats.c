@@ -393,33 +393,25 @@ int colacc_number_pad(const char *s, size_t len, double *out, int *is_int)
 	if (len < i || m - 3 > 14)
 		return colacc_number(s, len, out, is_int);
 	memcpy(&w0, b, 8);
+	w0 &= low_bytes[m < 8 ? m : 8];	/* no point past the number */
+	dots = w0 ^ 0x2e2e2e2e2e2e2e2eULL;
+	dots = (dots - 0x0101010101010101ULL) & ~dots & 0x8080808080808080ULL;
+	pt = dots ? (size_t)__builtin_ctzll(dots) >> 3 : 0;
+	if (pt - 1 > m - 3)	/* no point, or not 1 <= pt <= m - 2 */
+		return colacc_number(s, len, out, is_int);
+	nf = m - 1 - pt;
+	memcpy(&f0, b + pt + 1, 8);
 	if (m <= 8) {
 		/* all in one word: the point taken out, the m - 1 digits
 		 * read as one number (under 10^7: exact) */
-		w0 &= low_bytes[m];
-		dots = w0 ^ 0x2e2e2e2e2e2e2e2eULL;
-		dots = (dots - 0x0101010101010101ULL) & ~dots & 0x8080808080808080ULL;
-		pt = dots ? (size_t)__builtin_ctzll(dots) >> 3 : 0;
-		if (pt - 1 > m - 3)	/* no point, or not 1 <= pt <= m - 2 */
-			return colacc_number(s, len, out, is_int);
-		nf = m - 1 - pt;
-		memcpy(&f0, b + pt + 1, 8);
 		v = (w0 & low_bytes[pt]) | (f0 & low_bytes[nf]) * byte_shift[pt];
 		v = digits_last(v, (unsigned)(m - 1));
 		if (!all_digits(v))
 			return colacc_number(s, len, out, is_int);
 		v = digits_value(v);
 	} else {
-		uint64_t ip;
+		uint64_t ip = digits_last(w0, (unsigned)pt);
 
-		dots = w0 ^ 0x2e2e2e2e2e2e2e2eULL;
-		dots = (dots - 0x0101010101010101ULL) & ~dots & 0x8080808080808080ULL;
-		pt = dots ? (size_t)__builtin_ctzll(dots) >> 3 : 0;
-		if (pt - 1 > m - 3)
-			return colacc_number(s, len, out, is_int);
-		nf = m - 1 - pt;
-		memcpy(&f0, b + pt + 1, 8);
-		ip = digits_last(w0, (unsigned)pt);
 		if (nf <= 8) {
 			f0 = digits_last(f0, (unsigned)nf);
 			if (!all_digits(ip) || !all_digits(f0))

@@ -328,15 +328,6 @@ static int set_insert(uint64_t **set, uint32_t *slots, uint32_t *n, uint64_t h)
 
 /* ---- KLL ---- */
 
-void kll_init(struct kll *s, uint32_t k)
-{
-	memset(s, 0, sizeof(*s));
-	s->k = k ? k : KLL_K;
-	s->rng = 0x6d6c63692d6b6c6cULL;	/* "mlci-kll" */
-	s->min = s->max = NAN;
-	s->raise_at = (uint64_t)KLL_SAMPLE_N << 1;
-}
-
 /* The sampler's height for n values (see sketch.h). */
 static size_t sample_height(uint64_t n)
 {
@@ -350,6 +341,16 @@ static size_t sample_height(uint64_t n)
 static uint64_t raise_at(size_t h)
 {
 	return h < KLL_SAMPLE_MAX ? (uint64_t)KLL_SAMPLE_N << (h + 1) : UINT64_MAX;
+}
+
+
+void kll_init(struct kll *s, uint32_t k)
+{
+	memset(s, 0, sizeof(*s));
+	s->k = k ? k : KLL_K;
+	s->rng = 0x6d6c63692d6b6c6cULL;	/* "mlci-kll" */
+	s->min = s->max = NAN;
+	s->raise_at = raise_at(0);
 }
 
 void kll_free(struct kll *s)
@@ -841,6 +842,18 @@ static int kll_compress(struct kll *s)
 	return 0;
 }
 
+/* A sorted copy of v[0..n) (the sampler's level, unsorted), or NULL. */
+static double *sorted_copy(const double *v, size_t n)
+{
+	double *t = malloc((n ? n : 1) * sizeof(*t));
+
+	if (t) {
+		memcpy(t, v, n * sizeof(*t));
+		sort_doubles(t, n);
+	}
+	return t;
+}
+
 /* The sampler's draw from the first 2^entry values of level 0 (the
  * rest, if any, move up): one of them at random joins the sampler's
  * level with weight 2^entry. */
@@ -1084,14 +1097,9 @@ int kll_merge(struct kll *a, const struct kll *b)
 			const double *y = b->lv[h];
 			double *t = NULL, *m;
 
-			if (h == b->entry) {
-				/* b's sampler level, unsorted: a sorted copy */
-				if (!(t = malloc(b->len[h] * sizeof(*t))))
-					return -1;
-				memcpy(t, y, b->len[h] * sizeof(*t));
-				sort_doubles(t, b->len[h]);
-				y = t;
-			}
+			/* b's sampler level, unsorted: a sorted copy */
+			if (h == b->entry && !(y = t = sorted_copy(y, b->len[h])))
+				return -1;
 			m = merge_sorted(a->lv[h], a->len[h], y, b->len[h]);
 			free(t);
 			if (!m)
@@ -1320,17 +1328,12 @@ json_t *kll_to_json(const struct kll *s)
 		const double *v = s->lv[h];
 		double *t = NULL;
 
-		if (h && h == s->entry && s->len[h]) {
-			/* the sampler's level, sorted as every level above 0 */
-			if (!(t = malloc(s->len[h] * sizeof(*t)))) {
-				json_decref(l);
-				json_decref(levels);
-				json_decref(o);
-				return NULL;
-			}
-			memcpy(t, v, s->len[h] * sizeof(*t));
-			sort_doubles(t, s->len[h]);
-			v = t;
+		/* the sampler's level, sorted as every level above 0 */
+		if (h && h == s->entry && !(v = t = sorted_copy(v, s->len[h]))) {
+			json_decref(l);
+			json_decref(levels);
+			json_decref(o);
+			return NULL;
 		}
 		for (i = 0; l && i < s->len[h]; i++)
 			json_array_append_new(l, json_real(v[i]));
