@@ -83,9 +83,11 @@ static int src_open(struct src *r, const char *path, struct mlci_err *err)
 	if (r->fd < 0)
 		return err_set(err, MLCI_EXIT_NOINPUT, path, "cannot open: %s",
 			       strerror(errno));
-	if (fstat(r->fd, &st) == 0 && S_ISDIR(st.st_mode))
+	if (fstat(r->fd, &st) != 0)
+		st.st_mode = 0;	/* neither a directory nor a regular file */
+	if (S_ISDIR(st.st_mode))
 		return err_set(err, MLCI_EXIT_NOINPUT, path, "is a directory");
-	r->regular = fstat(r->fd, &st) == 0 && S_ISREG(st.st_mode);
+	r->regular = S_ISREG(st.st_mode);
 	if (!r->regular) {
 		/* no pread on a pipe: its first bytes wait in peek */
 		ssize_t got;
@@ -476,14 +478,13 @@ static void text_bad_at(struct stream_priv *p, size_t i)
 /* Check the new bytes [valid, len) as csv.c does (no NUL byte, UTF-8),
  * stopping before a sequence the next read may complete, or at the
  * first bad byte (text_bad_at). */
-static int check_text(struct stream *s, struct mlci_err *err)
+static void check_text(struct stream *s)
 {
 	struct stream_priv *p = s->priv;
 	const unsigned char *b = (const unsigned char *)p->buf;
 	size_t i = p->valid, end = p->len;
 	const char *nul = memchr(p->buf + i, '\0', end - i);
 
-	(void)err;
 	if (nul)
 		end = (size_t)(nul - p->buf);	/* checked up to it */
 	while (i < end) {
@@ -553,7 +554,7 @@ static int check_text(struct stream *s, struct mlci_err *err)
 				   "not valid UTF-8 (byte 0x%02x); convert the file, "
 				   "e.g. iconv -f latin1 -t utf-8", c);
 			text_bad_at(p, i);
-			return 0;
+			return;
 		}
 		i += n;
 	}
@@ -562,10 +563,9 @@ static int check_text(struct stream *s, struct mlci_err *err)
 			   (long)(p->off + i - p->v_ls) + 1,
 			   "a NUL byte: not a text file");
 		text_bad_at(p, i);
-		return 0;
+		return;
 	}
 	p->valid = i;
-	return 0;
 }
 
 /* Keep buf[pos, len), read more (growing the buffer when the kept part
@@ -622,17 +622,20 @@ static int refill(struct stream *s, struct mlci_err *err)
 			p->crmode = !lf;
 		}
 	} else if (!p->cr_decided) {
-		/* a pipe cannot be read twice: the first line end decides (an
-		 * LF: LF or CRLF lines; a CR not at the end of what came, or
-		 * the end of the input: CR lines) */
-		const char *q = p->buf + p->len;
-		const char *cr = memchr(q, '\r', (size_t)got);
+		/* a pipe cannot be read twice: its first line end decides. An
+		 * LF: LF or CRLF lines; a CR with a byte after it, or the end
+		 * of the input: CR lines. Until then at most one CR came, the
+		 * buffer's last byte (the parser waits on it). */
+		char *e = p->buf + p->len + got;
+		char *cr = memchr(p->buf, '\r', (size_t)(e - p->buf));
 
-		if (memchr(q, '\n', (size_t)got)) {
+		if (memchr(p->buf + p->len, '\n', (size_t)got)) {
 			p->cr_decided = 1;
-		} else if ((cr && (cr + 1 < q + got || p->src_eof)) || p->src_eof) {
+		} else if (p->src_eof || (cr && cr + 1 < e)) {
 			p->cr_decided = 1;
 			p->crmode = cr != NULL;
+			if (cr && cr < p->buf + p->len)
+				*cr = '\n';	/* the one that waited */
 		}
 	}
 	if (p->crmode) {
@@ -643,7 +646,8 @@ static int refill(struct stream *s, struct mlci_err *err)
 	}
 	p->len += (size_t)got;
 	p->buf[p->len] = '\0';
-	return check_text(s, err);
+	check_text(s);
+	return 0;
 }
 
 /* ---- CSV records ---- */

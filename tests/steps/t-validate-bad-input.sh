@@ -159,3 +159,6 @@ gzip -c "$DATA/iris.csv" >iris-p.csv.gz
 "$V" --data "$DATA/iris.csv" --out iris-plain.json >/dev/null 2>&1
 expect_exit 0 "gzip through a pipe" sh -c "cat iris-p.csv.gz | '$V' --data /dev/stdin --out iris-pipe.json"
 json_is iris-pipe.json 'j["columns"] == json.load(open("iris-plain.json"))["columns"]' "True" "gzip through a pipe: the plain file's columns"
+# a producer writing a CR-only line at a time: each read ends on its CR
+expect_exit 0 "CR-only lines written one at a time into a pipe" sh -c "(printf 'a,b\r'; sleep 0.2; printf '1,2\r'; sleep 0.2; printf '3,4\r') | '$V' --data /dev/stdin --out crslow.json"
+json_is crslow.json 'j["rows"], len(j["columns"])' "(2, 2)" "CR lines one at a time: two rows of two columns"
