@@ -85,26 +85,24 @@ void csv_opts_init(struct csv_opts *o)
 	o->delim = 0;	/* csv_default_delim of the file's name */
 }
 
-int csv_is_jsonl_name(const char *path)
+/* Does path end in suf (any case), a .gz after it or not? */
+static int name_ends(const char *path, const char *suf)
 {
-	size_t n = strlen(path);
+	size_t n = path ? strlen(path) : 0, m = strlen(suf);
 
 	if (n > 3 && !strcasecmp(path + n - 3, ".gz"))
 		n -= 3;
-	return (n > 6 && !strncasecmp(path + n - 6, ".jsonl", 6)) ||
-		(n > 7 && !strncasecmp(path + n - 7, ".ndjson", 7));
+	return n >= m && !strncasecmp(path + n - m, suf, m);
+}
+
+int csv_is_jsonl_name(const char *path)
+{
+	return name_ends(path, ".jsonl") || name_ends(path, ".ndjson");
 }
 
 char csv_default_delim(const char *path)
 {
-	size_t n = path ? strlen(path) : 0;
-
-	if (n > 3 && !strcasecmp(path + n - 3, ".gz"))
-		n -= 3;
-	if ((n > 4 && !strncasecmp(path + n - 4, ".tsv", 4)) ||
-	    (n > 4 && !strncasecmp(path + n - 4, ".tab", 4)))
-		return '\t';
-	return ',';
+	return name_ends(path, ".tsv") || name_ends(path, ".tab") ? '\t' : ',';
 }
 
 int csv_opts_from_cli(struct csv_opts *o, const struct csv_cli *c,

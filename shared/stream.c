@@ -1585,22 +1585,9 @@ bad:
 		       s ? s : "");
 }
 
-static int ends_with(const char *s, size_t n, const char *suf)
-{
-	size_t m = strlen(suf);
-
-	return n >= m && !strncasecmp(s + n - m, suf, m);
-}
-
 static enum stream_format format_of(const char *path)
 {
-	size_t n = strlen(path);
-
-	if (ends_with(path, n, ".gz"))
-		n -= 3;
-	if (ends_with(path, n, ".jsonl") || ends_with(path, n, ".ndjson"))
-		return STREAM_JSONL;
-	return STREAM_CSV;
+	return csv_is_jsonl_name(path) ? STREAM_JSONL : STREAM_CSV;
 }
 
 /* Quote states of the CSV grammar, for finding record boundaries. */
