@@ -208,5 +208,5 @@ int main(int argc, char **argv)
 	}
 	deploy_result_release(&r);
 	cli_release(&spec, NULL);
-	return rc;
+	return cli_finish_stdout(spec.prog, rc);
 }

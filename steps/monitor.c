@@ -190,8 +190,7 @@ int main(int argc, char **argv)
 		rc = cli_report(spec.prog, &res.push_err);
 	else
 		rc = res.alarm ? MLCI_EXIT_VERDICT : MLCI_EXIT_OK;
-	if (fflush(stdout) != 0 || ferror(stdout))
-		rc = MLCI_EXIT_IOERR;
+	rc = cli_finish_stdout(spec.prog, rc);
 	goto done;
 fail:
 	rc = cli_report(spec.prog, &err);

@@ -97,7 +97,7 @@ static int verify(const char *prog, const char *path, const char *key,
 		rc = MLCI_EXIT_OK;
 	}
 	package_info_release(&p);
-	return rc;
+	return cli_finish_stdout(prog, rc);
 }
 
 int main(int argc, char **argv)
@@ -186,5 +186,5 @@ int main(int argc, char **argv)
 	}
 	package_result_release(&r);
 	cli_release(&spec, NULL);
-	return rc;
+	return cli_finish_stdout(spec.prog, rc);
 }
