@@ -15,6 +15,7 @@ struct forest_model {
 	size_t n;
 	struct tree *trees;
 	double *importance;	/* per input column */
+	int f32;		/* grown on single floats (--dtype float32) */
 };
 
 static void ffam_free(void *body)
@@ -118,8 +119,10 @@ struct pass {
 	const struct pool *pl;
 	const struct forest_model *b;
 	const double *X;
+	const float *const *Xf;	/* or the columns (X NULL) */
 	size_t n, p, width;
 	double *pred, *oob, *cnt;
+	int failed;		/* a worker's rows buffer ran out of memory */
 	pthread_mutex_t lock;
 	size_t next;
 };
@@ -130,15 +133,26 @@ static void *pass_worker(void *arg)
 {
 	struct pass *ps = arg;
 	size_t i, t, k, r0, r1;
+	/* single-float columns: a chunk's rows gathered */
+	double *xr = ps->X ? NULL : malloc((PASS_CHUNK * ps->p + 1) * sizeof(*xr));
 
 	for (;;) {
+		const double *X;
+
 		pthread_mutex_lock(&ps->lock);
-		r0 = ps->next;
+		if (!ps->X && !xr)
+			ps->failed = 1;
+		r0 = ps->failed ? ps->n : ps->next;
 		ps->next += PASS_CHUNK;
 		pthread_mutex_unlock(&ps->lock);
 		if (r0 >= ps->n)
-			return NULL;
+			break;
 		r1 = r0 + PASS_CHUNK < ps->n ? r0 + PASS_CHUNK : ps->n;
+		if (xr)
+			for (k = 0; k < ps->p; k++)
+				for (i = r0; i < r1; i++)
+					xr[(i - r0) * ps->p + k] = ps->Xf[k][i];
+		X = xr ? xr : ps->X + r0 * ps->p;
 		/* tree by tree over the chunk (each row still sums its trees
 		 * in index order): a tree's nodes stay in cache */
 		for (t = 0; t < ps->b->n; t++) {
@@ -146,7 +160,7 @@ static void *pass_worker(void *arg)
 			const uint64_t *bits = ps->oob ? ps->pl->inbag + t * ps->pl->words : NULL;
 			uint32_t leaf[PASS_CHUNK];
 
-			tree_leaves(tr, ps->X + r0 * ps->p, r1 - r0, ps->p, leaf);
+			tree_leaves(tr, X, r1 - r0, ps->p, leaf);
 			for (i = r0; i < r1; i++) {
 				const double *v = tr->value + (size_t)leaf[i - r0] * ps->width;
 				double *out = ps->pred + i * ps->width;
@@ -164,6 +178,8 @@ static void *pass_worker(void *arg)
 			for (k = 0; k < ps->width; k++)
 				ps->pred[i * ps->width + k] /= (double)ps->b->n;
 	}
+	free(xr);
+	return NULL;
 }
 
 /* Run fn(arg) on up to nthreads threads (the caller is one). */
@@ -206,17 +222,23 @@ struct rows_job {
 	const double *X;
 	double *out;
 	pthread_mutex_t lock;
+	int failed;		/* a worker's rounding buffer ran out of memory */
 };
 
-static void rows_block(const struct rows_job *j, size_t i0, size_t i1)
+/* xr: NULL, or room for a block's rows rounded to single floats (trees
+ * grown on them) */
+static void rows_block(const struct rows_job *j, size_t i0, size_t i1,
+		       double *xr)
 {
 	size_t t, k, i, width = j->width;
 	uint32_t leaf[PREDICT_BLOCK];
 
+	if (xr)
+		tree_round_rows(j->X + i0 * j->p, i1 - i0, j->p, xr);
 	for (t = 0; t < j->b->n; t++) {
 		const struct tree *tr = &j->b->trees[t];
 
-		tree_leaves(tr, j->X + i0 * j->p, i1 - i0, j->p, leaf);
+		tree_leaves(tr, xr ? xr : j->X + i0 * j->p, i1 - i0, j->p, leaf);
 		for (i = i0; i < i1; i++) {
 			const double *v = tr->value + (size_t)leaf[i - i0] * width;
 
@@ -231,36 +253,43 @@ static void rows_block(const struct rows_job *j, size_t i0, size_t i1)
 static void *rows_worker(void *arg)
 {
 	struct rows_job *j = arg;
+	double *xr = j->b->f32 ? malloc((PREDICT_BLOCK * j->p + 1) * sizeof(*xr)) : NULL;
 
 	for (;;) {
 		size_t i0, i1;
 
 		pthread_mutex_lock(&j->lock);
-		i0 = j->next;
+		if (j->b->f32 && !xr)
+			j->failed = 1;
+		i0 = j->failed ? j->n : j->next;
 		i1 = j->n - i0 > PREDICT_BLOCK ? i0 + PREDICT_BLOCK : j->n;
 		j->next = i1;
 		pthread_mutex_unlock(&j->lock);
 		if (i0 >= j->n)
-			return NULL;
-		rows_block(j, i0, i1);
+			break;
+		rows_block(j, i0, i1, xr);
 	}
+	free(xr);
+	return NULL;
 }
 
 /* Rows below which prediction stays on one thread. */
 #define PREDICT_THREADED_ROWS 4096
 
-static void forest_rows(const struct forest_model *b, size_t width, size_t p,
-			const double *X, size_t n, double *out)
+/* 0, or -1 when memory runs out */
+static int forest_rows(const struct forest_model *b, size_t width, size_t p,
+		       const double *X, size_t n, double *out)
 {
 	struct rows_job j;
 	int nthreads = n < PREDICT_THREADED_ROWS ? 1 : online_cpus();
 
 	memset(out, 0, n * width * sizeof(*out));
 	j.b = b, j.width = width, j.p = p, j.n = n, j.next = 0, j.X = X;
-	j.out = out;
+	j.out = out, j.failed = 0;
 	pthread_mutex_init(&j.lock, NULL);
 	run_threads(rows_worker, &j, nthreads);
 	pthread_mutex_destroy(&j.lock);
+	return j.failed ? -1 : 0;
 }
 
 static int ffam_fit(struct model *m, const void *hp, const struct fit_data *d,
@@ -288,22 +317,28 @@ static int ffam_fit(struct model *m, const void *hp, const struct fit_data *d,
 		return -1;
 	if (d->n > (size_t)INT32_MAX)
 		return err_set(err, MLCI_EXIT_DATAERR, NULL, "too many rows for a tree");
-	Xc = tree_columns(d->X, d->n, p);
+	/* single floats (--dtype float32) stay in their columns, and each
+	 * node sorts its values: no copy, no presorted order */
+	b->f32 = d->Xcols != NULL;
+	Xc = b->f32 ? NULL : tree_columns(d->X, d->n, p);
 	b->n = (size_t)h->n_estimators;
 	b->trees = calloc(b->n, sizeof(*b->trees));
 	b->importance = calloc(m->prep.ncols + 1, sizeof(*b->importance));
 	pl.imp = calloc(b->n * p + 1, sizeof(*pl.imp));
 	avg = calloc(p + 1, sizeof(*avg));
 	pred = malloc((d->n * width + 1) * sizeof(*pred));
-	if (!Xc || !b->trees || !b->importance || !pl.imp || !avg || !pred)
+	if ((!b->f32 && !Xc) || !b->trees || !b->importance || !pl.imp || !avg ||
+	    !pred)
 		goto oom;
-	if (tree_binary(Xc, d->n, p, &bin, &isbin, &lohi) < 0)
+	if (tree_binary(Xc, (const float *const *)d->Xcols, d->n, p, &bin,
+			&isbin, &lohi) < 0)
 		goto oom;
-	order = tree_presort(Xc, d->n, p, isbin);
-	if (!order)
+	order = b->f32 ? NULL : tree_presort(Xc, d->n, p, isbin);
+	if (!b->f32 && !order)
 		goto oom;
 	td = (struct tree_data){ Xc, bin, isbin, lohi, lohi + p, d->yc, d->yr,
-				 d->n, p, m->classifier ? m->nclasses : 0, order };
+				 d->n, p, m->classifier ? m->nclasses : 0, order,
+				 (const float *const *)d->Xcols };
 	pl.td = &td, pl.h = h, pl.ntrees = b->n, pl.seed = d->seed;
 	pl.mf = tree_max_features(h, m->classifier, p);
 	pl.trees = b->trees, pl.fd = d;
@@ -338,6 +373,7 @@ static int ffam_fit(struct model *m, const void *hp, const struct fit_data *d,
 
 		memset(&ps, 0, sizeof(ps));
 		ps.pl = &pl, ps.b = b, ps.X = d->X, ps.n = d->n, ps.p = p;
+		ps.Xf = (const float *const *)d->Xcols;
 		ps.width = width, ps.pred = pred;
 		memset(pred, 0, d->n * width * sizeof(*pred));
 		if (h->bootstrap) {
@@ -351,6 +387,8 @@ static int ffam_fit(struct model *m, const void *hp, const struct fit_data *d,
 		pthread_mutex_init(&ps.lock, NULL);
 		run_threads(pass_worker, &ps, d->threads < 1 ? 1 : d->threads);
 		pthread_mutex_destroy(&ps.lock);
+		if (ps.failed)
+			goto oom;
 	}
 	if (h->bootstrap) {
 		for (i = 0; i < d->n; i++)
@@ -405,7 +443,8 @@ static int ffam_predict(const struct model *m, const double *X, size_t n,
 	const struct forest_model *b = m->body;
 	size_t width = m->classifier ? m->nclasses : 1;
 
-	forest_rows(b, width, m->prep.nout, X, n, out);
+	if (forest_rows(b, width, m->prep.nout, X, n, out) < 0)
+		return err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
 	return 0;
 }
 
@@ -427,7 +466,9 @@ static int ffam_to_json(const struct model *m, json_t *mod)
 	if (!a || json_object_set_new(mod, "trees", a) < 0)
 		return -1;
 	if (json_object_set_new(mod, "feature_importances",
-				tree_reals_json(b->importance, m->prep.ncols)) < 0)
+				tree_reals_json(b->importance, m->prep.ncols)) < 0 ||
+	    (b->f32 && json_object_set_new(mod, "input_dtype",
+					   json_string("float32")) < 0))
 		return -1;
 	return 0;
 }
@@ -442,7 +483,8 @@ static int ffam_from_json(struct model *m, const json_t *mod, const char *file,
 	if (!b)
 		return err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
 	m->body = b;
-	if (json_get_array(mod, "trees", &a, file, err) < 0)
+	if (tree_input_dtype(mod, &b->f32, file, err) < 0 ||
+	    json_get_array(mod, "trees", &a, file, err) < 0)
 		return -1;
 	/* (model_load's lean read leaves the trees in the text) */
 	n = m->src && !json_array_size(a) ? m->src->n : json_array_size(a);
@@ -476,5 +518,5 @@ static int ffam_from_json(struct model *m, const json_t *mod, const char *file,
 const struct model_family forest_family = {
 	"forest", TASK_EITHER, sizeof(struct tree_params), forest_params_init,
 	tree_param, tree_params_json, ffam_fit, ffam_predict, ffam_to_json,
-	ffam_from_json, ffam_free, 0, NULL, 0,
+	ffam_from_json, ffam_free, 0, NULL, 2,
 };

@@ -461,7 +461,7 @@ static int single_floats(const struct train_opts *o,
 			       o->dtype);
 	if (!fam->f32)
 		return err_set(err, MLCI_EXIT_USAGE, NULL,
-			       "--dtype float32 is for logistic, linear, ridge, hgb and mlp, not %s",
+			       "--dtype float32 is for logistic, linear, ridge, tree, forest, hgb and mlp, not %s",
 			       fam->name);
 	if (o->cv || o->nsearch ||
 	    (o->importance && !strcmp(o->importance, "permutation")))

@@ -132,6 +132,9 @@ struct tree_work {
 	double *w;		/* row weights */
 	double *vals;		/* a node's values of one feature, sorted */
 	uint32_t *vrow;		/* their rows */
+	/* with d->Xf: vals has room for 2n words, a node's order keys (in
+	 * the high half, the row's place in the node in the low) and the
+	 * sort's scratch */
 	uint32_t *feats;	/* candidate feature order */
 	double *ct, *cl;	/* class weights: node, left side */
 	struct item *stack;
@@ -181,7 +184,7 @@ struct tree_work *tree_work_new(const struct tree_data *d)
 	w->cap = 2 * n;
 	w->idx = malloc(n * sizeof(*w->idx));
 	w->w = malloc(n * sizeof(*w->w));
-	w->vals = malloc(n * sizeof(*w->vals));
+	w->vals = malloc((d->Xf ? 2 : 1) * n * sizeof(*w->vals));
 	w->vrow = malloc(n * sizeof(*w->vrow));
 	w->feats = malloc((d->p + 1) * sizeof(*w->feats));
 	w->ct = malloc(k * sizeof(*w->ct));
@@ -345,6 +348,214 @@ static inline void to_left(const struct tree_data *d, struct tree_work *w,
 	*wl += wi;
 }
 
+/* --- single floats: a node's values sorted by their bits --- */
+
+/* An unsigned key in the order of the floats (-0 and 0 alike), and back. */
+static inline uint32_t float_key(float v)
+{
+	uint32_t u;
+
+	if (v == 0)
+		v = 0;
+	memcpy(&u, &v, sizeof(u));
+	return u >> 31 ? ~u : u | UINT32_C(1) << 31;
+}
+
+static inline double key_float(uint32_t k)
+{
+	uint32_t u = k >> 31 ? k & ~(UINT32_C(1) << 31) : ~k;
+	float v;
+
+	memcpy(&v, &u, sizeof(v));
+	return v;
+}
+
+/* Feature f's value of row r. */
+static inline double tval(const struct tree_data *d, size_t f, size_t r)
+{
+	return d->Xc ? d->Xc[f * d->n + r] : (double)d->Xf[f][r];
+}
+
+/*
+ * Sort the m words of k by their high halves, each at most span, stably
+ * (ties keep their order): least significant digit first, as many
+ * passes as span has digits, the digit's width (4 to 11 bits) the one
+ * with the least work for m words, every digit's counts from one read;
+ * insertion below 32 words. k2 is scratch for m; returns where the
+ * sorted words are (k or k2).
+ */
+static uint64_t *sort_keys(uint64_t *k, uint64_t *k2, size_t m, uint32_t span)
+{
+	unsigned bits = span ? 32 - (unsigned)__builtin_clz(span) : 0;
+	unsigned db = 11, np, pass, b;
+	uint32_t cnt[3 * 2048], nb, mask;
+	uint64_t *t;
+	size_t i, j, cost = SIZE_MAX;
+
+	if (m < 32) {
+		for (i = 1; i < m; i++) {
+			uint64_t u = k[i];
+
+			for (j = i; j > 0 && k[j - 1] >> 32 > u >> 32; j--)
+				k[j] = k[j - 1];
+			k[j] = u;
+		}
+		return k;
+	}
+	/* a pass reads and moves m words, and goes over 2^b counts */
+	for (b = 4; b <= 11 && bits; b++) {
+		size_t c = ((bits + b - 1) / b) * (3 * m + ((size_t)1 << b));
+
+		if (c < cost)
+			cost = c, db = b;
+	}
+	np = (bits + db - 1) / db, nb = UINT32_C(1) << db, mask = nb - 1;
+	memset(cnt, 0, np * nb * sizeof(*cnt));
+	for (i = 0; i < m; i++) {
+		uint32_t u = (uint32_t)(k[i] >> 32);
+
+		for (pass = 0; pass < np; pass++)
+			cnt[pass * nb + ((u >> (db * pass)) & mask)]++;
+	}
+	for (pass = 0; pass < np; pass++) {
+		uint32_t *c = cnt + pass * nb, sum = 0;
+		unsigned sh = 32 + db * pass;
+
+		for (j = 0; j < nb; j++) {
+			uint32_t x = c[j];
+
+			c[j] = sum;
+			sum += x;
+		}
+		for (i = 0; i < m; i++) {
+			uint64_t u = k[i];
+
+			k2[c[(u >> sh) & mask]++] = u;
+		}
+		t = k, k = k2, k2 = t;
+	}
+	return k;
+}
+
+/* As to_left, for the node's li-th row (its weight and label copied into
+ * w->nw, w->nc or w->ny): the same sums. */
+static inline void local_left(const struct tree_data *d, struct tree_work *w,
+			      uint32_t li, double *wl, double *sl, double *sql,
+			      double *cross)
+{
+	double wi = w->nw[li];
+
+	if (d->K) {
+		size_t y = w->nc[li];
+
+		*sql += wi * (2 * w->cl[y] + wi);
+		*cross += wi * w->ct[y];
+		w->cl[y] += wi;
+	} else {
+		*sl += wi * w->ny[li];
+	}
+	*wl += wi;
+}
+
+/*
+ * The best split of node idx[s..s+m) on single-float feature f offered
+ * to best (as best_split does for doubles: the same candidates in the
+ * same order, so the same tree): 0 when f is constant in the node, else
+ * 1. The node's keys are sorted with their place in the node, so the
+ * scan reads the node's own weights and labels in w->nw, nc, ny.
+ */
+static int split_floats(const struct tree_data *d, struct tree_work *w,
+			enum tree_criterion crit, size_t msl, size_t s,
+			size_t m, double wn, double sq, size_t f,
+			struct split *best)
+{
+	const float *col = d->Xf[f];
+	uint64_t *k = (uint64_t *)(void *)w->vals, *ko;
+	uint32_t lo = UINT32_MAX, hi = 0, *ks = w->vrow;
+	double wl = 0, sl = 0, sql = 0, cross = 0;
+	size_t i, nl = 0, kk;
+	int two = 1;
+
+	for (i = 0; i < m; i++) {
+		uint32_t u = float_key(col[w->idx[s + i]]);
+
+		ks[i] = u;
+		lo = u < lo ? u : lo;
+		hi = u > hi ? u : hi;
+	}
+	if (lo == hi)
+		return 0;
+	for (i = 0; i < m && two; i++)
+		two = ks[i] == lo || ks[i] == hi;
+	if (d->K)
+		memset(w->cl, 0, d->K * sizeof(*w->cl));
+	if (two) {
+		/* two values in this node: the one split between them */
+		for (i = 0; i < m; i++) {
+			if (ks[i] != lo)
+				continue;
+			nl++;
+			wl += w->nw[i];
+			if (d->K)
+				w->cl[w->nc[i]] += w->nw[i];
+			else
+				sl += w->nw[i] * w->ny[i];
+		}
+		for (kk = 0; d->K && kk < d->K; kk++) {
+			sql += w->cl[kk] * w->cl[kk];
+			cross += w->cl[kk] * w->ct[kk];
+		}
+		if (nl >= msl && m - nl >= msl)
+			consider(d, w, crit, wn, sq, wl, sl, sql, cross,
+				 key_float(lo), key_float(hi), f, best);
+		return 1;
+	}
+	for (i = 0; i < m; i++)
+		k[i] = (uint64_t)(ks[i] - lo) << 32 | i;
+	ko = sort_keys(k, k + m, m, hi - lo);
+	if (d->K == 2) {
+		/* in registers, as the presorted scan (whole-number weights:
+		 * the general loop's sums exactly) */
+		double c1 = 0, ct0 = w->ct[0], ct1 = w->ct[1];
+
+		for (i = 0; i + 1 < m; i++) {
+			uint32_t li = (uint32_t)ko[i];
+			double wi = w->nw[li], c0, proxy;
+
+			wl += wi;
+			c1 += wi * (double)w->nc[li];
+			if (i + 1 < msl)
+				continue;
+			if (m - (i + 1) < msl)
+				break;
+			if (ko[i + 1] >> 32 == ko[i] >> 32)
+				continue;	/* the same value */
+			c0 = wl - c1;
+			w->cl[0] = c0, w->cl[1] = c1;
+			sql = c0 * c0 + c1 * c1;
+			cross = c0 * ct0 + c1 * ct1;
+			proxy = split_proxy(d, w, crit, wn, sq, wl, sl, sql, cross);
+			if (proxy > best->proxy)
+				take(best, proxy, key_float((uint32_t)(ko[i] >> 32) + lo),
+				     key_float((uint32_t)(ko[i + 1] >> 32) + lo), f);
+		}
+		return 1;
+	}
+	for (i = 0; i + 1 < m; i++) {
+		local_left(d, w, (uint32_t)ko[i], &wl, &sl, &sql, &cross);
+		if (i + 1 < msl)
+			continue;
+		if (m - (i + 1) < msl)
+			break;
+		if (ko[i + 1] >> 32 == ko[i] >> 32)
+			continue;
+		consider(d, w, crit, wn, sq, wl, sl, sql, cross,
+			 key_float((uint32_t)(ko[i] >> 32) + lo),
+			 key_float((uint32_t)(ko[i + 1] >> 32) + lo), f, best);
+	}
+	return 1;
+}
+
 /* Room for the known-constant lists of levels 0..depth. */
 static int consts_room(struct tree_work *w, size_t depth)
 {
@@ -480,6 +691,13 @@ static void best_split(const struct tree_data *d, struct tree_work *w,
 			if (nl >= msl && m - nl >= msl)
 				consider(d, w, crit, wn, sq, wl, sl, sql, cross,
 					 d->binlo[f], d->binhi[f], f, best);
+			continue;
+		}
+		if (d->Xf) {
+			if (split_floats(d, w, crit, msl, s, m, wn, sq, f, best))
+				nonconst++;
+			else
+				mine[(*nmine)++] = (uint32_t)f;	/* constant */
 			continue;
 		}
 		col = d->Xc + f * d->n;
@@ -937,8 +1155,7 @@ int tree_grow(struct tree *t, const struct tree_data *d,
 			continue;
 		}
 		{
-			const double *col = d->Xc + (size_t)sp.feature * d->n;
-			size_t a = it.start, nr = 0, q;
+			size_t a = it.start, nr = 0, q, sf = (size_t)sp.feature;
 
 			/* stable: rows stay ascending in every node, so the
 			 * gathers of a feature's values read memory in order;
@@ -946,7 +1163,7 @@ int tree_grow(struct tree *t, const struct tree_data *d,
 			 * split_sorted */
 			for (q = it.start; q < it.end; q++) {
 				uint32_t u = w->idx[q];
-				size_t g = col[u] <= sp.threshold;
+				size_t g = tval(d, sf, u) <= sp.threshold;
 
 				w->idx[a] = u;
 				w->vrow[nr] = u;
@@ -1407,9 +1624,11 @@ json_t *tree_params_json(const void *hp, int classifier)
 	return p;
 }
 
-int tree_binary(const double *Xc, size_t n, size_t p, uint8_t **bin,
-		unsigned char **isbin, double **lohi)
+int tree_binary(const double *Xc, const float *const *Xf, size_t n, size_t p,
+		uint8_t **bin, unsigned char **isbin, double **lohi)
 {
+	struct tree_data d = { .Xc = Xc, .Xf = Xf, .n = n };
+
 	size_t i, j;
 
 	*bin = malloc(n * p + 1);
@@ -1421,26 +1640,36 @@ int tree_binary(const double *Xc, size_t n, size_t p, uint8_t **bin,
 		return -1;
 	}
 	for (j = 0; j < p; j++) {
-		const double *c = Xc + j * n;
-		double a = n ? c[0] : 0, b = a;
+		double a = n ? tval(&d, j, 0) : 0, b = a;
 		int two = 1;
 
-		for (i = 0; i < n && two; i++)
-			if (c[i] != a) {
+		for (i = 0; i < n && two; i++) {
+			double v = tval(&d, j, i);
+
+			if (v != a) {
 				if (b == a)
-					b = c[i];
-				else if (c[i] != b)
+					b = v;
+				else if (v != b)
 					two = 0;
 			}
+		}
 		if (!two || a == b)
 			continue;	/* constant columns take the usual path */
 		(*isbin)[j] = 1;
 		(*lohi)[j] = a < b ? a : b;
 		(*lohi)[p + j] = a < b ? b : a;
 		for (i = 0; i < n; i++)
-			(*bin)[j * n + i] = c[i] == (a > b ? a : b);
+			(*bin)[j * n + i] = tval(&d, j, i) == (a > b ? a : b);
 	}
 	return 0;
+}
+
+void tree_round_rows(const double *X, size_t n, size_t p, double *out)
+{
+	size_t i;
+
+	for (i = 0; i < n * p; i++)
+		out[i] = (float)X[i];
 }
 
 double *tree_columns(const double *X, size_t n, size_t p)
@@ -1539,6 +1768,7 @@ double tree_score(int classifier, size_t width, const double *pred,
 struct tree_model {
 	struct tree t;
 	double *importance;	/* per input column */
+	int f32;		/* grown on single floats (--dtype float32) */
 };
 
 static void tfam_free(void *body)
@@ -1576,23 +1806,27 @@ static int tfam_fit(struct model *m, const void *hp, const struct fit_data *d,
 		return -1;
 	if (d->n > (size_t)INT32_MAX)
 		return err_set(err, MLCI_EXIT_DATAERR, NULL, "too many rows for a tree");
-	Xc = tree_columns(d->X, d->n, d->p);
+	b->f32 = d->Xcols != NULL;
+	Xc = b->f32 ? NULL : tree_columns(d->X, d->n, d->p);
 	imp = calloc(d->p + 1, sizeof(*imp));
 	b->importance = calloc(m->prep.ncols + 1, sizeof(*b->importance));
 	pred = malloc((d->n * width + 1) * sizeof(*pred));
 	row = malloc((d->p + 1) * sizeof(*row));
-	if (!Xc || !imp || !b->importance || !pred || !row)
+	if ((!b->f32 && !Xc) || !imp || !b->importance || !pred || !row)
 		goto oom;
 	/* the columns stand for the rows from here on */
 	if (d->release)
 		d->release(d->release_ctx);
-	if (tree_binary(Xc, d->n, d->p, &bin, &isbin, &lohi) < 0)
+	if (tree_binary(Xc, (const float *const *)d->Xcols, d->n, d->p, &bin,
+			&isbin, &lohi) < 0)
 		goto oom;
 	td = (struct tree_data){ Xc, bin, isbin, lohi, lohi + d->p, d->yc,
 				 d->yr, d->n, d->p, m->classifier ? m->nclasses : 0,
-				 NULL };
-	/* one tree: presorted straight into its work, no order to copy */
-	w = tree_work_new_presorted(&td);
+				 NULL, (const float *const *)d->Xcols };
+	/* one tree: presorted straight into its work, no order to copy;
+	 * single floats keep their memory to the columns and sort each
+	 * node's values */
+	w = b->f32 ? tree_work_new(&td) : tree_work_new_presorted(&td);
 	if (!w)
 		goto oom;
 	mf = tree_max_features(h, m->classifier, d->p);
@@ -1604,7 +1838,7 @@ static int tfam_fit(struct model *m, const void *hp, const struct fit_data *d,
 		size_t j;
 
 		for (j = 0; j < d->p; j++)
-			row[j] = Xc[j * d->n + i];
+			row[j] = tval(&td, j, i);
 		memcpy(pred + i * width, tree_leaf(&b->t, row),
 		       width * sizeof(*pred));
 	}
@@ -1637,15 +1871,21 @@ static int tfam_predict(const struct model *m, const double *X, size_t n,
 	const struct tree_model *b = m->body;
 	size_t i, i0, p = m->prep.nout, w = b->t.width;
 	uint32_t leaf[256];
+	double *xr = b->f32 ? malloc((256 * p + 1) * sizeof(*xr)) : NULL;
 
+	if (b->f32 && !xr)
+		return err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
 	for (i0 = 0; i0 < n; i0 += 256) {
 		size_t k = n - i0 < 256 ? n - i0 : 256;
 
-		tree_leaves(&b->t, X + i0 * p, k, p, leaf);
+		if (xr)
+			tree_round_rows(X + i0 * p, k, p, xr);
+		tree_leaves(&b->t, xr ? xr : X + i0 * p, k, p, leaf);
 		for (i = 0; i < k; i++)
 			memcpy(out + (i0 + i) * w, b->t.value + (size_t)leaf[i] * w,
 			       w * sizeof(*out));
 	}
+	free(xr);
 	return 0;
 }
 
@@ -1655,8 +1895,26 @@ static int tfam_to_json(const struct model *m, json_t *mod)
 
 	if (json_object_set_new(mod, "tree", tree_to_json(&b->t)) < 0 ||
 	    json_object_set_new(mod, "feature_importances",
-				tree_reals_json(b->importance, m->prep.ncols)) < 0)
+				tree_reals_json(b->importance, m->prep.ncols)) < 0 ||
+	    (b->f32 && json_object_set_new(mod, "input_dtype",
+					   json_string("float32")) < 0))
 		return -1;
+	return 0;
+}
+
+int tree_input_dtype(const json_t *mod, int *f32, const char *file,
+		     struct mlci_err *err)
+{
+	json_t *v = json_object_get(mod, "input_dtype");
+
+	*f32 = 0;
+	if (!v)
+		return 0;
+	if (json_is_string(v) && !strcmp(json_string_value(v), "float32"))
+		*f32 = 1;
+	else if (!json_is_string(v) || strcmp(json_string_value(v), "float64"))
+		return err_set(err, MLCI_EXIT_DATAERR, file,
+			       "model.input_dtype must be \"float32\" or \"float64\"");
 	return 0;
 }
 
@@ -1673,7 +1931,8 @@ static int tfam_from_json(struct model *m, const json_t *mod, const char *file,
 	b->importance = calloc(m->prep.ncols + 1, sizeof(*b->importance));
 	if (!b->importance)
 		return err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
-	if (json_get_object(mod, "tree", &t, file, err) < 0 ||
+	if (tree_input_dtype(mod, &b->f32, file, err) < 0 ||
+	    json_get_object(mod, "tree", &t, file, err) < 0 ||
 	    tree_from_json(&b->t, t, m->prep.nout, m->classifier ? m->nclasses : 1,
 			   m->classifier, &budget, file, "model.tree", err) < 0)
 		return -1;
@@ -1683,7 +1942,7 @@ static int tfam_from_json(struct model *m, const json_t *mod, const char *file,
 const struct model_family tree_family = {
 	"tree", TASK_EITHER, sizeof(struct tree_params), tree_params_init,
 	tree_param, tree_params_json, tfam_fit, tfam_predict, tfam_to_json,
-	tfam_from_json, tfam_free, 0, NULL, 0,
+	tfam_from_json, tfam_free, 0, NULL, 2,
 };
 
 void forest_params_init(void *hp, int classifier)

@@ -109,6 +109,11 @@ struct tree_data {
 	 * value among the column's distinct values; NULL: every node sorts
 	 * its values instead (same tree, slower) */
 	const uint32_t *order;
+	/* or, Xc NULL (--dtype float32): feature j's values as single
+	 * floats, Xf[j][0..n); no order: each node sorts its values (a radix
+	 * sort of their bits), the tree being the one doubles of the same
+	 * values give */
+	const float *const *Xf;
 };
 
 /*
@@ -192,11 +197,19 @@ int tree_criterion_for(const struct tree_params *h, int classifier,
 		       enum tree_criterion *crit, struct mlci_err *err);
 /* Column-major copy of row-major X (n by p), or NULL when memory runs out. */
 double *tree_columns(const double *X, size_t n, size_t p);
-/* The byte codes of Xc's two-valued columns (struct tree_data's bin and
- * isbin) and their values (lohi: p smaller ones, then p larger ones); 0,
- * or -1 when memory runs out. */
-int tree_binary(const double *Xc, size_t n, size_t p, uint8_t **bin,
-		unsigned char **isbin, double **lohi);
+/* The byte codes of the two-valued columns (struct tree_data's bin and
+ * isbin) of Xc, or of Xf when Xc is NULL, and their values (lohi: p
+ * smaller ones, then p larger ones); 0, or -1 when memory runs out. */
+int tree_binary(const double *Xc, const float *const *Xf, size_t n, size_t p,
+		uint8_t **bin, unsigned char **isbin, double **lohi);
+/* The model object's "input_dtype" (written for trees and forests grown
+ * on single floats): *f32 1 for "float32", 0 for "float64" or none; else
+ * a 65 error naming file. */
+int tree_input_dtype(const json_t *mod, int *f32, const char *file,
+		     struct mlci_err *err);
+/* Rows X (n by p) with each value rounded to a single float, into out:
+ * what a tree grown on single floats compares with its thresholds. */
+void tree_round_rows(const double *X, size_t n, size_t p, double *out);
 /* Importances of encoded outputs (p) summed per input column into col
  * (ncols) and normalised to sum 1 (all zero when the total is zero). */
 void tree_importance_columns(const struct model *m, const double *imp,

@@ -1,6 +1,11 @@
 # mlci-train --dtype float32: a plain fit of logistic, linear, ridge,
-# hgb or mlp streams its numbers into single floats (half the memory of the
-# default doubles). The fit agrees with the float64 one (itself checked
+# tree, forest, hgb or mlp streams its numbers into single floats (half
+# the memory of the default doubles; trees and forests keep only their
+# columns, a quarter). Trees and forests on single floats are checked
+# against scikit-learn in t-train-trees.sh; here: their thresholds meet
+# inputs rounded as they were (evaluate on the training file gives the
+# training accuracy), any thread count gives the same bytes, and a pipe
+# gives the file's model. The fit agrees with the float64 one (itself checked
 # against scikit-learn in t-train-sklearn.sh and t-train-hgb.sh) to
 # float precision: the convex models' training loss within 1e-6
 # relative, mlp's within 1e-3, hgb's held-out accuracy within 1 point. The same file read
@@ -97,13 +102,55 @@ check "... the same model both ways" sh -c \
 	'grep -v "\"path\":" huge.json >a && grep -v "\"path\":" huge-p.json >b && cmp -s a b'
 no_nan "... no NaN in it" huge.json
 
+# trees and forests: every value rounded to a single float at the
+# thresholds too (an input between two floats goes where its float went)
+fit tree "$DATA/adult.data.csv" income at --columns $ADULT_COLS --trim --param max_depth=12
+fit forest "$DATA/breast_cancer.csv" diagnosis fb --param n_estimators=30 --seed 4
+json_is at-32.json 'j["training"]["dtype"], j["model"]["input_dtype"], "input_dtype" in json.load(open("at-64.json"))["model"]' \
+	"('float32', 'float32', False)" "tree: training.dtype and model.input_dtype float32 (float64: neither)"
+json_is fb-32.json 'j["model"]["input_dtype"]' float32 "forest: model.input_dtype float32"
+for n in at fb; do
+	case $n in
+	at) set -- --data "$DATA/adult.data.csv" --columns $ADULT_COLS --trim ;;
+	fb) set -- --data "$DATA/breast_cancer.csv" ;;
+	esac
+	expect_exit 0 "$n float32: evaluate on the training file" "$BIN/mlci-evaluate" --model "$n-32.json" \
+		"$@" --out "$n-32-m.json"
+	got=$($PY -c '
+import json, sys
+t = json.load(open(sys.argv[1]))["training"]["accuracy"]
+m = json.load(open(sys.argv[2]))["metrics"]["accuracy"]
+print(t == m, t, m)' "$n-32.json" "$n-32-m.json")
+	case $got in
+	True*) ok "$n float32: evaluate's accuracy is the training accuracy ($got)" ;;
+	*) not_ok "$n float32: evaluate's accuracy is the training accuracy" "$got" ;;
+	esac
+done
+for t in 1 2 3; do
+	expect_exit 0 "forest float32, --threads $t" "$TR" --data "$DATA/wine.csv" --label cultivar \
+		--model forest --param n_estimators=20 --seed 3 --dtype float32 --threads $t --out "fw-t$t.json"
+done
+check "forest float32: 1, 2 and 3 threads give the same bytes" \
+	sh -c 'cmp fw-t1.json fw-t2.json && cmp fw-t1.json fw-t3.json'
+expect_exit 0 "forest float32 from a pipe" sh -c 'cat "$1" | "$2" --data /dev/stdin --label diagnosis \
+	--model forest --param n_estimators=30 --seed 4 --dtype float32 --out pipe-f32.json' \
+	sh "$DATA/breast_cancer.csv" "$TR"
+check "forest: the pipe's model is the file's" sh -c \
+	'grep -v "\"path\":" pipe-f32.json >a && grep -v "\"path\":" fb-32.json >b && cmp -s a b'
+# a model file with another input_dtype: one line, 65
+sed 's/"input_dtype": "float32"/"input_dtype": "float16"/' fb-32.json >fb-bad.json
+expect_exit 65 "input_dtype float16 is refused" "$BIN/mlci-evaluate" --model fb-bad.json \
+	--data "$DATA/breast_cancer.csv" --out x-m.json
+err_is 'fb-bad.json: model.input_dtype must be "float32" or "float64"$' "names the field"
+absent x-m.json "no metrics"
+
 # refused where it does not apply: 64, one line, no model
 expect_exit 64 "--dtype float16" "$TR" --data "$DATA/iris.csv" --label species \
 	--model logistic --dtype float16 --out x.json
 err_is "^mlci-train: --dtype 'float16': expected float64 or float32$" "names the bad dtype"
-expect_exit 64 "--dtype float32 for a tree" "$TR" --data "$DATA/iris.csv" --label species \
-	--model tree --dtype float32 --out x.json
-err_is "^mlci-train: --dtype float32 is for logistic, linear, ridge, hgb and mlp, not tree$" "names the families"
+expect_exit 64 "--dtype float32 for lasso" "$TR" --data "$DATA/diabetes_progression.csv" \
+	--label progression --model lasso --dtype float32 --out x.json
+err_is "^mlci-train: --dtype float32 is for logistic, linear, ridge, tree, forest, hgb and mlp, not lasso$" "names the families"
 expect_exit 64 "--dtype float32 with --cv" "$TR" --data "$DATA/iris.csv" --label species \
 	--model logistic --dtype float32 --cv 3 --out x.json
 err_is "^mlci-train: --dtype float32 is for a plain fit: not with --cv$" "not with --cv"
@@ -118,4 +165,4 @@ check "... byte for byte" cmp -s bc-64.json bc-64b.json
 
 check "every model validates against its JSON Schema" $PY "$TOP/tests/check_schema.py" \
 	bc-32.json iris-32.json dia-32.json lin-32.json adult-32.json ah-32.json dh-32.json huge.json \
-	mbc-32.json mdi-32.json
+	mbc-32.json mdi-32.json at-32.json fb-32.json

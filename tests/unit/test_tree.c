@@ -61,7 +61,7 @@ static void grow(struct tree *t, const double *Xc, const size_t *yc,
 		 const struct tree_params *h, enum tree_criterion crit,
 		 const double *weight, double *imp)
 {
-	struct tree_data d = { Xc, NULL, NULL, NULL, NULL, yc, yr, n, p, K, NULL };
+	struct tree_data d = { Xc, NULL, NULL, NULL, NULL, yc, yr, n, p, K, NULL, NULL };
 	struct tree_work *w = tree_work_new(&d);
 
 	assert_non_null(w);
@@ -297,13 +297,13 @@ static void test_tree__binary_columns_same_trees(void **state)
 		yr[i] = X[N + i] * 3 + X[4 * N + i] + (double)tree_rng_below(&rng, 7);
 		wt[i] = (double)tree_rng_below(&rng, 3);
 	}
-	assert_int_equal(tree_binary(X, N, P, &bin, &isbin, &lohi), 0);
+	assert_int_equal(tree_binary(X, NULL, N, P, &bin, &isbin, &lohi), 0);
 	assert_true(isbin[0] && isbin[1] && isbin[2] && isbin[3] && !isbin[4]);
 	assert_true(lohi[3] == -1 && lohi[P + 3] == 2.25);
 	for (K = 0; K <= 3; K++) {
 		const size_t *yc = K == 2 ? y2 : y3;
-		struct tree_data a = { X, NULL, NULL, NULL, NULL, yc, yr, N, P, K, NULL };
-		struct tree_data b = { X, bin, isbin, lohi, lohi + P, yc, yr, N, P, K, NULL };
+		struct tree_data a = { X, NULL, NULL, NULL, NULL, yc, yr, N, P, K, NULL, NULL };
+		struct tree_data b = { X, bin, isbin, lohi, lohi + P, yc, yr, N, P, K, NULL, NULL };
 		struct tree_params h = params();
 		struct tree ta, tb;
 		struct tree_work *wa, *wb;
@@ -355,15 +355,15 @@ static void test_tree__presorted_same_trees(void **state)
 		yr[i] = X[N + i] * 2 + (double)tree_rng_below(&rng, 9);
 		wt[i] = (double)tree_rng_below(&rng, 3);
 	}
-	assert_int_equal(tree_binary(X, N, P, &bin, &isbin, &lohi), 0);
+	assert_int_equal(tree_binary(X, NULL, N, P, &bin, &isbin, &lohi), 0);
 	assert_true(isbin[3] && !isbin[0] && !isbin[4]);
 	for (pass = 0; pass < 2; pass++) {
 		order = tree_presort(X, N, P, pass ? isbin : NULL);
 		assert_non_null(order);
 		for (K = 0; K <= 3; K++) {
 			const size_t *yc = K == 2 ? y2 : y3;
-			struct tree_data a = { X, NULL, NULL, NULL, NULL, yc, yr, N, P, K, NULL };
-			struct tree_data b = { X, NULL, NULL, NULL, NULL, yc, yr, N, P, K, order };
+			struct tree_data a = { X, NULL, NULL, NULL, NULL, yc, yr, N, P, K, NULL, NULL };
+			struct tree_data b = { X, NULL, NULL, NULL, NULL, yc, yr, N, P, K, order, NULL };
 			struct tree_params h = params();
 			struct tree ta, tb;
 			struct tree_work *wa, *wb;
@@ -397,6 +397,84 @@ static void test_tree__presorted_same_trees(void **state)
 		free(order);
 	}
 	free(bin), free(isbin), free(lohi), free(X);
+}
+
+/* Single-float columns (each node radix-sorts its values' bits) grow the
+ * tree doubles of the same values grow, node for node, presorted or
+ * not: ties, -0 and 0, negatives, two-valued and constant columns,
+ * weights, every criterion, a depth limit, and nodes large enough for
+ * every digit width the sort picks. */
+static void test_tree__floats_same_trees(void **state)
+{
+	enum { P = 6 };
+	static const size_t sizes[] = { 700, 9000 };
+	static const float zeros[] = { -0.0f, 0.0f, 1.0f, -2.0f };
+	size_t si;
+
+	for (si = 0; si < 2; si++) {
+		size_t N = sizes[si], i, j, K, pass;
+		double *X = malloc(N * P * sizeof(*X)), *yr = malloc(N * sizeof(*yr));
+		double *wt = malloc(N * sizeof(*wt));
+		float *F = malloc(N * P * sizeof(*F));
+		const float *cols[P];
+		size_t *y2 = malloc(N * sizeof(*y2)), *y3 = malloc(N * sizeof(*y3));
+		uint64_t rng = 5 + si;
+		uint32_t *order;
+
+		for (i = 0; i < N; i++) {
+			for (j = 0; j < P; j++) {
+				double u = (double)tree_rng_below(&rng, 100000);
+				float v = j == 0 ? (float)(u / 7 - 7000) :
+					j == 1 ? (float)tree_rng_below(&rng, 6) - 2.5f :
+					j == 2 ? zeros[tree_rng_below(&rng, 4)] :
+					j == 3 ? (float)(tree_rng_below(&rng, 3) == 0) :
+					j == 4 ? 5.0f : (float)(u * 1e-7);
+
+				F[j * N + i] = v;
+				X[j * N + i] = v;
+			}
+			y2[i] = (X[i] > 0) ^ (tree_rng_below(&rng, 6) == 0);
+			y3[i] = (size_t)(X[N + i] > 0) + (tree_rng_below(&rng, 4) == 0);
+			yr[i] = X[N + i] * 2 + (double)tree_rng_below(&rng, 9);
+			wt[i] = (double)tree_rng_below(&rng, 3);
+		}
+		for (j = 0; j < P; j++)
+			cols[j] = F + j * N;
+		order = tree_presort(X, N, P, NULL);
+		assert_non_null(order);
+		for (pass = 0; pass < 2; pass++)
+			for (K = 0; K <= 3; K++) {
+				const size_t *yc = K == 2 ? y2 : y3;
+				struct tree_data a = { X, NULL, NULL, NULL, NULL, yc, yr, N, P, K,
+						       pass ? order : NULL, NULL };
+				struct tree_data b = { NULL, NULL, NULL, NULL, NULL, yc, yr, N, P, K,
+						       NULL, cols };
+				struct tree_params h = params();
+				struct tree ta, tb;
+				struct tree_work *wa, *wb;
+				size_t width = K ? K : 1, mf;
+
+				if (K == 1)
+					continue;
+				h.min_samples_leaf = 1 + (int)pass;
+				for (mf = 2; mf <= P; mf += P - 2) {
+					enum tree_criterion c = K ? (mf == P ? CRIT_ENTROPY : CRIT_GINI) : CRIT_MSE;
+
+					h.max_depth = mf == P ? 6 : 0;
+					wa = tree_work_new(&a), wb = tree_work_new(&b);
+					assert_non_null(wa), assert_non_null(wb);
+					assert_int_equal(tree_grow(&ta, &a, &h, c, mf, pass ? wt : NULL,
+								   13, NULL, wa), 0);
+					assert_int_equal(tree_grow(&tb, &b, &h, c, mf, pass ? wt : NULL,
+								   13, NULL, wb), 0);
+					assert_true(ta.n_nodes > 15);
+					same_tree(&ta, &tb, width);
+					tree_free(&ta), tree_free(&tb);
+					tree_work_free(wa), tree_work_free(wb);
+				}
+			}
+		free(order), free(X), free(F), free(yr), free(wt), free(y2), free(y3);
+	}
 }
 
 /* tree_leaves walks rows to the leaves tree_leaf finds: any row count
@@ -491,14 +569,14 @@ static void test_tree__work_presorted_same_trees(void **state)
 		yr[i] = X[N + i] * 3 + (double)tree_rng_below(&rng, 7);
 		wt[i] = (double)tree_rng_below(&rng, 3);
 	}
-	assert_int_equal(tree_binary(X, N, P, &bin, &isbin, &lohi), 0);
+	assert_int_equal(tree_binary(X, NULL, N, P, &bin, &isbin, &lohi), 0);
 	for (pass = 0; pass < 2; pass++) {
 		uint32_t *order = tree_presort(X, N, P, pass ? isbin : NULL);
 
 		assert_non_null(order);
 		for (K = 0; K <= 2; K += 2) {
-			struct tree_data a = { X, NULL, NULL, NULL, NULL, y2, yr, N, P, K, order };
-			struct tree_data b = { X, NULL, NULL, NULL, NULL, y2, yr, N, P, K, NULL };
+			struct tree_data a = { X, NULL, NULL, NULL, NULL, y2, yr, N, P, K, order, NULL };
+			struct tree_data b = { X, NULL, NULL, NULL, NULL, y2, yr, N, P, K, NULL, NULL };
 			struct tree_params h = params();
 			struct tree ta, tb;
 			struct tree_work *wa, *wb;
@@ -799,6 +877,7 @@ int main(void)
 		cmocka_unit_test(test_tree__regression_weights),
 		cmocka_unit_test(test_tree__binary_columns_same_trees),
 		cmocka_unit_test(test_tree__presorted_same_trees),
+		cmocka_unit_test(test_tree__floats_same_trees),
 		cmocka_unit_test(test_tree__leaves_batch),
 		cmocka_unit_test(test_tree__max_features),
 		cmocka_unit_test(test_tree__json_validation),
