@@ -55,13 +55,6 @@ static int parse_params(const struct train_opts *o,
 	return apply_params(fam, hp, cls, o->params, o->nparams, err);
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 /* Largest number of distinct integer labels auto takes for classes. */
 #define AUTO_MAX_INT_CLASSES 10
 
@@ -73,8 +66,9 @@ static int choose_task(const struct train_opts *o,
 		       size_t lc, int *classifier, struct mlci_err *err)
 {
 	const char *t = o->task && *o->task ? o->task : "auto";
-	double *v, x;
-	size_t r, n = 0, distinct = 0;
+	/* the distinct values, up to one past the most classes take */
+	double seen[AUTO_MAX_INT_CLASSES + 1], x;
+	size_t r, k, distinct = 0;
 	int integers = 1;
 
 	if (strcmp(t, "auto") && strcmp(t, "classification") &&
@@ -93,9 +87,6 @@ static int choose_task(const struct train_opts *o,
 		*classifier = !strcmp(t, "classification");
 		return 0;
 	}
-	v = malloc((f->nrows + 1) * sizeof(*v));
-	if (!v)
-		return err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
 	*classifier = 0;
 	for (r = 0; r < f->nrows; r++) {
 		const char *s = frame_cell(f, r, lc);
@@ -108,15 +99,13 @@ static int choose_task(const struct train_opts *o,
 		}
 		if (x != floor(x))
 			integers = 0;
-		v[n++] = x;
+		for (k = 0; integers && k < distinct && seen[k] != x; k++)
+			;
+		if (integers && k == distinct && distinct <= AUTO_MAX_INT_CLASSES)
+			seen[distinct++] = x;
 	}
-	if (!*classifier && integers) {
-		qsort(v, n, sizeof(*v), cmp_double);
-		for (r = 0; r < n; r++)
-			distinct += !r || v[r] != v[r - 1];
+	if (!*classifier && integers)
 		*classifier = distinct <= AUTO_MAX_INT_CLASSES;
-	}
-	free(v);
 	return 0;
 }
 

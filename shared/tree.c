@@ -160,6 +160,18 @@ struct tree_work {
 	uint8_t *goes_left;
 };
 
+/* Row r's weight, and that of the li-th row of the node best_split is on
+ * (unit weights are not stored). */
+static inline double row_w(const struct tree_work *w, size_t r)
+{
+	return w->unit ? 1 : w->w[r];
+}
+
+static inline double node_w(const struct tree_work *w, size_t li)
+{
+	return w->unit ? 1 : w->nw[li];
+}
+
 void tree_work_free(struct tree_work *w)
 {
 	if (!w)
@@ -235,8 +247,8 @@ static double node_stats(const struct tree_data *d, struct tree_work *w,
 	if (d->K) {
 		memset(w->ct, 0, d->K * sizeof(*w->ct));
 		for (i = s; i < e; i++) {
-			w->ct[d->yc[w->idx[i]]] += w->w[w->idx[i]];
-			tot += w->w[w->idx[i]];
+			w->ct[d->yc[w->idx[i]]] += row_w(w, w->idx[i]);
+			tot += row_w(w, w->idx[i]);
 		}
 		*sq = 0;
 		for (k = 0; k < d->K; k++) {
@@ -255,14 +267,14 @@ static double node_stats(const struct tree_data *d, struct tree_work *w,
 		double sum = 0, mean;
 
 		for (i = s; i < e; i++) {
-			tot += w->w[w->idx[i]];
-			sum += w->w[w->idx[i]] * d->yr[w->idx[i]];
+			tot += row_w(w, w->idx[i]);
+			sum += row_w(w, w->idx[i]) * d->yr[w->idx[i]];
 		}
 		mean = sum / tot;
 		for (i = s; i < e; i++) {
 			double r = d->yr[w->idx[i]] - mean;
 
-			imp += w->w[w->idx[i]] * r * r;
+			imp += row_w(w, w->idx[i]) * r * r;
 		}
 		imp /= tot;
 		val[0] = mean;
@@ -334,7 +346,7 @@ static inline void to_left(const struct tree_data *d, struct tree_work *w,
 			   uint32_t r, double *wl, double *sl, double *sql,
 			   double *cross)
 {
-	double wi = w->w[r];
+	double wi = row_w(w, r);
 
 	if (d->K) {
 		size_t y = d->yc[r];
@@ -443,7 +455,7 @@ static inline void local_left(const struct tree_data *d, struct tree_work *w,
 			      uint32_t li, double *wl, double *sl, double *sql,
 			      double *cross)
 {
-	double wi = w->nw[li];
+	double wi = node_w(w, li);
 
 	if (d->K) {
 		size_t y = w->nc[li];
@@ -495,11 +507,11 @@ static int split_floats(const struct tree_data *d, struct tree_work *w,
 			if (ks[i] != lo)
 				continue;
 			nl++;
-			wl += w->nw[i];
+			wl += node_w(w, i);
 			if (d->K)
-				w->cl[w->nc[i]] += w->nw[i];
+				w->cl[w->nc[i]] += node_w(w, i);
 			else
-				sl += w->nw[i] * w->ny[i];
+				sl += node_w(w, i) * w->ny[i];
 		}
 		for (kk = 0; d->K && kk < d->K; kk++) {
 			sql += w->cl[kk] * w->cl[kk];
@@ -520,7 +532,7 @@ static int split_floats(const struct tree_data *d, struct tree_work *w,
 
 		for (i = 0; i + 1 < m; i++) {
 			uint32_t li = (uint32_t)ko[i];
-			double wi = w->nw[li], c0, proxy;
+			double wi = node_w(w, li), c0, proxy;
 
 			wl += wi;
 			c1 += wi * (double)w->nc[li];
@@ -599,7 +611,8 @@ static void best_split(const struct tree_data *d, struct tree_work *w,
 	for (i = s; i < e; i++) {
 		uint32_t r = w->idx[i];
 
-		w->nw[i - s] = w->w[r];
+		if (!w->unit)
+			w->nw[i - s] = w->w[r];
 		if (d->K)
 			w->nc[i - s] = (uint32_t)d->yc[r];
 		else
@@ -651,7 +664,7 @@ static void best_split(const struct tree_data *d, struct tree_work *w,
 
 				for (i = 0; i < m; i++) {
 					unsigned c = cb[w->idx[s + i]];
-					double x = (double)(1 - c) * w->nw[i];
+					double x = (double)(1 - c) * node_w(w, i);
 
 					nl += 1 - c;
 					wl += x;
@@ -662,7 +675,7 @@ static void best_split(const struct tree_data *d, struct tree_work *w,
 			} else if (d->K) {
 				for (i = 0; i < m; i++) {
 					unsigned c = cb[w->idx[s + i]];
-					double x = (double)(1 - c) * w->nw[i];
+					double x = (double)(1 - c) * node_w(w, i);
 
 					nl += 1 - c;
 					wl += x;
@@ -674,8 +687,8 @@ static void best_split(const struct tree_data *d, struct tree_work *w,
 
 					if (!c) {
 						nl++;
-						wl += w->nw[i];
-						sl += w->nw[i] * w->ny[i];
+						wl += node_w(w, i);
+						sl += node_w(w, i) * w->ny[i];
 					}
 				}
 			}
@@ -723,7 +736,7 @@ static void best_split(const struct tree_data *d, struct tree_work *w,
 				for (i = 0; i + 1 < m; i++) {
 					uint64_t u = L[i];
 					uint32_t r = (uint32_t)u;
-					double wi = w->unit ? 1 : w->w[r], c0, proxy;
+					double wi = row_w(w, r), c0, proxy;
 
 					wl += wi;
 					c1 += wi * (double)(u >> 63);
@@ -801,11 +814,11 @@ static void best_split(const struct tree_data *d, struct tree_work *w,
 					if (w->vals[i] != lo)
 						continue;
 					nl++;
-					wl += w->w[r];
+					wl += row_w(w, r);
 					if (d->K)
-						w->cl[d->yc[r]] += w->w[r];
+						w->cl[d->yc[r]] += row_w(w, r);
 					else
-						sl += w->w[r] * d->yr[r];
+						sl += row_w(w, r) * d->yr[r];
 				}
 				for (k = 0; d->K && k < d->K; k++) {
 					sql += w->cl[k] * w->cl[k];
@@ -1054,12 +1067,16 @@ int tree_grow(struct tree *t, const struct tree_data *d,
 
 	memset(t, 0, sizeof(*t));
 	t->width = width;
+	/* unit weights are never stored (nor the node's copies of them):
+	 * their pages stay untouched */
 	w->unit = 1;
+	for (i = 0; weight && i < d->n; i++)
+		w->unit &= weight[i] == 1;
 	for (i = 0; i < d->n; i++) {
-		w->w[i] = weight ? weight[i] : 1;
-		if (w->w[i] > 0)
+		if (!w->unit)
+			w->w[i] = weight[i];
+		if (w->unit || weight[i] > 0)
 			w->idx[m++] = (uint32_t)i;
-		w->unit &= w->w[i] == 1;
 	}
 	if (w->sorted) {
 		size_t f, q;
@@ -1068,7 +1085,7 @@ int tree_grow(struct tree *t, const struct tree_data *d,
 		 * branch-free: every entry is written and the rows kept
 		 * advance (L has room for n) */
 		for (i = 0; i < d->n; i++)
-			w->goes_left[i] = w->w[i] > 0;
+			w->goes_left[i] = w->unit || w->w[i] > 0;
 		for (f = 0; f < d->p && w->presorted; f++) {
 			/* in place (q <= i): the class bit and the filter */
 			uint64_t *L = w->sorted + f * d->n;
@@ -1763,6 +1780,43 @@ double tree_score(int classifier, size_t width, const double *pred,
 	return tss > 0 ? 1 - rss / tss : (rss == 0 ? 1 : 0);
 }
 
+/* tree_score of t's predictions for the rows of td (each gathered into
+ * row, td->p values), walked one at a time: the same sums in the same
+ * order, without an array of predictions. */
+static double tree_score_walk(const struct tree *t, int classifier,
+			      const struct tree_data *td, double *row)
+{
+	size_t i, j, k, hits = 0, n = td->n, width = t->width;
+	double mean = 0, rss = 0, tss = 0;
+
+	if (!n)
+		return NAN;
+	for (i = 0; !classifier && i < n; i++)
+		mean += td->yr[i];
+	mean /= (double)n;
+	for (i = 0; i < n; i++) {
+		const double *v;
+
+		for (j = 0; j < td->p; j++)
+			row[j] = tval(td, j, i);
+		v = tree_leaf(t, row);
+		if (classifier) {
+			size_t b = 0;
+
+			for (k = 1; k < width; k++)
+				if (v[k] > v[b])
+					b = k;
+			hits += b == td->yc[i];
+		} else {
+			rss += (td->yr[i] - v[0]) * (td->yr[i] - v[0]);
+			tss += (td->yr[i] - mean) * (td->yr[i] - mean);
+		}
+	}
+	if (classifier)
+		return (double)hits / (double)n;
+	return tss > 0 ? 1 - rss / tss : (rss == 0 ? 1 : 0);
+}
+
 /* --- the tree family --- */
 
 struct tree_model {
@@ -1791,11 +1845,11 @@ static int tfam_fit(struct model *m, const void *hp, const struct fit_data *d,
 	struct tree_data td;
 	struct tree_work *w = NULL;
 	enum tree_criterion crit;
-	double *Xc = NULL, *imp = NULL, *pred = NULL;
+	double *Xc = NULL, *imp = NULL;
 	uint8_t *bin = NULL;
 	unsigned char *isbin = NULL;
 	double *lohi = NULL, *row = NULL;
-	size_t width = m->classifier ? m->nclasses : 1, i, mf;
+	size_t mf;
 	uint64_t seed = (uint64_t)d->seed;
 	int rc = -1;
 
@@ -1810,9 +1864,8 @@ static int tfam_fit(struct model *m, const void *hp, const struct fit_data *d,
 	Xc = b->f32 ? NULL : tree_columns(d->X, d->n, d->p);
 	imp = calloc(d->p + 1, sizeof(*imp));
 	b->importance = calloc(m->prep.ncols + 1, sizeof(*b->importance));
-	pred = malloc((d->n * width + 1) * sizeof(*pred));
 	row = malloc((d->p + 1) * sizeof(*row));
-	if ((!b->f32 && !Xc) || !imp || !b->importance || !pred || !row)
+	if ((!b->f32 && !Xc) || !imp || !b->importance || !row)
 		goto oom;
 	/* the columns stand for the rows from here on */
 	if (d->release)
@@ -1834,16 +1887,10 @@ static int tfam_fit(struct model *m, const void *hp, const struct fit_data *d,
 	if (tree_grow(&b->t, &td, h, crit, mf, NULL, seed, imp, w) < 0)
 		goto oom;
 	tree_importance_columns(m, imp, b->importance);
-	for (i = 0; i < d->n; i++) {
-		size_t j;
-
-		for (j = 0; j < d->p; j++)
-			row[j] = tval(&td, j, i);
-		memcpy(pred + i * width, tree_leaf(&b->t, row),
-		       width * sizeof(*pred));
-	}
+	tree_work_free(w);
+	w = NULL;
 	memset(rep, 0, sizeof(*rep));
-	rep->score = tree_score(m->classifier, width, pred, d->yc, d->yr, d->n, NULL);
+	rep->score = tree_score_walk(&b->t, m->classifier, &td, row);
 	rep->loss = NAN;
 	rep->oob_score = NAN;
 	rep->n_trees = 1;
@@ -1860,7 +1907,7 @@ oom:
 	rc = err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
 out:
 	tree_work_free(w);
-	free(Xc), free(imp), free(pred), free(row), free(bin), free(isbin),
+	free(Xc), free(imp), free(row), free(bin), free(isbin),
 		free(lohi);
 	return rc;
 }
