@@ -73,7 +73,8 @@ static void *worker(void *arg)
 {
 	struct pool *pl = arg;
 	struct tree_work *w = tree_work_new(pl->td);
-	double *weight = malloc((pl->td->n + 1) * sizeof(*weight));
+	/* the bootstrap counts go straight into the work's weights */
+	double *weight = w ? tree_work_weights(w) : NULL;
 
 	for (;;) {
 		size_t i;
@@ -108,7 +109,6 @@ static void *worker(void *arg)
 		pthread_mutex_unlock(&pl->lock);
 	}
 	tree_work_free(w);
-	free(weight);
 	return NULL;
 }
 

@@ -185,6 +185,11 @@ void tree_work_free(struct tree_work *w)
 	free(w);
 }
 
+double *tree_work_weights(struct tree_work *w)
+{
+	return w->w;
+}
+
 struct tree_work *tree_work_new(const struct tree_data *d)
 {
 	struct tree_work *w = calloc(1, sizeof(*w));

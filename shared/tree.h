@@ -128,6 +128,9 @@ uint32_t *tree_presort(const double *Xc, size_t n, size_t p,
 struct tree_work;
 struct tree_work *tree_work_new(const struct tree_data *d);
 void tree_work_free(struct tree_work *w);
+/* Room for d->n row weights in w: tree_grow's weight may be it (the
+ * weights are read before the room is written), saving a copy. */
+double *tree_work_weights(struct tree_work *w);
 
 /*
  * A work for one tree_grow on d without d->order (NULL): the rows are
