@@ -155,6 +155,15 @@ struct tree_work {
 	 * row's class in the top bit (one load and store moves all three);
 	 * goes_left marks the rows of a node being split */
 	uint64_t *sorted;
+	/* with d->Xf, most features candidates at every node: a node of at
+	 * most subcap rows presorts its subtree's rows, in vals (p lists of
+	 * sub_m entries, then room for 2 sub_m): feature f's list for the
+	 * node idx[s..e) inside it is at f * sub_m + (s - sub_s), ascending,
+	 * each entry its order key less sublo[f] in the high half, its row
+	 * in the low 31 bits and (two classes) its class in bit 31 */
+	size_t subcap, sub_s, sub_m;
+	int sub_on;
+	uint32_t *sublo;
 	int presorted;		/* sorted made by tree_work_new_presorted */
 	int unit;		/* every weight is 1 */
 	uint8_t *goes_left;
@@ -181,7 +190,7 @@ void tree_work_free(struct tree_work *w)
 	free(w->imp), free(w->wn);
 	free(w->consts), free(w->stamp), free(w->nconsts);
 	free(w->nw), free(w->ny), free(w->nc);
-	free(w->sorted), free(w->goes_left);
+	free(w->sorted), free(w->goes_left), free(w->sublo);
 	free(w);
 }
 
@@ -216,6 +225,16 @@ struct tree_work *tree_work_new(const struct tree_data *d)
 	if (d->order) {
 		w->sorted = malloc((d->n * d->p + 1) * sizeof(*w->sorted));
 		w->goes_left = malloc(n);
+	}
+	if (d->Xf) {
+		/* p lists and their scratch fit in vals' 2n words */
+		w->subcap = 2 * d->n / (d->p + 2);
+		w->goes_left = malloc(n);
+		w->sublo = malloc((d->p + 1) * sizeof(*w->sublo));
+		if (!w->goes_left || !w->sublo) {
+			tree_work_free(w);
+			return NULL;
+		}
 	}
 	if (!w->nw || !w->ny || !w->nc || !w->stamp || !w->w || !w->vals || !w->vrow || !w->feats || !w->ct ||
 	    !w->cl || !w->stack || !w->imp || !w->wn ||
@@ -577,6 +596,128 @@ static int split_floats(const struct tree_data *d, struct tree_work *w,
 	return 1;
 }
 
+#define SUB_ROW UINT64_C(0x7fffffff)
+
+/* Presort the subtree of node idx[s..e) (single floats): every feature's
+ * rows in ascending order, ties in row order, as split_floats would sort
+ * them at each of its nodes. */
+static void sub_build(const struct tree_data *d, struct tree_work *w,
+		      size_t s, size_t e)
+{
+	size_t m = e - s, f, i;
+	uint64_t *base = (uint64_t *)(void *)w->vals, *scr = base + d->p * m, *o;
+
+	for (f = 0; f < d->p; f++) {
+		const float *col = d->Xf[f];
+		uint32_t lo = UINT32_MAX, hi = 0;
+
+		if (d->isbin && d->isbin[f])
+			continue;
+		for (i = 0; i < m; i++) {
+			uint32_t u = float_key(col[w->idx[s + i]]);
+
+			w->vrow[i] = u;
+			lo = u < lo ? u : lo;
+			hi = u > hi ? u : hi;
+		}
+		for (i = 0; i < m; i++) {
+			uint32_t r = w->idx[s + i];
+			uint64_t y = d->K == 2 && d->yc[r] == 1;
+
+			scr[i] = (uint64_t)(w->vrow[i] - lo) << 32 | y << 31 | r;
+		}
+		o = sort_keys(scr, scr + m, m, hi - lo);
+		memcpy(base + f * m, o, m * sizeof(*base));
+		w->sublo[f] = lo;
+	}
+	w->sub_s = s, w->sub_m = m, w->sub_on = 1;
+}
+
+/* split_floats for a node inside the presorted subtree: its rows already
+ * in order of f, so the same scan without a sort (the same sums in the
+ * same order: the same split). */
+static int sub_split(const struct tree_data *d, struct tree_work *w,
+		     enum tree_criterion crit, size_t msl, size_t s, size_t m,
+		     double wn, double sq, size_t f, struct split *best)
+{
+	const uint64_t *L = (const uint64_t *)(const void *)w->vals +
+		f * w->sub_m + (s - w->sub_s);
+	uint32_t lo = w->sublo[f];
+	double wl = 0, sl = 0, sql = 0, cross = 0;
+	size_t i;
+
+	if (L[0] >> 32 == L[m - 1] >> 32)
+		return 0;	/* constant in this node */
+	if (d->K)
+		memset(w->cl, 0, d->K * sizeof(*w->cl));
+	if (d->K == 2) {
+		double c1 = 0, ct0 = w->ct[0], ct1 = w->ct[1];
+
+		for (i = 0; i + 1 < m; i++) {
+			uint64_t u = L[i];
+			double wi = row_w(w, (size_t)(u & SUB_ROW)), c0, proxy;
+
+			wl += wi;
+			c1 += wi * (double)(u >> 31 & 1);
+			if (i + 1 < msl)
+				continue;
+			if (m - (i + 1) < msl)
+				break;
+			if (L[i + 1] >> 32 == u >> 32)
+				continue;	/* the same value */
+			c0 = wl - c1;
+			w->cl[0] = c0, w->cl[1] = c1;
+			sql = c0 * c0 + c1 * c1;
+			cross = c0 * ct0 + c1 * ct1;
+			proxy = split_proxy(d, w, crit, wn, sq, wl, sl, sql, cross);
+			if (proxy > best->proxy)
+				take(best, proxy, key_float((uint32_t)(u >> 32) + lo),
+				     key_float((uint32_t)(L[i + 1] >> 32) + lo), f);
+		}
+		return 1;
+	}
+	for (i = 0; i + 1 < m; i++) {
+		to_left(d, w, (uint32_t)(L[i] & SUB_ROW), &wl, &sl, &sql, &cross);
+		if (i + 1 < msl)
+			continue;
+		if (m - (i + 1) < msl)
+			break;
+		if (L[i + 1] >> 32 == L[i] >> 32)
+			continue;
+		consider(d, w, crit, wn, sq, wl, sl, sql, cross,
+			 key_float((uint32_t)(L[i] >> 32) + lo),
+			 key_float((uint32_t)(L[i + 1] >> 32) + lo), f, best);
+	}
+	return 1;
+}
+
+/* After node idx[s..e) of the presorted subtree split (goes_left marking
+ * its rows' sides): each feature's list of it split the same way, each
+ * side keeping its order. */
+static void sub_partition(const struct tree_data *d, struct tree_work *w,
+			  size_t s, size_t e)
+{
+	uint64_t *base = (uint64_t *)(void *)w->vals, *tr = base + d->p * w->sub_m;
+	size_t f, q;
+
+	for (f = 0; f < d->p; f++) {
+		uint64_t *L = base + f * w->sub_m;
+		size_t l = s - w->sub_s, r = 0;
+
+		if (d->isbin && d->isbin[f])
+			continue;
+		for (q = s - w->sub_s; q < e - w->sub_s; q++) {
+			uint64_t u = L[q];
+			size_t g = w->goes_left[u & SUB_ROW];
+
+			L[l] = u;
+			tr[r] = u;
+			l += g, r += 1 - g;
+		}
+		memcpy(L + l, tr, r * sizeof(*L));
+	}
+}
+
 /* Room for the known-constant lists of levels 0..depth. */
 static int consts_room(struct tree_work *w, size_t depth)
 {
@@ -716,7 +857,8 @@ static void best_split(const struct tree_data *d, struct tree_work *w,
 			continue;
 		}
 		if (d->Xf) {
-			if (split_floats(d, w, crit, msl, s, m, wn, sq, f, best))
+			if (w->sub_on ? sub_split(d, w, crit, msl, s, m, wn, sq, f, best) :
+			    split_floats(d, w, crit, msl, s, m, wn, sq, f, best))
 				nonconst++;
 			else
 				mine[(*nmine)++] = (uint32_t)f;	/* constant */
@@ -1076,6 +1218,7 @@ int tree_grow(struct tree *t, const struct tree_data *d,
 
 	memset(t, 0, sizeof(*t));
 	t->width = width;
+	w->sub_on = 0;
 	/* unit weights are never stored (nor the node's copies of them):
 	 * their pages stay untouched */
 	w->unit = 1;
@@ -1163,6 +1306,13 @@ int tree_grow(struct tree *t, const struct tree_data *d,
 		leaf = (h->max_depth && it.depth >= (size_t)h->max_depth) ||
 		       n < mss || imp <= DBL_EPSILON;
 		sp.feature = -1;
+		/* depth first: the presorted subtree is done at the first node
+		 * outside it */
+		if (w->sub_on && (it.start < w->sub_s || it.end > w->sub_s + w->sub_m))
+			w->sub_on = 0;
+		if (!leaf && d->Xf && !w->sub_on && n <= w->subcap &&
+		    2 * max_features >= d->p)
+			sub_build(d, w, it.start, it.end);
 		if (!leaf) {
 			if (consts_room(w, it.depth) < 0) {
 				tree_free(t);
@@ -1194,16 +1344,20 @@ int tree_grow(struct tree *t, const struct tree_data *d,
 				w->idx[a] = u;
 				w->vrow[nr] = u;
 				a += g, nr += 1 - g;
-				if (w->sorted)
+				if (w->sorted || w->sub_on)
 					w->goes_left[u] = (uint8_t)g;
 			}
 			memcpy(w->idx + a, w->vrow, nr * sizeof(*w->idx));
 			/* children that are leaves by depth or size never
 			 * read their sorted rows */
-			if (w->sorted &&
+			if ((w->sorted || w->sub_on) &&
 			    !((h->max_depth && it.depth + 1 >= (size_t)h->max_depth) ||
-			      (a - it.start < mss && it.end - a < mss)))
-				split_sorted(d, w, it.start, it.end);
+			      (a - it.start < mss && it.end - a < mss))) {
+				if (w->sorted)
+					split_sorted(d, w, it.start, it.end);
+				else
+					sub_partition(d, w, it.start, it.end);
+			}
 			t->feature[id] = (int32_t)sp.feature;
 			t->threshold[id] = sp.threshold;
 			w->stack[top++] = (struct item){ a, it.end, it.depth + 1, (long)id, 0 };
