@@ -112,35 +112,66 @@ static void *worker(void *arg)
 	return NULL;
 }
 
-/* The training rows through every tree, in tree order for each row:
- * pred gets the forest's prediction; with bootstrap, oob the sum over
- * the trees that did not draw the row and cnt their number. */
+/*
+ * The training rows through every tree, a chunk of rows at a time, in
+ * tree order for each row: each row's forest prediction and (with
+ * bootstrap) its out-of-bag one, the mean over the trees that did not
+ * draw it, scored as the chunk is done, so no row's prediction is kept
+ * past its chunk. A classifier counts its hits; a regressor sums its
+ * squared errors and deviations from the mean (known beforehand) in row
+ * order, a sum per chunk, the chunks' sums added in chunk order: the
+ * same figures whatever the thread count.
+ */
 struct pass {
 	const struct pool *pl;
 	const struct forest_model *b;
 	const double *X;
 	const float *const *Xf;	/* or the columns (X NULL) */
 	size_t n, p, width;
-	double *pred, *oob, *cnt;
-	int failed;		/* a worker's rows buffer ran out of memory */
+	int classifier, oob;	/* oob: bootstrap, out-of-bag figures wanted */
+	const size_t *yc;
+	const double *yr;
+	double mean, oob_mean;	/* regression: of every row, of the rows out of bag */
+	/* per chunk: squared errors, squared deviations (all rows, then
+	 * out of bag) */
+	double *part;
+	size_t hits, oob_hits, oob_rows;
+	int failed;		/* a worker's buffers ran out of memory */
 	pthread_mutex_t lock;
 	size_t next;
 };
 
 #define PASS_CHUNK ((size_t)512)
 
+/* The first largest of v's width values. */
+static size_t argmax(const double *v, size_t width)
+{
+	size_t b = 0, k;
+
+	for (k = 1; k < width; k++)
+		if (v[k] > v[b])
+			b = k;
+	return b;
+}
+
 static void *pass_worker(void *arg)
 {
 	struct pass *ps = arg;
-	size_t i, t, k, r0, r1;
+	size_t i, t, k, r0, r1, w = ps->width;
+	size_t hits = 0, oob_hits = 0, oob_rows = 0;
 	/* single-float columns: a chunk's rows gathered */
 	double *xr = ps->X ? NULL : malloc((PASS_CHUNK * ps->p + 1) * sizeof(*xr));
+	/* the chunk's predictions, out-of-bag sums and their counts */
+	double *pred = malloc(PASS_CHUNK * w * sizeof(*pred));
+	double *oob = malloc(PASS_CHUNK * w * sizeof(*oob));
+	double cnt[PASS_CHUNK];
 
 	for (;;) {
 		const double *X;
+		double *part;
 
 		pthread_mutex_lock(&ps->lock);
-		if (!ps->X && !xr)
+		if ((!ps->X && !xr) || !pred || !oob)
 			ps->failed = 1;
 		r0 = ps->failed ? ps->n : ps->next;
 		ps->next += PASS_CHUNK;
@@ -153,6 +184,9 @@ static void *pass_worker(void *arg)
 				for (i = r0; i < r1; i++)
 					xr[(i - r0) * ps->p + k] = ps->Xf[k][i];
 		X = xr ? xr : ps->X + r0 * ps->p;
+		memset(pred, 0, (r1 - r0) * w * sizeof(*pred));
+		memset(oob, 0, (r1 - r0) * w * sizeof(*oob));
+		memset(cnt, 0, sizeof(cnt));
 		/* tree by tree over the chunk (each row still sums its trees
 		 * in index order): a tree's nodes stay in cache */
 		for (t = 0; t < ps->b->n; t++) {
@@ -162,24 +196,62 @@ static void *pass_worker(void *arg)
 
 			tree_leaves(tr, X, r1 - r0, ps->p, leaf);
 			for (i = r0; i < r1; i++) {
-				const double *v = tr->value + (size_t)leaf[i - r0] * ps->width;
-				double *out = ps->pred + i * ps->width;
+				const double *v = tr->value + (size_t)leaf[i - r0] * w;
+				double *out = pred + (i - r0) * w;
 
-				for (k = 0; k < ps->width; k++)
+				for (k = 0; k < w; k++)
 					out[k] += v[k];
 				if (bits && !(bits[i / 64] >> (i % 64) & 1)) {
-					for (k = 0; k < ps->width; k++)
-						ps->oob[i * ps->width + k] += v[k];
-					ps->cnt[i] += 1;
+					for (k = 0; k < w; k++)
+						oob[(i - r0) * w + k] += v[k];
+					cnt[i - r0] += 1;
 				}
 			}
 		}
-		for (i = r0; i < r1; i++)
-			for (k = 0; k < ps->width; k++)
-				ps->pred[i * ps->width + k] /= (double)ps->b->n;
+		part = ps->part + (r0 / PASS_CHUNK) * 4;
+		for (i = r0; i < r1; i++) {
+			double *pr = pred + (i - r0) * w, *ob = oob + (i - r0) * w, e;
+
+			for (k = 0; k < w; k++)
+				pr[k] /= (double)ps->b->n;
+			if (ps->classifier) {
+				hits += argmax(pr, w) == ps->yc[i];
+			} else {
+				e = ps->yr[i] - pr[0];
+				part[0] += e * e;
+				part[1] += (ps->yr[i] - ps->mean) * (ps->yr[i] - ps->mean);
+			}
+			if (!(cnt[i - r0] > 0))
+				continue;
+			oob_rows++;
+			if (ps->classifier) {
+				oob_hits += argmax(ob, w) == ps->yc[i];
+			} else {
+				e = ps->yr[i] - ob[0] / cnt[i - r0];
+				part[2] += e * e;
+				part[3] += (ps->yr[i] - ps->oob_mean) * (ps->yr[i] - ps->oob_mean);
+			}
+		}
 	}
-	free(xr);
+	pthread_mutex_lock(&ps->lock);
+	ps->hits += hits, ps->oob_hits += oob_hits, ps->oob_rows += oob_rows;
+	pthread_mutex_unlock(&ps->lock);
+	free(xr), free(pred), free(oob);
 	return NULL;
+}
+
+/* A regressor's r2 from the chunks' sums (at off: errors, then
+ * deviations), added in chunk order, as tree_score takes it. */
+static double pass_r2(const struct pass *ps, size_t off)
+{
+	double rss = 0, tss = 0;
+	size_t c;
+
+	for (c = 0; c < (ps->n + PASS_CHUNK - 1) / PASS_CHUNK; c++) {
+		rss += ps->part[c * 4 + off];
+		tss += ps->part[c * 4 + off + 1];
+	}
+	return tss > 0 ? 1 - rss / tss : (rss == 0 ? 1 : 0);
 }
 
 /* Run fn(arg) on up to nthreads threads (the caller is one). */
@@ -300,8 +372,8 @@ static int ffam_fit(struct model *m, const void *hp, const struct fit_data *d,
 	struct forest_model *b = calloc(1, sizeof(*b));
 	struct tree_data td;
 	struct pool pl;
-	double *Xc = NULL, *avg = NULL, *pred = NULL, *oob = NULL, *w = NULL;
-	unsigned char *use = NULL, *isbin = NULL;
+	double *Xc = NULL, *avg = NULL;
+	unsigned char *isbin = NULL;
 	uint8_t *bin = NULL;
 	double *lohi = NULL;
 	uint32_t *order = NULL;
@@ -326,9 +398,7 @@ static int ffam_fit(struct model *m, const void *hp, const struct fit_data *d,
 	b->importance = calloc(m->prep.ncols + 1, sizeof(*b->importance));
 	pl.imp = calloc(b->n * p + 1, sizeof(*pl.imp));
 	avg = calloc(p + 1, sizeof(*avg));
-	pred = malloc((d->n * width + 1) * sizeof(*pred));
-	if ((!b->f32 && !Xc) || !b->trees || !b->importance || !pl.imp || !avg ||
-	    !pred)
+	if ((!b->f32 && !Xc) || !b->trees || !b->importance || !pl.imp || !avg)
 		goto oom;
 	if (tree_binary(Xc, (const float *const *)d->Xcols, d->n, p, &bin,
 			&isbin, &lohi) < 0)
@@ -370,39 +440,46 @@ static int ffam_fit(struct model *m, const void *hp, const struct fit_data *d,
 	rep->oob_score = NAN;
 	{
 		struct pass ps;
+		size_t used = 0;
 
 		memset(&ps, 0, sizeof(ps));
 		ps.pl = &pl, ps.b = b, ps.X = d->X, ps.n = d->n, ps.p = p;
 		ps.Xf = (const float *const *)d->Xcols;
-		ps.width = width, ps.pred = pred;
-		memset(pred, 0, d->n * width * sizeof(*pred));
-		if (h->bootstrap) {
-			oob = calloc(d->n * width + 1, sizeof(*oob));
-			w = calloc(d->n + 1, sizeof(*w));
-			use = calloc(d->n + 1, 1);
-			if (!oob || !w || !use)
-				goto oom;
-			ps.oob = oob, ps.cnt = w;
+		ps.width = width, ps.classifier = m->classifier, ps.oob = h->bootstrap;
+		ps.yc = d->yc, ps.yr = d->yr;
+		ps.part = calloc(((d->n + PASS_CHUNK - 1) / PASS_CHUNK) * 4 + 1,
+				 sizeof(*ps.part));
+		if (!ps.part)
+			goto oom;
+		/* the means first, in row order: out of bag are the rows
+		 * some tree did not draw */
+		for (i = 0; !m->classifier && i < d->n; i++) {
+			int out = 0;
+
+			ps.mean += d->yr[i];
+			for (t = 0; h->bootstrap && t < b->n && !out; t++)
+				out = !(pl.inbag[t * pl.words + i / 64] >> (i % 64) & 1);
+			if (out)
+				ps.oob_mean += d->yr[i], used++;
 		}
+		ps.mean /= (double)d->n;
+		ps.oob_mean /= used ? (double)used : 1;
 		pthread_mutex_init(&ps.lock, NULL);
 		run_threads(pass_worker, &ps, d->threads < 1 ? 1 : d->threads);
 		pthread_mutex_destroy(&ps.lock);
+		oob_rows = ps.oob_rows;
+		if (!ps.failed) {
+			rep->score = m->classifier ? (double)ps.hits / (double)d->n :
+				pass_r2(&ps, 0);
+			if (h->bootstrap && oob_rows)
+				rep->oob_score = m->classifier ?
+					(double)ps.oob_hits / (double)oob_rows :
+					pass_r2(&ps, 2);
+		}
+		free(ps.part);
 		if (ps.failed)
 			goto oom;
 	}
-	if (h->bootstrap) {
-		for (i = 0; i < d->n; i++)
-			if (w[i] > 0) {
-				use[i] = 1;
-				oob_rows++;
-				for (k = 0; !m->classifier && k < width; k++)
-					oob[i * width + k] /= w[i];
-			}
-		if (oob_rows)
-			rep->oob_score = tree_score(m->classifier, width, oob,
-						    d->yc, d->yr, d->n, use);
-	}
-	rep->score = tree_score(m->classifier, width, pred, d->yc, d->yr, d->n, NULL);
 	rep->loss = NAN;
 	rep->n_trees = b->n;
 	for (t = 0; t < b->n; t++) {
@@ -432,8 +509,8 @@ static int ffam_fit(struct model *m, const void *hp, const struct fit_data *d,
 oom:
 	rc = err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
 out:
-	free(Xc), free(pl.imp), free(pl.inbag), free(avg), free(pred), free(oob), free(w);
-	free(use), free(bin), free(isbin), free(lohi), free(order);
+	free(Xc), free(pl.imp), free(pl.inbag), free(avg);
+	free(bin), free(isbin), free(lohi), free(order);
 	return rc;
 }
 

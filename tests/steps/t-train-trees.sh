@@ -188,6 +188,20 @@ check "classification forest: 1, 2 and 3 threads give the same bytes" \
 	sh -c 'cmp bc-t1.json bc-t2.json && cmp bc-t1.json bc-t3.json'
 check "regression forest: 1, 2 and 3 threads give the same bytes" \
 	sh -c 'cmp db-t1.json db-t2.json && cmp db-t1.json db-t3.json'
+# past one chunk of the scoring pass (512 rows): the chunks' sums are
+# added in order, so any thread count gives the same r2 and out-of-bag
+# score, and the training r2 is evaluate's on the same rows
+for t in 1 2 3; do
+	expect_exit 0 "abalone regression forest, --threads $t" "$TR" --data abalone-train.csv \
+		--columns $ABALONE_COLS --label rings --model forest --param n_estimators=12 \
+		--param max_depth=8 --seed 5 --threads $t --out "ab-t$t.json"
+done
+check "abalone regression forest: 1, 2 and 3 threads give the same bytes" \
+	sh -c 'cmp ab-t1.json ab-t2.json && cmp ab-t1.json ab-t3.json'
+expect_exit 0 "abalone forest: evaluate on its training rows" "$EV" --model ab-t1.json \
+	--data abalone-train.csv --columns $ABALONE_COLS --out ab-m.json
+json_is ab-t1.json 'abs(j["training"]["r2"] - json.load(open("ab-m.json"))["metrics"]["r2"]) < 1e-12 and 0 < j["training"]["oob_score"] < j["training"]["r2"]' \
+	True "abalone forest: training r2 is evaluate's, the out-of-bag score below it"
 expect_exit 0 "MLCI_THREADS sets --threads" env MLCI_THREADS=2 "$TR" --data breast_cancer-train.csv \
 	--label diagnosis --model forest --param n_estimators=25 --seed 7 --out bc-env.json
 check "... to the same bytes" cmp bc-t1.json bc-env.json
