@@ -130,11 +130,10 @@ struct tree_work {
 	size_t n, p, K;
 	uint32_t *idx;		/* rows of the tree, partitioned by node */
 	double *w;		/* row weights */
-	double *vals;		/* a node's values of one feature, sorted */
+	/* a node's values of one feature, sorted; with d->Xf room for 2n
+	 * words: a node's entries (as sorted below) and the sort's scratch */
+	double *vals;
 	uint32_t *vrow;		/* their rows */
-	/* with d->Xf: vals has room for 2n words, a node's order keys (in
-	 * the high half, the row's place in the node in the low) and the
-	 * sort's scratch */
 	uint32_t *feats;	/* candidate feature order */
 	double *ct, *cl;	/* class weights: node, left side */
 	struct item *stack;
@@ -473,184 +472,38 @@ static uint64_t *sort_keys(uint64_t *k, uint64_t *k2, size_t m, uint32_t span)
 	return k;
 }
 
-/* As to_left, for the node's li-th row (its weight and label copied into
- * w->nw, w->nc or w->ny): the same sums. */
-static inline void local_left(const struct tree_data *d, struct tree_work *w,
-			      uint32_t li, double *wl, double *sl, double *sql,
-			      double *cross)
+#define SUB_ROW UINT64_C(0x7fffffff)
+
+/* A row's entry in a sorted list of single floats: its order key less
+ * the list's least in the high half, its row in the low 31 bits and
+ * (two classes) its class in bit 31. */
+static inline uint64_t entry(const struct tree_data *d, uint32_t key,
+			     uint32_t lo, uint32_t r)
 {
-	double wi = node_w(w, li);
+	uint64_t y = d->K == 2 && d->yc[r] == 1;
 
-	if (d->K) {
-		size_t y = w->nc[li];
-
-		*sql += wi * (2 * w->cl[y] + wi);
-		*cross += wi * w->ct[y];
-		w->cl[y] += wi;
-	} else {
-		*sl += wi * w->ny[li];
-	}
-	*wl += wi;
+	return (uint64_t)(key - lo) << 32 | y << 31 | r;
 }
 
 /*
- * The best split of node idx[s..s+m) on single-float feature f offered
- * to best (as best_split does for doubles: the same candidates in the
- * same order, so the same tree): 0 when f is constant in the node, else
- * 1. The node's keys are sorted with their place in the node, so the
- * scan reads the node's own weights and labels in w->nw, nc, ny.
+ * The scan of a node's m entries L of feature f, ascending (ties in row
+ * order), lo the least key: every boundary between two values offered
+ * to best, as best_split does for doubles (the same candidates in the
+ * same order, the same sums: the same split).
  */
-static int split_floats(const struct tree_data *d, struct tree_work *w,
-			enum tree_criterion crit, size_t msl, size_t s,
-			size_t m, double wn, double sq, size_t f,
-			struct split *best)
+static void scan_entries(const struct tree_data *d, struct tree_work *w,
+			 enum tree_criterion crit, size_t msl,
+			 const uint64_t *L, size_t m, uint32_t lo, double wn,
+			 double sq, size_t f, struct split *best)
 {
-	const float *col = d->Xf[f];
-	uint64_t *k = (uint64_t *)(void *)w->vals, *ko;
-	uint32_t lo = UINT32_MAX, hi = 0, *ks = w->vrow;
-	double wl = 0, sl = 0, sql = 0, cross = 0;
-	size_t i, nl = 0, kk;
-	int two = 1;
-
-	for (i = 0; i < m; i++) {
-		uint32_t u;
-
-		/* the rows ascend, sparsely deep in the tree: fetch ahead */
-		if (i + 16 < m)
-			__builtin_prefetch(col + w->idx[s + i + 16]);
-		u = float_key(col[w->idx[s + i]]);
-		ks[i] = u;
-		lo = u < lo ? u : lo;
-		hi = u > hi ? u : hi;
-	}
-	if (lo == hi)
-		return 0;
-	for (i = 0; i < m && two; i++)
-		two = ks[i] == lo || ks[i] == hi;
-	if (d->K)
-		memset(w->cl, 0, d->K * sizeof(*w->cl));
-	if (two) {
-		/* two values in this node: the one split between them */
-		for (i = 0; i < m; i++) {
-			if (ks[i] != lo)
-				continue;
-			nl++;
-			wl += node_w(w, i);
-			if (d->K)
-				w->cl[w->nc[i]] += node_w(w, i);
-			else
-				sl += node_w(w, i) * w->ny[i];
-		}
-		for (kk = 0; d->K && kk < d->K; kk++) {
-			sql += w->cl[kk] * w->cl[kk];
-			cross += w->cl[kk] * w->ct[kk];
-		}
-		if (nl >= msl && m - nl >= msl)
-			consider(d, w, crit, wn, sq, wl, sl, sql, cross,
-				 key_float(lo), key_float(hi), f, best);
-		return 1;
-	}
-	for (i = 0; i < m; i++)
-		k[i] = (uint64_t)(ks[i] - lo) << 32 | i;
-	ko = sort_keys(k, k + m, m, hi - lo);
-	if (d->K == 2) {
-		/* in registers, as the presorted scan (whole-number weights:
-		 * the general loop's sums exactly) */
-		double c1 = 0, ct0 = w->ct[0], ct1 = w->ct[1];
-
-		for (i = 0; i + 1 < m; i++) {
-			uint32_t li = (uint32_t)ko[i];
-			double wi = node_w(w, li), c0, proxy;
-
-			wl += wi;
-			c1 += wi * (double)w->nc[li];
-			if (i + 1 < msl)
-				continue;
-			if (m - (i + 1) < msl)
-				break;
-			if (ko[i + 1] >> 32 == ko[i] >> 32)
-				continue;	/* the same value */
-			c0 = wl - c1;
-			w->cl[0] = c0, w->cl[1] = c1;
-			sql = c0 * c0 + c1 * c1;
-			cross = c0 * ct0 + c1 * ct1;
-			proxy = split_proxy(d, w, crit, wn, sq, wl, sl, sql, cross);
-			if (proxy > best->proxy)
-				take(best, proxy, key_float((uint32_t)(ko[i] >> 32) + lo),
-				     key_float((uint32_t)(ko[i + 1] >> 32) + lo), f);
-		}
-		return 1;
-	}
-	for (i = 0; i + 1 < m; i++) {
-		local_left(d, w, (uint32_t)ko[i], &wl, &sl, &sql, &cross);
-		if (i + 1 < msl)
-			continue;
-		if (m - (i + 1) < msl)
-			break;
-		if (ko[i + 1] >> 32 == ko[i] >> 32)
-			continue;
-		consider(d, w, crit, wn, sq, wl, sl, sql, cross,
-			 key_float((uint32_t)(ko[i] >> 32) + lo),
-			 key_float((uint32_t)(ko[i + 1] >> 32) + lo), f, best);
-	}
-	return 1;
-}
-
-#define SUB_ROW UINT64_C(0x7fffffff)
-
-/* Presort the subtree of node idx[s..e) (single floats): every feature's
- * rows in ascending order, ties in row order, as split_floats would sort
- * them at each of its nodes. */
-static void sub_build(const struct tree_data *d, struct tree_work *w,
-		      size_t s, size_t e)
-{
-	size_t m = e - s, f, i;
-	uint64_t *base = (uint64_t *)(void *)w->vals, *scr = base + d->p * m, *o;
-
-	for (f = 0; f < d->p; f++) {
-		const float *col = d->Xf[f];
-		uint32_t lo = UINT32_MAX, hi = 0;
-
-		if (d->isbin && d->isbin[f])
-			continue;
-		for (i = 0; i < m; i++) {
-			uint32_t u = float_key(col[w->idx[s + i]]);
-
-			w->vrow[i] = u;
-			lo = u < lo ? u : lo;
-			hi = u > hi ? u : hi;
-		}
-		for (i = 0; i < m; i++) {
-			uint32_t r = w->idx[s + i];
-			uint64_t y = d->K == 2 && d->yc[r] == 1;
-
-			scr[i] = (uint64_t)(w->vrow[i] - lo) << 32 | y << 31 | r;
-		}
-		o = sort_keys(scr, scr + m, m, hi - lo);
-		memcpy(base + f * m, o, m * sizeof(*base));
-		w->sublo[f] = lo;
-	}
-	w->sub_s = s, w->sub_m = m, w->sub_on = 1;
-}
-
-/* split_floats for a node inside the presorted subtree: its rows already
- * in order of f, so the same scan without a sort (the same sums in the
- * same order: the same split). */
-static int sub_split(const struct tree_data *d, struct tree_work *w,
-		     enum tree_criterion crit, size_t msl, size_t s, size_t m,
-		     double wn, double sq, size_t f, struct split *best)
-{
-	const uint64_t *L = (const uint64_t *)(const void *)w->vals +
-		f * w->sub_m + (s - w->sub_s);
-	uint32_t lo = w->sublo[f];
 	double wl = 0, sl = 0, sql = 0, cross = 0;
 	size_t i;
 
-	if (L[0] >> 32 == L[m - 1] >> 32)
-		return 0;	/* constant in this node */
 	if (d->K)
 		memset(w->cl, 0, d->K * sizeof(*w->cl));
 	if (d->K == 2) {
+		/* in registers, as the presorted scan (whole-number weights:
+		 * the general loop's sums exactly) */
 		double c1 = 0, ct0 = w->ct[0], ct1 = w->ct[1];
 
 		for (i = 0; i + 1 < m; i++) {
@@ -674,7 +527,7 @@ static int sub_split(const struct tree_data *d, struct tree_work *w,
 				take(best, proxy, key_float((uint32_t)(u >> 32) + lo),
 				     key_float((uint32_t)(L[i + 1] >> 32) + lo), f);
 		}
-		return 1;
+		return;
 	}
 	for (i = 0; i + 1 < m; i++) {
 		to_left(d, w, (uint32_t)(L[i] & SUB_ROW), &wl, &sl, &sql, &cross);
@@ -688,6 +541,114 @@ static int sub_split(const struct tree_data *d, struct tree_work *w,
 			 key_float((uint32_t)(L[i] >> 32) + lo),
 			 key_float((uint32_t)(L[i + 1] >> 32) + lo), f, best);
 	}
+}
+
+/*
+ * The best split of node idx[s..s+m) on single-float feature f offered
+ * to best: 0 when f is constant in the node, else 1. The node's rows
+ * are gathered in row order and radix-sorted by their values' bits.
+ */
+static int split_floats(const struct tree_data *d, struct tree_work *w,
+			enum tree_criterion crit, size_t msl, size_t s,
+			size_t m, double wn, double sq, size_t f,
+			struct split *best)
+{
+	const float *col = d->Xf[f];
+	uint64_t *k = (uint64_t *)(void *)w->vals;
+	uint32_t lo = UINT32_MAX, hi = 0, *ks = w->vrow;
+	double wl = 0, sl = 0, sql = 0, cross = 0;
+	size_t i, nl = 0, kk;
+	int two = 1;
+
+	for (i = 0; i < m; i++) {
+		uint32_t u;
+
+		/* the rows ascend, sparsely deep in the tree: fetch ahead */
+		if (i + 16 < m)
+			__builtin_prefetch(col + w->idx[s + i + 16]);
+		u = float_key(col[w->idx[s + i]]);
+		ks[i] = u;
+		lo = u < lo ? u : lo;
+		hi = u > hi ? u : hi;
+	}
+	if (lo == hi)
+		return 0;
+	for (i = 0; i < m && two; i++)
+		two = ks[i] == lo || ks[i] == hi;
+	if (two) {
+		/* two values in this node: the one split between them,
+		 * without sorting */
+		if (d->K)
+			memset(w->cl, 0, d->K * sizeof(*w->cl));
+		for (i = 0; i < m; i++) {
+			if (ks[i] != lo)
+				continue;
+			nl++;
+			wl += node_w(w, i);
+			if (d->K)
+				w->cl[w->nc[i]] += node_w(w, i);
+			else
+				sl += node_w(w, i) * w->ny[i];
+		}
+		for (kk = 0; d->K && kk < d->K; kk++) {
+			sql += w->cl[kk] * w->cl[kk];
+			cross += w->cl[kk] * w->ct[kk];
+		}
+		if (nl >= msl && m - nl >= msl)
+			consider(d, w, crit, wn, sq, wl, sl, sql, cross,
+				 key_float(lo), key_float(hi), f, best);
+		return 1;
+	}
+	for (i = 0; i < m; i++)
+		k[i] = entry(d, ks[i], lo, w->idx[s + i]);
+	scan_entries(d, w, crit, msl, sort_keys(k, k + m, m, hi - lo), m, lo,
+		     wn, sq, f, best);
+	return 1;
+}
+
+/* Presort the subtree of node idx[s..e) (single floats): every feature's
+ * entries in ascending order, ties in row order, as split_floats would
+ * sort them at each of its nodes. */
+static void sub_build(const struct tree_data *d, struct tree_work *w,
+		      size_t s, size_t e)
+{
+	size_t m = e - s, f, i;
+	uint64_t *base = (uint64_t *)(void *)w->vals, *scr = base + d->p * m;
+
+	for (f = 0; f < d->p; f++) {
+		const float *col = d->Xf[f];
+		uint32_t lo = UINT32_MAX, hi = 0;
+
+		if (d->isbin && d->isbin[f])
+			continue;
+		for (i = 0; i < m; i++) {
+			uint32_t u = float_key(col[w->idx[s + i]]);
+
+			w->vrow[i] = u;
+			lo = u < lo ? u : lo;
+			hi = u > hi ? u : hi;
+		}
+		for (i = 0; i < m; i++)
+			scr[i] = entry(d, w->vrow[i], lo, w->idx[s + i]);
+		memcpy(base + f * m, sort_keys(scr, scr + m, m, hi - lo),
+		       m * sizeof(*base));
+		w->sublo[f] = lo;
+	}
+	w->sub_s = s, w->sub_m = m, w->sub_on = 1;
+}
+
+/* split_floats for a node inside the presorted subtree: its entries
+ * already in order. */
+static int sub_split(const struct tree_data *d, struct tree_work *w,
+		     enum tree_criterion crit, size_t msl, size_t s, size_t m,
+		     double wn, double sq, size_t f, struct split *best)
+{
+	const uint64_t *L = (const uint64_t *)(const void *)w->vals +
+		f * w->sub_m + (s - w->sub_s);
+
+	if (L[0] >> 32 == L[m - 1] >> 32)
+		return 0;	/* constant in this node */
+	scan_entries(d, w, crit, msl, L, m, w->sublo[f], wn, sq, f, best);
 	return 1;
 }
 
