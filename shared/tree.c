@@ -475,26 +475,28 @@ static uint64_t *sort_keys(uint64_t *k, uint64_t *k2, size_t m, uint32_t span)
 #define SUB_ROW UINT64_C(0x7fffffff)
 
 /* A row's entry in a sorted list of single floats: its order key less
- * the list's least in the high half, its row in the low 31 bits and
- * (two classes) its class in bit 31. */
+ * the list's least in the high half, in the low 31 bits id (the row, or
+ * its place in the node) and in bit 31 (two classes) its class y. */
 static inline uint64_t entry(const struct tree_data *d, uint32_t key,
-			     uint32_t lo, uint32_t r)
+			     uint32_t lo, uint32_t id, size_t y)
 {
-	uint64_t y = d->K == 2 && d->yc[r] == 1;
+	uint64_t one = d->K == 2 && y == 1;
 
-	return (uint64_t)(key - lo) << 32 | y << 31 | r;
+	return (uint64_t)(key - lo) << 32 | one << 31 | id;
 }
 
 /*
  * The scan of a node's m entries L of feature f, ascending (ties in row
  * order), lo the least key: every boundary between two values offered
  * to best, as best_split does for doubles (the same candidates in the
- * same order, the same sums: the same split).
+ * same order, the same sums: the same split). local: the entries name
+ * places in the node, whose weights and labels best_split copied to
+ * w->nw, nc and ny (read in order, unlike the rows'); else rows.
  */
 static void scan_entries(const struct tree_data *d, struct tree_work *w,
 			 enum tree_criterion crit, size_t msl,
-			 const uint64_t *L, size_t m, uint32_t lo, double wn,
-			 double sq, size_t f, struct split *best)
+			 const uint64_t *L, size_t m, uint32_t lo, int local,
+			 double wn, double sq, size_t f, struct split *best)
 {
 	double wl = 0, sl = 0, sql = 0, cross = 0;
 	size_t i;
@@ -508,7 +510,8 @@ static void scan_entries(const struct tree_data *d, struct tree_work *w,
 
 		for (i = 0; i + 1 < m; i++) {
 			uint64_t u = L[i];
-			double wi = row_w(w, (size_t)(u & SUB_ROW)), c0, proxy;
+			size_t id = (size_t)(u & SUB_ROW);
+			double wi = local ? node_w(w, id) : row_w(w, id), c0, proxy;
 
 			wl += wi;
 			c1 += wi * (double)(u >> 31 & 1);
@@ -530,7 +533,20 @@ static void scan_entries(const struct tree_data *d, struct tree_work *w,
 		return;
 	}
 	for (i = 0; i + 1 < m; i++) {
-		to_left(d, w, (uint32_t)(L[i] & SUB_ROW), &wl, &sl, &sql, &cross);
+		size_t id = (size_t)(L[i] & SUB_ROW);
+		double wi = local ? node_w(w, id) : row_w(w, id);
+
+		/* to_left's sums */
+		if (d->K) {
+			size_t y = local ? w->nc[id] : d->yc[id];
+
+			sql += wi * (2 * w->cl[y] + wi);
+			cross += wi * w->ct[y];
+			w->cl[y] += wi;
+		} else {
+			sl += wi * (local ? w->ny[id] : d->yr[id]);
+		}
+		wl += wi;
 		if (i + 1 < msl)
 			continue;
 		if (m - (i + 1) < msl)
@@ -600,9 +616,9 @@ static int split_floats(const struct tree_data *d, struct tree_work *w,
 		return 1;
 	}
 	for (i = 0; i < m; i++)
-		k[i] = entry(d, ks[i], lo, w->idx[s + i]);
+		k[i] = entry(d, ks[i], lo, (uint32_t)i, d->K ? w->nc[i] : 0);
 	scan_entries(d, w, crit, msl, sort_keys(k, k + m, m, hi - lo), m, lo,
-		     wn, sq, f, best);
+		     1, wn, sq, f, best);
 	return 1;
 }
 
@@ -628,8 +644,11 @@ static void sub_build(const struct tree_data *d, struct tree_work *w,
 			lo = u < lo ? u : lo;
 			hi = u > hi ? u : hi;
 		}
-		for (i = 0; i < m; i++)
-			scr[i] = entry(d, w->vrow[i], lo, w->idx[s + i]);
+		for (i = 0; i < m; i++) {
+			uint32_t r = w->idx[s + i];
+
+			scr[i] = entry(d, w->vrow[i], lo, r, d->K ? d->yc[r] : 0);
+		}
 		memcpy(base + f * m, sort_keys(scr, scr + m, m, hi - lo),
 		       m * sizeof(*base));
 		w->sublo[f] = lo;
@@ -648,7 +667,7 @@ static int sub_split(const struct tree_data *d, struct tree_work *w,
 
 	if (L[0] >> 32 == L[m - 1] >> 32)
 		return 0;	/* constant in this node */
-	scan_entries(d, w, crit, msl, L, m, w->sublo[f], wn, sq, f, best);
+	scan_entries(d, w, crit, msl, L, m, w->sublo[f], 0, wn, sq, f, best);
 	return 1;
 }
 
