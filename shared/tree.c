@@ -560,6 +560,41 @@ static void scan_entries(const struct tree_data *d, struct tree_work *w,
 }
 
 /*
+ * The one split of a node of m rows whose feature f holds two values, a
+ * below b: its i-th row holds a when dv[i] == da (doubles), or kv[i] ==
+ * ka (order keys, dv NULL). Counted in the node's row order from the
+ * weights and labels best_split copied (w->nw, nc, ny), offered to best.
+ */
+static void split_two(const struct tree_data *d, struct tree_work *w,
+		      enum tree_criterion crit, size_t msl, size_t m,
+		      double wn, double sq, const double *dv, double da,
+		      const uint32_t *kv, uint32_t ka, double a, double b,
+		      size_t f, struct split *best)
+{
+	double wl = 0, sl = 0, sql = 0, cross = 0;
+	size_t i, k, nl = 0;
+
+	if (d->K)
+		memset(w->cl, 0, d->K * sizeof(*w->cl));
+	for (i = 0; i < m; i++) {
+		if (dv ? dv[i] != da : kv[i] != ka)
+			continue;
+		nl++;
+		wl += node_w(w, i);
+		if (d->K)
+			w->cl[w->nc[i]] += node_w(w, i);
+		else
+			sl += node_w(w, i) * w->ny[i];
+	}
+	for (k = 0; d->K && k < d->K; k++) {
+		sql += w->cl[k] * w->cl[k];
+		cross += w->cl[k] * w->ct[k];
+	}
+	if (nl >= msl && m - nl >= msl)
+		consider(d, w, crit, wn, sq, wl, sl, sql, cross, a, b, f, best);
+}
+
+/*
  * The best split of node idx[s..s+m) on single-float feature f offered
  * to best: 0 when f is constant in the node, else 1. The node's rows
  * are gathered in row order and radix-sorted by their values' bits.
@@ -572,8 +607,7 @@ static int split_floats(const struct tree_data *d, struct tree_work *w,
 	const float *col = d->Xf[f];
 	uint64_t *k = (uint64_t *)(void *)w->vals;
 	uint32_t lo = UINT32_MAX, hi = 0, *ks = w->vrow;
-	double wl = 0, sl = 0, sql = 0, cross = 0;
-	size_t i, nl = 0, kk;
+	size_t i;
 	int two = 1;
 
 	for (i = 0; i < m; i++) {
@@ -594,25 +628,8 @@ static int split_floats(const struct tree_data *d, struct tree_work *w,
 	if (two) {
 		/* two values in this node: the one split between them,
 		 * without sorting */
-		if (d->K)
-			memset(w->cl, 0, d->K * sizeof(*w->cl));
-		for (i = 0; i < m; i++) {
-			if (ks[i] != lo)
-				continue;
-			nl++;
-			wl += node_w(w, i);
-			if (d->K)
-				w->cl[w->nc[i]] += node_w(w, i);
-			else
-				sl += node_w(w, i) * w->ny[i];
-		}
-		for (kk = 0; d->K && kk < d->K; kk++) {
-			sql += w->cl[kk] * w->cl[kk];
-			cross += w->cl[kk] * w->ct[kk];
-		}
-		if (nl >= msl && m - nl >= msl)
-			consider(d, w, crit, wn, sq, wl, sl, sql, cross,
-				 key_float(lo), key_float(hi), f, best);
+		split_two(d, w, crit, msl, m, wn, sq, NULL, 0, ks, lo,
+			  key_float(lo), key_float(hi), f, best);
 		return 1;
 	}
 	for (i = 0; i < m; i++)
@@ -934,30 +951,9 @@ static void best_split(const struct tree_data *d, struct tree_work *w,
 			if (two) {
 				/* two values in this node: the one split
 				 * between them, without sorting */
-				size_t nl = 0;
-
 				lo = a < b ? a : b, hi = a < b ? b : a;
-				if (d->K)
-					memset(w->cl, 0, d->K * sizeof(*w->cl));
-				for (i = 0; i < m; i++) {
-					uint32_t r = w->vrow[i];
-
-					if (w->vals[i] != lo)
-						continue;
-					nl++;
-					wl += row_w(w, r);
-					if (d->K)
-						w->cl[d->yc[r]] += row_w(w, r);
-					else
-						sl += row_w(w, r) * d->yr[r];
-				}
-				for (k = 0; d->K && k < d->K; k++) {
-					sql += w->cl[k] * w->cl[k];
-					cross += w->cl[k] * w->ct[k];
-				}
-				if (nl >= msl && m - nl >= msl)
-					consider(d, w, crit, wn, sq, wl, sl, sql,
-						 cross, lo, hi, f, best);
+				split_two(d, w, crit, msl, m, wn, sq, w->vals, lo,
+					  NULL, 0, lo, hi, f, best);
 				continue;
 			}
 		}
