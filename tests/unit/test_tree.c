@@ -28,6 +28,27 @@ static void same_tree(const struct tree *a, const struct tree *b, size_t width)
 	assert_memory_equal(a->value, b->value, a->n_nodes * width * sizeof(*a->value));
 }
 
+/* Grow a tree on a and one on b alike (more than 15 nodes): they must
+ * agree node for node. Returns the depth. */
+static size_t grow_same(const struct tree_data *a, const struct tree_data *b,
+			const struct tree_params *h, enum tree_criterion c,
+			size_t mf, const double *wt, uint64_t seed, size_t width)
+{
+	struct tree ta, tb;
+	struct tree_work *wa = tree_work_new(a), *wb = tree_work_new(b);
+	size_t depth;
+
+	assert_non_null(wa), assert_non_null(wb);
+	assert_int_equal(tree_grow(&ta, a, h, c, mf, wt, seed, NULL, wa), 0);
+	assert_int_equal(tree_grow(&tb, b, h, c, mf, wt, seed, NULL, wb), 0);
+	assert_true(ta.n_nodes > 15);
+	same_tree(&ta, &tb, width);
+	depth = ta.depth;
+	tree_free(&ta), tree_free(&tb);
+	tree_work_free(wa), tree_work_free(wb);
+	return depth;
+}
+
 static char tmp_dir[256];
 
 static int setup_dir(void **state)
@@ -365,9 +386,7 @@ static void test_tree__presorted_same_trees(void **state)
 			struct tree_data a = { X, NULL, NULL, NULL, NULL, yc, yr, N, P, K, NULL, NULL };
 			struct tree_data b = { X, NULL, NULL, NULL, NULL, yc, yr, N, P, K, order, NULL };
 			struct tree_params h = params();
-			struct tree ta, tb;
-			struct tree_work *wa, *wb;
-			size_t width = K ? K : 1, mf;
+			size_t width = K ? K : 1, mf, depth;
 
 			if (K == 1)
 				continue;
@@ -381,17 +400,8 @@ static void test_tree__presorted_same_trees(void **state)
 				/* a depth limit: children at the limit are leaves,
 				 * and their sorted rows are not kept up */
 				h.max_depth = mf == P ? 5 : 0;
-				wa = tree_work_new(&a), wb = tree_work_new(&b);
-				assert_non_null(wa), assert_non_null(wb);
-				assert_int_equal(tree_grow(&ta, &a, &h, c, mf, pass ? wt : NULL,
-							   11, NULL, wa), 0);
-				assert_int_equal(tree_grow(&tb, &b, &h, c, mf, pass ? wt : NULL,
-							   11, NULL, wb), 0);
-				assert_true(ta.n_nodes > 15);
-				assert_true(!h.max_depth || ta.depth == (size_t)h.max_depth);
-				same_tree(&ta, &tb, width);
-				tree_free(&ta), tree_free(&tb);
-				tree_work_free(wa), tree_work_free(wb);
+				depth = grow_same(&a, &b, &h, c, mf, pass ? wt : NULL, 11, width);
+				assert_true(!h.max_depth || depth == (size_t)h.max_depth);
 			}
 		}
 		free(order);
@@ -450,8 +460,6 @@ static void test_tree__floats_same_trees(void **state)
 				struct tree_data b = { NULL, NULL, NULL, NULL, NULL, yc, yr, N, P, K,
 						       NULL, cols };
 				struct tree_params h = params();
-				struct tree ta, tb;
-				struct tree_work *wa, *wb;
 				size_t width = K ? K : 1, mf;
 
 				if (K == 1)
@@ -461,16 +469,7 @@ static void test_tree__floats_same_trees(void **state)
 					enum tree_criterion c = K ? (mf == P ? CRIT_ENTROPY : CRIT_GINI) : CRIT_MSE;
 
 					h.max_depth = mf == P ? 6 : 0;
-					wa = tree_work_new(&a), wb = tree_work_new(&b);
-					assert_non_null(wa), assert_non_null(wb);
-					assert_int_equal(tree_grow(&ta, &a, &h, c, mf, pass ? wt : NULL,
-								   13, NULL, wa), 0);
-					assert_int_equal(tree_grow(&tb, &b, &h, c, mf, pass ? wt : NULL,
-								   13, NULL, wb), 0);
-					assert_true(ta.n_nodes > 15);
-					same_tree(&ta, &tb, width);
-					tree_free(&ta), tree_free(&tb);
-					tree_work_free(wa), tree_work_free(wb);
+					grow_same(&a, &b, &h, c, mf, pass ? wt : NULL, 13, width);
 				}
 			}
 		free(order), free(X), free(F), free(yr), free(wt), free(y2), free(y3);
