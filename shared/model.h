@@ -220,7 +220,8 @@ struct model_family {
 	size_t (*ordinal_cats)(const void *hp);
 	/* 1: fit also takes the design matrix as single floats (fit_data.Xf,
 	 * --dtype float32); 2: as single floats by columns (fit_data.Xcols),
-	 * which it gives back one by one */
+	 * which it may give back one by one (hgb) or read to the end (tree,
+	 * forest: the caller frees them) */
 	int f32;
 };
 
