@@ -294,23 +294,17 @@ struct rows_job {
 	const double *X;
 	double *out;
 	pthread_mutex_t lock;
-	int failed;		/* a worker's rounding buffer ran out of memory */
 };
 
-/* xr: NULL, or room for a block's rows rounded to single floats (trees
- * grown on them) */
-static void rows_block(const struct rows_job *j, size_t i0, size_t i1,
-		       double *xr)
+static void rows_block(const struct rows_job *j, size_t i0, size_t i1)
 {
 	size_t t, k, i, width = j->width;
 	uint32_t leaf[PREDICT_BLOCK];
 
-	if (xr)
-		tree_round_rows(j->X + i0 * j->p, i1 - i0, j->p, xr);
 	for (t = 0; t < j->b->n; t++) {
 		const struct tree *tr = &j->b->trees[t];
 
-		tree_leaves(tr, xr ? xr : j->X + i0 * j->p, i1 - i0, j->p, leaf);
+		tree_leaves(tr, j->X + i0 * j->p, i1 - i0, j->p, leaf);
 		for (i = i0; i < i1; i++) {
 			const double *v = tr->value + (size_t)leaf[i - i0] * width;
 
@@ -325,43 +319,36 @@ static void rows_block(const struct rows_job *j, size_t i0, size_t i1,
 static void *rows_worker(void *arg)
 {
 	struct rows_job *j = arg;
-	double *xr = j->b->f32 ? malloc((PREDICT_BLOCK * j->p + 1) * sizeof(*xr)) : NULL;
 
 	for (;;) {
 		size_t i0, i1;
 
 		pthread_mutex_lock(&j->lock);
-		if (j->b->f32 && !xr)
-			j->failed = 1;
-		i0 = j->failed ? j->n : j->next;
+		i0 = j->next;
 		i1 = j->n - i0 > PREDICT_BLOCK ? i0 + PREDICT_BLOCK : j->n;
 		j->next = i1;
 		pthread_mutex_unlock(&j->lock);
 		if (i0 >= j->n)
-			break;
-		rows_block(j, i0, i1, xr);
+			return NULL;
+		rows_block(j, i0, i1);
 	}
-	free(xr);
-	return NULL;
 }
 
 /* Rows below which prediction stays on one thread. */
 #define PREDICT_THREADED_ROWS 4096
 
-/* 0, or -1 when memory runs out */
-static int forest_rows(const struct forest_model *b, size_t width, size_t p,
-		       const double *X, size_t n, double *out)
+static void forest_rows(const struct forest_model *b, size_t width, size_t p,
+			const double *X, size_t n, double *out)
 {
 	struct rows_job j;
 	int nthreads = n < PREDICT_THREADED_ROWS ? 1 : online_cpus();
 
 	memset(out, 0, n * width * sizeof(*out));
 	j.b = b, j.width = width, j.p = p, j.n = n, j.next = 0, j.X = X;
-	j.out = out, j.failed = 0;
+	j.out = out;
 	pthread_mutex_init(&j.lock, NULL);
 	run_threads(rows_worker, &j, nthreads);
 	pthread_mutex_destroy(&j.lock);
-	return j.failed ? -1 : 0;
 }
 
 static int ffam_fit(struct model *m, const void *hp, const struct fit_data *d,
@@ -391,7 +378,7 @@ static int ffam_fit(struct model *m, const void *hp, const struct fit_data *d,
 		return err_set(err, MLCI_EXIT_DATAERR, NULL, "too many rows for a tree");
 	/* single floats (--dtype float32) stay in their columns, and each
 	 * node sorts its values: no copy, no presorted order */
-	b->f32 = d->Xcols != NULL;
+	b->f32 = m->f32_inputs = d->Xcols != NULL;
 	Xc = b->f32 ? NULL : tree_columns(d->X, d->n, p);
 	b->n = (size_t)h->n_estimators;
 	b->trees = calloc(b->n, sizeof(*b->trees));
@@ -520,8 +507,7 @@ static int ffam_predict(const struct model *m, const double *X, size_t n,
 	const struct forest_model *b = m->body;
 	size_t width = m->classifier ? m->nclasses : 1;
 
-	if (forest_rows(b, width, m->prep.nout, X, n, out) < 0)
-		return err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
+	forest_rows(b, width, m->prep.nout, X, n, out);
 	return 0;
 }
 
@@ -560,8 +546,10 @@ static int ffam_from_json(struct model *m, const json_t *mod, const char *file,
 	if (!b)
 		return err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
 	m->body = b;
-	if (tree_input_dtype(mod, &b->f32, file, err) < 0 ||
-	    json_get_array(mod, "trees", &a, file, err) < 0)
+	if (tree_input_dtype(mod, &b->f32, file, err) < 0)
+		return -1;
+	m->f32_inputs = b->f32;
+	if (json_get_array(mod, "trees", &a, file, err) < 0)
 		return -1;
 	/* (model_load's lean read leaves the trees in the text) */
 	n = m->src && !json_array_size(a) ? m->src->n : json_array_size(a);

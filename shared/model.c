@@ -118,10 +118,12 @@ int model_predict(const struct model *m, const struct frame *f, double *out,
 	size_t width = m->classifier ? m->nclasses : 1;
 	size_t *map = malloc((p->ncols + 1) * sizeof(*map));
 	double *x = malloc((PREDICT_CHUNK * p->nout + 1) * sizeof(*x));
+	float *xf = m->f32_inputs ?
+		malloc((PREDICT_CHUNK * p->nout + 1) * sizeof(*xf)) : NULL;
 	size_t r, i, n;
 	int rc = -1;
 
-	if (!map || !x) {
+	if (!map || !x || (m->f32_inputs && !xf)) {
 		err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
 		goto out;
 	}
@@ -129,7 +131,13 @@ int model_predict(const struct model *m, const struct frame *f, double *out,
 		goto out;
 	for (r = 0; r < f->nrows; r += n) {
 		n = f->nrows - r < PREDICT_CHUNK ? f->nrows - r : PREDICT_CHUNK;
-		for (i = 0; i < n; i++)
+		if (xf) {
+			if (prep_rows_f32(p, f, map, r, r + n, xf, err) < 0)
+				goto out;
+			for (i = 0; i < n * p->nout; i++)
+				x[i] = xf[i];
+		}
+		for (i = 0; !xf && i < n; i++)
 			if (prep_row(p, f, map, r + i, x + i * p->nout, err) < 0)
 				goto out;
 		if (m->fam->predict(m, x, n, out + r * width, err) < 0)
@@ -137,7 +145,7 @@ int model_predict(const struct model *m, const struct frame *f, double *out,
 	}
 	rc = 0;
 out:
-	free(map), free(x);
+	free(map), free(x), free(xf);
 	return rc;
 }
 

@@ -118,6 +118,11 @@ struct model {
 	struct prep prep;
 	const struct model_family *fam;
 	void *body;		/* the family's fitted state */
+	/* fitted on single floats (trees and forests with --dtype float32:
+	 * model.input_dtype "float32"): model_predict encodes each row as
+	 * the fit's matrix was (prep_rows_f32), so every input meets the
+	 * thresholds as the training rows did */
+	int f32_inputs;
 	/* while model_load reads a large model: the elements of an array
 	 * it left out of the JSON (model.trees), for the family's from_json
 	 * to parse one at a time; NULL otherwise */

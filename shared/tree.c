@@ -1820,14 +1820,6 @@ int tree_binary(const double *Xc, const float *const *Xf, size_t n, size_t p,
 	return 0;
 }
 
-void tree_round_rows(const double *X, size_t n, size_t p, double *out)
-{
-	size_t i;
-
-	for (i = 0; i < n * p; i++)
-		out[i] = (float)X[i];
-}
-
 double *tree_columns(const double *X, size_t n, size_t p)
 {
 	double *c = malloc((n * p + 1) * sizeof(*c));
@@ -1999,7 +1991,7 @@ static int tfam_fit(struct model *m, const void *hp, const struct fit_data *d,
 		return -1;
 	if (d->n > (size_t)INT32_MAX)
 		return err_set(err, MLCI_EXIT_DATAERR, NULL, "too many rows for a tree");
-	b->f32 = d->Xcols != NULL;
+	b->f32 = m->f32_inputs = d->Xcols != NULL;
 	Xc = b->f32 ? NULL : tree_columns(d->X, d->n, d->p);
 	imp = calloc(d->p + 1, sizeof(*imp));
 	b->importance = calloc(m->prep.ncols + 1, sizeof(*b->importance));
@@ -2057,21 +2049,15 @@ static int tfam_predict(const struct model *m, const double *X, size_t n,
 	const struct tree_model *b = m->body;
 	size_t i, i0, p = m->prep.nout, w = b->t.width;
 	uint32_t leaf[256];
-	double *xr = b->f32 ? malloc((256 * p + 1) * sizeof(*xr)) : NULL;
 
-	if (b->f32 && !xr)
-		return err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
 	for (i0 = 0; i0 < n; i0 += 256) {
 		size_t k = n - i0 < 256 ? n - i0 : 256;
 
-		if (xr)
-			tree_round_rows(X + i0 * p, k, p, xr);
-		tree_leaves(&b->t, xr ? xr : X + i0 * p, k, p, leaf);
+		tree_leaves(&b->t, X + i0 * p, k, p, leaf);
 		for (i = 0; i < k; i++)
 			memcpy(out + (i0 + i) * w, b->t.value + (size_t)leaf[i] * w,
 			       w * sizeof(*out));
 	}
-	free(xr);
 	return 0;
 }
 
@@ -2118,7 +2104,7 @@ static int tfam_from_json(struct model *m, const json_t *mod, const char *file,
 	if (!b->importance)
 		return err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
 	if (tree_input_dtype(mod, &b->f32, file, err) < 0 ||
-	    json_get_object(mod, "tree", &t, file, err) < 0 ||
+	    (m->f32_inputs = b->f32, json_get_object(mod, "tree", &t, file, err) < 0) ||
 	    tree_from_json(&b->t, t, m->prep.nout, m->classifier ? m->nclasses : 1,
 			   m->classifier, &budget, file, "model.tree", err) < 0)
 		return -1;

@@ -206,13 +206,12 @@ double *tree_columns(const double *X, size_t n, size_t p);
 int tree_binary(const double *Xc, const float *const *Xf, size_t n, size_t p,
 		uint8_t **bin, unsigned char **isbin, double **lohi);
 /* The model object's "input_dtype" (written for trees and forests grown
- * on single floats): *f32 1 for "float32", 0 for "float64" or none; else
- * a 65 error naming file. */
+ * on single floats, whose inputs model_predict then encodes as singles:
+ * struct model.f32_inputs): *f32 1 for "float32", 0 for "float64" or
+ * none; else a 65 error naming file. */
 int tree_input_dtype(const json_t *mod, int *f32, const char *file,
 		     struct mlci_err *err);
-/* Rows X (n by p) with each value rounded to a single float, into out:
- * what a tree grown on single floats compares with its thresholds. */
-void tree_round_rows(const double *X, size_t n, size_t p, double *out);
+
 /* Importances of encoded outputs (p) summed per input column into col
  * (ncols) and normalised to sum 1 (all zero when the total is zero). */
 void tree_importance_columns(const struct model *m, const double *imp,

@@ -126,6 +126,27 @@ print(t == m, t, m)' "$n-32.json" "$n-32-m.json")
 	*) not_ok "$n float32: evaluate's accuracy is the training accuracy" "$got" ;;
 	esac
 done
+# values closer together than a single float's step once encoded:
+# prediction must encode them as the fit did (the deviation rounded to a
+# float, scaled, rounded again), not round the double encoding once, or
+# rows on either side of a threshold between neighbouring floats change
+# sides (an earlier build: training accuracy 0.9999, evaluate 0.9998)
+$PY -c '
+import random
+random.seed(7)
+print("x,y")
+for i in range(10000):
+    print("%r,%s" % (1000 + random.random() * 0.01, "ab"[random.random() < 0.5]))' >dense.csv
+for m in tree forest; do
+	ps=; [ $m = forest ] && ps="--param n_estimators=5"
+	# shellcheck disable=SC2086
+	expect_exit 0 "dense values: $m float32" "$TR" --data dense.csv --label y --model $m \
+		$ps --dtype float32 --out "dense-$m.json"
+	expect_exit 0 "dense values: $m evaluate" "$BIN/mlci-evaluate" --model "dense-$m.json" \
+		--data dense.csv --out "dense-$m-m.json"
+	json_is "dense-$m.json" 'j["training"]["accuracy"] == json.load(open("dense-'$m'-m.json"))["metrics"]["accuracy"] < 1' \
+		True "dense values: $m float32 evaluate's accuracy is the training accuracy"
+done
 for t in 1 2 3; do
 	expect_exit 0 "forest float32, --threads $t" "$TR" --data "$DATA/wine.csv" --label cultivar \
 		--model forest --param n_estimators=20 --seed 3 --dtype float32 --threads $t --out "fw-t$t.json"
