@@ -594,6 +594,30 @@ static void split_two(const struct tree_data *d, struct tree_work *w,
 		consider(d, w, crit, wn, sq, wl, sl, sql, cross, a, b, f, best);
 }
 
+/* The order keys of feature f for node idx[s..s+m) into w->vrow, in row
+ * order, with their least and greatest. */
+static void gather_keys(const struct tree_data *d, struct tree_work *w,
+			size_t f, size_t s, size_t m, uint32_t *lo,
+			uint32_t *hi)
+{
+	const float *col = d->Xf[f];
+	uint32_t a = UINT32_MAX, b = 0;
+	size_t i;
+
+	for (i = 0; i < m; i++) {
+		uint32_t u;
+
+		/* the rows ascend, sparsely deep in the tree: fetch ahead */
+		if (i + 16 < m)
+			__builtin_prefetch(col + w->idx[s + i + 16]);
+		u = float_key(col[w->idx[s + i]]);
+		w->vrow[i] = u;
+		a = u < a ? u : a;
+		b = u > b ? u : b;
+	}
+	*lo = a, *hi = b;
+}
+
 /*
  * The best split of node idx[s..s+m) on single-float feature f offered
  * to best: 0 when f is constant in the node, else 1. The node's rows
@@ -604,23 +628,12 @@ static int split_floats(const struct tree_data *d, struct tree_work *w,
 			size_t m, double wn, double sq, size_t f,
 			struct split *best)
 {
-	const float *col = d->Xf[f];
 	uint64_t *k = (uint64_t *)(void *)w->vals;
-	uint32_t lo = UINT32_MAX, hi = 0, *ks = w->vrow;
+	uint32_t lo, hi, *ks = w->vrow;
 	size_t i;
 	int two = 1;
 
-	for (i = 0; i < m; i++) {
-		uint32_t u;
-
-		/* the rows ascend, sparsely deep in the tree: fetch ahead */
-		if (i + 16 < m)
-			__builtin_prefetch(col + w->idx[s + i + 16]);
-		u = float_key(col[w->idx[s + i]]);
-		ks[i] = u;
-		lo = u < lo ? u : lo;
-		hi = u > hi ? u : hi;
-	}
+	gather_keys(d, w, f, s, m, &lo, &hi);
 	if (lo == hi)
 		return 0;
 	for (i = 0; i < m && two; i++)
@@ -649,18 +662,11 @@ static void sub_build(const struct tree_data *d, struct tree_work *w,
 	uint64_t *base = (uint64_t *)(void *)w->vals, *scr = base + d->p * m;
 
 	for (f = 0; f < d->p; f++) {
-		const float *col = d->Xf[f];
-		uint32_t lo = UINT32_MAX, hi = 0;
+		uint32_t lo, hi;
 
 		if (d->isbin && d->isbin[f])
 			continue;
-		for (i = 0; i < m; i++) {
-			uint32_t u = float_key(col[w->idx[s + i]]);
-
-			w->vrow[i] = u;
-			lo = u < lo ? u : lo;
-			hi = u > hi ? u : hi;
-		}
+		gather_keys(d, w, f, s, m, &lo, &hi);
 		for (i = 0; i < m; i++) {
 			uint32_t r = w->idx[s + i];
 
@@ -686,33 +692,6 @@ static int sub_split(const struct tree_data *d, struct tree_work *w,
 		return 0;	/* constant in this node */
 	scan_entries(d, w, crit, msl, L, m, w->sublo[f], 0, wn, sq, f, best);
 	return 1;
-}
-
-/* After node idx[s..e) of the presorted subtree split (goes_left marking
- * its rows' sides): each feature's list of it split the same way, each
- * side keeping its order. */
-static void sub_partition(const struct tree_data *d, struct tree_work *w,
-			  size_t s, size_t e)
-{
-	uint64_t *base = (uint64_t *)(void *)w->vals, *tr = base + d->p * w->sub_m;
-	size_t f, q;
-
-	for (f = 0; f < d->p; f++) {
-		uint64_t *L = base + f * w->sub_m;
-		size_t l = s - w->sub_s, r = 0;
-
-		if (d->isbin && d->isbin[f])
-			continue;
-		for (q = s - w->sub_s; q < e - w->sub_s; q++) {
-			uint64_t u = L[q];
-			size_t g = w->goes_left[u & SUB_ROW];
-
-			L[l] = u;
-			tr[r] = u;
-			l += g, r += 1 - g;
-		}
-		memcpy(L + l, tr, r * sizeof(*L));
-	}
 }
 
 /* Room for the known-constant lists of levels 0..depth. */
@@ -1015,20 +994,21 @@ static int tree_pack(struct tree *t)
 }
 
 /*
- * After node idx[s..e) split, goes_left marking the side of each of its
- * rows: every feature's sorted rows of the node, split the same way,
- * each side keeping its order.
+ * After a node split, goes_left marking the side of each of its rows:
+ * every feature's sorted entries of the node (feature f's at base + f *
+ * stride, positions s..e, the row in an entry's row_mask bits), split
+ * the same way, each side keeping its order; tr has room for e - s
+ * entries. The presorted doubles' lists (w->sorted) and a single-float
+ * subtree's (in w->vals) both split here.
  */
-static void split_sorted(const struct tree_data *d, struct tree_work *w,
-			 size_t s, size_t e)
+static void split_lists(const struct tree_data *d, struct tree_work *w,
+			uint64_t *base, size_t stride, size_t s, size_t e,
+			uint64_t row_mask, uint64_t *tr)
 {
 	size_t f, q;
 
 	for (f = 0; f < d->p; f++) {
-		uint64_t *L = w->sorted + f * d->n;
-		/* the right side's entries wait in vals (n doubles: room for
-		 * n entries) */
-		uint64_t *tr = (uint64_t *)(void *)w->vals;
+		uint64_t *L = base + f * stride;
 		size_t l = s, r = 0;
 
 		if (d->isbin && d->isbin[f])
@@ -1037,7 +1017,7 @@ static void split_sorted(const struct tree_data *d, struct tree_work *w,
 		 * side it belongs to advances */
 		for (q = s; q < e; q++) {
 			uint64_t u = L[q];
-			size_t g = w->goes_left[(uint32_t)u];
+			size_t g = w->goes_left[u & row_mask];
 
 			L[l] = u;
 			tr[r] = u;
@@ -1312,7 +1292,7 @@ int tree_grow(struct tree *t, const struct tree_data *d,
 			/* stable: rows stay ascending in every node, so the
 			 * gathers of a feature's values read memory in order;
 			 * branch-free, marking each row's side for
-			 * split_sorted */
+			 * split_lists */
 			for (q = it.start; q < it.end; q++) {
 				uint32_t u = w->idx[q];
 				size_t g = tval(d, sf, u) <= sp.threshold;
@@ -1329,10 +1309,16 @@ int tree_grow(struct tree *t, const struct tree_data *d,
 			if ((w->sorted || w->sub_on) &&
 			    !((h->max_depth && it.depth + 1 >= (size_t)h->max_depth) ||
 			      (a - it.start < mss && it.end - a < mss))) {
-				if (w->sorted)
-					split_sorted(d, w, it.start, it.end);
+				if (w->sorted)	/* the right sides wait in vals */
+					split_lists(d, w, w->sorted, d->n, it.start,
+						    it.end, UINT32_MAX,
+						    (uint64_t *)(void *)w->vals);
 				else
-					sub_partition(d, w, it.start, it.end);
+					split_lists(d, w, (uint64_t *)(void *)w->vals,
+						    w->sub_m, it.start - w->sub_s,
+						    it.end - w->sub_s, SUB_ROW,
+						    (uint64_t *)(void *)w->vals +
+						    d->p * w->sub_m);
 			}
 			t->feature[id] = (int32_t)sp.feature;
 			t->threshold[id] = sp.threshold;
