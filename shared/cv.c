@@ -570,7 +570,7 @@ static double perm_score(const struct perm_job *j, const double *pred)
 		rss += (j->yr[i] - pred[i]) * (j->yr[i] - pred[i]);
 		tss += (j->yr[i] - mean) * (j->yr[i] - mean);
 	}
-	return tss > 0 ? 1 - rss / tss : (rss == 0 ? 1 : 0);
+	return r2_of_sums(rss, tss);
 }
 
 static void *perm_worker(void *arg)

@@ -143,16 +143,6 @@ struct pass {
 
 #define PASS_CHUNK ((size_t)512)
 
-/* The first largest of v's width values. */
-static size_t argmax(const double *v, size_t width)
-{
-	size_t b = 0, k;
-
-	for (k = 1; k < width; k++)
-		if (v[k] > v[b])
-			b = k;
-	return b;
-}
 
 static void *pass_worker(void *arg)
 {
@@ -215,7 +205,7 @@ static void *pass_worker(void *arg)
 			for (k = 0; k < w; k++)
 				pr[k] /= (double)ps->b->n;
 			if (ps->classifier) {
-				hits += argmax(pr, w) == ps->yc[i];
+				hits += tree_argmax(pr, w) == ps->yc[i];
 			} else {
 				e = ps->yr[i] - pr[0];
 				part[0] += e * e;
@@ -225,7 +215,7 @@ static void *pass_worker(void *arg)
 				continue;
 			oob_rows++;
 			if (ps->classifier) {
-				oob_hits += argmax(ob, w) == ps->yc[i];
+				oob_hits += tree_argmax(ob, w) == ps->yc[i];
 			} else {
 				e = ps->yr[i] - ob[0] / cnt[i - r0];
 				part[2] += e * e;
@@ -251,7 +241,7 @@ static double pass_r2(const struct pass *ps, size_t off)
 		rss += ps->part[c * 4 + off];
 		tss += ps->part[c * 4 + off + 1];
 	}
-	return tss > 0 ? 1 - rss / tss : (rss == 0 ? 1 : 0);
+	return r2_of_sums(rss, tss);
 }
 
 /* Run fn(arg) on up to nthreads threads (the caller is one). */

@@ -1865,7 +1865,7 @@ static int hgb_fit(struct model *m, const void *hpv, const struct fit_data *d,
 	memset(rep, 0, sizeof(*rep));
 	memcpy(rep->warning, warning, sizeof(warning));
 	rep->oob_score = NAN;
-	rep->score = tree_score(m->classifier, width, pred, d->yc, d->yr, n, NULL);
+	rep->score = tree_score(m->classifier, width, pred, d->yc, d->yr, n);
 	rep->loss = tl[keep];	/* the kept iterations' training loss */
 	rep->iterative = 0;
 	rep->n_trees = b->ntrees;

@@ -984,7 +984,7 @@ static double lin_score(const struct model *m, const struct lin_body *b,
 	free(buf);
 	if (m->classifier)
 		return (double)hits / (double)n;
-	return tss > 0 ? 1 - rss / tss : (rss == 0 ? 1 : 0);
+	return r2_of_sums(rss, tss);
 }
 
 /* L-BFGS's objective after each step, for training.loss_curve (a failed

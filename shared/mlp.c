@@ -506,7 +506,7 @@ static void score_rows(const struct mlp_net *net, struct mlp_work *w,
 		}
 	}
 	if (net->out == MLP_IDENTITY)
-		*score = tss > 0 ? 1 - rss / tss : (rss == 0 ? 1 : 0);
+		*score = r2_of_sums(rss, tss);
 	else
 		*score = (double)hits / (double)(n ? n : 1);
 	if (loss)	/* half squared error -> mse */

@@ -1863,38 +1863,27 @@ int tree_importance_read(const struct model *m, const json_t *mod,
 }
 
 double tree_score(int classifier, size_t width, const double *pred,
-		  const size_t *yc, const double *yr, size_t n,
-		  const unsigned char *use)
+		  const size_t *yc, const double *yr, size_t n)
 {
-	size_t i, k, used = 0, hits = 0;
+	size_t i, hits = 0;
 	double mean = 0, rss = 0, tss = 0;
 
-	for (i = 0; i < n; i++) {
-		if (use && !use[i])
-			continue;
-		used++;
-		if (classifier) {
-			size_t b = 0;
-
-			for (k = 1; k < width; k++)
-				if (pred[i * width + k] > pred[i * width + b])
-					b = k;
-			hits += b == yc[i];
-		} else {
-			mean += yr[i];
-		}
-	}
-	if (!used)
+	if (!n)
 		return NAN;
+	for (i = 0; i < n; i++) {
+		if (classifier)
+			hits += tree_argmax(pred + i * width, width) == yc[i];
+		else
+			mean += yr[i];
+	}
 	if (classifier)
-		return (double)hits / (double)used;
-	mean /= (double)used;
-	for (i = 0; i < n; i++)
-		if (!use || use[i]) {
-			rss += (yr[i] - pred[i]) * (yr[i] - pred[i]);
-			tss += (yr[i] - mean) * (yr[i] - mean);
-		}
-	return tss > 0 ? 1 - rss / tss : (rss == 0 ? 1 : 0);
+		return (double)hits / (double)n;
+	mean /= (double)n;
+	for (i = 0; i < n; i++) {
+		rss += (yr[i] - pred[i]) * (yr[i] - pred[i]);
+		tss += (yr[i] - mean) * (yr[i] - mean);
+	}
+	return r2_of_sums(rss, tss);
 }
 
 /* tree_score of t's predictions for the rows of td (each gathered into
@@ -1903,7 +1892,7 @@ double tree_score(int classifier, size_t width, const double *pred,
 static double tree_score_walk(const struct tree *t, int classifier,
 			      const struct tree_data *td, double *row)
 {
-	size_t i, j, k, hits = 0, n = td->n, width = t->width;
+	size_t i, j, hits = 0, n = td->n, width = t->width;
 	double mean = 0, rss = 0, tss = 0;
 
 	if (!n)
@@ -1918,12 +1907,7 @@ static double tree_score_walk(const struct tree *t, int classifier,
 			row[j] = tval(td, j, i);
 		v = tree_leaf(t, row);
 		if (classifier) {
-			size_t b = 0;
-
-			for (k = 1; k < width; k++)
-				if (v[k] > v[b])
-					b = k;
-			hits += b == td->yc[i];
+			hits += tree_argmax(v, width) == td->yc[i];
 		} else {
 			rss += (td->yr[i] - v[0]) * (td->yr[i] - v[0]);
 			tss += (td->yr[i] - mean) * (td->yr[i] - mean);
@@ -1931,7 +1915,7 @@ static double tree_score_walk(const struct tree *t, int classifier,
 	}
 	if (classifier)
 		return (double)hits / (double)n;
-	return tss > 0 ? 1 - rss / tss : (rss == 0 ? 1 : 0);
+	return r2_of_sums(rss, tss);
 }
 
 /* --- the tree family --- */

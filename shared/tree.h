@@ -221,10 +221,20 @@ json_t *tree_reals_json(const double *v, size_t n);
 /* Read model.feature_importances (ncols finite numbers >= 0) into col. */
 int tree_importance_read(const struct model *m, const json_t *mod,
 			 double *col, const char *file, struct mlci_err *err);
+/* The first largest of v's width values (a predicted class). */
+static inline size_t tree_argmax(const double *v, size_t width)
+{
+	size_t b = 0, k;
+
+	for (k = 1; k < width; k++)
+		if (v[k] > v[b])
+			b = k;
+	return b;
+}
+
 /* Training accuracy or r2 of predictions pred (n * width) on d's labels. */
 double tree_score(int classifier, size_t width, const double *pred,
-		  const size_t *yc, const double *yr, size_t n,
-		  const unsigned char *use);
+		  const size_t *yc, const double *yr, size_t n);
 
 extern const struct model_family tree_family;
 

@@ -118,6 +118,13 @@ int online_cpus(void);
 /* qsort's comparison of two uint64_t. */
 int cmp_u64(const void *a, const void *b);
 
+/* A fit's r2 from its residual and total sums of squares: constant
+ * labels give 1 when fitted exactly, else 0 (metrics.h's convention). */
+static inline double r2_of_sums(double rss, double tss)
+{
+	return tss > 0 ? 1 - rss / tss : (rss == 0 ? 1 : 0);
+}
+
 /* A test knob: the environment variable name as a whole number when it
  * is set and at least min, else dflt (a bad value is ignored: a knob
  * never makes a step refuse to run). */
