@@ -15,7 +15,6 @@ struct forest_model {
 	size_t n;
 	struct tree *trees;
 	double *importance;	/* per input column */
-	int f32;		/* grown on single floats (--dtype float32) */
 };
 
 static void ffam_free(void *body)
@@ -368,20 +367,20 @@ static int ffam_fit(struct model *m, const void *hp, const struct fit_data *d,
 		return err_set(err, MLCI_EXIT_DATAERR, NULL, "too many rows for a tree");
 	/* single floats (--dtype float32) stay in their columns, and each
 	 * node sorts its values: no copy, no presorted order */
-	b->f32 = m->f32_inputs = d->Xcols != NULL;
-	Xc = b->f32 ? NULL : tree_columns(d->X, d->n, p);
+	m->f32_inputs = d->Xcols != NULL;
+	Xc = m->f32_inputs ? NULL : tree_columns(d->X, d->n, p);
 	b->n = (size_t)h->n_estimators;
 	b->trees = calloc(b->n, sizeof(*b->trees));
 	b->importance = calloc(m->prep.ncols + 1, sizeof(*b->importance));
 	pl.imp = calloc(b->n * p + 1, sizeof(*pl.imp));
 	avg = calloc(p + 1, sizeof(*avg));
-	if ((!b->f32 && !Xc) || !b->trees || !b->importance || !pl.imp || !avg)
+	if ((!m->f32_inputs && !Xc) || !b->trees || !b->importance || !pl.imp || !avg)
 		goto oom;
 	if (tree_binary(Xc, (const float *const *)d->Xcols, d->n, p, &bin,
 			&isbin, &lohi) < 0)
 		goto oom;
-	order = b->f32 ? NULL : tree_presort(Xc, d->n, p, isbin);
-	if (!b->f32 && !order)
+	order = m->f32_inputs ? NULL : tree_presort(Xc, d->n, p, isbin);
+	if (!m->f32_inputs && !order)
 		goto oom;
 	td = (struct tree_data){ Xc, bin, isbin, lohi, lohi + p, d->yc, d->yr,
 				 d->n, p, m->classifier ? m->nclasses : 0, order,
@@ -520,7 +519,7 @@ static int ffam_to_json(const struct model *m, json_t *mod)
 		return -1;
 	if (json_object_set_new(mod, "feature_importances",
 				tree_reals_json(b->importance, m->prep.ncols)) < 0 ||
-	    (b->f32 && json_object_set_new(mod, "input_dtype",
+	    (m->f32_inputs && json_object_set_new(mod, "input_dtype",
 					   json_string("float32")) < 0))
 		return -1;
 	return 0;
@@ -536,10 +535,8 @@ static int ffam_from_json(struct model *m, const json_t *mod, const char *file,
 	if (!b)
 		return err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
 	m->body = b;
-	if (tree_input_dtype(mod, &b->f32, file, err) < 0)
-		return -1;
-	m->f32_inputs = b->f32;
-	if (json_get_array(mod, "trees", &a, file, err) < 0)
+	if (tree_input_dtype(mod, &m->f32_inputs, file, err) < 0 ||
+	    json_get_array(mod, "trees", &a, file, err) < 0)
 		return -1;
 	/* (model_load's lean read leaves the trees in the text) */
 	n = m->src && !json_array_size(a) ? m->src->n : json_array_size(a);

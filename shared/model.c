@@ -136,10 +136,11 @@ int model_predict(const struct model *m, const struct frame *f, double *out,
 				goto out;
 			for (i = 0; i < n * p->nout; i++)
 				x[i] = xf[i];
+		} else {
+			for (i = 0; i < n; i++)
+				if (prep_row(p, f, map, r + i, x + i * p->nout, err) < 0)
+					goto out;
 		}
-		for (i = 0; !xf && i < n; i++)
-			if (prep_row(p, f, map, r + i, x + i * p->nout, err) < 0)
-				goto out;
 		if (m->fam->predict(m, x, n, out + r * width, err) < 0)
 			goto out;
 	}

@@ -1923,7 +1923,6 @@ static double tree_score_walk(const struct tree *t, int classifier,
 struct tree_model {
 	struct tree t;
 	double *importance;	/* per input column */
-	int f32;		/* grown on single floats (--dtype float32) */
 };
 
 static void tfam_free(void *body)
@@ -1961,12 +1960,12 @@ static int tfam_fit(struct model *m, const void *hp, const struct fit_data *d,
 		return -1;
 	if (d->n > (size_t)INT32_MAX)
 		return err_set(err, MLCI_EXIT_DATAERR, NULL, "too many rows for a tree");
-	b->f32 = m->f32_inputs = d->Xcols != NULL;
-	Xc = b->f32 ? NULL : tree_columns(d->X, d->n, d->p);
+	m->f32_inputs = d->Xcols != NULL;
+	Xc = m->f32_inputs ? NULL : tree_columns(d->X, d->n, d->p);
 	imp = calloc(d->p + 1, sizeof(*imp));
 	b->importance = calloc(m->prep.ncols + 1, sizeof(*b->importance));
 	row = malloc((d->p + 1) * sizeof(*row));
-	if ((!b->f32 && !Xc) || !imp || !b->importance || !row)
+	if ((!m->f32_inputs && !Xc) || !imp || !b->importance || !row)
 		goto oom;
 	/* the columns stand for the rows from here on */
 	if (d->release)
@@ -1980,7 +1979,7 @@ static int tfam_fit(struct model *m, const void *hp, const struct fit_data *d,
 	/* one tree: presorted straight into its work, no order to copy;
 	 * single floats keep their memory to the columns and sort each
 	 * node's values */
-	w = b->f32 ? tree_work_new(&td) : tree_work_new_presorted(&td);
+	w = m->f32_inputs ? tree_work_new(&td) : tree_work_new_presorted(&td);
 	if (!w)
 		goto oom;
 	mf = tree_max_features(h, m->classifier, d->p);
@@ -2038,7 +2037,7 @@ static int tfam_to_json(const struct model *m, json_t *mod)
 	if (json_object_set_new(mod, "tree", tree_to_json(&b->t)) < 0 ||
 	    json_object_set_new(mod, "feature_importances",
 				tree_reals_json(b->importance, m->prep.ncols)) < 0 ||
-	    (b->f32 && json_object_set_new(mod, "input_dtype",
+	    (m->f32_inputs && json_object_set_new(mod, "input_dtype",
 					   json_string("float32")) < 0))
 		return -1;
 	return 0;
@@ -2073,8 +2072,8 @@ static int tfam_from_json(struct model *m, const json_t *mod, const char *file,
 	b->importance = calloc(m->prep.ncols + 1, sizeof(*b->importance));
 	if (!b->importance)
 		return err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
-	if (tree_input_dtype(mod, &b->f32, file, err) < 0 ||
-	    (m->f32_inputs = b->f32, json_get_object(mod, "tree", &t, file, err) < 0) ||
+	if (tree_input_dtype(mod, &m->f32_inputs, file, err) < 0 ||
+	    json_get_object(mod, "tree", &t, file, err) < 0 ||
 	    tree_from_json(&b->t, t, m->prep.nout, m->classifier ? m->nclasses : 1,
 			   m->classifier, &budget, file, "model.tree", err) < 0)
 		return -1;
