@@ -40,8 +40,14 @@ static const double pow10_exact[] = {
  * everything else goes to strtod, so the result is bit-identical to
  * strtod on every input.
  */
-static const uint64_t pow10_u64[] = {
-	1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000,
+/* 10^0 .. 10^19, every power of ten a uint64_t holds. */
+static const uint64_t pow10_u64[20] = {
+	1ULL, 10ULL, 100ULL, 1000ULL, 10000ULL, 100000ULL, 1000000ULL,
+	10000000ULL, 100000000ULL, 1000000000ULL, 10000000000ULL,
+	100000000000ULL, 1000000000000ULL, 10000000000000ULL,
+	100000000000000ULL, 1000000000000000ULL, 10000000000000000ULL,
+	100000000000000000ULL, 1000000000000000000ULL,
+	10000000000000000000ULL,
 };
 
 /* The common shape, [+-] digits . digits (at most 18 digits in all, at
@@ -311,15 +317,216 @@ static int round_trips(char *out, size_t n, double v, int prec)
 	       parse_double_n(out, (size_t)len, &back) == 0 && back == v;
 }
 
+#ifdef __SIZEOF_INT128__
+/*
+ * The "%.*g" decimals of fmt_double without printf, for precisions up
+ * to 15 (every shortest form that is not 16 or 17 digits long). The
+ * precision-p decimal of a > 0 is m * 10^-k, k = p - 1 - e, e the
+ * exponent of a's first digit: m is a * 10^k rounded to an integer,
+ * half to even, as printf rounds. a = M * 2^E exactly, so a * 10^k is a
+ * ratio of integers of at most 127 bits when |k| <= 22 and a lies
+ * within about 10^-22 .. 10^36, and the rounding is exact. m * 10^-k
+ * then reads back by one IEEE operation, since m < 2^53 and 10^|k| is
+ * an exact double (Clinger's fast path, which parse_double_n takes on
+ * such a decimal): no printing and no reading back.
+ */
+typedef unsigned __int128 u128;
+
+struct dec {
+	double a;	/* |v| */
+	uint64_t M;	/* a = M * 2^E, M < 2^53 */
+	int E;
+	int e;		/* floor(log10(a)), once found */
+	int e_known;
+};
+
+/* x << s without losing bits: 0, or -1. */
+static int shl128(u128 *x, int s)
+{
+	if (s == 0)
+		return 0;
+	if (s >= 128 || (*x >> (128 - s)) != 0)
+		return -1;
+	*x <<= s;
+	return 0;
+}
+
+/* floor and remainder of a * 10^k: 0, or -1 beyond 128 bits or |k| > 22. */
+static int scaled(const struct dec *d, int k, uint64_t *q, u128 *r, u128 *den)
+{
+	u128 num = d->M, dn = 1, qq;
+	int j;
+
+	if (k > 22 || k < -22)
+		return -1;
+	j = k < 0 ? -k : k;
+	/* 10^j as two factors of at most 10^19 */
+	if (k >= 0)
+		num *= (u128)pow10_u64[j < 19 ? j : 19] * pow10_u64[j < 19 ? 0 : j - 19];
+	else
+		dn = (u128)pow10_u64[j < 19 ? j : 19] * pow10_u64[j < 19 ? 0 : j - 19];
+	if (d->E >= 0 ? shl128(&num, d->E) < 0 : shl128(&dn, -d->E) < 0)
+		return -1;
+	if (dn >> 126)	/* 2 * remainder must fit */
+		return -1;
+	if (k >= 0 && d->E < 0)	/* a power of two: shifts, no division */
+		qq = num >> -d->E;
+	else
+		qq = num / dn;
+	if (qq >> 64)
+		return -1;
+	*q = (uint64_t)qq;
+	*r = num - qq * dn;
+	*den = dn;
+	return 0;
+}
+
+/* a's precision-p decimal (1 <= p <= 15): *m (10^(p-1) <= *m <= 10^p,
+ * 10^p after a carry) times 10^(d->e - p + 1). 0, or -1 (ask printf). */
+static int dec_round(struct dec *d, int p, uint64_t *m)
+{
+	uint64_t q;
+	u128 r, den;
+	int tries;
+
+	if (!d->e_known) {
+		/* log10 is a guess within one; the floor of a * 10^k says */
+		d->e = (int)floor(log10(d->a));
+		for (tries = 0;; tries++) {
+			if (tries == 3 || scaled(d, p - 1 - d->e, &q, &r, &den) < 0)
+				return -1;
+			if (q >= pow10_u64[p])
+				d->e++;
+			else if (q < pow10_u64[p - 1])
+				d->e--;
+			else
+				break;
+		}
+		d->e_known = 1;
+	} else if (scaled(d, p - 1 - d->e, &q, &r, &den) < 0) {
+		return -1;
+	}
+	/* half to even */
+	if (2 * r > den || (2 * r == den && (q & 1)))
+		q++;
+	*m = q;
+	return 0;
+}
+
+/* Does a's precision-p decimal read back as a? 1, 0, or -1 (ask printf). */
+static int dec_round_trips(struct dec *d, int p)
+{
+	uint64_t m;
+	int k;
+
+	if (p > 15 || dec_round(d, p, &m) < 0)
+		return -1;
+	k = p - 1 - d->e;
+	return (k >= 0 ? (double)m / pow10_exact[k] : (double)m * pow10_exact[-k]) == d->a;
+}
+
+/* "%.*g" of v (a = |v|) at precision p, as printf writes it: 0, or -1. */
+static int dec_print(struct dec *d, int p, int neg, char *out, size_t n)
+{
+	char dig[20], s[48];
+	uint64_t m;
+	int x, len, i, at = 0;
+
+	if (p > 15 || dec_round(d, p, &m) < 0)
+		return -1;
+	x = d->e;
+	if (m == pow10_u64[p]) {	/* a carry: 1 and p - 1 zeros */
+		m /= 10;
+		x++;
+	}
+	for (i = p - 1; i >= 0; i--, m /= 10)
+		dig[i] = (char)('0' + m % 10);
+	for (len = p; len > 1 && dig[len - 1] == '0'; len--)
+		;	/* %g drops trailing zeros */
+	if (neg)
+		s[at++] = '-';
+	if (x >= -4 && x < p) {		/* fixed */
+		if (x < 0) {
+			s[at++] = '0';
+			s[at++] = '.';
+			for (i = -1; i > x; i--)
+				s[at++] = '0';
+			memcpy(s + at, dig, (size_t)len);
+			at += len;
+		} else {
+			for (i = 0; i <= x; i++)
+				s[at++] = i < len ? dig[i] : '0';
+			if (len > x + 1) {
+				s[at++] = '.';
+				memcpy(s + at, dig + x + 1, (size_t)(len - x - 1));
+				at += len - x - 1;
+			}
+		}
+	} else {			/* exponent, at least two digits */
+		int ax = x < 0 ? -x : x;
+
+		s[at++] = dig[0];
+		if (len > 1) {
+			s[at++] = '.';
+			memcpy(s + at, dig + 1, (size_t)(len - 1));
+			at += len - 1;
+		}
+		s[at++] = 'e';
+		s[at++] = x < 0 ? '-' : '+';
+		if (ax >= 100)
+			s[at++] = (char)('0' + ax / 100);
+		s[at++] = (char)('0' + ax / 10 % 10);
+		s[at++] = (char)('0' + ax % 10);
+	}
+	s[at] = '\0';
+	if (n) {	/* as snprintf truncates */
+		size_t c = (size_t)at < n ? (size_t)at : n - 1;
+
+		memcpy(out, s, c);
+		out[c] = '\0';
+	}
+	return 0;
+}
+#endif
+
+/* Does v's precision-p "%g" read back as v? Exactly when it can be
+ * settled so, by printing and reading back otherwise. */
+static int reads_back(void *dp, char *out, size_t n, double v, int prec)
+{
+#ifdef __SIZEOF_INT128__
+	int rc = dp ? dec_round_trips(dp, prec) : -1;
+
+	if (rc >= 0)
+		return rc;
+#endif
+	return round_trips(out, n, v, prec);
+}
+
 void fmt_double(char *out, size_t n, double v)
 {
-	int prec = 0, lo, hi;
+	int lo, hi;
+	void *dp = NULL;
+#ifdef __SIZEOF_INT128__
+	struct dec d;
+#endif
 
 	/* whole numbers print as such: 20, not the shorter 2e+01 */
 	if (v == floor(v) && fabs(v) < 1e15) {
 		snprintf(out, n, "%.0f", v == 0 ? 0.0 : v);
 		return;
 	}
+#ifdef __SIZEOF_INT128__
+	if (isfinite(v)) {
+		int E;
+		double fr = frexp(fabs(v), &E);
+
+		d.a = fabs(v);
+		d.M = (uint64_t)ldexp(fr, 53);	/* exact: 53 bits */
+		d.E = E - 53;
+		d.e_known = 0;
+		dp = &d;
+	}
+#endif
 	/*
 	 * The shortest precision that reads back as v. Reading back is
 	 * monotone in the precision (more correctly rounded digits are never
@@ -328,21 +535,25 @@ void fmt_double(char *out, size_t n, double v)
 	 * are settled by the first one or two tries, short ones by a binary
 	 * search below 15.
 	 */
-	if (!round_trips(out, n, v, 15)) {
+	if (!reads_back(dp, out, n, v, 15)) {
 		if (!round_trips(out, n, v, 16))
 			snprintf(out, n, "%.17g", v);
 		return;
 	}
 	lo = 1, hi = 15;	/* hi reads back; find the least that does */
 	while (lo < hi) {
-		prec = lo + (hi - lo) / 2;
-		if (round_trips(out, n, v, prec))
+		int prec = lo + (hi - lo) / 2;
+
+		if (reads_back(dp, out, n, v, prec))
 			hi = prec;
 		else
 			lo = prec + 1;
 	}
-	if (prec != hi)
-		snprintf(out, n, "%.*g", hi, v);
+#ifdef __SIZEOF_INT128__
+	if (dp && dec_print(dp, hi, v < 0, out, n) == 0)
+		return;
+#endif
+	snprintf(out, n, "%.*g", hi, v);
 }
 
 int online_cpus(void)

@@ -106,6 +106,24 @@ static void test_util__fmt_double_is_shortest_round_trip(void **state)
 	assert_string_equal(s, "1e+20");
 	fmt_double(s, sizeof(s), 1234.5);
 	assert_string_equal(s, "1234.5");
+	/* the exponent forms and the fixed ones at their edges */
+	fmt_double(s, sizeof(s), 1e-5);
+	assert_string_equal(s, "1e-05");
+	fmt_double(s, sizeof(s), 0.0001);
+	assert_string_equal(s, "0.0001");
+	fmt_double(s, sizeof(s), -1.5e-7);
+	assert_string_equal(s, "-1.5e-07");
+	fmt_double(s, sizeof(s), 2.5e15);
+	assert_string_equal(s, "2.5e+15");
+	fmt_double(s, sizeof(s), 123456.7);
+	assert_string_equal(s, "123456.7");
+	fmt_double(s, sizeof(s), 1.25e-300);
+	assert_string_equal(s, "1.25e-300");
+	fmt_double(s, sizeof(s), 0.000123);
+	assert_string_equal(s, "0.000123");
+	/* truncated as snprintf truncates */
+	fmt_double(s, 4, -0.125);
+	assert_string_equal(s, "-0.");
 }
 
 /* The plain definition: the first precision, from 1 up, that reads back. */
@@ -130,12 +148,12 @@ static void test_util__fmt_double_equals_the_scan_on_random_doubles(void **state
 	char got[40], want[40];
 	size_t i;
 
-	for (i = 0; i < 300000; i++) {
+	for (i = 0; i < 600000; i++) {
 		uint64_t bits;
 		double v;
 
 		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
-		switch (i % 3) {
+		switch (i % 6) {
 		case 0:		/* any finite bit pattern */
 			bits = x;
 			memcpy(&v, &bits, sizeof(v));
@@ -145,8 +163,24 @@ static void test_util__fmt_double_equals_the_scan_on_random_doubles(void **state
 		case 1:		/* a probability */
 			v = (double)(x >> 11) / 9007199254740992.0;
 			break;
-		default:	/* a short decimal: d / 10^k */
+		case 2:		/* a short decimal: d / 10^k */
 			v = (double)(x % 100000) / pow(10, (double)(x >> 60));
+			break;
+		case 3: {	/* a value as data holds it: 1-15 digits, any scale */
+			char t[40];
+
+			snprintf(t, sizeof(t), "%.*g", (int)(x % 15) + 1,
+				 ldexp((double)(x >> 11), (int)((x >> 3) % 200) - 150));
+			v = strtod(t, NULL);
+			break;
+		}
+		case 4:		/* near a half: ties when rounded to fewer digits */
+			v = ((double)(x % 2000000) + 0.5) / pow(10, (double)((x >> 40) % 20));
+			if (x & 1)
+				v = -v;
+			break;
+		default:	/* odd multiples of powers of two, 2^-200 .. 2^99 */
+			v = ldexp((double)((x >> 20) | 1), (int)(x % 300) - 200);
 			break;
 		}
 		fmt_double(got, sizeof(got), v);
