@@ -217,6 +217,29 @@ static void mostly_numbers(const struct frame *f, const size_t *cols,
 	}
 }
 
+/*
+ * Numeric columns with no value in the training rows, added to the
+ * warning in buf: such a column is constant (its fill, 0) and the model
+ * cannot use it, where a user would expect a feature (scikit-learn's
+ * SimpleImputer drops one with a warning).
+ */
+static void no_values(const struct prep *p, char *buf, size_t n)
+{
+	size_t i, k = 0, first = 0, len = strlen(buf);
+
+	for (i = 0; i < p->ncols; i++)
+		if (p->cols[i].kind == PREP_NUMERIC && !p->cols[i].present && !k++)
+			first = i;
+	if (!k || len + 2 >= n)
+		return;
+	if (k == 1)
+		snprintf(buf + len, n - len, "%scolumn '%.60s' has no values in the training data: the model cannot use it",
+			 len ? "; " : "", p->cols[first].name);
+	else
+		snprintf(buf + len, n - len, "%s%zu columns have no values in the training data ('%.60s' the first): the model cannot use them",
+			 len ? "; " : "", k, p->cols[first].name);
+}
+
 /* The largest regression label magnitude: its square fits a double with
  * room for sums over 2^28 rows. */
 #define LABEL_MAX 1e150
@@ -1332,6 +1355,7 @@ int train_run(const struct train_opts *o, struct train_result *res,
 		goto out;
 	mostly_numbers(&f, cols, &m->prep, res->prep_warning,
 		       sizeof(res->prep_warning));
+	no_values(&m->prep, res->prep_warning, sizeof(res->prep_warning));
 	m->prep.nan_missing = fam->nan_missing;
 	if (fam->ordinal_cats)
 		prep_set_ordinal(&m->prep, fam->ordinal_cats(hp));

@@ -68,8 +68,8 @@ static int is_constant(double var, double mean, size_t n)
  * multiplied by 2^-e first (e = 0: as read), and their largest |x| (big,
  * may be NULL). Imputed cells sit at the mean: they add nothing to ss,
  * but count in n, as StandardScaler after SimpleImputer sees them. */
-static void moments(const double *x, const unsigned char *have, size_t nrows,
-		    int e, double *mean, double *var, double *big)
+static size_t moments(const double *x, const unsigned char *have, size_t nrows,
+		      int e, double *mean, double *var, double *big)
 {
 	size_t r, cnt = 0;
 	double sum = 0, ss = 0, v, m = 0;
@@ -90,6 +90,7 @@ static void moments(const double *x, const unsigned char *have, size_t nrows,
 	*var = nrows ? ss / (double)nrows : 0;
 	if (big)
 		*big = m;
+	return cnt;
 }
 
 /* Below this max |x| squared deviations may underflow (ulp(x)^2). */
@@ -106,9 +107,10 @@ static void fit_numeric(struct prep_col *c, const struct frame *f, size_t col,
 	if (!x) {	/* the streamed reader takes the plain sums only */
 		mean = f->mom[col].mean;
 		var = f->mom[col].var;
+		c->present = f->mom[col].count;
 		goto scale;
 	}
-	moments(x, have, f->nrows, 0, &mean, &var, &big);
+	c->present = moments(x, have, f->nrows, 0, &mean, &var, &big);
 	if (!isfinite(mean) || !isfinite(var) || (big > 0 && big < TINY)) {
 		/* huge finite values overflowed the sums (or tiny ones
 		 * underflowed the squares): redo them on the values divided

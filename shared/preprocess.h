@@ -53,6 +53,7 @@ struct prep_col {
 	size_t offset;		/* index of this column's first output */
 	int ordinal;		/* categorical: one output, the category's
 				 * index (NaN: missing or unseen) */
+	size_t present;		/* numeric: values the fit saw (not stored) */
 };
 
 struct prep {

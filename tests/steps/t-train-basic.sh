@@ -101,3 +101,20 @@ expect_exit 0 "a column of numbers and one 'inf' trains" "$BIN/mlci-train" --dat
 err_is "^mlci-train: warning: column 'x' is categorical: 3 of its 4 values are numbers, but 'inf' \(line 3\) is not a finite number$" "... with a warning naming the value and its line"
 json_is inf.json 'j["training"]["warnings"]' \
 	"[\"column 'x' is categorical: 3 of its 4 values are numbers, but 'inf' (line 3) is not a finite number\"]" "... kept in model.json"
+
+# a feature column with no value at all trains (it is constant, and the
+# model cannot use it) with a warning naming it, streamed or read whole
+printf 'a,b,y\n1,,0\n2,,1\n3,,0\n4,,1\n5,,1\n' >empty.csv
+expect_exit 0 "a feature with no values trains" "$BIN/mlci-train" --data empty.csv --label y \
+	--model logistic --out empty.json
+err_is "^mlci-train: warning: column 'b' has no values in the training data: the model cannot use it$" "... with a warning naming it"
+json_is empty.json 'j["training"]["warnings"]' \
+	"[\"column 'b' has no values in the training data: the model cannot use it\"]" "... kept in model.json"
+printf 'a,b,c,y\n1,,,0\n2,,,1\n3,,,0\n4,,,1\n' >empty2.csv
+expect_exit 0 "two features with no values, through a pipe" sh -c "cat empty2.csv | '$BIN/mlci-train' --data /dev/stdin --label y --model hgb --out empty2.json"
+err_is "^mlci-train: warning: 2 columns have no values in the training data \('b' the first\): the model cannot use them$" "... one warning counting them"
+printf 'x,b,y\n1,,0\ninf,,1\n3,,0\n4,,1\n' >infempty.csv
+expect_exit 0 "a stray 'inf' and an empty column" "$BIN/mlci-train" --data infempty.csv --label y \
+	--model tree --out infempty.json
+json_is infempty.json 'j["training"]["warnings"]' \
+	"[\"column 'x' is categorical: 3 of its 4 values are numbers, but 'inf' (line 3) is not a finite number; column 'b' has no values in the training data: the model cannot use it\"]" "... both warnings, in one line"
