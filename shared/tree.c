@@ -953,6 +953,15 @@ static void best_split(const struct tree_data *d, struct tree_work *w,
 	}
 }
 
+
+/* *p reallocated to n bytes (n > 0) when that succeeds; kept otherwise. */
+static void shrink(void **p, size_t n)
+{
+	void *q = n ? realloc(*p, n) : NULL;
+
+	if (q)
+		*p = q;
+}
 /* Build t->nodes from the arrays; -1 when memory runs out. */
 static int tree_pack(struct tree *t)
 {
@@ -964,8 +973,10 @@ static int tree_pack(struct tree *t)
 	for (i = 0; i < t->n_nodes; i++) {
 		int leaf = t->feature[i] < 0;
 
+		/* a leaf keeps its threshold, which no walk reads, for
+		 * tree_to_json */
 		t->nodes[i] = leaf ?
-			(struct tree_node){ 0, 0, (int32_t)i, (int32_t)i, 1 } :
+			(struct tree_node){ t->threshold[i], 0, (int32_t)i, (int32_t)i, 1 } :
 			(struct tree_node){ t->threshold[i], t->feature[i],
 					    t->left[i], t->right[i], 0 };
 	}
@@ -990,6 +1001,13 @@ static int tree_pack(struct tree *t)
 		}
 		free(dep);
 	}
+	/* the nodes hold the rest: the separate arrays go, and the values
+	 * (grown with room for every possible node) shrink to the tree */
+	free(t->feature), free(t->threshold), free(t->left), free(t->right);
+	t->feature = NULL, t->threshold = NULL, t->left = t->right = NULL;
+	shrink((void **)&t->value, t->n_nodes * t->width * sizeof(*t->value));
+	if (t->count)
+		shrink((void **)&t->count, t->n_nodes * t->width * sizeof(*t->count));
 	return 0;
 }
 
@@ -1327,10 +1345,6 @@ int tree_grow(struct tree *t, const struct tree_data *d,
 		}
 	}
 	t->n_nodes = nn;
-	if (tree_pack(t) < 0) {
-		tree_free(t);
-		return -1;
-	}
 	if (importance)
 		for (i = 0; i < nn; i++)
 			if (t->feature[i] >= 0) {
@@ -1339,6 +1353,10 @@ int tree_grow(struct tree *t, const struct tree_data *d,
 				importance[t->feature[i]] += w->wn[i] * w->imp[i] -
 					w->wn[l] * w->imp[l] - w->wn[r] * w->imp[r];
 			}
+	if (tree_pack(t) < 0) {
+		tree_free(t);
+		return -1;
+	}
 	return 0;
 }
 
@@ -1415,14 +1433,15 @@ json_t *tree_to_json(const struct tree *t)
 	if (!j || !f || !th || !l || !r || !v)
 		goto fail;
 	for (i = 0; i < t->n_nodes; i++) {
+		const struct tree_node *nd = &t->nodes[i];
 		json_t *row = tree_reals_json((t->count ? t->count : t->value) +
 					      i * t->width, t->width);
 
 		if (!row || json_array_append_new(v, row) < 0 ||
-		    json_array_append_new(f, json_integer(t->feature[i])) < 0 ||
-		    json_array_append_new(th, json_real(t->threshold[i])) < 0 ||
-		    json_array_append_new(l, json_integer(t->left[i])) < 0 ||
-		    json_array_append_new(r, json_integer(t->right[i])) < 0)
+		    json_array_append_new(f, json_integer(nd->leaf ? -1 : nd->feature)) < 0 ||
+		    json_array_append_new(th, json_real(nd->threshold)) < 0 ||
+		    json_array_append_new(l, json_integer(nd->leaf ? -1 : nd->left)) < 0 ||
+		    json_array_append_new(r, json_integer(nd->leaf ? -1 : nd->right)) < 0)
 			goto fail;
 	}
 	json_object_set_new(j, "n_nodes", json_integer((json_int_t)t->n_nodes));

@@ -83,12 +83,16 @@ struct tree_node {
 
 struct tree {
 	size_t n_nodes, width;	/* width: nclasses, or 1 */
+	/* the nodes as they are grown or read (feature and children -1 for
+	 * a leaf); NULL once packed into nodes */
 	int32_t *feature;	/* encoded feature, -1 for a leaf */
 	double *threshold;
 	int32_t *left, *right;	/* -1 for a leaf */
 	double *value;		/* n_nodes * width: probabilities, or the mean */
 	double *count;		/* classifiers: n_nodes * width class weights */
-	struct tree_node *nodes;	/* the arrays above, packed */
+	/* the nodes, packed: a leaf has leaf 1, feature 0 and itself for
+	 * both children, so a walk stays on it */
+	struct tree_node *nodes;
 	size_t depth, n_leaves;	/* depth: of the deepest leaf (the root 0) */
 };
 

@@ -6,7 +6,7 @@
  * features, depth limit, weights, two-valued columns as bytes) and then
  * the values, as raw float bits or from a table of ties, zeros of both
  * signs and extremes. The three trees must agree node for node: the same
- * features, thresholds and leaf values.
+ * features, thresholds, children and leaf values.
  */
 #include <assert.h>
 #include <math.h>
@@ -51,8 +51,7 @@ static float value(struct bytes *b)
 static void same(const struct tree *a, const struct tree *b, size_t width)
 {
 	assert(a->n_nodes == b->n_nodes);
-	assert(!memcmp(a->feature, b->feature, a->n_nodes * sizeof(*a->feature)));
-	assert(!memcmp(a->threshold, b->threshold, a->n_nodes * sizeof(*a->threshold)));
+	assert(!memcmp(a->nodes, b->nodes, a->n_nodes * sizeof(*a->nodes)));
 	assert(!memcmp(a->value, b->value, a->n_nodes * width * sizeof(*a->value)));
 }
 

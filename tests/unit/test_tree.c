@@ -19,12 +19,11 @@
 #include "model.h"
 #include "tree.h"
 
-/* Two trees node for node: features, thresholds and values. */
+/* Two trees node for node: features, thresholds, children and values. */
 static void same_tree(const struct tree *a, const struct tree *b, size_t width)
 {
 	assert_int_equal(a->n_nodes, b->n_nodes);
-	assert_memory_equal(a->feature, b->feature, a->n_nodes * sizeof(*a->feature));
-	assert_memory_equal(a->threshold, b->threshold, a->n_nodes * sizeof(*a->threshold));
+	assert_memory_equal(a->nodes, b->nodes, a->n_nodes * sizeof(*a->nodes));
 	assert_memory_equal(a->value, b->value, a->n_nodes * width * sizeof(*a->value));
 }
 
@@ -101,10 +100,10 @@ static void test_tree__stump(void **state)
 	h.max_depth = 1;
 	grow(&t, X, y, NULL, 4, 1, 2, &h, CRIT_GINI, NULL, imp);
 	assert_int_equal(t.n_nodes, 3);
-	assert_int_equal(t.feature[0], 0);
-	assert_true(t.threshold[0] == 2.5);	/* the midpoint of 2 and 3 */
-	assert_int_equal(t.left[0], 1);
-	assert_int_equal(t.right[0], 2);
+	assert_int_equal(t.nodes[0].feature, 0);
+	assert_true(t.nodes[0].threshold == 2.5);	/* the midpoint of 2 and 3 */
+	assert_int_equal(t.nodes[0].left, 1);
+	assert_int_equal(t.nodes[0].right, 2);
 	assert_true(t.value[2] == 1 && t.value[3] == 0);	/* left: class 0 */
 	assert_true(t.value[4] == 0 && t.value[5] == 1);
 	assert_true(t.count[0] == 2 && t.count[1] == 2);	/* class weights */
@@ -197,7 +196,7 @@ static void test_tree__split_matches_brute_force(void **state)
 			want = brute_best(x, y, n, 3, msl);
 			if (t.n_nodes == 3) {
 				/* as good as the best (ties may pick another) */
-				got = gini_proxy(x, y, n, 3, msl, t.threshold[0]);
+				got = gini_proxy(x, y, n, 3, msl, t.nodes[0].threshold);
 				assert_true(fabs(got - want) <= 1e-9 * want);
 			} else {
 				/* a leaf: pure, or no valid split */
@@ -259,7 +258,7 @@ static void test_tree__stopping_rules(void **state)
 			cnt[(size_t)(tree_leaf(&t, x) - t.value) / 2]++;
 		}
 		for (i = 0; i < t.n_nodes; i++)
-			if (t.feature[i] < 0)
+			if (t.nodes[i].leaf)
 				assert_true(cnt[i] >= 17);
 		free(cnt);
 	}
@@ -288,12 +287,12 @@ static void test_tree__regression_weights(void **state)
 	grow(&t, X, NULL, y, 6, 1, 0, &h, CRIT_MSE, w, NULL);
 	/* rows 1..3, 5, 6 (row 4 has weight 0): the best split with two
 	 * rows a side puts {1,2,3} left: mean (1 + 2 + 2) / 4 */
-	assert_true(t.feature[0] == 0);
+	assert_true(t.nodes[0].feature == 0);
 	x = 1;
 	assert_true(fabs(tree_leaf(&t, &x)[0] - 5.0 / 4) < 1e-12);
 	x = 6;
 	assert_true(fabs(tree_leaf(&t, &x)[0] - (33.0 + 30) / 4) < 1e-12);
-	assert_true(t.threshold[0] == 4);	/* between 3 and 5 */
+	assert_true(t.nodes[0].threshold == 4);	/* between 3 and 5 */
 	tree_free(&t);
 }
 
