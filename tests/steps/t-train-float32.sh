@@ -20,7 +20,8 @@ ADULT_COLS=age,workclass,fnlwgt,education,education_num,marital_status,occupatio
 fit() {
 	m=$1 d=$2 l=$3 n=$4
 	shift 4
-	expect_exit 0 "$n: float64 $m" "$TR" --data "$d" --label "$l" --model "$m" "$@" --out "$n-64.json"
+	expect_exit 0 "$n: float64 $m" "$TR" --data "$d" --label "$l" --model "$m" "$@" \
+		--dtype float64 --out "$n-64.json"
 	expect_exit 0 "$n: float32 $m" "$TR" --data "$d" --label "$l" --model "$m" "$@" \
 		--dtype float32 --out "$n-32.json"
 }
@@ -109,6 +110,21 @@ fit forest "$DATA/breast_cancer.csv" diagnosis fb --param n_estimators=30 --seed
 json_is at-32.json 'j["training"]["dtype"], j["model"]["input_dtype"], "input_dtype" in json.load(open("at-64.json"))["model"]' \
 	"('float32', 'float32', False)" "tree: training.dtype and model.input_dtype float32 (float64: neither)"
 json_is fb-32.json 'j["model"]["input_dtype"]' float32 "forest: model.input_dtype float32"
+# --dtype auto, the default: single floats for a forest's plain fit,
+# doubles for every other family and with --cv, --search or permutation
+# importance (where single floats are refused)
+expect_exit 0 "forest, no --dtype" "$TR" --data "$DATA/breast_cancer.csv" --label diagnosis \
+	--model forest --param n_estimators=30 --seed 4 --out fb-auto.json
+check "... is the float32 forest, byte for byte" cmp fb-auto.json fb-32.json
+expect_exit 0 "forest, --dtype auto" "$TR" --data "$DATA/breast_cancer.csv" --label diagnosis \
+	--model forest --param n_estimators=30 --seed 4 --dtype auto --out fb-auto2.json
+check "... the same" cmp fb-auto2.json fb-32.json
+expect_exit 0 "forest with --cv 3, no --dtype" "$TR" --data "$DATA/breast_cancer.csv" --label diagnosis \
+	--model forest --param n_estimators=5 --cv 3 --out fb-cv.json
+json_is fb-cv.json '"dtype" in j["training"], "input_dtype" in j["model"]' "(False, False)" "... in doubles"
+expect_exit 0 "tree, no --dtype" "$TR" --data "$DATA/adult.data.csv" --columns $ADULT_COLS --trim \
+	--label income --model tree --param max_depth=12 --out at-auto.json
+check "... is the float64 tree, byte for byte" cmp at-auto.json at-64.json
 for n in at fb; do
 	case $n in
 	at) set -- --data "$DATA/adult.data.csv" --columns $ADULT_COLS --trim ;;
@@ -168,7 +184,7 @@ absent x-m.json "no metrics"
 # refused where it does not apply: 64, one line, no model
 expect_exit 64 "--dtype float16" "$TR" --data "$DATA/iris.csv" --label species \
 	--model logistic --dtype float16 --out x.json
-err_is "^mlci-train: --dtype 'float16': expected float64 or float32$" "names the bad dtype"
+err_is "^mlci-train: --dtype 'float16': expected auto, float64 or float32$" "names the bad dtype"
 expect_exit 64 "--dtype float32 for lasso" "$TR" --data "$DATA/diabetes_progression.csv" \
 	--label progression --model lasso --dtype float32 --out x.json
 err_is "^mlci-train: --dtype float32 is for logistic, linear, ridge, tree, forest, hgb and mlp, not lasso$" "names the families"

@@ -66,7 +66,8 @@ fi
 : >scores.txt
 while read -r name ds fam seeds params; do
 	a=$(args "$ds"); trargs=${a%%|*}; teargs=${a#*|}
-	case $name in *@f32) trargs="$trargs --dtype float32" ;; esac
+	# (the doubles named: a forest's default, auto, is single floats)
+	case $name in *@f32) trargs="$trargs --dtype float32" ;; *) trargs="$trargs --dtype float64" ;; esac
 	s=0; fail=
 	while [ $s -lt "$seeds" ]; do
 		# shellcheck disable=SC2086
