@@ -367,6 +367,7 @@ struct train_result {
 	long tensorboard_points;	/* points in it (0: no curve, no file) */
 	char cv_warning[256];		/* a cross-validation warning, or "" */
 	char prep_warning[256];		/* a preprocessing warning, or "" */
+	char empty_warning[256];	/* feature columns without a value, or "" */
 	char label_warning[256];	/* a warning about the labels, or "" */
 	int cv_stratified;
 	double cv_mean;			/* mean accuracy or r2 over the folds */

@@ -209,35 +209,51 @@ static void mostly_numbers(const struct frame *f, const size_t *cols,
 			long line, col;
 
 			frame_pos(f, first, cols[i], &line, &col);
-			snprintf(buf, n, "column '%.60s' is categorical: %zu of its %zu values are numbers, but '%.30s' (line %ld) is not a finite number",
-				 p->cols[i].name, nums, vals, frame_cell(f, first, cols[i]),
-				 line);
+			const char *v = frame_cell(f, first, cols[i]);
+
+			snprintf(buf, n, "column '%.*s' is categorical: %zu of its %zu values are numbers, but '%.*s' (line %ld) is not a finite number",
+				 utf8_cut(p->cols[i].name, 60), p->cols[i].name, nums,
+				 vals, utf8_cut(v, 30), v, line);
 			return;
 		}
 	}
 }
 
 /*
- * Numeric columns with no value in the training rows, added to the
- * warning in buf: such a column is constant (its fill, 0) and the model
- * cannot use it, where a user would expect a feature (scikit-learn's
- * SimpleImputer drops one with a warning).
+ * Numeric columns with no value in the training rows, named in buf
+ * (those that fit, then a count): such a column is constant (its fill,
+ * 0) and the model cannot use it, where a user would expect a feature
+ * (scikit-learn's SimpleImputer drops one with a warning).
  */
 static void no_values(const struct prep *p, char *buf, size_t n)
 {
-	size_t i, k = 0, first = 0, len = strlen(buf);
+	char names[160];	/* with the longest rest, 250 bytes in all */
+	size_t i, k = 0, shown = 0, len = 0;
 
-	for (i = 0; i < p->ncols; i++)
-		if (p->cols[i].kind == PREP_NUMERIC && !p->cols[i].present && !k++)
-			first = i;
-	if (!k || len + 2 >= n)
+	buf[0] = names[0] = '\0';
+	for (i = 0; i < p->ncols; i++) {
+		const char *name = p->cols[i].name;
+		int w = utf8_cut(name, 60);
+
+		if (p->cols[i].kind != PREP_NUMERIC || p->cols[i].present)
+			continue;
+		if (k++ == shown && len + (size_t)w + 4 < sizeof(names)) {
+			len += (size_t)snprintf(names + len, sizeof(names) - len,
+						"%s'%.*s'", shown ? ", " : "", w, name);
+			shown++;
+		}
+	}
+	if (!k)
 		return;
 	if (k == 1)
-		snprintf(buf + len, n - len, "%scolumn '%.60s' has no values in the training data: the model cannot use it",
-			 len ? "; " : "", p->cols[first].name);
+		snprintf(buf, n, "column %s has no values in the training data: the model cannot use it",
+			 names);
+	else if (k == shown)
+		snprintf(buf, n, "columns %s have no values in the training data: the model cannot use them",
+			 names);
 	else
-		snprintf(buf + len, n - len, "%s%zu columns have no values in the training data ('%.60s' the first): the model cannot use them",
-			 len ? "; " : "", k, p->cols[first].name);
+		snprintf(buf, n, "columns %s and %zu more have no values in the training data: the model cannot use them",
+			 names, k - shown);
 }
 
 /* The largest regression label magnitude: its square fits a double with
@@ -1360,7 +1376,7 @@ int train_run(const struct train_opts *o, struct train_result *res,
 		goto out;
 	mostly_numbers(&f, cols, &m->prep, res->prep_warning,
 		       sizeof(res->prep_warning));
-	no_values(&m->prep, res->prep_warning, sizeof(res->prep_warning));
+	no_values(&m->prep, res->empty_warning, sizeof(res->empty_warning));
 	m->prep.nan_missing = fam->nan_missing;
 	if (fam->ordinal_cats)
 		prep_set_ordinal(&m->prep, fam->ordinal_cats(hp));
@@ -1464,7 +1480,7 @@ int train_run(const struct train_opts *o, struct train_result *res,
 	if (single)
 		json_object_set_new(training, "dtype", json_string("float32"));
 	if ((res->fit.warning[0] || res->prep_warning[0] ||
-	     res->label_warning[0]) &&
+	     res->empty_warning[0] || res->label_warning[0]) &&
 	    json_object_set_new(training, "warnings", json_array()) < 0)
 		goto oom;
 	if (res->label_warning[0] &&
@@ -1474,6 +1490,10 @@ int train_run(const struct train_opts *o, struct train_result *res,
 	if (res->prep_warning[0] &&
 	    json_array_append_new(json_object_get(training, "warnings"),
 				  json_string(res->prep_warning)) < 0)
+		goto oom;
+	if (res->empty_warning[0] &&
+	    json_array_append_new(json_object_get(training, "warnings"),
+				  json_string(res->empty_warning)) < 0)
 		goto oom;
 	if (res->fit.warning[0] &&
 	    json_array_append_new(json_object_get(training, "warnings"),

@@ -204,6 +204,19 @@ size_t utf8_decode(const unsigned char *s, unsigned *cp)
 	return n;
 }
 
+int utf8_cut(const char *s, size_t max)
+{
+	size_t n = strnlen(s, max + 1);
+
+	if (n > max) {
+		n = max;
+		/* back to the first byte of the sequence the cut splits */
+		while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
+			n--;
+	}
+	return n > INT32_MAX ? INT32_MAX : (int)n;
+}
+
 int utf8_valid(const char *s)
 {
 	size_t n;

@@ -108,6 +108,11 @@ size_t utf8_decode(const unsigned char *s, unsigned *cp);
 /* 1 when the NUL-terminated s is entirely well-formed UTF-8. */
 int utf8_valid(const char *s);
 
+/* The length of s's longest prefix of at most max bytes that does not
+ * end inside a UTF-8 sequence, as an int for "%.*s": a name cut to fit
+ * a message stays valid UTF-8 (JSON strings must be). */
+int utf8_cut(const char *s, size_t max);
+
 /* Format a double the way every report prints numbers: the shortest
  * "%.*g" that reads back to the same value. */
 void fmt_double(char *out, size_t n, double v);

@@ -277,7 +277,7 @@ int main(int argc, char **argv)
 		{ "select", CLI_FLAG, &selecting, NULL, "pick the best of the runners' trials files given as arguments, and refit" },
 		{ "importance", CLI_STR, &o.importance, "KIND", "permutation: permutation importance on the training data (or none)" },
 		{ "importance-repeats", CLI_LONG, &repeats, "R", "permutations per feature (default 5)" },
-		{ "dtype", CLI_STR, &o.dtype, "T", "the design matrix's numbers: auto (default: float32 for a forest's plain fit, float64 otherwise), float64 or float32 (half the memory; every family but lasso and elasticnet, without --cv or --search; tree and forest then sort at each node instead of presorting)" },
+		{ "dtype", CLI_STR, &o.dtype, "T", "the design matrix's numbers: auto (default: float32 for a forest's plain fit, float64 otherwise), float64 or float32 (half the memory; every family but lasso and elasticnet, without --cv, --search or permutation importance; tree and forest then sort at each node instead of presorting)" },
 		CSV_CLI_OPTIONS(&csv),
 		{ 0 }
 	};
@@ -451,6 +451,8 @@ int main(int argc, char **argv)
 		cli_warn(spec.prog, "--cv: %s", r.cv_warning);
 	if (r.prep_warning[0])
 		cli_warn(spec.prog, "%s", r.prep_warning);
+	if (r.empty_warning[0])
+		cli_warn(spec.prog, "%s", r.empty_warning);
 	if (r.label_warning[0])
 		cli_warn(spec.prog, "%s", r.label_warning);
 	rc = cli_finish_stdout(spec.prog, MLCI_EXIT_OK);

@@ -112,9 +112,24 @@ json_is empty.json 'j["training"]["warnings"]' \
 	"[\"column 'b' has no values in the training data: the model cannot use it\"]" "... kept in model.json"
 printf 'a,b,c,y\n1,,,0\n2,,,1\n3,,,0\n4,,,1\n' >empty2.csv
 expect_exit 0 "two features with no values, through a pipe" sh -c "cat empty2.csv | '$BIN/mlci-train' --data /dev/stdin --label y --model hgb --out empty2.json"
-err_is "^mlci-train: warning: 2 columns have no values in the training data \('b' the first\): the model cannot use them$" "... one warning counting them"
+err_is "^mlci-train: warning: columns 'b', 'c' have no values in the training data: the model cannot use them$" "... one warning naming them"
 printf 'x,b,y\n1,,0\ninf,,1\n3,,0\n4,,1\n' >infempty.csv
 expect_exit 0 "a stray 'inf' and an empty column" "$BIN/mlci-train" --data infempty.csv --label y \
 	--model tree --out infempty.json
 json_is infempty.json 'j["training"]["warnings"]' \
-	"[\"column 'x' is categorical: 3 of its 4 values are numbers, but 'inf' (line 3) is not a finite number; column 'b' has no values in the training data: the model cannot use it\"]" "... both warnings, in one line"
+	"[\"column 'x' is categorical: 3 of its 4 values are numbers, but 'inf' (line 3) is not a finite number\", \"column 'b' has no values in the training data: the model cannot use it\"]" "... both warnings, each whole"
+# many: the names that fit, then a count; a long name cut at a
+# character, not inside one (model.json's strings are UTF-8)
+$PY -c "
+cols = ['x'] + ['empty_%02d_' % i + 'z' * 50 for i in range(6)] + ['y']
+print(','.join(cols))
+for i in range(20): print(','.join([str(i)] + [''] * 6 + [str(i % 2)]))" >empty6.csv
+expect_exit 0 "six features with no values" "$BIN/mlci-train" --data empty6.csv --label y \
+	--model tree --out empty6.json
+err_is "^mlci-train: warning: columns 'empty_00_z{50}', 'empty_01_z{50}' and 4 more have no values in the training data: the model cannot use them$" "... two named, four counted"
+name="a$($PY -c "print('\u00e9' * 40)")"
+{ printf 'x,%s,y\n' "$name"; i=1; while [ $i -le 20 ]; do echo "$i,,$((i % 2))"; i=$((i + 1)); done; } >utf8.csv
+expect_exit 0 "an empty column with an 81-byte name of two-byte letters" "$BIN/mlci-train" --data utf8.csv \
+	--label y --model logistic --out utf8.json
+json_is utf8.json 'j["training"]["warnings"]' \
+	"[\"column 'a$($PY -c "print('\u00e9' * 29)")' has no values in the training data: the model cannot use it\"]" "... cut to 59 bytes, at a letter"

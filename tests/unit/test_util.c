@@ -190,6 +190,18 @@ static void test_util__fmt_double_equals_the_scan_on_random_doubles(void **state
 	}
 }
 
+static void test_util__utf8_cut_never_splits_a_character(void **state)
+{
+	/* "aé€😀": 1, 2, 3 and 4 bytes */
+	const char *s = "a\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80";
+	int want[] = { 0, 1, 1, 3, 3, 3, 6, 6, 6, 6, 10, 10 };
+	size_t max;
+
+	for (max = 0; max < sizeof(want) / sizeof(want[0]); max++)
+		assert_int_equal(utf8_cut(s, max), want[max]);
+	assert_int_equal(utf8_cut("", 5), 0);
+}
+
 static void test_util__utf8_decode_refuses_malformed_sequences(void **state)
 {
 	unsigned cp;
@@ -293,6 +305,7 @@ int main(void)
 		cmocka_unit_test(test_util__buf_respects_max),
 		cmocka_unit_test(test_util__fmt_double_is_shortest_round_trip),
 		cmocka_unit_test(test_util__fmt_double_equals_the_scan_on_random_doubles),
+		cmocka_unit_test(test_util__utf8_cut_never_splits_a_character),
 		cmocka_unit_test(test_util__utf8_decode_refuses_malformed_sequences),
 		cmocka_unit_test(test_util__parse_double_is_bit_identical_to_strtod),
 	};
