@@ -14,17 +14,6 @@
 /* the most rows one request may hold (the body's size bounds it first) */
 #define REQ_MAX_ROWS ((size_t)1 << 22)
 
-/* v as text that reads back to v: "%.15g" when that is exact (what a
- * person or a CSV file wrote usually is), else "%.17g", which always is;
- * cheaper than fmt_double's shortest form, on every number of a request
- * and its answer. */
-static void num_text(char *out, size_t n, double v)
-{
-	snprintf(out, n, "%.15g", v);
-	if (strtod(out, NULL) != v)
-		snprintf(out, n, "%.17g", v);
-}
-
 static int oom(struct mlci_err *err)
 {
 	return err_set(err, MLCI_EXIT_SOFTWARE, NULL, "out of memory");
@@ -96,7 +85,7 @@ static int add_text(struct buf *text, const json_t *v, size_t *off)
 			 json_integer_value(v));
 		s = num;
 	} else if (json_is_real(v)) {
-		num_text(num, sizeof(num), json_real_value(v));
+		fmt_double(num, sizeof(num), json_real_value(v));
 		s = num;
 	} else {
 		s = json_string_value(v);
@@ -375,7 +364,8 @@ static int add_number(struct buf *out, double v)
 
 	if (!isfinite(v))
 		return buf_addstr(out, "null");
-	num_text(num, sizeof(num), v);
+	/* as mlci-evaluate --predictions prints it */
+	fmt_double(num, sizeof(num), v);
 	return buf_addstr(out, num);
 }
 

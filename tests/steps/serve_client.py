@@ -71,6 +71,11 @@ def value(text):
     return f
 
 
+def answer(body):
+    """A /predict answer with its numbers kept as their text."""
+    return json.loads(body, parse_float=str, parse_int=str)
+
+
 def compare_answer(ans, keys, want, errors):
     preds = ans["predictions"]
     if len(preds) != len(keys):
@@ -85,9 +90,9 @@ def compare_answer(ans, keys, want, errors):
             for c, v in w.items():
                 if c.startswith("proba_"):
                     got = p["probabilities"][c[len("proba_"):]]
-                    if got != float(v):
+                    if got != v:	# the same text, not only the same value
                         errors.append("row %s: %s %r, evaluate %r" % (k, c, got, v))
-        elif p["prediction"] != float(w["prediction"]):
+        elif p["prediction"] != w["prediction"]:
             errors.append("row %s: prediction %r, evaluate %r" % (k, p["prediction"], w["prediction"]))
         n += 1
     return n
@@ -107,7 +112,7 @@ def compare(port, data, preds, batch, as_csv, single):
         st, _, _, body = request(port, "POST", "/predict", text.encode(), "text/csv")
         if st != 200:
             sys.exit("CSV request: %d %s" % (st, body[:300]))
-        ans = json.loads(body)
+        ans = answer(body)
         # rows whose label is missing are predicted too: keep the scored ones
         allkeys = [str(i) for i in range(len(rows))]
         sub = {"predictions": [p for k, p in zip(allkeys, ans["predictions"]) if k in want]}
@@ -122,7 +127,7 @@ def compare(port, data, preds, batch, as_csv, single):
             st, _, _, resp = request(port, "POST", "/predict", body, "application/json")
             if st != 200:
                 sys.exit("request %d: %d %s" % (i, st, resp[:300]))
-            checked += compare_answer(json.loads(resp), [k for k, _ in part], want, errors)
+            checked += compare_answer(answer(resp), [k for k, _ in part], want, errors)
     if errors:
         sys.exit("%d mismatches, first: %s" % (len(errors), "; ".join(errors[:3])))
     print(checked)

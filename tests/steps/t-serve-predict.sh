@@ -1,6 +1,7 @@
 # mlci-serve: every row of real datasets predicted over HTTP (JSON rows in
 # batches, one row at a time, a CSV body) equals mlci-evaluate
-# --predictions for the same model and rows; /health, /ready, /metadata,
+# --predictions for the same model and rows, number for number as text;
+# /health, /ready, /metadata,
 # /metrics (promtool) and the request log.
 . "$TOP/tests/steps/serve_lib.sh"
 sha() { sha256sum "$1" | cut -d' ' -f1; }
