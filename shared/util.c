@@ -1,6 +1,7 @@
 #include "util.h"
 
 #include <errno.h>
+#include <float.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -427,15 +428,48 @@ static int dec_round(struct dec *d, int p, uint64_t *m)
 }
 
 /* Does a's precision-p decimal read back as a? 1, 0, or -1 (ask printf). */
+/* The sign of x * 10^-k - N * 2^F, all exact: -1, 0, 1, or 2 (beyond
+ * 128 bits: ask printf). */
+static int cmp_dec_bin(uint64_t x, int k, u128 N, int F)
+{
+	u128 L = x, R = N, t;
+	int j = k < 0 ? -k : k;
+
+	t = (u128)pow10_u64[j < 19 ? j : 19] * pow10_u64[j < 19 ? 0 : j - 19];
+	if (__builtin_mul_overflow(k >= 0 ? R : L, t, k >= 0 ? &R : &L) ||
+	    (F >= 0 ? shl128(&R, F) : shl128(&L, -F)) < 0)
+		return 2;
+	return L < R ? -1 : L > R;
+}
+
+/*
+ * Does a's precision-p decimal read back as a? 1, 0, or -1 (ask printf).
+ * Up to 15 digits the decimal m * 10^-k is read back by one IEEE
+ * operation (m < 2^53); beyond, it is compared with the midpoints
+ * between a and its neighbours, which round to a when a's last bit is
+ * even (below a power of two the gap is half as wide).
+ */
 static int dec_round_trips(struct dec *d, int p)
 {
 	uint64_t m;
-	int k;
+	int k, lo, hi, even, half;
 
-	if (p > 15 || dec_round(d, p, &m) < 0)
+	if (p > 17 || dec_round(d, p, &m) < 0)
 		return -1;
 	k = p - 1 - d->e;
-	return (k >= 0 ? (double)m / pow10_exact[k] : (double)m * pow10_exact[-k]) == d->a;
+	if (p <= 15)
+		return (k >= 0 ? (double)m / pow10_exact[k] :
+			(double)m * pow10_exact[-k]) == d->a;
+	if (d->a < DBL_MIN)	/* subnormal: M and E are not its grid */
+		return -1;
+	half = d->M == (uint64_t)1 << 52 && d->a > DBL_MIN;
+	hi = cmp_dec_bin(m, k, (u128)2 * d->M + 1, d->E - 1);
+	lo = half ? cmp_dec_bin(m, k, (u128)4 * d->M - 1, d->E - 2) :
+		cmp_dec_bin(m, k, (u128)2 * d->M - 1, d->E - 1);
+	if (hi == 2 || lo == 2)
+		return -1;
+	even = !(d->M & 1);
+	return (lo > 0 || (lo == 0 && even)) && (hi < 0 || (hi == 0 && even));
 }
 
 /* "%.*g" of v (a = |v|) at precision p, as printf writes it: 0, or -1. */
@@ -445,7 +479,7 @@ static int dec_print(struct dec *d, int p, int neg, char *out, size_t n)
 	uint64_t m;
 	int x, len, i, at = 0;
 
-	if (p > 15 || dec_round(d, p, &m) < 0)
+	if (p > 17 || dec_round(d, p, &m) < 0)
 		return -1;
 	x = d->e;
 	if (m == pow10_u64[p]) {	/* a carry: 1 and p - 1 zeros */
@@ -523,9 +557,24 @@ void fmt_double(char *out, size_t n, double v)
 	struct dec d;
 #endif
 
-	/* whole numbers print as such: 20, not the shorter 2e+01 */
+	/* whole numbers print as such: 20, not the shorter 2e+01 ("%.0f";
+	 * exact as an int64_t below 1e15, so written here) */
 	if (v == floor(v) && fabs(v) < 1e15) {
-		snprintf(out, n, "%.0f", v == 0 ? 0.0 : v);
+		char dg[24];
+		int64_t x = (int64_t)v;
+		uint64_t u = x < 0 ? (uint64_t)-x : (uint64_t)x;
+		size_t at = sizeof(dg), c;
+
+		do
+			dg[--at] = (char)('0' + u % 10);
+		while (u /= 10);
+		if (x < 0)
+			dg[--at] = '-';
+		if (n) {
+			c = sizeof(dg) - at < n ? sizeof(dg) - at : n - 1;
+			memcpy(out, dg + at, c);
+			out[c] = '\0';
+		}
 		return;
 	}
 #ifdef __SIZEOF_INT128__
@@ -549,8 +598,13 @@ void fmt_double(char *out, size_t n, double v)
 	 * search below 15.
 	 */
 	if (!reads_back(dp, out, n, v, 15)) {
-		if (!round_trips(out, n, v, 16))
-			snprintf(out, n, "%.17g", v);
+		int p = reads_back(dp, out, n, v, 16) ? 16 : 17;
+
+#ifdef __SIZEOF_INT128__
+		if (dp && dec_print(dp, p, v < 0, out, n) == 0)
+			return;
+#endif
+		snprintf(out, n, "%.*g", p, v);
 		return;
 	}
 	lo = 1, hi = 15;	/* hi reads back; find the least that does */

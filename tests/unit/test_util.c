@@ -148,12 +148,12 @@ static void test_util__fmt_double_equals_the_scan_on_random_doubles(void **state
 	char got[40], want[40];
 	size_t i;
 
-	for (i = 0; i < 600000; i++) {
+	for (i = 0; i < 700000; i++) {
 		uint64_t bits;
 		double v;
 
 		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
-		switch (i % 6) {
+		switch (i % 7) {
 		case 0:		/* any finite bit pattern */
 			bits = x;
 			memcpy(&v, &bits, sizeof(v));
@@ -179,8 +179,12 @@ static void test_util__fmt_double_equals_the_scan_on_random_doubles(void **state
 			if (x & 1)
 				v = -v;
 			break;
-		default:	/* odd multiples of powers of two, 2^-200 .. 2^99 */
+		case 5:		/* odd multiples of powers of two, 2^-200 .. 2^99 */
 			v = ldexp((double)((x >> 20) | 1), (int)(x % 300) - 200);
+			break;
+		default:	/* whole numbers of 1 to 17 digits, either sign */
+			v = (double)(x % 100000000000000000ULL) / pow(10, (double)(x >> 60));
+			v = (x & 2) ? -floor(v) : floor(v);
 			break;
 		}
 		fmt_double(got, sizeof(got), v);
@@ -188,6 +192,43 @@ static void test_util__fmt_double_equals_the_scan_on_random_doubles(void **state
 		if (strcmp(got, want) != 0)
 			fail_msg("%a: fmt_double %s, scan %s", v, got, want);
 	}
+}
+
+/* Where the gap below a value is half the gap above (powers of two),
+ * and at powers of ten, each with its neighbours a few ulps away. */
+static void test_util__fmt_double_equals_the_scan_at_powers(void **state)
+{
+	char got[40], want[40];
+	int k, j, t, neg;
+
+	for (k = -1074; k <= 1023; k++)
+		for (j = -3; j <= 3; j++)
+			for (neg = 0; neg < 2; neg++) {
+				double v = ldexp(1.0, k);
+
+				for (t = 0; t < abs(j); t++)
+					v = nextafter(v, j < 0 ? 0 : INFINITY);
+				if (!isfinite(v) || v == 0)
+					continue;
+				v = neg ? -v : v;
+				fmt_double(got, sizeof(got), v);
+				shortest_by_scan(want, sizeof(want), v);
+				if (strcmp(got, want) != 0)
+					fail_msg("%a: fmt_double %s, scan %s", v, got, want);
+			}
+	for (k = -330; k <= 310; k++)
+		for (j = -2; j <= 2; j++) {
+			double v = pow(10, k);
+
+			for (t = 0; t < abs(j); t++)
+				v = nextafter(v, j < 0 ? 0 : INFINITY);
+			if (!isfinite(v) || v == 0)
+				continue;
+			fmt_double(got, sizeof(got), v);
+			shortest_by_scan(want, sizeof(want), v);
+			if (strcmp(got, want) != 0)
+				fail_msg("%a: fmt_double %s, scan %s", v, got, want);
+		}
 }
 
 static void test_util__utf8_cut_never_splits_a_character(void **state)
@@ -305,6 +346,7 @@ int main(void)
 		cmocka_unit_test(test_util__buf_respects_max),
 		cmocka_unit_test(test_util__fmt_double_is_shortest_round_trip),
 		cmocka_unit_test(test_util__fmt_double_equals_the_scan_on_random_doubles),
+		cmocka_unit_test(test_util__fmt_double_equals_the_scan_at_powers),
 		cmocka_unit_test(test_util__utf8_cut_never_splits_a_character),
 		cmocka_unit_test(test_util__utf8_decode_refuses_malformed_sequences),
 		cmocka_unit_test(test_util__parse_double_is_bit_identical_to_strtod),
