@@ -447,15 +447,11 @@ static int is_bool(const char *s, size_t len)
 		(len == 5 && !strcasecmp(s, "false"));
 }
 
-/* Numbers are distinct by value: one key for 0 and -0. */
+/* Numbers are distinct by value: one key for 0 and -0 (the key
+ * colacc_number_key gives any value but a big integer's). */
 static uint64_t number_key(double v)
 {
-	uint64_t bits;
-
-	if (v == 0)
-		v = 0;
-	memcpy(&bits, &v, sizeof(bits));
-	return sketch_mix(bits ^ 0x5bd1e9955bd1e995ULL);
+	return colacc_number_key(NULL, 0, v, 0);
 }
 
 /* The n bytes at s as [+-]digits fitting an int64: 1 and *out. */
@@ -478,14 +474,14 @@ static int exact_int(const char *s, size_t n, int64_t *out)
 	return 1;
 }
 
-uint64_t colacc_number_key(const char *s, size_t len, double v, int is_int)
+uint64_t colacc_number_key_big(const char *s, size_t len, double v)
 {
 	int64_t l;
 
 	/* an integer beyond 2^53 may have no double of its own: its own key
 	 * unless the double is exactly it (so 2^53 + 2 and 2^53 + 2.0 are
 	 * one, 2^53 + 1 and 2^53 two) */
-	if (is_int && fabs(v) >= COLACC_EXACT_INT && exact_int(s, len, &l)) {
+	if (exact_int(s, len, &l)) {
 		double d = (double)l;
 
 		if (!(d < 9223372036854775808.0 && d >= -9223372036854775808.0 &&

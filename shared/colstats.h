@@ -37,6 +37,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <jansson.h>
 
@@ -157,10 +158,25 @@ int colacc_merge(struct colacc *a, const struct colacc *b,
 /* Integers from here up (in magnitude) may have no double of their own. */
 #define COLACC_EXACT_INT 9007199254740992.0	/* 2^53 */
 
+/* colacc_number_key of an integer cell beyond 2^53. */
+uint64_t colacc_number_key_big(const char *s, size_t len, double v);
+
 /* A number's identity for distinct counts and row hashes, from its cell
  * (len bytes at s) and colacc_number's v and is_int: by value (0 and -0,
- * 1 and 1.0 one), an integer beyond 2^53 by its exact value. */
-uint64_t colacc_number_key(const char *s, size_t len, double v, int is_int);
+ * 1 and 1.0 one), an integer beyond 2^53 by its exact value. Inline: it
+ * runs for every number a row holds. */
+static inline uint64_t colacc_number_key(const char *s, size_t len, double v,
+					 int is_int)
+{
+	uint64_t bits;
+
+	if (is_int && (v >= COLACC_EXACT_INT || v <= -COLACC_EXACT_INT))
+		return colacc_number_key_big(s, len, v);
+	if (v == 0)
+		v = 0;
+	memcpy(&bits, &v, sizeof(bits));
+	return sketch_mix(bits ^ 0x5bd1e9955bd1e995ULL);
+}
 
 /* A cell's identity in a row (duplicate rows, rows shared with
  * --against, ID columns): colacc_number_key when colacc_number reads a
