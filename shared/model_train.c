@@ -227,7 +227,7 @@ static void mostly_numbers(const struct frame *f, const size_t *cols,
  */
 static void no_values(const struct prep *p, char *buf, size_t n)
 {
-	char names[160];	/* with the longest rest, 250 bytes in all */
+	char names[150];	/* with the longest rest and count, 251 bytes */
 	size_t i, k = 0, shown = 0, len = 0;
 
 	buf[0] = names[0] = '\0';
