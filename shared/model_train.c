@@ -483,9 +483,11 @@ static int numeric_labels(const struct frame *f, size_t lc, double *y,
 static int single_floats(const struct train_opts *o,
 			 const struct model_family *fam, struct mlci_err *err)
 {
+	int perm = o->importance && !strcmp(o->importance, "permutation");
+	int plain = !o->cv && !o->nsearch && !perm;
+
 	if (!o->dtype || !*o->dtype || !strcmp(o->dtype, "auto"))
-		return !strcmp(fam->name, "forest") && !o->cv && !o->nsearch &&
-		       !(o->importance && !strcmp(o->importance, "permutation"));
+		return plain && !strcmp(fam->name, "forest");
 	if (!strcmp(o->dtype, "float64"))
 		return 0;
 	if (strcmp(o->dtype, "float32"))
@@ -496,8 +498,7 @@ static int single_floats(const struct train_opts *o,
 		return err_set(err, MLCI_EXIT_USAGE, NULL,
 			       "--dtype float32 is for logistic, linear, ridge, tree, forest, hgb and mlp, not %s",
 			       fam->name);
-	if (o->cv || o->nsearch ||
-	    (o->importance && !strcmp(o->importance, "permutation")))
+	if (!plain)
 		return err_set(err, MLCI_EXIT_USAGE, NULL,
 			       "--dtype float32 is for a plain fit: not with --%s",
 			       o->cv ? "cv" : o->nsearch ? "search" :

@@ -953,7 +953,6 @@ static void best_split(const struct tree_data *d, struct tree_work *w,
 	}
 }
 
-
 /* *p reallocated to n bytes (n > 0) when that succeeds; kept otherwise. */
 static void shrink(void **p, size_t n)
 {
@@ -962,6 +961,7 @@ static void shrink(void **p, size_t n)
 	if (q)
 		*p = q;
 }
+
 /* Build t->nodes from the arrays; -1 when memory runs out. */
 static int tree_pack(struct tree *t)
 {

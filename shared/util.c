@@ -331,18 +331,27 @@ static int round_trips(char *out, size_t n, double v, int prec)
 	       parse_double_n(out, (size_t)len, &back) == 0 && back == v;
 }
 
+/* The len bytes at s into out (n bytes), cut as snprintf cuts. */
+static void put_text(char *out, size_t n, const char *s, size_t len)
+{
+	if (!n)
+		return;
+	if (len > n - 1)
+		len = n - 1;
+	memcpy(out, s, len);
+	out[len] = '\0';
+}
+
 #ifdef __SIZEOF_INT128__
 /*
  * The "%.*g" decimals of fmt_double without printf, for precisions up
- * to 15 (every shortest form that is not 16 or 17 digits long). The
- * precision-p decimal of a > 0 is m * 10^-k, k = p - 1 - e, e the
- * exponent of a's first digit: m is a * 10^k rounded to an integer,
- * half to even, as printf rounds. a = M * 2^E exactly, so a * 10^k is a
- * ratio of integers of at most 127 bits when |k| <= 22 and a lies
- * within about 10^-22 .. 10^36, and the rounding is exact. m * 10^-k
- * then reads back by one IEEE operation, since m < 2^53 and 10^|k| is
- * an exact double (Clinger's fast path, which parse_double_n takes on
- * such a decimal): no printing and no reading back.
+ * to 17. The precision-p decimal of a > 0 is m * 10^-k, k = p - 1 - e,
+ * e the exponent of a's first digit: m is a * 10^k rounded to an
+ * integer, half to even, as printf rounds. a = M * 2^E exactly, so
+ * a * 10^k is a ratio of integers of at most 127 bits when |k| <= 22
+ * and a lies within about 10^-22 .. 10^36, and the rounding is exact.
+ * Whether m * 10^-k reads back is settled exactly too (dec_round_trips):
+ * no printing and no reading back. Outside those bounds, printf.
  */
 typedef unsigned __int128 u128;
 
@@ -353,6 +362,12 @@ struct dec {
 	int e;		/* floor(log10(a)), once found */
 	int e_known;
 };
+
+/* 10^j (0 <= j <= 22) as two factors of at most 10^19. */
+static u128 pow10_128(int j)
+{
+	return (u128)pow10_u64[j < 19 ? j : 19] * pow10_u64[j < 19 ? 0 : j - 19];
+}
 
 /* x << s without losing bits: 0, or -1. */
 static int shl128(u128 *x, int s)
@@ -369,16 +384,13 @@ static int shl128(u128 *x, int s)
 static int scaled(const struct dec *d, int k, uint64_t *q, u128 *r, u128 *den)
 {
 	u128 num = d->M, dn = 1, qq;
-	int j;
 
 	if (k > 22 || k < -22)
 		return -1;
-	j = k < 0 ? -k : k;
-	/* 10^j as two factors of at most 10^19 */
 	if (k >= 0)
-		num *= (u128)pow10_u64[j < 19 ? j : 19] * pow10_u64[j < 19 ? 0 : j - 19];
+		num *= pow10_128(k);
 	else
-		dn = (u128)pow10_u64[j < 19 ? j : 19] * pow10_u64[j < 19 ? 0 : j - 19];
+		dn = pow10_128(-k);
 	if (d->E >= 0 ? shl128(&num, d->E) < 0 : shl128(&dn, -d->E) < 0)
 		return -1;
 	if (dn >> 126)	/* 2 * remainder must fit */
@@ -395,7 +407,7 @@ static int scaled(const struct dec *d, int k, uint64_t *q, u128 *r, u128 *den)
 	return 0;
 }
 
-/* a's precision-p decimal (1 <= p <= 15): *m (10^(p-1) <= *m <= 10^p,
+/* a's precision-p decimal (1 <= p <= 17): *m (10^(p-1) <= *m <= 10^p,
  * 10^p after a carry) times 10^(d->e - p + 1). 0, or -1 (ask printf). */
 static int dec_round(struct dec *d, int p, uint64_t *m)
 {
@@ -427,15 +439,12 @@ static int dec_round(struct dec *d, int p, uint64_t *m)
 	return 0;
 }
 
-/* Does a's precision-p decimal read back as a? 1, 0, or -1 (ask printf). */
 /* The sign of x * 10^-k - N * 2^F, all exact: -1, 0, 1, or 2 (beyond
  * 128 bits: ask printf). */
 static int cmp_dec_bin(uint64_t x, int k, u128 N, int F)
 {
-	u128 L = x, R = N, t;
-	int j = k < 0 ? -k : k;
+	u128 L = x, R = N, t = pow10_128(k < 0 ? -k : k);
 
-	t = (u128)pow10_u64[j < 19 ? j : 19] * pow10_u64[j < 19 ? 0 : j - 19];
 	if (__builtin_mul_overflow(k >= 0 ? R : L, t, k >= 0 ? &R : &L) ||
 	    (F >= 0 ? shl128(&R, F) : shl128(&L, -F)) < 0)
 		return 2;
@@ -525,13 +534,7 @@ static int dec_print(struct dec *d, int p, int neg, char *out, size_t n)
 		s[at++] = (char)('0' + ax / 10 % 10);
 		s[at++] = (char)('0' + ax % 10);
 	}
-	s[at] = '\0';
-	if (n) {	/* as snprintf truncates */
-		size_t c = (size_t)at < n ? (size_t)at : n - 1;
-
-		memcpy(out, s, c);
-		out[c] = '\0';
-	}
+	put_text(out, n, s, (size_t)at);
 	return 0;
 }
 #endif
@@ -563,18 +566,14 @@ void fmt_double(char *out, size_t n, double v)
 		char dg[24];
 		int64_t x = (int64_t)v;
 		uint64_t u = x < 0 ? (uint64_t)-x : (uint64_t)x;
-		size_t at = sizeof(dg), c;
+		size_t at = sizeof(dg);
 
 		do
 			dg[--at] = (char)('0' + u % 10);
 		while (u /= 10);
 		if (x < 0)
 			dg[--at] = '-';
-		if (n) {
-			c = sizeof(dg) - at < n ? sizeof(dg) - at : n - 1;
-			memcpy(out, dg + at, c);
-			out[c] = '\0';
-		}
+		put_text(out, n, dg + at, sizeof(dg) - at);
 		return;
 	}
 #ifdef __SIZEOF_INT128__

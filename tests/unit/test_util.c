@@ -142,10 +142,31 @@ static void shortest_by_scan(char *out, size_t n, double v)
 	}
 }
 
+/* fmt_double(v) is the scan's string. */
+static void same_as_scan(double v)
+{
+	char got[40], want[40];
+
+	fmt_double(got, sizeof(got), v);
+	shortest_by_scan(want, sizeof(want), v);
+	if (strcmp(got, want) != 0)
+		fail_msg("%a: fmt_double %s, scan %s", v, got, want);
+}
+
+/* v moved j ulps (j < 0: towards 0), or 0 when it leaves the finite
+ * numbers. */
+static double ulps_away(double v, int j)
+{
+	int t;
+
+	for (t = 0; t < abs(j); t++)
+		v = nextafter(v, j < 0 ? 0 : INFINITY);
+	return isfinite(v) ? v : 0;
+}
+
 static void test_util__fmt_double_equals_the_scan_on_random_doubles(void **state)
 {
 	uint64_t x = 0x9e3779b97f4a7c15u;
-	char got[40], want[40];
 	size_t i;
 
 	for (i = 0; i < 700000; i++) {
@@ -187,10 +208,7 @@ static void test_util__fmt_double_equals_the_scan_on_random_doubles(void **state
 			v = (x & 2) ? -floor(v) : floor(v);
 			break;
 		}
-		fmt_double(got, sizeof(got), v);
-		shortest_by_scan(want, sizeof(want), v);
-		if (strcmp(got, want) != 0)
-			fail_msg("%a: fmt_double %s, scan %s", v, got, want);
+		same_as_scan(v);
 	}
 }
 
@@ -198,36 +216,23 @@ static void test_util__fmt_double_equals_the_scan_on_random_doubles(void **state
  * and at powers of ten, each with its neighbours a few ulps away. */
 static void test_util__fmt_double_equals_the_scan_at_powers(void **state)
 {
-	char got[40], want[40];
-	int k, j, t, neg;
+	int k, j;
 
 	for (k = -1074; k <= 1023; k++)
-		for (j = -3; j <= 3; j++)
-			for (neg = 0; neg < 2; neg++) {
-				double v = ldexp(1.0, k);
+		for (j = -3; j <= 3; j++) {
+			double v = ulps_away(ldexp(1.0, k), j);
 
-				for (t = 0; t < abs(j); t++)
-					v = nextafter(v, j < 0 ? 0 : INFINITY);
-				if (!isfinite(v) || v == 0)
-					continue;
-				v = neg ? -v : v;
-				fmt_double(got, sizeof(got), v);
-				shortest_by_scan(want, sizeof(want), v);
-				if (strcmp(got, want) != 0)
-					fail_msg("%a: fmt_double %s, scan %s", v, got, want);
+			if (v != 0) {
+				same_as_scan(v);
+				same_as_scan(-v);
 			}
+		}
 	for (k = -330; k <= 310; k++)
 		for (j = -2; j <= 2; j++) {
-			double v = pow(10, k);
+			double v = ulps_away(pow(10, k), j);
 
-			for (t = 0; t < abs(j); t++)
-				v = nextafter(v, j < 0 ? 0 : INFINITY);
-			if (!isfinite(v) || v == 0)
-				continue;
-			fmt_double(got, sizeof(got), v);
-			shortest_by_scan(want, sizeof(want), v);
-			if (strcmp(got, want) != 0)
-				fail_msg("%a: fmt_double %s, scan %s", v, got, want);
+			if (v != 0)
+				same_as_scan(v);
 		}
 }
 
